@@ -1,0 +1,218 @@
+//! The inference IR: a typed dataflow over `f32` row values with fitted constants inlined.
+//!
+//! A [`Graph`] maps one input row (the row ABI: one `f32` slot per input column,
+//! NaN for missing, dictionary codes for categoricals, `-1` for unseen categories)
+//! to one output row (the concatenation of [`Graph::outputs`]). Every node holds a
+//! vector of `width` `f32` values. Invariant: nodes are stored in topological
+//! order — every operand of node `i` has an id smaller than `i`. The reference
+//! interpreter ([`interp`]) defines what each op means; passes and backends must
+//! agree with it.
+
+pub mod builder;
+pub mod interp;
+pub mod text;
+pub mod verify;
+
+use serde::{Deserialize, Serialize};
+
+pub use builder::GraphBuilder;
+pub use verify::{verify, VerifyError};
+
+/// Index of a node inside its [`Graph`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct NodeId(pub u32);
+
+impl NodeId {
+    /// The position of the node in [`Graph::nodes`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Elementwise unary functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum UnaryFn {
+    /// `1 / (1 + exp(-x))`.
+    Sigmoid,
+    /// `exp(x)`.
+    Exp,
+    /// `-x`.
+    Neg,
+    /// `|x|`.
+    Abs,
+}
+
+/// Elementwise binary operators; an operand of width 1 broadcasts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BinaryOp {
+    /// `a + b`.
+    Add,
+    /// `a - b`.
+    Sub,
+    /// `a * b`.
+    Mul,
+    /// `a / b`.
+    Div,
+}
+
+/// One operation of the inference IR. Widths are stated per variant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Op {
+    /// Input slot `slot` of the row (width 1).
+    Input { slot: u32 },
+    /// Constant vector (width `values.len()`).
+    Const { values: Vec<f32> },
+    /// Concatenation of the parts in order (width = sum of part widths).
+    Concat { parts: Vec<NodeId> },
+    /// `isnan(x[i]) ? values[i] : x[i]` (width of `x` = `values.len()`).
+    FillNan { x: NodeId, values: Vec<f32> },
+    /// `x[i] * mul[i] + add[i]` (width of `x` = `mul.len()` = `add.len()`).
+    Scale { x: NodeId, mul: Vec<f32>, add: Vec<f32> },
+    /// One-hot encoding of a width-1 code: element `i` is `1.0` when `x == codes[i]`,
+    /// else `0.0`; NaN or an unknown code gives all zeros (width `codes.len()`).
+    OneHot { x: NodeId, codes: Vec<f32> },
+    /// `y[r] = bias[r] + sum_j weights[r * in + j] * x'[j]` where `in` is the width of
+    /// `x`, and `x'[j] = missing[j]` when `x[j]` is NaN and `missing[j]` is not NaN,
+    /// else `x[j]` (`missing` empty means no substitution). Width `bias.len()`.
+    Affine {
+        x: NodeId,
+        weights: Vec<f32>,
+        bias: Vec<f32>,
+        missing: Vec<f32>,
+    },
+    /// Elementwise function (width of `x`).
+    Unary { func: UnaryFn, x: NodeId },
+    /// Elementwise `a op b`; widths equal, or one of them is 1 and broadcasts.
+    Binary { op: BinaryOp, a: NodeId, b: NodeId },
+    /// `exp(x[i] - max x) / sum_k exp(x[k] - max x)` (width of `x`).
+    Softmax { x: NodeId },
+    /// Index of the largest element as `f32`, first one on ties; NaN elements are
+    /// skipped, all-NaN gives `0` (width 1).
+    Argmax { x: NodeId },
+}
+
+impl Op {
+    /// The operands of this op, in order.
+    pub fn operands(&self) -> Vec<NodeId> {
+        match self {
+            Op::Input { .. } | Op::Const { .. } => Vec::new(),
+            Op::Concat { parts } => parts.clone(),
+            Op::FillNan { x, .. }
+            | Op::Scale { x, .. }
+            | Op::OneHot { x, .. }
+            | Op::Affine { x, .. }
+            | Op::Unary { x, .. }
+            | Op::Softmax { x }
+            | Op::Argmax { x } => vec![*x],
+            Op::Binary { a, b, .. } => vec![*a, *b],
+        }
+    }
+
+    /// Rewrites every operand through `f` (used by passes that renumber nodes).
+    pub fn map_operands(&self, mut f: impl FnMut(NodeId) -> NodeId) -> Op {
+        let mut op = self.clone();
+        match &mut op {
+            Op::Input { .. } | Op::Const { .. } => {}
+            Op::Concat { parts } => parts.iter_mut().for_each(|p| *p = f(*p)),
+            Op::FillNan { x, .. }
+            | Op::Scale { x, .. }
+            | Op::OneHot { x, .. }
+            | Op::Affine { x, .. }
+            | Op::Unary { x, .. }
+            | Op::Softmax { x }
+            | Op::Argmax { x } => *x = f(*x),
+            Op::Binary { a, b, .. } => {
+                *a = f(*a);
+                *b = f(*b);
+            }
+        }
+        op
+    }
+
+    /// Short lowercase name used by the text form.
+    pub fn mnemonic(&self) -> &'static str {
+        match self {
+            Op::Input { .. } => "input",
+            Op::Const { .. } => "const",
+            Op::Concat { .. } => "concat",
+            Op::FillNan { .. } => "fill_nan",
+            Op::Scale { .. } => "scale",
+            Op::OneHot { .. } => "one_hot",
+            Op::Affine { .. } => "affine",
+            Op::Unary { .. } => "unary",
+            Op::Binary { .. } => "binary",
+            Op::Softmax { .. } => "softmax",
+            Op::Argmax { .. } => "argmax",
+        }
+    }
+}
+
+/// A node: its op and the number of `f32` values it produces.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    pub op: Op,
+    pub width: u32,
+}
+
+/// What an input slot carries.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SlotKind {
+    /// A number; NaN when missing.
+    Numeric,
+    /// A category code into `levels`; NaN when missing, `-1` when unseen.
+    Categorical { levels: Vec<String> },
+}
+
+/// One slot of the input row.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InputSlot {
+    pub name: String,
+    pub kind: SlotKind,
+}
+
+/// One named output; the output row is the concatenation of all outputs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Output {
+    pub name: String,
+    pub node: NodeId,
+}
+
+/// A fitted inference graph from one input row to one output row.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Graph {
+    pub name: String,
+    pub inputs: Vec<InputSlot>,
+    pub nodes: Vec<Node>,
+    pub outputs: Vec<Output>,
+}
+
+impl Graph {
+    /// The node with id `id`.
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    /// Number of `f32` slots in one input row.
+    pub fn n_inputs(&self) -> usize {
+        self.inputs.len()
+    }
+
+    /// Number of `f32` slots in one output row.
+    pub fn n_outputs(&self) -> usize {
+        self.outputs.iter().map(|o| self.node(o.node).width as usize).sum()
+    }
+
+    /// Number of consumers of each node (outputs count as consumers).
+    pub fn use_counts(&self) -> Vec<usize> {
+        let mut uses = vec![0usize; self.nodes.len()];
+        for node in &self.nodes {
+            for operand in node.op.operands() {
+                uses[operand.index()] += 1;
+            }
+        }
+        for out in &self.outputs {
+            uses[out.node.index()] += 1;
+        }
+        uses
+    }
+}

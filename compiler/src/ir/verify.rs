@@ -1,0 +1,118 @@
+//! The IR verifier: operands exist and precede their users, widths and constant
+//! lengths agree, outputs exist. Run after lowering, after every pass, and on load.
+
+use super::{Graph, NodeId, Op};
+use thiserror::Error;
+
+/// Why a graph is not well formed.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum VerifyError {
+    #[error("node %{node}: operand %{operand} does not precede it")]
+    BadOperand { node: u32, operand: u32 },
+    #[error("node %{node} ({op}): {message}")]
+    Shape { node: u32, op: &'static str, message: String },
+    #[error("node %{node}: stored width {stored} but the op produces {computed}")]
+    Width { node: u32, stored: u32, computed: u32 },
+    #[error("output `{name}` refers to missing node %{node}")]
+    BadOutput { name: String, node: u32 },
+    #[error("graph has no outputs")]
+    NoOutputs,
+}
+
+/// Computes the width `op` produces when placed at `id` in `graph` (operands must
+/// already be in `graph`), or says why the op is malformed.
+pub fn op_width(graph: &Graph, id: NodeId, op: &Op) -> Result<u32, VerifyError> {
+    let mnemonic = op.mnemonic();
+    let shape = |message: String| VerifyError::Shape { node: id.0, op: mnemonic, message };
+    for operand in op.operands() {
+        if operand >= id || operand.index() >= graph.nodes.len() {
+            return Err(VerifyError::BadOperand { node: id.0, operand: operand.0 });
+        }
+    }
+    let w = |n: NodeId| graph.nodes[n.index()].width;
+    let width = match op {
+        Op::Input { slot } => {
+            if *slot as usize >= graph.inputs.len() {
+                return Err(shape(format!("slot {slot} but the graph has {} inputs", graph.inputs.len())));
+            }
+            1
+        }
+        Op::Const { values } => values.len() as u32,
+        Op::Concat { parts } => {
+            if parts.is_empty() {
+                return Err(shape("concat of nothing".into()));
+            }
+            parts.iter().map(|p| w(*p)).sum()
+        }
+        Op::FillNan { x, values } => {
+            if values.len() as u32 != w(*x) {
+                return Err(shape(format!("{} fill values for width {}", values.len(), w(*x))));
+            }
+            w(*x)
+        }
+        Op::Scale { x, mul, add } => {
+            if mul.len() as u32 != w(*x) || add.len() as u32 != w(*x) {
+                return Err(shape(format!("mul {} / add {} for width {}", mul.len(), add.len(), w(*x))));
+            }
+            w(*x)
+        }
+        Op::OneHot { x, codes } => {
+            if w(*x) != 1 {
+                return Err(shape(format!("operand width {} (must be 1)", w(*x))));
+            }
+            if codes.is_empty() {
+                return Err(shape("no codes".into()));
+            }
+            codes.len() as u32
+        }
+        Op::Affine { x, weights, bias, missing } => {
+            let inw = w(*x) as usize;
+            if bias.is_empty() {
+                return Err(shape("no outputs".into()));
+            }
+            if weights.len() != inw * bias.len() {
+                return Err(shape(format!("{} weights for {}x{}", weights.len(), bias.len(), inw)));
+            }
+            if !missing.is_empty() && missing.len() != inw {
+                return Err(shape(format!("{} missing defaults for width {inw}", missing.len())));
+            }
+            bias.len() as u32
+        }
+        Op::Unary { x, .. } | Op::Softmax { x } => w(*x),
+        Op::Argmax { .. } => 1,
+        Op::Binary { a, b, .. } => {
+            let (wa, wb) = (w(*a), w(*b));
+            if wa == wb || wb == 1 {
+                wa
+            } else if wa == 1 {
+                wb
+            } else {
+                return Err(shape(format!("operand widths {wa} and {wb}")));
+            }
+        }
+    };
+    if width == 0 {
+        return Err(shape("zero width".into()));
+    }
+    Ok(width)
+}
+
+/// Checks every invariant of `graph`.
+pub fn verify(graph: &Graph) -> Result<(), VerifyError> {
+    for (i, node) in graph.nodes.iter().enumerate() {
+        let id = NodeId(i as u32);
+        let computed = op_width(graph, id, &node.op)?;
+        if computed != node.width {
+            return Err(VerifyError::Width { node: id.0, stored: node.width, computed });
+        }
+    }
+    if graph.outputs.is_empty() {
+        return Err(VerifyError::NoOutputs);
+    }
+    for out in &graph.outputs {
+        if out.node.index() >= graph.nodes.len() {
+            return Err(VerifyError::BadOutput { name: out.name.clone(), node: out.node.0 });
+        }
+    }
+    Ok(())
+}

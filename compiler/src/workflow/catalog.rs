@@ -1,0 +1,269 @@
+//! The operator catalog seen by the checker: every operator's name, kind,
+//! parameters and schema rule. The stdlib provides the entries; the checker only
+//! reads them, so the compiler does not depend on operator implementations.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A checked parameter value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Value {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Str(String),
+}
+
+impl Value {
+    /// The value as `f64` (ints widen), if numeric.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+    /// The value as `i64`, if an int.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+    /// The value as `bool`, if a bool.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+    /// The value as `&str`, if a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => {
+                if x.fract() == 0.0 && x.abs() < 1e15 {
+                    write!(f, "{x:.1}")
+                } else {
+                    write!(f, "{x}")
+                }
+            }
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Str(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+/// Checked parameters of one operator use, defaults filled in.
+pub type Params = BTreeMap<String, Value>;
+
+/// The type a parameter accepts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ParamType {
+    /// An integer in `[min, max]`.
+    Int { min: i64, max: i64 },
+    /// A number (ints accepted) in `[min, max]`.
+    Float { min: f64, max: f64 },
+    /// `true` or `false`.
+    Bool,
+    /// Any string.
+    Str,
+    /// One of the listed strings.
+    Choice(&'static [&'static str]),
+}
+
+impl std::fmt::Display for ParamType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamType::Int { min, max } if *max == i64::MAX => write!(f, "an integer >= {min}"),
+            ParamType::Int { min, max } => write!(f, "an integer in {min}..={max}"),
+            ParamType::Float { min, max } if max.is_infinite() => write!(f, "a number >= {min}"),
+            ParamType::Float { min, max } => write!(f, "a number in [{min}, {max}]"),
+            ParamType::Bool => write!(f, "`true` or `false`"),
+            ParamType::Str => write!(f, "a string"),
+            ParamType::Choice(options) => {
+                let quoted: Vec<String> = options.iter().map(|o| format!("\"{o}\"")).collect();
+                write!(f, "one of {}", quoted.join(", "))
+            }
+        }
+    }
+}
+
+/// A default parameter value (static so catalogs can be `const`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Default {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Str(&'static str),
+    /// The parameter must be given.
+    Required,
+    /// The parameter may be left out and then has no value.
+    Optional,
+}
+
+/// One parameter of an operator.
+#[derive(Clone, Copy, Debug)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    pub ty: ParamType,
+    pub default: Default,
+    pub doc: &'static str,
+}
+
+/// Supervised task of a model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Task {
+    Classification,
+    Regression,
+}
+
+impl std::fmt::Display for Task {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Task::Classification => "classification",
+            Task::Regression => "regression",
+        })
+    }
+}
+
+/// Which columns a features step acts on when no selector is given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefaultSelector {
+    All,
+    Numeric,
+    Categorical,
+}
+
+/// How a features step changes the column schema (used at check time).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchemaRule {
+    /// Selected columns stay, same kind; `fills_missing` clears their missing flag.
+    InPlace { fills_missing: bool, numeric_only: bool },
+    /// Each selected categorical column becomes one numeric column per level.
+    OneHot,
+}
+
+/// What an operator is.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum OpKind {
+    /// A `data` source such as `csv`.
+    Source,
+    /// A `features` step.
+    Transform { default_selector: DefaultSelector, rule: SchemaRule },
+    /// A `model` operator.
+    Model { task: Task },
+    /// An evaluation method (`kfold`, ...).
+    Method,
+    /// A metric; `task` says which models it applies to.
+    Metric { task: Task },
+    /// A `search` strategy.
+    Search,
+    /// An `ensemble` combiner.
+    Ensemble,
+    /// A `compress` step.
+    Compress,
+}
+
+impl OpKind {
+    /// The word used for this kind in messages ("features step", "model", ...).
+    pub fn describe(&self) -> &'static str {
+        match self {
+            OpKind::Source => "data source",
+            OpKind::Transform { .. } => "features step",
+            OpKind::Model { .. } => "model",
+            OpKind::Method => "evaluation method",
+            OpKind::Metric { .. } => "metric",
+            OpKind::Search => "search strategy",
+            OpKind::Ensemble => "ensemble",
+            OpKind::Compress => "compress step",
+        }
+    }
+
+    /// True when `self` and `other` are the same kind (payloads ignored).
+    pub fn same_kind(&self, other: &OpKind) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(other)
+    }
+}
+
+/// One catalog entry.
+#[derive(Clone, Copy, Debug)]
+pub struct OpSpec {
+    pub name: &'static str,
+    pub kind: OpKind,
+    pub summary: &'static str,
+    pub params: &'static [ParamSpec],
+}
+
+/// Every operator the checker may resolve a name against.
+pub trait Catalog: Sync {
+    /// All entries.
+    fn entries(&self) -> &[OpSpec];
+
+    /// The entry named `name`.
+    fn get(&self, name: &str) -> Option<&OpSpec> {
+        self.entries().iter().find(|e| e.name == name)
+    }
+
+    /// Names of every entry of the same kind as `kind`, in catalog order.
+    fn names_of(&self, kind: &OpKind) -> Vec<&'static str> {
+        self.entries().iter().filter(|e| e.kind.same_kind(kind)).map(|e| e.name).collect()
+    }
+}
+
+/// Kind of a column in a schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ColumnKind {
+    Numeric,
+    Categorical,
+}
+
+impl std::fmt::Display for ColumnKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ColumnKind::Numeric => "num",
+            ColumnKind::Categorical => "cat",
+        })
+    }
+}
+
+/// One column as known at check time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ColumnInfo {
+    pub name: String,
+    pub kind: ColumnKind,
+    /// Number of missing entries in the source (0 once imputed).
+    pub missing: usize,
+    /// Category levels (categorical columns only).
+    pub levels: Vec<String>,
+}
+
+/// The columns of a data source or features stage.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Schema {
+    pub columns: Vec<ColumnInfo>,
+    pub rows: usize,
+}
+
+impl Schema {
+    /// The column named `name`.
+    pub fn get(&self, name: &str) -> Option<&ColumnInfo> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// Reads the schema of a data file at check time (the runtime implements it by
+/// scanning the CSV).
+pub trait SchemaSource {
+    /// The schema of the file at `path`, or a message saying why it cannot be read.
+    fn schema(&self, path: &std::path::Path) -> Result<Schema, String>;
+}

@@ -1,0 +1,3 @@
+//! mlg standard library: preprocessing steps, models, metrics and evaluation splits.
+
+pub mod op;

@@ -1,0 +1,118 @@
+//! The operator traits every features step and model implements, and the data
+//! types they exchange with the executor.
+
+use mlg_compiler::ir::{GraphBuilder, NodeId, VerifyError};
+use mlg_compiler::workflow::catalog::Task;
+use mlg_runtime::frame::Frame;
+use thiserror::Error;
+
+/// Why an operator could not be built, fitted, applied or lowered.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum OpError {
+    #[error("{op}: {message}")]
+    Invalid { op: String, message: String },
+    #[error("{op}: column `{column}` {message}")]
+    Column { op: String, column: String, message: String },
+    #[error("{op}: lowering produced a malformed graph: {source}")]
+    Lowering { op: String, source: VerifyError },
+}
+
+/// A dense row-major `f64` matrix of model inputs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Matrix {
+    pub rows: usize,
+    pub cols: usize,
+    /// `rows * cols` values, row-major.
+    pub data: Vec<f64>,
+}
+
+impl Matrix {
+    /// Row `i` as a slice.
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.data[i * self.cols..(i + 1) * self.cols]
+    }
+}
+
+/// What a model learns to predict.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Target {
+    /// Class codes into `labels` (labels sorted as the runtime orders them).
+    Classes { codes: Vec<u32>, labels: Vec<String> },
+    /// Real values.
+    Values(Vec<f64>),
+}
+
+impl Target {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Target::Classes { codes, .. } => codes.len(),
+            Target::Values(v) => v.len(),
+        }
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The rows at `rows`, in that order.
+    pub fn take(&self, rows: &[usize]) -> Target {
+        match self {
+            Target::Classes { codes, labels } => Target::Classes {
+                codes: rows.iter().map(|&r| codes[r]).collect(),
+                labels: labels.clone(),
+            },
+            Target::Values(v) => Target::Values(rows.iter().map(|&r| v[r]).collect()),
+        }
+    }
+}
+
+/// The inference graph under construction plus the node that holds each current
+/// column (width 1), in frame order. Features steps replace entries; models read them.
+#[derive(Clone, Debug)]
+pub struct Lowering {
+    pub builder: GraphBuilder,
+    pub columns: Vec<(String, NodeId)>,
+}
+
+impl Lowering {
+    /// The node of the column named `name`.
+    pub fn column(&self, name: &str) -> Option<NodeId> {
+        self.columns.iter().find(|(n, _)| n == name).map(|(_, id)| *id)
+    }
+}
+
+/// A configured features step (parameters bound, not yet fitted).
+pub trait Transform: Send + Sync {
+    /// Learns the step's state from `frame`'s columns named in `selected`
+    /// (training rows only).
+    fn fit(&self, frame: &Frame, selected: &[String]) -> Result<Box<dyn FittedTransform>, OpError>;
+}
+
+/// A fitted features step.
+pub trait FittedTransform: Send + Sync + std::fmt::Debug {
+    /// Applies the fitted state to `frame` (columns it does not touch pass through).
+    fn transform(&self, frame: &Frame) -> Result<Frame, OpError>;
+    /// Appends the same computation to the inference graph.
+    fn lower(&self, lowering: &mut Lowering) -> Result<(), OpError>;
+}
+
+/// A configured model (parameters bound, not yet fitted).
+pub trait Estimator: Send + Sync {
+    /// Classification or regression.
+    fn task(&self) -> Task;
+    /// Learns from `x` (no NaN) and `y` (same number of rows).
+    fn fit(&self, x: &Matrix, y: &Target) -> Result<Box<dyn FittedModel>, OpError>;
+}
+
+/// A fitted model.
+pub trait FittedModel: Send + Sync + std::fmt::Debug {
+    /// Predictions for the rows of `x`: class codes (as `f64`) or values.
+    fn predict(&self, x: &Matrix) -> Vec<f64>;
+    /// Appends the model to the graph given the node holding its feature vector
+    /// (width = training column count). Returns the named outputs in order:
+    /// classifiers give `("class", argmax)` then `("proba", probabilities)`;
+    /// regressors give `("prediction", value)`.
+    fn lower(&self, builder: &mut GraphBuilder, features: NodeId) -> Result<Vec<(String, NodeId)>, OpError>;
+}
