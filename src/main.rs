@@ -1,1 +1,160 @@
-fn main() {}
+//! The `mlg` command line: check, explain, run, predict and bench workflows.
+
+use clap::{Parser, Subcommand};
+use mlg::error::Error;
+use mlg::explain::StageName;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "mlg", version, about = "Check, train, evaluate and compile whole ML workflows")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse, resolve and type-check a workflow; print diagnostics.
+    Check { file: PathBuf },
+    /// Print the text form of a compiler stage (ir, optimized and clif train first).
+    Explain {
+        file: PathBuf,
+        /// ast | graph | ir | optimized | clif
+        #[arg(long, default_value = "graph")]
+        stage: String,
+        /// Only this model (ir, optimized, clif).
+        #[arg(long)]
+        model: Option<String>,
+        /// List every pass: the IR after each pass that changed it, "unchanged" otherwise.
+        #[arg(long)]
+        passes: bool,
+    },
+    /// Train and evaluate the workflow, print results, write artifacts.
+    Run {
+        file: PathBuf,
+        /// Also write the JSON report here.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// No progress bars and no table.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Predict rows of a CSV with a deployed artifact.
+    Predict {
+        artifact: PathBuf,
+        #[arg(long)]
+        input: PathBuf,
+        /// Write predictions here instead of stdout.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Measure interpreter vs Cranelift throughput, latency and compile time.
+    Bench {
+        artifact: PathBuf,
+        #[arg(long)]
+        input: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprint!("{}", render_error(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn render_error(e: &Error) -> String {
+    match e {
+        Error::Diagnostics { file, source_text, diagnostics } => {
+            mlg::diagnostics::render(diagnostics, file, source_text, std::io::stderr().is_terminal())
+        }
+        other => format!("error: {other}\n"),
+    }
+}
+
+fn execute(command: Command) -> mlg::Result<()> {
+    match command {
+        Command::Check { file } => {
+            let wf = mlg::Workflow::from_file(&file)?;
+            println!("{}: ok ({} stages)", file.display(), wf.checked.graph.len());
+        }
+        Command::Explain { file, stage, model, passes } => {
+            let stage: StageName = stage.parse()?;
+            let text = if stage == StageName::Ast {
+                let source = read(&file)?;
+                mlg::Workflow::parse_only(&file.display().to_string(), &source)?.to_string()
+            } else {
+                let wf = mlg::Workflow::from_file(&file)?;
+                mlg::explain::explain(&wf, stage, model.as_deref(), passes)?
+            };
+            print!("{text}");
+        }
+        Command::Run { file, report, quiet } => {
+            let wf = mlg::Workflow::from_file(&file)?;
+            let out = mlg::executor::run(&wf, &mlg::RunOptions { progress: !quiet })?;
+            if !quiet {
+                if !out.evaluations.is_empty() {
+                    print!("{}", mlg::report::table(&out.evaluations));
+                }
+                for path in &out.artifacts {
+                    println!("wrote {}", path.display());
+                }
+            }
+            if let Some(path) = report {
+                let json = mlg::report::Report::new(&wf.file, &out).to_json();
+                write(&path, json.as_bytes())?;
+            }
+        }
+        Command::Predict { artifact, input, output } => {
+            let model = mlg_runtime::Model::load(&artifact)?;
+            let frame = mlg_runtime::csv::read_csv_typed(&input, &model.input_kinds())?;
+            let predictions = model.predict(&frame)?;
+            let mut text = Vec::new();
+            predictions.write_csv(&mut text).map_err(|source| Error::Io { path: PathBuf::from("<stdout>"), source })?;
+            match output {
+                Some(path) => write(&path, &text)?,
+                None => print!("{}", String::from_utf8_lossy(&text)),
+            }
+        }
+        Command::Bench { artifact, input, json } => {
+            let model = mlg_runtime::Model::load(&artifact)?;
+            let frame = mlg_runtime::csv::read_csv_typed(&input, &model.input_kinds())?;
+            if frame.n_rows == 0 {
+                return Err(Error::Usage(format!("`{}` has no rows to benchmark", input.display())));
+            }
+            let rows = mlg_runtime::rows::encode_rows(&frame, model.inputs())?;
+            let report = mlg::bench::bench(&model.artifact().graph, &rows, frame.n_rows)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            } else {
+                print!("{report}");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read(path: &Path) -> mlg::Result<String> {
+    std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })
+}
+
+/// Writes `bytes` to `path` through a temporary file, so a failure leaves any
+/// previous file intact.
+fn write(path: &Path, bytes: &[u8]) -> mlg::Result<()> {
+    let io = |source| Error::Io { path: path.to_path_buf(), source };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    let tmp = path.with_extension("tmp-mlg");
+    std::fs::write(&tmp, bytes).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}

@@ -3,7 +3,13 @@
 
 pub mod ast;
 pub mod diagnostic;
+mod grammar;
+mod parse;
 pub mod span;
+mod syntax_error;
+pub mod text;
 
 pub use diagnostic::{Diagnostic, Label};
+pub use parse::parse;
 pub use span::Span;
+pub use syntax_error::{MAX_NESTING, SYNTAX};

@@ -1,3 +1,48 @@
 //! mlg runtime: frames, CSV loading, artifacts and compiled models for services.
+//!
+//! A service needs only [`Model::load`] and [`Model::predict`]: the model reads an
+//! `.mlgc` artifact ([`artifact`]), compiles its inference graph, encodes frames
+//! into the row ABI ([`rows`]) and runs the compiled function over all rows.
 
+pub mod artifact;
+pub mod csv;
+pub mod error;
 pub mod frame;
+pub mod model;
+pub mod predictions;
+pub mod rows;
+pub mod schema;
+
+pub use artifact::{Artifact, ArtifactError};
+pub use error::DataError;
+pub use frame::{Column, ColumnData, Frame};
+pub use model::{Model, Predictions};
+
+use mlg_compiler::backends::cranelift::CodegenError;
+use mlg_compiler::backends::ExecError;
+use thiserror::Error;
+
+/// Why a model could not be loaded or run.
+#[derive(Debug, Error)]
+pub enum RuntimeError {
+    /// The input data could not be read or encoded.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// The artifact could not be read or is invalid.
+    #[error(transparent)]
+    Artifact(#[from] ArtifactError),
+    /// The inference graph could not be compiled.
+    #[error("cannot compile the model: {0}")]
+    Codegen(#[from] CodegenError),
+    /// The compiled function refused the batch.
+    #[error("cannot run the model: {0}")]
+    Exec(#[from] ExecError),
+    /// `predict_rows` got a buffer that is not whole rows.
+    #[error("the input holds {len} values, but {n_rows} rows of {width} input slots need {expected}")]
+    InputShape {
+        len: usize,
+        n_rows: usize,
+        width: usize,
+        expected: usize,
+    },
+}

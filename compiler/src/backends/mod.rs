@@ -1,6 +1,9 @@
 //! Backends that execute the inference IR over rows in the row ABI: the reference
 //! interpreter and the Cranelift JIT.
 
+pub mod cranelift;
+pub mod interpreter;
+
 use thiserror::Error;
 
 /// Why a batch could not be run.
@@ -40,12 +43,17 @@ pub fn check_buffers(
     if row_stride < inputs {
         return Err(ExecError::Stride { stride: row_stride, inputs });
     }
-    let needed = if n_rows == 0 { 0 } else { (n_rows - 1) * row_stride + inputs };
+    // Saturating: a shape too large to address can never fit the buffer.
+    let needed = if n_rows == 0 {
+        0
+    } else {
+        (n_rows - 1).saturating_mul(row_stride).saturating_add(inputs)
+    };
     if input.len() < needed {
         return Err(ExecError::InputTooShort { len: input.len(), n_rows, stride: row_stride, needed });
     }
     let outputs = exe.n_outputs();
-    let needed = n_rows * outputs;
+    let needed = n_rows.saturating_mul(outputs);
     if out.len() < needed {
         return Err(ExecError::OutputTooShort { len: out.len(), n_rows, outputs, needed });
     }

@@ -86,6 +86,9 @@ impl std::fmt::Display for ParamType {
         match self {
             ParamType::Int { min, max } if *max == i64::MAX => write!(f, "an integer >= {min}"),
             ParamType::Int { min, max } => write!(f, "an integer in {min}..={max}"),
+            ParamType::Float { min, max } if max.is_infinite() && *min > 0.0 && *min < 1e-6 => {
+                write!(f, "a positive number")
+            }
             ParamType::Float { min, max } if max.is_infinite() => write!(f, "a number >= {min}"),
             ParamType::Float { min, max } => write!(f, "a number in [{min}, {max}]"),
             ParamType::Bool => write!(f, "`true` or `false`"),

@@ -1,3 +1,15 @@
-//! The workflow graph: statements of a `.mlg` file as stages, references as edges.
+//! The workflow graph: statements of a `.mlg` file as stages, references as edges,
+//! and the checker that builds it.
 
+pub mod args;
 pub mod catalog;
+pub mod check;
+pub mod columns;
+pub mod graph;
+pub mod resolve;
+pub mod stage;
+pub mod text;
+
+pub use check::{check, Workflow};
+pub use graph::{Graph, NodeId};
+pub use stage::{Stage, StageKind};

@@ -1,0 +1,225 @@
+//! Lowers an inference graph to one Cranelift function with a loop over rows; every
+//! op is emitted inline as scalar `f32` SSA values, one Cranelift value per element,
+//! following the interpreter's algorithms operation for operation.
+
+use cranelift_codegen::ir::{
+    condcodes::{FloatCC, IntCC},
+    types, AbiParam, BlockArg, Function, InstBuilder, MemFlagsData, Signature, UserFuncName, Value,
+};
+use cranelift_codegen::isa::TargetIsa;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+
+use super::math::{exp_f32, sigmoid_f32};
+use crate::ir::{BinaryOp, Graph, NodeId, Op, UnaryFn};
+
+/// The signature `fn(input: *const f32, n_rows: usize, row_stride: usize, out: *mut f32)`
+/// in the ISA's default calling convention (the C one of the host).
+pub(crate) fn row_signature(isa: &dyn TargetIsa) -> Signature {
+    let ptr = isa.pointer_type();
+    let mut sig = Signature::new(isa.default_call_conv());
+    sig.params.extend([AbiParam::new(ptr); 4]);
+    sig
+}
+
+/// Builds the row function for `graph` (which must verify), named `u0:0`.
+///
+/// Layout: `entry` skips to `exit` when `n_rows == 0`; `body(i, row, out)` computes
+/// one row from `row` (a pointer to its first slot), stores the packed outputs at
+/// `out` and loops while `i + 1 < n_rows`. The body contains no calls.
+pub(crate) fn build_function(graph: &Graph, isa: &dyn TargetIsa) -> Function {
+    let ptr = isa.pointer_type();
+    let mut func = Function::with_name_signature(UserFuncName::user(0, 0), row_signature(isa));
+    let mut fctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+
+    let entry = b.create_block();
+    let body = b.create_block();
+    let exit = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    let i = b.append_block_param(body, ptr);
+    let row = b.append_block_param(body, ptr);
+    let out = b.append_block_param(body, ptr);
+
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let &[input, n_rows, stride, out0] = b.block_params(entry) else {
+        unreachable!("row_signature declares exactly four parameters")
+    };
+    let stride_bytes = b.ins().ishl_imm_u(stride, 2);
+    let zero = b.ins().iconst(ptr, 0);
+    let any = b.ins().icmp_imm_u(IntCC::NotEqual, n_rows, 0);
+    b.ins().brif(any, body, &[BlockArg::Value(zero), input.into(), out0.into()], exit, &[]);
+
+    b.switch_to_block(body);
+    let n_out = emit_row(&mut b, graph, row, out);
+    let next_i = b.ins().iadd_imm_s(i, 1);
+    let next_row = b.ins().iadd(row, stride_bytes);
+    let next_out = b.ins().iadd_imm_s(out, (n_out * 4) as i64);
+    let more = b.ins().icmp(IntCC::UnsignedLessThan, next_i, n_rows);
+    b.ins().brif(more, body, &[next_i.into(), next_row.into(), next_out.into()], exit, &[]);
+    b.seal_block(body);
+
+    b.switch_to_block(exit);
+    b.seal_block(exit);
+    b.ins().return_(&[]);
+    b.finalize(isa.frontend_config());
+    func
+}
+
+/// Emits one row: every node's values, then stores of every output to `out`.
+/// Returns the number of `f32` values stored.
+fn emit_row(b: &mut FunctionBuilder<'_>, graph: &Graph, row: Value, out: Value) -> usize {
+    let mut vals: Vec<Vec<Value>> = Vec::with_capacity(graph.nodes.len());
+    for node in &graph.nodes {
+        let v = emit_op(b, &node.op, &vals, row);
+        vals.push(v);
+    }
+    let mut at = 0usize;
+    for o in &graph.outputs {
+        for &v in &vals[o.node.index()] {
+            b.ins().store(MemFlagsData::trusted(), v, out, (at * 4) as i32);
+            at += 1;
+        }
+    }
+    at
+}
+
+/// Emits one op given the values of earlier nodes; returns its element values.
+fn emit_op(b: &mut FunctionBuilder<'_>, op: &Op, vals: &[Vec<Value>], row: Value) -> Vec<Value> {
+    let v = |id: NodeId| &vals[id.index()];
+    match op {
+        Op::Input { slot } => {
+            vec![b.ins().load(types::F32, MemFlagsData::trusted(), row, (*slot as i32) * 4)]
+        }
+        Op::Const { values } => values.iter().map(|&c| b.ins().f32const(c)).collect(),
+        Op::Concat { parts } => parts.iter().flat_map(|p| v(*p).iter().copied()).collect(),
+        Op::FillNan { x, values } => {
+            v(*x).iter().zip(values).map(|(&a, &f)| fill_nan(b, a, f)).collect()
+        }
+        Op::Scale { x, mul, add } => v(*x)
+            .iter()
+            .zip(mul.iter().zip(add))
+            .map(|(&a, (&m, &c))| {
+                let m = b.ins().f32const(m);
+                let c = b.ins().f32const(c);
+                let p = b.ins().fmul(a, m);
+                b.ins().fadd(p, c)
+            })
+            .collect(),
+        Op::OneHot { x, codes } => {
+            let code = v(*x)[0];
+            let one = b.ins().f32const(1.0f32);
+            let zero = b.ins().f32const(0.0f32);
+            codes
+                .iter()
+                .map(|&c| {
+                    let c = b.ins().f32const(c);
+                    let eq = b.ins().fcmp(FloatCC::Equal, code, c);
+                    b.ins().select(eq, one, zero)
+                })
+                .collect()
+        }
+        Op::Affine { x, weights, bias, missing } => {
+            let xs: Vec<Value> = v(*x)
+                .iter()
+                .enumerate()
+                .map(|(j, &a)| match missing.get(j) {
+                    Some(&d) => fill_nan(b, a, d),
+                    None => a,
+                })
+                .collect();
+            affine(b, &xs, weights, bias)
+        }
+        Op::Unary { func, x } => v(*x)
+            .iter()
+            .map(|&a| match func {
+                UnaryFn::Sigmoid => sigmoid_f32(b, a),
+                UnaryFn::Exp => exp_f32(b, a),
+                UnaryFn::Neg => b.ins().fneg(a),
+                UnaryFn::Abs => b.ins().fabs(a),
+            })
+            .collect(),
+        Op::Binary { op, a, b: rhs } => {
+            let (xa, xb) = (v(*a), v(*rhs));
+            let width = xa.len().max(xb.len());
+            (0..width)
+                .map(|i| {
+                    let l = if xa.len() == 1 { xa[0] } else { xa[i] };
+                    let r = if xb.len() == 1 { xb[0] } else { xb[i] };
+                    match op {
+                        BinaryOp::Add => b.ins().fadd(l, r),
+                        BinaryOp::Sub => b.ins().fsub(l, r),
+                        BinaryOp::Mul => b.ins().fmul(l, r),
+                        BinaryOp::Div => b.ins().fdiv(l, r),
+                    }
+                })
+                .collect()
+        }
+        Op::Softmax { x } => softmax(b, v(*x)),
+        Op::Argmax { x } => vec![argmax(b, v(*x))],
+    }
+}
+
+/// `isnan(a) ? fill : a`; a NaN `fill` is the identity and emits nothing.
+fn fill_nan(b: &mut FunctionBuilder<'_>, a: Value, fill: f32) -> Value {
+    if fill.is_nan() {
+        return a;
+    }
+    let is_nan = b.ins().fcmp(FloatCC::Unordered, a, a);
+    let f = b.ins().f32const(fill);
+    b.ins().select(is_nan, f, a)
+}
+
+/// `acc = bias[r]; acc = acc + w[r * in + j] * x[j]` for `j` in order, with a
+/// separate `fmul` and `fadd` (never `fma`) to round exactly like the interpreter.
+fn affine(b: &mut FunctionBuilder<'_>, xs: &[Value], weights: &[f32], bias: &[f32]) -> Vec<Value> {
+    let inw = xs.len();
+    bias.iter()
+        .enumerate()
+        .map(|(r, &bias_r)| {
+            let mut acc = b.ins().f32const(bias_r);
+            for (&w, &x) in weights[r * inw..(r + 1) * inw].iter().zip(xs) {
+                let w = b.ins().f32const(w);
+                let p = b.ins().fmul(w, x);
+                acc = b.ins().fadd(acc, p);
+            }
+            acc
+        })
+        .collect()
+}
+
+/// The interpreter's softmax: running max by `x[i] > m` from `x[0]`,
+/// `e[i] = exp(x[i] - m)`, sum from `e[0]` in order, then `e[i] / sum`.
+fn softmax(b: &mut FunctionBuilder<'_>, xs: &[Value]) -> Vec<Value> {
+    let mut m = xs[0];
+    for &x in &xs[1..] {
+        let gt = b.ins().fcmp(FloatCC::GreaterThan, x, m);
+        m = b.ins().select(gt, x, m);
+    }
+    let es: Vec<Value> = xs
+        .iter()
+        .map(|&x| {
+            let d = b.ins().fsub(x, m);
+            exp_f32(b, d)
+        })
+        .collect();
+    let mut sum = es[0];
+    for &e in &es[1..] {
+        sum = b.ins().fadd(sum, e);
+    }
+    es.iter().map(|&e| b.ins().fdiv(e, sum)).collect()
+}
+
+/// The interpreter's argmax: `best = -inf`, `idx = 0`, and `x[i] > best` replaces
+/// both, so NaN is skipped, ties keep the first and all-NaN gives `0`.
+fn argmax(b: &mut FunctionBuilder<'_>, xs: &[Value]) -> Value {
+    let mut best = b.ins().f32const(f32::NEG_INFINITY);
+    let mut idx = b.ins().f32const(0.0f32);
+    for (i, &x) in xs.iter().enumerate() {
+        let gt = b.ins().fcmp(FloatCC::GreaterThan, x, best);
+        best = b.ins().select(gt, x, best);
+        let here = b.ins().f32const(i as f32);
+        idx = b.ins().select(gt, here, idx);
+    }
+    idx
+}

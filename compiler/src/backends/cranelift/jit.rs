@@ -1,0 +1,70 @@
+//! ISA selection and JIT module setup: compiles one row function into executable
+//! memory that the returned [`JitFunction`] owns.
+
+use cranelift_codegen::ir::Function;
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{default_libcall_names, Linkage, Module};
+
+use super::CodegenError;
+
+/// The host ISA with `opt_level=speed`, non-PIC code and no colocated libcalls (as
+/// `cranelift-jit` requires).
+pub(crate) fn host_isa() -> Result<OwnedTargetIsa, CodegenError> {
+    let mut flags = settings::builder();
+    for (name, value) in [("opt_level", "speed"), ("use_colocated_libcalls", "false"), ("is_pic", "false")] {
+        flags.set(name, value).map_err(|e| CodegenError::Settings(format!("{name}={value}: {e}")))?;
+    }
+    let isa_builder = cranelift_native::builder().map_err(|m| CodegenError::Host(m.to_string()))?;
+    isa_builder.finish(settings::Flags::new(flags)).map_err(|e| CodegenError::Host(e.to_string()))
+}
+
+/// A finalized function in its own JIT module; the module's memory is freed on drop.
+pub(crate) struct JitFunction {
+    /// `Some` until drop; taken there to free the code memory.
+    module: Option<JITModule>,
+    code: *const u8,
+}
+
+impl JitFunction {
+    /// Compiles `func` (built for `isa`) and finalizes it into executable memory.
+    pub(crate) fn compile(isa: OwnedTargetIsa, func: Function) -> Result<JitFunction, CodegenError> {
+        let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
+        match define(&mut module, func) {
+            Ok(code) => Ok(JitFunction { module: Some(module), code }),
+            Err(e) => {
+                // SAFETY: nothing from this module has been handed out or executed.
+                unsafe { module.free_memory() };
+                Err(e)
+            }
+        }
+    }
+
+    /// The entry address of the finalized function.
+    pub(crate) fn code(&self) -> *const u8 {
+        self.code
+    }
+}
+
+/// Declares, defines and finalizes `func` in `module`; returns its address.
+fn define(module: &mut JITModule, func: Function) -> Result<*const u8, CodegenError> {
+    let module_err = |e: cranelift_module::ModuleError| CodegenError::Module(format!("{e:?}"));
+    let id = module.declare_function("mlg_rows", Linkage::Local, &func.signature).map_err(module_err)?;
+    let mut ctx = module.make_context();
+    ctx.func = func;
+    module.define_function(id, &mut ctx).map_err(module_err)?;
+    module.clear_context(&mut ctx);
+    module.finalize_definitions().map_err(module_err)?;
+    Ok(module.get_finalized_function(id))
+}
+
+impl Drop for JitFunction {
+    fn drop(&mut self) {
+        if let Some(module) = self.module.take() {
+            // SAFETY: `&mut self` proves no call into the code is running, and the
+            // code pointer dies with `self`.
+            unsafe { module.free_memory() };
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! Binds a call's arguments to an operator's parameters and type-checks them.
+
+use super::catalog::{Default, OpSpec, ParamSpec, ParamType, Params, Value};
+use mlg_dsl::ast::{Arg, Call, Expr, ExprKind};
+use mlg_dsl::diagnostic::did_you_mean;
+use mlg_dsl::{Diagnostic, Span};
+
+/// Binds `args` (the call's arguments after any leading subject such as the input
+/// or selector) to `spec`'s parameters: positionals in declaration order, then
+/// named ones; fills defaults; reports every mistake.
+pub fn bind(spec: &OpSpec, call: &Call, args: &[Arg]) -> Result<Params, Vec<Diagnostic>> {
+    let mut params = Params::new();
+    let mut spans: Vec<(&'static str, Span)> = Vec::new();
+    let mut errors = Vec::new();
+    let mut positional = 0usize;
+    for arg in args {
+        let param = match &arg.name {
+            None => {
+                let found = spec.params.get(positional);
+                positional += 1;
+                match found {
+                    Some(p) => p,
+                    None => {
+                        errors.push(too_many(spec, arg));
+                        continue;
+                    }
+                }
+            }
+            Some(name) => match spec.params.iter().find(|p| p.name == name.name) {
+                Some(p) => p,
+                None => {
+                    errors.push(unknown_param(spec, &name.name, name.span));
+                    continue;
+                }
+            },
+        };
+        if let Some((_, first)) = spans.iter().find(|(n, _)| *n == param.name) {
+            errors.push(
+                Diagnostic::new(
+                    "mlg::duplicate_param",
+                    format!("parameter `{}` of `{}` is given twice", param.name, spec.name),
+                    arg.span,
+                    "given again here",
+                )
+                .with_label(*first, "first given here"),
+            );
+            continue;
+        }
+        spans.push((param.name, arg.span));
+        match check_value(spec, param, &arg.value) {
+            Ok(v) => {
+                params.insert(param.name.to_string(), v);
+            }
+            Err(d) => errors.push(d),
+        }
+    }
+    for param in spec.params {
+        if params.contains_key(param.name) || spans.iter().any(|(n, _)| *n == param.name) {
+            continue;
+        }
+        let value = match param.default {
+            Default::Int(i) => Value::Int(i),
+            Default::Float(f) => Value::Float(f),
+            Default::Bool(b) => Value::Bool(b),
+            Default::Str(s) => Value::Str(s.to_string()),
+            Default::Optional => continue,
+            Default::Required => {
+                errors.push(
+                    Diagnostic::new(
+                        "mlg::missing_param",
+                        format!("`{}` needs the parameter `{}`", spec.name, param.name),
+                        call.span,
+                        format!("`{}` is missing", param.name),
+                    )
+                    .with_help(format!("add `{} = <{}>` ({})", param.name, param.ty, param.doc)),
+                );
+                continue;
+            }
+        };
+        params.insert(param.name.to_string(), value);
+    }
+    if errors.is_empty() {
+        Ok(params)
+    } else {
+        Err(errors)
+    }
+}
+
+fn too_many(spec: &OpSpec, arg: &Arg) -> Diagnostic {
+    let names: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
+    Diagnostic::new(
+        "mlg::too_many_args",
+        format!("too many positional arguments for `{}`", spec.name),
+        arg.span,
+        "unexpected argument",
+    )
+    .with_help(if names.is_empty() {
+        format!("`{}` takes no parameters", spec.name)
+    } else {
+        format!("`{}` takes: {}", spec.name, names.join(", "))
+    })
+}
+
+fn unknown_param(spec: &OpSpec, name: &str, span: Span) -> Diagnostic {
+    let names: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
+    let help = match did_you_mean(name, names.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`? `{}` takes: {}", spec.name, names.join(", ")),
+        None if names.is_empty() => format!("`{}` takes no parameters", spec.name),
+        None => format!("`{}` takes: {}", spec.name, names.join(", ")),
+    };
+    Diagnostic::new(
+        "mlg::unknown_param",
+        format!("`{}` has no parameter `{name}`", spec.name),
+        span,
+        "unknown parameter",
+    )
+    .with_help(help)
+}
+
+/// Describes an expression for "found ..." messages.
+pub fn describe(expr: &Expr) -> String {
+    match &expr.kind {
+        ExprKind::Int(i) => format!("the integer `{i}`"),
+        ExprKind::Float(f) => format!("the number `{f}`"),
+        ExprKind::Str(s) => format!("the string {s:?}"),
+        ExprKind::Bool(b) => format!("`{b}`"),
+        ExprKind::Name(n) => format!("the name `{n}`"),
+        ExprKind::Call(c) => format!("a call to `{}`", c.name.name),
+        ExprKind::List(_) => "a list".to_string(),
+    }
+}
+
+fn check_value(spec: &OpSpec, param: &ParamSpec, expr: &Expr) -> Result<Value, Diagnostic> {
+    let mismatch = || {
+        let mut d = Diagnostic::new(
+            "mlg::param_type",
+            format!("parameter `{}` of `{}` expects {}", param.name, spec.name, param.ty),
+            expr.span,
+            format!("found {}", describe(expr)),
+        );
+        if let (ExprKind::Name(n), ParamType::Choice(_) | ParamType::Str) = (&expr.kind, param.ty) {
+            d = d.with_help(format!("strings are quoted: write \"{n}\""));
+        } else {
+            d = d.with_help(format!("`{}`: {}", param.name, param.doc));
+        }
+        d
+    };
+    let out_of_range = |shown: String| {
+        Diagnostic::new(
+            "mlg::param_range",
+            format!("parameter `{}` of `{}` expects {}", param.name, spec.name, param.ty),
+            expr.span,
+            format!("{shown} is out of range"),
+        )
+    };
+    match (param.ty, &expr.kind) {
+        (ParamType::Int { min, max }, ExprKind::Int(i)) => {
+            if *i < min || *i > max {
+                return Err(out_of_range(i.to_string()));
+            }
+            Ok(Value::Int(*i))
+        }
+        (ParamType::Float { min, max }, ExprKind::Int(_) | ExprKind::Float(_)) => {
+            let x = match expr.kind {
+                ExprKind::Int(i) => i as f64,
+                ExprKind::Float(f) => f,
+                _ => return Err(mismatch()),
+            };
+            if !(x >= min && x <= max) {
+                return Err(out_of_range(x.to_string()));
+            }
+            Ok(Value::Float(x))
+        }
+        (ParamType::Bool, ExprKind::Bool(b)) => Ok(Value::Bool(*b)),
+        (ParamType::Str, ExprKind::Str(s)) => Ok(Value::Str(s.clone())),
+        (ParamType::Choice(options), ExprKind::Str(s)) => {
+            if options.contains(&s.as_str()) {
+                Ok(Value::Str(s.clone()))
+            } else {
+                let mut d = Diagnostic::new(
+                    "mlg::param_value",
+                    format!("parameter `{}` of `{}` expects {}", param.name, spec.name, param.ty),
+                    expr.span,
+                    format!("{s:?} is not one of them"),
+                );
+                if let Some(best) = did_you_mean(s, options.iter().copied()) {
+                    d = d.with_help(format!("did you mean \"{best}\"?"));
+                }
+                Err(d)
+            }
+        }
+        _ => Err(mismatch()),
+    }
+}

@@ -1,0 +1,466 @@
+//! The checker: turns a parsed program into a workflow graph of checked stages,
+//! resolving operators in the catalog, type-checking parameters and inferring
+//! column schemas from the data files' headers and values.
+
+use super::args::{bind, describe};
+use super::catalog::{Catalog, ColumnKind, OpKind, OpSpec, Schema, SchemaSource, Task};
+use super::columns::{apply_rule, looks_like_selector, missing_column, parse_selector, select};
+use super::graph::Graph;
+use super::resolve::{references, resolve};
+use super::stage::*;
+use mlg_dsl::ast::*;
+use mlg_dsl::diagnostic::did_you_mean;
+use mlg_dsl::Diagnostic;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// A checked workflow: its graph of stages, in dependency order.
+#[derive(Clone, Debug)]
+pub struct Workflow {
+    pub graph: Graph,
+}
+
+/// Checks `program`, reading data schemas through `schemas`; relative paths are
+/// resolved against `base_dir` (the `.mlg` file's folder). Returns every error found.
+pub fn check(
+    program: &Program,
+    catalog: &dyn Catalog,
+    schemas: &dyn SchemaSource,
+    base_dir: &Path,
+) -> Result<Workflow, Vec<Diagnostic>> {
+    let order = resolve(program)?;
+    let mut checker = Checker { catalog, schemas, base_dir, stages: HashMap::new(), errors: Vec::new() };
+    let mut checked: Vec<(usize, Stage)> = Vec::new();
+    let (mut evaluations, mut deploys) = (0, 0);
+    for i in order {
+        let stmt = &program.statements[i];
+        if references(stmt).iter().any(|r| !checker.stages.contains_key(&r.name)) {
+            continue; // an input failed to check; its error is already reported
+        }
+        let name = match (stmt.binding(), stmt) {
+            (Some(b), _) => b.name.clone(),
+            (None, Statement::Evaluate(_)) => {
+                evaluations += 1;
+                format!("evaluate#{evaluations}")
+            }
+            (None, _) => {
+                deploys += 1;
+                format!("deploy#{deploys}")
+            }
+        };
+        match checker.statement(stmt) {
+            Ok((kind, schema)) => {
+                let stage = Stage { name: name.clone(), kind, span: stmt.span(), schema };
+                checker.stages.insert(name, stage.clone());
+                checked.push((i, stage));
+            }
+            Err(mut errs) => checker.errors.append(&mut errs),
+        }
+    }
+    if !checker.errors.is_empty() {
+        checker.errors.sort_by_key(|d| d.span().map(|s| s.start));
+        return Err(checker.errors);
+    }
+    let mut graph = Graph::new();
+    let mut ids = HashMap::new();
+    for (i, stage) in checked {
+        let name = stage.name.clone();
+        let id = graph.add_stage(stage);
+        for r in references(&program.statements[i]) {
+            if let Some(&from) = ids.get(&r.name) {
+                graph.add_edge(from, id);
+            }
+        }
+        ids.insert(name, id);
+    }
+    graph.sort().map_err(|_| vec![Diagnostic::bare("mlg::internal", "checked graph has a cycle")])?;
+    Ok(Workflow { graph })
+}
+
+type Checked = Result<(StageKind, Schema), Vec<Diagnostic>>;
+
+struct Checker<'a> {
+    catalog: &'a dyn Catalog,
+    schemas: &'a dyn SchemaSource,
+    base_dir: &'a Path,
+    stages: HashMap<String, Stage>,
+    errors: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn statement(&self, stmt: &Statement) -> Checked {
+        match stmt {
+            Statement::Data(s) => self.data(s),
+            Statement::Features(s) => self.features(s),
+            Statement::Model(s) => self.model(s),
+            Statement::Evaluate(s) => self.evaluate(s),
+            Statement::Deploy(s) => self.deploy(s),
+            Statement::Search(s) => self.unavailable(&s.call.name, OpKind::Search),
+            Statement::Ensemble(s) => self.unavailable(&s.call.name, OpKind::Ensemble),
+            Statement::Compress(s) => match s.steps.first() {
+                Some(step) => self.unavailable(&step.name, OpKind::Compress),
+                None => Err(vec![Diagnostic::new("mlg::syntax", "compress needs a step", s.span, "here")]),
+            },
+        }
+    }
+
+    /// Looks `name` up as an operator of `expected` kind.
+    fn op(&self, name: &Ident, expected: OpKind) -> Result<&OpSpec, Diagnostic> {
+        let what = expected.describe();
+        let known = self.catalog.names_of(&expected);
+        let listing = if known.is_empty() {
+            format!("this build of mlg has no {what} operators yet")
+        } else {
+            format!("known {what}s: {}", known.join(", "))
+        };
+        match self.catalog.get(&name.name) {
+            Some(spec) if spec.kind.same_kind(&expected) => Ok(spec),
+            Some(spec) => Err(Diagnostic::new(
+                "mlg::wrong_kind",
+                format!("`{}` is a {}, not a {what}", name.name, spec.kind.describe()),
+                name.span,
+                format!("expected a {what}"),
+            )
+            .with_help(listing)),
+            None => {
+                let help = match did_you_mean(&name.name, known.iter().copied()) {
+                    Some(best) => format!("did you mean `{best}`? {listing}"),
+                    None => listing,
+                };
+                Err(Diagnostic::new(
+                    "mlg::unknown_operator",
+                    format!("unknown {what} `{}`", name.name),
+                    name.span,
+                    "not in the operator catalog",
+                )
+                .with_help(help))
+            }
+        }
+    }
+
+    fn unavailable(&self, name: &Ident, kind: OpKind) -> Checked {
+        let spec = self.op(name, kind).map_err(|d| vec![d])?;
+        Err(vec![Diagnostic::new(
+            "mlg::unsupported",
+            format!("`{}` statements cannot run in this build", spec.name),
+            name.span,
+            "not executable yet",
+        )])
+    }
+
+    fn stage(&self, name: &str) -> &Stage {
+        &self.stages[name]
+    }
+
+    /// The stage `r` names, which must be data or features.
+    fn table_input(&self, r: &Ident, user: &str) -> Result<&Stage, Diagnostic> {
+        let stage = self.stage(&r.name);
+        match stage.kind {
+            StageKind::Data(_) | StageKind::Features(_) => Ok(stage),
+            _ => Err(Diagnostic::new(
+                "mlg::wrong_input",
+                format!("{user} takes `data` or `features`, but `{}` is a `{}` stage", r.name, stage.kind.keyword()),
+                r.span,
+                format!("a {}", stage.kind.keyword()),
+            )),
+        }
+    }
+
+    /// The data stage at the root of `stage`'s features chain.
+    fn root_data<'s>(&'s self, mut stage: &'s Stage) -> Option<&'s DataStage> {
+        loop {
+            match &stage.kind {
+                StageKind::Data(d) => return Some(d),
+                StageKind::Features(f) => stage = self.stages.get(&f.input)?,
+                StageKind::Model(m) => stage = self.stages.get(&m.input)?,
+                _ => return None,
+            }
+        }
+    }
+
+    fn data(&self, s: &DataStmt) -> Checked {
+        let spec = self.op(&s.source.name, OpKind::Source).map_err(|d| vec![d])?;
+        let params = bind(spec, &s.source, &s.source.args)?;
+        let arg_span = |param: &str, position: usize| {
+            s.source
+                .args
+                .iter()
+                .find(|a| a.name.as_ref().is_some_and(|n| n.name == param))
+                .or_else(|| s.source.args.iter().filter(|a| a.name.is_none()).nth(position))
+                .map_or(s.source.span, |a| a.value.span)
+        };
+        let path_text = params.get("path").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let target = params.get("target").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let path = self.base_dir.join(&path_text);
+        let full = self.schemas.schema(&path).map_err(|message| {
+            vec![Diagnostic::new("mlg::data_file", format!("cannot read data file `{path_text}`"), arg_span("path", 0), message)
+                .with_help(format!("paths are relative to the folder of the .mlg file ({})", self.base_dir.display()))]
+        })?;
+        if full.get(&target).is_none() {
+            return Err(vec![missing_column(&target, arg_span("target", 1), &full)]);
+        }
+        let features = Schema {
+            columns: full.columns.iter().filter(|c| c.name != target).cloned().collect(),
+            rows: full.rows,
+        };
+        Ok((StageKind::Data(DataStage { path, path_text, target, schema: full }), features))
+    }
+
+    fn features(&self, s: &FeaturesStmt) -> Checked {
+        let input = self.table_input(&s.input, &format!("features `{}`", s.name.name)).map_err(|d| vec![d])?;
+        let mut schema = input.schema.clone();
+        let mut steps = Vec::new();
+        for call in &s.steps {
+            let spec = self.op(&call.name, OpKind::Transform {
+                default_selector: super::catalog::DefaultSelector::All,
+                rule: super::catalog::SchemaRule::OneHot,
+            })
+            .map_err(|d| vec![d])?;
+            let OpKind::Transform { default_selector, rule } = spec.kind else {
+                return Err(vec![Diagnostic::bare("mlg::internal", "transform without a schema rule")]);
+            };
+            let (selector, rest, selector_span) = match call.args.first() {
+                Some(a) if a.name.is_none() && looks_like_selector(&a.value) => {
+                    (parse_selector(&a.value, &schema).map_err(|d| vec![d])?, &call.args[1..], a.span)
+                }
+                _ => (
+                    match default_selector {
+                        super::catalog::DefaultSelector::All => Selector::All,
+                        super::catalog::DefaultSelector::Numeric => Selector::Numeric,
+                        super::catalog::DefaultSelector::Categorical => Selector::Categorical,
+                    },
+                    &call.args[..],
+                    call.span,
+                ),
+            };
+            let params = bind(spec, call, rest)?;
+            let selected: Vec<String> = select(&selector, &schema).into_iter().map(|c| c.name.clone()).collect();
+            schema = apply_rule(rule, &schema, &selected).map_err(|(column, kind)| {
+                let wanted = if kind == ColumnKind::Numeric { "categorical" } else { "numeric" };
+                vec![Diagnostic::new(
+                    "mlg::column_type",
+                    format!("`{}` needs {wanted} columns, but `{column}` is {}", spec.name, kind_word(kind)),
+                    selector_span,
+                    format!("selects `{column}`"),
+                )
+                .with_help(format!("select only {wanted} columns, e.g. {}({wanted})", spec.name))]
+            })?;
+            steps.push(Step { op: OpUse { op: spec.name.to_string(), params, span: call.span }, selector });
+        }
+        Ok((StageKind::Features(FeaturesStage { input: s.input.name.clone(), steps }), schema))
+    }
+
+    fn model(&self, s: &ModelStmt) -> Checked {
+        let spec = self.op(&s.call.name, OpKind::Model { task: Task::Regression }).map_err(|d| vec![d])?;
+        let OpKind::Model { task } = spec.kind else {
+            return Err(vec![Diagnostic::bare("mlg::internal", "model without a task")]);
+        };
+        let input_ident = match s.call.args.first() {
+            Some(Arg { name: None, value: Expr { kind: ExprKind::Name(n), span }, .. }) => {
+                Ident { name: n.clone(), span: *span }
+            }
+            other => {
+                let span = other.map_or(s.call.span, |a| a.span);
+                return Err(vec![Diagnostic::new(
+                    "mlg::model_input",
+                    format!("model `{}` needs its input features as the first argument", s.name.name),
+                    span,
+                    match other {
+                        Some(a) => format!("found {}", describe(&a.value)),
+                        None => "no input given".to_string(),
+                    },
+                )
+                .with_help(format!("e.g. {}(prep, ...) where `prep` is a data or features stage", spec.name))]);
+            }
+        };
+        let input = self.table_input(&input_ident, &format!("model `{}`", s.name.name)).map_err(|d| vec![d])?;
+        let params = bind(spec, &s.call, &s.call.args[1..])?;
+        let mut errors = Vec::new();
+        let quoted = |cols: &[&super::catalog::ColumnInfo], counts: bool| -> String {
+            let names: Vec<String> = cols
+                .iter()
+                .map(|c| if counts { format!("`{}` ({})", c.name, c.missing) } else { format!("`{}`", c.name) })
+                .collect();
+            names.join(", ")
+        };
+        let categorical: Vec<_> = input.schema.columns.iter().filter(|c| c.kind == ColumnKind::Categorical).collect();
+        if !categorical.is_empty() {
+            errors.push(
+                Diagnostic::new(
+                    "mlg::column_type",
+                    format!("model `{}` needs numeric features, but {} categorical", s.name.name, are(&quoted(&categorical, false), categorical.len())),
+                    input_ident.span,
+                    "categorical columns reach the model unencoded",
+                )
+                .with_help(format!("add `-> one_hot(categorical)` to the features of `{}`", input_ident.name)),
+            );
+        }
+        let missing: Vec<_> = input
+            .schema
+            .columns
+            .iter()
+            .filter(|c| c.kind == ColumnKind::Numeric && c.missing > 0)
+            .collect();
+        if !missing.is_empty() {
+            errors.push(
+                Diagnostic::new(
+                    "mlg::missing_values",
+                    format!("model `{}` cannot take missing values, but these columns have some: {}", s.name.name, quoted(&missing, true)),
+                    input_ident.span,
+                    "columns with missing values reach the model",
+                )
+                .with_help(format!("add `-> impute(numeric)` to the features of `{}`", input_ident.name)),
+            );
+        }
+        if let Some(data) = self.root_data(input) {
+            let target_kind = data.schema.get(&data.target).map(|c| c.kind);
+            if task == Task::Regression && target_kind == Some(ColumnKind::Categorical) {
+                errors.push(Diagnostic::new(
+                    "mlg::target_type",
+                    format!("`{}` is a regression model, but the target `{}` is categorical", spec.name, data.target),
+                    s.call.name.span,
+                    "needs a numeric target",
+                )
+                .with_help("use a classifier such as logistic_regression"));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let schema = input.schema.clone();
+        Ok((StageKind::Model(ModelStage { input: input_ident.name, op: OpUse { op: spec.name.to_string(), params, span: s.call.span }, task }), schema))
+    }
+
+    fn evaluate(&self, s: &EvaluateStmt) -> Checked {
+        let mut errors = Vec::new();
+        let mut tasks = Vec::new();
+        for t in &s.targets {
+            match &self.stage(&t.name).kind {
+                StageKind::Model(m) => tasks.push((t, m.task)),
+                other => errors.push(Diagnostic::new(
+                    "mlg::wrong_input",
+                    format!("`evaluate` takes models, but `{}` is a `{}` stage", t.name, other.keyword()),
+                    t.span,
+                    format!("a {}", other.keyword()),
+                )),
+            }
+        }
+        let default_call;
+        let call = match &s.method {
+            Some(c) => c,
+            None => {
+                default_call = Call { name: Ident { name: "kfold".into(), span: s.span }, args: Vec::new(), span: s.span };
+                &default_call
+            }
+        };
+        let method = self.op(&call.name, OpKind::Method).and_then(|spec| {
+            bind(spec, call, &call.args)
+                .map(|params| OpUse { op: spec.name.to_string(), params, span: call.span })
+                .map_err(|mut e| e.remove(0))
+        });
+        let mut fold_file = None;
+        match method {
+            Ok(ref m) if m.op == "predefined_folds" => {
+                let text = m.params.get("path").and_then(|v| v.as_str()).unwrap_or_default();
+                let path = self.base_dir.join(text);
+                if !path.is_file() {
+                    errors.push(Diagnostic::new(
+                        "mlg::data_file",
+                        format!("cannot read fold file `{text}`"),
+                        call.args.first().map_or(call.span, |a| a.value.span),
+                        "no such file",
+                    )
+                    .with_help(format!("paths are relative to the folder of the .mlg file ({})", self.base_dir.display())));
+                }
+                fold_file = Some(path);
+            }
+            Ok(_) => {}
+            Err(ref d) => errors.push(d.clone()),
+        }
+        for m in &s.metrics {
+            match self.op(m, OpKind::Metric { task: Task::Regression }) {
+                Ok(spec) => {
+                    let OpKind::Metric { task } = spec.kind else { continue };
+                    for (t, model_task) in &tasks {
+                        if *model_task != task {
+                            errors.push(
+                                Diagnostic::new(
+                                    "mlg::metric_task",
+                                    format!("`{}` is a {task} metric, but `{}` is a {model_task} model", m.name, t.name),
+                                    m.span,
+                                    format!("a {task} metric"),
+                                )
+                                .with_label(t.span, format!("a {model_task} model")),
+                            );
+                        }
+                    }
+                }
+                Err(d) => errors.push(d),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let method = method.map_err(|d| vec![d])?;
+        let stage = EvaluateStage {
+            targets: s.targets.iter().map(|t| t.name.clone()).collect(),
+            method,
+            fold_file,
+            metrics: s.metrics.iter().map(|m| m.name.clone()).collect(),
+        };
+        Ok((StageKind::Evaluate(stage), Schema::default()))
+    }
+
+    fn deploy(&self, s: &DeployStmt) -> Checked {
+        let mut errors = Vec::new();
+        let stage = self.stage(&s.target.name);
+        if !matches!(stage.kind, StageKind::Model(_)) {
+            errors.push(Diagnostic::new(
+                "mlg::wrong_input",
+                format!("`deploy` takes a model, but `{}` is a `{}` stage", s.target.name, stage.kind.keyword()),
+                s.target.span,
+                format!("a {}", stage.kind.keyword()),
+            ));
+        }
+        for option in &s.options {
+            errors.push(
+                Diagnostic::new(
+                    "mlg::unsupported",
+                    format!("deploy option `{}` is not available in this build", option.name.name),
+                    option.name.span,
+                    "not supported yet",
+                )
+                .with_help("remove the option; `mlg predict` serves the written artifact"),
+            );
+        }
+        if s.path.value.is_empty() {
+            errors.push(Diagnostic::new("mlg::deploy_path", "the artifact path is empty", s.path.span, "empty path"));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let deploy = DeployStage {
+            target: s.target.name.clone(),
+            path: self.base_dir.join(&s.path.value),
+            path_text: s.path.value.clone(),
+        };
+        Ok((StageKind::Deploy(deploy), Schema::default()))
+    }
+}
+
+/// "`a` is" or "`a`, `b` are".
+fn are(names: &str, n: usize) -> String {
+    if n == 1 {
+        format!("{names} is")
+    } else {
+        format!("{names} are")
+    }
+}
+
+fn kind_word(kind: ColumnKind) -> &'static str {
+    match kind {
+        ColumnKind::Numeric => "numeric",
+        ColumnKind::Categorical => "categorical",
+    }
+}
+

@@ -1,0 +1,143 @@
+//! Column selectors and the schema each features step produces, at check time.
+
+use super::catalog::{ColumnInfo, ColumnKind, Schema, SchemaRule};
+use super::stage::Selector;
+use mlg_dsl::ast::{Expr, ExprKind};
+use mlg_dsl::diagnostic::did_you_mean;
+use mlg_dsl::{Diagnostic, Span};
+
+const SELECTOR_HELP: &str =
+    "selectors: numeric, categorical, all, cols(\"a\", \"b\"), except(\"a\")";
+
+/// True when `expr` is written like a selector (so a leading positional argument
+/// of a features step is taken as one).
+pub fn looks_like_selector(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Name(_) => true,
+        ExprKind::Call(c) => matches!(c.name.name.as_str(), "cols" | "except"),
+        _ => false,
+    }
+}
+
+/// Parses a selector expression and checks that named columns exist in `schema`.
+pub fn parse_selector(expr: &Expr, schema: &Schema) -> Result<Selector, Diagnostic> {
+    match &expr.kind {
+        ExprKind::Name(n) => match n.as_str() {
+            "all" => Ok(Selector::All),
+            "numeric" => Ok(Selector::Numeric),
+            "categorical" => Ok(Selector::Categorical),
+            other => {
+                let help = if schema.get(other).is_some() {
+                    format!("to select the column `{other}`, write cols(\"{other}\")")
+                } else {
+                    match did_you_mean(other, ["all", "numeric", "categorical"]) {
+                        Some(best) => format!("did you mean `{best}`? {SELECTOR_HELP}"),
+                        None => SELECTOR_HELP.to_string(),
+                    }
+                };
+                Err(Diagnostic::new(
+                    "mlg::selector",
+                    format!("unknown column selector `{other}`"),
+                    expr.span,
+                    "not a selector",
+                )
+                .with_help(help))
+            }
+        },
+        ExprKind::Call(call) if matches!(call.name.name.as_str(), "cols" | "except") => {
+            let mut names = Vec::new();
+            for arg in &call.args {
+                let name = match (&arg.name, &arg.value.kind) {
+                    (None, ExprKind::Str(s)) => s,
+                    _ => {
+                        return Err(Diagnostic::new(
+                            "mlg::selector",
+                            format!("`{}` takes quoted column names", call.name.name),
+                            arg.span,
+                            "expected a string such as \"age\"",
+                        ))
+                    }
+                };
+                if schema.get(name).is_none() {
+                    return Err(missing_column(name, arg.value.span, schema));
+                }
+                names.push(name.clone());
+            }
+            if names.is_empty() {
+                return Err(Diagnostic::new(
+                    "mlg::selector",
+                    format!("`{}` needs at least one column name", call.name.name),
+                    call.span,
+                    "no columns given",
+                ));
+            }
+            Ok(if call.name.name == "cols" { Selector::Cols(names) } else { Selector::Except(names) })
+        }
+        _ => Err(Diagnostic::new("mlg::selector", "expected a column selector", expr.span, "not a selector")
+            .with_help(SELECTOR_HELP)),
+    }
+}
+
+/// The error for a column that does not exist, listing those that do.
+pub fn missing_column(name: &str, span: Span, schema: &Schema) -> Diagnostic {
+    let names: Vec<&str> = schema.columns.iter().map(|c| c.name.as_str()).collect();
+    let mut help = format!("columns: {}", names.join(", "));
+    if let Some(best) = did_you_mean(name, names.iter().copied()) {
+        help = format!("did you mean `{best}`? {help}");
+    }
+    Diagnostic::new("mlg::missing_column", format!("no column named `{name}`"), span, "not in the schema")
+        .with_help(help)
+}
+
+/// Names of the columns of `schema` that `selector` picks, in schema order.
+pub fn select<'a>(selector: &Selector, schema: &'a Schema) -> Vec<&'a ColumnInfo> {
+    schema
+        .columns
+        .iter()
+        .filter(|c| match selector {
+            Selector::All => true,
+            Selector::Numeric => c.kind == ColumnKind::Numeric,
+            Selector::Categorical => c.kind == ColumnKind::Categorical,
+            Selector::Cols(names) => names.contains(&c.name),
+            Selector::Except(names) => !names.contains(&c.name),
+        })
+        .collect()
+}
+
+/// The schema after a step with `rule` acts on `selected`; `Err` names a column
+/// of the wrong kind.
+pub fn apply_rule(rule: SchemaRule, schema: &Schema, selected: &[String]) -> Result<Schema, (String, ColumnKind)> {
+    let mut out = Schema { columns: Vec::new(), rows: schema.rows };
+    for col in &schema.columns {
+        if !selected.contains(&col.name) {
+            out.columns.push(col.clone());
+            continue;
+        }
+        match rule {
+            SchemaRule::InPlace { fills_missing, numeric_only } => {
+                if numeric_only && col.kind != ColumnKind::Numeric {
+                    return Err((col.name.clone(), col.kind));
+                }
+                let mut c = col.clone();
+                if fills_missing {
+                    c.missing = 0;
+                }
+                out.columns.push(c);
+            }
+            SchemaRule::OneHot => {
+                if col.kind != ColumnKind::Categorical {
+                    return Err((col.name.clone(), col.kind));
+                }
+                for level in &col.levels {
+                    out.columns.push(ColumnInfo {
+                        name: format!("{}={}", col.name, level),
+                        kind: ColumnKind::Numeric,
+                        missing: 0,
+                        levels: Vec::new(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,132 @@
+//! Checked stages: what each statement of a `.mlg` file means once names,
+//! operators, parameters and columns are resolved.
+
+use super::catalog::{Params, Schema, Task};
+use mlg_dsl::Span;
+use std::path::PathBuf;
+
+/// Which columns a features step acts on; resolved against the frame at fit time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Selector {
+    All,
+    Numeric,
+    Categorical,
+    Cols(Vec<String>),
+    Except(Vec<String>),
+}
+
+impl std::fmt::Display for Selector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let quoted = |names: &[String]| names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ");
+        match self {
+            Selector::All => f.write_str("all"),
+            Selector::Numeric => f.write_str("numeric"),
+            Selector::Categorical => f.write_str("categorical"),
+            Selector::Cols(c) => write!(f, "cols({})", quoted(c)),
+            Selector::Except(c) => write!(f, "except({})", quoted(c)),
+        }
+    }
+}
+
+/// One checked operator use: name, bound parameters, where it was written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpUse {
+    pub op: String,
+    pub params: Params,
+    pub span: Span,
+}
+
+impl std::fmt::Display for OpUse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let params: Vec<String> = self.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        write!(f, "{}({})", self.op, params.join(", "))
+    }
+}
+
+/// A features step: operator, selector, parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub op: OpUse,
+    pub selector: Selector,
+}
+
+/// `data NAME = csv(...)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataStage {
+    /// Path resolved against the `.mlg` file's folder.
+    pub path: PathBuf,
+    /// Path as written.
+    pub path_text: String,
+    pub target: String,
+    /// Every column of the file, target included.
+    pub schema: Schema,
+}
+
+/// `features NAME = INPUT -> steps`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeaturesStage {
+    pub input: String,
+    pub steps: Vec<Step>,
+}
+
+/// `model NAME = op(INPUT, ...)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelStage {
+    pub input: String,
+    pub op: OpUse,
+    pub task: Task,
+}
+
+/// `evaluate A, B with method metrics m`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EvaluateStage {
+    pub targets: Vec<String>,
+    pub method: OpUse,
+    /// For `predefined_folds`, the fold file resolved against the `.mlg` folder.
+    pub fold_file: Option<PathBuf>,
+    pub metrics: Vec<String>,
+}
+
+/// `deploy NAME to "path"`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeployStage {
+    pub target: String,
+    /// Path resolved against the `.mlg` file's folder.
+    pub path: PathBuf,
+    pub path_text: String,
+}
+
+/// What a stage is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StageKind {
+    Data(DataStage),
+    Features(FeaturesStage),
+    Model(ModelStage),
+    Evaluate(EvaluateStage),
+    Deploy(DeployStage),
+}
+
+impl StageKind {
+    /// The statement keyword of this stage.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            StageKind::Data(_) => "data",
+            StageKind::Features(_) => "features",
+            StageKind::Model(_) => "model",
+            StageKind::Evaluate(_) => "evaluate",
+            StageKind::Deploy(_) => "deploy",
+        }
+    }
+}
+
+/// One node of the workflow graph.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stage {
+    /// The bound name, or `evaluate#N` / `deploy#N` for statements that bind none.
+    pub name: String,
+    pub kind: StageKind,
+    /// The statement's span.
+    pub span: Span,
+    /// Columns this stage produces (data: the features, target excluded).
+    pub schema: Schema,
+}

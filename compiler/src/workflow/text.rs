@@ -1,0 +1,55 @@
+//! The stable text form of a checked workflow graph (`mlg explain --stage graph`).
+
+use super::catalog::Schema;
+use super::check::Workflow;
+use super::stage::StageKind;
+use std::fmt::{self, Display, Write};
+
+fn columns(schema: &Schema) -> String {
+    let cols: Vec<String> = schema
+        .columns
+        .iter()
+        .map(|c| if c.missing > 0 { format!("{}:{}?{}", c.name, c.kind, c.missing) } else { format!("{}:{}", c.name, c.kind) })
+        .collect();
+    cols.join(", ")
+}
+
+impl Display for Workflow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let g = &self.graph;
+        writeln!(f, "workflow ({} stages)", g.len())?;
+        for &id in g.order() {
+            let stage = g.stage(id);
+            let mut line = String::new();
+            match &stage.kind {
+                StageKind::Data(d) => {
+                    write!(line, "data {} = csv({:?}, target={:?}) [{} rows]", stage.name, d.path_text, d.target, d.schema.rows)?;
+                }
+                StageKind::Features(fs) => {
+                    write!(line, "features {} <- {}", stage.name, fs.input)?;
+                    for step in &fs.steps {
+                        write!(line, "\n    -> {} on {}", step.op, step.selector)?;
+                    }
+                }
+                StageKind::Model(m) => write!(line, "model {} <- {} = {} [{}]", stage.name, m.input, m.op, m.task)?,
+                StageKind::Evaluate(e) => {
+                    write!(line, "{} <- {} with {}", stage.name, e.targets.join(", "), e.method)?;
+                    if !e.metrics.is_empty() {
+                        write!(line, " metrics {}", e.metrics.join(", "))?;
+                    }
+                }
+                StageKind::Deploy(d) => write!(line, "{} <- {} to {:?}", stage.name, d.target, d.path_text)?,
+            }
+            writeln!(f, "  {line}")?;
+            if !stage.schema.columns.is_empty() {
+                writeln!(f, "    columns: {}", columns(&stage.schema))?;
+            }
+        }
+        let edges: Vec<String> = g
+            .edges()
+            .iter()
+            .map(|(a, b)| format!("{} -> {}", g.stage(*a).name, g.stage(*b).name))
+            .collect();
+        writeln!(f, "edges: {}", edges.join(", "))
+    }
+}

@@ -1,0 +1,60 @@
+//! Errors raised while reading data and encoding it into the row ABI.
+//!
+//! Every variant that comes from a file names the file (as given by the caller) and,
+//! where a row is at fault, its 1-based line number in that file and the column.
+
+use thiserror::Error;
+
+/// Why data could not be read or encoded.
+#[derive(Debug, Error)]
+pub enum DataError {
+    /// The file (or reader) could not be read.
+    #[error("cannot read `{file}`: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file has no header row.
+    #[error("{file}: the file is empty (a header row is required)")]
+    Empty { file: String },
+    /// A row is structurally wrong (e.g. wrong number of fields); `line` is 1-based.
+    #[error("{file}:{line}: {message}")]
+    Malformed {
+        file: String,
+        line: u64,
+        message: String,
+    },
+    /// A field of a column with a required kind does not parse as that kind.
+    #[error("{file}:{line}: column `{column}`: cannot parse `{value}` as {expected}")]
+    Unparseable {
+        file: String,
+        line: u64,
+        column: String,
+        value: String,
+        expected: String,
+    },
+    /// A row holds bytes that are not valid UTF-8.
+    #[error("{file}:{line}: the row is not valid UTF-8")]
+    Utf8 { file: String, line: u64 },
+    /// Two header fields have the same name.
+    #[error("{file}: column `{column}` appears more than once in the header")]
+    DuplicateColumn { file: String, column: String },
+    /// A header field is empty; `index` is 1-based.
+    #[error("{file}: header field {index} is empty (every column needs a name)")]
+    EmptyColumnName { file: String, index: usize },
+    /// Input columns the model needs are absent from the frame.
+    #[error("missing input column{}: {}", if columns.len() == 1 { "" } else { "s" }, columns.join(", "))]
+    MissingColumns { columns: Vec<String> },
+    /// A categorical column feeds a numeric input slot; `row` is the 1-based data row
+    /// (header not counted) of the first non-missing value.
+    #[error("column `{column}` must be numeric, but row {row} holds `{value}`")]
+    NotNumeric {
+        column: String,
+        row: usize,
+        value: String,
+    },
+    /// A frame is internally inconsistent (lengths or dictionary codes).
+    #[error("invalid frame: {message}")]
+    InvalidFrame { message: String },
+}

@@ -1,0 +1,201 @@
+//! The row ABI encoder: a [`Frame`] to the dense `f32` rows a compiled graph reads.
+//!
+//! One slot per [`InputSlot`], in slot order, matched to frame columns by name:
+//! numeric slots get the value as `f32` (NaN when missing); categorical slots get the
+//! index of the row's level within the slot's levels (matched by string, so the
+//! frame's own dictionary may differ), `-1` for an unseen level and NaN when missing.
+
+use crate::error::DataError;
+use crate::frame::{Column, ColumnData, Frame};
+use mlg_compiler::ir::{InputSlot, SlotKind};
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// Rows per block: each block is filled slot by slot, so a block's output stays in
+/// cache while the column reads stay sequential.
+const BLOCK_ROWS: usize = 1024;
+/// Below this many rows the encoder runs on the calling thread.
+const PARALLEL_ROWS: usize = 16 * 1024;
+/// The code an unseen categorical level gets.
+pub const UNSEEN: f32 = -1.0;
+
+/// Encodes `frame` into row-major `frame.n_rows × slots.len()` `f32` values.
+///
+/// Extra frame columns are ignored. Errors: [`DataError::MissingColumns`] listing
+/// every slot without a column; [`DataError::NotNumeric`] when a categorical column
+/// with a non-missing value feeds a numeric slot; [`DataError::InvalidFrame`] when a
+/// column's length differs from `n_rows` or a code lies outside its levels. A numeric
+/// column feeding a categorical slot is matched by value against the levels that
+/// parse as numbers (`2` matches level `"2"` or `"2.0"`).
+pub fn encode_rows(frame: &Frame, slots: &[InputSlot]) -> Result<Vec<f32>, DataError> {
+    let missing: Vec<String> = slots
+        .iter()
+        .filter(|s| frame.column(&s.name).is_none())
+        .map(|s| s.name.clone())
+        .collect();
+    if !missing.is_empty() {
+        return Err(DataError::MissingColumns { columns: missing });
+    }
+    let n_rows = frame.n_rows;
+    let mut sources = Vec::with_capacity(slots.len());
+    for slot in slots {
+        if let Some(column) = frame.column(&slot.name) {
+            sources.push(Source::new(column, slot, n_rows)?);
+        }
+    }
+    let width = slots.len();
+    let total = n_rows.checked_mul(width).ok_or_else(|| DataError::InvalidFrame {
+        message: format!("{n_rows} rows of {width} slots overflow the address space"),
+    })?;
+    let mut out = vec![0.0f32; total];
+    if width == 0 {
+        return Ok(out);
+    }
+    let fill = |(block, chunk): (usize, &mut [f32])| {
+        let start = block * BLOCK_ROWS;
+        for (slot, source) in sources.iter().enumerate() {
+            source.fill(chunk, start, slot, width);
+        }
+    };
+    if n_rows >= PARALLEL_ROWS {
+        out.par_chunks_mut(BLOCK_ROWS * width).enumerate().for_each(fill);
+    } else {
+        out.chunks_mut(BLOCK_ROWS * width).enumerate().for_each(fill);
+    }
+    Ok(out)
+}
+
+/// Where one slot's values come from.
+enum Source<'a> {
+    /// A numeric column into a numeric slot.
+    Numeric { values: &'a [f64], missing: &'a [bool] },
+    /// A categorical column into a categorical slot; `map[code]` is the slot code.
+    Coded {
+        codes: &'a [u32],
+        missing: &'a [bool],
+        map: Vec<f32>,
+    },
+    /// A numeric column into a categorical slot; keys are normalized `f64` bits.
+    ByValue {
+        values: &'a [f64],
+        missing: &'a [bool],
+        map: HashMap<u64, f32>,
+    },
+    /// A categorical column with no value at all into a numeric slot.
+    AllMissing,
+}
+
+/// `f64` bits with `-0.0` folded into `0.0`, for value lookups.
+fn value_key(v: f64) -> u64 {
+    if v == 0.0 {
+        0
+    } else {
+        v.to_bits()
+    }
+}
+
+impl<'a> Source<'a> {
+    /// Checks `column` against `slot` and prepares the mapping.
+    fn new(column: &'a Column, slot: &InputSlot, n_rows: usize) -> Result<Self, DataError> {
+        let data_len = match &column.data {
+            ColumnData::Numeric(v) => v.len(),
+            ColumnData::Categorical { codes, .. } => codes.len(),
+        };
+        if column.missing.len() != n_rows || data_len != n_rows {
+            return Err(DataError::InvalidFrame {
+                message: format!(
+                    "column `{}` has {data_len} values and {} mask entries but the frame has {n_rows} rows",
+                    column.name,
+                    column.missing.len()
+                ),
+            });
+        }
+        let missing = column.missing.as_slice();
+        match (&column.data, &slot.kind) {
+            (ColumnData::Numeric(values), SlotKind::Numeric) => Ok(Source::Numeric { values, missing }),
+            (ColumnData::Categorical { codes, levels }, SlotKind::Numeric) => {
+                match codes.iter().zip(missing).position(|(_, m)| !*m) {
+                    None => Ok(Source::AllMissing),
+                    Some(row) => Err(DataError::NotNumeric {
+                        column: column.name.clone(),
+                        row: row + 1,
+                        value: levels.get(codes[row] as usize).cloned().unwrap_or_default(),
+                    }),
+                }
+            }
+            (ColumnData::Categorical { codes, levels }, SlotKind::Categorical { levels: wanted }) => {
+                let bad = codes
+                    .iter()
+                    .zip(missing)
+                    .position(|(c, m)| !*m && *c as usize >= levels.len());
+                if let Some(row) = bad {
+                    return Err(DataError::InvalidFrame {
+                        message: format!(
+                            "column `{}`: row {} has code {} but only {} levels",
+                            column.name,
+                            row + 1,
+                            codes[row],
+                            levels.len()
+                        ),
+                    });
+                }
+                let index: HashMap<&str, f32> = wanted
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .map(|(i, l)| (l.as_str(), i as f32))
+                    .collect();
+                let map = levels
+                    .iter()
+                    .map(|l| index.get(l.as_str()).copied().unwrap_or(UNSEEN))
+                    .collect();
+                Ok(Source::Coded { codes, missing, map })
+            }
+            (ColumnData::Numeric(values), SlotKind::Categorical { levels: wanted }) => {
+                let mut map = HashMap::new();
+                for (i, level) in wanted.iter().enumerate() {
+                    if let Ok(v) = level.trim().parse::<f64>() {
+                        map.entry(value_key(v)).or_insert(i as f32);
+                    }
+                }
+                Ok(Source::ByValue { values, missing, map })
+            }
+        }
+    }
+
+    /// Writes this source's values for rows `start..` into column `slot` of `chunk`
+    /// (row-major, `width` values per row).
+    fn fill(&self, chunk: &mut [f32], start: usize, slot: usize, width: usize) {
+        let rows = chunk.len() / width;
+        let cells = chunk.iter_mut().skip(slot).step_by(width);
+        match self {
+            Source::Numeric { values, missing } => {
+                let range = start..start + rows;
+                for ((cell, &v), &m) in cells.zip(&values[range.clone()]).zip(&missing[range]) {
+                    *cell = if m { f32::NAN } else { v as f32 };
+                }
+            }
+            Source::Coded { codes, missing, map } => {
+                let range = start..start + rows;
+                for ((cell, &c), &m) in cells.zip(&codes[range.clone()]).zip(&missing[range]) {
+                    *cell = if m {
+                        f32::NAN
+                    } else {
+                        map.get(c as usize).copied().unwrap_or(UNSEEN)
+                    };
+                }
+            }
+            Source::ByValue { values, missing, map } => {
+                let range = start..start + rows;
+                for ((cell, &v), &m) in cells.zip(&values[range.clone()]).zip(&missing[range]) {
+                    *cell = if m || v.is_nan() {
+                        f32::NAN
+                    } else {
+                        map.get(&value_key(v)).copied().unwrap_or(UNSEEN)
+                    };
+                }
+            }
+            Source::AllMissing => cells.for_each(|cell| *cell = f32::NAN),
+        }
+    }
+}

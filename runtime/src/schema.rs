@@ -1,0 +1,46 @@
+//! Schemas of frames and CSV files, as the compiler's checker sees them.
+
+use crate::csv::read_csv;
+use crate::frame::{ColumnData, Frame};
+use mlg_compiler::workflow::catalog::{ColumnInfo, ColumnKind, Schema, SchemaSource};
+use std::path::Path;
+
+impl Frame {
+    /// The schema of this frame: every column in order with its kind, its number of
+    /// missing entries and (categoricals only) its levels; `rows` is `n_rows`.
+    pub fn schema(&self) -> Schema {
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| {
+                let (kind, levels) = match &c.data {
+                    ColumnData::Numeric(_) => (ColumnKind::Numeric, Vec::new()),
+                    ColumnData::Categorical { levels, .. } => (ColumnKind::Categorical, levels.clone()),
+                };
+                ColumnInfo {
+                    name: c.name.clone(),
+                    kind,
+                    missing: c.missing_count(),
+                    levels,
+                }
+            })
+            .collect();
+        Schema {
+            columns,
+            rows: self.n_rows,
+        }
+    }
+}
+
+/// A [`SchemaSource`] that reads the whole CSV file with [`read_csv`] and reports its
+/// [`Frame::schema`]; the error string is the [`crate::DataError`]'s message.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CsvSchemaSource;
+
+impl SchemaSource for CsvSchemaSource {
+    fn schema(&self, path: &Path) -> Result<Schema, String> {
+        read_csv(path)
+            .map(|frame| frame.schema())
+            .map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,93 @@
+//! `mlg bench`: throughput of the interpreter and of the Cranelift function on
+//! the same rows, single-row latency, and compile time — all from one run.
+
+use crate::error::Result;
+use mlg_compiler::backends::cranelift::{self, CompiledGraph};
+use mlg_compiler::backends::interpreter::Interpreter;
+use mlg_compiler::backends::Executable;
+use mlg_compiler::ir::Graph;
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+/// Figures from one benchmark run.
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchReport {
+    pub rows: usize,
+    pub threads: usize,
+    pub interpreter_rows_per_s: f64,
+    pub cranelift_1_thread_rows_per_s: f64,
+    pub cranelift_all_threads_rows_per_s: f64,
+    /// Cranelift (1 thread) over the interpreter.
+    pub speedup_1_thread: f64,
+    pub latency_median_us: f64,
+    pub latency_p99_us: f64,
+    pub compile_ms: f64,
+}
+
+impl std::fmt::Display for BenchReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let m = |x: f64| format!("{:.2} M rows/s", x / 1e6);
+        writeln!(f, "rows                      {}", self.rows)?;
+        writeln!(f, "interpreter               {}", m(self.interpreter_rows_per_s))?;
+        writeln!(f, "cranelift, 1 thread       {}  ({:.1}x interpreter)", m(self.cranelift_1_thread_rows_per_s), self.speedup_1_thread)?;
+        writeln!(f, "cranelift, {} threads{}    {}", self.threads, " ".repeat(3usize.saturating_sub(self.threads.to_string().len())), m(self.cranelift_all_threads_rows_per_s))?;
+        writeln!(f, "single-row latency        median {:.2} µs, p99 {:.2} µs", self.latency_median_us, self.latency_p99_us)?;
+        writeln!(f, "compile time              {:.2} ms", self.compile_ms)
+    }
+}
+
+/// Best rows/s of `f` over repeated runs lasting at least `budget` in total.
+fn throughput(rows: usize, budget: Duration, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
+    let mut best = Duration::MAX;
+    let started = Instant::now();
+    let mut runs = 0;
+    while runs < 3 || started.elapsed() < budget {
+        let t = Instant::now();
+        f()?;
+        best = best.min(t.elapsed());
+        runs += 1;
+    }
+    Ok(rows as f64 / best.as_secs_f64().max(1e-12))
+}
+
+/// Benchmarks `graph` on `input` (`n_rows` rows packed with stride = inputs).
+pub fn bench(graph: &Graph, input: &[f32], n_rows: usize) -> Result<BenchReport> {
+    let stride = graph.n_inputs();
+    let n_out = graph.n_outputs();
+    let mut compile_times = Vec::new();
+    let mut compiled: Option<CompiledGraph> = None;
+    for _ in 0..5 {
+        let exe = cranelift::compile(graph).map_err(|source| crate::Error::Codegen { model: graph.name.clone(), source })?;
+        compile_times.push(exe.compile_time());
+        compiled = Some(exe);
+    }
+    compile_times.sort();
+    let exe = compiled.ok_or_else(|| crate::Error::Usage("compilation produced nothing".into()))?;
+    let interp = Interpreter::new(graph.clone()).map_err(|e| crate::Error::Usage(format!("invalid graph: {e}")))?;
+    let mut out = vec![0f32; n_rows * n_out];
+    let budget = Duration::from_millis(700);
+    let interpreter = throughput(n_rows, budget, || Ok(interp.run(input, n_rows, stride, &mut out)?))?;
+    let one = throughput(n_rows, budget, || Ok(exe.run_parallel(input, n_rows, stride, &mut out, Some(1))?))?;
+    let all = throughput(n_rows, budget, || Ok(exe.run_parallel(input, n_rows, stride, &mut out, None)?))?;
+    let mut latencies = Vec::with_capacity(20_000);
+    let mut row_out = vec![0f32; n_out];
+    for i in 0..20_000 {
+        let row = (i % n_rows.max(1)) * stride;
+        let t = Instant::now();
+        exe.run(&input[row..row + stride], 1, stride, &mut row_out)?;
+        latencies.push(t.elapsed());
+    }
+    latencies.sort();
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    Ok(BenchReport {
+        rows: n_rows,
+        threads: rayon::current_num_threads(),
+        interpreter_rows_per_s: interpreter,
+        cranelift_1_thread_rows_per_s: one,
+        cranelift_all_threads_rows_per_s: all,
+        speedup_1_thread: one / interpreter,
+        latency_median_us: us(latencies[latencies.len() / 2]),
+        latency_p99_us: us(latencies[latencies.len() * 99 / 100]),
+        compile_ms: compile_times[compile_times.len() / 2].as_secs_f64() * 1e3,
+    })
+}

@@ -1,0 +1,40 @@
+//! The top-level error of the mlg library and CLI.
+
+use mlg_dsl::Diagnostic;
+use std::path::PathBuf;
+use thiserror::Error;
+
+/// Everything that can go wrong between reading a `.mlg` file and writing its results.
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error("cannot read `{path}`: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{file}: {} error(s)", diagnostics.len())]
+    Diagnostics { file: String, source_text: String, diagnostics: Vec<Diagnostic> },
+    #[error(transparent)]
+    Data(#[from] mlg_runtime::DataError),
+    #[error("{stage}: {source}")]
+    Op { stage: String, source: mlg_stdlib::op::OpError },
+    #[error(transparent)]
+    Artifact(#[from] mlg_runtime::ArtifactError),
+    #[error(transparent)]
+    Runtime(#[from] mlg_runtime::RuntimeError),
+    #[error("model `{model}`: {source}")]
+    Pass { model: String, source: mlg_compiler::passes::PassError },
+    #[error("model `{model}`: {source}")]
+    Codegen { model: String, source: mlg_compiler::backends::cranelift::CodegenError },
+    #[error(transparent)]
+    Exec(#[from] mlg_compiler::backends::ExecError),
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    /// An operator error attributed to `stage`.
+    pub fn op(stage: impl Into<String>, source: mlg_stdlib::op::OpError) -> Error {
+        Error::Op { stage: stage.into(), source }
+    }
+}
+
+/// Result alias for the mlg library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

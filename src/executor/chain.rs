@@ -1,0 +1,209 @@
+//! One model's whole fitted path: data → features steps → model. Fitting always
+//! starts from raw data rows, so every fold refits every step (no leakage).
+
+use crate::error::{Error, Result};
+use crate::workflow::Workflow;
+use mlg_compiler::ir::{self, GraphBuilder, InputSlot, Op, SlotKind};
+use mlg_compiler::workflow::catalog::Task;
+use mlg_compiler::workflow::stage::{DataStage, ModelStage, Selector, Step};
+use mlg_compiler::workflow::StageKind;
+use mlg_runtime::{ColumnData, Frame};
+use mlg_stdlib::op::{FittedModel, FittedTransform, Lowering, Matrix, OpError, Target};
+use std::sync::Arc;
+
+/// The unfitted path of one model stage.
+#[derive(Clone)]
+pub struct Chain<'w> {
+    pub model_name: String,
+    pub data: &'w DataStage,
+    pub frame: Arc<Frame>,
+    /// Steps in application order, each with the features stage it belongs to.
+    pub steps: Vec<(&'w str, &'w Step)>,
+    pub model: &'w ModelStage,
+}
+
+/// A fitted chain.
+#[derive(Debug)]
+pub struct FittedChain {
+    pub steps: Vec<Box<dyn FittedTransform>>,
+    pub model: Box<dyn FittedModel>,
+    /// The row ABI: raw data columns except the target.
+    pub inputs: Vec<InputSlot>,
+    /// Class labels in output order (empty for regression).
+    pub classes: Vec<String>,
+    pub task: Task,
+}
+
+impl<'w> Chain<'w> {
+    /// Walks from model stage `name` back to its data source.
+    pub fn of(wf: &'w Workflow, name: &str) -> Result<Chain<'w>> {
+        let stage = wf.stage(name).ok_or_else(|| Error::Usage(format!("no stage named `{name}`")))?;
+        let StageKind::Model(model) = &stage.kind else {
+            return Err(Error::Usage(format!("`{name}` is a {}, not a model", stage.kind.keyword())));
+        };
+        let mut groups: Vec<(&str, &[Step])> = Vec::new();
+        let mut cursor = model.input.as_str();
+        let data = loop {
+            let stage = wf.stage(cursor).ok_or_else(|| Error::Usage(format!("no stage named `{cursor}`")))?;
+            match &stage.kind {
+                StageKind::Data(d) => break d,
+                StageKind::Features(f) => {
+                    groups.push((stage.name.as_str(), &f.steps));
+                    cursor = f.input.as_str();
+                }
+                other => return Err(Error::Usage(format!("`{cursor}` is a {}", other.keyword()))),
+            }
+        };
+        let steps = groups.into_iter().rev().flat_map(|(n, s)| s.iter().map(move |step| (n, step))).collect();
+        let frame = wf
+            .frame(&data.path)
+            .ok_or_else(|| Error::Usage(format!("data file `{}` was not loaded", data.path_text)))?;
+        Ok(Chain { model_name: name.to_string(), data, frame, steps, model })
+    }
+
+    /// The target of every data row, encoded for the model's task.
+    pub fn target(&self) -> Result<Target> {
+        target_of(&self.frame, &self.data.target, self.model.task).map_err(|e| Error::op(&self.model_name, e))
+    }
+
+    /// The row ABI of the raw data (target excluded).
+    pub fn input_slots(&self) -> Vec<InputSlot> {
+        self.frame
+            .columns
+            .iter()
+            .filter(|c| c.name != self.data.target)
+            .map(|c| InputSlot {
+                name: c.name.clone(),
+                kind: match &c.data {
+                    ColumnData::Numeric(_) => SlotKind::Numeric,
+                    ColumnData::Categorical { levels, .. } => SlotKind::Categorical { levels: levels.clone() },
+                },
+            })
+            .collect()
+    }
+
+    /// Fits every step and the model on the data rows `rows`.
+    pub fn fit(&self, target: &Target, rows: &[usize]) -> Result<FittedChain> {
+        let mut frame = self.frame.take(rows).without(&self.data.target);
+        let y = target.take(rows);
+        let mut fitted = Vec::with_capacity(self.steps.len());
+        for (stage, step) in &self.steps {
+            let op = mlg_stdlib::transform(&step.op.op, &step.op.params).map_err(|e| Error::op(*stage, e))?;
+            let selected = select(&step.selector, &frame);
+            let f = op.fit(&frame, &selected).map_err(|e| Error::op(*stage, e))?;
+            frame = f.transform(&frame).map_err(|e| Error::op(*stage, e))?;
+            fitted.push(f);
+        }
+        let x = matrix(&frame).map_err(|e| Error::op(&self.model_name, e))?;
+        let estimator =
+            mlg_stdlib::estimator(&self.model.op.op, &self.model.op.params).map_err(|e| Error::op(&self.model_name, e))?;
+        let model = estimator.fit(&x, &y).map_err(|e| Error::op(&self.model_name, e))?;
+        let classes = match &y {
+            Target::Classes { labels, .. } => labels.clone(),
+            Target::Values(_) => Vec::new(),
+        };
+        Ok(FittedChain { steps: fitted, model, inputs: self.input_slots(), classes, task: self.model.task })
+    }
+}
+
+impl FittedChain {
+    /// The inference graph of this chain (not yet optimized).
+    pub fn lower(&self, name: &str) -> Result<ir::Graph> {
+        let err = |e: OpError| Error::op(name, e);
+        let mut builder = GraphBuilder::new(name, self.inputs.clone());
+        let mut columns = Vec::with_capacity(self.inputs.len());
+        for (slot, input) in self.inputs.iter().enumerate() {
+            let id = builder.input(slot as u32).map_err(|e| err(lowering(name, e)))?;
+            columns.push((input.name.clone(), id));
+        }
+        let mut lowering_state = Lowering { builder, columns };
+        for step in &self.steps {
+            step.lower(&mut lowering_state).map_err(err)?;
+        }
+        let Lowering { mut builder, columns } = lowering_state;
+        let parts: Vec<_> = columns.iter().map(|(_, id)| *id).collect();
+        let features = builder.push(Op::Concat { parts }).map_err(|e| err(lowering(name, e)))?;
+        for (out_name, node) in self.model.lower(&mut builder, features).map_err(err)? {
+            builder.output(out_name, node);
+        }
+        builder.finish().map_err(|e| err(lowering(name, e)))
+    }
+}
+
+fn lowering(op: &str, source: ir::VerifyError) -> OpError {
+    OpError::Lowering { op: op.to_string(), source }
+}
+
+/// Names of `frame`'s columns that `selector` picks, in frame order.
+pub fn select(selector: &Selector, frame: &Frame) -> Vec<String> {
+    frame
+        .columns
+        .iter()
+        .filter(|c| match selector {
+            Selector::All => true,
+            Selector::Numeric => c.is_numeric(),
+            Selector::Categorical => !c.is_numeric(),
+            Selector::Cols(names) => names.contains(&c.name),
+            Selector::Except(names) => !names.contains(&c.name),
+        })
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+/// The model matrix: every column must be numeric and complete.
+pub fn matrix(frame: &Frame) -> Result<Matrix, OpError> {
+    let cols = frame.columns.len();
+    let mut data = vec![0.0; frame.n_rows * cols];
+    for (j, col) in frame.columns.iter().enumerate() {
+        let values = col.as_numeric().ok_or_else(|| OpError::Column {
+            op: "model".into(),
+            column: col.name.clone(),
+            message: "is categorical; add one_hot(...) before the model".into(),
+        })?;
+        if let Some(row) = col.missing.iter().position(|m| *m) {
+            return Err(OpError::Column {
+                op: "model".into(),
+                column: col.name.clone(),
+                message: format!("has missing values (first at data row {row}); add impute(...) before the model"),
+            });
+        }
+        for (i, v) in values.iter().enumerate() {
+            data[i * cols + j] = *v;
+        }
+    }
+    Ok(Matrix { rows: frame.n_rows, cols, data })
+}
+
+/// Encodes the target column: sorted class labels for classification (numbers
+/// sorted numerically), values for regression. Missing targets are an error.
+pub fn target_of(frame: &Frame, name: &str, task: Task) -> Result<Target, OpError> {
+    let err = |message: String| OpError::Column { op: "target".into(), column: name.to_string(), message };
+    let col = frame.column(name).ok_or_else(|| err("does not exist".into()))?;
+    if let Some(row) = col.missing.iter().position(|m| *m) {
+        return Err(err(format!("has {} missing values (first at data row {row})", col.missing_count())));
+    }
+    match (task, &col.data) {
+        (Task::Regression, ColumnData::Numeric(v)) => Ok(Target::Values(v.clone())),
+        (Task::Regression, ColumnData::Categorical { .. }) => Err(err("is categorical; regression needs numbers".into())),
+        (Task::Classification, ColumnData::Numeric(v)) => {
+            let mut distinct: Vec<f64> = v.clone();
+            distinct.sort_by(f64::total_cmp);
+            distinct.dedup();
+            let codes = v.iter().map(|x| distinct.partition_point(|d| d < x) as u32).collect();
+            Ok(Target::Classes { codes, labels: distinct.iter().map(|d| format!("{d}")).collect() })
+        }
+        (Task::Classification, ColumnData::Categorical { codes, levels }) => {
+            let mut used = vec![false; levels.len()];
+            codes.iter().for_each(|&c| used[c as usize] = true);
+            let mut remap = vec![0u32; levels.len()];
+            let mut labels = Vec::new();
+            for (i, level) in levels.iter().enumerate() {
+                if used[i] {
+                    remap[i] = labels.len() as u32;
+                    labels.push(level.clone());
+                }
+            }
+            Ok(Target::Classes { codes: codes.iter().map(|&c| remap[c as usize]).collect(), labels })
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! The public entry point: a parsed and checked workflow, with its data loaded
+//! once and shared by checking, training and evaluation.
+
+use crate::error::{Error, Result};
+use mlg_compiler::workflow::catalog::{Schema, SchemaSource};
+use mlg_compiler::workflow::{self, Stage, StageKind};
+use mlg_dsl::ast::Program;
+use mlg_runtime::Frame;
+use mlg_stdlib::catalog::StdCatalog;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Loads each data file once; the checker reads schemas through it and the
+/// executor reuses the frames.
+#[derive(Default)]
+struct FrameCache {
+    frames: RefCell<HashMap<PathBuf, Arc<Frame>>>,
+}
+
+impl SchemaSource for FrameCache {
+    fn schema(&self, path: &Path) -> std::result::Result<Schema, String> {
+        if let Some(frame) = self.frames.borrow().get(path) {
+            return Ok(frame.schema());
+        }
+        let frame = mlg_runtime::csv::read_csv(path).map_err(|e| e.to_string())?;
+        let schema = frame.schema();
+        self.frames.borrow_mut().insert(path.to_path_buf(), Arc::new(frame));
+        Ok(schema)
+    }
+}
+
+/// A `.mlg` file, parsed and checked, with its data frames loaded.
+pub struct Workflow {
+    /// The file name used in messages.
+    pub file: String,
+    /// The source text.
+    pub source: String,
+    /// The parsed program.
+    pub program: Program,
+    /// The checked workflow graph.
+    pub checked: workflow::Workflow,
+    frames: HashMap<PathBuf, Arc<Frame>>,
+}
+
+impl Workflow {
+    /// Reads, parses and checks the file at `path`; relative paths inside it are
+    /// resolved against its folder.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Workflow> {
+        let path = path.as_ref();
+        let source = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Workflow::from_source(&path.display().to_string(), &source, &base)
+    }
+
+    /// Parses and checks `source` (named `file` in messages), resolving relative
+    /// paths against `base_dir`.
+    pub fn from_source(file: &str, source: &str, base_dir: &Path) -> Result<Workflow> {
+        let fail = |diagnostics| Error::Diagnostics {
+            file: file.to_string(),
+            source_text: source.to_string(),
+            diagnostics,
+        };
+        let program = mlg_dsl::parse(source).map_err(|d| fail(vec![d]))?;
+        let cache = FrameCache::default();
+        let checked = workflow::check(&program, &StdCatalog, &cache, base_dir).map_err(fail)?;
+        let frames = cache.frames.into_inner();
+        Ok(Workflow { file: file.to_string(), source: source.to_string(), program, checked, frames })
+    }
+
+    /// Parses `source` only (for `mlg explain --stage ast`).
+    pub fn parse_only(file: &str, source: &str) -> Result<Program> {
+        mlg_dsl::parse(source).map_err(|d| Error::Diagnostics {
+            file: file.to_string(),
+            source_text: source.to_string(),
+            diagnostics: vec![d],
+        })
+    }
+
+    /// The stage named `name`.
+    pub fn stage(&self, name: &str) -> Option<&Stage> {
+        self.checked.graph.find(name).map(|id| self.checked.graph.stage(id))
+    }
+
+    /// All stages in dependency order.
+    pub fn stages(&self) -> impl Iterator<Item = &Stage> {
+        self.checked.graph.order().iter().map(|&id| self.checked.graph.stage(id))
+    }
+
+    /// Names of the model stages in dependency order.
+    pub fn models(&self) -> Vec<String> {
+        self.stages().filter(|s| matches!(s.kind, StageKind::Model(_))).map(|s| s.name.clone()).collect()
+    }
+
+    /// The loaded frame of the data file at `path`.
+    pub fn frame(&self, path: &Path) -> Option<Arc<Frame>> {
+        self.frames.get(path).cloned()
+    }
+}

@@ -1,0 +1,119 @@
+//! Evaluation metrics with scikit-learn semantics: classification metrics over
+//! class codes and regression metrics over real values.
+
+use crate::op::OpError;
+use crate::registry::invalid;
+use mlg_compiler::workflow::catalog::Task;
+
+/// Names of the classification metrics [`classification_metric`] computes.
+pub const CLASSIFICATION_METRICS: &[&str] = &[
+    "accuracy",
+    "precision_macro",
+    "precision_weighted",
+    "recall_macro",
+    "recall_weighted",
+    "f1_macro",
+    "f1_weighted",
+];
+
+/// Names of the regression metrics [`regression_metric`] computes.
+pub const REGRESSION_METRICS: &[&str] = &["mse", "rmse", "mae", "r2"];
+
+/// The task metric `name` scores, `None` for an unknown metric.
+pub fn metric_task(name: &str) -> Option<Task> {
+    if CLASSIFICATION_METRICS.contains(&name) {
+        Some(Task::Classification)
+    } else if REGRESSION_METRICS.contains(&name) {
+        Some(Task::Regression)
+    } else {
+        None
+    }
+}
+
+/// Classification metric `name` of predictions `y_pred` against `y_true` (class
+/// codes below `n_classes`). Averages follow scikit-learn: `*_macro` is the
+/// unweighted mean over the labels present in `y_true ∪ y_pred`, `*_weighted`
+/// weights each label by its support in `y_true`; a ratio with a zero denominator
+/// counts as 0 (`zero_division = 0`). Errors on an unknown name, unequal or zero
+/// lengths, or a code `>= n_classes`.
+pub fn classification_metric(name: &str, y_true: &[u32], y_pred: &[u32], n_classes: usize) -> Result<f64, OpError> {
+    if metric_task(name) != Some(Task::Classification) {
+        return Err(invalid(name, "unknown classification metric"));
+    }
+    check_lengths(name, y_true.len(), y_pred.len())?;
+    if let Some(&bad) = y_true.iter().chain(y_pred).find(|&&c| c as usize >= n_classes) {
+        return Err(invalid(name, format!("class code {bad} out of range for {n_classes} classes")));
+    }
+    if name == "accuracy" {
+        let correct = y_true.iter().zip(y_pred).filter(|(t, p)| t == p).count();
+        return Ok(correct as f64 / y_true.len() as f64);
+    }
+    let (mut tp, mut n_true, mut n_pred) = (vec![0usize; n_classes], vec![0usize; n_classes], vec![0usize; n_classes]);
+    for (&t, &p) in y_true.iter().zip(y_pred) {
+        n_true[t as usize] += 1;
+        n_pred[p as usize] += 1;
+        if t == p {
+            tp[t as usize] += 1;
+        }
+    }
+    let ratio = |num: usize, den: usize| if den == 0 { 0.0 } else { num as f64 / den as f64 };
+    let per_class = |c: usize| -> f64 {
+        let precision = ratio(tp[c], n_pred[c]);
+        let recall = ratio(tp[c], n_true[c]);
+        match name {
+            "precision_macro" | "precision_weighted" => precision,
+            "recall_macro" | "recall_weighted" => recall,
+            // 2PR/(P+R) = 2TP / (2TP + FP + FN); zero when the denominator is.
+            _ => ratio(2 * tp[c], n_true[c] + n_pred[c]),
+        }
+    };
+    let present: Vec<usize> = (0..n_classes).filter(|&c| n_true[c] + n_pred[c] > 0).collect();
+    if name.ends_with("_macro") {
+        Ok(present.iter().map(|&c| per_class(c)).sum::<f64>() / present.len() as f64)
+    } else {
+        let total: usize = n_true.iter().sum();
+        Ok(present.iter().map(|&c| per_class(c) * n_true[c] as f64).sum::<f64>() / total as f64)
+    }
+}
+
+/// Regression metric `name` (`mse`, `rmse`, `mae`, `r2`) of `y_pred` against
+/// `y_true`. `r2` is `1 - SS_res / SS_tot`; a constant `y_true` (SS_tot = 0) gives
+/// 1.0 for a perfect prediction and 0.0 otherwise (scikit-learn's
+/// `force_finite`). Errors on an unknown name or unequal or zero lengths.
+pub fn regression_metric(name: &str, y_true: &[f64], y_pred: &[f64]) -> Result<f64, OpError> {
+    if metric_task(name) != Some(Task::Regression) {
+        return Err(invalid(name, "unknown regression metric"));
+    }
+    check_lengths(name, y_true.len(), y_pred.len())?;
+    let n = y_true.len() as f64;
+    let pairs = || y_true.iter().zip(y_pred);
+    let ss_res: f64 = pairs().map(|(t, p)| (t - p) * (t - p)).sum();
+    Ok(match name {
+        "mse" => ss_res / n,
+        "rmse" => (ss_res / n).sqrt(),
+        "mae" => pairs().map(|(t, p)| (t - p).abs()).sum::<f64>() / n,
+        _ => {
+            let mean = y_true.iter().sum::<f64>() / n;
+            let ss_tot: f64 = y_true.iter().map(|t| (t - mean) * (t - mean)).sum();
+            if ss_tot == 0.0 {
+                if ss_res == 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            } else {
+                1.0 - ss_res / ss_tot
+            }
+        }
+    })
+}
+
+fn check_lengths(name: &str, n_true: usize, n_pred: usize) -> Result<(), OpError> {
+    if n_true != n_pred {
+        return Err(invalid(name, format!("{n_true} true values but {n_pred} predictions")));
+    }
+    if n_true == 0 {
+        return Err(invalid(name, "no rows to score"));
+    }
+    Ok(())
+}

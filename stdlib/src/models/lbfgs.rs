@@ -1,0 +1,309 @@
+//! Limited-memory BFGS for smooth unconstrained minimisation: two-loop recursion
+//! over the last `memory` curvature pairs and a strong-Wolfe line search
+//! (Nocedal & Wright, *Numerical Optimization*, algorithms 7.4, 3.5 and 3.6).
+
+/// Stopping and memory settings of [`minimize`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LbfgsOptions {
+    /// Number of curvature pairs `(s, y)` kept (10 is customary).
+    pub memory: usize,
+    /// Maximum number of iterations (line searches).
+    pub max_iter: usize,
+    /// Converged when the gradient's max-norm is at most this.
+    pub tol: f64,
+}
+
+impl Default for LbfgsOptions {
+    fn default() -> Self {
+        LbfgsOptions { memory: 10, max_iter: 1000, tol: 1e-8 }
+    }
+}
+
+/// Outcome of [`minimize`]: the last accepted point and its state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LbfgsResult {
+    pub x: Vec<f64>,
+    pub value: f64,
+    /// Max-norm of the gradient at `x`.
+    pub grad_max: f64,
+    pub iterations: usize,
+    /// True when `grad_max <= tol`; false when the iteration limit was hit or no
+    /// step along a descent direction decreased the objective any more.
+    pub converged: bool,
+}
+
+/// Sufficient-decrease (Armijo) constant of the line search.
+const C1: f64 = 1e-4;
+/// Curvature constant of the strong Wolfe condition.
+const C2: f64 = 0.9;
+/// Function evaluations allowed per line search.
+const MAX_EVALS: usize = 60;
+
+/// One evaluated trial point of a line search.
+#[derive(Clone)]
+struct Trial {
+    step: f64,
+    value: f64,
+    /// Directional derivative `g(x + step d) · d`.
+    slope: f64,
+    x: Vec<f64>,
+    grad: Vec<f64>,
+}
+
+/// Minimises `f` from `x0`. `f(x, grad)` returns the objective at `x` and writes
+/// its gradient into `grad` (same length as `x`). Never panics on non-finite
+/// objective values: a step that produces them is shortened.
+pub fn minimize<F>(mut f: F, x0: Vec<f64>, options: &LbfgsOptions) -> LbfgsResult
+where
+    F: FnMut(&[f64], &mut [f64]) -> f64,
+{
+    let n = x0.len();
+    let mut x = x0;
+    let mut grad = vec![0.0; n];
+    let mut value = f(&x, &mut grad);
+    let mut s_hist: Vec<Vec<f64>> = Vec::new();
+    let mut y_hist: Vec<Vec<f64>> = Vec::new();
+    let mut rho_hist: Vec<f64> = Vec::new();
+    let mut iterations = 0;
+    loop {
+        let grad_max = max_abs(&grad);
+        if grad_max <= options.tol || !value.is_finite() {
+            return LbfgsResult { x, value, grad_max, iterations, converged: grad_max <= options.tol };
+        }
+        if iterations >= options.max_iter {
+            return LbfgsResult { x, value, grad_max, iterations, converged: false };
+        }
+        let mut dir = two_loop(&grad, &s_hist, &y_hist, &rho_hist);
+        let mut slope = dot(&grad, &dir);
+        if slope >= 0.0 || !slope.is_finite() {
+            // Not a descent direction (lost curvature information): restart from
+            // steepest descent.
+            s_hist.clear();
+            y_hist.clear();
+            rho_hist.clear();
+            dir = grad.iter().map(|g| -g).collect();
+            slope = dot(&grad, &dir);
+        }
+        let first_step = if s_hist.is_empty() { 1.0 / norm(&grad).max(1.0) } else { 1.0 };
+        let trial = match line_search(&mut f, &x, value, slope, &dir, first_step) {
+            Some(t) => t,
+            None if !s_hist.is_empty() => {
+                s_hist.clear();
+                y_hist.clear();
+                rho_hist.clear();
+                continue;
+            }
+            None => return LbfgsResult { x, value, grad_max, iterations, converged: false },
+        };
+        iterations += 1;
+        let s: Vec<f64> = trial.x.iter().zip(&x).map(|(a, b)| a - b).collect();
+        let y: Vec<f64> = trial.grad.iter().zip(&grad).map(|(a, b)| a - b).collect();
+        let sy = dot(&s, &y);
+        // Keep the pair only when it carries positive curvature, so the implicit
+        // inverse Hessian stays positive definite.
+        if sy > f64::EPSILON * dot(&y, &y) {
+            if s_hist.len() == options.memory.max(1) {
+                s_hist.remove(0);
+                y_hist.remove(0);
+                rho_hist.remove(0);
+            }
+            s_hist.push(s);
+            y_hist.push(y);
+            rho_hist.push(1.0 / sy);
+        }
+        x = trial.x;
+        grad = trial.grad;
+        value = trial.value;
+    }
+}
+
+/// `-H g` for the L-BFGS inverse-Hessian approximation `H` (two-loop recursion),
+/// with the initial scaling `γ = sᵀy / yᵀy` of the newest pair.
+fn two_loop(grad: &[f64], s_hist: &[Vec<f64>], y_hist: &[Vec<f64>], rho_hist: &[f64]) -> Vec<f64> {
+    let mut q: Vec<f64> = grad.to_vec();
+    let mut alpha = vec![0.0; s_hist.len()];
+    for i in (0..s_hist.len()).rev() {
+        alpha[i] = rho_hist[i] * dot(&s_hist[i], &q);
+        axpy(-alpha[i], &y_hist[i], &mut q);
+    }
+    if let (Some(s), Some(y)) = (s_hist.last(), y_hist.last()) {
+        let gamma = dot(s, y) / dot(y, y);
+        q.iter_mut().for_each(|v| *v *= gamma);
+    }
+    for i in 0..s_hist.len() {
+        let beta = rho_hist[i] * dot(&y_hist[i], &q);
+        axpy(alpha[i] - beta, &s_hist[i], &mut q);
+    }
+    q.iter_mut().for_each(|v| *v = -*v);
+    q
+}
+
+/// Finds a step satisfying the strong Wolfe conditions along `dir` (algorithm
+/// 3.5: expand until the minimum is bracketed, then [`zoom`]). Returns `None`
+/// when no step decreases the objective.
+fn line_search<F>(f: &mut F, x: &[f64], value0: f64, slope0: f64, dir: &[f64], first: f64) -> Option<Trial>
+where
+    F: FnMut(&[f64], &mut [f64]) -> f64,
+{
+    let mut evals = 0;
+    let mut prev = Trial { step: 0.0, value: value0, slope: slope0, x: x.to_vec(), grad: Vec::new() };
+    let mut step = first;
+    loop {
+        let t = evaluate(f, x, dir, step);
+        evals += 1;
+        if t.value > value0 + C1 * step * slope0 || (prev.step > 0.0 && t.value >= prev.value) {
+            return zoom(f, x, value0, slope0, dir, prev, t, evals);
+        }
+        if t.slope.abs() <= -C2 * slope0 {
+            return Some(t);
+        }
+        if t.slope >= 0.0 {
+            return zoom(f, x, value0, slope0, dir, t.clone(), prev, evals);
+        }
+        if evals >= MAX_EVALS {
+            return Some(t);
+        }
+        prev = t;
+        step *= 2.0;
+    }
+}
+
+/// Algorithm 3.6: shrinks the bracket `[lo, hi]` (`lo` satisfies sufficient
+/// decrease and has the lower value) by safeguarded cubic interpolation until a
+/// strong-Wolfe step is found; falls back to `lo` when evaluations run out.
+#[allow(clippy::too_many_arguments)]
+fn zoom<F>(
+    f: &mut F,
+    x: &[f64],
+    value0: f64,
+    slope0: f64,
+    dir: &[f64],
+    mut lo: Trial,
+    mut hi: Trial,
+    mut evals: usize,
+) -> Option<Trial>
+where
+    F: FnMut(&[f64], &mut [f64]) -> f64,
+{
+    loop {
+        if evals >= MAX_EVALS || (hi.step - lo.step).abs() <= f64::EPSILON * lo.step.abs().max(1e-300) {
+            return (lo.step > 0.0).then_some(lo);
+        }
+        let step = interpolate(&lo, &hi);
+        let t = evaluate(f, x, dir, step);
+        evals += 1;
+        if t.value > value0 + C1 * step * slope0 || t.value >= lo.value {
+            hi = t;
+        } else {
+            if t.slope.abs() <= -C2 * slope0 {
+                return Some(t);
+            }
+            if t.slope * (hi.step - lo.step) >= 0.0 {
+                hi = lo;
+            }
+            lo = t;
+        }
+    }
+}
+
+/// Minimiser of the cubic through the two trial points, kept inside the middle
+/// 80 % of the bracket; bisection when the cubic is unusable.
+fn interpolate(a: &Trial, b: &Trial) -> f64 {
+    let (lo, hi) = (a.step.min(b.step), a.step.max(b.step));
+    let margin = 0.1 * (hi - lo);
+    let d1 = a.slope + b.slope - 3.0 * (a.value - b.value) / (a.step - b.step);
+    let disc = d1 * d1 - a.slope * b.slope;
+    let candidate = if disc >= 0.0 {
+        let d2 = (b.step - a.step).signum() * disc.sqrt();
+        b.step - (b.step - a.step) * (b.slope + d2 - d1) / (b.slope - a.slope + 2.0 * d2)
+    } else {
+        f64::NAN
+    };
+    if candidate.is_finite() && candidate >= lo + margin && candidate <= hi - margin {
+        candidate
+    } else {
+        0.5 * (lo + hi)
+    }
+}
+
+fn evaluate<F>(f: &mut F, x: &[f64], dir: &[f64], step: f64) -> Trial
+where
+    F: FnMut(&[f64], &mut [f64]) -> f64,
+{
+    let point: Vec<f64> = x.iter().zip(dir).map(|(xi, di)| xi + step * di).collect();
+    let mut grad = vec![0.0; x.len()];
+    let mut value = f(&point, &mut grad);
+    if !value.is_finite() {
+        value = f64::INFINITY;
+    }
+    let slope = dot(&grad, dir);
+    Trial { step, value, slope: if slope.is_finite() { slope } else { f64::INFINITY }, x: point, grad }
+}
+
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn norm(a: &[f64]) -> f64 {
+    dot(a, a).sqrt()
+}
+
+fn max_abs(a: &[f64]) -> f64 {
+    a.iter().fold(0.0, |m: f64, v| if v.is_nan() { f64::INFINITY } else { m.max(v.abs()) })
+}
+
+fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
+    y.iter_mut().zip(x).for_each(|(yi, xi)| *yi += alpha * xi);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimises_rosenbrock() {
+        let rosen = |x: &[f64], g: &mut [f64]| {
+            let (a, b) = (x[0], x[1]);
+            g[0] = -2.0 * (1.0 - a) - 400.0 * a * (b - a * a);
+            g[1] = 200.0 * (b - a * a);
+            (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2)
+        };
+        let r = minimize(rosen, vec![-1.2, 1.0], &LbfgsOptions { tol: 1e-10, ..Default::default() });
+        assert!(r.converged, "{r:?}");
+        assert!((r.x[0] - 1.0).abs() < 1e-8 && (r.x[1] - 1.0).abs() < 1e-8, "{r:?}");
+        assert!(r.iterations < 100);
+    }
+
+    #[test]
+    fn minimises_ill_conditioned_quadratic() {
+        // f = ½ Σ k_i (x_i - i)², condition number 1e4.
+        let k: Vec<f64> = (0..20).map(|i| 10f64.powf(4.0 * i as f64 / 19.0)).collect();
+        let k2 = k.clone();
+        let quad = move |x: &[f64], g: &mut [f64]| {
+            let mut v = 0.0;
+            for i in 0..x.len() {
+                let d = x[i] - i as f64;
+                g[i] = k2[i] * d;
+                v += 0.5 * k2[i] * d * d;
+            }
+            v
+        };
+        let r = minimize(quad, vec![0.0; 20], &LbfgsOptions::default());
+        assert!(r.converged && r.grad_max <= 1e-8, "{r:?}");
+        for (i, xi) in r.x.iter().enumerate() {
+            assert!((xi - i as f64).abs() < 1e-8 / k[i].min(1.0) * 10.0, "x[{i}] = {xi}");
+        }
+    }
+
+    #[test]
+    fn reports_iteration_limit() {
+        let quad = |x: &[f64], g: &mut [f64]| {
+            g[0] = 2.0 * (x[0] - 3.0);
+            g[1] = 2000.0 * (x[1] + 1.0);
+            (x[0] - 3.0).powi(2) + 1000.0 * (x[1] + 1.0).powi(2)
+        };
+        let r = minimize(quad, vec![0.0, 0.0], &LbfgsOptions { max_iter: 1, ..Default::default() });
+        assert_eq!(r.iterations, 1);
+        assert!(!r.converged);
+    }
+}

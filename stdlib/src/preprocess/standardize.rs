@@ -1,0 +1,108 @@
+//! `standardize`: centres numeric columns to mean 0 and scales them to unit
+//! population standard deviation, like scikit-learn's `StandardScaler`.
+
+use super::{frame_column, lowered_column, lowering_error, replace_column, set_lowered_column};
+use crate::op::{FittedTransform, Lowering, OpError, Transform};
+use crate::registry::{column_error, param_bool};
+use mlg_compiler::ir::Op;
+use mlg_compiler::workflow::catalog::Params;
+use mlg_runtime::frame::{Column, Frame};
+
+const OP: &str = "standardize";
+
+/// The `standardize` features step. Parameters: `with_mean` (subtract the
+/// training mean, default true), `with_std` (divide by the training population
+/// standard deviation, ddof 0, default true). Fitting learns a mean and a scale
+/// per selected numeric column from its non-missing training values; a zero
+/// (or numerically zero) standard deviation gives scale 1, and a column with no
+/// observed values is left unchanged (mean 0, scale 1). Transforming maps `x` to
+/// `(x - mean) / scale`; missing values stay missing (NaN). Selecting a
+/// categorical column is an error.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Standardize {
+    pub with_mean: bool,
+    pub with_std: bool,
+}
+
+impl Standardize {
+    /// Reads the checked parameters.
+    pub fn new(params: &Params) -> Result<Self, OpError> {
+        Ok(Standardize {
+            with_mean: param_bool(OP, params, "with_mean", true)?,
+            with_std: param_bool(OP, params, "with_std", true)?,
+        })
+    }
+}
+
+/// The statistics learned for one column: `x' = (x - mean) / scale`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ColumnScale {
+    pub column: String,
+    /// 0 when `with_mean` is false.
+    pub mean: f64,
+    /// 1 when `with_std` is false or the standard deviation is zero.
+    pub scale: f64,
+}
+
+/// A fitted `standardize`: one [`ColumnScale`] per selected column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FittedStandardize {
+    pub scales: Vec<ColumnScale>,
+}
+
+impl Transform for Standardize {
+    fn fit(&self, frame: &Frame, selected: &[String]) -> Result<Box<dyn FittedTransform>, OpError> {
+        let mut scales = Vec::with_capacity(selected.len());
+        for name in selected {
+            let column = frame_column(OP, frame, name)?;
+            let values = column
+                .as_numeric()
+                .ok_or_else(|| column_error(OP, name, "is categorical; standardize applies to numeric columns"))?;
+            let observed: Vec<f64> =
+                values.iter().zip(&column.missing).filter(|(v, m)| !**m && !v.is_nan()).map(|(v, _)| *v).collect();
+            let (mut mean, mut scale) = (0.0, 1.0);
+            if !observed.is_empty() {
+                let n = observed.len() as f64;
+                let m = observed.iter().sum::<f64>() / n;
+                let var = observed.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n;
+                let std = var.sqrt();
+                if self.with_mean {
+                    mean = m;
+                }
+                // scikit-learn treats a variance lost in rounding as zero.
+                let tiny = 10.0 * f64::EPSILON * m.abs().max(f64::MIN_POSITIVE);
+                if self.with_std && std > tiny {
+                    scale = std;
+                }
+            }
+            scales.push(ColumnScale { column: name.clone(), mean, scale });
+        }
+        Ok(Box::new(FittedStandardize { scales }))
+    }
+}
+
+impl FittedTransform for FittedStandardize {
+    fn transform(&self, frame: &Frame) -> Result<Frame, OpError> {
+        let mut out = frame.clone();
+        for s in &self.scales {
+            let column = frame_column(OP, frame, &s.column)?;
+            let values = column
+                .as_numeric()
+                .ok_or_else(|| column_error(OP, &s.column, "is categorical; standardize applies to numeric columns"))?;
+            let scaled = values.iter().map(|x| (x - s.mean) / s.scale).collect();
+            let new = Column { name: s.column.clone(), data: mlg_runtime::frame::ColumnData::Numeric(scaled), missing: column.missing.clone() };
+            replace_column(&mut out, &s.column, new);
+        }
+        Ok(out)
+    }
+
+    fn lower(&self, lowering: &mut Lowering) -> Result<(), OpError> {
+        for s in &self.scales {
+            let x = lowered_column(OP, lowering, &s.column)?;
+            let op = Op::Scale { x, mul: vec![(1.0 / s.scale) as f32], add: vec![(-s.mean / s.scale) as f32] };
+            let node = lowering.builder.push(op).map_err(lowering_error(OP))?;
+            set_lowered_column(lowering, &s.column, node);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,78 @@
+//! Name → operator constructors: the runtime calls [`transform`] and [`estimator`]
+//! with checked parameters (defaults filled in by the checker) to get configured
+//! operators, plus typed accessors for reading those parameters.
+
+use crate::models::{LinearRegression, LogisticRegression, Ridge};
+use crate::op::{Estimator, OpError, Transform};
+use crate::preprocess::{Impute, OneHot, Standardize};
+use mlg_compiler::workflow::catalog::{Params, Value};
+
+/// Builds the features step called `name` (`impute`, `standardize`, `one_hot`)
+/// from its checked parameters. Unknown names and ill-typed parameters give
+/// [`OpError::Invalid`].
+pub fn transform(name: &str, params: &Params) -> Result<Box<dyn Transform>, OpError> {
+    match name {
+        "impute" => Ok(Box::new(Impute::new(params)?)),
+        "standardize" => Ok(Box::new(Standardize::new(params)?)),
+        "one_hot" => Ok(Box::new(OneHot::new(params)?)),
+        _ => Err(invalid(name, "unknown features step")),
+    }
+}
+
+/// Builds the model called `name` (`linear_regression`, `ridge`,
+/// `logistic_regression`) from its checked parameters. Unknown names and
+/// ill-typed or out-of-range parameters give [`OpError::Invalid`].
+pub fn estimator(name: &str, params: &Params) -> Result<Box<dyn Estimator>, OpError> {
+    match name {
+        "linear_regression" => Ok(Box::new(LinearRegression::new(params)?)),
+        "ridge" => Ok(Box::new(Ridge::new(params)?)),
+        "logistic_regression" => Ok(Box::new(LogisticRegression::new(params)?)),
+        _ => Err(invalid(name, "unknown model")),
+    }
+}
+
+/// An [`OpError::Invalid`] for operator `op`.
+pub(crate) fn invalid(op: &str, message: impl Into<String>) -> OpError {
+    OpError::Invalid { op: op.to_string(), message: message.into() }
+}
+
+/// An [`OpError::Column`] for operator `op` and column `column`.
+pub(crate) fn column_error(op: &str, column: &str, message: impl Into<String>) -> OpError {
+    OpError::Column { op: op.to_string(), column: column.to_string(), message: message.into() }
+}
+
+fn wrong_type(op: &str, name: &str, expected: &str, got: &Value) -> OpError {
+    invalid(op, format!("parameter `{name}` must be {expected}, got {got}"))
+}
+
+/// Boolean parameter `name`, or `default` when absent.
+pub(crate) fn param_bool(op: &str, params: &Params, name: &str, default: bool) -> Result<bool, OpError> {
+    match params.get(name) {
+        None => Ok(default),
+        Some(v) => v.as_bool().ok_or_else(|| wrong_type(op, name, "a bool", v)),
+    }
+}
+
+/// Numeric parameter `name` (ints widen), or `default` when absent.
+pub(crate) fn param_f64(op: &str, params: &Params, name: &str, default: f64) -> Result<f64, OpError> {
+    match params.get(name) {
+        None => Ok(default),
+        Some(v) => v.as_f64().ok_or_else(|| wrong_type(op, name, "a number", v)),
+    }
+}
+
+/// Integer parameter `name`, `None` when absent.
+pub(crate) fn param_int(op: &str, params: &Params, name: &str) -> Result<Option<i64>, OpError> {
+    match params.get(name) {
+        None => Ok(None),
+        Some(v) => v.as_i64().map(Some).ok_or_else(|| wrong_type(op, name, "an int", v)),
+    }
+}
+
+/// String parameter `name`, `None` when absent.
+pub(crate) fn param_str<'a>(op: &str, params: &'a Params, name: &str) -> Result<Option<&'a str>, OpError> {
+    match params.get(name) {
+        None => Ok(None),
+        Some(v) => v.as_str().map(Some).ok_or_else(|| wrong_type(op, name, "a string", v)),
+    }
+}

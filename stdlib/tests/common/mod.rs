@@ -1,0 +1,134 @@
+//! Shared test helpers: CSV loading for the bundled datasets, frame ↔ matrix
+//! conversion, seeded synthetic data, and running lowered graphs through the
+//! reference interpreter.
+#![allow(dead_code)]
+
+use mlg_compiler::ir::{interp, Graph, GraphBuilder, InputSlot, SlotKind};
+use mlg_stdlib::eval::rng::SplitMix64;
+use mlg_stdlib::op::{Lowering, Matrix};
+use mlg_runtime::frame::{Column, ColumnData, Frame};
+
+/// A numeric CSV with a header: column names and rows.
+pub fn read_csv(path: &str) -> (Vec<String>, Vec<Vec<f64>>) {
+    let full = format!("{}/tests/data/{path}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header = lines.next().expect("header").split(',').map(|s| s.trim().to_string()).collect();
+    let rows = lines
+        .map(|l| l.split(',').map(|v| v.trim().parse::<f64>().unwrap_or_else(|_| panic!("bad number in {l}"))).collect())
+        .collect();
+    (header, rows)
+}
+
+/// A dataset: the features as a frame of numeric columns plus the target column.
+pub fn load_dataset(name: &str) -> (Frame, Vec<f64>) {
+    let (header, rows) = read_csv(&format!("{name}.csv"));
+    let n_features = header.len() - 1;
+    let columns = (0..n_features)
+        .map(|j| Column::numeric(header[j].clone(), rows.iter().map(|r| r[j]).collect()))
+        .collect();
+    let target = rows.iter().map(|r| r[n_features]).collect();
+    (Frame::new(columns, rows.len()), target)
+}
+
+/// The fold id of every row from `<name>.folds.csv` (`row,fold`).
+pub fn load_folds(name: &str, n: usize) -> Vec<i64> {
+    let (_, rows) = read_csv(&format!("{name}.folds.csv"));
+    let mut folds = vec![-1; n];
+    for r in rows {
+        folds[r[0] as usize] = r[1] as i64;
+    }
+    folds
+}
+
+/// All numeric columns of `frame` as a row-major matrix.
+pub fn to_matrix(frame: &Frame) -> Matrix {
+    let cols: Vec<&[f64]> = frame.columns.iter().map(|c| c.as_numeric().expect("numeric column")).collect();
+    let mut data = Vec::with_capacity(frame.n_rows * cols.len());
+    for i in 0..frame.n_rows {
+        data.extend(cols.iter().map(|c| c[i]));
+    }
+    Matrix { rows: frame.n_rows, cols: cols.len(), data }
+}
+
+/// A matrix from rows.
+pub fn matrix(rows: &[Vec<f64>]) -> Matrix {
+    Matrix { rows: rows.len(), cols: rows.first().map_or(0, Vec::len), data: rows.concat() }
+}
+
+/// Standard normal draws (Box–Muller) from a seeded generator.
+pub struct Normal(pub SplitMix64);
+
+impl Normal {
+    pub fn new(seed: u64) -> Self {
+        Normal(SplitMix64::new(seed))
+    }
+    pub fn sample(&mut self) -> f64 {
+        let u1 = 1.0 - self.0.next_f64();
+        let u2 = self.0.next_f64();
+        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+    }
+}
+
+/// A lowering over one input slot per frame column (numeric or categorical with
+/// the frame's dictionary), each column bound to its `Input` node.
+pub fn lowering_for(frame: &Frame) -> Lowering {
+    let inputs = frame
+        .columns
+        .iter()
+        .map(|c| InputSlot {
+            name: c.name.clone(),
+            kind: match &c.data {
+                ColumnData::Numeric(_) => SlotKind::Numeric,
+                ColumnData::Categorical { levels, .. } => SlotKind::Categorical { levels: levels.clone() },
+            },
+        })
+        .collect();
+    let mut builder = GraphBuilder::new("test", inputs);
+    let columns = (0..frame.columns.len())
+        .map(|slot| (frame.columns[slot].name.clone(), builder.input(slot as u32).expect("input")))
+        .collect();
+    Lowering { builder, columns }
+}
+
+/// Row `i` of `frame` in the row ABI: numbers, NaN when missing, codes for categoricals.
+pub fn abi_row(frame: &Frame, i: usize) -> Vec<f32> {
+    frame
+        .columns
+        .iter()
+        .map(|c| {
+            if c.missing[i] {
+                return f32::NAN;
+            }
+            match &c.data {
+                ColumnData::Numeric(v) => v[i] as f32,
+                ColumnData::Categorical { codes, .. } => codes[i] as f32,
+            }
+        })
+        .collect()
+}
+
+/// Runs `graph` on one input row through the reference interpreter.
+pub fn run_graph(graph: &Graph, row: &[f32]) -> Vec<f32> {
+    let mut scratch = Vec::new();
+    let mut out = vec![0.0; graph.n_outputs()];
+    interp::eval_row(graph, row, &mut scratch, &mut out);
+    out
+}
+
+/// Finishes `lowering` with every current column as an output and evaluates it
+/// on every row of `frame`, returning one output row per frame row.
+pub fn run_lowered_columns(mut lowering: Lowering, frame: &Frame) -> (Vec<String>, Vec<Vec<f32>>) {
+    let names: Vec<String> = lowering.columns.iter().map(|(n, _)| n.clone()).collect();
+    for (name, node) in lowering.columns.clone() {
+        lowering.builder.output(name, node);
+    }
+    let graph = lowering.builder.finish().expect("valid graph");
+    let rows = (0..frame.n_rows).map(|i| run_graph(&graph, &abi_row(frame, i))).collect();
+    (names, rows)
+}
+
+/// Asserts `|a - b| <= tol` with a readable message.
+pub fn assert_close(a: f64, b: f64, tol: f64, what: &str) {
+    assert!((a - b).abs() <= tol, "{what}: {a} vs {b} (tol {tol})");
+}
