@@ -111,7 +111,7 @@ fn execute(command: Command) -> mlg::Result<()> {
             }
             if let Some(path) = report {
                 let json = mlg::report::Report::new(&wf.file, &out).to_json();
-                write(&path, json.as_bytes())?;
+                write(&path, format!("{json}\n").as_bytes())?;
             }
         }
         Command::Predict { artifact, input, output } => {

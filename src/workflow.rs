@@ -98,3 +98,17 @@ impl Workflow {
         self.frames.get(path).cloned()
     }
 }
+
+impl Workflow {
+    /// Trains and evaluates every `evaluate` statement and writes every `deploy` artifact.
+    pub fn run(&self, options: &crate::RunOptions) -> Result<crate::RunOutput> {
+        crate::executor::run(self, options)
+    }
+
+    /// Fits model `name` on every data row and compiles its optimized inference
+    /// graph into a [`mlg_runtime::Model`] that predicts frames natively.
+    pub fn compile(&self, name: &str) -> Result<mlg_runtime::Model> {
+        let artifact = crate::executor::build_artifact(self, name, &[])?;
+        Ok(mlg_runtime::Model::from_artifact(artifact)?)
+    }
+}

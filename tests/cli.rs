@@ -73,9 +73,10 @@ fn diabetes_linear_regression_reaches_sklearn_r2() {
 }
 
 /// scikit-learn 1.9.1 per-fold scores on the same folds (shared bench
-/// `sklearn_baselines.json`: iris logreg accuracy, diabetes linear r2).
+/// `sklearn_baselines.json`: iris and penguins logreg accuracy, diabetes linear and ridge r2).
 const SKLEARN_IRIS_LOGREG: [f64; 5] = [0.9666666666666667, 0.9666666666666667, 0.9666666666666667, 0.9666666666666667, 0.9333333333333333];
 const SKLEARN_DIABETES_LINEAR: [f64; 5] = [0.3322332173106183, 0.45970425424589045, 0.5370636865383391, 0.5216539085501788, 0.5951198005819458];
+const SKLEARN_PENGUINS_LOGREG: [f64; 5] = [0.9855072463768116, 0.9855072463768116, 1.0, 1.0, 0.9852941176470589];
 const SKLEARN_DIABETES_RIDGE: [f64; 5] = [0.331092906976182, 0.46088134028577377, 0.5359319004963137, 0.5197112646625549, 0.6004343914680916];
 
 fn assert_folds(found: &Value, expected: &[f64]) {
@@ -94,6 +95,8 @@ fn predefined_folds_match_sklearn_per_fold() {
     let diabetes = run_report(&dir, "diabetes_sklearn_folds.mlg");
     assert_folds(metric(&diabetes, "linear", "r2"), &SKLEARN_DIABETES_LINEAR);
     assert_folds(metric(&diabetes, "ridge", "r2"), &SKLEARN_DIABETES_RIDGE);
+    let penguins = run_report(&dir, "penguins_sklearn_folds.mlg");
+    assert_folds(metric(&penguins, "lr", "accuracy"), &SKLEARN_PENGUINS_LOGREG);
 }
 
 #[test]

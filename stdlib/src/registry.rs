@@ -33,12 +33,19 @@ pub fn estimator(name: &str, params: &Params) -> Result<Box<dyn Estimator>, OpEr
 
 /// An [`OpError::Invalid`] for operator `op`.
 pub(crate) fn invalid(op: &str, message: impl Into<String>) -> OpError {
-    OpError::Invalid { op: op.to_string(), message: message.into() }
+    OpError::Invalid {
+        op: op.to_string(),
+        message: message.into(),
+    }
 }
 
 /// An [`OpError::Column`] for operator `op` and column `column`.
 pub(crate) fn column_error(op: &str, column: &str, message: impl Into<String>) -> OpError {
-    OpError::Column { op: op.to_string(), column: column.to_string(), message: message.into() }
+    OpError::Column {
+        op: op.to_string(),
+        column: column.to_string(),
+        message: message.into(),
+    }
 }
 
 fn wrong_type(op: &str, name: &str, expected: &str, got: &Value) -> OpError {
@@ -65,7 +72,10 @@ pub(crate) fn param_f64(op: &str, params: &Params, name: &str, default: f64) -> 
 pub(crate) fn param_int(op: &str, params: &Params, name: &str) -> Result<Option<i64>, OpError> {
     match params.get(name) {
         None => Ok(None),
-        Some(v) => v.as_i64().map(Some).ok_or_else(|| wrong_type(op, name, "an int", v)),
+        Some(v) => v
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| wrong_type(op, name, "an int", v)),
     }
 }
 
@@ -73,6 +83,9 @@ pub(crate) fn param_int(op: &str, params: &Params, name: &str) -> Result<Option<
 pub(crate) fn param_str<'a>(op: &str, params: &'a Params, name: &str) -> Result<Option<&'a str>, OpError> {
     match params.get(name) {
         None => Ok(None),
-        Some(v) => v.as_str().map(Some).ok_or_else(|| wrong_type(op, name, "a string", v)),
+        Some(v) => v
+            .as_str()
+            .map(Some)
+            .ok_or_else(|| wrong_type(op, name, "a string", v)),
     }
 }

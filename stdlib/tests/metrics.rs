@@ -39,7 +39,10 @@ fn class_absent_from_predictions_counts_as_zero() {
     assert!(close(m("accuracy"), 0.5));
     // Perfect predictions score 1 everywhere.
     for name in CLASSIFICATION_METRICS {
-        assert!(close(classification_metric(name, &t, &t, 3).unwrap(), 1.0), "{name}");
+        assert!(
+            close(classification_metric(name, &t, &t, 3).unwrap(), 1.0),
+            "{name}"
+        );
     }
 }
 
@@ -50,7 +53,10 @@ fn regression_metrics_by_hand() {
     assert!(close(regression_metric("mse", &t, &p).unwrap(), 0.375));
     assert!(close(regression_metric("rmse", &t, &p).unwrap(), 0.375f64.sqrt()));
     assert!(close(regression_metric("mae", &t, &p).unwrap(), 0.5));
-    assert!(close(regression_metric("r2", &t, &p).unwrap(), 0.9486081370449679));
+    assert!(close(
+        regression_metric("r2", &t, &p).unwrap(),
+        0.9486081370449679
+    ));
     // Constant truth: perfect → 1, otherwise 0 (no division by zero).
     assert_eq!(regression_metric("r2", &[2.0; 3], &[2.0; 3]).unwrap(), 1.0);
     assert_eq!(regression_metric("r2", &[2.0; 3], &[2.0, 3.0, 2.0]).unwrap(), 0.0);

@@ -18,14 +18,27 @@ fn names(cols: &[&str]) -> Vec<String> {
 }
 
 fn cat(name: &str, codes: &[u32], levels: &[&str], missing: &[bool]) -> Column {
-    Column::categorical(name, codes.to_vec(), levels.iter().map(|s| s.to_string()).collect(), missing.to_vec())
+    Column::categorical(
+        name,
+        codes.to_vec(),
+        levels.iter().map(|s| s.to_string()).collect(),
+        missing.to_vec(),
+    )
 }
 
 fn num<'a>(frame: &'a Frame, name: &str) -> &'a [f64] {
-    frame.column(name).and_then(Column::as_numeric).expect("numeric column")
+    frame
+        .column(name)
+        .and_then(Column::as_numeric)
+        .expect("numeric column")
 }
 
-fn fit(name: &str, p: &[(&str, Value)], frame: &Frame, cols: &[&str]) -> Result<Box<dyn FittedTransform>, OpError> {
+fn fit(
+    name: &str,
+    p: &[(&str, Value)],
+    frame: &Frame,
+    cols: &[&str],
+) -> Result<Box<dyn FittedTransform>, OpError> {
     transform(name, &params(p))?.fit(frame, &names(cols))
 }
 
@@ -34,7 +47,12 @@ fn sample_frame() -> Frame {
     Frame::new(
         vec![
             Column::numeric("a", vec![1.0, nan, 3.0, 10.0, 3.0, 1.0]),
-            cat("c", &[1, 0, 1, 2, 0, 1], &["x", "y", "z"], &[false, true, false, false, true, false]),
+            cat(
+                "c",
+                &[1, 0, 1, 2, 0, 1],
+                &["x", "y", "z"],
+                &[false, true, false, false, true, false],
+            ),
             Column::numeric("b", vec![2.0, 2.0, 2.0, 2.0, 2.0, nan]),
         ],
         6,
@@ -63,7 +81,10 @@ fn impute_numeric_strategies() {
     let fill_of = |strategy: &str, extra: &[(&str, Value)]| {
         let mut p = vec![("strategy", Value::Str(strategy.into()))];
         p.extend_from_slice(extra);
-        let out = fit("impute", &p, &frame, &["a"]).unwrap().transform(&frame).unwrap();
+        let out = fit("impute", &p, &frame, &["a"])
+            .unwrap()
+            .transform(&frame)
+            .unwrap();
         assert!(!out.column("a").unwrap().missing.iter().any(|m| *m));
         num(&out, "a")[1]
     };
@@ -77,10 +98,19 @@ fn impute_numeric_strategies() {
     assert_eq!(fill_of("constant", &[]), 0.0);
     // Even count: mean of the two middle values.
     let even = Frame::new(vec![Column::numeric("a", vec![4.0, 1.0, f64::NAN, 2.0, 8.0])], 5);
-    let out = fit("impute", &[("strategy", Value::Str("median".into()))], &even, &["a"]).unwrap();
+    let out = fit(
+        "impute",
+        &[("strategy", Value::Str("median".into()))],
+        &even,
+        &["a"],
+    )
+    .unwrap();
     assert_eq!(num(&out.transform(&even).unwrap(), "a")[2], 3.0);
     // Untouched values pass through, as do unselected columns.
-    let out = fit("impute", &[], &frame, &["a"]).unwrap().transform(&frame).unwrap();
+    let out = fit("impute", &[], &frame, &["a"])
+        .unwrap()
+        .transform(&frame)
+        .unwrap();
     assert_eq!(&num(&out, "a")[2..], &[3.0, 10.0, 3.0, 1.0]);
     assert!(num(&out, "b")[5].is_nan());
 }
@@ -89,22 +119,38 @@ fn impute_numeric_strategies() {
 fn impute_categorical_most_frequent_and_constant() {
     let frame = sample_frame();
     let p = [("strategy", Value::Str("most_frequent".into()))];
-    let out = fit("impute", &p, &frame, &["c"]).unwrap().transform(&frame).unwrap();
+    let out = fit("impute", &p, &frame, &["c"])
+        .unwrap()
+        .transform(&frame)
+        .unwrap();
     let col = out.column("c").unwrap();
     assert!(col.missing.iter().all(|m| !m));
-    let ColumnData::Categorical { codes, .. } = &col.data else { panic!("categorical") };
+    let ColumnData::Categorical { codes, .. } = &col.data else {
+        panic!("categorical")
+    };
     // Observed codes 1, 1, 2, 1 → level "y" (code 1) fills rows 1 and 4.
     assert_eq!(codes, &vec![1, 1, 1, 2, 1, 1]);
 
-    let p = [("strategy", Value::Str("constant".into())), ("level", Value::Str("z".into()))];
-    let out = fit("impute", &p, &frame, &["c"]).unwrap().transform(&frame).unwrap();
+    let p = [
+        ("strategy", Value::Str("constant".into())),
+        ("level", Value::Str("z".into())),
+    ];
+    let out = fit("impute", &p, &frame, &["c"])
+        .unwrap()
+        .transform(&frame)
+        .unwrap();
     assert_eq!(out.column("c").unwrap().display_value(1), "z");
 
     // A level outside the dictionary is appended to it.
-    let p = [("strategy", Value::Str("constant".into())), ("level", Value::Str("unknown".into()))];
+    let p = [
+        ("strategy", Value::Str("constant".into())),
+        ("level", Value::Str("unknown".into())),
+    ];
     let fitted = fit("impute", &p, &frame, &["c"]).unwrap();
     let out = fitted.transform(&frame).unwrap();
-    let ColumnData::Categorical { codes, levels } = &out.column("c").unwrap().data else { panic!() };
+    let ColumnData::Categorical { codes, levels } = &out.column("c").unwrap().data else {
+        panic!()
+    };
     assert_eq!(levels.len(), 4);
     assert_eq!(codes[4], 3);
     assert_eq!(out.column("c").unwrap().display_value(4), "unknown");
@@ -115,25 +161,54 @@ fn impute_categorical_most_frequent_and_constant() {
 fn impute_errors_name_the_column() {
     let frame = sample_frame();
     for strategy in ["mean", "median"] {
-        let err = fit("impute", &[("strategy", Value::Str(strategy.into()))], &frame, &["c"]).unwrap_err();
-        let OpError::Column { column, message, .. } = &err else { panic!("{err:?}") };
+        let err = fit(
+            "impute",
+            &[("strategy", Value::Str(strategy.into()))],
+            &frame,
+            &["c"],
+        )
+        .unwrap_err();
+        let OpError::Column { column, message, .. } = &err else {
+            panic!("{err:?}")
+        };
         assert_eq!(column, "c");
         assert!(message.contains("most_frequent"), "{message}");
     }
     let empty = Frame::new(vec![Column::numeric("gone", vec![f64::NAN; 3])], 3);
     for strategy in ["mean", "median", "most_frequent"] {
-        let err = fit("impute", &[("strategy", Value::Str(strategy.into()))], &empty, &["gone"]).unwrap_err();
-        assert!(matches!(&err, OpError::Column { column, .. } if column == "gone"), "{err:?}");
+        let err = fit(
+            "impute",
+            &[("strategy", Value::Str(strategy.into()))],
+            &empty,
+            &["gone"],
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, OpError::Column { column, .. } if column == "gone"),
+            "{err:?}"
+        );
     }
-    let err = fit("impute", &[("strategy", Value::Str("constant".into()))], &frame, &["c"]).unwrap_err();
+    let err = fit(
+        "impute",
+        &[("strategy", Value::Str("constant".into()))],
+        &frame,
+        &["c"],
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("level"), "{err}");
     let err = fit("impute", &[], &frame, &["nope"]).unwrap_err();
     assert!(matches!(&err, OpError::Column { column, .. } if column == "nope"));
     // Transforming a frame that lacks a fitted column names it.
     let fitted = fit("impute", &[], &frame, &["a"]).unwrap();
     let err = fitted.transform(&frame.without("a")).unwrap_err();
-    assert!(matches!(&err, OpError::Column { column, .. } if column == "a"), "{err:?}");
-    assert!(matches!(transform("nonsense", &Params::new()), Err(OpError::Invalid { .. })));
+    assert!(
+        matches!(&err, OpError::Column { column, .. } if column == "a"),
+        "{err:?}"
+    );
+    assert!(matches!(
+        transform("nonsense", &Params::new()),
+        Err(OpError::Invalid { .. })
+    ));
     let bad = params(&[("strategy", Value::Str("mode".into()))]);
     assert!(matches!(transform("impute", &bad), Err(OpError::Invalid { .. })));
 }
@@ -141,7 +216,13 @@ fn impute_errors_name_the_column() {
 #[test]
 fn impute_lowering_agrees_with_transform() {
     let frame = sample_frame();
-    let fitted = fit("impute", &[("strategy", Value::Str("median".into()))], &frame, &["a", "b"]).unwrap();
+    let fitted = fit(
+        "impute",
+        &[("strategy", Value::Str("median".into()))],
+        &frame,
+        &["a", "b"],
+    )
+    .unwrap();
     assert_lowering_agrees(fitted.as_ref(), &frame);
     let p = [("strategy", Value::Str("most_frequent".into()))];
     let fitted = fit("impute", &p, &frame, &["a", "c", "b"]).unwrap();
@@ -152,11 +233,17 @@ fn impute_lowering_agrees_with_transform() {
 fn standardize_numbers() {
     let nan = f64::NAN;
     let frame = Frame::new(
-        vec![Column::numeric("x", vec![1.0, 2.0, nan, 3.0, 4.0]), Column::numeric("k", vec![5.0; 5])],
+        vec![
+            Column::numeric("x", vec![1.0, 2.0, nan, 3.0, 4.0]),
+            Column::numeric("k", vec![5.0; 5]),
+        ],
         5,
     );
     let std = 1.25f64.sqrt();
-    let out = fit("standardize", &[], &frame, &["x", "k"]).unwrap().transform(&frame).unwrap();
+    let out = fit("standardize", &[], &frame, &["x", "k"])
+        .unwrap()
+        .transform(&frame)
+        .unwrap();
     let x = num(&out, "x");
     assert!((x[0] - (1.0 - 2.5) / std).abs() < 1e-12);
     assert!((x[4] - 1.5 / std).abs() < 1e-12);
@@ -169,10 +256,16 @@ fn standardize_numbers() {
     assert_eq!(num(&out, "k"), &[0.0; 5]);
 
     let p = [("with_mean", Value::Bool(false))];
-    let out = fit("standardize", &p, &frame, &["x"]).unwrap().transform(&frame).unwrap();
+    let out = fit("standardize", &p, &frame, &["x"])
+        .unwrap()
+        .transform(&frame)
+        .unwrap();
     assert!((num(&out, "x")[3] - 3.0 / std).abs() < 1e-12);
     let p = [("with_std", Value::Bool(false))];
-    let out = fit("standardize", &p, &frame, &["x"]).unwrap().transform(&frame).unwrap();
+    let out = fit("standardize", &p, &frame, &["x"])
+        .unwrap()
+        .transform(&frame)
+        .unwrap();
     assert_eq!(num(&out, "x")[3], 0.5);
 }
 
@@ -180,10 +273,19 @@ fn standardize_numbers() {
 fn standardize_errors_and_lowering() {
     let frame = sample_frame();
     let err = fit("standardize", &[], &frame, &["c"]).unwrap_err();
-    assert!(matches!(&err, OpError::Column { column, .. } if column == "c"), "{err:?}");
+    assert!(
+        matches!(&err, OpError::Column { column, .. } if column == "c"),
+        "{err:?}"
+    );
     let fitted = fit("standardize", &[], &frame, &["a", "b"]).unwrap();
     assert_lowering_agrees(fitted.as_ref(), &frame);
-    let fitted = fit("standardize", &[("with_mean", Value::Bool(false))], &frame, &["a"]).unwrap();
+    let fitted = fit(
+        "standardize",
+        &[("with_mean", Value::Bool(false))],
+        &frame,
+        &["a"],
+    )
+    .unwrap();
     assert_lowering_agrees(fitted.as_ref(), &frame);
 }
 
@@ -191,7 +293,12 @@ fn colours() -> Frame {
     Frame::new(
         vec![
             Column::numeric("a", vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]),
-            cat("c", &[0, 2, 2, 0, 1, 0], &["blue", "green", "red"], &[false, false, false, false, false, true]),
+            cat(
+                "c",
+                &[0, 2, 2, 0, 1, 0],
+                &["blue", "green", "red"],
+                &[false, false, false, false, false, true],
+            ),
             Column::numeric("b", vec![0.0; 6]),
         ],
         6,
@@ -213,13 +320,19 @@ fn one_hot_columns_values_and_unseen_levels() {
 
     // max_categories keeps the most frequent; ties go to the lower code.
     let p = [("max_categories", Value::Int(1))];
-    let out = fit("one_hot", &p, &train, &["c"]).unwrap().transform(&frame).unwrap();
+    let out = fit("one_hot", &p, &train, &["c"])
+        .unwrap()
+        .transform(&frame)
+        .unwrap();
     assert_eq!(out.names(), vec!["a", "c=blue", "b"]);
     let skewed = frame.take(&[1, 2, 0, 4]);
     let p = [("max_categories", Value::Int(2))];
     let fitted = fit("one_hot", &p, &skewed, &["c"]).unwrap();
     // red ×2 then blue/green ×1 tie → blue (code 0); output in level order.
-    assert_eq!(fitted.transform(&frame).unwrap().names(), vec!["a", "c=blue", "c=red", "b"]);
+    assert_eq!(
+        fitted.transform(&frame).unwrap().names(),
+        vec!["a", "c=blue", "c=red", "b"]
+    );
     assert_lowering_agrees(fitted.as_ref(), &frame);
 }
 
@@ -227,11 +340,17 @@ fn one_hot_columns_values_and_unseen_levels() {
 fn one_hot_errors() {
     let frame = colours();
     let err = fit("one_hot", &[], &frame, &["a"]).unwrap_err();
-    assert!(matches!(&err, OpError::Column { column, .. } if column == "a"), "{err:?}");
+    assert!(
+        matches!(&err, OpError::Column { column, .. } if column == "a"),
+        "{err:?}"
+    );
     assert!(transform("one_hot", &params(&[("max_categories", Value::Int(0))])).is_err());
     let fitted = fit("one_hot", &[], &frame, &["c"]).unwrap();
     let err = fitted.transform(&frame.without("c")).unwrap_err();
-    assert!(matches!(&err, OpError::Column { column, .. } if column == "c"), "{err:?}");
+    assert!(
+        matches!(&err, OpError::Column { column, .. } if column == "c"),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -254,7 +373,11 @@ fn chained_steps_lower_like_they_transform() {
     assert_eq!(cols, f3.names());
     for (i, row) in rows.iter().enumerate() {
         for (got, want) in row.iter().zip(abi_row(&f3, i)) {
-            assert!((got - want).abs() < 1e-5, "row {i}: {row:?} vs {:?}", abi_row(&f3, i));
+            assert!(
+                (got - want).abs() < 1e-5,
+                "row {i}: {row:?} vs {:?}",
+                abi_row(&f3, i)
+            );
         }
     }
     // The missing colour was imputed as blue (most frequent), then encoded.

@@ -12,12 +12,22 @@ use mlg_stdlib::op::Target;
 use mlg_stdlib::{classification_metric, estimator, predefined, regression_metric, transform};
 
 /// Per-fold scores of `standardize → model` on `dataset` with the shared folds.
-fn cross_validate(dataset: &str, model: &str, model_params: &Params, classify: bool, metric: &str) -> Vec<f64> {
+fn cross_validate(
+    dataset: &str,
+    model: &str,
+    model_params: &Params,
+    classify: bool,
+    metric: &str,
+) -> Vec<f64> {
     let (frame, target) = load_dataset(dataset);
     let folds = predefined(&load_folds(dataset, frame.n_rows)).unwrap();
     assert_eq!(folds.len(), 5);
     let selected: Vec<String> = frame.names().iter().map(|s| s.to_string()).collect();
-    let n_labels = if classify { target.iter().fold(0.0f64, |m, v| m.max(*v)) as usize + 1 } else { 0 };
+    let n_labels = if classify {
+        target.iter().fold(0.0f64, |m, v| m.max(*v)) as usize + 1
+    } else {
+        0
+    };
     let make_target = |rows: &[usize]| {
         if classify {
             Target::Classes {
@@ -32,10 +42,16 @@ fn cross_validate(dataset: &str, model: &str, model_params: &Params, classify: b
         .iter()
         .map(|split| {
             let (train, test): (Frame, Frame) = (frame.take(&split.train), frame.take(&split.test));
-            let scaler = transform("standardize", &Params::new()).unwrap().fit(&train, &selected).unwrap();
+            let scaler = transform("standardize", &Params::new())
+                .unwrap()
+                .fit(&train, &selected)
+                .unwrap();
             let x_train = to_matrix(&scaler.transform(&train).unwrap());
             let x_test = to_matrix(&scaler.transform(&test).unwrap());
-            let fitted = estimator(model, model_params).unwrap().fit(&x_train, &make_target(&split.train)).unwrap();
+            let fitted = estimator(model, model_params)
+                .unwrap()
+                .fit(&x_train, &make_target(&split.train))
+                .unwrap();
             let pred = fitted.predict(&x_test);
             if classify {
                 let truth: Vec<u32> = split.test.iter().map(|&r| target[r] as u32).collect();
@@ -57,10 +73,19 @@ fn mean(v: &[f64]) -> f64 {
 fn iris_logistic_regression_matches_scikit_learn() {
     let p: Params = [("c".to_string(), Value::Float(1.0))].into_iter().collect();
     let acc = cross_validate("iris", "logistic_regression", &p, true, "accuracy");
-    let sklearn = [0.9666666666666667, 0.9666666666666667, 0.9666666666666667, 0.9666666666666667, 0.9333333333333333];
+    let sklearn = [
+        0.9666666666666667,
+        0.9666666666666667,
+        0.9666666666666667,
+        0.9666666666666667,
+        0.9333333333333333,
+    ];
     println!("iris logistic accuracy per fold {acc:?}, mean {}", mean(&acc));
     for (got, want) in acc.iter().zip(sklearn) {
-        assert!((got - want).abs() < 1e-9, "fold accuracy {got} vs scikit-learn {want}");
+        assert!(
+            (got - want).abs() < 1e-9,
+            "fold accuracy {got} vs scikit-learn {want}"
+        );
     }
     assert!((mean(&acc) - 0.96).abs() < 0.01);
     let f1 = cross_validate("iris", "logistic_regression", &p, true, "f1_macro");
@@ -72,15 +97,27 @@ fn iris_logistic_regression_matches_scikit_learn() {
 fn diabetes_linear_and_ridge_match_scikit_learn() {
     let lin = cross_validate("diabetes", "linear_regression", &Params::new(), false, "r2");
     println!("diabetes linear r2 per fold {lin:?}, mean {}", mean(&lin));
-    let sklearn = [0.3322332173106183, 0.45970425424589045, 0.5370636865383391, 0.5216539085501788, 0.5951198005819458];
+    let sklearn = [
+        0.3322332173106183,
+        0.45970425424589045,
+        0.5370636865383391,
+        0.5216539085501788,
+        0.5951198005819458,
+    ];
     for (got, want) in lin.iter().zip(sklearn) {
-        assert!((got - want).abs() < 1e-9, "linear fold r2 {got} vs scikit-learn {want}");
+        assert!(
+            (got - want).abs() < 1e-9,
+            "linear fold r2 {got} vs scikit-learn {want}"
+        );
     }
     assert!((mean(&lin) - 0.48915497344539444).abs() < 1e-9);
     let mse = cross_validate("diabetes", "linear_regression", &Params::new(), false, "mse");
     assert!((mean(&mse) - 2977.598515063296).abs() < 1e-6);
 
     let ridge = cross_validate("diabetes", "ridge", &Params::new(), false, "r2");
-    println!("diabetes ridge(alpha=1) r2 per fold {ridge:?}, mean {}", mean(&ridge));
+    println!(
+        "diabetes ridge(alpha=1) r2 per fold {ridge:?}, mean {}",
+        mean(&ridge)
+    );
     assert!((mean(&ridge) - 0.4896103607777832).abs() < 1e-9);
 }

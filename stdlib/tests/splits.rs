@@ -54,13 +54,19 @@ fn stratified_kfold_balances_classes() {
         tested.extend(split.test.iter().copied());
         for (class, n_c) in [(0, 10), (1, 7), (2, 5)] {
             let c = count(&split.test, &s, class);
-            assert!(c == n_c / 3 || c == n_c.div_ceil(3), "class {class}: {c} of {n_c} in a fold");
+            assert!(
+                c == n_c / 3 || c == n_c.div_ceil(3),
+                "class {class}: {c} of {n_c} in a fold"
+            );
         }
     }
     tested.sort_unstable();
     assert_eq!(tested, (0..22).collect::<Vec<_>>());
     let sizes: Vec<usize> = folds.iter().map(|f| f.test.len()).collect();
-    assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1, "{sizes:?}");
+    assert!(
+        sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1,
+        "{sizes:?}"
+    );
     assert_eq!(folds, kfold(22, 3, true, 1, Some(&s)).unwrap());
 }
 

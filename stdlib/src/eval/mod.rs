@@ -22,7 +22,10 @@ pub struct Split {
 /// arguments are out of range.
 pub fn holdout(n: usize, test: f64, seed: u64, strata: Option<&[u32]>) -> Result<Vec<Split>, OpError> {
     if !(test > 0.0 && test < 1.0) {
-        return Err(invalid("holdout", format!("test fraction must be in (0, 1), got {test}")));
+        return Err(invalid(
+            "holdout",
+            format!("test fraction must be in (0, 1), got {test}"),
+        ));
     }
     let n_test = (test * n as f64).ceil() as usize;
     if n_test == 0 || n_test >= n {
@@ -41,11 +44,18 @@ pub fn holdout(n: usize, test: f64, seed: u64, strata: Option<&[u32]>) -> Result
         }
         Some(strata) => {
             let classes = group_by_class("holdout", n, strata)?;
-            let exact: Vec<f64> = classes.iter().map(|rows| rows.len() as f64 * n_test as f64 / n as f64).collect();
+            let exact: Vec<f64> = classes
+                .iter()
+                .map(|rows| rows.len() as f64 * n_test as f64 / n as f64)
+                .collect();
             let mut take: Vec<usize> = exact.iter().map(|e| e.floor() as usize).collect();
             let mut order: Vec<usize> = (0..classes.len()).collect();
             // Largest fractional part first; ties go to the lower class code.
-            order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
+            order.sort_by(|&a, &b| {
+                (exact[b] - exact[b].floor())
+                    .total_cmp(&(exact[a] - exact[a].floor()))
+                    .then(a.cmp(&b))
+            });
             let mut remaining = n_test - take.iter().sum::<usize>();
             for &c in order.iter().cycle() {
                 if remaining == 0 {
@@ -75,12 +85,21 @@ pub fn holdout(n: usize, test: f64, seed: u64, strata: Option<&[u32]>) -> Result
 /// gets `⌊n_c/k⌋` or `⌈n_c/k⌉` rows of class `c` and fold sizes differ by at most
 /// one. Errors when `k < 2`, `k > n`, or (stratified) `k` exceeds the smallest
 /// class count.
-pub fn kfold(n: usize, k: usize, shuffle: bool, seed: u64, strata: Option<&[u32]>) -> Result<Vec<Split>, OpError> {
+pub fn kfold(
+    n: usize,
+    k: usize,
+    shuffle: bool,
+    seed: u64,
+    strata: Option<&[u32]>,
+) -> Result<Vec<Split>, OpError> {
     if k < 2 {
         return Err(invalid("kfold", format!("k must be at least 2, got {k}")));
     }
     if k > n {
-        return Err(invalid("kfold", format!("k = {k} folds need at least {k} rows, got {n}")));
+        return Err(invalid(
+            "kfold",
+            format!("k = {k} folds need at least {k} rows, got {n}"),
+        ));
     }
     let mut rng = SplitMix64::new(seed);
     let mut fold_of = vec![0usize; n];
@@ -118,7 +137,9 @@ pub fn kfold(n: usize, k: usize, shuffle: bool, seed: u64, strata: Option<&[u32]
             }
         }
     }
-    Ok((0..k).map(|f| split_from_mask(&fold_of.iter().map(|&g| g == f).collect::<Vec<_>>())).collect())
+    Ok((0..k)
+        .map(|f| split_from_mask(&fold_of.iter().map(|&g| g == f).collect::<Vec<_>>()))
+        .collect())
 }
 
 /// Folds given per row: fold `f` tests on the rows whose id is `f` and trains on
@@ -135,7 +156,10 @@ pub fn predefined(fold_ids: &[i64]) -> Result<Vec<Split>, OpError> {
     for f in ids {
         let split = split_from_mask(&fold_ids.iter().map(|&g| g == f).collect::<Vec<_>>());
         if split.train.is_empty() {
-            return Err(invalid("predefined_folds", format!("fold {f} holds every row, leaving nothing to train on")));
+            return Err(invalid(
+                "predefined_folds",
+                format!("fold {f} holds every row, leaving nothing to train on"),
+            ));
         }
         splits.push(split);
     }

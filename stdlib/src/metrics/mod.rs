@@ -36,19 +36,31 @@ pub fn metric_task(name: &str) -> Option<Task> {
 /// weights each label by its support in `y_true`; a ratio with a zero denominator
 /// counts as 0 (`zero_division = 0`). Errors on an unknown name, unequal or zero
 /// lengths, or a code `>= n_classes`.
-pub fn classification_metric(name: &str, y_true: &[u32], y_pred: &[u32], n_classes: usize) -> Result<f64, OpError> {
+pub fn classification_metric(
+    name: &str,
+    y_true: &[u32],
+    y_pred: &[u32],
+    n_classes: usize,
+) -> Result<f64, OpError> {
     if metric_task(name) != Some(Task::Classification) {
         return Err(invalid(name, "unknown classification metric"));
     }
     check_lengths(name, y_true.len(), y_pred.len())?;
     if let Some(&bad) = y_true.iter().chain(y_pred).find(|&&c| c as usize >= n_classes) {
-        return Err(invalid(name, format!("class code {bad} out of range for {n_classes} classes")));
+        return Err(invalid(
+            name,
+            format!("class code {bad} out of range for {n_classes} classes"),
+        ));
     }
     if name == "accuracy" {
         let correct = y_true.iter().zip(y_pred).filter(|(t, p)| t == p).count();
         return Ok(correct as f64 / y_true.len() as f64);
     }
-    let (mut tp, mut n_true, mut n_pred) = (vec![0usize; n_classes], vec![0usize; n_classes], vec![0usize; n_classes]);
+    let (mut tp, mut n_true, mut n_pred) = (
+        vec![0usize; n_classes],
+        vec![0usize; n_classes],
+        vec![0usize; n_classes],
+    );
     for (&t, &p) in y_true.iter().zip(y_pred) {
         n_true[t as usize] += 1;
         n_pred[p as usize] += 1;
@@ -72,7 +84,11 @@ pub fn classification_metric(name: &str, y_true: &[u32], y_pred: &[u32], n_class
         Ok(present.iter().map(|&c| per_class(c)).sum::<f64>() / present.len() as f64)
     } else {
         let total: usize = n_true.iter().sum();
-        Ok(present.iter().map(|&c| per_class(c) * n_true[c] as f64).sum::<f64>() / total as f64)
+        Ok(present
+            .iter()
+            .map(|&c| per_class(c) * n_true[c] as f64)
+            .sum::<f64>()
+            / total as f64)
     }
 }
 
@@ -110,7 +126,10 @@ pub fn regression_metric(name: &str, y_true: &[f64], y_pred: &[f64]) -> Result<f
 
 fn check_lengths(name: &str, n_true: usize, n_pred: usize) -> Result<(), OpError> {
     if n_true != n_pred {
-        return Err(invalid(name, format!("{n_true} true values but {n_pred} predictions")));
+        return Err(invalid(
+            name,
+            format!("{n_true} true values but {n_pred} predictions"),
+        ));
     }
     if n_true == 0 {
         return Err(invalid(name, "no rows to score"));

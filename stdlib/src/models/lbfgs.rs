@@ -15,7 +15,11 @@ pub struct LbfgsOptions {
 
 impl Default for LbfgsOptions {
     fn default() -> Self {
-        LbfgsOptions { memory: 10, max_iter: 1000, tol: 1e-8 }
+        LbfgsOptions {
+            memory: 10,
+            max_iter: 1000,
+            tol: 1e-8,
+        }
     }
 }
 
@@ -68,10 +72,22 @@ where
     loop {
         let grad_max = max_abs(&grad);
         if grad_max <= options.tol || !value.is_finite() {
-            return LbfgsResult { x, value, grad_max, iterations, converged: grad_max <= options.tol };
+            return LbfgsResult {
+                x,
+                value,
+                grad_max,
+                iterations,
+                converged: grad_max <= options.tol,
+            };
         }
         if iterations >= options.max_iter {
-            return LbfgsResult { x, value, grad_max, iterations, converged: false };
+            return LbfgsResult {
+                x,
+                value,
+                grad_max,
+                iterations,
+                converged: false,
+            };
         }
         let mut dir = two_loop(&grad, &s_hist, &y_hist, &rho_hist);
         let mut slope = dot(&grad, &dir);
@@ -84,7 +100,11 @@ where
             dir = grad.iter().map(|g| -g).collect();
             slope = dot(&grad, &dir);
         }
-        let first_step = if s_hist.is_empty() { 1.0 / norm(&grad).max(1.0) } else { 1.0 };
+        let first_step = if s_hist.is_empty() {
+            1.0 / norm(&grad).max(1.0)
+        } else {
+            1.0
+        };
         let trial = match line_search(&mut f, &x, value, slope, &dir, first_step) {
             Some(t) => t,
             None if !s_hist.is_empty() => {
@@ -93,7 +113,15 @@ where
                 rho_hist.clear();
                 continue;
             }
-            None => return LbfgsResult { x, value, grad_max, iterations, converged: false },
+            None => {
+                return LbfgsResult {
+                    x,
+                    value,
+                    grad_max,
+                    iterations,
+                    converged: false,
+                }
+            }
         };
         iterations += 1;
         let s: Vec<f64> = trial.x.iter().zip(&x).map(|(a, b)| a - b).collect();
@@ -146,7 +174,13 @@ where
     F: FnMut(&[f64], &mut [f64]) -> f64,
 {
     let mut evals = 0;
-    let mut prev = Trial { step: 0.0, value: value0, slope: slope0, x: x.to_vec(), grad: Vec::new() };
+    let mut prev = Trial {
+        step: 0.0,
+        value: value0,
+        slope: slope0,
+        x: x.to_vec(),
+        grad: Vec::new(),
+    };
     let mut step = first;
     loop {
         let t = evaluate(f, x, dir, step);
@@ -237,7 +271,13 @@ where
         value = f64::INFINITY;
     }
     let slope = dot(&grad, dir);
-    Trial { step, value, slope: if slope.is_finite() { slope } else { f64::INFINITY }, x: point, grad }
+    Trial {
+        step,
+        value,
+        slope: if slope.is_finite() { slope } else { f64::INFINITY },
+        x: point,
+        grad,
+    }
 }
 
 pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
@@ -249,7 +289,10 @@ fn norm(a: &[f64]) -> f64 {
 }
 
 fn max_abs(a: &[f64]) -> f64 {
-    a.iter().fold(0.0, |m: f64, v| if v.is_nan() { f64::INFINITY } else { m.max(v.abs()) })
+    a.iter().fold(
+        0.0,
+        |m: f64, v| if v.is_nan() { f64::INFINITY } else { m.max(v.abs()) },
+    )
 }
 
 fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
@@ -268,9 +311,19 @@ mod tests {
             g[1] = 200.0 * (b - a * a);
             (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2)
         };
-        let r = minimize(rosen, vec![-1.2, 1.0], &LbfgsOptions { tol: 1e-10, ..Default::default() });
+        let r = minimize(
+            rosen,
+            vec![-1.2, 1.0],
+            &LbfgsOptions {
+                tol: 1e-10,
+                ..Default::default()
+            },
+        );
         assert!(r.converged, "{r:?}");
-        assert!((r.x[0] - 1.0).abs() < 1e-8 && (r.x[1] - 1.0).abs() < 1e-8, "{r:?}");
+        assert!(
+            (r.x[0] - 1.0).abs() < 1e-8 && (r.x[1] - 1.0).abs() < 1e-8,
+            "{r:?}"
+        );
         assert!(r.iterations < 100);
     }
 
@@ -291,7 +344,10 @@ mod tests {
         let r = minimize(quad, vec![0.0; 20], &LbfgsOptions::default());
         assert!(r.converged && r.grad_max <= 1e-8, "{r:?}");
         for (i, xi) in r.x.iter().enumerate() {
-            assert!((xi - i as f64).abs() < 1e-8 / k[i].min(1.0) * 10.0, "x[{i}] = {xi}");
+            assert!(
+                (xi - i as f64).abs() < 1e-8 / k[i].min(1.0) * 10.0,
+                "x[{i}] = {xi}"
+            );
         }
     }
 
@@ -302,7 +358,14 @@ mod tests {
             g[1] = 2000.0 * (x[1] + 1.0);
             (x[0] - 3.0).powi(2) + 1000.0 * (x[1] + 1.0).powi(2)
         };
-        let r = minimize(quad, vec![0.0, 0.0], &LbfgsOptions { max_iter: 1, ..Default::default() });
+        let r = minimize(
+            quad,
+            vec![0.0, 0.0],
+            &LbfgsOptions {
+                max_iter: 1,
+                ..Default::default()
+            },
+        );
         assert_eq!(r.iterations, 1);
         assert!(!r.converged);
     }

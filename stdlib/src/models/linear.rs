@@ -22,7 +22,9 @@ pub struct LinearRegression {
 impl LinearRegression {
     /// Reads the checked parameters.
     pub fn new(params: &Params) -> Result<Self, OpError> {
-        Ok(LinearRegression { fit_intercept: param_bool(OP, params, "fit_intercept", true)? })
+        Ok(LinearRegression {
+            fit_intercept: param_bool(OP, params, "fit_intercept", true)?,
+        })
     }
 }
 
@@ -62,7 +64,10 @@ impl CenteredProblem {
     pub fn new(op: &str, x: &Matrix, y: &Target, fit_intercept: bool) -> Result<Self, OpError> {
         check_training_data(op, x, y)?;
         let Target::Values(values) = y else {
-            return Err(invalid(op, "needs a numeric target; use a classifier for class labels"));
+            return Err(invalid(
+                op,
+                "needs a numeric target; use a classifier for class labels",
+            ));
         };
         if let Some(row) = values.iter().position(|v| !v.is_finite()) {
             return Err(invalid(op, format!("target of row {row} is missing or infinite")));
@@ -85,7 +90,10 @@ impl CenteredProblem {
         if d == 0 {
             return Ok(Vec::new());
         }
-        let svd = self.a.thin_svd().map_err(|e| invalid(op, format!("singular value decomposition failed: {e:?}")))?;
+        let svd = self
+            .a
+            .thin_svd()
+            .map_err(|e| invalid(op, format!("singular value decomposition failed: {e:?}")))?;
         let (u, s, v) = (svd.U(), svd.S().column_vector(), svd.V());
         let s_max = s.iter().fold(0.0f64, |m, &v| m.max(v));
         let cutoff = f64::EPSILON * self.a.nrows().max(d) as f64 * s_max;
@@ -96,7 +104,9 @@ impl CenteredProblem {
             }
             let ub: f64 = (0..self.a.nrows()).map(|i| u[(i, k)] * self.b[(i, 0)]).sum();
             let factor = sk / (sk * sk + alpha) * ub;
-            w.iter_mut().enumerate().for_each(|(j, wj)| *wj += v[(j, k)] * factor);
+            w.iter_mut()
+                .enumerate()
+                .for_each(|(j, wj)| *wj += v[(j, k)] * factor);
         }
         Ok(w)
     }
@@ -118,7 +128,14 @@ pub struct FittedLinear {
 impl FittedModel for FittedLinear {
     fn predict(&self, x: &Matrix) -> Vec<f64> {
         (0..x.rows)
-            .map(|i| self.intercept + x.row(i).iter().zip(&self.weights).map(|(a, w)| a * w).sum::<f64>())
+            .map(|i| {
+                self.intercept
+                    + x.row(i)
+                        .iter()
+                        .zip(&self.weights)
+                        .map(|(a, w)| a * w)
+                        .sum::<f64>()
+            })
             .collect()
     }
 
@@ -128,7 +145,10 @@ impl FittedModel for FittedLinear {
         if width != self.weights.len() {
             return Err(invalid(
                 "regression model",
-                format!("feature vector has width {width}, the model was fitted on {} features", self.weights.len()),
+                format!(
+                    "feature vector has width {width}, the model was fitted on {} features",
+                    self.weights.len()
+                ),
             ));
         }
         let op = Op::Affine {
@@ -137,7 +157,10 @@ impl FittedModel for FittedLinear {
             bias: vec![self.intercept as f32],
             missing: Vec::new(),
         };
-        let node = builder.push(op).map_err(|source| crate::op::OpError::Lowering { op: "regression model".into(), source })?;
+        let node = builder.push(op).map_err(|source| crate::op::OpError::Lowering {
+            op: "regression model".into(),
+            source,
+        })?;
         Ok(vec![("prediction".to_string(), node)])
     }
 }

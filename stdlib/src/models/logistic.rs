@@ -12,8 +12,8 @@ use mlg_compiler::workflow::catalog::{Params, Task};
 
 const OP: &str = "logistic_regression";
 
-/// The `logistic_regression` model. Parameters: `c` (inverse penalty strength,
-/// > 0, default 1.0), `max_iter` (L-BFGS iterations, default 1000), `tol` (stop
+/// The `logistic_regression` model. Parameters: `c` (inverse penalty strength
+/// `> 0`, default 1.0), `max_iter` (L-BFGS iterations, default 1000), `tol` (stop
 /// when the max-norm of the gradient of the objective divided by the row count is
 /// at most this, default 1e-8), `fit_intercept` (default true).
 ///
@@ -40,14 +40,22 @@ impl LogisticRegression {
         }
         let max_iter = param_int(OP, params, "max_iter")?.unwrap_or(1000);
         if max_iter < 1 {
-            return Err(invalid(OP, format!("max_iter must be at least 1, got {max_iter}")));
+            return Err(invalid(
+                OP,
+                format!("max_iter must be at least 1, got {max_iter}"),
+            ));
         }
         let tol = param_f64(OP, params, "tol", 1e-8)?;
-        if !(tol >= 0.0) {
+        if tol.is_nan() || tol < 0.0 {
             return Err(invalid(OP, format!("tol must be >= 0, got {tol}")));
         }
         let fit_intercept = param_bool(OP, params, "fit_intercept", true)?;
-        Ok(LogisticRegression { c, max_iter: usize::try_from(max_iter).unwrap_or(usize::MAX), tol, fit_intercept })
+        Ok(LogisticRegression {
+            c,
+            max_iter: usize::try_from(max_iter).unwrap_or(usize::MAX),
+            tol,
+            fit_intercept,
+        })
     }
 }
 
@@ -68,10 +76,16 @@ impl LogisticRegression {
     pub fn fit_logistic(&self, x: &Matrix, y: &Target) -> Result<FittedLogistic, OpError> {
         check_training_data(OP, x, y)?;
         let Target::Classes { codes, labels } = y else {
-            return Err(invalid(OP, "needs class labels; use a regressor for a numeric target"));
+            return Err(invalid(
+                OP,
+                "needs class labels; use a regressor for a numeric target",
+            ));
         };
         if let Some(&bad) = codes.iter().find(|&&c| c as usize >= labels.len()) {
-            return Err(invalid(OP, format!("class code {bad} out of range for {} labels", labels.len())));
+            return Err(invalid(
+                OP,
+                format!("class code {bad} out of range for {} labels", labels.len()),
+            ));
         }
         let mut classes: Vec<u32> = codes.clone();
         classes.sort_unstable();
@@ -79,11 +93,16 @@ impl LogisticRegression {
         if classes.len() < 2 {
             return Err(invalid(
                 OP,
-                format!("the training rows hold {} class(es); at least 2 are needed", classes.len()),
+                format!(
+                    "the training rows hold {} class(es); at least 2 are needed",
+                    classes.len()
+                ),
             ));
         }
-        let index: Vec<usize> =
-            codes.iter().map(|c| classes.binary_search(c).unwrap_or_default()).collect();
+        let index: Vec<usize> = codes
+            .iter()
+            .map(|c| classes.binary_search(c).unwrap_or_default())
+            .collect();
         let (d, n) = (x.cols, x.rows as f64);
         let k = if classes.len() == 2 { 1 } else { classes.len() };
         let n_params = k * d + if self.fit_intercept { k } else { 0 };
@@ -95,13 +114,21 @@ impl LogisticRegression {
                 multinomial_objective(x, &index, k, self.fit_intercept, penalty, p, g)
             }
         };
-        let options = LbfgsOptions { memory: 10, max_iter: self.max_iter, tol: self.tol };
+        let options = LbfgsOptions {
+            memory: 10,
+            max_iter: self.max_iter,
+            tol: self.tol,
+        };
         let result = lbfgs::minimize(objective, vec![0.0; n_params], &options);
         if result.x.iter().any(|v| !v.is_finite()) {
             return Err(invalid(OP, "optimisation diverged (non-finite coefficients)"));
         }
         let weights = result.x[..k * d].to_vec();
-        let mut intercepts = if self.fit_intercept { result.x[k * d..].to_vec() } else { vec![0.0; k] };
+        let mut intercepts = if self.fit_intercept {
+            result.x[k * d..].to_vec()
+        } else {
+            vec![0.0; k]
+        };
         if k > 1 {
             // Softmax is invariant to a shift of all intercepts; fix the sum at 0.
             let mean = intercepts.iter().sum::<f64>() / k as f64;
@@ -160,13 +187,20 @@ fn multinomial_objective(
         let row = x.row(i);
         for (c, zc) in z.iter_mut().enumerate() {
             let b = if intercept { p[k * d + c] } else { 0.0 };
-            *zc = b + row.iter().zip(&p[c * d..(c + 1) * d]).map(|(a, w)| a * w).sum::<f64>();
+            *zc = b + row
+                .iter()
+                .zip(&p[c * d..(c + 1) * d])
+                .map(|(a, w)| a * w)
+                .sum::<f64>();
         }
         let lse = log_sum_exp(&z);
         loss += lse - z[yi];
         for c in 0..k {
             let r = (z[c] - lse).exp() - if c == yi { 1.0 } else { 0.0 };
-            g[c * d..(c + 1) * d].iter_mut().zip(row).for_each(|(gj, a)| *gj += r * a);
+            g[c * d..(c + 1) * d]
+                .iter_mut()
+                .zip(row)
+                .for_each(|(gj, a)| *gj += r * a);
             if intercept {
                 g[k * d + c] += r;
             }
@@ -225,7 +259,13 @@ impl FittedLogistic {
         self.intercepts
             .iter()
             .enumerate()
-            .map(|(c, b)| b + row.iter().zip(&self.weights[c * self.n_features..]).map(|(a, w)| a * w).sum::<f64>())
+            .map(|(c, b)| {
+                b + row
+                    .iter()
+                    .zip(&self.weights[c * self.n_features..])
+                    .map(|(a, w)| a * w)
+                    .sum::<f64>()
+            })
             .collect()
     }
 
@@ -259,7 +299,9 @@ impl FittedModel for FittedLogistic {
                     usize::from(z[0] > 0.0)
                 } else {
                     // First maximum wins, like the IR's Argmax.
-                    z.iter().enumerate().fold(0, |best, (c, v)| if *v > z[best] { c } else { best })
+                    z.iter()
+                        .enumerate()
+                        .fold(0, |best, (c, v)| if *v > z[best] { c } else { best })
                 };
                 self.classes[best] as f64
             })
@@ -271,12 +313,18 @@ impl FittedModel for FittedLogistic {
     /// (placed into label order by a 0/1 `Affine` when some labels were absent
     /// from training). Then `class = Argmax(proba)`.
     fn lower(&self, builder: &mut GraphBuilder, features: NodeId) -> Result<Vec<(String, NodeId)>, OpError> {
-        let err = |source| OpError::Lowering { op: OP.to_string(), source };
+        let err = |source| OpError::Lowering {
+            op: OP.to_string(),
+            source,
+        };
         let width = builder.width(features) as usize;
         if width != self.n_features {
             return Err(invalid(
                 OP,
-                format!("feature vector has width {width}, the model was fitted on {} features", self.n_features),
+                format!(
+                    "feature vector has width {width}, the model was fitted on {} features",
+                    self.n_features
+                ),
             ));
         }
         let z = builder
@@ -288,7 +336,12 @@ impl FittedModel for FittedLogistic {
             })
             .map_err(err)?;
         let proba = if self.intercepts.len() == 1 {
-            let p1 = builder.push(Op::Unary { func: UnaryFn::Sigmoid, x: z }).map_err(err)?;
+            let p1 = builder
+                .push(Op::Unary {
+                    func: UnaryFn::Sigmoid,
+                    x: z,
+                })
+                .map_err(err)?;
             let one = builder.push(Op::Const { values: vec![1.0] }).map_err(err)?;
             let p0 = builder.binary(BinaryOp::Sub, one, p1).map_err(err)?;
             let mut parts = Vec::with_capacity(self.n_labels);
@@ -318,7 +371,14 @@ impl FittedModel for FittedLogistic {
                     place[label as usize * k + c] = 1.0;
                 }
                 let bias = vec![0.0; self.n_labels];
-                builder.push(Op::Affine { x: soft, weights: place, bias, missing: Vec::new() }).map_err(err)?
+                builder
+                    .push(Op::Affine {
+                        x: soft,
+                        weights: place,
+                        bias,
+                        missing: Vec::new(),
+                    })
+                    .map_err(err)?
             }
         };
         let class = builder.push(Op::Argmax { x: proba }).map_err(err)?;

@@ -18,10 +18,16 @@ use crate::registry::invalid;
 /// an error for `op` otherwise.
 pub(crate) fn check_training_data(op: &str, x: &Matrix, y: &Target) -> Result<(), OpError> {
     if x.data.len() != x.rows * x.cols {
-        return Err(invalid(op, format!("matrix holds {} values for {}x{}", x.data.len(), x.rows, x.cols)));
+        return Err(invalid(
+            op,
+            format!("matrix holds {} values for {}x{}", x.data.len(), x.rows, x.cols),
+        ));
     }
     if x.rows != y.len() {
-        return Err(invalid(op, format!("{} feature rows but {} targets", x.rows, y.len())));
+        return Err(invalid(
+            op,
+            format!("{} feature rows but {} targets", x.rows, y.len()),
+        ));
     }
     if x.rows == 0 {
         return Err(invalid(op, "no training rows"));
@@ -29,7 +35,11 @@ pub(crate) fn check_training_data(op: &str, x: &Matrix, y: &Target) -> Result<()
     if let Some(pos) = x.data.iter().position(|v| !v.is_finite()) {
         return Err(invalid(
             op,
-            format!("feature {} of row {} is missing or infinite; impute before this model", pos % x.cols.max(1), pos / x.cols.max(1)),
+            format!(
+                "feature {} of row {} is missing or infinite; impute before this model",
+                pos % x.cols.max(1),
+                pos / x.cols.max(1)
+            ),
         ));
     }
     Ok(())

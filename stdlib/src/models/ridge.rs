@@ -28,9 +28,15 @@ impl Ridge {
     pub fn new(params: &Params) -> Result<Self, OpError> {
         let alpha = param_f64(OP, params, "alpha", 1.0)?;
         if !(alpha >= 0.0 && alpha.is_finite()) {
-            return Err(invalid(OP, format!("alpha must be a finite number >= 0, got {alpha}")));
+            return Err(invalid(
+                OP,
+                format!("alpha must be a finite number >= 0, got {alpha}"),
+            ));
         }
-        Ok(Ridge { alpha, fit_intercept: param_bool(OP, params, "fit_intercept", true)? })
+        Ok(Ridge {
+            alpha,
+            fit_intercept: param_bool(OP, params, "fit_intercept", true)?,
+        })
     }
 }
 
@@ -55,17 +61,21 @@ impl Ridge {
             gram[(j, j)] += self.alpha;
         }
         let rhs: Mat<f64> = problem.a.transpose() * &problem.b;
-        let weights = match gram.llt(Side::Lower) {
-            Ok(llt) if d > 0 => {
-                let w = llt.solve(&rhs);
-                let w: Vec<f64> = (0..d).map(|j| w[(j, 0)]).collect();
-                if w.iter().all(|v| v.is_finite()) {
-                    w
-                } else {
-                    problem.solve_svd(OP, self.alpha)?
+        let weights = if d == 0 {
+            Vec::new()
+        } else {
+            match gram.llt(Side::Lower) {
+                Ok(llt) => {
+                    let w = llt.solve(&rhs);
+                    let w: Vec<f64> = (0..d).map(|j| w[(j, 0)]).collect();
+                    if w.iter().all(|v| v.is_finite()) {
+                        w
+                    } else {
+                        problem.solve_svd(OP, self.alpha)?
+                    }
                 }
+                Err(_) => problem.solve_svd(OP, self.alpha)?,
             }
-            _ => problem.solve_svd(OP, self.alpha)?,
         };
         Ok(problem.finish(weights))
     }

@@ -57,14 +57,27 @@ impl Impute {
         };
         let value = param_f64(OP, params, "value", 0.0)?;
         let level = param_str(OP, params, "level")?.map(str::to_string);
-        Ok(Impute { strategy, value, level })
+        Ok(Impute {
+            strategy,
+            value,
+            level,
+        })
     }
 
     fn fit_numeric(&self, name: &str, column: &Column, values: &[f64]) -> Result<f64, OpError> {
-        let mut observed: Vec<f64> =
-            values.iter().zip(&column.missing).filter(|(v, m)| !**m && !v.is_nan()).map(|(v, _)| *v).collect();
-        let no_values =
-            || column_error(OP, name, "has no observed values in the training rows, so no fill value can be learned");
+        let mut observed: Vec<f64> = values
+            .iter()
+            .zip(&column.missing)
+            .filter(|(v, m)| !**m && !v.is_nan())
+            .map(|(v, _)| *v)
+            .collect();
+        let no_values = || {
+            column_error(
+                OP,
+                name,
+                "has no observed values in the training rows, so no fill value can be learned",
+            )
+        };
         match self.strategy {
             ImputeStrategy::Constant => Ok(self.value),
             _ if observed.is_empty() => Err(no_values()),
@@ -72,14 +85,22 @@ impl Impute {
             ImputeStrategy::Median => {
                 observed.sort_by(f64::total_cmp);
                 let mid = observed.len() / 2;
-                Ok(if observed.len() % 2 == 1 { observed[mid] } else { (observed[mid - 1] + observed[mid]) / 2.0 })
+                Ok(if observed.len() % 2 == 1 {
+                    observed[mid]
+                } else {
+                    (observed[mid - 1] + observed[mid]) / 2.0
+                })
             }
             ImputeStrategy::MostFrequent => {
                 observed.sort_by(f64::total_cmp);
                 let (mut best, mut best_count) = (observed[0], 0usize);
                 let mut start = 0;
                 while start < observed.len() {
-                    let end = start + observed[start..].iter().take_while(|v| **v == observed[start]).count();
+                    let end = start
+                        + observed[start..]
+                            .iter()
+                            .take_while(|v| **v == observed[start])
+                            .count();
                     // Strictly greater: among equal counts the smallest value wins.
                     if end - start > best_count {
                         best = observed[start];
@@ -92,7 +113,13 @@ impl Impute {
         }
     }
 
-    fn fit_categorical(&self, name: &str, column: &Column, codes: &[u32], levels: &[String]) -> Result<Fill, OpError> {
+    fn fit_categorical(
+        &self,
+        name: &str,
+        column: &Column,
+        codes: &[u32],
+        levels: &[String],
+    ) -> Result<Fill, OpError> {
         match self.strategy {
             ImputeStrategy::Mean | ImputeStrategy::Median => Err(column_error(
                 OP,
@@ -158,7 +185,9 @@ impl Transform for Impute {
             let column = frame_column(OP, frame, name)?;
             let fill = match &column.data {
                 ColumnData::Numeric(values) => Fill::Number(self.fit_numeric(name, column, values)?),
-                ColumnData::Categorical { codes, levels } => self.fit_categorical(name, column, codes, levels)?,
+                ColumnData::Categorical { codes, levels } => {
+                    self.fit_categorical(name, column, codes, levels)?
+                }
             };
             fills.push((name.clone(), fill));
         }
@@ -173,7 +202,11 @@ impl FittedTransform for FittedImpute {
             let column = frame_column(OP, frame, name)?;
             let data = match (&column.data, fill) {
                 (ColumnData::Numeric(values), Fill::Number(v)) => ColumnData::Numeric(
-                    values.iter().zip(&column.missing).map(|(x, &m)| if m || x.is_nan() { *v } else { *x }).collect(),
+                    values
+                        .iter()
+                        .zip(&column.missing)
+                        .map(|(x, &m)| if m || x.is_nan() { *v } else { *x })
+                        .collect(),
                 ),
                 (ColumnData::Categorical { codes, levels }, Fill::Level { level, .. }) => {
                     let mut levels = levels.clone();
@@ -184,12 +217,26 @@ impl FittedTransform for FittedImpute {
                             levels.len() - 1
                         }
                     } as u32;
-                    let codes = codes.iter().zip(&column.missing).map(|(&c, &m)| if m { code } else { c }).collect();
+                    let codes = codes
+                        .iter()
+                        .zip(&column.missing)
+                        .map(|(&c, &m)| if m { code } else { c })
+                        .collect();
                     ColumnData::Categorical { codes, levels }
                 }
-                _ => return Err(column_error(OP, name, "changed between numeric and categorical since fitting")),
+                _ => {
+                    return Err(column_error(
+                        OP,
+                        name,
+                        "changed between numeric and categorical since fitting",
+                    ))
+                }
             };
-            let filled = Column { name: name.clone(), data, missing: vec![false; column.len()] };
+            let filled = Column {
+                name: name.clone(),
+                data,
+                missing: vec![false; column.len()],
+            };
             replace_column(&mut out, name, filled);
         }
         Ok(out)
@@ -202,7 +249,13 @@ impl FittedTransform for FittedImpute {
                 Fill::Number(v) => *v as f32,
                 Fill::Level { code, .. } => *code as f32,
             };
-            let node = lowering.builder.push(Op::FillNan { x, values: vec![value] }).map_err(lowering_error(OP))?;
+            let node = lowering
+                .builder
+                .push(Op::FillNan {
+                    x,
+                    values: vec![value],
+                })
+                .map_err(lowering_error(OP))?;
             set_lowered_column(lowering, name, node);
         }
         Ok(())

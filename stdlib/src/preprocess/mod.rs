@@ -18,7 +18,11 @@ use mlg_runtime::frame::{Column, Frame};
 /// that exist.
 pub(crate) fn frame_column<'a>(op: &str, frame: &'a Frame, name: &str) -> Result<&'a Column, OpError> {
     frame.column(name).ok_or_else(|| {
-        column_error(op, name, format!("is not in the frame (columns: {})", frame.names().join(", ")))
+        column_error(
+            op,
+            name,
+            format!("is not in the frame (columns: {})", frame.names().join(", ")),
+        )
     })
 }
 
@@ -38,7 +42,10 @@ pub(crate) fn set_lowered_column(lowering: &mut Lowering, name: &str, node: Node
 
 /// Wraps a builder error raised while lowering operator `op`.
 pub(crate) fn lowering_error(op: &str) -> impl Fn(VerifyError) -> OpError + '_ {
-    move |source| OpError::Lowering { op: op.to_string(), source }
+    move |source| OpError::Lowering {
+        op: op.to_string(),
+        source,
+    }
 }
 
 /// `frame` with column `name` replaced by `column` (same position).

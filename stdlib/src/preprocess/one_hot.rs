@@ -62,7 +62,11 @@ impl Transform for OneHot {
         for name in selected {
             let column = frame_column(OP, frame, name)?;
             let ColumnData::Categorical { codes, levels } = &column.data else {
-                return Err(column_error(OP, name, "is numeric; one_hot applies to categorical columns"));
+                return Err(column_error(
+                    OP,
+                    name,
+                    "is numeric; one_hot applies to categorical columns",
+                ));
             };
             let mut counts = vec![0usize; levels.len()];
             for (&c, &m) in codes.iter().zip(&column.missing) {
@@ -78,7 +82,10 @@ impl Transform for OneHot {
                 kept.sort_unstable();
             }
             let levels = kept.into_iter().map(|c| (levels[c].clone(), c as u32)).collect();
-            columns.push(EncodedColumn { column: name.clone(), levels });
+            columns.push(EncodedColumn {
+                column: name.clone(),
+                levels,
+            });
         }
         Ok(Box::new(FittedOneHot { columns }))
     }
@@ -90,7 +97,11 @@ impl FittedTransform for FittedOneHot {
         for enc in &self.columns {
             let column = frame_column(OP, frame, &enc.column)?;
             let ColumnData::Categorical { codes, levels } = &column.data else {
-                return Err(column_error(OP, &enc.column, "is numeric; one_hot applies to categorical columns"));
+                return Err(column_error(
+                    OP,
+                    &enc.column,
+                    "is numeric; one_hot applies to categorical columns",
+                ));
             };
             // Match by level name, so a frame with a different dictionary still
             // encodes the same levels.
@@ -107,7 +118,9 @@ impl FittedTransform for FittedOneHot {
                     Column::numeric(enc.output_name(level), values)
                 })
                 .collect();
-            let pos = out.position(&enc.column).ok_or_else(|| column_error(OP, &enc.column, "is not in the frame"))?;
+            let pos = out
+                .position(&enc.column)
+                .ok_or_else(|| column_error(OP, &enc.column, "is not in the frame"))?;
             out.columns.splice(pos..=pos, indicators);
         }
         Ok(out)
@@ -120,7 +133,10 @@ impl FittedTransform for FittedOneHot {
             for (level, code) in &enc.levels {
                 let node = lowering
                     .builder
-                    .push(Op::OneHot { x, codes: vec![*code as f32] })
+                    .push(Op::OneHot {
+                        x,
+                        codes: vec![*code as f32],
+                    })
                     .map_err(lowering_error(OP))?;
                 outputs.push((enc.output_name(level), node));
             }
@@ -128,7 +144,13 @@ impl FittedTransform for FittedOneHot {
                 .columns
                 .iter()
                 .position(|(n, _)| *n == enc.column)
-                .ok_or_else(|| column_error(OP, &enc.column, "is not a column of the inference graph at this step"))?;
+                .ok_or_else(|| {
+                    column_error(
+                        OP,
+                        &enc.column,
+                        "is not a column of the inference graph at this step",
+                    )
+                })?;
             lowering.columns.splice(pos..=pos, outputs);
         }
         Ok(())

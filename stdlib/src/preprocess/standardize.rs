@@ -55,11 +55,15 @@ impl Transform for Standardize {
         let mut scales = Vec::with_capacity(selected.len());
         for name in selected {
             let column = frame_column(OP, frame, name)?;
-            let values = column
-                .as_numeric()
-                .ok_or_else(|| column_error(OP, name, "is categorical; standardize applies to numeric columns"))?;
-            let observed: Vec<f64> =
-                values.iter().zip(&column.missing).filter(|(v, m)| !**m && !v.is_nan()).map(|(v, _)| *v).collect();
+            let values = column.as_numeric().ok_or_else(|| {
+                column_error(OP, name, "is categorical; standardize applies to numeric columns")
+            })?;
+            let observed: Vec<f64> = values
+                .iter()
+                .zip(&column.missing)
+                .filter(|(v, m)| !**m && !v.is_nan())
+                .map(|(v, _)| *v)
+                .collect();
             let (mut mean, mut scale) = (0.0, 1.0);
             if !observed.is_empty() {
                 let n = observed.len() as f64;
@@ -75,7 +79,11 @@ impl Transform for Standardize {
                     scale = std;
                 }
             }
-            scales.push(ColumnScale { column: name.clone(), mean, scale });
+            scales.push(ColumnScale {
+                column: name.clone(),
+                mean,
+                scale,
+            });
         }
         Ok(Box::new(FittedStandardize { scales }))
     }
@@ -86,11 +94,19 @@ impl FittedTransform for FittedStandardize {
         let mut out = frame.clone();
         for s in &self.scales {
             let column = frame_column(OP, frame, &s.column)?;
-            let values = column
-                .as_numeric()
-                .ok_or_else(|| column_error(OP, &s.column, "is categorical; standardize applies to numeric columns"))?;
+            let values = column.as_numeric().ok_or_else(|| {
+                column_error(
+                    OP,
+                    &s.column,
+                    "is categorical; standardize applies to numeric columns",
+                )
+            })?;
             let scaled = values.iter().map(|x| (x - s.mean) / s.scale).collect();
-            let new = Column { name: s.column.clone(), data: mlg_runtime::frame::ColumnData::Numeric(scaled), missing: column.missing.clone() };
+            let new = Column {
+                name: s.column.clone(),
+                data: mlg_runtime::frame::ColumnData::Numeric(scaled),
+                missing: column.missing.clone(),
+            };
             replace_column(&mut out, &s.column, new);
         }
         Ok(out)
@@ -99,7 +115,11 @@ impl FittedTransform for FittedStandardize {
     fn lower(&self, lowering: &mut Lowering) -> Result<(), OpError> {
         for s in &self.scales {
             let x = lowered_column(OP, lowering, &s.column)?;
-            let op = Op::Scale { x, mul: vec![(1.0 / s.scale) as f32], add: vec![(-s.mean / s.scale) as f32] };
+            let op = Op::Scale {
+                x,
+                mul: vec![(1.0 / s.scale) as f32],
+                add: vec![(-s.mean / s.scale) as f32],
+            };
             let node = lowering.builder.push(op).map_err(lowering_error(OP))?;
             set_lowered_column(lowering, &s.column, node);
         }

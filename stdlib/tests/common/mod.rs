@@ -1,21 +1,35 @@
 //! Shared test helpers: CSV loading for the bundled datasets, frame ↔ matrix
 //! conversion, seeded synthetic data, and running lowered graphs through the
 //! reference interpreter.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::needless_range_loop)]
 
 use mlg_compiler::ir::{interp, Graph, GraphBuilder, InputSlot, SlotKind};
-use mlg_stdlib::eval::rng::SplitMix64;
-use mlg_stdlib::op::{Lowering, Matrix};
+use mlg_compiler::workflow::catalog::{Params, Value};
 use mlg_runtime::frame::{Column, ColumnData, Frame};
+use mlg_stdlib::eval::rng::SplitMix64;
+use mlg_stdlib::op::{FittedModel, Lowering, Matrix};
 
 /// A numeric CSV with a header: column names and rows.
 pub fn read_csv(path: &str) -> (Vec<String>, Vec<Vec<f64>>) {
     let full = format!("{}/tests/data/{path}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header = lines.next().expect("header").split(',').map(|s| s.trim().to_string()).collect();
+    let header = lines
+        .next()
+        .expect("header")
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .collect();
     let rows = lines
-        .map(|l| l.split(',').map(|v| v.trim().parse::<f64>().unwrap_or_else(|_| panic!("bad number in {l}"))).collect())
+        .map(|l| {
+            l.split(',')
+                .map(|v| {
+                    v.trim()
+                        .parse::<f64>()
+                        .unwrap_or_else(|_| panic!("bad number in {l}"))
+                })
+                .collect()
+        })
         .collect();
     (header, rows)
 }
@@ -43,17 +57,29 @@ pub fn load_folds(name: &str, n: usize) -> Vec<i64> {
 
 /// All numeric columns of `frame` as a row-major matrix.
 pub fn to_matrix(frame: &Frame) -> Matrix {
-    let cols: Vec<&[f64]> = frame.columns.iter().map(|c| c.as_numeric().expect("numeric column")).collect();
+    let cols: Vec<&[f64]> = frame
+        .columns
+        .iter()
+        .map(|c| c.as_numeric().expect("numeric column"))
+        .collect();
     let mut data = Vec::with_capacity(frame.n_rows * cols.len());
     for i in 0..frame.n_rows {
         data.extend(cols.iter().map(|c| c[i]));
     }
-    Matrix { rows: frame.n_rows, cols: cols.len(), data }
+    Matrix {
+        rows: frame.n_rows,
+        cols: cols.len(),
+        data,
+    }
 }
 
 /// A matrix from rows.
 pub fn matrix(rows: &[Vec<f64>]) -> Matrix {
-    Matrix { rows: rows.len(), cols: rows.first().map_or(0, Vec::len), data: rows.concat() }
+    Matrix {
+        rows: rows.len(),
+        cols: rows.first().map_or(0, Vec::len),
+        data: rows.concat(),
+    }
 }
 
 /// Standard normal draws (Box–Muller) from a seeded generator.
@@ -80,13 +106,20 @@ pub fn lowering_for(frame: &Frame) -> Lowering {
             name: c.name.clone(),
             kind: match &c.data {
                 ColumnData::Numeric(_) => SlotKind::Numeric,
-                ColumnData::Categorical { levels, .. } => SlotKind::Categorical { levels: levels.clone() },
+                ColumnData::Categorical { levels, .. } => SlotKind::Categorical {
+                    levels: levels.clone(),
+                },
             },
         })
         .collect();
     let mut builder = GraphBuilder::new("test", inputs);
     let columns = (0..frame.columns.len())
-        .map(|slot| (frame.columns[slot].name.clone(), builder.input(slot as u32).expect("input")))
+        .map(|slot| {
+            (
+                frame.columns[slot].name.clone(),
+                builder.input(slot as u32).expect("input"),
+            )
+        })
         .collect();
     Lowering { builder, columns }
 }
@@ -124,11 +157,75 @@ pub fn run_lowered_columns(mut lowering: Lowering, frame: &Frame) -> (Vec<String
         lowering.builder.output(name, node);
     }
     let graph = lowering.builder.finish().expect("valid graph");
-    let rows = (0..frame.n_rows).map(|i| run_graph(&graph, &abi_row(frame, i))).collect();
+    let rows = (0..frame.n_rows)
+        .map(|i| run_graph(&graph, &abi_row(frame, i)))
+        .collect();
     (names, rows)
 }
 
 /// Asserts `|a - b| <= tol` with a readable message.
 pub fn assert_close(a: f64, b: f64, tol: f64, what: &str) {
     assert!((a - b).abs() <= tol, "{what}: {a} vs {b} (tol {tol})");
+}
+
+pub fn params(items: &[(&str, Value)]) -> Params {
+    items.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+}
+
+/// `n × d` standard normal features.
+pub fn features(n: usize, d: usize, seed: u64) -> Matrix {
+    let mut g = Normal::new(seed);
+    Matrix {
+        rows: n,
+        cols: d,
+        data: (0..n * d).map(|_| g.sample()).collect(),
+    }
+}
+
+/// Solves the dense system `a x = b` by Gaussian elimination with partial pivoting.
+pub fn gauss_solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
+    let n = b.len();
+    for col in 0..n {
+        let piv = (col..n)
+            .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
+            .unwrap();
+        a.swap(col, piv);
+        b.swap(col, piv);
+        for r in col + 1..n {
+            let f = a[r][col] / a[col][col];
+            for c in col..n {
+                a[r][c] -= f * a[col][c];
+            }
+            b[r] -= f * b[col];
+        }
+    }
+    let mut x = vec![0.0; n];
+    for r in (0..n).rev() {
+        x[r] = (b[r] - (r + 1..n).map(|c| a[r][c] * x[c]).sum::<f64>()) / a[r][r];
+    }
+    x
+}
+
+/// Lowers `model` over a feature vector built from `d` numeric inputs and runs
+/// the graph on every row of `x`.
+pub fn run_model_graph(model: &dyn FittedModel, x: &Matrix) -> (Vec<String>, Vec<Vec<f32>>) {
+    let inputs = (0..x.cols)
+        .map(|j| InputSlot {
+            name: format!("x{j}"),
+            kind: SlotKind::Numeric,
+        })
+        .collect();
+    let mut b = GraphBuilder::new("model", inputs);
+    let parts = (0..x.cols as u32).map(|j| b.input(j).unwrap()).collect();
+    let features = b.push(mlg_compiler::ir::Op::Concat { parts }).unwrap();
+    let outputs = model.lower(&mut b, features).unwrap();
+    let names = outputs.iter().map(|(n, _)| n.clone()).collect();
+    for (name, node) in outputs {
+        b.output(name, node);
+    }
+    let graph = b.finish().unwrap();
+    let rows = (0..x.rows)
+        .map(|i| run_graph(&graph, &x.row(i).iter().map(|v| *v as f32).collect::<Vec<_>>()))
+        .collect();
+    (names, rows)
 }
