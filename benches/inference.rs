@@ -21,7 +21,9 @@ fn generate(dir: &std::path::Path) -> std::path::PathBuf {
         let (u, v) = (rng.next_f64().max(1e-12), rng.next_f64());
         (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
     };
-    let weights: Vec<f64> = (0..COLS).map(|j| if j % 3 == 0 { 0.0 } else { (j as f64 - 9.5) / 5.0 }).collect();
+    let weights: Vec<f64> = (0..COLS)
+        .map(|j| if j % 3 == 0 { 0.0 } else { (j as f64 - 9.5) / 5.0 })
+        .collect();
     let mut csv = String::with_capacity(ROWS * COLS * 10);
     let header: Vec<String> = (0..COLS).map(|j| format!("f{j}")).collect();
     let _ = writeln!(csv, "{},target", header.join(","));
@@ -55,10 +57,17 @@ fn inference(c: &mut Criterion) {
     let mut out = vec![0f32; ROWS * graph.n_outputs()];
 
     let mut group = c.benchmark_group("standardize+logistic 200k x 20");
-    group.throughput(Throughput::Elements(ROWS as u64)).sample_size(10);
-    group.bench_function("interpreter", |b| b.iter(|| interp.run(&rows, ROWS, COLS, &mut out).expect("runs")));
+    group
+        .throughput(Throughput::Elements(ROWS as u64))
+        .sample_size(10);
+    group.bench_function("interpreter", |b| {
+        b.iter(|| interp.run(&rows, ROWS, COLS, &mut out).expect("runs"))
+    });
     group.bench_function("cranelift 1 thread", |b| {
-        b.iter(|| exe.run_parallel(&rows, ROWS, COLS, &mut out, Some(1)).expect("runs"))
+        b.iter(|| {
+            exe.run_parallel(&rows, ROWS, COLS, &mut out, Some(1))
+                .expect("runs")
+        })
     });
     group.bench_function("cranelift all threads", |b| {
         b.iter(|| exe.run_parallel(&rows, ROWS, COLS, &mut out, None).expect("runs"))

@@ -16,6 +16,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let deployed = mlg_runtime::Model::load("examples/out/iris.mlgc")?;
-    println!("loaded `{}` ({} inputs, classes {:?})", deployed.name(), deployed.inputs().len(), deployed.classes());
+    println!(
+        "loaded `{}` ({} inputs, classes {:?})",
+        deployed.name(),
+        deployed.inputs().len(),
+        deployed.classes()
+    );
     Ok(())
 }

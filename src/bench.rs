@@ -29,9 +29,24 @@ impl std::fmt::Display for BenchReport {
         let m = |x: f64| format!("{:.2} M rows/s", x / 1e6);
         writeln!(f, "rows                      {}", self.rows)?;
         writeln!(f, "interpreter               {}", m(self.interpreter_rows_per_s))?;
-        writeln!(f, "cranelift, 1 thread       {}  ({:.1}x interpreter)", m(self.cranelift_1_thread_rows_per_s), self.speedup_1_thread)?;
-        writeln!(f, "cranelift, {} threads{}    {}", self.threads, " ".repeat(3usize.saturating_sub(self.threads.to_string().len())), m(self.cranelift_all_threads_rows_per_s))?;
-        writeln!(f, "single-row latency        median {:.2} µs, p99 {:.2} µs", self.latency_median_us, self.latency_p99_us)?;
+        writeln!(
+            f,
+            "cranelift, 1 thread       {}  ({:.1}x interpreter)",
+            m(self.cranelift_1_thread_rows_per_s),
+            self.speedup_1_thread
+        )?;
+        writeln!(
+            f,
+            "cranelift, {} threads{}    {}",
+            self.threads,
+            " ".repeat(3usize.saturating_sub(self.threads.to_string().len())),
+            m(self.cranelift_all_threads_rows_per_s)
+        )?;
+        writeln!(
+            f,
+            "single-row latency        median {:.2} µs, p99 {:.2} µs",
+            self.latency_median_us, self.latency_p99_us
+        )?;
         writeln!(f, "compile time              {:.2} ms", self.compile_ms)
     }
 }
@@ -57,18 +72,30 @@ pub fn bench(graph: &Graph, input: &[f32], n_rows: usize) -> Result<BenchReport>
     let mut compile_times = Vec::new();
     let mut compiled: Option<CompiledGraph> = None;
     for _ in 0..5 {
-        let exe = cranelift::compile(graph).map_err(|source| crate::Error::Codegen { model: graph.name.clone(), source })?;
+        let exe = cranelift::compile(graph).map_err(|source| crate::Error::Codegen {
+            model: graph.name.clone(),
+            source,
+        })?;
         compile_times.push(exe.compile_time());
         compiled = Some(exe);
     }
     compile_times.sort();
     let exe = compiled.ok_or_else(|| crate::Error::Usage("compilation produced nothing".into()))?;
-    let interp = Interpreter::new(graph.clone()).map_err(|e| crate::Error::Usage(format!("invalid graph: {e}")))?;
+    let interp =
+        Interpreter::new(graph.clone()).map_err(|e| crate::Error::Usage(format!("invalid graph: {e}")))?;
     let mut out = vec![0f32; n_rows * n_out];
     let budget = Duration::from_millis(700);
-    let interpreter = throughput(n_rows, budget, || Ok(interp.run(input, n_rows, stride, &mut out)?))?;
-    let one = throughput(n_rows, budget, || Ok(exe.run_parallel(input, n_rows, stride, &mut out, Some(1))?))?;
-    let all = throughput(n_rows, budget, || Ok(exe.run_parallel(input, n_rows, stride, &mut out, None)?))?;
+    let interpreter = throughput(
+        n_rows,
+        budget,
+        || Ok(interp.run(input, n_rows, stride, &mut out)?),
+    )?;
+    let one = throughput(n_rows, budget, || {
+        Ok(exe.run_parallel(input, n_rows, stride, &mut out, Some(1))?)
+    })?;
+    let all = throughput(n_rows, budget, || {
+        Ok(exe.run_parallel(input, n_rows, stride, &mut out, None)?)
+    })?;
     let mut latencies = Vec::with_capacity(20_000);
     let mut row_out = vec![0f32; n_out];
     for i in 0..20_000 {

@@ -25,7 +25,10 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diagnostic.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -38,27 +41,38 @@ impl miette::Diagnostic for Report<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let len = self.source.inner().len();
-        Some(Box::new(self.diagnostic.labels.iter().enumerate().map(move |(i, l)| {
-            let start = l.span.start.min(len);
-            let end = l.span.end.clamp(start, len);
-            let span = miette::SourceSpan::new(start.into(), end - start);
-            if i == 0 {
-                miette::LabeledSpan::new_primary_with_span(Some(l.message.clone()), span)
-            } else {
-                miette::LabeledSpan::new_with_span(Some(l.message.clone()), span)
-            }
-        })))
+        Some(Box::new(self.diagnostic.labels.iter().enumerate().map(
+            move |(i, l)| {
+                let start = l.span.start.min(len);
+                let end = l.span.end.clamp(start, len);
+                let span = miette::SourceSpan::new(start.into(), end - start);
+                if i == 0 {
+                    miette::LabeledSpan::new_primary_with_span(Some(l.message.clone()), span)
+                } else {
+                    miette::LabeledSpan::new_with_span(Some(l.message.clone()), span)
+                }
+            },
+        )))
     }
 }
 
 /// Renders `diagnostics` against `source` (named `file` in the output). `color`
 /// selects ANSI colours; without it the text is stable for snapshots.
 pub fn render(diagnostics: &[Diagnostic], file: &str, source: &str, color: bool) -> String {
-    let theme = if color { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
-    let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
     let mut out = String::new();
     for d in diagnostics {
-        let report = Report { diagnostic: d, source: miette::NamedSource::new(file, source.to_string()) };
+        let report = Report {
+            diagnostic: d,
+            source: miette::NamedSource::new(file, source.to_string()),
+        };
         let mut text = String::new();
         if handler.render_report(&mut text, &report).is_err() {
             text = format!("error: {}\n", d.message);

@@ -10,19 +10,32 @@ pub enum Error {
     #[error("cannot read `{path}`: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("{file}: {} error(s)", diagnostics.len())]
-    Diagnostics { file: String, source_text: String, diagnostics: Vec<Diagnostic> },
+    Diagnostics {
+        file: String,
+        source_text: String,
+        diagnostics: Vec<Diagnostic>,
+    },
     #[error(transparent)]
     Data(#[from] mlg_runtime::DataError),
     #[error("{stage}: {source}")]
-    Op { stage: String, source: mlg_stdlib::op::OpError },
+    Op {
+        stage: String,
+        source: mlg_stdlib::op::OpError,
+    },
     #[error(transparent)]
     Artifact(#[from] mlg_runtime::ArtifactError),
     #[error(transparent)]
     Runtime(#[from] mlg_runtime::RuntimeError),
     #[error("model `{model}`: {source}")]
-    Pass { model: String, source: mlg_compiler::passes::PassError },
+    Pass {
+        model: String,
+        source: mlg_compiler::passes::PassError,
+    },
     #[error("model `{model}`: {source}")]
-    Codegen { model: String, source: mlg_compiler::backends::cranelift::CodegenError },
+    Codegen {
+        model: String,
+        source: mlg_compiler::backends::cranelift::CodegenError,
+    },
     #[error(transparent)]
     Exec(#[from] mlg_compiler::backends::ExecError),
     #[error("{0}")]
@@ -32,7 +45,10 @@ pub enum Error {
 impl Error {
     /// An operator error attributed to `stage`.
     pub fn op(stage: impl Into<String>, source: mlg_stdlib::op::OpError) -> Error {
-        Error::Op { stage: stage.into(), source }
+        Error::Op {
+            stage: stage.into(),
+            source,
+        }
     }
 }
 

@@ -50,7 +50,10 @@ pub fn explain(wf: &Workflow, stage: StageName, model: Option<&str>, passes: boo
     let models = match model {
         Some(m) => {
             if !wf.models().iter().any(|n| n == m) {
-                return Err(Error::Usage(format!("no model named `{m}`; models: {}", wf.models().join(", "))));
+                return Err(Error::Usage(format!(
+                    "no model named `{m}`; models: {}",
+                    wf.models().join(", ")
+                )));
             }
             vec![m.to_string()]
         }
@@ -76,8 +79,10 @@ pub fn explain(wf: &Workflow, stage: StageName, model: Option<&str>, passes: boo
             StageName::Ir => out.push_str(&lowered.to_string()),
             StageName::Optimized => out.push_str(&optimized.graph.to_string()),
             _ => out.push_str(
-                &cranelift::clif_text(&optimized.graph)
-                    .map_err(|source| Error::Codegen { model: name.clone(), source })?,
+                &cranelift::clif_text(&optimized.graph).map_err(|source| Error::Codegen {
+                    model: name.clone(),
+                    source,
+                })?,
             ),
         }
         out.push('\n');

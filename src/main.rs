@@ -8,7 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "mlg", version, about = "Check, train, evaluate and compile whole ML workflows")]
+#[command(
+    name = "mlg",
+    version,
+    about = "Check, train, evaluate and compile whole ML workflows"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -74,9 +78,11 @@ fn main() -> ExitCode {
 
 fn render_error(e: &Error) -> String {
     match e {
-        Error::Diagnostics { file, source_text, diagnostics } => {
-            mlg::diagnostics::render(diagnostics, file, source_text, std::io::stderr().is_terminal())
-        }
+        Error::Diagnostics {
+            file,
+            source_text,
+            diagnostics,
+        } => mlg::diagnostics::render(diagnostics, file, source_text, std::io::stderr().is_terminal()),
         other => format!("error: {other}\n"),
     }
 }
@@ -87,7 +93,12 @@ fn execute(command: Command) -> mlg::Result<()> {
             let wf = mlg::Workflow::from_file(&file)?;
             println!("{}: ok ({} stages)", file.display(), wf.checked.graph.len());
         }
-        Command::Explain { file, stage, model, passes } => {
+        Command::Explain {
+            file,
+            stage,
+            model,
+            passes,
+        } => {
             let stage: StageName = stage.parse()?;
             let text = if stage == StageName::Ast {
                 let source = read(&file)?;
@@ -114,22 +125,36 @@ fn execute(command: Command) -> mlg::Result<()> {
                 write(&path, format!("{json}\n").as_bytes())?;
             }
         }
-        Command::Predict { artifact, input, output } => {
+        Command::Predict {
+            artifact,
+            input,
+            output,
+        } => {
             let model = mlg_runtime::Model::load(&artifact)?;
             let frame = mlg_runtime::csv::read_csv_typed(&input, &model.input_kinds())?;
             let predictions = model.predict(&frame)?;
             let mut text = Vec::new();
-            predictions.write_csv(&mut text).map_err(|source| Error::Io { path: PathBuf::from("<stdout>"), source })?;
+            predictions.write_csv(&mut text).map_err(|source| Error::Io {
+                path: PathBuf::from("<stdout>"),
+                source,
+            })?;
             match output {
                 Some(path) => write(&path, &text)?,
                 None => print!("{}", String::from_utf8_lossy(&text)),
             }
         }
-        Command::Bench { artifact, input, json } => {
+        Command::Bench {
+            artifact,
+            input,
+            json,
+        } => {
             let model = mlg_runtime::Model::load(&artifact)?;
             let frame = mlg_runtime::csv::read_csv_typed(&input, &model.input_kinds())?;
             if frame.n_rows == 0 {
-                return Err(Error::Usage(format!("`{}` has no rows to benchmark", input.display())));
+                return Err(Error::Usage(format!(
+                    "`{}` has no rows to benchmark",
+                    input.display()
+                )));
             }
             let rows = mlg_runtime::rows::encode_rows(&frame, model.inputs())?;
             let report = mlg::bench::bench(&model.artifact().graph, &rows, frame.n_rows)?;
@@ -144,13 +169,19 @@ fn execute(command: Command) -> mlg::Result<()> {
 }
 
 fn read(path: &Path) -> mlg::Result<String> {
-    std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })
+    std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Writes `bytes` to `path` through a temporary file, so a failure leaves any
 /// previous file intact.
 fn write(path: &Path, bytes: &[u8]) -> mlg::Result<()> {
-    let io = |source| Error::Io { path: path.to_path_buf(), source };
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(io)?;
     }

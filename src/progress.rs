@@ -13,14 +13,19 @@ impl Progress {
     /// Bars are drawn when `enabled` and stdout is a terminal.
     pub fn new(enabled: bool) -> Progress {
         let draw = enabled && std::io::stdout().is_terminal();
-        Progress { multi: draw.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stdout())) }
+        Progress {
+            multi: draw.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stdout())),
+        }
     }
 
-    /// A bar counting folds.
+    /// A bar counting folds; its length is set once the splits are known.
     pub fn bar(&self, message: &str) -> ProgressBar {
-        let Some(multi) = &self.multi else { return ProgressBar::hidden() };
+        let Some(multi) = &self.multi else {
+            return ProgressBar::hidden();
+        };
         let bar = multi.add(ProgressBar::new(0));
-        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg:40} [{bar:30}] {pos}/{len} folds {elapsed}") {
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg:40} [{bar:30}] {pos}/{len} {elapsed}")
+        {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.set_message(message.to_string());
@@ -29,7 +34,9 @@ impl Progress {
 
     /// A spinner for a single long step.
     pub fn spinner(&self, message: &str) -> ProgressBar {
-        let Some(multi) = &self.multi else { return ProgressBar::hidden() };
+        let Some(multi) = &self.multi else {
+            return ProgressBar::hidden();
+        };
         let bar = multi.add(ProgressBar::new_spinner());
         bar.set_message(message.to_string());
         bar.enable_steady_tick(std::time::Duration::from_millis(100));

@@ -26,7 +26,9 @@ impl SchemaSource for FrameCache {
         }
         let frame = mlg_runtime::csv::read_csv(path).map_err(|e| e.to_string())?;
         let schema = frame.schema();
-        self.frames.borrow_mut().insert(path.to_path_buf(), Arc::new(frame));
+        self.frames
+            .borrow_mut()
+            .insert(path.to_path_buf(), Arc::new(frame));
         Ok(schema)
     }
 }
@@ -49,7 +51,10 @@ impl Workflow {
     /// resolved against its folder.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Workflow> {
         let path = path.as_ref();
-        let source = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        let source = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Workflow::from_source(&path.display().to_string(), &source, &base)
     }
@@ -66,7 +71,13 @@ impl Workflow {
         let cache = FrameCache::default();
         let checked = workflow::check(&program, &StdCatalog, &cache, base_dir).map_err(fail)?;
         let frames = cache.frames.into_inner();
-        Ok(Workflow { file: file.to_string(), source: source.to_string(), program, checked, frames })
+        Ok(Workflow {
+            file: file.to_string(),
+            source: source.to_string(),
+            program,
+            checked,
+            frames,
+        })
     }
 
     /// Parses `source` only (for `mlg explain --stage ast`).
@@ -80,17 +91,27 @@ impl Workflow {
 
     /// The stage named `name`.
     pub fn stage(&self, name: &str) -> Option<&Stage> {
-        self.checked.graph.find(name).map(|id| self.checked.graph.stage(id))
+        self.checked
+            .graph
+            .find(name)
+            .map(|id| self.checked.graph.stage(id))
     }
 
     /// All stages in dependency order.
     pub fn stages(&self) -> impl Iterator<Item = &Stage> {
-        self.checked.graph.order().iter().map(|&id| self.checked.graph.stage(id))
+        self.checked
+            .graph
+            .order()
+            .iter()
+            .map(|&id| self.checked.graph.stage(id))
     }
 
     /// Names of the model stages in dependency order.
     pub fn models(&self) -> Vec<String> {
-        self.stages().filter(|s| matches!(s.kind, StageKind::Model(_))).map(|s| s.name.clone()).collect()
+        self.stages()
+            .filter(|s| matches!(s.kind, StageKind::Model(_)))
+            .map(|s| s.name.clone())
+            .collect()
     }
 
     /// The loaded frame of the data file at `path`.

@@ -10,11 +10,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// A fresh folder holding a copy of `examples/` (so tests never share artifacts).
 fn workspace() -> PathBuf {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir()
-        .join(format!("mlg-cli-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst)));
+    let dir = std::env::temp_dir().join(format!(
+        "mlg-cli-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("data")).unwrap();
-    for entry in std::fs::read_dir("examples").unwrap().chain(std::fs::read_dir("examples/data").unwrap()) {
+    for entry in std::fs::read_dir("examples")
+        .unwrap()
+        .chain(std::fs::read_dir("examples/data").unwrap())
+    {
         let path = entry.unwrap().path();
         if path.is_file() {
             let rel = path.strip_prefix("examples").unwrap();
@@ -25,17 +31,30 @@ fn workspace() -> PathBuf {
 }
 
 fn mlg(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlg")).args(args).current_dir(cwd).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_mlg"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
 }
 
 fn ok(out: &Output) -> String {
-    assert!(out.status.success(), "mlg failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "mlg failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Exit code 1 with a message on stderr (a panic would exit 101).
 fn fails(out: &Output) -> String {
-    assert_eq!(out.status.code(), Some(1), "stdout:\n{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stdout:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
@@ -46,7 +65,10 @@ fn run_report(dir: &Path, file: &str) -> Value {
 
 fn metric<'a>(report: &'a Value, model: &str, metric: &str) -> &'a Value {
     let evals = report["evaluations"].as_array().unwrap();
-    let e = evals.iter().find(|e| e["model"] == model).unwrap_or_else(|| panic!("no evaluation of {model}"));
+    let e = evals
+        .iter()
+        .find(|e| e["model"] == model)
+        .unwrap_or_else(|| panic!("no evaluation of {model}"));
     &e["metrics"][metric]
 }
 
@@ -74,16 +96,48 @@ fn diabetes_linear_regression_reaches_sklearn_r2() {
 
 /// scikit-learn 1.9.1 per-fold scores on the same folds (shared bench
 /// `sklearn_baselines.json`: iris and penguins logreg accuracy, diabetes linear and ridge r2).
-const SKLEARN_IRIS_LOGREG: [f64; 5] = [0.9666666666666667, 0.9666666666666667, 0.9666666666666667, 0.9666666666666667, 0.9333333333333333];
-const SKLEARN_DIABETES_LINEAR: [f64; 5] = [0.3322332173106183, 0.45970425424589045, 0.5370636865383391, 0.5216539085501788, 0.5951198005819458];
-const SKLEARN_PENGUINS_LOGREG: [f64; 5] = [0.9855072463768116, 0.9855072463768116, 1.0, 1.0, 0.9852941176470589];
-const SKLEARN_DIABETES_RIDGE: [f64; 5] = [0.331092906976182, 0.46088134028577377, 0.5359319004963137, 0.5197112646625549, 0.6004343914680916];
+const SKLEARN_IRIS_LOGREG: [f64; 5] = [
+    0.9666666666666667,
+    0.9666666666666667,
+    0.9666666666666667,
+    0.9666666666666667,
+    0.9333333333333333,
+];
+const SKLEARN_DIABETES_LINEAR: [f64; 5] = [
+    0.3322332173106183,
+    0.45970425424589045,
+    0.5370636865383391,
+    0.5216539085501788,
+    0.5951198005819458,
+];
+const SKLEARN_PENGUINS_LOGREG: [f64; 5] = [
+    0.9855072463768116,
+    0.9855072463768116,
+    1.0,
+    1.0,
+    0.9852941176470589,
+];
+const SKLEARN_DIABETES_RIDGE: [f64; 5] = [
+    0.331092906976182,
+    0.46088134028577377,
+    0.5359319004963137,
+    0.5197112646625549,
+    0.6004343914680916,
+];
 
 fn assert_folds(found: &Value, expected: &[f64]) {
-    let found: Vec<f64> = found["folds"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let found: Vec<f64> = found["folds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
     assert_eq!(found.len(), expected.len());
     for (f, e) in found.iter().zip(expected) {
-        assert!((f - e).abs() <= 0.01, "fold score {f} vs scikit-learn {e}: {found:?}");
+        assert!(
+            (f - e).abs() <= 0.01,
+            "fold score {f} vs scikit-learn {e}: {found:?}"
+        );
     }
 }
 
@@ -103,7 +157,10 @@ fn predefined_folds_match_sklearn_per_fold() {
 fn run_prints_a_table_and_quiet_prints_nothing() {
     let dir = workspace();
     let table = ok(&mlg(&["run", "iris.mlg"], &dir));
-    assert!(table.contains("accuracy") && table.contains("logistic_regression"), "{table}");
+    assert!(
+        table.contains("accuracy") && table.contains("logistic_regression"),
+        "{table}"
+    );
     assert!(table.contains("wrote out/iris.mlgc"), "{table}");
     assert_eq!(ok(&mlg(&["run", "iris.mlg", "--quiet"], &dir)), "");
 }
@@ -112,7 +169,17 @@ fn run_prints_a_table_and_quiet_prints_nothing() {
 fn predict_with_the_deployed_artifact() {
     let dir = workspace();
     ok(&mlg(&["run", "iris.mlg", "--quiet"], &dir));
-    ok(&mlg(&["predict", "out/iris.mlgc", "--input", "data/iris.csv", "--output", "preds.csv"], &dir));
+    ok(&mlg(
+        &[
+            "predict",
+            "out/iris.mlgc",
+            "--input",
+            "data/iris.csv",
+            "--output",
+            "preds.csv",
+        ],
+        &dir,
+    ));
     let preds = std::fs::read_to_string(dir.join("preds.csv")).unwrap();
     let mut lines = preds.lines();
     assert_eq!(lines.next(), Some("prediction,proba_0,proba_1,proba_2"));
@@ -124,13 +191,20 @@ fn predict_with_the_deployed_artifact() {
         .collect();
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), 150);
-    let correct = rows.iter().zip(&truth).filter(|(p, t)| p.split(',').next() == Some(t.as_str())).count();
+    let correct = rows
+        .iter()
+        .zip(&truth)
+        .filter(|(p, t)| p.split(',').next() == Some(t.as_str()))
+        .count();
     assert!(correct >= 145, "{correct}/150 training rows right");
     for row in &rows {
         let p: f64 = row.split(',').skip(1).map(|x| x.parse::<f64>().unwrap()).sum();
         assert!((p - 1.0).abs() < 1e-4, "probabilities sum to {p}");
     }
-    let stdout = ok(&mlg(&["predict", "out/iris.mlgc", "--input", "data/iris.csv"], &dir));
+    let stdout = ok(&mlg(
+        &["predict", "out/iris.mlgc", "--input", "data/iris.csv"],
+        &dir,
+    ));
     assert_eq!(stdout, preds);
 }
 
@@ -138,7 +212,16 @@ fn predict_with_the_deployed_artifact() {
 fn bench_reports_every_figure() {
     let dir = workspace();
     ok(&mlg(&["run", "diabetes.mlg", "--quiet"], &dir));
-    let out = ok(&mlg(&["bench", "out/diabetes.mlgc", "--input", "data/diabetes.csv", "--json"], &dir));
+    let out = ok(&mlg(
+        &[
+            "bench",
+            "out/diabetes.mlgc",
+            "--input",
+            "data/diabetes.csv",
+            "--json",
+        ],
+        &dir,
+    ));
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["rows"], 442);
     for key in [
@@ -157,7 +240,10 @@ fn bench_reports_every_figure() {
 fn check_and_explain() {
     let dir = workspace();
     assert!(ok(&mlg(&["check", "iris.mlg"], &dir)).contains("ok"));
-    let passes = ok(&mlg(&["explain", "iris.mlg", "--stage", "optimized", "--passes"], &dir));
+    let passes = ok(&mlg(
+        &["explain", "iris.mlg", "--stage", "optimized", "--passes"],
+        &dir,
+    ));
     assert!(passes.contains("## after affine-fusion"), "{passes}");
     assert!(passes.contains("unchanged"), "{passes}");
     let err = fails(&mlg(&["explain", "iris.mlg", "--stage", "bytecode"], &dir));
@@ -167,7 +253,11 @@ fn check_and_explain() {
 #[test]
 fn check_reports_diagnostics_with_location() {
     let dir = workspace();
-    std::fs::write(dir.join("bad.mlg"), "data iris = csv(\"data/iris.csv\", target = \"target\")\nmodel lr = logistic_regresion(iris)\n").unwrap();
+    std::fs::write(
+        dir.join("bad.mlg"),
+        "data iris = csv(\"data/iris.csv\", target = \"target\")\nmodel lr = logistic_regresion(iris)\n",
+    )
+    .unwrap();
     let err = fails(&mlg(&["check", "bad.mlg"], &dir));
     assert!(err.contains("unknown model `logistic_regresion`"), "{err}");
     assert!(err.contains("bad.mlg:2:12"), "{err}");
@@ -180,27 +270,49 @@ fn corrupt_or_foreign_artifacts_are_refused() {
     ok(&mlg(&["run", "iris.mlg", "--quiet"], &dir));
     let bytes = std::fs::read(dir.join("out/iris.mlgc")).unwrap();
     std::fs::write(dir.join("truncated.mlgc"), &bytes[..bytes.len() / 2]).unwrap();
-    let err = fails(&mlg(&["predict", "truncated.mlgc", "--input", "data/iris.csv"], &dir));
+    let err = fails(&mlg(
+        &["predict", "truncated.mlgc", "--input", "data/iris.csv"],
+        &dir,
+    ));
     assert!(err.contains("truncated"), "{err}");
     let mut flipped = bytes.clone();
     let last = flipped.len() - 1;
     flipped[last] ^= 0x40;
     std::fs::write(dir.join("flipped.mlgc"), &flipped).unwrap();
-    let err = fails(&mlg(&["predict", "flipped.mlgc", "--input", "data/iris.csv"], &dir));
+    let err = fails(&mlg(
+        &["predict", "flipped.mlgc", "--input", "data/iris.csv"],
+        &dir,
+    ));
     assert!(err.contains("checksum"), "{err}");
-    let err = fails(&mlg(&["predict", "data/iris.csv", "--input", "data/iris.csv"], &dir));
-    assert!(err.contains("not an mlg artifact") || err.contains("magic"), "{err}");
+    let err = fails(&mlg(
+        &["predict", "data/iris.csv", "--input", "data/iris.csv"],
+        &dir,
+    ));
+    assert!(
+        err.contains("not an mlg artifact") || err.contains("magic"),
+        "{err}"
+    );
 }
 
 #[test]
 fn malformed_prediction_input_names_file_row_and_column() {
     let dir = workspace();
     ok(&mlg(&["run", "iris.mlg", "--quiet"], &dir));
-    std::fs::write(dir.join("bad.csv"), "sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm\n5.1,3.5,1.4,0.2\n4.9,abc,1.4,0.2\n").unwrap();
+    std::fs::write(
+        dir.join("bad.csv"),
+        "sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm\n5.1,3.5,1.4,0.2\n4.9,abc,1.4,0.2\n",
+    )
+    .unwrap();
     let err = fails(&mlg(&["predict", "out/iris.mlgc", "--input", "bad.csv"], &dir));
-    assert!(err.contains("bad.csv") && err.contains("abc") && err.contains("sepal_width_cm"), "{err}");
+    assert!(
+        err.contains("bad.csv") && err.contains("abc") && err.contains("sepal_width_cm"),
+        "{err}"
+    );
     assert!(err.contains('3'), "line number missing: {err}");
     std::fs::write(dir.join("short.csv"), "sepal_length_cm,sepal_width_cm\n5.1,3.5\n").unwrap();
     let err = fails(&mlg(&["predict", "out/iris.mlgc", "--input", "short.csv"], &dir));
-    assert!(err.contains("petal_length_cm") && err.contains("petal_width_cm"), "{err}");
+    assert!(
+        err.contains("petal_length_cm") && err.contains("petal_width_cm"),
+        "{err}"
+    );
 }

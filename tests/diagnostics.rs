@@ -11,9 +11,11 @@ const PENGUINS: &str = "data penguins = csv(\"data/penguins.csv\", target = \"sp
 fn render(source: &str) -> String {
     match Workflow::from_source("bad.mlg", source, Path::new("examples")) {
         Ok(_) => panic!("expected diagnostics for:\n{source}"),
-        Err(Error::Diagnostics { file, source_text, diagnostics }) => {
-            mlg::diagnostics::render(&diagnostics, &file, &source_text, false)
-        }
+        Err(Error::Diagnostics {
+            file,
+            source_text,
+            diagnostics,
+        }) => mlg::diagnostics::render(&diagnostics, &file, &source_text, false),
         Err(other) => panic!("expected diagnostics, got {other}"),
     }
 }
@@ -28,18 +30,54 @@ macro_rules! mistake {
     };
 }
 
-mistake!(syntax_missing_comma, format!("{IRIS}model lr = logistic_regression(iris c = 1.0)\n"));
-mistake!(misspelled_keyword, format!("{IRIS}modle lr = logistic_regression(iris)\n"));
-mistake!(unknown_name, format!("{IRIS}features prep = irs -> standardize(numeric)\n"));
-mistake!(unknown_operator, format!("{IRIS}model lr = logistic_regresion(iris)\n"));
-mistake!(operator_of_wrong_kind, format!("{IRIS}model lr = standardize(iris)\n"));
-mistake!(bad_parameter_type, format!("{IRIS}model lr = logistic_regression(iris, c = \"high\")\n"));
-mistake!(unquoted_string, format!("{IRIS}features p = iris -> impute(numeric, strategy = median)\n"));
-mistake!(choice_typo, format!("{IRIS}features p = iris -> impute(numeric, strategy = \"meen\")\n"));
-mistake!(parameter_out_of_range, format!("{IRIS}model lr = logistic_regression(iris)\nevaluate lr with kfold(1)\n"));
-mistake!(unknown_parameter, format!("{IRIS}model lr = logistic_regression(iris, cc = 2.0)\n"));
-mistake!(missing_column, format!("{IRIS}features p = iris -> standardize(cols(\"petal_lenght_cm\"))\n"));
-mistake!(missing_target_column, "data iris = csv(\"data/iris.csv\", target = \"species\")\n");
+mistake!(
+    syntax_missing_comma,
+    format!("{IRIS}model lr = logistic_regression(iris c = 1.0)\n")
+);
+mistake!(
+    misspelled_keyword,
+    format!("{IRIS}modle lr = logistic_regression(iris)\n")
+);
+mistake!(
+    unknown_name,
+    format!("{IRIS}features prep = irs -> standardize(numeric)\n")
+);
+mistake!(
+    unknown_operator,
+    format!("{IRIS}model lr = logistic_regresion(iris)\n")
+);
+mistake!(
+    operator_of_wrong_kind,
+    format!("{IRIS}model lr = standardize(iris)\n")
+);
+mistake!(
+    bad_parameter_type,
+    format!("{IRIS}model lr = logistic_regression(iris, c = \"high\")\n")
+);
+mistake!(
+    unquoted_string,
+    format!("{IRIS}features p = iris -> impute(numeric, strategy = median)\n")
+);
+mistake!(
+    choice_typo,
+    format!("{IRIS}features p = iris -> impute(numeric, strategy = \"meen\")\n")
+);
+mistake!(
+    parameter_out_of_range,
+    format!("{IRIS}model lr = logistic_regression(iris)\nevaluate lr with kfold(1)\n")
+);
+mistake!(
+    unknown_parameter,
+    format!("{IRIS}model lr = logistic_regression(iris, cc = 2.0)\n")
+);
+mistake!(
+    missing_column,
+    format!("{IRIS}features p = iris -> standardize(cols(\"petal_lenght_cm\"))\n")
+);
+mistake!(
+    missing_target_column,
+    "data iris = csv(\"data/iris.csv\", target = \"species\")\n"
+);
 mistake!(
     cycle,
     format!("{IRIS}features a = b -> standardize(numeric)\nfeatures b = a -> standardize(numeric)\n")
@@ -48,22 +86,44 @@ mistake!(
     duplicate_binding,
     format!("{IRIS}model lr = logistic_regression(iris)\nmodel lr = logistic_regression(iris, c = 2.0)\n")
 );
-mistake!(missing_data_file, "data iris = csv(\"data/no_such.csv\", target = \"target\")\n");
-mistake!(missing_fold_file, format!("{IRIS}model lr = logistic_regression(iris)\nevaluate lr with predefined_folds(\"nope.csv\")\n"));
-mistake!(metric_for_wrong_task, format!("{IRIS}model lr = logistic_regression(iris)\nevaluate lr metrics accuracy, r2\n"));
+mistake!(
+    missing_data_file,
+    "data iris = csv(\"data/no_such.csv\", target = \"target\")\n"
+);
+mistake!(
+    missing_fold_file,
+    format!("{IRIS}model lr = logistic_regression(iris)\nevaluate lr with predefined_folds(\"nope.csv\")\n")
+);
+mistake!(
+    metric_for_wrong_task,
+    format!("{IRIS}model lr = logistic_regression(iris)\nevaluate lr metrics accuracy, r2\n")
+);
 mistake!(categorical_into_model, format!("{PENGUINS}features p = penguins -> impute(all, strategy = \"most_frequent\")\nmodel lr = logistic_regression(p)\n"));
-mistake!(missing_values_into_model, format!("{PENGUINS}features p = penguins -> one_hot(categorical)\nmodel lr = logistic_regression(p)\n"));
-mistake!(numeric_step_on_categorical, format!("{PENGUINS}features p = penguins -> standardize(cols(\"island\"))\n"));
+mistake!(
+    missing_values_into_model,
+    format!("{PENGUINS}features p = penguins -> one_hot(categorical)\nmodel lr = logistic_regression(p)\n")
+);
+mistake!(
+    numeric_step_on_categorical,
+    format!("{PENGUINS}features p = penguins -> standardize(cols(\"island\"))\n")
+);
 mistake!(regression_on_categorical_target, format!("{PENGUINS}features p = penguins -> impute(all, strategy = \"most_frequent\") -> one_hot(categorical)\nmodel m = linear_regression(p)\n"));
-mistake!(unknown_selector, format!("{IRIS}features p = iris -> standardize(numerc)\n"));
+mistake!(
+    unknown_selector,
+    format!("{IRIS}features p = iris -> standardize(numerc)\n")
+);
 mistake!(search_not_available, format!("{IRIS}model lr = logistic_regression(iris)\nsearch s = tune(lr, trials = 5) {{ c = float(0.1, 10.0) }}\n"));
 mistake!(deploy_option_not_available, format!("{IRIS}model lr = logistic_regression(iris)\ndeploy lr to \"out/x.mlgc\" {{ serve = \"127.0.0.1:8080\" }}\n"));
-mistake!(evaluate_a_features_stage, format!("{IRIS}features p = iris -> standardize(numeric)\nevaluate p\n"));
+mistake!(
+    evaluate_a_features_stage,
+    format!("{IRIS}features p = iris -> standardize(numeric)\nevaluate p\n")
+);
 mistake!(empty_file, "# nothing here\n");
 
 #[test]
 fn every_error_is_reported_not_just_the_first() {
-    let source = format!("{IRIS}model a = logistic_regression(iris, cc = 1)\nmodel b = ridge(iris, alpah = 1)\n");
+    let source =
+        format!("{IRIS}model a = logistic_regression(iris, cc = 1)\nmodel b = ridge(iris, alpah = 1)\n");
     let text = render(&source);
     assert!(text.contains("no parameter `cc`"), "{text}");
     assert!(text.contains("no parameter `alpah`"), "{text}");

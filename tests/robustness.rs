@@ -7,12 +7,60 @@ use proptest::prelude::*;
 use std::path::Path;
 
 const TOKENS: &[&str] = &[
-    "data", "features", "model", "search", "ensemble", "evaluate", "compress", "deploy", "with", "metrics",
-    "to", "iris", "prep", "lr", "=", "->", "(", ")", "{", "}", ",", "\n", "csv(\"data/iris.csv\", target = \"target\")",
-    "csv", "\"data/iris.csv\"", "target", "\"target\"", "standardize", "impute", "one_hot", "numeric", "categorical",
-    "cols(\"sepal_width_cm\")", "except(\"x\")", "logistic_regression", "ridge", "linear_regression", "kfold", "holdout",
-    "predefined_folds", "accuracy", "r2", "c", "1.0", "-3", "0", "true", "\"x\"", "strategy", "\"median\"", "#c\n",
-    "tune", "int(1, 5)", "[1, 2]",
+    "data",
+    "features",
+    "model",
+    "search",
+    "ensemble",
+    "evaluate",
+    "compress",
+    "deploy",
+    "with",
+    "metrics",
+    "to",
+    "iris",
+    "prep",
+    "lr",
+    "=",
+    "->",
+    "(",
+    ")",
+    "{",
+    "}",
+    ",",
+    "\n",
+    "csv(\"data/iris.csv\", target = \"target\")",
+    "csv",
+    "\"data/iris.csv\"",
+    "target",
+    "\"target\"",
+    "standardize",
+    "impute",
+    "one_hot",
+    "numeric",
+    "categorical",
+    "cols(\"sepal_width_cm\")",
+    "except(\"x\")",
+    "logistic_regression",
+    "ridge",
+    "linear_regression",
+    "kfold",
+    "holdout",
+    "predefined_folds",
+    "accuracy",
+    "r2",
+    "c",
+    "1.0",
+    "-3",
+    "0",
+    "true",
+    "\"x\"",
+    "strategy",
+    "\"median\"",
+    "#c\n",
+    "tune",
+    "int(1, 5)",
+    "[1, 2]",
 ];
 
 fn check(source: &str) {
@@ -22,8 +70,13 @@ fn check(source: &str) {
             assert!(!diagnostics.is_empty());
             for d in &diagnostics {
                 for label in &d.labels {
-                    assert!(label.span.start <= label.span.end && label.span.end <= source.len(), "{d:?}");
-                    assert!(source.is_char_boundary(label.span.start) && source.is_char_boundary(label.span.end));
+                    assert!(
+                        label.span.start <= label.span.end && label.span.end <= source.len(),
+                        "{d:?}"
+                    );
+                    assert!(
+                        source.is_char_boundary(label.span.start) && source.is_char_boundary(label.span.end)
+                    );
                 }
                 let _ = mlg::diagnostics::render(std::slice::from_ref(d), "fuzz.mlg", source, false);
             }

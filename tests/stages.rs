@@ -47,7 +47,10 @@ stages!(diabetes);
 #[test]
 fn affine_fusion_collapses_standardize_into_the_model() {
     let optimized = stage("iris", StageName::Optimized, false);
-    assert!(!optimized.contains("scale"), "standardize should be folded into the affine map:\n{optimized}");
+    assert!(
+        !optimized.contains("scale"),
+        "standardize should be folded into the affine map:\n{optimized}"
+    );
     assert_eq!(optimized.matches("affine").count(), 1, "{optimized}");
     let passes = stage("iris", StageName::Optimized, true);
     assert!(passes.contains("## after affine-fusion"), "{passes}");

@@ -27,16 +27,39 @@ fn values(seed: u64, n: usize) -> Vec<f32> {
 
 /// The benchmark graph before optimization.
 fn logistic() -> Graph {
-    let inputs = (0..COLS).map(|i| InputSlot { name: format!("x{i}"), kind: SlotKind::Numeric }).collect();
+    let inputs = (0..COLS)
+        .map(|i| InputSlot {
+            name: format!("x{i}"),
+            kind: SlotKind::Numeric,
+        })
+        .collect();
     let mut b = GraphBuilder::new("bench_logistic", inputs);
-    let xs: Vec<NodeId> = (0..COLS as u32).map(|s| b.input(s).expect("slot exists")).collect();
+    let xs: Vec<NodeId> = (0..COLS as u32)
+        .map(|s| b.input(s).expect("slot exists"))
+        .collect();
     let x = b.push(Op::Concat { parts: xs }).expect("concat");
     let mul = values(1, COLS).iter().map(|v| 1.5 + v).collect();
-    let z = b.push(Op::Scale { x, mul, add: values(2, COLS) }).expect("scale");
+    let z = b
+        .push(Op::Scale {
+            x,
+            mul,
+            add: values(2, COLS),
+        })
+        .expect("scale");
     let lin = b
-        .push(Op::Affine { x: z, weights: values(3, COLS), bias: vec![0.1], missing: vec![] })
+        .push(Op::Affine {
+            x: z,
+            weights: values(3, COLS),
+            bias: vec![0.1],
+            missing: vec![],
+        })
         .expect("affine");
-    let p = b.push(Op::Unary { func: UnaryFn::Sigmoid, x: lin }).expect("sigmoid");
+    let p = b
+        .push(Op::Unary {
+            func: UnaryFn::Sigmoid,
+            x: lin,
+        })
+        .expect("sigmoid");
     let one = b.push(Op::Const { values: vec![1.0] }).expect("const");
     let q = b.binary(BinaryOp::Sub, one, p).expect("sub");
     let proba = b.push(Op::Concat { parts: vec![q, p] }).expect("concat");
@@ -59,10 +82,25 @@ fn backends(c: &mut Criterion) {
         b.iter(|| interp.run(&input, ROWS, COLS, &mut out).expect("buffers fit"))
     });
     group.bench_function("cranelift_1_thread", |b| {
-        b.iter(|| compiled.run_parallel(&input, ROWS, COLS, &mut out, Some(1)).expect("buffers fit"))
+        b.iter(|| {
+            compiled
+                .run_parallel(&input, ROWS, COLS, &mut out, Some(1))
+                .expect("buffers fit")
+        })
+    });
+    group.bench_function("cranelift_2_threads", |b| {
+        b.iter(|| {
+            compiled
+                .run_parallel(&input, ROWS, COLS, &mut out, Some(2))
+                .expect("buffers fit")
+        })
     });
     group.bench_function("cranelift_all_threads", |b| {
-        b.iter(|| compiled.run_parallel(&input, ROWS, COLS, &mut out, None).expect("buffers fit"))
+        b.iter(|| {
+            compiled
+                .run_parallel(&input, ROWS, COLS, &mut out, None)
+                .expect("buffers fit")
+        })
     });
     group.finish();
 }

@@ -18,7 +18,10 @@ fn assert_equivalent(before: &Graph, after: &Graph, seed: u64, exact: bool) {
     let want = interpret(before, &rows, n, before.n_inputs());
     let got = interpret(after, &rows, n, after.n_inputs());
     if exact {
-        assert!(identical(&want, &got), "outputs differ\nbefore:\n{before}\nafter:\n{after}");
+        assert!(
+            identical(&want, &got),
+            "outputs differ\nbefore:\n{before}\nafter:\n{after}"
+        );
     } else if let Some((i, a, b)) = first_mismatch(&want, &got) {
         panic!("output {i}: {a} before vs {b} after\nbefore:\n{before}\nafter:\n{after}");
     }
@@ -29,16 +32,41 @@ fn assert_equivalent(before: &Graph, after: &Graph, seed: u64, exact: bool) {
 fn constant_graph() -> Graph {
     let mut b = GraphBuilder::new("consts", common::numeric_inputs(1));
     let x = b.input(0).expect("slot");
-    let c = b.push(Op::Const { values: vec![1.0, -2.0] }).expect("const");
-    let s = b.push(Op::Scale { x: c, mul: vec![0.5, 2.0], add: vec![1.0, 0.0] }).expect("scale");
+    let c = b
+        .push(Op::Const {
+            values: vec![1.0, -2.0],
+        })
+        .expect("const");
+    let s = b
+        .push(Op::Scale {
+            x: c,
+            mul: vec![0.5, 2.0],
+            add: vec![1.0, 0.0],
+        })
+        .expect("scale");
     let sm = b.push(Op::Softmax { x: s }).expect("softmax");
     let code = b.push(Op::Const { values: vec![1.0] }).expect("const");
-    let oh = b.push(Op::OneHot { x: code, codes: vec![0.0, 1.0] }).expect("one_hot");
+    let oh = b
+        .push(Op::OneHot {
+            x: code,
+            codes: vec![0.0, 1.0],
+        })
+        .expect("one_hot");
     let cat = b.push(Op::Concat { parts: vec![sm, oh] }).expect("concat");
     let aff = b
-        .push(Op::Affine { x: cat, weights: vec![1.0, 2.0, 3.0, 4.0], bias: vec![0.5], missing: vec![] })
+        .push(Op::Affine {
+            x: cat,
+            weights: vec![1.0, 2.0, 3.0, 4.0],
+            bias: vec![0.5],
+            missing: vec![],
+        })
         .expect("affine");
-    let e = b.push(Op::Unary { func: UnaryFn::Exp, x: aff }).expect("exp");
+    let e = b
+        .push(Op::Unary {
+            func: UnaryFn::Exp,
+            x: aff,
+        })
+        .expect("exp");
     let y = b.binary(mlg_compiler::ir::BinaryOp::Mul, x, e).expect("mul");
     let am = b.push(Op::Argmax { x: cat }).expect("argmax");
     b.output("y", y);
@@ -52,8 +80,14 @@ fn constant_folding_folds_constant_subgraphs() {
     let after = ConstantFolding.run(&before);
     insta::assert_snapshot!("constant_folding_before", before.to_string());
     insta::assert_snapshot!("constant_folding_after", after.to_string());
-    assert!(matches!(after.nodes[8].op, Op::Const { .. }), "exp of a constant affine folds");
-    assert!(matches!(after.nodes[9].op, Op::Binary { .. }), "input-dependent op stays");
+    assert!(
+        matches!(after.nodes[8].op, Op::Const { .. }),
+        "exp of a constant affine folds"
+    );
+    assert!(
+        matches!(after.nodes[9].op, Op::Binary { .. }),
+        "input-dependent op stays"
+    );
     assert_equivalent(&before, &after, 1, true);
 }
 
@@ -80,10 +114,23 @@ fn affine_fusion_collapses_impute_scale_linear() {
     let after = DeadNodes.run(&fused);
     insta::assert_snapshot!("affine_fusion_before", before.to_string());
     insta::assert_snapshot!("affine_fusion_after", after.to_string());
-    let affine = after.nodes.iter().find(|n| matches!(n.op, Op::Affine { .. })).expect("affine stays");
-    let Op::Affine { x, missing, .. } = &affine.op else { unreachable!() };
+    let affine = after
+        .nodes
+        .iter()
+        .find(|n| matches!(n.op, Op::Affine { .. }))
+        .expect("affine stays");
+    let Op::Affine { x, missing, .. } = &affine.op else {
+        unreachable!()
+    };
     assert!(matches!(after.node(*x).op, Op::Concat { .. }));
-    assert_eq!(after.nodes.iter().filter(|n| matches!(n.op, Op::Scale { .. } | Op::FillNan { .. })).count(), 0);
+    assert_eq!(
+        after
+            .nodes
+            .iter()
+            .filter(|n| matches!(n.op, Op::Scale { .. } | Op::FillNan { .. }))
+            .count(),
+        0
+    );
     assert_eq!(missing.len(), 5);
     assert_equivalent(&before, &fused, 3, false);
     assert_equivalent(&before, &after, 4, false);
@@ -95,19 +142,44 @@ fn affine_fusion_composes_existing_missing_and_fill_above_scale() {
     let x0 = b.input(0).expect("slot");
     let x1 = b.input(1).expect("slot");
     // fill above a scale: the fill moves below as (v - add) / mul.
-    let s0 = b.push(Op::Scale { x: x0, mul: vec![4.0], add: vec![1.0] }).expect("scale");
-    let f0 = b.push(Op::FillNan { x: s0, values: vec![-3.0] }).expect("fill");
+    let s0 = b
+        .push(Op::Scale {
+            x: x0,
+            mul: vec![4.0],
+            add: vec![1.0],
+        })
+        .expect("scale");
+    let f0 = b
+        .push(Op::FillNan {
+            x: s0,
+            values: vec![-3.0],
+        })
+        .expect("fill");
     // a scale by zero under the affine's own default cannot take the default below.
-    let s1 = b.push(Op::Scale { x: x1, mul: vec![0.0], add: vec![2.0] }).expect("scale");
+    let s1 = b
+        .push(Op::Scale {
+            x: x1,
+            mul: vec![0.0],
+            add: vec![2.0],
+        })
+        .expect("scale");
     let x = b.push(Op::Concat { parts: vec![f0, s1] }).expect("concat");
     let y = b
-        .push(Op::Affine { x, weights: vec![1.0, 1.0], bias: vec![0.0], missing: vec![7.0, 5.0] })
+        .push(Op::Affine {
+            x,
+            weights: vec![1.0, 1.0],
+            bias: vec![0.0],
+            missing: vec![7.0, 5.0],
+        })
         .expect("affine");
     b.output("y", y);
     let before = b.finish().expect("valid");
     let after = DeadNodes.run(&AffineFusion.run(&before));
     insta::assert_snapshot!("affine_fusion_compose_after", after.to_string());
-    assert!(after.nodes.iter().any(|n| matches!(n.op, Op::Scale { .. })), "zero-mul scale stays");
+    assert!(
+        after.nodes.iter().any(|n| matches!(n.op, Op::Scale { .. })),
+        "zero-mul scale stays"
+    );
     assert_equivalent(&before, &after, 5, false);
 }
 
@@ -123,12 +195,18 @@ fn affine_fusion_leaves_plain_affines_alone() {
 #[test]
 fn pipeline_reports_steps() {
     let pipeline = Pipeline::default();
-    assert_eq!(pipeline.names(), ["constant-folding", "affine-fusion", "dead-nodes"]);
+    assert_eq!(
+        pipeline.names(),
+        ["constant-folding", "affine-fusion", "dead-nodes"]
+    );
     let graph = impute_scale_linear();
     let optimized = pipeline.run(&graph).expect("valid graph");
     let changed: Vec<bool> = optimized.steps.iter().map(|s| s.changed).collect();
     assert_eq!(changed, [false, true, true]);
-    assert!(mlg_compiler::passes::same_graph(&optimized.steps[2].after, &optimized.graph));
+    assert!(mlg_compiler::passes::same_graph(
+        &optimized.steps[2].after,
+        &optimized.graph
+    ));
     insta::assert_snapshot!("pipeline_optimized", optimized.graph.to_string());
     assert_equivalent(&graph, &optimized.graph, 6, false);
 }
@@ -151,14 +229,22 @@ impl Pass for Breaks {
 #[test]
 fn pipeline_names_the_failing_pass() {
     let graph = impute_scale_linear();
-    let err = Pipeline::new(vec![Box::new(DeadNodes), Box::new(Breaks)]).run(&graph).expect_err("broken");
+    let err = Pipeline::new(vec![Box::new(DeadNodes), Box::new(Breaks)])
+        .run(&graph)
+        .expect_err("broken");
     assert_eq!(err.pass, "breaks");
     assert!(matches!(err.source, VerifyError::Width { node: 0, .. }));
     assert!(err.to_string().contains("pass `breaks`"), "{err}");
     let mut bad = graph.clone();
     bad.outputs.clear();
     let err = Pipeline::default().run(&bad).expect_err("no outputs");
-    assert_eq!(err, PassError { pass: "<input>", source: VerifyError::NoOutputs });
+    assert_eq!(
+        err,
+        PassError {
+            pass: "<input>",
+            source: VerifyError::NoOutputs
+        }
+    );
 }
 
 proptest! {

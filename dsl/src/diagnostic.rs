@@ -29,14 +29,22 @@ impl Diagnostic {
         Diagnostic {
             code,
             message: message.into(),
-            labels: vec![Label { span, message: label.into() }],
+            labels: vec![Label {
+                span,
+                message: label.into(),
+            }],
             help: None,
         }
     }
 
     /// A diagnostic that points at no source text (e.g. an empty file).
     pub fn bare(code: &'static str, message: impl Into<String>) -> Self {
-        Diagnostic { code, message: message.into(), labels: Vec::new(), help: None }
+        Diagnostic {
+            code,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+        }
     }
 
     /// Adds a help line.
@@ -47,7 +55,10 @@ impl Diagnostic {
 
     /// Adds a secondary label.
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
-        self.labels.push(Label { span, message: message.into() });
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
         self
     }
 

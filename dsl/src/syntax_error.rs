@@ -292,7 +292,7 @@ fn keyword_typo(positives: &[Rule], text: &str) -> Option<&'static str> {
         return None;
     }
     let mut candidates: Vec<&'static str> = Vec::new();
-    if at_statement(&positives) {
+    if at_statement(positives) {
         candidates.extend(STATEMENT_KEYWORDS);
     }
     for (rule, kw) in [

@@ -25,12 +25,25 @@ impl Column {
     /// A numeric column; NaN entries are marked missing.
     pub fn numeric(name: impl Into<String>, values: Vec<f64>) -> Column {
         let missing = values.iter().map(|v| v.is_nan()).collect();
-        Column { name: name.into(), data: ColumnData::Numeric(values), missing }
+        Column {
+            name: name.into(),
+            data: ColumnData::Numeric(values),
+            missing,
+        }
     }
 
     /// A categorical column from codes, levels and a null mask.
-    pub fn categorical(name: impl Into<String>, codes: Vec<u32>, levels: Vec<String>, missing: Vec<bool>) -> Column {
-        Column { name: name.into(), data: ColumnData::Categorical { codes, levels }, missing }
+    pub fn categorical(
+        name: impl Into<String>,
+        codes: Vec<u32>,
+        levels: Vec<String>,
+        missing: Vec<bool>,
+    ) -> Column {
+        Column {
+            name: name.into(),
+            data: ColumnData::Categorical { codes, levels },
+            missing,
+        }
     }
 
     /// Number of rows.
@@ -71,7 +84,11 @@ impl Column {
                 levels: levels.clone(),
             },
         };
-        Column { name: self.name.clone(), data, missing }
+        Column {
+            name: self.name.clone(),
+            data,
+            missing,
+        }
     }
 
     /// The value at `row` as text (levels for categoricals, `""` when missing).
@@ -117,7 +134,10 @@ impl Frame {
 
     /// The rows at `rows`, in that order.
     pub fn take(&self, rows: &[usize]) -> Frame {
-        Frame { columns: self.columns.iter().map(|c| c.take(rows)).collect(), n_rows: rows.len() }
+        Frame {
+            columns: self.columns.iter().map(|c| c.take(rows)).collect(),
+            n_rows: rows.len(),
+        }
     }
 
     /// This frame without the column named `name`.

@@ -37,14 +37,21 @@ pub struct FittedChain {
 impl<'w> Chain<'w> {
     /// Walks from model stage `name` back to its data source.
     pub fn of(wf: &'w Workflow, name: &str) -> Result<Chain<'w>> {
-        let stage = wf.stage(name).ok_or_else(|| Error::Usage(format!("no stage named `{name}`")))?;
+        let stage = wf
+            .stage(name)
+            .ok_or_else(|| Error::Usage(format!("no stage named `{name}`")))?;
         let StageKind::Model(model) = &stage.kind else {
-            return Err(Error::Usage(format!("`{name}` is a {}, not a model", stage.kind.keyword())));
+            return Err(Error::Usage(format!(
+                "`{name}` is a {}, not a model",
+                stage.kind.keyword()
+            )));
         };
         let mut groups: Vec<(&str, &[Step])> = Vec::new();
         let mut cursor = model.input.as_str();
         let data = loop {
-            let stage = wf.stage(cursor).ok_or_else(|| Error::Usage(format!("no stage named `{cursor}`")))?;
+            let stage = wf
+                .stage(cursor)
+                .ok_or_else(|| Error::Usage(format!("no stage named `{cursor}`")))?;
             match &stage.kind {
                 StageKind::Data(d) => break d,
                 StageKind::Features(f) => {
@@ -54,11 +61,21 @@ impl<'w> Chain<'w> {
                 other => return Err(Error::Usage(format!("`{cursor}` is a {}", other.keyword()))),
             }
         };
-        let steps = groups.into_iter().rev().flat_map(|(n, s)| s.iter().map(move |step| (n, step))).collect();
+        let steps = groups
+            .into_iter()
+            .rev()
+            .flat_map(|(n, s)| s.iter().map(move |step| (n, step)))
+            .collect();
         let frame = wf
             .frame(&data.path)
             .ok_or_else(|| Error::Usage(format!("data file `{}` was not loaded", data.path_text)))?;
-        Ok(Chain { model_name: name.to_string(), data, frame, steps, model })
+        Ok(Chain {
+            model_name: name.to_string(),
+            data,
+            frame,
+            steps,
+            model,
+        })
     }
 
     /// The target of every data row, encoded for the model's task.
@@ -76,7 +93,9 @@ impl<'w> Chain<'w> {
                 name: c.name.clone(),
                 kind: match &c.data {
                     ColumnData::Numeric(_) => SlotKind::Numeric,
-                    ColumnData::Categorical { levels, .. } => SlotKind::Categorical { levels: levels.clone() },
+                    ColumnData::Categorical { levels, .. } => SlotKind::Categorical {
+                        levels: levels.clone(),
+                    },
                 },
             })
             .collect()
@@ -95,14 +114,22 @@ impl<'w> Chain<'w> {
             fitted.push(f);
         }
         let x = matrix(&frame).map_err(|e| Error::op(&self.model_name, e))?;
-        let estimator =
-            mlg_stdlib::estimator(&self.model.op.op, &self.model.op.params).map_err(|e| Error::op(&self.model_name, e))?;
-        let model = estimator.fit(&x, &y).map_err(|e| Error::op(&self.model_name, e))?;
+        let estimator = mlg_stdlib::estimator(&self.model.op.op, &self.model.op.params)
+            .map_err(|e| Error::op(&self.model_name, e))?;
+        let model = estimator
+            .fit(&x, &y)
+            .map_err(|e| Error::op(&self.model_name, e))?;
         let classes = match &y {
             Target::Classes { labels, .. } => labels.clone(),
             Target::Values(_) => Vec::new(),
         };
-        Ok(FittedChain { steps: fitted, model, inputs: self.input_slots(), classes, task: self.model.task })
+        Ok(FittedChain {
+            steps: fitted,
+            model,
+            inputs: self.input_slots(),
+            classes,
+            task: self.model.task,
+        })
     }
 }
 
@@ -122,7 +149,9 @@ impl FittedChain {
         }
         let Lowering { mut builder, columns } = lowering_state;
         let parts: Vec<_> = columns.iter().map(|(_, id)| *id).collect();
-        let features = builder.push(Op::Concat { parts }).map_err(|e| err(lowering(name, e)))?;
+        let features = builder
+            .push(Op::Concat { parts })
+            .map_err(|e| err(lowering(name, e)))?;
         for (out_name, node) in self.model.lower(&mut builder, features).map_err(err)? {
             builder.output(out_name, node);
         }
@@ -131,7 +160,10 @@ impl FittedChain {
 }
 
 fn lowering(op: &str, source: ir::VerifyError) -> OpError {
-    OpError::Lowering { op: op.to_string(), source }
+    OpError::Lowering {
+        op: op.to_string(),
+        source,
+    }
 }
 
 /// Names of `frame`'s columns that `selector` picks, in frame order.
@@ -164,33 +196,54 @@ pub fn matrix(frame: &Frame) -> Result<Matrix, OpError> {
             return Err(OpError::Column {
                 op: "model".into(),
                 column: col.name.clone(),
-                message: format!("has missing values (first at data row {row}); add impute(...) before the model"),
+                message: format!(
+                    "has missing values (first at data row {row}); add impute(...) before the model"
+                ),
             });
         }
         for (i, v) in values.iter().enumerate() {
             data[i * cols + j] = *v;
         }
     }
-    Ok(Matrix { rows: frame.n_rows, cols, data })
+    Ok(Matrix {
+        rows: frame.n_rows,
+        cols,
+        data,
+    })
 }
 
 /// Encodes the target column: sorted class labels for classification (numbers
 /// sorted numerically), values for regression. Missing targets are an error.
 pub fn target_of(frame: &Frame, name: &str, task: Task) -> Result<Target, OpError> {
-    let err = |message: String| OpError::Column { op: "target".into(), column: name.to_string(), message };
+    let err = |message: String| OpError::Column {
+        op: "target".into(),
+        column: name.to_string(),
+        message,
+    };
     let col = frame.column(name).ok_or_else(|| err("does not exist".into()))?;
     if let Some(row) = col.missing.iter().position(|m| *m) {
-        return Err(err(format!("has {} missing values (first at data row {row})", col.missing_count())));
+        return Err(err(format!(
+            "has {} missing values (first at data row {row})",
+            col.missing_count()
+        )));
     }
     match (task, &col.data) {
         (Task::Regression, ColumnData::Numeric(v)) => Ok(Target::Values(v.clone())),
-        (Task::Regression, ColumnData::Categorical { .. }) => Err(err("is categorical; regression needs numbers".into())),
+        (Task::Regression, ColumnData::Categorical { .. }) => {
+            Err(err("is categorical; regression needs numbers".into()))
+        }
         (Task::Classification, ColumnData::Numeric(v)) => {
             let mut distinct: Vec<f64> = v.clone();
             distinct.sort_by(f64::total_cmp);
             distinct.dedup();
-            let codes = v.iter().map(|x| distinct.partition_point(|d| d < x) as u32).collect();
-            Ok(Target::Classes { codes, labels: distinct.iter().map(|d| format!("{d}")).collect() })
+            let codes = v
+                .iter()
+                .map(|x| distinct.partition_point(|d| d < x) as u32)
+                .collect();
+            Ok(Target::Classes {
+                codes,
+                labels: distinct.iter().map(|d| format!("{d}")).collect(),
+            })
         }
         (Task::Classification, ColumnData::Categorical { codes, levels }) => {
             let mut used = vec![false; levels.len()];
@@ -203,7 +256,10 @@ pub fn target_of(frame: &Frame, name: &str, task: Task) -> Result<Target, OpErro
                     labels.push(level.clone());
                 }
             }
-            Ok(Target::Classes { codes: codes.iter().map(|&c| remap[c as usize]).collect(), labels })
+            Ok(Target::Classes {
+                codes: codes.iter().map(|&c| remap[c as usize]).collect(),
+                labels,
+            })
         }
     }
 }

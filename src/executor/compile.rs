@@ -9,12 +9,18 @@ use mlg_compiler::passes::{Optimized, Pipeline};
 
 /// Runs the default pass pipeline over `graph`.
 pub fn optimize(graph: &ir::Graph, model: &str) -> Result<Optimized> {
-    Pipeline::default().run(graph).map_err(|source| Error::Pass { model: model.to_string(), source })
+    Pipeline::default().run(graph).map_err(|source| Error::Pass {
+        model: model.to_string(),
+        source,
+    })
 }
 
 /// Compiles an optimized graph to native code.
 pub fn compile_graph(graph: &ir::Graph, model: &str) -> Result<CompiledGraph> {
-    cranelift::compile(graph).map_err(|source| Error::Codegen { model: model.to_string(), source })
+    cranelift::compile(graph).map_err(|source| Error::Codegen {
+        model: model.to_string(),
+        source,
+    })
 }
 
 /// Lowers, optimizes and compiles `fitted`; returns the optimized graph too.

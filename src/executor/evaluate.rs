@@ -7,7 +7,6 @@ use super::compile::compile_chain;
 use crate::error::{Error, Result};
 use crate::workflow::Workflow;
 use mlg_compiler::backends::Executable;
-use mlg_compiler::workflow::catalog::Task;
 use mlg_compiler::workflow::stage::EvaluateStage;
 use mlg_stdlib::eval::Split;
 use mlg_stdlib::op::Target;
@@ -49,7 +48,9 @@ pub fn splits(stage: &EvaluateStage, chain: &Chain, target: &Target) -> Result<V
     let params = &stage.method.params;
     let seed = params.get("seed").and_then(|v| v.as_i64()).unwrap_or(0) as u64;
     let strata = match target {
-        Target::Classes { codes, .. } if params.get("stratified").and_then(|v| v.as_bool()).unwrap_or(true) => {
+        Target::Classes { codes, .. }
+            if params.get("stratified").and_then(|v| v.as_bool()).unwrap_or(true) =>
+        {
             Some(codes.as_slice())
         }
         _ => None,
@@ -57,16 +58,22 @@ pub fn splits(stage: &EvaluateStage, chain: &Chain, target: &Target) -> Result<V
     let n = chain.frame.n_rows;
     let method = stage.method.op.as_str();
     let result = match method {
-        "holdout" => {
-            mlg_stdlib::eval::holdout(n, params.get("test").and_then(|v| v.as_f64()).unwrap_or(0.2), seed, strata)
-        }
+        "holdout" => mlg_stdlib::eval::holdout(
+            n,
+            params.get("test").and_then(|v| v.as_f64()).unwrap_or(0.2),
+            seed,
+            strata,
+        ),
         "kfold" => {
             let k = params.get("k").and_then(|v| v.as_i64()).unwrap_or(5) as usize;
             let shuffle = params.get("shuffle").and_then(|v| v.as_bool()).unwrap_or(true);
             mlg_stdlib::eval::kfold(n, k, shuffle, seed, strata)
         }
         "predefined_folds" => {
-            let path = stage.fold_file.as_deref().ok_or_else(|| Error::Usage("predefined_folds without a file".into()))?;
+            let path = stage
+                .fold_file
+                .as_deref()
+                .ok_or_else(|| Error::Usage("predefined_folds without a file".into()))?;
             mlg_stdlib::eval::predefined(&super::folds::read_fold_ids(path, n)?)
         }
         other => return Err(Error::Usage(format!("unknown evaluation method `{other}`"))),
@@ -79,13 +86,17 @@ pub fn evaluate_model(
     wf: &Workflow,
     stage: &EvaluateStage,
     model: &str,
-    on_fold: &(dyn Fn() + Sync),
+    progress: &indicatif::ProgressBar,
 ) -> Result<Evaluation> {
     let chain = Chain::of(wf, model)?;
     let target = chain.target()?;
     let splits = splits(stage, &chain, &target)?;
+    progress.set_length(splits.len() as u64);
     let metrics: Vec<String> = if stage.metrics.is_empty() {
-        mlg_stdlib::catalog::default_metrics(chain.model.task).iter().map(|m| m.to_string()).collect()
+        mlg_stdlib::catalog::default_metrics(chain.model.task)
+            .iter()
+            .map(|m| m.to_string())
+            .collect()
     } else {
         stage.metrics.clone()
     };
@@ -107,13 +118,16 @@ pub fn evaluate_model(
                 .iter()
                 .map(|m| score(m, &truth, &out, n_out, fitted.classes.len()).map_err(|e| Error::op(model, e)))
                 .collect::<Result<Vec<f64>>>()?;
-            on_fold();
+            progress.inc(1);
             Ok((scores, fit_seconds))
         })
         .collect::<Result<_>>()?;
     let mut summaries = BTreeMap::new();
     for (i, m) in metrics.iter().enumerate() {
-        summaries.insert(m.clone(), MetricSummary::of(folds.iter().map(|(s, _)| s[i]).collect()));
+        summaries.insert(
+            m.clone(),
+            MetricSummary::of(folds.iter().map(|(s, _)| s[i]).collect()),
+        );
     }
     let fit_seconds = folds.iter().map(|(_, t)| t).sum::<f64>() / folds.len().max(1) as f64;
     Ok(Evaluation {
@@ -127,11 +141,25 @@ pub fn evaluate_model(
 
 /// Scores one metric from the compiled function's outputs (first output slot of
 /// each row is the class index or the predicted value).
-fn score(metric: &str, truth: &Target, out: &[f32], n_out: usize, n_classes: usize) -> Result<f64, mlg_stdlib::op::OpError> {
+fn score(
+    metric: &str,
+    truth: &Target,
+    out: &[f32],
+    n_out: usize,
+    n_classes: usize,
+) -> Result<f64, mlg_stdlib::op::OpError> {
     let first = out.chunks_exact(n_out).map(|row| row[0]);
     match truth {
         Target::Classes { codes, .. } => {
-            let pred: Vec<u32> = first.map(|c| if c.is_finite() && c >= 0.0 { c as u32 } else { u32::MAX }).collect();
+            let pred: Vec<u32> = first
+                .map(|c| {
+                    if c.is_finite() && c >= 0.0 {
+                        c as u32
+                    } else {
+                        u32::MAX
+                    }
+                })
+                .collect();
             mlg_stdlib::metrics::classification_metric(metric, codes, &pred, n_classes)
         }
         Target::Values(values) => {
@@ -139,9 +167,4 @@ fn score(metric: &str, truth: &Target, out: &[f32], n_out: usize, n_classes: usi
             mlg_stdlib::metrics::regression_metric(metric, values, &pred)
         }
     }
-}
-
-/// The task of a model stage's chain (for choosing default metrics).
-pub fn task_of(chain: &Chain) -> Task {
-    chain.model.task
 }

@@ -9,8 +9,12 @@ pub fn read_fold_ids(path: &Path, n_rows: usize) -> Result<Vec<i64>> {
     let frame = mlg_runtime::csv::read_csv(path)?;
     let bad = |message: String| Error::Usage(format!("fold file `{}`: {message}", path.display()));
     let integers = |name: &str| -> Result<Option<Vec<i64>>> {
-        let Some(col) = frame.column(name) else { return Ok(None) };
-        let values = col.as_numeric().ok_or_else(|| bad(format!("column `{name}` must hold integers")))?;
+        let Some(col) = frame.column(name) else {
+            return Ok(None);
+        };
+        let values = col
+            .as_numeric()
+            .ok_or_else(|| bad(format!("column `{name}` must hold integers")))?;
         values
             .iter()
             .enumerate()
@@ -27,15 +31,24 @@ pub fn read_fold_ids(path: &Path, n_rows: usize) -> Result<Vec<i64>> {
     let folds = integers("fold")?.ok_or_else(|| bad("has no `fold` column".into()))?;
     let Some(rows) = integers("row")? else {
         if folds.len() != n_rows {
-            return Err(bad(format!("has {} fold ids but the data has {n_rows} rows", folds.len())));
+            return Err(bad(format!(
+                "has {} fold ids but the data has {n_rows} rows",
+                folds.len()
+            )));
         }
         return Ok(folds);
     };
     let mut ids = vec![None; n_rows];
     for (line, (&row, &fold)) in rows.iter().zip(&folds).enumerate() {
-        let slot = usize::try_from(row).ok().and_then(|r| ids.get_mut(r)).ok_or_else(|| {
-            bad(format!("line {}: row {row} is outside the data's {n_rows} rows", line + 2))
-        })?;
+        let slot = usize::try_from(row)
+            .ok()
+            .and_then(|r| ids.get_mut(r))
+            .ok_or_else(|| {
+                bad(format!(
+                    "line {}: row {row} is outside the data's {n_rows} rows",
+                    line + 2
+                ))
+            })?;
         *slot = Some(fold);
     }
     ids.iter()

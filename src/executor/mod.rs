@@ -35,18 +35,20 @@ pub fn run(wf: &Workflow, options: &RunOptions) -> Result<RunOutput> {
     let progress = Progress::new(options.progress);
     let mut out = RunOutput::default();
     for stage in wf.stages() {
-        let StageKind::Evaluate(eval) = &stage.kind else { continue };
+        let StageKind::Evaluate(eval) = &stage.kind else {
+            continue;
+        };
         for model in &eval.targets {
             let bar = progress.bar(&format!("{model}: {}", eval.method));
-            let on_fold = || bar.inc(1);
-            bar.set_length(fold_count(wf, eval, model).unwrap_or(0));
-            let result = evaluate::evaluate_model(wf, eval, model, &on_fold);
+            let result = evaluate::evaluate_model(wf, eval, model, &bar);
             bar.finish_and_clear();
             out.evaluations.push(result?);
         }
     }
     for stage in wf.stages() {
-        let StageKind::Deploy(deploy) = &stage.kind else { continue };
+        let StageKind::Deploy(deploy) = &stage.kind else {
+            continue;
+        };
         let bar = progress.spinner(&format!("{}: fit on all rows and compile", deploy.target));
         let artifact = build_artifact(wf, &deploy.target, &out.evaluations);
         bar.finish_and_clear();
@@ -54,12 +56,6 @@ pub fn run(wf: &Workflow, options: &RunOptions) -> Result<RunOutput> {
         out.artifacts.push(deploy.path.clone());
     }
     Ok(out)
-}
-
-fn fold_count(wf: &Workflow, eval: &mlg_compiler::workflow::stage::EvaluateStage, model: &str) -> Option<u64> {
-    let chain = Chain::of(wf, model).ok()?;
-    let target = chain.target().ok()?;
-    evaluate::splits(eval, &chain, &target).ok().map(|s| s.len() as u64)
 }
 
 /// Fits model `name` on every data row and packs the optimized inference graph

@@ -6,17 +6,42 @@ use mlg_compiler::workflow::catalog::{
 };
 
 const fn p(name: &'static str, ty: ParamType, default: Default, doc: &'static str) -> ParamSpec {
-    ParamSpec { name, ty, default, doc }
+    ParamSpec {
+        name,
+        ty,
+        default,
+        doc,
+    }
 }
 
-const SEED: ParamSpec = p("seed", ParamType::Int { min: 0, max: i64::MAX }, Default::Int(0), "random seed");
-const POSITIVE: ParamType = ParamType::Float { min: 0.0, max: f64::INFINITY };
+const SEED: ParamSpec = p(
+    "seed",
+    ParamType::Int {
+        min: 0,
+        max: i64::MAX,
+    },
+    Default::Int(0),
+    "random seed",
+);
+const POSITIVE: ParamType = ParamType::Float {
+    min: 0.0,
+    max: f64::INFINITY,
+};
 
-const CLF: OpKind = OpKind::Metric { task: Task::Classification };
-const REG: OpKind = OpKind::Metric { task: Task::Regression };
+const CLF: OpKind = OpKind::Metric {
+    task: Task::Classification,
+};
+const REG: OpKind = OpKind::Metric {
+    task: Task::Regression,
+};
 
 const fn metric(name: &'static str, kind: OpKind, summary: &'static str) -> OpSpec {
-    OpSpec { name, kind, summary, params: &[] }
+    OpSpec {
+        name,
+        kind,
+        summary,
+        params: &[],
+    }
 }
 
 static ENTRIES: &[OpSpec] = &[
@@ -25,15 +50,28 @@ static ENTRIES: &[OpSpec] = &[
         kind: OpKind::Source,
         summary: "read a CSV file with a header row",
         params: &[
-            p("path", ParamType::Str, Default::Required, "file path, relative to the .mlg file"),
-            p("target", ParamType::Str, Default::Required, "name of the column to predict"),
+            p(
+                "path",
+                ParamType::Str,
+                Default::Required,
+                "file path, relative to the .mlg file",
+            ),
+            p(
+                "target",
+                ParamType::Str,
+                Default::Required,
+                "name of the column to predict",
+            ),
         ],
     },
     OpSpec {
         name: "impute",
         kind: OpKind::Transform {
             default_selector: DefaultSelector::All,
-            rule: SchemaRule::InPlace { fills_missing: true, numeric_only: false },
+            rule: SchemaRule::InPlace {
+                fills_missing: true,
+                numeric_only: false,
+            },
         },
         summary: "replace missing values by a statistic of the training rows",
         params: &[
@@ -43,57 +81,131 @@ static ENTRIES: &[OpSpec] = &[
                 Default::Str("mean"),
                 "statistic used as the fill value",
             ),
-            p("value", ParamType::Float { min: f64::NEG_INFINITY, max: f64::INFINITY }, Default::Optional, "fill value of numeric columns when strategy = \"constant\" (default 0)"),
-            p("level", ParamType::Str, Default::Optional, "fill level of categorical columns when strategy = \"constant\""),
+            p(
+                "value",
+                ParamType::Float {
+                    min: f64::NEG_INFINITY,
+                    max: f64::INFINITY,
+                },
+                Default::Optional,
+                "fill value of numeric columns when strategy = \"constant\" (default 0)",
+            ),
+            p(
+                "level",
+                ParamType::Str,
+                Default::Optional,
+                "fill level of categorical columns when strategy = \"constant\"",
+            ),
         ],
     },
     OpSpec {
         name: "standardize",
         kind: OpKind::Transform {
             default_selector: DefaultSelector::Numeric,
-            rule: SchemaRule::InPlace { fills_missing: false, numeric_only: true },
+            rule: SchemaRule::InPlace {
+                fills_missing: false,
+                numeric_only: true,
+            },
         },
         summary: "centre to mean 0 and scale to unit variance (population std)",
         params: &[
-            p("with_mean", ParamType::Bool, Default::Bool(true), "subtract the mean"),
-            p("with_std", ParamType::Bool, Default::Bool(true), "divide by the standard deviation"),
+            p(
+                "with_mean",
+                ParamType::Bool,
+                Default::Bool(true),
+                "subtract the mean",
+            ),
+            p(
+                "with_std",
+                ParamType::Bool,
+                Default::Bool(true),
+                "divide by the standard deviation",
+            ),
         ],
     },
     OpSpec {
         name: "one_hot",
-        kind: OpKind::Transform { default_selector: DefaultSelector::Categorical, rule: SchemaRule::OneHot },
+        kind: OpKind::Transform {
+            default_selector: DefaultSelector::Categorical,
+            rule: SchemaRule::OneHot,
+        },
         summary: "one 0/1 column per category level; unknown levels encode as all zeros",
         params: &[p(
             "max_categories",
-            ParamType::Int { min: 1, max: i64::MAX },
+            ParamType::Int {
+                min: 1,
+                max: i64::MAX,
+            },
             Default::Optional,
             "keep only the most frequent levels",
         )],
     },
     OpSpec {
         name: "linear_regression",
-        kind: OpKind::Model { task: Task::Regression },
+        kind: OpKind::Model {
+            task: Task::Regression,
+        },
         summary: "ordinary least squares",
-        params: &[p("fit_intercept", ParamType::Bool, Default::Bool(true), "learn an intercept")],
+        params: &[p(
+            "fit_intercept",
+            ParamType::Bool,
+            Default::Bool(true),
+            "learn an intercept",
+        )],
     },
     OpSpec {
         name: "ridge",
-        kind: OpKind::Model { task: Task::Regression },
+        kind: OpKind::Model {
+            task: Task::Regression,
+        },
         summary: "least squares with an L2 penalty alpha * |w|^2",
         params: &[
             p("alpha", POSITIVE, Default::Float(1.0), "penalty strength"),
-            p("fit_intercept", ParamType::Bool, Default::Bool(true), "learn an intercept"),
+            p(
+                "fit_intercept",
+                ParamType::Bool,
+                Default::Bool(true),
+                "learn an intercept",
+            ),
         ],
     },
     OpSpec {
         name: "logistic_regression",
-        kind: OpKind::Model { task: Task::Classification },
+        kind: OpKind::Model {
+            task: Task::Classification,
+        },
         summary: "binary or multinomial logistic regression, L2 penalty, L-BFGS",
         params: &[
-            p("c", ParamType::Float { min: 1e-12, max: f64::INFINITY }, Default::Float(1.0), "inverse penalty strength (scikit-learn's C)"),
-            p("max_iter", ParamType::Int { min: 1, max: 1_000_000 }, Default::Int(1000), "L-BFGS iteration limit"),
-            p("tol", POSITIVE, Default::Float(1e-8), "stop when the gradient's max-norm is below this"),
-            p("fit_intercept", ParamType::Bool, Default::Bool(true), "learn intercepts"),
+            p(
+                "c",
+                ParamType::Float {
+                    min: 1e-12,
+                    max: f64::INFINITY,
+                },
+                Default::Float(1.0),
+                "inverse penalty strength (scikit-learn's C)",
+            ),
+            p(
+                "max_iter",
+                ParamType::Int {
+                    min: 1,
+                    max: 1_000_000,
+                },
+                Default::Int(1000),
+                "L-BFGS iteration limit",
+            ),
+            p(
+                "tol",
+                POSITIVE,
+                Default::Float(1e-8),
+                "stop when the gradient's max-norm is below this",
+            ),
+            p(
+                "fit_intercept",
+                ParamType::Bool,
+                Default::Bool(true),
+                "learn intercepts",
+            ),
         ],
     },
     OpSpec {
@@ -101,9 +213,22 @@ static ENTRIES: &[OpSpec] = &[
         kind: OpKind::Method,
         summary: "one train/test split",
         params: &[
-            p("test", ParamType::Float { min: 1e-9, max: 0.999_999 }, Default::Float(0.2), "fraction of rows held out"),
+            p(
+                "test",
+                ParamType::Float {
+                    min: 1e-9,
+                    max: 0.999_999,
+                },
+                Default::Float(0.2),
+                "fraction of rows held out",
+            ),
             SEED,
-            p("stratified", ParamType::Bool, Default::Optional, "keep class proportions (default: true for classifiers)"),
+            p(
+                "stratified",
+                ParamType::Bool,
+                Default::Optional,
+                "keep class proportions (default: true for classifiers)",
+            ),
         ],
     },
     OpSpec {
@@ -111,25 +236,60 @@ static ENTRIES: &[OpSpec] = &[
         kind: OpKind::Method,
         summary: "k-fold cross-validation; every fold refits the whole upstream chain",
         params: &[
-            p("k", ParamType::Int { min: 2, max: 1_000_000 }, Default::Int(5), "number of folds"),
-            p("stratified", ParamType::Bool, Default::Optional, "keep class proportions (default: true for classifiers)"),
+            p(
+                "k",
+                ParamType::Int {
+                    min: 2,
+                    max: 1_000_000,
+                },
+                Default::Int(5),
+                "number of folds",
+            ),
+            p(
+                "stratified",
+                ParamType::Bool,
+                Default::Optional,
+                "keep class proportions (default: true for classifiers)",
+            ),
             SEED,
-            p("shuffle", ParamType::Bool, Default::Bool(true), "shuffle rows before dealing folds"),
+            p(
+                "shuffle",
+                ParamType::Bool,
+                Default::Bool(true),
+                "shuffle rows before dealing folds",
+            ),
         ],
     },
     OpSpec {
         name: "predefined_folds",
         kind: OpKind::Method,
         summary: "folds read from a CSV with a `fold` column (and optional `row` column), one per data row",
-        params: &[p("path", ParamType::Str, Default::Required, "fold file, relative to the .mlg file")],
+        params: &[p(
+            "path",
+            ParamType::Str,
+            Default::Required,
+            "fold file, relative to the .mlg file",
+        )],
     },
     metric("accuracy", CLF, "fraction of correct predictions"),
     metric("precision_macro", CLF, "precision averaged over classes"),
-    metric("precision_weighted", CLF, "precision averaged over classes, weighted by support"),
+    metric(
+        "precision_weighted",
+        CLF,
+        "precision averaged over classes, weighted by support",
+    ),
     metric("recall_macro", CLF, "recall averaged over classes"),
-    metric("recall_weighted", CLF, "recall averaged over classes, weighted by support"),
+    metric(
+        "recall_weighted",
+        CLF,
+        "recall averaged over classes, weighted by support",
+    ),
     metric("f1_macro", CLF, "F1 averaged over classes"),
-    metric("f1_weighted", CLF, "F1 averaged over classes, weighted by support"),
+    metric(
+        "f1_weighted",
+        CLF,
+        "F1 averaged over classes, weighted by support",
+    ),
     metric("mse", REG, "mean squared error"),
     metric("rmse", REG, "root mean squared error"),
     metric("mae", REG, "mean absolute error"),

@@ -12,7 +12,11 @@ pub enum OpError {
     #[error("{op}: {message}")]
     Invalid { op: String, message: String },
     #[error("{op}: column `{column}` {message}")]
-    Column { op: String, column: String, message: String },
+    Column {
+        op: String,
+        column: String,
+        message: String,
+    },
     #[error("{op}: lowering produced a malformed graph: {source}")]
     Lowering { op: String, source: VerifyError },
 }

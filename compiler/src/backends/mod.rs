@@ -12,9 +12,19 @@ pub enum ExecError {
     #[error("row stride {stride} is smaller than the {inputs} input slots")]
     Stride { stride: usize, inputs: usize },
     #[error("input buffer holds {len} values but {n_rows} rows with stride {stride} need {needed}")]
-    InputTooShort { len: usize, n_rows: usize, stride: usize, needed: usize },
+    InputTooShort {
+        len: usize,
+        n_rows: usize,
+        stride: usize,
+        needed: usize,
+    },
     #[error("output buffer holds {len} values but {n_rows} rows of {outputs} outputs need {needed}")]
-    OutputTooShort { len: usize, n_rows: usize, outputs: usize, needed: usize },
+    OutputTooShort {
+        len: usize,
+        n_rows: usize,
+        outputs: usize,
+        needed: usize,
+    },
 }
 
 /// Something that maps input rows to output rows.
@@ -41,7 +51,10 @@ pub fn check_buffers(
 ) -> Result<(), ExecError> {
     let inputs = exe.n_inputs();
     if row_stride < inputs {
-        return Err(ExecError::Stride { stride: row_stride, inputs });
+        return Err(ExecError::Stride {
+            stride: row_stride,
+            inputs,
+        });
     }
     // Saturating: a shape too large to address can never fit the buffer.
     let needed = if n_rows == 0 {
@@ -50,12 +63,22 @@ pub fn check_buffers(
         (n_rows - 1).saturating_mul(row_stride).saturating_add(inputs)
     };
     if input.len() < needed {
-        return Err(ExecError::InputTooShort { len: input.len(), n_rows, stride: row_stride, needed });
+        return Err(ExecError::InputTooShort {
+            len: input.len(),
+            n_rows,
+            stride: row_stride,
+            needed,
+        });
     }
     let outputs = exe.n_outputs();
     let needed = n_rows.saturating_mul(outputs);
     if out.len() < needed {
-        return Err(ExecError::OutputTooShort { len: out.len(), n_rows, outputs, needed });
+        return Err(ExecError::OutputTooShort {
+            len: out.len(),
+            n_rows,
+            outputs,
+            needed,
+        });
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Appends nodes to an inference graph in topological order, computing widths.
 
-use super::{BinaryOp, Graph, InputSlot, Node, NodeId, Op, Output};
 use super::verify::{op_width, VerifyError};
+use super::{BinaryOp, Graph, InputSlot, Node, NodeId, Op, Output};
 
 /// Builds a [`Graph`]; every pushed op's operands must already exist, so the
 /// topological-order invariant holds by construction.
@@ -14,7 +14,12 @@ impl GraphBuilder {
     /// A graph named `name` over the given input slots, with no nodes yet.
     pub fn new(name: impl Into<String>, inputs: Vec<InputSlot>) -> Self {
         GraphBuilder {
-            graph: Graph { name: name.into(), inputs, nodes: Vec::new(), outputs: Vec::new() },
+            graph: Graph {
+                name: name.into(),
+                inputs,
+                nodes: Vec::new(),
+                outputs: Vec::new(),
+            },
         }
     }
 
@@ -48,7 +53,10 @@ impl GraphBuilder {
 
     /// Appends a named output.
     pub fn output(&mut self, name: impl Into<String>, node: NodeId) {
-        self.graph.outputs.push(Output { name: name.into(), node });
+        self.graph.outputs.push(Output {
+            name: name.into(),
+            node,
+        });
     }
 
     /// Finishes the graph and verifies it.

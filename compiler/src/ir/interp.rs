@@ -82,7 +82,7 @@ pub fn affine(x: &[f32], weights: &[f32], bias: &[f32], missing: &[f32], out: &m
                 Some(&d) if v.is_nan() && !d.is_nan() => d,
                 _ => v,
             };
-            acc = acc + w * v;
+            acc += w * v;
         }
         *o = acc;
     }
@@ -120,7 +120,12 @@ pub fn eval_op(op: &Op, row: &[f32], values: &[Vec<f32>], out: &mut [f32]) {
                 *o = if code == c { 1.0 } else { 0.0 };
             }
         }
-        Op::Affine { x, weights, bias, missing } => affine(v(*x), weights, bias, missing, out),
+        Op::Affine {
+            x,
+            weights,
+            bias,
+            missing,
+        } => affine(v(*x), weights, bias, missing, out),
         Op::Unary { func, x } => {
             for (o, &a) in out.iter_mut().zip(v(*x)) {
                 *o = unary(*func, a);

@@ -199,7 +199,10 @@ impl Graph {
 
     /// Number of `f32` slots in one output row.
     pub fn n_outputs(&self) -> usize {
-        self.outputs.iter().map(|o| self.node(o.node).width as usize).sum()
+        self.outputs
+            .iter()
+            .map(|o| self.node(o.node).width as usize)
+            .sum()
     }
 
     /// Number of consumers of each node (outputs count as consumers).

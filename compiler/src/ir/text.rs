@@ -17,7 +17,11 @@ pub fn fmt_f32(x: f32) -> String {
         return if x > 0.0 { "inf".into() } else { "-inf".into() };
     }
     if x == 0.0 {
-        return if x.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if x.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     // Round to 6 significant digits in decimal, then print the shortest form of that.
     let rounded: f64 = format!("{:.5e}", x as f64).parse().unwrap_or(x as f64);
@@ -93,7 +97,12 @@ fn write_op(f: &mut Formatter<'_>, op: &Op) -> fmt::Result {
             write!(f, "one_hot %{} codes=", x.0)?;
             write_vec(f, codes)
         }
-        Op::Affine { x, weights, bias, missing } => {
+        Op::Affine {
+            x,
+            weights,
+            bias,
+            missing,
+        } => {
             write!(f, "affine %{} w=[", x.0)?;
             let inw = weights.len().checked_div(bias.len()).unwrap_or(0);
             for r in 0..bias.len() {
@@ -126,7 +135,13 @@ impl Display for Graph {
             .iter()
             .map(|o| self.nodes.get(o.node.index()).map_or(0, |n| n.width as usize))
             .sum();
-        writeln!(f, "graph {} ({} inputs -> {} outputs)", self.name, self.inputs.len(), n_outputs)?;
+        writeln!(
+            f,
+            "graph {} ({} inputs -> {} outputs)",
+            self.name,
+            self.inputs.len(),
+            n_outputs
+        )?;
         for (i, slot) in self.inputs.iter().enumerate() {
             write!(f, "  input {i} {:?}: ", slot.name)?;
             match &slot.kind {

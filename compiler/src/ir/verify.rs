@@ -10,7 +10,11 @@ pub enum VerifyError {
     #[error("node %{node}: operand %{operand} does not precede it")]
     BadOperand { node: u32, operand: u32 },
     #[error("node %{node} ({op}): {message}")]
-    Shape { node: u32, op: &'static str, message: String },
+    Shape {
+        node: u32,
+        op: &'static str,
+        message: String,
+    },
     #[error("node %{node}: stored width {stored} but the op produces {computed}")]
     Width { node: u32, stored: u32, computed: u32 },
     #[error("output `{name}` refers to missing node %{node}")]
@@ -23,17 +27,27 @@ pub enum VerifyError {
 /// already be in `graph`), or says why the op is malformed.
 pub fn op_width(graph: &Graph, id: NodeId, op: &Op) -> Result<u32, VerifyError> {
     let mnemonic = op.mnemonic();
-    let shape = |message: String| VerifyError::Shape { node: id.0, op: mnemonic, message };
+    let shape = |message: String| VerifyError::Shape {
+        node: id.0,
+        op: mnemonic,
+        message,
+    };
     for operand in op.operands() {
         if operand >= id || operand.index() >= graph.nodes.len() {
-            return Err(VerifyError::BadOperand { node: id.0, operand: operand.0 });
+            return Err(VerifyError::BadOperand {
+                node: id.0,
+                operand: operand.0,
+            });
         }
     }
     let w = |n: NodeId| graph.nodes[n.index()].width;
     let width = match op {
         Op::Input { slot } => {
             if *slot as usize >= graph.inputs.len() {
-                return Err(shape(format!("slot {slot} but the graph has {} inputs", graph.inputs.len())));
+                return Err(shape(format!(
+                    "slot {slot} but the graph has {} inputs",
+                    graph.inputs.len()
+                )));
             }
             1
         }
@@ -52,7 +66,12 @@ pub fn op_width(graph: &Graph, id: NodeId, op: &Op) -> Result<u32, VerifyError> 
         }
         Op::Scale { x, mul, add } => {
             if mul.len() as u32 != w(*x) || add.len() as u32 != w(*x) {
-                return Err(shape(format!("mul {} / add {} for width {}", mul.len(), add.len(), w(*x))));
+                return Err(shape(format!(
+                    "mul {} / add {} for width {}",
+                    mul.len(),
+                    add.len(),
+                    w(*x)
+                )));
             }
             w(*x)
         }
@@ -65,16 +84,29 @@ pub fn op_width(graph: &Graph, id: NodeId, op: &Op) -> Result<u32, VerifyError> 
             }
             codes.len() as u32
         }
-        Op::Affine { x, weights, bias, missing } => {
+        Op::Affine {
+            x,
+            weights,
+            bias,
+            missing,
+        } => {
             let inw = w(*x) as usize;
             if bias.is_empty() {
                 return Err(shape("no outputs".into()));
             }
             if weights.len() != inw * bias.len() {
-                return Err(shape(format!("{} weights for {}x{}", weights.len(), bias.len(), inw)));
+                return Err(shape(format!(
+                    "{} weights for {}x{}",
+                    weights.len(),
+                    bias.len(),
+                    inw
+                )));
             }
             if !missing.is_empty() && missing.len() != inw {
-                return Err(shape(format!("{} missing defaults for width {inw}", missing.len())));
+                return Err(shape(format!(
+                    "{} missing defaults for width {inw}",
+                    missing.len()
+                )));
             }
             bias.len() as u32
         }
@@ -103,7 +135,11 @@ pub fn verify(graph: &Graph) -> Result<(), VerifyError> {
         let id = NodeId(i as u32);
         let computed = op_width(graph, id, &node.op)?;
         if computed != node.width {
-            return Err(VerifyError::Width { node: id.0, stored: node.width, computed });
+            return Err(VerifyError::Width {
+                node: id.0,
+                stored: node.width,
+                computed,
+            });
         }
     }
     if graph.outputs.is_empty() {
@@ -111,7 +147,10 @@ pub fn verify(graph: &Graph) -> Result<(), VerifyError> {
     }
     for out in &graph.outputs {
         if out.node.index() >= graph.nodes.len() {
-            return Err(VerifyError::BadOutput { name: out.name.clone(), node: out.node.0 });
+            return Err(VerifyError::BadOutput {
+                name: out.name.clone(),
+                node: out.node.0,
+            });
         }
     }
     Ok(())

@@ -31,14 +31,27 @@ impl Pass for AffineFusion {
         for (i, node) in graph.nodes.iter().enumerate() {
             let op = out.remap(&node.op);
             let new = match fuse(out.graph(), &op) {
-                Some(Fused { parts, weights, bias, missing }) => {
+                Some(Fused {
+                    parts,
+                    weights,
+                    bias,
+                    missing,
+                }) => {
                     let x = if let [single] = parts.as_slice() {
                         *single
                     } else {
                         let width = parts.iter().map(|p| out.graph().node(*p).width).sum();
                         out.push(Op::Concat { parts }, width)
                     };
-                    out.push(Op::Affine { x, weights, bias, missing }, node.width)
+                    out.push(
+                        Op::Affine {
+                            x,
+                            weights,
+                            bias,
+                            missing,
+                        },
+                        node.width,
+                    )
                 }
                 None => out.push(op, node.width),
             };
@@ -60,7 +73,11 @@ struct Column {
 impl Column {
     /// The transform that an affine with default `missing` applies to its input.
     fn with_fill(fill: f32) -> Column {
-        Column { mul: 1.0, add: 0.0, fill: fill as f64 }
+        Column {
+            mul: 1.0,
+            add: 0.0,
+            fill: fill as f64,
+        }
     }
 
     /// This transform applied on top of `x * m + a`, or `None` when the fill value
@@ -78,7 +95,11 @@ impl Column {
         } else {
             return None;
         };
-        Some(Column { mul: self.mul * m, add: a * self.mul + self.add, fill })
+        Some(Column {
+            mul: self.mul * m,
+            add: a * self.mul + self.add,
+            fill,
+        })
     }
 
     /// This transform applied on top of `isnan(x) ? v : x`: a non-NaN `v` replaces
@@ -87,7 +108,10 @@ impl Column {
         if v.is_nan() {
             self
         } else {
-            Column { fill: v as f64, ..self }
+            Column {
+                fill: v as f64,
+                ..self
+            }
         }
     }
 }
@@ -103,10 +127,19 @@ struct Fused {
 /// Folds the chains under `op` when it is an `affine` and at least one `scale` or
 /// `fill_nan` can be peeled; `None` leaves `op` as it is.
 fn fuse(graph: &Graph, op: &Op) -> Option<Fused> {
-    let Op::Affine { x, weights, bias, missing } = op else { return None };
+    let Op::Affine {
+        x,
+        weights,
+        bias,
+        missing,
+    } = op
+    else {
+        return None;
+    };
     let inw = graph.node(*x).width as usize;
-    let top: Vec<Column> =
-        (0..inw).map(|j| Column::with_fill(missing.get(j).copied().unwrap_or(f32::NAN))).collect();
+    let top: Vec<Column> = (0..inw)
+        .map(|j| Column::with_fill(missing.get(j).copied().unwrap_or(f32::NAN)))
+        .collect();
     let (parts, cols, peeled) = peel(graph, *x, top);
     if !peeled || cols.len() != inw {
         return None;
@@ -127,7 +160,12 @@ fn fuse(graph: &Graph, op: &Op) -> Option<Fused> {
     } else {
         cols.iter().map(|c| c.fill as f32).collect()
     };
-    Some(Fused { parts, weights: new_w, bias: new_b, missing: new_missing })
+    Some(Fused {
+        parts,
+        weights: new_w,
+        bias: new_b,
+        missing: new_missing,
+    })
 }
 
 /// Walks from `root` (seen through the column transforms `top`) down through
@@ -152,8 +190,11 @@ fn peel(graph: &Graph, root: NodeId, top: Vec<Column>) -> (Vec<NodeId>, Vec<Colu
                     break;
                 }
                 Op::Scale { x, mul, add } => {
-                    let next: Option<Vec<Column>> =
-                        t.iter().zip(mul.iter().zip(add)).map(|(c, (&m, &a))| c.below_scale(m, a)).collect();
+                    let next: Option<Vec<Column>> = t
+                        .iter()
+                        .zip(mul.iter().zip(add))
+                        .map(|(c, (&m, &a))| c.below_scale(m, a))
+                        .collect();
                     match next {
                         Some(next) => {
                             (id, t, peeled) = (*x, next, true);

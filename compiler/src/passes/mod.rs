@@ -61,7 +61,13 @@ pub struct Pipeline {
 impl Default for Pipeline {
     /// The standard pipeline: [`ConstantFolding`], [`AffineFusion`], [`DeadNodes`].
     fn default() -> Self {
-        Pipeline { passes: vec![Box::new(ConstantFolding), Box::new(AffineFusion), Box::new(DeadNodes)] }
+        Pipeline {
+            passes: vec![
+                Box::new(ConstantFolding),
+                Box::new(AffineFusion),
+                Box::new(DeadNodes),
+            ],
+        }
     }
 }
 
@@ -79,17 +85,30 @@ impl Pipeline {
     /// Verifies `graph`, then runs every pass in order, verifying after each; the
     /// first invalid graph is reported with the name of the pass that produced it.
     pub fn run(&self, graph: &Graph) -> Result<Optimized, PassError> {
-        verify(graph).map_err(|source| PassError { pass: "<input>", source })?;
+        verify(graph).map_err(|source| PassError {
+            pass: "<input>",
+            source,
+        })?;
         let mut current = graph.clone();
         let mut steps = Vec::with_capacity(self.passes.len());
         for pass in &self.passes {
             let after = pass.run(&current);
-            verify(&after).map_err(|source| PassError { pass: pass.name(), source })?;
+            verify(&after).map_err(|source| PassError {
+                pass: pass.name(),
+                source,
+            })?;
             let changed = !same_graph(&after, &current);
-            steps.push(PassStep { pass: pass.name(), changed, after: after.clone() });
+            steps.push(PassStep {
+                pass: pass.name(),
+                changed,
+                after: after.clone(),
+            });
             current = after;
         }
-        Ok(Optimized { graph: current, steps })
+        Ok(Optimized {
+            graph: current,
+            steps,
+        })
     }
 }
 
@@ -112,8 +131,16 @@ pub(crate) struct Rebuild {
 impl Rebuild {
     /// An empty graph with `old`'s name and inputs and room to remap `old`'s nodes.
     pub(crate) fn new(old: &Graph) -> Self {
-        let graph = Graph { name: old.name.clone(), inputs: old.inputs.clone(), nodes: Vec::new(), outputs: Vec::new() };
-        Rebuild { graph, map: vec![None; old.nodes.len()] }
+        let graph = Graph {
+            name: old.name.clone(),
+            inputs: old.inputs.clone(),
+            nodes: Vec::new(),
+            outputs: Vec::new(),
+        };
+        Rebuild {
+            graph,
+            map: vec![None; old.nodes.len()],
+        }
     }
 
     /// Appends `op` with `width` and returns its new id.
@@ -131,7 +158,11 @@ impl Rebuild {
     /// The new id of old node `old`; an unmapped id maps to `u32::MAX`, which the
     /// verifier then reports (it can only happen through a pass bug).
     pub(crate) fn get(&self, old: NodeId) -> NodeId {
-        self.map.get(old.index()).copied().flatten().unwrap_or(NodeId(u32::MAX))
+        self.map
+            .get(old.index())
+            .copied()
+            .flatten()
+            .unwrap_or(NodeId(u32::MAX))
     }
 
     /// `op` with operands renumbered into the new graph.
@@ -149,7 +180,10 @@ impl Rebuild {
         let outputs = old
             .outputs
             .iter()
-            .map(|o| crate::ir::Output { name: o.name.clone(), node: self.get(o.node) })
+            .map(|o| crate::ir::Output {
+                name: o.name.clone(),
+                node: self.get(o.node),
+            })
             .collect();
         self.graph.outputs = outputs;
         self.graph

@@ -134,7 +134,10 @@ fn check_value(spec: &OpSpec, param: &ParamSpec, expr: &Expr) -> Result<Value, D
     let mismatch = || {
         let mut d = Diagnostic::new(
             "mlg::param_type",
-            format!("parameter `{}` of `{}` expects {}", param.name, spec.name, param.ty),
+            format!(
+                "parameter `{}` of `{}` expects {}",
+                param.name, spec.name, param.ty
+            ),
             expr.span,
             format!("found {}", describe(expr)),
         );
@@ -148,7 +151,10 @@ fn check_value(spec: &OpSpec, param: &ParamSpec, expr: &Expr) -> Result<Value, D
     let out_of_range = |shown: String| {
         Diagnostic::new(
             "mlg::param_range",
-            format!("parameter `{}` of `{}` expects {}", param.name, spec.name, param.ty),
+            format!(
+                "parameter `{}` of `{}` expects {}",
+                param.name, spec.name, param.ty
+            ),
             expr.span,
             format!("{shown} is out of range"),
         )
@@ -179,7 +185,10 @@ fn check_value(spec: &OpSpec, param: &ParamSpec, expr: &Expr) -> Result<Value, D
             } else {
                 let mut d = Diagnostic::new(
                     "mlg::param_value",
-                    format!("parameter `{}` of `{}` expects {}", param.name, spec.name, param.ty),
+                    format!(
+                        "parameter `{}` of `{}` expects {}",
+                        param.name, spec.name, param.ty
+                    ),
                     expr.span,
                     format!("{s:?} is not one of them"),
                 );

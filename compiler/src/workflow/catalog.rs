@@ -162,7 +162,10 @@ pub enum OpKind {
     /// A `data` source such as `csv`.
     Source,
     /// A `features` step.
-    Transform { default_selector: DefaultSelector, rule: SchemaRule },
+    Transform {
+        default_selector: DefaultSelector,
+        rule: SchemaRule,
+    },
     /// A `model` operator.
     Model { task: Task },
     /// An evaluation method (`kfold`, ...).
@@ -219,7 +222,11 @@ pub trait Catalog: Sync {
 
     /// Names of every entry of the same kind as `kind`, in catalog order.
     fn names_of(&self, kind: &OpKind) -> Vec<&'static str> {
-        self.entries().iter().filter(|e| e.kind.same_kind(kind)).map(|e| e.name).collect()
+        self.entries()
+            .iter()
+            .filter(|e| e.kind.same_kind(kind))
+            .map(|e| e.name)
+            .collect()
     }
 }
 

@@ -29,12 +29,21 @@ pub fn check(
     base_dir: &Path,
 ) -> Result<Workflow, Vec<Diagnostic>> {
     let order = resolve(program)?;
-    let mut checker = Checker { catalog, schemas, base_dir, stages: HashMap::new(), errors: Vec::new() };
+    let mut checker = Checker {
+        catalog,
+        schemas,
+        base_dir,
+        stages: HashMap::new(),
+        errors: Vec::new(),
+    };
     let mut checked: Vec<(usize, Stage)> = Vec::new();
     let (mut evaluations, mut deploys) = (0, 0);
     for i in order {
         let stmt = &program.statements[i];
-        if references(stmt).iter().any(|r| !checker.stages.contains_key(&r.name)) {
+        if references(stmt)
+            .iter()
+            .any(|r| !checker.stages.contains_key(&r.name))
+        {
             continue; // an input failed to check; its error is already reported
         }
         let name = match (stmt.binding(), stmt) {
@@ -50,7 +59,12 @@ pub fn check(
         };
         match checker.statement(stmt) {
             Ok((kind, schema)) => {
-                let stage = Stage { name: name.clone(), kind, span: stmt.span(), schema };
+                let stage = Stage {
+                    name: name.clone(),
+                    kind,
+                    span: stmt.span(),
+                    schema,
+                };
                 checker.stages.insert(name, stage.clone());
                 checked.push((i, stage));
             }
@@ -73,7 +87,9 @@ pub fn check(
         }
         ids.insert(name, id);
     }
-    graph.sort().map_err(|_| vec![Diagnostic::bare("mlg::internal", "checked graph has a cycle")])?;
+    graph
+        .sort()
+        .map_err(|_| vec![Diagnostic::bare("mlg::internal", "checked graph has a cycle")])?;
     Ok(Workflow { graph })
 }
 
@@ -99,7 +115,12 @@ impl Checker<'_> {
             Statement::Ensemble(s) => self.unavailable(&s.call.name, OpKind::Ensemble),
             Statement::Compress(s) => match s.steps.first() {
                 Some(step) => self.unavailable(&step.name, OpKind::Compress),
-                None => Err(vec![Diagnostic::new("mlg::syntax", "compress needs a step", s.span, "here")]),
+                None => Err(vec![Diagnostic::new(
+                    "mlg::syntax",
+                    "compress needs a step",
+                    s.span,
+                    "here",
+                )]),
             },
         }
     }
@@ -159,7 +180,11 @@ impl Checker<'_> {
             StageKind::Data(_) | StageKind::Features(_) => Ok(stage),
             _ => Err(Diagnostic::new(
                 "mlg::wrong_input",
-                format!("{user} takes `data` or `features`, but `{}` is a `{}` stage", r.name, stage.kind.keyword()),
+                format!(
+                    "{user} takes `data` or `features`, but `{}` is a `{}` stage",
+                    r.name,
+                    stage.kind.keyword()
+                ),
                 r.span,
                 format!("a {}", stage.kind.keyword()),
             )),
@@ -189,40 +214,84 @@ impl Checker<'_> {
                 .or_else(|| s.source.args.iter().filter(|a| a.name.is_none()).nth(position))
                 .map_or(s.source.span, |a| a.value.span)
         };
-        let path_text = params.get("path").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-        let target = params.get("target").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let path_text = params
+            .get("path")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        let target = params
+            .get("target")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
         let path = self.base_dir.join(&path_text);
         let full = self.schemas.schema(&path).map_err(|message| {
-            vec![Diagnostic::new("mlg::data_file", format!("cannot read data file `{path_text}`"), arg_span("path", 0), message)
-                .with_help(format!("paths are relative to the folder of the .mlg file ({})", self.base_dir.display()))]
+            vec![Diagnostic::new(
+                "mlg::data_file",
+                format!("cannot read data file `{path_text}`"),
+                arg_span("path", 0),
+                message,
+            )
+            .with_help(format!(
+                "paths are relative to the folder of the .mlg file ({})",
+                self.base_dir.display()
+            ))]
         })?;
         if full.get(&target).is_none() {
             return Err(vec![missing_column(&target, arg_span("target", 1), &full)]);
         }
         let features = Schema {
-            columns: full.columns.iter().filter(|c| c.name != target).cloned().collect(),
+            columns: full
+                .columns
+                .iter()
+                .filter(|c| c.name != target)
+                .cloned()
+                .collect(),
             rows: full.rows,
         };
-        Ok((StageKind::Data(DataStage { path, path_text, target, schema: full }), features))
+        Ok((
+            StageKind::Data(DataStage {
+                path,
+                path_text,
+                target,
+                schema: full,
+            }),
+            features,
+        ))
     }
 
     fn features(&self, s: &FeaturesStmt) -> Checked {
-        let input = self.table_input(&s.input, &format!("features `{}`", s.name.name)).map_err(|d| vec![d])?;
+        let input = self
+            .table_input(&s.input, &format!("features `{}`", s.name.name))
+            .map_err(|d| vec![d])?;
         let mut schema = input.schema.clone();
         let mut steps = Vec::new();
         for call in &s.steps {
-            let spec = self.op(&call.name, OpKind::Transform {
-                default_selector: super::catalog::DefaultSelector::All,
-                rule: super::catalog::SchemaRule::OneHot,
-            })
-            .map_err(|d| vec![d])?;
-            let OpKind::Transform { default_selector, rule } = spec.kind else {
-                return Err(vec![Diagnostic::bare("mlg::internal", "transform without a schema rule")]);
+            let spec = self
+                .op(
+                    &call.name,
+                    OpKind::Transform {
+                        default_selector: super::catalog::DefaultSelector::All,
+                        rule: super::catalog::SchemaRule::OneHot,
+                    },
+                )
+                .map_err(|d| vec![d])?;
+            let OpKind::Transform {
+                default_selector,
+                rule,
+            } = spec.kind
+            else {
+                return Err(vec![Diagnostic::bare(
+                    "mlg::internal",
+                    "transform without a schema rule",
+                )]);
             };
             let (selector, rest, selector_span) = match call.args.first() {
-                Some(a) if a.name.is_none() && looks_like_selector(&a.value) => {
-                    (parse_selector(&a.value, &schema).map_err(|d| vec![d])?, &call.args[1..], a.span)
-                }
+                Some(a) if a.name.is_none() && looks_like_selector(&a.value) => (
+                    parse_selector(&a.value, &schema).map_err(|d| vec![d])?,
+                    &call.args[1..],
+                    a.span,
+                ),
                 _ => (
                     match default_selector {
                         super::catalog::DefaultSelector::All => Selector::All,
@@ -234,65 +303,134 @@ impl Checker<'_> {
                 ),
             };
             let params = bind(spec, call, rest)?;
-            let selected: Vec<String> = select(&selector, &schema).into_iter().map(|c| c.name.clone()).collect();
+            let selected: Vec<String> = select(&selector, &schema)
+                .into_iter()
+                .map(|c| c.name.clone())
+                .collect();
             schema = apply_rule(rule, &schema, &selected).map_err(|(column, kind)| {
-                let wanted = if kind == ColumnKind::Numeric { "categorical" } else { "numeric" };
+                let wanted = if kind == ColumnKind::Numeric {
+                    "categorical"
+                } else {
+                    "numeric"
+                };
                 vec![Diagnostic::new(
                     "mlg::column_type",
-                    format!("`{}` needs {wanted} columns, but `{column}` is {}", spec.name, kind_word(kind)),
+                    format!(
+                        "`{}` needs {wanted} columns, but `{column}` is {}",
+                        spec.name,
+                        kind_word(kind)
+                    ),
                     selector_span,
                     format!("selects `{column}`"),
                 )
-                .with_help(format!("select only {wanted} columns, e.g. {}({wanted})", spec.name))]
+                .with_help(format!(
+                    "select only {wanted} columns, e.g. {}({wanted})",
+                    spec.name
+                ))]
             })?;
-            steps.push(Step { op: OpUse { op: spec.name.to_string(), params, span: call.span }, selector });
+            steps.push(Step {
+                op: OpUse {
+                    op: spec.name.to_string(),
+                    params,
+                    span: call.span,
+                },
+                selector,
+            });
         }
-        Ok((StageKind::Features(FeaturesStage { input: s.input.name.clone(), steps }), schema))
+        Ok((
+            StageKind::Features(FeaturesStage {
+                input: s.input.name.clone(),
+                steps,
+            }),
+            schema,
+        ))
     }
 
     fn model(&self, s: &ModelStmt) -> Checked {
-        let spec = self.op(&s.call.name, OpKind::Model { task: Task::Regression }).map_err(|d| vec![d])?;
+        let spec = self
+            .op(
+                &s.call.name,
+                OpKind::Model {
+                    task: Task::Regression,
+                },
+            )
+            .map_err(|d| vec![d])?;
         let OpKind::Model { task } = spec.kind else {
             return Err(vec![Diagnostic::bare("mlg::internal", "model without a task")]);
         };
         let input_ident = match s.call.args.first() {
-            Some(Arg { name: None, value: Expr { kind: ExprKind::Name(n), span }, .. }) => {
-                Ident { name: n.clone(), span: *span }
-            }
+            Some(Arg {
+                name: None,
+                value:
+                    Expr {
+                        kind: ExprKind::Name(n),
+                        span,
+                    },
+                ..
+            }) => Ident {
+                name: n.clone(),
+                span: *span,
+            },
             other => {
                 let span = other.map_or(s.call.span, |a| a.span);
                 return Err(vec![Diagnostic::new(
                     "mlg::model_input",
-                    format!("model `{}` needs its input features as the first argument", s.name.name),
+                    format!(
+                        "model `{}` needs its input features as the first argument",
+                        s.name.name
+                    ),
                     span,
                     match other {
                         Some(a) => format!("found {}", describe(&a.value)),
                         None => "no input given".to_string(),
                     },
                 )
-                .with_help(format!("e.g. {}(prep, ...) where `prep` is a data or features stage", spec.name))]);
+                .with_help(format!(
+                    "e.g. {}(prep, ...) where `prep` is a data or features stage",
+                    spec.name
+                ))]);
             }
         };
-        let input = self.table_input(&input_ident, &format!("model `{}`", s.name.name)).map_err(|d| vec![d])?;
+        let input = self
+            .table_input(&input_ident, &format!("model `{}`", s.name.name))
+            .map_err(|d| vec![d])?;
         let params = bind(spec, &s.call, &s.call.args[1..])?;
         let mut errors = Vec::new();
         let quoted = |cols: &[&super::catalog::ColumnInfo], counts: bool| -> String {
             let names: Vec<String> = cols
                 .iter()
-                .map(|c| if counts { format!("`{}` ({})", c.name, c.missing) } else { format!("`{}`", c.name) })
+                .map(|c| {
+                    if counts {
+                        format!("`{}` ({})", c.name, c.missing)
+                    } else {
+                        format!("`{}`", c.name)
+                    }
+                })
                 .collect();
             names.join(", ")
         };
-        let categorical: Vec<_> = input.schema.columns.iter().filter(|c| c.kind == ColumnKind::Categorical).collect();
+        let categorical: Vec<_> = input
+            .schema
+            .columns
+            .iter()
+            .filter(|c| c.kind == ColumnKind::Categorical)
+            .collect();
         if !categorical.is_empty() {
             errors.push(
                 Diagnostic::new(
                     "mlg::column_type",
-                    format!("model `{}` needs numeric features, but {} categorical", s.name.name, are(&quoted(&categorical, false), categorical.len())),
+                    format!(
+                        "model `{}` needs numeric features, but {} categorical",
+                        s.name.name,
+                        are(&quoted(&categorical, false), categorical.len())
+                    ),
                     input_ident.span,
                     "categorical columns reach the model unencoded",
                 )
-                .with_help(format!("add `-> one_hot(categorical)` to the features of `{}`", input_ident.name)),
+                .with_help(format!(
+                    "add `-> one_hot(categorical)` to the features of `{}`",
+                    input_ident.name
+                )),
             );
         }
         let missing: Vec<_> = input
@@ -305,30 +443,53 @@ impl Checker<'_> {
             errors.push(
                 Diagnostic::new(
                     "mlg::missing_values",
-                    format!("model `{}` cannot take missing values, but these columns have some: {}", s.name.name, quoted(&missing, true)),
+                    format!(
+                        "model `{}` cannot take missing values, but these columns have some: {}",
+                        s.name.name,
+                        quoted(&missing, true)
+                    ),
                     input_ident.span,
                     "columns with missing values reach the model",
                 )
-                .with_help(format!("add `-> impute(numeric)` to the features of `{}`", input_ident.name)),
+                .with_help(format!(
+                    "add `-> impute(numeric)` to the features of `{}`",
+                    input_ident.name
+                )),
             );
         }
         if let Some(data) = self.root_data(input) {
             let target_kind = data.schema.get(&data.target).map(|c| c.kind);
             if task == Task::Regression && target_kind == Some(ColumnKind::Categorical) {
-                errors.push(Diagnostic::new(
-                    "mlg::target_type",
-                    format!("`{}` is a regression model, but the target `{}` is categorical", spec.name, data.target),
-                    s.call.name.span,
-                    "needs a numeric target",
-                )
-                .with_help("use a classifier such as logistic_regression"));
+                errors.push(
+                    Diagnostic::new(
+                        "mlg::target_type",
+                        format!(
+                            "`{}` is a regression model, but the target `{}` is categorical",
+                            spec.name, data.target
+                        ),
+                        s.call.name.span,
+                        "needs a numeric target",
+                    )
+                    .with_help("use a classifier such as logistic_regression"),
+                );
             }
         }
         if !errors.is_empty() {
             return Err(errors);
         }
         let schema = input.schema.clone();
-        Ok((StageKind::Model(ModelStage { input: input_ident.name, op: OpUse { op: spec.name.to_string(), params, span: s.call.span }, task }), schema))
+        Ok((
+            StageKind::Model(ModelStage {
+                input: input_ident.name,
+                op: OpUse {
+                    op: spec.name.to_string(),
+                    params,
+                    span: s.call.span,
+                },
+                task,
+            }),
+            schema,
+        ))
     }
 
     fn evaluate(&self, s: &EvaluateStmt) -> Checked {
@@ -339,7 +500,11 @@ impl Checker<'_> {
                 StageKind::Model(m) => tasks.push((t, m.task)),
                 other => errors.push(Diagnostic::new(
                     "mlg::wrong_input",
-                    format!("`evaluate` takes models, but `{}` is a `{}` stage", t.name, other.keyword()),
+                    format!(
+                        "`evaluate` takes models, but `{}` is a `{}` stage",
+                        t.name,
+                        other.keyword()
+                    ),
                     t.span,
                     format!("a {}", other.keyword()),
                 )),
@@ -349,13 +514,24 @@ impl Checker<'_> {
         let call = match &s.method {
             Some(c) => c,
             None => {
-                default_call = Call { name: Ident { name: "kfold".into(), span: s.span }, args: Vec::new(), span: s.span };
+                default_call = Call {
+                    name: Ident {
+                        name: "kfold".into(),
+                        span: s.span,
+                    },
+                    args: Vec::new(),
+                    span: s.span,
+                };
                 &default_call
             }
         };
         let method = self.op(&call.name, OpKind::Method).and_then(|spec| {
             bind(spec, call, &call.args)
-                .map(|params| OpUse { op: spec.name.to_string(), params, span: call.span })
+                .map(|params| OpUse {
+                    op: spec.name.to_string(),
+                    params,
+                    span: call.span,
+                })
                 .map_err(|mut e| e.remove(0))
         });
         let mut fold_file = None;
@@ -364,13 +540,18 @@ impl Checker<'_> {
                 let text = m.params.get("path").and_then(|v| v.as_str()).unwrap_or_default();
                 let path = self.base_dir.join(text);
                 if !path.is_file() {
-                    errors.push(Diagnostic::new(
-                        "mlg::data_file",
-                        format!("cannot read fold file `{text}`"),
-                        call.args.first().map_or(call.span, |a| a.value.span),
-                        "no such file",
-                    )
-                    .with_help(format!("paths are relative to the folder of the .mlg file ({})", self.base_dir.display())));
+                    errors.push(
+                        Diagnostic::new(
+                            "mlg::data_file",
+                            format!("cannot read fold file `{text}`"),
+                            call.args.first().map_or(call.span, |a| a.value.span),
+                            "no such file",
+                        )
+                        .with_help(format!(
+                            "paths are relative to the folder of the .mlg file ({})",
+                            self.base_dir.display()
+                        )),
+                    );
                 }
                 fold_file = Some(path);
             }
@@ -378,15 +559,25 @@ impl Checker<'_> {
             Err(ref d) => errors.push(d.clone()),
         }
         for m in &s.metrics {
-            match self.op(m, OpKind::Metric { task: Task::Regression }) {
+            match self.op(
+                m,
+                OpKind::Metric {
+                    task: Task::Regression,
+                },
+            ) {
                 Ok(spec) => {
-                    let OpKind::Metric { task } = spec.kind else { continue };
+                    let OpKind::Metric { task } = spec.kind else {
+                        continue;
+                    };
                     for (t, model_task) in &tasks {
                         if *model_task != task {
                             errors.push(
                                 Diagnostic::new(
                                     "mlg::metric_task",
-                                    format!("`{}` is a {task} metric, but `{}` is a {model_task} model", m.name, t.name),
+                                    format!(
+                                        "`{}` is a {task} metric, but `{}` is a {model_task} model",
+                                        m.name, t.name
+                                    ),
                                     m.span,
                                     format!("a {task} metric"),
                                 )
@@ -417,7 +608,11 @@ impl Checker<'_> {
         if !matches!(stage.kind, StageKind::Model(_)) {
             errors.push(Diagnostic::new(
                 "mlg::wrong_input",
-                format!("`deploy` takes a model, but `{}` is a `{}` stage", s.target.name, stage.kind.keyword()),
+                format!(
+                    "`deploy` takes a model, but `{}` is a `{}` stage",
+                    s.target.name,
+                    stage.kind.keyword()
+                ),
                 s.target.span,
                 format!("a {}", stage.kind.keyword()),
             ));
@@ -426,7 +621,10 @@ impl Checker<'_> {
             errors.push(
                 Diagnostic::new(
                     "mlg::unsupported",
-                    format!("deploy option `{}` is not available in this build", option.name.name),
+                    format!(
+                        "deploy option `{}` is not available in this build",
+                        option.name.name
+                    ),
                     option.name.span,
                     "not supported yet",
                 )
@@ -434,7 +632,12 @@ impl Checker<'_> {
             );
         }
         if s.path.value.is_empty() {
-            errors.push(Diagnostic::new("mlg::deploy_path", "the artifact path is empty", s.path.span, "empty path"));
+            errors.push(Diagnostic::new(
+                "mlg::deploy_path",
+                "the artifact path is empty",
+                s.path.span,
+                "empty path",
+            ));
         }
         if !errors.is_empty() {
             return Err(errors);
@@ -463,4 +666,3 @@ fn kind_word(kind: ColumnKind) -> &'static str {
         ColumnKind::Categorical => "categorical",
     }
 }
-

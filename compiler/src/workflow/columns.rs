@@ -6,8 +6,7 @@ use mlg_dsl::ast::{Expr, ExprKind};
 use mlg_dsl::diagnostic::did_you_mean;
 use mlg_dsl::{Diagnostic, Span};
 
-const SELECTOR_HELP: &str =
-    "selectors: numeric, categorical, all, cols(\"a\", \"b\"), except(\"a\")";
+const SELECTOR_HELP: &str = "selectors: numeric, categorical, all, cols(\"a\", \"b\"), except(\"a\")";
 
 /// True when `expr` is written like a selector (so a leading positional argument
 /// of a features step is taken as one).
@@ -71,10 +70,19 @@ pub fn parse_selector(expr: &Expr, schema: &Schema) -> Result<Selector, Diagnost
                     "no columns given",
                 ));
             }
-            Ok(if call.name.name == "cols" { Selector::Cols(names) } else { Selector::Except(names) })
+            Ok(if call.name.name == "cols" {
+                Selector::Cols(names)
+            } else {
+                Selector::Except(names)
+            })
         }
-        _ => Err(Diagnostic::new("mlg::selector", "expected a column selector", expr.span, "not a selector")
-            .with_help(SELECTOR_HELP)),
+        _ => Err(Diagnostic::new(
+            "mlg::selector",
+            "expected a column selector",
+            expr.span,
+            "not a selector",
+        )
+        .with_help(SELECTOR_HELP)),
     }
 }
 
@@ -85,8 +93,13 @@ pub fn missing_column(name: &str, span: Span, schema: &Schema) -> Diagnostic {
     if let Some(best) = did_you_mean(name, names.iter().copied()) {
         help = format!("did you mean `{best}`? {help}");
     }
-    Diagnostic::new("mlg::missing_column", format!("no column named `{name}`"), span, "not in the schema")
-        .with_help(help)
+    Diagnostic::new(
+        "mlg::missing_column",
+        format!("no column named `{name}`"),
+        span,
+        "not in the schema",
+    )
+    .with_help(help)
 }
 
 /// Names of the columns of `schema` that `selector` picks, in schema order.
@@ -106,15 +119,25 @@ pub fn select<'a>(selector: &Selector, schema: &'a Schema) -> Vec<&'a ColumnInfo
 
 /// The schema after a step with `rule` acts on `selected`; `Err` names a column
 /// of the wrong kind.
-pub fn apply_rule(rule: SchemaRule, schema: &Schema, selected: &[String]) -> Result<Schema, (String, ColumnKind)> {
-    let mut out = Schema { columns: Vec::new(), rows: schema.rows };
+pub fn apply_rule(
+    rule: SchemaRule,
+    schema: &Schema,
+    selected: &[String],
+) -> Result<Schema, (String, ColumnKind)> {
+    let mut out = Schema {
+        columns: Vec::new(),
+        rows: schema.rows,
+    };
     for col in &schema.columns {
         if !selected.contains(&col.name) {
             out.columns.push(col.clone());
             continue;
         }
         match rule {
-            SchemaRule::InPlace { fills_missing, numeric_only } => {
+            SchemaRule::InPlace {
+                fills_missing,
+                numeric_only,
+            } => {
                 if numeric_only && col.kind != ColumnKind::Numeric {
                     return Err((col.name.clone(), col.kind));
                 }

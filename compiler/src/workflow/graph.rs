@@ -49,12 +49,19 @@ impl Graph {
 
     /// The stage named `name`.
     pub fn find(&self, name: &str) -> Option<NodeId> {
-        self.inner.node_indices().find(|&i| self.inner[i].name == name).map(NodeId)
+        self.inner
+            .node_indices()
+            .find(|&i| self.inner[i].name == name)
+            .map(NodeId)
     }
 
     /// Stages `id` consumes, in insertion order.
     pub fn inputs(&self, id: NodeId) -> Vec<NodeId> {
-        let mut ids: Vec<NodeId> = self.inner.neighbors_directed(id.0, Direction::Incoming).map(NodeId).collect();
+        let mut ids: Vec<NodeId> = self
+            .inner
+            .neighbors_directed(id.0, Direction::Incoming)
+            .map(NodeId)
+            .collect();
         ids.sort();
         ids
     }
@@ -103,8 +110,10 @@ impl Graph {
 /// component that forms it, sorted.
 pub(crate) fn topo_order<N>(graph: &DiGraph<N, ()>) -> Result<Vec<NodeIndex>, Vec<NodeIndex>> {
     let n = graph.node_count();
-    let mut indegree: Vec<usize> =
-        graph.node_indices().map(|i| graph.neighbors_directed(i, Direction::Incoming).count()).collect();
+    let mut indegree: Vec<usize> = graph
+        .node_indices()
+        .map(|i| graph.neighbors_directed(i, Direction::Incoming).count())
+        .collect();
     let mut ready: std::collections::BTreeSet<usize> = (0..n).filter(|&i| indegree[i] == 0).collect();
     let mut order = Vec::with_capacity(n);
     while let Some(i) = ready.pop_first() {

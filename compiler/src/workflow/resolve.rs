@@ -17,10 +17,17 @@ pub struct Reference {
 }
 
 fn positional_names(call: &Call, first_only: bool) -> Vec<Reference> {
-    let names = call.args.iter().filter(|a| a.name.is_none()).filter_map(|a| match &a.value.kind {
-        ExprKind::Name(n) => Some(Reference { name: n.clone(), span: a.value.span }),
-        _ => None,
-    });
+    let names = call
+        .args
+        .iter()
+        .filter(|a| a.name.is_none())
+        .filter_map(|a| match &a.value.kind {
+            ExprKind::Name(n) => Some(Reference {
+                name: n.clone(),
+                span: a.value.span,
+            }),
+            _ => None,
+        });
     if first_only {
         names.take(1).collect()
     } else {
@@ -30,7 +37,10 @@ fn positional_names(call: &Call, first_only: bool) -> Vec<Reference> {
 
 /// The names a statement refers to, in source order.
 pub fn references(stmt: &Statement) -> Vec<Reference> {
-    let ident = |i: &mlg_dsl::ast::Ident| Reference { name: i.name.clone(), span: i.span };
+    let ident = |i: &mlg_dsl::ast::Ident| Reference {
+        name: i.name.clone(),
+        span: i.span,
+    };
     match stmt {
         Statement::Data(_) => Vec::new(),
         Statement::Features(s) => vec![ident(&s.input)],
@@ -48,8 +58,13 @@ pub fn references(stmt: &Statement) -> Vec<Reference> {
 pub fn resolve(program: &Program) -> Result<Vec<usize>, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     if program.statements.is_empty() {
-        return Err(vec![Diagnostic::bare("mlg::empty", "the workflow declares no statements")
-            .with_help("start with `data NAME = csv(\"file.csv\", target = \"column\")`")]);
+        return Err(vec![Diagnostic::bare(
+            "mlg::empty",
+            "the workflow declares no statements",
+        )
+        .with_help(
+            "start with `data NAME = csv(\"file.csv\", target = \"column\")`",
+        )]);
     }
     let mut bound: HashMap<&str, (usize, Span)> = HashMap::new();
     for (i, stmt) in program.statements.iter().enumerate() {
@@ -101,10 +116,16 @@ pub fn resolve(program: &Program) -> Result<Vec<usize>, Vec<Diagnostic>> {
                 .map(|(_, s)| *s)
                 .collect();
             spans.sort();
-            let primary = spans.first().copied().unwrap_or_else(|| program.statements[members[0]].span());
+            let primary = spans
+                .first()
+                .copied()
+                .unwrap_or_else(|| program.statements[members[0]].span());
             let mut d = Diagnostic::new(
                 "mlg::cycle",
-                format!("these stages depend on each other in a cycle: {}", names.join(", ")),
+                format!(
+                    "these stages depend on each other in a cycle: {}",
+                    names.join(", ")
+                ),
                 primary,
                 "this reference closes the cycle",
             )
@@ -125,6 +146,11 @@ fn unknown_name<'a>(r: &Reference, names: impl Iterator<Item = &'a str>) -> Diag
         None if names.is_empty() => "no stage is declared yet".to_string(),
         None => format!("declared stages: {}", names.join(", ")),
     };
-    Diagnostic::new("mlg::unknown_name", format!("unknown name `{}`", r.name), r.span, "not declared anywhere")
-        .with_help(help)
+    Diagnostic::new(
+        "mlg::unknown_name",
+        format!("unknown name `{}`", r.name),
+        r.span,
+        "not declared anywhere",
+    )
+    .with_help(help)
 }

@@ -9,7 +9,13 @@ fn columns(schema: &Schema) -> String {
     let cols: Vec<String> = schema
         .columns
         .iter()
-        .map(|c| if c.missing > 0 { format!("{}:{}?{}", c.name, c.kind, c.missing) } else { format!("{}:{}", c.name, c.kind) })
+        .map(|c| {
+            if c.missing > 0 {
+                format!("{}:{}?{}", c.name, c.kind, c.missing)
+            } else {
+                format!("{}:{}", c.name, c.kind)
+            }
+        })
         .collect();
     cols.join(", ")
 }
@@ -23,7 +29,11 @@ impl Display for Workflow {
             let mut line = String::new();
             match &stage.kind {
                 StageKind::Data(d) => {
-                    write!(line, "data {} = csv({:?}, target={:?}) [{} rows]", stage.name, d.path_text, d.target, d.schema.rows)?;
+                    write!(
+                        line,
+                        "data {} = csv({:?}, target={:?}) [{} rows]",
+                        stage.name, d.path_text, d.target, d.schema.rows
+                    )?;
                 }
                 StageKind::Features(fs) => {
                     write!(line, "features {} <- {}", stage.name, fs.input)?;
@@ -31,9 +41,19 @@ impl Display for Workflow {
                         write!(line, "\n    -> {} on {}", step.op, step.selector)?;
                     }
                 }
-                StageKind::Model(m) => write!(line, "model {} <- {} = {} [{}]", stage.name, m.input, m.op, m.task)?,
+                StageKind::Model(m) => write!(
+                    line,
+                    "model {} <- {} = {} [{}]",
+                    stage.name, m.input, m.op, m.task
+                )?,
                 StageKind::Evaluate(e) => {
-                    write!(line, "{} <- {} with {}", stage.name, e.targets.join(", "), e.method)?;
+                    write!(
+                        line,
+                        "{} <- {} with {}",
+                        stage.name,
+                        e.targets.join(", "),
+                        e.method
+                    )?;
                     if !e.metrics.is_empty() {
                         write!(line, " metrics {}", e.metrics.join(", "))?;
                     }

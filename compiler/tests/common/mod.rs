@@ -45,12 +45,22 @@ impl Rng {
 
 /// `n` numeric input slots named `x0..`.
 pub fn numeric_inputs(n: usize) -> Vec<InputSlot> {
-    (0..n).map(|i| InputSlot { name: format!("x{i}"), kind: SlotKind::Numeric }).collect()
+    (0..n)
+        .map(|i| InputSlot {
+            name: format!("x{i}"),
+            kind: SlotKind::Numeric,
+        })
+        .collect()
 }
 
 /// A categorical input slot with levels `a`, `b`, `c`.
 pub fn categorical(name: &str) -> InputSlot {
-    InputSlot { name: name.into(), kind: SlotKind::Categorical { levels: vec!["a".into(), "b".into(), "c".into()] } }
+    InputSlot {
+        name: name.into(),
+        kind: SlotKind::Categorical {
+            levels: vec!["a".into(), "b".into(), "c".into()],
+        },
+    }
 }
 
 /// Random rows for `graph`: numeric slots uniform in `[-3, 3]`, categorical slots
@@ -84,12 +94,19 @@ pub fn close(a: f32, b: f32) -> bool {
 /// Index and values of the first pair that is not [`close`], if any.
 pub fn first_mismatch(a: &[f32], b: &[f32]) -> Option<(usize, f32, f32)> {
     assert_eq!(a.len(), b.len(), "output lengths differ");
-    a.iter().zip(b).enumerate().find(|(_, (x, y))| !close(**x, **y)).map(|(i, (x, y))| (i, *x, *y))
+    a.iter()
+        .zip(b)
+        .enumerate()
+        .find(|(_, (x, y))| !close(**x, **y))
+        .map(|(i, (x, y))| (i, *x, *y))
 }
 
 /// Bitwise-or-NaN equality of two output buffers.
 pub fn identical(a: &[f32], b: &[f32]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()))
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()))
 }
 
 /// The benchmark-style graph: standardize 20 columns, affine 1x20, sigmoid,
@@ -103,8 +120,20 @@ pub fn logistic_graph(n: usize, seed: u64) -> Graph {
     let add = (0..n).map(|_| rng.range(-1.0, 1.0)).collect();
     let z = b.push(Op::Scale { x, mul, add }).expect("scale");
     let weights = (0..n).map(|_| rng.range(-1.0, 1.0)).collect();
-    let lin = b.push(Op::Affine { x: z, weights, bias: vec![0.25], missing: vec![] }).expect("affine");
-    let p = b.push(Op::Unary { func: UnaryFn::Sigmoid, x: lin }).expect("sigmoid");
+    let lin = b
+        .push(Op::Affine {
+            x: z,
+            weights,
+            bias: vec![0.25],
+            missing: vec![],
+        })
+        .expect("affine");
+    let p = b
+        .push(Op::Unary {
+            func: UnaryFn::Sigmoid,
+            x: lin,
+        })
+        .expect("sigmoid");
     let one = b.push(Op::Const { values: vec![1.0] }).expect("const");
     let q = b.binary(BinaryOp::Sub, one, p).expect("sub");
     let proba = b.push(Op::Concat { parts: vec![q, p] }).expect("concat");
@@ -123,16 +152,48 @@ pub fn impute_scale_linear() -> Graph {
     let x0 = b.input(0).expect("slot");
     let x1 = b.input(1).expect("slot");
     let c = b.input(2).expect("slot");
-    let f0 = b.push(Op::FillNan { x: x0, values: vec![1.5] }).expect("fill");
-    let s0 = b.push(Op::Scale { x: f0, mul: vec![0.5], add: vec![-0.75] }).expect("scale");
+    let f0 = b
+        .push(Op::FillNan {
+            x: x0,
+            values: vec![1.5],
+        })
+        .expect("fill");
+    let s0 = b
+        .push(Op::Scale {
+            x: f0,
+            mul: vec![0.5],
+            add: vec![-0.75],
+        })
+        .expect("scale");
     let nums = b.push(Op::Concat { parts: vec![s0, x1] }).expect("concat");
-    let s1 = b.push(Op::Scale { x: nums, mul: vec![1.0, 2.0], add: vec![0.0, -1.0] }).expect("scale");
-    let f1 = b.push(Op::FillNan { x: s1, values: vec![f32::NAN, 0.0] }).expect("fill");
-    let oh = b.push(Op::OneHot { x: c, codes: vec![0.0, 1.0, 2.0] }).expect("one_hot");
+    let s1 = b
+        .push(Op::Scale {
+            x: nums,
+            mul: vec![1.0, 2.0],
+            add: vec![0.0, -1.0],
+        })
+        .expect("scale");
+    let f1 = b
+        .push(Op::FillNan {
+            x: s1,
+            values: vec![f32::NAN, 0.0],
+        })
+        .expect("fill");
+    let oh = b
+        .push(Op::OneHot {
+            x: c,
+            codes: vec![0.0, 1.0, 2.0],
+        })
+        .expect("one_hot");
     let x = b.push(Op::Concat { parts: vec![f1, oh] }).expect("concat");
     let weights = vec![0.5, -1.25, 0.3, 0.2, -0.1, 1.0, -0.5, 0.25, 0.75, 0.1];
     let lin = b
-        .push(Op::Affine { x, weights, bias: vec![0.1, -0.2], missing: vec![] })
+        .push(Op::Affine {
+            x,
+            weights,
+            bias: vec![0.1, -0.2],
+            missing: vec![],
+        })
         .expect("affine");
     let proba = b.push(Op::Softmax { x: lin }).expect("softmax");
     let class = b.push(Op::Argmax { x: proba }).expect("argmax");
@@ -159,37 +220,75 @@ pub fn random_graph(seed: u64) -> Graph {
         inputs[n_in - 1] = categorical("cat");
     }
     let mut b = GraphBuilder::new("random", inputs);
-    let mut nodes: Vec<NodeId> = (0..n_in as u32).map(|s| b.input(s).expect("slot exists")).collect();
+    let mut nodes: Vec<NodeId> = (0..n_in as u32)
+        .map(|s| b.input(s).expect("slot exists"))
+        .collect();
     let n_ops = 3 + rng.below(12);
     for _ in 0..n_ops {
         let x = nodes[rng.below(nodes.len())];
         let w = b.width(x) as usize;
         let consts = |rng: &mut Rng, n: usize, nan: f32| -> Vec<f32> {
-            (0..n).map(|_| if rng.chance(nan) { f32::NAN } else { rng.range(-2.0, 2.0) }).collect()
+            (0..n)
+                .map(|_| {
+                    if rng.chance(nan) {
+                        f32::NAN
+                    } else {
+                        rng.range(-2.0, 2.0)
+                    }
+                })
+                .collect()
         };
         let op = match rng.below(11) {
-            0 => Op::FillNan { x, values: consts(&mut rng, w, 0.2) },
-            1 => Op::Scale { x, mul: consts(&mut rng, w, 0.0), add: consts(&mut rng, w, 0.0) },
+            0 => Op::FillNan {
+                x,
+                values: consts(&mut rng, w, 0.2),
+            },
+            1 => Op::Scale {
+                x,
+                mul: consts(&mut rng, w, 0.0),
+                add: consts(&mut rng, w, 0.0),
+            },
             2 => {
-                let w1 = nodes.iter().copied().filter(|n| b.width(*n) == 1).collect::<Vec<_>>();
+                let w1 = nodes
+                    .iter()
+                    .copied()
+                    .filter(|n| b.width(*n) == 1)
+                    .collect::<Vec<_>>();
                 let x = w1[rng.below(w1.len())];
-                Op::OneHot { x, codes: (0..1 + rng.below(3)).map(|c| c as f32).collect() }
+                Op::OneHot {
+                    x,
+                    codes: (0..1 + rng.below(3)).map(|c| c as f32).collect(),
+                }
             }
             3 => {
                 let k = 1 + rng.below(3);
-                Op::Concat { parts: (0..k).map(|_| nodes[rng.below(nodes.len())]).collect() }
+                Op::Concat {
+                    parts: (0..k).map(|_| nodes[rng.below(nodes.len())]).collect(),
+                }
             }
             4 | 5 => {
                 let rows = 1 + rng.below(3);
-                let missing = if rng.chance(0.5) { consts(&mut rng, w, 0.3) } else { Vec::new() };
-                Op::Affine { x, weights: consts(&mut rng, rows * w, 0.0), bias: consts(&mut rng, rows, 0.0), missing }
+                let missing = if rng.chance(0.5) {
+                    consts(&mut rng, w, 0.3)
+                } else {
+                    Vec::new()
+                };
+                Op::Affine {
+                    x,
+                    weights: consts(&mut rng, rows * w, 0.0),
+                    bias: consts(&mut rng, rows, 0.0),
+                    missing,
+                }
             }
             6 => {
                 let func = [UnaryFn::Sigmoid, UnaryFn::Exp, UnaryFn::Neg, UnaryFn::Abs][rng.below(4)];
                 Op::Unary { func, x }
             }
             7 => {
-                let fits = nodes.iter().copied().filter(|n| b.width(*n) == w as u32 || b.width(*n) == 1 || w == 1);
+                let fits = nodes
+                    .iter()
+                    .copied()
+                    .filter(|n| b.width(*n) == w as u32 || b.width(*n) == 1 || w == 1);
                 let fits = fits.collect::<Vec<_>>();
                 let other = fits[rng.below(fits.len())];
                 let op = [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div][rng.below(4)];
@@ -203,7 +302,9 @@ pub fn random_graph(seed: u64) -> Graph {
             9 => Op::Argmax { x },
             _ => {
                 let n = 1 + rng.below(3);
-                Op::Const { values: consts(&mut rng, n, 0.0) }
+                Op::Const {
+                    values: consts(&mut rng, n, 0.0),
+                }
             }
         };
         nodes.push(b.push(op).expect("generator builds valid ops"));

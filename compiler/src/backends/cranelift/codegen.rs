@@ -21,24 +21,45 @@ pub(crate) fn row_signature(isa: &dyn TargetIsa) -> Signature {
     sig
 }
 
+/// Rows computed per iteration of the main loop. Their ops are interleaved node by
+/// node, so the CPU overlaps the rows' independent dependency chains (the affine
+/// sum and `exp` are long serial chains within one row).
+const INTERLEAVE: usize = 4;
+
+/// Graphs producing more element values than this are emitted one row at a time,
+/// keeping the loop body small.
+const INTERLEAVE_MAX_VALUES: usize = 2048;
+
 /// Builds the row function for `graph` (which must verify), named `u0:0`.
 ///
-/// Layout: `entry` skips to `exit` when `n_rows == 0`; `body(i, row, out)` computes
-/// one row from `row` (a pointer to its first slot), stores the packed outputs at
-/// `out` and loops while `i + 1 < n_rows`. The body contains no calls.
+/// Layout: `dispatch(i, row, out)` goes to `body_n` while at least `n` rows remain
+/// (`n` = [`INTERLEAVE`] for small graphs), to `body_1` for a last partial group,
+/// and to `exit` at `n_rows`. `body_n` computes `n` rows from `row` (a pointer to
+/// the first slot of row `i`), stores the packed outputs at `out`, and returns to
+/// `dispatch`. The bodies contain no calls.
 pub(crate) fn build_function(graph: &Graph, isa: &dyn TargetIsa) -> Function {
     let ptr = isa.pointer_type();
     let mut func = Function::with_name_signature(UserFuncName::user(0, 0), row_signature(isa));
     let mut fctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+    let values: usize = graph.nodes.iter().map(|n| n.width as usize).sum();
+    let group = if values <= INTERLEAVE_MAX_VALUES {
+        INTERLEAVE
+    } else {
+        1
+    };
 
     let entry = b.create_block();
-    let body = b.create_block();
+    let dispatch = b.create_block();
     let exit = b.create_block();
     b.append_block_params_for_function_params(entry);
-    let i = b.append_block_param(body, ptr);
-    let row = b.append_block_param(body, ptr);
-    let out = b.append_block_param(body, ptr);
+    let params = |b: &mut FunctionBuilder<'_>, block| {
+        let i = b.append_block_param(block, ptr);
+        let row = b.append_block_param(block, ptr);
+        let out = b.append_block_param(block, ptr);
+        (i, row, out)
+    };
+    let (di, drow, dout) = params(&mut b, dispatch);
 
     b.switch_to_block(entry);
     b.seal_block(entry);
@@ -47,17 +68,57 @@ pub(crate) fn build_function(graph: &Graph, isa: &dyn TargetIsa) -> Function {
     };
     let stride_bytes = b.ins().ishl_imm_u(stride, 2);
     let zero = b.ins().iconst(ptr, 0);
-    let any = b.ins().icmp_imm_u(IntCC::NotEqual, n_rows, 0);
-    b.ins().brif(any, body, &[BlockArg::Value(zero), input.into(), out0.into()], exit, &[]);
+    b.ins()
+        .jump(dispatch, &[BlockArg::Value(zero), input.into(), out0.into()]);
 
-    b.switch_to_block(body);
-    let n_out = emit_row(&mut b, graph, row, out);
-    let next_i = b.ins().iadd_imm_s(i, 1);
-    let next_row = b.ins().iadd(row, stride_bytes);
-    let next_out = b.ins().iadd_imm_s(out, (n_out * 4) as i64);
-    let more = b.ins().icmp(IntCC::UnsignedLessThan, next_i, n_rows);
-    b.ins().brif(more, body, &[next_i.into(), next_row.into(), next_out.into()], exit, &[]);
-    b.seal_block(body);
+    let mut bodies = Vec::new();
+    for n in if group > 1 { vec![group, 1] } else { vec![1] } {
+        let body = b.create_block();
+        let (i, row, out) = params(&mut b, body);
+        b.switch_to_block(body);
+        let rows: Vec<(Value, Value)> = (0..n)
+            .map(|k| {
+                if k == 0 {
+                    return (row, out);
+                }
+                let offset = b.ins().imul_imm_u(stride_bytes, k as i64);
+                let r = b.ins().iadd(row, offset);
+                (r, out)
+            })
+            .collect();
+        let n_out = emit_rows(&mut b, graph, &rows);
+        let next_i = b.ins().iadd_imm_s(i, n as i64);
+        let step = b.ins().imul_imm_u(stride_bytes, n as i64);
+        let next_row = b.ins().iadd(row, step);
+        let next_out = b.ins().iadd_imm_s(out, (n * n_out * 4) as i64);
+        b.ins()
+            .jump(dispatch, &[next_i.into(), next_row.into(), next_out.into()]);
+        bodies.push((n, body));
+    }
+
+    b.switch_to_block(dispatch);
+    let left = b.ins().isub(n_rows, di);
+    let args = [BlockArg::Value(di), drow.into(), dout.into()];
+    let (n, wide) = bodies[0];
+    if n > 1 {
+        let (_, single) = bodies[1];
+        let tail = b.create_block();
+        let enough = b
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, left, n as i64);
+        b.ins().brif(enough, wide, &args, tail, &[]);
+        b.switch_to_block(tail);
+        b.seal_block(tail);
+        let any = b.ins().icmp_imm_u(IntCC::NotEqual, left, 0);
+        b.ins().brif(any, single, &args, exit, &[]);
+    } else {
+        let any = b.ins().icmp_imm_u(IntCC::NotEqual, left, 0);
+        b.ins().brif(any, wide, &args, exit, &[]);
+    }
+    for (_, body) in bodies {
+        b.seal_block(body);
+    }
+    b.seal_block(dispatch);
 
     b.switch_to_block(exit);
     b.seal_block(exit);
@@ -66,22 +127,30 @@ pub(crate) fn build_function(graph: &Graph, isa: &dyn TargetIsa) -> Function {
     func
 }
 
-/// Emits one row: every node's values, then stores of every output to `out`.
-/// Returns the number of `f32` values stored.
-fn emit_row(b: &mut FunctionBuilder<'_>, graph: &Graph, row: Value, out: Value) -> usize {
-    let mut vals: Vec<Vec<Value>> = Vec::with_capacity(graph.nodes.len());
+/// Emits the rows `rows` (pointer to the row's first slot, pointer to the
+/// group's first output) node by node: every row's values of node `k` before any
+/// row's node `k + 1`. Row `r` stores its outputs at `out + r * n_out`.
+/// Returns `n_out`, the number of `f32` values stored per row.
+fn emit_rows(b: &mut FunctionBuilder<'_>, graph: &Graph, rows: &[(Value, Value)]) -> usize {
+    let mut vals: Vec<Vec<Vec<Value>>> = vec![Vec::with_capacity(graph.nodes.len()); rows.len()];
     for node in &graph.nodes {
-        let v = emit_op(b, &node.op, &vals, row);
-        vals.push(v);
-    }
-    let mut at = 0usize;
-    for o in &graph.outputs {
-        for &v in &vals[o.node.index()] {
-            b.ins().store(MemFlagsData::trusted(), v, out, (at * 4) as i32);
-            at += 1;
+        for (r, &(row, _)) in rows.iter().enumerate() {
+            let v = emit_op(b, &node.op, &vals[r], row);
+            vals[r].push(v);
         }
     }
-    at
+    let n_out = graph.n_outputs();
+    for (r, &(_, out)) in rows.iter().enumerate() {
+        let mut at = r * n_out;
+        for o in &graph.outputs {
+            for &v in &vals[r][o.node.index()] {
+                let (base, offset) = address(b, out, at);
+                b.ins().store(MemFlagsData::trusted(), v, base, offset);
+                at += 1;
+            }
+        }
+    }
+    n_out
 }
 
 /// Emits one op given the values of earlier nodes; returns its element values.
@@ -89,13 +158,16 @@ fn emit_op(b: &mut FunctionBuilder<'_>, op: &Op, vals: &[Vec<Value>], row: Value
     let v = |id: NodeId| &vals[id.index()];
     match op {
         Op::Input { slot } => {
-            vec![b.ins().load(types::F32, MemFlagsData::trusted(), row, (*slot as i32) * 4)]
+            let (base, offset) = address(b, row, *slot as usize);
+            vec![b.ins().load(types::F32, MemFlagsData::trusted(), base, offset)]
         }
         Op::Const { values } => values.iter().map(|&c| b.ins().f32const(c)).collect(),
         Op::Concat { parts } => parts.iter().flat_map(|p| v(*p).iter().copied()).collect(),
-        Op::FillNan { x, values } => {
-            v(*x).iter().zip(values).map(|(&a, &f)| fill_nan(b, a, f)).collect()
-        }
+        Op::FillNan { x, values } => v(*x)
+            .iter()
+            .zip(values)
+            .map(|(&a, &f)| fill_nan(b, a, f))
+            .collect(),
         Op::Scale { x, mul, add } => v(*x)
             .iter()
             .zip(mul.iter().zip(add))
@@ -119,7 +191,12 @@ fn emit_op(b: &mut FunctionBuilder<'_>, op: &Op, vals: &[Vec<Value>], row: Value
                 })
                 .collect()
         }
-        Op::Affine { x, weights, bias, missing } => {
+        Op::Affine {
+            x,
+            weights,
+            bias,
+            missing,
+        } => {
             let xs: Vec<Value> = v(*x)
                 .iter()
                 .enumerate()
@@ -157,6 +234,16 @@ fn emit_op(b: &mut FunctionBuilder<'_>, op: &Op, vals: &[Vec<Value>], row: Value
         }
         Op::Softmax { x } => softmax(b, v(*x)),
         Op::Argmax { x } => vec![argmax(b, v(*x))],
+    }
+}
+
+/// Base and immediate offset of element `index` of the `f32` array at `ptr`; the
+/// offset is an immediate unless it exceeds the `i32` range.
+fn address(b: &mut FunctionBuilder<'_>, ptr: Value, index: usize) -> (Value, i32) {
+    let bytes = (index as u64).saturating_mul(4);
+    match i32::try_from(bytes) {
+        Ok(offset) => (ptr, offset),
+        Err(_) => (b.ins().iadd_imm_s(ptr, bytes as i64), 0),
     }
 }
 

@@ -13,11 +13,19 @@ use super::CodegenError;
 /// `cranelift-jit` requires).
 pub(crate) fn host_isa() -> Result<OwnedTargetIsa, CodegenError> {
     let mut flags = settings::builder();
-    for (name, value) in [("opt_level", "speed"), ("use_colocated_libcalls", "false"), ("is_pic", "false")] {
-        flags.set(name, value).map_err(|e| CodegenError::Settings(format!("{name}={value}: {e}")))?;
+    for (name, value) in [
+        ("opt_level", "speed"),
+        ("use_colocated_libcalls", "false"),
+        ("is_pic", "false"),
+    ] {
+        flags
+            .set(name, value)
+            .map_err(|e| CodegenError::Settings(format!("{name}={value}: {e}")))?;
     }
     let isa_builder = cranelift_native::builder().map_err(|m| CodegenError::Host(m.to_string()))?;
-    isa_builder.finish(settings::Flags::new(flags)).map_err(|e| CodegenError::Host(e.to_string()))
+    isa_builder
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| CodegenError::Host(e.to_string()))
 }
 
 /// A finalized function in its own JIT module; the module's memory is freed on drop.
@@ -32,7 +40,10 @@ impl JitFunction {
     pub(crate) fn compile(isa: OwnedTargetIsa, func: Function) -> Result<JitFunction, CodegenError> {
         let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
         match define(&mut module, func) {
-            Ok(code) => Ok(JitFunction { module: Some(module), code }),
+            Ok(code) => Ok(JitFunction {
+                module: Some(module),
+                code,
+            }),
             Err(e) => {
                 // SAFETY: nothing from this module has been handed out or executed.
                 unsafe { module.free_memory() };
@@ -50,7 +61,9 @@ impl JitFunction {
 /// Declares, defines and finalizes `func` in `module`; returns its address.
 fn define(module: &mut JITModule, func: Function) -> Result<*const u8, CodegenError> {
     let module_err = |e: cranelift_module::ModuleError| CodegenError::Module(format!("{e:?}"));
-    let id = module.declare_function("mlg_rows", Linkage::Local, &func.signature).map_err(module_err)?;
+    let id = module
+        .declare_function("mlg_rows", Linkage::Local, &func.signature)
+        .map_err(module_err)?;
     let mut ctx = module.make_context();
     ctx.func = func;
     module.define_function(id, &mut ctx).map_err(module_err)?;

@@ -20,6 +20,7 @@ const CLAMP_LO: f64 = -104.0;
 /// the nearest integer, and the sum's low mantissa bits hold that integer.
 const ROUND_MAGIC: f64 = 6_755_399_441_055_744.0;
 /// High part of `ln 2` with trailing zero bits, so `n * LN2_HI` is exact for `|n| < 2^11`.
+#[allow(clippy::excessive_precision)]
 const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
 /// `ln 2 - LN2_HI`.
 const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
@@ -64,10 +65,13 @@ pub(crate) fn exp_f32(b: &mut FunctionBuilder<'_>, x: Value) -> Value {
 /// combined with `r^2`, `r^4`, `r^8`), which keeps the dependency chain four
 /// multiply-add levels deep instead of nine.
 fn taylor9(b: &mut FunctionBuilder<'_>, r: Value) -> Value {
-    let mut c = [1.0f64; 10];
-    for k in 1..10 {
-        c[k] = c[k - 1] / k as f64;
-    }
+    let mut fact = 1.0f64;
+    let c: Vec<f64> = (0..10)
+        .map(|k| {
+            fact *= f64::from(k.max(1));
+            1.0 / fact
+        })
+        .collect();
     let r2 = b.ins().fmul(r, r);
     let r4 = b.ins().fmul(r2, r2);
     let r8 = b.ins().fmul(r4, r4);

@@ -121,9 +121,12 @@ impl CompiledGraph {
         let chunk = n_rows.div_ceil(n_threads * 4).max(MIN_CHUNK_ROWS);
         let n_out = self.n_outputs;
         let mut work = || {
-            out[..n_rows * n_out].par_chunks_mut(chunk * n_out).enumerate().for_each(|(k, o)| {
-                self.call(input, k * chunk, o.len() / n_out, row_stride, o);
-            });
+            out[..n_rows * n_out]
+                .par_chunks_mut(chunk * n_out)
+                .enumerate()
+                .for_each(|(k, o)| {
+                    self.call(input, k * chunk, o.len() / n_out, row_stride, o);
+                });
         };
         match pool {
             Some(pool) => pool.install(work),
@@ -143,7 +146,14 @@ impl CompiledGraph {
         // SAFETY: `check_buffers` proved the batch fits `input` and `out`, so every
         // row read (`row_stride`-spaced, `n_inputs` wide) and every output write is in
         // bounds; `first * row_stride` is within `input`.
-        unsafe { (self.func)(input.as_ptr().add(first * row_stride), n_rows, row_stride, out.as_mut_ptr()) }
+        unsafe {
+            (self.func)(
+                input.as_ptr().add(first * row_stride),
+                n_rows,
+                row_stride,
+                out.as_mut_ptr(),
+            )
+        }
     }
 }
 
