@@ -5,7 +5,8 @@ use crate::error::Result;
 use mlg_compiler::backends::cranelift::{self, CompiledGraph};
 use mlg_compiler::backends::interpreter::Interpreter;
 use mlg_compiler::backends::Executable;
-use mlg_compiler::ir::Graph;
+use mlg_compiler::ir::{Graph, InputSlot, SlotKind};
+use mlg_stdlib::eval::rng::SplitMix64;
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
@@ -49,6 +50,26 @@ impl std::fmt::Display for BenchReport {
         )?;
         writeln!(f, "compile time              {:.2} ms", self.compile_ms)
     }
+}
+
+/// `n_rows` seeded random rows in the row ABI of `slots`: standard-normal numbers
+/// (scaled by the slot index so columns differ), uniform codes for categoricals.
+pub fn random_rows(slots: &[InputSlot], n_rows: usize, seed: u64) -> Vec<f32> {
+    let mut rng = SplitMix64::new(seed);
+    let mut rows = Vec::with_capacity(n_rows * slots.len());
+    for _ in 0..n_rows {
+        for (j, slot) in slots.iter().enumerate() {
+            rows.push(match &slot.kind {
+                SlotKind::Numeric => {
+                    let (u, v) = (rng.next_f64().max(1e-12), rng.next_f64());
+                    let z = (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos();
+                    (z * (1.0 + j as f64)) as f32
+                }
+                SlotKind::Categorical { levels } => rng.below(levels.len().max(1) as u64) as f32,
+            });
+        }
+    }
+    rows
 }
 
 /// Best rows/s of `f` over repeated runs lasting at least `budget` in total.

@@ -57,8 +57,12 @@ enum Command {
     /// Measure interpreter vs Cranelift throughput, latency and compile time.
     Bench {
         artifact: PathBuf,
+        /// Rows to run (a CSV with the artifact's input columns).
+        #[arg(long, required_unless_present = "rows", conflicts_with = "rows")]
+        input: Option<PathBuf>,
+        /// Instead of --input, generate this many random rows (seeded) of the artifact's schema.
         #[arg(long)]
-        input: PathBuf,
+        rows: Option<usize>,
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -146,18 +150,25 @@ fn execute(command: Command) -> mlg::Result<()> {
         Command::Bench {
             artifact,
             input,
+            rows,
             json,
         } => {
             let model = mlg_runtime::Model::load(&artifact)?;
-            let frame = mlg_runtime::csv::read_csv_typed(&input, &model.input_kinds())?;
-            if frame.n_rows == 0 {
-                return Err(Error::Usage(format!(
-                    "`{}` has no rows to benchmark",
-                    input.display()
-                )));
+            let (encoded, n_rows) = match (input, rows) {
+                (Some(input), _) => {
+                    let frame = mlg_runtime::csv::read_csv_typed(&input, &model.input_kinds())?;
+                    (
+                        mlg_runtime::rows::encode_rows(&frame, model.inputs())?,
+                        frame.n_rows,
+                    )
+                }
+                (None, Some(n)) => (mlg::bench::random_rows(model.inputs(), n, 0), n),
+                (None, None) => return Err(Error::Usage("give --input or --rows".into())),
+            };
+            if n_rows == 0 {
+                return Err(Error::Usage("there are no rows to benchmark".into()));
             }
-            let rows = mlg_runtime::rows::encode_rows(&frame, model.inputs())?;
-            let report = mlg::bench::bench(&model.artifact().graph, &rows, frame.n_rows)?;
+            let report = mlg::bench::bench(&model.artifact().graph, &encoded, n_rows)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
             } else {

@@ -234,6 +234,14 @@ fn bench_reports_every_figure() {
     ] {
         assert!(v[key].as_f64().unwrap() > 0.0, "{key}: {}", v[key]);
     }
+    let generated = ok(&mlg(&["bench", "out/diabetes.mlgc", "--rows", "5000"], &dir));
+    assert!(
+        generated.contains("rows                      5000"),
+        "{generated}"
+    );
+    assert!(generated.contains("cranelift, 1 thread"), "{generated}");
+    let err = fails(&mlg(&["bench", "out/diabetes.mlgc", "--rows", "0"], &dir));
+    assert!(err.contains("no rows"), "{err}");
 }
 
 #[test]

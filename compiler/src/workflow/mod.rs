@@ -4,6 +4,7 @@
 pub mod args;
 pub mod catalog;
 pub mod check;
+mod check_outputs;
 pub mod columns;
 pub mod graph;
 pub mod resolve;
