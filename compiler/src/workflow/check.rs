@@ -169,6 +169,17 @@ impl Checker<'_> {
         )])
     }
 
+    /// The help line for a path that cannot be read.
+    pub(super) fn path_help(&self) -> String {
+        let dir = self.base_dir.display().to_string();
+        let dir = if dir.is_empty() {
+            "the current folder".to_string()
+        } else {
+            dir
+        };
+        format!("paths are relative to the folder of the .mlg file ({dir})")
+    }
+
     pub(super) fn stage(&self, name: &str) -> &Stage {
         &self.stages[name]
     }
@@ -232,10 +243,7 @@ impl Checker<'_> {
                 arg_span("path", 0),
                 message,
             )
-            .with_help(format!(
-                "paths are relative to the folder of the .mlg file ({})",
-                self.base_dir.display()
-            ))]
+            .with_help(self.path_help())]
         })?;
         if full.get(&target).is_none() {
             return Err(vec![missing_column(&target, arg_span("target", 1), &full)]);

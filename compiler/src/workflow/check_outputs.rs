@@ -64,10 +64,7 @@ impl Checker<'_> {
                             call.args.first().map_or(call.span, |a| a.value.span),
                             "no such file",
                         )
-                        .with_help(format!(
-                            "paths are relative to the folder of the .mlg file ({})",
-                            self.base_dir.display()
-                        )),
+                        .with_help(self.path_help()),
                     );
                 }
                 fold_file = Some(path);
