@@ -104,12 +104,16 @@ impl<'w> Chain<'w> {
     /// Fits every step and the model on the data rows `rows`.
     pub fn fit(&self, target: &Target, rows: &[usize]) -> Result<FittedChain> {
         let mut frame = self.frame.take(rows).without(&self.data.target);
-        let y = target.take(rows);
+        let mut y = target.take(rows);
         let mut fitted = Vec::with_capacity(self.steps.len());
         for (stage, step) in &self.steps {
             let op = mlg_stdlib::transform(&step.op.op, &step.op.params).map_err(|e| Error::op(*stage, e))?;
             let selected = select(&step.selector, &frame);
-            let f = op.fit(&frame, &selected).map_err(|e| Error::op(*stage, e))?;
+            let f = op.fit(&frame, &selected, &y).map_err(|e| Error::op(*stage, e))?;
+            if let Some(keep) = f.training_rows() {
+                frame = frame.take(keep);
+                y = y.take(keep);
+            }
             frame = f.transform(&frame).map_err(|e| Error::op(*stage, e))?;
             fitted.push(f);
         }

@@ -5,7 +5,8 @@ use mlg_compiler::workflow::catalog::{
     Catalog, Default, DefaultSelector, OpKind, OpSpec, ParamSpec, ParamType, SchemaRule, Task,
 };
 
-const fn p(name: &'static str, ty: ParamType, default: Default, doc: &'static str) -> ParamSpec {
+/// A parameter spec (operator modules use it for their `SPECS`).
+pub(crate) const fn p(name: &'static str, ty: ParamType, default: Default, doc: &'static str) -> ParamSpec {
     ParamSpec {
         name,
         ty,
@@ -44,7 +45,8 @@ const fn metric(name: &'static str, kind: OpKind, summary: &'static str) -> OpSp
     }
 }
 
-static ENTRIES: &[OpSpec] = &[
+/// The source, the first preprocessing steps, models, methods and metrics.
+static BASE: &[OpSpec] = &[
     OpSpec {
         name: "csv",
         kind: OpKind::Source,
@@ -300,9 +302,20 @@ static ENTRIES: &[OpSpec] = &[
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StdCatalog;
 
+/// Every catalog section in catalog order: the base entries, then each operator
+/// module's own `SPECS`.
+static SECTIONS: &[&[OpSpec]] = &[BASE];
+
+static ENTRIES: std::sync::LazyLock<Vec<OpSpec>> = std::sync::LazyLock::new(|| {
+    SECTIONS
+        .iter()
+        .flat_map(|section| section.iter().copied())
+        .collect()
+});
+
 impl Catalog for StdCatalog {
     fn entries(&self) -> &[OpSpec] {
-        ENTRIES
+        &ENTRIES
     }
 }
 

@@ -90,8 +90,14 @@ impl Lowering {
 /// A configured features step (parameters bound, not yet fitted).
 pub trait Transform: Send + Sync {
     /// Learns the step's state from `frame`'s columns named in `selected`
-    /// (training rows only).
-    fn fit(&self, frame: &Frame, selected: &[String]) -> Result<Box<dyn FittedTransform>, OpError>;
+    /// (training rows only); `target` holds the same rows' targets, for
+    /// supervised steps (target encoding, feature selection, LDA).
+    fn fit(
+        &self,
+        frame: &Frame,
+        selected: &[String],
+        target: &Target,
+    ) -> Result<Box<dyn FittedTransform>, OpError>;
 }
 
 /// A fitted features step.
@@ -100,6 +106,13 @@ pub trait FittedTransform: Send + Sync + std::fmt::Debug {
     fn transform(&self, frame: &Frame) -> Result<Frame, OpError>;
     /// Appends the same computation to the inference graph.
     fn lower(&self, lowering: &mut Lowering) -> Result<(), OpError>;
+
+    /// Rows of the fit frame that later steps and the model train on (e.g. after
+    /// dropping outliers or duplicates), in order; `None` keeps every row. Only
+    /// applies at fit time: prediction never drops rows.
+    fn training_rows(&self) -> Option<&[usize]> {
+        None
+    }
 }
 
 /// A configured model (parameters bound, not yet fitted).

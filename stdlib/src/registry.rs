@@ -15,9 +15,19 @@ pub fn transform(name: &str, params: &Params) -> Result<Box<dyn Transform>, OpEr
         "impute" => Ok(Box::new(Impute::new(params)?)),
         "standardize" => Ok(Box::new(Standardize::new(params)?)),
         "one_hot" => Ok(Box::new(OneHot::new(params)?)),
-        _ => Err(invalid(name, "unknown features step")),
+        _ => TRANSFORM_MODULES
+            .iter()
+            .find_map(|construct| construct(name, params))
+            .unwrap_or_else(|| Err(invalid(name, "unknown features step"))),
     }
 }
+
+/// Builds a features step of one operator module: `None` when the module has no
+/// step called `name`.
+pub type Constructor = fn(&str, &Params) -> Option<Result<Box<dyn Transform>, OpError>>;
+
+/// The `construct` function of every operator module beyond the base steps.
+static TRANSFORM_MODULES: &[Constructor] = &[];
 
 /// Builds the model called `name` (`linear_regression`, `ridge`,
 /// `logistic_regression`) from its checked parameters. Unknown names and

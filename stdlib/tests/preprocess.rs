@@ -39,7 +39,8 @@ fn fit(
     frame: &Frame,
     cols: &[&str],
 ) -> Result<Box<dyn FittedTransform>, OpError> {
-    transform(name, &params(p))?.fit(frame, &names(cols))
+    let target = mlg_stdlib::op::Target::Values(vec![0.0; frame.n_rows]);
+    transform(name, &params(p))?.fit(frame, &names(cols), &target)
 }
 
 fn sample_frame() -> Frame {

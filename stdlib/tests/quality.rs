@@ -44,7 +44,7 @@ fn cross_validate(
             let (train, test): (Frame, Frame) = (frame.take(&split.train), frame.take(&split.test));
             let scaler = transform("standardize", &Params::new())
                 .unwrap()
-                .fit(&train, &selected)
+                .fit(&train, &selected, &make_target(&split.train))
                 .unwrap();
             let x_train = to_matrix(&scaler.transform(&train).unwrap());
             let x_test = to_matrix(&scaler.transform(&test).unwrap());

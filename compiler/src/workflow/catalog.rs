@@ -154,6 +154,23 @@ pub enum SchemaRule {
     InPlace { fills_missing: bool, numeric_only: bool },
     /// Each selected categorical column becomes one numeric column per level.
     OneHot,
+    /// Each selected categorical column becomes one numeric column of the same name.
+    Encode { fills_missing: bool },
+    /// A subset of the selected numeric columns survives, chosen at fit time; the
+    /// checker keeps all of them (any may survive).
+    Subset,
+    /// The selected numeric columns are replaced, at the first one's position, by
+    /// `prefix1 ..= prefixN`: `N` is the int parameter `n_param` when given, else
+    /// the number of selected columns.
+    Project {
+        prefix: &'static str,
+        n_param: &'static str,
+    },
+    /// The selected numeric columns stay and are followed by their products of
+    /// degree 2 ..= the int parameter `degree` (default 2), named by
+    /// [`crate::workflow::columns::monomials`]; the bool parameter
+    /// `interaction_only` keeps only products of distinct columns.
+    Polynomial,
 }
 
 /// What an operator is.

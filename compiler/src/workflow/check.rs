@@ -315,7 +315,7 @@ impl Checker<'_> {
                 .into_iter()
                 .map(|c| c.name.clone())
                 .collect();
-            schema = apply_rule(rule, &schema, &selected).map_err(|(column, kind)| {
+            schema = apply_rule(rule, &schema, &selected, &params).map_err(|(column, kind)| {
                 let wanted = if kind == ColumnKind::Numeric {
                     "categorical"
                 } else {

@@ -1,6 +1,6 @@
 //! Column selectors and the schema each features step produces, at check time.
 
-use super::catalog::{ColumnInfo, ColumnKind, Schema, SchemaRule};
+use super::catalog::{ColumnInfo, ColumnKind, Params, Schema, SchemaRule};
 use super::stage::Selector;
 use mlg_dsl::ast::{Expr, ExprKind};
 use mlg_dsl::diagnostic::did_you_mean;
@@ -117,13 +117,126 @@ pub fn select<'a>(selector: &Selector, schema: &'a Schema) -> Vec<&'a ColumnInfo
         .collect()
 }
 
-/// The schema after a step with `rule` acts on `selected`; `Err` names a column
-/// of the wrong kind.
+/// The monomials of degree 2 ..= `degree` over `names` (in order, each a list of
+/// column indices, non-decreasing) with their column names: factors joined by
+/// `*`, repeated factors as powers (`a^2`, `a*b`, `a^2*b`). `interaction_only`
+/// keeps products of distinct columns only. Shared by the checker and the
+/// `polynomial` step so both name columns alike.
+pub fn monomials(names: &[String], degree: usize, interaction_only: bool) -> Vec<(String, Vec<usize>)> {
+    let mut out = Vec::new();
+    for d in 2..=degree {
+        let mut combo = vec![0usize; d];
+        loop {
+            let distinct = combo.windows(2).all(|w| w[0] < w[1]);
+            if !interaction_only || distinct {
+                out.push((monomial_name(names, &combo), combo.clone()));
+            }
+            // Next non-decreasing combination of `d` indices below `names.len()`.
+            let Some(pos) = (0..d).rev().find(|&i| combo[i] + 1 < names.len()) else {
+                break;
+            };
+            let next = combo[pos] + 1;
+            combo[pos..].iter_mut().for_each(|c| *c = next);
+        }
+        if names.is_empty() {
+            break;
+        }
+    }
+    out
+}
+
+fn monomial_name(names: &[String], combo: &[usize]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < combo.len() {
+        let run = combo[i..].iter().take_while(|&&c| c == combo[i]).count();
+        let name = &names[combo[i]];
+        parts.push(if run == 1 {
+            name.clone()
+        } else {
+            format!("{name}^{run}")
+        });
+        i += run;
+    }
+    parts.join("*")
+}
+
+/// The schema after a step with `rule` and checked `params` acts on `selected`;
+/// `Err` names a column of the wrong kind.
 pub fn apply_rule(
     rule: SchemaRule,
     schema: &Schema,
     selected: &[String],
+    params: &Params,
 ) -> Result<Schema, (String, ColumnKind)> {
+    let numeric = |c: &ColumnInfo| ColumnInfo {
+        name: c.name.clone(),
+        kind: ColumnKind::Numeric,
+        missing: 0,
+        levels: Vec::new(),
+    };
+    let needs = |kind: ColumnKind| -> Result<(), (String, ColumnKind)> {
+        for c in schema.columns.iter().filter(|c| selected.contains(&c.name)) {
+            if c.kind != kind {
+                return Err((c.name.clone(), c.kind));
+            }
+        }
+        Ok(())
+    };
+    let int = |name: &str| {
+        params
+            .get(name)
+            .and_then(|v| v.as_i64())
+            .map(|v| v.max(0) as usize)
+    };
+    match rule {
+        SchemaRule::Subset => {
+            needs(ColumnKind::Numeric)?;
+            return Ok(schema.clone());
+        }
+        SchemaRule::Project { prefix, n_param } => {
+            needs(ColumnKind::Numeric)?;
+            let n = int(n_param).unwrap_or(selected.len());
+            let mut out = Schema {
+                columns: Vec::new(),
+                rows: schema.rows,
+            };
+            let mut placed = false;
+            for col in &schema.columns {
+                if !selected.contains(&col.name) {
+                    out.columns.push(col.clone());
+                } else if !placed {
+                    placed = true;
+                    for k in 1..=n {
+                        out.columns.push(numeric(&ColumnInfo {
+                            name: format!("{prefix}{k}"),
+                            ..col.clone()
+                        }));
+                    }
+                }
+            }
+            return Ok(out);
+        }
+        SchemaRule::Polynomial => {
+            needs(ColumnKind::Numeric)?;
+            let degree = int("degree").unwrap_or(2);
+            let only = params
+                .get("interaction_only")
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            let mut out = schema.clone();
+            for (name, _) in monomials(selected, degree, only) {
+                out.columns.push(ColumnInfo {
+                    name,
+                    kind: ColumnKind::Numeric,
+                    missing: 0,
+                    levels: Vec::new(),
+                });
+            }
+            return Ok(out);
+        }
+        _ => {}
+    }
     let mut out = Schema {
         columns: Vec::new(),
         rows: schema.rows,
@@ -147,6 +260,14 @@ pub fn apply_rule(
                 }
                 out.columns.push(c);
             }
+            SchemaRule::Encode { fills_missing } => {
+                if col.kind != ColumnKind::Categorical {
+                    return Err((col.name.clone(), col.kind));
+                }
+                let mut c = numeric(col);
+                c.missing = if fills_missing { 0 } else { col.missing };
+                out.columns.push(c);
+            }
             SchemaRule::OneHot => {
                 if col.kind != ColumnKind::Categorical {
                     return Err((col.name.clone(), col.kind));
@@ -160,6 +281,7 @@ pub fn apply_rule(
                     });
                 }
             }
+            SchemaRule::Subset | SchemaRule::Project { .. } | SchemaRule::Polynomial => {}
         }
     }
     Ok(out)

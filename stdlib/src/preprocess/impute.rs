@@ -3,7 +3,7 @@
 //! `SimpleImputer`.
 
 use super::{frame_column, lowered_column, lowering_error, replace_column, set_lowered_column};
-use crate::op::{FittedTransform, Lowering, OpError, Transform};
+use crate::op::{FittedTransform, Lowering, OpError, Target, Transform};
 use crate::registry::{column_error, invalid, param_f64, param_str};
 use mlg_compiler::ir::Op;
 use mlg_compiler::workflow::catalog::Params;
@@ -179,7 +179,12 @@ pub struct FittedImpute {
 }
 
 impl Transform for Impute {
-    fn fit(&self, frame: &Frame, selected: &[String]) -> Result<Box<dyn FittedTransform>, OpError> {
+    fn fit(
+        &self,
+        frame: &Frame,
+        selected: &[String],
+        _target: &Target,
+    ) -> Result<Box<dyn FittedTransform>, OpError> {
         let mut fills = Vec::with_capacity(selected.len());
         for name in selected {
             let column = frame_column(OP, frame, name)?;

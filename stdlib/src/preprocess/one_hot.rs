@@ -2,7 +2,7 @@
 //! in training, like scikit-learn's `OneHotEncoder(handle_unknown="ignore")`.
 
 use super::{frame_column, lowered_column, lowering_error};
-use crate::op::{FittedTransform, Lowering, OpError, Transform};
+use crate::op::{FittedTransform, Lowering, OpError, Target, Transform};
 use crate::registry::{column_error, invalid, param_int};
 use mlg_compiler::ir::Op;
 use mlg_compiler::workflow::catalog::Params;
@@ -57,7 +57,12 @@ pub struct FittedOneHot {
 }
 
 impl Transform for OneHot {
-    fn fit(&self, frame: &Frame, selected: &[String]) -> Result<Box<dyn FittedTransform>, OpError> {
+    fn fit(
+        &self,
+        frame: &Frame,
+        selected: &[String],
+        _target: &Target,
+    ) -> Result<Box<dyn FittedTransform>, OpError> {
         let mut columns = Vec::with_capacity(selected.len());
         for name in selected {
             let column = frame_column(OP, frame, name)?;

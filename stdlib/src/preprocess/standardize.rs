@@ -2,7 +2,7 @@
 //! population standard deviation, like scikit-learn's `StandardScaler`.
 
 use super::{frame_column, lowered_column, lowering_error, replace_column, set_lowered_column};
-use crate::op::{FittedTransform, Lowering, OpError, Transform};
+use crate::op::{FittedTransform, Lowering, OpError, Target, Transform};
 use crate::registry::{column_error, param_bool};
 use mlg_compiler::ir::Op;
 use mlg_compiler::workflow::catalog::Params;
@@ -51,7 +51,12 @@ pub struct FittedStandardize {
 }
 
 impl Transform for Standardize {
-    fn fit(&self, frame: &Frame, selected: &[String]) -> Result<Box<dyn FittedTransform>, OpError> {
+    fn fit(
+        &self,
+        frame: &Frame,
+        selected: &[String],
+        _target: &Target,
+    ) -> Result<Box<dyn FittedTransform>, OpError> {
         let mut scales = Vec::with_capacity(selected.len());
         for name in selected {
             let column = frame_column(OP, frame, name)?;
