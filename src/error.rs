@@ -9,6 +9,8 @@ use thiserror::Error;
 pub enum Error {
     #[error("cannot read `{path}`: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    #[error("cannot write `{path}`: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
     #[error("{file}: {} error(s)", diagnostics.len())]
     Diagnostics {
         file: String,

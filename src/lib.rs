@@ -13,6 +13,8 @@ pub mod diagnostics;
 pub mod error;
 pub mod executor;
 pub mod explain;
+pub mod files;
+pub mod profile;
 pub mod progress;
 pub mod report;
 pub mod workflow;

@@ -67,6 +67,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Profile a CSV: per-column statistics, charts and correlations as one HTML page.
+    Profile {
+        data: PathBuf,
+        /// Also chart this column's distribution.
+        #[arg(long)]
+        target: Option<String>,
+        /// Write the self-contained HTML report here.
+        #[arg(long)]
+        html: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -126,7 +136,7 @@ fn execute(command: Command) -> mlg::Result<()> {
             }
             if let Some(path) = report {
                 let json = mlg::report::Report::new(&wf.file, &out).to_json();
-                write(&path, format!("{json}\n").as_bytes())?;
+                mlg::files::write_atomic(&path, format!("{json}\n").as_bytes())?;
             }
         }
         Command::Predict {
@@ -138,12 +148,12 @@ fn execute(command: Command) -> mlg::Result<()> {
             let frame = mlg_runtime::csv::read_csv_typed(&input, &model.input_kinds())?;
             let predictions = model.predict(&frame)?;
             let mut text = Vec::new();
-            predictions.write_csv(&mut text).map_err(|source| Error::Io {
+            predictions.write_csv(&mut text).map_err(|source| Error::Write {
                 path: PathBuf::from("<stdout>"),
                 source,
             })?;
             match output {
-                Some(path) => write(&path, &text)?,
+                Some(path) => mlg::files::write_atomic(&path, &text)?,
                 None => print!("{}", String::from_utf8_lossy(&text)),
             }
         }
@@ -175,6 +185,15 @@ fn execute(command: Command) -> mlg::Result<()> {
                 print!("{report}");
             }
         }
+        Command::Profile { data, target, html } => {
+            let profile = mlg::profile::run(&data, target.as_deref(), &html)?;
+            println!(
+                "wrote {} ({} rows, {} columns)",
+                html.display(),
+                profile.n_rows,
+                profile.columns.len()
+            );
+        }
     }
     Ok(())
 }
@@ -184,19 +203,4 @@ fn read(path: &Path) -> mlg::Result<String> {
         path: path.to_path_buf(),
         source,
     })
-}
-
-/// Writes `bytes` to `path` through a temporary file, so a failure leaves any
-/// previous file intact.
-fn write(path: &Path, bytes: &[u8]) -> mlg::Result<()> {
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(io)?;
-    }
-    let tmp = path.with_extension("tmp-mlg");
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
 }

@@ -58,9 +58,15 @@ fn fails(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Runs `file` in `dir` and reads its JSON report (written to a fresh folder, so
+/// nothing lands in the source tree).
 fn run_report(dir: &Path, file: &str) -> Value {
-    ok(&mlg(&["run", file, "--quiet", "--report", "report.json"], dir));
-    serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
+    let report = workspace().join("report.json");
+    ok(&mlg(
+        &["run", file, "--quiet", "--report", report.to_str().unwrap()],
+        dir,
+    ));
+    serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap()
 }
 
 fn metric<'a>(report: &'a Value, model: &str, metric: &str) -> &'a Value {

@@ -118,6 +118,14 @@ mistake!(
     evaluate_a_features_stage,
     format!("{IRIS}features p = iris -> standardize(numeric)\nevaluate p\n")
 );
+mistake!(
+    selector_matches_nothing,
+    format!("{IRIS}features p = iris -> one_hot(categorical)\n")
+);
+mistake!(
+    default_selector_matches_nothing,
+    format!("{IRIS}features p = iris -> one_hot()\n")
+);
 mistake!(empty_file, "# nothing here\n");
 
 #[test]

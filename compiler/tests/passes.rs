@@ -197,14 +197,19 @@ fn pipeline_reports_steps() {
     let pipeline = Pipeline::default();
     assert_eq!(
         pipeline.names(),
-        ["constant-folding", "affine-fusion", "dead-nodes"]
+        [
+            "constant-folding",
+            "affine-fusion",
+            "dead-nodes",
+            "column-pruning"
+        ]
     );
     let graph = impute_scale_linear();
     let optimized = pipeline.run(&graph).expect("valid graph");
     let changed: Vec<bool> = optimized.steps.iter().map(|s| s.changed).collect();
-    assert_eq!(changed, [false, true, true]);
+    assert_eq!(changed, [false, true, true, false]);
     assert!(mlg_compiler::passes::same_graph(
-        &optimized.steps[2].after,
+        &optimized.steps[3].after,
         &optimized.graph
     ));
     insta::assert_snapshot!("pipeline_optimized", optimized.graph.to_string());
@@ -267,4 +272,48 @@ proptest! {
         let optimized = Pipeline::default().run(&random_graph(seed));
         prop_assert!(optimized.is_ok(), "{:?}", optimized.err());
     }
+}
+
+#[test]
+fn column_pruning_drops_unread_inputs_and_renumbers_the_rest() {
+    use mlg_compiler::ir::{GraphBuilder, Op};
+    use mlg_compiler::passes::ColumnPruning;
+    // Inputs a, b, c, d; only b and d reach the output (a and c were "selected away").
+    let mut b = GraphBuilder::new("pruned", common::numeric_inputs(4));
+    let xs: Vec<_> = (0..4).map(|s| b.input(s).expect("slot")).collect();
+    let kept = b
+        .push(Op::Concat {
+            parts: vec![xs[1], xs[3]],
+        })
+        .expect("concat");
+    let y = b
+        .push(Op::Affine {
+            x: kept,
+            weights: vec![2.0, -3.0],
+            bias: vec![0.5],
+            missing: vec![],
+        })
+        .expect("affine");
+    b.output("prediction", y);
+    let graph = b.finish().expect("valid");
+    let pruned = ColumnPruning.run(&graph);
+    mlg_compiler::ir::verify(&pruned).expect("pruned graph verifies");
+    let names: Vec<&str> = pruned.inputs.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [graph.inputs[1].name.as_str(), graph.inputs[3].name.as_str()]
+    );
+    insta::assert_snapshot!("column_pruning_before", graph.to_string());
+    insta::assert_snapshot!("column_pruning_after", pruned.to_string());
+    // The same rows, encoded for each graph's own inputs, give identical outputs.
+    let full = [7.0f32, 1.5, -4.0, 0.25, 9.0, f32::NAN, 3.0, -1.0];
+    let narrow = [1.5f32, 0.25, f32::NAN, -1.0];
+    let before = common::interpret(&graph, &full, 2, 4);
+    let after = common::interpret(&pruned, &narrow, 2, 2);
+    assert!(common::identical(&before, &after), "{before:?} vs {after:?}");
+    assert_eq!(
+        ColumnPruning.run(&pruned),
+        pruned,
+        "a pruned graph is a fixed point"
+    );
 }

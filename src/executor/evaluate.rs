@@ -100,19 +100,19 @@ pub fn evaluate_model(
     } else {
         stage.metrics.clone()
     };
-    let slots = chain.input_slots();
     let folds: Vec<(Vec<f64>, f64)> = splits
         .par_iter()
         .map(|split| {
             let started = Instant::now();
             let fitted = chain.fit(&target, &split.train)?;
             let fit_seconds = started.elapsed().as_secs_f64();
-            let (_, exe) = compile_chain(&fitted, model)?;
+            let (graph, exe) = compile_chain(&fitted, model)?;
             let test = chain.frame.take(&split.test);
-            let rows = mlg_runtime::rows::encode_rows(&test, &slots)?;
+            // The optimized graph may read fewer columns than the data has (column pruning).
+            let rows = mlg_runtime::rows::encode_rows(&test, &graph.inputs)?;
             let n_out = exe.n_outputs();
             let mut out = vec![0f32; split.test.len() * n_out];
-            exe.run(&rows, split.test.len(), slots.len(), &mut out)?;
+            exe.run(&rows, split.test.len(), graph.n_inputs(), &mut out)?;
             let truth = target.take(&split.test);
             let scores = metrics
                 .iter()

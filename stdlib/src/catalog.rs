@@ -304,7 +304,16 @@ pub struct StdCatalog;
 
 /// Every catalog section in catalog order: the base entries, then each operator
 /// module's own `SPECS`.
-static SECTIONS: &[&[OpSpec]] = &[BASE];
+static SECTIONS: &[&[OpSpec]] = &[
+    BASE,
+    crate::scale::SPECS,
+    crate::clean::SPECS,
+    crate::construct::SPECS,
+    crate::encode::SPECS,
+    crate::select::SPECS,
+    crate::extract::SPECS,
+    crate::nonlinear::SPECS,
+];
 
 static ENTRIES: std::sync::LazyLock<Vec<OpSpec>> = std::sync::LazyLock::new(|| {
     SECTIONS

@@ -1,12 +1,19 @@
 //! mlg standard library: preprocessing steps, models, metrics and evaluation splits.
 
 pub mod catalog;
+pub mod clean;
+pub mod construct;
+pub mod encode;
 pub mod eval;
+pub mod extract;
 pub mod metrics;
 pub mod models;
+pub mod nonlinear;
 pub mod op;
 pub mod preprocess;
 pub mod registry;
+pub mod scale;
+pub mod select;
 
 pub use eval::{holdout, kfold, predefined, Split};
 pub use metrics::{classification_metric, metric_task, regression_metric};

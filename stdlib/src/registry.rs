@@ -27,7 +27,15 @@ pub fn transform(name: &str, params: &Params) -> Result<Box<dyn Transform>, OpEr
 pub type Constructor = fn(&str, &Params) -> Option<Result<Box<dyn Transform>, OpError>>;
 
 /// The `construct` function of every operator module beyond the base steps.
-static TRANSFORM_MODULES: &[Constructor] = &[];
+static TRANSFORM_MODULES: &[Constructor] = &[
+    crate::scale::construct,
+    crate::clean::construct,
+    crate::construct::construct,
+    crate::encode::construct,
+    crate::select::construct,
+    crate::extract::construct,
+    crate::nonlinear::construct,
+];
 
 /// Builds the model called `name` (`linear_regression`, `ridge`,
 /// `logistic_regression`) from its checked parameters. Unknown names and

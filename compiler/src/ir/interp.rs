@@ -4,7 +4,7 @@
 //! algorithms (`affine`, `softmax`, `argmax`, `sigmoid`) are public so that constant
 //! folding evaluates with exactly the same arithmetic and order of operations.
 
-use super::{BinaryOp, Graph, NodeId, Op, UnaryFn};
+use super::{BinaryOp, CompareOp, Graph, NodeId, Op, UnaryFn};
 
 /// `1 / (1 + exp(-x))`, computed in `f32` in that order.
 pub fn sigmoid(x: f32) -> f32 {
@@ -18,6 +18,9 @@ pub fn unary(func: UnaryFn, x: f32) -> f32 {
         UnaryFn::Exp => x.exp(),
         UnaryFn::Neg => -x,
         UnaryFn::Abs => x.abs(),
+        UnaryFn::Log => x.ln(),
+        UnaryFn::Log1p => x.ln_1p(),
+        UnaryFn::Sqrt => x.sqrt(),
     }
 }
 
@@ -28,6 +31,86 @@ pub fn binary(op: BinaryOp, a: f32, b: f32) -> f32 {
         BinaryOp::Sub => a - b,
         BinaryOp::Mul => a * b,
         BinaryOp::Div => a / b,
+        BinaryOp::Min => {
+            if b < a {
+                b
+            } else {
+                a
+            }
+        }
+        BinaryOp::Max => {
+            if b > a {
+                b
+            } else {
+                a
+            }
+        }
+        BinaryOp::Pow => pow(a, b),
+    }
+}
+
+/// [`BinaryOp::Pow`]: `exp(b * ln a)` in `f64` rounded once for `a > 0`; for
+/// `a == 0` `0` (`b > 0`), `1` (`b == 0`), `+inf` (`b < 0`) or NaN (`b` NaN);
+/// NaN for negative or NaN `a`.
+pub fn pow(a: f32, b: f32) -> f32 {
+    if a > 0.0 {
+        (f64::from(b) * f64::from(a).ln()).exp() as f32
+    } else if a == 0.0 {
+        if b > 0.0 {
+            0.0
+        } else if b == 0.0 {
+            1.0
+        } else if b < 0.0 {
+            f32::INFINITY
+        } else {
+            f32::NAN
+        }
+    } else {
+        f32::NAN
+    }
+}
+
+/// [`Op::Compare`] on one pair: `1.0` when `a op b` holds (IEEE), else `0.0`.
+pub fn compare(op: CompareOp, a: f32, b: f32) -> f32 {
+    let holds = match op {
+        CompareOp::Lt => a < b,
+        CompareOp::Le => a <= b,
+        CompareOp::Gt => a > b,
+        CompareOp::Ge => a >= b,
+        CompareOp::Eq => a == b,
+        CompareOp::Ne => a != b,
+    };
+    if holds {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+/// [`Op::Bucketize`] on one element: the number of (ascending) `edges` `<= x`,
+/// NaN for NaN.
+pub fn bucketize(x: f32, edges: &[f32]) -> f32 {
+    if x.is_nan() {
+        return f32::NAN;
+    }
+    edges.partition_point(|&e| e <= x) as f32
+}
+
+/// [`Op::Lookup`]: `table[x]` when `x` is an integer in `0..table.len()`, else `default`.
+pub fn lookup(x: f32, table: &[f32], default: f32) -> f32 {
+    if x >= 0.0 && x.fract() == 0.0 && x < table.len() as f32 {
+        table[x as usize]
+    } else {
+        default
+    }
+}
+
+/// Element `i` of an operand that broadcasts when it has width 1.
+fn at(v: &[f32], i: usize) -> f32 {
+    if v.len() == 1 {
+        v[0]
+    } else {
+        v[i]
     }
 }
 
@@ -134,13 +217,29 @@ pub fn eval_op(op: &Op, row: &[f32], values: &[Vec<f32>], out: &mut [f32]) {
         Op::Binary { op, a, b } => {
             let (a, b) = (v(*a), v(*b));
             for (i, o) in out.iter_mut().enumerate() {
-                let ai = if a.len() == 1 { a[0] } else { a[i] };
-                let bi = if b.len() == 1 { b[0] } else { b[i] };
-                *o = binary(*op, ai, bi);
+                *o = binary(*op, at(a, i), at(b, i));
             }
         }
         Op::Softmax { x } => softmax(v(*x), out),
         Op::Argmax { x } => out[0] = argmax(v(*x)),
+        Op::Compare { op, a, b } => {
+            let (a, b) = (v(*a), v(*b));
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = compare(*op, at(a, i), at(b, i));
+            }
+        }
+        Op::Select { cond, a, b } => {
+            let (c, a, b) = (v(*cond), v(*a), v(*b));
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = if at(c, i) != 0.0 { at(a, i) } else { at(b, i) };
+            }
+        }
+        Op::Bucketize { x, edges } => {
+            for (o, &a) in out.iter_mut().zip(v(*x)) {
+                *o = bucketize(a, edges);
+            }
+        }
+        Op::Lookup { x, table, default } => out[0] = lookup(v(*x)[0], table, *default),
     }
 }
 

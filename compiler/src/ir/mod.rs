@@ -40,6 +40,12 @@ pub enum UnaryFn {
     Neg,
     /// `|x|`.
     Abs,
+    /// `ln(x)` exactly as `f32::ln`: `ln(0) = -inf`, `ln(x < 0) = NaN`, `ln(inf) = inf`.
+    Log,
+    /// `ln(1 + x)` exactly as `f32::ln_1p`: `-1` gives `-inf`, below `-1` NaN.
+    Log1p,
+    /// `sqrt(x)` exactly as `f32::sqrt` (correctly rounded; negative gives NaN).
+    Sqrt,
 }
 
 /// Elementwise binary operators; an operand of width 1 broadcasts.
@@ -53,6 +59,33 @@ pub enum BinaryOp {
     Mul,
     /// `a / b`.
     Div,
+    /// `if b < a { b } else { a }`: NaN in `a` propagates, NaN in `b` is ignored.
+    Min,
+    /// `if b > a { b } else { a }`: NaN in `a` propagates, NaN in `b` is ignored.
+    Max,
+    /// `a` to the power `b`: for `a > 0`, `exp(b * ln a)` evaluated in `f64` and
+    /// rounded once to `f32` (so `inf^0` and `1^inf` are NaN); for `a == 0`, `0` when
+    /// `b > 0`, `1` when `b == 0`, `+inf` when `b < 0` and NaN when `b` is NaN; for
+    /// `a < 0` or NaN, NaN (unlike `f32::powf`, which is defined for integral `b`).
+    Pow,
+}
+
+/// IEEE comparisons for [`Op::Compare`]: every comparison involving NaN is false
+/// except [`CompareOp::Ne`], which is true.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CompareOp {
+    /// `a < b`.
+    Lt,
+    /// `a <= b`.
+    Le,
+    /// `a > b`.
+    Gt,
+    /// `a >= b`.
+    Ge,
+    /// `a == b`.
+    Eq,
+    /// `a != b` (true when either is NaN).
+    Ne,
 }
 
 /// One operation of the inference IR. Widths are stated per variant.
@@ -89,6 +122,23 @@ pub enum Op {
     /// Index of the largest element as `f32`, first one on ties; NaN elements are
     /// skipped, all-NaN gives `0` (width 1).
     Argmax { x: NodeId },
+    /// Elementwise `a op b` as `1.0` (true) or `0.0` (false), IEEE semantics (see
+    /// [`CompareOp`]); widths equal, or one of them is 1 and broadcasts.
+    Compare { op: CompareOp, a: NodeId, b: NodeId },
+    /// Elementwise `cond != 0.0 ? a : b` (a NaN `cond` selects `a`); the three widths
+    /// are equal or 1, and width-1 operands broadcast to the largest width.
+    Select { cond: NodeId, a: NodeId, b: NodeId },
+    /// Elementwise bucket index: the number of `edges` `e` with `e <= x[i]` as `f32`,
+    /// NaN for NaN (width of `x`). `edges` are ascending, without NaN, possibly empty.
+    Bucketize { x: NodeId, edges: Vec<f32> },
+    /// Table lookup of a width-1 `x`: `table[x]` when `x` is an integer in
+    /// `0..table.len()` (`-0.0` counts as `0`), else `default` (NaN, negative,
+    /// fractional or too large). Width 1.
+    Lookup {
+        x: NodeId,
+        table: Vec<f32>,
+        default: f32,
+    },
 }
 
 impl Op {
@@ -103,8 +153,11 @@ impl Op {
             | Op::Affine { x, .. }
             | Op::Unary { x, .. }
             | Op::Softmax { x }
-            | Op::Argmax { x } => vec![*x],
-            Op::Binary { a, b, .. } => vec![*a, *b],
+            | Op::Argmax { x }
+            | Op::Bucketize { x, .. }
+            | Op::Lookup { x, .. } => vec![*x],
+            Op::Binary { a, b, .. } | Op::Compare { a, b, .. } => vec![*a, *b],
+            Op::Select { cond, a, b } => vec![*cond, *a, *b],
         }
     }
 
@@ -120,8 +173,15 @@ impl Op {
             | Op::Affine { x, .. }
             | Op::Unary { x, .. }
             | Op::Softmax { x }
-            | Op::Argmax { x } => *x = f(*x),
-            Op::Binary { a, b, .. } => {
+            | Op::Argmax { x }
+            | Op::Bucketize { x, .. }
+            | Op::Lookup { x, .. } => *x = f(*x),
+            Op::Binary { a, b, .. } | Op::Compare { a, b, .. } => {
+                *a = f(*a);
+                *b = f(*b);
+            }
+            Op::Select { cond, a, b } => {
+                *cond = f(*cond);
                 *a = f(*a);
                 *b = f(*b);
             }
@@ -143,6 +203,10 @@ impl Op {
             Op::Binary { .. } => "binary",
             Op::Softmax { .. } => "softmax",
             Op::Argmax { .. } => "argmax",
+            Op::Compare { .. } => "compare",
+            Op::Select { .. } => "select",
+            Op::Bucketize { .. } => "bucketize",
+            Op::Lookup { .. } => "lookup",
         }
     }
 }

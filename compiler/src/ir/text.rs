@@ -4,7 +4,7 @@
 
 use std::fmt::{self, Display, Formatter, Write};
 
-use super::{BinaryOp, Graph, Op, SlotKind, UnaryFn};
+use super::{BinaryOp, CompareOp, Graph, Op, SlotKind, UnaryFn};
 
 /// Formats an `f32` with at most 6 significant digits: plain decimal notation for
 /// magnitudes in `[1e-4, 1e6)` (e.g. `0.123457`, `-5.6`, `3`), exponent notation
@@ -52,6 +52,9 @@ fn unary_name(func: UnaryFn) -> &'static str {
         UnaryFn::Exp => "exp",
         UnaryFn::Neg => "neg",
         UnaryFn::Abs => "abs",
+        UnaryFn::Log => "log",
+        UnaryFn::Log1p => "log1p",
+        UnaryFn::Sqrt => "sqrt",
     }
 }
 
@@ -62,6 +65,21 @@ fn binary_name(op: BinaryOp) -> &'static str {
         BinaryOp::Sub => "sub",
         BinaryOp::Mul => "mul",
         BinaryOp::Div => "div",
+        BinaryOp::Min => "min",
+        BinaryOp::Max => "max",
+        BinaryOp::Pow => "pow",
+    }
+}
+
+/// Lowercase name of a comparison in the text form.
+fn compare_name(op: CompareOp) -> &'static str {
+    match op {
+        CompareOp::Lt => "lt",
+        CompareOp::Le => "le",
+        CompareOp::Gt => "gt",
+        CompareOp::Ge => "ge",
+        CompareOp::Eq => "eq",
+        CompareOp::Ne => "ne",
     }
 }
 
@@ -123,6 +141,17 @@ fn write_op(f: &mut Formatter<'_>, op: &Op) -> fmt::Result {
         Op::Binary { op, a, b } => write!(f, "{} %{}, %{}", binary_name(*op), a.0, b.0),
         Op::Softmax { x } => write!(f, "softmax %{}", x.0),
         Op::Argmax { x } => write!(f, "argmax %{}", x.0),
+        Op::Compare { op, a, b } => write!(f, "{} %{}, %{}", compare_name(*op), a.0, b.0),
+        Op::Select { cond, a, b } => write!(f, "select %{}, %{}, %{}", cond.0, a.0, b.0),
+        Op::Bucketize { x, edges } => {
+            write!(f, "bucketize %{} edges=", x.0)?;
+            write_vec(f, edges)
+        }
+        Op::Lookup { x, table, default } => {
+            write!(f, "lookup %{} table=", x.0)?;
+            write_vec(f, table)?;
+            write!(f, " default={}", fmt_f32(*default))
+        }
     }
 }
 

@@ -112,7 +112,7 @@ pub fn op_width(graph: &Graph, id: NodeId, op: &Op) -> Result<u32, VerifyError> 
         }
         Op::Unary { x, .. } | Op::Softmax { x } => w(*x),
         Op::Argmax { .. } => 1,
-        Op::Binary { a, b, .. } => {
+        Op::Binary { a, b, .. } | Op::Compare { a, b, .. } => {
             let (wa, wb) = (w(*a), w(*b));
             if wa == wb || wb == 1 {
                 wa
@@ -121,6 +121,32 @@ pub fn op_width(graph: &Graph, id: NodeId, op: &Op) -> Result<u32, VerifyError> 
             } else {
                 return Err(shape(format!("operand widths {wa} and {wb}")));
             }
+        }
+        Op::Select { cond, a, b } => {
+            let widths = [w(*cond), w(*a), w(*b)];
+            let max = widths.iter().copied().max().unwrap_or(1);
+            if widths.iter().any(|&x| x != 1 && x != max) {
+                return Err(shape(format!(
+                    "operand widths {}, {} and {}",
+                    widths[0], widths[1], widths[2]
+                )));
+            }
+            max
+        }
+        Op::Bucketize { x, edges } => {
+            if edges.iter().any(|e| e.is_nan()) {
+                return Err(shape("NaN edge".into()));
+            }
+            if edges.windows(2).any(|p| p[1] < p[0]) {
+                return Err(shape("edges are not ascending".into()));
+            }
+            w(*x)
+        }
+        Op::Lookup { x, .. } => {
+            if w(*x) != 1 {
+                return Err(shape(format!("operand width {} (must be 1)", w(*x))));
+            }
+            1
         }
     };
     if width == 0 {

@@ -2,6 +2,7 @@
 //! verifying the graph before the pipeline and after every pass.
 
 pub mod affine_fusion;
+pub mod column_pruning;
 pub mod constant_folding;
 pub mod dead_nodes;
 
@@ -10,6 +11,7 @@ use thiserror::Error;
 use crate::ir::{verify, Graph, Node, NodeId, Op, VerifyError};
 
 pub use affine_fusion::AffineFusion;
+pub use column_pruning::ColumnPruning;
 pub use constant_folding::ConstantFolding;
 pub use dead_nodes::DeadNodes;
 
@@ -18,7 +20,9 @@ pub use dead_nodes::DeadNodes;
 /// Contract: `run` receives a graph that verifies and returns a fresh graph, in
 /// topological order, with the same name, input slots and output names and widths,
 /// whose interpreter outputs agree with the input's on every row (up to `f32`
-/// rounding where a pass says so). A pass never panics on a verified graph.
+/// rounding where a pass says so). A pass never panics on a verified graph. The one
+/// exception to "same input slots" is [`ColumnPruning`], which keeps a subsequence
+/// of them (rows are then encoded by slot name for the new inputs).
 pub trait Pass: Send + Sync {
     /// Stable name used in errors, `mlg explain` and snapshots.
     fn name(&self) -> &'static str;
@@ -66,6 +70,7 @@ impl Default for Pipeline {
                 Box::new(ConstantFolding),
                 Box::new(AffineFusion),
                 Box::new(DeadNodes),
+                Box::new(ColumnPruning),
             ],
         }
     }
@@ -141,6 +146,11 @@ impl Rebuild {
             graph,
             map: vec![None; old.nodes.len()],
         }
+    }
+
+    /// Replaces the new graph's input slots (only [`ColumnPruning`] does this).
+    pub(crate) fn set_inputs(&mut self, inputs: Vec<crate::ir::InputSlot>) {
+        self.graph.inputs = inputs;
     }
 
     /// Appends `op` with `width` and returns its new id.

@@ -315,6 +315,23 @@ impl Checker<'_> {
                 .into_iter()
                 .map(|c| c.name.clone())
                 .collect();
+            if selected.is_empty() {
+                let columns: Vec<String> = schema
+                    .columns
+                    .iter()
+                    .map(|c| format!("{}:{}", c.name, c.kind))
+                    .collect();
+                return Err(vec![Diagnostic::new(
+                    "mlg::empty_selection",
+                    format!(
+                        "`{}` selects no column: `{selector}` matches nothing here",
+                        spec.name
+                    ),
+                    selector_span,
+                    "matches no column",
+                )
+                .with_help(format!("columns at this step: {}", columns.join(", ")))]);
+            }
             schema = apply_rule(rule, &schema, &selected, &params).map_err(|(column, kind)| {
                 let wanted = if kind == ColumnKind::Numeric {
                     "categorical"

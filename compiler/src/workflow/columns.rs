@@ -225,11 +225,16 @@ pub fn apply_rule(
                 .and_then(|v| v.as_bool())
                 .unwrap_or(false);
             let mut out = schema.clone();
-            for (name, _) in monomials(selected, degree, only) {
+            let missing: Vec<usize> = selected
+                .iter()
+                .map(|n| schema.get(n).map_or(0, |c| c.missing))
+                .collect();
+            for (name, factors) in monomials(selected, degree, only) {
                 out.columns.push(ColumnInfo {
                     name,
                     kind: ColumnKind::Numeric,
-                    missing: 0,
+                    // A product is missing wherever a factor is; the sum bounds the count.
+                    missing: factors.iter().map(|&f| missing[f]).sum(),
                     levels: Vec::new(),
                 });
             }

@@ -1,7 +1,7 @@
 //! Shared test helpers: graph fixtures, a seeded RNG, random rows and output comparison.
 #![allow(dead_code)]
 
-use mlg_compiler::ir::{BinaryOp, Graph, GraphBuilder, InputSlot, NodeId, Op, SlotKind, UnaryFn};
+use mlg_compiler::ir::{BinaryOp, CompareOp, Graph, GraphBuilder, InputSlot, NodeId, Op, SlotKind, UnaryFn};
 
 /// A small seeded xorshift generator (tests must be reproducible).
 pub struct Rng(u64);
@@ -211,7 +211,8 @@ pub fn interpret(graph: &Graph, rows: &[f32], n_rows: usize, stride: usize) -> V
 
 /// A random verified graph over 1–4 input slots (the last may be categorical)
 /// with 3–14 random ops drawn from every op kind, random constants (sometimes NaN
-/// fill values and `missing` defaults) and one or two outputs.
+/// fill values, `missing` defaults and lookup entries; sometimes integral bucket
+/// edges) and one or two outputs.
 pub fn random_graph(seed: u64) -> Graph {
     let mut rng = Rng::new(seed);
     let n_in = 1 + rng.below(4);
@@ -238,7 +239,20 @@ pub fn random_graph(seed: u64) -> Graph {
                 })
                 .collect()
         };
-        let op = match rng.below(11) {
+        // Nodes that can pair elementwise with `x`: same width, width 1, or any when `x` is 1.
+        let fits: Vec<NodeId> = nodes
+            .iter()
+            .copied()
+            .filter(|n| b.width(*n) == w as u32 || b.width(*n) == 1 || w == 1)
+            .collect();
+        // Nodes that can join `x` in a select of width `w`: width `w` or 1.
+        let joins: Vec<NodeId> = nodes
+            .iter()
+            .copied()
+            .filter(|n| b.width(*n) == w as u32 || b.width(*n) == 1)
+            .collect();
+        let width_one: Vec<NodeId> = nodes.iter().copied().filter(|n| b.width(*n) == 1).collect();
+        let op = match rng.below(18) {
             0 => Op::FillNan {
                 x,
                 values: consts(&mut rng, w, 0.2),
@@ -284,14 +298,13 @@ pub fn random_graph(seed: u64) -> Graph {
                 let func = [UnaryFn::Sigmoid, UnaryFn::Exp, UnaryFn::Neg, UnaryFn::Abs][rng.below(4)];
                 Op::Unary { func, x }
             }
-            7 => {
-                let fits = nodes
-                    .iter()
-                    .copied()
-                    .filter(|n| b.width(*n) == w as u32 || b.width(*n) == 1 || w == 1);
-                let fits = fits.collect::<Vec<_>>();
+            7 | 12 => {
                 let other = fits[rng.below(fits.len())];
-                let op = [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div][rng.below(4)];
+                let op = if rng.chance(0.5) {
+                    [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div][rng.below(4)]
+                } else {
+                    [BinaryOp::Min, BinaryOp::Max, BinaryOp::Pow][rng.below(3)]
+                };
                 if rng.chance(0.5) {
                     Op::Binary { op, a: x, b: other }
                 } else {
@@ -300,6 +313,58 @@ pub fn random_graph(seed: u64) -> Graph {
             }
             8 => Op::Softmax { x },
             9 => Op::Argmax { x },
+            11 => {
+                let func = [UnaryFn::Log, UnaryFn::Log1p, UnaryFn::Sqrt][rng.below(3)];
+                Op::Unary { func, x }
+            }
+            13 => {
+                let other = fits[rng.below(fits.len())];
+                let op = [
+                    CompareOp::Lt,
+                    CompareOp::Le,
+                    CompareOp::Gt,
+                    CompareOp::Ge,
+                    CompareOp::Eq,
+                    CompareOp::Ne,
+                ][rng.below(6)];
+                if rng.chance(0.5) {
+                    Op::Compare { op, a: x, b: other }
+                } else {
+                    Op::Compare { op, a: other, b: x }
+                }
+            }
+            14 => {
+                let cond = joins[rng.below(joins.len())];
+                let other = joins[rng.below(joins.len())];
+                Op::Select { cond, a: x, b: other }
+            }
+            15 => {
+                // Integral edges sometimes, so that codes and compare results hit them exactly.
+                let mut edges: Vec<f32> = (0..rng.below(5))
+                    .map(|_| {
+                        if rng.chance(0.4) {
+                            rng.below(4) as f32 - 1.0
+                        } else {
+                            rng.range(-3.0, 3.0)
+                        }
+                    })
+                    .collect();
+                edges.sort_by(f32::total_cmp);
+                Op::Bucketize { x, edges }
+            }
+            16 => {
+                let x = width_one[rng.below(width_one.len())];
+                let n = rng.below(5);
+                Op::Lookup {
+                    x,
+                    table: consts(&mut rng, n, 0.1),
+                    default: if rng.chance(0.2) {
+                        f32::NAN
+                    } else {
+                        rng.range(-2.0, 2.0)
+                    },
+                }
+            }
             _ => {
                 let n = 1 + rng.below(3);
                 Op::Const {

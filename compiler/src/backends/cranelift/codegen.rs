@@ -9,8 +9,8 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
-use super::math::{exp_f32, sigmoid_f32};
-use crate::ir::{BinaryOp, Graph, NodeId, Op, UnaryFn};
+use super::math::{exp_f32, ln_f32, log1p_f32, pow_f32, sigmoid_f32};
+use crate::ir::{BinaryOp, CompareOp, Graph, NodeId, Op, UnaryFn};
 
 /// The signature `fn(input: *const f32, n_rows: usize, row_stride: usize, out: *mut f32)`
 /// in the ISA's default calling convention (the C one of the host).
@@ -214,6 +214,9 @@ fn emit_op(b: &mut FunctionBuilder<'_>, op: &Op, vals: &[Vec<Value>], row: Value
                 UnaryFn::Exp => exp_f32(b, a),
                 UnaryFn::Neg => b.ins().fneg(a),
                 UnaryFn::Abs => b.ins().fabs(a),
+                UnaryFn::Log => ln_f32(b, a),
+                UnaryFn::Log1p => log1p_f32(b, a),
+                UnaryFn::Sqrt => b.ins().sqrt(a),
             })
             .collect(),
         Op::Binary { op, a, b: rhs } => {
@@ -221,20 +224,97 @@ fn emit_op(b: &mut FunctionBuilder<'_>, op: &Op, vals: &[Vec<Value>], row: Value
             let width = xa.len().max(xb.len());
             (0..width)
                 .map(|i| {
-                    let l = if xa.len() == 1 { xa[0] } else { xa[i] };
-                    let r = if xb.len() == 1 { xb[0] } else { xb[i] };
+                    let (l, r) = (at(xa, i), at(xb, i));
                     match op {
                         BinaryOp::Add => b.ins().fadd(l, r),
                         BinaryOp::Sub => b.ins().fsub(l, r),
                         BinaryOp::Mul => b.ins().fmul(l, r),
                         BinaryOp::Div => b.ins().fdiv(l, r),
+                        // Not fmin/fmax: their NaN rules differ from the interpreter's.
+                        BinaryOp::Min => {
+                            let lt = b.ins().fcmp(FloatCC::LessThan, r, l);
+                            b.ins().select(lt, r, l)
+                        }
+                        BinaryOp::Max => {
+                            let gt = b.ins().fcmp(FloatCC::GreaterThan, r, l);
+                            b.ins().select(gt, r, l)
+                        }
+                        BinaryOp::Pow => pow_f32(b, l, r),
                     }
                 })
                 .collect()
         }
         Op::Softmax { x } => softmax(b, v(*x)),
         Op::Argmax { x } => vec![argmax(b, v(*x))],
+        Op::Compare { op, a, b: rhs } => {
+            let (xa, xb) = (v(*a), v(*rhs));
+            let cc = match op {
+                CompareOp::Lt => FloatCC::LessThan,
+                CompareOp::Le => FloatCC::LessThanOrEqual,
+                CompareOp::Gt => FloatCC::GreaterThan,
+                CompareOp::Ge => FloatCC::GreaterThanOrEqual,
+                CompareOp::Eq => FloatCC::Equal,
+                // Cranelift's NotEqual is unordered-or-not-equal: true with NaN.
+                CompareOp::Ne => FloatCC::NotEqual,
+            };
+            let one = b.ins().f32const(1.0f32);
+            let zero = b.ins().f32const(0.0f32);
+            (0..xa.len().max(xb.len()))
+                .map(|i| {
+                    let c = b.ins().fcmp(cc, at(xa, i), at(xb, i));
+                    b.ins().select(c, one, zero)
+                })
+                .collect()
+        }
+        Op::Select { cond, a, b: rhs } => {
+            let (xc, xa, xb) = (v(*cond), v(*a), v(*rhs));
+            let zero = b.ins().f32const(0.0f32);
+            (0..xc.len().max(xa.len()).max(xb.len()))
+                .map(|i| {
+                    let c = b.ins().fcmp(FloatCC::NotEqual, at(xc, i), zero);
+                    b.ins().select(c, at(xa, i), at(xb, i))
+                })
+                .collect()
+        }
+        Op::Bucketize { x, edges } => v(*x).iter().map(|&a| bucketize(b, a, edges)).collect(),
+        Op::Lookup { x, table, default } => {
+            let code = v(*x)[0];
+            let mut r = b.ins().f32const(*default);
+            for (i, &t) in table.iter().enumerate() {
+                let here = b.ins().f32const(i as f32);
+                let eq = b.ins().fcmp(FloatCC::Equal, code, here);
+                let t = b.ins().f32const(t);
+                r = b.ins().select(eq, t, r);
+            }
+            vec![r]
+        }
     }
+}
+
+/// Element `i` of an operand that broadcasts when it has width 1.
+fn at(xs: &[Value], i: usize) -> Value {
+    if xs.len() == 1 {
+        xs[0]
+    } else {
+        xs[i]
+    }
+}
+
+/// The number of `edges` `e` with `e <= x`, summed in `f32` (exact for any
+/// realistic edge count), NaN for a NaN `x`.
+fn bucketize(b: &mut FunctionBuilder<'_>, x: Value, edges: &[f32]) -> Value {
+    let one = b.ins().f32const(1.0f32);
+    let zero = b.ins().f32const(0.0f32);
+    let mut count = zero;
+    for &e in edges {
+        let e = b.ins().f32const(e);
+        let le = b.ins().fcmp(FloatCC::LessThanOrEqual, e, x);
+        let step = b.ins().select(le, one, zero);
+        count = b.ins().fadd(count, step);
+    }
+    let is_nan = b.ins().fcmp(FloatCC::Unordered, x, x);
+    let nan = b.ins().f32const(f32::NAN);
+    b.ins().select(is_nan, nan, count)
 }
 
 /// Base and immediate offset of element `index` of the `f32` array at `ptr`; the

@@ -8,6 +8,13 @@
 //! `fdemote` rounds correctly, so the result matches a correctly rounded `expf`
 //! (and therefore `f32::exp`) except within ~1e-4 ulp of a rounding boundary,
 //! overflow gives `inf`, deep underflow gives `0`, and NaN stays NaN.
+//!
+//! `ln` is also evaluated in `f64` and rounded once: the exponent `e` and mantissa
+//! `m` are taken from the bits (every `f32`, subnormals included, is a normal
+//! `f64`), `m` is moved into `[sqrt(2)/2, sqrt(2)]`, and `ln m = 2 atanh(s)` with
+//! `s = (m - 1) / (m + 1)` is summed to `s^21` (relative error below 1e-16).
+//! `log1p` adds the rounding correction `(x - (u - 1)) / u` of `u = 1 + x`, and
+//! `pow` feeds `b * ln a` (all in `f64`) to the same `exp` core as `exp`.
 
 use cranelift_codegen::ir::{condcodes::FloatCC, types, InstBuilder, MemFlagsData, Value};
 use cranelift_frontend::FunctionBuilder;
@@ -25,9 +32,19 @@ const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
 /// `ln 2 - LN2_HI`.
 const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 
+/// `sqrt(2)`: mantissas above it are halved so `|s| <= 0.1716` in the `atanh` series.
+const SQRT_2: f64 = std::f64::consts::SQRT_2;
+/// Odd terms of `atanh` after `s` kept by [`ln_f64`]: `s^3 / 3 .. s^21 / 21`.
+const ATANH_TERMS: usize = 10;
+
 /// Emits `exp(x)` for an `f32` value `x` and returns the `f32` result.
 pub(crate) fn exp_f32(b: &mut FunctionBuilder<'_>, x: Value) -> Value {
     let xd = b.ins().fpromote(types::F64, x);
+    exp_f64_to_f32(b, xd)
+}
+
+/// Emits `exp(xd)` for an `f64` value `xd`, rounded once to `f32`.
+fn exp_f64_to_f32(b: &mut FunctionBuilder<'_>, xd: Value) -> Value {
     // Clamp with compare+select: a NaN compares false both times and passes through.
     let hi = b.ins().f64const(CLAMP_HI);
     let too_big = b.ins().fcmp(FloatCC::GreaterThan, xd, hi);
@@ -101,4 +118,106 @@ pub(crate) fn sigmoid_f32(b: &mut FunctionBuilder<'_>, x: Value) -> Value {
     let one = b.ins().f32const(1.0f32);
     let d = b.ins().fadd(one, e);
     b.ins().fdiv(one, d)
+}
+
+/// Emits `ln(u)` in `f64` for a finite positive normal `f64` `u`; any other input
+/// gives an unspecified finite or NaN value that callers replace with selects.
+fn ln_core(b: &mut FunctionBuilder<'_>, u: Value) -> Value {
+    let bits = b.ins().bitcast(types::I64, MemFlagsData::new(), u);
+    let exp_bits = b.ins().ushr_imm_u(bits, 52);
+    let e = b.ins().iadd_imm_s(exp_bits, -1023);
+    let frac = b.ins().band_imm_u(bits, 0x000F_FFFF_FFFF_FFFFi64);
+    let m_bits = b.ins().bor_imm_u(frac, 0x3FF0_0000_0000_0000i64);
+    let m = b.ins().bitcast(types::F64, MemFlagsData::new(), m_bits);
+    let sqrt2 = b.ins().f64const(SQRT_2);
+    let big = b.ins().fcmp(FloatCC::GreaterThan, m, sqrt2);
+    let half = b.ins().f64const(0.5);
+    let m_half = b.ins().fmul(m, half);
+    let m = b.ins().select(big, m_half, m);
+    let e_up = b.ins().iadd_imm_s(e, 1);
+    let e = b.ins().select(big, e_up, e);
+    let e = b.ins().fcvt_from_sint(types::F64, e);
+
+    let one = b.ins().f64const(1.0);
+    let num = b.ins().fsub(m, one);
+    let den = b.ins().fadd(m, one);
+    let s = b.ins().fdiv(num, den);
+    let z = b.ins().fmul(s, s);
+    // Horner over z: sum_{k=0..ATANH_TERMS} z^k / (2k + 1).
+    let mut p = b.ins().f64const(1.0 / (2 * ATANH_TERMS + 1) as f64);
+    for k in (0..ATANH_TERMS).rev() {
+        let t = b.ins().fmul(p, z);
+        let c = b.ins().f64const(1.0 / (2 * k + 1) as f64);
+        p = b.ins().fadd(t, c);
+    }
+    let two_s = b.ins().fadd(s, s);
+    let ln_m = b.ins().fmul(two_s, p);
+    let ln2 = b.ins().f64const(std::f64::consts::LN_2);
+    let e_ln2 = b.ins().fmul(e, ln2);
+    b.ins().fadd(e_ln2, ln_m)
+}
+
+/// Replaces `r` (an `f64` `ln` of `u` valid for finite `u > 0`) by the IEEE
+/// special values: `+inf` for `u = +inf`, `-inf` for `u = ±0`, NaN for `u < 0` or NaN.
+fn ln_specials(b: &mut FunctionBuilder<'_>, u: Value, r: Value) -> Value {
+    let inf = b.ins().f64const(f64::INFINITY);
+    let is_inf = b.ins().fcmp(FloatCC::Equal, u, inf);
+    let r = b.ins().select(is_inf, inf, r);
+    let zero = b.ins().f64const(0.0);
+    let is_zero = b.ins().fcmp(FloatCC::Equal, u, zero);
+    let neg_inf = b.ins().f64const(f64::NEG_INFINITY);
+    let r = b.ins().select(is_zero, neg_inf, r);
+    let bad = b.ins().fcmp(FloatCC::UnorderedOrLessThan, u, zero);
+    let nan = b.ins().f64const(f64::NAN);
+    b.ins().select(bad, nan, r)
+}
+
+/// Emits `ln(x)` for an `f32` `x` (as `f32::ln`: `-inf` at `±0`, NaN below `0`).
+pub(crate) fn ln_f32(b: &mut FunctionBuilder<'_>, x: Value) -> Value {
+    let xd = b.ins().fpromote(types::F64, x);
+    let r = ln_core(b, xd);
+    let r = ln_specials(b, xd, r);
+    b.ins().fdemote(types::F32, r)
+}
+
+/// Emits `ln(1 + x)` for an `f32` `x` (as `f32::ln_1p`): `u = 1 + x` in `f64`,
+/// `ln u + (x - (u - 1)) / u`, which stays accurate where `1 + x` rounds.
+pub(crate) fn log1p_f32(b: &mut FunctionBuilder<'_>, x: Value) -> Value {
+    let xd = b.ins().fpromote(types::F64, x);
+    let one = b.ins().f64const(1.0);
+    let u = b.ins().fadd(one, xd);
+    let r = ln_core(b, u);
+    let u1 = b.ins().fsub(u, one);
+    let lost = b.ins().fsub(xd, u1);
+    let corr = b.ins().fdiv(lost, u);
+    let r = b.ins().fadd(r, corr);
+    let r = ln_specials(b, u, r);
+    b.ins().fdemote(types::F32, r)
+}
+
+/// Emits [`crate::ir::interp::pow`]: `exp(b ln a)` in `f64` for `a > 0`; for
+/// `a == 0` `0` / `1` / `+inf` / NaN as `e` is positive / zero / negative / NaN;
+/// NaN for `a < 0` or NaN.
+pub(crate) fn pow_f32(b: &mut FunctionBuilder<'_>, a: Value, e: Value) -> Value {
+    let ad = b.ins().fpromote(types::F64, a);
+    let ed = b.ins().fpromote(types::F64, e);
+    let l = ln_core(b, ad);
+    let l = ln_specials(b, ad, l);
+    let t = b.ins().fmul(ed, l);
+    let r = exp_f64_to_f32(b, t);
+
+    let zero = b.ins().f32const(0.0f32);
+    let one = b.ins().f32const(1.0f32);
+    let inf = b.ins().f32const(f32::INFINITY);
+    let nan = b.ins().f32const(f32::NAN);
+    let e_neg = b.ins().fcmp(FloatCC::LessThan, e, zero);
+    let at_zero = b.ins().select(e_neg, inf, nan);
+    let e_zero = b.ins().fcmp(FloatCC::Equal, e, zero);
+    let at_zero = b.ins().select(e_zero, one, at_zero);
+    let e_pos = b.ins().fcmp(FloatCC::GreaterThan, e, zero);
+    let at_zero = b.ins().select(e_pos, zero, at_zero);
+    let a_zero = b.ins().fcmp(FloatCC::Equal, a, zero);
+    let r = b.ins().select(a_zero, at_zero, r);
+    let bad = b.ins().fcmp(FloatCC::UnorderedOrLessThan, a, zero);
+    b.ins().select(bad, nan, r)
 }

@@ -1,0 +1,229 @@
+//! The self-contained HTML profile page: inline CSS, inline SVG charts, no scripts
+//! and no external assets.
+
+use super::svg;
+use super::{format_number, ColumnProfile, ColumnStats, Profile, TargetDistribution, TargetProfile};
+use std::fmt::Write;
+
+/// Rows of a categorical column's level table (the chart shows more).
+const TABLE_LEVELS: usize = 10;
+
+/// Escapes `text` for HTML and SVG text and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "\
+body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;margin:24px;color:#222;background:#fafafa}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 10px;border-bottom:1px solid #ddd;padding-bottom:4px}
+h3{font-size:15px;margin:0 0 8px;word-break:break-all}
+.meta{color:#555;margin:0 0 8px}
+table{border-collapse:collapse;font-size:13px}
+th,td{padding:3px 10px 3px 0;text-align:left;vertical-align:top}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+table.summary td,table.summary th{border-bottom:1px solid #eee;padding-right:18px}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(600px,1fr));gap:16px}
+article{background:#fff;border:1px solid #e2e2e2;border-radius:6px;padding:12px 14px}
+.body{display:flex;flex-wrap:wrap;gap:14px;align-items:flex-start}
+table.stats{min-width:140px}
+table.stats th{color:#555;font-weight:normal}
+.badge{font-size:11px;font-weight:normal;border-radius:9px;padding:1px 8px;margin-left:8px;vertical-align:middle}
+.numeric{background:#e3ecf7;color:#2a5585}.categorical{background:#f7ebdc;color:#8a5316}
+.level{max-width:150px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+svg{font-size:11px;font-family:inherit;fill:#333;overflow:visible}
+svg .grid{stroke:#e6e6e6}svg .axis{stroke:#888}svg .frame{stroke:#888}svg .muted{fill:#888}
+svg rect:hover{opacity:.8}
+";
+
+/// Renders the whole profile page.
+pub fn render(profile: &Profile) -> String {
+    let mut page = String::new();
+    let source = escape(&profile.source);
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>Profile of {source}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n\
+         <h1>Data profile: <code>{source}</code></h1>\n"
+    );
+    overview(&mut page, profile);
+    if let Some(target) = &profile.target {
+        target_section(&mut page, target);
+    }
+    correlation_section(&mut page, profile);
+    page.push_str("<section id=\"columns\">\n<h2>Columns</h2>\n<div class=\"grid\">\n");
+    for (i, column) in profile.columns.iter().enumerate() {
+        column_article(&mut page, i, column, profile.n_rows);
+    }
+    page.push_str("</div>\n</section>\n</body>\n</html>\n");
+    page
+}
+
+/// The kind of a column as shown on the page.
+fn kind(column: &ColumnProfile) -> &'static str {
+    match column.stats {
+        ColumnStats::Numeric(_) => "numeric",
+        ColumnStats::Categorical(_) => "categorical",
+    }
+}
+
+/// `part` as a percentage of `whole`.
+fn percent(part: usize, whole: usize) -> String {
+    if whole == 0 {
+        return "0%".into();
+    }
+    format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+}
+
+/// Row and column counts, and the one-line-per-column summary table.
+fn overview(page: &mut String, profile: &Profile) {
+    let numeric = profile.columns.iter().filter(|c| kind(c) == "numeric").count();
+    let missing: usize = profile.columns.iter().map(|c| c.missing).sum();
+    let _ = write!(
+        page,
+        "<p class=\"meta\">{} rows · {} columns ({numeric} numeric, {} categorical) · \
+         {missing} missing cells ({})</p>\n<section id=\"overview\">\n<h2>Overview</h2>\n\
+         <table class=\"summary\">\n<thead><tr><th>Column</th><th>Type</th><th class=\"num\">Missing</th>\
+         <th class=\"num\">Distinct</th><th class=\"num\">Missing %</th></tr></thead>\n<tbody>\n",
+        profile.n_rows,
+        profile.columns.len(),
+        profile.columns.len() - numeric,
+        percent(missing, profile.n_rows * profile.columns.len()),
+    );
+    for (i, column) in profile.columns.iter().enumerate() {
+        let _ = writeln!(
+            page,
+            "<tr><td class=\"name\"><a href=\"#col-{i}\">{}</a></td><td>{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            escape(&column.name),
+            kind(column),
+            column.missing,
+            column.distinct,
+            percent(column.missing, profile.n_rows),
+        );
+    }
+    page.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+/// The target's distribution chart.
+fn target_section(page: &mut String, target: &TargetProfile) {
+    let name = escape(&target.name);
+    let _ = writeln!(
+        page,
+        "<section id=\"target\">\n<h2>Target: <code>{name}</code></h2>\n\
+         <p class=\"meta\">{} missing</p>",
+        target.missing
+    );
+    let label = format!("Distribution of target {}", target.name);
+    let chart = match &target.distribution {
+        TargetDistribution::Counts(counts) => svg::bars(counts, "chart target", &label),
+        TargetDistribution::Histogram(hist) => svg::histogram(hist, "chart target", &label),
+    };
+    page.push_str(&chart);
+    page.push_str("</section>\n");
+}
+
+/// The correlation heatmap, or a note when there are too few numeric columns.
+fn correlation_section(page: &mut String, profile: &Profile) {
+    page.push_str(
+        "<section id=\"correlations\">\n<h2>Correlations</h2>\n\
+         <p class=\"meta\">Pearson coefficients between numeric columns, each over the rows \
+         where both values are present.</p>\n",
+    );
+    if profile.correlations.names.len() < 2 {
+        page.push_str("<p>Fewer than two numeric columns: no correlations to show.</p>\n");
+    } else {
+        page.push_str(&svg::heatmap(&profile.correlations));
+    }
+    page.push_str("</section>\n");
+}
+
+/// One `<tr>` of a statistics table.
+fn stat_row(page: &mut String, label: &str, value: &str) {
+    let _ = writeln!(page, "<tr><th>{label}</th><td class=\"num\">{value}</td></tr>");
+}
+
+/// The card of one column: statistics (or level counts) beside its chart.
+fn column_article(page: &mut String, index: usize, column: &ColumnProfile, n_rows: usize) {
+    let name = escape(&column.name);
+    let kind = kind(column);
+    let _ = write!(
+        page,
+        "<article class=\"column\" id=\"col-{index}\">\n<h3>{name}<span class=\"badge {kind}\">{kind}</span></h3>\n\
+         <div class=\"body\">\n<table class=\"stats\">\n"
+    );
+    stat_row(
+        page,
+        "Missing",
+        &format!("{} ({})", column.missing, percent(column.missing, n_rows)),
+    );
+    stat_row(page, "Distinct", &column.distinct.to_string());
+    let label = format!("Distribution of {}", column.name);
+    let chart = match &column.stats {
+        ColumnStats::Numeric(None) => {
+            page.push_str("</table>\n");
+            svg::empty_chart("chart", &label, "no finite values")
+        }
+        ColumnStats::Numeric(Some(stats)) => {
+            stat_row(page, "Count", &stats.count.to_string());
+            if stats.non_finite > 0 {
+                stat_row(page, "Infinite", &stats.non_finite.to_string());
+            }
+            stat_row(page, "Min", &format_number(stats.min));
+            for (p, value) in &stats.quantiles {
+                stat_row(
+                    page,
+                    &format!("{}%", format_number(p * 100.0)),
+                    &format_number(*value),
+                );
+            }
+            stat_row(page, "Max", &format_number(stats.max));
+            stat_row(page, "Mean", &format_number(stats.mean));
+            stat_row(page, "Std", &format_number(stats.std));
+            page.push_str("</table>\n");
+            svg::histogram(&stats.histogram, "chart", &label)
+        }
+        ColumnStats::Categorical(stats) => {
+            page.push_str(
+                "</table>\n<table class=\"levels\">\n<thead><tr><th>Level</th>\
+                 <th class=\"num\">Count</th><th class=\"num\">%</th></tr></thead>\n<tbody>\n",
+            );
+            let present = n_rows - column.missing;
+            for (level, count) in stats.top.iter().take(TABLE_LEVELS) {
+                let _ = writeln!(
+                    page,
+                    "<tr><td class=\"level\" title=\"{l}\">{l}</td><td class=\"num\">{count}</td>\
+                     <td class=\"num\">{}</td></tr>",
+                    percent(*count, present),
+                    l = escape(level),
+                );
+            }
+            let hidden = column.distinct.saturating_sub(TABLE_LEVELS);
+            if hidden > 0 {
+                let rest: usize =
+                    stats.top.iter().skip(TABLE_LEVELS).map(|(_, c)| c).sum::<usize>() + stats.other;
+                let _ = writeln!(
+                    page,
+                    "<tr><td><em>{hidden} more levels</em></td><td class=\"num\">{rest}</td>\
+                     <td class=\"num\">{}</td></tr>",
+                    percent(rest, present)
+                );
+            }
+            page.push_str("</tbody>\n</table>\n");
+            svg::bars(&stats.top, "chart", &label)
+        }
+    };
+    page.push_str(&chart);
+    page.push_str("</div>\n</article>\n");
+}

@@ -1,0 +1,80 @@
+//! Cleaning steps (`drop_duplicates`, `drop_outliers`): row filters that act
+//! only at fit time, through [`crate::op::FittedTransform::training_rows`]. At
+//! prediction time they are the identity (their `transform` returns the frame
+//! unchanged and `lower` appends nothing), since prediction never drops rows.
+
+pub mod duplicates;
+pub mod outliers;
+
+pub use duplicates::{DropDuplicates, FittedDropDuplicates};
+pub use outliers::{Bounds, DropOutliers, FittedDropOutliers, OutlierMethod};
+
+use crate::catalog::p;
+use crate::op::{OpError, Transform};
+use mlg_compiler::workflow::catalog::{
+    Default, DefaultSelector, OpKind, OpSpec, ParamType, Params, SchemaRule,
+};
+
+const NON_NEGATIVE: ParamType = ParamType::Float {
+    min: 0.0,
+    max: f64::INFINITY,
+};
+
+/// Catalog entries of the cleaning steps.
+pub const SPECS: &[OpSpec] = &[
+    OpSpec {
+        name: "drop_duplicates",
+        kind: OpKind::Transform {
+            default_selector: DefaultSelector::All,
+            rule: SchemaRule::InPlace {
+                fills_missing: false,
+                numeric_only: false,
+            },
+        },
+        summary: "drop training rows that repeat an earlier row over the selected columns (fit time only)",
+        params: &[],
+    },
+    OpSpec {
+        name: "drop_outliers",
+        kind: OpKind::Transform {
+            default_selector: DefaultSelector::Numeric,
+            rule: SchemaRule::InPlace {
+                fills_missing: false,
+                numeric_only: true,
+            },
+        },
+        summary: "drop training rows with a selected value outside the IQR or z-score bounds (fit time only)",
+        params: &[
+            p(
+                "method",
+                ParamType::Choice(&["iqr", "zscore"]),
+                Default::Str("iqr"),
+                "bounds [Q1 - k*IQR, Q3 + k*IQR] (\"iqr\") or |x - mean| <= z*std (\"zscore\")",
+            ),
+            p(
+                "k",
+                NON_NEGATIVE,
+                Default::Float(1.5),
+                "IQR multiplier of the \"iqr\" method",
+            ),
+            p(
+                "z",
+                NON_NEGATIVE,
+                Default::Float(3.0),
+                "population standard deviations allowed by the \"zscore\" method",
+            ),
+        ],
+    },
+];
+
+/// Builds the cleaning step called `name`; `None` when this module has no such step.
+pub fn construct(name: &str, params: &Params) -> Option<Result<Box<dyn Transform>, OpError>> {
+    fn boxed<T: Transform + 'static>(t: Result<T, OpError>) -> Result<Box<dyn Transform>, OpError> {
+        t.map(|t| Box::new(t) as Box<dyn Transform>)
+    }
+    Some(match name {
+        "drop_duplicates" => boxed(DropDuplicates::new(params)),
+        "drop_outliers" => boxed(DropOutliers::new(params)),
+        _ => return None,
+    })
+}
