@@ -3,8 +3,10 @@
 
 use crate::error::{Error, Result};
 use mlg_compiler::workflow::catalog::{Schema, SchemaSource};
+use mlg_compiler::workflow::stage::DataSource;
 use mlg_compiler::workflow::{self, Stage, StageKind};
 use mlg_dsl::ast::Program;
+use mlg_runtime::combine::JoinHow;
 use mlg_runtime::Frame;
 use mlg_stdlib::catalog::StdCatalog;
 use std::cell::RefCell;
@@ -20,17 +22,71 @@ struct FrameCache {
 }
 
 impl SchemaSource for FrameCache {
-    fn schema(&self, path: &Path) -> std::result::Result<Schema, String> {
+    fn schema(&self, format: &str, path: &Path) -> std::result::Result<Schema, String> {
         if let Some(frame) = self.frames.borrow().get(path) {
             return Ok(frame.schema());
         }
-        let frame = mlg_runtime::csv::read_csv(path).map_err(|e| e.to_string())?;
+        let frame = read_source(format, path).map_err(|e| e.to_string())?;
         let schema = frame.schema();
         self.frames
             .borrow_mut()
             .insert(path.to_path_buf(), Arc::new(frame));
         Ok(schema)
     }
+}
+
+/// Reads a file source with the reader its statement names.
+fn read_source(format: &str, path: &Path) -> std::result::Result<Frame, mlg_runtime::DataError> {
+    match format {
+        "parquet" => mlg_runtime::parquet::read_parquet(path),
+        _ => mlg_runtime::csv::read_csv(path),
+    }
+}
+
+/// The frame of every data stage, in dependency order: file sources from the
+/// check-time cache, `join` and `concat` computed from their inputs.
+fn data_frames(
+    checked: &workflow::Workflow,
+    files: HashMap<PathBuf, Arc<Frame>>,
+) -> Result<HashMap<String, Arc<Frame>>> {
+    let mut frames: HashMap<String, Arc<Frame>> = HashMap::new();
+    let get = |frames: &HashMap<String, Arc<Frame>>, name: &str| {
+        frames
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Error::Usage(format!("data stage `{name}` has no frame")))
+    };
+    for &id in checked.graph.order() {
+        let stage = checked.graph.stage(id);
+        let StageKind::Data(data) = &stage.kind else {
+            continue;
+        };
+        let frame = match &data.source {
+            DataSource::File { path, path_text, .. } => files
+                .get(path)
+                .cloned()
+                .ok_or_else(|| Error::Usage(format!("data file `{path_text}` was not loaded")))?,
+            DataSource::Join { left, right, on, how } => {
+                let how = if how == "left" {
+                    JoinHow::Left
+                } else {
+                    JoinHow::Inner
+                };
+                let (l, r) = (get(&frames, left)?, get(&frames, right)?);
+                Arc::new(mlg_runtime::combine::join(&l, &r, on, how)?)
+            }
+            DataSource::Concat { parts } => {
+                let parts = parts
+                    .iter()
+                    .map(|p| get(&frames, p))
+                    .collect::<Result<Vec<_>>>()?;
+                let refs: Vec<&Frame> = parts.iter().map(|p| p.as_ref()).collect();
+                Arc::new(mlg_runtime::combine::concat(&refs)?)
+            }
+        };
+        frames.insert(stage.name.clone(), frame);
+    }
+    Ok(frames)
 }
 
 /// A `.mlg` file, parsed and checked, with its data frames loaded.
@@ -43,7 +99,8 @@ pub struct Workflow {
     pub program: Program,
     /// The checked workflow graph.
     pub checked: workflow::Workflow,
-    frames: HashMap<PathBuf, Arc<Frame>>,
+    /// The frame of every data stage, by stage name.
+    frames: HashMap<String, Arc<Frame>>,
 }
 
 impl Workflow {
@@ -70,7 +127,7 @@ impl Workflow {
         let program = mlg_dsl::parse(source).map_err(|d| fail(vec![d]))?;
         let cache = FrameCache::default();
         let checked = workflow::check(&program, &StdCatalog, &cache, base_dir).map_err(fail)?;
-        let frames = cache.frames.into_inner();
+        let frames = data_frames(&checked, cache.frames.into_inner())?;
         Ok(Workflow {
             file: file.to_string(),
             source: source.to_string(),
@@ -114,9 +171,9 @@ impl Workflow {
             .collect()
     }
 
-    /// The loaded frame of the data file at `path`.
-    pub fn frame(&self, path: &Path) -> Option<Arc<Frame>> {
-        self.frames.get(path).cloned()
+    /// The frame of the data stage named `name`.
+    pub fn data_frame(&self, name: &str) -> Option<Arc<Frame>> {
+        self.frames.get(name).cloned()
     }
 }
 

@@ -126,6 +126,12 @@ mistake!(
     default_selector_matches_nothing,
     format!("{IRIS}features p = iris -> one_hot()\n")
 );
+mistake!(join_key_missing_on_one_side, format!("{IRIS}data other = csv(\"data/diabetes.csv\", target = \"target\")\ndata both = join(iris, other, on = \"age\")\n"));
+mistake!(concat_with_different_columns, format!("{IRIS}data other = csv(\"data/diabetes.csv\", target = \"target\")\ndata both = concat(iris, other)\n"));
+mistake!(
+    model_without_target,
+    "data iris = csv(\"data/iris.csv\")\nmodel lr = logistic_regression(iris)\n"
+);
 mistake!(empty_file, "# nothing here\n");
 
 #[test]
@@ -136,3 +142,19 @@ fn every_error_is_reported_not_just_the_first() {
     assert!(text.contains("no parameter `cc`"), "{text}");
     assert!(text.contains("no parameter `alpah`"), "{text}");
 }
+mistake!(
+    derive_unknown_column,
+    format!("{PENGUINS}features p = penguins -> derive(ratio = \"body_mass_g / bill_lenght_mm\")\n")
+);
+mistake!(
+    derive_divides_categorical,
+    format!("{PENGUINS}features p = penguins -> derive(ratio = \"body_mass_g / island\")\n")
+);
+mistake!(
+    derive_unknown_function,
+    format!("{PENGUINS}features p = penguins -> derive(l = \"lg(bill_depth_mm) + 1\")\n")
+);
+mistake!(
+    derive_syntax_error,
+    format!("{PENGUINS}features p = penguins -> derive(r = \"(body_mass_g + * 2\")\n")
+);

@@ -3,6 +3,7 @@
 
 pub mod ast;
 pub mod diagnostic;
+pub mod expr;
 mod grammar;
 mod parse;
 pub mod span;

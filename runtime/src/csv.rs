@@ -288,7 +288,8 @@ fn build_dictionaries(
         for (dict, &j) in dictionaries.iter_mut().zip(categorical) {
             let field = record.get(j).unwrap_or("").trim();
             if missing[j].get(row).copied().unwrap_or(true) {
-                dict.codes.push(0);
+                // Out of range on purpose: `finish` maps it to code 0, never to a level.
+                dict.codes.push(u32::MAX);
             } else {
                 dict.push(field);
             }

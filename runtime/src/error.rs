@@ -57,4 +57,19 @@ pub enum DataError {
     /// A frame is internally inconsistent (lengths or dictionary codes).
     #[error("invalid frame: {message}")]
     InvalidFrame { message: String },
+    /// The file is not valid Parquet (not Parquet at all, truncated or corrupt).
+    #[error("cannot read `{file}` as Parquet: {source}")]
+    Parquet {
+        file: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A column's type has no frame representation (e.g. timestamps, lists);
+    /// `data_type` is the Arrow type as text.
+    #[error("{file}: column `{column}` has type {data_type}, which mlg cannot read yet")]
+    UnsupportedType {
+        file: String,
+        column: String,
+        data_type: String,
+    },
 }

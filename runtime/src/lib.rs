@@ -5,10 +5,12 @@
 //! into the row ABI ([`rows`]) and runs the compiled function over all rows.
 
 pub mod artifact;
+pub mod combine;
 pub mod csv;
 pub mod error;
 pub mod frame;
 pub mod model;
+pub mod parquet;
 pub mod predictions;
 pub mod rows;
 pub mod schema;

@@ -32,15 +32,18 @@ impl Frame {
     }
 }
 
-/// A [`SchemaSource`] that reads the whole CSV file with [`read_csv`] and reports its
-/// [`Frame::schema`]; the error string is the [`crate::DataError`]'s message.
+/// A [`SchemaSource`] that reads the whole file (CSV, or Parquet when the source is
+/// `parquet`) and reports its [`Frame::schema`]; the error string is the
+/// [`crate::DataError`]'s message.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CsvSchemaSource;
 
 impl SchemaSource for CsvSchemaSource {
-    fn schema(&self, path: &Path) -> Result<Schema, String> {
-        read_csv(path)
-            .map(|frame| frame.schema())
-            .map_err(|e| e.to_string())
+    fn schema(&self, format: &str, path: &Path) -> Result<Schema, String> {
+        let frame = match format {
+            "parquet" => crate::parquet::read_parquet(path),
+            _ => read_csv(path),
+        };
+        frame.map(|frame| frame.schema()).map_err(|e| e.to_string())
     }
 }

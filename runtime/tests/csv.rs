@@ -185,7 +185,7 @@ fn missing_file_is_an_io_error_naming_it() {
 #[test]
 fn schema_source_reports_kinds_missing_and_levels() {
     let file = temp_csv(b"x,s\n1,b\n,a\n3,b\n");
-    let schema = CsvSchemaSource.schema(file.path()).unwrap();
+    let schema = CsvSchemaSource.schema("csv", file.path()).unwrap();
     assert_eq!(schema.rows, 3);
     let x = schema.get("x").unwrap();
     assert_eq!((x.kind, x.missing), (ColumnKind::Numeric, 1));
@@ -195,7 +195,7 @@ fn schema_source_reports_kinds_missing_and_levels() {
         (ColumnKind::Categorical, 0, vec!["a".into(), "b".into()])
     );
     let bad = temp_csv(b"x,y\n1\n");
-    let message = CsvSchemaSource.schema(bad.path()).unwrap_err();
+    let message = CsvSchemaSource.schema("csv", bad.path()).unwrap_err();
     assert!(
         message.contains("row 2 has 1 fields but the header has 2"),
         "{message}"
@@ -216,4 +216,18 @@ proptest::proptest! {
             }
         }
     }
+}
+
+#[test]
+fn missing_categorical_entries_hold_code_zero() {
+    let frame = mlg_runtime::csv::read_csv_from("s,x\nb,1\n,2\na,3\n".as_bytes(), "t.csv").unwrap();
+    let col = frame.column("s").unwrap();
+    match &col.data {
+        mlg_runtime::ColumnData::Categorical { codes, levels } => {
+            assert_eq!(levels, &["a", "b"]);
+            assert_eq!(codes, &[1, 0, 0]);
+        }
+        other => panic!("expected categorical, got {other:?}"),
+    }
+    assert_eq!(col.missing, [false, true, false]);
 }

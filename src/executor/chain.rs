@@ -16,6 +16,8 @@ use std::sync::Arc;
 pub struct Chain<'w> {
     pub model_name: String,
     pub data: &'w DataStage,
+    /// The target column of the data.
+    pub target: String,
     pub frame: Arc<Frame>,
     /// Steps in application order, each with the features stage it belongs to.
     pub steps: Vec<(&'w str, &'w Step)>,
@@ -48,12 +50,12 @@ impl<'w> Chain<'w> {
         };
         let mut groups: Vec<(&str, &[Step])> = Vec::new();
         let mut cursor = model.input.as_str();
-        let data = loop {
+        let (data_name, data) = loop {
             let stage = wf
                 .stage(cursor)
                 .ok_or_else(|| Error::Usage(format!("no stage named `{cursor}`")))?;
             match &stage.kind {
-                StageKind::Data(d) => break d,
+                StageKind::Data(d) => break (stage.name.as_str(), d),
                 StageKind::Features(f) => {
                     groups.push((stage.name.as_str(), &f.steps));
                     cursor = f.input.as_str();
@@ -67,11 +69,17 @@ impl<'w> Chain<'w> {
             .flat_map(|(n, s)| s.iter().map(move |step| (n, step)))
             .collect();
         let frame = wf
-            .frame(&data.path)
-            .ok_or_else(|| Error::Usage(format!("data file `{}` was not loaded", data.path_text)))?;
+            .data_frame(data_name)
+            .ok_or_else(|| Error::Usage(format!("data `{data_name}` was not loaded")))?;
+        let target = data.target.clone().ok_or_else(|| {
+            Error::Usage(format!(
+                "model `{name}` needs a target, but `{data_name}` declares none"
+            ))
+        })?;
         Ok(Chain {
             model_name: name.to_string(),
             data,
+            target,
             frame,
             steps,
             model,
@@ -80,7 +88,7 @@ impl<'w> Chain<'w> {
 
     /// The target of every data row, encoded for the model's task.
     pub fn target(&self) -> Result<Target> {
-        target_of(&self.frame, &self.data.target, self.model.task).map_err(|e| Error::op(&self.model_name, e))
+        target_of(&self.frame, &self.target, self.model.task).map_err(|e| Error::op(&self.model_name, e))
     }
 
     /// The row ABI of the raw data (target excluded).
@@ -88,7 +96,7 @@ impl<'w> Chain<'w> {
         self.frame
             .columns
             .iter()
-            .filter(|c| c.name != self.data.target)
+            .filter(|c| c.name != self.target)
             .map(|c| InputSlot {
                 name: c.name.clone(),
                 kind: match &c.data {
@@ -103,7 +111,7 @@ impl<'w> Chain<'w> {
 
     /// Fits every step and the model on the data rows `rows`.
     pub fn fit(&self, target: &Target, rows: &[usize]) -> Result<FittedChain> {
-        let mut frame = self.frame.take(rows).without(&self.data.target);
+        let mut frame = self.frame.take(rows).without(&self.target);
         let mut y = target.take(rows);
         let mut fitted = Vec::with_capacity(self.steps.len());
         for (stage, step) in &self.steps {

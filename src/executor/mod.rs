@@ -77,7 +77,7 @@ pub fn build_artifact(wf: &Workflow, name: &str, evaluations: &[Evaluation]) -> 
         name: name.to_string(),
         workflow: wf.file.clone(),
         task: chain.model.task.to_string(),
-        target: chain.data.target.clone(),
+        target: chain.target.clone(),
         classes: fitted.classes.clone(),
         graph,
         metrics,

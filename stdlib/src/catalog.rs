@@ -61,10 +61,65 @@ static BASE: &[OpSpec] = &[
             p(
                 "target",
                 ParamType::Str,
-                Default::Required,
+                Default::Optional,
                 "name of the column to predict",
             ),
         ],
+    },
+    OpSpec {
+        name: "parquet",
+        kind: OpKind::Source,
+        summary: "read a Parquet file",
+        params: &[
+            p(
+                "path",
+                ParamType::Str,
+                Default::Required,
+                "file path, relative to the .mlg file",
+            ),
+            p(
+                "target",
+                ParamType::Str,
+                Default::Optional,
+                "name of the column to predict",
+            ),
+        ],
+    },
+    OpSpec {
+        name: "join",
+        kind: OpKind::Source,
+        summary: "join two data stages on a key column: join(left, right, on = \"id\")",
+        params: &[
+            p(
+                "on",
+                ParamType::Str,
+                Default::Required,
+                "key column present in both inputs",
+            ),
+            p(
+                "how",
+                ParamType::Choice(&["inner", "left"]),
+                Default::Str("inner"),
+                "keep unmatched left rows (\"left\") or not",
+            ),
+            p(
+                "target",
+                ParamType::Str,
+                Default::Optional,
+                "column to predict (default: the left input's target)",
+            ),
+        ],
+    },
+    OpSpec {
+        name: "concat",
+        kind: OpKind::Source,
+        summary: "stack data stages with the same columns: concat(a, b, ...)",
+        params: &[p(
+            "target",
+            ParamType::Str,
+            Default::Optional,
+            "column to predict (default: the first input's target)",
+        )],
     },
     OpSpec {
         name: "impute",
@@ -313,6 +368,7 @@ static SECTIONS: &[&[OpSpec]] = &[
     crate::select::SPECS,
     crate::extract::SPECS,
     crate::nonlinear::SPECS,
+    crate::derive::SPECS,
 ];
 
 static ENTRIES: std::sync::LazyLock<Vec<OpSpec>> = std::sync::LazyLock::new(|| {

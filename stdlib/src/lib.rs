@@ -3,6 +3,7 @@
 pub mod catalog;
 pub mod clean;
 pub mod construct;
+pub mod derive;
 pub mod encode;
 pub mod eval;
 pub mod extract;

@@ -35,6 +35,7 @@ static TRANSFORM_MODULES: &[Constructor] = &[
     crate::select::construct,
     crate::extract::construct,
     crate::nonlinear::construct,
+    crate::derive::construct,
 ];
 
 /// Builds the model called `name` (`linear_regression`, `ridge`,

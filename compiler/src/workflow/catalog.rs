@@ -159,6 +159,11 @@ pub enum SchemaRule {
     /// A subset of the selected numeric columns survives, chosen at fit time; the
     /// checker keeps all of them (any may survive).
     Subset,
+    /// The selected columns (any kind) are removed.
+    Drop,
+    /// Some of the selected columns (any kind) may be removed at fit time; the
+    /// checker keeps all of them.
+    MaybeDrop,
     /// The selected numeric columns are replaced, at the first one's position, by
     /// `prefix1 ..= prefixN`: `N` is the int parameter `n_param` when given, else
     /// the number of selected columns.
@@ -291,6 +296,7 @@ impl Schema {
 /// Reads the schema of a data file at check time (the runtime implements it by
 /// scanning the CSV).
 pub trait SchemaSource {
-    /// The schema of the file at `path`, or a message saying why it cannot be read.
-    fn schema(&self, path: &std::path::Path) -> Result<Schema, String>;
+    /// The schema of the file at `path` read by the reader named `format` (`csv`,
+    /// `parquet`), or a message saying why it cannot be read.
+    fn schema(&self, format: &str, path: &std::path::Path) -> Result<Schema, String>;
 }

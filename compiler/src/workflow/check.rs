@@ -4,7 +4,7 @@
 
 use super::args::{bind, describe};
 use super::catalog::{Catalog, ColumnKind, OpKind, OpSpec, Schema, SchemaSource, Task};
-use super::columns::{apply_rule, looks_like_selector, missing_column, parse_selector, select};
+use super::columns::{apply_rule, looks_like_selector, parse_selector, select};
 use super::graph::Graph;
 use super::resolve::{references, resolve};
 use super::stage::*;
@@ -97,9 +97,9 @@ pub(super) type Checked = Result<(StageKind, Schema), Vec<Diagnostic>>;
 
 pub(super) struct Checker<'a> {
     catalog: &'a dyn Catalog,
-    schemas: &'a dyn SchemaSource,
+    pub(super) schemas: &'a dyn SchemaSource,
     pub(super) base_dir: &'a Path,
-    stages: HashMap<String, Stage>,
+    pub(super) stages: HashMap<String, Stage>,
     errors: Vec<Diagnostic>,
 }
 
@@ -203,69 +203,15 @@ impl Checker<'_> {
     }
 
     /// The data stage at the root of `stage`'s features chain.
-    fn root_data<'s>(&'s self, mut stage: &'s Stage) -> Option<&'s DataStage> {
+    fn root_data<'s>(&'s self, mut stage: &'s Stage) -> Option<(&'s Stage, &'s DataStage)> {
         loop {
             match &stage.kind {
-                StageKind::Data(d) => return Some(d),
+                StageKind::Data(d) => return Some((stage, d)),
                 StageKind::Features(f) => stage = self.stages.get(&f.input)?,
                 StageKind::Model(m) => stage = self.stages.get(&m.input)?,
                 _ => return None,
             }
         }
-    }
-
-    fn data(&self, s: &DataStmt) -> Checked {
-        let spec = self.op(&s.source.name, OpKind::Source).map_err(|d| vec![d])?;
-        let params = bind(spec, &s.source, &s.source.args)?;
-        let arg_span = |param: &str, position: usize| {
-            s.source
-                .args
-                .iter()
-                .find(|a| a.name.as_ref().is_some_and(|n| n.name == param))
-                .or_else(|| s.source.args.iter().filter(|a| a.name.is_none()).nth(position))
-                .map_or(s.source.span, |a| a.value.span)
-        };
-        let path_text = params
-            .get("path")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string();
-        let target = params
-            .get("target")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string();
-        let path = self.base_dir.join(&path_text);
-        let full = self.schemas.schema(&path).map_err(|message| {
-            vec![Diagnostic::new(
-                "mlg::data_file",
-                format!("cannot read data file `{path_text}`"),
-                arg_span("path", 0),
-                message,
-            )
-            .with_help(self.path_help())]
-        })?;
-        if full.get(&target).is_none() {
-            return Err(vec![missing_column(&target, arg_span("target", 1), &full)]);
-        }
-        let features = Schema {
-            columns: full
-                .columns
-                .iter()
-                .filter(|c| c.name != target)
-                .cloned()
-                .collect(),
-            rows: full.rows,
-        };
-        Ok((
-            StageKind::Data(DataStage {
-                path,
-                path_text,
-                target,
-                schema: full,
-            }),
-            features,
-        ))
     }
 
     fn features(&self, s: &FeaturesStmt) -> Checked {
@@ -284,6 +230,12 @@ impl Checker<'_> {
                     },
                 )
                 .map_err(|d| vec![d])?;
+            if spec.name == super::derive::OP {
+                let (step, next) = super::derive::check(call, &schema)?;
+                steps.push(step);
+                schema = next;
+                continue;
+            }
             let OpKind::Transform {
                 default_selector,
                 rule,
@@ -482,21 +434,37 @@ impl Checker<'_> {
                 )),
             );
         }
-        if let Some(data) = self.root_data(input) {
-            let target_kind = data.schema.get(&data.target).map(|c| c.kind);
-            if task == Task::Regression && target_kind == Some(ColumnKind::Categorical) {
-                errors.push(
+        if let Some((root, data)) = self.root_data(input) {
+            match &data.target {
+                None => errors.push(
                     Diagnostic::new(
-                        "mlg::target_type",
+                        "mlg::no_target",
                         format!(
-                            "`{}` is a regression model, but the target `{}` is categorical",
-                            spec.name, data.target
+                            "model `{}` needs a target, but `{}` declares none",
+                            s.name.name, root.name
                         ),
-                        s.call.name.span,
-                        "needs a numeric target",
+                        input_ident.span,
+                        "nothing to learn",
                     )
-                    .with_help("use a classifier such as logistic_regression"),
-                );
+                    .with_help(format!("add `target = \"column\"` to `data {}`", root.name)),
+                ),
+                Some(target) => {
+                    let target_kind = data.schema.get(target).map(|c| c.kind);
+                    if task == Task::Regression && target_kind == Some(ColumnKind::Categorical) {
+                        errors.push(
+                            Diagnostic::new(
+                                "mlg::target_type",
+                                format!(
+                                    "`{}` is a regression model, but the target `{target}` is categorical",
+                                    spec.name
+                                ),
+                                s.call.name.span,
+                                "needs a numeric target",
+                            )
+                            .with_help("use a classifier such as logistic_regression"),
+                        );
+                    }
+                }
             }
         }
         if !errors.is_empty() {

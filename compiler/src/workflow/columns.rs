@@ -194,6 +194,19 @@ pub fn apply_rule(
             needs(ColumnKind::Numeric)?;
             return Ok(schema.clone());
         }
+        SchemaRule::MaybeDrop => return Ok(schema.clone()),
+        SchemaRule::Drop => {
+            let columns = schema
+                .columns
+                .iter()
+                .filter(|c| !selected.contains(&c.name))
+                .cloned()
+                .collect();
+            return Ok(Schema {
+                columns,
+                rows: schema.rows,
+            });
+        }
         SchemaRule::Project { prefix, n_param } => {
             needs(ColumnKind::Numeric)?;
             let n = int(n_param).unwrap_or(selected.len());
@@ -286,7 +299,11 @@ pub fn apply_rule(
                     });
                 }
             }
-            SchemaRule::Subset | SchemaRule::Project { .. } | SchemaRule::Polynomial => {}
+            SchemaRule::Subset
+            | SchemaRule::Drop
+            | SchemaRule::MaybeDrop
+            | SchemaRule::Project { .. }
+            | SchemaRule::Polynomial => {}
         }
     }
     Ok(out)

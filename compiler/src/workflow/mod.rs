@@ -4,8 +4,10 @@
 pub mod args;
 pub mod catalog;
 pub mod check;
+mod check_data;
 mod check_outputs;
 pub mod columns;
+pub mod derive;
 pub mod graph;
 pub mod resolve;
 pub mod stage;

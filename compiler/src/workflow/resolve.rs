@@ -42,7 +42,7 @@ pub fn references(stmt: &Statement) -> Vec<Reference> {
         span: i.span,
     };
     match stmt {
-        Statement::Data(_) => Vec::new(),
+        Statement::Data(s) => positional_names(&s.source, false),
         Statement::Features(s) => vec![ident(&s.input)],
         Statement::Compress(s) => vec![ident(&s.input)],
         Statement::Model(s) => positional_names(&s.call, true),

@@ -56,15 +56,33 @@ pub struct Step {
     pub selector: Selector,
 }
 
-/// `data NAME = csv(...)`.
+/// Where a data stage's rows come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DataSource {
+    /// A file read by the reader named `format` (`csv` or `parquet`).
+    File {
+        format: String,
+        path: PathBuf,
+        path_text: String,
+    },
+    /// `join(left, right, on = "key", how = "inner" | "left")`.
+    Join {
+        left: String,
+        right: String,
+        on: String,
+        how: String,
+    },
+    /// `concat(a, b, ...)`: the inputs' rows one after another.
+    Concat { parts: Vec<String> },
+}
+
+/// `data NAME = source(...)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DataStage {
-    /// Path resolved against the `.mlg` file's folder.
-    pub path: PathBuf,
-    /// Path as written.
-    pub path_text: String,
-    pub target: String,
-    /// Every column of the file, target included.
+    pub source: DataSource,
+    /// The column to predict, when the stage declares (or inherits) one.
+    pub target: Option<String>,
+    /// Every column, target included.
     pub schema: Schema,
 }
 

@@ -2,7 +2,7 @@
 
 use super::catalog::Schema;
 use super::check::Workflow;
-use super::stage::StageKind;
+use super::stage::{DataSource, StageKind};
 use std::fmt::{self, Display, Write};
 
 fn columns(schema: &Schema) -> String {
@@ -29,11 +29,28 @@ impl Display for Workflow {
             let mut line = String::new();
             match &stage.kind {
                 StageKind::Data(d) => {
-                    write!(
-                        line,
-                        "data {} = csv({:?}, target={:?}) [{} rows]",
-                        stage.name, d.path_text, d.target, d.schema.rows
-                    )?;
+                    let target = d
+                        .target
+                        .as_ref()
+                        .map(|t| format!(", target={t:?}"))
+                        .unwrap_or_default();
+                    match &d.source {
+                        DataSource::File {
+                            format, path_text, ..
+                        } => write!(
+                            line,
+                            "data {} = {format}({path_text:?}{target}) [{} rows]",
+                            stage.name, d.schema.rows
+                        )?,
+                        DataSource::Join { left, right, on, how } => write!(
+                            line,
+                            "data {} = join({left}, {right}, on={on:?}, how={how:?}{target})",
+                            stage.name
+                        )?,
+                        DataSource::Concat { parts } => {
+                            write!(line, "data {} = concat({}{target})", stage.name, parts.join(", "))?
+                        }
+                    }
                 }
                 StageKind::Features(fs) => {
                     write!(line, "features {} <- {}", stage.name, fs.input)?;

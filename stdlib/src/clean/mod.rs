@@ -1,11 +1,14 @@
-//! Cleaning steps (`drop_duplicates`, `drop_outliers`): row filters that act
-//! only at fit time, through [`crate::op::FittedTransform::training_rows`]. At
-//! prediction time they are the identity (their `transform` returns the frame
+//! Cleaning steps. `drop_duplicates` and `drop_outliers` are row filters that
+//! act only at fit time, through [`crate::op::FittedTransform::training_rows`];
+//! at prediction time they are the identity (their `transform` returns the frame
 //! unchanged and `lower` appends nothing), since prediction never drops rows.
+//! `drop` and `drop_missing` remove columns.
 
+pub mod columns;
 pub mod duplicates;
 pub mod outliers;
 
+pub use columns::{Drop, DropMissing, FittedDrop};
 pub use duplicates::{DropDuplicates, FittedDropDuplicates};
 pub use outliers::{Bounds, DropOutliers, FittedDropOutliers, OutlierMethod};
 
@@ -22,6 +25,29 @@ const NON_NEGATIVE: ParamType = ParamType::Float {
 
 /// Catalog entries of the cleaning steps.
 pub const SPECS: &[OpSpec] = &[
+    OpSpec {
+        name: "drop",
+        kind: OpKind::Transform {
+            default_selector: DefaultSelector::All,
+            rule: SchemaRule::Drop,
+        },
+        summary: "remove the selected columns",
+        params: &[],
+    },
+    OpSpec {
+        name: "drop_missing",
+        kind: OpKind::Transform {
+            default_selector: DefaultSelector::All,
+            rule: SchemaRule::MaybeDrop,
+        },
+        summary: "remove selected columns whose share of missing training values exceeds `threshold`",
+        params: &[p(
+            "threshold",
+            ParamType::Float { min: 0.0, max: 1.0 },
+            Default::Float(0.5),
+            "largest allowed fraction of missing values",
+        )],
+    },
     OpSpec {
         name: "drop_duplicates",
         kind: OpKind::Transform {
@@ -73,6 +99,8 @@ pub fn construct(name: &str, params: &Params) -> Option<Result<Box<dyn Transform
         t.map(|t| Box::new(t) as Box<dyn Transform>)
     }
     Some(match name {
+        "drop" => boxed(Ok(Drop)),
+        "drop_missing" => boxed(DropMissing::new(params)),
         "drop_duplicates" => boxed(DropDuplicates::new(params)),
         "drop_outliers" => boxed(DropOutliers::new(params)),
         _ => return None,

@@ -1,0 +1,415 @@
+//! Parquet loading into a columnar [`Frame`], and [`read_table`], which picks the
+//! loader (Parquet or CSV) from a file's extension.
+//!
+//! Rules: every top-level column of the file becomes a frame column, in file order;
+//! names must be non-empty and unique (as for CSV). Integer (`Int8`..`Int64`,
+//! `UInt8`..`UInt64`), float (`Float16`, `Float32`, `Float64`) and `Boolean` (as
+//! 0/1) columns become numeric; 64-bit integers beyond 2^53 are rounded to the
+//! nearest `f64`. A null, or a float NaN, is missing (NaN in the data, `true` in the
+//! mask). An all-null column of type `Null` is numeric, like an all-missing CSV
+//! column. String columns (`Utf8`, `LargeUtf8`, `Utf8View`, and dictionaries of
+//! them) become categorical, with levels sorted by byte order exactly as the CSV
+//! loader sorts them; a null is missing (code 0). Strings are taken as they are: they
+//! are not trimmed, and neither `""` nor tokens such as `NA` count as missing, since
+//! Parquet has real nulls. Any other type (timestamps, dates, decimals, binary,
+//! lists, structs, ...) is a [`DataError::UnsupportedType`] naming the file, the
+//! column and the type. All row groups are read. A file that is not Parquet, is
+//! truncated or is corrupt is a [`DataError::Parquet`] naming the file; a panic inside
+//! the Parquet decoder is caught and reported the same way.
+
+use crate::error::DataError;
+use crate::frame::{Column, ColumnData, Frame};
+use ::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float16Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type,
+    UInt64Type, UInt8Type,
+};
+use arrow_array::{Array, ArrowPrimitiveType, LargeStringArray, StringArray, StringViewArray};
+use arrow_schema::{DataType, Field};
+use std::collections::HashMap;
+use std::fs::File;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+
+/// Reads the Parquet file at `path` into a [`Frame`], following the module rules.
+///
+/// Errors name the file (as `path` displays): [`DataError::Io`] when it cannot be
+/// opened, [`DataError::Parquet`] when it is not valid Parquet (never a panic),
+/// [`DataError::UnsupportedType`] for a column of a type mlg cannot hold, and
+/// [`DataError::EmptyColumnName`] / [`DataError::DuplicateColumn`] for bad names.
+pub fn read_parquet(path: &Path) -> Result<Frame, DataError> {
+    let file = path.display().to_string();
+    let handle = File::open(path).map_err(|source| DataError::Io {
+        file: file.clone(),
+        source,
+    })?;
+    match catch_unwind(AssertUnwindSafe(|| decode(handle, &file))) {
+        Ok(result) => result,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "the decoder failed".to_string());
+            Err(parquet_error(&file, format!("corrupt file ({what})")))
+        }
+    }
+}
+
+/// Reads the table at `path`: files ending in `.parquet` or `.pq` (any letter case)
+/// with [`read_parquet`], every other file as CSV with [`crate::csv::read_csv`].
+pub fn read_table(path: &Path) -> Result<Frame, DataError> {
+    if is_parquet_path(path) {
+        read_parquet(path)
+    } else {
+        crate::csv::read_csv(path)
+    }
+}
+
+/// True when `path` ends in `.parquet` or `.pq` (ASCII case-insensitive), i.e. when
+/// [`read_table`] reads it as Parquet.
+pub fn is_parquet_path(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq"))
+}
+
+/// A [`DataError::Parquet`] for `file` carrying `source` (an error or a message).
+fn parquet_error(file: &str, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> DataError {
+    DataError::Parquet {
+        file: file.to_string(),
+        source: source.into(),
+    }
+}
+
+/// Opens the file as Parquet, checks the schema, then reads every row group.
+fn decode(handle: File, file: &str) -> Result<Frame, DataError> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(handle).map_err(|e| parquet_error(file, e))?;
+    let schema = builder.schema().clone();
+    let mut names: Vec<String> = Vec::with_capacity(schema.fields().len());
+    let mut columns: Vec<Builder> = Vec::with_capacity(schema.fields().len());
+    for (i, field) in schema.fields().iter().enumerate() {
+        let name = field.name();
+        if name.is_empty() {
+            return Err(DataError::EmptyColumnName {
+                file: file.to_string(),
+                index: i + 1,
+            });
+        }
+        if names.iter().any(|n| n == name) {
+            return Err(DataError::DuplicateColumn {
+                file: file.to_string(),
+                column: name.clone(),
+            });
+        }
+        columns.push(Builder::for_field(field, file)?);
+        names.push(name.clone());
+    }
+    let file_rows = builder.metadata().file_metadata().num_rows();
+    let reader = builder.build().map_err(|e| parquet_error(file, e))?;
+    let mut n_rows = 0usize;
+    for batch in reader {
+        let batch = batch.map_err(|e| parquet_error(file, e))?;
+        if batch.num_columns() != columns.len() {
+            return Err(parquet_error(
+                file,
+                format!(
+                    "a row group holds {} columns but the schema has {}",
+                    batch.num_columns(),
+                    columns.len()
+                ),
+            ));
+        }
+        for ((column, array), name) in columns.iter_mut().zip(batch.columns()).zip(&names) {
+            column.append(array.as_ref(), file, name)?;
+        }
+        n_rows += batch.num_rows();
+    }
+    if columns.is_empty() {
+        n_rows = usize::try_from(file_rows).unwrap_or(0);
+    }
+    let columns: Vec<Column> = names
+        .into_iter()
+        .zip(columns)
+        .map(|(name, column)| column.finish(name))
+        .collect();
+    if let Some(bad) = columns.iter().find(|c| c.len() != n_rows) {
+        return Err(parquet_error(
+            file,
+            format!("column `{}` holds {} rows, not {n_rows}", bad.name, bad.len()),
+        ));
+    }
+    Ok(Frame { columns, n_rows })
+}
+
+/// Empty values for a column of `data_type`, or `None` when mlg cannot read it.
+fn values_for(data_type: &DataType) -> Option<Values> {
+    let strings = |t: &DataType| matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
+    match data_type {
+        DataType::Null
+        | DataType::Boolean
+        | DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64
+        | DataType::Float16
+        | DataType::Float32
+        | DataType::Float64 => Some(Values::Numeric(Vec::new())),
+        DataType::Dictionary(_, values) if strings(values) => {
+            Some(Values::Categorical(Dictionary::default()))
+        }
+        t if strings(t) => Some(Values::Categorical(Dictionary::default())),
+        _ => None,
+    }
+}
+
+/// One frame column under construction.
+struct Builder {
+    data: Values,
+    missing: Vec<bool>,
+}
+
+/// The values of a [`Builder`].
+enum Values {
+    Numeric(Vec<f64>),
+    Categorical(Dictionary),
+}
+
+impl Builder {
+    /// An empty builder for `field`, or [`DataError::UnsupportedType`].
+    fn for_field(field: &Field, file: &str) -> Result<Builder, DataError> {
+        let Some(data) = values_for(field.data_type()) else {
+            return Err(DataError::UnsupportedType {
+                file: file.to_string(),
+                column: field.name().clone(),
+                data_type: field.data_type().to_string(),
+            });
+        };
+        Ok(Builder {
+            data,
+            missing: Vec::new(),
+        })
+    }
+
+    /// Appends the rows of one batch's `array` for column `name`.
+    fn append(&mut self, array: &dyn Array, file: &str, name: &str) -> Result<(), DataError> {
+        let appended = match &mut self.data {
+            Values::Numeric(values) => append_numeric(values, &mut self.missing, array),
+            Values::Categorical(dict) => append_strings(dict, &mut self.missing, array),
+        };
+        if appended {
+            Ok(())
+        } else {
+            Err(parquet_error(
+                file,
+                format!(
+                    "column `{name}` changed type to {} between row groups",
+                    array.data_type()
+                ),
+            ))
+        }
+    }
+
+    /// The finished column named `name`.
+    fn finish(self, name: String) -> Column {
+        let data = match self.data {
+            Values::Numeric(values) => ColumnData::Numeric(values),
+            Values::Categorical(dict) => {
+                let (codes, levels) = dict.finish();
+                ColumnData::Categorical { codes, levels }
+            }
+        };
+        Column {
+            name,
+            data,
+            missing: self.missing,
+        }
+    }
+}
+
+/// Appends `values` (`None` for null) as numbers; a null or NaN is missing.
+fn push_numbers(out: &mut Vec<f64>, missing: &mut Vec<bool>, values: impl Iterator<Item = Option<f64>>) {
+    for value in values {
+        let v = value.unwrap_or(f64::NAN);
+        out.push(v);
+        missing.push(v.is_nan());
+    }
+}
+
+/// Appends a numeric `array`; false when its type is not numeric.
+fn append_numeric(out: &mut Vec<f64>, missing: &mut Vec<bool>, array: &dyn Array) -> bool {
+    fn prim<T: ArrowPrimitiveType>(
+        out: &mut Vec<f64>,
+        missing: &mut Vec<bool>,
+        array: &dyn Array,
+        to_f64: fn(T::Native) -> f64,
+    ) -> bool {
+        match array.as_primitive_opt::<T>() {
+            Some(a) => {
+                push_numbers(out, missing, a.iter().map(|v| v.map(to_f64)));
+                true
+            }
+            None => false,
+        }
+    }
+    match array.data_type() {
+        DataType::Null => {
+            push_numbers(out, missing, (0..array.len()).map(|_| None));
+            true
+        }
+        DataType::Boolean => match array.as_boolean_opt() {
+            Some(a) => {
+                let bits = a.iter().map(|v| v.map(|b| if b { 1.0 } else { 0.0 }));
+                push_numbers(out, missing, bits);
+                true
+            }
+            None => false,
+        },
+        DataType::Int8 => prim::<Int8Type>(out, missing, array, f64::from),
+        DataType::Int16 => prim::<Int16Type>(out, missing, array, f64::from),
+        DataType::Int32 => prim::<Int32Type>(out, missing, array, f64::from),
+        DataType::Int64 => prim::<Int64Type>(out, missing, array, |v| v as f64),
+        DataType::UInt8 => prim::<UInt8Type>(out, missing, array, f64::from),
+        DataType::UInt16 => prim::<UInt16Type>(out, missing, array, f64::from),
+        DataType::UInt32 => prim::<UInt32Type>(out, missing, array, f64::from),
+        DataType::UInt64 => prim::<UInt64Type>(out, missing, array, |v| v as f64),
+        DataType::Float16 => prim::<Float16Type>(out, missing, array, |v| v.to_f64()),
+        DataType::Float32 => prim::<Float32Type>(out, missing, array, f64::from),
+        DataType::Float64 => prim::<Float64Type>(out, missing, array, |v| v),
+        _ => false,
+    }
+}
+
+/// A string array of any of the supported layouts.
+enum Strings<'a> {
+    Small(&'a StringArray),
+    Large(&'a LargeStringArray),
+    View(&'a StringViewArray),
+}
+
+impl<'a> Strings<'a> {
+    /// `array` as strings, or `None` when it is not a string array.
+    fn of(array: &'a dyn Array) -> Option<Strings<'a>> {
+        match array.data_type() {
+            DataType::Utf8 => array.as_string_opt::<i32>().map(Strings::Small),
+            DataType::LargeUtf8 => array.as_string_opt::<i64>().map(Strings::Large),
+            DataType::Utf8View => array.as_string_view_opt().map(Strings::View),
+            _ => None,
+        }
+    }
+
+    /// Number of entries.
+    fn len(&self) -> usize {
+        match self {
+            Strings::Small(a) => a.len(),
+            Strings::Large(a) => a.len(),
+            Strings::View(a) => a.len(),
+        }
+    }
+
+    /// The string at `i`, or `None` when it is null or out of range.
+    fn get(&self, i: usize) -> Option<&'a str> {
+        if i >= self.len() {
+            return None;
+        }
+        match self {
+            Strings::Small(a) => a.is_valid(i).then(|| a.value(i)),
+            Strings::Large(a) => a.is_valid(i).then(|| a.value(i)),
+            Strings::View(a) => a.is_valid(i).then(|| a.value(i)),
+        }
+    }
+}
+
+/// Appends a string or string-dictionary `array`; false for any other type.
+fn append_strings(dict: &mut Dictionary, missing: &mut Vec<bool>, array: &dyn Array) -> bool {
+    if let Some(strings) = Strings::of(array) {
+        for i in 0..array.len() {
+            let code = strings.get(i).map(|s| dict.intern(s));
+            dict.push(code, missing);
+        }
+        return true;
+    }
+    let Some(dictionary) = array.as_any_dictionary_opt() else {
+        return false;
+    };
+    let Some(values) = Strings::of(dictionary.values().as_ref()) else {
+        return false;
+    };
+    let keys = dictionary.normalized_keys();
+    // Our code for each dictionary value, interned on first use so that values no
+    // row refers to do not become levels.
+    let mut local: Vec<Option<Option<u32>>> = vec![None; values.len()];
+    for i in 0..array.len() {
+        let key = if dictionary.keys().is_valid(i) {
+            keys.get(i).copied()
+        } else {
+            None
+        };
+        let code = key.and_then(|k| match local.get(k).copied().flatten() {
+            Some(code) => code,
+            None => {
+                let code = values.get(k).map(|s| dict.intern(s));
+                if let Some(slot) = local.get_mut(k) {
+                    *slot = Some(code);
+                }
+                code
+            }
+        });
+        dict.push(code, missing);
+    }
+    true
+}
+
+/// The code a [`Dictionary`] holds for a missing row until [`Dictionary::finish`]
+/// turns it into 0 (no level ever gets this code: a file cannot hold 2^32 strings in
+/// one column that mlg could load).
+const MISSING: u32 = u32::MAX;
+
+/// A dictionary under construction: codes in first-seen order (as in the CSV loader).
+#[derive(Default)]
+struct Dictionary {
+    index: HashMap<String, u32>,
+    codes: Vec<u32>,
+}
+
+impl Dictionary {
+    /// The first-seen code of `value`, adding it when new.
+    fn intern(&mut self, value: &str) -> u32 {
+        if let Some(&code) = self.index.get(value) {
+            return code;
+        }
+        let code = self.index.len() as u32;
+        self.index.insert(value.to_string(), code);
+        code
+    }
+
+    /// Appends a row: `Some(code)` from [`Dictionary::intern`], or `None` for missing.
+    fn push(&mut self, code: Option<u32>, missing: &mut Vec<bool>) {
+        self.codes.push(code.unwrap_or(MISSING));
+        missing.push(code.is_none());
+    }
+
+    /// Sorts the levels by byte order and renumbers the codes to match; missing rows
+    /// get code 0.
+    fn finish(self) -> (Vec<u32>, Vec<String>) {
+        let mut levels: Vec<(String, u32)> = self.index.into_iter().collect();
+        levels.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        let mut remap = vec![0u32; levels.len()];
+        for (new, (_, old)) in levels.iter().enumerate() {
+            if let Some(slot) = remap.get_mut(*old as usize) {
+                *slot = new as u32;
+            }
+        }
+        let codes = self
+            .codes
+            .into_iter()
+            .map(|c| remap.get(c as usize).copied().unwrap_or(0))
+            .collect();
+        (codes, levels.into_iter().map(|(level, _)| level).collect())
+    }
+}

@@ -1,0 +1,386 @@
+//! Parquet reading: every supported Arrow type against the same data read as CSV,
+//! row groups, unsupported types, corrupt files (errors, never panics) and
+//! `read_table` dispatch on the extension.
+
+use arrow_array::types::{ArrowPrimitiveType, Float16Type, Int32Type};
+use arrow_array::{
+    ArrayRef, BooleanArray, Date32Array, DictionaryArray, Float16Array, Float32Array, Float64Array,
+    Int16Array, Int32Array, Int64Array, Int8Array, LargeStringArray, ListArray, NullArray, RecordBatch,
+    StringArray, TimestampMillisecondArray, UInt16Array, UInt64Array, UInt8Array,
+};
+use arrow_schema::{DataType, Field, Schema};
+use mlg_runtime::csv::read_csv;
+use mlg_runtime::parquet::{is_parquet_path, read_parquet, read_table};
+use mlg_runtime::{ColumnData, DataError, Frame};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ArrowWriter;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Writes `batches` to `dir/name`, one row group per batch.
+fn write_parquet(dir: &Path, name: &str, batches: &[RecordBatch]) -> PathBuf {
+    let path = dir.join(name);
+    let file = std::fs::File::create(&path).unwrap();
+    let mut writer = ArrowWriter::try_new(file, batches[0].schema(), None).unwrap();
+    for batch in batches {
+        writer.write(batch).unwrap();
+        writer.flush().unwrap();
+    }
+    writer.close().unwrap();
+    path
+}
+
+fn write_csv(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A batch of nullable columns.
+fn batch(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
+    RecordBatch::try_from_iter_with_nullable(columns.into_iter().map(|(n, a)| (n, a, true))).unwrap()
+}
+
+fn row_groups(path: &Path) -> usize {
+    let file = std::fs::File::open(path).unwrap();
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    builder.metadata().num_row_groups()
+}
+
+/// Frames are the same: names, kinds, masks, levels, codes (exactly, missing rows
+/// included) and numbers (NaN equal to NaN).
+fn assert_same(parquet: &Frame, csv: &Frame) {
+    assert_eq!(parquet.names(), csv.names());
+    assert_eq!(parquet.n_rows, csv.n_rows);
+    for (p, c) in parquet.columns.iter().zip(&csv.columns) {
+        assert_eq!(p.missing, c.missing, "mask of `{}`", p.name);
+        match (&p.data, &c.data) {
+            (ColumnData::Numeric(a), ColumnData::Numeric(b)) => {
+                let same =
+                    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y || (x.is_nan() && y.is_nan()));
+                assert!(same, "values of `{}`: {a:?} vs {b:?}", p.name);
+            }
+            (a, b) => assert_eq!(a, b, "column `{}`", p.name),
+        }
+    }
+}
+
+fn levels_and_codes(frame: &Frame, name: &str) -> (Vec<String>, Vec<u32>) {
+    match &frame.column(name).unwrap().data {
+        ColumnData::Categorical { codes, levels } => (levels.clone(), codes.clone()),
+        other => panic!("`{name}` is not categorical: {other:?}"),
+    }
+}
+
+#[test]
+fn all_supported_types_match_csv_across_two_row_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    type F16 = <Float16Type as ArrowPrimitiveType>::Native;
+    let dict = |keys: Vec<Option<i32>>| -> ArrayRef {
+        let values = StringArray::from(vec!["red", "blue", "green"]);
+        Arc::new(DictionaryArray::<Int32Type>::try_new(keys.into(), Arc::new(values)).unwrap())
+    };
+    // The first string of each column sorts first, so the CSV loader (which keeps
+    // the remapped first-seen code on missing rows) also holds code 0 there.
+    let first = batch(vec![
+        ("i8", Arc::new(Int8Array::from(vec![-3, 4])) as ArrayRef),
+        ("i16", Arc::new(Int16Array::from(vec![Some(7), None]))),
+        ("i32", Arc::new(Int32Array::from(vec![1, -2]))),
+        ("i64", Arc::new(Int64Array::from(vec![Some(1 << 40), None]))),
+        ("u8", Arc::new(UInt8Array::from(vec![0, 255]))),
+        ("u16", Arc::new(UInt16Array::from(vec![9, 65535]))),
+        ("u64", Arc::new(UInt64Array::from(vec![Some(12), None]))),
+        (
+            "f16",
+            Arc::new(Float16Array::from(vec![Some(F16::from_f32(1.5)), None])),
+        ),
+        ("f32", Arc::new(Float32Array::from(vec![Some(-0.25), None]))),
+        (
+            "f64",
+            Arc::new(Float64Array::from(vec![Some(2.5e-3), Some(f64::NAN)])),
+        ),
+        ("flag", Arc::new(BooleanArray::from(vec![Some(true), None]))),
+        ("s", Arc::new(StringArray::from(vec![Some("apple"), None]))),
+        ("ls", Arc::new(LargeStringArray::from(vec!["a b", "c,d"]))),
+        ("dict", dict(vec![Some(1), None])),
+    ]);
+    let second = batch(vec![
+        ("i8", Arc::new(Int8Array::from(vec![127, 0, -128])) as ArrayRef),
+        ("i16", Arc::new(Int16Array::from(vec![None, Some(-1), Some(0)]))),
+        ("i32", Arc::new(Int32Array::from(vec![i32::MAX, 0, i32::MIN]))),
+        ("i64", Arc::new(Int64Array::from(vec![Some(-5), Some(6), None]))),
+        ("u8", Arc::new(UInt8Array::from(vec![1, 2, 3]))),
+        ("u16", Arc::new(UInt16Array::from(vec![0, 1, 2]))),
+        (
+            "u64",
+            Arc::new(UInt64Array::from(vec![None, Some(1 << 50), Some(0)])),
+        ),
+        (
+            "f16",
+            Arc::new(Float16Array::from(vec![Some(F16::from_f32(-2.0)), None, None])),
+        ),
+        (
+            "f32",
+            Arc::new(Float32Array::from(vec![Some(3.0), Some(1e10), None])),
+        ),
+        (
+            "f64",
+            Arc::new(Float64Array::from(vec![None, Some(-1.0), Some(1e300)])),
+        ),
+        (
+            "flag",
+            Arc::new(BooleanArray::from(vec![Some(false), Some(true), Some(false)])),
+        ),
+        (
+            "s",
+            Arc::new(StringArray::from(vec![Some("pear"), Some("fig"), None])),
+        ),
+        ("ls", Arc::new(LargeStringArray::from(vec!["c,d", "a b", "Z"]))),
+        ("dict", dict(vec![Some(2), Some(0), None])),
+    ]);
+    let parquet = write_parquet(dir.path(), "all.parquet", &[first, second]);
+    assert_eq!(row_groups(&parquet), 2);
+    let csv = write_csv(
+        dir.path(),
+        "all.csv",
+        "i8,i16,i32,i64,u8,u16,u64,f16,f32,f64,flag,s,ls,dict\n\
+         -3,7,1,1099511627776,0,9,12,1.5,-0.25,0.0025,1,apple,a b,blue\n\
+         4,,-2,,255,65535,,,,NaN,,,\"c,d\",\n\
+         127,,2147483647,-5,1,0,,-2,3,,0,pear,\"c,d\",green\n\
+         0,-1,0,6,2,1,1125899906842624,,1e10,-1,1,fig,a b,red\n\
+         -128,0,-2147483648,,3,2,0,,,1e300,0,,Z,\n",
+    );
+    let from_parquet = read_parquet(&parquet).unwrap();
+    let from_csv = read_csv(&csv).unwrap();
+    assert_eq!(from_parquet.n_rows, 5);
+    assert_same(&from_parquet, &from_csv);
+    assert_eq!(from_parquet.column("flag").unwrap().as_numeric().unwrap()[0], 1.0);
+    let (levels, codes) = levels_and_codes(&from_parquet, "dict");
+    assert_eq!(levels, ["blue", "green", "red"]);
+    assert_eq!(codes, [0, 0, 1, 2, 0]);
+    assert_eq!(from_parquet.column("dict").unwrap().missing_count(), 2);
+}
+
+#[test]
+fn levels_sort_by_bytes_and_missing_rows_hold_code_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = ["b", "é", "B", "a", "Z", "b", "", "10", "9"];
+    let mut values: Vec<Option<&str>> = names.iter().map(|s| Some(*s)).collect();
+    values.insert(1, None);
+    let path = write_parquet(
+        dir.path(),
+        "levels.parquet",
+        &[batch(vec![(
+            "s",
+            Arc::new(StringArray::from(values)) as ArrayRef,
+        )])],
+    );
+    let frame = read_parquet(&path).unwrap();
+    let (levels, codes) = levels_and_codes(&frame, "s");
+    assert_eq!(levels, ["", "10", "9", "B", "Z", "a", "b", "é"]);
+    assert_eq!(codes, [6, 0, 7, 3, 5, 4, 6, 0, 1, 2]);
+    let column = frame.column("s").unwrap();
+    assert_eq!(column.missing_count(), 1);
+    assert!(column.missing[1]);
+    // Strings are data, not inferred: numeric-looking text stays categorical.
+    assert!(!column.is_numeric());
+}
+
+#[test]
+fn dictionary_values_no_row_uses_are_not_levels() {
+    let dir = tempfile::tempdir().unwrap();
+    let values = StringArray::from(vec![Some("zeta"), Some("unused"), None, Some("alpha")]);
+    let keys = Int32Array::from(vec![Some(0), Some(3), Some(2), None, Some(0)]);
+    let dict = DictionaryArray::<Int32Type>::try_new(keys, Arc::new(values)).unwrap();
+    let path = write_parquet(
+        dir.path(),
+        "dict.parquet",
+        &[batch(vec![("d", Arc::new(dict) as ArrayRef)])],
+    );
+    let frame = read_parquet(&path).unwrap();
+    let (levels, codes) = levels_and_codes(&frame, "d");
+    assert_eq!(levels, ["alpha", "zeta"]);
+    assert_eq!(codes, [1, 0, 0, 0, 1]);
+    assert_eq!(
+        frame.column("d").unwrap().missing,
+        [false, false, true, true, false]
+    );
+}
+
+#[test]
+fn null_and_empty_columns_read_like_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let nulls = batch(vec![
+        ("x", Arc::new(Int32Array::from(vec![1, 2])) as ArrayRef),
+        ("none", Arc::new(NullArray::new(2))),
+    ]);
+    let parquet = write_parquet(dir.path(), "nulls.parquet", &[nulls]);
+    let csv = write_csv(dir.path(), "nulls.csv", "x,none\n1,\n2,\n");
+    assert_same(&read_parquet(&parquet).unwrap(), &read_csv(&csv).unwrap());
+
+    let empty = batch(vec![
+        ("n", Arc::new(Float64Array::from(Vec::<f64>::new())) as ArrayRef),
+        ("s", Arc::new(StringArray::from(Vec::<&str>::new()))),
+    ]);
+    let path = write_parquet(dir.path(), "empty.parquet", &[empty]);
+    let frame = read_parquet(&path).unwrap();
+    assert_eq!(frame.n_rows, 0);
+    assert_eq!(frame.names(), ["n", "s"]);
+    assert!(frame.columns[0].is_numeric() && !frame.columns[1].is_numeric());
+}
+
+#[test]
+fn unsupported_types_are_errors_naming_file_column_and_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = ListArray::from_iter_primitive::<Int32Type, _, _>(vec![Some(vec![Some(1)])]);
+    let cases: Vec<(&str, ArrayRef, &str)> = vec![
+        (
+            "ts",
+            Arc::new(TimestampMillisecondArray::from(vec![0])),
+            "Timestamp",
+        ),
+        ("day", Arc::new(Date32Array::from(vec![0])), "Date32"),
+        ("items", Arc::new(list), "List"),
+    ];
+    for (name, array, type_name) in cases {
+        let batch = batch(vec![
+            ("ok", Arc::new(Int32Array::from(vec![1])) as ArrayRef),
+            (name, array),
+        ]);
+        let path = write_parquet(dir.path(), &format!("{name}.parquet"), &[batch]);
+        let err = read_parquet(&path).unwrap_err();
+        match &err {
+            DataError::UnsupportedType {
+                column, data_type, ..
+            } => {
+                assert_eq!(column, name);
+                assert!(data_type.contains(type_name), "{data_type}");
+            }
+            other => panic!("expected UnsupportedType, got {other:?}"),
+        }
+        let message = err.to_string();
+        assert!(message.contains(&path.display().to_string()), "{message}");
+        assert!(
+            message.contains(&format!("column `{name}` has type {type_name}")),
+            "{message}"
+        );
+        assert!(message.ends_with("which mlg cannot read yet"), "{message}");
+    }
+}
+
+#[test]
+fn duplicate_and_empty_names_are_rejected_like_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let column = || Arc::new(Int32Array::from(vec![1])) as ArrayRef;
+    let dup = Schema::new(vec![
+        Field::new("a", DataType::Int32, false),
+        Field::new("a", DataType::Int32, false),
+    ]);
+    let dup = RecordBatch::try_new(Arc::new(dup), vec![column(), column()]).unwrap();
+    let path = write_parquet(dir.path(), "dup.parquet", &[dup]);
+    assert!(matches!(
+        read_parquet(&path),
+        Err(DataError::DuplicateColumn { column, .. }) if column == "a"
+    ));
+    let path = write_parquet(dir.path(), "blank.parquet", &[batch(vec![("", column())])]);
+    assert!(matches!(
+        read_parquet(&path),
+        Err(DataError::EmptyColumnName { index: 1, .. })
+    ));
+}
+
+/// A small valid file's bytes.
+fn good_file_bytes(dir: &Path) -> Vec<u8> {
+    let rows: Vec<i64> = (0..500).collect();
+    let labels: Vec<String> = rows.iter().map(|i| format!("level{}", i % 7)).collect();
+    let batch = batch(vec![
+        ("n", Arc::new(Int64Array::from(rows)) as ArrayRef),
+        ("s", Arc::new(StringArray::from(labels))),
+    ]);
+    std::fs::read(write_parquet(dir, "good.parquet", &[batch])).unwrap()
+}
+
+fn assert_parquet_error(result: Result<Frame, DataError>, path: &Path) {
+    match result {
+        Err(err @ DataError::Parquet { .. }) => {
+            let message = err.to_string();
+            assert!(message.contains(&path.display().to_string()), "{message}");
+        }
+        other => panic!("expected a Parquet error, got {other:?}"),
+    }
+}
+
+#[test]
+fn non_parquet_empty_and_truncated_files_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = good_file_bytes(dir.path());
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let random: Vec<u8> = (0..4096)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    let mut cases: Vec<(&str, Vec<u8>)> = vec![
+        ("random.parquet", random.clone()),
+        ("empty.parquet", Vec::new()),
+        ("text.parquet", b"a,b\n1,2\n".to_vec()),
+        ("half.parquet", good[..good.len() / 2].to_vec()),
+        ("no_magic.parquet", good[..good.len() - 4].to_vec()),
+        ("footer.parquet", good[..good.len() - 1].to_vec()),
+    ];
+    let mut magic = random;
+    magic[..4].copy_from_slice(b"PAR1");
+    let tail = magic.len() - 4;
+    magic[tail..].copy_from_slice(b"PAR1");
+    cases.push(("magic.parquet", magic));
+    for (name, bytes) in cases {
+        let path = write_csv(dir.path(), name, "");
+        std::fs::write(&path, bytes).unwrap();
+        assert_parquet_error(read_parquet(&path), &path);
+    }
+    let missing = dir.path().join("absent.parquet");
+    assert!(matches!(read_parquet(&missing), Err(DataError::Io { .. })));
+}
+
+#[test]
+fn corrupted_data_pages_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = good_file_bytes(dir.path());
+    let path = dir.path().join("flipped.parquet");
+    // Overwrite a window of bytes at many offsets inside the data (not the footer):
+    // each read must return, Ok or Err, without a panic escaping.
+    for start in (4..good.len().saturating_sub(64)).step_by(37) {
+        let mut bytes = good.clone();
+        for (k, b) in bytes[start..start + 8].iter_mut().enumerate() {
+            *b ^= 0xA5 ^ k as u8;
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        if let Ok(frame) = read_parquet(&path) {
+            assert!(frame.columns.iter().all(|c| c.len() == frame.n_rows));
+        }
+    }
+}
+
+#[test]
+fn read_table_dispatches_on_the_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = batch(vec![("x", Arc::new(Int32Array::from(vec![1, 2])) as ArrayRef)]);
+    for name in ["t.parquet", "t.pq", "T.PARQUET", "t.Pq"] {
+        let path = write_parquet(dir.path(), name, std::slice::from_ref(&data));
+        assert!(is_parquet_path(&path));
+        let frame = read_table(&path).unwrap();
+        assert_eq!(frame.column("x").unwrap().as_numeric().unwrap(), &[1.0, 2.0]);
+    }
+    for name in ["t.csv", "t.txt", "t", "parquet"] {
+        let path = write_csv(dir.path(), name, "x,y\n1,a\n");
+        assert!(!is_parquet_path(&path));
+        let frame = read_table(&path).unwrap();
+        assert_eq!(frame.names(), ["x", "y"]);
+    }
+    // The extension decides, not the content.
+    let csv_named_parquet = write_csv(dir.path(), "wrong.parquet", "x\n1\n");
+    assert_parquet_error(read_table(&csv_named_parquet), &csv_named_parquet);
+}
