@@ -130,7 +130,7 @@ fn execute(command: Command) -> mlg::Result<()> {
                 if !out.evaluations.is_empty() {
                     print!("{}", mlg::report::table(&out.evaluations));
                 }
-                for path in &out.artifacts {
+                for path in out.profiles.iter().chain(&out.artifacts) {
                     println!("wrote {}", path.display());
                 }
             }

@@ -12,6 +12,7 @@ pub struct Report<'a> {
     pub mlg_version: &'static str,
     pub evaluations: &'a [Evaluation],
     pub artifacts: Vec<String>,
+    pub profiles: Vec<String>,
 }
 
 impl<'a> Report<'a> {
@@ -22,6 +23,7 @@ impl<'a> Report<'a> {
             mlg_version: env!("CARGO_PKG_VERSION"),
             evaluations: &out.evaluations,
             artifacts: out.artifacts.iter().map(|p| p.display().to_string()).collect(),
+            profiles: out.profiles.iter().map(|p| p.display().to_string()).collect(),
         }
     }
 

@@ -99,6 +99,8 @@ pub struct Workflow {
     pub program: Program,
     /// The checked workflow graph.
     pub checked: workflow::Workflow,
+    /// The folder relative paths in the file are resolved against.
+    pub base_dir: PathBuf,
     /// The frame of every data stage, by stage name.
     frames: HashMap<String, Arc<Frame>>,
 }
@@ -133,6 +135,7 @@ impl Workflow {
             source: source.to_string(),
             program,
             checked,
+            base_dir: base_dir.to_path_buf(),
             frames,
         })
     }

@@ -302,3 +302,27 @@ fn the_checker_rejects_broken_pages() {
     assert!(check_well_formed("<div><p>x</p>").is_err());
     assert!(check_well_formed("<!DOCTYPE html><p title=\"a>b\">x<br></p><svg><rect/></svg>").is_ok());
 }
+
+#[test]
+fn a_profile_step_writes_the_page_of_the_data_it_sees() {
+    let dir = scratch("step");
+    std::fs::copy("examples/data/penguins.csv", dir.join("penguins.csv")).unwrap();
+    std::fs::write(
+        dir.join("w.mlg"),
+        "data p = csv(\"penguins.csv\", target = \"species\")\n\
+         features prep = p\n  -> impute(numeric, strategy = \"median\")\n  -> profile(\"pages/prep.html\")\n  -> one_hot(categorical)\n\
+         model lr = logistic_regression(prep)\n",
+    )
+    .unwrap();
+    let wf = mlg::Workflow::from_file(dir.join("w.mlg")).unwrap();
+    let out = wf.run(&mlg::RunOptions::default()).unwrap();
+    assert_eq!(out.profiles, [dir.join("pages/prep.html")]);
+    let page = std::fs::read_to_string(dir.join("pages/prep.html")).unwrap();
+    check_well_formed(&page).unwrap();
+    // 7 feature columns + the target, the heatmap, the target chart.
+    assert_eq!(svg_count(&page), 8 + 1 + 1);
+    // The step sees imputed numbers (no missing; the median 44.45 is a new, 165th
+    // distinct value) but `sex` before any imputation.
+    assert_row(&page, "bill_length_mm", "numeric", 0, 165);
+    assert_row(&page, "sex", "categorical", 11, 2);
+}

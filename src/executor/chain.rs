@@ -24,6 +24,43 @@ pub struct Chain<'w> {
     pub model: &'w ModelStage,
 }
 
+/// What lies upstream of a stage: its data source and every features step
+/// between them, in application order, each with its features stage's name.
+pub struct Upstream<'w> {
+    pub data_name: &'w str,
+    pub data: &'w DataStage,
+    pub steps: Vec<(&'w str, &'w Step)>,
+}
+
+/// Walks from the data or features stage `start` back to its data source.
+pub fn upstream<'w>(wf: &'w Workflow, start: &str) -> Result<Upstream<'w>> {
+    let mut groups: Vec<(&str, &[Step])> = Vec::new();
+    let mut cursor = start;
+    let (data_name, data) = loop {
+        let stage = wf
+            .stage(cursor)
+            .ok_or_else(|| Error::Usage(format!("no stage named `{cursor}`")))?;
+        match &stage.kind {
+            StageKind::Data(d) => break (stage.name.as_str(), d),
+            StageKind::Features(f) => {
+                groups.push((stage.name.as_str(), &f.steps));
+                cursor = f.input.as_str();
+            }
+            other => return Err(Error::Usage(format!("`{cursor}` is a {}", other.keyword()))),
+        }
+    };
+    let steps = groups
+        .into_iter()
+        .rev()
+        .flat_map(|(n, s)| s.iter().map(move |step| (n, step)))
+        .collect();
+    Ok(Upstream {
+        data_name,
+        data,
+        steps,
+    })
+}
+
 /// A fitted chain.
 #[derive(Debug)]
 pub struct FittedChain {
@@ -48,26 +85,11 @@ impl<'w> Chain<'w> {
                 stage.kind.keyword()
             )));
         };
-        let mut groups: Vec<(&str, &[Step])> = Vec::new();
-        let mut cursor = model.input.as_str();
-        let (data_name, data) = loop {
-            let stage = wf
-                .stage(cursor)
-                .ok_or_else(|| Error::Usage(format!("no stage named `{cursor}`")))?;
-            match &stage.kind {
-                StageKind::Data(d) => break (stage.name.as_str(), d),
-                StageKind::Features(f) => {
-                    groups.push((stage.name.as_str(), &f.steps));
-                    cursor = f.input.as_str();
-                }
-                other => return Err(Error::Usage(format!("`{cursor}` is a {}", other.keyword()))),
-            }
-        };
-        let steps = groups
-            .into_iter()
-            .rev()
-            .flat_map(|(n, s)| s.iter().map(move |step| (n, step)))
-            .collect();
+        let Upstream {
+            data_name,
+            data,
+            steps,
+        } = upstream(wf, &model.input)?;
         let frame = wf
             .data_frame(data_name)
             .ok_or_else(|| Error::Usage(format!("data `{data_name}` was not loaded")))?;

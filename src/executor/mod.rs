@@ -4,6 +4,7 @@ pub mod chain;
 pub mod compile;
 pub mod evaluate;
 pub mod folds;
+pub mod profiles;
 
 use crate::error::Result;
 use crate::progress::Progress;
@@ -21,6 +22,8 @@ pub struct RunOutput {
     pub evaluations: Vec<Evaluation>,
     /// Paths of the artifacts written, in statement order.
     pub artifacts: Vec<PathBuf>,
+    /// Paths of the pages written by `profile` steps.
+    pub profiles: Vec<PathBuf>,
 }
 
 /// Options of [`run`].
@@ -33,7 +36,10 @@ pub struct RunOptions {
 /// Runs every `evaluate` then every `deploy` statement of `wf`, in dependency order.
 pub fn run(wf: &Workflow, options: &RunOptions) -> Result<RunOutput> {
     let progress = Progress::new(options.progress);
-    let mut out = RunOutput::default();
+    let mut out = RunOutput {
+        profiles: profiles::write_profiles(wf)?,
+        ..RunOutput::default()
+    };
     for stage in wf.stages() {
         let StageKind::Evaluate(eval) = &stage.kind else {
             continue;

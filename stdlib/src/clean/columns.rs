@@ -90,3 +90,34 @@ impl FittedTransform for FittedDrop {
         Ok(())
     }
 }
+
+/// `profile("page.html")`: the identity at fit, transform and predict time; the
+/// executor writes the profile page of the frame this step sees (all data rows,
+/// after the earlier steps) when the workflow runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Profile;
+
+/// A fitted `profile`: changes nothing.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FittedProfile;
+
+impl Transform for Profile {
+    fn fit(
+        &self,
+        _frame: &Frame,
+        _selected: &[String],
+        _target: &Target,
+    ) -> Result<Box<dyn FittedTransform>, OpError> {
+        Ok(Box::new(FittedProfile))
+    }
+}
+
+impl FittedTransform for FittedProfile {
+    fn transform(&self, frame: &Frame) -> Result<Frame, OpError> {
+        Ok(frame.clone())
+    }
+
+    fn lower(&self, _lowering: &mut Lowering) -> Result<(), OpError> {
+        Ok(())
+    }
+}

@@ -8,7 +8,7 @@ pub mod columns;
 pub mod duplicates;
 pub mod outliers;
 
-pub use columns::{Drop, DropMissing, FittedDrop};
+pub use columns::{Drop, DropMissing, FittedDrop, FittedProfile, Profile};
 pub use duplicates::{DropDuplicates, FittedDropDuplicates};
 pub use outliers::{Bounds, DropOutliers, FittedDropOutliers, OutlierMethod};
 
@@ -33,6 +33,23 @@ pub const SPECS: &[OpSpec] = &[
         },
         summary: "remove the selected columns",
         params: &[],
+    },
+    OpSpec {
+        name: "profile",
+        kind: OpKind::Transform {
+            default_selector: DefaultSelector::All,
+            rule: SchemaRule::InPlace {
+                fills_missing: false,
+                numeric_only: false,
+            },
+        },
+        summary: "write the HTML profile of the columns this step sees (all rows) when the workflow runs",
+        params: &[p(
+            "path",
+            ParamType::Str,
+            Default::Required,
+            "HTML file, relative to the .mlg file",
+        )],
     },
     OpSpec {
         name: "drop_missing",
@@ -100,6 +117,7 @@ pub fn construct(name: &str, params: &Params) -> Option<Result<Box<dyn Transform
     }
     Some(match name {
         "drop" => boxed(Ok(Drop)),
+        "profile" => boxed(Ok(Profile)),
         "drop_missing" => boxed(DropMissing::new(params)),
         "drop_duplicates" => boxed(DropDuplicates::new(params)),
         "drop_outliers" => boxed(DropOutliers::new(params)),
