@@ -93,6 +93,16 @@ fn iris_logistic_regression_reaches_sklearn_accuracy() {
 }
 
 #[test]
+fn penguins_mixed_types_reach_sklearn_accuracy() {
+    // impute (median / most_frequent) -> standardize -> one_hot -> logistic
+    // regression, 5-fold; scikit-learn's ColumnTransformer pipeline: 0.991.
+    let dir = workspace();
+    let report = run_report(&dir, "penguins.mlg");
+    let accuracy = metric(&report, "lr", "accuracy");
+    assert!(accuracy["mean"].as_f64().unwrap() >= 0.985, "{accuracy}");
+}
+
+#[test]
 fn diabetes_linear_regression_reaches_sklearn_r2() {
     let dir = workspace();
     let report = run_report(&dir, "diabetes.mlg");
