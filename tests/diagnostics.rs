@@ -158,3 +158,21 @@ mistake!(
     derive_syntax_error,
     format!("{PENGUINS}features p = penguins -> derive(r = \"(body_mass_g + * 2\")\n")
 );
+mistake!(
+    nested_model_unknown,
+    format!(
+        "{IRIS}features sel = iris -> rfe(numeric, model = logistic_regresion(c = 1.0), n_features = 2)\n"
+    )
+);
+mistake!(
+    nested_model_not_a_call,
+    format!("{IRIS}features sel = iris -> select_from_model(numeric, model = \"ridge\")\n")
+);
+mistake!(
+    nested_model_with_input,
+    format!("{IRIS}features sel = iris -> rfe(numeric, model = logistic_regression(iris, c = 1.0))\n")
+);
+mistake!(
+    nested_model_bad_param,
+    format!("{IRIS}features sel = iris -> select_from_model(numeric, model = ridge(alpah = 1.0))\n")
+);

@@ -134,7 +134,7 @@ static BASE: &[OpSpec] = &[
         params: &[
             p(
                 "strategy",
-                ParamType::Choice(&["mean", "median", "most_frequent", "constant"]),
+                ParamType::Choice(&["mean", "median", "most_frequent", "constant", "knn"]),
                 Default::Str("mean"),
                 "statistic used as the fill value",
             ),
@@ -152,6 +152,12 @@ static BASE: &[OpSpec] = &[
                 ParamType::Str,
                 Default::Optional,
                 "fill level of categorical columns when strategy = \"constant\"",
+            ),
+            p(
+                "k",
+                ParamType::Int { min: 1, max: 1000 },
+                Default::Int(5),
+                "neighbours averaged when strategy = \"knn\"",
             ),
         ],
     },

@@ -132,4 +132,26 @@ pub trait FittedModel: Send + Sync + std::fmt::Debug {
     /// classifiers give `("class", argmax)` then `("proba", probabilities)`;
     /// regressors give `("prediction", value)`.
     fn lower(&self, builder: &mut GraphBuilder, features: NodeId) -> Result<Vec<(String, NodeId)>, OpError>;
+
+    /// The linear coefficients, one row of `n_features` values per output
+    /// (one row for a regressor or a binary classifier, one per class for a
+    /// multinomial classifier); `None` for models without coefficients.
+    fn coefficients(&self) -> Option<Vec<Vec<f64>>> {
+        None
+    }
+
+    /// One non-negative importance per training feature, as scikit-learn's
+    /// `SelectFromModel` reads `coef_` (`norm_order = 1`): `|coef|` for a
+    /// single-output model, the sum of `|coef|` over classes for a multinomial
+    /// one. `None` for models without coefficients.
+    fn importances(&self) -> Option<Vec<f64>> {
+        None
+    }
+}
+
+/// Column sums of `f(coef)` over the rows of `rows` (all rows have the same
+/// length): the shared reduction behind [`FittedModel::importances`].
+pub(crate) fn column_sums(rows: &[Vec<f64>], f: impl Fn(f64) -> f64) -> Vec<f64> {
+    let width = rows.first().map_or(0, Vec::len);
+    (0..width).map(|j| rows.iter().map(|r| f(r[j])).sum()).collect()
 }

@@ -108,3 +108,19 @@ pub(crate) fn param_str<'a>(op: &str, params: &'a Params, name: &str) -> Result<
             .ok_or_else(|| wrong_type(op, name, "a string", v)),
     }
 }
+
+/// Nested model parameter `name` (`model = ridge(alpha = 1.0)`): the model's
+/// operator name and checked parameters, `None` when absent.
+pub(crate) fn param_model<'a>(
+    op: &str,
+    params: &'a Params,
+    name: &str,
+) -> Result<Option<(&'a str, &'a Params)>, OpError> {
+    match params.get(name) {
+        None => Ok(None),
+        Some(v) => v
+            .as_model()
+            .map(Some)
+            .ok_or_else(|| wrong_type(op, name, "a model call", v)),
+    }
+}

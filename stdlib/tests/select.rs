@@ -355,6 +355,16 @@ fn catalog_entries_resolve_and_construct_with_defaults() {
             "{}",
             spec.name
         );
-        assert!(transform(spec.name, &params(&[])).is_ok(), "{}", spec.name);
+        // Steps with a required nested model get a plain linear regression.
+        let model = Value::Model {
+            op: "linear_regression".into(),
+            params: params(&[]),
+        };
+        let given = if spec.params.iter().any(|p| p.name == "model") {
+            params(&[("model", model)])
+        } else {
+            params(&[])
+        };
+        assert!(transform(spec.name, &given).is_ok(), "{}", spec.name);
     }
 }

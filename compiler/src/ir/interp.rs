@@ -105,6 +105,89 @@ pub fn lookup(x: f32, table: &[f32], default: f32) -> f32 {
     }
 }
 
+/// Squared `nan_euclidean` distance between `x` and the training row `t` (same
+/// length `d`), in `f64`: `sum` starts at `0` and, for each coordinate `c` in
+/// order, adds `(x[c] - t[c])^2` (both promoted to `f64`, one `-`, one `*`, one
+/// `+`) when both are present and `0` otherwise, while `count` counts the present
+/// pairs; the result is `(sum * d) / count` (NaN when no pair is present).
+pub fn nan_euclidean_sq(x: &[f32], t: &[f32]) -> f64 {
+    let (mut sum, mut count) = (0.0f64, 0.0f64);
+    for (&a, &b) in x.iter().zip(t) {
+        let diff = f64::from(a) - f64::from(b);
+        let present = !a.is_nan() && !b.is_nan();
+        sum += if present { diff * diff } else { 0.0 };
+        count += if present { 1.0 } else { 0.0 };
+    }
+    (sum * x.len() as f64) / count
+}
+
+/// Per-column mean of the present values of the row-major `train` (rows of
+/// width `d`): an `f64` sum in row order divided by the count, rounded to `f32`;
+/// NaN for a column that is never present.
+pub fn knn_column_means(train: &[f32], d: usize) -> Vec<f32> {
+    (0..d)
+        .map(|j| {
+            let (mut sum, mut count) = (0.0f64, 0.0f64);
+            for t in train.chunks_exact(d) {
+                if !t[j].is_nan() {
+                    sum += f64::from(t[j]);
+                    count += 1.0;
+                }
+            }
+            (sum / count) as f32
+        })
+        .collect()
+}
+
+/// [`Op::KnnImpute`] of one row `x` (width `d`) into `out`. With `k' = min(k, n)`:
+/// for each NaN `x[j]`, training rows `i` are scanned in increasing order and a
+/// row with `train[i][j]` present whose [`nan_euclidean_sq`] distance `e` is
+/// below the current `k'`-th best (`+inf` while fewer than `k'` are kept; NaN
+/// never qualifies) is inserted after every kept entry with distance `<= e`,
+/// dropping the entry pushed past `k'`. The kept values are summed in `f64` in
+/// that order and divided by their count, rounded to `f32`; no kept entry gives
+/// `means[j]` ([`knn_column_means`]). Present `x[j]` pass through.
+pub fn knn_impute(x: &[f32], train: &[f32], k: u32, means: &[f32], out: &mut [f32]) {
+    let d = x.len();
+    out[..d].copy_from_slice(x);
+    if d == 0 || !x.iter().any(|v| v.is_nan()) {
+        return;
+    }
+    let kk = (k as usize).min(train.len() / d).max(1);
+    let mut best: Vec<(f64, f32)> = Vec::with_capacity(kk + 1);
+    for j in 0..d {
+        if !x[j].is_nan() {
+            continue;
+        }
+        best.clear();
+        for t in train.chunks_exact(d) {
+            if t[j].is_nan() {
+                continue;
+            }
+            let e = nan_euclidean_sq(x, t);
+            let worst = if best.len() < kk {
+                f64::INFINITY
+            } else {
+                best[kk - 1].0
+            };
+            if e < worst {
+                let pos = best.partition_point(|&(b, _)| b <= e);
+                best.insert(pos, (e, t[j]));
+                best.truncate(kk);
+            }
+        }
+        out[j] = if best.is_empty() {
+            means[j]
+        } else {
+            let mut sum = 0.0f64;
+            for &(_, v) in &best {
+                sum += f64::from(v);
+            }
+            (sum / best.len() as f64) as f32
+        };
+    }
+}
+
 /// Element `i` of an operand that broadcasts when it has width 1.
 fn at(v: &[f32], i: usize) -> f32 {
     if v.len() == 1 {
@@ -240,6 +323,15 @@ pub fn eval_op(op: &Op, row: &[f32], values: &[Vec<f32>], out: &mut [f32]) {
             }
         }
         Op::Lookup { x, table, default } => out[0] = lookup(v(*x)[0], table, *default),
+        Op::KnnImpute { x, train, k } => {
+            let x = v(*x);
+            if x.iter().any(|a| a.is_nan()) {
+                let means = knn_column_means(train, x.len());
+                knn_impute(x, train, *k, &means, out);
+            } else {
+                out.copy_from_slice(x);
+            }
+        }
     }
 }
 

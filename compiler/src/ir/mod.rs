@@ -139,6 +139,16 @@ pub enum Op {
         table: Vec<f32>,
         default: f32,
     },
+    /// k-nearest-neighbour imputation (scikit-learn's `KNNImputer` with uniform
+    /// weights and the `nan_euclidean` metric) of a width-`d` `x` against `n`
+    /// training rows stored row-major in `train` (`n * d` values, NaN = missing,
+    /// `n >= 1`), `k >= 1`. Width `d`. A row without NaN passes through; otherwise
+    /// each NaN `x[j]` becomes the mean of column `j` over the `k` training rows
+    /// nearest to `x` among those with column `j` present and a finite distance
+    /// (ties: lower row index first; fewer candidates: all of them), or the
+    /// training mean of column `j` when there is no candidate (NaN when column `j`
+    /// is never present). Arithmetic: see [`interp::knn_impute`].
+    KnnImpute { x: NodeId, train: Vec<f32>, k: u32 },
 }
 
 impl Op {
@@ -155,7 +165,8 @@ impl Op {
             | Op::Softmax { x }
             | Op::Argmax { x }
             | Op::Bucketize { x, .. }
-            | Op::Lookup { x, .. } => vec![*x],
+            | Op::Lookup { x, .. }
+            | Op::KnnImpute { x, .. } => vec![*x],
             Op::Binary { a, b, .. } | Op::Compare { a, b, .. } => vec![*a, *b],
             Op::Select { cond, a, b } => vec![*cond, *a, *b],
         }
@@ -175,7 +186,8 @@ impl Op {
             | Op::Softmax { x }
             | Op::Argmax { x }
             | Op::Bucketize { x, .. }
-            | Op::Lookup { x, .. } => *x = f(*x),
+            | Op::Lookup { x, .. }
+            | Op::KnnImpute { x, .. } => *x = f(*x),
             Op::Binary { a, b, .. } | Op::Compare { a, b, .. } => {
                 *a = f(*a);
                 *b = f(*b);
@@ -207,6 +219,7 @@ impl Op {
             Op::Select { .. } => "select",
             Op::Bucketize { .. } => "bucketize",
             Op::Lookup { .. } => "lookup",
+            Op::KnnImpute { .. } => "knn_impute",
         }
     }
 }

@@ -152,6 +152,10 @@ fn write_op(f: &mut Formatter<'_>, op: &Op) -> fmt::Result {
             write_vec(f, table)?;
             write!(f, " default={}", fmt_f32(*default))
         }
+        Op::KnnImpute { x, train, k } => {
+            // The training matrix can hold thousands of values: print its size only.
+            write!(f, "knn_impute %{} k={k} train=<{} values>", x.0, train.len())
+        }
     }
 }
 

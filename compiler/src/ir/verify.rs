@@ -4,6 +4,10 @@
 use super::{Graph, NodeId, Op};
 use thiserror::Error;
 
+/// Largest `k` of [`Op::KnnImpute`]: compiled code keeps `min(k, n)` distances
+/// and values on the stack for every row in flight.
+pub const KNN_MAX_K: u32 = 4096;
+
 /// Why a graph is not well formed.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum VerifyError {
@@ -147,6 +151,19 @@ pub fn op_width(graph: &Graph, id: NodeId, op: &Op) -> Result<u32, VerifyError> 
                 return Err(shape(format!("operand width {} (must be 1)", w(*x))));
             }
             1
+        }
+        Op::KnnImpute { x, train, k } => {
+            let d = w(*x) as usize;
+            if *k == 0 || *k > KNN_MAX_K {
+                return Err(shape(format!("k = {k} (must be in 1..={KNN_MAX_K})")));
+            }
+            if train.is_empty() || d == 0 || train.len() % d != 0 {
+                return Err(shape(format!(
+                    "{} training values do not form rows of width {d}",
+                    train.len()
+                )));
+            }
+            w(*x)
         }
     };
     if width == 0 {

@@ -1,14 +1,20 @@
 //! Binds a call's arguments to an operator's parameters and type-checks them.
 
-use super::catalog::{Default, OpSpec, ParamSpec, ParamType, Params, Value};
+use super::catalog::{Catalog, Default, OpKind, OpSpec, ParamSpec, ParamType, Params, Task, Value};
 use mlg_dsl::ast::{Arg, Call, Expr, ExprKind};
 use mlg_dsl::diagnostic::did_you_mean;
 use mlg_dsl::{Diagnostic, Span};
 
 /// Binds `args` (the call's arguments after any leading subject such as the input
 /// or selector) to `spec`'s parameters: positionals in declaration order, then
-/// named ones; fills defaults; reports every mistake.
-pub fn bind(spec: &OpSpec, call: &Call, args: &[Arg]) -> Result<Params, Vec<Diagnostic>> {
+/// named ones; fills defaults; reports every mistake. `catalog` resolves nested
+/// model calls (parameters of type [`ParamType::Model`]).
+pub fn bind(
+    catalog: &dyn Catalog,
+    spec: &OpSpec,
+    call: &Call,
+    args: &[Arg],
+) -> Result<Params, Vec<Diagnostic>> {
     let mut params = Params::new();
     let mut spans: Vec<(&'static str, Span)> = Vec::new();
     let mut errors = Vec::new();
@@ -47,11 +53,11 @@ pub fn bind(spec: &OpSpec, call: &Call, args: &[Arg]) -> Result<Params, Vec<Diag
             continue;
         }
         spans.push((param.name, arg.span));
-        match check_value(spec, param, &arg.value) {
+        match check_value(catalog, spec, param, &arg.value) {
             Ok(v) => {
                 params.insert(param.name.to_string(), v);
             }
-            Err(d) => errors.push(d),
+            Err(d) => errors.extend(d),
         }
     }
     for param in spec.params {
@@ -130,7 +136,80 @@ pub fn describe(expr: &Expr) -> String {
     }
 }
 
-fn check_value(spec: &OpSpec, param: &ParamSpec, expr: &Expr) -> Result<Value, Diagnostic> {
+/// Resolves a nested model call (the value of a [`ParamType::Model`]
+/// parameter): the name must be a catalog model, it takes no input, and its
+/// arguments bind to the model's own parameters.
+fn check_model(
+    catalog: &dyn Catalog,
+    spec: &OpSpec,
+    param: &ParamSpec,
+    call: &Call,
+) -> Result<Value, Vec<Diagnostic>> {
+    let kind = OpKind::Model {
+        task: Task::Regression,
+    };
+    let known = catalog.names_of(&kind);
+    let listing = format!("known models: {}", known.join(", "));
+    let model = match catalog.get(&call.name.name) {
+        Some(m) if m.kind.same_kind(&kind) => m,
+        found => {
+            let (label, help) = match found {
+                Some(other) => (
+                    format!("`{}` is a {}", call.name.name, other.kind.describe()),
+                    listing,
+                ),
+                None => (
+                    "not in the operator catalog".to_string(),
+                    match did_you_mean(&call.name.name, known.iter().copied()) {
+                        Some(best) => format!("did you mean `{best}`? {listing}"),
+                        None => listing,
+                    },
+                ),
+            };
+            return Err(vec![Diagnostic::new(
+                "mlg::unknown_model",
+                format!(
+                    "parameter `{}` of `{}` expects a model, and `{}` is not one",
+                    param.name, spec.name, call.name.name
+                ),
+                call.name.span,
+                label,
+            )
+            .with_help(help)]);
+        }
+    };
+    if let Some(arg) = call
+        .args
+        .iter()
+        .find(|a| a.name.is_none() && matches!(a.value.kind, ExprKind::Name(_)))
+    {
+        return Err(vec![Diagnostic::new(
+            "mlg::nested_model_input",
+            format!(
+                "the model inside `{}` takes no input; `{}` passes it the selected columns",
+                spec.name, spec.name
+            ),
+            arg.span,
+            "remove this input",
+        )
+        .with_help(format!(
+            "write only the model's parameters, e.g. `{} = {}(...)`",
+            param.name, model.name
+        ))]);
+    }
+    let params = bind(catalog, model, call, &call.args)?;
+    Ok(Value::Model {
+        op: model.name.to_string(),
+        params,
+    })
+}
+
+fn check_value(
+    catalog: &dyn Catalog,
+    spec: &OpSpec,
+    param: &ParamSpec,
+    expr: &Expr,
+) -> Result<Value, Vec<Diagnostic>> {
     let mismatch = || {
         let mut d = Diagnostic::new(
             "mlg::param_type",
@@ -143,6 +222,11 @@ fn check_value(spec: &OpSpec, param: &ParamSpec, expr: &Expr) -> Result<Value, D
         );
         if let (ExprKind::Name(n), ParamType::Choice(_) | ParamType::Str) = (&expr.kind, param.ty) {
             d = d.with_help(format!("strings are quoted: write \"{n}\""));
+        } else if param.ty == ParamType::Model {
+            d = d.with_help(format!(
+                "`{}`: {}; write a call such as `{} = ridge(alpha = 1.0)`",
+                param.name, param.doc, param.name
+            ));
         } else {
             d = d.with_help(format!("`{}`: {}", param.name, param.doc));
         }
@@ -162,7 +246,7 @@ fn check_value(spec: &OpSpec, param: &ParamSpec, expr: &Expr) -> Result<Value, D
     match (param.ty, &expr.kind) {
         (ParamType::Int { min, max }, ExprKind::Int(i)) => {
             if *i < min || *i > max {
-                return Err(out_of_range(i.to_string()));
+                return Err(vec![out_of_range(i.to_string())]);
             }
             Ok(Value::Int(*i))
         }
@@ -170,10 +254,10 @@ fn check_value(spec: &OpSpec, param: &ParamSpec, expr: &Expr) -> Result<Value, D
             let x = match expr.kind {
                 ExprKind::Int(i) => i as f64,
                 ExprKind::Float(f) => f,
-                _ => return Err(mismatch()),
+                _ => return Err(vec![mismatch()]),
             };
             if !(x >= min && x <= max) {
-                return Err(out_of_range(x.to_string()));
+                return Err(vec![out_of_range(x.to_string())]);
             }
             Ok(Value::Float(x))
         }
@@ -195,9 +279,10 @@ fn check_value(spec: &OpSpec, param: &ParamSpec, expr: &Expr) -> Result<Value, D
                 if let Some(best) = did_you_mean(s, options.iter().copied()) {
                     d = d.with_help(format!("did you mean \"{best}\"?"));
                 }
-                Err(d)
+                Err(vec![d])
             }
         }
-        _ => Err(mismatch()),
+        (ParamType::Model, ExprKind::Call(call)) => check_model(catalog, spec, param, call),
+        _ => Err(vec![mismatch()]),
     }
 }

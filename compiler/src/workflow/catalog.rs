@@ -12,6 +12,13 @@ pub enum Value {
     Float(f64),
     Bool(bool),
     Str(String),
+    /// A nested model call such as `ridge(alpha = 1.0)`: the model operator's
+    /// name and its checked parameters (defaults filled in). Features steps that
+    /// fit a model internally (`rfe`, `select_from_model`) take one.
+    Model {
+        op: String,
+        params: Params,
+    },
 }
 
 impl Value {
@@ -44,6 +51,13 @@ impl Value {
             _ => None,
         }
     }
+    /// The model operator's name and parameters, if a nested model call.
+    pub fn as_model(&self) -> Option<(&str, &Params)> {
+        match self {
+            Value::Model { op, params } => Some((op, params)),
+            _ => None,
+        }
+    }
 }
 
 impl std::fmt::Display for Value {
@@ -59,6 +73,10 @@ impl std::fmt::Display for Value {
             }
             Value::Bool(b) => write!(f, "{b}"),
             Value::Str(s) => write!(f, "{s:?}"),
+            Value::Model { op, params } => {
+                let args: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                write!(f, "{op}({})", args.join(", "))
+            }
         }
     }
 }
@@ -79,6 +97,9 @@ pub enum ParamType {
     Str,
     /// One of the listed strings.
     Choice(&'static [&'static str]),
+    /// A nested call of a catalog model (`OpKind::Model`) with its own named
+    /// parameters and no input, e.g. `logistic_regression(c = 1.0)`.
+    Model,
 }
 
 impl std::fmt::Display for ParamType {
@@ -97,6 +118,7 @@ impl std::fmt::Display for ParamType {
                 let quoted: Vec<String> = options.iter().map(|o| format!("\"{o}\"")).collect();
                 write!(f, "one of {}", quoted.join(", "))
             }
+            ParamType::Model => write!(f, "a model call such as logistic_regression(c = 1.0)"),
         }
     }
 }

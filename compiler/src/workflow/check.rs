@@ -96,7 +96,7 @@ pub fn check(
 pub(super) type Checked = Result<(StageKind, Schema), Vec<Diagnostic>>;
 
 pub(super) struct Checker<'a> {
-    catalog: &'a dyn Catalog,
+    pub(super) catalog: &'a dyn Catalog,
     pub(super) schemas: &'a dyn SchemaSource,
     pub(super) base_dir: &'a Path,
     pub(super) stages: HashMap<String, Stage>,
@@ -262,7 +262,7 @@ impl Checker<'_> {
                     call.span,
                 ),
             };
-            let params = bind(spec, call, rest)?;
+            let params = bind(self.catalog, spec, call, rest)?;
             let selected: Vec<String> = select(&selector, &schema)
                 .into_iter()
                 .map(|c| c.name.clone())
@@ -371,7 +371,7 @@ impl Checker<'_> {
         let input = self
             .table_input(&input_ident, &format!("model `{}`", s.name.name))
             .map_err(|d| vec![d])?;
-        let params = bind(spec, &s.call, &s.call.args[1..])?;
+        let params = bind(self.catalog, spec, &s.call, &s.call.args[1..])?;
         let mut errors = Vec::new();
         let quoted = |cols: &[&super::catalog::ColumnInfo], counts: bool| -> String {
             let names: Vec<String> = cols

@@ -45,7 +45,7 @@ impl Checker<'_> {
     pub(super) fn data(&self, s: &DataStmt) -> Checked {
         let spec = self.op(&s.source.name, OpKind::Source).map_err(|d| vec![d])?;
         let (inputs, rest) = self.data_inputs(&s.source)?;
-        let params = bind(spec, &s.source, rest)?;
+        let params = bind(self.catalog, spec, &s.source, rest)?;
         let (source, full, inherited) = match spec.name {
             "join" => self.join(s, &inputs, &params)?,
             "concat" => self.concat(s, &inputs)?,

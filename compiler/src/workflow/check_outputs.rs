@@ -43,7 +43,7 @@ impl Checker<'_> {
             }
         };
         let method = self.op(&call.name, OpKind::Method).and_then(|spec| {
-            bind(spec, call, &call.args)
+            bind(self.catalog, spec, call, &call.args)
                 .map(|params| OpUse {
                     op: spec.name.to_string(),
                     params,

@@ -163,4 +163,14 @@ impl FittedModel for FittedLinear {
         })?;
         Ok(vec![("prediction".to_string(), node)])
     }
+
+    /// One row: `weights`.
+    fn coefficients(&self) -> Option<Vec<Vec<f64>>> {
+        Some(vec![self.weights.clone()])
+    }
+
+    /// `|weights|`.
+    fn importances(&self) -> Option<Vec<f64>> {
+        Some(self.weights.iter().map(|w| w.abs()).collect())
+    }
 }

@@ -384,4 +384,20 @@ impl FittedModel for FittedLogistic {
         let class = builder.push(Op::Argmax { x: proba }).map_err(err)?;
         Ok(vec![("class".to_string(), class), ("proba".to_string(), proba)])
     }
+
+    /// The weight rows (`k × n_features`; one row for two classes).
+    fn coefficients(&self) -> Option<Vec<Vec<f64>>> {
+        Some(
+            self.weights
+                .chunks(self.n_features.max(1))
+                .map(<[f64]>::to_vec)
+                .collect(),
+        )
+    }
+
+    /// Sum of `|w|` over the weight rows, per feature.
+    fn importances(&self) -> Option<Vec<f64>> {
+        self.coefficients()
+            .map(|rows| crate::op::column_sums(&rows, f64::abs))
+    }
 }

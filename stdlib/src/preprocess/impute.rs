@@ -1,10 +1,11 @@
 //! `impute`: replaces missing values by a statistic of the training rows (mean,
 //! median, most frequent value) or by a constant, like scikit-learn's
-//! `SimpleImputer`.
+//! `SimpleImputer`, or by the mean of the nearest training rows (`"knn"`, see
+//! [`super::knn`]).
 
 use super::{frame_column, lowered_column, lowering_error, replace_column, set_lowered_column};
 use crate::op::{FittedTransform, Lowering, OpError, Target, Transform};
-use crate::registry::{column_error, invalid, param_f64, param_str};
+use crate::registry::{column_error, invalid, param_f64, param_int, param_str};
 use mlg_compiler::ir::Op;
 use mlg_compiler::workflow::catalog::Params;
 use mlg_runtime::frame::{Column, ColumnData, Frame};
@@ -25,10 +26,15 @@ pub enum ImputeStrategy {
     /// The `value` parameter (numeric columns) or the `level` parameter
     /// (categorical columns).
     Constant,
+    /// Mean of the column over the `k` nearest training rows by `nan_euclidean`
+    /// distance over the selected columns (numeric columns only), like
+    /// scikit-learn's `KNNImputer`.
+    Knn,
 }
 
 /// The `impute` features step. Parameters: `strategy` (`"mean"` default,
-/// `"median"`, `"most_frequent"`, `"constant"`), `value` (fill for numeric
+/// `"median"`, `"most_frequent"`, `"constant"`, `"knn"`), `k` (neighbours for
+/// `"knn"`, 1 to 1000, default 5), `value` (fill for numeric
 /// columns under `"constant"`, default 0.0), `level` (fill for categorical
 /// columns under `"constant"`, required when such a column is selected).
 /// Fitting learns one fill value per selected column; transforming replaces the
@@ -38,6 +44,7 @@ pub struct Impute {
     pub strategy: ImputeStrategy,
     pub value: f64,
     pub level: Option<String>,
+    pub k: u32,
 }
 
 impl Impute {
@@ -48,12 +55,20 @@ impl Impute {
             "median" => ImputeStrategy::Median,
             "most_frequent" => ImputeStrategy::MostFrequent,
             "constant" => ImputeStrategy::Constant,
+            "knn" => ImputeStrategy::Knn,
             other => {
                 return Err(invalid(
                     OP,
-                    format!("unknown strategy {other:?} (expected \"mean\", \"median\", \"most_frequent\" or \"constant\")"),
+                    format!("unknown strategy {other:?} (expected \"mean\", \"median\", \"most_frequent\", \"constant\" or \"knn\")"),
                 ))
             }
+        };
+        let k = match param_int(OP, params, "k")? {
+            None => 5,
+            Some(k) => u32::try_from(k)
+                .ok()
+                .filter(|&k| (1..=1000).contains(&k))
+                .ok_or_else(|| invalid(OP, format!("k = {k} must be an integer from 1 to 1000")))?,
         };
         let value = param_f64(OP, params, "value", 0.0)?;
         let level = param_str(OP, params, "level")?.map(str::to_string);
@@ -61,6 +76,7 @@ impl Impute {
             strategy,
             value,
             level,
+            k,
         })
     }
 
@@ -80,6 +96,10 @@ impl Impute {
         };
         match self.strategy {
             ImputeStrategy::Constant => Ok(self.value),
+            ImputeStrategy::Knn => Err(invalid(
+                OP,
+                "strategy = \"knn\" is fitted on all selected columns together",
+            )),
             _ if observed.is_empty() => Err(no_values()),
             ImputeStrategy::Mean => Ok(observed.iter().sum::<f64>() / observed.len() as f64),
             ImputeStrategy::Median => {
@@ -121,10 +141,10 @@ impl Impute {
         levels: &[String],
     ) -> Result<Fill, OpError> {
         match self.strategy {
-            ImputeStrategy::Mean | ImputeStrategy::Median => Err(column_error(
+            ImputeStrategy::Mean | ImputeStrategy::Median | ImputeStrategy::Knn => Err(column_error(
                 OP,
                 name,
-                "is categorical: mean and median need numbers; use strategy = \"most_frequent\" or \"constant\"",
+                "is categorical: mean, median and knn need numbers; use strategy = \"most_frequent\" or \"constant\"",
             )),
             ImputeStrategy::MostFrequent => {
                 let mut counts = vec![0usize; levels.len()];
@@ -185,6 +205,9 @@ impl Transform for Impute {
         selected: &[String],
         _target: &Target,
     ) -> Result<Box<dyn FittedTransform>, OpError> {
+        if self.strategy == ImputeStrategy::Knn {
+            return Ok(Box::new(super::knn::fit_knn(frame, selected, self.k)?));
+        }
         let mut fills = Vec::with_capacity(selected.len());
         for name in selected {
             let column = frame_column(OP, frame, name)?;

@@ -2,10 +2,12 @@
 //! inference IR) and the column helpers they share.
 
 pub mod impute;
+pub mod knn;
 pub mod one_hot;
 pub mod standardize;
 
 pub use impute::{FittedImpute, Impute, ImputeStrategy};
+pub use knn::FittedKnnImpute;
 pub use one_hot::{FittedOneHot, OneHot};
 pub use standardize::{FittedStandardize, Standardize};
 

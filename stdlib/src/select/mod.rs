@@ -1,23 +1,28 @@
 //! Feature-selection filters: each fits which of the selected numeric columns
 //! survive and drops the others from the frame and from the inference graph
 //! (their preprocessing becomes dead and the dead-node pass removes it). They
-//! share [`FittedSelect`].
+//! share [`FittedSelect`]. `rfe` and `select_from_model` rank columns by the
+//! coefficients of a nested model (`model = ridge(alpha = 1.0)`).
 
 pub mod correlated;
+pub mod from_model;
 pub mod k_best;
+pub mod rfe;
 pub mod scores;
 pub mod variance;
 
 pub use correlated::DropCorrelated;
+pub use from_model::{SelectFromModel, Threshold};
 pub use k_best::{KBestScore, SelectKBest};
+pub use rfe::Rfe;
 pub use variance::VarianceThreshold;
 
 use crate::catalog::p;
-use crate::op::{FittedTransform, Lowering, OpError, Transform};
+use crate::op::{Estimator, FittedModel, FittedTransform, Lowering, Matrix, OpError, Target, Transform};
 use crate::preprocess::{frame_column, lowered_column};
-use crate::registry::column_error;
+use crate::registry::{column_error, invalid, param_model};
 use mlg_compiler::workflow::catalog::{
-    Default, DefaultSelector, OpKind, OpSpec, ParamType, Params, SchemaRule,
+    Default, DefaultSelector, OpKind, OpSpec, ParamSpec, ParamType, Params, SchemaRule,
 };
 use mlg_runtime::frame::Frame;
 
@@ -75,7 +80,64 @@ pub const SPECS: &[OpSpec] = &[
             ),
         ],
     },
+    OpSpec {
+        name: "rfe",
+        kind: FILTER,
+        summary: "recursive feature elimination: refit a linear model and drop the columns with the smallest coefficients until n_features remain",
+        params: &[
+            MODEL,
+            p(
+                "n_features",
+                ParamType::Int {
+                    min: 1,
+                    max: i64::MAX,
+                },
+                Default::Optional,
+                "number of columns kept (default: half of the selected columns, at least 1)",
+            ),
+            p(
+                "step",
+                ParamType::Int {
+                    min: 1,
+                    max: i64::MAX,
+                },
+                Default::Int(1),
+                "columns removed per refit",
+            ),
+        ],
+    },
+    OpSpec {
+        name: "select_from_model",
+        kind: FILTER,
+        summary: "fit a linear model once and keep the columns whose coefficient importance reaches a threshold",
+        params: &[
+            MODEL,
+            p(
+                "threshold",
+                ParamType::Str,
+                Default::Str("mean"),
+                "\"mean\", \"median\", \"<factor>*mean\", \"<factor>*median\" or a number such as \"0.25\"",
+            ),
+            p(
+                "max_features",
+                ParamType::Int {
+                    min: 1,
+                    max: i64::MAX,
+                },
+                Default::Optional,
+                "keep at most this many columns (the most important)",
+            ),
+        ],
+    },
 ];
+
+/// The nested model parameter of `rfe` and `select_from_model`.
+const MODEL: ParamSpec = p(
+    "model",
+    ParamType::Model,
+    Default::Required,
+    "the linear model whose coefficients rank the columns: linear_regression, ridge or logistic_regression",
+);
 
 /// Builds the filter called `name` from its checked parameters; `None` when
 /// this module has no operator of that name.
@@ -84,6 +146,8 @@ pub fn construct(name: &str, params: &Params) -> Option<Result<Box<dyn Transform
         "variance_threshold" => VarianceThreshold::new(params).map(|t| Box::new(t) as Box<dyn Transform>),
         "drop_correlated" => DropCorrelated::new(params).map(|t| Box::new(t) as Box<dyn Transform>),
         "select_k_best" => SelectKBest::new(params).map(|t| Box::new(t) as Box<dyn Transform>),
+        "rfe" => Rfe::new(params).map(|t| Box::new(t) as Box<dyn Transform>),
+        "select_from_model" => SelectFromModel::new(params).map(|t| Box::new(t) as Box<dyn Transform>),
         _ => return None,
     })
 }
@@ -168,4 +232,121 @@ pub(crate) fn complete<'a>(op: &str, frame: &'a Frame, name: &str) -> Result<&'a
         ));
     }
     Ok(values)
+}
+
+/// The nested model of `rfe` / `select_from_model`: its catalog name and
+/// parameters, and the estimator built from them.
+pub struct NestedModel {
+    pub name: String,
+    pub params: Params,
+    estimator: Box<dyn Estimator>,
+}
+
+impl std::fmt::Debug for NestedModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NestedModel")
+            .field("name", &self.name)
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NestedModel {
+    /// Reads the required `model` parameter of filter `op` and builds the
+    /// estimator; a missing parameter or an unknown model is an error.
+    pub(crate) fn from_params(op: &str, params: &Params) -> Result<Self, OpError> {
+        let (name, model_params) = param_model(op, params, "model")?.ok_or_else(|| {
+            invalid(
+                op,
+                "needs the parameter `model`, e.g. `model = ridge(alpha = 1.0)`",
+            )
+        })?;
+        let estimator =
+            crate::registry::estimator(name, model_params).map_err(|e| invalid(op, format!("model: {e}")))?;
+        Ok(NestedModel {
+            name: name.to_string(),
+            params: model_params.clone(),
+            estimator,
+        })
+    }
+
+    /// Fits the model on the columns `cols` of `x` against `y` and returns its
+    /// coefficient rows, each of length `cols.len()`.
+    pub(crate) fn coefficients(
+        &self,
+        op: &str,
+        x: &Matrix,
+        cols: &[usize],
+        y: &Target,
+    ) -> Result<Vec<Vec<f64>>, OpError> {
+        let fitted = self.fit(op, &submatrix(x, cols), y)?;
+        let rows = fitted.coefficients().ok_or_else(|| {
+            invalid(
+                op,
+                format!("model `{}` has no coefficients to rank columns by", self.name),
+            )
+        })?;
+        if rows.iter().any(|r| r.len() != cols.len()) {
+            return Err(invalid(
+                op,
+                format!("model `{}` returned coefficients of the wrong width", self.name),
+            ));
+        }
+        Ok(rows)
+    }
+
+    /// Fits the model on `x` against `y`, errors prefixed with `op`.
+    pub(crate) fn fit(&self, op: &str, x: &Matrix, y: &Target) -> Result<Box<dyn FittedModel>, OpError> {
+        self.estimator
+            .fit(x, y)
+            .map_err(|e| invalid(op, format!("fitting the model failed: {e}")))
+    }
+}
+
+/// The row-major model matrix of the `selected` columns of `frame` (training
+/// rows), which must be numeric without missing or infinite values (the error
+/// names the column and says to impute before `op`); also checks that `target`
+/// has one entry per row.
+pub(crate) fn model_matrix(
+    op: &str,
+    frame: &Frame,
+    selected: &[String],
+    target: &Target,
+) -> Result<Matrix, OpError> {
+    if target.len() != frame.n_rows {
+        return Err(invalid(
+            op,
+            format!(
+                "the target has {} rows but the frame has {}",
+                target.len(),
+                frame.n_rows
+            ),
+        ));
+    }
+    let cols = selected.len();
+    let mut data = vec![0.0; frame.n_rows * cols];
+    for (j, name) in selected.iter().enumerate() {
+        for (i, v) in complete(op, frame, name)?.iter().enumerate() {
+            data[i * cols + j] = *v;
+        }
+    }
+    Ok(Matrix {
+        rows: frame.n_rows,
+        cols,
+        data,
+    })
+}
+
+/// The columns `cols` of `x`, in that order.
+fn submatrix(x: &Matrix, cols: &[usize]) -> Matrix {
+    let mut data = Vec::with_capacity(x.rows * cols.len());
+    for i in 0..x.rows {
+        let row = x.row(i);
+        data.extend(cols.iter().map(|&j| row[j]));
+    }
+    Matrix {
+        rows: x.rows,
+        cols: cols.len(),
+        data,
+    }
 }

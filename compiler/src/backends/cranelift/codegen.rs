@@ -4,11 +4,13 @@
 
 use cranelift_codegen::ir::{
     condcodes::{FloatCC, IntCC},
-    types, AbiParam, BlockArg, Function, InstBuilder, MemFlagsData, Signature, UserFuncName, Value,
+    types, AbiParam, BlockArg, Function, GlobalValue, InstBuilder, MemFlagsData, Signature, UserFuncName,
+    Value,
 };
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
+use super::knn::{declare_data, emit_knn};
 use super::math::{exp_f32, ln_f32, log1p_f32, pow_f32, sigmoid_f32};
 use crate::ir::{BinaryOp, CompareOp, Graph, NodeId, Op, UnaryFn};
 
@@ -43,6 +45,7 @@ pub(crate) fn build_function(graph: &Graph, isa: &dyn TargetIsa) -> Function {
     let mut fctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut fctx);
     let values: usize = graph.nodes.iter().map(|n| n.width as usize).sum();
+    let data = declare_data(&mut b, graph);
     let group = if values <= INTERLEAVE_MAX_VALUES {
         INTERLEAVE
     } else {
@@ -86,7 +89,7 @@ pub(crate) fn build_function(graph: &Graph, isa: &dyn TargetIsa) -> Function {
                 (r, out)
             })
             .collect();
-        let n_out = emit_rows(&mut b, graph, &rows);
+        let n_out = emit_rows(&mut b, graph, &rows, &data);
         let next_i = b.ins().iadd_imm_s(i, n as i64);
         let step = b.ins().imul_imm_u(stride_bytes, n as i64);
         let next_row = b.ins().iadd(row, step);
@@ -131,11 +134,17 @@ pub(crate) fn build_function(graph: &Graph, isa: &dyn TargetIsa) -> Function {
 /// group's first output) node by node: every row's values of node `k` before any
 /// row's node `k + 1`. Row `r` stores its outputs at `out + r * n_out`.
 /// Returns `n_out`, the number of `f32` values stored per row.
-fn emit_rows(b: &mut FunctionBuilder<'_>, graph: &Graph, rows: &[(Value, Value)]) -> usize {
+/// `data[k]` is the training-matrix address of node `k` when it is a KnnImpute.
+fn emit_rows(
+    b: &mut FunctionBuilder<'_>,
+    graph: &Graph,
+    rows: &[(Value, Value)],
+    data: &[Option<GlobalValue>],
+) -> usize {
     let mut vals: Vec<Vec<Vec<Value>>> = vec![Vec::with_capacity(graph.nodes.len()); rows.len()];
-    for node in &graph.nodes {
+    for (k, node) in graph.nodes.iter().enumerate() {
         for (r, &(row, _)) in rows.iter().enumerate() {
-            let v = emit_op(b, &node.op, &vals[r], row);
+            let v = emit_op(b, &node.op, &vals[r], row, data[k]);
             vals[r].push(v);
         }
     }
@@ -154,7 +163,14 @@ fn emit_rows(b: &mut FunctionBuilder<'_>, graph: &Graph, rows: &[(Value, Value)]
 }
 
 /// Emits one op given the values of earlier nodes; returns its element values.
-fn emit_op(b: &mut FunctionBuilder<'_>, op: &Op, vals: &[Vec<Value>], row: Value) -> Vec<Value> {
+/// `data` is the training-matrix address when `op` is a KnnImpute.
+fn emit_op(
+    b: &mut FunctionBuilder<'_>,
+    op: &Op,
+    vals: &[Vec<Value>],
+    row: Value,
+    data: Option<GlobalValue>,
+) -> Vec<Value> {
     let v = |id: NodeId| &vals[id.index()];
     match op {
         Op::Input { slot } => {
@@ -288,6 +304,13 @@ fn emit_op(b: &mut FunctionBuilder<'_>, op: &Op, vals: &[Vec<Value>], row: Value
             }
             vec![r]
         }
+        Op::KnnImpute { x, train, k } => match data {
+            Some(gv) => {
+                let ptr = b.func.dfg.value_type(row);
+                emit_knn(b, ptr, v(*x), train, *k, gv)
+            }
+            None => unreachable!("build_function declares a data object for every KnnImpute"),
+        },
     }
 }
 

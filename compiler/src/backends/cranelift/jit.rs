@@ -5,7 +5,7 @@ use cranelift_codegen::ir::Function;
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::{default_libcall_names, Linkage, Module};
+use cranelift_module::{default_libcall_names, DataDescription, Linkage, Module};
 
 use super::CodegenError;
 
@@ -36,10 +36,15 @@ pub(crate) struct JitFunction {
 }
 
 impl JitFunction {
-    /// Compiles `func` (built for `isa`) and finalizes it into executable memory.
-    pub(crate) fn compile(isa: OwnedTargetIsa, func: Function) -> Result<JitFunction, CodegenError> {
+    /// Compiles `func` (built for `isa`) and finalizes it into executable memory,
+    /// together with the read-only `f32` arrays `data` it refers to as `u1:i`.
+    pub(crate) fn compile(
+        isa: OwnedTargetIsa,
+        func: Function,
+        data: &[&[f32]],
+    ) -> Result<JitFunction, CodegenError> {
         let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
-        match define(&mut module, func) {
+        match define_data(&mut module, data).and_then(|()| define(&mut module, func)) {
             Ok(code) => Ok(JitFunction {
                 module: Some(module),
                 code,
@@ -56,6 +61,35 @@ impl JitFunction {
     pub(crate) fn code(&self) -> *const u8 {
         self.code
     }
+}
+
+/// Declares and defines one read-only data object per array, in order, so that
+/// array `i` gets `DataId` `i` (the `u1:i` the row function refers to).
+fn define_data(module: &mut JITModule, data: &[&[f32]]) -> Result<(), CodegenError> {
+    let module_err = |e: cranelift_module::ModuleError| CodegenError::Module(format!("{e:?}"));
+    for (i, values) in data.iter().enumerate() {
+        let id = module
+            .declare_data(&format!("mlg_data_{i}"), Linkage::Local, false, false)
+            .map_err(module_err)?;
+        if id.as_u32() as usize != i {
+            return Err(CodegenError::Module(format!(
+                "data object {i} got id {}",
+                id.as_u32()
+            )));
+        }
+        let mut bytes = Vec::with_capacity(values.len().max(1) * 4);
+        for v in values.iter() {
+            bytes.extend_from_slice(&v.to_ne_bytes());
+        }
+        if bytes.is_empty() {
+            bytes.extend_from_slice(&[0; 4]);
+        }
+        let mut desc = DataDescription::new();
+        desc.set_align(8);
+        desc.define(bytes.into_boxed_slice());
+        module.define_data(id, &desc).map_err(module_err)?;
+    }
+    Ok(())
 }
 
 /// Declares, defines and finalizes `func` in `module`; returns its address.

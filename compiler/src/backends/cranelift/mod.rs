@@ -4,6 +4,7 @@
 
 mod codegen;
 mod jit;
+mod knn;
 mod math;
 
 use std::collections::HashMap;
@@ -63,7 +64,7 @@ pub fn compile(graph: &Graph) -> Result<CompiledGraph, CodegenError> {
     let isa = jit::host_isa()?;
     let func = codegen::build_function(graph, &*isa);
     let clif = func.display().to_string();
-    let jit = JitFunction::compile(isa, func)?;
+    let jit = JitFunction::compile(isa, func, &knn::data_objects(graph))?;
     // SAFETY: the code was built from `codegen::row_signature`, which is the C ABI
     // signature of `RowFn` on the host.
     let func = unsafe { std::mem::transmute::<*const u8, RowFn>(jit.code()) };
