@@ -233,6 +233,40 @@ static BASE: &[OpSpec] = &[
         ],
     },
     OpSpec {
+        name: "lasso",
+        kind: OpKind::Model {
+            task: Task::Regression,
+        },
+        summary: "least squares with an L1 penalty alpha * |w|_1 (scikit-learn's Lasso), coordinate descent",
+        params: &[
+            p("alpha", POSITIVE, Default::Float(1.0), "penalty strength"),
+            p(
+                "fit_intercept",
+                ParamType::Bool,
+                Default::Bool(true),
+                "learn an intercept",
+            ),
+            p(
+                "max_iter",
+                ParamType::Int {
+                    min: 1,
+                    max: 1_000_000,
+                },
+                Default::Int(1000),
+                "coordinate-descent sweep limit",
+            ),
+            p(
+                "tol",
+                ParamType::Float {
+                    min: f64::MIN_POSITIVE,
+                    max: f64::INFINITY,
+                },
+                Default::Float(1e-4),
+                "stop when the duality gap is below tol * |y - mean(y)|^2",
+            ),
+        ],
+    },
+    OpSpec {
         name: "logistic_regression",
         kind: OpKind::Model {
             task: Task::Classification,

@@ -100,6 +100,12 @@ pub trait Transform: Send + Sync {
     ) -> Result<Box<dyn FittedTransform>, OpError>;
 }
 
+/// A constructor's result as a boxed [`Transform`], for the modules'
+/// `construct` functions.
+pub(crate) fn boxed<T: Transform + 'static>(t: Result<T, OpError>) -> Result<Box<dyn Transform>, OpError> {
+    t.map(|t| Box::new(t) as Box<dyn Transform>)
+}
+
 /// A fitted features step.
 pub trait FittedTransform: Send + Sync + std::fmt::Debug {
     /// Applies the fitted state to `frame` (columns it does not touch pass through).

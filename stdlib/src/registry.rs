@@ -2,7 +2,7 @@
 //! with checked parameters (defaults filled in by the checker) to get configured
 //! operators, plus typed accessors for reading those parameters.
 
-use crate::models::{LinearRegression, LogisticRegression, Ridge};
+use crate::models::{Lasso, LinearRegression, LogisticRegression, Ridge};
 use crate::op::{Estimator, OpError, Transform};
 use crate::preprocess::{Impute, OneHot, Standardize};
 use mlg_compiler::workflow::catalog::{Params, Value};
@@ -38,13 +38,14 @@ static TRANSFORM_MODULES: &[Constructor] = &[
     crate::derive::construct,
 ];
 
-/// Builds the model called `name` (`linear_regression`, `ridge`,
+/// Builds the model called `name` (`linear_regression`, `ridge`, `lasso`,
 /// `logistic_regression`) from its checked parameters. Unknown names and
 /// ill-typed or out-of-range parameters give [`OpError::Invalid`].
 pub fn estimator(name: &str, params: &Params) -> Result<Box<dyn Estimator>, OpError> {
     match name {
         "linear_regression" => Ok(Box::new(LinearRegression::new(params)?)),
         "ridge" => Ok(Box::new(Ridge::new(params)?)),
+        "lasso" => Ok(Box::new(Lasso::new(params)?)),
         "logistic_regression" => Ok(Box::new(LogisticRegression::new(params)?)),
         _ => Err(invalid(name, "unknown model")),
     }

@@ -7,25 +7,14 @@
 
 mod common;
 
-use common::{lowering_for, params};
+use common::{fit, lowering_for, params};
 use mlg_compiler::workflow::catalog::Value;
 use mlg_runtime::frame::{Column, Frame};
 use mlg_stdlib::clean::{DropOutliers, FittedDropOutliers, OutlierMethod};
-use mlg_stdlib::op::{FittedTransform, OpError, Target};
+use mlg_stdlib::op::{FittedTransform, OpError};
 use mlg_stdlib::transform;
 
 const NAN: f64 = f64::NAN;
-
-fn fit(
-    op: &str,
-    p: &[(&str, Value)],
-    frame: &Frame,
-    cols: &[&str],
-) -> Result<Box<dyn FittedTransform>, OpError> {
-    let selected: Vec<String> = cols.iter().map(|s| s.to_string()).collect();
-    let target = Target::Values(vec![0.0; frame.n_rows]);
-    transform(op, &params(p))?.fit(frame, &selected, &target)
-}
 
 fn kept(fitted: &dyn FittedTransform) -> Vec<usize> {
     fitted.training_rows().expect("a row filter").to_vec()

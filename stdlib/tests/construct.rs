@@ -10,9 +10,8 @@
 
 mod common;
 
-use common::{abi_row, lowering_for, params};
-use mlg_compiler::backends::{cranelift, Executable};
-use mlg_compiler::ir::{interp, BinaryOp, Op};
+use common::{assert_lowering_agrees, lowering_for, params};
+use mlg_compiler::ir::{BinaryOp, Op};
 use mlg_compiler::workflow::catalog::{Catalog, ColumnInfo, ColumnKind, Default, Params, Schema, Value};
 use mlg_compiler::workflow::columns::apply_rule;
 use mlg_runtime::frame::{Column, Frame};
@@ -38,8 +37,7 @@ fn sample() -> Frame {
 const SELECTED: [&str; 3] = ["a", "b", "c"];
 
 fn fit(op: &str, p: &[(&str, Value)], frame: &Frame) -> Result<Box<dyn FittedTransform>, OpError> {
-    let target = Target::Values(vec![0.0; frame.n_rows]);
-    transform(op, &params(p))?.fit(frame, &SELECTED.map(String::from), &target)
+    common::fit(op, p, frame, &SELECTED)
 }
 
 /// The checked parameters the checker would pass: the catalog defaults of `op`
@@ -117,7 +115,6 @@ fn check(op: &str, given: &[(&str, Value)], want_names: &[&str], want: &[&[f64]]
 /// prefix sharing) and checks that the interpreter and Cranelift give identical
 /// rows that match `transform`, NaN included.
 fn assert_backends_agree(fitted: &dyn FittedTransform, frame: &Frame, n_products: usize) {
-    let expected = fitted.transform(frame).expect("transform");
     let mut lowering = lowering_for(frame);
     let n_inputs = lowering.builder.graph().nodes.len();
     fitted.lower(&mut lowering).expect("lower");
@@ -130,34 +127,7 @@ fn assert_backends_agree(fitted: &dyn FittedTransform, frame: &Frame, n_products
             ..
         }
     )));
-    let names: Vec<String> = lowering.columns.iter().map(|(n, _)| n.clone()).collect();
-    assert_eq!(names, expected.names());
-    for (name, node) in lowering.columns.clone() {
-        lowering.builder.output(name, node);
-    }
-    let graph = lowering.builder.finish().expect("valid graph");
-    let input: Vec<f32> = (0..frame.n_rows).flat_map(|i| abi_row(frame, i)).collect();
-    let (n, width) = (frame.n_rows, graph.n_outputs());
-    let mut interpreted = vec![0.0f32; n * width];
-    interp::eval_rows(&graph, &input, n, graph.n_inputs(), &mut interpreted);
-    let compiled = cranelift::compile(&graph).expect("compile");
-    let mut native = vec![0.0f32; n * width];
-    compiled
-        .run(&input, n, graph.n_inputs(), &mut native)
-        .expect("run");
-    for (i, (a, b)) in interpreted.iter().zip(&native).enumerate() {
-        assert!(
-            a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
-            "slot {i}: interpreter {a} vs cranelift {b}"
-        );
-    }
-    for i in 0..n {
-        for (j, want) in abi_row(&expected, i).iter().enumerate() {
-            let got = interpreted[i * width + j];
-            let ok = (got.is_nan() && want.is_nan()) || (got - want).abs() <= 1e-5 * want.abs().max(1.0);
-            assert!(ok, "row {i} column {}: graph {got} vs transform {want}", names[j]);
-        }
-    }
+    assert_lowering_agrees(lowering, fitted, frame, 1e-5);
 }
 
 #[test]

@@ -4,10 +4,7 @@
 
 mod common;
 
-use common::{abi_row, lowering_for};
-use mlg_compiler::backends::cranelift::compile;
-use mlg_compiler::backends::Executable;
-use mlg_compiler::ir::interp::eval_rows;
+use common::{lowered, num, numeric_frame as frame, run_backends};
 use mlg_compiler::workflow::catalog::{Params, Value};
 use mlg_compiler::workflow::derive::ORDER_PARAM;
 use mlg_runtime::frame::{Column, Frame};
@@ -33,23 +30,6 @@ fn fit(cols: &[(&str, &str)], frame: &Frame) -> Result<Box<dyn FittedTransform>,
     transform("derive", &params(cols))?.fit(frame, &names, &target)
 }
 
-fn frame(cols: &[(&str, &[f64])]) -> Frame {
-    let n = cols.first().map_or(0, |c| c.1.len());
-    Frame::new(
-        cols.iter()
-            .map(|(name, v)| Column::numeric(*name, v.to_vec()))
-            .collect(),
-        n,
-    )
-}
-
-fn num<'a>(frame: &'a Frame, name: &str) -> &'a [f64] {
-    frame
-        .column(name)
-        .and_then(Column::as_numeric)
-        .expect("numeric column")
-}
-
 /// Equal as numbers, NaN equal to NaN.
 fn same(got: &[f64], want: &[f64]) {
     assert_eq!(got.len(), want.len());
@@ -64,25 +44,10 @@ fn same(got: &[f64], want: &[f64]) {
 /// f32 precision.
 fn assert_lowering_agrees(fitted: &dyn FittedTransform, frame: &Frame) {
     let expected = fitted.transform(frame).expect("transform");
-    let mut lowering = lowering_for(frame);
-    fitted.lower(&mut lowering).expect("lower");
-    let columns = lowering.columns.clone();
-    let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, expected.names(), "lowered columns follow the frame");
-    for (name, node) in &columns {
-        lowering.builder.output(name.clone(), *node);
-    }
-    let graph = lowering.builder.finish().expect("valid graph");
-    let n_in = graph.n_inputs();
-    let rows: Vec<f32> = (0..frame.n_rows).flat_map(|i| abi_row(frame, i)).collect();
-    let mut interp = vec![0.0f32; frame.n_rows * columns.len()];
-    eval_rows(&graph, &rows, frame.n_rows, n_in, &mut interp);
-    let mut native = vec![0.0f32; interp.len()];
-    compile(&graph)
-        .expect("compiles")
-        .run(&rows, frame.n_rows, n_in, &mut native)
-        .expect("buffers fit");
-    for (k, (name, _)) in columns.iter().enumerate() {
+    let rows = run_backends(lowered(fitted, frame), frame);
+    let (columns, interp, native) = (&rows.names, &rows.interp, &rows.native);
+    assert_eq!(*columns, expected.names(), "lowered columns follow the frame");
+    for (k, name) in columns.iter().enumerate() {
         let want = num(&expected, name);
         for i in 0..frame.n_rows {
             let (a, b) = (interp[i * columns.len() + k], native[i * columns.len() + k]);

@@ -4,69 +4,12 @@
 
 mod common;
 
-use common::{abi_row, assert_close, lowering_for, params};
-use mlg_compiler::backends::{cranelift, Executable};
-use mlg_compiler::ir::interp;
+use common::{assert_close, assert_graph_agrees, cat, names, num, params};
 use mlg_compiler::workflow::catalog::Value;
 use mlg_runtime::frame::{Column, Frame};
 use mlg_stdlib::encode::{Ordinal, TargetEncode};
 use mlg_stdlib::op::{FittedTransform, OpError, Target};
 use mlg_stdlib::transform;
-
-fn cat(name: &str, codes: &[u32], levels: &[&str], missing: &[bool]) -> Column {
-    Column::categorical(
-        name,
-        codes.to_vec(),
-        levels.iter().map(|s| s.to_string()).collect(),
-        missing.to_vec(),
-    )
-}
-
-fn names(cols: &[&str]) -> Vec<String> {
-    cols.iter().map(|s| s.to_string()).collect()
-}
-
-fn num<'a>(frame: &'a Frame, name: &str) -> &'a [f64] {
-    frame
-        .column(name)
-        .and_then(Column::as_numeric)
-        .expect("numeric column")
-}
-
-/// Lowers `fitted`, runs the graph through the interpreter (`eval_rows`) and
-/// the Cranelift backend on every row of `frame`, and asserts: both backends
-/// agree exactly (NaN with NaN), and they match `fitted.transform(frame)`.
-fn assert_agrees(fitted: &dyn FittedTransform, frame: &Frame) {
-    let expected = fitted.transform(frame).expect("transform");
-    let mut lowering = lowering_for(frame);
-    fitted.lower(&mut lowering).expect("lower");
-    let cols: Vec<String> = lowering.columns.iter().map(|(n, _)| n.clone()).collect();
-    assert_eq!(cols, expected.names());
-    for (name, node) in lowering.columns.clone() {
-        lowering.builder.output(name, node);
-    }
-    let graph = lowering.builder.finish().expect("valid graph");
-    let (n, width) = (frame.n_rows, graph.n_inputs());
-    let input: Vec<f32> = (0..n).flat_map(|i| abi_row(frame, i)).collect();
-    let mut by_interp = vec![0.0f32; n * graph.n_outputs()];
-    interp::eval_rows(&graph, &input, n, width, &mut by_interp);
-    let exe = cranelift::compile(&graph).expect("cranelift compile");
-    let mut by_jit = vec![0.0f32; n * graph.n_outputs()];
-    exe.run(&input, n, width, &mut by_jit).expect("cranelift run");
-    for i in 0..n {
-        let want = abi_row(&expected, i);
-        for (j, want) in want.iter().enumerate() {
-            let (a, b) = (by_interp[i * cols.len() + j], by_jit[i * cols.len() + j]);
-            assert!(
-                a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
-                "row {i} {}: interp {a} vs cranelift {b}",
-                cols[j]
-            );
-            let ok = (a.is_nan() && want.is_nan()) || (a - want).abs() <= 1e-5 * want.abs().max(1.0);
-            assert!(ok, "row {i} {}: graph {a} vs transform {want}", cols[j]);
-        }
-    }
-}
 
 /// Training frame: `c` has dictionary [red, green, blue, zzz] (not sorted, and
 /// `zzz` never occurs in training), plus a numeric pass-through column.
@@ -115,8 +58,8 @@ fn ordinal_matches_sklearn_ordinal_encoder() {
     // blue, red, zzz (unseen), green, missing (-1 by this crate's convention).
     assert_eq!(num(&out, "c"), &[0.0, 2.0, -1.0, 1.0, -1.0]);
     assert_eq!(out.column("c").expect("c").missing_count(), 0);
-    assert_agrees(&fitted, &test);
-    assert_agrees(&fitted, &frame);
+    assert_graph_agrees(&fitted, &test, 1e-5);
+    assert_graph_agrees(&fitted, &frame, 1e-5);
 }
 
 #[test]
@@ -140,7 +83,7 @@ fn encoders_of_an_all_missing_column_emit_the_default() {
         num(&fitted.transform(&test).expect("transform"), "c"),
         &[-1.0, -1.0, -1.0]
     );
-    assert_agrees(&fitted, &test);
+    assert_graph_agrees(&fitted, &test, 1e-5);
     let target = Target::Values(vec![1.0, 2.0, 6.0]);
     let te = TargetEncode::new(&params(&[])).expect("params");
     let fitted = te.fit_map(&frame, &names(&["c"]), &target).expect("fit");
@@ -148,7 +91,7 @@ fn encoders_of_an_all_missing_column_emit_the_default() {
         num(&fitted.transform(&test).expect("transform"), "c"),
         &[3.0, 3.0, 3.0]
     );
-    assert_agrees(&fitted, &test);
+    assert_graph_agrees(&fitted, &test, 1e-5);
 }
 
 #[test]
@@ -220,7 +163,7 @@ fn target_encode_binary_matches_m_estimate() {
     ]) {
         assert_close(*g, w, 1e-12, "encoded");
     }
-    assert_agrees(&fitted, &test);
+    assert_graph_agrees(&fitted, &test, 1e-5);
 }
 
 #[test]
@@ -246,7 +189,7 @@ fn target_encode_regression_default_smoothing() {
     for (g, w) in num(&out, "c").iter().zip(want) {
         assert_close(*g, w, 1e-12, "encoded");
     }
-    assert_agrees(fitted.as_ref(), &frame);
+    assert_graph_agrees(fitted.as_ref(), &frame, 1e-5);
 }
 
 #[test]

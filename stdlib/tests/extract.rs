@@ -5,52 +5,12 @@
 
 mod common;
 
-use common::{abi_row, assert_close, load_dataset, lowering_for, params};
-use mlg_compiler::backends::{cranelift, Executable};
-use mlg_compiler::ir::interp;
+use common::{assert_close, assert_graph_agrees, load_dataset, names, params};
 use mlg_compiler::workflow::catalog::Value;
 use mlg_runtime::frame::{Column, Frame};
 use mlg_stdlib::extract::{Lda, Pca, TruncatedSvd};
 use mlg_stdlib::op::{FittedTransform, OpError, Target};
 use mlg_stdlib::transform;
-
-fn names(cols: &[&str]) -> Vec<String> {
-    cols.iter().map(|s| s.to_string()).collect()
-}
-
-/// Lowers `fitted`, runs the graph through the interpreter (`eval_rows`) and
-/// the Cranelift backend on every row of `frame`, and asserts: both backends
-/// agree exactly (NaN with NaN), and they match `fitted.transform(frame)`.
-fn assert_agrees(fitted: &dyn FittedTransform, frame: &Frame) {
-    let expected = fitted.transform(frame).expect("transform");
-    let mut lowering = lowering_for(frame);
-    fitted.lower(&mut lowering).expect("lower");
-    let cols: Vec<String> = lowering.columns.iter().map(|(n, _)| n.clone()).collect();
-    assert_eq!(cols, expected.names());
-    for (name, node) in lowering.columns.clone() {
-        lowering.builder.output(name, node);
-    }
-    let graph = lowering.builder.finish().expect("valid graph");
-    let (n, width) = (frame.n_rows, graph.n_inputs());
-    let input: Vec<f32> = (0..n).flat_map(|i| abi_row(frame, i)).collect();
-    let mut by_interp = vec![0.0f32; n * graph.n_outputs()];
-    interp::eval_rows(&graph, &input, n, width, &mut by_interp);
-    let exe = cranelift::compile(&graph).expect("cranelift compile");
-    let mut by_jit = vec![0.0f32; n * graph.n_outputs()];
-    exe.run(&input, n, width, &mut by_jit).expect("cranelift run");
-    for i in 0..n {
-        for (j, want) in abi_row(&expected, i).iter().enumerate() {
-            let (a, b) = (by_interp[i * cols.len() + j], by_jit[i * cols.len() + j]);
-            assert!(
-                a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
-                "row {i} {}: interp {a} vs cranelift {b}",
-                cols[j]
-            );
-            let ok = (a.is_nan() && want.is_nan()) || (a - want).abs() <= 1e-4 * want.abs().max(1.0);
-            assert!(ok, "row {i} {}: graph {a} vs transform {want}", cols[j]);
-        }
-    }
-}
 
 fn iris() -> (Frame, Vec<String>, Target) {
     let (frame, y) = load_dataset("iris");
@@ -347,7 +307,7 @@ fn lowered_graphs_agree_with_transform_including_nan_rows() {
         assert_eq!(out.names(), want, "{name}");
         let first_out = out.column(first).and_then(Column::as_numeric).expect("output");
         assert!(first_out[3].is_nan() && !first_out[2].is_nan(), "{name}: NaN row");
-        assert_agrees(fitted.as_ref(), &frame);
+        assert_graph_agrees(fitted.as_ref(), &frame, 1e-4);
     }
 }
 

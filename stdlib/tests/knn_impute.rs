@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{abi_row, lowering_for, params, run_lowered_columns};
+use common::{abi_row, lowered, names, params, run_lowered_columns};
 use mlg_compiler::workflow::catalog::Value;
 use mlg_runtime::frame::{Column, Frame};
 use mlg_stdlib::op::{FittedTransform, OpError, Target};
@@ -45,8 +45,7 @@ fn penguins() -> Frame {
 
 fn fit_knn(frame: &Frame, cols: &[&str], k: i64) -> Result<Box<dyn FittedTransform>, OpError> {
     let p = params(&[("strategy", Value::Str("knn".into())), ("k", Value::Int(k))]);
-    let names: Vec<String> = cols.iter().map(|s| s.to_string()).collect();
-    transform("impute", &p)?.fit(frame, &names, &Target::Values(vec![0.0; frame.n_rows]))
+    transform("impute", &p)?.fit(frame, &names(cols), &Target::Values(vec![0.0; frame.n_rows]))
 }
 
 /// `(row, column, value)` of the missing cells of [`penguins`] after
@@ -213,9 +212,7 @@ fn transform_agrees_with_lowered_graph() {
     for k in [1, 3, 5, 400] {
         let fitted = fit_knn(&frame, &COLS, k).expect("fit");
         let out = fitted.transform(&frame).expect("transform");
-        let mut lowering = lowering_for(&frame);
-        fitted.lower(&mut lowering).expect("lower");
-        let (names, rows) = run_lowered_columns(lowering, &frame);
+        let (names, rows) = run_lowered_columns(lowered(fitted.as_ref(), &frame), &frame);
         assert_eq!(names, COLS);
         for (i, row) in rows.iter().enumerate() {
             for (j, &g) in row.iter().enumerate() {

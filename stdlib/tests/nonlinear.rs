@@ -12,53 +12,17 @@
 
 mod common;
 
-use common::{abi_row, lowering_for};
-use mlg_compiler::backends::cranelift::compile;
-use mlg_compiler::backends::Executable;
-use mlg_compiler::ir::interp::eval_rows;
-use mlg_compiler::workflow::catalog::{Params, Value};
+use common::{fit, lowered, num, numeric_frame as frame, run_backends};
+use mlg_compiler::workflow::catalog::Value;
 use mlg_runtime::frame::{Column, Frame};
 use mlg_stdlib::nonlinear::power::optimal_lambda;
-use mlg_stdlib::op::{FittedTransform, OpError, Target};
-use mlg_stdlib::transform;
+use mlg_stdlib::op::{FittedTransform, OpError};
 
 const NAN: f64 = f64::NAN;
 const A: [f64; 10] = [0.5, 1.2, 3.4, 0.1, 7.8, 2.2, 0.9, 15.0, 4.4, 1.1];
 const B: [f64; 10] = [-3.1, -0.5, 0.0, 0.7, 1.9, -1.2, 2.5, 4.0, -0.2, 10.0];
 const C: [f64; 11] = [1.0, 2.0, 2.0, 2.0, 3.0, 4.0, 5.0, 8.0, 9.0, 20.0, 2.0];
 const D: [f64; 11] = [0.3, -1.7, 2.9, 4.4, 0.0, 1.1, -0.6, 3.3, 2.0, 5.5, 1.0];
-
-fn params(items: &[(&str, Value)]) -> Params {
-    items.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
-}
-
-fn frame(cols: &[(&str, &[f64])]) -> Frame {
-    let n = cols.first().map_or(0, |c| c.1.len());
-    Frame::new(
-        cols.iter()
-            .map(|(name, v)| Column::numeric(*name, v.to_vec()))
-            .collect(),
-        n,
-    )
-}
-
-fn fit(
-    name: &str,
-    p: &[(&str, Value)],
-    frame: &Frame,
-    cols: &[&str],
-) -> Result<Box<dyn FittedTransform>, OpError> {
-    let target = Target::Values(vec![0.0; frame.n_rows]);
-    let selected: Vec<String> = cols.iter().map(|s| s.to_string()).collect();
-    transform(name, &params(p))?.fit(frame, &selected, &target)
-}
-
-fn num<'a>(frame: &'a Frame, name: &str) -> &'a [f64] {
-    frame
-        .column(name)
-        .and_then(Column::as_numeric)
-        .expect("numeric column")
-}
 
 /// `|a - b| <= rel * max(|a|, |b|) + abs`, NaN equal to NaN, equal infinities equal.
 fn near(a: f64, b: f64, rel: f64, abs: f64) -> bool {
@@ -81,23 +45,9 @@ fn assert_near(got: &[f64], want: &[f64], rel: f64) {
 /// both backends agree to 1e-6 and reproduce `fitted.transform(frame)` to `rel`.
 fn assert_lowering_agrees(fitted: &dyn FittedTransform, frame: &Frame, rel: f64) {
     let expected = fitted.transform(frame).expect("transform");
-    let mut lowering = lowering_for(frame);
-    fitted.lower(&mut lowering).expect("lower");
-    let columns = lowering.columns.clone();
-    for (name, node) in &columns {
-        lowering.builder.output(name.clone(), *node);
-    }
-    let graph = lowering.builder.finish().expect("valid graph");
-    let n_in = graph.n_inputs();
-    let rows: Vec<f32> = (0..frame.n_rows).flat_map(|i| abi_row(frame, i)).collect();
-    let mut interp = vec![0.0f32; frame.n_rows * columns.len()];
-    eval_rows(&graph, &rows, frame.n_rows, n_in, &mut interp);
-    let mut native = vec![0.0f32; interp.len()];
-    compile(&graph)
-        .expect("compiles")
-        .run(&rows, frame.n_rows, n_in, &mut native)
-        .expect("buffers fit");
-    for (k, (name, _)) in columns.iter().enumerate() {
+    let rows = run_backends(lowered(fitted, frame), frame);
+    let (columns, interp, native) = (&rows.names, &rows.interp, &rows.native);
+    for (k, name) in columns.iter().enumerate() {
         let column = expected.column(name).expect("column kept");
         let want = column.as_numeric().expect("numeric");
         for i in 0..frame.n_rows {

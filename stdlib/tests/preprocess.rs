@@ -3,45 +3,11 @@
 
 mod common;
 
-use common::{abi_row, lowering_for, run_lowered_columns};
+use common::{abi_row, assert_graph_agrees, cat, fit, lowering_for, num, params, run_lowered_columns};
 use mlg_compiler::workflow::catalog::{Params, Value};
 use mlg_runtime::frame::{Column, ColumnData, Frame};
 use mlg_stdlib::op::{FittedTransform, OpError};
 use mlg_stdlib::transform;
-
-fn params(items: &[(&str, Value)]) -> Params {
-    items.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
-}
-
-fn names(cols: &[&str]) -> Vec<String> {
-    cols.iter().map(|s| s.to_string()).collect()
-}
-
-fn cat(name: &str, codes: &[u32], levels: &[&str], missing: &[bool]) -> Column {
-    Column::categorical(
-        name,
-        codes.to_vec(),
-        levels.iter().map(|s| s.to_string()).collect(),
-        missing.to_vec(),
-    )
-}
-
-fn num<'a>(frame: &'a Frame, name: &str) -> &'a [f64] {
-    frame
-        .column(name)
-        .and_then(Column::as_numeric)
-        .expect("numeric column")
-}
-
-fn fit(
-    name: &str,
-    p: &[(&str, Value)],
-    frame: &Frame,
-    cols: &[&str],
-) -> Result<Box<dyn FittedTransform>, OpError> {
-    let target = mlg_stdlib::op::Target::Values(vec![0.0; frame.n_rows]);
-    transform(name, &params(p))?.fit(frame, &names(cols), &target)
-}
 
 fn sample_frame() -> Frame {
     let nan = f64::NAN;
@@ -60,20 +26,10 @@ fn sample_frame() -> Frame {
     )
 }
 
-/// Asserts the lowered graph reproduces `fitted.transform(frame)` on every row.
+/// Asserts the lowered graph reproduces `fitted.transform(frame)` on every row
+/// (interpreter and Cranelift).
 fn assert_lowering_agrees(fitted: &dyn FittedTransform, frame: &Frame) {
-    let expected = fitted.transform(frame).expect("transform");
-    let mut lowering = lowering_for(frame);
-    fitted.lower(&mut lowering).expect("lower");
-    let (cols, rows) = run_lowered_columns(lowering, frame);
-    assert_eq!(cols, expected.names());
-    for (i, row) in rows.iter().enumerate() {
-        let want = abi_row(&expected, i);
-        for (j, (got, want)) in row.iter().zip(&want).enumerate() {
-            let ok = (got.is_nan() && want.is_nan()) || (got - want).abs() <= 1e-5 * want.abs().max(1.0);
-            assert!(ok, "row {i} column {}: graph {got} vs transform {want}", cols[j]);
-        }
-    }
+    assert_graph_agrees(fitted, frame, 1e-5);
 }
 
 #[test]

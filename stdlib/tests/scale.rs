@@ -10,9 +10,8 @@
 
 mod common;
 
-use common::{abi_row, lowering_for, params};
-use mlg_compiler::backends::{cranelift, Executable};
-use mlg_compiler::ir::{interp, Op};
+use common::{assert_lowering_agrees, lowering_for, params};
+use mlg_compiler::ir::Op;
 use mlg_compiler::workflow::catalog::Value;
 use mlg_runtime::frame::{Column, Frame};
 use mlg_stdlib::op::{FittedTransform, OpError, Target};
@@ -50,9 +49,7 @@ fn new_rows() -> Frame {
 }
 
 fn fit(op: &str, p: &[(&str, Value)], frame: &Frame) -> Result<Box<dyn FittedTransform>, OpError> {
-    let selected = ["a", "b", "c"].map(String::from);
-    let target = Target::Values(vec![0.0; frame.n_rows]);
-    transform(op, &params(p))?.fit(frame, &selected, &target)
+    common::fit(op, p, frame, &["a", "b", "c"])
 }
 
 /// Asserts `fitted.transform(frame)` gives `want` (rows of a, b, c; NaN where
@@ -86,40 +83,13 @@ fn assert_transform(fitted: &dyn FittedTransform, frame: &Frame, want: &[[f64; 3
 /// Lowers `fitted`, checks every step is an `Op::Scale`, and checks that the
 /// interpreter and Cranelift give identical rows that match `transform`.
 fn assert_backends_agree(fitted: &dyn FittedTransform, frame: &Frame) {
-    let expected = fitted.transform(frame).expect("transform");
     let mut lowering = lowering_for(frame);
     let n_inputs = lowering.builder.graph().nodes.len();
     fitted.lower(&mut lowering).expect("lower");
     let added = &lowering.builder.graph().nodes[n_inputs..];
     assert_eq!(added.len(), 3, "one scale node per selected column");
     assert!(added.iter().all(|n| matches!(n.op, Op::Scale { .. })));
-    for (name, node) in lowering.columns.clone() {
-        lowering.builder.output(name, node);
-    }
-    let graph = lowering.builder.finish().expect("valid graph");
-    let input: Vec<f32> = (0..frame.n_rows).flat_map(|i| abi_row(frame, i)).collect();
-    let (n, width) = (frame.n_rows, graph.n_outputs());
-    let mut interpreted = vec![0.0f32; n * width];
-    interp::eval_rows(&graph, &input, n, graph.n_inputs(), &mut interpreted);
-    let compiled = cranelift::compile(&graph).expect("compile");
-    let mut native = vec![0.0f32; n * width];
-    compiled
-        .run(&input, n, graph.n_inputs(), &mut native)
-        .expect("run");
-    for (i, (a, b)) in interpreted.iter().zip(&native).enumerate() {
-        assert!(
-            a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
-            "slot {i}: interpreter {a} vs cranelift {b}"
-        );
-    }
-    for i in 0..n {
-        let want = abi_row(&expected, i);
-        for (j, want) in want.iter().enumerate() {
-            let got = interpreted[i * width + j];
-            let ok = (got.is_nan() && want.is_nan()) || (got - want).abs() <= 1e-5 * want.abs().max(1.0);
-            assert!(ok, "row {i} slot {j}: graph {got} vs transform {want}");
-        }
-    }
+    assert_lowering_agrees(lowering, fitted, frame, 1e-5);
 }
 
 #[test]

@@ -5,52 +5,12 @@
 
 mod common;
 
-use common::{abi_row, assert_close, load_dataset, lowering_for, params};
-use mlg_compiler::backends::{cranelift, Executable};
-use mlg_compiler::ir::interp;
+use common::{assert_close, assert_graph_agrees, load_dataset, names, params};
 use mlg_compiler::workflow::catalog::Value;
 use mlg_runtime::frame::{Column, Frame};
 use mlg_stdlib::op::{FittedTransform, OpError, Target};
 use mlg_stdlib::select::{DropCorrelated, FittedSelect, SelectKBest, VarianceThreshold};
 use mlg_stdlib::transform;
-
-fn names(cols: &[&str]) -> Vec<String> {
-    cols.iter().map(|s| s.to_string()).collect()
-}
-
-/// Lowers `fitted`, runs the graph through the interpreter (`eval_rows`) and
-/// the Cranelift backend on every row of `frame`, and asserts: both backends
-/// agree exactly (NaN with NaN), and they match `fitted.transform(frame)`.
-fn assert_agrees(fitted: &dyn FittedTransform, frame: &Frame) {
-    let expected = fitted.transform(frame).expect("transform");
-    let mut lowering = lowering_for(frame);
-    fitted.lower(&mut lowering).expect("lower");
-    let cols: Vec<String> = lowering.columns.iter().map(|(n, _)| n.clone()).collect();
-    assert_eq!(cols, expected.names());
-    for (name, node) in lowering.columns.clone() {
-        lowering.builder.output(name, node);
-    }
-    let graph = lowering.builder.finish().expect("valid graph");
-    let (n, width) = (frame.n_rows, graph.n_inputs());
-    let input: Vec<f32> = (0..n).flat_map(|i| abi_row(frame, i)).collect();
-    let mut by_interp = vec![0.0f32; n * graph.n_outputs()];
-    interp::eval_rows(&graph, &input, n, width, &mut by_interp);
-    let exe = cranelift::compile(&graph).expect("cranelift compile");
-    let mut by_jit = vec![0.0f32; n * graph.n_outputs()];
-    exe.run(&input, n, width, &mut by_jit).expect("cranelift run");
-    for i in 0..n {
-        for (j, want) in abi_row(&expected, i).iter().enumerate() {
-            let (a, b) = (by_interp[i * cols.len() + j], by_jit[i * cols.len() + j]);
-            assert!(
-                a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
-                "row {i} {}: interp {a} vs cranelift {b}",
-                cols[j]
-            );
-            let ok = (a.is_nan() && want.is_nan()) || (a - want).abs() <= 1e-5 * want.abs().max(1.0);
-            assert!(ok, "row {i} {}: graph {a} vs transform {want}", cols[j]);
-        }
-    }
-}
 
 fn scores(fitted: &FittedSelect) -> Vec<f64> {
     fitted.scores.iter().map(|(_, s)| *s).collect()
@@ -90,12 +50,12 @@ fn variance_threshold_matches_sklearn() {
     assert_eq!(fitted.dropped, names(&["b"]));
     let out = fitted.transform(&frame).expect("transform");
     assert_eq!(out.names(), vec!["a", "k", "c", "d"]);
-    assert_agrees(&fitted, &frame);
+    assert_graph_agrees(&fitted, &frame, 1e-5);
 
     let high = VarianceThreshold::new(&params(&[("threshold", Value::Float(0.3))])).expect("params");
     let fitted = high.select(&frame, &selected).expect("fit");
     assert_eq!(fitted.kept, names(&["a", "d"]));
-    assert_agrees(&fitted, &frame);
+    assert_graph_agrees(&fitted, &frame, 1e-5);
 }
 
 #[test]
@@ -149,7 +109,7 @@ fn drop_correlated_greedy_order() {
     );
     assert_eq!(fitted.kept, names(&["a", "c"]));
     assert_eq!(fitted.dropped, names(&["b", "d"]));
-    assert_agrees(&fitted, &frame);
+    assert_graph_agrees(&fitted, &frame, 1e-5);
 
     let loose = DropCorrelated::new(&params(&[("threshold", Value::Float(0.99))])).expect("params");
     let fitted = loose.select(&frame, &selected).expect("fit");
@@ -196,7 +156,7 @@ fn select_k_best_f_classif_and_chi2_match_sklearn_on_iris() {
     );
     // SelectKBest(f_classif, k=2).get_support(indices=True) = [2, 3].
     assert_eq!(fitted.kept, names(&["petal_length_cm", "petal_width_cm"]));
-    assert_agrees(&fitted, &frame);
+    assert_graph_agrees(&fitted, &frame, 1e-5);
     // sklearn chi2(X, y)[0]; SelectKBest(chi2, k=1) keeps [2].
     let fitted = k_best(&[("k", Value::Int(1)), ("score", Value::Str("chi2".into()))])
         .select(&frame, &selected, &target)
@@ -238,7 +198,7 @@ fn select_k_best_f_regression_matches_sklearn_on_diabetes() {
     assert_scores(&scores(&fitted), &want, 1e-9);
     // SelectKBest(f_regression, k=3) keeps [2, 3, 8].
     assert_eq!(fitted.kept, names(&["bmi", "bp", "s5"]));
-    assert_agrees(&fitted, &frame);
+    assert_graph_agrees(&fitted, &frame, 1e-5);
 }
 
 #[test]

@@ -13,7 +13,7 @@ pub use duplicates::{DropDuplicates, FittedDropDuplicates};
 pub use outliers::{Bounds, DropOutliers, FittedDropOutliers, OutlierMethod};
 
 use crate::catalog::p;
-use crate::op::{OpError, Transform};
+use crate::op::{boxed, OpError, Transform};
 use mlg_compiler::workflow::catalog::{
     Default, DefaultSelector, OpKind, OpSpec, ParamType, Params, SchemaRule,
 };
@@ -112,9 +112,6 @@ pub const SPECS: &[OpSpec] = &[
 
 /// Builds the cleaning step called `name`; `None` when this module has no such step.
 pub fn construct(name: &str, params: &Params) -> Option<Result<Box<dyn Transform>, OpError>> {
-    fn boxed<T: Transform + 'static>(t: Result<T, OpError>) -> Result<Box<dyn Transform>, OpError> {
-        t.map(|t| Box::new(t) as Box<dyn Transform>)
-    }
     Some(match name {
         "drop" => boxed(Ok(Drop)),
         "profile" => boxed(Ok(Profile)),

@@ -40,27 +40,56 @@ impl DropOutliers {
     /// Reads the checked parameters; an unknown method or a negative or
     /// non-finite `k` / `z` is an error.
     pub fn new(params: &Params) -> Result<Self, OpError> {
-        let k = param_f64(OP, params, "k", 1.5)?;
-        let z = param_f64(OP, params, "z", 3.0)?;
+        Ok(DropOutliers {
+            method: OutlierMethod::from_params(OP, params)?,
+        })
+    }
+}
+
+impl OutlierMethod {
+    /// Reads `method` (`"iqr"`, default, or `"zscore"`), `k` (default 1.5) and
+    /// `z` (default 3.0) from the checked parameters of `op`; an unknown method
+    /// or a negative or non-finite `k` / `z` is an error.
+    pub(crate) fn from_params(op: &str, params: &Params) -> Result<Self, OpError> {
+        let k = param_f64(op, params, "k", 1.5)?;
+        let z = param_f64(op, params, "z", 3.0)?;
         for (name, v) in [("k", k), ("z", z)] {
             if !(v.is_finite() && v >= 0.0) {
                 return Err(invalid(
-                    OP,
+                    op,
                     format!("parameter `{name}` must be a finite number >= 0, got {v}"),
                 ));
             }
         }
-        let method = match param_str(OP, params, "method")?.unwrap_or("iqr") {
-            "iqr" => OutlierMethod::Iqr { k },
-            "zscore" => OutlierMethod::ZScore { z },
-            other => {
-                return Err(invalid(
-                    OP,
-                    format!("parameter `method` must be \"iqr\" or \"zscore\", got {other:?}"),
-                ))
+        match param_str(op, params, "method")?.unwrap_or("iqr") {
+            "iqr" => Ok(OutlierMethod::Iqr { k }),
+            "zscore" => Ok(OutlierMethod::ZScore { z }),
+            other => Err(invalid(
+                op,
+                format!("parameter `method` must be \"iqr\" or \"zscore\", got {other:?}"),
+            )),
+        }
+    }
+
+    /// The inclusive `(lower, upper)` bounds of this method over the non-empty
+    /// `observed` values (any order; sorted in place for `Iqr`).
+    pub(crate) fn bounds(self, observed: &mut [f64]) -> (f64, f64) {
+        match self {
+            OutlierMethod::Iqr { k } => {
+                observed.sort_by(f64::total_cmp);
+                let q1 = percentile(observed, 25.0);
+                let q3 = percentile(observed, 75.0);
+                let iqr = q3 - q1;
+                (q1 - k * iqr, q3 + k * iqr)
             }
-        };
-        Ok(DropOutliers { method })
+            OutlierMethod::ZScore { z } => {
+                let n = observed.len() as f64;
+                let mean = observed.iter().sum::<f64>() / n;
+                let var = observed.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+                let reach = z * var.sqrt();
+                (mean - reach, mean + reach)
+            }
+        }
     }
 }
 
@@ -80,27 +109,6 @@ pub struct FittedDropOutliers {
     pub kept: Vec<usize>,
     /// Fit-frame row count, so callers can tell how many rows were dropped.
     pub n_rows: usize,
-}
-
-impl DropOutliers {
-    fn bounds(&self, observed: &mut [f64]) -> (f64, f64) {
-        match self.method {
-            OutlierMethod::Iqr { k } => {
-                observed.sort_by(f64::total_cmp);
-                let q1 = percentile(observed, 25.0);
-                let q3 = percentile(observed, 75.0);
-                let iqr = q3 - q1;
-                (q1 - k * iqr, q3 + k * iqr)
-            }
-            OutlierMethod::ZScore { z } => {
-                let n = observed.len() as f64;
-                let mean = observed.iter().sum::<f64>() / n;
-                let var = observed.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
-                let reach = z * var.sqrt();
-                (mean - reach, mean + reach)
-            }
-        }
-    }
 }
 
 impl Transform for DropOutliers {
@@ -125,7 +133,7 @@ impl DropOutliers {
             if observed.is_empty() {
                 continue;
             }
-            let (lower, upper) = self.bounds(&mut observed);
+            let (lower, upper) = self.method.bounds(&mut observed);
             let column = frame_column(OP, frame, name)?;
             let values = numeric_values(OP, column)?;
             // NaN fails both comparisons, so a missing value never marks a row.

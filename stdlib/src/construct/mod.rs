@@ -10,7 +10,7 @@ pub use interactions::Interactions;
 pub use polynomial::{FittedPolynomial, Polynomial, MAX_DEGREE};
 
 use crate::catalog::p;
-use crate::op::{OpError, Transform};
+use crate::op::{boxed, OpError, Transform};
 use mlg_compiler::workflow::catalog::{
     Default, DefaultSelector, OpKind, OpSpec, ParamType, Params, SchemaRule,
 };
@@ -70,9 +70,6 @@ pub const SPECS: &[OpSpec] = &[
 /// Builds the feature-construction step called `name`; `None` when this module
 /// has no such step.
 pub fn construct(name: &str, params: &Params) -> Option<Result<Box<dyn Transform>, OpError>> {
-    fn boxed<T: Transform + 'static>(t: Result<T, OpError>) -> Result<Box<dyn Transform>, OpError> {
-        t.map(|t| Box::new(t) as Box<dyn Transform>)
-    }
     Some(match name {
         "polynomial" => boxed(Polynomial::new(params)),
         "interactions" => boxed(Interactions::new(params)),

@@ -8,7 +8,7 @@
 pub mod eval;
 pub mod lower;
 
-use crate::op::{FittedTransform, Lowering, OpError, Target, Transform};
+use crate::op::{boxed, FittedTransform, Lowering, OpError, Target, Transform};
 use crate::preprocess::frame_column;
 use crate::registry::{column_error, invalid};
 use crate::scale::numeric_values;
@@ -35,7 +35,7 @@ pub const SPECS: &[OpSpec] = &[OpSpec {
 
 /// Builds `derive` from its checked parameters; `None` for any other name.
 pub fn construct(name: &str, params: &Params) -> Option<Result<Box<dyn Transform>, OpError>> {
-    (name == OP).then(|| Derive::new(params).map(|d| Box::new(d) as Box<dyn Transform>))
+    (name == OP).then(|| boxed(Derive::new(params)))
 }
 
 /// The `derive` features step: new columns in order, each `(name, expression)`.

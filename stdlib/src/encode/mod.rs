@@ -11,7 +11,7 @@ pub use ordinal::Ordinal;
 pub use target::TargetEncode;
 
 use crate::catalog::p;
-use crate::op::{FittedTransform, Lowering, OpError, Transform};
+use crate::op::{boxed, FittedTransform, Lowering, OpError, Transform};
 use crate::preprocess::{frame_column, lowered_column, lowering_error, replace_column, set_lowered_column};
 use crate::registry::column_error;
 use mlg_compiler::ir::Op;
@@ -59,8 +59,8 @@ pub const SPECS: &[OpSpec] = &[
 /// this module has no operator of that name.
 pub fn construct(name: &str, params: &Params) -> Option<Result<Box<dyn Transform>, OpError>> {
     Some(match name {
-        "ordinal" => Ordinal::new(params).map(|t| Box::new(t) as Box<dyn Transform>),
-        "target_encode" => TargetEncode::new(params).map(|t| Box::new(t) as Box<dyn Transform>),
+        "ordinal" => boxed(Ordinal::new(params)),
+        "target_encode" => boxed(TargetEncode::new(params)),
         _ => return None,
     })
 }

@@ -13,7 +13,7 @@ pub use pca::{Pca, PcaFit};
 pub use svd::TruncatedSvd;
 
 use crate::catalog::p;
-use crate::op::{FittedTransform, Lowering, OpError, Transform};
+use crate::op::{boxed, FittedTransform, Lowering, OpError, Transform};
 use crate::preprocess::{frame_column, lowered_column, lowering_error};
 use crate::registry::{column_error, invalid};
 use faer::{Mat, Side};
@@ -89,10 +89,10 @@ pub const SPECS: &[OpSpec] = &[
 /// this module has no operator of that name.
 pub fn construct(name: &str, params: &Params) -> Option<Result<Box<dyn Transform>, OpError>> {
     Some(match name {
-        "pca" => Pca::new(params).map(|t| Box::new(t) as Box<dyn Transform>),
-        "whiten" => Pca::whiten(params).map(|t| Box::new(t) as Box<dyn Transform>),
-        "truncated_svd" => TruncatedSvd::new(params).map(|t| Box::new(t) as Box<dyn Transform>),
-        "lda" => Lda::new(params).map(|t| Box::new(t) as Box<dyn Transform>),
+        "pca" => boxed(Pca::new(params)),
+        "whiten" => boxed(Pca::whiten(params)),
+        "truncated_svd" => boxed(TruncatedSvd::new(params)),
+        "lda" => boxed(Lda::new(params)),
         _ => return None,
     })
 }

@@ -1,12 +1,15 @@
 //! Models: least squares (`linear_regression`), L2-penalised least squares
-//! (`ridge`), logistic regression (`logistic_regression`), the L-BFGS optimiser
-//! they share, and input checks common to every model.
+//! (`ridge`), L1-penalised least squares (`lasso`), logistic regression
+//! (`logistic_regression`), the L-BFGS optimiser, and input checks common to
+//! every model.
 
+pub mod lasso;
 pub mod lbfgs;
 pub mod linear;
 pub mod logistic;
 pub mod ridge;
 
+pub use lasso::Lasso;
 pub use linear::{FittedLinear, LinearRegression};
 pub use logistic::{FittedLogistic, LogisticRegression};
 pub use ridge::Ridge;

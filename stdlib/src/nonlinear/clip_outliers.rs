@@ -3,24 +3,19 @@
 //! at prediction time, instead of dropping rows.
 
 use super::{constant, map_column, push};
+use crate::clean::OutlierMethod;
 use crate::op::{FittedTransform, Lowering, OpError, Target, Transform};
 use crate::preprocess::{lowered_column, set_lowered_column};
-use crate::registry::{invalid, param_f64, param_str};
-use crate::scale::{observed_values, percentile};
+use crate::scale::observed_values;
 use mlg_compiler::ir::{BinaryOp, Op};
 use mlg_compiler::workflow::catalog::Params;
 use mlg_runtime::frame::Frame;
 
 const OP: &str = "clip_outliers";
 
-/// How the bounds are learned.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum ClipMethod {
-    /// `[Q1 - k IQR, Q3 + k IQR]` with numpy's linear-interpolation percentiles.
-    Iqr { k: f64 },
-    /// `[mean - z std, mean + z std]` with the population standard deviation.
-    ZScore { z: f64 },
-}
+/// How the bounds are learned: the same methods, parameters and numbers as
+/// `drop_outliers` (see [`OutlierMethod`]).
+pub type ClipMethod = OutlierMethod;
 
 /// The `clip_outliers` features step. Parameters: `method` (`"iqr"`, default, or
 /// `"zscore"`), `k` (fence multiplier for `iqr`, `>= 0`, default 1.5), `z`
@@ -39,27 +34,9 @@ impl ClipOutliers {
     /// Reads the checked parameters; an unknown method or a negative or
     /// non-finite `k` / `z` is an error.
     pub fn new(params: &Params) -> Result<Self, OpError> {
-        let k = param_f64(OP, params, "k", 1.5)?;
-        let z = param_f64(OP, params, "z", 3.0)?;
-        for (name, v) in [("k", k), ("z", z)] {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(invalid(
-                    OP,
-                    format!("parameter `{name}` must be a finite number >= 0, got {v}"),
-                ));
-            }
-        }
-        let method = match param_str(OP, params, "method")?.unwrap_or("iqr") {
-            "iqr" => ClipMethod::Iqr { k },
-            "zscore" => ClipMethod::ZScore { z },
-            other => {
-                return Err(invalid(
-                    OP,
-                    format!("parameter `method` must be \"iqr\" or \"zscore\", got \"{other}\""),
-                ))
-            }
-        };
-        Ok(ClipOutliers { method })
+        Ok(ClipOutliers {
+            method: ClipMethod::from_params(OP, params)?,
+        })
     }
 }
 
@@ -82,21 +59,7 @@ pub(crate) fn bounds(method: ClipMethod, values: &mut [f64]) -> (f64, f64) {
     if values.is_empty() {
         return (f64::NEG_INFINITY, f64::INFINITY);
     }
-    match method {
-        ClipMethod::Iqr { k } => {
-            values.sort_by(f64::total_cmp);
-            let (q1, q3) = (percentile(values, 25.0), percentile(values, 75.0));
-            let iqr = q3 - q1;
-            (q1 - k * iqr, q3 + k * iqr)
-        }
-        ClipMethod::ZScore { z } => {
-            let n = values.len() as f64;
-            let mean = values.iter().sum::<f64>() / n;
-            let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
-            let std = var.sqrt();
-            (mean - z * std, mean + z * std)
-        }
-    }
+    method.bounds(values)
 }
 
 /// The IR's `min(max(x, lo), hi)`: `max` keeps `x` unless `lo > x`, `min` keeps

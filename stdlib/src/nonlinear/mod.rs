@@ -17,7 +17,7 @@ pub use normalize::{FittedNormalize, Norm, Normalize};
 pub use power::{FittedPower, Power};
 
 use crate::catalog::p;
-use crate::op::{Lowering, OpError, Transform};
+use crate::op::{boxed, Lowering, OpError, Transform};
 use crate::preprocess::{frame_column, lowering_error, replace_column};
 use crate::scale::numeric_values;
 use mlg_compiler::ir::{NodeId, Op};
@@ -119,9 +119,6 @@ pub const SPECS: &[OpSpec] = &[
 
 /// Builds the nonlinear step called `name`; `None` when this module has no such step.
 pub fn construct(name: &str, params: &Params) -> Option<Result<Box<dyn Transform>, OpError>> {
-    fn boxed<T: Transform + 'static>(t: Result<T, OpError>) -> Result<Box<dyn Transform>, OpError> {
-        t.map(|t| Box::new(t) as Box<dyn Transform>)
-    }
     Some(match name {
         "log1p" => boxed(Log1p::new(params)),
         "power" => boxed(Power::new(params)),

@@ -13,7 +13,7 @@ pub use min_max::{FittedMinMax, MinMax};
 pub use robust::{FittedRobust, Robust};
 
 use crate::catalog::p;
-use crate::op::{Lowering, OpError, Transform};
+use crate::op::{boxed, Lowering, OpError, Transform};
 use crate::preprocess::{frame_column, lowered_column, lowering_error, replace_column, set_lowered_column};
 use crate::registry::column_error;
 use mlg_compiler::ir::Op;
@@ -99,9 +99,6 @@ pub const SPECS: &[OpSpec] = &[
 
 /// Builds the scaling step called `name`; `None` when this module has no such step.
 pub fn construct(name: &str, params: &Params) -> Option<Result<Box<dyn Transform>, OpError>> {
-    fn boxed<T: Transform + 'static>(t: Result<T, OpError>) -> Result<Box<dyn Transform>, OpError> {
-        t.map(|t| Box::new(t) as Box<dyn Transform>)
-    }
     Some(match name {
         "min_max" => boxed(MinMax::new(params)),
         "robust_scale" => boxed(Robust::new(params)),

@@ -18,7 +18,9 @@ pub use rfe::Rfe;
 pub use variance::VarianceThreshold;
 
 use crate::catalog::p;
-use crate::op::{Estimator, FittedModel, FittedTransform, Lowering, Matrix, OpError, Target, Transform};
+use crate::op::{
+    boxed, Estimator, FittedModel, FittedTransform, Lowering, Matrix, OpError, Target, Transform,
+};
 use crate::preprocess::{frame_column, lowered_column};
 use crate::registry::{column_error, invalid, param_model};
 use mlg_compiler::workflow::catalog::{
@@ -143,11 +145,11 @@ const MODEL: ParamSpec = p(
 /// this module has no operator of that name.
 pub fn construct(name: &str, params: &Params) -> Option<Result<Box<dyn Transform>, OpError>> {
     Some(match name {
-        "variance_threshold" => VarianceThreshold::new(params).map(|t| Box::new(t) as Box<dyn Transform>),
-        "drop_correlated" => DropCorrelated::new(params).map(|t| Box::new(t) as Box<dyn Transform>),
-        "select_k_best" => SelectKBest::new(params).map(|t| Box::new(t) as Box<dyn Transform>),
-        "rfe" => Rfe::new(params).map(|t| Box::new(t) as Box<dyn Transform>),
-        "select_from_model" => SelectFromModel::new(params).map(|t| Box::new(t) as Box<dyn Transform>),
+        "variance_threshold" => boxed(VarianceThreshold::new(params)),
+        "drop_correlated" => boxed(DropCorrelated::new(params)),
+        "select_k_best" => boxed(SelectKBest::new(params)),
+        "rfe" => boxed(Rfe::new(params)),
+        "select_from_model" => boxed(SelectFromModel::new(params)),
         _ => return None,
     })
 }

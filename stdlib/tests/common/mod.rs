@@ -3,11 +3,13 @@
 //! reference interpreter.
 #![allow(dead_code, clippy::needless_range_loop)]
 
+use mlg_compiler::backends::{cranelift, Executable};
 use mlg_compiler::ir::{interp, Graph, GraphBuilder, InputSlot, SlotKind};
 use mlg_compiler::workflow::catalog::{Params, Value};
 use mlg_runtime::frame::{Column, ColumnData, Frame};
 use mlg_stdlib::eval::rng::SplitMix64;
-use mlg_stdlib::op::{FittedModel, Lowering, Matrix};
+use mlg_stdlib::op::{FittedModel, FittedTransform, Lowering, Matrix, OpError, Target};
+use mlg_stdlib::transform;
 
 /// A numeric CSV with a header: column names and rows.
 pub fn read_csv(path: &str) -> (Vec<String>, Vec<Vec<f64>>) {
@@ -228,4 +230,127 @@ pub fn run_model_graph(model: &dyn FittedModel, x: &Matrix) -> (Vec<String>, Vec
         .map(|i| run_graph(&graph, &x.row(i).iter().map(|v| *v as f32).collect::<Vec<_>>()))
         .collect();
     (names, rows)
+}
+
+/// Owned names from string slices.
+pub fn names(cols: &[&str]) -> Vec<String> {
+    cols.iter().map(|s| s.to_string()).collect()
+}
+
+/// A categorical column with the given codes, dictionary and missing flags.
+pub fn cat(name: &str, codes: &[u32], levels: &[&str], missing: &[bool]) -> Column {
+    Column::categorical(
+        name,
+        codes.to_vec(),
+        levels.iter().map(|s| s.to_string()).collect(),
+        missing.to_vec(),
+    )
+}
+
+/// The values of numeric column `name` of `frame`.
+pub fn num<'a>(frame: &'a Frame, name: &str) -> &'a [f64] {
+    frame
+        .column(name)
+        .and_then(Column::as_numeric)
+        .expect("numeric column")
+}
+
+/// A frame of numeric columns given as `(name, values)`.
+pub fn numeric_frame(cols: &[(&str, &[f64])]) -> Frame {
+    let n = cols.first().map_or(0, |c| c.1.len());
+    Frame::new(
+        cols.iter()
+            .map(|(name, v)| Column::numeric(*name, v.to_vec()))
+            .collect(),
+        n,
+    )
+}
+
+/// Fits the features step `op` with parameters `p` on the columns `cols` of
+/// `frame`, against an all-zero numeric target.
+pub fn fit(
+    op: &str,
+    p: &[(&str, Value)],
+    frame: &Frame,
+    cols: &[&str],
+) -> Result<Box<dyn FittedTransform>, OpError> {
+    let target = Target::Values(vec![0.0; frame.n_rows]);
+    transform(op, &params(p))?.fit(frame, &names(cols), &target)
+}
+
+/// A finished graph's outputs on every row of a frame from both backends,
+/// row-major (`names.len()` values per row).
+pub struct BackendRows {
+    /// The output (column) names, in order.
+    pub names: Vec<String>,
+    /// From the reference interpreter (`interp::eval_rows`).
+    pub interp: Vec<f32>,
+    /// From the Cranelift backend.
+    pub native: Vec<f32>,
+}
+
+/// Finishes `lowering` with every current column as an output and runs the
+/// graph on every row of `frame` through the interpreter (`eval_rows`) and the
+/// Cranelift backend.
+pub fn run_backends(mut lowering: Lowering, frame: &Frame) -> BackendRows {
+    let names: Vec<String> = lowering.columns.iter().map(|(n, _)| n.clone()).collect();
+    for (name, node) in lowering.columns.clone() {
+        lowering.builder.output(name, node);
+    }
+    let graph = lowering.builder.finish().expect("valid graph");
+    let (n, width) = (frame.n_rows, graph.n_inputs());
+    let input: Vec<f32> = (0..n).flat_map(|i| abi_row(frame, i)).collect();
+    let mut by_interp = vec![0.0f32; n * graph.n_outputs()];
+    interp::eval_rows(&graph, &input, n, width, &mut by_interp);
+    let exe = cranelift::compile(&graph).expect("cranelift compile");
+    let mut by_jit = vec![0.0f32; n * graph.n_outputs()];
+    exe.run(&input, n, width, &mut by_jit).expect("cranelift run");
+    BackendRows {
+        names,
+        interp: by_interp,
+        native: by_jit,
+    }
+}
+
+/// Lowers `fitted` over every column of `frame` (see [`lowering_for`]).
+pub fn lowered(fitted: &dyn FittedTransform, frame: &Frame) -> Lowering {
+    let mut lowering = lowering_for(frame);
+    fitted.lower(&mut lowering).expect("lower");
+    lowering
+}
+
+/// Lowers `fitted` and asserts the graph agrees with `fitted.transform(frame)`
+/// (see [`assert_lowering_agrees`]); returns both backends' rows.
+pub fn assert_graph_agrees(fitted: &dyn FittedTransform, frame: &Frame, rel: f32) -> BackendRows {
+    assert_lowering_agrees(lowered(fitted, frame), fitted, frame, rel)
+}
+
+/// Runs the already lowered `lowering` of `fitted` on every row of `frame`
+/// with the interpreter and Cranelift, and asserts: the output columns are
+/// those of `fitted.transform(frame)`, both backends agree exactly (NaN with
+/// NaN), and they match the transform in the row ABI (NaN with NaN, otherwise
+/// within `rel * max(|want|, 1)`). Returns both backends' rows.
+pub fn assert_lowering_agrees(
+    lowering: Lowering,
+    fitted: &dyn FittedTransform,
+    frame: &Frame,
+    rel: f32,
+) -> BackendRows {
+    let expected = fitted.transform(frame).expect("transform");
+    let rows = run_backends(lowering, frame);
+    let (cols, by_interp, by_jit) = (&rows.names, &rows.interp, &rows.native);
+    assert_eq!(*cols, expected.names());
+    for i in 0..frame.n_rows {
+        for (j, want) in abi_row(&expected, i).iter().enumerate() {
+            let (a, b) = (by_interp[i * cols.len() + j], by_jit[i * cols.len() + j]);
+            assert!(
+                a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                "row {i} {}: interp {a} vs cranelift {b}",
+                cols[j]
+            );
+            let ok = (a.is_nan() && want.is_nan()) || (a - want).abs() <= rel * want.abs().max(1.0);
+            assert!(ok, "row {i} {}: graph {a} vs transform {want}", cols[j]);
+        }
+    }
+    rows
 }
