@@ -29,6 +29,39 @@ const POSITIVE: ParamType = ParamType::Float {
     max: f64::INFINITY,
 };
 
+const TREE_MAX_DEPTH: ParamSpec = p(
+    "max_depth",
+    ParamType::Int {
+        min: 1,
+        max: i64::MAX,
+    },
+    Default::Optional,
+    "deepest level a tree may grow to (unlimited when left out)",
+);
+const TREE_MIN_SAMPLES_SPLIT: ParamSpec = p(
+    "min_samples_split",
+    ParamType::Int {
+        min: 2,
+        max: i64::MAX,
+    },
+    Default::Int(2),
+    "fewest rows a node needs to be split",
+);
+const TREE_MIN_SAMPLES_LEAF: ParamSpec = p(
+    "min_samples_leaf",
+    ParamType::Int {
+        min: 1,
+        max: i64::MAX,
+    },
+    Default::Int(1),
+    "fewest rows each side of a split must keep",
+);
+const TREE_MIN_IMPURITY_DECREASE: ParamSpec = p(
+    "min_impurity_decrease",
+    POSITIVE,
+    Default::Float(0.0),
+    "smallest weighted impurity decrease a split must achieve",
+);
 const CLF: OpKind = OpKind::Metric {
     task: Task::Classification,
 };
@@ -304,6 +337,57 @@ static BASE: &[OpSpec] = &[
                 "learn intercepts",
             ),
         ],
+    },
+    OpSpec {
+        name: "decision_tree_classifier",
+        kind: OpKind::Model {
+            task: Task::Classification,
+        },
+        summary: "CART classification tree (scikit-learn's DecisionTreeClassifier)",
+        params: &[
+            TREE_MAX_DEPTH,
+            TREE_MIN_SAMPLES_SPLIT,
+            TREE_MIN_SAMPLES_LEAF,
+            p(
+                "criterion",
+                ParamType::Choice(&["gini", "entropy"]),
+                Default::Str("gini"),
+                "impurity to minimise",
+            ),
+            TREE_MIN_IMPURITY_DECREASE,
+        ],
+    },
+    OpSpec {
+        name: "decision_tree_regressor",
+        kind: OpKind::Model {
+            task: Task::Regression,
+        },
+        summary: "CART regression tree (scikit-learn's DecisionTreeRegressor)",
+        params: &[
+            TREE_MAX_DEPTH,
+            TREE_MIN_SAMPLES_SPLIT,
+            TREE_MIN_SAMPLES_LEAF,
+            p(
+                "criterion",
+                ParamType::Choice(&["squared_error"]),
+                Default::Str("squared_error"),
+                "impurity to minimise",
+            ),
+            TREE_MIN_IMPURITY_DECREASE,
+        ],
+    },
+    OpSpec {
+        name: "gaussian_nb",
+        kind: OpKind::Model {
+            task: Task::Classification,
+        },
+        summary: "Gaussian naive Bayes (scikit-learn's GaussianNB), class-frequency priors",
+        params: &[p(
+            "var_smoothing",
+            POSITIVE,
+            Default::Float(1e-9),
+            "share of the largest feature variance added to every class variance",
+        )],
     },
     OpSpec {
         name: "holdout",

@@ -2,7 +2,7 @@
 //! with checked parameters (defaults filled in by the checker) to get configured
 //! operators, plus typed accessors for reading those parameters.
 
-use crate::models::{Lasso, LinearRegression, LogisticRegression, Ridge};
+use crate::models::{DecisionTree, Lasso, LinearRegression, LogisticRegression, Ridge};
 use crate::op::{Estimator, OpError, Transform};
 use crate::preprocess::{Impute, OneHot, Standardize};
 use mlg_compiler::workflow::catalog::{Params, Value};
@@ -39,7 +39,7 @@ static TRANSFORM_MODULES: &[Constructor] = &[
 ];
 
 /// Builds the model called `name` (`linear_regression`, `ridge`, `lasso`,
-/// `logistic_regression`) from its checked parameters. Unknown names and
+/// `logistic_regression`, `decision_tree_classifier`, `decision_tree_regressor`) from its checked parameters. Unknown names and
 /// ill-typed or out-of-range parameters give [`OpError::Invalid`].
 pub fn estimator(name: &str, params: &Params) -> Result<Box<dyn Estimator>, OpError> {
     match name {
@@ -47,6 +47,9 @@ pub fn estimator(name: &str, params: &Params) -> Result<Box<dyn Estimator>, OpEr
         "ridge" => Ok(Box::new(Ridge::new(params)?)),
         "lasso" => Ok(Box::new(Lasso::new(params)?)),
         "logistic_regression" => Ok(Box::new(LogisticRegression::new(params)?)),
+        "decision_tree_classifier" => Ok(Box::new(DecisionTree::classifier(params)?)),
+        "decision_tree_regressor" => Ok(Box::new(DecisionTree::regressor(params)?)),
+        "gaussian_nb" => Ok(Box::new(crate::models::GaussianNb::new(params)?)),
         _ => Err(invalid(name, "unknown model")),
     }
 }

@@ -3,7 +3,7 @@
 //! `SelectFromModel` (`norm_order = 1`).
 
 use super::{model_matrix, FittedSelect, NestedModel};
-use crate::op::{column_sums, FittedTransform, OpError, Target, Transform};
+use crate::op::{FittedTransform, OpError, Target, Transform};
 use crate::registry::{invalid, param_int, param_str};
 use mlg_compiler::workflow::catalog::Params;
 use mlg_runtime::frame::Frame;
@@ -125,8 +125,7 @@ impl SelectFromModel {
     ) -> Result<FittedSelect, OpError> {
         let x = model_matrix(OP, frame, selected, target)?;
         let all: Vec<usize> = (0..selected.len()).collect();
-        let coefs = self.model.coefficients(OP, &x, &all, target)?;
-        let importance = column_sums(&coefs, f64::abs);
+        let importance = self.model.importances(OP, &x, &all, target)?;
         let cutoff = self.threshold.resolve(&importance);
         let mut keep: Vec<bool> = importance.iter().map(|&v| v >= cutoff).collect();
         if let Some(max) = self.max_features {

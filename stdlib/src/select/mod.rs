@@ -297,6 +297,32 @@ impl NestedModel {
         Ok(rows)
     }
 
+    /// The importance of each column of `cols` in `x`: the fitted model's
+    /// `importances()` (|coef| summed over outputs for linear models, impurity
+    /// decrease for trees).
+    pub(crate) fn importances(
+        &self,
+        op: &str,
+        x: &Matrix,
+        cols: &[usize],
+        y: &Target,
+    ) -> Result<Vec<f64>, OpError> {
+        let fitted = self.fit(op, &submatrix(x, cols), y)?;
+        let importances = fitted.importances().ok_or_else(|| {
+            invalid(
+                op,
+                format!("model `{}` has no importances to rank columns by", self.name),
+            )
+        })?;
+        if importances.len() != cols.len() {
+            return Err(invalid(
+                op,
+                format!("model `{}` returned importances of the wrong width", self.name),
+            ));
+        }
+        Ok(importances)
+    }
+
     /// Fits the model on `x` against `y`, errors prefixed with `op`.
     pub(crate) fn fit(&self, op: &str, x: &Matrix, y: &Target) -> Result<Box<dyn FittedModel>, OpError> {
         self.estimator

@@ -73,8 +73,12 @@ impl Rfe {
             if features.len() <= wanted {
                 break;
             }
-            let coefs = self.model.coefficients(OP, &x, &features, target)?;
-            let importance = column_sums(&coefs, |c| c * c);
+            // Like sklearn: squared coefficients summed over outputs for linear
+            // models, the model's own importances (trees) otherwise.
+            let importance = match self.model.coefficients(OP, &x, &features, target) {
+                Ok(coefs) => column_sums(&coefs, |c| c * c),
+                Err(_) => self.model.importances(OP, &x, &features, target)?,
+            };
             let mut order: Vec<usize> = (0..features.len()).collect();
             order.sort_by(|&a, &b| importance[a].total_cmp(&importance[b]).then(a.cmp(&b)));
             let n_drop = self.step.min(features.len() - wanted);
