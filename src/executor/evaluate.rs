@@ -150,6 +150,14 @@ fn score(
 ) -> Result<f64, mlg_stdlib::op::OpError> {
     let first = out.chunks_exact(n_out).map(|row| row[0]);
     match truth {
+        Target::Classes { codes, .. } if mlg_stdlib::metrics::PROBABILITY_METRICS.contains(&metric) => {
+            // Classifier rows are [class, p_0 .. p_{k-1}].
+            let proba: Vec<f64> = out
+                .chunks_exact(n_out)
+                .flat_map(|row| row[1..].iter().map(|&p| f64::from(p)))
+                .collect();
+            mlg_stdlib::metrics::probability_metric(metric, codes, &proba, n_out - 1)
+        }
         Target::Classes { codes, .. } => {
             let pred: Vec<u32> = first
                 .map(|c| {

@@ -62,6 +62,61 @@ const TREE_MIN_IMPURITY_DECREASE: ParamSpec = p(
     Default::Float(0.0),
     "smallest weighted impurity decrease a split must achieve",
 );
+/// Parameters shared by `mlp_classifier` and `mlp_regressor`.
+const MLP_PARAMS: &[ParamSpec] = &[
+    p(
+        "hidden",
+        ParamType::Str,
+        Default::Str("100"),
+        "hidden layer sizes, comma-separated (\"64,32\")",
+    ),
+    p(
+        "activation",
+        ParamType::Choice(&["relu", "tanh", "logistic"]),
+        Default::Str("relu"),
+        "hidden-layer activation",
+    ),
+    p(
+        "alpha",
+        POSITIVE,
+        Default::Float(1e-4),
+        "L2 penalty on the weights",
+    ),
+    p(
+        "learning_rate",
+        ParamType::Float {
+            min: 1e-12,
+            max: f64::INFINITY,
+        },
+        Default::Float(1e-3),
+        "Adam step size",
+    ),
+    p(
+        "batch_size",
+        ParamType::Int {
+            min: 1,
+            max: i64::MAX,
+        },
+        Default::Int(200),
+        "rows per mini-batch (capped at the row count)",
+    ),
+    p(
+        "epochs",
+        ParamType::Int {
+            min: 1,
+            max: i64::MAX,
+        },
+        Default::Int(200),
+        "most passes over the training rows",
+    ),
+    SEED,
+    p(
+        "tol",
+        POSITIVE,
+        Default::Float(1e-4),
+        "stop once the loss has not improved by this for 10 epochs",
+    ),
+];
 const CLF: OpKind = OpKind::Metric {
     task: Task::Classification,
 };
@@ -377,6 +432,74 @@ static BASE: &[OpSpec] = &[
         ],
     },
     OpSpec {
+        name: "random_forest_classifier",
+        kind: OpKind::Model {
+            task: Task::Classification,
+        },
+        summary: "random forest of CART trees (scikit-learn's RandomForestClassifier)",
+        params: &[
+            p(
+                "trees",
+                ParamType::Int {
+                    min: 1,
+                    max: i64::MAX,
+                },
+                Default::Int(100),
+                "number of trees averaged",
+            ),
+            TREE_MAX_DEPTH,
+            TREE_MIN_SAMPLES_SPLIT,
+            TREE_MIN_SAMPLES_LEAF,
+            p(
+                "max_features",
+                ParamType::Choice(&["sqrt", "log2", "all"]),
+                Default::Str("sqrt"),
+                "features considered at each split: sqrt(d), log2(d) or all d",
+            ),
+            p(
+                "bootstrap",
+                ParamType::Bool,
+                Default::Bool(true),
+                "fit each tree on rows drawn with replacement",
+            ),
+            SEED,
+        ],
+    },
+    OpSpec {
+        name: "random_forest_regressor",
+        kind: OpKind::Model {
+            task: Task::Regression,
+        },
+        summary: "random forest of CART trees (scikit-learn's RandomForestRegressor)",
+        params: &[
+            p(
+                "trees",
+                ParamType::Int {
+                    min: 1,
+                    max: i64::MAX,
+                },
+                Default::Int(100),
+                "number of trees averaged",
+            ),
+            TREE_MAX_DEPTH,
+            TREE_MIN_SAMPLES_SPLIT,
+            TREE_MIN_SAMPLES_LEAF,
+            p(
+                "max_features",
+                ParamType::Choice(&["sqrt", "log2", "all"]),
+                Default::Str("all"),
+                "features considered at each split: sqrt(d), log2(d) or all d",
+            ),
+            p(
+                "bootstrap",
+                ParamType::Bool,
+                Default::Bool(true),
+                "fit each tree on rows drawn with replacement",
+            ),
+            SEED,
+        ],
+    },
+    OpSpec {
         name: "gaussian_nb",
         kind: OpKind::Model {
             task: Task::Classification,
@@ -388,6 +511,23 @@ static BASE: &[OpSpec] = &[
             Default::Float(1e-9),
             "share of the largest feature variance added to every class variance",
         )],
+    },
+    OpSpec {
+        name: "mlp_classifier",
+        kind: OpKind::Model {
+            task: Task::Classification,
+        },
+        summary:
+            "multi-layer perceptron classifier trained by mini-batch Adam (scikit-learn's MLPClassifier)",
+        params: MLP_PARAMS,
+    },
+    OpSpec {
+        name: "mlp_regressor",
+        kind: OpKind::Model {
+            task: Task::Regression,
+        },
+        summary: "multi-layer perceptron regressor trained by mini-batch Adam (scikit-learn's MLPRegressor)",
+        params: MLP_PARAMS,
     },
     OpSpec {
         name: "holdout",
@@ -471,6 +611,39 @@ static BASE: &[OpSpec] = &[
         CLF,
         "F1 averaged over classes, weighted by support",
     ),
+    metric(
+        "precision_micro",
+        CLF,
+        "precision over all predictions (equals accuracy)",
+    ),
+    metric(
+        "recall_micro",
+        CLF,
+        "recall over all predictions (equals accuracy)",
+    ),
+    metric("f1_micro", CLF, "F1 over all predictions (equals accuracy)"),
+    metric(
+        "precision",
+        CLF,
+        "precision of the positive (second) class of a binary target",
+    ),
+    metric(
+        "recall",
+        CLF,
+        "recall of the positive (second) class of a binary target",
+    ),
+    metric("f1", CLF, "F1 of the positive (second) class of a binary target"),
+    metric(
+        "balanced_accuracy",
+        CLF,
+        "recall averaged over the classes present",
+    ),
+    metric(
+        "roc_auc",
+        CLF,
+        "area under the ROC curve (one-vs-rest macro for more than two classes)",
+    ),
+    metric("log_loss", CLF, "mean negative log-probability of the true class"),
     metric("mse", REG, "mean squared error"),
     metric("rmse", REG, "root mean squared error"),
     metric("mae", REG, "mean absolute error"),

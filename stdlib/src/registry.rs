@@ -49,7 +49,11 @@ pub fn estimator(name: &str, params: &Params) -> Result<Box<dyn Estimator>, OpEr
         "logistic_regression" => Ok(Box::new(LogisticRegression::new(params)?)),
         "decision_tree_classifier" => Ok(Box::new(DecisionTree::classifier(params)?)),
         "decision_tree_regressor" => Ok(Box::new(DecisionTree::regressor(params)?)),
+        "random_forest_classifier" => Ok(Box::new(crate::models::RandomForest::classifier(params)?)),
+        "random_forest_regressor" => Ok(Box::new(crate::models::RandomForest::regressor(params)?)),
         "gaussian_nb" => Ok(Box::new(crate::models::GaussianNb::new(params)?)),
+        "mlp_classifier" => Ok(Box::new(crate::models::Mlp::classifier(params)?)),
+        "mlp_regressor" => Ok(Box::new(crate::models::Mlp::regressor(params)?)),
         _ => Err(invalid(name, "unknown model")),
     }
 }

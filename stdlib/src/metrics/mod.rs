@@ -1,6 +1,10 @@
 //! Evaluation metrics with scikit-learn semantics: classification metrics over
 //! class codes and regression metrics over real values.
 
+mod proba;
+
+pub use proba::{probability_metric, PROBABILITY_METRICS};
+
 use crate::op::OpError;
 use crate::registry::invalid;
 use mlg_compiler::workflow::catalog::Task;
@@ -14,6 +18,15 @@ pub const CLASSIFICATION_METRICS: &[&str] = &[
     "recall_weighted",
     "f1_macro",
     "f1_weighted",
+    "precision_micro",
+    "recall_micro",
+    "f1_micro",
+    "precision",
+    "recall",
+    "f1",
+    "balanced_accuracy",
+    "roc_auc",
+    "log_loss",
 ];
 
 /// Names of the regression metrics [`regression_metric`] computes.
@@ -52,9 +65,22 @@ pub fn classification_metric(
             format!("class code {bad} out of range for {n_classes} classes"),
         ));
     }
-    if name == "accuracy" {
+    if PROBABILITY_METRICS.contains(&name) {
+        return Err(invalid(
+            name,
+            "needs predicted probabilities; use probability_metric",
+        ));
+    }
+    // Micro averages of single-label predictions all equal the accuracy.
+    if matches!(name, "accuracy" | "precision_micro" | "recall_micro" | "f1_micro") {
         let correct = y_true.iter().zip(y_pred).filter(|(t, p)| t == p).count();
         return Ok(correct as f64 / y_true.len() as f64);
+    }
+    if matches!(name, "precision" | "recall" | "f1") && n_classes != 2 {
+        return Err(invalid(
+            name,
+            format!("`{name}` scores the positive class of a binary target, but there are {n_classes} classes; use `{name}_macro`"),
+        ));
     }
     let (mut tp, mut n_true, mut n_pred) = (
         vec![0usize; n_classes],
@@ -73,12 +99,22 @@ pub fn classification_metric(
         let precision = ratio(tp[c], n_pred[c]);
         let recall = ratio(tp[c], n_true[c]);
         match name {
-            "precision_macro" | "precision_weighted" => precision,
-            "recall_macro" | "recall_weighted" => recall,
+            "precision_macro" | "precision_weighted" | "precision" => precision,
+            "recall_macro" | "recall_weighted" | "recall" | "balanced_accuracy" => recall,
             // 2PR/(P+R) = 2TP / (2TP + FP + FN); zero when the denominator is.
             _ => ratio(2 * tp[c], n_true[c] + n_pred[c]),
         }
     };
+    match name {
+        // The positive class is the second label (code 1), as scikit-learn's pos_label=1.
+        "precision" | "recall" | "f1" => return Ok(per_class(1)),
+        // Mean recall over the classes present in `y_true`.
+        "balanced_accuracy" => {
+            let classes: Vec<usize> = (0..n_classes).filter(|&c| n_true[c] > 0).collect();
+            return Ok(classes.iter().map(|&c| ratio(tp[c], n_true[c])).sum::<f64>() / classes.len() as f64);
+        }
+        _ => {}
+    }
     let present: Vec<usize> = (0..n_classes).filter(|&c| n_true[c] + n_pred[c] > 0).collect();
     if name.ends_with("_macro") {
         Ok(present.iter().map(|&c| per_class(c)).sum::<f64>() / present.len() as f64)

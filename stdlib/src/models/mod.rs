@@ -1,20 +1,25 @@
 //! Models: least squares (`linear_regression`), L2-penalised least squares
 //! (`ridge`), L1-penalised least squares (`lasso`), logistic regression
 //! (`logistic_regression`), CART decision trees (`decision_tree_classifier`,
-//! `decision_tree_regressor`), the L-BFGS optimiser, and input checks common to
+//! `decision_tree_regressor`), multi-layer perceptrons (`mlp_classifier`,
+//! `mlp_regressor`), the L-BFGS optimiser, and input checks common to
 //! every model.
 
+pub mod forest;
 pub mod lasso;
 pub mod lbfgs;
 pub mod linear;
 pub mod logistic;
+pub mod mlp;
 pub mod naive_bayes;
 pub mod ridge;
 pub mod tree;
 
+pub use forest::{FittedForest, RandomForest};
 pub use lasso::Lasso;
 pub use linear::{FittedLinear, LinearRegression};
 pub use logistic::{FittedLogistic, LogisticRegression};
+pub use mlp::{FittedMlp, Mlp};
 pub use naive_bayes::{FittedGaussianNb, GaussianNb};
 pub use ridge::Ridge;
 pub use tree::{DecisionTree, FittedTree};

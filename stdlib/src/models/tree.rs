@@ -18,6 +18,7 @@
 //! computes. A NaN feature fails the comparison and goes right.
 
 use super::check_training_data;
+use crate::eval::rng::SplitMix64;
 use crate::op::{Estimator, FittedModel, Matrix, OpError, Target};
 use crate::registry::{invalid, param_f64, param_int, param_str};
 use mlg_compiler::ir::{CompareOp, GraphBuilder, NodeId, Op};
@@ -245,6 +246,34 @@ impl Stats<'_> {
     }
 }
 
+/// Per-node random feature subsets for random forests: at every node the
+/// features are visited in a fresh random order and the scan stops once
+/// `max_features` non-constant features have been tried and a valid split was
+/// found (scikit-learn's `max_features` semantics).
+#[derive(Clone, Debug)]
+pub struct FeatureSampler {
+    rng: SplitMix64,
+    max_features: usize,
+}
+
+impl FeatureSampler {
+    /// A sampler drawing from `rng` and trying at least `max_features`
+    /// (clamped to `1..`) non-constant features per node.
+    pub fn new(rng: SplitMix64, max_features: usize) -> Self {
+        FeatureSampler {
+            rng,
+            max_features: max_features.max(1),
+        }
+    }
+
+    /// A random order of the `d` features for one node.
+    fn order(&mut self, d: usize) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..d).collect();
+        self.rng.shuffle(&mut order);
+        order
+    }
+}
+
 /// A node still to be built: its training rows, depth, impurity, and the
 /// parent whose `left` (`true`) or `right` child it becomes.
 struct Pending {
@@ -266,6 +295,17 @@ impl DecisionTree {
     /// the wrong kind, a class code outside the labels, a non-finite target, or
     /// missing / non-finite features.
     pub fn fit_tree(&self, x: &Matrix, y: &Target) -> Result<FittedTree, OpError> {
+        self.fit_tree_sampled(x, y, None)
+    }
+
+    /// [`DecisionTree::fit_tree`] with an optional per-node feature sampler;
+    /// `None` scans every feature in index order (the plain tree).
+    pub fn fit_tree_sampled(
+        &self,
+        x: &Matrix,
+        y: &Target,
+        mut sampler: Option<&mut FeatureSampler>,
+    ) -> Result<FittedTree, OpError> {
         let op = self.op();
         check_training_data(op, x, y)?;
         let classifier = self.criterion != Criterion::SquaredError;
@@ -358,7 +398,11 @@ impl DecisionTree {
             {
                 continue;
             }
-            let Some(best) = self.best_split(&stats, &xf, d, &rows) else {
+            let (order, limit) = match sampler.as_deref_mut() {
+                Some(s) => (s.order(d), s.max_features),
+                None => ((0..d).collect(), d),
+            };
+            let Some(best) = self.best_split(&stats, &xf, d, &rows, &order, limit) else {
                 continue;
             };
             let (left, right): (Vec<usize>, Vec<usize>) = rows
@@ -407,22 +451,37 @@ impl DecisionTree {
         })
     }
 
-    /// The split of `rows` with the largest proxy improvement over every
-    /// feature (first found wins: lower feature, then lower threshold), honouring
-    /// `min_samples_leaf`; `None` when no split is valid.
-    fn best_split(&self, stats: &Stats, xf: &[f64], d: usize, rows: &[usize]) -> Option<Best> {
+    /// The split of `rows` with the largest proxy improvement over the
+    /// features in `order` (first found wins: earlier feature in `order`, then
+    /// lower threshold), honouring `min_samples_leaf`; `None` when no split is
+    /// valid. Stops once `limit` non-constant features were scanned and a
+    /// valid split exists.
+    fn best_split(
+        &self,
+        stats: &Stats,
+        xf: &[f64],
+        d: usize,
+        rows: &[usize],
+        order: &[usize],
+        limit: usize,
+    ) -> Option<Best> {
         let n = rows.len();
         let (total, _) = stats.totals(rows);
         let mut best: Option<Best> = None;
         let mut sorted = rows.to_vec();
         let mut left = vec![0.0; stats.width];
         let mut right = vec![0.0; stats.width];
-        for j in 0..d {
+        let mut scanned = 0usize;
+        for &j in order {
+            if scanned >= limit && best.is_some() {
+                break;
+            }
             let xv = |r: usize| xf[r * d + j];
             sorted.sort_by(|&a, &b| xv(a).total_cmp(&xv(b)));
             if xv(sorted[n - 1]) <= xv(sorted[0]) + FEATURE_THRESHOLD {
                 continue;
             }
+            scanned += 1;
             // scikit-learn's Criterion.reset / update: sums of rows [0, pos).
             left.iter_mut().for_each(|v| *v = 0.0);
             let mut pos = 0usize;
@@ -546,28 +605,70 @@ impl FittedModel for FittedTree {
     /// Errors when `features` is not a `Concat` of `n_features` width-1 nodes.
     fn lower(&self, builder: &mut GraphBuilder, features: NodeId) -> Result<Vec<(String, NodeId)>, OpError> {
         let op = if self.classifier { CLASSIFIER } else { REGRESSOR };
-        let parts = match &builder.graph().node(features).op {
-            Op::Concat { parts } => parts.clone(),
-            other => {
-                return Err(invalid(
-                    op,
-                    format!(
-                        "the feature vector must be a concat of columns, got `{}`",
-                        other.mnemonic()
-                    ),
-                ))
-            }
+        let parts = feature_parts(op, builder, features, self.n_features)?;
+        let root = self.lower_value(op, builder, &parts)?;
+        let lowering = |source| OpError::Lowering {
+            op: op.to_string(),
+            source,
         };
-        if parts.len() != self.n_features || parts.iter().any(|&p| builder.width(p) != 1) {
+        if self.classifier {
+            let class = builder.push(Op::Argmax { x: root }).map_err(lowering)?;
+            Ok(vec![("class".to_string(), class), ("proba".to_string(), root)])
+        } else {
+            Ok(vec![("prediction".to_string(), root)])
+        }
+    }
+
+    /// scikit-learn's `feature_importances_` (normalised impurity decrease).
+    fn importances(&self) -> Option<Vec<f64>> {
+        Some(self.feature_importances.clone())
+    }
+}
+
+/// The width-1 parts of the `features` `Concat` (`n_features` of them), or an
+/// error for operator `op`.
+pub(crate) fn feature_parts(
+    op: &str,
+    builder: &GraphBuilder,
+    features: NodeId,
+    n_features: usize,
+) -> Result<Vec<NodeId>, OpError> {
+    let parts = match &builder.graph().node(features).op {
+        Op::Concat { parts } => parts.clone(),
+        other => {
             return Err(invalid(
                 op,
                 format!(
-                    "feature vector has {} parts, the model was fitted on {} single-column features",
-                    parts.len(),
-                    self.n_features
+                    "the feature vector must be a concat of columns, got `{}`",
+                    other.mnemonic()
                 ),
-            ));
+            ))
         }
+    };
+    if parts.len() != n_features || parts.iter().any(|&p| builder.width(p) != 1) {
+        return Err(invalid(
+            op,
+            format!(
+                "feature vector has {} parts, the model was fitted on {} single-column features",
+                parts.len(),
+                n_features
+            ),
+        ));
+    }
+    Ok(parts)
+}
+
+impl FittedTree {
+    /// The tree's nested `Select`s over the feature `parts`: a leaf is a
+    /// `Const` of its value, a split is `Select { cond: Compare(Le, x_j, Const
+    /// t32), a: left, b: right }`. Returns the root node (leaf values: class
+    /// probabilities or `[mean]`).
+    pub(crate) fn lower_value(
+        &self,
+        op: &str,
+        builder: &mut GraphBuilder,
+        parts: &[NodeId],
+    ) -> Result<NodeId, OpError> {
         let lowering = |source| OpError::Lowering {
             op: op.to_string(),
             source,
@@ -603,19 +704,10 @@ impl FittedModel for FittedTree {
             };
             built[i] = Some(id);
         }
-        let Some(root) = built.first().copied().flatten() else {
-            return Err(invalid(op, "the tree has no nodes"));
-        };
-        if self.classifier {
-            let class = builder.push(Op::Argmax { x: root }).map_err(lowering)?;
-            Ok(vec![("class".to_string(), class), ("proba".to_string(), root)])
-        } else {
-            Ok(vec![("prediction".to_string(), root)])
-        }
-    }
-
-    /// scikit-learn's `feature_importances_` (normalised impurity decrease).
-    fn importances(&self) -> Option<Vec<f64>> {
-        Some(self.feature_importances.clone())
+        built
+            .first()
+            .copied()
+            .flatten()
+            .ok_or_else(|| invalid(op, "the tree has no nodes"))
     }
 }
