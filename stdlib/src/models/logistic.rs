@@ -7,7 +7,7 @@ use super::lbfgs::{self, LbfgsOptions};
 use super::{check_training_data, to_f32};
 use crate::op::{Estimator, FittedModel, Matrix, OpError, Target};
 use crate::registry::{invalid, param_bool, param_f64, param_int};
-use mlg_compiler::ir::{BinaryOp, GraphBuilder, NodeId, Op, UnaryFn};
+use mlg_compiler::ir::{GraphBuilder, NodeId, Op};
 use mlg_compiler::workflow::catalog::{Params, Task};
 
 const OP: &str = "logistic_regression";
@@ -335,54 +335,7 @@ impl FittedModel for FittedLogistic {
                 missing: Vec::new(),
             })
             .map_err(err)?;
-        let proba = if self.intercepts.len() == 1 {
-            let p1 = builder
-                .push(Op::Unary {
-                    func: UnaryFn::Sigmoid,
-                    x: z,
-                })
-                .map_err(err)?;
-            let one = builder.push(Op::Const { values: vec![1.0] }).map_err(err)?;
-            let p0 = builder.binary(BinaryOp::Sub, one, p1).map_err(err)?;
-            let mut parts = Vec::with_capacity(self.n_labels);
-            let mut zero = None;
-            for label in 0..self.n_labels as u32 {
-                let part = if label == self.classes[0] {
-                    p0
-                } else if label == self.classes[1] {
-                    p1
-                } else {
-                    match zero {
-                        Some(node) => node,
-                        None => *zero.insert(builder.push(Op::Const { values: vec![0.0] }).map_err(err)?),
-                    }
-                };
-                parts.push(part);
-            }
-            builder.push(Op::Concat { parts }).map_err(err)?
-        } else {
-            let soft = builder.push(Op::Softmax { x: z }).map_err(err)?;
-            let k = self.classes.len();
-            if k == self.n_labels {
-                soft
-            } else {
-                let mut place = vec![0.0f32; self.n_labels * k];
-                for (c, &label) in self.classes.iter().enumerate() {
-                    place[label as usize * k + c] = 1.0;
-                }
-                let bias = vec![0.0; self.n_labels];
-                builder
-                    .push(Op::Affine {
-                        x: soft,
-                        weights: place,
-                        bias,
-                        missing: Vec::new(),
-                    })
-                    .map_err(err)?
-            }
-        };
-        let class = builder.push(Op::Argmax { x: proba }).map_err(err)?;
-        Ok(vec![("class".to_string(), class), ("proba".to_string(), proba)])
+        super::lower_class_head(builder, OP, z, &self.classes, self.n_labels)
     }
 
     /// The weight rows (`k × n_features`; one row for two classes).

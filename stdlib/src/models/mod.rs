@@ -72,3 +72,77 @@ pub(crate) fn column_means(x: &Matrix) -> Vec<f64> {
 pub(crate) fn to_f32(values: &[f64]) -> Vec<f32> {
     values.iter().map(|&v| v as f32).collect()
 }
+
+/// Appends a classifier's output head to `builder` and returns its outputs
+/// `[("class", argmax), ("proba", proba)]`. `scores` of width 1 is a binary
+/// margin: `p1 = sigmoid(scores)`, `p0 = 1 - p1` (needs exactly two `classes`);
+/// a wider `scores` holds one score per fitted class: `proba = Softmax(scores)`.
+/// `classes[c]` is the label code of fitted class `c`; the probabilities are
+/// placed in label order over `n_labels` labels, 0 for labels absent from
+/// training.
+pub(crate) fn lower_class_head(
+    builder: &mut mlg_compiler::ir::GraphBuilder,
+    op: &str,
+    scores: mlg_compiler::ir::NodeId,
+    classes: &[u32],
+    n_labels: usize,
+) -> Result<Vec<(String, mlg_compiler::ir::NodeId)>, crate::op::OpError> {
+    use mlg_compiler::ir::{BinaryOp, Op, UnaryFn};
+    let err = |source| crate::op::OpError::Lowering {
+        op: op.to_string(),
+        source,
+    };
+    let proba = if builder.width(scores) == 1 {
+        let [first, second] = classes else {
+            return Err(crate::registry::invalid(
+                op,
+                "a binary margin needs exactly two classes",
+            ));
+        };
+        let p1 = builder
+            .push(Op::Unary {
+                func: UnaryFn::Sigmoid,
+                x: scores,
+            })
+            .map_err(err)?;
+        let one = builder.push(Op::Const { values: vec![1.0] }).map_err(err)?;
+        let p0 = builder.binary(BinaryOp::Sub, one, p1).map_err(err)?;
+        let mut parts = Vec::with_capacity(n_labels);
+        let mut zero = None;
+        for label in 0..n_labels as u32 {
+            let part = if label == *first {
+                p0
+            } else if label == *second {
+                p1
+            } else {
+                match zero {
+                    Some(node) => node,
+                    None => *zero.insert(builder.push(Op::Const { values: vec![0.0] }).map_err(err)?),
+                }
+            };
+            parts.push(part);
+        }
+        builder.push(Op::Concat { parts }).map_err(err)?
+    } else {
+        let soft = builder.push(Op::Softmax { x: scores }).map_err(err)?;
+        let k = classes.len();
+        if k == n_labels {
+            soft
+        } else {
+            let mut place = vec![0.0f32; n_labels * k];
+            for (c, &label) in classes.iter().enumerate() {
+                place[label as usize * k + c] = 1.0;
+            }
+            builder
+                .push(Op::Affine {
+                    x: soft,
+                    weights: place,
+                    bias: vec![0.0; n_labels],
+                    missing: Vec::new(),
+                })
+                .map_err(err)?
+        }
+    };
+    let class = builder.push(Op::Argmax { x: proba }).map_err(err)?;
+    Ok(vec![("class".to_string(), class), ("proba".to_string(), proba)])
+}

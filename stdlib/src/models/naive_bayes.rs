@@ -252,25 +252,6 @@ impl FittedModel for FittedGaussianNb {
                 missing: Vec::new(),
             })
             .map_err(err)?;
-        let soft = builder.push(Op::Softmax { x: jll }).map_err(err)?;
-        let k = self.classes.len();
-        let proba = if k == self.n_labels {
-            soft
-        } else {
-            let mut place = vec![0.0f32; self.n_labels * k];
-            for (c, &label) in self.classes.iter().enumerate() {
-                place[label as usize * k + c] = 1.0;
-            }
-            builder
-                .push(Op::Affine {
-                    x: soft,
-                    weights: place,
-                    bias: vec![0.0; self.n_labels],
-                    missing: Vec::new(),
-                })
-                .map_err(err)?
-        };
-        let class = builder.push(Op::Argmax { x: proba }).map_err(err)?;
-        Ok(vec![("class".to_string(), class), ("proba".to_string(), proba)])
+        super::lower_class_head(builder, OP, jll, &self.classes, self.n_labels)
     }
 }
