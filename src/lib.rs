@@ -17,6 +17,7 @@ pub mod files;
 pub mod profile;
 pub mod progress;
 pub mod report;
+pub mod report_html;
 pub mod workflow;
 
 pub use error::{Error, Result};

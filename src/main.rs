@@ -41,6 +41,12 @@ enum Command {
         /// Also write the JSON report here.
         #[arg(long)]
         report: Option<PathBuf>,
+        /// Also write the self-contained HTML evaluation page here.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Skip permutation importance (5 shuffles per raw column and split).
+        #[arg(long)]
+        no_importance: bool,
         /// No progress bars and no table.
         #[arg(long)]
         quiet: bool,
@@ -123,20 +129,38 @@ fn execute(command: Command) -> mlg::Result<()> {
             };
             print!("{text}");
         }
-        Command::Run { file, report, quiet } => {
+        Command::Run {
+            file,
+            report,
+            html,
+            no_importance,
+            quiet,
+        } => {
             let wf = mlg::Workflow::from_file(&file)?;
-            let out = mlg::executor::run(&wf, &mlg::RunOptions { progress: !quiet })?;
+            let options = mlg::RunOptions {
+                progress: !quiet,
+                permutation_repeats: if no_importance {
+                    0
+                } else {
+                    mlg::executor::PERMUTATION_REPEATS
+                },
+            };
+            let out = mlg::executor::run(&wf, &options)?;
+            if let Some(path) = &report {
+                let json = mlg::report::Report::new(&wf.file, &out).to_json();
+                mlg::files::write_atomic(path, format!("{json}\n").as_bytes())?;
+            }
+            if let Some(path) = &html {
+                mlg::report_html::write(path, &wf.file, &out)?;
+            }
             if !quiet {
+                print!("{}", mlg::report::selections(&out.selections));
                 if !out.evaluations.is_empty() {
                     print!("{}", mlg::report::table(&out.evaluations));
                 }
-                for path in out.profiles.iter().chain(&out.artifacts) {
+                for path in out.profiles.iter().chain(&out.artifacts).chain(&html) {
                     println!("wrote {}", path.display());
                 }
-            }
-            if let Some(path) = report {
-                let json = mlg::report::Report::new(&wf.file, &out).to_json();
-                mlg::files::write_atomic(&path, format!("{json}\n").as_bytes())?;
             }
         }
         Command::Predict {

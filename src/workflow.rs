@@ -129,6 +129,10 @@ impl Workflow {
         let program = mlg_dsl::parse(source).map_err(|d| fail(vec![d]))?;
         let cache = FrameCache::default();
         let checked = workflow::check(&program, &StdCatalog, &cache, base_dir).map_err(fail)?;
+        let rejected = model_parameter_errors(&checked);
+        if !rejected.is_empty() {
+            return Err(fail(rejected));
+        }
         let frames = data_frames(&checked, cache.frames.into_inner())?;
         Ok(Workflow {
             file: file.to_string(),
@@ -192,4 +196,30 @@ impl Workflow {
         let artifact = crate::executor::build_artifact(self, name, &[])?;
         Ok(mlg_runtime::Model::from_artifact(artifact)?)
     }
+}
+
+/// Builds every model stage's estimator once, so that parameter values the
+/// catalog's types cannot rule out (a hidden layer of size 0, an L1 penalty
+/// with a solver that cannot handle it) are reported by `mlg check` with the
+/// model call underlined, not when training starts.
+fn model_parameter_errors(checked: &workflow::Workflow) -> Vec<mlg_dsl::Diagnostic> {
+    let graph = &checked.graph;
+    graph
+        .order()
+        .iter()
+        .map(|&id| graph.stage(id))
+        .filter_map(|stage| match &stage.kind {
+            StageKind::Model(m) => mlg_stdlib::estimator(&m.op.op, &m.op.params)
+                .err()
+                .map(|e| (m.op.span, m.op.op.clone(), e)),
+            _ => None,
+        })
+        .map(|(span, op, e)| {
+            let message = match &e {
+                mlg_stdlib::op::OpError::Invalid { message, .. } | mlg_stdlib::op::OpError::Column { message, .. } => message.clone(),
+                other => other.to_string(),
+            };
+            mlg_dsl::Diagnostic::new("mlg::model_parameters", message, span, format!("`{}` rejects these parameters", op))
+        })
+        .collect()
 }

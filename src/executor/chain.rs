@@ -71,6 +71,9 @@ pub struct FittedChain {
     /// Class labels in output order (empty for regression).
     pub classes: Vec<String>,
     pub task: Task,
+    /// The model's input columns (after every features step), in the order of
+    /// its importances and coefficients.
+    pub features: Vec<String>,
 }
 
 impl<'w> Chain<'w> {
@@ -147,6 +150,7 @@ impl<'w> Chain<'w> {
             frame = f.transform(&frame).map_err(|e| Error::op(*stage, e))?;
             fitted.push(f);
         }
+        let features = frame.columns.iter().map(|c| c.name.clone()).collect();
         let x = matrix(&frame).map_err(|e| Error::op(&self.model_name, e))?;
         let estimator = mlg_stdlib::estimator(&self.model.op.op, &self.model.op.params)
             .map_err(|e| Error::op(&self.model_name, e))?;
@@ -163,6 +167,7 @@ impl<'w> Chain<'w> {
             inputs: self.input_slots(),
             classes,
             task: self.model.task,
+            features,
         })
     }
 }
@@ -246,8 +251,14 @@ pub fn matrix(frame: &Frame) -> Result<Matrix, OpError> {
     })
 }
 
+/// A numeric classification target with more distinct values than this, and
+/// fewer than four rows per value on average, is taken for a continuous one.
+const MAX_NUMERIC_CLASSES: usize = 50;
+
 /// Encodes the target column: sorted class labels for classification (numbers
-/// sorted numerically), values for regression. Missing targets are an error.
+/// sorted numerically), values for regression. Missing targets, and numeric
+/// classification targets that look continuous (a fractional value, or more
+/// than 50 distinct values with fewer than four rows each on average), are errors.
 pub fn target_of(frame: &Frame, name: &str, task: Task) -> Result<Target, OpError> {
     let err = |message: String| OpError::Column {
         op: "target".into(),
@@ -267,9 +278,24 @@ pub fn target_of(frame: &Frame, name: &str, task: Task) -> Result<Target, OpErro
             Err(err("is categorical; regression needs numbers".into()))
         }
         (Task::Classification, ColumnData::Numeric(v)) => {
+            if let Some(row) = v.iter().position(|x| x.fract() != 0.0) {
+                return Err(err(format!(
+                    "holds continuous values (e.g. {} at data row {row}); a classifier needs \
+                     class labels: use a regression model, or bin the target first",
+                    v[row]
+                )));
+            }
             let mut distinct: Vec<f64> = v.clone();
             distinct.sort_by(f64::total_cmp);
             distinct.dedup();
+            if distinct.len() > MAX_NUMERIC_CLASSES && distinct.len() * 4 > v.len() {
+                return Err(err(format!(
+                    "holds {} distinct numbers in {} rows, which looks continuous; a classifier \
+                     needs class labels: use a regression model, or bin the target first",
+                    distinct.len(),
+                    v.len()
+                )));
+            }
             let codes = v
                 .iter()
                 .map(|x| distinct.partition_point(|d| d < x) as u32)

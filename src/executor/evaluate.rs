@@ -1,178 +1,208 @@
-//! Runs `evaluate` statements: splits the data rows, refits each model's whole
-//! chain on every training part, predicts the held-out rows through the compiled
-//! inference function, and scores them.
+//! Evaluates one model under one method: splits the data rows, refits the
+//! model's whole chain on every training part (in parallel), predicts the
+//! held-out rows through the compiled inference function, and summarizes the
+//! scores, confusion matrix, importances and pooled predictions.
 
 use super::chain::Chain;
-use super::compile::compile_chain;
+use super::fold::{predicted_codes, run_split, FoldOutcome, FoldPlan, Permutation};
+use super::importance;
+use super::splits::{is_632, method_seed, splits};
+pub use super::summary::{Evaluation, MetricSummary};
+use super::summary::{ConfusionMatrix, HeldOut};
 use crate::error::{Error, Result};
 use crate::workflow::Workflow;
-use mlg_compiler::backends::Executable;
-use mlg_compiler::workflow::stage::EvaluateStage;
+use mlg_compiler::workflow::stage::OpUse;
+use mlg_stdlib::eval::resample::estimate_632;
 use mlg_stdlib::eval::Split;
 use mlg_stdlib::op::Target;
 use rayon::prelude::*;
-use serde::Serialize;
 use std::collections::BTreeMap;
-use std::time::Instant;
+use std::path::Path;
 
-/// Mean, population standard deviation and per-fold values of one metric.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct MetricSummary {
-    pub mean: f64,
-    pub std: f64,
-    pub folds: Vec<f64>,
+/// Permutation importance shuffles the held-out rows of at most this many
+/// splits (the first ones): all folds of `kfold(k <= 10)`, a sample of the
+/// splits of `repeated_kfold` and `bootstrap`.
+pub const PERMUTATION_MAX_SPLITS: usize = 10;
+
+/// How one statement evaluates its models.
+#[derive(Clone, Copy, Debug)]
+pub struct Plan<'a> {
+    /// The statement's stage name (`evaluate#N` or a select's name).
+    pub statement: &'a str,
+    /// The evaluation method.
+    pub method: &'a OpUse,
+    /// The resolved fold file of `predefined_folds`.
+    pub fold_file: Option<&'a Path>,
+    /// Metrics to report, the first one ranks; empty means the task's defaults.
+    pub metrics: &'a [String],
+    /// Shuffles per raw column and split for permutation importance (0: off).
+    pub permutation_repeats: usize,
+    /// Also collect the confusion matrix, importances, coefficients and pooled
+    /// held-out predictions.
+    pub details: bool,
 }
 
-impl MetricSummary {
-    fn of(folds: Vec<f64>) -> MetricSummary {
-        let n = folds.len().max(1) as f64;
-        let mean = folds.iter().sum::<f64>() / n;
-        let std = (folds.iter().map(|f| (f - mean).powi(2)).sum::<f64>() / n).sqrt();
-        MetricSummary { mean, std, folds }
-    }
-}
-
-/// The scores of one model under one evaluation method.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Evaluation {
-    pub model: String,
-    pub operator: String,
-    pub method: String,
-    pub metrics: BTreeMap<String, MetricSummary>,
-    /// Mean seconds to fit the whole chain on one fold's training rows.
-    pub fit_seconds: f64,
-}
-
-/// The train/test splits of `stage`'s method for `chain`'s data.
-pub fn splits(stage: &EvaluateStage, chain: &Chain, target: &Target) -> Result<Vec<Split>> {
-    let params = &stage.method.params;
-    let seed = params.get("seed").and_then(|v| v.as_i64()).unwrap_or(0) as u64;
-    let strata = match target {
-        Target::Classes { codes, .. }
-            if params.get("stratified").and_then(|v| v.as_bool()).unwrap_or(true) =>
-        {
-            Some(codes.as_slice())
-        }
-        _ => None,
-    };
-    let n = chain.frame.n_rows;
-    let method = stage.method.op.as_str();
-    let result = match method {
-        "holdout" => mlg_stdlib::eval::holdout(
-            n,
-            params.get("test").and_then(|v| v.as_f64()).unwrap_or(0.2),
-            seed,
-            strata,
-        ),
-        "kfold" => {
-            let k = params.get("k").and_then(|v| v.as_i64()).unwrap_or(5) as usize;
-            let shuffle = params.get("shuffle").and_then(|v| v.as_bool()).unwrap_or(true);
-            mlg_stdlib::eval::kfold(n, k, shuffle, seed, strata)
-        }
-        "predefined_folds" => {
-            let path = stage
-                .fold_file
-                .as_deref()
-                .ok_or_else(|| Error::Usage("predefined_folds without a file".into()))?;
-            mlg_stdlib::eval::predefined(&super::folds::read_fold_ids(path, n)?)
-        }
-        other => return Err(Error::Usage(format!("unknown evaluation method `{other}`"))),
-    };
-    result.map_err(|e| Error::op(method, e))
-}
-
-/// Evaluates one model: every split refits the chain from raw rows.
+/// Evaluates model stage `resolved` under `plan`, reported as `model` (the name
+/// the statement wrote: `resolved` itself, or a select stage that chose it).
+/// Rank fields are left at 0 for [`super::rank::rank`] to fill.
 pub fn evaluate_model(
     wf: &Workflow,
-    stage: &EvaluateStage,
+    plan: &Plan,
     model: &str,
+    resolved: &str,
     progress: &indicatif::ProgressBar,
 ) -> Result<Evaluation> {
-    let chain = Chain::of(wf, model)?;
+    let chain = Chain::of(wf, resolved)?;
     let target = chain.target()?;
-    let splits = splits(stage, &chain, &target)?;
-    progress.set_length(splits.len() as u64);
-    let metrics: Vec<String> = if stage.metrics.is_empty() {
+    let splits = splits(plan.method, plan.fold_file, &chain, &target)?;
+    let resubstitute = is_632(plan.method);
+    progress.set_length((splits.len() + usize::from(resubstitute)) as u64);
+    let metrics: Vec<String> = if plan.metrics.is_empty() {
         mlg_stdlib::catalog::default_metrics(chain.model.task)
             .iter()
             .map(|m| m.to_string())
             .collect()
     } else {
-        stage.metrics.clone()
+        plan.metrics.to_vec()
     };
-    let folds: Vec<(Vec<f64>, f64)> = splits
+    let permutation = (plan.details && plan.permutation_repeats > 0).then(|| Permutation {
+        repeats: plan.permutation_repeats,
+        max_splits: PERMUTATION_MAX_SPLITS,
+        seed: method_seed(plan.method),
+    });
+    let fold_plan = FoldPlan {
+        chain: &chain,
+        target: &target,
+        metrics: &metrics,
+        model,
+        permutation,
+    };
+    let folds: Vec<FoldOutcome> = splits
         .par_iter()
-        .map(|split| {
-            let started = Instant::now();
-            let fitted = chain.fit(&target, &split.train)?;
-            let fit_seconds = started.elapsed().as_secs_f64();
-            let (graph, exe) = compile_chain(&fitted, model)?;
-            let test = chain.frame.take(&split.test);
-            // The optimized graph may read fewer columns than the data has (column pruning).
-            let rows = mlg_runtime::rows::encode_rows(&test, &graph.inputs)?;
-            let n_out = exe.n_outputs();
-            let mut out = vec![0f32; split.test.len() * n_out];
-            exe.run(&rows, split.test.len(), graph.n_inputs(), &mut out)?;
-            let truth = target.take(&split.test);
-            let scores = metrics
-                .iter()
-                .map(|m| score(m, &truth, &out, n_out, fitted.classes.len()).map_err(|e| Error::op(model, e)))
-                .collect::<Result<Vec<f64>>>()?;
+        .enumerate()
+        .map(|(i, split)| {
+            let outcome = run_split(&fold_plan, split, i);
             progress.inc(1);
-            Ok((scores, fit_seconds))
+            outcome
         })
         .collect::<Result<_>>()?;
+    let resubstitution = if resubstitute {
+        let all: Vec<usize> = (0..chain.frame.n_rows).collect();
+        let plan_all = FoldPlan {
+            permutation: None,
+            ..fold_plan
+        };
+        let outcome = run_split(
+            &plan_all,
+            &Split {
+                train: all.clone(),
+                test: all,
+            },
+            splits.len(),
+        )?;
+        progress.inc(1);
+        Some(outcome.scores)
+    } else {
+        None
+    };
     let mut summaries = BTreeMap::new();
     for (i, m) in metrics.iter().enumerate() {
-        summaries.insert(
-            m.clone(),
-            MetricSummary::of(folds.iter().map(|(s, _)| s[i]).collect()),
-        );
+        let mut summary = MetricSummary::of(folds.iter().map(|f| f.scores[i]).collect());
+        if let Some(resub) = &resubstitution {
+            summary.resubstitution = Some(resub[i]);
+            summary.estimate = estimate_632(resub[i], summary.mean);
+        }
+        summaries.insert(m.clone(), summary);
     }
-    let fit_seconds = folds.iter().map(|(_, t)| t).sum::<f64>() / folds.len().max(1) as f64;
-    Ok(Evaluation {
+    let mut fit_scores: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for fold in &folds {
+        for (name, v) in &fold.fit_scores {
+            fit_scores.entry(name.clone()).or_default().push(*v);
+        }
+    }
+    let classes = match &target {
+        Target::Classes { labels, .. } => labels.clone(),
+        Target::Values(_) => Vec::new(),
+    };
+    let task = chain.model.task;
+    let mut evaluation = Evaluation {
+        statement: plan.statement.to_string(),
         model: model.to_string(),
+        selected: (model != resolved).then(|| resolved.to_string()),
         operator: chain.model.op.op.clone(),
-        method: stage.method.to_string(),
+        task: task.to_string(),
+        method: plan.method.to_string(),
+        ranked_by: metrics[0].clone(),
         metrics: summaries,
-        fit_seconds,
-    })
+        rank: 0,
+        best: false,
+        fit_seconds: folds.iter().map(|f| f.fit_seconds).sum::<f64>() / folds.len().max(1) as f64,
+        fit_scores: fit_scores
+            .into_iter()
+            .map(|(k, v)| (k, MetricSummary::of(v)))
+            .collect(),
+        confusion_matrix: None,
+        importances: None,
+        coefficients: None,
+        permutation_importance: None,
+        held_out: HeldOut::None,
+    };
+    if plan.details {
+        evaluation.held_out = pool(&folds, &splits, &target);
+        if let HeldOut::Classes {
+            labels,
+            truth,
+            predicted,
+            ..
+        } = &evaluation.held_out
+        {
+            let counts = mlg_stdlib::metrics::confusion_matrix(truth, predicted, labels.len())
+                .map_err(|e| Error::op(model, e))?;
+            evaluation.confusion_matrix = Some(ConfusionMatrix {
+                labels: labels.clone(),
+                counts,
+            });
+        }
+        evaluation.importances = importance::model_importances(&folds);
+        evaluation.coefficients = importance::coefficients(&folds, &classes, task);
+        if let Some(perm) = permutation {
+            let columns: Vec<String> = chain.input_slots().into_iter().map(|s| s.name).collect();
+            evaluation.permutation_importance =
+                importance::permutation(&folds, &columns, &metrics[0], perm.repeats);
+        }
+    }
+    Ok(evaluation)
 }
 
-/// Scores one metric from the compiled function's outputs (first output slot of
-/// each row is the class index or the predicted value).
-fn score(
-    metric: &str,
-    truth: &Target,
-    out: &[f32],
-    n_out: usize,
-    n_classes: usize,
-) -> Result<f64, mlg_stdlib::op::OpError> {
-    let first = out.chunks_exact(n_out).map(|row| row[0]);
-    match truth {
-        Target::Classes { codes, .. } if mlg_stdlib::metrics::PROBABILITY_METRICS.contains(&metric) => {
-            // Classifier rows are [class, p_0 .. p_{k-1}].
-            let proba: Vec<f64> = out
-                .chunks_exact(n_out)
-                .flat_map(|row| row[1..].iter().map(|&p| f64::from(p)))
-                .collect();
-            mlg_stdlib::metrics::probability_metric(metric, codes, &proba, n_out - 1)
-        }
-        Target::Classes { codes, .. } => {
-            let pred: Vec<u32> = first
-                .map(|c| {
-                    if c.is_finite() && c >= 0.0 {
-                        c as u32
-                    } else {
-                        u32::MAX
+/// The held-out rows of every split, in split order, with their predictions.
+fn pool(folds: &[FoldOutcome], splits: &[Split], target: &Target) -> HeldOut {
+    match target {
+        Target::Classes { codes, labels } => {
+            let (mut truth, mut predicted, mut proba) = (Vec::new(), Vec::new(), Vec::new());
+            for (fold, split) in folds.iter().zip(splits) {
+                truth.extend(split.test.iter().map(|&r| codes[r]));
+                predicted.extend(predicted_codes(&fold.outputs, fold.n_out));
+                for row in fold.outputs.chunks_exact(fold.n_out) {
+                    // Rows are [class, p_0 .. p_{k-1}]; pad if a model gives fewer.
+                    for k in 0..labels.len() {
+                        proba.push(row.get(k + 1).map_or(f64::NAN, |&p| f64::from(p)));
                     }
-                })
-                .collect();
-            mlg_stdlib::metrics::classification_metric(metric, codes, &pred, n_classes)
+                }
+            }
+            HeldOut::Classes {
+                labels: labels.clone(),
+                truth,
+                predicted,
+                proba,
+            }
         }
         Target::Values(values) => {
-            let pred: Vec<f64> = first.map(f64::from).collect();
-            mlg_stdlib::metrics::regression_metric(metric, values, &pred)
+            let (mut truth, mut predicted) = (Vec::new(), Vec::new());
+            for (fold, split) in folds.iter().zip(splits) {
+                truth.extend(split.test.iter().map(|&r| values[r]));
+                predicted.extend(fold.outputs.chunks_exact(fold.n_out).map(|row| f64::from(row[0])));
+            }
+            HeldOut::Values { truth, predicted }
         }
     }
 }

@@ -1,73 +1,130 @@
-//! The executor: trains, evaluates and deploys what a checked workflow declares.
+//! The executor: trains, evaluates, selects and deploys what a checked
+//! workflow declares.
 
 pub mod chain;
 pub mod compile;
 pub mod evaluate;
+pub mod fold;
 pub mod folds;
+pub mod importance;
 pub mod profiles;
+pub mod rank;
+pub mod select;
+pub mod splits;
+pub mod summary;
 
 use crate::error::Result;
 use crate::progress::Progress;
 use crate::workflow::Workflow;
 use chain::Chain;
-use evaluate::Evaluation;
+use evaluate::{Evaluation, Plan};
 use mlg_compiler::workflow::StageKind;
 use mlg_runtime::Artifact;
+use select::Selections;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+pub use summary::Selection;
 
 /// What `run` produced.
 #[derive(Clone, Debug, Default)]
 pub struct RunOutput {
+    /// One per (evaluate statement, model), in statement order; each
+    /// statement's models are ranked among themselves.
     pub evaluations: Vec<Evaluation>,
+    /// One per select stage, in the order they ran.
+    pub selections: Vec<Selection>,
     /// Paths of the artifacts written, in statement order.
     pub artifacts: Vec<PathBuf>,
     /// Paths of the pages written by `profile` steps.
     pub profiles: Vec<PathBuf>,
 }
 
+/// Shuffles per column and split of permutation importance by default.
+pub const PERMUTATION_REPEATS: usize = 5;
+
 /// Options of [`run`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct RunOptions {
     /// Show progress bars (they are also hidden when stdout is not a terminal).
     pub progress: bool,
+    /// Shuffles per raw column and split for the permutation importance of
+    /// evaluated models; 0 turns it off. Default [`PERMUTATION_REPEATS`].
+    pub permutation_repeats: usize,
 }
 
-/// Runs every `evaluate` then every `deploy` statement of `wf`, in dependency order.
+impl Default for RunOptions {
+    fn default() -> RunOptions {
+        RunOptions {
+            progress: false,
+            permutation_repeats: PERMUTATION_REPEATS,
+        }
+    }
+}
+
+/// Runs every `select`, `evaluate` and then `deploy` statement of `wf`, in
+/// dependency order.
 pub fn run(wf: &Workflow, options: &RunOptions) -> Result<RunOutput> {
     let progress = Progress::new(options.progress);
     let mut out = RunOutput {
         profiles: profiles::write_profiles(wf)?,
         ..RunOutput::default()
     };
+    let mut selections = Selections::default();
     for stage in wf.stages() {
-        let StageKind::Evaluate(eval) = &stage.kind else {
-            continue;
+        let eval = match &stage.kind {
+            StageKind::Select(_) => {
+                selections.resolve(wf, &stage.name, &progress)?;
+                continue;
+            }
+            StageKind::Evaluate(eval) => eval,
+            _ => continue,
         };
+        let plan = Plan {
+            statement: &stage.name,
+            method: &eval.method,
+            fold_file: eval.fold_file.as_deref(),
+            metrics: &eval.metrics,
+            permutation_repeats: options.permutation_repeats,
+            details: true,
+        };
+        let mut group = Vec::with_capacity(eval.targets.len());
         for model in &eval.targets {
+            let resolved = selections.resolve(wf, model, &progress)?;
             let bar = progress.bar(&format!("{model}: {}", eval.method));
-            let result = evaluate::evaluate_model(wf, eval, model, &bar);
+            let result = evaluate::evaluate_model(wf, &plan, model, &resolved, &bar);
             bar.finish_and_clear();
-            out.evaluations.push(result?);
+            group.push(result?);
         }
+        rank::rank(&mut group);
+        out.evaluations.extend(group);
     }
     for stage in wf.stages() {
         let StageKind::Deploy(deploy) = &stage.kind else {
             continue;
         };
+        let model = selections.resolve(wf, &deploy.target, &progress)?;
         let bar = progress.spinner(&format!("{}: fit on all rows and compile", deploy.target));
-        let artifact = build_artifact(wf, &deploy.target, &out.evaluations);
+        let artifact = artifact_of(wf, &deploy.target, &model, &out.evaluations);
         bar.finish_and_clear();
         mlg_runtime::artifact::write(&deploy.path, &artifact?)?;
         out.artifacts.push(deploy.path.clone());
     }
+    out.selections = selections.into_vec();
     Ok(out)
 }
 
 /// Fits model `name` on every data row and packs the optimized inference graph
-/// with its schema and the metrics its evaluations reported.
+/// with its schema and the metrics its evaluations reported. When `name` is a
+/// select stage, its selection runs first and the winner is packed under
+/// `name`.
 pub fn build_artifact(wf: &Workflow, name: &str, evaluations: &[Evaluation]) -> Result<Artifact> {
-    let chain = Chain::of(wf, name)?;
+    let model = Selections::default().resolve(wf, name, &Progress::new(false))?;
+    artifact_of(wf, name, &model, evaluations)
+}
+
+/// [`build_artifact`] of model stage `model`, named `name`.
+fn artifact_of(wf: &Workflow, name: &str, model: &str, evaluations: &[Evaluation]) -> Result<Artifact> {
+    let chain = Chain::of(wf, model)?;
     let target = chain.target()?;
     let rows: Vec<usize> = (0..chain.frame.n_rows).collect();
     let fitted = chain.fit(&target, &rows)?;
@@ -76,7 +133,7 @@ pub fn build_artifact(wf: &Workflow, name: &str, evaluations: &[Evaluation]) -> 
     let mut metrics = BTreeMap::new();
     for e in evaluations.iter().filter(|e| e.model == name) {
         for (metric, summary) in &e.metrics {
-            metrics.insert(metric.clone(), summary.mean);
+            metrics.insert(metric.clone(), summary.estimate);
         }
     }
     Ok(Artifact {
@@ -91,9 +148,11 @@ pub fn build_artifact(wf: &Workflow, name: &str, evaluations: &[Evaluation]) -> 
     })
 }
 
-/// Fits model `name` on every data row (for `explain` and the Rust API).
+/// Fits model `name` on every data row (for `explain` and the Rust API); a
+/// select stage runs its selection and fits the winner.
 pub fn fit_full(wf: &Workflow, name: &str) -> Result<chain::FittedChain> {
-    let chain = Chain::of(wf, name)?;
+    let model = Selections::default().resolve(wf, name, &Progress::new(false))?;
+    let chain = Chain::of(wf, &model)?;
     let target = chain.target()?;
     let rows: Vec<usize> = (0..chain.frame.n_rows).collect();
     chain.fit(&target, &rows)

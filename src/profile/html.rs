@@ -24,7 +24,8 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-const STYLE: &str = "\
+/// The page style shared by the profile and evaluation pages.
+pub(crate) const STYLE: &str = "\
 body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;margin:24px;color:#222;background:#fafafa}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 10px;border-bottom:1px solid #ddd;padding-bottom:4px}
 h3{font-size:15px;margin:0 0 8px;word-break:break-all}

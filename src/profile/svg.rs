@@ -6,14 +6,14 @@ use super::{format_number, Correlations, Histogram};
 use std::fmt::Write;
 
 /// Width of the per-column charts, in pixels.
-const CHART_WIDTH: f64 = 420.0;
+pub(crate) const CHART_WIDTH: f64 = 420.0;
 /// Approximate advance of one character at the 11px chart font.
-const CHAR_WIDTH: f64 = 6.4;
+pub(crate) const CHAR_WIDTH: f64 = 6.4;
 /// Bar colour of histograms and bar charts.
-const BAR_FILL: &str = "#4c78a8";
+pub(crate) const BAR_FILL: &str = "#4c78a8";
 
 /// Opens an `<svg>` element of the given size; `label` becomes its accessible name.
-fn open(width: f64, height: f64, class: &str, label: &str) -> String {
+pub(crate) fn open(width: f64, height: f64, class: &str, label: &str) -> String {
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"{class}\" width=\"{width:.0}\" \
          height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\" role=\"img\" \
@@ -23,7 +23,7 @@ fn open(width: f64, height: f64, class: &str, label: &str) -> String {
 }
 
 /// `text` cut to `max` characters, with an ellipsis when it was longer.
-fn truncate(text: &str, max: usize) -> String {
+pub(crate) fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_string()
     } else {
@@ -34,7 +34,7 @@ fn truncate(text: &str, max: usize) -> String {
 }
 
 /// A round step (1, 2 or 5 times a power of ten) near `span / intervals`, for axis ticks.
-fn nice_step(span: f64, intervals: f64) -> f64 {
+pub(crate) fn nice_step(span: f64, intervals: f64) -> f64 {
     if span <= 0.0 || !span.is_finite() {
         return 1.0;
     }

@@ -62,61 +62,77 @@ const TREE_MIN_IMPURITY_DECREASE: ParamSpec = p(
     Default::Float(0.0),
     "smallest weighted impurity decrease a split must achieve",
 );
-/// Parameters shared by `mlp_classifier` and `mlp_regressor`.
-const MLP_PARAMS: &[ParamSpec] = &[
-    p(
-        "hidden",
-        ParamType::Str,
-        Default::Str("100"),
-        "hidden layer sizes, comma-separated (\"64,32\")",
-    ),
-    p(
-        "activation",
-        ParamType::Choice(&["relu", "tanh", "logistic"]),
-        Default::Str("relu"),
-        "hidden-layer activation",
-    ),
-    p(
-        "alpha",
-        POSITIVE,
-        Default::Float(1e-4),
-        "L2 penalty on the weights",
-    ),
-    p(
-        "learning_rate",
-        ParamType::Float {
-            min: 1e-12,
-            max: f64::INFINITY,
-        },
-        Default::Float(1e-3),
-        "Adam step size",
-    ),
-    p(
-        "batch_size",
-        ParamType::Int {
-            min: 1,
-            max: i64::MAX,
-        },
-        Default::Int(200),
-        "rows per mini-batch (capped at the row count)",
-    ),
-    p(
-        "epochs",
-        ParamType::Int {
-            min: 1,
-            max: i64::MAX,
-        },
-        Default::Int(200),
-        "most passes over the training rows",
-    ),
-    SEED,
-    p(
-        "tol",
-        POSITIVE,
-        Default::Float(1e-4),
-        "stop once the loss has not improved by this for 10 epochs",
-    ),
-];
+const TREE_CLASSIFIER_CRITERION: ParamSpec = p(
+    "criterion",
+    ParamType::Choice(&["gini", "entropy"]),
+    Default::Str("gini"),
+    "impurity to minimise",
+);
+const TREE_REGRESSOR_CRITERION: ParamSpec = p(
+    "criterion",
+    ParamType::Choice(&["squared_error", "absolute_error"]),
+    Default::Str("squared_error"),
+    "impurity to minimise (absolute_error: median leaves, exact splitter)",
+);
+const TREE_MAX_FEATURES_CHOICES: ParamType = ParamType::Choice(&["sqrt", "log2", "all"]);
+const TREE_MAX_FEATURES_DOC: &str = "features considered at each split: sqrt(d), log2(d) or all d";
+const TREE_MAX_FEATURES_ALL: ParamSpec = p(
+    "max_features",
+    TREE_MAX_FEATURES_CHOICES,
+    Default::Str("all"),
+    TREE_MAX_FEATURES_DOC,
+);
+const TREE_MAX_FEATURES_SQRT: ParamSpec = p(
+    "max_features",
+    TREE_MAX_FEATURES_CHOICES,
+    Default::Str("sqrt"),
+    TREE_MAX_FEATURES_DOC,
+);
+const TREE_CLASS_WEIGHT: ParamSpec = p(
+    "class_weight",
+    ParamType::Choice(&["none", "balanced"]),
+    Default::Str("none"),
+    "row weights per class: none, or balanced (n / (classes * class count))",
+);
+const TREE_FOREST_CLASS_WEIGHT: ParamSpec = p(
+    "class_weight",
+    ParamType::Choice(&["none", "balanced", "balanced_subsample"]),
+    Default::Str("none"),
+    "row weights per class: none, balanced (whole training set) or balanced_subsample (each tree's bootstrap sample)",
+);
+const TREE_SPLITTER: ParamSpec = p(
+    "splitter",
+    ParamType::Choice(&["auto", "exact", "hist"]),
+    Default::Str("auto"),
+    "split search: exact (every distinct value), hist (255 quantile bins), auto (hist from 20000 rows on)",
+);
+const TREE_TREES: ParamSpec = p(
+    "trees",
+    ParamType::Int {
+        min: 1,
+        max: i64::MAX,
+    },
+    Default::Int(100),
+    "number of trees averaged",
+);
+const TREE_BOOTSTRAP: ParamSpec = p(
+    "bootstrap",
+    ParamType::Bool,
+    Default::Bool(true),
+    "fit each tree on rows drawn with replacement",
+);
+const TREE_NO_BOOTSTRAP: ParamSpec = p(
+    "bootstrap",
+    ParamType::Bool,
+    Default::Bool(false),
+    "fit each tree on rows drawn with replacement",
+);
+const TREE_OOB_SCORE: ParamSpec = p(
+    "oob_score",
+    ParamType::Bool,
+    Default::Bool(false),
+    "report the out-of-bag accuracy / R2 (needs bootstrap)",
+);
 const CLF: OpKind = OpKind::Metric {
     task: Task::Classification,
 };
@@ -355,11 +371,53 @@ static BASE: &[OpSpec] = &[
         ],
     },
     OpSpec {
+        name: "elastic_net",
+        kind: OpKind::Model {
+            task: Task::Regression,
+        },
+        summary: "least squares with alpha * (l1_ratio * |w|_1 + (1 - l1_ratio) / 2 * |w|^2) \
+                  (scikit-learn's ElasticNet), coordinate descent",
+        params: &[
+            p("alpha", POSITIVE, Default::Float(1.0), "penalty strength"),
+            p(
+                "l1_ratio",
+                ParamType::Float { min: 0.0, max: 1.0 },
+                Default::Float(0.5),
+                "share of the L1 penalty (1 = lasso, 0 = ridge)",
+            ),
+            p(
+                "fit_intercept",
+                ParamType::Bool,
+                Default::Bool(true),
+                "learn an intercept",
+            ),
+            p(
+                "max_iter",
+                ParamType::Int {
+                    min: 1,
+                    max: 1_000_000,
+                },
+                Default::Int(1000),
+                "coordinate-descent sweep limit",
+            ),
+            p(
+                "tol",
+                ParamType::Float {
+                    min: f64::MIN_POSITIVE,
+                    max: f64::INFINITY,
+                },
+                Default::Float(1e-4),
+                "stop when the duality gap is below tol * |y - mean(y)|^2",
+            ),
+        ],
+    },
+    OpSpec {
         name: "logistic_regression",
         kind: OpKind::Model {
             task: Task::Classification,
         },
-        summary: "binary or multinomial logistic regression, L2 penalty, L-BFGS",
+        summary: "binary or multinomial logistic regression (scikit-learn's objective), L2/L1/no penalty; \
+                  L-BFGS, Newton, conjugate-gradient or SGD solver",
         params: &[
             p(
                 "c",
@@ -377,13 +435,13 @@ static BASE: &[OpSpec] = &[
                     max: 1_000_000,
                 },
                 Default::Int(1000),
-                "L-BFGS iteration limit",
+                "iteration limit (line searches for lbfgs/cg, Newton steps, SGD epochs)",
             ),
             p(
                 "tol",
                 POSITIVE,
                 Default::Float(1e-8),
-                "stop when the gradient's max-norm is below this",
+                "stop when the gradient's max-norm (objective / (C n)) is below this",
             ),
             p(
                 "fit_intercept",
@@ -391,6 +449,19 @@ static BASE: &[OpSpec] = &[
                 Default::Bool(true),
                 "learn intercepts",
             ),
+            p(
+                "penalty",
+                ParamType::Choice(&["l2", "l1", "none"]),
+                Default::Str("l2"),
+                "penalty on the weights: 1/2 |W|^2, |W|_1 (solver newton or sgd) or none",
+            ),
+            p(
+                "solver",
+                ParamType::Choice(&["lbfgs", "newton", "cg", "sgd"]),
+                Default::Str("lbfgs"),
+                "optimiser: L-BFGS, Newton (proximal for l1), nonlinear conjugate gradient, averaged SGD",
+            ),
+            SEED,
         ],
     },
     OpSpec {
@@ -403,13 +474,12 @@ static BASE: &[OpSpec] = &[
             TREE_MAX_DEPTH,
             TREE_MIN_SAMPLES_SPLIT,
             TREE_MIN_SAMPLES_LEAF,
-            p(
-                "criterion",
-                ParamType::Choice(&["gini", "entropy"]),
-                Default::Str("gini"),
-                "impurity to minimise",
-            ),
+            TREE_CLASSIFIER_CRITERION,
             TREE_MIN_IMPURITY_DECREASE,
+            TREE_MAX_FEATURES_ALL,
+            TREE_CLASS_WEIGHT,
+            TREE_SPLITTER,
+            SEED,
         ],
     },
     OpSpec {
@@ -422,13 +492,11 @@ static BASE: &[OpSpec] = &[
             TREE_MAX_DEPTH,
             TREE_MIN_SAMPLES_SPLIT,
             TREE_MIN_SAMPLES_LEAF,
-            p(
-                "criterion",
-                ParamType::Choice(&["squared_error"]),
-                Default::Str("squared_error"),
-                "impurity to minimise",
-            ),
+            TREE_REGRESSOR_CRITERION,
             TREE_MIN_IMPURITY_DECREASE,
+            TREE_MAX_FEATURES_ALL,
+            TREE_SPLITTER,
+            SEED,
         ],
     },
     OpSpec {
@@ -438,31 +506,17 @@ static BASE: &[OpSpec] = &[
         },
         summary: "random forest of CART trees (scikit-learn's RandomForestClassifier)",
         params: &[
-            p(
-                "trees",
-                ParamType::Int {
-                    min: 1,
-                    max: i64::MAX,
-                },
-                Default::Int(100),
-                "number of trees averaged",
-            ),
+            TREE_TREES,
             TREE_MAX_DEPTH,
             TREE_MIN_SAMPLES_SPLIT,
             TREE_MIN_SAMPLES_LEAF,
-            p(
-                "max_features",
-                ParamType::Choice(&["sqrt", "log2", "all"]),
-                Default::Str("sqrt"),
-                "features considered at each split: sqrt(d), log2(d) or all d",
-            ),
-            p(
-                "bootstrap",
-                ParamType::Bool,
-                Default::Bool(true),
-                "fit each tree on rows drawn with replacement",
-            ),
+            TREE_MAX_FEATURES_SQRT,
+            TREE_BOOTSTRAP,
             SEED,
+            TREE_CLASSIFIER_CRITERION,
+            TREE_FOREST_CLASS_WEIGHT,
+            TREE_SPLITTER,
+            TREE_OOB_SCORE,
         ],
     },
     OpSpec {
@@ -472,31 +526,53 @@ static BASE: &[OpSpec] = &[
         },
         summary: "random forest of CART trees (scikit-learn's RandomForestRegressor)",
         params: &[
-            p(
-                "trees",
-                ParamType::Int {
-                    min: 1,
-                    max: i64::MAX,
-                },
-                Default::Int(100),
-                "number of trees averaged",
-            ),
+            TREE_TREES,
             TREE_MAX_DEPTH,
             TREE_MIN_SAMPLES_SPLIT,
             TREE_MIN_SAMPLES_LEAF,
-            p(
-                "max_features",
-                ParamType::Choice(&["sqrt", "log2", "all"]),
-                Default::Str("all"),
-                "features considered at each split: sqrt(d), log2(d) or all d",
-            ),
-            p(
-                "bootstrap",
-                ParamType::Bool,
-                Default::Bool(true),
-                "fit each tree on rows drawn with replacement",
-            ),
+            TREE_MAX_FEATURES_ALL,
+            TREE_BOOTSTRAP,
             SEED,
+            TREE_REGRESSOR_CRITERION,
+            TREE_SPLITTER,
+            TREE_OOB_SCORE,
+        ],
+    },
+    OpSpec {
+        name: "extra_trees_classifier",
+        kind: OpKind::Model {
+            task: Task::Classification,
+        },
+        summary: "extremely randomized trees: random thresholds per feature (scikit-learn's ExtraTreesClassifier)",
+        params: &[
+            TREE_TREES,
+            TREE_MAX_DEPTH,
+            TREE_MIN_SAMPLES_SPLIT,
+            TREE_MIN_SAMPLES_LEAF,
+            TREE_MAX_FEATURES_SQRT,
+            TREE_NO_BOOTSTRAP,
+            SEED,
+            TREE_CLASSIFIER_CRITERION,
+            TREE_FOREST_CLASS_WEIGHT,
+            TREE_OOB_SCORE,
+        ],
+    },
+    OpSpec {
+        name: "extra_trees_regressor",
+        kind: OpKind::Model {
+            task: Task::Regression,
+        },
+        summary: "extremely randomized trees: random thresholds per feature (scikit-learn's ExtraTreesRegressor)",
+        params: &[
+            TREE_TREES,
+            TREE_MAX_DEPTH,
+            TREE_MIN_SAMPLES_SPLIT,
+            TREE_MIN_SAMPLES_LEAF,
+            TREE_MAX_FEATURES_ALL,
+            TREE_NO_BOOTSTRAP,
+            SEED,
+            TREE_REGRESSOR_CRITERION,
+            TREE_OOB_SCORE,
         ],
     },
     OpSpec {
@@ -518,16 +594,16 @@ static BASE: &[OpSpec] = &[
             task: Task::Classification,
         },
         summary:
-            "multi-layer perceptron classifier trained by mini-batch Adam (scikit-learn's MLPClassifier)",
-        params: MLP_PARAMS,
+            "multi-layer perceptron classifier trained by mini-batch Adam or SGD (scikit-learn's MLPClassifier)",
+        params: &crate::models::mlp::spec::CLASSIFIER_PARAMS,
     },
     OpSpec {
         name: "mlp_regressor",
         kind: OpKind::Model {
             task: Task::Regression,
         },
-        summary: "multi-layer perceptron regressor trained by mini-batch Adam (scikit-learn's MLPRegressor)",
-        params: MLP_PARAMS,
+        summary: "multi-layer perceptron regressor trained by mini-batch Adam or SGD (scikit-learn's MLPRegressor)",
+        params: &crate::models::mlp::spec::REGRESSOR_PARAMS,
     },
     OpSpec {
         name: "holdout",
@@ -591,6 +667,61 @@ static BASE: &[OpSpec] = &[
             Default::Required,
             "fold file, relative to the .mlg file",
         )],
+    },
+    OpSpec {
+        name: "repeated_kfold",
+        kind: OpKind::Method,
+        summary: "k-fold cross-validation repeated with a fresh shuffle per repeat (scikit-learn's RepeatedStratifiedKFold)",
+        params: &[
+            p(
+                "k",
+                ParamType::Int {
+                    min: 2,
+                    max: 1_000_000,
+                },
+                Default::Int(5),
+                "number of folds per repeat",
+            ),
+            p(
+                "repeats",
+                ParamType::Int {
+                    min: 1,
+                    max: 10_000,
+                },
+                Default::Int(3),
+                "number of reshuffled k-fold rounds",
+            ),
+            p(
+                "stratified",
+                ParamType::Bool,
+                Default::Optional,
+                "keep class proportions (default: true for classifiers)",
+            ),
+            SEED,
+        ],
+    },
+    OpSpec {
+        name: "bootstrap",
+        kind: OpKind::Method,
+        summary: "bootstrap resamples scored out-of-bag, summarized by Efron's .632 estimate",
+        params: &[
+            p(
+                "n",
+                ParamType::Int {
+                    min: 1,
+                    max: 100_000,
+                },
+                Default::Int(100),
+                "number of resamples",
+            ),
+            SEED,
+            p(
+                "oob",
+                ParamType::Bool,
+                Default::Bool(true),
+                "score each resample on its out-of-bag rows and report the .632 estimate (false: score on every row)",
+            ),
+        ],
     },
     metric("accuracy", CLF, "fraction of correct predictions"),
     metric("precision_macro", CLF, "precision averaged over classes"),
@@ -666,6 +797,8 @@ static SECTIONS: &[&[OpSpec]] = &[
     crate::extract::SPECS,
     crate::nonlinear::SPECS,
     crate::derive::SPECS,
+    crate::models::boost::SPECS,
+    crate::models::svm::SPECS,
 ];
 
 static ENTRIES: std::sync::LazyLock<Vec<OpSpec>> = std::sync::LazyLock::new(|| {

@@ -15,6 +15,7 @@ pub mod preprocess;
 pub mod registry;
 pub mod scale;
 pub mod select;
+pub mod synth;
 
 pub use eval::{holdout, kfold, predefined, Split};
 pub use metrics::{classification_metric, metric_task, regression_metric};

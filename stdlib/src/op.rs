@@ -153,6 +153,12 @@ pub trait FittedModel: Send + Sync + std::fmt::Debug {
     fn importances(&self) -> Option<Vec<f64>> {
         None
     }
+
+    /// Named scores the fit computed on its own (e.g. `("oob_accuracy", 0.95)`
+    /// from a forest's out-of-bag rows), for the report; empty by default.
+    fn fit_scores(&self) -> Vec<(String, f64)> {
+        Vec::new()
+    }
 }
 
 /// Column sums of `f(coef)` over the rows of `rows` (all rows have the same

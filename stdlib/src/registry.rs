@@ -39,24 +39,37 @@ static TRANSFORM_MODULES: &[Constructor] = &[
 ];
 
 /// Builds the model called `name` (`linear_regression`, `ridge`, `lasso`,
-/// `logistic_regression`, `decision_tree_classifier`, `decision_tree_regressor`) from its checked parameters. Unknown names and
+/// `elastic_net`, `logistic_regression`, `decision_tree_classifier`, `decision_tree_regressor`) from its checked parameters. Unknown names and
 /// ill-typed or out-of-range parameters give [`OpError::Invalid`].
 pub fn estimator(name: &str, params: &Params) -> Result<Box<dyn Estimator>, OpError> {
     match name {
         "linear_regression" => Ok(Box::new(LinearRegression::new(params)?)),
         "ridge" => Ok(Box::new(Ridge::new(params)?)),
         "lasso" => Ok(Box::new(Lasso::new(params)?)),
+        "elastic_net" => Ok(Box::new(crate::models::ElasticNet::new(params)?)),
         "logistic_regression" => Ok(Box::new(LogisticRegression::new(params)?)),
         "decision_tree_classifier" => Ok(Box::new(DecisionTree::classifier(params)?)),
         "decision_tree_regressor" => Ok(Box::new(DecisionTree::regressor(params)?)),
         "random_forest_classifier" => Ok(Box::new(crate::models::RandomForest::classifier(params)?)),
         "random_forest_regressor" => Ok(Box::new(crate::models::RandomForest::regressor(params)?)),
+        "extra_trees_classifier" => Ok(Box::new(crate::models::RandomForest::extra_classifier(params)?)),
+        "extra_trees_regressor" => Ok(Box::new(crate::models::RandomForest::extra_regressor(params)?)),
         "gaussian_nb" => Ok(Box::new(crate::models::GaussianNb::new(params)?)),
         "mlp_classifier" => Ok(Box::new(crate::models::Mlp::classifier(params)?)),
         "mlp_regressor" => Ok(Box::new(crate::models::Mlp::regressor(params)?)),
-        _ => Err(invalid(name, "unknown model")),
+        _ => MODEL_MODULES
+            .iter()
+            .find_map(|construct| construct(name, params))
+            .unwrap_or_else(|| Err(invalid(name, "unknown model"))),
     }
 }
+
+/// Builds a model of one model-family module: `None` when the family has no
+/// model called `name`.
+pub type ModelConstructor = fn(&str, &Params) -> Option<Result<Box<dyn Estimator>, OpError>>;
+
+/// The `construct` function of every model-family module beyond the base models.
+static MODEL_MODULES: &[ModelConstructor] = &[crate::models::boost::construct, crate::models::svm::construct];
 
 /// An [`OpError::Invalid`] for operator `op`.
 pub(crate) fn invalid(op: &str, message: impl Into<String>) -> OpError {

@@ -195,6 +195,103 @@ fn bad_parameters_are_errors() {
     assert!(classifier(&[]).fit_mlp(&x, &one_class).is_err());
 }
 
+#[test]
+fn sgd_with_momentum_learns_xor_for_every_schedule() {
+    let (x, y) = xor(400, 5);
+    for schedule in ["constant", "invscaling", "adaptive"] {
+        let lr = if schedule == "invscaling" { 2.0 } else { 0.1 };
+        let fitted = classifier(&[
+            ("hidden", Value::Str("16,16".into())),
+            ("solver", Value::Str("sgd".into())),
+            ("schedule", Value::Str(schedule.into())),
+            ("learning_rate", Value::Float(lr)),
+            ("epochs", Value::Int(600)),
+            ("batch_size", Value::Int(50)),
+            ("tol", Value::Float(0.0)),
+        ])
+        .fit_mlp(&x, &y)
+        .unwrap();
+        let acc = accuracy(&fitted, &x, &y);
+        assert!(acc > 0.9, "sgd/{schedule}: training accuracy {acc}");
+    }
+    let adam = classifier(&[("hidden", Value::Str("8".into())), ("epochs", Value::Int(5))]);
+    let sgd = classifier(&[
+        ("hidden", Value::Str("8".into())),
+        ("epochs", Value::Int(5)),
+        ("solver", Value::Str("sgd".into())),
+    ]);
+    assert_ne!(adam.fit_mlp(&x, &y).unwrap().layers, sgd.fit_mlp(&x, &y).unwrap().layers);
+}
+
+#[test]
+fn early_stopping_keeps_the_best_validation_weights() {
+    let (x, y) = xor(600, 9);
+    let p = |early: bool| {
+        classifier(&[
+            ("hidden", Value::Str("16,16".into())),
+            ("learning_rate", Value::Float(0.03)),
+            ("epochs", Value::Int(2000)),
+            ("batch_size", Value::Int(50)),
+            ("early_stopping", Value::Bool(early)),
+            ("validation_fraction", Value::Float(0.2)),
+            ("tol", Value::Float(0.0)),
+        ])
+    };
+    let early = p(true).fit_mlp(&x, &y).unwrap();
+    let score = early.validation_score.expect("early stopping records its score");
+    assert!(score > 0.9, "validation accuracy {score}");
+    assert!(early.epochs_run < 2000, "stopped after {} epochs", early.epochs_run);
+    assert!(accuracy(&early, &x, &y) > 0.9);
+    let names: Vec<String> = early.fit_scores().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["epochs", "validation_accuracy"]);
+    assert_eq!(p(false).fit_mlp(&x, &y).unwrap().validation_score, None);
+    // Too few rows to hold any out is an error, not a panic.
+    let tiny = Matrix { rows: 2, cols: 2, data: vec![0.0, 1.0, 1.0, 0.0] };
+    let two = Target::Classes { codes: vec![0, 1], labels: vec!["a".into(), "b".into()] };
+    let all_held_out = classifier(&[
+        ("early_stopping", Value::Bool(true)),
+        ("validation_fraction", Value::Float(0.99)),
+    ]);
+    let err = all_held_out.fit_mlp(&tiny, &two).unwrap_err();
+    assert!(err.to_string().contains("early_stopping"), "{err}");
+}
+
+/// A target on the scale of thousands trains badly with the default step
+/// unless it is standardised; `scale_target` undoes the scaling in `predict`
+/// and in the lowered graph.
+#[test]
+fn scale_target_fits_large_targets() {
+    let (frame, target) = load_dataset("diabetes");
+    let x = standardize(&to_matrix(&frame));
+    let big: Vec<f64> = target.iter().map(|t| 1000.0 + 50.0 * t).collect();
+    let r2 = |scale: bool| {
+        let fitted = Mlp::regressor(&params(&[
+            ("hidden", Value::Str("16".into())),
+            ("epochs", Value::Int(200)),
+            ("scale_target", Value::Bool(scale)),
+        ]))
+        .unwrap()
+        .fit_mlp(&x, &Target::Values(big.clone()))
+        .unwrap();
+        let pred = fitted.predict(&x);
+        let mean = big.iter().sum::<f64>() / big.len() as f64;
+        let ss_tot: f64 = big.iter().map(|t| (t - mean).powi(2)).sum();
+        let ss_res: f64 = big.iter().zip(&pred).map(|(t, p)| (t - p).powi(2)).sum();
+        (1.0 - ss_res / ss_tot, fitted)
+    };
+    let (scaled, fitted) = r2(true);
+    let (raw, _) = r2(false);
+    assert!(scaled > 0.4, "scaled R² {scaled}");
+    assert!(scaled > raw + 0.1, "scaled R² {scaled} vs unscaled {raw}");
+    assert!(fitted.target_scale > 1000.0, "scale {}", fitted.target_scale);
+    let (_, rows) = lowered_rows(&fitted, &frame_of(&x));
+    let pred = fitted.predict(&x);
+    for (i, p) in pred.iter().enumerate().take(50) {
+        assert!((rows[i] as f64 - p).abs() < 1e-3 * p.abs().max(1.0), "row {i}: {} vs {p}", rows[i]);
+    }
+    assert!(Mlp::classifier(&params(&[("scale_target", Value::Bool(true))])).is_err());
+}
+
 /// Lowers `model` over the columns of `frame`, runs both backends and checks
 /// they agree bit for bit; returns the interpreter's rows.
 fn lowered_rows(model: &FittedMlp, frame: &Frame) -> (Vec<String>, Vec<f32>) {

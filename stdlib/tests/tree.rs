@@ -353,22 +353,26 @@ fn registry_and_catalog_know_both_trees() {
     let (_, x, y) = iris();
     let pred = clf.fit(&x, &y).expect("fit").predict(&x);
     assert_eq!(accuracy(&pred, &codes(&y)), 0.9733333333333334);
-    for (name, task) in [
-        ("decision_tree_classifier", Task::Classification),
-        ("decision_tree_regressor", Task::Regression),
+    let base = [
+        "max_depth",
+        "min_samples_split",
+        "min_samples_leaf",
+        "criterion",
+        "min_impurity_decrease",
+        "max_features",
+    ];
+    for (name, task, extra) in [
+        (
+            "decision_tree_classifier",
+            Task::Classification,
+            &["class_weight", "splitter", "seed"][..],
+        ),
+        ("decision_tree_regressor", Task::Regression, &["splitter", "seed"][..]),
     ] {
         let spec = StdCatalog.get(name).expect("in catalog");
         assert_eq!(spec.kind, OpKind::Model { task });
         let names: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
-        assert_eq!(
-            names,
-            [
-                "max_depth",
-                "min_samples_split",
-                "min_samples_leaf",
-                "criterion",
-                "min_impurity_decrease"
-            ]
-        );
+        let expected: Vec<&str> = base.iter().chain(extra).copied().collect();
+        assert_eq!(names, expected);
     }
 }

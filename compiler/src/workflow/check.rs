@@ -203,12 +203,13 @@ impl Checker<'_> {
     }
 
     /// The data stage at the root of `stage`'s features chain.
-    fn root_data<'s>(&'s self, mut stage: &'s Stage) -> Option<(&'s Stage, &'s DataStage)> {
+    pub(super) fn root_data<'s>(&'s self, mut stage: &'s Stage) -> Option<(&'s Stage, &'s DataStage)> {
         loop {
             match &stage.kind {
                 StageKind::Data(d) => return Some((stage, d)),
                 StageKind::Features(f) => stage = self.stages.get(&f.input)?,
                 StageKind::Model(m) => stage = self.stages.get(&m.input)?,
+                StageKind::Select(s) => stage = self.stages.get(s.candidates.first()?)?,
                 _ => return None,
             }
         }
@@ -324,6 +325,9 @@ impl Checker<'_> {
     }
 
     fn model(&self, s: &ModelStmt) -> Checked {
+        if s.call.name.name == super::check_select::SELECT {
+            return self.select(s);
+        }
         let spec = self
             .op(
                 &s.call.name,

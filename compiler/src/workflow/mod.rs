@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod check;
 mod check_data;
 mod check_outputs;
+mod check_select;
 pub mod columns;
 pub mod derive;
 pub mod graph;
@@ -14,5 +15,6 @@ pub mod stage;
 pub mod text;
 
 pub use check::{check, Workflow};
+pub use check_select::SELECT;
 pub use graph::{Graph, NodeId};
 pub use stage::{Stage, StageKind};

@@ -45,7 +45,8 @@ pub fn references(stmt: &Statement) -> Vec<Reference> {
         Statement::Data(s) => positional_names(&s.source, false),
         Statement::Features(s) => vec![ident(&s.input)],
         Statement::Compress(s) => vec![ident(&s.input)],
-        Statement::Model(s) => positional_names(&s.call, true),
+        // `model best = select(a, b, ...)` refers to every candidate.
+        Statement::Model(s) => positional_names(&s.call, s.call.name.name != super::check_select::SELECT),
         Statement::Search(s) => positional_names(&s.call, true),
         Statement::Ensemble(s) => positional_names(&s.call, false),
         Statement::Evaluate(s) => s.targets.iter().map(ident).collect(),

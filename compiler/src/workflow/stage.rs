@@ -111,6 +111,24 @@ pub struct EvaluateStage {
     pub metrics: Vec<String>,
 }
 
+/// `model NAME = select(A, B, ..., metric = "m", cv = method(...))`: at run
+/// time, the candidate with the best cross-validated `metric` under `method`;
+/// later stages use it like a model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SelectStage {
+    /// The candidate model (or select) stages, in the order written; ties go to
+    /// the earlier one.
+    pub candidates: Vec<String>,
+    /// The metric to rank by; `None` means the task's first default metric.
+    pub metric: Option<String>,
+    /// The evaluation method (default `kfold()` with its defaults).
+    pub method: OpUse,
+    /// For `predefined_folds`, the fold file resolved against the `.mlg` folder.
+    pub fold_file: Option<PathBuf>,
+    /// The candidates' common task.
+    pub task: Task,
+}
+
 /// `deploy NAME to "path"`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeployStage {
@@ -126,6 +144,7 @@ pub enum StageKind {
     Data(DataStage),
     Features(FeaturesStage),
     Model(ModelStage),
+    Select(SelectStage),
     Evaluate(EvaluateStage),
     Deploy(DeployStage),
 }
@@ -136,9 +155,18 @@ impl StageKind {
         match self {
             StageKind::Data(_) => "data",
             StageKind::Features(_) => "features",
-            StageKind::Model(_) => "model",
+            StageKind::Model(_) | StageKind::Select(_) => "model",
             StageKind::Evaluate(_) => "evaluate",
             StageKind::Deploy(_) => "deploy",
+        }
+    }
+
+    /// The task of a model or select stage; `None` for other stages.
+    pub fn task(&self) -> Option<Task> {
+        match self {
+            StageKind::Model(m) => Some(m.task),
+            StageKind::Select(s) => Some(s.task),
+            _ => None,
         }
     }
 }

@@ -63,6 +63,17 @@ impl Display for Workflow {
                     "model {} <- {} = {} [{}]",
                     stage.name, m.input, m.op, m.task
                 )?,
+                StageKind::Select(sel) => {
+                    write!(
+                        line,
+                        "model {} <- select({}) by {} with {} [{}]",
+                        stage.name,
+                        sel.candidates.join(", "),
+                        sel.metric.as_deref().unwrap_or("default metric"),
+                        sel.method,
+                        sel.task
+                    )?;
+                }
                 StageKind::Evaluate(e) => {
                     write!(
                         line,

@@ -1,14 +1,20 @@
-//! Evaluation splits: holdout, (stratified) k-fold and predefined folds. Every
-//! split lists sorted row indices into the evaluated frame; seeded shuffles use
+//! Evaluation splits: holdout, (stratified) k-fold and predefined folds here,
+//! repeated k-fold and the bootstrap in [`resample`]. Every split lists sorted
+//! row indices into the evaluated frame; seeded shuffles use
 //! [`rng::SplitMix64`], so splits are reproducible across platforms.
 
+pub mod resample;
 pub mod rng;
+
+pub use resample::{bootstrap, repeated_kfold};
 
 use crate::op::OpError;
 use crate::registry::invalid;
 use rng::SplitMix64;
 
-/// One train/test partition of the rows `0..n`: disjoint, sorted ascending.
+/// One train/test partition of the rows `0..n`, each side sorted ascending.
+/// The sides are disjoint and repeat no row, except for [`bootstrap`] splits,
+/// whose training rows repeat the rows drawn more than once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Split {
     pub train: Vec<usize>,

@@ -1,8 +1,10 @@
 //! Evaluation metrics with scikit-learn semantics: classification metrics over
 //! class codes and regression metrics over real values.
 
+pub mod confusion;
 mod proba;
 
+pub use confusion::{confusion_matrix, roc_curve};
 pub use proba::{probability_metric, PROBABILITY_METRICS};
 
 use crate::op::OpError;
@@ -41,6 +43,16 @@ pub fn metric_task(name: &str) -> Option<Task> {
     } else {
         None
     }
+}
+
+/// Metrics where a smaller value is better (losses and errors); every other
+/// metric is better when larger.
+pub const LOWER_IS_BETTER: &[&str] = &["mse", "rmse", "mae", "log_loss"];
+
+/// True when a larger value of metric `name` means a better model (false for
+/// the losses and errors in [`LOWER_IS_BETTER`]).
+pub fn higher_is_better(name: &str) -> bool {
+    !LOWER_IS_BETTER.contains(&name)
 }
 
 /// Classification metric `name` of predictions `y_pred` against `y_true` (class

@@ -5,6 +5,8 @@
 //! `mlp_regressor`), the L-BFGS optimiser, and input checks common to
 //! every model.
 
+pub mod boost;
+pub mod elastic_net;
 pub mod forest;
 pub mod lasso;
 pub mod lbfgs;
@@ -13,8 +15,10 @@ pub mod logistic;
 pub mod mlp;
 pub mod naive_bayes;
 pub mod ridge;
+pub mod svm;
 pub mod tree;
 
+pub use elastic_net::ElasticNet;
 pub use forest::{FittedForest, RandomForest};
 pub use lasso::Lasso;
 pub use linear::{FittedLinear, LinearRegression};

@@ -9,14 +9,22 @@ use cranelift_module::{default_libcall_names, DataDescription, Linkage, Module};
 
 use super::CodegenError;
 
+/// Functions with more instructions than this get the linear-time single-pass
+/// register allocator: the backtracking one is super-linear and spent seconds
+/// on the unrolled kernel expansions of support-vector models.
+pub(crate) const SINGLE_PASS_REGALLOC_INSTS: usize = 20_000;
+
 /// The host ISA with `opt_level=speed`, non-PIC code and no colocated libcalls (as
-/// `cranelift-jit` requires).
-pub(crate) fn host_isa() -> Result<OwnedTargetIsa, CodegenError> {
+/// `cranelift-jit` requires); `single_pass` picks the single-pass register
+/// allocator instead of the backtracking one.
+pub(crate) fn host_isa_with(single_pass: bool) -> Result<OwnedTargetIsa, CodegenError> {
     let mut flags = settings::builder();
+    let regalloc = if single_pass { "single_pass" } else { "backtracking" };
     for (name, value) in [
         ("opt_level", "speed"),
         ("use_colocated_libcalls", "false"),
         ("is_pic", "false"),
+        ("regalloc_algorithm", regalloc),
     ] {
         flags
             .set(name, value)
@@ -26,6 +34,11 @@ pub(crate) fn host_isa() -> Result<OwnedTargetIsa, CodegenError> {
     isa_builder
         .finish(settings::Flags::new(flags))
         .map_err(|e| CodegenError::Host(e.to_string()))
+}
+
+/// [`host_isa_with`] and the backtracking register allocator.
+pub(crate) fn host_isa() -> Result<OwnedTargetIsa, CodegenError> {
+    host_isa_with(false)
 }
 
 /// A finalized function in its own JIT module; the module's memory is freed on drop.

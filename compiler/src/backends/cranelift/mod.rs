@@ -61,8 +61,11 @@ unsafe impl Sync for CompiledGraph {}
 pub fn compile(graph: &Graph) -> Result<CompiledGraph, CodegenError> {
     let start = Instant::now();
     verify(graph)?;
-    let isa = jit::host_isa()?;
+    let mut isa = jit::host_isa()?;
     let func = codegen::build_function(graph, &*isa);
+    if func.dfg.num_insts() > jit::SINGLE_PASS_REGALLOC_INSTS {
+        isa = jit::host_isa_with(true)?;
+    }
     let clif = func.display().to_string();
     let jit = JitFunction::compile(isa, func, &knn::data_objects(graph))?;
     // SAFETY: the code was built from `codegen::row_signature`, which is the C ABI

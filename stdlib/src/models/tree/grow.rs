@@ -1,88 +1,21 @@
-//! Growing a CART tree: split search over sorted feature values, impurity
-//! bookkeeping, and the optional per-node feature sampler forests use.
+//! Growing a tree: scikit-learn's depth-first builder over a shared index
+//! array (each node owns a contiguous segment, partitioned stably in place),
+//! the per-node feature visit order with scikit-learn's `max_features`
+//! stopping rule, and the entry points `fit_tree` / `fit_tree_sampled` /
+//! `grow`. The per-feature split searches live in `exact` and `hist`.
 
-use super::check_training_data;
+use super::criterion::NodeStats;
+use super::data::{Labels, TreeData};
+use super::hist::HistState;
+use super::mae::Mae;
 use super::*;
 use crate::eval::rng::SplitMix64;
-use crate::op::{Matrix, OpError, Target};
-use crate::registry::invalid;
 
-/// The largest `f32` that is `<= t` (`t` finite).
-pub(super) fn f32_at_most(t: f64) -> f32 {
-    let r = t as f32;
-    if f64::from(r) > t {
-        r.next_down()
-    } else {
-        r
-    }
-}
-
-/// Per-node statistics of the target: class counts (or `[Σy]`) and `Σy²`.
-struct Stats<'a> {
-    criterion: Criterion,
-    /// Class index per row (classifier) or unused.
-    classes: &'a [usize],
-    /// Target per row (regressor) or unused.
-    values: &'a [f64],
-    width: usize,
-}
-
-impl Stats<'_> {
-    /// Adds row `r` with sign `s` to `sums`.
-    fn add(&self, sums: &mut [f64], r: usize, s: f64) {
-        if self.criterion == Criterion::SquaredError {
-            sums[0] += s * self.values[r];
-        } else {
-            sums[self.classes[r]] += s;
-        }
-    }
-
-    fn totals(&self, rows: &[usize]) -> (Vec<f64>, f64) {
-        let mut sums = vec![0.0; self.width];
-        let mut sq = 0.0;
-        for &r in rows {
-            self.add(&mut sums, r, 1.0);
-            if self.criterion == Criterion::SquaredError {
-                sq += self.values[r] * self.values[r];
-            }
-        }
-        (sums, sq)
-    }
-
-    /// Impurity from the sums, `Σy²` and the row count `w`.
-    fn impurity(&self, sums: &[f64], sq: f64, w: f64) -> f64 {
-        match self.criterion {
-            Criterion::Gini => 1.0 - sums.iter().map(|c| c * c).sum::<f64>() / (w * w),
-            Criterion::Entropy => sums
-                .iter()
-                .filter(|&&c| c > 0.0)
-                .map(|&c| {
-                    let p = c / w;
-                    -p * (p.ln() / std::f64::consts::LN_2)
-                })
-                .sum(),
-            Criterion::SquaredError => sq / w - (sums[0] / w).powi(2),
-        }
-    }
-
-    /// scikit-learn's `proxy_impurity_improvement` for a candidate split.
-    fn proxy(&self, left: &[f64], right: &[f64], wl: f64, wr: f64) -> f64 {
-        match self.criterion {
-            Criterion::SquaredError => left[0] * left[0] / wl + right[0] * right[0] / wr,
-            _ => -wr * self.impurity(right, 0.0, wr) - wl * self.impurity(left, 0.0, wl),
-        }
-    }
-
-    /// Leaf value: class fractions or the mean.
-    fn value(&self, sums: &[f64], w: f64) -> Vec<f64> {
-        sums.iter().map(|s| s / w).collect()
-    }
-}
-
-/// Per-node random feature subsets for random forests: at every node the
-/// features are visited in a fresh random order and the scan stops once
-/// `max_features` non-constant features have been tried and a valid split was
-/// found (scikit-learn's `max_features` semantics).
+/// The random source of a tree: the order features are visited in at each
+/// node and, for extra trees, the random thresholds. At every node features
+/// are drawn without replacement until `max_features` were visited and at
+/// least one of them was not constant in the node (scikit-learn's rule:
+/// constant features count as visited).
 #[derive(Clone, Debug)]
 pub struct FeatureSampler {
     rng: SplitMix64,
@@ -90,8 +23,8 @@ pub struct FeatureSampler {
 }
 
 impl FeatureSampler {
-    /// A sampler drawing from `rng` and trying at least `max_features`
-    /// (clamped to `1..`) non-constant features per node.
+    /// A sampler drawing from `rng` and visiting at least `max_features`
+    /// (clamped to `1..`) features per node.
     pub fn new(rng: SplitMix64, max_features: usize) -> Self {
         FeatureSampler {
             rng,
@@ -99,28 +32,75 @@ impl FeatureSampler {
         }
     }
 
-    /// A random order of the `d` features for one node.
-    fn order(&mut self, d: usize) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..d).collect();
-        self.rng.shuffle(&mut order);
-        order
+    /// A uniform index in `from..to` (`from < to`).
+    fn draw(&mut self, from: usize, to: usize) -> usize {
+        from + self.rng.below((to - from) as u64) as usize
+    }
+
+    /// A uniform `f64` in `[0, 1)`.
+    pub(super) fn uniform(&mut self) -> f64 {
+        self.rng.next_f64()
     }
 }
 
-/// A node still to be built: its training rows, depth, impurity, and the
-/// parent whose `left` (`true`) or `right` child it becomes.
-struct Pending {
-    rows: Vec<usize>,
-    depth: usize,
-    impurity: f64,
-    parent: Option<(usize, bool)>,
+/// The best split found for a node so far.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Candidate {
+    /// Feature split on.
+    pub feature: usize,
+    /// The `f64` threshold recorded in the tree (scikit-learn's midpoint, or
+    /// the random threshold of extra trees).
+    pub threshold: f64,
+    /// The `f32` comparison actually used: rows with `x <= threshold32` go left.
+    pub threshold32: f32,
+    /// scikit-learn's proxy impurity improvement (larger is better).
+    pub proxy: f64,
+    /// Histogram search: the last bin that goes left (rows with code
+    /// `<= bin`, the same rows as `x <= threshold32`).
+    pub bin: Option<u8>,
 }
 
-/// The best split of a node found by the scan.
-struct Best {
-    feature: usize,
-    threshold: f64,
-    proxy: f64,
+/// What scanning one feature of a node gave.
+pub(super) enum Eval {
+    /// The feature is constant in the node.
+    Constant,
+    /// The best valid split on the feature, if any.
+    Scanned(Option<Candidate>),
+}
+
+/// The state of one tree's growth.
+pub(super) struct Grower<'a> {
+    pub tree: &'a DecisionTree,
+    pub data: &'a TreeData,
+    /// Weight of every row of `data` (rows outside the sample are unused).
+    pub weight: &'a [f64],
+    /// `Exact`, `Hist` or `Random`.
+    pub search: Splitter,
+    pub sampler: FeatureSampler,
+    random_order: bool,
+    features: Vec<usize>,
+    /// The sample's rows; node segments are ranges of it.
+    pub idx: Vec<u32>,
+    pub keys: Vec<u64>,
+    pub sorted: Vec<u32>,
+    pub part: Vec<u32>,
+    pub left: Vec<f64>,
+    pub right: Vec<f64>,
+    pub mae: Mae,
+    pub hist: HistState,
+}
+
+/// A node waiting to be built: its segment of the index array, depth,
+/// statistics, impurity, full histogram (hist splitter, all features) and the
+/// parent whose `left` (`true`) or `right` child it becomes.
+struct Pending {
+    start: usize,
+    end: usize,
+    depth: usize,
+    stats: NodeStats,
+    impurity: f64,
+    hist: Option<Vec<f64>>,
+    parent: Option<(usize, bool)>,
 }
 
 impl DecisionTree {
@@ -131,91 +111,129 @@ impl DecisionTree {
         self.fit_tree_sampled(x, y, None)
     }
 
-    /// [`DecisionTree::fit_tree`] with an optional per-node feature sampler;
-    /// `None` scans every feature in index order (the plain tree).
+    /// [`DecisionTree::fit_tree`] with an optional feature sampler, which then
+    /// replaces `max_features` / `seed` and always visits features in random
+    /// order; `None` uses the tree's own (index order when every feature is
+    /// scanned and thresholds are not random).
     pub fn fit_tree_sampled(
         &self,
         x: &Matrix,
         y: &Target,
-        mut sampler: Option<&mut FeatureSampler>,
+        sampler: Option<&mut FeatureSampler>,
     ) -> Result<FittedTree, OpError> {
-        let op = self.op();
-        check_training_data(op, x, y)?;
-        let classifier = self.criterion != Criterion::SquaredError;
-        let (classes, values, width) = match (y, classifier) {
-            (Target::Classes { codes, labels }, true) => {
-                if let Some(&bad) = codes.iter().find(|&&c| c as usize >= labels.len()) {
-                    return Err(invalid(
-                        op,
-                        format!("class code {bad} out of range for {} labels", labels.len()),
-                    ));
-                }
-                (
-                    codes.iter().map(|&c| c as usize).collect(),
-                    Vec::new(),
-                    labels.len(),
-                )
+        let classifier = self.criterion.is_classifier();
+        let other = if classifier { REGRESSOR } else { CLASSIFIER };
+        let binned = self.resolved_splitter(x.rows) == Splitter::Hist;
+        let data = TreeData::new(self.op(), other, x, y, classifier, binned)?;
+        let mut weight = vec![1.0; data.n];
+        if self.class_weight != ClassWeight::None {
+            data.balance(&mut weight);
+        }
+        let rows: Vec<u32> = (0..data.n as u32).collect();
+        Ok(match sampler {
+            Some(s) => {
+                let (tree, used) = self.grow(&data, &weight, rows, s.clone(), true);
+                *s = used;
+                tree
             }
-            (Target::Values(v), false) => {
-                if let Some(row) = v.iter().position(|t| !t.is_finite()) {
-                    return Err(invalid(op, format!("target of row {row} is missing or infinite")));
-                }
-                (Vec::new(), v.clone(), 1)
+            None => {
+                let k = self.max_features.count(data.d);
+                let random = k < data.d || self.splitter == Splitter::Random;
+                let sampler = FeatureSampler::new(SplitMix64::new(self.seed), k);
+                self.grow(&data, &weight, rows, sampler, random).0
             }
-            (_, true) => {
-                return Err(invalid(
-                    op,
-                    "needs class labels; use decision_tree_regressor for a numeric target",
-                ))
-            }
-            (_, false) => {
-                return Err(invalid(
-                    op,
-                    "needs a numeric target; use decision_tree_classifier for class labels",
-                ))
-            }
-        };
-        let stats = Stats {
-            criterion: self.criterion,
-            classes: &classes,
-            values: &values,
-            width,
-        };
-        // scikit-learn fits on float32 features.
-        let xf: Vec<f64> = x.data.iter().map(|&v| f64::from(v as f32)).collect();
-        let d = x.cols;
-        let n_total = x.rows as f64;
-        let max_depth = self.max_depth.unwrap_or(usize::MAX);
+        })
+    }
 
-        let all: Vec<usize> = (0..x.rows).collect();
-        let (sums, sq) = stats.totals(&all);
-        let root_impurity = stats.impurity(&sums, sq, n_total);
-        let mut nodes: Vec<TreeNode> = Vec::new();
-        let mut importances = vec![0.0; d];
+    /// Grows a tree on the sample `rows` (ascending, distinct, positive
+    /// `weight`) of `data`, visiting features in `sampler` order when
+    /// `random_order` (index order otherwise). Uses the histogram search when
+    /// the resolved splitter is `Hist` and `data` has bins (exact otherwise).
+    /// Returns the tree and the sampler's final state.
+    pub(crate) fn grow(
+        &self,
+        data: &TreeData,
+        weight: &[f64],
+        rows: Vec<u32>,
+        sampler: FeatureSampler,
+        random_order: bool,
+    ) -> (FittedTree, FeatureSampler) {
+        let search = match self.resolved_splitter(data.n) {
+            Splitter::Hist if data.bins.is_none() => Splitter::Exact,
+            Splitter::Auto => Splitter::Exact,
+            other => other,
+        };
+        let k = sampler.max_features;
+        let hist = HistState::new(data, weight, &rows, search == Splitter::Hist, 2 * k >= data.d);
+        let mut g = Grower {
+            tree: self,
+            data,
+            weight,
+            search,
+            sampler,
+            random_order,
+            features: (0..data.d).collect(),
+            idx: rows,
+            keys: Vec::new(),
+            sorted: Vec::new(),
+            part: Vec::new(),
+            left: vec![0.0; data.width()],
+            right: vec![0.0; data.width()],
+            mae: Mae::default(),
+            hist,
+        };
+        let tree = g.build();
+        (tree, g.sampler)
+    }
+
+    /// Whether a node at `depth` with `stats` and `impurity` may be split.
+    fn may_split(&self, depth: usize, stats: &NodeStats, impurity: f64) -> bool {
+        depth < self.max_depth.unwrap_or(usize::MAX)
+            && stats.n >= self.min_samples_split
+            && stats.n >= 2 * self.min_samples_leaf
+            && impurity > EPSILON
+    }
+}
+
+impl Grower<'_> {
+    fn stats(&mut self, start: usize, end: usize) -> NodeStats {
+        NodeStats::of(
+            self.data,
+            self.weight,
+            &self.idx[start..end],
+            self.tree.criterion,
+            &mut self.mae,
+        )
+    }
+
+    fn build(&mut self) -> FittedTree {
+        let (tree, crit, d) = (self.tree, self.tree.criterion, self.data.d);
+        let n = self.idx.len();
+        let root = self.stats(0, n);
+        let total_w = root.w;
+        let impurity = root.impurity(crit);
+        let hist = (self.hist.full && tree.may_split(0, &root, impurity)).then(|| self.full_hist(0, n));
         let mut stack = vec![Pending {
-            rows: all,
+            start: 0,
+            end: n,
             depth: 0,
-            impurity: root_impurity,
+            stats: root,
+            impurity,
+            hist,
             parent: None,
         }];
-        while let Some(Pending {
-            rows,
-            depth,
-            impurity,
-            parent,
-        }) = stack.pop()
-        {
-            let w = rows.len() as f64;
-            let (sums, _) = stats.totals(&rows);
+        let mut nodes: Vec<TreeNode> = Vec::new();
+        let mut importances = vec![0.0; d];
+        while let Some(p) = stack.pop() {
             let id = nodes.len();
             nodes.push(TreeNode {
                 split: None,
-                value: stats.value(&sums, w),
-                impurity,
-                n_samples: rows.len(),
+                value: p.stats.value(crit),
+                impurity: p.impurity,
+                n_samples: p.stats.n,
             });
-            if let Some((p, is_left)) = parent {
-                if let Some(split) = nodes[p].split.as_mut() {
+            if let Some((parent, is_left)) = p.parent {
+                if let Some(split) = nodes[parent].split.as_mut() {
                     if is_left {
                         split.left = id;
                     } else {
@@ -223,141 +241,105 @@ impl DecisionTree {
                     }
                 }
             }
-            let n = rows.len();
-            if depth >= max_depth
-                || n < self.min_samples_split
-                || n < 2 * self.min_samples_leaf
-                || impurity <= EPSILON
-            {
-                continue;
-            }
-            let (order, limit) = match sampler.as_deref_mut() {
-                Some(s) => (s.order(d), s.max_features),
-                None => ((0..d).collect(), d),
+            let best = if tree.may_split(p.depth, &p.stats, p.impurity) {
+                self.best_split(p.start, p.end, &p.stats, p.hist.as_deref())
+            } else {
+                None
             };
-            let Some(best) = self.best_split(&stats, &xf, d, &rows, &order, limit) else {
+            let Some(best) = best else {
+                self.hist.recycle(p.hist);
                 continue;
             };
-            let (left, right): (Vec<usize>, Vec<usize>) = rows
-                .iter()
-                .partition(|&&r| xf[r * d + best.feature] <= best.threshold);
-            let (wl, wr) = (left.len() as f64, right.len() as f64);
-            let (ls, lsq) = stats.totals(&left);
-            let (rs, rsq) = stats.totals(&right);
-            let (il, ir) = (stats.impurity(&ls, lsq, wl), stats.impurity(&rs, rsq, wr));
-            let improvement = (w / n_total) * (impurity - wr / w * ir - wl / w * il);
-            if improvement + EPSILON < self.min_impurity_decrease {
+            let (mid, ls, rs) = self.partition(p.start, p.end, &best);
+            let (il, ir) = (ls.impurity(crit), rs.impurity(crit));
+            let (w, wl, wr) = (p.stats.w, ls.w, rs.w);
+            let improvement = (w / total_w) * (p.impurity - wr / w * ir - wl / w * il);
+            if mid == p.start || mid == p.end || improvement + EPSILON < tree.min_impurity_decrease {
+                self.hist.recycle(p.hist);
                 continue;
             }
-            importances[best.feature] += w * impurity - wl * il - wr * ir;
+            importances[best.feature] += w * p.impurity - wl * il - wr * ir;
             nodes[id].split = Some(Split {
                 feature: best.feature,
                 threshold: best.threshold,
-                threshold32: f32_at_most(best.threshold),
+                threshold32: best.threshold32,
                 left: 0,
                 right: 0,
             });
+            let need = (
+                tree.may_split(p.depth + 1, &ls, il),
+                tree.may_split(p.depth + 1, &rs, ir),
+            );
+            let (hl, hr) = self.child_hists(p.hist, (p.start, mid, p.end), need);
             // Right pushed first so the left subtree is built (and numbered) first.
-            stack.push(Pending {
-                rows: right,
-                depth: depth + 1,
-                impurity: ir,
-                parent: Some((id, false)),
-            });
-            stack.push(Pending {
-                rows: left,
-                depth: depth + 1,
-                impurity: il,
-                parent: Some((id, true)),
-            });
+            for (start, end, stats, impurity, hist, is_left) in
+                [(mid, p.end, rs, ir, hr, false), (p.start, mid, ls, il, hl, true)]
+            {
+                stack.push(Pending {
+                    start,
+                    end,
+                    depth: p.depth + 1,
+                    stats,
+                    impurity,
+                    hist,
+                    parent: Some((id, is_left)),
+                });
+            }
         }
-        importances.iter_mut().for_each(|v| *v /= n_total);
+        importances.iter_mut().for_each(|v| *v /= total_w);
         let total: f64 = importances.iter().sum();
         if total > 0.0 {
             importances.iter_mut().for_each(|v| *v /= total);
         }
-        Ok(FittedTree {
-            classifier,
+        FittedTree {
+            classifier: crit.is_classifier(),
             n_features: d,
             nodes,
             feature_importances: importances,
-        })
+        }
     }
 
-    /// The split of `rows` with the largest proxy improvement over the
-    /// features in `order` (first found wins: earlier feature in `order`, then
-    /// lower threshold), honouring `min_samples_leaf`; `None` when no split is
-    /// valid. Stops once `limit` non-constant features were scanned and a
-    /// valid split exists.
+    /// The best split of the node `idx[start..end]` over the visited features
+    /// (first found wins: earlier visited feature, then lower threshold).
     fn best_split(
-        &self,
-        stats: &Stats,
-        xf: &[f64],
-        d: usize,
-        rows: &[usize],
-        order: &[usize],
-        limit: usize,
-    ) -> Option<Best> {
-        let n = rows.len();
-        let (total, _) = stats.totals(rows);
-        let mut best: Option<Best> = None;
-        let mut sorted = rows.to_vec();
-        let mut left = vec![0.0; stats.width];
-        let mut right = vec![0.0; stats.width];
-        let mut scanned = 0usize;
-        for &j in order {
-            if scanned >= limit && best.is_some() {
+        &mut self,
+        start: usize,
+        end: usize,
+        stats: &NodeStats,
+        hist: Option<&[f64]>,
+    ) -> Option<Candidate> {
+        let d = self.data.d;
+        if self.tree.criterion == Criterion::AbsoluteError && self.search == Splitter::Exact {
+            if let Labels::Values(y) = &self.data.labels {
+                self.mae.prepare(y, &self.idx[start..end]);
+            }
+        }
+        let k = self.sampler.max_features;
+        let (mut visited, mut non_constant) = (0usize, false);
+        let mut best: Option<Candidate> = None;
+        for i in 0..d {
+            if visited >= k && non_constant {
                 break;
             }
-            let xv = |r: usize| xf[r * d + j];
-            sorted.sort_by(|&a, &b| xv(a).total_cmp(&xv(b)));
-            if xv(sorted[n - 1]) <= xv(sorted[0]) + FEATURE_THRESHOLD {
-                continue;
-            }
-            scanned += 1;
-            // scikit-learn's Criterion.reset / update: sums of rows [0, pos).
-            left.iter_mut().for_each(|v| *v = 0.0);
-            let mut pos = 0usize;
-            let mut p = 0usize;
-            while p < n {
-                while p + 1 < n && xv(sorted[p + 1]) <= xv(sorted[p]) + FEATURE_THRESHOLD {
-                    p += 1;
-                }
-                p += 1;
-                if p >= n {
-                    continue;
-                }
-                if p < self.min_samples_leaf || n - p < self.min_samples_leaf {
-                    continue;
-                }
-                if p - pos <= n - p {
-                    for &r in &sorted[pos..p] {
-                        stats.add(&mut left, r, 1.0);
+            let f = if self.random_order {
+                let j = self.sampler.draw(i, d);
+                self.features.swap(i, j);
+                self.features[i]
+            } else {
+                i
+            };
+            visited += 1;
+            let eval = match self.search {
+                Splitter::Hist => self.eval_hist(f, start, end, hist),
+                Splitter::Random => self.eval_random(f, start, end, stats),
+                Splitter::Exact | Splitter::Auto => self.eval_exact(f, start, end, stats),
+            };
+            if let Eval::Scanned(found) = eval {
+                non_constant = true;
+                if let Some(c) = found {
+                    if best.is_none_or(|b| c.proxy > b.proxy) {
+                        best = Some(c);
                     }
-                } else {
-                    left.copy_from_slice(&total);
-                    for &r in sorted[p..].iter().rev() {
-                        stats.add(&mut left, r, -1.0);
-                    }
-                }
-                pos = p;
-                right
-                    .iter_mut()
-                    .zip(&total)
-                    .zip(&left)
-                    .for_each(|((r, t), l)| *r = t - l);
-                let proxy = stats.proxy(&left, &right, p as f64, (n - p) as f64);
-                if best.as_ref().is_none_or(|b| proxy > b.proxy) {
-                    let (a, b) = (xv(sorted[p - 1]), xv(sorted[p]));
-                    let mut threshold = a / 2.0 + b / 2.0;
-                    if threshold == b || threshold.is_infinite() {
-                        threshold = a;
-                    }
-                    best = Some(Best {
-                        feature: j,
-                        threshold,
-                        proxy,
-                    });
                 }
             }
         }

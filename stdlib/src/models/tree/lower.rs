@@ -1,4 +1,5 @@
-//! Lowering a fitted tree to the inference IR as nested `Select`s.
+//! Lowering a fitted tree to the inference IR as nested `Select`s, and the
+//! tree's [`FittedModel`] implementation.
 
 use super::*;
 use crate::op::OpError;
@@ -89,5 +90,48 @@ impl FittedTree {
             .copied()
             .flatten()
             .ok_or_else(|| invalid(op, "the tree has no nodes"))
+    }
+}
+
+impl FittedModel for FittedTree {
+    /// Classifier: the class code with the largest leaf probability (lower
+    /// code on ties, compared as `f32` like the graph). Regressor: the leaf mean.
+    fn predict(&self, x: &Matrix) -> Vec<f64> {
+        (0..x.rows)
+            .map(|i| {
+                let value = self.predict_value(x.row(i));
+                if self.classifier {
+                    argmax_f32(value) as f64
+                } else {
+                    value.first().copied().unwrap_or(f64::NAN)
+                }
+            })
+            .collect()
+    }
+
+    /// Nested `Select`s over the width-1 parts of the `features` `Concat`: a
+    /// leaf is a `Const` of its value, a split is `Select { cond: Compare(Le,
+    /// x_j, Const t32), a: left, b: right }`. Classifier: `("class",
+    /// Argmax(proba))`, `("proba", proba)`; regressor: `("prediction", value)`.
+    /// Errors when `features` is not a `Concat` of `n_features` width-1 nodes.
+    fn lower(&self, builder: &mut GraphBuilder, features: NodeId) -> Result<Vec<(String, NodeId)>, OpError> {
+        let op = if self.classifier { CLASSIFIER } else { REGRESSOR };
+        let parts = feature_parts(op, builder, features, self.n_features)?;
+        let root = self.lower_value(op, builder, &parts)?;
+        let lowering = |source| OpError::Lowering {
+            op: op.to_string(),
+            source,
+        };
+        if self.classifier {
+            let class = builder.push(Op::Argmax { x: root }).map_err(lowering)?;
+            Ok(vec![("class".to_string(), class), ("proba".to_string(), root)])
+        } else {
+            Ok(vec![("prediction".to_string(), root)])
+        }
+    }
+
+    /// scikit-learn's `feature_importances_` (normalised impurity decrease).
+    fn importances(&self) -> Option<Vec<f64>> {
+        Some(self.feature_importances.clone())
     }
 }

@@ -1,38 +1,71 @@
 //! `decision_tree_classifier` and `decision_tree_regressor`: CART trees grown
-//! like scikit-learn's `DecisionTreeClassifier` / `DecisionTreeRegressor` with
-//! `splitter="best"` and `max_features=None`, lowered to nested `Select`s.
+//! like scikit-learn's `DecisionTreeClassifier` / `DecisionTreeRegressor`,
+//! lowered to nested `Select`s. The same growth engine builds the members of
+//! random forests and extra trees (`super::forest`).
 //!
-//! Fitting follows scikit-learn's depth-first builder: features are rounded to
-//! `f32` first (scikit-learn fits on float32), every feature is scanned at every
-//! node, candidate thresholds are midpoints `a/2 + b/2` between consecutive
-//! sorted values that differ by more than `1e-7`, the best split maximises the
-//! weighted impurity decrease (scikit-learn's proxy), and rows with
-//! `x <= threshold` go left. Difference from scikit-learn: it visits features in
-//! a random order (`random_state`) and keeps the first of exactly tied splits;
-//! here ties go to the lower feature index, then the lower threshold, so the
-//! fit is deterministic and has no seed. Without exact ties the trees coincide.
+//! Exact fitting (`splitter = "exact"`) follows scikit-learn's depth-first
+//! builder: features are rounded to `f32` first (scikit-learn fits on
+//! float32), candidate thresholds are midpoints `a/2 + b/2` between
+//! consecutive sorted values that differ by more than `1e-7`, the best split
+//! maximises the weighted impurity decrease (scikit-learn's proxy), and rows
+//! with `x <= threshold` go left. With `max_features = "all"` every feature is
+//! scanned in index order and exact ties go to the lower feature index, then
+//! the lower threshold, so the fit is deterministic and needs no seed
+//! (scikit-learn visits features in a `random_state` order and keeps the first
+//! of tied splits); without exact ties the trees coincide. With fewer features
+//! per node, features are drawn in a seeded random order with scikit-learn's
+//! stopping rule ([`FeatureSampler`]).
+//!
+//! `splitter = "hist"` bins every feature once per fit (up to 255 quantile
+//! bins, `bins`) and finds splits on per-node histograms (`hist`); `"auto"`
+//! (default) uses it from [`AUTO_HIST_ROWS`] rows on. Criteria: `gini`,
+//! `entropy` (classifier), `squared_error`, `absolute_error` (regressor; leaf
+//! value = weighted median, impurity = mean absolute deviation from it, as in
+//! scikit-learn, exact splitter only). `class_weight = "balanced"` weighs every
+//! row by `n / (k · n_class)`.
 //!
 //! Prediction compares `x as f32 <= t32`, where `t32` is the largest `f32` not
 //! above the `f64` threshold: for every `f32` input this sends rows the same way
 //! as scikit-learn's `f64` comparison, and it is exactly what the lowered graph
 //! computes. A NaN feature fails the comparison and goes right.
 
+mod bins;
+mod criterion;
+mod data;
+mod exact;
 mod grow;
+mod hist;
 mod lower;
+mod mae;
+pub(crate) mod params;
+mod partition;
+#[cfg(test)]
+pub(crate) mod tests;
+#[cfg(test)]
+mod tests_criteria;
+#[cfg(test)]
+mod tests_ref;
+#[cfg(test)]
+mod tests_split;
 
+pub(crate) use data::{class_weights, Labels, TreeData};
 pub use grow::FeatureSampler;
 pub(crate) use lower::feature_parts;
 
-use super::check_training_data;
 use crate::op::{Estimator, FittedModel, Matrix, OpError, Target};
-use crate::registry::{invalid, param_f64, param_int, param_str};
-use mlg_compiler::ir::{GraphBuilder, NodeId, Op};
-use mlg_compiler::workflow::catalog::{Params, Task};
+use mlg_compiler::workflow::catalog::Task;
 
 /// scikit-learn's `FEATURE_THRESHOLD`: sorted values closer than this are equal.
 const FEATURE_THRESHOLD: f64 = 1e-7;
 /// scikit-learn's `EPSILON` (`np.finfo(np.double).eps`) in the leaf tests.
 const EPSILON: f64 = f64::EPSILON;
+/// From this many training rows on, `splitter = "auto"` finds splits on
+/// histograms. Below it the exact search reproduces scikit-learn's trees and
+/// costs little (a depth-10 tree on 20,000 × 20 rows: 0.11 s exact vs 0.04 s
+/// hist, release build, `forest::bench::tree_splitter_crossover`); above it
+/// sorting dominates (80,000 rows: 0.52 s vs 0.11 s) while 255 quantile bins
+/// keep the same test accuracy (0.9125 vs 0.9105).
+pub const AUTO_HIST_ROWS: usize = 20_000;
 
 /// The impurity a tree minimises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,24 +74,102 @@ pub enum Criterion {
     Gini,
     /// `-Σ p_k log2 p_k` over class fractions (classifier).
     Entropy,
-    /// Variance of the target (regressor).
+    /// Variance of the target (regressor); leaf value = mean.
     SquaredError,
+    /// Mean absolute deviation from the weighted median (regressor); leaf
+    /// value = weighted median.
+    AbsoluteError,
+}
+
+impl Criterion {
+    /// True for the classification criteria.
+    pub fn is_classifier(self) -> bool {
+        matches!(self, Criterion::Gini | Criterion::Entropy)
+    }
+}
+
+/// How many features each node considers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MaxFeatures {
+    /// `max(1, floor(sqrt(d)))`.
+    Sqrt,
+    /// `max(1, floor(log2(d)))`.
+    Log2,
+    /// Every feature (`d`).
+    All,
+}
+
+impl MaxFeatures {
+    /// The number of features for `d` training features (at least 1).
+    pub fn count(self, d: usize) -> usize {
+        let k = match self {
+            MaxFeatures::Sqrt => (d as f64).sqrt().floor() as usize,
+            MaxFeatures::Log2 => (d as f64).log2().floor() as usize,
+            MaxFeatures::All => d,
+        };
+        k.clamp(1, d.max(1))
+    }
+}
+
+/// Per-class row weights of a classifier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClassWeight {
+    /// Every row weighs 1.
+    None,
+    /// scikit-learn's `"balanced"`: a row of class `c` weighs
+    /// `n / (k · n_c)` over the training rows (`k` classes present).
+    Balanced,
+    /// Forests only: `"balanced"` recomputed on each tree's bootstrap sample.
+    BalancedSubsample,
+}
+
+/// How a node's split is searched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Splitter {
+    /// Every distinct value of every scanned feature (sorted per node).
+    Exact,
+    /// Bin edges of per-fit quantile bins, from per-node histograms.
+    Hist,
+    /// [`Splitter::Hist`] from [`AUTO_HIST_ROWS`] training rows on (and not
+    /// for `absolute_error`), [`Splitter::Exact`] below.
+    Auto,
+    /// Extra trees: one uniform random threshold per scanned feature between
+    /// the node's minimum and maximum (set by `extra_trees_*`).
+    Random,
 }
 
 /// A configured CART tree: `decision_tree_classifier` (criterion `gini` or
 /// `entropy`, target = class labels) or `decision_tree_regressor` (criterion
-/// `squared_error`, numeric target). Parameters: `max_depth` (`>= 1`, absent =
-/// unlimited), `min_samples_split` (`>= 2`, default 2), `min_samples_leaf`
-/// (`>= 1`, default 1), `min_impurity_decrease` (`>= 0`, default 0.0): a node
-/// splits only when the split's `n_node/n_total · (impurity − n_L/n_node ·
-/// impurity_L − n_R/n_node · impurity_R) + ε >= min_impurity_decrease`.
+/// `squared_error` or `absolute_error`, numeric target). Parameters:
+/// `max_depth` (`>= 1`, absent = unlimited), `min_samples_split` (`>= 2`,
+/// default 2), `min_samples_leaf` (`>= 1`, default 1; both count rows, not
+/// weights), `min_impurity_decrease` (`>= 0`, default 0.0: a node splits only
+/// when `W_node/W_total · (impurity − W_L/W_node · impurity_L − W_R/W_node ·
+/// impurity_R) + ε >= min_impurity_decrease`, `W` = summed row weights),
+/// `max_features` (`"all"` default, `"sqrt"`, `"log2"`), `class_weight`
+/// (classifier: `"none"` default or `"balanced"`), `splitter` (`"auto"`
+/// default, `"exact"`, `"hist"`), `seed` (`>= 0`, default 0; only orders the
+/// features when `max_features` is below `d`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct DecisionTree {
+    /// Impurity minimised (also decides classifier vs regressor).
     pub criterion: Criterion,
+    /// Deepest level (root = 0); `None` = unlimited.
     pub max_depth: Option<usize>,
+    /// Fewest rows a node needs to be split (`>= 2`).
     pub min_samples_split: usize,
+    /// Fewest rows each child must keep (`>= 1`).
     pub min_samples_leaf: usize,
+    /// Smallest weighted impurity decrease a split must achieve (`>= 0`).
     pub min_impurity_decrease: f64,
+    /// Features visited per node.
+    pub max_features: MaxFeatures,
+    /// Row weights per class (classifiers).
+    pub class_weight: ClassWeight,
+    /// Split search; `Random` for extra-trees members.
+    pub splitter: Splitter,
+    /// Seed of the feature order when `max_features` is below `d`.
+    pub seed: u64,
 }
 
 /// Catalog name of the classifier.
@@ -67,71 +178,49 @@ pub const CLASSIFIER: &str = "decision_tree_classifier";
 pub const REGRESSOR: &str = "decision_tree_regressor";
 
 impl DecisionTree {
-    /// The classifier from its checked parameters; criterion `gini` (default)
-    /// or `entropy`. Out-of-range values are errors.
-    pub fn classifier(params: &Params) -> Result<Self, OpError> {
-        let criterion = match param_str(CLASSIFIER, params, "criterion")?.unwrap_or("gini") {
-            "gini" => Criterion::Gini,
-            "entropy" => Criterion::Entropy,
-            other => {
-                return Err(invalid(
-                    CLASSIFIER,
-                    format!("criterion must be \"gini\" or \"entropy\", got {other:?}"),
-                ))
-            }
-        };
-        Self::with_criterion(CLASSIFIER, params, criterion)
-    }
-
-    /// The regressor from its checked parameters; criterion `squared_error`
-    /// (the only one). Out-of-range values are errors.
-    pub fn regressor(params: &Params) -> Result<Self, OpError> {
-        match param_str(REGRESSOR, params, "criterion")?.unwrap_or("squared_error") {
-            "squared_error" => Self::with_criterion(REGRESSOR, params, Criterion::SquaredError),
-            other => Err(invalid(
-                REGRESSOR,
-                format!("criterion must be \"squared_error\", got {other:?}"),
-            )),
-        }
-    }
-
-    fn with_criterion(op: &str, params: &Params, criterion: Criterion) -> Result<Self, OpError> {
-        let int = |name: &str, min: i64, default: Option<i64>| -> Result<Option<usize>, OpError> {
-            match param_int(op, params, name)?.or(default) {
-                None => Ok(None),
-                Some(v) if v < min => Err(invalid(op, format!("{name} must be at least {min}, got {v}"))),
-                Some(v) => Ok(Some(usize::try_from(v).unwrap_or(usize::MAX))),
-            }
-        };
-        let min_impurity_decrease = param_f64(op, params, "min_impurity_decrease", 0.0)?;
-        if min_impurity_decrease.is_nan() || min_impurity_decrease < 0.0 {
-            return Err(invalid(
-                op,
-                format!("min_impurity_decrease must be >= 0, got {min_impurity_decrease}"),
-            ));
-        }
-        Ok(DecisionTree {
+    /// A tree with `criterion` and every other setting at its catalog
+    /// default (unlimited depth, all features, no class weights, `auto`).
+    pub fn new(criterion: Criterion) -> Self {
+        DecisionTree {
             criterion,
-            max_depth: int("max_depth", 1, None)?,
-            min_samples_split: int("min_samples_split", 2, Some(2))?.unwrap_or(2),
-            min_samples_leaf: int("min_samples_leaf", 1, Some(1))?.unwrap_or(1),
-            min_impurity_decrease,
-        })
+            max_depth: None,
+            min_samples_split: 2,
+            min_samples_leaf: 1,
+            min_impurity_decrease: 0.0,
+            max_features: MaxFeatures::All,
+            class_weight: ClassWeight::None,
+            splitter: Splitter::Auto,
+            seed: 0,
+        }
     }
 
     fn op(&self) -> &'static str {
-        match self.criterion {
-            Criterion::SquaredError => REGRESSOR,
-            Criterion::Gini | Criterion::Entropy => CLASSIFIER,
+        if self.criterion.is_classifier() {
+            CLASSIFIER
+        } else {
+            REGRESSOR
+        }
+    }
+
+    /// The split search used for `rows` training rows: `Auto` resolved, and
+    /// always `Exact` for `absolute_error` (medians have no histogram form).
+    pub fn resolved_splitter(&self, rows: usize) -> Splitter {
+        match self.splitter {
+            Splitter::Random => Splitter::Random,
+            _ if self.criterion == Criterion::AbsoluteError => Splitter::Exact,
+            Splitter::Auto if rows >= AUTO_HIST_ROWS => Splitter::Hist,
+            Splitter::Auto => Splitter::Exact,
+            other => other,
         }
     }
 }
 
 impl Estimator for DecisionTree {
     fn task(&self) -> Task {
-        match self.criterion {
-            Criterion::SquaredError => Task::Regression,
-            Criterion::Gini | Criterion::Entropy => Task::Classification,
+        if self.criterion.is_classifier() {
+            Task::Classification
+        } else {
+            Task::Regression
         }
     }
 
@@ -227,47 +316,4 @@ fn argmax_f32(values: &[f64]) -> usize {
         }
     }
     best
-}
-
-impl FittedModel for FittedTree {
-    /// Classifier: the class code with the largest leaf probability (lower
-    /// code on ties, compared as `f32` like the graph). Regressor: the leaf mean.
-    fn predict(&self, x: &Matrix) -> Vec<f64> {
-        (0..x.rows)
-            .map(|i| {
-                let value = self.predict_value(x.row(i));
-                if self.classifier {
-                    argmax_f32(value) as f64
-                } else {
-                    value.first().copied().unwrap_or(f64::NAN)
-                }
-            })
-            .collect()
-    }
-
-    /// Nested `Select`s over the width-1 parts of the `features` `Concat`: a
-    /// leaf is a `Const` of its value, a split is `Select { cond: Compare(Le,
-    /// x_j, Const t32), a: left, b: right }`. Classifier: `("class",
-    /// Argmax(proba))`, `("proba", proba)`; regressor: `("prediction", value)`.
-    /// Errors when `features` is not a `Concat` of `n_features` width-1 nodes.
-    fn lower(&self, builder: &mut GraphBuilder, features: NodeId) -> Result<Vec<(String, NodeId)>, OpError> {
-        let op = if self.classifier { CLASSIFIER } else { REGRESSOR };
-        let parts = feature_parts(op, builder, features, self.n_features)?;
-        let root = self.lower_value(op, builder, &parts)?;
-        let lowering = |source| OpError::Lowering {
-            op: op.to_string(),
-            source,
-        };
-        if self.classifier {
-            let class = builder.push(Op::Argmax { x: root }).map_err(lowering)?;
-            Ok(vec![("class".to_string(), class), ("proba".to_string(), root)])
-        } else {
-            Ok(vec![("prediction".to_string(), root)])
-        }
-    }
-
-    /// scikit-learn's `feature_importances_` (normalised impurity decrease).
-    fn importances(&self) -> Option<Vec<f64>> {
-        Some(self.feature_importances.clone())
-    }
 }

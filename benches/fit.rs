@@ -1,0 +1,153 @@
+//! Fit time and held-out accuracy of logistic regression, random forest and
+//! gradient boosting on `make_classification`-like data (160,000 training rows
+//! × 20 features, 40,000 test rows), next to scikit-learn's figures on the same
+//! machine kind (`benches/reference/sklearn_speed.json`). Not a criterion
+//! benchmark: one fit takes seconds, so each is timed `MLG_BENCH_REPEATS`
+//! times (default 3) and the median is reported.
+//!
+//! `cargo bench --bench fit` (`MLG_BENCH_ROWS` overrides the training rows,
+//! `MLG_BENCH_ONLY=lr,rf,gb` picks models). `MLG_BENCH_DATA=file.csv` uses a
+//! CSV of `f0..f19,target` instead of generated data — e.g. scikit-learn's own
+//! benchmark rows (`gunzip -k synth_clf_200k.csv.gz`): the first 80 % of its
+//! rows train, the rest test, as in `sklearn_speed.json`.
+
+use mlg_stdlib::synth::Classification;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+/// One benchmarked model: a key, the workflow's model line, and scikit-learn's
+/// fit seconds and test accuracy from `sklearn_speed.json` (2 cores).
+struct Case {
+    key: &'static str,
+    label: &'static str,
+    model: &'static str,
+    sklearn_fit_s: f64,
+    sklearn_accuracy: f64,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        key: "lr",
+        label: "standardize + logistic_regression",
+        model: "model m = logistic_regression(prep)",
+        sklearn_fit_s: 0.32,
+        sklearn_accuracy: 0.738,
+    },
+    Case {
+        key: "rf",
+        label: "random_forest_classifier(trees = 100, max_depth = 10)",
+        model: "model m = random_forest_classifier(prep, trees = 100, max_depth = 10, seed = 0)",
+        sklearn_fit_s: 33.3,
+        sklearn_accuracy: 0.924,
+    },
+    Case {
+        key: "gb",
+        label: "gradient_boosting_classifier(rounds = 100)",
+        model: "model m = gradient_boosting_classifier(prep, rounds = 100, seed = 0)",
+        sklearn_fit_s: 1.93,
+        sklearn_accuracy: 0.951,
+    },
+];
+
+fn write_csv(path: &Path, x: &mlg_stdlib::op::Matrix, y: &[u32], rows: std::ops::Range<usize>) {
+    let mut csv = String::with_capacity(rows.len() * x.cols * 10);
+    let header: Vec<String> = (0..x.cols).map(|j| format!("f{j}")).collect();
+    let _ = writeln!(csv, "{},target", header.join(","));
+    for i in rows {
+        for v in x.row(i) {
+            let _ = write!(csv, "{v:.6},");
+        }
+        let _ = writeln!(csv, "{}", y[i]);
+    }
+    std::fs::write(path, csv).expect("write data");
+}
+
+/// Reads a CSV whose last column is a 0/1 target into a matrix and labels.
+fn read_matrix(path: &Path) -> (mlg_stdlib::op::Matrix, Vec<u32>) {
+    let text = std::fs::read_to_string(path).expect("MLG_BENCH_DATA is readable");
+    let mut data = Vec::new();
+    let mut labels = Vec::new();
+    let mut cols = 0;
+    for line in text.lines().skip(1).filter(|l| !l.is_empty()) {
+        let fields: Vec<f64> = line.split(',').map(|f| f.parse().expect("numeric field")).collect();
+        let (target, features) = fields.split_last().expect("non-empty row");
+        cols = features.len();
+        data.extend_from_slice(features);
+        labels.push(*target as u32);
+    }
+    let rows = labels.len();
+    (mlg_stdlib::op::Matrix { rows, cols, data }, labels)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let env_usize = |name: &str, default: usize| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let train_rows = env_usize("MLG_BENCH_ROWS", 160_000);
+    let repeats = env_usize("MLG_BENCH_REPEATS", 3).max(1);
+    let only = std::env::var("MLG_BENCH_ONLY").unwrap_or_default();
+    let dir = std::env::temp_dir().join(format!("mlg-fit-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("bench folder");
+    let (x, y) = match std::env::var("MLG_BENCH_DATA") {
+        Ok(path) => read_matrix(Path::new(&path)),
+        Err(_) => Classification::benchmark(train_rows + train_rows / 4, 0).generate(),
+    };
+    let train_rows = train_rows.min(x.rows * 4 / 5);
+    let test_rows = x.rows - train_rows;
+    write_csv(&dir.join("train.csv"), &x, &y, 0..train_rows);
+    write_csv(&dir.join("test.csv"), &x, &y, train_rows..x.rows);
+    let test = mlg_runtime::csv::read_csv(&dir.join("test.csv")).expect("test data loads");
+    let truth: Vec<u32> = y[train_rows..].to_vec();
+
+    println!(
+        "fit on {train_rows} rows x {} features, accuracy on {test_rows} held-out rows; \
+         median of {repeats}; {} threads",
+        x.cols,
+        rayon::current_num_threads()
+    );
+    println!(
+        "| model | mlg fit (s) | mlg accuracy | scikit-learn fit (s) | scikit-learn accuracy | fit time vs scikit-learn |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- |");
+    for case in CASES.iter().filter(|c| only.is_empty() || only.split(',').any(|k| k == c.key)) {
+        let source = format!(
+            "data train = csv(\"train.csv\", target = \"target\")\n\
+             features prep = train -> standardize(numeric)\n{}\n",
+            case.model
+        );
+        let wf = mlg::Workflow::from_source("fit.mlg", &source, &dir).expect("workflow checks");
+        let mut times = Vec::with_capacity(repeats);
+        let mut accuracy = 0.0;
+        for _ in 0..repeats {
+            let start = Instant::now();
+            let model = wf.compile("m").expect("model fits and compiles");
+            times.push(start.elapsed().as_secs_f64());
+            let predictions = model.predict(&test).expect("predicts");
+            let right = (0..test_rows)
+                .filter(|&i| {
+                    let text = predictions.prediction_text(i);
+                    text == truth[i].to_string()
+                })
+                .count();
+            accuracy = right as f64 / test_rows as f64;
+        }
+        let fit = median(times);
+        println!(
+            "| {} | {fit:.3} | {accuracy:.4} | {:.2} | {:.3} | {:.2}x |",
+            case.label,
+            case.sklearn_fit_s,
+            case.sklearn_accuracy,
+            fit / case.sklearn_fit_s
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,314 @@
+//! The boosting loop: target checks, the seeded validation split, binning,
+//! per-round gradients, row and feature sampling, growing one tree per raw
+//! score, absolute-error leaf refits, raw-score updates and early stopping.
+//!
+//! Early stopping follows scikit-learn's `_should_stop`: the held-out loss is
+//! recorded before the first round and after each; fitting stops once none
+//! of the last `n_iter_no_change` scores beats the one before them by more
+//! than `tol`. The trees fitted so far are kept.
+
+use super::bins::{columns, BinMapper};
+use super::config::{BoostLoss, GradientBoosting, Growth};
+use super::fitted::{BoostNode, BoostTree, FittedBoost};
+use super::grow::{BinnedData, GrowParams, Grower, GrownNode, GrownTree};
+use super::hist::SplitRules;
+use super::loss::{median, Objective};
+use crate::eval::rng::SplitMix64;
+use crate::models::check_training_data;
+use crate::op::{Matrix, OpError, Target};
+use crate::registry::invalid;
+
+/// The prepared target: per-row values (class indices for classifiers), the
+/// objective, and the fitted classes and label count of a classifier.
+struct Prepared {
+    y: Vec<f64>,
+    objective: Objective,
+    classes: Vec<u32>,
+    n_labels: usize,
+}
+
+fn prepare(cfg: &GradientBoosting, y: &Target) -> Result<Prepared, OpError> {
+    let op = cfg.op();
+    match (cfg.loss, y) {
+        (BoostLoss::LogLoss, Target::Classes { codes, labels }) => {
+            let mut classes = codes.clone();
+            classes.sort_unstable();
+            classes.dedup();
+            if classes.len() < 2 {
+                return Err(invalid(
+                    op,
+                    format!(
+                        "needs at least two classes in the training rows, got {}",
+                        classes.len()
+                    ),
+                ));
+            }
+            let y = codes
+                .iter()
+                .map(|c| classes.binary_search(c).unwrap_or_default() as f64)
+                .collect();
+            let objective = if classes.len() == 2 {
+                Objective::Binary
+            } else {
+                Objective::Multi(classes.len())
+            };
+            let n_labels = labels.len().max(classes.last().map_or(0, |&c| c as usize + 1));
+            Ok(Prepared {
+                y,
+                objective,
+                classes,
+                n_labels,
+            })
+        }
+        (BoostLoss::LogLoss, Target::Values(_)) => Err(invalid(op, "needs a categorical (class) target")),
+        (_, Target::Classes { .. }) => Err(invalid(op, "needs a numeric target")),
+        (loss, Target::Values(v)) => {
+            if let Some(i) = v.iter().position(|t| !t.is_finite()) {
+                return Err(invalid(op, format!("target of row {i} is missing or infinite")));
+            }
+            Ok(Prepared {
+                y: v.clone(),
+                objective: if loss == BoostLoss::AbsoluteError {
+                    Objective::Absolute
+                } else {
+                    Objective::Squared
+                },
+                classes: Vec::new(),
+                n_labels: 0,
+            })
+        }
+    }
+}
+
+/// Training and validation rows (ascending): a seeded shuffle, then
+/// `round(fraction · n_c)` rows of every class `c` (classifiers) or
+/// `ceil(fraction · n)` rows (regressors) held out.
+fn validation_split(prep: &Prepared, fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let n = prep.y.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    SplitMix64::new(seed).shuffle(&mut order);
+    let mut held = vec![false; n];
+    if prep.classes.is_empty() {
+        let n_val = (fraction * n as f64).ceil() as usize;
+        order.iter().take(n_val).for_each(|&r| held[r] = true);
+    } else {
+        let k = prep.classes.len();
+        let mut counts = vec![0usize; k];
+        prep.y.iter().for_each(|&c| counts[c as usize] += 1);
+        let mut quota: Vec<usize> = counts
+            .iter()
+            .map(|&c| (fraction * c as f64).round() as usize)
+            .collect();
+        for &r in &order {
+            let c = prep.y[r] as usize;
+            if quota[c] > 0 {
+                quota[c] -= 1;
+                held[r] = true;
+            }
+        }
+    }
+    (0..n).partition(|&r| !held[r])
+}
+
+/// The raw-score contribution of a grown tree for binned row `i`.
+fn predict_binned(nodes: &[GrownNode], codes: &[u8], n_rows: usize, i: usize) -> f64 {
+    let mut node = &nodes[0];
+    while let Some((f, bin, l, r)) = node.split {
+        node = &nodes[if codes[f * n_rows + i] <= bin { l } else { r }];
+    }
+    node.value
+}
+
+/// Rows `0..n` kept by a round's row subsample (ascending), or `None` for all.
+fn sample_rows(n: usize, fraction: f64, rng: &mut SplitMix64) -> Option<Vec<u32>> {
+    if fraction >= 1.0 {
+        return None;
+    }
+    let m = ((fraction * n as f64).round() as usize).clamp(1, n);
+    let mut all: Vec<u32> = (0..n as u32).collect();
+    for i in 0..m {
+        let j = i + rng.below((n - i) as u64) as usize;
+        all.swap(i, j);
+    }
+    all.truncate(m);
+    all.sort_unstable();
+    Some(all)
+}
+
+/// The features a tree may split on: `round(fraction · d)` (at least one)
+/// drawn without replacement.
+fn sample_features(d: usize, fraction: f64, rng: &mut SplitMix64) -> Vec<bool> {
+    if fraction >= 1.0 {
+        return vec![true; d];
+    }
+    let m = ((fraction * d as f64).round() as usize).clamp(1, d);
+    let mut order: Vec<usize> = (0..d).collect();
+    rng.shuffle(&mut order);
+    let mut active = vec![false; d];
+    order.iter().take(m).for_each(|&f| active[f] = true);
+    active
+}
+
+/// Absolute error: every leaf's value becomes `learning_rate` times the
+/// median residual `y − raw` of its rows (scikit-learn's leaf refit).
+fn refit_medians(tree: &mut GrownTree, y: &[f64], raw: &[f64], learning_rate: f64) {
+    for node in tree.nodes.iter_mut().filter(|node| node.split.is_none()) {
+        let mut residuals: Vec<f64> = tree.rows[node.start..node.end]
+            .iter()
+            .map(|&r| y[r as usize] - raw[r as usize])
+            .collect();
+        node.value = learning_rate * median(&mut residuals);
+    }
+}
+
+/// The fitted form of a grown tree: bin splits become `f32` threshold splits
+/// (the bin's upper edge), leaf values `f32`.
+fn to_boost_tree(nodes: &[GrownNode], mapper: &BinMapper) -> BoostTree {
+    BoostTree {
+        nodes: nodes
+            .iter()
+            .map(|node| BoostNode {
+                split: node
+                    .split
+                    .map(|(f, bin, l, r)| (f, mapper.thresholds[f][bin as usize], l, r)),
+                value: node.value as f32,
+            })
+            .collect(),
+    }
+}
+
+/// scikit-learn's `_should_stop`: none of the last `n_iter_no_change` scores
+/// (higher is better) beats the one before them by more than `tol`.
+fn should_stop(scores: &[f64], n_iter_no_change: usize, tol: f64) -> bool {
+    let window = n_iter_no_change + 1;
+    if scores.len() < window {
+        return false;
+    }
+    let reference = scores[scores.len() - window] + tol;
+    !scores[scores.len() - window + 1..].iter().any(|&s| s > reference)
+}
+
+/// Fits the ensemble (see [`GradientBoosting::fit_boost`]). Runs on a rayon
+/// worker thread (moving there when called from outside the pool), so that
+/// the many short parallel sections of tree growth are forked from inside the
+/// pool rather than each handed over from an outside thread.
+pub(crate) fn fit(cfg: &GradientBoosting, x: &Matrix, y: &Target) -> Result<FittedBoost, OpError> {
+    rayon::scope(|_| fit_in_pool(cfg, x, y))
+}
+
+fn fit_in_pool(cfg: &GradientBoosting, x: &Matrix, y: &Target) -> Result<FittedBoost, OpError> {
+    let op = cfg.op();
+    check_training_data(op, x, y)?;
+    let prep = prepare(cfg, y)?;
+    let objective = prep.objective;
+    let early = cfg.stops_early(x.rows);
+    let (train, val) = if early {
+        let (train, val) = validation_split(&prep, cfg.validation_fraction, cfg.seed);
+        if train.is_empty() || val.is_empty() {
+            return Err(invalid(
+                op,
+                format!(
+                    "validation_fraction {} of {} rows leaves no validation or no training rows; \
+                     set early_stopping = \"off\"",
+                    cfg.validation_fraction, x.rows
+                ),
+            ));
+        }
+        (train, val)
+    } else {
+        ((0..x.rows).collect(), Vec::new())
+    };
+    let train_cols = columns(x, &train);
+    let mapper = BinMapper::fit(&train_cols, train.len(), cfg.max_bins, cfg.seed);
+    let n_bins: Vec<usize> = (0..x.cols).map(|f| mapper.n_bins(f)).collect();
+    let codes = mapper.bin_columns(&train_cols, train.len());
+    drop(train_cols);
+    let val_codes = mapper.bin_columns(&columns(x, &val), val.len());
+    let y_train: Vec<f64> = train.iter().map(|&r| prep.y[r]).collect();
+    let y_val: Vec<f64> = val.iter().map(|&r| prep.y[r]).collect();
+    let (n, n_val, k) = (train.len(), val.len(), objective.outputs());
+    let baseline = objective.baseline(&y_train);
+    let mut raw: Vec<Vec<f64>> = baseline.iter().map(|&b| vec![b; n]).collect();
+    let mut raw_val: Vec<Vec<f64>> = baseline.iter().map(|&b| vec![b; n_val]).collect();
+    let mut gh = vec![vec![[0f32; 2]; n]; k];
+    let params = GrowParams {
+        max_leaf_nodes: cfg.max_leaf_nodes,
+        max_depth: cfg.max_depth,
+        depthwise: cfg.growth == Growth::Depth,
+        learning_rate: cfg.learning_rate,
+        rules: SplitRules {
+            min_samples_leaf: u32::try_from(cfg.min_samples_leaf).unwrap_or(u32::MAX),
+            l2: cfg.l2_regularization,
+            min_gain: cfg.min_gain,
+            const_hessian: objective.const_hessian(),
+        },
+    };
+    let data = BinnedData {
+        codes: &codes,
+        n_rows: n,
+        n_bins: &n_bins,
+    };
+    let mut grower = Grower::new(data, params);
+    let mut rng = SplitMix64::new(cfg.seed ^ 0x5DEE_CE66_D1CE_B00C);
+    let mut trees: Vec<Vec<BoostTree>> = vec![Vec::new(); k];
+    let mut gains = vec![0.0; x.cols];
+    let mut scores = Vec::new();
+    if early {
+        scores.push(-objective.loss(&y_val, &raw_val));
+    }
+    let mut rounds = 0;
+    for _ in 0..cfg.rounds {
+        objective.gradients(&y_train, &raw, &mut gh);
+        let sample = sample_rows(n, cfg.subsample, &mut rng);
+        for c in 0..k {
+            let active = sample_features(x.cols, cfg.colsample, &mut rng);
+            let (rows, all) = match &sample {
+                Some(s) => (s.clone(), false),
+                None => ((0..n as u32).collect(), true),
+            };
+            let mut tree = grower.grow(rows, all, &gh[c], &active);
+            if objective == Objective::Absolute {
+                refit_medians(&mut tree, &y_train, &raw[c], cfg.learning_rate);
+            }
+            if all {
+                for node in tree.nodes.iter().filter(|node| node.split.is_none()) {
+                    for &r in &tree.rows[node.start..node.end] {
+                        raw[c][r as usize] += node.value;
+                    }
+                }
+            } else {
+                for (i, v) in raw[c].iter_mut().enumerate() {
+                    *v += predict_binned(&tree.nodes, &codes, n, i);
+                }
+            }
+            for (i, v) in raw_val[c].iter_mut().enumerate() {
+                *v += predict_binned(&tree.nodes, &val_codes, n_val, i);
+            }
+            for node in &tree.nodes {
+                if let Some((f, ..)) = node.split {
+                    gains[f] += node.gain;
+                }
+            }
+            trees[c].push(to_boost_tree(&tree.nodes, &mapper));
+        }
+        rounds += 1;
+        if early {
+            scores.push(-objective.loss(&y_val, &raw_val));
+            if should_stop(&scores, cfg.n_iter_no_change, cfg.tol) {
+                break;
+            }
+        }
+    }
+    Ok(FittedBoost {
+        op,
+        classifier: cfg.loss == BoostLoss::LogLoss,
+        n_features: x.cols,
+        classes: prep.classes,
+        n_labels: prep.n_labels,
+        baseline: baseline.iter().map(|&b| b as f32).collect(),
+        trees,
+        gains,
+        rounds,
+        validation_loss: scores.last().map(|s| -s),
+    })
+}

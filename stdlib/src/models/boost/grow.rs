@@ -1,0 +1,298 @@
+//! Growing one tree on binned rows from gradients and hessians, best-first
+//! (leaf-wise) or level-wise, like scikit-learn's `TreeGrower`.
+//!
+//! The node's rows are a range of one partitioned row list. A node's
+//! histogram is built only for the smaller child of a split; the larger
+//! child's is the parent's minus it (computed in the parent's buffer). A node
+//! may split when it is shallower than `max_depth`, has at least
+//! `2 · min_samples_leaf` rows, and [`best_split`] finds a split; growth stops
+//! at `max_leaf_nodes` leaves. Leaf values are `−learning_rate · G / (H + λ)`.
+
+use super::hist::{choose, Bin, FeatureHist, SplitInfo, SplitRules, Sums};
+use super::kernels::{partition, pass, scan};
+use rayon::prelude::*;
+
+/// Rows of a node from which its gradient pairs are gathered in parallel.
+const PARALLEL_GATHER_ROWS: usize = 8192;
+
+/// Tree-shape parameters of one grower.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct GrowParams {
+    pub max_leaf_nodes: usize,
+    pub max_depth: Option<usize>,
+    pub depthwise: bool,
+    pub learning_rate: f64,
+    pub rules: SplitRules,
+}
+
+/// One node of a grown tree; children have larger indices than their parent.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct GrownNode {
+    /// `(feature, bin, left, right)`: rows with bin `<= bin` go left.
+    pub split: Option<(usize, u8, usize, usize)>,
+    /// Leaf value (shrinkage applied); also set, unused, on internal nodes.
+    pub value: f64,
+    /// Gain of the node's split (0 for leaves).
+    pub gain: f64,
+    /// The node's rows: `rows[start..end]` of the grower's row list.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The binned training data a grower reads.
+pub(crate) struct BinnedData<'a> {
+    /// Column-major bin codes, `n_rows` per feature.
+    pub codes: &'a [u8],
+    pub n_rows: usize,
+    /// Bins per feature.
+    pub n_bins: &'a [usize],
+}
+
+/// A node waiting to be split (or to become a leaf).
+struct Open {
+    node: usize,
+    depth: usize,
+    hist: Option<Vec<FeatureHist>>,
+    split: Option<SplitInfo>,
+}
+
+/// Grows trees; buffers are reused from tree to tree.
+pub(crate) struct Grower<'a> {
+    data: BinnedData<'a>,
+    params: GrowParams,
+    pool: Vec<Vec<FeatureHist>>,
+    gathered: Vec<[f32; 2]>,
+    scratch: Vec<u32>,
+}
+
+/// A grown tree and the partitioned rows its nodes' ranges index.
+pub(crate) struct GrownTree {
+    pub nodes: Vec<GrownNode>,
+    pub rows: Vec<u32>,
+}
+
+/// The open node to split next: the largest gain (best-first), or the
+/// shallowest then largest gain (level-wise); the first on ties.
+fn next_split(open: &[Open], depthwise: bool) -> Option<usize> {
+    open.iter()
+        .enumerate()
+        .filter_map(|(i, o)| o.split.map(|s| (i, o.depth, s.gain)))
+        .reduce(|best, cur| {
+            let better = if depthwise {
+                cur.1 < best.1 || (cur.1 == best.1 && cur.2 > best.2)
+            } else {
+                cur.2 > best.2
+            };
+            if better {
+                cur
+            } else {
+                best
+            }
+        })
+        .map(|(i, ..)| i)
+}
+
+impl<'a> Grower<'a> {
+    /// A grower over `data` with `params`.
+    pub fn new(data: BinnedData<'a>, params: GrowParams) -> Self {
+        Grower {
+            data,
+            params,
+            pool: Vec::new(),
+            gathered: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    fn take_hist(&mut self) -> Vec<FeatureHist> {
+        self.pool
+            .pop()
+            .unwrap_or_else(|| vec![[Bin::default(); super::hist::SLOTS]; self.data.n_bins.len()])
+    }
+
+    /// Gathers the gradient pairs of `rows` into `self.gathered`.
+    fn gather(&mut self, rows: &[u32], gh: &[[f32; 2]]) {
+        self.gathered.clear();
+        if rows.len() >= PARALLEL_GATHER_ROWS {
+            self.gathered.par_extend(rows.par_iter().map(|&r| gh[r as usize]));
+        } else {
+            self.gathered.extend(rows.iter().map(|&r| gh[r as usize]));
+        }
+    }
+
+    /// The root's histogram, sums and best split.
+    fn root(
+        &mut self,
+        rows: &[u32],
+        all: bool,
+        gh: &[[f32; 2]],
+        active: &[bool],
+    ) -> (Vec<FeatureHist>, Sums, Option<SplitInfo>) {
+        let mut hist = self.take_hist();
+        let rules = self.params.rules;
+        if all {
+            pass(&self.data, &rules, None, gh, active, (&mut hist, None), None);
+        } else {
+            self.gather(rows, gh);
+            pass(
+                &self.data,
+                &rules,
+                Some(rows),
+                &self.gathered,
+                active,
+                (&mut hist, None),
+                None,
+            );
+        }
+        let first = active.iter().position(|&a| a).unwrap_or(0);
+        let sums = Sums::of_feature(&hist, first, rules.const_hessian);
+        let split = if self.can_split(0, sums.n) {
+            choose(scan(&self.data, &rules, &hist, sums, active), sums, &rules)
+        } else {
+            None
+        };
+        (hist, sums, split)
+    }
+
+    /// Both children's histograms and best splits (`None` where not
+    /// `splittable`): child `small`'s histogram is built from `small_rows`,
+    /// the other's by subtraction in the parent's buffer, in one pass.
+    #[allow(clippy::too_many_arguments)]
+    fn children(
+        &mut self,
+        mut parent: Vec<FeatureHist>,
+        small_rows: &[u32],
+        small: usize,
+        sums: [Sums; 2],
+        splittable: [bool; 2],
+        gh: &[[f32; 2]],
+        active: &[bool],
+    ) -> [(Option<Vec<FeatureHist>>, Option<SplitInfo>); 2] {
+        let mut small_hist = self.take_hist();
+        self.gather(small_rows, gh);
+        let rules = self.params.rules;
+        let total = |k: usize| splittable[k].then_some(sums[k]);
+        let [small_candidates, big_candidates] = pass(
+            &self.data,
+            &rules,
+            Some(small_rows),
+            &self.gathered,
+            active,
+            (&mut small_hist, total(small)),
+            Some((&mut parent, total(1 - small))),
+        );
+        let small_split = total(small).and_then(|t| choose(small_candidates, t, &rules));
+        let big_split = total(1 - small).and_then(|t| choose(big_candidates, t, &rules));
+        let out = [(Some(small_hist), small_split), (Some(parent), big_split)];
+        if small == 0 {
+            out
+        } else {
+            let [a, b] = out;
+            [b, a]
+        }
+    }
+
+    fn can_split(&self, depth: usize, n: u32) -> bool {
+        self.params.max_depth.is_none_or(|m| depth < m)
+            && n as usize >= 2 * self.params.rules.min_samples_leaf as usize
+    }
+
+    fn leaf_value(&self, s: Sums) -> f64 {
+        let v = -self.params.learning_rate * s.g / (s.h + self.params.rules.l2);
+        if v.is_finite() {
+            v
+        } else {
+            0.0
+        }
+    }
+
+    /// Grows one tree on the rows `rows` (ascending; every row when `all`)
+    /// from the per-row `(gradient, hessian)` pairs `gh`, using the `active`
+    /// features only (at least one).
+    pub fn grow(&mut self, mut rows: Vec<u32>, all: bool, gh: &[[f32; 2]], active: &[bool]) -> GrownTree {
+        let (root_hist, sums, split) = self.root(&rows, all, gh, active);
+        let mut nodes = vec![GrownNode {
+            split: None,
+            value: self.leaf_value(sums),
+            gain: 0.0,
+            start: 0,
+            end: rows.len(),
+        }];
+        let mut open = vec![Open {
+            node: 0,
+            depth: 0,
+            hist: Some(root_hist),
+            split,
+        }];
+        let mut n_leaves = 1;
+        while n_leaves < self.params.max_leaf_nodes {
+            let Some(i) = next_split(&open, self.params.depthwise) else {
+                break;
+            };
+            let parent = open.remove(i);
+            let Some(split) = parent.split else { break };
+            let (start, end) = (nodes[parent.node].start, nodes[parent.node].end);
+            let col =
+                &self.data.codes[split.feature * self.data.n_rows..(split.feature + 1) * self.data.n_rows];
+            let n_left = partition(&mut rows[start..end], col, split.bin, &mut self.scratch);
+            debug_assert_eq!(n_left, split.left.n as usize);
+            let (l, r) = (nodes.len(), nodes.len() + 1);
+            nodes[parent.node].split = Some((split.feature, split.bin, l, r));
+            nodes[parent.node].gain = split.gain;
+            for (sums, s, e) in [
+                (split.left, start, start + n_left),
+                (split.right, start + n_left, end),
+            ] {
+                nodes.push(GrownNode {
+                    split: None,
+                    value: self.leaf_value(sums),
+                    gain: 0.0,
+                    start: s,
+                    end: e,
+                });
+            }
+            n_leaves += 1;
+            let depth = parent.depth + 1;
+            let full = n_leaves >= self.params.max_leaf_nodes;
+            let splittable = [
+                !full && self.can_split(depth, split.left.n),
+                !full && self.can_split(depth, split.right.n),
+            ];
+            let children = match parent.hist {
+                Some(hist) if splittable[0] || splittable[1] => {
+                    let small = usize::from(split.right.n < split.left.n);
+                    let (s, e) = (nodes[l + small].start, nodes[l + small].end);
+                    let sums = [split.left, split.right];
+                    self.children(hist, &rows[s..e], small, sums, splittable, gh, active)
+                }
+                other => {
+                    if let Some(hist) = other {
+                        self.pool.push(hist);
+                    }
+                    [(None, None), (None, None)]
+                }
+            };
+            for (k, (hist, split)) in children.into_iter().enumerate() {
+                let hist = match (hist, split.is_some()) {
+                    (Some(hh), false) => {
+                        self.pool.push(hh);
+                        None
+                    }
+                    (hh, _) => hh,
+                };
+                open.push(Open {
+                    node: l + k,
+                    depth,
+                    hist,
+                    split,
+                });
+            }
+        }
+        for o in open {
+            if let Some(hh) = o.hist {
+                self.pool.push(hh);
+            }
+        }
+        GrownTree { nodes, rows }
+    }
+}

@@ -1,0 +1,266 @@
+//! The inner loops that fill one node's gradient/hessian histograms, and the
+//! row partition of a split.
+//!
+//! Every feature's bins are summed over the node's rows in row order, on one
+//! thread, so histograms do not depend on the thread count; features are
+//! spread over threads only for nodes with enough work to pay for it. Inner
+//! loops add a row's `[gradient, hessian, 1, 0]` to its bin as one 4-lane
+//! `f32` vector, and flush these partial sums into the `f64` histogram every
+//! [`FLUSH_ROWS`] rows.
+
+use super::grow::BinnedData;
+use super::hist::{scan_feature, subtract, Bin, Candidate, FeatureHist, SplitRules, Sums};
+use rayon::prelude::*;
+
+/// Rows × features below which a histogram is built on the calling thread.
+const PARALLEL_WORK: usize = 4096;
+/// Rows of a node from which its features are scanned in parallel.
+const PARALLEL_SCAN_ROWS: usize = 1024;
+/// Rows in a node above which the partition runs in parallel chunks.
+const PARALLEL_PARTITION: usize = 4096;
+
+/// Rows summed in `f32` before they are added into the `f64` histogram: few
+/// enough that the `f32` partial sums stay accurate to about `1e-5`.
+const FLUSH_ROWS: usize = 8192;
+
+/// A bin's `f32` partial sums: gradient, hessian, count (exact: a block has
+/// at most [`FLUSH_ROWS`] rows) and padding, added as one 4-lane vector.
+#[derive(Clone, Copy, Default)]
+#[repr(C, align(16))]
+struct Partial([f32; 4]);
+
+/// Features whose bins one pass over a node's rows fills: the row index and
+/// gradient pair are loaded once for all of them.
+const GROUP: usize = 2;
+
+/// Sums `gh[k]` (gradient, hessian) and a count into bin `cols[w][row(k)]`
+/// of `outs[w]` (cleared first) for `k < n` and every `w`, in row order:
+/// `f32` partial sums over blocks of [`FLUSH_ROWS`] rows, each added into the
+/// `f64` bins. The result does not depend on the thread count.
+#[inline(always)]
+fn fill<const W: usize>(
+    n: usize,
+    row: impl Fn(usize) -> usize,
+    cols: [&[u8]; W],
+    gh: &[[f32; 2]],
+    mut outs: [&mut FeatureHist; W],
+) {
+    for out in outs.iter_mut() {
+        out.fill(Bin::default());
+    }
+    let gh = &gh[..n];
+    let mut acc = [[Partial::default(); super::hist::SLOTS]; W];
+    let mut start = 0;
+    while start < n {
+        let end = (start + FLUSH_ROWS).min(n);
+        for (k, p) in gh.iter().enumerate().take(end).skip(start) {
+            let r = row(k);
+            let v = [p[0], p[1], 1.0, 0.0];
+            for w in 0..W {
+                let a = &mut acc[w][cols[w][r] as usize].0;
+                for (a, v) in a.iter_mut().zip(v) {
+                    *a += v;
+                }
+            }
+        }
+        for (out, acc) in outs.iter_mut().zip(acc.iter_mut()) {
+            for (o, a) in out.iter_mut().zip(acc.iter_mut()) {
+                o.g += f64::from(a.0[0]);
+                o.h += f64::from(a.0[1]);
+                o.n += a.0[2] as u32;
+                *a = Partial::default();
+            }
+        }
+        start = end;
+    }
+}
+
+/// One feature's share of a histogram pass.
+struct Job<'a> {
+    feature: usize,
+    col: &'a [u8],
+    small: &'a mut FeatureHist,
+    big: Option<&'a mut FeatureHist>,
+}
+
+/// The per-feature split candidates of the two nodes of a pass, in feature
+/// order (`None` where a node is not scanned or a feature has no valid split).
+pub(crate) type Candidates = Vec<(usize, Option<Candidate>)>;
+
+/// One pass over the active features of a node, [`GROUP`] features per task
+/// (tasks in parallel for large nodes). For each feature it fills `small`
+/// from the node's rows of `data` — every row `0..n_rows` in order (`rows` =
+/// `None`, `gh` indexed by row) or the listed `rows` with their gradient pairs
+/// gathered (`gh[k]` belongs to `rows[k]`) — then turns `big`, when given
+/// (the parent's histogram), into the sibling's by subtraction, and scans
+/// each node whose sums are given (`small_total`, `big_total`) for its best
+/// boundary.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn pass(
+    data: &BinnedData,
+    rules: &SplitRules,
+    rows: Option<&[u32]>,
+    gh: &[[f32; 2]],
+    active: &[bool],
+    small: (&mut [FeatureHist], Option<Sums>),
+    big: Option<(&mut [FeatureHist], Option<Sums>)>,
+) -> [Candidates; 2] {
+    let n = data.n_rows;
+    let (small, small_total) = small;
+    let (big, big_total) = match big {
+        Some((hist, total)) => (Some(hist), total),
+        None => (None, None),
+    };
+    let mut bigs: Vec<Option<&mut FeatureHist>> = match big {
+        Some(hist) => hist.iter_mut().map(Some).collect(),
+        None => small.iter().map(|_| None).collect(),
+    };
+    let mut jobs: Vec<Job> = small
+        .iter_mut()
+        .zip(bigs.iter_mut())
+        .enumerate()
+        .filter(|(f, _)| active[*f])
+        .map(|(feature, (small, big))| Job {
+            feature,
+            col: &data.codes[feature * n..(feature + 1) * n],
+            small,
+            big: big.take(),
+        })
+        .collect();
+    let m = rows.map_or(n, <[u32]>::len);
+    let task = |group: &mut [Job]| -> Vec<(usize, Option<Candidate>, Option<Candidate>)> {
+        match (&mut *group, rows) {
+            ([a, b], None) => fill(m, |k| k, [a.col, b.col], gh, [&mut *a.small, &mut *b.small]),
+            ([a, b], Some(rows)) => fill(
+                m,
+                |k| rows[k] as usize,
+                [a.col, b.col],
+                gh,
+                [&mut *a.small, &mut *b.small],
+            ),
+            ([a], None) => fill(m, |k| k, [a.col], gh, [&mut *a.small]),
+            ([a], Some(rows)) => fill(m, |k| rows[k] as usize, [a.col], gh, [&mut *a.small]),
+            _ => unreachable!("groups hold one or two features"),
+        }
+        group
+            .iter_mut()
+            .map(|job| {
+                let bins = data.n_bins[job.feature];
+                let scan_small = small_total.and_then(|t| scan_feature(&job.small[..bins], t, rules));
+                let scan_big = job.big.as_deref_mut().and_then(|big| {
+                    subtract(big, job.small);
+                    big_total.and_then(|t| scan_feature(&big[..bins], t, rules))
+                });
+                (job.feature, scan_small, scan_big)
+            })
+            .collect()
+    };
+    let results: Vec<_> = if m * jobs.len() >= PARALLEL_WORK && rayon::current_num_threads() > 1 {
+        jobs.par_chunks_mut(GROUP).flat_map_iter(task).collect()
+    } else {
+        jobs.chunks_mut(GROUP).flat_map(task).collect()
+    };
+    let small_candidates = results.iter().map(|&(f, c, _)| (f, c)).collect();
+    let big_candidates = results.iter().map(|&(f, _, c)| (f, c)).collect();
+    [small_candidates, big_candidates]
+}
+
+/// The candidates of every active feature of a filled histogram (features
+/// scanned in parallel for large nodes).
+pub(crate) fn scan(
+    data: &BinnedData,
+    rules: &SplitRules,
+    hist: &[FeatureHist],
+    total: Sums,
+    active: &[bool],
+) -> Candidates {
+    let one = |f: usize| {
+        (
+            f,
+            active[f]
+                .then(|| scan_feature(&hist[f][..data.n_bins[f]], total, rules))
+                .flatten(),
+        )
+    };
+    if total.n as usize >= PARALLEL_SCAN_ROWS && rayon::current_num_threads() > 1 {
+        (0..hist.len()).into_par_iter().map(one).collect()
+    } else {
+        (0..hist.len()).map(one).collect()
+    }
+}
+
+/// Branchless stable partition of `rows` by `col[row] <= bin`: lefts in
+/// place, rights through `scratch` (at least as long as `rows`). Returns the
+/// left count.
+fn partition_chunk(rows: &mut [u32], col: &[u8], bin: u8, scratch: &mut [u32]) -> usize {
+    let (mut nl, mut nr) = (0, 0);
+    for i in 0..rows.len() {
+        let r = rows[i];
+        let left = usize::from(col[r as usize] <= bin);
+        rows[nl] = r;
+        scratch[nr] = r;
+        nl += left;
+        nr += 1 - left;
+    }
+    rows[nl..].copy_from_slice(&scratch[..nr]);
+    nl
+}
+
+/// Stable in-place partition of `rows` by `col[row] <= bin` (lefts first);
+/// `scratch` is resized as needed. Returns the number of rows sent left.
+pub(crate) fn partition(rows: &mut [u32], col: &[u8], bin: u8, scratch: &mut Vec<u32>) -> usize {
+    let n = rows.len();
+    if scratch.len() < n {
+        scratch.resize(n, 0);
+    }
+    if n < PARALLEL_PARTITION {
+        return partition_chunk(rows, col, bin, scratch);
+    }
+    let chunk = n.div_ceil(rayon::current_num_threads().max(1) * 2);
+    let scratch = &mut scratch[..n];
+    let lefts: Vec<usize> = rows
+        .par_chunks_mut(chunk)
+        .zip(scratch.par_chunks_mut(chunk))
+        .map(|(r, s)| partition_chunk(r, col, bin, s))
+        .collect();
+    // Each chunk is now [its lefts][its rights]: move all lefts, then all
+    // rights, into `scratch` (disjoint destinations), and copy back.
+    let n_left: usize = lefts.iter().sum();
+    let (mut left_dst, mut right_dst) = scratch.split_at_mut(n_left);
+    let mut moves = Vec::with_capacity(lefts.len());
+    for (src, &nl) in rows.chunks(chunk).zip(&lefts) {
+        let (l, rest) = std::mem::take(&mut left_dst).split_at_mut(nl);
+        let (r, rest_r) = std::mem::take(&mut right_dst).split_at_mut(src.len() - nl);
+        (left_dst, right_dst) = (rest, rest_r);
+        moves.push((src, l, r));
+    }
+    moves.into_par_iter().for_each(|(src, l, r)| {
+        let nl = l.len();
+        l.copy_from_slice(&src[..nl]);
+        r.copy_from_slice(&src[nl..]);
+    });
+    rows.par_chunks_mut(chunk)
+        .zip(scratch.par_chunks(chunk))
+        .for_each(|(dst, src)| dst.copy_from_slice(src));
+    n_left
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_are_stable_sequential_and_parallel() {
+        for n in [10, 200_000] {
+            let col: Vec<u8> = (0..n).map(|i| ((i * 37) % 11) as u8).collect();
+            let mut rows: Vec<u32> = (0..n as u32).filter(|r| r % 3 != 0).collect();
+            let expect_left: Vec<u32> = rows.iter().copied().filter(|&r| col[r as usize] <= 4).collect();
+            let expect_right: Vec<u32> = rows.iter().copied().filter(|&r| col[r as usize] > 4).collect();
+            let mut scratch = Vec::new();
+            let nl = partition(&mut rows, &col, 4, &mut scratch);
+            assert_eq!(nl, expect_left.len());
+            assert_eq!(&rows[..nl], &expect_left[..]);
+            assert_eq!(&rows[nl..], &expect_right[..]);
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! The lowered graph of fitted boosters, run through the reference
+//! interpreter, reproduces `predict` and the class probabilities bit for bit
+//! (binary, multiclass, absent labels, both regression losses, NaN inputs);
+//! compiled with Cranelift it gives the same classes and predictions.
+
+use super::tests::{classes, dataset, params, take};
+use super::*;
+use crate::op::{FittedModel, Matrix, Target};
+use mlg_compiler::backends::{cranelift, Executable};
+use mlg_compiler::ir::{interp, GraphBuilder, InputSlot, Op, SlotKind};
+use mlg_compiler::workflow::catalog::Value;
+
+/// Every row's output vector of `model`'s lowered graph (unoptimised) on the
+/// interpreter, after checking that Cranelift computes the same classes and
+/// predictions (probabilities to `1e-6`).
+fn run_lowered(model: &FittedBoost, x: &Matrix) -> Vec<Vec<f32>> {
+    let inputs = (0..x.cols)
+        .map(|j| InputSlot {
+            name: format!("x{j}"),
+            kind: SlotKind::Numeric,
+        })
+        .collect();
+    let mut b = GraphBuilder::new("boost", inputs);
+    let parts = (0..x.cols).map(|j| b.input(j as u32).expect("input")).collect();
+    let features = b.push(Op::Concat { parts }).expect("concat");
+    let outputs = model.lower(&mut b, features).expect("lower");
+    let names: Vec<&str> = outputs.iter().map(|(n, _)| n.as_str()).collect();
+    if model.classifier {
+        assert_eq!(names, ["class", "proba"]);
+    } else {
+        assert_eq!(names, ["prediction"]);
+    }
+    for (name, node) in outputs {
+        b.output(name, node);
+    }
+    let graph = b.finish().expect("verify");
+    let input: Vec<f32> = x.data.iter().map(|&v| v as f32).collect();
+    let width = graph.n_outputs();
+    let mut by_interp = vec![0.0f32; x.rows * width];
+    interp::eval_rows(&graph, &input, x.rows, x.cols, &mut by_interp);
+    let exe = cranelift::compile(&graph).expect("cranelift compile");
+    let mut by_jit = vec![0.0f32; x.rows * width];
+    exe.run(&input, x.rows, x.cols, &mut by_jit)
+        .expect("cranelift run");
+    // Cranelift's inline `exp` may differ from `f32::exp` by an ulp near a
+    // rounding boundary (see its `math` module), so sigmoid/softmax outputs are
+    // compared to 1e-6; classes and summed raw scores must match exactly.
+    for (i, (a, b)) in by_interp.iter().zip(&by_jit).enumerate() {
+        if model.classifier && i % width != 0 {
+            assert!(
+                (a - b).abs() <= 1e-6,
+                "value {i}: interpreter {a:e} vs cranelift {b:e}"
+            );
+        } else {
+            assert_eq!(
+                a.to_bits(),
+                b.to_bits(),
+                "value {i}: interpreter {a:e} vs cranelift {b:e}"
+            );
+        }
+    }
+    by_interp.chunks(width).map(<[f32]>::to_vec).collect()
+}
+
+/// `x`'s rows, then jittered copies of them, then a row of NaN features.
+fn probe_rows(x: &Matrix) -> Matrix {
+    let mut rng = crate::eval::rng::SplitMix64::new(9);
+    let mut data = x.data.clone();
+    data.extend(x.data.iter().map(|&v| v * (1.0 + 0.05 * (rng.next_f64() - 0.5))));
+    data.extend(std::iter::repeat_n(f64::NAN, x.cols));
+    Matrix {
+        rows: 2 * x.rows + 1,
+        cols: x.cols,
+        data,
+    }
+}
+
+fn assert_same_bits(a: &[f32], b: &[f32], what: &str) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths");
+    if let Some(i) = (0..a.len()).find(|&i| a[i].to_bits() != b[i].to_bits()) {
+        panic!("{what}: value {i} differs: {:e} vs {:e}", a[i], b[i]);
+    }
+}
+
+fn check_classifier(model: &FittedBoost, x: &Matrix) {
+    let probe = probe_rows(x);
+    let lowered = run_lowered(model, &probe);
+    let predicted = model.predict(&probe);
+    for (i, out) in lowered.iter().enumerate() {
+        assert_eq!(f64::from(out[0]), predicted[i], "class of row {i}");
+        assert_same_bits(&out[1..], &model.proba(probe.row(i)), "proba");
+    }
+}
+
+fn check_regressor(model: &FittedBoost, x: &Matrix) {
+    let probe = probe_rows(x);
+    let lowered = run_lowered(model, &probe);
+    let predicted = model.predict(&probe);
+    for (i, out) in lowered.iter().enumerate() {
+        assert_eq!(out.len(), 1);
+        assert_eq!(f64::from(out[0]).to_bits(), predicted[i].to_bits(), "row {i}");
+    }
+}
+
+#[test]
+fn binary_graph_equals_predict() {
+    let (x, y) = dataset("breast_cancer");
+    let model = GradientBoosting::classifier(&params(&[("rounds", Value::Int(25))]))
+        .expect("params")
+        .fit_boost(&x, &classes(&y))
+        .expect("fit");
+    assert_eq!(model.trees.len(), 1);
+    check_classifier(&model, &x);
+}
+
+#[test]
+fn multiclass_graph_equals_predict_with_an_absent_label() {
+    let (x, y) = dataset("iris");
+    let target = Target::Classes {
+        codes: y.iter().map(|&v| v as u32).collect(),
+        labels: vec!["0".into(), "1".into(), "2".into(), "unseen".into()],
+    };
+    let model = GradientBoosting::classifier(&params(&[("rounds", Value::Int(20))]))
+        .expect("params")
+        .fit_boost(&x, &target)
+        .expect("fit");
+    assert_eq!((model.trees.len(), model.n_labels), (3, 4));
+    check_classifier(&model, &x);
+    let all = GradientBoosting::classifier(&params(&[("rounds", Value::Int(10))]))
+        .expect("params")
+        .fit_boost(&x, &classes(&y))
+        .expect("fit");
+    check_classifier(&all, &x);
+}
+
+#[test]
+fn binary_graph_places_two_of_three_labels() {
+    let (x, y) = dataset("iris");
+    let rows: Vec<usize> = (0..x.rows).filter(|&i| y[i] != 1.0).collect();
+    let target = Target::Classes {
+        codes: rows.iter().map(|&i| y[i] as u32).collect(),
+        labels: vec!["0".into(), "1".into(), "2".into()],
+    };
+    let sub = take(&x, &rows);
+    let model = GradientBoosting::classifier(&params(&[
+        ("rounds", Value::Int(10)),
+        ("min_samples_leaf", Value::Int(5)),
+    ]))
+    .expect("params")
+    .fit_boost(&sub, &target)
+    .expect("fit");
+    assert_eq!(model.classes, vec![0, 2]);
+    check_classifier(&model, &x);
+    let pred = model.predict(&sub);
+    assert!(pred.iter().zip(&rows).all(|(p, &i)| *p == y[i]));
+}
+
+#[test]
+fn regression_graphs_equal_predict_for_both_losses() {
+    let (x, y) = dataset("diabetes");
+    for loss in ["squared_error", "absolute_error"] {
+        let model = GradientBoosting::regressor(&params(&[
+            ("rounds", Value::Int(30)),
+            ("loss", Value::Str(loss.into())),
+            ("growth", Value::Str("depth".into())),
+            ("max_depth", Value::Int(4)),
+        ]))
+        .expect("params")
+        .fit_boost(&x, &Target::Values(y.clone()))
+        .expect("fit");
+        check_regressor(&model, &x);
+    }
+}
+
+#[test]
+fn lowering_rejects_a_feature_vector_of_the_wrong_width() {
+    let (x, y) = dataset("diabetes");
+    let model = GradientBoosting::regressor(&params(&[("rounds", Value::Int(2))]))
+        .expect("params")
+        .fit_boost(&x, &Target::Values(y))
+        .expect("fit");
+    let inputs = vec![InputSlot {
+        name: "only".into(),
+        kind: SlotKind::Numeric,
+    }];
+    let mut b = GraphBuilder::new("boost", inputs);
+    let one = b.input(0).expect("input");
+    let features = b.push(Op::Concat { parts: vec![one] }).expect("concat");
+    assert!(model.lower(&mut b, features).is_err());
+}

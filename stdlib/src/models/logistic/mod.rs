@@ -1,0 +1,281 @@
+//! `logistic_regression`: logistic regression with scikit-learn's objective
+//! (`C Σ logloss + penalty(W)`, intercepts unpenalised; penalty `½‖W‖²`,
+//! `‖W‖₁` or none), binary (one weight vector, sigmoid) or multinomial (one
+//! weight vector per class, softmax), minimised by one of four solvers:
+//! [`lbfgs`](crate::models::lbfgs), Newton ([`newton`]), nonlinear conjugate
+//! gradient ([`cg`]) or stochastic gradient descent ([`sgd`]).
+
+pub mod cg;
+mod fitted;
+pub mod newton;
+pub(crate) mod objective;
+pub mod sgd;
+
+pub use fitted::FittedLogistic;
+
+use crate::models::check_training_data;
+use crate::models::lbfgs::{self, LbfgsOptions};
+use crate::op::{Estimator, FittedModel, Matrix, OpError, Target};
+use crate::registry::{invalid, param_bool, param_f64, param_int, param_str};
+use mlg_compiler::workflow::catalog::{Params, Task};
+use objective::Problem;
+
+const OP: &str = "logistic_regression";
+
+/// The penalty on the weights (never on the intercepts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Penalty {
+    /// `½‖W‖²`.
+    L2,
+    /// `‖W‖₁` (sparse weights).
+    L1,
+    /// No penalty (the optimum may not exist on separable data).
+    None,
+}
+
+/// The optimisation algorithm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Solver {
+    /// Limited-memory BFGS (smooth penalties only).
+    Lbfgs,
+    /// Newton-Raphson with the exact Hessian; proximal Newton for `l1`.
+    Newton,
+    /// Polak-Ribière+ nonlinear conjugate gradient (smooth penalties only).
+    Cg,
+    /// Per-row stochastic gradient with iterate averaging; truncated for `l1`.
+    Sgd,
+}
+
+/// The `logistic_regression` model. Parameters: `c` (inverse penalty strength
+/// `> 0`, default 1.0), `max_iter` (iterations, default 1000: line searches for
+/// `lbfgs`/`cg`, Newton steps for `newton`, epochs for `sgd`), `tol` (default
+/// 1e-8: stop when the max-norm of the gradient of the objective divided by
+/// `C n` — of its minimum-norm subgradient with `l1` — is at most this; `sgd`
+/// also stops after 5 epochs in a row that lower that objective by at most
+/// `max(tol, 1e-7)`),
+/// `fit_intercept` (default true), `penalty` (`"l2"`, default, `"l1"` or
+/// `"none"`), `solver` (`"lbfgs"`, default, `"newton"`, `"cg"` or `"sgd"`;
+/// `l1` needs `newton` or `sgd`), `seed` (row order of `sgd`, default 0).
+///
+/// Fitting minimises `C Σ_i logloss_i + penalty(W)` over the classes present
+/// in the training rows (at least two): with two classes one weight vector and
+/// `p = sigmoid(w·x + b)`; with more, one weight vector per class and a
+/// softmax (symmetric parametrisation, intercepts centred to sum 0). All
+/// solvers start from zero and minimise the same objective, so they agree up
+/// to their tolerances. Predictions are class codes into the target's labels;
+/// classes absent from training get probability 0.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogisticRegression {
+    pub c: f64,
+    pub max_iter: usize,
+    pub tol: f64,
+    pub fit_intercept: bool,
+    pub penalty: Penalty,
+    pub solver: Solver,
+    pub seed: u64,
+}
+
+/// A solver's outcome: parameters `[W (k × d), b (k)]` and convergence state.
+pub(crate) struct Solution {
+    pub params: Vec<f64>,
+    pub iterations: usize,
+    pub converged: bool,
+    /// The solver's optimality measure at `params` (see [`FittedLogistic`]).
+    pub grad_max: f64,
+}
+
+impl LogisticRegression {
+    /// Reads the checked parameters; `c <= 0`, `max_iter < 1`, `tol < 0`, a
+    /// negative `seed`, an unknown `penalty` or `solver`, and `penalty = "l1"`
+    /// with a solver other than `newton` or `sgd` are errors.
+    pub fn new(params: &Params) -> Result<Self, OpError> {
+        let c = param_f64(OP, params, "c", 1.0)?;
+        if !(c > 0.0 && c.is_finite()) {
+            return Err(invalid(OP, format!("c must be a finite number > 0, got {c}")));
+        }
+        let max_iter = param_int(OP, params, "max_iter")?.unwrap_or(1000);
+        if max_iter < 1 {
+            return Err(invalid(
+                OP,
+                format!("max_iter must be at least 1, got {max_iter}"),
+            ));
+        }
+        let tol = param_f64(OP, params, "tol", 1e-8)?;
+        if tol.is_nan() || tol < 0.0 {
+            return Err(invalid(OP, format!("tol must be >= 0, got {tol}")));
+        }
+        let fit_intercept = param_bool(OP, params, "fit_intercept", true)?;
+        let penalty = match param_str(OP, params, "penalty")?.unwrap_or("l2") {
+            "l2" => Penalty::L2,
+            "l1" => Penalty::L1,
+            "none" => Penalty::None,
+            other => {
+                return Err(invalid(
+                    OP,
+                    format!("penalty must be \"l2\", \"l1\" or \"none\", got {other:?}"),
+                ))
+            }
+        };
+        let solver = match param_str(OP, params, "solver")?.unwrap_or("lbfgs") {
+            "lbfgs" => Solver::Lbfgs,
+            "newton" => Solver::Newton,
+            "cg" => Solver::Cg,
+            "sgd" => Solver::Sgd,
+            other => {
+                return Err(invalid(
+                    OP,
+                    format!("solver must be \"lbfgs\", \"newton\", \"cg\" or \"sgd\", got {other:?}"),
+                ))
+            }
+        };
+        if penalty == Penalty::L1 && matches!(solver, Solver::Lbfgs | Solver::Cg) {
+            let name = if solver == Solver::Lbfgs { "lbfgs" } else { "cg" };
+            return Err(invalid(
+                OP,
+                format!(
+                    "penalty \"l1\" is not differentiable and solver \"{name}\" needs a smooth \
+                     objective; use solver \"newton\" or \"sgd\" with l1"
+                ),
+            ));
+        }
+        let seed = param_int(OP, params, "seed")?.unwrap_or(0);
+        let seed = u64::try_from(seed).map_err(|_| invalid(OP, format!("seed must be >= 0, got {seed}")))?;
+        Ok(LogisticRegression {
+            c,
+            max_iter: usize::try_from(max_iter).unwrap_or(usize::MAX),
+            tol,
+            fit_intercept,
+            penalty,
+            solver,
+            seed,
+        })
+    }
+}
+
+impl Estimator for LogisticRegression {
+    fn task(&self) -> Task {
+        Task::Classification
+    }
+
+    fn fit(&self, x: &Matrix, y: &Target) -> Result<Box<dyn FittedModel>, OpError> {
+        Ok(Box::new(self.fit_logistic(x, y)?))
+    }
+}
+
+impl LogisticRegression {
+    /// [`Estimator::fit`] with the concrete fitted type (coefficients,
+    /// probabilities, convergence state, objective). Errors on a non-class
+    /// target, fewer than two classes in `y`, non-finite features, or a solver
+    /// that diverged.
+    pub fn fit_logistic(&self, x: &Matrix, y: &Target) -> Result<FittedLogistic, OpError> {
+        check_training_data(OP, x, y)?;
+        let Target::Classes { codes, labels } = y else {
+            return Err(invalid(
+                OP,
+                "needs class labels; use a regressor for a numeric target",
+            ));
+        };
+        if let Some(&bad) = codes.iter().find(|&&c| c as usize >= labels.len()) {
+            return Err(invalid(
+                OP,
+                format!("class code {bad} out of range for {} labels", labels.len()),
+            ));
+        }
+        let mut classes: Vec<u32> = codes.clone();
+        classes.sort_unstable();
+        classes.dedup();
+        if classes.len() < 2 {
+            return Err(invalid(
+                OP,
+                format!(
+                    "the training rows hold {} class(es); at least 2 are needed",
+                    classes.len()
+                ),
+            ));
+        }
+        let index: Vec<usize> = codes
+            .iter()
+            .map(|c| classes.binary_search(c).unwrap_or_default())
+            .collect();
+        let d = x.cols;
+        let k = if classes.len() == 2 { 1 } else { classes.len() };
+        // Both penalties on the mean-loss scale: the objective divided by C n.
+        let strength = 1.0 / (self.c * x.rows as f64);
+        let l2 = if self.penalty == Penalty::L2 {
+            strength
+        } else {
+            0.0
+        };
+        let l1 = if self.penalty == Penalty::L1 {
+            strength
+        } else {
+            0.0
+        };
+        let problem = Problem {
+            x,
+            y: &index,
+            k,
+            intercept: self.fit_intercept,
+            l2,
+        };
+        let solution = match self.solver {
+            Solver::Lbfgs => {
+                let options = LbfgsOptions {
+                    memory: 10,
+                    max_iter: self.max_iter,
+                    tol: self.tol,
+                };
+                let objective = |p: &[f64], g: &mut [f64]| problem.eval(p, Some(g));
+                let r = lbfgs::minimize(objective, vec![0.0; problem.n_params()], &options);
+                Solution {
+                    params: r.x,
+                    iterations: r.iterations,
+                    converged: r.converged,
+                    grad_max: r.grad_max,
+                }
+            }
+            Solver::Newton if l1 > 0.0 => newton::proximal_newton(&problem, l1, self.max_iter, self.tol),
+            Solver::Newton => newton::newton(&problem, self.max_iter, self.tol),
+            Solver::Cg => cg::conjugate_gradient(&problem, self.max_iter, self.tol),
+            Solver::Sgd => sgd::sgd(&problem, l1, self.seed, self.max_iter, self.tol),
+        };
+        let p = solution.params;
+        if p.iter().any(|v| !v.is_finite()) {
+            return Err(invalid(OP, "optimisation diverged (non-finite coefficients)"));
+        }
+        let weights = p[..k * d].to_vec();
+        let mut intercepts = if self.fit_intercept {
+            p[k * d..].to_vec()
+        } else {
+            vec![0.0; k]
+        };
+        if k > 1 {
+            // Softmax is invariant to a shift of all intercepts; fix the sum at 0.
+            let mean = intercepts.iter().sum::<f64>() / k as f64;
+            intercepts.iter_mut().for_each(|b| *b -= mean);
+        }
+        let mean_loss = Problem { l2: 0.0, ..problem }.eval(&p, None);
+        let penalty = match self.penalty {
+            Penalty::L2 => 0.5 * weights.iter().map(|w| w * w).sum::<f64>(),
+            Penalty::L1 => weights.iter().map(|w| w.abs()).sum::<f64>(),
+            Penalty::None => 0.0,
+        };
+        Ok(FittedLogistic {
+            n_features: d,
+            n_labels: labels.len(),
+            classes,
+            weights,
+            intercepts,
+            iterations: solution.iterations,
+            converged: solution.converged,
+            grad_max: solution.grad_max,
+            objective: self.c * x.rows as f64 * mean_loss + penalty,
+            mean_objective: mean_loss + penalty * strength,
+        })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testdata;
+#[cfg(test)]
+mod tests;

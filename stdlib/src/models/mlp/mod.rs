@@ -1,0 +1,255 @@
+//! `mlp_classifier` and `mlp_regressor`: multi-layer perceptrons trained on
+//! mini-batches like scikit-learn's `MLPClassifier` / `MLPRegressor`
+//! (Glorot-uniform initialisation, L2 penalty `alpha`, per-epoch shuffling),
+//! by Adam or by SGD with Nesterov momentum, stopping on the training loss or,
+//! with `early_stopping`, on a held-out validation score. Classifiers minimise
+//! softmax cross-entropy (one sigmoid output unit for two classes), regressors
+//! half the mean squared error (optionally of the standardised target).
+//! Lowered as a chain of `Affine` layers with elementwise activations.
+
+mod fitted;
+pub(crate) mod spec;
+mod train;
+
+pub use fitted::{FittedMlp, Layer};
+
+use crate::op::{Estimator, FittedModel, Matrix, OpError, Target};
+use crate::registry::{invalid, param_bool, param_f64, param_int, param_str};
+use mlg_compiler::workflow::catalog::{Params, Task};
+
+const CLASSIFIER: &str = "mlp_classifier";
+const REGRESSOR: &str = "mlp_regressor";
+
+/// Hidden-layer activation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activation {
+    /// `max(h, 0)`.
+    Relu,
+    /// `tanh(h)`.
+    Tanh,
+    /// `1 / (1 + e^-h)`.
+    Logistic,
+}
+
+impl Activation {
+    fn apply(self, h: f64) -> f64 {
+        match self {
+            Activation::Relu => h.max(0.0),
+            Activation::Tanh => h.tanh(),
+            Activation::Logistic => sigmoid(h),
+        }
+    }
+
+    /// Derivative expressed through the activation's output `a`.
+    fn derivative(self, a: f64) -> f64 {
+        match self {
+            Activation::Relu => {
+                if a > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Activation::Tanh => 1.0 - a * a,
+            Activation::Logistic => a * (1.0 - a),
+        }
+    }
+}
+
+/// The weight-update rule.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Solver {
+    /// Adam (β1 0.9, β2 0.999, ε 1e-8) with step `learning_rate`.
+    Adam,
+    /// SGD with Nesterov momentum `momentum`; the step follows `schedule`.
+    Sgd { momentum: f64, schedule: Schedule },
+}
+
+/// The SGD step-size schedule (scikit-learn's `learning_rate`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Schedule {
+    /// `learning_rate` throughout.
+    Constant,
+    /// `learning_rate / t^0.5` after `t` mini-batch steps.
+    InvScaling,
+    /// `learning_rate`, divided by 5 each time the stopping rule fires, until
+    /// it falls below 1e-6.
+    Adaptive,
+}
+
+/// The `mlp_classifier` / `mlp_regressor` models. Parameters: `hidden` (layer
+/// sizes as a comma-separated string, default `"100"`), `activation` (`relu`,
+/// `tanh`, `logistic`), `solver` (`adam`, `sgd`), `alpha` (L2 penalty, default
+/// 1e-4), `learning_rate` (initial step, default 1e-3), `schedule` and
+/// `momentum` (SGD only), `batch_size` (default 200, capped at the row count),
+/// `epochs` (default 200), `seed` (default 0), `tol` (default 1e-4),
+/// `early_stopping` (default false) with `validation_fraction` (0.1), and for
+/// the regressor `scale_target` (default false).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mlp {
+    pub task: Task,
+    pub hidden: Vec<usize>,
+    pub activation: Activation,
+    pub solver: Solver,
+    pub alpha: f64,
+    pub learning_rate: f64,
+    pub batch_size: usize,
+    pub epochs: usize,
+    pub seed: u64,
+    pub tol: f64,
+    /// Hold out `validation_fraction` of the rows and stop on their score.
+    pub early_stopping: bool,
+    pub validation_fraction: f64,
+    /// Regressor only: fit on `(y - mean) / sd` and undo it in the prediction.
+    pub scale_target: bool,
+}
+
+/// Parses `"64,32"` into layer sizes; empty, zero or non-numeric entries are errors.
+pub fn parse_hidden(op: &str, text: &str) -> Result<Vec<usize>, OpError> {
+    let sizes: Option<Vec<usize>> = text
+        .split(',')
+        .map(|s| s.trim().parse::<usize>().ok().filter(|&n| n > 0))
+        .collect();
+    match sizes {
+        Some(sizes) if !sizes.is_empty() => Ok(sizes),
+        _ => Err(invalid(
+            op,
+            format!("hidden sizes must be positive integers, got \"{text}\""),
+        )),
+    }
+}
+
+impl Mlp {
+    /// The `mlp_classifier` model from its checked parameters.
+    pub fn classifier(params: &Params) -> Result<Self, OpError> {
+        Self::new(CLASSIFIER, Task::Classification, params)
+    }
+
+    /// The `mlp_regressor` model from its checked parameters.
+    pub fn regressor(params: &Params) -> Result<Self, OpError> {
+        Self::new(REGRESSOR, Task::Regression, params)
+    }
+
+    fn new(op: &str, task: Task, params: &Params) -> Result<Self, OpError> {
+        let hidden = parse_hidden(op, param_str(op, params, "hidden")?.unwrap_or("100"))?;
+        let activation = match param_str(op, params, "activation")?.unwrap_or("relu") {
+            "relu" => Activation::Relu,
+            "tanh" => Activation::Tanh,
+            "logistic" => Activation::Logistic,
+            other => {
+                return Err(invalid(
+                    op,
+                    format!("activation must be relu, tanh or logistic, got {other}"),
+                ))
+            }
+        };
+        let finite_at_least = |name: &str, default: f64, min: f64| -> Result<f64, OpError> {
+            let v = param_f64(op, params, name, default)?;
+            if v.is_finite() && v >= min {
+                Ok(v)
+            } else {
+                Err(invalid(op, format!("{name} must be a finite number >= {min}, got {v}")))
+            }
+        };
+        let alpha = finite_at_least("alpha", 1e-4, 0.0)?;
+        let learning_rate = finite_at_least("learning_rate", 1e-3, 0.0)?;
+        if learning_rate == 0.0 {
+            return Err(invalid(op, "learning_rate must be > 0, got 0"));
+        }
+        let momentum = finite_at_least("momentum", 0.9, 0.0)?;
+        if momentum >= 1.0 {
+            return Err(invalid(op, format!("momentum must be below 1, got {momentum}")));
+        }
+        let schedule = match param_str(op, params, "schedule")?.unwrap_or("constant") {
+            "constant" => Schedule::Constant,
+            "invscaling" => Schedule::InvScaling,
+            "adaptive" => Schedule::Adaptive,
+            other => {
+                return Err(invalid(
+                    op,
+                    format!("schedule must be constant, invscaling or adaptive, got {other}"),
+                ))
+            }
+        };
+        let solver = match param_str(op, params, "solver")?.unwrap_or("adam") {
+            "adam" => Solver::Adam,
+            "sgd" => Solver::Sgd { momentum, schedule },
+            other => return Err(invalid(op, format!("solver must be adam or sgd, got {other}"))),
+        };
+        let positive = |name: &str, default: i64| -> Result<usize, OpError> {
+            let v = param_int(op, params, name)?.unwrap_or(default);
+            if v < 1 {
+                return Err(invalid(op, format!("{name} must be at least 1, got {v}")));
+            }
+            Ok(usize::try_from(v).unwrap_or(usize::MAX))
+        };
+        let batch_size = positive("batch_size", 200)?;
+        let epochs = positive("epochs", 200)?;
+        let seed = param_int(op, params, "seed")?.unwrap_or(0);
+        if seed < 0 {
+            return Err(invalid(op, format!("seed must be >= 0, got {seed}")));
+        }
+        let tol = finite_at_least("tol", 1e-4, 0.0)?;
+        let validation_fraction = finite_at_least("validation_fraction", 0.1, 0.0)?;
+        if !(validation_fraction > 0.0 && validation_fraction < 1.0) {
+            return Err(invalid(
+                op,
+                format!("validation_fraction must be in (0, 1), got {validation_fraction}"),
+            ));
+        }
+        let scale_target = param_bool(op, params, "scale_target", false)?;
+        if scale_target && task == Task::Classification {
+            return Err(invalid(op, "scale_target applies to mlp_regressor only"));
+        }
+        Ok(Mlp {
+            task,
+            hidden,
+            activation,
+            solver,
+            alpha,
+            learning_rate,
+            batch_size,
+            epochs,
+            seed: seed as u64,
+            tol,
+            early_stopping: param_bool(op, params, "early_stopping", false)?,
+            validation_fraction,
+            scale_target,
+        })
+    }
+
+    fn op(&self) -> &'static str {
+        op_name(self.task)
+    }
+}
+
+fn op_name(task: Task) -> &'static str {
+    match task {
+        Task::Classification => CLASSIFIER,
+        _ => REGRESSOR,
+    }
+}
+
+impl Estimator for Mlp {
+    fn task(&self) -> Task {
+        self.task
+    }
+
+    fn fit(&self, x: &Matrix, y: &Target) -> Result<Box<dyn FittedModel>, OpError> {
+        Ok(Box::new(self.fit_mlp(x, y)?))
+    }
+}
+
+fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+fn log_sum_exp(z: &[f64]) -> f64 {
+    let m = z.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+    m + z.iter().map(|v| (v - m).exp()).sum::<f64>().ln()
+}

@@ -1,0 +1,394 @@
+//! Mini-batch training of the perceptron: target encoding, Glorot
+//! initialisation, backpropagation, Adam or Nesterov-SGD updates, and the two
+//! stopping rules (training loss, or held-out score with `early_stopping`).
+
+use super::{log_sum_exp, sigmoid, FittedMlp, Layer, Mlp, Schedule, Solver};
+use crate::eval::rng::SplitMix64;
+use crate::models::check_training_data;
+use crate::op::{Matrix, OpError, Target};
+use crate::registry::invalid;
+use mlg_compiler::workflow::catalog::Task;
+
+/// Epochs without an improvement of at least `tol` before training stops (or,
+/// with the adaptive SGD schedule, before the step is divided by 5).
+const N_ITER_NO_CHANGE: usize = 10;
+const BETA1: f64 = 0.9;
+const BETA2: f64 = 0.999;
+const EPSILON: f64 = 1e-8;
+/// The adaptive schedule stops once the step falls below this.
+const MIN_ADAPTIVE_STEP: f64 = 1e-6;
+
+/// The targets as rows of `k` network outputs, with class and scaling bookkeeping.
+struct Encoded {
+    k: usize,
+    targets: Vec<f64>,
+    classes: Vec<u32>,
+    n_labels: usize,
+    mean: f64,
+    scale: f64,
+}
+
+/// Per-parameter optimiser state (one entry per weight or bias vector).
+enum Optimizer {
+    Adam { m: Vec<Vec<f64>>, v: Vec<Vec<f64>>, t: u64 },
+    Sgd { velocity: Vec<Vec<f64>>, momentum: f64 },
+}
+
+impl Optimizer {
+    fn new(solver: Solver, sizes: &[usize]) -> Self {
+        let zeros = || sizes.iter().map(|&s| vec![0.0; s]).collect::<Vec<_>>();
+        match solver {
+            Solver::Adam => Optimizer::Adam {
+                m: zeros(),
+                v: zeros(),
+                t: 0,
+            },
+            Solver::Sgd { momentum, .. } => Optimizer::Sgd {
+                velocity: zeros(),
+                momentum,
+            },
+        }
+    }
+
+    /// Applies one step of size `lr` to every parameter vector given its gradient.
+    fn step(&mut self, params: &mut [&mut Vec<f64>], grads: &[Vec<f64>], lr: f64) {
+        match self {
+            Optimizer::Adam { m, v, t } => {
+                *t += 1;
+                let tt = *t as f64;
+                let lr_t = lr * (1.0 - BETA2.powf(tt)).sqrt() / (1.0 - BETA1.powf(tt));
+                for (i, p) in params.iter_mut().enumerate() {
+                    for (((p, g), m), v) in p.iter_mut().zip(&grads[i]).zip(&mut m[i]).zip(&mut v[i]) {
+                        *m = BETA1 * *m + (1.0 - BETA1) * g;
+                        *v = BETA2 * *v + (1.0 - BETA2) * g * g;
+                        *p -= lr_t * *m / (v.sqrt() + EPSILON);
+                    }
+                }
+            }
+            Optimizer::Sgd { velocity, momentum } => {
+                for (i, p) in params.iter_mut().enumerate() {
+                    for ((p, g), vel) in p.iter_mut().zip(&grads[i]).zip(&mut velocity[i]) {
+                        *vel = *momentum * *vel - lr * g;
+                        *p += *momentum * *vel - lr * g;
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Mlp {
+    fn encode(&self, y: &Target) -> Result<Encoded, OpError> {
+        let op = self.op();
+        match (self.task, y) {
+            (Task::Classification, Target::Classes { codes, labels }) => {
+                if let Some(&bad) = codes.iter().find(|&&c| c as usize >= labels.len()) {
+                    return Err(invalid(
+                        op,
+                        format!("class code {bad} out of range for {} labels", labels.len()),
+                    ));
+                }
+                let mut classes: Vec<u32> = codes.clone();
+                classes.sort_unstable();
+                classes.dedup();
+                if classes.len() < 2 {
+                    return Err(invalid(
+                        op,
+                        format!(
+                            "the training rows hold {} class(es); at least 2 are needed",
+                            classes.len()
+                        ),
+                    ));
+                }
+                let k = if classes.len() == 2 { 1 } else { classes.len() };
+                let mut targets = vec![0.0; codes.len() * k];
+                for (i, c) in codes.iter().enumerate() {
+                    let idx = classes.binary_search(c).unwrap_or_default();
+                    if k == 1 {
+                        targets[i] = idx as f64;
+                    } else {
+                        targets[i * k + idx] = 1.0;
+                    }
+                }
+                Ok(Encoded {
+                    k,
+                    targets,
+                    classes,
+                    n_labels: labels.len(),
+                    mean: 0.0,
+                    scale: 1.0,
+                })
+            }
+            (Task::Classification, Target::Values(_)) => Err(invalid(
+                op,
+                "needs class labels; use mlp_regressor for a numeric target",
+            )),
+            (_, Target::Values(v)) => {
+                if v.iter().any(|t| !t.is_finite()) {
+                    return Err(invalid(op, "the target holds missing or infinite values"));
+                }
+                let (mut mean, mut scale) = (0.0, 1.0);
+                if self.scale_target {
+                    mean = v.iter().sum::<f64>() / v.len() as f64;
+                    let var = v.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / v.len() as f64;
+                    scale = if var > 0.0 { var.sqrt() } else { 1.0 };
+                }
+                Ok(Encoded {
+                    k: 1,
+                    targets: v.iter().map(|t| (t - mean) / scale).collect(),
+                    classes: Vec::new(),
+                    n_labels: 0,
+                    mean,
+                    scale,
+                })
+            }
+            (_, Target::Classes { .. }) => Err(invalid(
+                op,
+                "needs a numeric target; use mlp_classifier for classes",
+            )),
+        }
+    }
+
+    /// Glorot-uniform layers for `sizes` (input width first), drawn from `rng`.
+    fn initial_layers(&self, sizes: &[usize], rng: &mut SplitMix64) -> Vec<Layer> {
+        let factor = if self.activation == super::Activation::Logistic {
+            2.0
+        } else {
+            6.0
+        };
+        sizes
+            .windows(2)
+            .map(|w| {
+                let (fan_in, fan_out) = (w[0], w[1]);
+                let bound = (factor / (fan_in + fan_out) as f64).sqrt();
+                let mut draw = || (2.0 * rng.next_f64() - 1.0) * bound;
+                let weights = (0..fan_in * fan_out).map(|_| draw()).collect();
+                let bias = (0..fan_out).map(|_| draw()).collect();
+                Layer {
+                    inputs: fan_in,
+                    outputs: fan_out,
+                    weights,
+                    bias,
+                }
+            })
+            .collect()
+    }
+
+    /// [`crate::op::Estimator::fit`] with the concrete fitted type. Errors on a
+    /// target of the wrong kind, fewer than two classes, non-finite data, too
+    /// few rows to hold out a validation set, or divergence.
+    pub fn fit_mlp(&self, x: &Matrix, y: &Target) -> Result<FittedMlp, OpError> {
+        let op = self.op();
+        check_training_data(op, x, y)?;
+        let enc = self.encode(y)?;
+        let (n, d, k) = (x.rows, x.cols, enc.k);
+        let classify = self.task == Task::Classification;
+        let (train, validation) = if self.early_stopping {
+            let strata: Option<Vec<u32>> = match y {
+                Target::Classes { codes, .. } => Some(codes.clone()),
+                Target::Values(_) => None,
+            };
+            let split = crate::eval::holdout(n, self.validation_fraction, self.seed, strata.as_deref())
+                .map_err(|e| invalid(op, format!("early_stopping: {e}")))?;
+            let split = split.into_iter().next().ok_or_else(|| invalid(op, "no validation split"))?;
+            (split.train, split.test)
+        } else {
+            ((0..n).collect(), Vec::new())
+        };
+
+        let mut rng = SplitMix64::new(self.seed);
+        let mut sizes = vec![d];
+        sizes.extend(&self.hidden);
+        sizes.push(k);
+        let mut layers = self.initial_layers(&sizes, &mut rng);
+        let param_sizes: Vec<usize> = layers
+            .iter()
+            .map(|l| l.weights.len())
+            .chain(layers.iter().map(|l| l.bias.len()))
+            .collect();
+        let mut grads: Vec<Vec<f64>> = param_sizes.iter().map(|&s| vec![0.0; s]).collect();
+        let mut optimizer = Optimizer::new(self.solver, &param_sizes);
+        let n_layers = layers.len();
+        let mut acts: Vec<Vec<f64>> = sizes.iter().map(|&s| vec![0.0; s]).collect();
+        let mut deltas: Vec<Vec<f64>> = sizes.iter().map(|&s| vec![0.0; s]).collect();
+
+        let batch = self.batch_size.min(train.len());
+        let mut order = train.clone();
+        let mut lr = self.learning_rate;
+        let mut samples_seen = 0usize;
+        let (mut best_loss, mut best_score) = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut best_layers: Option<Vec<Layer>> = None;
+        let (mut no_improve, mut epochs_run, mut last_loss) = (0, 0, f64::INFINITY);
+        for _ in 0..self.epochs {
+            epochs_run += 1;
+            rng.shuffle(&mut order);
+            let mut epoch_loss = 0.0;
+            for chunk in order.chunks(batch) {
+                let m = chunk.len() as f64;
+                grads.iter_mut().for_each(|g| g.fill(0.0));
+                let mut data_loss = 0.0;
+                for &i in chunk {
+                    acts[0].copy_from_slice(x.row(i));
+                    for (l, layer) in layers.iter().enumerate() {
+                        let (before, after) = acts.split_at_mut(l + 1);
+                        let out = &mut after[0];
+                        layer.forward(&before[l], out);
+                        if l + 1 < n_layers {
+                            out.iter_mut().for_each(|h| *h = self.activation.apply(*h));
+                        }
+                    }
+                    // Output transform, loss and output delta (p - y for every loss here).
+                    let out = &mut acts[n_layers];
+                    let t = &enc.targets[i * k..(i + 1) * k];
+                    if classify && k == 1 {
+                        let z = out[0];
+                        data_loss += z.max(0.0) + (-z.abs()).exp().ln_1p() - t[0] * z;
+                        out[0] = sigmoid(z);
+                    } else if classify {
+                        let lse = log_sum_exp(out);
+                        data_loss += out.iter().zip(t).map(|(z, y)| y * (lse - z)).sum::<f64>();
+                        out.iter_mut().for_each(|z| *z = (*z - lse).exp());
+                    } else {
+                        data_loss += 0.5 * (out[0] - t[0]).powi(2);
+                    }
+                    for c in 0..k {
+                        deltas[n_layers][c] = (acts[n_layers][c] - t[c]) / m;
+                    }
+                    for l in (0..n_layers).rev() {
+                        let layer = &layers[l];
+                        let (inputs, outputs) = (layer.inputs, layer.outputs);
+                        let (w_grads, b_grads) = grads.split_at_mut(n_layers);
+                        for o in 0..outputs {
+                            let delta = deltas[l + 1][o];
+                            b_grads[l][o] += delta;
+                            let g = &mut w_grads[l][o * inputs..(o + 1) * inputs];
+                            g.iter_mut().zip(&acts[l]).for_each(|(g, a)| *g += delta * a);
+                        }
+                        if l > 0 {
+                            for j in 0..inputs {
+                                let back: f64 = (0..outputs)
+                                    .map(|o| layer.weights[o * inputs + j] * deltas[l + 1][o])
+                                    .sum();
+                                deltas[l][j] = back * self.activation.derivative(acts[l][j]);
+                            }
+                        }
+                    }
+                }
+                let sq: f64 = layers.iter().flat_map(|l| &l.weights).map(|w| w * w).sum();
+                epoch_loss += data_loss + 0.5 * self.alpha * sq;
+                let penalty = self.alpha / m;
+                for (l, layer) in layers.iter().enumerate() {
+                    grads[l]
+                        .iter_mut()
+                        .zip(&layer.weights)
+                        .for_each(|(g, w)| *g += penalty * w);
+                }
+                let mut params: Vec<&mut Vec<f64>> = Vec::with_capacity(2 * n_layers);
+                let (ws, bs): (Vec<_>, Vec<_>) = layers.iter_mut().map(|l| (&mut l.weights, &mut l.bias)).unzip();
+                params.extend(ws);
+                params.extend(bs);
+                optimizer.step(&mut params, &grads, lr);
+            }
+            samples_seen += train.len();
+            last_loss = epoch_loss / train.len() as f64;
+            if !last_loss.is_finite() {
+                return Err(invalid(
+                    op,
+                    "training diverged (non-finite loss); lower learning_rate",
+                ));
+            }
+            if self.early_stopping {
+                let score = validation_score(&layers, self, x, &enc, &validation);
+                if score < best_score + self.tol {
+                    no_improve += 1;
+                } else {
+                    no_improve = 0;
+                }
+                if score > best_score {
+                    best_score = score;
+                    best_layers = Some(layers.clone());
+                }
+            } else {
+                if last_loss > best_loss - self.tol {
+                    no_improve += 1;
+                } else {
+                    no_improve = 0;
+                }
+                best_loss = best_loss.min(last_loss);
+            }
+            if let Solver::Sgd { schedule, .. } = self.solver {
+                match schedule {
+                    Schedule::InvScaling => lr = self.learning_rate / ((samples_seen + 1) as f64).sqrt(),
+                    Schedule::Adaptive if no_improve > N_ITER_NO_CHANGE && lr > MIN_ADAPTIVE_STEP => {
+                        lr /= 5.0;
+                        no_improve = 0;
+                    }
+                    _ => {}
+                }
+            }
+            if no_improve > N_ITER_NO_CHANGE {
+                break;
+            }
+        }
+        Ok(FittedMlp {
+            task: self.task,
+            activation: self.activation,
+            n_features: d,
+            n_labels: enc.n_labels,
+            classes: enc.classes,
+            layers: best_layers.unwrap_or(layers),
+            epochs_run,
+            loss: last_loss,
+            target_mean: enc.mean,
+            target_scale: enc.scale,
+            validation_score: self.early_stopping.then_some(best_score),
+        })
+    }
+}
+
+/// Accuracy (classifier) or R² of the standardised target (regressor) of the
+/// network `layers` on the rows `rows`.
+fn validation_score(layers: &[Layer], mlp: &Mlp, x: &Matrix, enc: &Encoded, rows: &[usize]) -> f64 {
+    let k = enc.k;
+    let outputs: Vec<Vec<f64>> = rows
+        .iter()
+        .map(|&i| {
+            let mut h = x.row(i).to_vec();
+            for (l, layer) in layers.iter().enumerate() {
+                let mut out = vec![0.0; layer.outputs];
+                layer.forward(&h, &mut out);
+                if l + 1 < layers.len() {
+                    out.iter_mut().for_each(|v| *v = mlp.activation.apply(*v));
+                }
+                h = out;
+            }
+            h
+        })
+        .collect();
+    let truth = |i: usize| &enc.targets[i * k..(i + 1) * k];
+    if mlp.task == Task::Classification {
+        let correct = rows
+            .iter()
+            .zip(&outputs)
+            .filter(|(&i, z)| {
+                let t = truth(i);
+                if k == 1 {
+                    (z[0] > 0.0) == (t[0] > 0.5)
+                } else {
+                    let best = z.iter().enumerate().fold(0, |b, (c, v)| if *v > z[b] { c } else { b });
+                    t[best] == 1.0
+                }
+            })
+            .count();
+        correct as f64 / rows.len().max(1) as f64
+    } else {
+        let mean = rows.iter().map(|&i| truth(i)[0]).sum::<f64>() / rows.len().max(1) as f64;
+        let ss_tot: f64 = rows.iter().map(|&i| (truth(i)[0] - mean).powi(2)).sum();
+        let ss_res: f64 = rows.iter().zip(&outputs).map(|(&i, z)| (truth(i)[0] - z[0]).powi(2)).sum();
+        if ss_tot > 0.0 {
+            1.0 - ss_res / ss_tot
+        } else {
+            0.0
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! Evaluation beyond plain k-fold: repeated k-fold and the .632 bootstrap,
+//! confusion matrices, ranking, `select` (run and check-time errors), the HTML
+//! evaluation page and permutation importance.
+
+use mlg::executor::evaluate::Evaluation;
+use mlg::{Error, RunOptions, RunOutput, Workflow};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const IRIS: &str = "data iris = csv(\"data/iris.csv\", target = \"target\")\n\
+                    features prep = iris -> standardize(numeric)\n";
+
+/// Checks and runs `source` against `examples/`.
+fn run(source: &str) -> RunOutput {
+    Workflow::from_source("eval.mlg", source, Path::new("examples"))
+        .unwrap()
+        .run(&RunOptions::default())
+        .unwrap()
+}
+
+fn find<'a>(out: &'a RunOutput, statement: &str, model: &str) -> &'a Evaluation {
+    out.evaluations
+        .iter()
+        .find(|e| e.statement == statement && e.model == model)
+        .unwrap_or_else(|| panic!("no evaluation of {model} in {statement}"))
+}
+
+/// A fresh temporary folder.
+fn scratch() -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "mlg-eval-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn repeated_kfold_runs_k_times_repeats_folds_deterministically() {
+    let source = |seed: u32| {
+        format!(
+            "{IRIS}model lr = logistic_regression(prep)\n\
+             evaluate lr with repeated_kfold(5, repeats = 3, seed = {seed}) metrics accuracy\n"
+        )
+    };
+    let a = run(&source(4));
+    let folds = &a.evaluations[0].metrics["accuracy"].folds;
+    assert_eq!(folds.len(), 15);
+    // Each repeat tests every row once.
+    let cm = a.evaluations[0].confusion_matrix.as_ref().unwrap();
+    assert_eq!(cm.counts.iter().flatten().sum::<u64>(), 450);
+    assert_eq!(folds, &run(&source(4)).evaluations[0].metrics["accuracy"].folds);
+    assert_ne!(folds, &run(&source(5)).evaluations[0].metrics["accuracy"].folds);
+    // Rounds reshuffle: the three rounds' fold scores are not copies.
+    assert!(folds[0..5] != folds[5..10] || folds[5..10] != folds[10..15], "{folds:?}");
+}
+
+#[test]
+fn bootstrap_reports_the_632_estimate() {
+    // x decides the class except at x = 5 and x = 30, each repeated three times
+    // with one minority label: a fully grown tree gets exactly 2 of 44 rows
+    // wrong when fitted and scored on every row.
+    let dir = scratch();
+    let mut csv = String::from("x,target\n");
+    for x in 0..40 {
+        csv.push_str(&format!("{x},{}\n", if x >= 20 { "b" } else { "a" }));
+    }
+    csv.push_str("5,a\n5,b\n30,b\n30,a\n");
+    std::fs::write(dir.join("conflicts.csv"), csv).unwrap();
+    let out = Workflow::from_source(
+        "boot.mlg",
+        "data d = csv(\"conflicts.csv\", target = \"target\")\n\
+         model tree = decision_tree_classifier(d)\n\
+         evaluate tree with bootstrap(n = 30, seed = 2) metrics accuracy\n",
+        &dir,
+    )
+    .unwrap()
+    .run(&RunOptions::default())
+    .unwrap();
+    let acc = &out.evaluations[0].metrics["accuracy"];
+    assert_eq!(acc.folds.len(), 30);
+    assert_eq!(acc.resubstitution, Some(42.0 / 44.0));
+    let oob = acc.folds.iter().sum::<f64>() / 30.0;
+    assert!((acc.mean - oob).abs() < 1e-12);
+    let expected = 0.368 * (42.0 / 44.0) + 0.632 * oob;
+    assert!((acc.estimate - expected).abs() < 1e-12, "{} vs {expected}", acc.estimate);
+    assert!(acc.estimate > acc.mean, "resubstitution is optimistic here");
+    // Out-of-bag rows only: about 36.8% of 44 rows per resample.
+    let held_out: u64 = out.evaluations[0]
+        .confusion_matrix
+        .as_ref()
+        .unwrap()
+        .counts
+        .iter()
+        .flatten()
+        .sum();
+    assert!((300..700).contains(&held_out), "{held_out}");
+}
+
+#[test]
+fn confusion_matrix_on_iris_predefined_folds_matches_sklearn() {
+    let out = run(&format!(
+        "{IRIS}model lr = logistic_regression(prep, c = 1.0)\n\
+         evaluate lr with predefined_folds(\"data/iris.folds.csv\")\n"
+    ));
+    let cm = out.evaluations[0].confusion_matrix.as_ref().unwrap();
+    assert_eq!(cm.labels, ["0", "1", "2"]);
+    assert_eq!(cm.counts.iter().flatten().sum::<u64>(), 150);
+    // scikit-learn: confusion_matrix(y, cross_val_predict(StandardScaler +
+    // LogisticRegression(C=1), cv=PredefinedSplit(iris.folds.csv))).
+    assert_eq!(cm.counts, vec![vec![50, 0, 0], vec![0, 48, 2], vec![0, 4, 46]]);
+}
+
+#[test]
+fn evaluate_ranks_models_by_the_first_metric() {
+    let out = run(&format!(
+        "{IRIS}model stump = decision_tree_classifier(prep, max_depth = 1)\n\
+         model lr = logistic_regression(prep)\n\
+         model tree = decision_tree_classifier(prep, max_depth = 3)\n\
+         evaluate stump, lr, tree with kfold(5, seed = 0) metrics accuracy, f1_macro\n\
+         evaluate stump, lr with kfold(5, seed = 0) metrics log_loss\n"
+    ));
+    let stump = find(&out, "evaluate#1", "stump");
+    let lr = find(&out, "evaluate#1", "lr");
+    assert_eq!(stump.ranked_by, "accuracy");
+    assert_eq!((lr.rank, lr.best), (1, true));
+    assert_eq!((stump.rank, stump.best), (3, false));
+    assert_eq!(find(&out, "evaluate#1", "tree").rank, 2);
+    // log_loss is a loss: the smaller one ranks first.
+    let (s2, l2) = (find(&out, "evaluate#2", "stump"), find(&out, "evaluate#2", "lr"));
+    assert!(l2.metrics["log_loss"].mean < s2.metrics["log_loss"].mean);
+    assert!(l2.best && l2.rank == 1 && s2.rank == 2);
+    let table = mlg::report::table(&out.evaluations);
+    assert!(table.contains("ranked by accuracy (higher is better)"), "{table}");
+    assert!(table.contains("ranked by log_loss (lower is better)"), "{table}");
+    let first_row = table.lines().nth(3).unwrap();
+    assert!(first_row.starts_with("1 *") && first_row.contains("lr"), "{table}");
+    let json: serde_json::Value =
+        serde_json::from_str(&mlg::report::Report::new("eval.mlg", &out).to_json()).unwrap();
+    let best: Vec<&serde_json::Value> = json["evaluations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["best"] == true)
+        .collect();
+    assert_eq!(best.len(), 2);
+    assert!(best.iter().all(|e| e["model"] == "lr" && e["rank"] == 1));
+}
+
+#[test]
+fn select_binds_the_better_model_and_deploy_uses_it() {
+    let dir = scratch();
+    let artifact = dir.join("best.mlgc");
+    let source = format!(
+        "{IRIS}model stump = decision_tree_classifier(prep, max_depth = 1)\n\
+         model lr = logistic_regression(prep)\n\
+         model best = select(stump, lr, metric = \"f1_macro\", cv = kfold(4, seed = 1))\n\
+         evaluate best, stump with holdout(0.3)\n\
+         deploy best to \"{}\"\n",
+        artifact.display()
+    );
+    let wf = Workflow::from_source("select.mlg", &source, Path::new("examples")).unwrap();
+    let out = wf.run(&RunOptions::default()).unwrap();
+    let selection = &out.selections[0];
+    assert_eq!((selection.chosen.as_str(), selection.model.as_str()), ("lr", "lr"));
+    assert_eq!(selection.metric, "f1_macro");
+    assert_eq!(selection.candidates.len(), 2);
+    let lr = selection.candidates.iter().find(|c| c.model == "lr").unwrap();
+    assert!(lr.best && lr.metrics["f1_macro"].folds.len() == 4);
+    let best = find(&out, "evaluate#1", "best");
+    assert_eq!(best.selected.as_deref(), Some("lr"));
+    assert_eq!(best.operator, "logistic_regression");
+    let deployed = mlg_runtime::Model::load(&artifact).unwrap();
+    assert_eq!(deployed.name(), "best");
+    let frame = mlg_runtime::csv::read_csv(Path::new("examples/data/iris.csv")).unwrap();
+    let reference = wf.compile("lr").unwrap().predict(&frame).unwrap();
+    assert_eq!(deployed.predict(&frame).unwrap().values, reference.values);
+    assert_eq!(wf.compile("best").unwrap().predict(&frame).unwrap().values, reference.values);
+    let line = mlg::report::selections(&out.selections);
+    assert!(line.starts_with("select best: chose lr by f1_macro"), "{line}");
+}
+
+/// Checks `source` against `examples/` and renders its errors.
+fn diagnostics(source: &str) -> String {
+    match Workflow::from_source("bad.mlg", source, Path::new("examples")) {
+        Ok(_) => panic!("expected diagnostics for:\n{source}"),
+        Err(Error::Diagnostics {
+            file,
+            source_text,
+            diagnostics,
+        }) => mlg::diagnostics::render(&diagnostics, &file, &source_text, false),
+        Err(other) => panic!("expected diagnostics, got {other}"),
+    }
+}
+
+#[test]
+fn select_mistakes_are_reported_at_check_time() {
+    let models = "model lr = logistic_regression(prep)\n\
+                  model lin = linear_regression(prep)\n";
+    let cases = [
+        ("unknown_model", "model best = select(lr, forest, metric = \"accuracy\")\n"),
+        ("mixed_tasks", "model best = select(lr, lin)\n"),
+        ("metric_of_wrong_task", "model best = select(lr, metric = \"r2\")\n"),
+        ("not_a_model", "model best = select(lr, prep)\n"),
+        ("bad_parameters", "model best = select(lr, metrc = \"accuracy\", cv = 5)\n"),
+        ("no_candidates", "model best = select(metric = \"accuracy\")\n"),
+    ];
+    for (name, statement) in cases {
+        let text = diagnostics(&format!("{IRIS}{models}{statement}"));
+        insta::assert_snapshot!(format!("select_{name}"), text);
+    }
+}
+
+/// A binary target decided by `signal` (plus 5% flipped labels) beside a
+/// column of pure noise, written to a fresh folder.
+fn signal_and_noise() -> PathBuf {
+    let dir = scratch();
+    let mut rng = mlg_stdlib::eval::rng::SplitMix64::new(11);
+    let mut csv = String::from("signal,noise,target\n");
+    for _ in 0..300 {
+        let (signal, noise) = (rng.next_f64() * 2.0 - 1.0, rng.next_f64() * 2.0 - 1.0);
+        let flip = rng.next_f64() < 0.05;
+        let label = (signal > 0.0) != flip;
+        csv.push_str(&format!("{signal:.5},{noise:.5},{}\n", if label { "yes" } else { "no" }));
+    }
+    std::fs::write(dir.join("signal.csv"), csv).unwrap();
+    dir
+}
+
+#[test]
+fn permutation_importance_ranks_the_informative_column_first() {
+    let dir = signal_and_noise();
+    let out = Workflow::from_source(
+        "perm.mlg",
+        "data d = csv(\"signal.csv\", target = \"target\")\n\
+         model lr = logistic_regression(d)\n\
+         evaluate lr with kfold(5, seed = 3) metrics accuracy\n",
+        &dir,
+    )
+    .unwrap()
+    .run(&RunOptions::default())
+    .unwrap();
+    let perm = out.evaluations[0].permutation_importance.as_ref().unwrap();
+    assert_eq!((perm.metric.as_str(), perm.repeats), ("accuracy", 5));
+    assert_eq!(perm.features[0].feature, "signal");
+    let (signal, noise) = (&perm.features[0], &perm.features[1]);
+    assert!(signal.mean > 0.3, "{signal:?}");
+    assert!(noise.mean.abs() < 0.03, "{noise:?}");
+    assert!(perm.baseline > 0.85, "{}", perm.baseline);
+    let off = Workflow::from_source(
+        "perm.mlg",
+        "data d = csv(\"signal.csv\", target = \"target\")\n\
+         model lr = logistic_regression(d)\n\
+         evaluate lr\n",
+        &dir,
+    )
+    .unwrap()
+    .run(&RunOptions {
+        permutation_repeats: 0,
+        ..RunOptions::default()
+    })
+    .unwrap();
+    assert!(off.evaluations[0].permutation_importance.is_none());
+}
+
+#[path = "evaluation/html.rs"]
+mod html;
