@@ -16,6 +16,8 @@ pub mod registry;
 pub mod scale;
 pub mod select;
 pub mod synth;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use eval::{holdout, kfold, predefined, Split};
 pub use metrics::{classification_metric, metric_task, regression_metric};

@@ -1,8 +1,10 @@
 //! Speed check (ignored by default; run with `cargo test --release -p
 //! mlg-stdlib --lib boost -- --ignored --nocapture`): 100 rounds on 160,000
 //! rows × 20 features of make_classification-like data, with fit time and
-//! test accuracy printed. Set `BOOST_BENCH_CSV=path` to also write the data
-//! (train rows first, then test rows) for comparison with scikit-learn.
+//! test accuracy printed, once with `early_stopping = "off"` and once with
+//! `"auto"` (`BENCH_MODES=off,auto` by default; a comma list picks others).
+//! Set `BOOST_BENCH_CSV=path` to also write the data (train rows first, then
+//! test rows) for comparison with scikit-learn.
 
 use super::tests::{classes, params};
 use super::*;

@@ -9,59 +9,9 @@ mod solver;
 
 use crate::eval::rng::SplitMix64;
 use crate::op::{FittedModel, Matrix, Target};
-use mlg_compiler::workflow::catalog::{Params, Value};
+use mlg_compiler::workflow::catalog::Value;
 
-/// A bundled numeric CSV of `examples/data`: features and the last column.
-pub(super) fn dataset(name: &str) -> (Matrix, Vec<f64>) {
-    let path = format!("{}/../examples/data/{name}.csv", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let rows: Vec<Vec<f64>> = text
-        .lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.split(',').map(|v| v.trim().parse().expect("number")).collect())
-        .collect();
-    let cols = rows[0].len() - 1;
-    let data = rows.iter().flat_map(|r| r[..cols].iter().copied()).collect();
-    let y = rows.iter().map(|r| r[cols]).collect();
-    let x = Matrix {
-        rows: rows.len(),
-        cols,
-        data,
-    };
-    (x, y)
-}
-
-/// The fold of every row of `examples/data/<name>.folds.csv`.
-pub(super) fn folds(name: &str, n: usize) -> Vec<usize> {
-    let (m, fold) = dataset(&format!("{name}.folds"));
-    let mut out = vec![0; n];
-    for i in 0..m.rows {
-        out[m.data[i] as usize] = fold[i] as usize;
-    }
-    out
-}
-
-pub(super) fn params(items: &[(&str, Value)]) -> Params {
-    items.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
-}
-
-/// Class target from codes `0..k`.
-pub(super) fn classes(y: &[f64]) -> Target {
-    let k = y.iter().fold(0.0f64, |a, &b| a.max(b)) as usize + 1;
-    Target::Classes {
-        codes: y.iter().map(|&v| v as u32).collect(),
-        labels: (0..k).map(|c| c.to_string()).collect(),
-    }
-}
-
-pub(super) fn take(x: &Matrix, rows: &[usize]) -> Matrix {
-    Matrix {
-        rows: rows.len(),
-        cols: x.cols,
-        data: rows.iter().flat_map(|&r| x.row(r).iter().copied()).collect(),
-    }
-}
+pub(super) use crate::testing::{accuracy, classes, dataset, folds, params, r2, take};
 
 /// `train` and `test` standardised by `train`'s column means and population
 /// standard deviations (scikit-learn's `StandardScaler`).
@@ -119,17 +69,6 @@ pub(super) fn cv_mean(
         })
         .collect();
     (scores.iter().sum::<f64>() / 5.0, scores)
-}
-
-pub(super) fn accuracy(pred: &[f64], truth: &[f64]) -> f64 {
-    pred.iter().zip(truth).filter(|(p, t)| p == t).count() as f64 / truth.len() as f64
-}
-
-pub(super) fn r2(pred: &[f64], truth: &[f64]) -> f64 {
-    let mean = truth.iter().sum::<f64>() / truth.len() as f64;
-    let ss_tot: f64 = truth.iter().map(|t| (t - mean).powi(2)).sum();
-    let ss_res: f64 = pred.iter().zip(truth).map(|(p, t)| (t - p).powi(2)).sum();
-    1.0 - ss_res / ss_tot
 }
 
 /// Two overlapping Gaussian blobs in `d` dimensions (`n` rows each, centres
