@@ -70,7 +70,10 @@ fn read_matrix(path: &Path) -> (mlg_stdlib::op::Matrix, Vec<u32>) {
     let mut labels = Vec::new();
     let mut cols = 0;
     for line in text.lines().skip(1).filter(|l| !l.is_empty()) {
-        let fields: Vec<f64> = line.split(',').map(|f| f.parse().expect("numeric field")).collect();
+        let fields: Vec<f64> = line
+            .split(',')
+            .map(|f| f.parse().expect("numeric field"))
+            .collect();
         let (target, features) = fields.split_last().expect("non-empty row");
         cols = features.len();
         data.extend_from_slice(features);
@@ -118,7 +121,10 @@ fn main() {
         "| model | mlg fit (s) (of which Cranelift compile) | mlg accuracy | scikit-learn fit (s) | scikit-learn accuracy | fit time vs scikit-learn |"
     );
     println!("| --- | --- | --- | --- | --- | --- |");
-    for case in CASES.iter().filter(|c| only.is_empty() || only.split(',').any(|k| k == c.key)) {
+    for case in CASES
+        .iter()
+        .filter(|c| only.is_empty() || only.split(',').any(|k| k == c.key))
+    {
         let source = format!(
             "data train = csv(\"train.csv\", target = \"target\")\n\
              features prep = train -> standardize(numeric)\n{}\n",

@@ -216,10 +216,16 @@ fn model_parameter_errors(checked: &workflow::Workflow) -> Vec<mlg_dsl::Diagnost
         })
         .map(|(span, op, e)| {
             let message = match &e {
-                mlg_stdlib::op::OpError::Invalid { message, .. } | mlg_stdlib::op::OpError::Column { message, .. } => message.clone(),
+                mlg_stdlib::op::OpError::Invalid { message, .. }
+                | mlg_stdlib::op::OpError::Column { message, .. } => message.clone(),
                 other => other.to_string(),
             };
-            mlg_dsl::Diagnostic::new("mlg::model_parameters", message, span, format!("`{}` rejects these parameters", op))
+            mlg_dsl::Diagnostic::new(
+                "mlg::model_parameters",
+                message,
+                span,
+                format!("`{}` rejects these parameters", op),
+            )
         })
         .collect()
 }

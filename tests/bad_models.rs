@@ -8,7 +8,10 @@ use std::process::{Command, Output};
 
 fn mlg(args: &[&str], source: &str) -> Output {
     let dir = std::env::temp_dir().join(format!("mlg-bad-models-{}-{}", std::process::id(), args[0]));
-    let dir = dir.join(format!("{:x}", source.len() * 31 + source.bytes().map(usize::from).sum::<usize>()));
+    let dir = dir.join(format!(
+        "{:x}",
+        source.len() * 31 + source.bytes().map(usize::from).sum::<usize>()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data");
     let file = dir.join("bad.mlg");
@@ -36,13 +39,19 @@ fn classifier_on_a_continuous_target() {
                   model m = logistic_regression(d)\n\
                   evaluate m with kfold(3)\n";
     let err = fails(&["run", "--quiet"], source);
-    assert!(err.contains("holds 214 distinct numbers in 442 rows, which looks continuous"), "{err}");
+    assert!(
+        err.contains("holds 214 distinct numbers in 442 rows, which looks continuous"),
+        "{err}"
+    );
     assert!(err.contains("use a regression model"), "{err}");
     let fractional = "data d = csv(\"DATA/iris.csv\", target = \"petal_width_cm\")\n\
                       model m = gaussian_nb(d)\n\
                       evaluate m with kfold(3)\n";
     let err = fails(&["run", "--quiet"], fractional);
-    assert!(err.contains("holds continuous values (e.g. 0.2 at data row 0)"), "{err}");
+    assert!(
+        err.contains("holds continuous values (e.g. 0.2 at data row 0)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -51,7 +60,10 @@ fn regressor_on_a_string_target() {
                   features f = p -> impute(numeric) -> one_hot(categorical)\n\
                   model m = ridge(f)\n";
     let err = fails(&["check"], source);
-    assert!(err.contains("`ridge` is a regression model, but the target `species` is categorical"), "{err}");
+    assert!(
+        err.contains("`ridge` is a regression model, but the target `species` is categorical"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -59,7 +71,10 @@ fn unknown_solver() {
     let source = "data i = csv(\"DATA/iris.csv\", target = \"target\")\n\
                   model m = logistic_regression(i, solver = \"adagrad\")\n";
     let err = fails(&["check"], source);
-    assert!(err.contains("expects one of \"lbfgs\", \"newton\", \"cg\", \"sgd\""), "{err}");
+    assert!(
+        err.contains("expects one of \"lbfgs\", \"newton\", \"cg\", \"sgd\""),
+        "{err}"
+    );
     assert!(err.contains("\"adagrad\" is not one of them"), "{err}");
 }
 
@@ -69,8 +84,14 @@ fn hidden_layer_of_size_zero() {
                   model m = mlp_classifier(i, hidden = \"16,0\")\n";
     let err = fails(&["check"], source);
     assert!(err.contains("mlg::model_parameters"), "{err}");
-    assert!(err.contains("hidden sizes must be positive integers, got \"16,0\""), "{err}");
-    assert!(err.contains("bad.mlg:2:11"), "the model call is underlined: {err}");
+    assert!(
+        err.contains("hidden sizes must be positive integers, got \"16,0\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.mlg:2:11"),
+        "the model call is underlined: {err}"
+    );
 }
 
 #[test]

@@ -55,7 +55,10 @@ fn repeated_kfold_runs_k_times_repeats_folds_deterministically() {
     assert_eq!(folds, &run(&source(4)).evaluations[0].metrics["accuracy"].folds);
     assert_ne!(folds, &run(&source(5)).evaluations[0].metrics["accuracy"].folds);
     // Rounds reshuffle: the three rounds' fold scores are not copies.
-    assert!(folds[0..5] != folds[5..10] || folds[5..10] != folds[10..15], "{folds:?}");
+    assert!(
+        folds[0..5] != folds[5..10] || folds[5..10] != folds[10..15],
+        "{folds:?}"
+    );
 }
 
 #[test]
@@ -86,7 +89,11 @@ fn bootstrap_reports_the_632_estimate() {
     let oob = acc.folds.iter().sum::<f64>() / 30.0;
     assert!((acc.mean - oob).abs() < 1e-12);
     let expected = 0.368 * (42.0 / 44.0) + 0.632 * oob;
-    assert!((acc.estimate - expected).abs() < 1e-12, "{} vs {expected}", acc.estimate);
+    assert!(
+        (acc.estimate - expected).abs() < 1e-12,
+        "{} vs {expected}",
+        acc.estimate
+    );
     assert!(acc.estimate > acc.mean, "resubstitution is optimistic here");
     // Out-of-bag rows only: about 36.8% of 44 rows per resample.
     let held_out: u64 = out.evaluations[0]
@@ -137,7 +144,10 @@ fn evaluate_ranks_models_by_the_first_metric() {
     assert!(table.contains("ranked by accuracy (higher is better)"), "{table}");
     assert!(table.contains("ranked by log_loss (lower is better)"), "{table}");
     let first_row = table.lines().nth(3).unwrap();
-    assert!(first_row.starts_with("1 *") && first_row.contains("lr"), "{table}");
+    assert!(
+        first_row.starts_with("1 *") && first_row.contains("lr"),
+        "{table}"
+    );
     let json: serde_json::Value =
         serde_json::from_str(&mlg::report::Report::new("eval.mlg", &out).to_json()).unwrap();
     let best: Vec<&serde_json::Value> = json["evaluations"]
@@ -165,7 +175,10 @@ fn select_binds_the_better_model_and_deploy_uses_it() {
     let wf = Workflow::from_source("select.mlg", &source, Path::new("examples")).unwrap();
     let out = wf.run(&RunOptions::default()).unwrap();
     let selection = &out.selections[0];
-    assert_eq!((selection.chosen.as_str(), selection.model.as_str()), ("lr", "lr"));
+    assert_eq!(
+        (selection.chosen.as_str(), selection.model.as_str()),
+        ("lr", "lr")
+    );
     assert_eq!(selection.metric, "f1_macro");
     assert_eq!(selection.candidates.len(), 2);
     let lr = selection.candidates.iter().find(|c| c.model == "lr").unwrap();
@@ -178,7 +191,10 @@ fn select_binds_the_better_model_and_deploy_uses_it() {
     let frame = mlg_runtime::csv::read_csv(Path::new("examples/data/iris.csv")).unwrap();
     let reference = wf.compile("lr").unwrap().predict(&frame).unwrap();
     assert_eq!(deployed.predict(&frame).unwrap().values, reference.values);
-    assert_eq!(wf.compile("best").unwrap().predict(&frame).unwrap().values, reference.values);
+    assert_eq!(
+        wf.compile("best").unwrap().predict(&frame).unwrap().values,
+        reference.values
+    );
     let line = mlg::report::selections(&out.selections);
     assert!(line.starts_with("select best: chose lr by f1_macro"), "{line}");
 }
@@ -201,11 +217,20 @@ fn select_mistakes_are_reported_at_check_time() {
     let models = "model lr = logistic_regression(prep)\n\
                   model lin = linear_regression(prep)\n";
     let cases = [
-        ("unknown_model", "model best = select(lr, forest, metric = \"accuracy\")\n"),
+        (
+            "unknown_model",
+            "model best = select(lr, forest, metric = \"accuracy\")\n",
+        ),
         ("mixed_tasks", "model best = select(lr, lin)\n"),
-        ("metric_of_wrong_task", "model best = select(lr, metric = \"r2\")\n"),
+        (
+            "metric_of_wrong_task",
+            "model best = select(lr, metric = \"r2\")\n",
+        ),
         ("not_a_model", "model best = select(lr, prep)\n"),
-        ("bad_parameters", "model best = select(lr, metrc = \"accuracy\", cv = 5)\n"),
+        (
+            "bad_parameters",
+            "model best = select(lr, metrc = \"accuracy\", cv = 5)\n",
+        ),
         ("no_candidates", "model best = select(metric = \"accuracy\")\n"),
     ];
     for (name, statement) in cases {
@@ -224,7 +249,10 @@ fn signal_and_noise() -> PathBuf {
         let (signal, noise) = (rng.next_f64() * 2.0 - 1.0, rng.next_f64() * 2.0 - 1.0);
         let flip = rng.next_f64() < 0.05;
         let label = (signal > 0.0) != flip;
-        csv.push_str(&format!("{signal:.5},{noise:.5},{}\n", if label { "yes" } else { "no" }));
+        csv.push_str(&format!(
+            "{signal:.5},{noise:.5},{}\n",
+            if label { "yes" } else { "no" }
+        ));
     }
     std::fs::write(dir.join("signal.csv"), csv).unwrap();
     dir

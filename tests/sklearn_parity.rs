@@ -23,7 +23,13 @@ fn run(name: &str) -> Value {
     std::fs::create_dir_all(&dir).unwrap();
     let report = dir.join("report.json");
     let out = Command::new(env!("CARGO_BIN_EXE_mlg"))
-        .args(["run", &format!("{name}.mlg"), "--quiet", "--no-importance", "--report"])
+        .args([
+            "run",
+            &format!("{name}.mlg"),
+            "--quiet",
+            "--no-importance",
+            "--report",
+        ])
         .arg(&report)
         .current_dir(root().join("examples/compare"))
         .output()
@@ -73,10 +79,14 @@ fn check(dataset: &str, metric: &str, gap: f64, floor: f64) {
     for e in evaluations {
         let name = e["model"].as_str().unwrap();
         let ours = e["metrics"][metric]["mean"].as_f64().unwrap();
-        let spread = SEED_SPREAD.iter().find(|(d, m, _, _)| *d == dataset && *m == name);
+        let spread = SEED_SPREAD
+            .iter()
+            .find(|(d, m, _, _)| *d == dataset && *m == name);
         if let Some((_, _, low, high)) = spread {
             if ours < low - gap || ours > high + gap {
-                failures.push(format!("{name}: {ours:.4} outside scikit-learn's seed range [{low}, {high}]"));
+                failures.push(format!(
+                    "{name}: {ours:.4} outside scikit-learn's seed range [{low}, {high}]"
+                ));
             }
             continue;
         }

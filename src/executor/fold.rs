@@ -154,7 +154,13 @@ pub fn predicted_codes(out: &[f32], n_out: usize) -> Vec<u32> {
 
 /// Scores one metric from the compiled function's outputs: a classifier's rows
 /// are `[class, p_0 .. p_{k-1}]`, a regressor's `[value]`.
-pub fn score(metric: &str, truth: &Target, out: &[f32], n_out: usize, n_classes: usize) -> Result<f64, OpError> {
+pub fn score(
+    metric: &str,
+    truth: &Target,
+    out: &[f32],
+    n_out: usize,
+    n_classes: usize,
+) -> Result<f64, OpError> {
     match truth {
         Target::Classes { codes, .. } if mlg_stdlib::metrics::PROBABILITY_METRICS.contains(&metric) => {
             let proba: Vec<f64> = out

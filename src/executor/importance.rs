@@ -4,9 +4,7 @@
 //! importance of the raw input columns.
 
 use super::fold::FoldOutcome;
-use super::summary::{
-    feature_scores, mean_std, Coefficients, ModelImportances, PermutationImportance,
-};
+use super::summary::{feature_scores, mean_std, Coefficients, ModelImportances, PermutationImportance};
 use mlg_compiler::workflow::catalog::Task;
 
 /// Values per name, names in first-seen order.

@@ -31,9 +31,10 @@ impl Selections {
         let StageKind::Select(select) = &stage.kind else {
             return Ok(name.to_string());
         };
-        let metric = select.metric.clone().unwrap_or_else(|| {
-            mlg_stdlib::catalog::default_metrics(select.task)[0].to_string()
-        });
+        let metric = select
+            .metric
+            .clone()
+            .unwrap_or_else(|| mlg_stdlib::catalog::default_metrics(select.task)[0].to_string());
         let metrics = [metric.clone()];
         let plan = Plan {
             statement: name,

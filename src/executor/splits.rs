@@ -21,12 +21,20 @@ pub fn is_632(method: &OpUse) -> bool {
 /// The splits of `method` for `chain`'s data; `fold_file` is the resolved file
 /// of `predefined_folds`. Classification targets are stratified unless the
 /// method says `stratified = false`.
-pub fn splits(method: &OpUse, fold_file: Option<&Path>, chain: &Chain, target: &Target) -> Result<Vec<Split>> {
+pub fn splits(
+    method: &OpUse,
+    fold_file: Option<&Path>,
+    chain: &Chain,
+    target: &Target,
+) -> Result<Vec<Split>> {
     let params = &method.params;
     let seed = method_seed(method);
-    let int = |name: &str, default: i64| params.get(name).and_then(|v| v.as_i64()).unwrap_or(default) as usize;
+    let int =
+        |name: &str, default: i64| params.get(name).and_then(|v| v.as_i64()).unwrap_or(default) as usize;
     let strata = match target {
-        Target::Classes { codes, .. } if params.get("stratified").and_then(|v| v.as_bool()).unwrap_or(true) => {
+        Target::Classes { codes, .. }
+            if params.get("stratified").and_then(|v| v.as_bool()).unwrap_or(true) =>
+        {
             Some(codes.as_slice())
         }
         _ => None,

@@ -1,8 +1,8 @@
 //! The confusion-matrix heatmap and the feature-importance bar chart of the
 //! evaluation page (inline SVG, text escaped).
 
-use crate::executor::summary::{ConfusionMatrix, FeatureScore};
 use super::charts::MAX_TICKS;
+use crate::executor::summary::{ConfusionMatrix, FeatureScore};
 use crate::profile::format_number;
 use crate::profile::html::escape;
 use crate::profile::svg::{empty_chart, nice_step, open, truncate, BAR_FILL, CHAR_WIDTH};
@@ -15,7 +15,9 @@ pub const MAX_FEATURES: usize = 20;
 fn blue(t: f64) -> String {
     let t = t.clamp(0.0, 1.0);
     let (from, to) = ([247.0, 251.0, 255.0], [8.0, 69.0, 148.0]);
-    let c: Vec<u8> = (0..3).map(|i| (from[i] + (to[i] - from[i]) * t).round() as u8).collect();
+    let c: Vec<u8> = (0..3)
+        .map(|i| (from[i] + (to[i] - from[i]) * t).round() as u8)
+        .collect();
     format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2])
 }
 
@@ -28,7 +30,11 @@ pub fn confusion(cm: &ConfusionMatrix, label: &str) -> String {
     if n == 0 {
         return empty_chart("chart confusion", label, "no classes");
     }
-    let cell = if n <= 8 { 48.0 } else { (400.0 / n as f64).max(14.0) };
+    let cell = if n <= 8 {
+        48.0
+    } else {
+        (400.0 / n as f64).max(14.0)
+    };
     let names: Vec<String> = cm.labels.iter().map(|l| truncate(l, MAX_NAME)).collect();
     let label_w = names.iter().map(|s| s.chars().count()).max().unwrap_or(1) as f64 * CHAR_WIDTH;
     let (left, top) = (label_w + 30.0, 24.0);
@@ -54,7 +60,11 @@ pub fn confusion(cm: &ConfusionMatrix, label: &str) -> String {
             escape(&names[t])
         );
         for (p, &count) in row.iter().enumerate() {
-            let share = if total == 0 { 0.0 } else { count as f64 / total as f64 };
+            let share = if total == 0 {
+                0.0
+            } else {
+                count as f64 / total as f64
+            };
             let x = left + cell * p as f64;
             let ink = if share > 0.5 { "#ffffff" } else { "#222222" };
             let _ = write!(
@@ -101,7 +111,11 @@ pub fn importance(scores: &[FeatureScore], class: &str, label: &str) -> String {
     let lo = shown.iter().map(|s| s.mean - s.std).fold(0.0, f64::min);
     let hi = shown.iter().map(|s| s.mean + s.std).fold(0.0, f64::max);
     let (lo, hi) = if hi > lo { (lo, hi) } else { (lo, lo + 1.0) };
-    let longest = shown.iter().map(|s| s.feature.chars().count().min(MAX_NAME)).max().unwrap_or(1);
+    let longest = shown
+        .iter()
+        .map(|s| s.feature.chars().count().min(MAX_NAME))
+        .max()
+        .unwrap_or(1);
     let left = longest as f64 * CHAR_WIDTH + 14.0;
     let (plot_w, row, top) = (300.0, 18.0, 6.0);
     let px = |v: f64| left + (v - lo) / (hi - lo) * plot_w;

@@ -115,11 +115,17 @@ fn round_tick(t: f64, step: f64) -> f64 {
 fn padded(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     let (lo, hi) = values
         .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
     if !lo.is_finite() {
         return None;
     }
-    let pad = if hi > lo { (hi - lo) * 0.05 } else { 0.5_f64.max(lo.abs() * 0.05) };
+    let pad = if hi > lo {
+        (hi - lo) * 0.05
+    } else {
+        0.5_f64.max(lo.abs() * 0.05)
+    };
     Some((lo - pad, hi + pad))
 }
 
@@ -160,7 +166,12 @@ pub fn fold_lines(series: &[(String, Vec<f64>)], metric: &str, label: &str) -> S
         x: (0.5, n as f64 + 0.5),
         y,
     };
-    let mut svg = open(axes.left + axes.width + 16.0 + legend_w, 262.0, "chart folds", label);
+    let mut svg = open(
+        axes.left + axes.width + 16.0 + legend_w,
+        262.0,
+        "chart folds",
+        label,
+    );
     axes.draw(&mut svg, "split", metric, true);
     let mut entries = Vec::new();
     for (k, (model, scores)) in series.iter().enumerate() {
@@ -201,7 +212,11 @@ pub fn fold_lines(series: &[(String, Vec<f64>)], metric: &str, label: &str) -> S
 /// ROC curves `(name, points, auc)` in the unit square, with the chance diagonal.
 pub fn roc(curves: &[Curve], label: &str) -> String {
     if curves.is_empty() {
-        return empty_chart("chart roc", label, "ROC needs both classes among the held-out rows");
+        return empty_chart(
+            "chart roc",
+            label,
+            "ROC needs both classes among the held-out rows",
+        );
     }
     let entries: Vec<(String, &str)> = curves
         .iter()
@@ -217,7 +232,12 @@ pub fn roc(curves: &[Curve], label: &str) -> String {
         x: (0.0, 1.0),
         y: (0.0, 1.0),
     };
-    let mut svg = open(axes.left + axes.width + 16.0 + legend_w, 322.0, "chart roc", label);
+    let mut svg = open(
+        axes.left + axes.width + 16.0 + legend_w,
+        322.0,
+        "chart roc",
+        label,
+    );
     axes.draw(&mut svg, "false positive rate", "true positive rate", false);
     let _ = writeln!(
         svg,

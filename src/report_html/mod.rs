@@ -71,7 +71,9 @@ fn ranking_table(page: &mut String, group: &[Evaluation]) {
             }
         }
     }
-    page.push_str("<table class=\"ranking\">\n<thead><tr><th class=\"num\">Rank</th><th>Model</th><th>Operator</th>");
+    page.push_str(
+        "<table class=\"ranking\">\n<thead><tr><th class=\"num\">Rank</th><th>Model</th><th>Operator</th>",
+    );
     for m in &metrics {
         let _ = write!(page, "<th class=\"num\">{}</th>", escape(m));
     }
@@ -98,7 +100,10 @@ fn ranking_table(page: &mut String, group: &[Evaluation]) {
         for m in &metrics {
             let cell = match e.metrics.get(*m) {
                 Some(s) if s.resubstitution.is_some() => {
-                    format!("{:.4} <small>({:.4} ± {:.4} out-of-bag)</small>", s.estimate, s.mean, s.std)
+                    format!(
+                        "{:.4} <small>({:.4} ± {:.4} out-of-bag)</small>",
+                        s.estimate, s.mean, s.std
+                    )
                 }
                 Some(s) => format!("{:.4} ± {:.4}", s.mean, s.std),
                 None => "–".into(),
@@ -115,10 +120,19 @@ fn fold_chart(page: &mut String, group: &[Evaluation]) {
     let metric = &group[0].ranked_by;
     let series: Vec<(String, Vec<f64>)> = group
         .iter()
-        .map(|e| (e.model.clone(), e.metrics.get(metric).map(|m| m.folds.clone()).unwrap_or_default()))
+        .map(|e| {
+            (
+                e.model.clone(),
+                e.metrics.get(metric).map(|m| m.folds.clone()).unwrap_or_default(),
+            )
+        })
         .collect();
     let _ = writeln!(page, "<h3>{} per split</h3>", escape(metric));
-    page.push_str(&charts::fold_lines(&series, metric, &format!("{metric} per split")));
+    page.push_str(&charts::fold_lines(
+        &series,
+        metric,
+        &format!("{metric} per split"),
+    ));
 }
 
 fn selection_section(page: &mut String, s: &Selection) {
@@ -184,11 +198,18 @@ fn model_article(page: &mut String, e: &Evaluation) {
             labels, truth, proba, ..
         } => {
             page.push_str("<h4>ROC curves</h4>\n");
-            page.push_str(&charts::roc(&roc_curves(labels, truth, proba), &format!("ROC curves of {}", e.model)));
+            page.push_str(&charts::roc(
+                &roc_curves(labels, truth, proba),
+                &format!("ROC curves of {}", e.model),
+            ));
         }
         HeldOut::Values { truth, predicted } => {
             page.push_str("<h4>Predicted vs actual</h4>\n");
-            page.push_str(&charts::scatter(truth, predicted, &format!("Predicted vs actual of {}", e.model)));
+            page.push_str(&charts::scatter(
+                truth,
+                predicted,
+                &format!("Predicted vs actual of {}", e.model),
+            ));
         }
         HeldOut::None => {}
     }

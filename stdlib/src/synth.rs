@@ -74,7 +74,13 @@ impl Classification {
             .iter()
             .map(|&v| {
                 (0..inf)
-                    .map(|j| if (v >> (j % 64)) & 1 == 1 { self.class_sep } else { -self.class_sep })
+                    .map(|j| {
+                        if (v >> (j % 64)) & 1 == 1 {
+                            self.class_sep
+                        } else {
+                            -self.class_sep
+                        }
+                    })
                     .collect()
             })
             .collect();
@@ -95,7 +101,9 @@ impl Classification {
                 row[j] = centres[cluster][j] + (0..inf).map(|a| z[a] * mix[a * inf + j]).sum::<f64>();
             }
             for r in 0..self.redundant {
-                row[inf + r] = (0..inf).map(|a| row[a] * redundant_mix[a * self.redundant + r]).sum();
+                row[inf + r] = (0..inf)
+                    .map(|a| row[a] * redundant_mix[a * self.redundant + r])
+                    .sum();
             }
             for c in inf + self.redundant..cols {
                 row[c] = gaussian(&mut rng);
@@ -106,7 +114,10 @@ impl Classification {
         }
         let mut order: Vec<usize> = (0..self.rows).collect();
         rng.shuffle(&mut order);
-        let shuffled = order.iter().flat_map(|&i| data[i * cols..(i + 1) * cols].to_vec()).collect();
+        let shuffled = order
+            .iter()
+            .flat_map(|&i| data[i * cols..(i + 1) * cols].to_vec())
+            .collect();
         let labels = order.iter().map(|&i| labels[i]).collect();
         (
             Matrix {
@@ -137,7 +148,10 @@ mod tests {
         let ones = y.iter().filter(|&&c| c == 1).count();
         assert!((900..1_100).contains(&ones), "classes roughly balanced: {ones}");
         assert_eq!(spec.generate(), (x, y));
-        assert_ne!(Classification::benchmark(2_000, 4).generate().1, spec.generate().1);
+        assert_ne!(
+            Classification::benchmark(2_000, 4).generate().1,
+            spec.generate().1
+        );
     }
 
     #[test]
@@ -151,9 +165,14 @@ mod tests {
             sums[c].iter_mut().zip(x.row(i)).for_each(|(s, v)| *s += v);
         }
         let gap = |cols: std::ops::Range<usize>| -> f64 {
-            cols.map(|j| (sums[0][j] / counts[0] - sums[1][j] / counts[1]).abs()).sum()
+            cols.map(|j| (sums[0][j] / counts[0] - sums[1][j] / counts[1]).abs())
+                .sum()
         };
-        assert!(gap(0..10) > 1.0, "informative block separates the classes: {}", gap(0..10));
+        assert!(
+            gap(0..10) > 1.0,
+            "informative block separates the classes: {}",
+            gap(0..10)
+        );
         assert!(gap(15..20) < 0.2, "noise block does not: {}", gap(15..20));
     }
 }

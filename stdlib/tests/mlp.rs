@@ -220,7 +220,10 @@ fn sgd_with_momentum_learns_xor_for_every_schedule() {
         ("epochs", Value::Int(5)),
         ("solver", Value::Str("sgd".into())),
     ]);
-    assert_ne!(adam.fit_mlp(&x, &y).unwrap().layers, sgd.fit_mlp(&x, &y).unwrap().layers);
+    assert_ne!(
+        adam.fit_mlp(&x, &y).unwrap().layers,
+        sgd.fit_mlp(&x, &y).unwrap().layers
+    );
 }
 
 #[test]
@@ -240,14 +243,25 @@ fn early_stopping_keeps_the_best_validation_weights() {
     let early = p(true).fit_mlp(&x, &y).unwrap();
     let score = early.validation_score.expect("early stopping records its score");
     assert!(score > 0.9, "validation accuracy {score}");
-    assert!(early.epochs_run < 2000, "stopped after {} epochs", early.epochs_run);
+    assert!(
+        early.epochs_run < 2000,
+        "stopped after {} epochs",
+        early.epochs_run
+    );
     assert!(accuracy(&early, &x, &y) > 0.9);
     let names: Vec<String> = early.fit_scores().into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["epochs", "validation_accuracy"]);
     assert_eq!(p(false).fit_mlp(&x, &y).unwrap().validation_score, None);
     // Too few rows to hold any out is an error, not a panic.
-    let tiny = Matrix { rows: 2, cols: 2, data: vec![0.0, 1.0, 1.0, 0.0] };
-    let two = Target::Classes { codes: vec![0, 1], labels: vec!["a".into(), "b".into()] };
+    let tiny = Matrix {
+        rows: 2,
+        cols: 2,
+        data: vec![0.0, 1.0, 1.0, 0.0],
+    };
+    let two = Target::Classes {
+        codes: vec![0, 1],
+        labels: vec!["a".into(), "b".into()],
+    };
     let all_held_out = classifier(&[
         ("early_stopping", Value::Bool(true)),
         ("validation_fraction", Value::Float(0.99)),
@@ -287,7 +301,11 @@ fn scale_target_fits_large_targets() {
     let (_, rows) = lowered_rows(&fitted, &frame_of(&x));
     let pred = fitted.predict(&x);
     for (i, p) in pred.iter().enumerate().take(50) {
-        assert!((rows[i] as f64 - p).abs() < 1e-3 * p.abs().max(1.0), "row {i}: {} vs {p}", rows[i]);
+        assert!(
+            (rows[i] as f64 - p).abs() < 1e-3 * p.abs().max(1.0),
+            "row {i}: {} vs {p}",
+            rows[i]
+        );
     }
     assert!(Mlp::classifier(&params(&[("scale_target", Value::Bool(true))])).is_err());
 }

@@ -95,7 +95,14 @@ fn regression() -> ((Matrix, Vec<f64>), (Matrix, Vec<f64>)) {
                 3.0 * r[0] - 2.0 * r[1] + r[2] * r[3] + 0.5 * gaussian(rng)
             })
             .collect();
-        (Matrix { rows: n, cols: 5, data }, y)
+        (
+            Matrix {
+                rows: n,
+                cols: 5,
+                data,
+            },
+            y,
+        )
     };
     (make(400, &mut rng), make(200, &mut rng))
 }
@@ -116,9 +123,15 @@ fn every_model_learns_with_its_defaults() {
         let model = mlg_stdlib::estimator(spec.name, &default_params(&spec)).expect("defaults are valid");
         match task {
             Task::Classification => {
-                let fitted = model.fit(&xc, &yc).unwrap_or_else(|e| panic!("{}: {e}", spec.name));
+                let fitted = model
+                    .fit(&xc, &yc)
+                    .unwrap_or_else(|e| panic!("{}: {e}", spec.name));
                 let pred = fitted.predict(&xc_test);
-                let right = pred.iter().zip(&truth_c).filter(|(p, t)| **p == **t as f64).count();
+                let right = pred
+                    .iter()
+                    .zip(&truth_c)
+                    .filter(|(p, t)| **p == **t as f64)
+                    .count();
                 let acc = right as f64 / truth_c.len() as f64;
                 // The majority class holds a third of iris.
                 if acc < 0.8 {
@@ -158,7 +171,12 @@ fn every_model_fits_deterministically() {
         let (a, b) = (fit(), fit());
         let bits = |p: Vec<f64>| p.into_iter().map(f64::to_bits).collect::<Vec<_>>();
         assert_eq!(bits(a.predict(test)), bits(b.predict(test)), "{}", spec.name);
-        assert_eq!(format!("{a:?}"), format!("{b:?}"), "{}: fitted state differs", spec.name);
+        assert_eq!(
+            format!("{a:?}"),
+            format!("{b:?}"),
+            "{}: fitted state differs",
+            spec.name
+        );
     }
 }
 
@@ -172,6 +190,10 @@ fn a_target_of_the_wrong_kind_is_an_error() {
             Task::Classification => &values,
             Task::Regression => &yc,
         };
-        assert!(model.fit(&xc, wrong).is_err(), "{} accepted a {task:?} target of the wrong kind", spec.name);
+        assert!(
+            model.fit(&xc, wrong).is_err(),
+            "{} accepted a {task:?} target of the wrong kind",
+            spec.name
+        );
     }
 }

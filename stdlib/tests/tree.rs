@@ -367,7 +367,11 @@ fn registry_and_catalog_know_both_trees() {
             Task::Classification,
             &["class_weight", "splitter", "seed"][..],
         ),
-        ("decision_tree_regressor", Task::Regression, &["splitter", "seed"][..]),
+        (
+            "decision_tree_regressor",
+            Task::Regression,
+            &["splitter", "seed"][..],
+        ),
     ] {
         let spec = StdCatalog.get(name).expect("in catalog");
         assert_eq!(spec.kind, OpKind::Model { task });

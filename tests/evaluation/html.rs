@@ -35,7 +35,10 @@ fn page_has_every_section_for_classifiers_and_regressors() {
     assert_eq!(count(&page, "<table class=\"ranking\">"), 3);
     assert_eq!(count(&page, "class=\"chart folds\""), 3);
     assert_eq!(count(&page, "<tr class=\"best\""), 3);
-    assert!(page.contains("<tr class=\"best\" data-model=\"lin\">"), "lower mse ranks first");
+    assert!(
+        page.contains("<tr class=\"best\" data-model=\"lin\">"),
+        "lower mse ranks first"
+    );
     // Classifiers: a confusion heatmap (3×3 cells) and three one-vs-rest ROC curves each.
     assert_eq!(count(&page, "class=\"chart confusion\""), 2);
     assert_eq!(count(&page, "<g class=\"cell\""), 18);
@@ -76,7 +79,11 @@ fn run_html_flag_writes_the_page_and_a_binary_roc() {
         .current_dir(&dir)
         .output()
         .unwrap();
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
     let stdout = String::from_utf8_lossy(&status.stdout);
     assert!(stdout.contains(&format!("wrote {}", page.display())), "{stdout}");
     let html = std::fs::read_to_string(&page).unwrap();
@@ -89,7 +96,14 @@ fn run_html_flag_writes_the_page_and_a_binary_roc() {
     assert_eq!(lr["permutation_importance"], serde_json::Value::Null);
     let auc = &lr["metrics"]["roc_auc"];
     let expected = 0.368 * auc["resubstitution"].as_f64().unwrap() + 0.632 * auc["mean"].as_f64().unwrap();
-    assert!((auc["estimate"].as_f64().unwrap() - expected).abs() < 1e-12, "{auc}");
+    assert!(
+        (auc["estimate"].as_f64().unwrap() - expected).abs() < 1e-12,
+        "{auc}"
+    );
     assert_eq!(lr["confusion_matrix"]["labels"], serde_json::json!(["no", "yes"]));
-    assert!(lr["coefficients"]["outputs"] == serde_json::json!(["yes"]), "{}", lr["coefficients"]);
+    assert!(
+        lr["coefficients"]["outputs"] == serde_json::json!(["yes"]),
+        "{}",
+        lr["coefficients"]
+    );
 }

@@ -83,7 +83,11 @@ impl Checker<'_> {
         if method.op != "predefined_folds" {
             return Ok((method, None));
         }
-        let text = method.params.get("path").and_then(|v| v.as_str()).unwrap_or_default();
+        let text = method
+            .params
+            .get("path")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
         let path = self.base_dir.join(text);
         if !path.is_file() {
             return Err(vec![Diagnostic::new(

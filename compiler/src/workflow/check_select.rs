@@ -49,7 +49,9 @@ impl Checker<'_> {
                             arg.value.span,
                             format!("found {}", super::args::describe(&arg.value)),
                         )
-                        .with_help("e.g. select(lr, rf, metric = \"f1_macro\") where `lr` and `rf` are models"),
+                        .with_help(
+                            "e.g. select(lr, rf, metric = \"f1_macro\") where `lr` and `rf` are models",
+                        ),
                     ),
                 }
                 continue;
@@ -71,22 +73,20 @@ impl Checker<'_> {
                     })
                 }
                 ("cv", ExprKind::Call(c)) => cv = Some(c),
-                ("metric" | "cv", _) => errors.push(
-                    Diagnostic::new(
-                        "mlg::param_type",
-                        format!(
-                            "parameter `{}` of `select` expects {}",
-                            key.name,
-                            if key.name == "metric" {
-                                "a metric name such as \"f1_macro\""
-                            } else {
-                                "an evaluation method call such as kfold(5)"
-                            }
-                        ),
-                        arg.value.span,
-                        format!("found {}", super::args::describe(&arg.value)),
+                ("metric" | "cv", _) => errors.push(Diagnostic::new(
+                    "mlg::param_type",
+                    format!(
+                        "parameter `{}` of `select` expects {}",
+                        key.name,
+                        if key.name == "metric" {
+                            "a metric name such as \"f1_macro\""
+                        } else {
+                            "an evaluation method call such as kfold(5)"
+                        }
                     ),
-                ),
+                    arg.value.span,
+                    format!("found {}", super::args::describe(&arg.value)),
+                )),
                 (other, _) => {
                     let help = match did_you_mean(other, PARAMS) {
                         Some(best) => format!("did you mean `{best}`? `select` takes: metric, cv"),

@@ -39,8 +39,8 @@ pub fn repeated_kfold(
     }
     let mut splits = Vec::with_capacity(k * repeats);
     for r in 0..repeats {
-        let round = kfold(n, k, true, repeat_seed(seed, r), strata)
-            .map_err(|e| rename(e, "repeated_kfold"))?;
+        let round =
+            kfold(n, k, true, repeat_seed(seed, r), strata).map_err(|e| rename(e, "repeated_kfold"))?;
         splits.extend(round);
     }
     Ok(splits)
@@ -54,13 +54,13 @@ pub fn repeated_kfold(
 /// generator. Errors when `n < 2` or `resamples` is 0.
 pub fn bootstrap(n: usize, resamples: usize, seed: u64, oob: bool) -> Result<Vec<Split>, OpError> {
     if n < 2 {
-        return Err(invalid(
-            "bootstrap",
-            format!("needs at least 2 rows, got {n}"),
-        ));
+        return Err(invalid("bootstrap", format!("needs at least 2 rows, got {n}")));
     }
     if resamples == 0 {
-        return Err(invalid("bootstrap", "n (the number of resamples) must be at least 1"));
+        return Err(invalid(
+            "bootstrap",
+            "n (the number of resamples) must be at least 1",
+        ));
     }
     let mut rng = SplitMix64::new(seed);
     let mut splits = Vec::with_capacity(resamples);

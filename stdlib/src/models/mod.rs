@@ -62,6 +62,37 @@ pub(crate) fn check_training_data(op: &str, x: &Matrix, y: &Target) -> Result<()
     Ok(())
 }
 
+/// The class codes, label count and sorted distinct classes of a classifier's
+/// training target; errors for `op` on a numeric target, a code outside the
+/// labels, or fewer than two distinct classes.
+pub(crate) fn training_classes<'a>(op: &str, y: &'a Target) -> Result<(&'a [u32], usize, Vec<u32>), OpError> {
+    let Target::Classes { codes, labels } = y else {
+        return Err(invalid(
+            op,
+            "needs class labels; use a regressor for a numeric target",
+        ));
+    };
+    if let Some(&bad) = codes.iter().find(|&&c| c as usize >= labels.len()) {
+        return Err(invalid(
+            op,
+            format!("class code {bad} out of range for {} labels", labels.len()),
+        ));
+    }
+    let mut classes: Vec<u32> = codes.clone();
+    classes.sort_unstable();
+    classes.dedup();
+    if classes.len() < 2 {
+        return Err(invalid(
+            op,
+            format!(
+                "the training rows hold {} class(es); at least 2 are needed",
+                classes.len()
+            ),
+        ));
+    }
+    Ok((codes, labels.len(), classes))
+}
+
 /// Column means of `x`.
 pub(crate) fn column_means(x: &Matrix) -> Vec<f64> {
     let mut means = vec![0.0; x.cols];

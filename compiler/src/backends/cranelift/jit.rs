@@ -19,7 +19,11 @@ pub(crate) const SINGLE_PASS_REGALLOC_INSTS: usize = 20_000;
 /// allocator instead of the backtracking one.
 pub(crate) fn host_isa_with(single_pass: bool) -> Result<OwnedTargetIsa, CodegenError> {
     let mut flags = settings::builder();
-    let regalloc = if single_pass { "single_pass" } else { "backtracking" };
+    let regalloc = if single_pass {
+        "single_pass"
+    } else {
+        "backtracking"
+    };
     for (name, value) in [
         ("opt_level", "speed"),
         ("use_colocated_libcalls", "false"),

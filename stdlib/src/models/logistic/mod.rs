@@ -169,30 +169,7 @@ impl LogisticRegression {
     /// that diverged.
     pub fn fit_logistic(&self, x: &Matrix, y: &Target) -> Result<FittedLogistic, OpError> {
         check_training_data(OP, x, y)?;
-        let Target::Classes { codes, labels } = y else {
-            return Err(invalid(
-                OP,
-                "needs class labels; use a regressor for a numeric target",
-            ));
-        };
-        if let Some(&bad) = codes.iter().find(|&&c| c as usize >= labels.len()) {
-            return Err(invalid(
-                OP,
-                format!("class code {bad} out of range for {} labels", labels.len()),
-            ));
-        }
-        let mut classes: Vec<u32> = codes.clone();
-        classes.sort_unstable();
-        classes.dedup();
-        if classes.len() < 2 {
-            return Err(invalid(
-                OP,
-                format!(
-                    "the training rows hold {} class(es); at least 2 are needed",
-                    classes.len()
-                ),
-            ));
-        }
+        let (codes, n_labels, classes) = super::training_classes(OP, y)?;
         let index: Vec<usize> = codes
             .iter()
             .map(|c| classes.binary_search(c).unwrap_or_default())
@@ -262,7 +239,7 @@ impl LogisticRegression {
         };
         Ok(FittedLogistic {
             n_features: d,
-            n_labels: labels.len(),
+            n_labels,
             classes,
             weights,
             intercepts,

@@ -148,7 +148,10 @@ impl Mlp {
             if v.is_finite() && v >= min {
                 Ok(v)
             } else {
-                Err(invalid(op, format!("{name} must be a finite number >= {min}, got {v}")))
+                Err(invalid(
+                    op,
+                    format!("{name} must be a finite number >= {min}, got {v}"),
+                ))
             }
         };
         let alpha = finite_at_least("alpha", 1e-4, 0.0)?;

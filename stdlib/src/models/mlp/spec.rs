@@ -11,7 +11,10 @@ const STEP: ParamType = ParamType::Float {
     min: 1e-12,
     max: f64::INFINITY,
 };
-const COUNT: ParamType = ParamType::Int { min: 1, max: i64::MAX };
+const COUNT: ParamType = ParamType::Int {
+    min: 1,
+    max: i64::MAX,
+};
 
 /// Parameters of `mlp_classifier`, in positional order.
 pub(crate) const CLASSIFIER_PARAMS: [ParamSpec; 13] = [
@@ -33,7 +36,12 @@ pub(crate) const CLASSIFIER_PARAMS: [ParamSpec; 13] = [
         Default::Str("adam"),
         "weight updates: Adam, or SGD with Nesterov momentum",
     ),
-    p("alpha", POSITIVE, Default::Float(1e-4), "L2 penalty on the weights"),
+    p(
+        "alpha",
+        POSITIVE,
+        Default::Float(1e-4),
+        "L2 penalty on the weights",
+    ),
     p("learning_rate", STEP, Default::Float(1e-3), "initial step size"),
     p(
         "schedule",
@@ -43,7 +51,10 @@ pub(crate) const CLASSIFIER_PARAMS: [ParamSpec; 13] = [
     ),
     p(
         "momentum",
-        ParamType::Float { min: 0.0, max: 0.999_999 },
+        ParamType::Float {
+            min: 0.0,
+            max: 0.999_999,
+        },
         Default::Float(0.9),
         "SGD Nesterov momentum",
     ),
@@ -53,10 +64,18 @@ pub(crate) const CLASSIFIER_PARAMS: [ParamSpec; 13] = [
         Default::Int(200),
         "rows per mini-batch (capped at the row count)",
     ),
-    p("epochs", COUNT, Default::Int(200), "most passes over the training rows"),
+    p(
+        "epochs",
+        COUNT,
+        Default::Int(200),
+        "most passes over the training rows",
+    ),
     p(
         "seed",
-        ParamType::Int { min: 0, max: i64::MAX },
+        ParamType::Int {
+            min: 0,
+            max: i64::MAX,
+        },
         Default::Int(0),
         "random seed (initial weights, shuffling, validation rows)",
     ),
@@ -74,7 +93,10 @@ pub(crate) const CLASSIFIER_PARAMS: [ParamSpec; 13] = [
     ),
     p(
         "validation_fraction",
-        ParamType::Float { min: 1e-9, max: 0.999_999 },
+        ParamType::Float {
+            min: 1e-9,
+            max: 0.999_999,
+        },
         Default::Float(0.1),
         "share of rows held out for early_stopping (stratified for classifiers)",
     ),

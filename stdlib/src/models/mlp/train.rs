@@ -30,8 +30,15 @@ struct Encoded {
 
 /// Per-parameter optimiser state (one entry per weight or bias vector).
 enum Optimizer {
-    Adam { m: Vec<Vec<f64>>, v: Vec<Vec<f64>>, t: u64 },
-    Sgd { velocity: Vec<Vec<f64>>, momentum: f64 },
+    Adam {
+        m: Vec<Vec<f64>>,
+        v: Vec<Vec<f64>>,
+        t: u64,
+    },
+    Sgd {
+        velocity: Vec<Vec<f64>>,
+        momentum: f64,
+    },
 }
 
 impl Optimizer {
@@ -81,25 +88,8 @@ impl Mlp {
     fn encode(&self, y: &Target) -> Result<Encoded, OpError> {
         let op = self.op();
         match (self.task, y) {
-            (Task::Classification, Target::Classes { codes, labels }) => {
-                if let Some(&bad) = codes.iter().find(|&&c| c as usize >= labels.len()) {
-                    return Err(invalid(
-                        op,
-                        format!("class code {bad} out of range for {} labels", labels.len()),
-                    ));
-                }
-                let mut classes: Vec<u32> = codes.clone();
-                classes.sort_unstable();
-                classes.dedup();
-                if classes.len() < 2 {
-                    return Err(invalid(
-                        op,
-                        format!(
-                            "the training rows hold {} class(es); at least 2 are needed",
-                            classes.len()
-                        ),
-                    ));
-                }
+            (Task::Classification, Target::Classes { .. }) => {
+                let (codes, n_labels, classes) = crate::models::training_classes(op, y)?;
                 let k = if classes.len() == 2 { 1 } else { classes.len() };
                 let mut targets = vec![0.0; codes.len() * k];
                 for (i, c) in codes.iter().enumerate() {
@@ -114,7 +104,7 @@ impl Mlp {
                     k,
                     targets,
                     classes,
-                    n_labels: labels.len(),
+                    n_labels,
                     mean: 0.0,
                     scale: 1.0,
                 })
@@ -190,7 +180,10 @@ impl Mlp {
             };
             let split = crate::eval::holdout(n, self.validation_fraction, self.seed, strata.as_deref())
                 .map_err(|e| invalid(op, format!("early_stopping: {e}")))?;
-            let split = split.into_iter().next().ok_or_else(|| invalid(op, "no validation split"))?;
+            let split = split
+                .into_iter()
+                .next()
+                .ok_or_else(|| invalid(op, "no validation split"))?;
             (split.train, split.test)
         } else {
             ((0..n).collect(), Vec::new())
@@ -284,7 +277,8 @@ impl Mlp {
                         .for_each(|(g, w)| *g += penalty * w);
                 }
                 let mut params: Vec<&mut Vec<f64>> = Vec::with_capacity(2 * n_layers);
-                let (ws, bs): (Vec<_>, Vec<_>) = layers.iter_mut().map(|l| (&mut l.weights, &mut l.bias)).unzip();
+                let (ws, bs): (Vec<_>, Vec<_>) =
+                    layers.iter_mut().map(|l| (&mut l.weights, &mut l.bias)).unzip();
                 params.extend(ws);
                 params.extend(bs);
                 optimizer.step(&mut params, &grads, lr);
@@ -375,7 +369,10 @@ fn validation_score(layers: &[Layer], mlp: &Mlp, x: &Matrix, enc: &Encoded, rows
                 if k == 1 {
                     (z[0] > 0.0) == (t[0] > 0.5)
                 } else {
-                    let best = z.iter().enumerate().fold(0, |b, (c, v)| if *v > z[b] { c } else { b });
+                    let best = z
+                        .iter()
+                        .enumerate()
+                        .fold(0, |b, (c, v)| if *v > z[b] { c } else { b });
                     t[best] == 1.0
                 }
             })
@@ -384,7 +381,11 @@ fn validation_score(layers: &[Layer], mlp: &Mlp, x: &Matrix, enc: &Encoded, rows
     } else {
         let mean = rows.iter().map(|&i| truth(i)[0]).sum::<f64>() / rows.len().max(1) as f64;
         let ss_tot: f64 = rows.iter().map(|&i| (truth(i)[0] - mean).powi(2)).sum();
-        let ss_res: f64 = rows.iter().zip(&outputs).map(|(&i, z)| (truth(i)[0] - z[0]).powi(2)).sum();
+        let ss_res: f64 = rows
+            .iter()
+            .zip(&outputs)
+            .map(|(&i, z)| (truth(i)[0] - z[0]).powi(2))
+            .sum();
         if ss_tot > 0.0 {
             1.0 - ss_res / ss_tot
         } else {

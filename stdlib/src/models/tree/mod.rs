@@ -39,6 +39,7 @@ mod lower;
 mod mae;
 pub(crate) mod params;
 mod partition;
+pub(crate) mod spec;
 #[cfg(test)]
 pub(crate) mod tests;
 #[cfg(test)]
