@@ -15,6 +15,22 @@ pub(crate) const fn p(name: &'static str, ty: ParamType, default: Default, doc: 
     }
 }
 
+/// `base` followed by `extra` (`M` must be `N + 1`): one model family's
+/// parameter list extended for its other task without writing it twice.
+pub(crate) const fn append<const N: usize, const M: usize>(
+    base: [ParamSpec; N],
+    extra: ParamSpec,
+) -> [ParamSpec; M] {
+    assert!(M == N + 1, "append: M must be N + 1");
+    let mut out = [extra; M];
+    let mut i = 0;
+    while i < N {
+        out[i] = base[i];
+        i += 1;
+    }
+    out
+}
+
 pub(crate) const SEED: ParamSpec = p(
     "seed",
     ParamType::Int {

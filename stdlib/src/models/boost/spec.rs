@@ -1,7 +1,7 @@
 //! Catalog entries of `gradient_boosting_classifier` and
 //! `gradient_boosting_regressor`: their parameters, defaults and docs.
 
-use crate::catalog::p;
+use crate::catalog::{append, p};
 use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, ParamSpec, ParamType, Task};
 
 /// At least one, no upper bound.
@@ -129,6 +129,37 @@ const SEED: ParamSpec = p(
     "random seed (bin subsample, validation split, row and feature sampling)",
 );
 
+/// Parameters of `gradient_boosting_classifier`, in positional order.
+const CLASSIFIER_PARAMS: [ParamSpec; 16] = [
+    ROUNDS,
+    LEARNING_RATE,
+    MAX_LEAF_NODES,
+    MAX_DEPTH,
+    MIN_SAMPLES_LEAF,
+    L2,
+    MIN_GAIN,
+    MAX_BINS,
+    GROWTH,
+    SUBSAMPLE,
+    COLSAMPLE,
+    EARLY_STOPPING,
+    VALIDATION_FRACTION,
+    N_ITER_NO_CHANGE,
+    TOL,
+    SEED,
+];
+
+/// The regressor's: the classifier's plus `loss`.
+const REGRESSOR_PARAMS: [ParamSpec; 17] = append(
+    CLASSIFIER_PARAMS,
+    p(
+        "loss",
+        ParamType::Choice(&["squared_error", "absolute_error"]),
+        Default::Str("squared_error"),
+        "loss to minimise; absolute_error refits every leaf to the median residual",
+    ),
+);
+
 /// The two catalog entries of the boosting family.
 pub(crate) static SPECS: &[OpSpec] = &[
     OpSpec {
@@ -137,24 +168,7 @@ pub(crate) static SPECS: &[OpSpec] = &[
             task: Task::Classification,
         },
         summary: "histogram gradient-boosted trees, log-loss (scikit-learn's HistGradientBoostingClassifier)",
-        params: &[
-            ROUNDS,
-            LEARNING_RATE,
-            MAX_LEAF_NODES,
-            MAX_DEPTH,
-            MIN_SAMPLES_LEAF,
-            L2,
-            MIN_GAIN,
-            MAX_BINS,
-            GROWTH,
-            SUBSAMPLE,
-            COLSAMPLE,
-            EARLY_STOPPING,
-            VALIDATION_FRACTION,
-            N_ITER_NO_CHANGE,
-            TOL,
-            SEED,
-        ],
+        params: &CLASSIFIER_PARAMS,
     },
     OpSpec {
         name: super::REGRESSOR,
@@ -162,29 +176,6 @@ pub(crate) static SPECS: &[OpSpec] = &[
             task: Task::Regression,
         },
         summary: "histogram gradient-boosted trees (scikit-learn's HistGradientBoostingRegressor)",
-        params: &[
-            ROUNDS,
-            LEARNING_RATE,
-            MAX_LEAF_NODES,
-            MAX_DEPTH,
-            MIN_SAMPLES_LEAF,
-            L2,
-            MIN_GAIN,
-            MAX_BINS,
-            GROWTH,
-            SUBSAMPLE,
-            COLSAMPLE,
-            EARLY_STOPPING,
-            VALIDATION_FRACTION,
-            N_ITER_NO_CHANGE,
-            TOL,
-            SEED,
-            p(
-                "loss",
-                ParamType::Choice(&["squared_error", "absolute_error"]),
-                Default::Str("squared_error"),
-                "loss to minimise; absolute_error refits every leaf to the median residual",
-            ),
-        ],
+        params: &REGRESSOR_PARAMS,
     },
 ];

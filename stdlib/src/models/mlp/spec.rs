@@ -1,6 +1,6 @@
 //! Catalog parameters of `mlp_classifier` and `mlp_regressor`.
 
-use crate::catalog::p;
+use crate::catalog::{append, p};
 use mlg_compiler::workflow::catalog::{Default, ParamSpec, ParamType};
 
 const POSITIVE: ParamType = ParamType::Float {
@@ -103,7 +103,7 @@ pub(crate) const CLASSIFIER_PARAMS: [ParamSpec; 13] = [
 ];
 
 /// Parameters of `mlp_regressor`: the classifier's plus `scale_target`.
-pub(crate) const REGRESSOR_PARAMS: [ParamSpec; 14] = extend(
+pub(crate) const REGRESSOR_PARAMS: [ParamSpec; 14] = append(
     CLASSIFIER_PARAMS,
     p(
         "scale_target",
@@ -112,13 +112,3 @@ pub(crate) const REGRESSOR_PARAMS: [ParamSpec; 14] = extend(
         "fit on the standardised target and undo the scaling in the prediction",
     ),
 );
-
-const fn extend(base: [ParamSpec; 13], extra: ParamSpec) -> [ParamSpec; 14] {
-    let mut out = [extra; 14];
-    let mut i = 0;
-    while i < 13 {
-        out[i] = base[i];
-        i += 1;
-    }
-    out
-}
