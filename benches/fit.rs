@@ -6,7 +6,8 @@
 //! times (default 3) and the median is reported.
 //!
 //! `cargo bench --bench fit` (`MLG_BENCH_ROWS` overrides the training rows,
-//! `MLG_BENCH_ONLY=lr,rf,gb` picks models). `MLG_BENCH_DATA=file.csv` uses a
+//! `MLG_BENCH_ONLY=lr,rf,gb` picks models, `MLG_BENCH_VERBOSE=1` prints every
+//! repeat). `MLG_BENCH_DATA=file.csv` uses a
 //! CSV of `f0..f19,target` instead of generated data — e.g. scikit-learn's own
 //! benchmark rows (`gunzip -k synth_clf_200k.csv.gz`): the first 80 % of its
 //! rows train, the rest test, as in `sklearn_speed.json`.
@@ -118,7 +119,7 @@ fn main() {
         rayon::current_num_threads()
     );
     println!(
-        "| model | mlg fit (s) (of which Cranelift compile) | mlg accuracy | scikit-learn fit (s) | scikit-learn accuracy | fit time vs scikit-learn |"
+        "| model | mlg fit (s), median [fastest] (of which Cranelift compile) | mlg accuracy | scikit-learn fit (s) | scikit-learn accuracy | fit time vs scikit-learn |"
     );
     println!("| --- | --- | --- | --- | --- | --- |");
     for case in CASES
@@ -148,9 +149,13 @@ fn main() {
                 .count();
             accuracy = right as f64 / test_rows as f64;
         }
+        if std::env::var("MLG_BENCH_VERBOSE").is_ok() {
+            eprintln!("{}: {times:.3?}", case.key);
+        }
+        let fastest = times.iter().copied().fold(f64::INFINITY, f64::min);
         let fit = median(times);
         println!(
-            "| {} | {fit:.3} ({:.3}) | {accuracy:.4} | {:.2} | {:.3} | {:.2}x |",
+            "| {} | {fit:.3} [{fastest:.3}] ({:.3}) | {accuracy:.4} | {:.2} | {:.3} | {:.2}x |",
             case.label,
             median(compile),
             case.sklearn_fit_s,

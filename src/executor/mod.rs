@@ -104,9 +104,10 @@ pub fn run(wf: &Workflow, options: &RunOptions) -> Result<RunOutput> {
         };
         let model = selections.resolve(wf, &deploy.target, &progress)?;
         let bar = progress.spinner(&format!("{}: fit on all rows and compile", deploy.target));
-        let artifact = artifact_of(wf, &deploy.target, &model, &out.evaluations);
+        let compiled = artifact_of(wf, &deploy.target, &model, &out.evaluations)
+            .and_then(|artifact| Ok(mlg_runtime::Model::from_artifact(artifact)?));
         bar.finish_and_clear();
-        mlg_runtime::artifact::write(&deploy.path, &artifact?)?;
+        mlg_runtime::artifact::write(&deploy.path, compiled?.artifact())?;
         out.artifacts.push(deploy.path.clone());
     }
     out.selections = selections.into_vec();
@@ -114,6 +115,7 @@ pub fn run(wf: &Workflow, options: &RunOptions) -> Result<RunOutput> {
 }
 
 /// Fits model `name` on every data row and packs the optimized inference graph
+/// (not yet compiled: [`mlg_runtime::Model::from_artifact`] compiles it once)
 /// with its schema and the metrics its evaluations reported. When `name` is a
 /// select stage, its selection runs first and the winner is packed under
 /// `name`.
@@ -129,7 +131,6 @@ fn artifact_of(wf: &Workflow, name: &str, model: &str, evaluations: &[Evaluation
     let rows: Vec<usize> = (0..chain.frame.n_rows).collect();
     let fitted = chain.fit(&target, &rows)?;
     let graph = compile::optimize(&fitted.lower(name)?, name)?.graph;
-    compile::compile_graph(&graph, name)?;
     let mut metrics = BTreeMap::new();
     for e in evaluations.iter().filter(|e| e.model == name) {
         for (metric, summary) in &e.metrics {

@@ -352,8 +352,9 @@ static BASE: &[OpSpec] = &[
             p(
                 "tol",
                 POSITIVE,
-                Default::Float(1e-8),
-                "stop when the gradient's max-norm (objective / (C n)) is below this",
+                Default::Optional,
+                "stop when the gradient's max-norm (objective / (C n)) is below this; \
+                 default 1e-4 for lbfgs and cg (scikit-learn's), 1e-8 for newton and sgd",
             ),
             p(
                 "fit_intercept",

@@ -12,6 +12,7 @@ pub mod lasso;
 pub mod lbfgs;
 pub mod linear;
 pub mod logistic;
+pub(crate) mod logit;
 pub mod mlp;
 pub mod naive_bayes;
 pub mod ridge;

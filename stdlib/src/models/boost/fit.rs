@@ -17,6 +17,7 @@ use crate::eval::rng::SplitMix64;
 use crate::models::check_training_data;
 use crate::op::{Matrix, OpError, Target};
 use crate::registry::invalid;
+use rayon::prelude::*;
 
 /// The prepared target: per-row values (class indices for classifiers), the
 /// objective, and the fitted classes and label count of a classifier.
@@ -117,6 +118,30 @@ fn predict_binned(nodes: &[GrownNode], codes: &[u8], n_rows: usize, i: usize) ->
         node = &nodes[if codes[f * n_rows + i] <= bin { l } else { r }];
     }
     node.value
+}
+
+/// Rows per parallel chunk of [`add_tree`]'s tree walk.
+const WALK_CHUNK: usize = 4096;
+
+/// Adds `tree`'s leaf values to the raw scores `raw` of the binned rows
+/// `codes`: through the tree's own row partition when `grown_rows` (every
+/// row, grouped by leaf) is given, else by walking each row down the tree in
+/// parallel chunks.
+fn add_tree(tree: &GrownTree, grown_rows: Option<&[u32]>, codes: &[u8], raw: &mut [f64]) {
+    let n = raw.len();
+    if let Some(rows) = grown_rows {
+        for node in tree.nodes.iter().filter(|node| node.split.is_none()) {
+            for &r in &rows[node.start..node.end] {
+                raw[r as usize] += node.value;
+            }
+        }
+        return;
+    }
+    raw.par_chunks_mut(WALK_CHUNK).enumerate().for_each(|(c, chunk)| {
+        for (i, v) in chunk.iter_mut().enumerate() {
+            *v += predict_binned(&tree.nodes, codes, n, c * WALK_CHUNK + i);
+        }
+    });
 }
 
 /// Rows `0..n` kept by a round's row subsample (ascending), or `None` for all.
@@ -270,20 +295,12 @@ fn fit_in_pool(cfg: &GradientBoosting, x: &Matrix, y: &Target) -> Result<FittedB
             if objective == Objective::Absolute {
                 refit_medians(&mut tree, &y_train, &raw[c], cfg.learning_rate);
             }
-            if all {
-                for node in tree.nodes.iter().filter(|node| node.split.is_none()) {
-                    for &r in &tree.rows[node.start..node.end] {
-                        raw[c][r as usize] += node.value;
-                    }
-                }
-            } else {
-                for (i, v) in raw[c].iter_mut().enumerate() {
-                    *v += predict_binned(&tree.nodes, &codes, n, i);
-                }
-            }
-            for (i, v) in raw_val[c].iter_mut().enumerate() {
-                *v += predict_binned(&tree.nodes, &val_codes, n_val, i);
-            }
+            // Training and validation scores are updated side by side; each
+            // row's update is one addition, so the order does not matter.
+            rayon::join(
+                || add_tree(&tree, all.then_some(&tree.rows[..]), &codes, &mut raw[c]),
+                || add_tree(&tree, None, &val_codes, &mut raw_val[c]),
+            );
             for node in &tree.nodes {
                 if let Some((f, ..)) = node.split {
                     gains[f] += node.gain;

@@ -46,10 +46,14 @@ pub enum Solver {
     Sgd,
 }
 
+/// Default `tol` of `lbfgs` and `cg`: scikit-learn's (its lbfgs `gtol`, on the
+/// same mean-loss scale), so a default fit stops where scikit-learn's does.
+pub const GRADIENT_SOLVER_TOL: f64 = 1e-4;
+
 /// The `logistic_regression` model. Parameters: `c` (inverse penalty strength
 /// `> 0`, default 1.0), `max_iter` (iterations, default 1000: line searches for
 /// `lbfgs`/`cg`, Newton steps for `newton`, epochs for `sgd`), `tol` (default
-/// 1e-8: stop when the max-norm of the gradient of the objective divided by
+/// [`GRADIENT_SOLVER_TOL`] for `lbfgs` and `cg`, 1e-8 for `newton` and `sgd`: stop when the max-norm of the gradient of the objective divided by
 /// `C n` — of its minimum-norm subgradient with `l1` — is at most this; `sgd`
 /// also stops after 5 epochs in a row that lower that objective by at most
 /// `max(tol, 1e-7)`),
@@ -100,10 +104,6 @@ impl LogisticRegression {
                 format!("max_iter must be at least 1, got {max_iter}"),
             ));
         }
-        let tol = param_f64(OP, params, "tol", 1e-8)?;
-        if tol.is_nan() || tol < 0.0 {
-            return Err(invalid(OP, format!("tol must be >= 0, got {tol}")));
-        }
         let fit_intercept = param_bool(OP, params, "fit_intercept", true)?;
         let penalty = match param_str(OP, params, "penalty")?.unwrap_or("l2") {
             "l2" => Penalty::L2,
@@ -128,6 +128,14 @@ impl LogisticRegression {
                 ))
             }
         };
+        let default_tol = match solver {
+            Solver::Lbfgs | Solver::Cg => GRADIENT_SOLVER_TOL,
+            Solver::Newton | Solver::Sgd => 1e-8,
+        };
+        let tol = param_f64(OP, params, "tol", default_tol)?;
+        if tol.is_nan() || tol < 0.0 {
+            return Err(invalid(OP, format!("tol must be >= 0, got {tol}")));
+        }
         if penalty == Penalty::L1 && matches!(solver, Solver::Lbfgs | Solver::Cg) {
             let name = if solver == Solver::Lbfgs { "lbfgs" } else { "cg" };
             return Err(invalid(

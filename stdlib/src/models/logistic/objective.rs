@@ -3,6 +3,7 @@
 //! evaluated over fixed row blocks in parallel (rayon) and summed in block
 //! order, so results do not depend on the thread count.
 
+use crate::models::logit::binary_loss;
 use crate::op::Matrix;
 use rayon::prelude::*;
 
@@ -163,12 +164,22 @@ impl Problem<'_> {
         let mut loss = 0.0;
         for (chunk, labels) in data.chunks(GROUP * d).zip(self.y[rows].chunks(GROUP)) {
             // Residuals of the group's rows; 0 past a short last group.
-            let mut rs = [0.0; GROUP];
-            for ((row, &yi), r) in chunk.chunks_exact(d).zip(labels).zip(rs.iter_mut()) {
-                let (l, residual) = binary_loss(b + dot(row, w), yi as f64);
-                loss += l;
-                *r = residual;
+            let (mut zs, mut ys) = ([0.0; GROUP], [0.0; GROUP]);
+            for ((row, &yi), (z, y)) in chunk.chunks_exact(d).zip(labels).zip(zs.iter_mut().zip(&mut ys)) {
+                *z = b + dot(row, w);
+                *y = yi as f64;
             }
+            // All lanes in one straight-line pass (vectorisable); a short
+            // last group's padding lanes are dropped below.
+            let mut rs = [0.0; GROUP];
+            let mut ls = [0.0; GROUP];
+            for j in 0..GROUP {
+                (ls[j], rs[j]) = binary_loss(zs[j], ys[j]);
+            }
+            for l in &ls[..labels.len()] {
+                loss += l;
+            }
+            rs[labels.len()..].iter_mut().for_each(|r| *r = 0.0);
             if want_grad {
                 let x = |j: usize| &chunk[j.min(labels.len() - 1) * d..][..d];
                 let columns = x(0).iter().zip(x(1)).zip(x(2)).zip(x(3));
@@ -290,16 +301,6 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
         }
     }
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
-}
-
-/// The log-loss `log(1 + e^z) - y z` of a binary row with score `z` and label
-/// `y` (0 or 1), and its residual `sigmoid(z) - y`, from one exponential and
-/// without overflow or branches.
-#[inline]
-fn binary_loss(z: f64, y: f64) -> (f64, f64) {
-    let e = (-z.abs()).exp();
-    let p1 = (if z >= 0.0 { 1.0 } else { e }) / (1.0 + e);
-    (z.max(0.0) + e.ln_1p() - y * z, p1 - y)
 }
 
 /// The logistic function, without overflow.
