@@ -12,9 +12,8 @@
 //! benchmark rows (`gunzip -k synth_clf_200k.csv.gz`): the first 80 % of its
 //! rows train, the rest test, as in `sklearn_speed.json`.
 
-use mlg_stdlib::synth::Classification;
-use std::fmt::Write as _;
-use std::path::Path;
+mod common;
+
 use std::time::Instant;
 
 /// One benchmarked model: a key, the workflow's model line, and scikit-learn's
@@ -51,71 +50,24 @@ const CASES: &[Case] = &[
     },
 ];
 
-fn write_csv(path: &Path, x: &mlg_stdlib::op::Matrix, y: &[u32], rows: std::ops::Range<usize>) {
-    let mut csv = String::with_capacity(rows.len() * x.cols * 10);
-    let header: Vec<String> = (0..x.cols).map(|j| format!("f{j}")).collect();
-    let _ = writeln!(csv, "{},target", header.join(","));
-    for i in rows {
-        for v in x.row(i) {
-            let _ = write!(csv, "{v:.6},");
-        }
-        let _ = writeln!(csv, "{}", y[i]);
-    }
-    std::fs::write(path, csv).expect("write data");
-}
-
-/// Reads a CSV whose last column is a 0/1 target into a matrix and labels.
-fn read_matrix(path: &Path) -> (mlg_stdlib::op::Matrix, Vec<u32>) {
-    let text = std::fs::read_to_string(path).expect("MLG_BENCH_DATA is readable");
-    let mut data = Vec::new();
-    let mut labels = Vec::new();
-    let mut cols = 0;
-    for line in text.lines().skip(1).filter(|l| !l.is_empty()) {
-        let fields: Vec<f64> = line
-            .split(',')
-            .map(|f| f.parse().expect("numeric field"))
-            .collect();
-        let (target, features) = fields.split_last().expect("non-empty row");
-        cols = features.len();
-        data.extend_from_slice(features);
-        labels.push(*target as u32);
-    }
-    let rows = labels.len();
-    (mlg_stdlib::op::Matrix { rows, cols, data }, labels)
-}
-
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }
 
 fn main() {
-    let env_usize = |name: &str, default: usize| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    let train_rows = env_usize("MLG_BENCH_ROWS", 160_000);
-    let repeats = env_usize("MLG_BENCH_REPEATS", 3).max(1);
+    let train_rows = common::env_usize("MLG_BENCH_ROWS", 160_000);
+    let repeats = common::env_usize("MLG_BENCH_REPEATS", 3).max(1);
     let only = std::env::var("MLG_BENCH_ONLY").unwrap_or_default();
-    let dir = std::env::temp_dir().join(format!("mlg-fit-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("bench folder");
-    let (x, y) = match std::env::var("MLG_BENCH_DATA") {
-        Ok(path) => read_matrix(Path::new(&path)),
-        Err(_) => Classification::benchmark(train_rows + train_rows / 4, 0).generate(),
-    };
-    let train_rows = train_rows.min(x.rows * 4 / 5);
-    let test_rows = x.rows - train_rows;
-    write_csv(&dir.join("train.csv"), &x, &y, 0..train_rows);
-    write_csv(&dir.join("test.csv"), &x, &y, train_rows..x.rows);
+    let data = common::prepare("fit", train_rows);
+    let (dir, train_rows, test_rows) = (&data.dir, data.train_rows, data.test_rows);
     let test = mlg_runtime::csv::read_csv(&dir.join("test.csv")).expect("test data loads");
-    let truth: Vec<u32> = y[train_rows..].to_vec();
+    let truth = &data.truth;
 
     println!(
         "fit on {train_rows} rows x {} features, accuracy on {test_rows} held-out rows; \
          median of {repeats}; {} threads",
-        x.cols,
+        data.features,
         rayon::current_num_threads()
     );
     println!(
@@ -126,12 +78,8 @@ fn main() {
         .iter()
         .filter(|c| only.is_empty() || only.split(',').any(|k| k == c.key))
     {
-        let source = format!(
-            "data train = csv(\"train.csv\", target = \"target\")\n\
-             features prep = train -> standardize(numeric)\n{}\n",
-            case.model
-        );
-        let wf = mlg::Workflow::from_source("fit.mlg", &source, &dir).expect("workflow checks");
+        let source = common::workflow(case.model);
+        let wf = mlg::Workflow::from_source("fit.mlg", &source, dir).expect("workflow checks");
         let mut times = Vec::with_capacity(repeats);
         let mut compile = Vec::with_capacity(repeats);
         let mut accuracy = 0.0;
@@ -163,5 +111,4 @@ fn main() {
             fit / case.sklearn_fit_s
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

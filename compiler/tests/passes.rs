@@ -199,17 +199,20 @@ fn pipeline_reports_steps() {
         pipeline.names(),
         [
             "constant-folding",
+            "common-subexpressions",
             "affine-fusion",
+            "tree-inputs",
             "dead-nodes",
-            "column-pruning"
+            "column-pruning",
+            "tree-layout"
         ]
     );
     let graph = impute_scale_linear();
     let optimized = pipeline.run(&graph).expect("valid graph");
     let changed: Vec<bool> = optimized.steps.iter().map(|s| s.changed).collect();
-    assert_eq!(changed, [false, true, true, false]);
+    assert_eq!(changed, [false, false, true, false, true, false, false]);
     assert!(mlg_compiler::passes::same_graph(
-        &optimized.steps[3].after,
+        &optimized.steps[6].after,
         &optimized.graph
     ));
     insta::assert_snapshot!("pipeline_optimized", optimized.graph.to_string());

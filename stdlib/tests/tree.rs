@@ -331,13 +331,14 @@ fn bad_parameters_and_data_are_errors() {
     holes.data[5] = f64::NAN;
     let err = classifier(&[]).fit_tree(&holes, &y).expect_err("NaN");
     assert!(err.to_string().contains("missing"), "{err}");
-    // Lowering over a feature vector that is not a Concat is an error.
+    // Lowering over a feature vector of the wrong width is an error.
     let fitted = classifier(&[("max_depth", Value::Int(2))])
         .fit_tree(&x, &y)
         .expect("fit");
     let mut b = mlg_compiler::ir::GraphBuilder::new("t", Vec::new());
-    let c = b.push(Op::Const { values: vec![0.0; 4] }).expect("const");
-    assert!(fitted.lower(&mut b, c).is_err());
+    let c = b.push(Op::Const { values: vec![0.0; 3] }).expect("const");
+    let err = fitted.lower(&mut b, c).expect_err("width 3 of 4").to_string();
+    assert!(err.contains("width 3") && err.contains("4 features"), "{err}");
 }
 
 #[test]

@@ -332,6 +332,7 @@ pub fn eval_op(op: &Op, row: &[f32], values: &[Vec<f32>], out: &mut [f32]) {
                 out.copy_from_slice(x);
             }
         }
+        Op::Trees { x, forest, .. } => forest.eval(v(*x), out),
     }
 }
 

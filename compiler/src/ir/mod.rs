@@ -11,11 +11,13 @@
 pub mod builder;
 pub mod interp;
 pub mod text;
+pub mod trees;
 pub mod verify;
 
 use serde::{Deserialize, Serialize};
 
 pub use builder::GraphBuilder;
+pub use trees::{Forest, TreeNode, TreeWalk};
 pub use verify::{verify, VerifyError};
 
 /// Index of a node inside its [`Graph`].
@@ -149,6 +151,15 @@ pub enum Op {
     /// training mean of column `j` when there is no candidate (NaN when column `j`
     /// is never present). Arithmetic: see [`interp::knn_impute`].
     KnnImpute { x: NodeId, train: Vec<f32>, k: u32 },
+    /// A sum of decision trees over the width-`d` `x` (a tree, a forest or a
+    /// boosted ensemble): `base` plus, tree by tree in order, the leaf each tree
+    /// sends the row to, accumulated in `f32` (see [`Forest::eval`]). Width
+    /// `forest.base.len()`. `walk` only says how backends evaluate it.
+    Trees {
+        x: NodeId,
+        forest: Box<Forest>,
+        walk: TreeWalk,
+    },
 }
 
 impl Op {
@@ -166,7 +177,8 @@ impl Op {
             | Op::Argmax { x }
             | Op::Bucketize { x, .. }
             | Op::Lookup { x, .. }
-            | Op::KnnImpute { x, .. } => vec![*x],
+            | Op::KnnImpute { x, .. }
+            | Op::Trees { x, .. } => vec![*x],
             Op::Binary { a, b, .. } | Op::Compare { a, b, .. } => vec![*a, *b],
             Op::Select { cond, a, b } => vec![*cond, *a, *b],
         }
@@ -187,7 +199,8 @@ impl Op {
             | Op::Argmax { x }
             | Op::Bucketize { x, .. }
             | Op::Lookup { x, .. }
-            | Op::KnnImpute { x, .. } => *x = f(*x),
+            | Op::KnnImpute { x, .. }
+            | Op::Trees { x, .. } => *x = f(*x),
             Op::Binary { a, b, .. } | Op::Compare { a, b, .. } => {
                 *a = f(*a);
                 *b = f(*b);
@@ -220,6 +233,7 @@ impl Op {
             Op::Bucketize { .. } => "bucketize",
             Op::Lookup { .. } => "lookup",
             Op::KnnImpute { .. } => "knn_impute",
+            Op::Trees { .. } => "trees",
         }
     }
 }

@@ -156,6 +156,21 @@ fn write_op(f: &mut Formatter<'_>, op: &Op) -> fmt::Result {
             // The training matrix can hold thousands of values: print its size only.
             write!(f, "knn_impute %{} k={k} train=<{} values>", x.0, train.len())
         }
+        Op::Trees { x, forest, walk } => {
+            // Tables can hold millions of values: print their shape only.
+            let depths = forest.depths();
+            write!(
+                f,
+                "trees %{} n={} nodes={} leaves={} max_depth={} walk={} base=",
+                x.0,
+                forest.roots.len(),
+                forest.nodes.len(),
+                forest.leaves.len() / forest.width().max(1),
+                depths.iter().max().copied().unwrap_or(0),
+                walk.name()
+            )?;
+            write_vec(f, &forest.base)
+        }
     }
 }
 

@@ -165,6 +165,10 @@ pub fn op_width(graph: &Graph, id: NodeId, op: &Op) -> Result<u32, VerifyError> 
             }
             w(*x)
         }
+        Op::Trees { x, forest, .. } => {
+            forest.check(w(*x) as usize).map_err(shape)?;
+            forest.width() as u32
+        }
     };
     if width == 0 {
         return Err(shape("zero width".into()));

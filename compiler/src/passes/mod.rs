@@ -3,8 +3,11 @@
 
 pub mod affine_fusion;
 pub mod column_pruning;
+pub mod common_subexpressions;
 pub mod constant_folding;
 pub mod dead_nodes;
+pub mod tree_inputs;
+pub mod tree_layout;
 
 use thiserror::Error;
 
@@ -12,8 +15,11 @@ use crate::ir::{verify, Graph, Node, NodeId, Op, VerifyError};
 
 pub use affine_fusion::AffineFusion;
 pub use column_pruning::ColumnPruning;
+pub use common_subexpressions::CommonSubexpressions;
 pub use constant_folding::ConstantFolding;
 pub use dead_nodes::DeadNodes;
+pub use tree_inputs::TreeInputs;
+pub use tree_layout::TreeLayout;
 
 /// A graph-to-graph rewrite that preserves the interpreter's meaning.
 ///
@@ -63,14 +69,19 @@ pub struct Pipeline {
 }
 
 impl Default for Pipeline {
-    /// The standard pipeline: [`ConstantFolding`], [`AffineFusion`], [`DeadNodes`].
+    /// The standard pipeline: [`ConstantFolding`], [`CommonSubexpressions`],
+    /// [`AffineFusion`], [`TreeInputs`], [`DeadNodes`], [`ColumnPruning`],
+    /// [`TreeLayout`].
     fn default() -> Self {
         Pipeline {
             passes: vec![
                 Box::new(ConstantFolding),
+                Box::new(CommonSubexpressions),
                 Box::new(AffineFusion),
+                Box::new(TreeInputs),
                 Box::new(DeadNodes),
                 Box::new(ColumnPruning),
+                Box::new(TreeLayout),
             ],
         }
     }

@@ -4,15 +4,19 @@
 
 use cranelift_codegen::ir::{
     condcodes::{FloatCC, IntCC},
-    types, AbiParam, BlockArg, Function, GlobalValue, InstBuilder, MemFlagsData, Signature, UserFuncName,
-    Value,
+    immediates::Imm64,
+    types, AbiParam, BlockArg, ExternalName, Function, GlobalValue, GlobalValueData, InstBuilder,
+    MemFlagsData, Signature, UserExternalName, UserFuncName, Value,
 };
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
-use super::knn::{declare_data, emit_knn};
+use super::jit::DataObject;
+use super::knn::emit_knn;
 use super::math::{exp_f32, ln_f32, log1p_f32, pow_f32, sigmoid_f32};
-use crate::ir::{BinaryOp, CompareOp, Graph, NodeId, Op, UnaryFn};
+use super::trees::{emit_branches, emit_table_walk, encode_table, TableLayout};
+use super::CodegenError;
+use crate::ir::{BinaryOp, CompareOp, Graph, NodeId, Op, TreeWalk, UnaryFn};
 
 /// The signature `fn(input: *const f32, n_rows: usize, row_stride: usize, out: *mut f32)`
 /// in the ISA's default calling convention (the C one of the host).
@@ -28,29 +32,51 @@ pub(crate) fn row_signature(isa: &dyn TargetIsa) -> Signature {
 /// sum and `exp` are long serial chains within one row).
 const INTERLEAVE: usize = 4;
 
+/// Rows per iteration of the main loop when the graph walks a tree table: the
+/// walks of the rows are independent chains of dependent loads, walked in step
+/// (on a 100-tree forest, 8 rows measured faster than 4 and than 16, which
+/// runs out of registers).
+const TREE_INTERLEAVE: usize = 8;
+
 /// Graphs producing more element values than this are emitted one row at a time,
-/// keeping the loop body small.
+/// keeping the loop body small (a graph of `v` values gets the largest group `n`
+/// with `v * n <= INTERLEAVE * INTERLEAVE_MAX_VALUES`; a tree node walked as
+/// branches counts as [`BRANCH_NODE_VALUES`] values).
 const INTERLEAVE_MAX_VALUES: usize = 2048;
 
-/// Builds the row function for `graph` (which must verify), named `u0:0`.
+/// What one tree node walked as branches costs in values (its block, constant,
+/// compare and branch, against one or two instructions per value).
+const BRANCH_NODE_VALUES: usize = 4;
+
+/// The read-only data one node reads at run time.
+pub(crate) enum NodeData {
+    /// The node reads no data object.
+    None,
+    /// The training matrix of a KnnImpute.
+    Knn(GlobalValue),
+    /// The node table of a Trees walked as a table, and how to walk it.
+    Table(GlobalValue, TableLayout),
+}
+
+/// Builds the row function for `graph` (which must verify), named `u0:0`, and
+/// the read-only data objects it refers to as `u1:i` (in that order).
 ///
 /// Layout: `dispatch(i, row, out)` goes to `body_n` while at least `n` rows remain
-/// (`n` = [`INTERLEAVE`] for small graphs), to `body_1` for a last partial group,
-/// and to `exit` at `n_rows`. `body_n` computes `n` rows from `row` (a pointer to
-/// the first slot of row `i`), stores the packed outputs at `out`, and returns to
-/// `dispatch`. The bodies contain no calls.
-pub(crate) fn build_function(graph: &Graph, isa: &dyn TargetIsa) -> Function {
+/// (`n` = [`INTERLEAVE`] for small graphs, [`TREE_INTERLEAVE`] for small graphs
+/// with a tree table), to `body_1` for a last partial group, and to `exit` at
+/// `n_rows`. `body_n` computes `n` rows from `row` (a pointer to the first slot
+/// of row `i`), stores the packed outputs at `out`, and returns to `dispatch`.
+/// The bodies contain no calls.
+pub(crate) fn build_function(
+    graph: &Graph,
+    isa: &dyn TargetIsa,
+) -> Result<(Function, Vec<DataObject>), CodegenError> {
     let ptr = isa.pointer_type();
     let mut func = Function::with_name_signature(UserFuncName::user(0, 0), row_signature(isa));
     let mut fctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut fctx);
-    let values: usize = graph.nodes.iter().map(|n| n.width as usize).sum();
-    let data = declare_data(&mut b, graph);
-    let group = if values <= INTERLEAVE_MAX_VALUES {
-        INTERLEAVE
-    } else {
-        1
-    };
+    let (data, objects) = declare_data(&mut b, graph)?;
+    let group = row_group(graph);
 
     let entry = b.create_block();
     let dispatch = b.create_block();
@@ -127,24 +153,100 @@ pub(crate) fn build_function(graph: &Graph, isa: &dyn TargetIsa) -> Function {
     b.seal_block(exit);
     b.ins().return_(&[]);
     b.finalize(isa.frontend_config());
-    func
+    Ok((func, objects))
+}
+
+/// Rows per iteration of the main loop for `graph` (see [`INTERLEAVE_MAX_VALUES`]).
+fn row_group(graph: &Graph) -> usize {
+    let mut values = 0usize;
+    let mut table = false;
+    for node in &graph.nodes {
+        values = values.saturating_add(node.width as usize);
+        if let Op::Trees { forest, walk, .. } = &node.op {
+            match walk {
+                TreeWalk::Table => table = true,
+                TreeWalk::Branches => {
+                    values = values.saturating_add(forest.nodes.len().saturating_mul(BRANCH_NODE_VALUES))
+                }
+            }
+        }
+    }
+    let preferred = if table { TREE_INTERLEAVE } else { INTERLEAVE };
+    [preferred, INTERLEAVE]
+        .into_iter()
+        .find(|&n| values.saturating_mul(n) <= INTERLEAVE * INTERLEAVE_MAX_VALUES)
+        .unwrap_or(1)
+}
+
+/// Declares the read-only data of every node of `graph`: for node `k`, the
+/// global value holding the address of its data object (`u1:i`, numbered in
+/// node order) and, for a tree table, its layout. Returns them with the objects.
+fn declare_data(
+    b: &mut FunctionBuilder<'_>,
+    graph: &Graph,
+) -> Result<(Vec<NodeData>, Vec<DataObject>), CodegenError> {
+    let mut objects = Vec::new();
+    let mut data = Vec::with_capacity(graph.nodes.len());
+    for node in &graph.nodes {
+        let (object, table) = match &node.op {
+            Op::KnnImpute { train, .. } => (DataObject::from_f32s(train), None),
+            Op::Trees {
+                forest,
+                walk: TreeWalk::Table,
+                ..
+            } => {
+                let (layout, object) = encode_table(forest)?;
+                (object, Some(layout))
+            }
+            _ => {
+                data.push(NodeData::None);
+                continue;
+            }
+        };
+        let name = b.func.declare_imported_user_function(UserExternalName {
+            namespace: 1,
+            index: objects.len() as u32,
+        });
+        objects.push(object);
+        let gv = b.create_global_value(GlobalValueData::Symbol {
+            name: ExternalName::user(name),
+            offset: Imm64::new(0),
+            colocated: false,
+            tls: false,
+        });
+        data.push(match table {
+            Some(layout) => NodeData::Table(gv, layout),
+            None => NodeData::Knn(gv),
+        });
+    }
+    Ok((data, objects))
 }
 
 /// Emits the rows `rows` (pointer to the row's first slot, pointer to the
 /// group's first output) node by node: every row's values of node `k` before any
 /// row's node `k + 1`. Row `r` stores its outputs at `out + r * n_out`.
+/// A tree table is walked by all rows together instead.
 /// Returns `n_out`, the number of `f32` values stored per row.
-/// `data[k]` is the training-matrix address of node `k` when it is a KnnImpute.
+/// `data[k]` is the read-only data of node `k`.
 fn emit_rows(
     b: &mut FunctionBuilder<'_>,
     graph: &Graph,
     rows: &[(Value, Value)],
-    data: &[Option<GlobalValue>],
+    data: &[NodeData],
 ) -> usize {
     let mut vals: Vec<Vec<Vec<Value>>> = vec![Vec::with_capacity(graph.nodes.len()); rows.len()];
     for (k, node) in graph.nodes.iter().enumerate() {
+        if let (Op::Trees { x, .. }, NodeData::Table(gv, layout)) = (&node.op, &data[k]) {
+            let ptr = b.func.dfg.value_type(rows[0].0);
+            let xs: Vec<&[Value]> = vals.iter().map(|v| v[x.index()].as_slice()).collect();
+            let sums = emit_table_walk(b, ptr, layout, *gv, &xs);
+            for (v, s) in vals.iter_mut().zip(sums) {
+                v.push(s);
+            }
+            continue;
+        }
         for (r, &(row, _)) in rows.iter().enumerate() {
-            let v = emit_op(b, &node.op, &vals[r], row, data[k]);
+            let v = emit_op(b, &node.op, &vals[r], row, &data[k]);
             vals[r].push(v);
         }
     }
@@ -163,13 +265,13 @@ fn emit_rows(
 }
 
 /// Emits one op given the values of earlier nodes; returns its element values.
-/// `data` is the training-matrix address when `op` is a KnnImpute.
+/// `data` is the op's read-only data ([`declare_data`]).
 fn emit_op(
     b: &mut FunctionBuilder<'_>,
     op: &Op,
     vals: &[Vec<Value>],
     row: Value,
-    data: Option<GlobalValue>,
+    data: &NodeData,
 ) -> Vec<Value> {
     let v = |id: NodeId| &vals[id.index()];
     match op {
@@ -305,11 +407,20 @@ fn emit_op(
             vec![r]
         }
         Op::KnnImpute { x, train, k } => match data {
-            Some(gv) => {
+            NodeData::Knn(gv) => {
                 let ptr = b.func.dfg.value_type(row);
-                emit_knn(b, ptr, v(*x), train, *k, gv)
+                emit_knn(b, ptr, v(*x), train, *k, *gv)
             }
-            None => unreachable!("build_function declares a data object for every KnnImpute"),
+            _ => unreachable!("declare_data declares a data object for every KnnImpute"),
+        },
+        Op::Trees { x, forest, walk } => match (walk, data) {
+            (TreeWalk::Branches, _) => emit_branches(b, forest, v(*x)),
+            (TreeWalk::Table, NodeData::Table(gv, layout)) => {
+                let ptr = b.func.dfg.value_type(row);
+                let mut sums = emit_table_walk(b, ptr, layout, *gv, &[v(*x)]);
+                sums.pop().unwrap_or_default()
+            }
+            (TreeWalk::Table, _) => unreachable!("declare_data encodes a table for every table walk"),
         },
     }
 }

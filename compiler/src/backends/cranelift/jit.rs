@@ -45,6 +45,29 @@ pub(crate) fn host_isa() -> Result<OwnedTargetIsa, CodegenError> {
     host_isa_with(false)
 }
 
+/// The contents of one read-only data object of the row function: any array of
+/// `f32` or `u32` words in host byte order, aligned to a 64-byte cache line.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct DataObject {
+    bytes: Vec<u8>,
+}
+
+impl DataObject {
+    /// The bytes of `words` in host byte order.
+    pub(crate) fn from_u32s(words: &[u32]) -> Self {
+        DataObject {
+            bytes: words.iter().flat_map(|w| w.to_ne_bytes()).collect(),
+        }
+    }
+
+    /// The bytes of `values` in host byte order.
+    pub(crate) fn from_f32s(values: &[f32]) -> Self {
+        DataObject {
+            bytes: values.iter().flat_map(|v| v.to_ne_bytes()).collect(),
+        }
+    }
+}
+
 /// A finalized function in its own JIT module; the module's memory is freed on drop.
 pub(crate) struct JitFunction {
     /// `Some` until drop; taken there to free the code memory.
@@ -54,11 +77,11 @@ pub(crate) struct JitFunction {
 
 impl JitFunction {
     /// Compiles `func` (built for `isa`) and finalizes it into executable memory,
-    /// together with the read-only `f32` arrays `data` it refers to as `u1:i`.
+    /// together with the read-only data objects `data` it refers to as `u1:i`.
     pub(crate) fn compile(
         isa: OwnedTargetIsa,
         func: Function,
-        data: &[&[f32]],
+        data: Vec<DataObject>,
     ) -> Result<JitFunction, CodegenError> {
         let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
         match define_data(&mut module, data).and_then(|()| define(&mut module, func)) {
@@ -80,11 +103,11 @@ impl JitFunction {
     }
 }
 
-/// Declares and defines one read-only data object per array, in order, so that
-/// array `i` gets `DataId` `i` (the `u1:i` the row function refers to).
-fn define_data(module: &mut JITModule, data: &[&[f32]]) -> Result<(), CodegenError> {
+/// Declares and defines one read-only data object per entry, in order, so that
+/// entry `i` gets `DataId` `i` (the `u1:i` the row function refers to).
+fn define_data(module: &mut JITModule, data: Vec<DataObject>) -> Result<(), CodegenError> {
     let module_err = |e: cranelift_module::ModuleError| CodegenError::Module(format!("{e:?}"));
-    for (i, values) in data.iter().enumerate() {
+    for (i, object) in data.into_iter().enumerate() {
         let id = module
             .declare_data(&format!("mlg_data_{i}"), Linkage::Local, false, false)
             .map_err(module_err)?;
@@ -94,15 +117,13 @@ fn define_data(module: &mut JITModule, data: &[&[f32]]) -> Result<(), CodegenErr
                 id.as_u32()
             )));
         }
-        let mut bytes = Vec::with_capacity(values.len().max(1) * 4);
-        for v in values.iter() {
-            bytes.extend_from_slice(&v.to_ne_bytes());
-        }
+        // An empty object still gets a few bytes, so that it has an address.
+        let mut bytes = object.bytes;
         if bytes.is_empty() {
             bytes.extend_from_slice(&[0; 4]);
         }
         let mut desc = DataDescription::new();
-        desc.set_align(8);
+        desc.set_align(64);
         desc.define(bytes.into_boxed_slice());
         module.define_data(id, &desc).map_err(module_err)?;
     }

@@ -9,53 +9,11 @@
 
 use cranelift_codegen::ir::{
     condcodes::{FloatCC, IntCC},
-    immediates::Imm64,
-    types, Block, ExternalName, GlobalValue, GlobalValueData, InstBuilder, MemFlagsData, StackSlotData,
-    StackSlotKind, Type, UserExternalName, Value,
+    types, Block, GlobalValue, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Type, Value,
 };
 use cranelift_frontend::FunctionBuilder;
 
-use crate::ir::{interp, Graph, Op};
-
-/// The read-only data objects the row function refers to, in order: object `i`
-/// is the training matrix of the `i`-th [`Op::KnnImpute`] node, referenced as the
-/// external symbol `u1:i` (the `DataId` namespace of `cranelift-module`).
-pub(crate) fn data_objects(graph: &Graph) -> Vec<&[f32]> {
-    graph
-        .nodes
-        .iter()
-        .filter_map(|n| match &n.op {
-            Op::KnnImpute { train, .. } => Some(train.as_slice()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Declares one global value per [`Op::KnnImpute`] node of `graph` (`None` for
-/// other nodes): the address of data object `u1:i` ([`data_objects`] order).
-pub(crate) fn declare_data(b: &mut FunctionBuilder<'_>, graph: &Graph) -> Vec<Option<GlobalValue>> {
-    let mut n_data = 0u32;
-    graph
-        .nodes
-        .iter()
-        .map(|n| match n.op {
-            Op::KnnImpute { .. } => {
-                let name = b.func.declare_imported_user_function(UserExternalName {
-                    namespace: 1,
-                    index: n_data,
-                });
-                n_data += 1;
-                Some(b.create_global_value(GlobalValueData::Symbol {
-                    name: ExternalName::user(name),
-                    offset: Imm64::new(0),
-                    colocated: false,
-                    tls: false,
-                }))
-            }
-            _ => None,
-        })
-        .collect()
-}
+use crate::ir::interp;
 
 /// Emits the imputation of one row `xs` (width `d`) against `train` (`n * d`
 /// values, read at run time through the data object `data`) and returns the `d`

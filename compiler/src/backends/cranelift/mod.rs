@@ -6,6 +6,7 @@ mod codegen;
 mod jit;
 mod knn;
 mod math;
+mod trees;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -30,6 +31,8 @@ pub enum CodegenError {
     Settings(String),
     #[error("Cranelift could not compile the row function: {0}")]
     Module(String),
+    #[error("the graph is too large to compile: {0}")]
+    TooLarge(String),
 }
 
 /// The compiled row function's type.
@@ -62,12 +65,12 @@ pub fn compile(graph: &Graph) -> Result<CompiledGraph, CodegenError> {
     let start = Instant::now();
     verify(graph)?;
     let mut isa = jit::host_isa()?;
-    let func = codegen::build_function(graph, &*isa);
+    let (func, data) = codegen::build_function(graph, &*isa)?;
     if func.dfg.num_insts() > jit::SINGLE_PASS_REGALLOC_INSTS {
         isa = jit::host_isa_with(true)?;
     }
     let clif = func.display().to_string();
-    let jit = JitFunction::compile(isa, func, &knn::data_objects(graph))?;
+    let jit = JitFunction::compile(isa, func, data)?;
     // SAFETY: the code was built from `codegen::row_signature`, which is the C ABI
     // signature of `RowFn` on the host.
     let func = unsafe { std::mem::transmute::<*const u8, RowFn>(jit.code()) };
@@ -86,7 +89,7 @@ pub fn compile(graph: &Graph) -> Result<CompiledGraph, CodegenError> {
 pub fn clif_text(graph: &Graph) -> Result<String, CodegenError> {
     verify(graph)?;
     let isa = jit::host_isa()?;
-    Ok(codegen::build_function(graph, &*isa).display().to_string())
+    Ok(codegen::build_function(graph, &*isa)?.0.display().to_string())
 }
 
 impl CompiledGraph {

@@ -8,11 +8,10 @@
 //! evaluates them with the interpreter's own functions.
 
 use crate::models::lower_class_head;
-use crate::models::tree::feature_parts;
+use crate::models::tree::{empty_forest, push_tree, push_trees};
 use crate::op::{FittedModel, Matrix, OpError};
 use crate::registry::invalid;
-use mlg_compiler::ir::{interp, BinaryOp, CompareOp, GraphBuilder, NodeId, Op};
-use std::collections::HashMap;
+use mlg_compiler::ir::{interp, GraphBuilder, NodeId, Op};
 
 /// One node of a fitted tree: an `f32` split or a leaf value.
 #[derive(Clone, Debug, PartialEq)]
@@ -137,67 +136,27 @@ impl FittedModel for FittedBoost {
             .collect()
     }
 
-    /// Per raw score: `Const baseline`, then `Add` of each tree's nested
-    /// `Select`s (`Compare(Le, x_f, Const t)`, shared between trees, over
-    /// leaf `Const`s) in round order. Regressor: `("prediction", sum)`;
+    /// Per raw score: one `Op::Trees` starting at the baseline and holding
+    /// that score's trees in round order. Regressor: `("prediction", sum)`;
     /// classifier: [`lower_class_head`] over the margin or the `Concat` of the
-    /// class scores. Errors when `features` is not a `Concat` of
-    /// `n_features` width-1 nodes.
+    /// class scores. Errors when `features` does not have width `n_features`.
     fn lower(&self, builder: &mut GraphBuilder, features: NodeId) -> Result<Vec<(String, NodeId)>, OpError> {
         let op = self.op;
-        let parts = feature_parts(op, builder, features, self.n_features)?;
+        let mut sums = Vec::with_capacity(self.trees.len());
+        for (trees, &b) in self.trees.iter().zip(&self.baseline) {
+            let mut forest = empty_forest(vec![b]);
+            for tree in trees {
+                push_tree(
+                    &mut forest,
+                    tree.nodes.iter().map(|n| (n.split, std::slice::from_ref(&n.value))),
+                );
+            }
+            sums.push(push_trees(op, builder, features, self.n_features, forest)?);
+        }
         let err = |source| OpError::Lowering {
             op: op.to_string(),
             source,
         };
-        let mut compares: HashMap<(usize, u32), NodeId> = HashMap::new();
-        let mut sums = Vec::with_capacity(self.trees.len());
-        for (trees, &b) in self.trees.iter().zip(&self.baseline) {
-            let mut acc = builder.push(Op::Const { values: vec![b] }).map_err(err)?;
-            for tree in trees {
-                let mut built: Vec<Option<NodeId>> = vec![None; tree.nodes.len()];
-                for i in (0..tree.nodes.len()).rev() {
-                    let node = &tree.nodes[i];
-                    let id = match node.split {
-                        None => builder
-                            .push(Op::Const {
-                                values: vec![node.value],
-                            })
-                            .map_err(err)?,
-                        Some((f, t, l, r)) => {
-                            let (Some(a), Some(b)) = (built[l], built[r]) else {
-                                return Err(invalid(
-                                    op,
-                                    format!("tree node {i} has a child that was not built"),
-                                ));
-                            };
-                            let cond = match compares.get(&(f, t.to_bits())) {
-                                Some(&c) => c,
-                                None => {
-                                    let tc = builder.push(Op::Const { values: vec![t] }).map_err(err)?;
-                                    let c = builder
-                                        .push(Op::Compare {
-                                            op: CompareOp::Le,
-                                            a: parts[f],
-                                            b: tc,
-                                        })
-                                        .map_err(err)?;
-                                    compares.insert((f, t.to_bits()), c);
-                                    c
-                                }
-                            };
-                            builder.push(Op::Select { cond, a, b }).map_err(err)?
-                        }
-                    };
-                    built[i] = Some(id);
-                }
-                let Some(root) = built.first().copied().flatten() else {
-                    return Err(invalid(op, "a tree has no nodes"));
-                };
-                acc = builder.binary(BinaryOp::Add, acc, root).map_err(err)?;
-            }
-            sums.push(acc);
-        }
         if !self.classifier {
             let Some(&prediction) = sums.first() else {
                 return Err(invalid(op, "the model has no raw score"));

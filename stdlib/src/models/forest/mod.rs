@@ -37,7 +37,7 @@ mod tests;
 mod tests_extra;
 
 pub use super::tree::MaxFeatures;
-use super::tree::{feature_parts, DecisionTree, FittedTree, Splitter};
+use super::tree::{empty_forest, push_trees, DecisionTree, FittedTree, Splitter};
 use crate::op::{Estimator, FittedModel, Matrix, OpError, Target};
 use crate::registry::invalid;
 use mlg_compiler::ir::{BinaryOp, GraphBuilder, NodeId, Op};
@@ -193,33 +193,21 @@ impl FittedModel for FittedForest {
         per_block.concat()
     }
 
-    /// Every tree lowered as a single tree, summed with `Add` (left to right)
-    /// and multiplied by `Const 1/trees`. Classifier: `("class",
+    /// Every tree in one `Op::Trees` (summed in tree order from 0), multiplied
+    /// by `Const 1/trees`. Classifier: `("class",
     /// Argmax(proba))`, `("proba", proba)`; regressor: `("prediction", mean)`.
     fn lower(&self, builder: &mut GraphBuilder, features: NodeId) -> Result<Vec<(String, NodeId)>, OpError> {
         let op = self.op;
-        let parts = feature_parts(op, builder, features, self.n_features)?;
         let lowering = |source| OpError::Lowering {
             op: op.to_string(),
             source,
         };
-        let mut sum: Option<NodeId> = None;
+        let width = self.trees.first().map_or(1, FittedTree::value_width);
+        let mut forest = empty_forest(vec![0.0; width]);
         for tree in &self.trees {
-            let root = tree.lower_value(op, builder, &parts)?;
-            sum = Some(match sum {
-                None => root,
-                Some(acc) => builder
-                    .push(Op::Binary {
-                        op: BinaryOp::Add,
-                        a: acc,
-                        b: root,
-                    })
-                    .map_err(lowering)?,
-            });
+            tree.push_to(&mut forest);
         }
-        let Some(sum) = sum else {
-            return Err(invalid(op, "the forest has no trees"));
-        };
+        let sum = push_trees(op, builder, features, self.n_features, forest)?;
         let scale = builder
             .push(Op::Const {
                 values: vec![(1.0 / self.trees.len() as f64) as f32],

@@ -1,95 +1,103 @@
-//! Lowering a fitted tree to the inference IR as nested `Select`s, and the
-//! tree's [`FittedModel`] implementation.
+//! Lowering fitted trees to the inference IR's tree-ensemble op
+//! ([`Op::Trees`]), and the decision tree's [`FittedModel`] implementation.
 
 use super::*;
 use crate::op::OpError;
 use crate::registry::invalid;
-use mlg_compiler::ir::{CompareOp, GraphBuilder, NodeId, Op};
+use mlg_compiler::ir::{Forest, GraphBuilder, NodeId, Op, TreeNode as IrNode, TreeWalk};
 
-/// The width-1 parts of the `features` `Concat` (`n_features` of them), or an
-/// error for operator `op`.
-pub(crate) fn feature_parts(
+/// An empty ensemble of width `k` whose sum starts at `base`.
+pub(crate) fn empty_forest(base: Vec<f32>) -> Forest {
+    Forest {
+        nodes: Vec::new(),
+        roots: Vec::new(),
+        leaves: Vec::new(),
+        base,
+    }
+}
+
+/// Appends one tree to `forest`: `nodes[i]` is `(split, leaf value)` with
+/// `split = (feature, threshold, left, right)` (children after their parent,
+/// indices within the tree); a leaf's value has the forest's width. A NaN
+/// feature value goes right, as in the fitted models' own prediction.
+pub(crate) fn push_tree<'a>(
+    forest: &mut Forest,
+    nodes: impl ExactSizeIterator<Item = (Option<(usize, f32, usize, usize)>, &'a [f32])>,
+) {
+    let offset = forest.nodes.len() as u32;
+    forest.roots.push(offset);
+    for (split, value) in nodes {
+        let node = match split {
+            Some((feature, threshold, left, right)) => IrNode::Split {
+                feature: feature as u32,
+                threshold,
+                missing_left: false,
+                left: offset + left as u32,
+                right: offset + right as u32,
+            },
+            None => {
+                let at = forest.leaves.len() as u32;
+                forest.leaves.extend_from_slice(value);
+                IrNode::Leaf { value: at }
+            }
+        };
+        forest.nodes.push(node);
+    }
+}
+
+/// Pushes `Op::Trees` over the width-`n_features` `features` (walk chosen
+/// later by the `tree_layout` pass), or an error for operator `op` when the
+/// widths disagree or the tables are malformed.
+pub(crate) fn push_trees(
     op: &str,
-    builder: &GraphBuilder,
+    builder: &mut GraphBuilder,
     features: NodeId,
     n_features: usize,
-) -> Result<Vec<NodeId>, OpError> {
-    let parts = match &builder.graph().node(features).op {
-        Op::Concat { parts } => parts.clone(),
-        other => {
-            return Err(invalid(
-                op,
-                format!(
-                    "the feature vector must be a concat of columns, got `{}`",
-                    other.mnemonic()
-                ),
-            ))
-        }
-    };
-    if parts.len() != n_features || parts.iter().any(|&p| builder.width(p) != 1) {
+    forest: Forest,
+) -> Result<NodeId, OpError> {
+    let width = builder.width(features) as usize;
+    if width != n_features {
         return Err(invalid(
             op,
-            format!(
-                "feature vector has {} parts, the model was fitted on {} single-column features",
-                parts.len(),
-                n_features
-            ),
+            format!("feature vector has width {width}, the model was fitted on {n_features} features"),
         ));
     }
-    Ok(parts)
+    if forest.roots.is_empty() {
+        return Err(invalid(op, "the model has no trees"));
+    }
+    builder
+        .push(Op::Trees {
+            x: features,
+            forest: Box::new(forest),
+            walk: TreeWalk::default(),
+        })
+        .map_err(|source| OpError::Lowering {
+            op: op.to_string(),
+            source,
+        })
 }
 
 impl FittedTree {
-    /// The tree's nested `Select`s over the feature `parts`: a leaf is a
-    /// `Const` of its value, a split is `Select { cond: Compare(Le, x_j, Const
-    /// t32), a: left, b: right }`. Returns the root node (leaf values: class
-    /// probabilities or `[mean]`).
-    pub(crate) fn lower_value(
-        &self,
-        op: &str,
-        builder: &mut GraphBuilder,
-        parts: &[NodeId],
-    ) -> Result<NodeId, OpError> {
-        let lowering = |source| OpError::Lowering {
-            op: op.to_string(),
-            source,
-        };
-        // Children have larger indices than their parent: build in reverse.
-        let mut built: Vec<Option<NodeId>> = vec![None; self.nodes.len()];
-        for i in (0..self.nodes.len()).rev() {
-            let node = &self.nodes[i];
-            let id = match &node.split {
-                None => builder
-                    .push(Op::Const {
-                        values: node.value.iter().map(|&v| v as f32).collect(),
-                    })
-                    .map_err(lowering)?,
-                Some(s) => {
-                    let (Some(a), Some(b)) = (built[s.left], built[s.right]) else {
-                        return Err(invalid(op, format!("node {i} has a child that was not built")));
-                    };
-                    let t = builder
-                        .push(Op::Const {
-                            values: vec![s.threshold32],
-                        })
-                        .map_err(lowering)?;
-                    let cond = builder
-                        .push(Op::Compare {
-                            op: CompareOp::Le,
-                            a: parts[s.feature],
-                            b: t,
-                        })
-                        .map_err(lowering)?;
-                    builder.push(Op::Select { cond, a, b }).map_err(lowering)?
-                }
-            };
-            built[i] = Some(id);
-        }
-        built
-            .first()
-            .copied()
-            .flatten()
-            .ok_or_else(|| invalid(op, "the tree has no nodes"))
+    /// Appends this tree (leaf values: class probabilities or `[mean]`, as
+    /// `f32`) to `forest`.
+    pub(crate) fn push_to(&self, forest: &mut Forest) {
+        let values: Vec<Vec<f32>> = self
+            .nodes
+            .iter()
+            .map(|n| if n.split.is_none() { n.value.iter().map(|&v| v as f32).collect() } else { Vec::new() })
+            .collect();
+        push_tree(
+            forest,
+            self.nodes.iter().zip(&values).map(|(n, v)| {
+                let split = n.split.as_ref().map(|s| (s.feature, s.threshold32, s.left, s.right));
+                (split, v.as_slice())
+            }),
+        );
+    }
+
+    /// Width of the leaf values (labels, or 1 for a regressor).
+    pub(crate) fn value_width(&self) -> usize {
+        self.nodes.first().map_or(1, |n| n.value.len())
     }
 }
 
@@ -109,21 +117,21 @@ impl FittedModel for FittedTree {
             .collect()
     }
 
-    /// Nested `Select`s over the width-1 parts of the `features` `Concat`: a
-    /// leaf is a `Const` of its value, a split is `Select { cond: Compare(Le,
-    /// x_j, Const t32), a: left, b: right }`. Classifier: `("class",
-    /// Argmax(proba))`, `("proba", proba)`; regressor: `("prediction", value)`.
-    /// Errors when `features` is not a `Concat` of `n_features` width-1 nodes.
+    /// One `Op::Trees` over `features` (width `n_features`) holding this tree,
+    /// starting from 0. Classifier: `("class", Argmax(proba))`, `("proba",
+    /// proba)`; regressor: `("prediction", value)`.
     fn lower(&self, builder: &mut GraphBuilder, features: NodeId) -> Result<Vec<(String, NodeId)>, OpError> {
         let op = if self.classifier { CLASSIFIER } else { REGRESSOR };
-        let parts = feature_parts(op, builder, features, self.n_features)?;
-        let root = self.lower_value(op, builder, &parts)?;
-        let lowering = |source| OpError::Lowering {
-            op: op.to_string(),
-            source,
-        };
+        let mut forest = empty_forest(vec![0.0; self.value_width()]);
+        self.push_to(&mut forest);
+        let root = push_trees(op, builder, features, self.n_features, forest)?;
         if self.classifier {
-            let class = builder.push(Op::Argmax { x: root }).map_err(lowering)?;
+            let class = builder
+                .push(Op::Argmax { x: root })
+                .map_err(|source| OpError::Lowering {
+                    op: op.to_string(),
+                    source,
+                })?;
             Ok(vec![("class".to_string(), class), ("proba".to_string(), root)])
         } else {
             Ok(vec![("prediction".to_string(), root)])

@@ -1,0 +1,365 @@
+//! Inline code for [`Op::Trees`](crate::ir::Op::Trees) in both walks: a loop
+//! over a node table in a read-only data object
+//! ([`TreeWalk::Table`](crate::ir::TreeWalk::Table)), or every split as a
+//! native compare-and-branch ([`TreeWalk::Branches`](crate::ir::TreeWalk::Branches)).
+//! No calls.
+//!
+//! # The table walk
+//!
+//! [`encode_table`] renumbers every tree breadth-first so that the two children
+//! of a split are adjacent records, and writes one data object of `u32` words:
+//!
+//! - node records, 16 bytes each: `[slot, threshold, left, leaf]`. `slot` is the
+//!   byte offset of the split's value in the row's spill area (below), `threshold`
+//!   the `f32` bits, `left` the byte offset of the left child (the right child
+//!   is the next record) and `leaf` unused. A leaf points at itself
+//!   (`left` = its own offset) with the always-`0.0` spill slot and threshold
+//!   `+inf`, so that it always "goes left" to itself, and `leaf` holds the byte
+//!   offset of its `k` values;
+//! - tree records, 8 bytes each: `[root, depth]` (root as a byte offset);
+//! - the leaf values (`f32`).
+//!
+//! Walking a tree is then exactly `depth` steps of `n = x[slot] <= threshold ?
+//! left : left + 16` for every row of the group, with `select` (no data-dependent
+//! branches), the rows of the group in step so that their independent load
+//! chains overlap. The missing-value rule becomes part of the spill area: a
+//! split that sends NaN left reads the feature with NaN replaced by `-inf` (which
+//! is `<=` every threshold that is not NaN), and one with a NaN threshold that
+//! sends NaN left reads `0.0` for NaN and `1.0` otherwise against threshold
+//! `0.0`; every other split reads the raw value, where IEEE `<=` already sends
+//! NaN right. The sums follow [`Forest::eval`] exactly: `base`, then every
+//! tree's leaf values added in tree order in `f32`.
+
+use std::collections::HashMap;
+
+use cranelift_codegen::ir::{
+    condcodes::{FloatCC, IntCC},
+    types, Block, BlockArg, GlobalValue, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Type,
+    Value,
+};
+use cranelift_frontend::FunctionBuilder;
+
+use super::jit::DataObject;
+use super::CodegenError;
+use crate::ir::{Forest, TreeNode};
+
+/// Bytes per node record.
+const NODE_BYTES: u32 = 16;
+
+/// Bytes per tree record.
+const TREE_BYTES: u32 = 8;
+
+/// What a spill slot of the row holds, for one feature `x[f]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Spill {
+    /// `x[f]` itself (NaN goes right by IEEE `<=`).
+    Raw,
+    /// `x[f]`, NaN replaced by `-inf` (NaN goes left at any non-NaN threshold).
+    NanLow,
+    /// `0.0` when `x[f]` is NaN, else `1.0` (against threshold `0.0`: only NaN goes left).
+    NanOnly,
+}
+
+/// How the walk of one [`Forest`] reads its data object and spills its rows.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct TableLayout {
+    /// The spill slots after the leading constant `0.0`: slot `j` (at byte
+    /// `4 * (1 + j)` of a row's spill area) holds feature `f` in form `s`,
+    /// where `spills[j] = (f, s)`.
+    spills: Vec<(u32, Spill)>,
+    /// Byte offset of the first tree record.
+    trees_at: u32,
+    /// Number of trees (at least one).
+    n_trees: u32,
+    /// The starting sums (width `k`).
+    base: Vec<f32>,
+}
+
+/// Encodes `forest` (which must satisfy [`Forest::check`]) as the data object
+/// described in the module documentation, with the layout its walk needs.
+pub(crate) fn encode_table(forest: &Forest) -> Result<(TableLayout, DataObject), CodegenError> {
+    let too_large = || {
+        CodegenError::TooLarge(format!(
+            "a tree table of {} nodes and {} leaf values exceeds 4 GiB",
+            forest.nodes.len(),
+            forest.leaves.len()
+        ))
+    };
+    let n_nodes = u32::try_from(forest.nodes.len()).map_err(|_| too_large())?;
+    let n_trees = u32::try_from(forest.roots.len()).map_err(|_| too_large())?;
+    let trees_at = n_nodes.checked_mul(NODE_BYTES).ok_or_else(too_large)?;
+    let leaves_at = n_trees
+        .checked_mul(TREE_BYTES)
+        .and_then(|t| t.checked_add(trees_at))
+        .ok_or_else(too_large)?;
+    u32::try_from(forest.leaves.len())
+        .ok()
+        .and_then(|n| n.checked_mul(4))
+        .and_then(|n| n.checked_add(leaves_at))
+        .ok_or_else(too_large)?;
+
+    let mut spills: Vec<(u32, Spill)> = Vec::new();
+    let mut slot_of: HashMap<(u32, Spill), u32> = HashMap::new();
+    let mut words = vec![0u32; (trees_at / 4) as usize];
+    let mut trees = Vec::with_capacity(forest.roots.len());
+    for t in 0..forest.roots.len() {
+        let range = forest.tree(t);
+        // Breadth-first: `order[p]` is the original index of the node at
+        // position `range.start + p`; a split's children take the next two
+        // free positions, so they are adjacent and follow their parent.
+        let mut order = vec![range.start];
+        let mut level = vec![0u32];
+        let mut p = 0;
+        while p < order.len() {
+            let at = range.start + p;
+            let record = &mut words[at * 4..at * 4 + 4];
+            match forest.nodes[order[p]] {
+                TreeNode::Split {
+                    feature,
+                    threshold,
+                    missing_left,
+                    left,
+                    right,
+                } => {
+                    let (spill, threshold) = match (missing_left, threshold.is_nan()) {
+                        (false, _) => (Spill::Raw, threshold),
+                        (true, false) => (Spill::NanLow, threshold),
+                        (true, true) => (Spill::NanOnly, 0.0),
+                    };
+                    let next = slot_of.len() as u32;
+                    let slot = *slot_of.entry((feature, spill)).or_insert(next);
+                    if slot == next {
+                        spills.push((feature, spill));
+                    }
+                    let child = (range.start + order.len()) as u32;
+                    record.copy_from_slice(&[4 * (1 + slot), threshold.to_bits(), child * NODE_BYTES, 0]);
+                    order.extend([left as usize, right as usize]);
+                    level.extend([level[p] + 1; 2]);
+                }
+                TreeNode::Leaf { value } => {
+                    record.copy_from_slice(&[
+                        0,
+                        f32::INFINITY.to_bits(),
+                        at as u32 * NODE_BYTES,
+                        leaves_at + 4 * value,
+                    ]);
+                }
+            }
+            p += 1;
+        }
+        let depth = level.iter().copied().max().unwrap_or(0);
+        trees.push([range.start as u32 * NODE_BYTES, depth]);
+    }
+    words.extend(trees.iter().flatten());
+    words.extend(forest.leaves.iter().map(|v| v.to_bits()));
+    let layout = TableLayout {
+        spills,
+        trees_at,
+        n_trees,
+        base: forest.base.clone(),
+    };
+    Ok((layout, DataObject::from_u32s(&words)))
+}
+
+/// Emits the table walk of `layout`'s forest (data object address `data`) for
+/// the rows whose operand values are `xs` (one slice per row), all rows through
+/// each tree together; returns every row's `k` sums, defined in a fresh block
+/// that becomes the current one.
+pub(crate) fn emit_table_walk(
+    b: &mut FunctionBuilder<'_>,
+    ptr: Type,
+    layout: &TableLayout,
+    data: GlobalValue,
+    xs: &[&[Value]],
+) -> Vec<Vec<Value>> {
+    let rows = xs.len();
+    let k = layout.base.len();
+    let row_bytes = 4 * (1 + layout.spills.len());
+    let slot = |b: &mut FunctionBuilder<'_>, bytes: usize| {
+        b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, bytes as u32, 4))
+    };
+    let x_slot = slot(b, rows * row_bytes);
+    let acc_slot = slot(b, rows * k * 4);
+
+    // Spill every row: the constant 0.0, then the slots the splits read.
+    let zero = b.ins().f32const(0.0f32);
+    let one = b.ins().f32const(1.0f32);
+    let low = b.ins().f32const(f32::NEG_INFINITY);
+    for (r, x) in xs.iter().enumerate() {
+        let at = r * row_bytes;
+        b.ins().stack_store(ptr, zero, x_slot, at as i32);
+        for (j, &(feature, spill)) in layout.spills.iter().enumerate() {
+            let v = x[feature as usize];
+            let v = match spill {
+                Spill::Raw => v,
+                Spill::NanLow => {
+                    let nan = b.ins().fcmp(FloatCC::Unordered, v, v);
+                    b.ins().select(nan, low, v)
+                }
+                Spill::NanOnly => {
+                    let nan = b.ins().fcmp(FloatCC::Unordered, v, v);
+                    b.ins().select(nan, zero, one)
+                }
+            };
+            b.ins().stack_store(ptr, v, x_slot, (at + 4 * (1 + j)) as i32);
+        }
+    }
+    for (c, &base) in layout.base.iter().enumerate() {
+        let base = b.ins().f32const(base);
+        for r in 0..rows {
+            b.ins().stack_store(ptr, base, acc_slot, ((r * k + c) * 4) as i32);
+        }
+    }
+
+    let table_flags = MemFlagsData::trusted().with_readonly();
+    let flags = MemFlagsData::trusted();
+    let table = b.ins().symbol_value(ptr, data);
+    let tree = b.create_block();
+    let t = b.append_block_param(tree, ptr);
+    let step = b.create_block();
+    let s = b.append_block_param(step, ptr);
+    let leaf = b.create_block();
+    let done = b.create_block();
+    let here: Vec<Value> = (0..rows).map(|_| b.append_block_param(step, ptr)).collect();
+    let at_leaf: Vec<Value> = (0..rows).map(|_| b.append_block_param(leaf, ptr)).collect();
+    let t0 = b.ins().iconst(ptr, i64::from(layout.trees_at));
+    b.ins().jump(tree, &[t0.into()]);
+
+    // tree(t): every row starts at the root; a single leaf takes no step.
+    b.switch_to_block(tree);
+    let tp = b.ins().iadd(table, t);
+    let root = load_u32(b, ptr, table_flags, tp, 0);
+    let depth = load_u32(b, ptr, table_flags, tp, 4);
+    let mut args: Vec<BlockArg> = vec![depth.into()];
+    args.extend((0..rows).map(|_| BlockArg::Value(root)));
+    b.ins().brif(depth, step, &args, leaf, &args[1..]);
+
+    // step(s, n..): one select step per row, `s` steps left.
+    b.switch_to_block(step);
+    let x_base = b.ins().stack_addr(ptr, x_slot, 0);
+    let mut next = Vec::with_capacity(rows + 1);
+    let s1 = b.ins().iadd_imm_s(s, -1);
+    next.push(s1.into());
+    for (r, &n) in here.iter().enumerate() {
+        let p = b.ins().iadd(table, n);
+        let feature = load_u32(b, ptr, table_flags, p, 0);
+        let threshold = b.ins().load(types::F32, table_flags, p, 4);
+        let left = load_u32(b, ptr, table_flags, p, 8);
+        let xp = b.ins().iadd(x_base, feature);
+        let v = b.ins().load(types::F32, flags, xp, (r * row_bytes) as i32);
+        let go_left = b.ins().fcmp(FloatCC::LessThanOrEqual, v, threshold);
+        let right = b.ins().iadd_imm_u(left, i64::from(NODE_BYTES));
+        next.push(b.ins().select(go_left, left, right).into());
+    }
+    b.ins().brif(s1, step, &next, leaf, &next[1..]);
+
+    // leaf(n..): add every row's leaf values, then the next tree.
+    b.switch_to_block(leaf);
+    for (r, &n) in at_leaf.iter().enumerate() {
+        let p = b.ins().iadd(table, n);
+        let offset = load_u32(b, ptr, table_flags, p, 12);
+        let values = b.ins().iadd(table, offset);
+        for c in 0..k {
+            let v = b.ins().load(types::F32, table_flags, values, (4 * c) as i32);
+            let at = ((r * k + c) * 4) as i32;
+            let acc = b.ins().stack_load(ptr, types::F32, acc_slot, at);
+            let sum = b.ins().fadd(acc, v);
+            b.ins().stack_store(ptr, sum, acc_slot, at);
+        }
+    }
+    let t1 = b.ins().iadd_imm_u(t, i64::from(TREE_BYTES));
+    let end = i64::from(layout.trees_at) + i64::from(layout.n_trees) * i64::from(TREE_BYTES);
+    let more = b.ins().icmp_imm_s(IntCC::NotEqual, t1, end);
+    b.ins().brif(more, tree, &[t1.into()], done, &[]);
+
+    b.switch_to_block(done);
+    for blk in [tree, step, leaf, done] {
+        b.seal_block(blk);
+    }
+    (0..rows)
+        .map(|r| {
+            (0..k)
+                .map(|c| {
+                    b.ins()
+                        .stack_load(ptr, types::F32, acc_slot, ((r * k + c) * 4) as i32)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// A `u32` table word at `p + offset`, zero-extended to the pointer type.
+fn load_u32(b: &mut FunctionBuilder<'_>, ptr: Type, flags: MemFlagsData, p: Value, offset: i32) -> Value {
+    if ptr == types::I64 {
+        b.ins().uload32(flags, p, offset)
+    } else {
+        let w = b.ins().load(types::I32, flags, p, offset);
+        if ptr == types::I32 {
+            w
+        } else {
+            b.ins().uextend(ptr, w)
+        }
+    }
+}
+
+/// Emits `forest` for one row as native code: per tree, one block per node, a
+/// split as `brif` on its comparison (NaN handled per `missing_left`) and a leaf
+/// as a jump passing its constants to the tree's merge block, which adds them to
+/// the sums. Returns the `k` sums, defined in a fresh block that becomes current.
+pub(crate) fn emit_branches(b: &mut FunctionBuilder<'_>, forest: &Forest, xs: &[Value]) -> Vec<Value> {
+    let k = forest.width();
+    let mut acc: Vec<Value> = forest.base.iter().map(|&v| b.ins().f32const(v)).collect();
+    for t in 0..forest.roots.len() {
+        let range = forest.tree(t);
+        let merge = b.create_block();
+        let leaf_values: Vec<Value> = (0..k).map(|_| b.append_block_param(merge, types::F32)).collect();
+        let blocks: Vec<Block> = range.clone().map(|_| b.create_block()).collect();
+        let block = |i: u32| blocks[i as usize - range.start];
+        b.ins().jump(blocks[0], &[]);
+        for (i, &blk) in range.clone().zip(&blocks) {
+            b.switch_to_block(blk);
+            match forest.nodes[i] {
+                TreeNode::Split {
+                    feature,
+                    threshold,
+                    missing_left,
+                    left,
+                    right,
+                } => {
+                    let v = xs[feature as usize];
+                    let go_left = match (missing_left, threshold.is_nan()) {
+                        // `v <= NaN` is false: only a NaN `v` goes left.
+                        (true, true) => b.ins().fcmp(FloatCC::Unordered, v, v),
+                        (true, false) => {
+                            let th = b.ins().f32const(threshold);
+                            b.ins().fcmp(FloatCC::UnorderedOrLessThanOrEqual, v, th)
+                        }
+                        (false, _) => {
+                            let th = b.ins().f32const(threshold);
+                            b.ins().fcmp(FloatCC::LessThanOrEqual, v, th)
+                        }
+                    };
+                    b.ins().brif(go_left, block(left), &[], block(right), &[]);
+                }
+                TreeNode::Leaf { value } => {
+                    let args: Vec<_> = forest.leaves[value as usize..value as usize + k]
+                        .iter()
+                        .map(|&v| b.ins().f32const(v).into())
+                        .collect();
+                    b.ins().jump(merge, &args);
+                }
+            }
+        }
+        b.switch_to_block(merge);
+        for blk in blocks {
+            b.seal_block(blk);
+        }
+        b.seal_block(merge);
+        acc = acc
+            .iter()
+            .zip(&leaf_values)
+            .map(|(&a, &v)| b.ins().fadd(a, v))
+            .collect();
+    }
+    acc
+}
