@@ -83,7 +83,11 @@ fn main() {
             .anchors
             .iter()
             .map(|(name, rps, us)| {
-                let us = if us.is_nan() { "-".to_string() } else { format!("{us}") };
+                let us = if us.is_nan() {
+                    "-".to_string()
+                } else {
+                    format!("{us}")
+                };
                 format!("{name} {} / {us}", mrows(*rps))
             })
             .collect();

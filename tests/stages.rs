@@ -43,6 +43,7 @@ macro_rules! stages {
 
 stages!(iris);
 stages!(diabetes);
+stages!(penguins_forest);
 
 #[test]
 fn affine_fusion_collapses_standardize_into_the_model() {

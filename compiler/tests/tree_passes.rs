@@ -80,9 +80,18 @@ fn forest_graph(trees: usize, depth: usize, seed: u64) -> Graph {
 fn rows(n: usize, slots: &[usize], seed: u64) -> (Vec<f32>, Vec<f32>) {
     let mut rng = Rng::new(seed);
     let full: Vec<f32> = (0..n * 6)
-        .map(|_| if rng.chance(0.25) { f32::NAN } else { rng.range(-1.5, 1.5) })
+        .map(|_| {
+            if rng.chance(0.25) {
+                f32::NAN
+            } else {
+                rng.range(-1.5, 1.5)
+            }
+        })
         .collect();
-    let narrow = full.chunks(6).flat_map(|r| slots.iter().map(move |&s| r[s])).collect();
+    let narrow = full
+        .chunks(6)
+        .flat_map(|r| slots.iter().map(move |&s| r[s]))
+        .collect();
     (full, narrow)
 }
 
@@ -99,7 +108,11 @@ fn tree_inputs_lets_column_pruning_drop_unsplit_columns() {
     let before = interpret(&graph, &full, 400, 6);
     assert!(identical(&before, &interpret(&narrowed, &full, 400, 6)));
     assert!(identical(&before, &interpret(&optimized, &narrow, 400, 3)));
-    assert_eq!(TreeInputs.run(&narrowed), narrowed, "a narrowed forest is a fixed point");
+    assert_eq!(
+        TreeInputs.run(&narrowed),
+        narrowed,
+        "a narrowed forest is a fixed point"
+    );
 }
 
 #[test]
@@ -119,8 +132,15 @@ fn tree_layout_picks_branches_for_small_forests_and_tables_for_large() {
     let large = forest_graph(60, 6, 2);
     assert_eq!(walk(&TreeLayout.run(&large)), TreeWalk::Table);
     let (full, _) = rows(200, &[], 4);
-    assert!(identical(&interpret(&small, &full, 200, 6), &interpret(&laid, &full, 200, 6)));
-    let text = Pipeline::default().run(&small).expect("pipeline").graph.to_string();
+    assert!(identical(
+        &interpret(&small, &full, 200, 6),
+        &interpret(&laid, &full, 200, 6)
+    ));
+    let text = Pipeline::default()
+        .run(&small)
+        .expect("pipeline")
+        .graph
+        .to_string();
     insta::assert_snapshot!("tree_passes_small_forest", text);
 }
 
@@ -141,7 +161,9 @@ fn verify_names_a_broken_tree_table() {
             right: 2,
         };
     }
-    let err = verify(&graph).expect_err("feature 9 of 6 is out of range").to_string();
+    let err = verify(&graph)
+        .expect_err("feature 9 of 6 is out of range")
+        .to_string();
     assert!(err.contains("feature 9 of 6"), "{err}");
 }
 
@@ -172,5 +194,8 @@ fn common_subexpressions_computes_shared_preprocessing_once() {
     assert_eq!(shared.nodes.len(), graph.nodes.len() - 1, "{shared}");
     let (full, _) = rows(50, &[], 6);
     let rows2: Vec<f32> = full.chunks(6).flat_map(|r| [r[0], r[1]]).collect();
-    assert!(identical(&interpret(&graph, &rows2, 50, 2), &interpret(&shared, &rows2, 50, 2)));
+    assert!(identical(
+        &interpret(&graph, &rows2, 50, 2),
+        &interpret(&shared, &rows2, 50, 2)
+    ));
 }

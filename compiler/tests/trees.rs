@@ -1,7 +1,8 @@
 //! `Op::Trees`: the Cranelift backend, both walks, against the interpreter bit
 //! for bit on random forests (NaN, infinities and exact threshold values in the
 //! rows; NaN and infinite thresholds), batch sizes around the row groups,
-//! parallel runs, trees inside larger graphs, the CLIF text and the verifier.
+//! parallel runs, row tiles (partial last tiles, chained forests), trees inside
+//! larger graphs, the CLIF text and the verifier.
 
 mod common;
 
@@ -440,4 +441,73 @@ fn verifier_rejects_bad_tables() {
         ..tiny_forest()
     });
     assert!(msg.contains("roots must start at node 0"), "{msg}");
+}
+
+#[test]
+fn tiles_with_partial_last_tiles_match() {
+    // 20 inputs: tiles of 1024 rows; 300 inputs: wide spill areas, short tiles.
+    let mut rng = Rng::new(31);
+    for (d, n_trees, counts) in [
+        (20, 30, &[8, 16, 1023, 1024, 1025, 2061][..]),
+        (300, 40, &[7, 9, 250, 333][..]),
+    ] {
+        let forest = random_forest(&mut rng, d, 2, n_trees, 12);
+        for graph in [
+            trees_graph(d, forest.clone(), TreeWalk::Table),
+            classifier(d, forest.clone(), TreeWalk::Table),
+        ] {
+            let compiled = compile(&graph).expect("compile");
+            for &n_rows in counts {
+                let data = rows(&mut rng, n_rows, d);
+                let what = format!("{} d {d} {n_rows} rows", graph.name);
+                check_compiled(&graph, &compiled, &data, n_rows, &what);
+            }
+        }
+    }
+}
+
+#[test]
+fn chained_forests_in_tiles_match() {
+    // x -> table -> concat(x, sums) -> table and branches -> outputs: the second
+    // table reads the first one's sums in its tile pass.
+    let mut rng = Rng::new(41);
+    let d = 4;
+    let mut b = GraphBuilder::new("chained", numeric_inputs(d));
+    let parts: Vec<NodeId> = (0..d as u32).map(|s| b.input(s).expect("input")).collect();
+    let x = b.push(Op::Concat { parts: parts.clone() }).expect("concat");
+    let first = Box::new(random_forest(&mut rng, d, 2, 15, 8));
+    let t1 = b
+        .push(Op::Trees {
+            x,
+            forest: first,
+            walk: TreeWalk::Table,
+        })
+        .expect("trees");
+    let mut wide = parts;
+    wide.push(t1);
+    let x2 = b.push(Op::Concat { parts: wide }).expect("concat");
+    for (i, walk) in [TreeWalk::Table, TreeWalk::Branches].into_iter().enumerate() {
+        let forest = Box::new(random_forest(&mut rng, d + 2, 1 + i, 12, 7));
+        let y = b.push(Op::Trees { x: x2, forest, walk }).expect("trees");
+        b.output(format!("y{i}"), y);
+    }
+    b.output("first", t1);
+    let graph = b.finish().expect("valid graph");
+    let compiled = compile(&graph).expect("compile");
+    for n_rows in [1, 8, 29, 1100, 2500] {
+        let data = rows(&mut rng, n_rows, d);
+        check_compiled(
+            &graph,
+            &compiled,
+            &data,
+            n_rows,
+            &format!("chained {n_rows} rows"),
+        );
+        let want = interpret(&graph, &data, n_rows, d);
+        let mut got = vec![-7.0; want.len()];
+        compiled
+            .run_parallel(&data, n_rows, d, &mut got, Some(2))
+            .expect("buffers fit");
+        assert!(identical(&want, &got), "chained {n_rows} rows in parallel");
+    }
 }

@@ -123,4 +123,20 @@ impl Model {
         }
         Ok(out)
     }
+
+    /// The serving entry point: runs one row-ABI row (`inputs().len()` values)
+    /// into `out` (`n_outputs()` values) on the calling thread, without
+    /// allocating.
+    pub fn predict_row_into(&self, row: &[f32], out: &mut [f32]) -> Result<(), RuntimeError> {
+        let width = self.compiled.n_inputs();
+        if row.len() != width {
+            return Err(RuntimeError::InputShape {
+                len: row.len(),
+                n_rows: 1,
+                width,
+                expected: width,
+            });
+        }
+        Ok(self.compiled.run(row, 1, width, out)?)
+    }
 }

@@ -72,6 +72,17 @@ fn predict_rows_checks_the_shape() {
         "{err:?}"
     );
     assert!(model.predict_rows(&[], 0).unwrap().is_empty());
+    // One row into a caller's buffer: the same values as the batch call.
+    let mut one = [0.0f32; 3];
+    model.predict_row_into(&[2000.0, 0.0], &mut one).unwrap();
+    assert_eq!(one, [1.0, 0.0, 1.0]);
+    model.predict_row_into(&[0.0, f32::NAN], &mut one).unwrap();
+    assert_eq!(one, [0.0, 1.0, 0.0]);
+    let err = model.predict_row_into(&[1.0], &mut one).unwrap_err();
+    assert!(
+        matches!(err, RuntimeError::InputShape { expected: 2, .. }),
+        "{err:?}"
+    );
 }
 
 #[test]

@@ -105,8 +105,8 @@ impl Classification {
                     .map(|a| row[a] * redundant_mix[a * self.redundant + r])
                     .sum();
             }
-            for c in inf + self.redundant..cols {
-                row[c] = gaussian(&mut rng);
+            for v in &mut row[inf + self.redundant..cols] {
+                *v = gaussian(&mut rng);
             }
             if rng.next_f64() < self.flip_y {
                 labels[i] = rng.below(self.classes.max(1) as u64) as u32;
@@ -159,8 +159,8 @@ mod tests {
         let (x, y) = Classification::benchmark(20_000, 1).generate();
         let mut sums = [vec![0.0; x.cols], vec![0.0; x.cols]];
         let mut counts = [0.0; 2];
-        for i in 0..x.rows {
-            let c = y[i] as usize;
+        for (i, &label) in y.iter().enumerate().take(x.rows) {
+            let c = label as usize;
             counts[c] += 1.0;
             sums[c].iter_mut().zip(x.row(i)).for_each(|(s, v)| *s += v);
         }

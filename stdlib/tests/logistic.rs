@@ -92,7 +92,10 @@ fn logistic_binary_learns_separable_data() {
         .map(|i| u32::from(x.row(i)[0] - 2.0 * x.row(i)[1] + 0.5 > 0.0))
         .collect();
     let fit = logistic(&[], &x, &codes, 2);
-    assert!(fit.converged && fit.grad_max <= mlg_stdlib::models::logistic::GRADIENT_SOLVER_TOL, "{fit:?}");
+    assert!(
+        fit.converged && fit.grad_max <= mlg_stdlib::models::logistic::GRADIENT_SOLVER_TOL,
+        "{fit:?}"
+    );
     let pred = fit.predict(&x);
     let acc = pred.iter().zip(&codes).filter(|(p, c)| **p == **c as f64).count() as f64 / 400.0;
     assert!(acc > 0.95, "accuracy {acc}");
@@ -117,7 +120,10 @@ fn logistic_multinomial_learns_blobs() {
     }
     let x = matrix(&rows);
     let fit = logistic(&[], &x, &codes, 3);
-    assert!(fit.converged && fit.grad_max <= mlg_stdlib::models::logistic::GRADIENT_SOLVER_TOL, "{fit:?}");
+    assert!(
+        fit.converged && fit.grad_max <= mlg_stdlib::models::logistic::GRADIENT_SOLVER_TOL,
+        "{fit:?}"
+    );
     let pred = fit.predict(&x);
     let acc = pred.iter().zip(&codes).filter(|(p, c)| **p == **c as f64).count() as f64 / 300.0;
     assert!(acc > 0.95, "accuracy {acc}");

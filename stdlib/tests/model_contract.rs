@@ -53,8 +53,8 @@ fn standardize(x: &mut Matrix) {
         let col: Vec<f64> = (0..x.rows).map(|i| x.data[i * x.cols + j]).collect();
         let mean = col.iter().sum::<f64>() / x.rows as f64;
         let sd = (col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / x.rows as f64).sqrt();
-        for i in 0..x.rows {
-            x.data[i * x.cols + j] = (col[i] - mean) / sd.max(1e-12);
+        for (i, v) in col.iter().enumerate() {
+            x.data[i * x.cols + j] = (v - mean) / sd.max(1e-12);
         }
     }
 }

@@ -360,6 +360,7 @@ fn registry_and_catalog_know_both_trees() {
         "min_samples_leaf",
         "criterion",
         "min_impurity_decrease",
+        "ccp_alpha",
         "max_features",
     ];
     for (name, task, extra) in [

@@ -1,7 +1,10 @@
 //! Backends that execute the inference IR over rows in the row ABI: the reference
-//! interpreter and the Cranelift JIT.
+//! interpreter, the Cranelift JIT and (feature `cuda`) CUDA kernels; [`best`]
+//! picks CUDA where it works and Cranelift otherwise.
 
 pub mod cranelift;
+// Source generation is always built; the device side needs feature `cuda`.
+pub mod cuda;
 pub mod interpreter;
 
 use thiserror::Error;
@@ -81,4 +84,89 @@ pub fn check_buffers(
         });
     }
     Ok(())
+}
+
+/// Which backend [`best`] chose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendKind {
+    /// `cuda::CudaGraph` on CUDA device 0 (feature `cuda`).
+    Cuda,
+    /// [`cranelift::CompiledGraph`] on the host CPU.
+    Cranelift,
+}
+
+impl BackendKind {
+    /// `"cuda"` or `"cranelift"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendKind::Cuda => "cuda",
+            BackendKind::Cranelift => "cranelift",
+        }
+    }
+}
+
+/// The executable [`best`] chose, itself an [`Executable`].
+pub struct Best {
+    /// The compiled graph.
+    pub executable: Box<dyn Executable>,
+    /// Which backend compiled it.
+    pub backend: BackendKind,
+    /// Why CUDA was not used, when it was not.
+    pub cuda_unavailable: Option<cuda::CudaError>,
+}
+
+impl Best {
+    /// The chosen backend's name: `"cuda"` or `"cranelift"`.
+    pub fn name(&self) -> &'static str {
+        self.backend.name()
+    }
+}
+
+impl Executable for Best {
+    fn n_inputs(&self) -> usize {
+        self.executable.n_inputs()
+    }
+
+    fn n_outputs(&self) -> usize {
+        self.executable.n_outputs()
+    }
+
+    fn run(&self, input: &[f32], n_rows: usize, row_stride: usize, out: &mut [f32]) -> Result<(), ExecError> {
+        self.executable.run(input, n_rows, row_stride, out)
+    }
+}
+
+impl std::fmt::Debug for Best {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Best")
+            .field("backend", &self.backend)
+            .field("cuda_unavailable", &self.cuda_unavailable)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Compiles `graph` for the best backend this build and machine offer: CUDA
+/// when the `cuda` feature is on and `cuda::compile` succeeds (a device, its
+/// driver and NVRTC are there and every op is supported), else Cranelift, with
+/// the reason CUDA was passed over in [`Best::cuda_unavailable`]. Fails only
+/// when Cranelift cannot compile the graph either.
+pub fn best(graph: &crate::ir::Graph) -> Result<Best, cranelift::CodegenError> {
+    #[cfg(feature = "cuda")]
+    let cuda_unavailable = match cuda::compile(graph) {
+        Ok(compiled) => {
+            return Ok(Best {
+                executable: Box::new(compiled),
+                backend: BackendKind::Cuda,
+                cuda_unavailable: None,
+            })
+        }
+        Err(e) => e,
+    };
+    #[cfg(not(feature = "cuda"))]
+    let cuda_unavailable = cuda::CudaError::NotBuilt;
+    Ok(Best {
+        executable: Box::new(cranelift::compile(graph)?),
+        backend: BackendKind::Cranelift,
+        cuda_unavailable: Some(cuda_unavailable),
+    })
 }

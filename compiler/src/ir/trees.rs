@@ -114,7 +114,10 @@ impl Forest {
             return Err(format!("a root is past the last of {} nodes", self.nodes.len()));
         }
         if !self.leaves.len().is_multiple_of(k) {
-            return Err(format!("{} leaf values are not a multiple of width {k}", self.leaves.len()));
+            return Err(format!(
+                "{} leaf values are not a multiple of width {k}",
+                self.leaves.len()
+            ));
         }
         let mut reached = vec![false; self.nodes.len()];
         for t in 0..self.roots.len() {
@@ -145,7 +148,9 @@ impl Forest {
                     }
                     TreeNode::Leaf { value } => {
                         if !(value as usize).is_multiple_of(k) || value as usize + k > self.leaves.len() {
-                            return Err(format!("node {i} has leaf value offset {value} outside the leaves"));
+                            return Err(format!(
+                                "node {i} has leaf value offset {value} outside the leaves"
+                            ));
                         }
                     }
                 }

@@ -50,7 +50,11 @@ pub(crate) fn exp_nonpositive(x: f64) -> f64 {
 #[inline(always)]
 pub(crate) fn ln_1p_unit(e: f64) -> f64 {
     let halve = e > std::f64::consts::SQRT_2 - 1.0;
-    let s = if halve { (e - 1.0) / (e + 3.0) } else { e / (2.0 + e) };
+    let s = if halve {
+        (e - 1.0) / (e + 3.0)
+    } else {
+        e / (2.0 + e)
+    };
     let s2 = s * s;
     // 2 atanh(s) = 2 Σ s^(2j+1) / (2j+1); ten terms leave under 1e-17.
     let mut p = 1.0 / 21.0;

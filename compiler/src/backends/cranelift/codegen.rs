@@ -14,7 +14,10 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use super::jit::DataObject;
 use super::knn::emit_knn;
 use super::math::{exp_f32, ln_f32, log1p_f32, pow_f32, sigmoid_f32};
-use super::trees::{emit_branches, emit_table_walk, encode_table, TableLayout};
+use super::tiles::{self, TileAt, TilePass};
+use super::trees::{
+    emit_branches, emit_table_walk, encode_table, init_sums, load_sums, spill_rows, TableLayout,
+};
 use super::CodegenError;
 use crate::ir::{BinaryOp, CompareOp, Graph, NodeId, Op, TreeWalk, UnaryFn};
 
@@ -30,13 +33,7 @@ pub(crate) fn row_signature(isa: &dyn TargetIsa) -> Signature {
 /// Rows computed per iteration of the main loop. Their ops are interleaved node by
 /// node, so the CPU overlaps the rows' independent dependency chains (the affine
 /// sum and `exp` are long serial chains within one row).
-const INTERLEAVE: usize = 4;
-
-/// Rows per iteration of the main loop when the graph walks a tree table: the
-/// walks of the rows are independent chains of dependent loads, walked in step
-/// (on a 100-tree forest, 8 rows measured faster than 4 and than 16, which
-/// runs out of registers).
-const TREE_INTERLEAVE: usize = 8;
+pub(crate) const INTERLEAVE: usize = 4;
 
 /// Graphs producing more element values than this are emitted one row at a time,
 /// keeping the loop body small (a graph of `v` values gets the largest group `n`
@@ -61,12 +58,14 @@ pub(crate) enum NodeData {
 /// Builds the row function for `graph` (which must verify), named `u0:0`, and
 /// the read-only data objects it refers to as `u1:i` (in that order).
 ///
-/// Layout: `dispatch(i, row, out)` goes to `body_n` while at least `n` rows remain
-/// (`n` = [`INTERLEAVE`] for small graphs, [`TREE_INTERLEAVE`] for small graphs
-/// with a tree table), to `body_1` for a last partial group, and to `exit` at
-/// `n_rows`. `body_n` computes `n` rows from `row` (a pointer to the first slot
-/// of row `i`), stores the packed outputs at `out`, and returns to `dispatch`.
-/// The bodies contain no calls.
+/// Layout: `dispatch(i, row, out)` goes to the first body whose least row count
+/// fits the rows left, and to `exit` at `n_rows`: a graph that walks a tree
+/// table has a tile body ([`tiles`], at least
+/// [`WALK_GROUP`](super::trees::WALK_GROUP) rows) and `body_1`; others have
+/// `body_n` (`n` = [`INTERLEAVE`] for small graphs) and `body_1`. `body_n`
+/// computes `n` rows from `row` (a pointer to the first slot of row `i`), stores
+/// the packed outputs at `out`, and returns to `dispatch`. The bodies contain
+/// no calls.
 pub(crate) fn build_function(
     graph: &Graph,
     isa: &dyn TargetIsa,
@@ -76,7 +75,11 @@ pub(crate) fn build_function(
     let mut fctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut fctx);
     let (data, objects) = declare_data(&mut b, graph)?;
-    let group = row_group(graph);
+    let tile = tiles::plan(graph, &data);
+    let groups = match tile {
+        Some(_) => vec![1],
+        None => vec![row_group(graph, &[INTERLEAVE]), 1],
+    };
 
     let entry = b.create_block();
     let dispatch = b.create_block();
@@ -101,21 +104,33 @@ pub(crate) fn build_function(
         .jump(dispatch, &[BlockArg::Value(zero), input.into(), out0.into()]);
 
     let mut bodies = Vec::new();
-    for n in if group > 1 { vec![group, 1] } else { vec![1] } {
+    if let Some(plan) = &tile {
         let body = b.create_block();
         let (i, row, out) = params(&mut b, body);
         b.switch_to_block(body);
-        let rows: Vec<(Value, Value)> = (0..n)
-            .map(|k| {
-                if k == 0 {
-                    return (row, out);
-                }
-                let offset = b.ins().imul_imm_u(stride_bytes, k as i64);
-                let r = b.ins().iadd(row, offset);
-                (r, out)
-            })
-            .collect();
-        let n_out = emit_rows(&mut b, graph, &rows, &data);
+        let at = TileAt {
+            i,
+            row,
+            out,
+            n_rows,
+            stride_bytes,
+        };
+        let (next_i, next_row, next_out) = tiles::emit_tile(&mut b, graph, &data, plan, at);
+        b.ins()
+            .jump(dispatch, &[next_i.into(), next_row.into(), next_out.into()]);
+        bodies.push((plan.least_rows(), body));
+    }
+    let mut seen = Vec::new();
+    for n in groups {
+        if seen.contains(&n) {
+            continue;
+        }
+        seen.push(n);
+        let body = b.create_block();
+        let (i, row, out) = params(&mut b, body);
+        b.switch_to_block(body);
+        let rows = group_rows(&mut b, row, out, stride_bytes, n);
+        let n_out = emit_rows(&mut b, graph, &rows, &data, None);
         let next_i = b.ins().iadd_imm_s(i, n as i64);
         let step = b.ins().imul_imm_u(stride_bytes, n as i64);
         let next_row = b.ins().iadd(row, step);
@@ -125,24 +140,24 @@ pub(crate) fn build_function(
         bodies.push((n, body));
     }
 
+    // dispatch: the largest group that fits the rows left, none at `n_rows`.
     b.switch_to_block(dispatch);
     let left = b.ins().isub(n_rows, di);
     let args = [BlockArg::Value(di), drow.into(), dout.into()];
-    let (n, wide) = bodies[0];
-    if n > 1 {
-        let (_, single) = bodies[1];
-        let tail = b.create_block();
-        let enough = b
-            .ins()
-            .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, left, n as i64);
-        b.ins().brif(enough, wide, &args, tail, &[]);
-        b.switch_to_block(tail);
-        b.seal_block(tail);
-        let any = b.ins().icmp_imm_u(IntCC::NotEqual, left, 0);
-        b.ins().brif(any, single, &args, exit, &[]);
-    } else {
-        let any = b.ins().icmp_imm_u(IntCC::NotEqual, left, 0);
-        b.ins().brif(any, wide, &args, exit, &[]);
+    for (j, &(n, body)) in bodies.iter().enumerate() {
+        let (cc, min, otherwise) = if n > 1 {
+            (IntCC::UnsignedGreaterThanOrEqual, n as i64, b.create_block())
+        } else {
+            (IntCC::NotEqual, 0, exit)
+        };
+        let fits = b.ins().icmp_imm_u(cc, left, min);
+        b.ins().brif(fits, body, &args, otherwise, &[]);
+        if otherwise != exit {
+            b.switch_to_block(otherwise);
+            b.seal_block(otherwise);
+        } else {
+            debug_assert_eq!(j + 1, bodies.len(), "the single-row body comes last");
+        }
     }
     for (_, body) in bodies {
         b.seal_block(body);
@@ -156,26 +171,45 @@ pub(crate) fn build_function(
     Ok((func, objects))
 }
 
-/// Rows per iteration of the main loop for `graph` (see [`INTERLEAVE_MAX_VALUES`]).
-fn row_group(graph: &Graph) -> usize {
+/// The first of `candidates` rows per group that keeps `graph`'s values within
+/// the budget of [`INTERLEAVE_MAX_VALUES`], or `1`.
+pub(crate) fn row_group(graph: &Graph, candidates: &[usize]) -> usize {
     let mut values = 0usize;
-    let mut table = false;
     for node in &graph.nodes {
         values = values.saturating_add(node.width as usize);
-        if let Op::Trees { forest, walk, .. } = &node.op {
-            match walk {
-                TreeWalk::Table => table = true,
-                TreeWalk::Branches => {
-                    values = values.saturating_add(forest.nodes.len().saturating_mul(BRANCH_NODE_VALUES))
-                }
-            }
+        if let Op::Trees {
+            forest,
+            walk: TreeWalk::Branches,
+            ..
+        } = &node.op
+        {
+            values = values.saturating_add(forest.nodes.len().saturating_mul(BRANCH_NODE_VALUES));
         }
     }
-    let preferred = if table { TREE_INTERLEAVE } else { INTERLEAVE };
-    [preferred, INTERLEAVE]
-        .into_iter()
+    candidates
+        .iter()
+        .copied()
         .find(|&n| values.saturating_mul(n) <= INTERLEAVE * INTERLEAVE_MAX_VALUES)
         .unwrap_or(1)
+}
+
+/// The `n` rows from `row` (`stride_bytes` apart), all storing at `out`.
+pub(crate) fn group_rows(
+    b: &mut FunctionBuilder<'_>,
+    row: Value,
+    out: Value,
+    stride_bytes: Value,
+    n: usize,
+) -> Vec<(Value, Value)> {
+    (0..n)
+        .map(|k| {
+            if k == 0 {
+                return (row, out);
+            }
+            let offset = b.ins().imul_imm_u(stride_bytes, k as i64);
+            (b.ins().iadd(row, offset), out)
+        })
+        .collect()
 }
 
 /// Declares the read-only data of every node of `graph`: for node `k`, the
@@ -225,21 +259,38 @@ fn declare_data(
 /// Emits the rows `rows` (pointer to the row's first slot, pointer to the
 /// group's first output) node by node: every row's values of node `k` before any
 /// row's node `k + 1`. Row `r` stores its outputs at `out + r * n_out`.
-/// A tree table is walked by all rows together instead.
-/// Returns `n_out`, the number of `f32` values stored per row.
-/// `data[k]` is the read-only data of node `k`.
-fn emit_rows(
+/// A tree table is walked by all rows together instead, or, in a pass of a
+/// tile (`tile`), read from the tile's sums or spilled for its walk (which ends
+/// the pass without storing outputs). Returns `n_out`, the number of `f32`
+/// values stored per row. `data[k]` is the read-only data of node `k`.
+pub(crate) fn emit_rows(
     b: &mut FunctionBuilder<'_>,
     graph: &Graph,
     rows: &[(Value, Value)],
     data: &[NodeData],
+    tile: Option<&TilePass>,
 ) -> usize {
+    let n_out = graph.n_outputs();
     let mut vals: Vec<Vec<Vec<Value>>> = vec![Vec::with_capacity(graph.nodes.len()); rows.len()];
     for (k, node) in graph.nodes.iter().enumerate() {
+        if tile.is_some_and(|t| !t.needed[k]) {
+            for v in &mut vals {
+                v.push(Vec::new());
+            }
+            continue;
+        }
         if let (Op::Trees { x, .. }, NodeData::Table(gv, layout)) = (&node.op, &data[k]) {
             let ptr = b.func.dfg.value_type(rows[0].0);
             let xs: Vec<&[Value]> = vals.iter().map(|v| v[x.index()].as_slice()).collect();
-            let sums = emit_table_walk(b, ptr, layout, *gv, &xs);
+            let sums = match tile.and_then(|t| t.bufs[k].map(|buf| (t.stop == Some(k), buf))) {
+                Some((true, (xb, acc))) => {
+                    spill_rows(b, layout, xb, &xs);
+                    init_sums(b, layout, acc, rows.len());
+                    return n_out;
+                }
+                Some((false, (_, acc))) => load_sums(b, layout, acc, rows.len()),
+                None => emit_table_walk(b, ptr, layout, *gv, &xs),
+            };
             for (v, s) in vals.iter_mut().zip(sums) {
                 v.push(s);
             }
@@ -250,7 +301,6 @@ fn emit_rows(
             vals[r].push(v);
         }
     }
-    let n_out = graph.n_outputs();
     for (r, &(_, out)) in rows.iter().enumerate() {
         let mut at = r * n_out;
         for o in &graph.outputs {

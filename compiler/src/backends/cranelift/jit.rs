@@ -29,6 +29,10 @@ pub(crate) fn host_isa_with(single_pass: bool) -> Result<OwnedTargetIsa, Codegen
         ("use_colocated_libcalls", "false"),
         ("is_pic", "false"),
         ("regalloc_algorithm", regalloc),
+        // Tree tiles keep large buffers on the stack: probe every page of a
+        // large frame, so that an overflow faults on the guard page.
+        ("enable_probestack", "true"),
+        ("probestack_strategy", "inline"),
     ] {
         flags
             .set(name, value)

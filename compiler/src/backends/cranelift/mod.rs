@@ -6,6 +6,7 @@ mod codegen;
 mod jit;
 mod knn;
 mod math;
+mod tiles;
 mod trees;
 
 use std::collections::HashMap;

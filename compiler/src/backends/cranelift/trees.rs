@@ -30,14 +30,17 @@
 //! NaN right. The sums follow [`Forest::eval`] exactly: `base`, then every
 //! tree's leaf values added in tree order in `f32`.
 
+mod branches;
+
 use std::collections::HashMap;
 
 use cranelift_codegen::ir::{
     condcodes::{FloatCC, IntCC},
-    types, Block, BlockArg, GlobalValue, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Type,
-    Value,
+    types, BlockArg, GlobalValue, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Type, Value,
 };
 use cranelift_frontend::FunctionBuilder;
+
+pub(crate) use branches::emit_branches;
 
 use super::jit::DataObject;
 use super::CodegenError;
@@ -161,10 +164,28 @@ pub(crate) fn encode_table(forest: &Forest) -> Result<(TableLayout, DataObject),
     Ok((layout, DataObject::from_u32s(&words)))
 }
 
+/// Rows walked in step through a tree: their walks are independent chains of
+/// dependent loads that the CPU overlaps (8 measured faster than 4, and than
+/// 16, which runs out of registers).
+pub(crate) const WALK_GROUP: usize = 8;
+
+impl TableLayout {
+    /// Bytes of one row's spill area.
+    pub(crate) fn row_bytes(&self) -> usize {
+        4 * (1 + self.spills.len())
+    }
+
+    /// Number of sums `k` per row.
+    pub(crate) fn width(&self) -> usize {
+        self.base.len()
+    }
+}
+
 /// Emits the table walk of `layout`'s forest (data object address `data`) for
-/// the rows whose operand values are `xs` (one slice per row), all rows through
-/// each tree together; returns every row's `k` sums, defined in a fresh block
-/// that becomes the current one.
+/// the rows whose operand values are `xs` (one slice per row), in stack slots of
+/// this group; returns every row's `k` sums, defined in a fresh block that
+/// becomes the current one. The rows are walked in groups of [`WALK_GROUP`]
+/// (all together when fewer or not a multiple of it).
 pub(crate) fn emit_table_walk(
     b: &mut FunctionBuilder<'_>,
     ptr: Type,
@@ -173,23 +194,142 @@ pub(crate) fn emit_table_walk(
     xs: &[&[Value]],
 ) -> Vec<Vec<Value>> {
     let rows = xs.len();
-    let k = layout.base.len();
-    let row_bytes = 4 * (1 + layout.spills.len());
+    let group = if rows > WALK_GROUP && rows.is_multiple_of(WALK_GROUP) {
+        WALK_GROUP
+    } else {
+        rows
+    };
     let slot = |b: &mut FunctionBuilder<'_>, bytes: usize| {
         b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, bytes as u32, 4))
     };
-    let x_slot = slot(b, rows * row_bytes);
-    let acc_slot = slot(b, rows * k * 4);
+    let x_slot = slot(b, rows * layout.row_bytes());
+    let acc_slot = slot(b, rows * layout.width() * 4);
+    let x = b.ins().stack_addr(ptr, x_slot, 0);
+    let acc = b.ins().stack_addr(ptr, acc_slot, 0);
+    spill_rows(b, layout, x, xs);
+    init_sums(b, layout, acc, rows);
+    let x_end = b.ins().iconst(ptr, (rows * layout.row_bytes()) as i64);
+    emit_walk_loop(b, ptr, layout, data, x, acc, group, x_end);
+    load_sums(b, layout, acc, rows)
+}
 
-    // Spill every row: the constant 0.0, then the slots the splits read.
+/// Emits the loop over the trees of `layout`'s forest (data object address
+/// `data`) and, inside, over groups of `group` rows, whose spill areas lie from
+/// `x` up to `x + x_end` (a multiple of `group` rows) and whose sums at `acc`
+/// (`k` per row, already holding the base); the rows of a group walk the tree in
+/// step. Leaves a fresh block current. A tile of many rows thus passes through
+/// one tree while its nodes stay in cache.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn emit_walk_loop(
+    b: &mut FunctionBuilder<'_>,
+    ptr: Type,
+    layout: &TableLayout,
+    data: GlobalValue,
+    x: Value,
+    acc: Value,
+    group: usize,
+    x_end: Value,
+) {
+    let k = layout.width();
+    let row_bytes = layout.row_bytes();
+    let table_flags = MemFlagsData::trusted().with_readonly();
+    let flags = MemFlagsData::trusted();
+    let table = b.ins().symbol_value(ptr, data);
+    let tree = b.create_block();
+    let t = b.append_block_param(tree, ptr);
+    let sub = b.create_block();
+    let gx = b.append_block_param(sub, ptr);
+    let ga = b.append_block_param(sub, ptr);
+    let step = b.create_block();
+    let s = b.append_block_param(step, ptr);
+    let leaf = b.create_block();
+    let next_tree = b.create_block();
+    let done = b.create_block();
+    let here: Vec<Value> = (0..group).map(|_| b.append_block_param(step, ptr)).collect();
+    let at_leaf: Vec<Value> = (0..group).map(|_| b.append_block_param(leaf, ptr)).collect();
+    let t0 = b.ins().iconst(ptr, i64::from(layout.trees_at));
+    b.ins().jump(tree, &[t0.into()]);
+
+    // tree(t): the tree's root and depth, then its first group of rows.
+    b.switch_to_block(tree);
+    let tp = b.ins().iadd(table, t);
+    let root = load_u32(b, ptr, table_flags, tp, 0);
+    let depth = load_u32(b, ptr, table_flags, tp, 4);
+    let z = b.ins().iconst(ptr, 0);
+    b.ins().jump(sub, &[z.into(), z.into()]);
+
+    // sub(gx, ga): the group whose spill areas are at `x + gx` and sums at
+    // `acc + ga`; every row starts at the root, a single leaf takes no step.
+    b.switch_to_block(sub);
+    let xg = b.ins().iadd(x, gx);
+    let mut args: Vec<BlockArg> = vec![depth.into()];
+    args.extend((0..group).map(|_| BlockArg::Value(root)));
+    b.ins().brif(depth, step, &args, leaf, &args[1..]);
+
+    // step(s, n..): one select step per row, `s` steps left.
+    b.switch_to_block(step);
+    let mut next = Vec::with_capacity(group + 1);
+    let s1 = b.ins().iadd_imm_s(s, -1);
+    next.push(s1.into());
+    for (r, &n) in here.iter().enumerate() {
+        let p = b.ins().iadd(table, n);
+        let feature = load_u32(b, ptr, table_flags, p, 0);
+        let threshold = b.ins().load(types::F32, table_flags, p, 4);
+        let left = load_u32(b, ptr, table_flags, p, 8);
+        let xp = b.ins().iadd(xg, feature);
+        let v = b.ins().load(types::F32, flags, xp, (r * row_bytes) as i32);
+        let go_left = b.ins().fcmp(FloatCC::LessThanOrEqual, v, threshold);
+        let right = b.ins().iadd_imm_u(left, i64::from(NODE_BYTES));
+        next.push(b.ins().select(go_left, left, right).into());
+    }
+    b.ins().brif(s1, step, &next, leaf, &next[1..]);
+
+    // leaf(n..): add every row's leaf values, then the next group or tree.
+    b.switch_to_block(leaf);
+    let sums = b.ins().iadd(acc, ga);
+    for (r, &n) in at_leaf.iter().enumerate() {
+        let p = b.ins().iadd(table, n);
+        let offset = load_u32(b, ptr, table_flags, p, 12);
+        let values = b.ins().iadd(table, offset);
+        for c in 0..k {
+            let v = b.ins().load(types::F32, table_flags, values, (4 * c) as i32);
+            let at = ((r * k + c) * 4) as i32;
+            let sum = b.ins().load(types::F32, flags, sums, at);
+            let sum = b.ins().fadd(sum, v);
+            b.ins().store(flags, sum, sums, at);
+        }
+    }
+    let gx1 = b.ins().iadd_imm_u(gx, (group * row_bytes) as i64);
+    let ga1 = b.ins().iadd_imm_u(ga, (group * k * 4) as i64);
+    let more_rows = b.ins().icmp(IntCC::NotEqual, gx1, x_end);
+    b.ins()
+        .brif(more_rows, sub, &[gx1.into(), ga1.into()], next_tree, &[]);
+
+    b.switch_to_block(next_tree);
+    let t1 = b.ins().iadd_imm_u(t, i64::from(TREE_BYTES));
+    let end = i64::from(layout.trees_at) + i64::from(layout.n_trees) * i64::from(TREE_BYTES);
+    let more = b.ins().icmp_imm_s(IntCC::NotEqual, t1, end);
+    b.ins().brif(more, tree, &[t1.into()], done, &[]);
+
+    b.switch_to_block(done);
+    for blk in [tree, sub, step, leaf, next_tree, done] {
+        b.seal_block(blk);
+    }
+}
+
+/// Stores the spill area of every row of `xs` (the constant `0.0`, then the
+/// slots the splits read, see [`TableLayout`]), row `r` at `x + r * row_bytes`.
+pub(crate) fn spill_rows(b: &mut FunctionBuilder<'_>, layout: &TableLayout, x: Value, xs: &[&[Value]]) {
+    let flags = MemFlagsData::trusted();
+    let row_bytes = layout.row_bytes();
     let zero = b.ins().f32const(0.0f32);
     let one = b.ins().f32const(1.0f32);
     let low = b.ins().f32const(f32::NEG_INFINITY);
-    for (r, x) in xs.iter().enumerate() {
+    for (r, xr) in xs.iter().enumerate() {
         let at = r * row_bytes;
-        b.ins().stack_store(ptr, zero, x_slot, at as i32);
+        b.ins().store(flags, zero, x, at as i32);
         for (j, &(feature, spill)) in layout.spills.iter().enumerate() {
-            let v = x[feature as usize];
+            let v = xr[feature as usize];
             let v = match spill {
                 Spill::Raw => v,
                 Spill::NanLow => {
@@ -201,87 +341,37 @@ pub(crate) fn emit_table_walk(
                     b.ins().select(nan, zero, one)
                 }
             };
-            b.ins().stack_store(ptr, v, x_slot, (at + 4 * (1 + j)) as i32);
+            b.ins().store(flags, v, x, (at + 4 * (1 + j)) as i32);
         }
     }
+}
+
+/// Stores the base sums of `rows` rows at `acc` (`k` per row).
+pub(crate) fn init_sums(b: &mut FunctionBuilder<'_>, layout: &TableLayout, acc: Value, rows: usize) {
+    let k = layout.width();
     for (c, &base) in layout.base.iter().enumerate() {
         let base = b.ins().f32const(base);
         for r in 0..rows {
-            b.ins().stack_store(ptr, base, acc_slot, ((r * k + c) * 4) as i32);
+            b.ins()
+                .store(MemFlagsData::trusted(), base, acc, ((r * k + c) * 4) as i32);
         }
     }
+}
 
-    let table_flags = MemFlagsData::trusted().with_readonly();
-    let flags = MemFlagsData::trusted();
-    let table = b.ins().symbol_value(ptr, data);
-    let tree = b.create_block();
-    let t = b.append_block_param(tree, ptr);
-    let step = b.create_block();
-    let s = b.append_block_param(step, ptr);
-    let leaf = b.create_block();
-    let done = b.create_block();
-    let here: Vec<Value> = (0..rows).map(|_| b.append_block_param(step, ptr)).collect();
-    let at_leaf: Vec<Value> = (0..rows).map(|_| b.append_block_param(leaf, ptr)).collect();
-    let t0 = b.ins().iconst(ptr, i64::from(layout.trees_at));
-    b.ins().jump(tree, &[t0.into()]);
-
-    // tree(t): every row starts at the root; a single leaf takes no step.
-    b.switch_to_block(tree);
-    let tp = b.ins().iadd(table, t);
-    let root = load_u32(b, ptr, table_flags, tp, 0);
-    let depth = load_u32(b, ptr, table_flags, tp, 4);
-    let mut args: Vec<BlockArg> = vec![depth.into()];
-    args.extend((0..rows).map(|_| BlockArg::Value(root)));
-    b.ins().brif(depth, step, &args, leaf, &args[1..]);
-
-    // step(s, n..): one select step per row, `s` steps left.
-    b.switch_to_block(step);
-    let x_base = b.ins().stack_addr(ptr, x_slot, 0);
-    let mut next = Vec::with_capacity(rows + 1);
-    let s1 = b.ins().iadd_imm_s(s, -1);
-    next.push(s1.into());
-    for (r, &n) in here.iter().enumerate() {
-        let p = b.ins().iadd(table, n);
-        let feature = load_u32(b, ptr, table_flags, p, 0);
-        let threshold = b.ins().load(types::F32, table_flags, p, 4);
-        let left = load_u32(b, ptr, table_flags, p, 8);
-        let xp = b.ins().iadd(x_base, feature);
-        let v = b.ins().load(types::F32, flags, xp, (r * row_bytes) as i32);
-        let go_left = b.ins().fcmp(FloatCC::LessThanOrEqual, v, threshold);
-        let right = b.ins().iadd_imm_u(left, i64::from(NODE_BYTES));
-        next.push(b.ins().select(go_left, left, right).into());
-    }
-    b.ins().brif(s1, step, &next, leaf, &next[1..]);
-
-    // leaf(n..): add every row's leaf values, then the next tree.
-    b.switch_to_block(leaf);
-    for (r, &n) in at_leaf.iter().enumerate() {
-        let p = b.ins().iadd(table, n);
-        let offset = load_u32(b, ptr, table_flags, p, 12);
-        let values = b.ins().iadd(table, offset);
-        for c in 0..k {
-            let v = b.ins().load(types::F32, table_flags, values, (4 * c) as i32);
-            let at = ((r * k + c) * 4) as i32;
-            let acc = b.ins().stack_load(ptr, types::F32, acc_slot, at);
-            let sum = b.ins().fadd(acc, v);
-            b.ins().stack_store(ptr, sum, acc_slot, at);
-        }
-    }
-    let t1 = b.ins().iadd_imm_u(t, i64::from(TREE_BYTES));
-    let end = i64::from(layout.trees_at) + i64::from(layout.n_trees) * i64::from(TREE_BYTES);
-    let more = b.ins().icmp_imm_s(IntCC::NotEqual, t1, end);
-    b.ins().brif(more, tree, &[t1.into()], done, &[]);
-
-    b.switch_to_block(done);
-    for blk in [tree, step, leaf, done] {
-        b.seal_block(blk);
-    }
+/// Loads the `k` sums of each of `rows` rows from `acc`.
+pub(crate) fn load_sums(
+    b: &mut FunctionBuilder<'_>,
+    layout: &TableLayout,
+    acc: Value,
+    rows: usize,
+) -> Vec<Vec<Value>> {
+    let k = layout.width();
     (0..rows)
         .map(|r| {
             (0..k)
                 .map(|c| {
                     b.ins()
-                        .stack_load(ptr, types::F32, acc_slot, ((r * k + c) * 4) as i32)
+                        .load(types::F32, MemFlagsData::trusted(), acc, ((r * k + c) * 4) as i32)
                 })
                 .collect()
         })
@@ -300,66 +390,4 @@ fn load_u32(b: &mut FunctionBuilder<'_>, ptr: Type, flags: MemFlagsData, p: Valu
             b.ins().uextend(ptr, w)
         }
     }
-}
-
-/// Emits `forest` for one row as native code: per tree, one block per node, a
-/// split as `brif` on its comparison (NaN handled per `missing_left`) and a leaf
-/// as a jump passing its constants to the tree's merge block, which adds them to
-/// the sums. Returns the `k` sums, defined in a fresh block that becomes current.
-pub(crate) fn emit_branches(b: &mut FunctionBuilder<'_>, forest: &Forest, xs: &[Value]) -> Vec<Value> {
-    let k = forest.width();
-    let mut acc: Vec<Value> = forest.base.iter().map(|&v| b.ins().f32const(v)).collect();
-    for t in 0..forest.roots.len() {
-        let range = forest.tree(t);
-        let merge = b.create_block();
-        let leaf_values: Vec<Value> = (0..k).map(|_| b.append_block_param(merge, types::F32)).collect();
-        let blocks: Vec<Block> = range.clone().map(|_| b.create_block()).collect();
-        let block = |i: u32| blocks[i as usize - range.start];
-        b.ins().jump(blocks[0], &[]);
-        for (i, &blk) in range.clone().zip(&blocks) {
-            b.switch_to_block(blk);
-            match forest.nodes[i] {
-                TreeNode::Split {
-                    feature,
-                    threshold,
-                    missing_left,
-                    left,
-                    right,
-                } => {
-                    let v = xs[feature as usize];
-                    let go_left = match (missing_left, threshold.is_nan()) {
-                        // `v <= NaN` is false: only a NaN `v` goes left.
-                        (true, true) => b.ins().fcmp(FloatCC::Unordered, v, v),
-                        (true, false) => {
-                            let th = b.ins().f32const(threshold);
-                            b.ins().fcmp(FloatCC::UnorderedOrLessThanOrEqual, v, th)
-                        }
-                        (false, _) => {
-                            let th = b.ins().f32const(threshold);
-                            b.ins().fcmp(FloatCC::LessThanOrEqual, v, th)
-                        }
-                    };
-                    b.ins().brif(go_left, block(left), &[], block(right), &[]);
-                }
-                TreeNode::Leaf { value } => {
-                    let args: Vec<_> = forest.leaves[value as usize..value as usize + k]
-                        .iter()
-                        .map(|&v| b.ins().f32const(v).into())
-                        .collect();
-                    b.ins().jump(merge, &args);
-                }
-            }
-        }
-        b.switch_to_block(merge);
-        for blk in blocks {
-            b.seal_block(blk);
-        }
-        b.seal_block(merge);
-        acc = acc
-            .iter()
-            .zip(&leaf_values)
-            .map(|(&a, &v)| b.ins().fadd(a, v))
-            .collect();
-    }
-    acc
 }

@@ -148,7 +148,9 @@ impl FittedModel for FittedBoost {
             for tree in trees {
                 push_tree(
                     &mut forest,
-                    tree.nodes.iter().map(|n| (n.split, std::slice::from_ref(&n.value))),
+                    tree.nodes
+                        .iter()
+                        .map(|n| (n.split, std::slice::from_ref(&n.value))),
                 );
             }
             sums.push(push_trees(op, builder, features, self.n_features, forest)?);

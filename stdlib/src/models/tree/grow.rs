@@ -182,7 +182,8 @@ impl DecisionTree {
             mae: Mae::default(),
             hist,
         };
-        let tree = g.build();
+        let mut tree = g.build();
+        super::prune::prune(&mut tree, self.ccp_alpha);
         (tree, g.sampler)
     }
 
@@ -231,6 +232,7 @@ impl Grower<'_> {
                 value: p.stats.value(crit),
                 impurity: p.impurity,
                 n_samples: p.stats.n,
+                weight: p.stats.w,
             });
             if let Some((parent, is_left)) = p.parent {
                 if let Some(split) = nodes[parent].split.as_mut() {

@@ -84,12 +84,21 @@ impl FittedTree {
         let values: Vec<Vec<f32>> = self
             .nodes
             .iter()
-            .map(|n| if n.split.is_none() { n.value.iter().map(|&v| v as f32).collect() } else { Vec::new() })
+            .map(|n| {
+                if n.split.is_none() {
+                    n.value.iter().map(|&v| v as f32).collect()
+                } else {
+                    Vec::new()
+                }
+            })
             .collect();
         push_tree(
             forest,
             self.nodes.iter().zip(&values).map(|(n, v)| {
-                let split = n.split.as_ref().map(|s| (s.feature, s.threshold32, s.left, s.right));
+                let split = n
+                    .split
+                    .as_ref()
+                    .map(|s| (s.feature, s.threshold32, s.left, s.right));
                 (split, v.as_slice())
             }),
         );

@@ -39,6 +39,7 @@ mod lower;
 mod mae;
 pub(crate) mod params;
 mod partition;
+mod prune;
 pub(crate) mod spec;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -171,6 +172,8 @@ pub struct DecisionTree {
     pub splitter: Splitter,
     /// Seed of the feature order when `max_features` is below `d`.
     pub seed: u64,
+    /// Minimal cost-complexity pruning strength (`0` = none).
+    pub ccp_alpha: f64,
 }
 
 /// Catalog name of the classifier.
@@ -192,6 +195,7 @@ impl DecisionTree {
             class_weight: ClassWeight::None,
             splitter: Splitter::Auto,
             seed: 0,
+            ccp_alpha: 0.0,
         }
     }
 
@@ -242,6 +246,8 @@ pub struct TreeNode {
     pub impurity: f64,
     /// Number of training rows that reached the node.
     pub n_samples: usize,
+    /// Their total weight (class and bootstrap weights; `n_samples` without).
+    pub weight: f64,
 }
 
 /// A split: rows with `x[feature] as f32 <= threshold32` go to `left`.

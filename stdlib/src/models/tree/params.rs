@@ -150,6 +150,11 @@ impl DecisionTree {
             ));
         }
         tree.min_impurity_decrease = min_impurity_decrease;
+        let ccp_alpha = param_f64(op, params, "ccp_alpha", 0.0)?;
+        if ccp_alpha.is_nan() || ccp_alpha < 0.0 {
+            return Err(invalid(op, format!("ccp_alpha must be >= 0, got {ccp_alpha}")));
+        }
+        tree.ccp_alpha = ccp_alpha;
         tree.max_features = max_features(op, params, MaxFeatures::All)?;
         tree.class_weight = class_weight(op, params, classifier, false)?;
         tree.splitter = splitter(op, params, tree.criterion)?;

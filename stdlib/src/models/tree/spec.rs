@@ -37,6 +37,12 @@ const TREE_MIN_IMPURITY_DECREASE: ParamSpec = p(
     Default::Float(0.0),
     "smallest weighted impurity decrease a split must achieve",
 );
+const TREE_CCP_ALPHA: ParamSpec = p(
+    "ccp_alpha",
+    POSITIVE,
+    Default::Float(0.0),
+    "minimal cost-complexity pruning: cut subtrees whose effective alpha is at most this",
+);
 const TREE_CLASSIFIER_CRITERION: ParamSpec = p(
     "criterion",
     ParamType::Choice(&["gini", "entropy"]),
@@ -123,6 +129,7 @@ pub(crate) static SPECS: &[OpSpec] = &[
             TREE_MIN_SAMPLES_LEAF,
             TREE_CLASSIFIER_CRITERION,
             TREE_MIN_IMPURITY_DECREASE,
+            TREE_CCP_ALPHA,
             TREE_MAX_FEATURES_ALL,
             TREE_CLASS_WEIGHT,
             TREE_SPLITTER,
@@ -141,6 +148,7 @@ pub(crate) static SPECS: &[OpSpec] = &[
             TREE_MIN_SAMPLES_LEAF,
             TREE_REGRESSOR_CRITERION,
             TREE_MIN_IMPURITY_DECREASE,
+            TREE_CCP_ALPHA,
             TREE_MAX_FEATURES_ALL,
             TREE_SPLITTER,
             SEED,
