@@ -42,6 +42,19 @@ impl std::str::FromStr for StageName {
 /// picks one model (default: every model in dependency order); `passes` prints
 /// the IR after every pass that changed it and names the ones that did not.
 pub fn explain(wf: &Workflow, stage: StageName, model: Option<&str>, passes: bool) -> Result<String> {
+    explain_with(wf, stage, model, passes, &[])
+}
+
+/// [`explain`] with opt-in compiler transforms (`mlg explain --transform
+/// quantize-int8`, `prune-magnitude=0.5`, ...) run after each model's own:
+/// `(name, amount)` as [`mlg_compiler::passes::transform`] takes them.
+pub fn explain_with(
+    wf: &Workflow,
+    stage: StageName,
+    model: Option<&str>,
+    passes: bool,
+    extra: &[(String, Option<f64>)],
+) -> Result<String> {
     match stage {
         StageName::Ast => return Ok(wf.program.to_string()),
         StageName::Graph => return Ok(wf.checked.to_string()),
@@ -64,7 +77,9 @@ pub fn explain(wf: &Workflow, stage: StageName, model: Option<&str>, passes: boo
         let fitted = fit_full(wf, &name)?;
         let lowered = fitted.lower(&name)?;
         out.push_str(&format!("# model {name}\n"));
-        let optimized = compile::optimize(&lowered, &name)?;
+        let mut transforms: Vec<(&str, Option<f64>)> = fitted.transforms.clone();
+        transforms.extend(extra.iter().map(|(n, a)| (n.as_str(), *a)));
+        let optimized = compile::optimize(&lowered, &name, &transforms)?;
         if passes {
             for step in &optimized.steps {
                 if step.changed {

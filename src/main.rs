@@ -34,6 +34,10 @@ enum Command {
         /// List every pass: the IR after each pass that changed it, "unchanged" otherwise.
         #[arg(long)]
         passes: bool,
+        /// Also run an opt-in compiler transform after the pipeline (repeatable):
+        /// quantize-int8, prune-magnitude=FRACTION, prune-neurons=FRACTION.
+        #[arg(long = "transform", value_name = "NAME[=AMOUNT]")]
+        transforms: Vec<String>,
     },
     /// Train and evaluate the workflow, print results, write artifacts.
     Run {
@@ -85,6 +89,18 @@ enum Command {
     },
 }
 
+/// `NAME` or `NAME=AMOUNT` of `--transform`.
+fn parse_transform(text: &str) -> Result<(String, Option<f64>), Error> {
+    match text.split_once('=') {
+        None => Ok((text.to_string(), None)),
+        Some((name, amount)) => amount
+            .trim()
+            .parse::<f64>()
+            .map(|a| (name.trim().to_string(), Some(a)))
+            .map_err(|_| Error::Usage(format!("--transform {text}: `{amount}` is not a number"))),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match execute(cli.command) {
@@ -118,14 +134,19 @@ fn execute(command: Command) -> mlg::Result<()> {
             stage,
             model,
             passes,
+            transforms,
         } => {
             let stage: StageName = stage.parse()?;
+            let transforms = transforms
+                .iter()
+                .map(|t| parse_transform(t))
+                .collect::<Result<Vec<_>, Error>>()?;
             let text = if stage == StageName::Ast {
                 let source = read(&file)?;
                 mlg::Workflow::parse_only(&file.display().to_string(), &source)?.to_string()
             } else {
                 let wf = mlg::Workflow::from_file(&file)?;
-                mlg::explain::explain(&wf, stage, model.as_deref(), passes)?
+                mlg::explain::explain_with(&wf, stage, model.as_deref(), passes, &transforms)?
             };
             print!("{text}");
         }

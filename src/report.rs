@@ -144,7 +144,12 @@ fn group_table(group: &[Evaluation]) -> String {
             let scores: Vec<String> = e
                 .fit_scores
                 .iter()
-                .map(|(name, s)| format!("{name} {:.4} ± {:.4}", s.mean, s.std))
+                .map(|(name, s)| match name.as_str() {
+                    // Counts: whole numbers unless folds differ.
+                    "size_bytes" | "nonzero_weights" if s.std == 0.0 => format!("{name} {:.0}", s.mean),
+                    "size_bytes" | "nonzero_weights" => format!("{name} {:.1} ± {:.1}", s.mean, s.std),
+                    _ => format!("{name} {:.4} ± {:.4}", s.mean, s.std),
+                })
                 .collect();
             out.push_str(&format!("fit scores of {}: {}\n", e.model, scores.join(", ")));
         }

@@ -129,7 +129,8 @@ impl Workflow {
         let program = mlg_dsl::parse(source).map_err(|d| fail(vec![d]))?;
         let cache = FrameCache::default();
         let checked = workflow::check(&program, &StdCatalog, &cache, base_dir).map_err(fail)?;
-        let rejected = model_parameter_errors(&checked);
+        let mut rejected = model_parameter_errors(&checked);
+        rejected.extend(compress_step_errors(&checked));
         if !rejected.is_empty() {
             return Err(fail(rejected));
         }
@@ -198,6 +199,30 @@ impl Workflow {
     }
 }
 
+/// A compression step that cannot apply to its model (`prune(ccp_alpha =
+/// ...)` on a non-tree, `prune(neurons = ...)` on a non-MLP, no amount) as a
+/// `mlg::compress_step` diagnostic underlining the step.
+fn compress_step_errors(checked: &workflow::Workflow) -> Vec<mlg_dsl::Diagnostic> {
+    let graph = &checked.graph;
+    let mut out = Vec::new();
+    for &id in graph.order() {
+        let StageKind::Model(m) = &graph.stage(id).kind else {
+            continue;
+        };
+        for step in &m.compress {
+            if let Err(message) = mlg_stdlib::compress::step(&step.op, &step.params, &m.op.op) {
+                out.push(mlg_dsl::Diagnostic::new(
+                    "mlg::compress_step",
+                    message,
+                    step.span,
+                    format!("`{}` cannot compress `{}`", step.op, m.op.op),
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// Builds every model stage's estimator once, so that parameter values the
 /// catalog's types cannot rule out (a hidden layer of size 0, an L1 penalty
 /// with a solver that cannot handle it) are reported by `mlg check` with the
@@ -209,7 +234,9 @@ fn model_parameter_errors(checked: &workflow::Workflow) -> Vec<mlg_dsl::Diagnost
         .iter()
         .map(|&id| graph.stage(id))
         .filter_map(|stage| match &stage.kind {
-            StageKind::Model(m) => mlg_stdlib::estimator(&m.op.op, &m.op.params)
+            // A compressed model repeats its input's call: its steps are
+            // checked by `compress_step_errors`.
+            StageKind::Model(m) if m.compress.is_empty() => mlg_stdlib::estimator(&m.op.op, &m.op.params)
                 .err()
                 .map(|e| (m.op.span, m.op.op.clone(), e)),
             _ => None,

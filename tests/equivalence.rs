@@ -78,7 +78,9 @@ fn all_models_agree(example: &str) {
     for (k, name) in wf.models().into_iter().enumerate() {
         let fitted = fit_full(&wf, &name).expect("model fits");
         let lowered = fitted.lower(&name).expect("model lowers");
-        let optimized = compile::optimize(&lowered, &name).expect("passes run").graph;
+        let optimized = compile::optimize(&lowered, &name, &fitted.transforms)
+            .expect("passes run")
+            .graph;
         let raw = rows(&lowered.inputs, 11 + k as u64);
         let narrow = reencode(&raw, &lowered.inputs, &optimized.inputs);
         let n_out = lowered.n_outputs();

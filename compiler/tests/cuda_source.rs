@@ -209,7 +209,38 @@ fn all_ops_graph() -> Graph {
             missing: vec![0.5, NAN, -1.0],
         })
         .expect("big affine");
-    outs.extend([c, feats, aff, big]);
+    // Quantized and sparse affines, inline and table paths, with zero weights.
+    let qaff = b
+        .push(Op::QuantAffine {
+            x: feats,
+            weights: vec![12, 0, -127, 5, 0, 1, 0, 0, 0, 0, 0, 0],
+            scales: vec![0.01, 1.0],
+            bias: vec![0.3, -0.2],
+            missing: vec![1.0, NAN, -2.0, 0.0, 0.0, 0.0],
+        })
+        .expect("qaffine");
+    let qbig = b
+        .push(Op::QuantAffine {
+            x,
+            weights: (0..450)
+                .map(|i| if i % 5 == 0 { 0 } else { (i * 37 % 255) as i8 })
+                .collect(),
+            scales: (0..150).map(|_| rng.range(0.001, 0.01)).collect(),
+            bias: (0..150).map(|_| rng.range(-1.0, 1.0)).collect(),
+            missing: vec![0.5, NAN, -1.0],
+        })
+        .expect("big qaffine");
+    let sparse = b
+        .push(Op::Affine {
+            x,
+            weights: (0..600)
+                .map(|i| if i % 4 == 1 { 0.0 } else { rng.range(-1.0, 1.0) })
+                .collect(),
+            bias: (0..200).map(|_| rng.range(-1.0, 1.0)).collect(),
+            missing: vec![],
+        })
+        .expect("sparse affine");
+    outs.extend([c, feats, aff, big, qaff, qbig, sparse]);
     for func in [
         UnaryFn::Sigmoid,
         UnaryFn::Exp,
@@ -322,6 +353,44 @@ fn all_ops_graph() -> Graph {
     b.finish().expect("valid")
 }
 
+/// Sparse and int8 affines (inline and table paths, with `missing`) and nothing
+/// transcendental, so the host-built kernel must match bit for bit.
+fn sparse_quant_graph() -> Graph {
+    let mut rng = Rng::new(9);
+    let mut b = GraphBuilder::new("sparse_quant", numeric_inputs(3));
+    let parts = (0..3).map(|s| b.input(s).expect("slot")).collect();
+    let x = b.push(Op::Concat { parts }).expect("concat");
+    let missing = vec![0.5, NAN, -1.0];
+    let mut outs = Vec::new();
+    for rows in [2usize, 150] {
+        let weights = (0..rows * 3)
+            .map(|i| if i % 3 == 1 { 0.0 } else { rng.range(-1.0, 1.0) })
+            .collect();
+        let bias: Vec<f32> = (0..rows).map(|_| rng.range(-1.0, 1.0)).collect();
+        let a = Op::Affine {
+            x,
+            weights,
+            bias: bias.clone(),
+            missing: missing.clone(),
+        };
+        let q = Op::QuantAffine {
+            x,
+            weights: (0..rows * 3)
+                .map(|i| if i % 4 == 0 { 0 } else { (i * 53 % 255) as i8 })
+                .collect(),
+            scales: (0..rows).map(|_| rng.range(0.001, 0.01)).collect(),
+            bias,
+            missing: missing.clone(),
+        };
+        outs.push(b.push(a).expect("affine"));
+        outs.push(b.push(q).expect("qaffine"));
+    }
+    for (i, o) in outs.into_iter().enumerate() {
+        b.output(format!("o{i}"), o);
+    }
+    b.finish().expect("valid")
+}
+
 /// Which `Op` variant `op` is; exhaustive, so a new variant must be added here
 /// (and to [`all_ops_graph`]).
 fn variant(op: &Op) -> usize {
@@ -342,7 +411,8 @@ fn variant(op: &Op) -> usize {
         Op::Bucketize { .. } => 13,
         Op::Lookup { .. } => 14,
         Op::Trees { .. } => 15,
-        Op::KnnImpute { .. } => 16,
+        Op::QuantAffine { .. } => 16,
+        Op::KnnImpute { .. } => 17,
     }
 }
 
@@ -359,11 +429,11 @@ fn snapshot_tiny_tree() {
 #[test]
 fn every_op_but_knn_produces_source() {
     let graph = all_ops_graph();
-    let mut seen = [false; 17];
+    let mut seen = [false; 18];
     for node in &graph.nodes {
         seen[variant(&node.op)] = true;
     }
-    assert!(seen[..16].iter().all(|s| *s), "the graph misses an op: {seen:?}");
+    assert!(seen[..17].iter().all(|s| *s), "the graph misses an op: {seen:?}");
     let src = kernel_source(&graph).expect("source");
     assert!(src.contains(&format!("extern \"C\" __global__ void {KERNEL_NAME}(const float* in, unsigned long long n_rows, unsigned long long stride, float* out)")));
     for (k, node) in graph.nodes.iter().enumerate() {
@@ -379,6 +449,9 @@ fn every_op_but_knn_produces_source() {
         "mlg_lookup(",
         "mlg_leaf(",
         "_w[300] =",
+        "const signed char mlg_n",
+        "if (q != 0)",
+        "if (w != 0.0f)",
         "_leaves[",
     ] {
         assert!(src.contains(table), "no {table} in the source");
@@ -583,6 +656,7 @@ fn host_built_kernels_match_the_interpreter() {
         tiny_tree_graph(),
         all_ops_graph(),
         logistic_graph(20, 1),
+        sparse_quant_graph(),
     ];
     for seed in 0..60 {
         let graph = random_graph(seed);

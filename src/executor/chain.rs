@@ -4,10 +4,11 @@
 use crate::error::{Error, Result};
 use crate::workflow::Workflow;
 use mlg_compiler::ir::{self, GraphBuilder, InputSlot, Op, SlotKind};
-use mlg_compiler::workflow::catalog::Task;
+use mlg_compiler::workflow::catalog::{Params, Task, Value};
 use mlg_compiler::workflow::stage::{DataStage, ModelStage, Selector, Step};
 use mlg_compiler::workflow::StageKind;
 use mlg_runtime::{ColumnData, Frame};
+use mlg_stdlib::compress::Step as CompressStep;
 use mlg_stdlib::op::{FittedModel, FittedTransform, Lowering, Matrix, OpError, Target};
 use std::sync::Arc;
 
@@ -74,7 +75,13 @@ pub struct FittedChain {
     /// The model's input columns (after every features step), in the order of
     /// its importances and coefficients.
     pub features: Vec<String>,
+    /// Compiler transforms of the model's `compress` steps, in order.
+    pub transforms: Vec<Transform>,
 }
+
+/// An opt-in compiler transform as `(name, amount)` for
+/// `mlg_compiler::passes::transform`.
+pub type Transform = (&'static str, Option<f64>);
 
 impl<'w> Chain<'w> {
     /// Walks from model stage `name` back to its data source.
@@ -152,8 +159,9 @@ impl<'w> Chain<'w> {
         }
         let features = frame.columns.iter().map(|c| c.name.clone()).collect();
         let x = matrix(&frame).map_err(|e| Error::op(&self.model_name, e))?;
-        let estimator = mlg_stdlib::estimator(&self.model.op.op, &self.model.op.params)
-            .map_err(|e| Error::op(&self.model_name, e))?;
+        let (params, transforms) = self.compressed_params()?;
+        let estimator =
+            mlg_stdlib::estimator(&self.model.op.op, &params).map_err(|e| Error::op(&self.model_name, e))?;
         let model = estimator
             .fit(&x, &y)
             .map_err(|e| Error::op(&self.model_name, e))?;
@@ -168,7 +176,26 @@ impl<'w> Chain<'w> {
             classes,
             task: self.model.task,
             features,
+            transforms,
         })
+    }
+
+    /// The model's parameters with its tree-parameter compression steps
+    /// applied (`prune(ccp_alpha = a)` sets `ccp_alpha`), and the compiler
+    /// transforms of the other steps in order.
+    pub fn compressed_params(&self) -> Result<(Params, Vec<Transform>)> {
+        let mut params = self.model.op.params.clone();
+        let mut transforms = Vec::new();
+        for step in &self.model.compress {
+            match mlg_stdlib::compress::step(&step.op, &step.params, &self.model.op.op) {
+                Ok(CompressStep::TreeParam(name, value)) => {
+                    params.insert(name.to_string(), Value::Float(value));
+                }
+                Ok(CompressStep::Transform(name, amount)) => transforms.push((name, amount)),
+                Err(message) => return Err(Error::Usage(format!("model `{}`: {message}", self.model_name))),
+            }
+        }
+        Ok((params, transforms))
     }
 }
 

@@ -7,9 +7,23 @@ use mlg_compiler::backends::cranelift::{self, CompiledGraph};
 use mlg_compiler::ir;
 use mlg_compiler::passes::{Optimized, Pipeline};
 
-/// Runs the default pass pipeline over `graph`.
-pub fn optimize(graph: &ir::Graph, model: &str) -> Result<Optimized> {
-    Pipeline::default().run(graph).map_err(|source| Error::Pass {
+/// Runs the default pass pipeline over `graph`, then the opt-in compiler
+/// transforms `transforms` (`(name, amount)`, see
+/// [`mlg_compiler::passes::transform`]) of a compressed model.
+pub fn optimize(graph: &ir::Graph, model: &str, transforms: &[(&str, Option<f64>)]) -> Result<Optimized> {
+    let passes = transforms
+        .iter()
+        .map(|&(name, amount)| {
+            mlg_compiler::passes::transform(name, amount)
+                .map_err(|message| Error::Usage(format!("model `{model}`: {message}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let pipeline = if passes.is_empty() {
+        Pipeline::default()
+    } else {
+        Pipeline::with_transforms(passes)
+    };
+    pipeline.run(graph).map_err(|source| Error::Pass {
         model: model.to_string(),
         source,
     })
@@ -25,7 +39,7 @@ pub fn compile_graph(graph: &ir::Graph, model: &str) -> Result<CompiledGraph> {
 
 /// Lowers, optimizes and compiles `fitted`; returns the optimized graph too.
 pub fn compile_chain(fitted: &FittedChain, model: &str) -> Result<(ir::Graph, CompiledGraph)> {
-    let graph = optimize(&fitted.lower(model)?, model)?.graph;
+    let graph = optimize(&fitted.lower(model)?, model, &fitted.transforms)?.graph;
     let exe = compile_graph(&graph, model)?;
     Ok((graph, exe))
 }

@@ -12,6 +12,7 @@ pub use super::summary::{Evaluation, MetricSummary};
 use crate::error::{Error, Result};
 use crate::workflow::Workflow;
 use mlg_compiler::workflow::stage::OpUse;
+use mlg_compiler::workflow::StageKind;
 use mlg_stdlib::eval::resample::estimate_632;
 use mlg_stdlib::eval::Split;
 use mlg_stdlib::op::Target;
@@ -70,12 +71,19 @@ pub fn evaluate_model(
         max_splits: PERMUTATION_MAX_SPLITS,
         seed: method_seed(plan.method),
     });
+    // Sizes are reported when the workflow compresses a model, so that every
+    // evaluated model, compressed or not, shows its own for comparison.
+    let report_size =
+        wf.checked.graph.order().iter().any(
+            |&id| matches!(&wf.checked.graph.stage(id).kind, StageKind::Model(m) if !m.compress.is_empty()),
+        );
     let fold_plan = FoldPlan {
         chain: &chain,
         target: &target,
         metrics: &metrics,
         model,
         permutation,
+        report_size,
     };
     let folds: Vec<FoldOutcome> = splits
         .par_iter()

@@ -36,6 +36,9 @@ pub struct FoldPlan<'a> {
     pub model: &'a str,
     /// Permutation importance settings; `None` turns it off.
     pub permutation: Option<Permutation>,
+    /// Add the compiled graph's size (`size_bytes`, `nonzero_weights`, see
+    /// `mlg_compiler::passes::parameter_bytes`) to the fit scores.
+    pub report_size: bool,
 }
 
 /// The results of one split.
@@ -125,7 +128,15 @@ pub fn run_split(plan: &FoldPlan, split: &Split, index: usize) -> Result<FoldOut
         features: fitted.features.clone(),
         importances: fitted.model.importances(),
         coefficients: fitted.model.coefficients(),
-        fit_scores: fitted.model.fit_scores(),
+        fit_scores: {
+            let mut scores = fitted.model.fit_scores();
+            if plan.report_size {
+                let (bytes, nonzero) = mlg_compiler::passes::parameter_bytes(&graph);
+                scores.push(("size_bytes".to_string(), bytes as f64));
+                scores.push(("nonzero_weights".to_string(), nonzero as f64));
+            }
+            scores
+        },
         drops,
     })
 }

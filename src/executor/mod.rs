@@ -130,7 +130,7 @@ fn artifact_of(wf: &Workflow, name: &str, model: &str, evaluations: &[Evaluation
     let target = chain.target()?;
     let rows: Vec<usize> = (0..chain.frame.n_rows).collect();
     let fitted = chain.fit(&target, &rows)?;
-    let graph = compile::optimize(&fitted.lower(name)?, name)?.graph;
+    let graph = compile::optimize(&fitted.lower(name)?, name, &fitted.transforms)?.graph;
     let mut metrics = BTreeMap::new();
     for e in evaluations.iter().filter(|e| e.model == name) {
         for (metric, summary) in &e.metrics {

@@ -602,6 +602,7 @@ static SECTIONS: &[&[OpSpec]] = &[
     crate::derive::SPECS,
     crate::models::boost::SPECS,
     crate::models::svm::SPECS,
+    crate::compress::SPECS,
 ];
 
 static ENTRIES: std::sync::LazyLock<Vec<OpSpec>> = std::sync::LazyLock::new(|| {

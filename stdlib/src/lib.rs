@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod clean;
+pub mod compress;
 pub mod construct;
 pub mod derive;
 pub mod encode;

@@ -1,8 +1,9 @@
 //! The reference interpreter: the meaning of every op, in plain `f32` arithmetic.
 //!
 //! Every backend and every pass must agree with these functions. The element
-//! algorithms (`affine`, `softmax`, `argmax`, `sigmoid`) are public so that constant
-//! folding evaluates with exactly the same arithmetic and order of operations.
+//! algorithms (`affine`, `quant_affine`, `softmax`, `argmax`, `sigmoid`) are
+//! public so that constant folding evaluates with exactly the same arithmetic and
+//! order of operations.
 
 use super::{BinaryOp, CompareOp, Graph, NodeId, Op, UnaryFn};
 
@@ -234,23 +235,54 @@ pub fn argmax(x: &[f32]) -> f32 {
     idx as f32
 }
 
+/// `x'[j]`: `missing[j]` when `x` is NaN and `missing[j]` is not NaN (an empty or
+/// short `missing` substitutes nothing), else `x`.
+fn substituted(x: f32, j: usize, missing: &[f32]) -> f32 {
+    match missing.get(j) {
+        Some(&d) if x.is_nan() && !d.is_nan() => d,
+        _ => x,
+    }
+}
+
 /// `out[r] = bias[r] + sum_j weights[r * in + j] * x'[j]`, accumulated from
-/// `bias[r]` in increasing `j` with one `*` and one `+` per term; `x'[j]` is
-/// `missing[j]` when `x[j]` is NaN and `missing[j]` is not NaN (empty `missing`
-/// substitutes nothing).
+/// `bias[r]` in increasing `j` with one `*` and one `+` per term; terms whose
+/// weight is `0.0` (either sign) are skipped; `x'[j]` is `missing[j]` when `x[j]`
+/// is NaN and `missing[j]` is not NaN (empty `missing` substitutes nothing).
 pub fn affine(x: &[f32], weights: &[f32], bias: &[f32], missing: &[f32], out: &mut [f32]) {
     let inw = x.len();
     for (r, (o, &b)) in out.iter_mut().zip(bias).enumerate() {
         let row = &weights[r * inw..(r + 1) * inw];
         let mut acc = b;
         for (j, (&w, &v)) in row.iter().zip(x).enumerate() {
-            let v = match missing.get(j) {
-                Some(&d) if v.is_nan() && !d.is_nan() => d,
-                _ => v,
-            };
-            acc += w * v;
+            if w != 0.0 {
+                acc += w * substituted(v, j, missing);
+            }
         }
         *o = acc;
+    }
+}
+
+/// [`Op::QuantAffine`]: `out[r] = bias[r] + scales[r] * s` where `s` starts at
+/// `0.0` and adds `(q as f32) * x'[j]` in increasing `j` (one `*` and one `+` per
+/// term) for every nonzero `q = weights[r * in + j]`; `x'` as in [`affine`].
+pub fn quant_affine(
+    x: &[f32],
+    weights: &[i8],
+    scales: &[f32],
+    bias: &[f32],
+    missing: &[f32],
+    out: &mut [f32],
+) {
+    let inw = x.len();
+    for (r, ((o, &b), &scale)) in out.iter_mut().zip(bias).zip(scales).enumerate() {
+        let row = &weights[r * inw..(r + 1) * inw];
+        let mut acc = 0.0f32;
+        for (j, (&q, &v)) in row.iter().zip(x).enumerate() {
+            if q != 0 {
+                acc += f32::from(q) * substituted(v, j, missing);
+            }
+        }
+        *o = b + scale * acc;
     }
 }
 
@@ -292,6 +324,13 @@ pub fn eval_op(op: &Op, row: &[f32], values: &[Vec<f32>], out: &mut [f32]) {
             bias,
             missing,
         } => affine(v(*x), weights, bias, missing, out),
+        Op::QuantAffine {
+            x,
+            weights,
+            scales,
+            bias,
+            missing,
+        } => quant_affine(v(*x), weights, scales, bias, missing, out),
         Op::Unary { func, x } => {
             for (o, &a) in out.iter_mut().zip(v(*x)) {
                 *o = unary(*func, a);

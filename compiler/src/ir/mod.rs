@@ -108,10 +108,23 @@ pub enum Op {
     OneHot { x: NodeId, codes: Vec<f32> },
     /// `y[r] = bias[r] + sum_j weights[r * in + j] * x'[j]` where `in` is the width of
     /// `x`, and `x'[j] = missing[j]` when `x[j]` is NaN and `missing[j]` is not NaN,
-    /// else `x[j]` (`missing` empty means no substitution). Width `bias.len()`.
+    /// else `x[j]` (`missing` empty means no substitution). Terms whose weight is
+    /// exactly `0.0` (either sign) are skipped, so a pruned weight ignores even a
+    /// NaN or infinite `x'[j]`. Width `bias.len()`.
     Affine {
         x: NodeId,
         weights: Vec<f32>,
+        bias: Vec<f32>,
+        missing: Vec<f32>,
+    },
+    /// Int8-quantized [`Op::Affine`]: `y[r] = bias[r] + scales[r] * s[r]` with
+    /// `s[r] = sum_j (weights[r * in + j] as f32) * x'[j]` accumulated in `f32` from
+    /// `0` in increasing `j`, terms with a zero weight skipped, `x'` as in
+    /// [`Op::Affine`]. `scales.len() = bias.len()`; width `bias.len()`.
+    QuantAffine {
+        x: NodeId,
+        weights: Vec<i8>,
+        scales: Vec<f32>,
         bias: Vec<f32>,
         missing: Vec<f32>,
     },
@@ -172,6 +185,7 @@ impl Op {
             | Op::Scale { x, .. }
             | Op::OneHot { x, .. }
             | Op::Affine { x, .. }
+            | Op::QuantAffine { x, .. }
             | Op::Unary { x, .. }
             | Op::Softmax { x }
             | Op::Argmax { x }
@@ -194,6 +208,7 @@ impl Op {
             | Op::Scale { x, .. }
             | Op::OneHot { x, .. }
             | Op::Affine { x, .. }
+            | Op::QuantAffine { x, .. }
             | Op::Unary { x, .. }
             | Op::Softmax { x }
             | Op::Argmax { x }
@@ -224,6 +239,7 @@ impl Op {
             Op::Scale { .. } => "scale",
             Op::OneHot { .. } => "one_hot",
             Op::Affine { .. } => "affine",
+            Op::QuantAffine { .. } => "qaffine",
             Op::Unary { .. } => "unary",
             Op::Binary { .. } => "binary",
             Op::Softmax { .. } => "softmax",

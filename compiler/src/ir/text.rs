@@ -137,6 +137,31 @@ fn write_op(f: &mut Formatter<'_>, op: &Op) -> fmt::Result {
             }
             Ok(())
         }
+        Op::QuantAffine {
+            x,
+            weights,
+            scales,
+            bias,
+            missing,
+        } => {
+            // Int8 weight matrices are large: print their shape and density only.
+            let inw = weights.len().checked_div(bias.len()).unwrap_or(0);
+            let nonzero = weights.iter().filter(|&&q| q != 0).count();
+            write!(
+                f,
+                "qaffine %{} rows={} in={inw} nonzero={nonzero} scales=",
+                x.0,
+                bias.len()
+            )?;
+            write_vec(f, scales)?;
+            f.write_str(" bias=")?;
+            write_vec(f, bias)?;
+            if !missing.is_empty() {
+                f.write_str(" missing=")?;
+                write_vec(f, missing)?;
+            }
+            Ok(())
+        }
         Op::Unary { func, x } => write!(f, "{} %{}", unary_name(*func), x.0),
         Op::Binary { op, a, b } => write!(f, "{} %{}, %{}", binary_name(*op), a.0, b.0),
         Op::Softmax { x } => write!(f, "softmax %{}", x.0),

@@ -114,6 +114,36 @@ pub fn op_width(graph: &Graph, id: NodeId, op: &Op) -> Result<u32, VerifyError> 
             }
             bias.len() as u32
         }
+        Op::QuantAffine {
+            x,
+            weights,
+            scales,
+            bias,
+            missing,
+        } => {
+            let inw = w(*x) as usize;
+            if bias.is_empty() {
+                return Err(shape("no outputs".into()));
+            }
+            if scales.len() != bias.len() {
+                return Err(shape(format!("{} scales for {} rows", scales.len(), bias.len())));
+            }
+            if weights.len() != inw * bias.len() {
+                return Err(shape(format!(
+                    "{} weights for {}x{}",
+                    weights.len(),
+                    bias.len(),
+                    inw
+                )));
+            }
+            if !missing.is_empty() && missing.len() != inw {
+                return Err(shape(format!(
+                    "{} missing defaults for width {inw}",
+                    missing.len()
+                )));
+            }
+            bias.len() as u32
+        }
         Op::Unary { x, .. } | Op::Softmax { x } => w(*x),
         Op::Argmax { .. } => 1,
         Op::Binary { a, b, .. } | Op::Compare { a, b, .. } => {

@@ -6,6 +6,9 @@ pub mod column_pruning;
 pub mod common_subexpressions;
 pub mod constant_folding;
 pub mod dead_nodes;
+pub mod prune_magnitude;
+pub mod prune_neurons;
+pub mod quantize_int8;
 pub mod tree_inputs;
 pub mod tree_layout;
 
@@ -18,6 +21,9 @@ pub use column_pruning::ColumnPruning;
 pub use common_subexpressions::CommonSubexpressions;
 pub use constant_folding::ConstantFolding;
 pub use dead_nodes::DeadNodes;
+pub use prune_magnitude::PruneMagnitude;
+pub use prune_neurons::PruneNeurons;
+pub use quantize_int8::QuantizeInt8;
 pub use tree_inputs::TreeInputs;
 pub use tree_layout::TreeLayout;
 
@@ -28,7 +34,10 @@ pub use tree_layout::TreeLayout;
 /// whose interpreter outputs agree with the input's on every row (up to `f32`
 /// rounding where a pass says so). A pass never panics on a verified graph. The one
 /// exception to "same input slots" is [`ColumnPruning`], which keeps a subsequence
-/// of them (rows are then encoded by slot name for the new inputs).
+/// of them (rows are then encoded by slot name for the new inputs). The opt-in
+/// compression transforms ([`transform`]: [`QuantizeInt8`], [`PruneMagnitude`],
+/// [`PruneNeurons`]) are lossy by design and state how far outputs may move;
+/// they keep every other part of the contract.
 pub trait Pass: Send + Sync {
     /// Stable name used in errors, `mlg explain` and snapshots.
     fn name(&self) -> &'static str;
@@ -93,6 +102,20 @@ impl Pipeline {
         Pipeline { passes }
     }
 
+    /// `transforms` in order (see [`transform`]), then the default passes.
+    ///
+    /// The transforms run first, on the model's own weights: after affine
+    /// fusion has folded standardisation into a layer, its weights span the
+    /// inputs' raw scales (a column with a standard deviation of 0.003 gets
+    /// weights 300x larger), so one int8 scale per row or one magnitude
+    /// threshold would zero the columns with large raw values. Fusion then
+    /// still folds what it can (a pruned weight stays zero).
+    pub fn with_transforms(transforms: Vec<Box<dyn Pass>>) -> Pipeline {
+        let mut passes = transforms;
+        passes.extend(Pipeline::default().passes);
+        Pipeline { passes }
+    }
+
     /// The pass names, in order.
     pub fn names(&self) -> Vec<&'static str> {
         self.passes.iter().map(|p| p.name()).collect()
@@ -126,6 +149,98 @@ impl Pipeline {
             steps,
         })
     }
+}
+
+/// The names [`transform`] accepts, in the order its error lists them.
+pub const TRANSFORM_NAMES: [&str; 3] = ["quantize-int8", "prune-magnitude", "prune-neurons"];
+
+/// The opt-in compression transform called `name`: `"quantize-int8"`
+/// ([`QuantizeInt8`], takes no amount), `"prune-magnitude"` ([`PruneMagnitude`])
+/// or `"prune-neurons"` ([`PruneNeurons`]), whose `amount` (the fraction to
+/// prune) is required and must satisfy `0 < amount < 1`. Any other name, a
+/// missing or out-of-range amount, or an amount given to `quantize-int8` is an
+/// error message naming the problem (and, for an unknown name, the known ones).
+pub fn transform(name: &str, amount: Option<f64>) -> Result<Box<dyn Pass>, String> {
+    let fraction = || match amount {
+        Some(a) if a > 0.0 && a < 1.0 => Ok(a),
+        Some(a) => Err(format!(
+            "transform `{name}` takes a fraction strictly between 0 and 1, got {a}"
+        )),
+        None => Err(format!(
+            "transform `{name}` needs an amount: the fraction to prune, between 0 and 1"
+        )),
+    };
+    match name {
+        "quantize-int8" => match amount {
+            None => Ok(Box::new(QuantizeInt8)),
+            Some(a) => Err(format!("transform `{name}` takes no amount, got {a}")),
+        },
+        "prune-magnitude" => Ok(Box::new(PruneMagnitude {
+            fraction: fraction()?,
+        })),
+        "prune-neurons" => Ok(Box::new(PruneNeurons {
+            fraction: fraction()?,
+        })),
+        _ => Err(format!(
+            "unknown transform `{name}`; known transforms: {}",
+            TRANSFORM_NAMES.join(", ")
+        )),
+    }
+}
+
+/// The "model size" reports show: `(bytes, nonzero_weights)`.
+///
+/// `bytes` counts the fitted constants the compiled code stores: 4 per `f32`
+/// (affine bias and `missing`, `const`, `fill_nan`, `scale` `mul` and `add`,
+/// one-hot codes, bucket edges, lookup table and default, kNN training values,
+/// tree leaves, base and roots, 16 per tree node), 4 per nonzero `affine`
+/// weight, and for `qaffine` 1 per nonzero `i8` weight plus 4 per scale, bias
+/// and `missing` value. Zero weights are not counted: the backends emit no code
+/// or data for them. `nonzero_weights` counts the nonzero weights of every
+/// `affine` and `qaffine`.
+pub fn parameter_bytes(graph: &Graph) -> (usize, usize) {
+    let (mut bytes, mut nonzero) = (0usize, 0usize);
+    for node in &graph.nodes {
+        let floats = match &node.op {
+            Op::Input { .. } | Op::Concat { .. } => 0,
+            Op::Unary { .. } | Op::Binary { .. } | Op::Compare { .. } | Op::Select { .. } => 0,
+            Op::Softmax { .. } | Op::Argmax { .. } => 0,
+            Op::Const { values } | Op::FillNan { values, .. } => values.len(),
+            Op::Scale { mul, add, .. } => mul.len() + add.len(),
+            Op::OneHot { codes, .. } => codes.len(),
+            Op::Affine {
+                weights,
+                bias,
+                missing,
+                ..
+            } => {
+                let n = weights.iter().filter(|&&w| w != 0.0).count();
+                nonzero += n;
+                n + bias.len() + missing.len()
+            }
+            Op::QuantAffine {
+                weights,
+                scales,
+                bias,
+                missing,
+                ..
+            } => {
+                let n = weights.iter().filter(|&&q| q != 0).count();
+                nonzero += n;
+                bytes += n;
+                scales.len() + bias.len() + missing.len()
+            }
+            Op::Bucketize { edges, .. } => edges.len(),
+            Op::Lookup { table, .. } => table.len() + 1,
+            Op::KnnImpute { train, .. } => train.len(),
+            Op::Trees { forest, .. } => {
+                bytes += 16 * forest.nodes.len();
+                forest.leaves.len() + forest.base.len() + forest.roots.len()
+            }
+        };
+        bytes += 4 * floats;
+    }
+    (bytes, nonzero)
 }
 
 /// Structural equality where NaN constants equal NaN (`Graph`'s `PartialEq`

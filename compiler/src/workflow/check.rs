@@ -113,15 +113,7 @@ impl Checker<'_> {
             Statement::Deploy(s) => self.deploy(s),
             Statement::Search(s) => self.unavailable(&s.call.name, OpKind::Search),
             Statement::Ensemble(s) => self.unavailable(&s.call.name, OpKind::Ensemble),
-            Statement::Compress(s) => match s.steps.first() {
-                Some(step) => self.unavailable(&step.name, OpKind::Compress),
-                None => Err(vec![Diagnostic::new(
-                    "mlg::syntax",
-                    "compress needs a step",
-                    s.span,
-                    "here",
-                )]),
-            },
+            Statement::Compress(s) => self.compress(s),
         }
     }
 
@@ -484,6 +476,7 @@ impl Checker<'_> {
                     span: s.call.span,
                 },
                 task,
+                compress: Vec::new(),
             }),
             schema,
         ))

@@ -4,6 +4,7 @@
 pub mod args;
 pub mod catalog;
 pub mod check;
+mod check_compress;
 mod check_data;
 mod check_outputs;
 mod check_select;

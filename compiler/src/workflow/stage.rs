@@ -99,6 +99,9 @@ pub struct ModelStage {
     pub input: String,
     pub op: OpUse,
     pub task: Task,
+    /// Compression steps (`compress NAME = MODEL -> step ...`) in order;
+    /// empty for a plain `model` statement.
+    pub compress: Vec<OpUse>,
 }
 
 /// `evaluate A, B with method metrics m`.

@@ -58,11 +58,13 @@ impl Display for Workflow {
                         write!(line, "\n    -> {} on {}", step.op, step.selector)?;
                     }
                 }
-                StageKind::Model(m) => write!(
-                    line,
-                    "model {} <- {} = {} [{}]",
-                    stage.name, m.input, m.op, m.task
-                )?,
+                StageKind::Model(m) => {
+                    write!(line, "model {} <- {} = {}", stage.name, m.input, m.op)?;
+                    for step in &m.compress {
+                        write!(line, " -> {step}")?;
+                    }
+                    write!(line, " [{}]", m.task)?
+                }
                 StageKind::Select(sel) => {
                     write!(
                         line,

@@ -183,18 +183,21 @@ impl FittedTransform for FittedNormalize {
                 sum_all(lowering, a)?
             }
             Norm::Max => {
-                // `Max` ignores NaN in its second operand: add `sum 0 * x`, which is
-                // NaN exactly when some selected value is NaN.
-                let probe = push(
+                // `Max` ignores NaN in its second operand: start from `sum 0 * x`,
+                // which is NaN exactly when some selected value is NaN or
+                // infinite. The products come first: an affine map skips terms
+                // whose weight is zero.
+                let zero = constant(OP, lowering, 0.0)?;
+                let zeros = push(
                     OP,
                     lowering,
-                    Op::Affine {
-                        x: v,
-                        weights: vec![0.0; k],
-                        bias: vec![0.0],
-                        missing: Vec::new(),
+                    Op::Binary {
+                        op: BinaryOp::Mul,
+                        a: v,
+                        b: zero,
                     },
                 )?;
+                let probe = sum_all(lowering, zeros)?;
                 let mut m = probe;
                 for &x in &xs {
                     let a = push(

@@ -365,15 +365,24 @@ fn emit_op(
             bias,
             missing,
         } => {
-            let xs: Vec<Value> = v(*x)
-                .iter()
-                .enumerate()
-                .map(|(j, &a)| match missing.get(j) {
-                    Some(&d) => fill_nan(b, a, d),
-                    None => a,
-                })
-                .collect();
+            let inw = v(*x).len().max(1);
+            let xs = affine_inputs(b, v(*x), missing, |j| {
+                weights.iter().skip(j).step_by(inw).any(|&w| w != 0.0)
+            });
             affine(b, &xs, weights, bias)
+        }
+        Op::QuantAffine {
+            x,
+            weights,
+            scales,
+            bias,
+            missing,
+        } => {
+            let inw = v(*x).len().max(1);
+            let xs = affine_inputs(b, v(*x), missing, |j| {
+                weights.iter().skip(j).step_by(inw).any(|&q| q != 0)
+            });
+            quant_affine(b, &xs, weights, scales, bias)
         }
         Op::Unary { func, x } => v(*x)
             .iter()
@@ -521,8 +530,27 @@ fn fill_nan(b: &mut FunctionBuilder<'_>, a: Value, fill: f32) -> Value {
     b.ins().select(is_nan, f, a)
 }
 
+/// The inputs `x'` of an affine: `missing[j]` substituted for NaN (a NaN or
+/// absent default substitutes nothing), only for the columns `used(j)` says some
+/// nonzero weight reads; the others pass through (and emit nothing).
+fn affine_inputs(
+    b: &mut FunctionBuilder<'_>,
+    xs: &[Value],
+    missing: &[f32],
+    used: impl Fn(usize) -> bool,
+) -> Vec<Value> {
+    xs.iter()
+        .enumerate()
+        .map(|(j, &a)| match missing.get(j) {
+            Some(&d) if used(j) => fill_nan(b, a, d),
+            _ => a,
+        })
+        .collect()
+}
+
 /// `acc = bias[r]; acc = acc + w[r * in + j] * x[j]` for `j` in order, with a
-/// separate `fmul` and `fadd` (never `fma`) to round exactly like the interpreter.
+/// separate `fmul` and `fadd` (never `fma`) to round exactly like the interpreter;
+/// a zero weight emits nothing (the interpreter skips its term).
 fn affine(b: &mut FunctionBuilder<'_>, xs: &[Value], weights: &[f32], bias: &[f32]) -> Vec<Value> {
     let inw = xs.len();
     bias.iter()
@@ -530,11 +558,46 @@ fn affine(b: &mut FunctionBuilder<'_>, xs: &[Value], weights: &[f32], bias: &[f3
         .map(|(r, &bias_r)| {
             let mut acc = b.ins().f32const(bias_r);
             for (&w, &x) in weights[r * inw..(r + 1) * inw].iter().zip(xs) {
+                if w == 0.0 {
+                    continue;
+                }
                 let w = b.ins().f32const(w);
                 let p = b.ins().fmul(w, x);
                 acc = b.ins().fadd(acc, p);
             }
             acc
+        })
+        .collect()
+}
+
+/// The interpreter's quantized affine: `acc = 0; acc = acc + (q as f32) * x[j]`
+/// for every nonzero `q` of row `r` in order (the `i8` as an exact `f32`
+/// constant; separate `fmul` and `fadd`), then `bias[r] + scales[r] * acc`.
+fn quant_affine(
+    b: &mut FunctionBuilder<'_>,
+    xs: &[Value],
+    weights: &[i8],
+    scales: &[f32],
+    bias: &[f32],
+) -> Vec<Value> {
+    let inw = xs.len();
+    bias.iter()
+        .zip(scales)
+        .enumerate()
+        .map(|(r, (&bias_r, &scale_r))| {
+            let mut acc = b.ins().f32const(0.0f32);
+            for (&q, &x) in weights[r * inw..(r + 1) * inw].iter().zip(xs) {
+                if q == 0 {
+                    continue;
+                }
+                let q = b.ins().f32const(f32::from(q));
+                let p = b.ins().fmul(q, x);
+                acc = b.ins().fadd(acc, p);
+            }
+            let scale = b.ins().f32const(scale_r);
+            let scaled = b.ins().fmul(scale, acc);
+            let bias = b.ins().f32const(bias_r);
+            b.ins().fadd(bias, scaled)
         })
         .collect()
 }

@@ -16,7 +16,8 @@
 //!   value, hexadecimal floats otherwise, bit patterns for infinities and NaN;
 //!   tables (large affine weights, tree nodes and leaves, long edge lists and
 //!   lookup tables) are `static __device__ const unsigned int` arrays of `f32`
-//!   bit patterns read with `__uint_as_float`.
+//!   bit patterns read with `__uint_as_float`; int8 weights are `signed char`
+//!   arrays. Zero affine weights are skipped, as in the interpreter.
 //! - `Op::Trees` walks its node table in a loop exactly like
 //!   [`crate::ir::Forest::eval`] whatever its `walk` says; `Op::KnnImpute` is
 //!   refused with [`CudaError::Unsupported`].
@@ -190,6 +191,21 @@ impl Gen<'_> {
         self.tables.push_str("\n};\n");
     }
 
+    /// Appends `static __device__ const signed char {name}[] = {values};`.
+    fn table_i8(&mut self, name: &str, values: &[i8]) {
+        let n = values.len().max(1);
+        self.tables
+            .push_str(&format!("static __device__ const signed char {name}[{n}] = {{"));
+        for (i, v) in values.iter().enumerate() {
+            self.tables.push_str(if i % 16 == 0 { "\n  " } else { " " });
+            self.tables.push_str(&format!("{v},"));
+        }
+        if values.is_empty() {
+            self.tables.push('0');
+        }
+        self.tables.push_str("\n};\n");
+    }
+
     /// The element expressions of operand `id`.
     fn of(&self, id: NodeId) -> &[String] {
         &self.vals[id.index()]
@@ -253,7 +269,14 @@ impl Gen<'_> {
                 weights,
                 bias,
                 missing,
-            } => self.affine(k, *x, weights, bias, missing),
+            } => self.affine(k, *x, Weights::F32(weights), bias, missing),
+            Op::QuantAffine {
+                x,
+                weights,
+                scales,
+                bias,
+                missing,
+            } => self.affine(k, *x, Weights::Int8(weights, scales), bias, missing),
             Op::Unary { func, x } => elementwise(self, &|g, i| {
                 let a = &g.of(*x)[i];
                 match func {
@@ -365,19 +388,30 @@ impl Gen<'_> {
         Ok(refs)
     }
 
-    /// `Op::Affine`: spelled out (`bias + w0 * x0 + w1 * x1 + ...`, which C
-    /// evaluates left to right like the interpreter's accumulation) up to
-    /// [`INLINE_AFFINE_WEIGHTS`] weights, else a loop over weight tables.
-    fn affine(&mut self, k: usize, x: NodeId, weights: &[f32], bias: &[f32], missing: &[f32]) -> Vec<String> {
+    /// `Op::Affine` and `Op::QuantAffine`: spelled out (`bias + w0 * x0 + w1 * x1
+    /// + ...`, which C evaluates left to right like the interpreter's
+    /// accumulation; quantized: `bias + scale * (0.0f + q0 * x0 + ...)`) up to
+    /// [`INLINE_AFFINE_WEIGHTS`] nonzero weights, else a loop over weight tables.
+    /// Zero weights are skipped like the interpreter does (no term inline, a test
+    /// in the loop), and only columns some nonzero weight reads get `missing`.
+    fn affine(
+        &mut self,
+        k: usize,
+        x: NodeId,
+        weights: Weights<'_>,
+        bias: &[f32],
+        missing: &[f32],
+    ) -> Vec<String> {
         let mut xs = self.of(x).to_vec();
+        let (rows, inw) = (bias.len(), xs.len());
         for (j, v) in xs.iter_mut().enumerate() {
-            if let Some(&d) = missing.get(j).filter(|d| !d.is_nan()) {
+            let used = (0..rows).any(|r| weights.nonzero(r * inw + j));
+            if let Some(&d) = missing.get(j).filter(|d| used && !d.is_nan()) {
                 let sub = format!("n{k}_x{j}");
                 self.line(format!("const float {sub} = isnan({v}) ? {} : {v};", lit(d)));
                 *v = sub;
             }
         }
-        let (rows, inw) = (bias.len(), xs.len());
         let name = |r: usize| {
             if rows == 1 {
                 format!("n{k}")
@@ -385,29 +419,61 @@ impl Gen<'_> {
                 format!("n{k}_{r}")
             }
         };
-        if weights.len() <= INLINE_AFFINE_WEIGHTS {
+        let nonzero = (0..rows * inw).filter(|&i| weights.nonzero(i)).count();
+        if nonzero <= INLINE_AFFINE_WEIGHTS {
             return (0..rows)
                 .map(|r| {
-                    let mut e = lit(bias[r]);
+                    let mut sum = match weights {
+                        Weights::F32(_) => lit(bias[r]),
+                        Weights::Int8(..) => "0.0f".to_string(),
+                    };
                     for (j, v) in xs.iter().enumerate() {
-                        e.push_str(&format!(" + {} * {v}", lit(weights[r * inw + j])));
+                        if weights.nonzero(r * inw + j) {
+                            sum.push_str(&format!(" + {} * {v}", lit(weights.value(r * inw + j))));
+                        }
                     }
+                    let e = match weights {
+                        Weights::F32(_) => sum,
+                        Weights::Int8(_, scales) => {
+                            format!("{} + {} * ({sum})", lit(bias[r]), lit(scales[r]))
+                        }
+                    };
                     self.line(format!("const float {} = {e};", name(r)));
                     name(r)
                 })
                 .collect();
         }
         let (wt, bt) = (format!("mlg_n{k}_w"), format!("mlg_n{k}_b"));
-        self.table(&wt, weights.iter().map(|v| v.to_bits()));
         self.table(&bt, bias.iter().map(|v| v.to_bits()));
         self.line(format!("const float n{k}_in[{inw}] = {{{}}};", xs.join(", ")));
         self.line(format!("float n{k}[{rows}];"));
         self.line(format!("for (unsigned int r = 0u; r < {rows}u; ++r) {{"));
-        self.line(format!("  float acc = __uint_as_float({bt}[r]);"));
-        self.line(format!(
-            "  for (unsigned int j = 0u; j < {inw}u; ++j) acc += __uint_as_float({wt}[r * {inw}u + j]) * n{k}_in[j];"
-        ));
-        self.line(format!("  n{k}[r] = acc;"));
+        match weights {
+            Weights::F32(w) => {
+                self.table(&wt, w.iter().map(|v| v.to_bits()));
+                self.line(format!("  float acc = __uint_as_float({bt}[r]);"));
+                self.line(format!("  for (unsigned int j = 0u; j < {inw}u; ++j) {{"));
+                self.line(format!(
+                    "    const float w = __uint_as_float({wt}[r * {inw}u + j]);"
+                ));
+                self.line(format!("    if (w != 0.0f) acc += w * n{k}_in[j];"));
+                self.line("  }".into());
+                self.line(format!("  n{k}[r] = acc;"));
+            }
+            Weights::Int8(q, scales) => {
+                let st = format!("mlg_n{k}_s");
+                self.table_i8(&wt, q);
+                self.table(&st, scales.iter().map(|v| v.to_bits()));
+                self.line("  float acc = 0.0f;".into());
+                self.line(format!("  for (unsigned int j = 0u; j < {inw}u; ++j) {{"));
+                self.line(format!("    const int q = {wt}[r * {inw}u + j];"));
+                self.line(format!("    if (q != 0) acc += (float)q * n{k}_in[j];"));
+                self.line("  }".into());
+                self.line(format!(
+                    "  n{k}[r] = __uint_as_float({bt}[r]) + __uint_as_float({st}[r]) * acc;"
+                ));
+            }
+        }
         self.line("}".into());
         (0..rows).map(|r| format!("n{k}[{r}]")).collect()
     }
@@ -509,6 +575,31 @@ impl Gen<'_> {
         }
         self.line("}".into());
         refs
+    }
+}
+
+/// The weight matrix of an affine op: `f32`, or `i8` with per-row scales.
+#[derive(Clone, Copy)]
+enum Weights<'a> {
+    F32(&'a [f32]),
+    Int8(&'a [i8], &'a [f32]),
+}
+
+impl Weights<'_> {
+    /// Whether weight `i` is nonzero (a zero weight's term is skipped).
+    fn nonzero(self, i: usize) -> bool {
+        match self {
+            Weights::F32(w) => w[i] != 0.0,
+            Weights::Int8(q, _) => q[i] != 0,
+        }
+    }
+
+    /// Weight `i` as the `f32` the product uses (an `i8` converts exactly).
+    fn value(self, i: usize) -> f32 {
+        match self {
+            Weights::F32(w) => w[i],
+            Weights::Int8(q, _) => f32::from(q[i]),
+        }
     }
 }
 

@@ -1,0 +1,69 @@
+//! Checks `compress NAME = MODEL -> step(...) -> ...`: the input must be a
+//! model stage and every step a catalog compression step with valid
+//! arguments; the result is a model stage that fits like `MODEL` and then
+//! applies the steps in order.
+
+use super::args::bind;
+use super::catalog::OpKind;
+use super::check::{Checked, Checker};
+use super::stage::{OpUse, StageKind};
+use mlg_dsl::ast::CompressStmt;
+use mlg_dsl::Diagnostic;
+
+impl Checker<'_> {
+    /// Checks a `compress` statement.
+    pub(super) fn compress(&self, s: &CompressStmt) -> Checked {
+        let input = self.stage(&s.input.name);
+        let base = match &input.kind {
+            StageKind::Model(m) => m,
+            other => {
+                return Err(vec![Diagnostic::new(
+                    "mlg::wrong_input",
+                    format!(
+                        "`compress` takes a model, but `{}` is a `{}` stage",
+                        s.input.name,
+                        other.keyword()
+                    ),
+                    s.input.span,
+                    match other {
+                        StageKind::Select(_) => "a selection: compress each candidate instead".to_string(),
+                        _ => format!("a {}", other.keyword()),
+                    },
+                )]);
+            }
+        };
+        if s.steps.is_empty() {
+            return Err(vec![Diagnostic::new(
+                "mlg::syntax",
+                "compress needs at least one `-> step`",
+                s.span,
+                "e.g. compress small = model -> quantize(\"int8\")",
+            )]);
+        }
+        let mut errors = Vec::new();
+        let mut steps = Vec::new();
+        for call in &s.steps {
+            let spec = match self.op(&call.name, OpKind::Compress) {
+                Ok(spec) => spec,
+                Err(d) => {
+                    errors.push(d);
+                    continue;
+                }
+            };
+            match bind(self.catalog, spec, call, &call.args) {
+                Ok(params) => steps.push(OpUse {
+                    op: spec.name.to_string(),
+                    params,
+                    span: call.span,
+                }),
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut model = base.clone();
+        model.compress.extend(steps);
+        Ok((StageKind::Model(model), input.schema.clone()))
+    }
+}

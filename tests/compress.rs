@@ -1,0 +1,168 @@
+//! `compress` statements end to end: `examples/breast_cancer_compress.mlg` on
+//! scikit-learn's folds reports every model's accuracy and compiled size,
+//! int8 weights keep the MLP within a point of its f32 accuracy, pruning
+//! shrinks what it says, and steps that cannot apply are check-time errors.
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `examples/breast_cancer_compress.mlg` and returns its JSON report.
+fn report() -> Value {
+    let dir = std::env::temp_dir().join(format!("mlg-compress-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("report.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_mlg"))
+        .args([
+            "run",
+            "breast_cancer_compress.mlg",
+            "--quiet",
+            "--no-importance",
+            "--report",
+        ])
+        .arg(&path)
+        .current_dir(root().join("examples"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "mlg run failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    value
+}
+
+/// `(accuracy, size_bytes, nonzero_weights)` of every evaluated model.
+fn figures(report: &Value) -> std::collections::HashMap<String, (f64, f64, f64)> {
+    report["evaluations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let fit = |k: &str| e["fit_scores"][k]["mean"].as_f64().unwrap_or(f64::NAN);
+            (
+                e["model"].as_str().unwrap().to_string(),
+                (
+                    e["metrics"]["accuracy"]["mean"].as_f64().unwrap(),
+                    fit("size_bytes"),
+                    fit("nonzero_weights"),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn compressed_models_report_size_and_accuracy_side_by_side() {
+    let f = figures(&report());
+    let (mlp, int8, sparse, narrow) = (f["mlp"], f["mlp_int8"], f["mlp_sparse"], f["mlp_narrow"]);
+    assert!(mlp.0 > 0.95, "the f32 MLP learns: {mlp:?}");
+    assert!(
+        (int8.0 - mlp.0).abs() <= 0.01,
+        "int8 within a point: {int8:?} vs {mlp:?}"
+    );
+    assert!(
+        int8.1 < 0.4 * mlp.1,
+        "int8 weights take about a quarter: {int8:?} vs {mlp:?}"
+    );
+    assert!(
+        (sparse.2 - 0.5 * mlp.2).abs() <= 0.01 * mlp.2,
+        "half the weights: {sparse:?} vs {mlp:?}"
+    );
+    assert!(
+        narrow.2 < 0.75 * mlp.2 && narrow.0 > 0.9,
+        "30 % of units removed: {narrow:?}"
+    );
+    let (lr, lr_sparse) = (f["lr"], f["lr_sparse"]);
+    assert_eq!(lr_sparse.2, 15.0, "half of 30 weights kept: {lr_sparse:?}");
+    assert!(
+        lr_sparse.1 < lr.1 && lr_sparse.0 > 0.95,
+        "{lr_sparse:?} vs {lr:?}"
+    );
+    let (tree, tree_small) = (f["tree"], f["tree_small"]);
+    assert!(
+        tree_small.1 < tree.1,
+        "pruned tree is smaller: {tree_small:?} vs {tree:?}"
+    );
+    assert!(tree_small.0 > 0.9, "{tree_small:?}");
+}
+
+/// `mlg check` on `source` (written next to the examples' data) fails with a
+/// message containing `want`.
+fn check_fails(source: &str, want: &str) {
+    let dir = root().join("examples");
+    let file = dir.join(format!("compress-check-{}.mlg", std::process::id()));
+    std::fs::write(&file, source).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mlg"))
+        .arg("check")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{source}\nunexpectedly checked");
+    assert!(stderr.contains(want), "{source}\nwanted {want:?} in:\n{stderr}");
+}
+
+#[test]
+fn steps_that_cannot_apply_are_check_errors() {
+    let head = "data bc = csv(\"data/breast_cancer.csv\", target = \"target\")\n\
+                features s = bc -> standardize(numeric)\nmodel lr = logistic_regression(s)\n";
+    check_fails(
+        &format!("{head}compress c = lr -> prune(ccp_alpha = 0.01)\n"),
+        "prune(ccp_alpha = ...) prunes decision trees, but the model is `logistic_regression`",
+    );
+    check_fails(
+        &format!("{head}compress c = lr -> prune(neurons = 0.5)\n"),
+        "removes hidden units of an MLP",
+    );
+    check_fails(
+        &format!("{head}compress c = lr -> prune()\n"),
+        "prune needs one of",
+    );
+    check_fails(&format!("{head}compress c = lr -> quantize(\"int4\")\n"), "int8");
+    check_fails(
+        &format!("{head}compress c = s -> quantize(\"int8\")\n"),
+        "takes a model",
+    );
+    check_fails(
+        &format!("{head}compress c = lr -> shrink()\n"),
+        "unknown compress step",
+    );
+}
+
+#[test]
+fn explain_runs_a_transform_by_name() {
+    let explain = |transform: &str| {
+        Command::new(env!("CARGO_BIN_EXE_mlg"))
+            .args([
+                "explain",
+                "iris.mlg",
+                "--stage",
+                "optimized",
+                "--transform",
+                transform,
+            ])
+            .current_dir(root().join("examples"))
+            .output()
+            .unwrap()
+    };
+    let out = explain("quantize-int8");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("qaffine"), "{text}");
+    let out = explain("prune-magnitude=0.5");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("affine"), "{text}");
+    let out = explain("shrink");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("known transforms: quantize-int8"),
+        "{err}"
+    );
+}
