@@ -171,10 +171,10 @@ impl Workflow {
             .map(|&id| self.checked.graph.stage(id))
     }
 
-    /// Names of the model stages in dependency order.
+    /// Names of the model and ensemble stages in dependency order.
     pub fn models(&self) -> Vec<String> {
         self.stages()
-            .filter(|s| matches!(s.kind, StageKind::Model(_)))
+            .filter(|s| matches!(s.kind, StageKind::Model(_) | StageKind::Ensemble(_)))
             .map(|s| s.name.clone())
             .collect()
     }
@@ -239,6 +239,17 @@ fn model_parameter_errors(checked: &workflow::Workflow) -> Vec<mlg_dsl::Diagnost
             StageKind::Model(m) if m.compress.is_empty() => mlg_stdlib::estimator(&m.op.op, &m.op.params)
                 .err()
                 .map(|e| (m.op.span, m.op.op.clone(), e)),
+            // A stacking ensemble's meta-model, with the combiner underlined.
+            StageKind::Ensemble(en) => en
+                .combiner
+                .params
+                .get("meta")
+                .and_then(|v| v.as_model())
+                .and_then(|(op, params)| {
+                    mlg_stdlib::estimator(op, params)
+                        .err()
+                        .map(|e| (en.combiner.span, op.to_string(), e))
+                }),
             _ => None,
         })
         .map(|(span, op, e)| {

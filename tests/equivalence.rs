@@ -130,3 +130,8 @@ fn every_model_family_on_penguins_and_breast_cancer() {
     all_models_agree("compare/penguins");
     all_models_agree("compare/breast_cancer");
 }
+
+#[test]
+fn ensemble_example() {
+    all_models_agree("penguins_ensemble");
+}

@@ -9,8 +9,30 @@ fn stage(example: &str, stage: StageName, passes: bool) -> String {
     explain(&wf, stage, None, passes).expect("explain succeeds")
 }
 
+/// Snapshot tests of every text stage of `examples/$example.mlg`; with
+/// `no_clif`, the Cranelift text is checked for calls and size instead of
+/// snapshotted (tree-table examples emit hundreds of kilobytes of CLIF that no
+/// reviewer would read).
 macro_rules! stages {
     ($example:ident) => {
+        stages!($example, {
+            #[test]
+            fn clif() {
+                insta::assert_snapshot!(stage(stringify!($example), StageName::Clif, false));
+            }
+        });
+    };
+    ($example:ident, no_clif) => {
+        stages!($example, {
+            #[test]
+            fn clif_has_no_calls() {
+                let clif = stage(stringify!($example), StageName::Clif, false);
+                assert!(!clif.contains(" call "), "the row function must not call out");
+                assert!(clif.contains("function"), "{}", &clif[..clif.len().min(400)]);
+            }
+        });
+    };
+    ($example:ident, { $($clif:tt)* }) => {
         mod $example {
             use super::*;
             #[test]
@@ -33,17 +55,15 @@ macro_rules! stages {
             fn passes() {
                 insta::assert_snapshot!(stage(stringify!($example), StageName::Optimized, true));
             }
-            #[test]
-            fn clif() {
-                insta::assert_snapshot!(stage(stringify!($example), StageName::Clif, false));
-            }
+            $($clif)*
         }
     };
 }
 
 stages!(iris);
 stages!(diabetes);
-stages!(penguins_forest);
+stages!(penguins_forest, no_clif);
+stages!(penguins_ensemble, no_clif);
 
 #[test]
 fn affine_fusion_collapses_standardize_into_the_model() {
@@ -55,4 +75,22 @@ fn affine_fusion_collapses_standardize_into_the_model() {
     assert_eq!(optimized.matches("affine").count(), 1, "{optimized}");
     let passes = stage("iris", StageName::Optimized, true);
     assert!(passes.contains("## after affine-fusion"), "{passes}");
+}
+
+#[test]
+fn ensembles_share_preprocessing_and_lower_into_one_graph() {
+    let passes = stage("penguins_ensemble", StageName::Optimized, true);
+    let stack = passes
+        .split("# model stack")
+        .nth(1)
+        .expect("the stacking ensemble is explained");
+    assert!(stack.contains("## after common-subexpressions"), "{stack}");
+    assert!(
+        stack.contains("trees"),
+        "the forest member is in the graph:\n{stack}"
+    );
+    assert!(
+        stack.contains("softmax"),
+        "the meta-model is in the graph:\n{stack}"
+    );
 }

@@ -1,18 +1,21 @@
-//! One model's whole fitted path: data → features steps → model. Fitting always
-//! starts from raw data rows, so every fold refits every step (no leakage).
+//! One model's whole fitted path: data → features steps → model (or, for an
+//! ensemble, every member's path and the combiner). Fitting always starts from
+//! raw data rows, so every fold refits every step (no leakage).
 
 use crate::error::{Error, Result};
 use crate::workflow::Workflow;
 use mlg_compiler::ir::{self, GraphBuilder, InputSlot, Op, SlotKind};
 use mlg_compiler::workflow::catalog::{Params, Task, Value};
-use mlg_compiler::workflow::stage::{DataStage, ModelStage, Selector, Step};
+use mlg_compiler::workflow::stage::{DataStage, EnsembleStage, ModelStage, Selector, Step};
 use mlg_compiler::workflow::StageKind;
 use mlg_runtime::{ColumnData, Frame};
 use mlg_stdlib::compress::Step as CompressStep;
 use mlg_stdlib::op::{FittedModel, FittedTransform, Lowering, Matrix, OpError, Target};
 use std::sync::Arc;
 
-/// The unfitted path of one model stage.
+pub use super::ensemble::FittedEnsemble;
+
+/// The unfitted path of one model or ensemble stage.
 #[derive(Clone)]
 pub struct Chain<'w> {
     pub model_name: String,
@@ -20,9 +23,29 @@ pub struct Chain<'w> {
     /// The target column of the data.
     pub target: String,
     pub frame: Arc<Frame>,
-    /// Steps in application order, each with the features stage it belongs to.
-    pub steps: Vec<(&'w str, &'w Step)>,
-    pub model: &'w ModelStage,
+    /// The stage's task.
+    pub task: Task,
+    /// The operator reported for the stage: the model's, or the ensemble's
+    /// combiner.
+    pub operator: String,
+    /// What is fitted: one model after its features steps, or an ensemble.
+    pub kind: ChainKind<'w>,
+}
+
+/// What a [`Chain`] fits.
+#[derive(Clone)]
+pub enum ChainKind<'w> {
+    /// A model stage.
+    Model {
+        /// Steps in application order, each with the features stage it belongs to.
+        steps: Vec<(&'w str, &'w Step)>,
+        model: &'w ModelStage,
+    },
+    /// An ensemble stage: every member's own chain, and the combiner.
+    Ensemble {
+        members: Vec<Chain<'w>>,
+        stage: &'w EnsembleStage,
+    },
 }
 
 /// What lies upstream of a stage: its data source and every features step
@@ -65,18 +88,31 @@ pub fn upstream<'w>(wf: &'w Workflow, start: &str) -> Result<Upstream<'w>> {
 /// A fitted chain.
 #[derive(Debug)]
 pub struct FittedChain {
-    pub steps: Vec<Box<dyn FittedTransform>>,
-    pub model: Box<dyn FittedModel>,
+    /// The fitted steps and model, or the fitted ensemble.
+    pub fitted: Fitted,
     /// The row ABI: raw data columns except the target.
     pub inputs: Vec<InputSlot>,
     /// Class labels in output order (empty for regression).
     pub classes: Vec<String>,
     pub task: Task,
     /// The model's input columns (after every features step), in the order of
-    /// its importances and coefficients.
+    /// its importances and coefficients; empty for an ensemble.
     pub features: Vec<String>,
-    /// Compiler transforms of the model's `compress` steps, in order.
+    /// Compiler transforms of the model's `compress` steps, in order (for an
+    /// ensemble, every member's, each once, applied to the whole graph).
     pub transforms: Vec<Transform>,
+}
+
+/// What a [`FittedChain`] holds.
+#[derive(Debug)]
+pub enum Fitted {
+    /// One model after its fitted features steps.
+    Model {
+        steps: Vec<Box<dyn FittedTransform>>,
+        model: Box<dyn FittedModel>,
+    },
+    /// A fitted ensemble.
+    Ensemble(FittedEnsemble),
 }
 
 /// An opt-in compiler transform as `(name, amount)` for
@@ -84,16 +120,20 @@ pub struct FittedChain {
 pub type Transform = (&'static str, Option<f64>);
 
 impl<'w> Chain<'w> {
-    /// Walks from model stage `name` back to its data source.
+    /// Walks from model or ensemble stage `name` back to its data source.
     pub fn of(wf: &'w Workflow, name: &str) -> Result<Chain<'w>> {
         let stage = wf
             .stage(name)
             .ok_or_else(|| Error::Usage(format!("no stage named `{name}`")))?;
-        let StageKind::Model(model) = &stage.kind else {
-            return Err(Error::Usage(format!(
-                "`{name}` is a {}, not a model",
-                stage.kind.keyword()
-            )));
+        let model = match &stage.kind {
+            StageKind::Model(model) => model,
+            StageKind::Ensemble(ensemble) => return Chain::of_ensemble(wf, name, ensemble),
+            other => {
+                return Err(Error::Usage(format!(
+                    "`{name}` is a {}, not a model",
+                    other.keyword()
+                )))
+            }
         };
         let Upstream {
             data_name,
@@ -113,14 +153,37 @@ impl<'w> Chain<'w> {
             data,
             target,
             frame,
-            steps,
-            model,
+            task: model.task,
+            operator: model.op.op.clone(),
+            kind: ChainKind::Model { steps, model },
+        })
+    }
+
+    /// The chain of ensemble stage `name`: its members' chains (which share
+    /// one data source, as the checker ensures).
+    fn of_ensemble(wf: &'w Workflow, name: &str, stage: &'w EnsembleStage) -> Result<Chain<'w>> {
+        let members = stage
+            .members
+            .iter()
+            .map(|m| Chain::of(wf, m))
+            .collect::<Result<Vec<_>>>()?;
+        let first = members
+            .first()
+            .ok_or_else(|| Error::Usage(format!("ensemble `{name}` has no members")))?;
+        Ok(Chain {
+            model_name: name.to_string(),
+            data: first.data,
+            target: first.target.clone(),
+            frame: first.frame.clone(),
+            task: stage.task,
+            operator: stage.combiner.op.clone(),
+            kind: ChainKind::Ensemble { members, stage },
         })
     }
 
     /// The target of every data row, encoded for the model's task.
     pub fn target(&self) -> Result<Target> {
-        target_of(&self.frame, &self.target, self.model.task).map_err(|e| Error::op(&self.model_name, e))
+        target_of(&self.frame, &self.target, self.task).map_err(|e| Error::op(&self.model_name, e))
     }
 
     /// The row ABI of the raw data (target excluded).
@@ -141,12 +204,28 @@ impl<'w> Chain<'w> {
             .collect()
     }
 
-    /// Fits every step and the model on the data rows `rows`.
+    /// Fits every step and the model (or every member and the combiner) on
+    /// the data rows `rows`.
     pub fn fit(&self, target: &Target, rows: &[usize]) -> Result<FittedChain> {
+        match &self.kind {
+            ChainKind::Model { steps, model } => self.fit_model(steps, model, target, rows),
+            ChainKind::Ensemble { members, stage } => {
+                super::ensemble::fit(self, members, stage, target, rows)
+            }
+        }
+    }
+
+    fn fit_model(
+        &self,
+        steps: &[(&str, &Step)],
+        model: &ModelStage,
+        target: &Target,
+        rows: &[usize],
+    ) -> Result<FittedChain> {
         let mut frame = self.frame.take(rows).without(&self.target);
         let mut y = target.take(rows);
-        let mut fitted = Vec::with_capacity(self.steps.len());
-        for (stage, step) in &self.steps {
+        let mut fitted = Vec::with_capacity(steps.len());
+        for (stage, step) in steps {
             let op = mlg_stdlib::transform(&step.op.op, &step.op.params).map_err(|e| Error::op(*stage, e))?;
             let selected = select(&step.selector, &frame);
             let f = op.fit(&frame, &selected, &y).map_err(|e| Error::op(*stage, e))?;
@@ -159,10 +238,10 @@ impl<'w> Chain<'w> {
         }
         let features = frame.columns.iter().map(|c| c.name.clone()).collect();
         let x = matrix(&frame).map_err(|e| Error::op(&self.model_name, e))?;
-        let (params, transforms) = self.compressed_params()?;
+        let (params, transforms) = self.compressed_params(model)?;
         let estimator =
-            mlg_stdlib::estimator(&self.model.op.op, &params).map_err(|e| Error::op(&self.model_name, e))?;
-        let model = estimator
+            mlg_stdlib::estimator(&model.op.op, &params).map_err(|e| Error::op(&self.model_name, e))?;
+        let fitted_model = estimator
             .fit(&x, &y)
             .map_err(|e| Error::op(&self.model_name, e))?;
         let classes = match &y {
@@ -170,11 +249,13 @@ impl<'w> Chain<'w> {
             Target::Values(_) => Vec::new(),
         };
         Ok(FittedChain {
-            steps: fitted,
-            model,
+            fitted: Fitted::Model {
+                steps: fitted,
+                model: fitted_model,
+            },
             inputs: self.input_slots(),
             classes,
-            task: self.model.task,
+            task: model.task,
             features,
             transforms,
         })
@@ -183,11 +264,11 @@ impl<'w> Chain<'w> {
     /// The model's parameters with its tree-parameter compression steps
     /// applied (`prune(ccp_alpha = a)` sets `ccp_alpha`), and the compiler
     /// transforms of the other steps in order.
-    pub fn compressed_params(&self) -> Result<(Params, Vec<Transform>)> {
-        let mut params = self.model.op.params.clone();
+    fn compressed_params(&self, model: &ModelStage) -> Result<(Params, Vec<Transform>)> {
+        let mut params = model.op.params.clone();
         let mut transforms = Vec::new();
-        for step in &self.model.compress {
-            match mlg_stdlib::compress::step(&step.op, &step.params, &self.model.op.op) {
+        for step in &model.compress {
+            match mlg_stdlib::compress::step(&step.op, &step.params, &model.op.op) {
                 Ok(CompressStep::TreeParam(name, value)) => {
                     params.insert(name.to_string(), Value::Float(value));
                 }
@@ -202,26 +283,83 @@ impl<'w> Chain<'w> {
 impl FittedChain {
     /// The inference graph of this chain (not yet optimized).
     pub fn lower(&self, name: &str) -> Result<ir::Graph> {
-        let err = |e: OpError| Error::op(name, e);
+        let err = |e: ir::VerifyError| Error::op(name, lowering(name, e));
         let mut builder = GraphBuilder::new(name, self.inputs.clone());
         let mut columns = Vec::with_capacity(self.inputs.len());
         for (slot, input) in self.inputs.iter().enumerate() {
-            let id = builder.input(slot as u32).map_err(|e| err(lowering(name, e)))?;
+            let id = builder.input(slot as u32).map_err(err)?;
             columns.push((input.name.clone(), id));
         }
-        let mut lowering_state = Lowering { builder, columns };
-        for step in &self.steps {
-            step.lower(&mut lowering_state).map_err(err)?;
+        for (out_name, node) in self.lower_into(&mut builder, &columns, name)? {
+            builder.output(out_name, node);
         }
-        let Lowering { mut builder, columns } = lowering_state;
+        builder.finish().map_err(err)
+    }
+
+    /// Appends this chain to `builder` given the nodes of its raw input
+    /// columns by name; returns its named outputs (see
+    /// [`FittedModel::lower`]). Errors name `name`.
+    pub fn lower_into(
+        &self,
+        builder: &mut GraphBuilder,
+        inputs: &[(String, ir::NodeId)],
+        name: &str,
+    ) -> Result<Vec<(String, ir::NodeId)>> {
+        let (steps, model) = match &self.fitted {
+            Fitted::Model { steps, model } => (steps, model),
+            Fitted::Ensemble(ensemble) => return ensemble.lower_into(builder, inputs, self.task, name),
+        };
+        let err = |e: OpError| Error::op(name, e);
+        let mut columns = Vec::with_capacity(self.inputs.len());
+        for slot in &self.inputs {
+            let id = inputs
+                .iter()
+                .find(|(n, _)| *n == slot.name)
+                .map(|(_, id)| *id)
+                .ok_or_else(|| Error::Usage(format!("`{name}`: no input column `{}`", slot.name)))?;
+            columns.push((slot.name.clone(), id));
+        }
+        let taken = std::mem::replace(builder, GraphBuilder::new(name, Vec::new()));
+        let mut state = Lowering {
+            builder: taken,
+            columns,
+        };
+        let lowered = steps.iter().try_for_each(|step| step.lower(&mut state));
+        let Lowering {
+            builder: returned,
+            columns,
+        } = state;
+        *builder = returned;
+        lowered.map_err(err)?;
         let parts: Vec<_> = columns.iter().map(|(_, id)| *id).collect();
         let features = builder
             .push(Op::Concat { parts })
             .map_err(|e| err(lowering(name, e)))?;
-        for (out_name, node) in self.model.lower(&mut builder, features).map_err(err)? {
-            builder.output(out_name, node);
+        model.lower(builder, features).map_err(err)
+    }
+
+    /// [`FittedModel::importances`] of the model; `None` for an ensemble.
+    pub fn importances(&self) -> Option<Vec<f64>> {
+        match &self.fitted {
+            Fitted::Model { model, .. } => model.importances(),
+            Fitted::Ensemble(_) => None,
         }
-        builder.finish().map_err(|e| err(lowering(name, e)))
+    }
+
+    /// [`FittedModel::coefficients`] of the model; `None` for an ensemble.
+    pub fn coefficients(&self) -> Option<Vec<Vec<f64>>> {
+        match &self.fitted {
+            Fitted::Model { model, .. } => model.coefficients(),
+            Fitted::Ensemble(_) => None,
+        }
+    }
+
+    /// [`FittedModel::fit_scores`] of the model; empty for an ensemble.
+    pub fn fit_scores(&self) -> Vec<(String, f64)> {
+        match &self.fitted {
+            Fitted::Model { model, .. } => model.fit_scores(),
+            Fitted::Ensemble(_) => Vec::new(),
+        }
     }
 }
 

@@ -59,7 +59,7 @@ pub fn evaluate_model(
     let resubstitute = is_632(plan.method);
     progress.set_length((splits.len() + usize::from(resubstitute)) as u64);
     let metrics: Vec<String> = if plan.metrics.is_empty() {
-        mlg_stdlib::catalog::default_metrics(chain.model.task)
+        mlg_stdlib::catalog::default_metrics(chain.task)
             .iter()
             .map(|m| m.to_string())
             .collect()
@@ -132,12 +132,12 @@ pub fn evaluate_model(
         Target::Classes { labels, .. } => labels.clone(),
         Target::Values(_) => Vec::new(),
     };
-    let task = chain.model.task;
+    let task = chain.task;
     let mut evaluation = Evaluation {
         statement: plan.statement.to_string(),
         model: model.to_string(),
         selected: (model != resolved).then(|| resolved.to_string()),
-        operator: chain.model.op.op.clone(),
+        operator: chain.operator.clone(),
         task: task.to_string(),
         method: plan.method.to_string(),
         ranked_by: metrics[0].clone(),

@@ -126,10 +126,10 @@ pub fn run_split(plan: &FoldPlan, split: &Split, index: usize) -> Result<FoldOut
         outputs,
         n_out,
         features: fitted.features.clone(),
-        importances: fitted.model.importances(),
-        coefficients: fitted.model.coefficients(),
+        importances: fitted.importances(),
+        coefficients: fitted.coefficients(),
         fit_scores: {
-            let mut scores = fitted.model.fit_scores();
+            let mut scores = fitted.fit_scores();
             if plan.report_size {
                 let (bytes, nonzero) = mlg_compiler::passes::parameter_bytes(&graph);
                 scores.push(("size_bytes".to_string(), bytes as f64));

@@ -3,6 +3,7 @@
 
 pub mod chain;
 pub mod compile;
+pub mod ensemble;
 pub mod evaluate;
 pub mod fold;
 pub mod folds;
@@ -140,7 +141,7 @@ fn artifact_of(wf: &Workflow, name: &str, model: &str, evaluations: &[Evaluation
     Ok(Artifact {
         name: name.to_string(),
         workflow: wf.file.clone(),
-        task: chain.model.task.to_string(),
+        task: chain.task.to_string(),
         target: chain.target.clone(),
         classes: fitted.classes.clone(),
         graph,

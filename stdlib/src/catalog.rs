@@ -603,6 +603,7 @@ static SECTIONS: &[&[OpSpec]] = &[
     crate::models::boost::SPECS,
     crate::models::svm::SPECS,
     crate::compress::SPECS,
+    crate::ensemble::SPECS,
 ];
 
 static ENTRIES: std::sync::LazyLock<Vec<OpSpec>> = std::sync::LazyLock::new(|| {

@@ -6,6 +6,7 @@ pub mod compress;
 pub mod construct;
 pub mod derive;
 pub mod encode;
+pub mod ensemble;
 pub mod eval;
 pub mod extract;
 pub mod metrics;

@@ -112,7 +112,7 @@ impl Checker<'_> {
             Statement::Evaluate(s) => self.evaluate(s),
             Statement::Deploy(s) => self.deploy(s),
             Statement::Search(s) => self.unavailable(&s.call.name, OpKind::Search),
-            Statement::Ensemble(s) => self.unavailable(&s.call.name, OpKind::Ensemble),
+            Statement::Ensemble(s) => self.ensemble(s),
             Statement::Compress(s) => self.compress(s),
         }
     }
@@ -202,6 +202,7 @@ impl Checker<'_> {
                 StageKind::Features(f) => stage = self.stages.get(&f.input)?,
                 StageKind::Model(m) => stage = self.stages.get(&m.input)?,
                 StageKind::Select(s) => stage = self.stages.get(s.candidates.first()?)?,
+                StageKind::Ensemble(e) => stage = self.stages.get(e.members.first()?)?,
                 _ => return None,
             }
         }

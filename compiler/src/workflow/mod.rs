@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod check;
 mod check_compress;
 mod check_data;
+mod check_ensemble;
 mod check_outputs;
 mod check_select;
 pub mod columns;

@@ -132,6 +132,23 @@ pub struct SelectStage {
     pub task: Task,
 }
 
+/// `ensemble NAME = combiner(A, B, ..., k = v)`: the members (model, compress
+/// or ensemble stages of one task on one data source) fused into one model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnsembleStage {
+    /// The member stages, in the order written.
+    pub members: Vec<String>,
+    /// The combiner (`mean`, `weighted`, `hard_vote`, `soft_vote`,
+    /// `stacking`) with its checked parameters, defaults filled in (a
+    /// stacking `meta` defaults to `logistic_regression()` for classifiers,
+    /// `linear_regression()` for regressors).
+    pub combiner: OpUse,
+    /// `weighted`: one weight per member, scaled to sum to 1; else empty.
+    pub weights: Vec<f64>,
+    /// The members' common task.
+    pub task: Task,
+}
+
 /// `deploy NAME to "path"`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeployStage {
@@ -148,6 +165,7 @@ pub enum StageKind {
     Features(FeaturesStage),
     Model(ModelStage),
     Select(SelectStage),
+    Ensemble(EnsembleStage),
     Evaluate(EvaluateStage),
     Deploy(DeployStage),
 }
@@ -159,16 +177,18 @@ impl StageKind {
             StageKind::Data(_) => "data",
             StageKind::Features(_) => "features",
             StageKind::Model(_) | StageKind::Select(_) => "model",
+            StageKind::Ensemble(_) => "ensemble",
             StageKind::Evaluate(_) => "evaluate",
             StageKind::Deploy(_) => "deploy",
         }
     }
 
-    /// The task of a model or select stage; `None` for other stages.
+    /// The task of a model, select or ensemble stage; `None` for other stages.
     pub fn task(&self) -> Option<Task> {
         match self {
             StageKind::Model(m) => Some(m.task),
             StageKind::Select(s) => Some(s.task),
+            StageKind::Ensemble(e) => Some(e.task),
             _ => None,
         }
     }

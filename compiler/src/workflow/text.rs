@@ -76,6 +76,23 @@ impl Display for Workflow {
                         sel.task
                     )?;
                 }
+                StageKind::Ensemble(en) => {
+                    let params: Vec<String> = en
+                        .combiner
+                        .params
+                        .iter()
+                        .map(|(k, v)| format!(", {k}={v}"))
+                        .collect();
+                    write!(
+                        line,
+                        "ensemble {} <- {}({}{}) [{}]",
+                        stage.name,
+                        en.combiner.op,
+                        en.members.join(", "),
+                        params.concat(),
+                        en.task
+                    )?;
+                }
                 StageKind::Evaluate(e) => {
                     write!(
                         line,
