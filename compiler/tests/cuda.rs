@@ -9,11 +9,12 @@
 mod common;
 
 use common::{
-    first_mismatch, identical, interpret, logistic_graph, numeric_inputs, random_graph, random_rows, Rng,
+    first_mismatch, identical, interpret, logistic_graph, numeric_inputs, random_forest, random_graph,
+    random_rows, Rng,
 };
 use mlg_compiler::backends::cuda::{compile, compile_ptx, device_name, CudaError, CudaGraph};
 use mlg_compiler::backends::{best, BackendKind, ExecError, Executable};
-use mlg_compiler::ir::{BinaryOp, CompareOp, Forest, Graph, GraphBuilder, Op, TreeNode, TreeWalk, UnaryFn};
+use mlg_compiler::ir::{BinaryOp, CompareOp, Forest, Graph, GraphBuilder, Op, TreeWalk, UnaryFn};
 use mlg_compiler::passes::Pipeline;
 
 const NAN: f32 = f32::NAN;
@@ -77,60 +78,6 @@ fn check(graph: &Graph, compiled: &CudaGraph, seed: u64, n_rows: usize, stride: 
             i / graph.n_outputs().max(1)
         )),
     }
-}
-
-/// A random forest over `d` features with `k` outputs (thresholds sometimes
-/// NaN, infinite or integral so rows hit them exactly).
-fn random_forest(rng: &mut Rng, d: usize, k: usize, n_trees: usize, max_depth: usize) -> Forest {
-    fn grow(f: &mut Forest, rng: &mut Rng, d: usize, depth: usize) -> u32 {
-        let at = f.nodes.len();
-        let k = f.width();
-        if depth == 0 || rng.chance(0.3) {
-            f.nodes.push(TreeNode::Leaf {
-                value: f.leaves.len() as u32,
-            });
-            for _ in 0..k {
-                let v = match rng.below(3) {
-                    0 => rng.range(-1e6, 1e6),
-                    1 => rng.range(-1e-3, 1e-3),
-                    _ => rng.range(-1.0, 1.0),
-                };
-                f.leaves.push(v);
-            }
-            return at as u32;
-        }
-        f.nodes.push(TreeNode::Leaf { value: 0 });
-        let left = grow(f, rng, d, depth - 1);
-        let right = grow(f, rng, d, depth - 1);
-        let threshold = match rng.below(10) {
-            0 => NAN,
-            1 => f32::INFINITY,
-            2 => f32::NEG_INFINITY,
-            3..=5 => rng.below(5) as f32 - 2.0,
-            _ => rng.range(-3.0, 3.0),
-        };
-        f.nodes[at] = TreeNode::Split {
-            feature: rng.below(d) as u32,
-            threshold,
-            missing_left: rng.chance(0.5),
-            left,
-            right,
-        };
-        at as u32
-    }
-    let mut forest = Forest {
-        nodes: Vec::new(),
-        roots: Vec::new(),
-        leaves: Vec::new(),
-        base: (0..k).map(|_| rng.range(-1.0, 1.0)).collect(),
-    };
-    for _ in 0..n_trees {
-        forest.roots.push(forest.nodes.len() as u32);
-        let depth = rng.below(max_depth + 1);
-        grow(&mut forest, rng, d, depth);
-    }
-    assert_eq!(forest.check(d), Ok(()));
-    forest
 }
 
 /// `y = trees(concat(inputs))`.

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{identical, interpret, numeric_inputs, Rng};
+use common::{identical, interpret, numeric_inputs, tiny_forest, Rng};
 use mlg_compiler::backends::cranelift::{clif_text, compile, CompiledGraph};
 use mlg_compiler::backends::Executable;
 use mlg_compiler::ir::{verify, Forest, Graph, GraphBuilder, NodeId, Op, TreeNode, TreeWalk, VerifyError};
@@ -331,34 +331,6 @@ fn table_code_does_not_grow_with_the_model() {
         big.lines().count(),
         small.lines().count()
     );
-}
-
-/// A depth-2 tree with 3 leaves: x0 <= 0.5 ? (x1 <= -1, NaN left ? 1 : 2) : 3.
-fn tiny_forest() -> Forest {
-    Forest {
-        nodes: vec![
-            TreeNode::Split {
-                feature: 0,
-                threshold: 0.5,
-                missing_left: false,
-                left: 1,
-                right: 4,
-            },
-            TreeNode::Split {
-                feature: 1,
-                threshold: -1.0,
-                missing_left: true,
-                left: 2,
-                right: 3,
-            },
-            TreeNode::Leaf { value: 0 },
-            TreeNode::Leaf { value: 1 },
-            TreeNode::Leaf { value: 2 },
-        ],
-        roots: vec![0],
-        leaves: vec![1.0, 2.0, 3.0],
-        base: vec![0.0],
-    }
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! Shared test helpers: graph fixtures, a seeded RNG, random rows and output comparison.
 #![allow(dead_code)]
 
-use mlg_compiler::ir::{BinaryOp, CompareOp, Graph, GraphBuilder, InputSlot, NodeId, Op, SlotKind, UnaryFn};
+use mlg_compiler::ir::{
+    BinaryOp, CompareOp, Forest, Graph, GraphBuilder, InputSlot, NodeId, Op, SlotKind, TreeNode, UnaryFn,
+};
 
 /// A small seeded xorshift generator (tests must be reproducible).
 pub struct Rng(u64);
@@ -381,4 +383,87 @@ pub fn random_graph(seed: u64) -> Graph {
         b.output("z", other);
     }
     b.finish().expect("generator builds valid graphs")
+}
+
+/// A random forest over `d` features with `k` outputs: `n_trees` trees of
+/// depth up to `max_depth`, thresholds sometimes NaN, infinite or integral so
+/// rows hit them exactly, leaf values of mixed magnitudes.
+pub fn random_forest(rng: &mut Rng, d: usize, k: usize, n_trees: usize, max_depth: usize) -> Forest {
+    fn grow(f: &mut Forest, rng: &mut Rng, d: usize, depth: usize) -> u32 {
+        let at = f.nodes.len();
+        let k = f.width();
+        if depth == 0 || rng.chance(0.3) {
+            f.nodes.push(TreeNode::Leaf {
+                value: f.leaves.len() as u32,
+            });
+            for _ in 0..k {
+                let v = match rng.below(3) {
+                    0 => rng.range(-1e6, 1e6),
+                    1 => rng.range(-1e-3, 1e-3),
+                    _ => rng.range(-1.0, 1.0),
+                };
+                f.leaves.push(v);
+            }
+            return at as u32;
+        }
+        f.nodes.push(TreeNode::Leaf { value: 0 });
+        let left = grow(f, rng, d, depth - 1);
+        let right = grow(f, rng, d, depth - 1);
+        let threshold = match rng.below(10) {
+            0 => f32::NAN,
+            1 => f32::INFINITY,
+            2 => f32::NEG_INFINITY,
+            3..=5 => rng.below(5) as f32 - 2.0,
+            _ => rng.range(-3.0, 3.0),
+        };
+        f.nodes[at] = TreeNode::Split {
+            feature: rng.below(d) as u32,
+            threshold,
+            missing_left: rng.chance(0.5),
+            left,
+            right,
+        };
+        at as u32
+    }
+    let mut forest = Forest {
+        nodes: Vec::new(),
+        roots: Vec::new(),
+        leaves: Vec::new(),
+        base: (0..k).map(|_| rng.range(-1.0, 1.0)).collect(),
+    };
+    for _ in 0..n_trees {
+        forest.roots.push(forest.nodes.len() as u32);
+        let depth = rng.below(max_depth + 1);
+        grow(&mut forest, rng, d, depth);
+    }
+    assert_eq!(forest.check(d), Ok(()));
+    forest
+}
+
+/// A depth-2 tree with 3 leaves: x0 <= 0.5 ? (x1 <= -1, NaN left ? 1 : 2) : 3.
+pub fn tiny_forest() -> Forest {
+    Forest {
+        nodes: vec![
+            TreeNode::Split {
+                feature: 0,
+                threshold: 0.5,
+                missing_left: false,
+                left: 1,
+                right: 4,
+            },
+            TreeNode::Split {
+                feature: 1,
+                threshold: -1.0,
+                missing_left: true,
+                left: 2,
+                right: 3,
+            },
+            TreeNode::Leaf { value: 0 },
+            TreeNode::Leaf { value: 1 },
+            TreeNode::Leaf { value: 2 },
+        ],
+        roots: vec![0],
+        leaves: vec![1.0, 2.0, 3.0],
+        base: vec![0.0],
+    }
 }
