@@ -176,6 +176,7 @@ fn execute(command: Command) -> mlg::Result<()> {
             }
             if !quiet {
                 print!("{}", mlg::report::selections(&out.selections));
+                print!("{}", mlg::report::searches(&out.searches));
                 if !out.evaluations.is_empty() {
                     print!("{}", mlg::report::table(&out.evaluations));
                 }

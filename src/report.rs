@@ -3,7 +3,7 @@
 
 use crate::executor::evaluate::Evaluation;
 use crate::executor::rank::by_rank;
-use crate::executor::{RunOutput, Selection};
+use crate::executor::{RunOutput, Search, Selection};
 use serde::Serialize;
 
 /// The JSON report of one `mlg run`.
@@ -17,6 +17,8 @@ pub struct Report<'a> {
     pub evaluations: &'a [Evaluation],
     /// Every selection, in the order they ran.
     pub selections: &'a [Selection],
+    /// Every search, in the order they ran.
+    pub searches: &'a [Search],
     /// Paths of the artifacts written.
     pub artifacts: Vec<String>,
     /// Paths of the profile pages written.
@@ -31,6 +33,7 @@ impl<'a> Report<'a> {
             mlg_version: env!("CARGO_PKG_VERSION"),
             evaluations: &out.evaluations,
             selections: &out.selections,
+            searches: &out.searches,
             artifacts: out.artifacts.iter().map(|p| p.display().to_string()).collect(),
             profiles: out.profiles.iter().map(|p| p.display().to_string()).collect(),
         }
@@ -197,6 +200,52 @@ pub fn selections(selections: &[Selection]) -> String {
             s.method,
             scores.join(", ")
         ));
+    }
+    out
+}
+
+/// A point's parameters as `k=v, ...` (`none` for a parameter left out).
+fn point(params: &std::collections::BTreeMap<String, serde_json::Value>) -> String {
+    let shown: Vec<String> = params
+        .iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::Null => format!("{k}=none"),
+            v => format!("{k}={v}"),
+        })
+        .collect();
+    shown.join(", ")
+}
+
+/// Per search stage: a line naming the best trial, then one line per trial
+/// in enumeration order (`*` marks the best) with its parameters and score.
+pub fn searches(searches: &[Search]) -> String {
+    let mut out = String::new();
+    for s in searches {
+        out.push_str(&format!(
+            "search {}: {} over {} ({}), {} trials by {} ({}, {}): best #{} {{{}}} {:.4}\n",
+            s.name,
+            s.strategy,
+            s.base,
+            s.operator,
+            s.trials.len(),
+            s.metric,
+            direction(&s.metric),
+            s.method,
+            s.best_trial,
+            point(&s.best_params),
+            s.best_score
+        ));
+        for t in &s.trials {
+            let marker = if t.trial == s.best_trial { " *" } else { "" };
+            out.push_str(&format!(
+                "  #{}{marker} {{{}}} {:.4} ± {:.4} (rank {})\n",
+                t.trial,
+                point(&t.params),
+                t.mean,
+                t.std,
+                t.rank
+            ));
+        }
     }
     out
 }

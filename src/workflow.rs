@@ -239,6 +239,13 @@ fn model_parameter_errors(checked: &workflow::Workflow) -> Vec<mlg_dsl::Diagnost
             StageKind::Model(m) if m.compress.is_empty() => mlg_stdlib::estimator(&m.op.op, &m.op.params)
                 .err()
                 .map(|e| (m.op.span, m.op.op.clone(), e)),
+            // Every trial of a search, with the search statement
+            // underlined; the first rejected trial is enough.
+            StageKind::Search(se) => se.trials.iter().find_map(|t| {
+                mlg_stdlib::estimator(&t.model.op.op, &t.model.op.params)
+                    .err()
+                    .map(|e| (stage.span, t.model.op.op.clone(), e))
+            }),
             // A stacking ensemble's meta-model, with the combiner underlined.
             StageKind::Ensemble(en) => en
                 .combiner

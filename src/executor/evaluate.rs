@@ -3,7 +3,6 @@
 //! held-out rows through the compiled inference function, and summarizes the
 //! scores, confusion matrix, importances and pooled predictions.
 
-use super::chain::Chain;
 use super::fold::{predicted_codes, run_split, FoldOutcome, FoldPlan, Permutation};
 use super::importance;
 use super::splits::{is_632, method_seed, splits};
@@ -53,7 +52,7 @@ pub fn evaluate_model(
     resolved: &str,
     progress: &indicatif::ProgressBar,
 ) -> Result<Evaluation> {
-    let chain = Chain::of(wf, resolved)?;
+    let chain = super::search::chain_of(wf, resolved)?;
     let target = chain.target()?;
     let splits = splits(plan.method, plan.fold_file, &chain, &target)?;
     let resubstitute = is_632(plan.method);

@@ -10,6 +10,7 @@ pub mod folds;
 pub mod importance;
 pub mod profiles;
 pub mod rank;
+pub mod search;
 pub mod select;
 pub mod splits;
 pub mod summary;
@@ -17,10 +18,10 @@ pub mod summary;
 use crate::error::Result;
 use crate::progress::Progress;
 use crate::workflow::Workflow;
-use chain::Chain;
 use evaluate::{Evaluation, Plan};
 use mlg_compiler::workflow::StageKind;
 use mlg_runtime::Artifact;
+pub use search::Search;
 use select::Selections;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -34,6 +35,8 @@ pub struct RunOutput {
     pub evaluations: Vec<Evaluation>,
     /// One per select stage, in the order they ran.
     pub selections: Vec<Selection>,
+    /// One per search stage, in the order they ran.
+    pub searches: Vec<Search>,
     /// Paths of the artifacts written, in statement order.
     pub artifacts: Vec<PathBuf>,
     /// Paths of the pages written by `profile` steps.
@@ -62,7 +65,7 @@ impl Default for RunOptions {
     }
 }
 
-/// Runs every `select`, `evaluate` and then `deploy` statement of `wf`, in
+/// Runs every `select`, `search`, `evaluate` and then `deploy` statement of `wf`, in
 /// dependency order.
 pub fn run(wf: &Workflow, options: &RunOptions) -> Result<RunOutput> {
     let progress = Progress::new(options.progress);
@@ -73,7 +76,7 @@ pub fn run(wf: &Workflow, options: &RunOptions) -> Result<RunOutput> {
     let mut selections = Selections::default();
     for stage in wf.stages() {
         let eval = match &stage.kind {
-            StageKind::Select(_) => {
+            StageKind::Select(_) | StageKind::Search(_) => {
                 selections.resolve(wf, &stage.name, &progress)?;
                 continue;
             }
@@ -111,7 +114,7 @@ pub fn run(wf: &Workflow, options: &RunOptions) -> Result<RunOutput> {
         mlg_runtime::artifact::write(&deploy.path, compiled?.artifact())?;
         out.artifacts.push(deploy.path.clone());
     }
-    out.selections = selections.into_vec();
+    (out.selections, out.searches) = selections.into_parts();
     Ok(out)
 }
 
@@ -127,7 +130,7 @@ pub fn build_artifact(wf: &Workflow, name: &str, evaluations: &[Evaluation]) -> 
 
 /// [`build_artifact`] of model stage `model`, named `name`.
 fn artifact_of(wf: &Workflow, name: &str, model: &str, evaluations: &[Evaluation]) -> Result<Artifact> {
-    let chain = Chain::of(wf, model)?;
+    let chain = search::chain_of(wf, model)?;
     let target = chain.target()?;
     let rows: Vec<usize> = (0..chain.frame.n_rows).collect();
     let fitted = chain.fit(&target, &rows)?;
@@ -151,10 +154,11 @@ fn artifact_of(wf: &Workflow, name: &str, model: &str, evaluations: &[Evaluation
 }
 
 /// Fits model `name` on every data row (for `explain` and the Rust API); a
-/// select stage runs its selection and fits the winner.
+/// select stage runs its selection and fits the winner, a search stage its
+/// search and fits the best trial.
 pub fn fit_full(wf: &Workflow, name: &str) -> Result<chain::FittedChain> {
     let model = Selections::default().resolve(wf, name, &Progress::new(false))?;
-    let chain = Chain::of(wf, &model)?;
+    let chain = search::chain_of(wf, &model)?;
     let target = chain.target()?;
     let rows: Vec<usize> = (0..chain.frame.n_rows).collect();
     chain.fit(&target, &rows)

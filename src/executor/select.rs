@@ -1,9 +1,11 @@
 //! Runs `model NAME = select(...)` stages: every candidate is evaluated under
 //! the stage's method and metric, ranked, and the best one is what `NAME`
 //! stands for in later stages (`evaluate`, `deploy`, `Workflow::compile`).
+//! Search stages resolve here too ([`super::search`]): to their best trial.
 
 use super::evaluate::{evaluate_model, Plan};
 use super::rank::rank;
+use super::search::{self, Search};
 use super::summary::Selection;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
@@ -15,21 +17,33 @@ use mlg_compiler::workflow::StageKind;
 #[derive(Default)]
 pub struct Selections {
     done: Vec<Selection>,
+    searches: Vec<Search>,
 }
 
 impl Selections {
     /// The model stage `name` stands for: itself for a model stage, the
     /// winner (recursively resolved) for a select stage, whose selection runs
-    /// now unless it already has.
+    /// now unless it already has, and the best trial (`NAME#k`) for a search
+    /// stage, whose search likewise runs once.
     pub fn resolve(&mut self, wf: &Workflow, name: &str, progress: &Progress) -> Result<String> {
         if let Some(done) = self.done.iter().find(|s| s.name == name) {
+            return Ok(done.model.clone());
+        }
+        if let Some(done) = self.searches.iter().find(|s| s.name == name) {
             return Ok(done.model.clone());
         }
         let stage = wf
             .stage(name)
             .ok_or_else(|| Error::Usage(format!("no stage named `{name}`")))?;
-        let StageKind::Select(select) = &stage.kind else {
-            return Ok(name.to_string());
+        let select = match &stage.kind {
+            StageKind::Select(select) => select,
+            StageKind::Search(stage) => {
+                let outcome = search::run(wf, name, stage, progress)?;
+                let model = outcome.model.clone();
+                self.searches.push(outcome);
+                return Ok(model);
+            }
+            _ => return Ok(name.to_string()),
         };
         let metric = select
             .metric
@@ -70,8 +84,8 @@ impl Selections {
         Ok(model)
     }
 
-    /// Every selection made, in the order they ran.
-    pub fn into_vec(self) -> Vec<Selection> {
-        self.done
+    /// Every selection made and every search run, each in the order they ran.
+    pub fn into_parts(self) -> (Vec<Selection>, Vec<Search>) {
+        (self.done, self.searches)
     }
 }

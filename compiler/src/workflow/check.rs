@@ -111,7 +111,7 @@ impl Checker<'_> {
             Statement::Model(s) => self.model(s),
             Statement::Evaluate(s) => self.evaluate(s),
             Statement::Deploy(s) => self.deploy(s),
-            Statement::Search(s) => self.unavailable(&s.call.name, OpKind::Search),
+            Statement::Search(s) => self.search(s),
             Statement::Ensemble(s) => self.ensemble(s),
             Statement::Compress(s) => self.compress(s),
         }
@@ -149,16 +149,6 @@ impl Checker<'_> {
                 .with_help(help))
             }
         }
-    }
-
-    fn unavailable(&self, name: &Ident, kind: OpKind) -> Checked {
-        let spec = self.op(name, kind).map_err(|d| vec![d])?;
-        Err(vec![Diagnostic::new(
-            "mlg::unsupported",
-            format!("`{}` statements cannot run in this build", spec.name),
-            name.span,
-            "not executable yet",
-        )])
     }
 
     /// The help line for a path that cannot be read.
@@ -202,6 +192,7 @@ impl Checker<'_> {
                 StageKind::Features(f) => stage = self.stages.get(&f.input)?,
                 StageKind::Model(m) => stage = self.stages.get(&m.input)?,
                 StageKind::Select(s) => stage = self.stages.get(s.candidates.first()?)?,
+                StageKind::Search(s) => stage = self.stages.get(&s.base)?,
                 StageKind::Ensemble(e) => stage = self.stages.get(e.members.first()?)?,
                 _ => return None,
             }

@@ -176,6 +176,18 @@ impl Checker<'_> {
                     )
                     .with_help("list the candidate models themselves as members"),
                 ),
+                (StageKind::Search(se), _) => errors.push(
+                    Diagnostic::new(
+                        "mlg::wrong_input",
+                        format!("`{}` is a search, which cannot be an ensemble member", m.name),
+                        m.span,
+                        "a search",
+                    )
+                    .with_help(format!(
+                        "list the searched model `{}` with the parameters it finds",
+                        se.base
+                    )),
+                ),
                 (other, _) => errors.push(Diagnostic::new(
                     "mlg::wrong_input",
                     format!(

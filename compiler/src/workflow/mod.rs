@@ -8,6 +8,7 @@ mod check_compress;
 mod check_data;
 mod check_ensemble;
 mod check_outputs;
+mod check_search;
 mod check_select;
 pub mod columns;
 pub mod derive;
@@ -17,6 +18,7 @@ pub mod stage;
 pub mod text;
 
 pub use check::{check, Workflow};
+pub use check_search::TUNE;
 pub use check_select::SELECT;
 pub use graph::{Graph, NodeId};
 pub use stage::{Stage, StageKind};

@@ -1,7 +1,7 @@
 //! Checked stages: what each statement of a `.mlg` file means once names,
 //! operators, parameters and columns are resolved.
 
-use super::catalog::{Params, Schema, Task};
+use super::catalog::{Params, Schema, Task, Value};
 use mlg_dsl::Span;
 use std::path::PathBuf;
 
@@ -132,6 +132,56 @@ pub struct SelectStage {
     pub task: Task,
 }
 
+/// One point of a search space: each tuned parameter with its value, in the
+/// order the space names them; `None` is `none` (the parameter left out, or
+/// its catalog default).
+pub type Point = Vec<(String, Option<Value>)>;
+
+/// One trial of a search: its point and the model stage it trains (the
+/// searched model with the point's parameters).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trial {
+    pub point: Point,
+    pub model: ModelStage,
+}
+
+/// `search NAME = tune(MODEL, strategy = ..., ...) { space }`: at run time,
+/// every trial is cross-validated under `method` on `metric`, and `NAME`
+/// stands for the best trial's model (ties go to the earlier trial).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchStage {
+    /// The model stage tuned.
+    pub base: String,
+    /// `grid` or `random`.
+    pub strategy: String,
+    /// The trials in enumeration order (grid: the last setting varies
+    /// fastest; random: in drawing order).
+    pub trials: Vec<Trial>,
+    /// The metric to rank by; `None` means the task's first default metric.
+    pub metric: Option<String>,
+    /// The evaluation method (default `kfold()` with its defaults).
+    pub method: OpUse,
+    /// For `predefined_folds`, the fold file resolved against the `.mlg` folder.
+    pub fold_file: Option<PathBuf>,
+    /// The tuned model's task.
+    pub task: Task,
+    /// The seed random draws used.
+    pub seed: u64,
+}
+
+/// The stage name under which trial `index` (0-based) of search `search` is
+/// trained and reported: `search#1`, `search#2`, ...
+pub fn trial_name(search: &str, index: usize) -> String {
+    format!("{search}#{}", index + 1)
+}
+
+/// The search name and 0-based trial index of a [`trial_name`], if `name` is one.
+pub fn parse_trial_name(name: &str) -> Option<(&str, usize)> {
+    let (search, n) = name.rsplit_once('#')?;
+    let n: usize = n.parse().ok()?;
+    Some((search, n.checked_sub(1)?))
+}
+
 /// `ensemble NAME = combiner(A, B, ..., k = v)`: the members (model, compress
 /// or ensemble stages of one task on one data source) fused into one model.
 #[derive(Clone, Debug, PartialEq)]
@@ -165,6 +215,7 @@ pub enum StageKind {
     Features(FeaturesStage),
     Model(ModelStage),
     Select(SelectStage),
+    Search(SearchStage),
     Ensemble(EnsembleStage),
     Evaluate(EvaluateStage),
     Deploy(DeployStage),
@@ -177,17 +228,19 @@ impl StageKind {
             StageKind::Data(_) => "data",
             StageKind::Features(_) => "features",
             StageKind::Model(_) | StageKind::Select(_) => "model",
+            StageKind::Search(_) => "search",
             StageKind::Ensemble(_) => "ensemble",
             StageKind::Evaluate(_) => "evaluate",
             StageKind::Deploy(_) => "deploy",
         }
     }
 
-    /// The task of a model, select or ensemble stage; `None` for other stages.
+    /// The task of a model, select, search or ensemble stage; `None` for other stages.
     pub fn task(&self) -> Option<Task> {
         match self {
             StageKind::Model(m) => Some(m.task),
             StageKind::Select(s) => Some(s.task),
+            StageKind::Search(s) => Some(s.task),
             StageKind::Ensemble(e) => Some(e.task),
             _ => None,
         }

@@ -76,6 +76,19 @@ impl Display for Workflow {
                         sel.task
                     )?;
                 }
+                StageKind::Search(se) => {
+                    write!(
+                        line,
+                        "search {} <- tune({}, strategy={:?}, trials={}) by {} with {} [{}]",
+                        stage.name,
+                        se.base,
+                        se.strategy,
+                        se.trials.len(),
+                        se.metric.as_deref().unwrap_or("default metric"),
+                        se.method,
+                        se.task
+                    )?;
+                }
                 StageKind::Ensemble(en) => {
                     let params: Vec<String> = en
                         .combiner
