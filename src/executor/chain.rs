@@ -135,6 +135,13 @@ impl<'w> Chain<'w> {
                 )))
             }
         };
+        Chain::of_model(wf, name, model)
+    }
+
+    /// The chain of model stage `model`, named `name` (a model stage's own
+    /// name, or a search trial's `search#k`): its features steps back to its
+    /// data source.
+    pub fn of_model(wf: &'w Workflow, name: &str, model: &'w ModelStage) -> Result<Chain<'w>> {
         let Upstream {
             data_name,
             data,

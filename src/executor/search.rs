@@ -4,7 +4,7 @@
 //! trial on ties) is what `NAME` stands for in later stages. Trials train
 //! under the stage names `NAME#1`, `NAME#2`, ... ([`chain_of`] builds them).
 
-use super::chain::{upstream, Chain, ChainKind, Upstream};
+use super::chain::Chain;
 use super::evaluate::{evaluate_model, Plan};
 use super::rank::rank;
 use crate::error::{Error, Result};
@@ -71,28 +71,7 @@ pub fn chain_of<'w>(wf: &'w Workflow, name: &str) -> Result<Chain<'w>> {
         return Err(no_stage());
     };
     let model = &stage.trials.get(index).ok_or_else(no_stage)?.model;
-    let Upstream {
-        data_name,
-        data,
-        steps,
-    } = upstream(wf, &model.input)?;
-    let frame = wf
-        .data_frame(data_name)
-        .ok_or_else(|| Error::Usage(format!("data `{data_name}` was not loaded")))?;
-    let target = data.target.clone().ok_or_else(|| {
-        Error::Usage(format!(
-            "model `{name}` needs a target, but `{data_name}` declares none"
-        ))
-    })?;
-    Ok(Chain {
-        model_name: name.to_string(),
-        data,
-        target,
-        frame,
-        task: model.task,
-        operator: model.op.op.clone(),
-        kind: ChainKind::Model { steps, model },
-    })
+    Chain::of_model(wf, name, model)
 }
 
 /// A parameter value as JSON (`None`: `null`).
