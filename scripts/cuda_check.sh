@@ -7,6 +7,8 @@
 #   scripts/cuda_check.sh build      only build, and copy the test binary to
 #                                    target/cuda-check/cuda-tests (to carry to a GPU
 #                                    machine that has no Rust toolchain)
+#   scripts/cuda_check.sh run        only run the carried target/cuda-check/cuda-tests
+#                                    (no build, even where cargo is there)
 #
 # On a machine without cargo the script runs target/cuda-check/cuda-tests, which
 # must have been built and carried there. Exit status: the test binary's, or 3
@@ -71,7 +73,7 @@ for lib in libcuda.so libnvrtc.so; do
   echo "$lib: ${found:-NOT FOUND}"
 done
 
-if command -v cargo >/dev/null 2>&1; then
+if [ "${1:-}" != "run" ] && command -v cargo >/dev/null 2>&1; then
   echo "== build"
   build
 elif [ ! -x "$BIN" ]; then
