@@ -18,6 +18,7 @@ pub mod profile;
 pub mod progress;
 pub mod report;
 pub mod report_html;
+mod stdlib_checks;
 pub mod workflow;
 
 pub use error::{Error, Result};

@@ -54,6 +54,13 @@ enum Command {
         /// No progress bars and no table.
         #[arg(long)]
         quiet: bool,
+        /// Resume searches: take the trials their logs hold instead of training them again.
+        #[arg(long)]
+        resume: bool,
+        /// Folder of the searches' JSON-lines trial logs (NAME.trials.jsonl);
+        /// default: out/FILE_STEM/ beside the workflow file.
+        #[arg(long, value_name = "DIR")]
+        trials_dir: Option<PathBuf>,
     },
     /// Predict rows of a CSV with a deployed artifact.
     Predict {
@@ -156,8 +163,17 @@ fn execute(command: Command) -> mlg::Result<()> {
             html,
             no_importance,
             quiet,
+            resume,
+            trials_dir,
         } => {
             let wf = mlg::Workflow::from_file(&file)?;
+            let trials_dir = trials_dir.unwrap_or_else(|| {
+                let stem = file
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                file.parent().unwrap_or(Path::new("")).join("out").join(stem)
+            });
             let options = mlg::RunOptions {
                 progress: !quiet,
                 permutation_repeats: if no_importance {
@@ -165,6 +181,8 @@ fn execute(command: Command) -> mlg::Result<()> {
                 } else {
                     mlg::executor::PERMUTATION_REPEATS
                 },
+                trial_log_dir: Some(trials_dir),
+                resume,
             };
             let out = mlg::executor::run(&wf, &options)?;
             if let Some(path) = &report {

@@ -3,6 +3,7 @@
 
 use crate::executor::evaluate::Evaluation;
 use crate::executor::rank::by_rank;
+use crate::executor::search::{Objective, TrialResult};
 use crate::executor::{RunOutput, Search, Selection};
 use serde::Serialize;
 
@@ -216,13 +217,101 @@ fn point(params: &std::collections::BTreeMap<String, serde_json::Value>) -> Stri
     shown.join(", ")
 }
 
-/// Per search stage: a line naming the best trial, then one line per trial
-/// in enumeration order (`*` marks the best) with its parameters and score.
+/// A score for the text report: 4 decimals, `-` when not finite.
+fn score(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.4}")
+    } else {
+        "-".into()
+    }
+}
+
+/// An objective's value (`None` when not finite): sizes in whole bytes,
+/// latencies to 2 decimals, metrics to 4.
+pub(crate) fn objective_value(name: &str, v: f64) -> Option<String> {
+    if !v.is_finite() {
+        return None;
+    }
+    Some(match name {
+        "size_bytes" => format!("{v:.0}"),
+        "latency_us" => format!("{v:.2}"),
+        _ => format!("{v:.4}"),
+    })
+}
+
+/// A budget share to at most 3 decimals (`0.333`, `0.5`); `-` when not finite.
+pub(crate) fn share(v: f64) -> String {
+    if !v.is_finite() {
+        return "-".into();
+    }
+    let text = format!("{v:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// A training cost in whole row-fits; `-` when not finite.
+pub(crate) fn row_fits(cost: f64) -> String {
+    if cost.is_finite() {
+        format!("{cost:.0}")
+    } else {
+        "-".into()
+    }
+}
+
+/// Whether `t` ran at the full training budget.
+pub(crate) fn full_budget(t: &TrialResult) -> bool {
+    t.budget >= 1.0 - 1e-9
+}
+
+/// Trials per status: `complete` always, then `pruned` and `failed` and any
+/// other status (in order of appearance) when some trial has it.
+pub(crate) fn status_counts(trials: &[TrialResult]) -> Vec<(String, usize)> {
+    let mut counts: Vec<(String, usize)> = ["complete", "pruned", "failed"]
+        .iter()
+        .map(|s| (s.to_string(), 0))
+        .collect();
+    for t in trials {
+        match counts.iter_mut().find(|(s, _)| *s == t.status) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((t.status.clone(), 1)),
+        }
+    }
+    counts.retain(|(s, n)| *n > 0 || s == "complete");
+    counts
+}
+
+/// The objectives other than the ranking metric (shown next to the score),
+/// with their index in [`Search::objectives`].
+pub(crate) fn other_objectives(s: &Search) -> Vec<(usize, &Objective)> {
+    s.objectives
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.name != s.metric)
+        .collect()
+}
+
+/// Trial numbers as `#1, #3`.
+pub(crate) fn trial_numbers(trials: &[usize]) -> String {
+    let shown: Vec<String> = trials.iter().map(|t| format!("#{t}")).collect();
+    shown.join(", ")
+}
+
+/// An error message on one line.
+pub(crate) fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Per search stage: a line naming the best trial; a line with the trials
+/// per status, the total cost in row-fits and, when they apply, why the
+/// search stopped early and how many trials were resumed from its log; with
+/// several objectives a line naming them and the Pareto front; then one line
+/// per trial in trial order (`*` marks the best) with its parameters, score,
+/// other objectives, and in parentheses its status when not complete, its
+/// budget when below 1, its rank when ranked and whether it was resumed.
 pub fn searches(searches: &[Search]) -> String {
     let mut out = String::new();
     for s in searches {
         out.push_str(&format!(
-            "search {}: {} over {} ({}), {} trials by {} ({}, {}): best #{} {{{}}} {:.4}\n",
+            "search {}: {} over {} ({}), {} trials by {} ({}, {}): best #{} {{{}}} {}\n",
             s.name,
             s.strategy,
             s.base,
@@ -233,19 +322,232 @@ pub fn searches(searches: &[Search]) -> String {
             s.method,
             s.best_trial,
             point(&s.best_params),
-            s.best_score
+            score(s.best_score)
         ));
-        for t in &s.trials {
-            let marker = if t.trial == s.best_trial { " *" } else { "" };
+        let counts: Vec<String> = status_counts(&s.trials)
+            .iter()
+            .map(|(status, n)| format!("{n} {status}"))
+            .collect();
+        let mut summary = vec![counts.join(", "), format!("cost {} row-fits", row_fits(s.cost))];
+        if let Some(stopped) = &s.stopped {
+            summary.push(format!("stopped: {}", one_line(stopped)));
+        }
+        if s.resumed > 0 {
+            summary.push(format!("{} resumed", s.resumed));
+        }
+        out.push_str(&format!("  {}\n", summary.join("; ")));
+        if s.objectives.len() > 1 {
+            let objectives: Vec<String> = s
+                .objectives
+                .iter()
+                .map(|o| format!("{} ({})", o.name, o.direction))
+                .collect();
             out.push_str(&format!(
-                "  #{}{marker} {{{}}} {:.4} ± {:.4} (rank {})\n",
-                t.trial,
-                point(&t.params),
-                t.mean,
-                t.std,
-                t.rank
+                "  objectives: {}; Pareto front: {}\n",
+                objectives.join(", "),
+                if s.pareto.is_empty() {
+                    "none".to_string()
+                } else {
+                    trial_numbers(&s.pareto)
+                }
             ));
+        }
+        let others = other_objectives(s);
+        let mut trials: Vec<&TrialResult> = s.trials.iter().collect();
+        trials.sort_by_key(|t| t.trial);
+        for t in trials {
+            let marker = if t.trial == s.best_trial { " *" } else { "" };
+            let mut line = format!("  #{}{marker} {{{}}} ", t.trial, point(&t.params));
+            if t.mean.is_finite() {
+                line.push_str(&format!("{:.4} ± {}", t.mean, score(t.std)));
+            } else {
+                line.push('-');
+            }
+            for (i, o) in &others {
+                if let Some(v) = t.objectives.get(*i).and_then(|v| objective_value(&o.name, *v)) {
+                    line.push_str(&format!(", {} {v}", o.name));
+                }
+            }
+            let mut notes = Vec::new();
+            match (t.status.as_str(), &t.error) {
+                ("complete", _) => {}
+                (status, Some(error)) => notes.push(format!("{status}: {}", one_line(error))),
+                (status, None) => notes.push(status.to_string()),
+            }
+            if !full_budget(t) {
+                notes.push(format!("budget {}", share(t.budget)));
+            }
+            if t.rank > 0 {
+                notes.push(format!("rank {}", t.rank));
+            }
+            if t.resumed {
+                notes.push("resumed".into());
+            }
+            if !notes.is_empty() {
+                line.push_str(&format!(" ({})", notes.join(", ")));
+            }
+            out.push_str(&line);
+            out.push('\n');
         }
     }
     out
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::collections::BTreeMap;
+
+    fn trial(n: usize, params: serde_json::Value, objectives: [f64; 2]) -> TrialResult {
+        let params: BTreeMap<String, serde_json::Value> = match params {
+            serde_json::Value::Object(map) => map.into_iter().collect(),
+            _ => BTreeMap::new(),
+        };
+        TrialResult {
+            trial: n,
+            params,
+            budget: 1.0,
+            mean: objectives[0],
+            std: 0.01,
+            objectives: objectives.to_vec(),
+            status: "complete".into(),
+            error: None,
+            cost: 100.0,
+            seconds: 0.5,
+            resumed: false,
+            pareto: false,
+            rank: 0,
+        }
+    }
+
+    /// A two-objective search (accuracy up, latency down) over six trials:
+    /// #1 and #5 on the front (#5 best, resumed), #2 at a third of the
+    /// budget, #3 pruned, #4 failed, #6 dominated by #1; #6's kernel is `a<b`.
+    pub(crate) fn sample() -> Search {
+        let mut trials = vec![
+            trial(1, json!({"c": 0.1, "kernel": "rbf"}), [0.90, 100.0]),
+            trial(2, json!({"c": 1.0, "kernel": "rbf"}), [0.85, 90.0]),
+            trial(3, json!({"c": 10.0, "kernel": "rbf"}), [f64::NAN, f64::NAN]),
+            trial(4, json!({"c": 100.0, "kernel": "poly"}), [f64::NAN, f64::NAN]),
+            trial(5, json!({"c": 1.0, "kernel": null}), [0.95, 200.0]),
+            trial(6, json!({"c": 0.5, "kernel": "a<b"}), [0.88, 150.0]),
+        ];
+        trials[0].pareto = true;
+        trials[0].rank = 2;
+        trials[1].budget = 1.0 / 3.0;
+        trials[1].cost = 100.0 / 3.0;
+        trials[2].status = "pruned".into();
+        trials[2].budget = 1.0 / 3.0;
+        trials[2].mean = f64::NAN;
+        trials[2].std = f64::NAN;
+        trials[3].status = "failed".into();
+        trials[3].error = Some("the fit was rejected:\n<degree> too high".into());
+        trials[3].mean = f64::NAN;
+        trials[3].std = f64::NAN;
+        trials[3].objectives = Vec::new();
+        trials[4].pareto = true;
+        trials[4].rank = 1;
+        trials[4].resumed = true;
+        trials[5].rank = 3;
+        let best_params = trials[4].params.clone();
+        Search {
+            name: "tuned".into(),
+            base: "svm".into(),
+            operator: "svm".into(),
+            strategy: "hyperband".into(),
+            metric: "accuracy".into(),
+            method: "kfold(k=3)".into(),
+            objectives: vec![
+                Objective {
+                    name: "accuracy".into(),
+                    direction: "maximize".into(),
+                },
+                Objective {
+                    name: "latency_us".into(),
+                    direction: "minimize".into(),
+                },
+            ],
+            trials,
+            best_trial: 5,
+            best_params,
+            best_score: 0.95,
+            model: "tuned#5".into(),
+            pareto: vec![1, 5],
+            cost: 466.67,
+            stopped: Some("no improvement in 3 trials".into()),
+            resumed: 1,
+            log: Some("out/tuned.trials.jsonl".into()),
+        }
+    }
+
+    #[test]
+    fn search_report_lines() {
+        let text = searches(&[sample()]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3 + 6, "{text}");
+        assert_eq!(
+            lines[0],
+            "search tuned: hyperband over svm (svm), 6 trials by accuracy (higher is better, kfold(k=3)): \
+             best #5 {c=1.0, kernel=none} 0.9500"
+        );
+        assert_eq!(
+            lines[1],
+            "  4 complete, 1 pruned, 1 failed; cost 467 row-fits; stopped: no improvement in 3 trials; 1 resumed"
+        );
+        assert_eq!(
+            lines[2],
+            "  objectives: accuracy (maximize), latency_us (minimize); Pareto front: #1, #5"
+        );
+        assert_eq!(
+            lines[3],
+            "  #1 {c=0.1, kernel=\"rbf\"} 0.9000 ± 0.0100, latency_us 100.00 (rank 2)"
+        );
+        assert_eq!(
+            lines[4],
+            "  #2 {c=1.0, kernel=\"rbf\"} 0.8500 ± 0.0100, latency_us 90.00 (budget 0.333)"
+        );
+        assert_eq!(lines[5], "  #3 {c=10.0, kernel=\"rbf\"} - (pruned, budget 0.333)");
+        assert_eq!(
+            lines[6],
+            "  #4 {c=100.0, kernel=\"poly\"} - (failed: the fit was rejected: <degree> too high)"
+        );
+        assert_eq!(
+            lines[7],
+            "  #5 * {c=1.0, kernel=none} 0.9500 ± 0.0100, latency_us 200.00 (rank 1, resumed)"
+        );
+        assert!(!text.contains("NaN"), "{text}");
+    }
+
+    #[test]
+    fn single_objective_search_lines_stay_short() {
+        let mut s = sample();
+        s.objectives.truncate(1);
+        s.pareto = vec![5];
+        s.stopped = None;
+        s.resumed = 0;
+        for t in &mut s.trials {
+            t.objectives.truncate(1);
+            t.resumed = false;
+        }
+        let text = searches(&[s]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[1], "  4 complete, 1 pruned, 1 failed; cost 467 row-fits");
+        assert_eq!(lines[2], "  #1 {c=0.1, kernel=\"rbf\"} 0.9000 ± 0.0100 (rank 2)");
+        assert_eq!(lines[6], "  #5 * {c=1.0, kernel=none} 0.9500 ± 0.0100 (rank 1)");
+        assert_eq!(lines.len(), 2 + 6, "{text}");
+    }
+
+    #[test]
+    fn status_counts_list_complete_always() {
+        let mut s = sample();
+        s.trials.retain(|t| t.status == "pruned");
+        assert_eq!(
+            status_counts(&s.trials),
+            vec![("complete".to_string(), 0), ("pruned".to_string(), 1)]
+        );
+        assert_eq!(share(1.0 / 3.0), "0.333");
+        assert_eq!(share(0.5), "0.5");
+        assert_eq!(row_fits(f64::NAN), "-");
+    }
 }

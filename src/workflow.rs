@@ -4,6 +4,7 @@
 use crate::error::{Error, Result};
 use mlg_compiler::workflow::catalog::{Schema, SchemaSource};
 use mlg_compiler::workflow::stage::DataSource;
+use mlg_compiler::workflow::trial::Patch;
 use mlg_compiler::workflow::{self, Stage, StageKind};
 use mlg_dsl::ast::Program;
 use mlg_runtime::combine::JoinHow;
@@ -12,7 +13,7 @@ use mlg_stdlib::catalog::StdCatalog;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Loads each data file once; the checker reads schemas through it and the
 /// executor reuses the frames.
@@ -103,6 +104,19 @@ pub struct Workflow {
     pub base_dir: PathBuf,
     /// The frame of every data stage, by stage name.
     frames: HashMap<String, Arc<Frame>>,
+    /// Per search stage, its best trial once the search has run.
+    searched: HashMap<String, OnceLock<BestTrial>>,
+}
+
+/// A search's best trial: its index and the stages it patches.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BestTrial {
+    /// 0-based, in proposal order (`NAME#index+1`).
+    pub index: usize,
+    /// The tuned stage.
+    pub root: String,
+    /// The tuned stage and upstream stages with the trial's parameters.
+    pub patch: Patch,
 }
 
 impl Workflow {
@@ -129,13 +143,21 @@ impl Workflow {
         let program = mlg_dsl::parse(source).map_err(|d| fail(vec![d]))?;
         let cache = FrameCache::default();
         let checked = workflow::check(&program, &StdCatalog, &cache, base_dir).map_err(fail)?;
-        let mut rejected = model_parameter_errors(&checked);
-        rejected.extend(compress_step_errors(&checked));
+        let rejected = crate::stdlib_checks::errors(&checked);
         if !rejected.is_empty() {
             return Err(fail(rejected));
         }
         let frames = data_frames(&checked, cache.frames.into_inner())?;
+        let searched = checked
+            .graph
+            .order()
+            .iter()
+            .map(|&id| checked.graph.stage(id))
+            .filter(|s| matches!(s.kind, StageKind::Search(_)))
+            .map(|s| (s.name.clone(), OnceLock::new()))
+            .collect();
         Ok(Workflow {
+            searched,
             file: file.to_string(),
             source: source.to_string(),
             program,
@@ -183,6 +205,19 @@ impl Workflow {
     pub fn data_frame(&self, name: &str) -> Option<Arc<Frame>> {
         self.frames.get(name).cloned()
     }
+
+    /// The best trial of search stage `name`, once its search has run.
+    pub fn searched(&self, name: &str) -> Option<&BestTrial> {
+        self.searched.get(name).and_then(OnceLock::get)
+    }
+
+    /// Records search `name`'s best trial. A search is deterministic, so
+    /// running it again finds the same trial; the first record stays.
+    pub(crate) fn set_searched(&self, name: &str, best: BestTrial) {
+        if let Some(cell) = self.searched.get(name) {
+            let _ = cell.set(best);
+        }
+    }
 }
 
 impl Workflow {
@@ -197,80 +232,4 @@ impl Workflow {
         let artifact = crate::executor::build_artifact(self, name, &[])?;
         Ok(mlg_runtime::Model::from_artifact(artifact)?)
     }
-}
-
-/// A compression step that cannot apply to its model (`prune(ccp_alpha =
-/// ...)` on a non-tree, `prune(neurons = ...)` on a non-MLP, no amount) as a
-/// `mlg::compress_step` diagnostic underlining the step.
-fn compress_step_errors(checked: &workflow::Workflow) -> Vec<mlg_dsl::Diagnostic> {
-    let graph = &checked.graph;
-    let mut out = Vec::new();
-    for &id in graph.order() {
-        let StageKind::Model(m) = &graph.stage(id).kind else {
-            continue;
-        };
-        for step in &m.compress {
-            if let Err(message) = mlg_stdlib::compress::step(&step.op, &step.params, &m.op.op) {
-                out.push(mlg_dsl::Diagnostic::new(
-                    "mlg::compress_step",
-                    message,
-                    step.span,
-                    format!("`{}` cannot compress `{}`", step.op, m.op.op),
-                ));
-            }
-        }
-    }
-    out
-}
-
-/// Builds every model stage's estimator once, so that parameter values the
-/// catalog's types cannot rule out (a hidden layer of size 0, an L1 penalty
-/// with a solver that cannot handle it) are reported by `mlg check` with the
-/// model call underlined, not when training starts.
-fn model_parameter_errors(checked: &workflow::Workflow) -> Vec<mlg_dsl::Diagnostic> {
-    let graph = &checked.graph;
-    graph
-        .order()
-        .iter()
-        .map(|&id| graph.stage(id))
-        .filter_map(|stage| match &stage.kind {
-            // A compressed model repeats its input's call: its steps are
-            // checked by `compress_step_errors`.
-            StageKind::Model(m) if m.compress.is_empty() => mlg_stdlib::estimator(&m.op.op, &m.op.params)
-                .err()
-                .map(|e| (m.op.span, m.op.op.clone(), e)),
-            // Every trial of a search, with the search statement
-            // underlined; the first rejected trial is enough.
-            StageKind::Search(se) => se.trials.iter().find_map(|t| {
-                mlg_stdlib::estimator(&t.model.op.op, &t.model.op.params)
-                    .err()
-                    .map(|e| (stage.span, t.model.op.op.clone(), e))
-            }),
-            // A stacking ensemble's meta-model, with the combiner underlined.
-            StageKind::Ensemble(en) => en
-                .combiner
-                .params
-                .get("meta")
-                .and_then(|v| v.as_model())
-                .and_then(|(op, params)| {
-                    mlg_stdlib::estimator(op, params)
-                        .err()
-                        .map(|e| (en.combiner.span, op.to_string(), e))
-                }),
-            _ => None,
-        })
-        .map(|(span, op, e)| {
-            let message = match &e {
-                mlg_stdlib::op::OpError::Invalid { message, .. }
-                | mlg_stdlib::op::OpError::Column { message, .. } => message.clone(),
-                other => other.to_string(),
-            };
-            mlg_dsl::Diagnostic::new(
-                "mlg::model_parameters",
-                message,
-                span,
-                format!("`{}` rejects these parameters", op),
-            )
-        })
-        .collect()
 }

@@ -112,7 +112,7 @@ mistake!(
     unknown_selector,
     format!("{IRIS}features p = iris -> standardize(numerc)\n")
 );
-mistake!(search_not_available, format!("{IRIS}model lr = logistic_regression(iris)\nsearch s = tune(lr, strategy = \"tpe\", trials = 5) {{ c = float(0.1, 10.0) }}\n"));
+mistake!(search_objective_direction, format!("{IRIS}model lr = logistic_regression(iris)\nsearch s = tune(lr, strategy = \"tpe\", trials = 5, objectives = [maximize(\"log_loss\"), minimize(\"latency_us\")]) {{ c = float(0.1, 10.0) }}\n"));
 mistake!(deploy_option_not_available, format!("{IRIS}model lr = logistic_regression(iris)\ndeploy lr to \"out/x.mlgc\" {{ serve = \"127.0.0.1:8080\" }}\n"));
 mistake!(
     evaluate_a_features_stage,

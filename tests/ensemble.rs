@@ -3,9 +3,11 @@
 //! against the members' own compiled outputs, compiled ensembles, and the
 //! check-time diagnostics.
 
+use mlg::executor::chain::{Chain, Fitted};
 use mlg::executor::{compile, fit_full};
 use mlg::{Error, RunOptions, Workflow};
 use mlg_compiler::ir::{interp, Graph};
+use mlg_stdlib::op::Target;
 use std::path::Path;
 
 const PENGUINS: &str = r#"
@@ -49,6 +51,7 @@ fn scores(source: &str, metric: &str) -> Vec<(String, f64)> {
     let options = RunOptions {
         progress: false,
         permutation_repeats: 0,
+        ..RunOptions::default()
     };
     let out = workflow(source).run(&options).expect("workflow runs");
     out.evaluations
@@ -106,9 +109,14 @@ fn regression_ensembles_run() {
     }
 }
 
-/// `graph` interpreted on every data row of `wf`'s first data source.
+/// `graph` interpreted on every row of `wf`'s data source `penguins`.
 fn outputs(wf: &Workflow, graph: &Graph) -> (Vec<f32>, usize) {
-    let frame = wf.data_frame("penguins").expect("data loaded");
+    outputs_on(wf, "penguins", graph)
+}
+
+/// `graph` interpreted on every row of `wf`'s data source `data`.
+fn outputs_on(wf: &Workflow, data: &str, graph: &Graph) -> (Vec<f32>, usize) {
+    let frame = wf.data_frame(data).expect("data loaded");
     let rows = mlg_runtime::rows::encode_rows(&frame, &graph.inputs).expect("rows encode");
     let n_out = graph.n_outputs();
     let mut out = vec![0.0; frame.n_rows * n_out];
@@ -156,24 +164,34 @@ fn combiners_mean_what_they_say() {
 #[test]
 fn stacking_compiles_into_one_function_equal_to_the_interpreter() {
     let source = format!("{PENGUINS}ensemble stack = stacking(lr, rf, svm, cv = 3)\n");
-    let wf = workflow(&source);
-    let fitted = fit_full(&wf, "stack").expect("fits");
-    let graph = fitted.lower("stack").expect("lowers");
-    let optimized = compile::optimize(&graph, "stack", &fitted.transforms)
+    compiled_equals_interpreted(&workflow(&source), "penguins", "stack");
+}
+
+/// Fits ensemble `name` of `wf` on every row of data source `data`, lowers
+/// it, and checks that the optimized graph and the compiled native function
+/// (one function for the whole ensemble) give the fitted model's own lowered
+/// graph's outputs on every row.
+fn compiled_equals_interpreted(wf: &Workflow, data: &str, name: &str) {
+    let fitted = fit_full(wf, name).expect("fits");
+    let graph = fitted.lower(name).expect("lowers");
+    let optimized = compile::optimize(&graph, name, &fitted.transforms)
         .expect("passes run")
         .graph;
-    let (want, n_out) = outputs(&wf, &graph);
-    let (after, _) = outputs(&wf, &optimized);
-    let model = wf.compile("stack").expect("compiles");
-    let frame = wf.data_frame("penguins").expect("data loaded");
+    let (want, n_out) = outputs_on(wf, data, &graph);
+    let (after, _) = outputs_on(wf, data, &optimized);
+    let model = wf.compile(name).expect("compiles");
+    let frame = wf.data_frame(data).expect("data loaded");
     let native = model.predict(&frame).expect("predicts");
     assert_eq!(native.columns.len(), n_out, "{:?}", native.columns);
     for row in 0..frame.n_rows {
         let got = native.row(row).expect("row");
         for k in 0..n_out {
             let (a, b, c) = (want[row * n_out + k], after[row * n_out + k], got[k]);
+            // Probabilities and classes to 1e-4 / 1e-5; regression outputs
+            // (in the hundreds for diabetes) to as many significant digits.
+            let scale = a.abs().max(1.0);
             assert!(
-                (a - b).abs() < 1e-4 && (b - c).abs() < 1e-5,
+                (a - b).abs() < 1e-4 * scale && (b - c).abs() < 1e-5 * scale,
                 "row {row} slot {k}: {a} {b} {c}"
             );
         }
@@ -231,10 +249,69 @@ fn meta_model_that_is_not_a_model() {
 
 #[test]
 fn meta_model_of_another_task() {
+    for combiner in ["stacking", "blending"] {
+        let text = errors(&format!(
+            "{PENGUINS}ensemble e = {combiner}(lr, rf, meta = ridge())\n"
+        ));
+        assert!(
+            text.contains("mlg::ensemble_meta")
+                && text.contains(
+                    "the members are classification models, but the meta-model `ridge` is a regression model"
+                )
+                && text.contains("needs a classification model")
+                && text.contains("help: e.g. meta = logistic_regression()"),
+            "{text}"
+        );
+        let text = errors(&format!(
+            "{DIABETES}ensemble e = {combiner}(ridge, tree, meta = gaussian_nb())\n"
+        ));
+        assert!(
+            text.contains(
+                "the members are regression models, but the meta-model `gaussian_nb` is a classification model"
+            ) && text.contains("help: e.g. meta = linear_regression()"),
+            "{text}"
+        );
+    }
     let text = errors(&format!(
-        "{PENGUINS}ensemble e = stacking(lr, rf, meta = ridge())\n"
+        "{PENGUINS}ensemble e = blending(lr, rf, meta = ridge())\n"
     ));
-    assert!(text.contains("mlg::ensemble_meta"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn meta_model_that_cannot_take_the_members_outputs() {
+    // Not a model at all: a features step, a metric, or a stage name.
+    let text = errors(&format!(
+        "{PENGUINS}ensemble e = blending(lr, rf, meta = pca())\n"
+    ));
+    assert!(
+        text.contains("mlg::unknown_model")
+            && text.contains("parameter `meta` of `blending` expects a model, and `pca` is not one")
+            && text.contains("`pca` is a features step")
+            && text.contains("help: known models:"),
+        "{text}"
+    );
+    let text = errors(&format!(
+        "{PENGUINS}ensemble e = stacking(lr, rf, meta = accuracy())\n"
+    ));
+    assert!(text.contains("`accuracy` is a metric"), "{text}");
+    let text = errors(&format!("{PENGUINS}ensemble e = stacking(lr, rf, meta = svm)\n"));
+    assert!(
+        text.contains("parameter `meta` of `stacking` expects a model call")
+            && text.contains("found the name `svm`"),
+        "{text}"
+    );
+    // Raw inputs the meta-model cannot take: categorical or incomplete.
+    let text = errors(&format!(
+        "{PENGUINS}ensemble e = blending(lr, rf, passthrough = true)\n"
+    ));
+    assert!(
+        text.contains("mlg::ensemble_passthrough")
+            && text.contains("`passthrough = true` gives the meta-model the raw inputs of `penguins`")
+            && text.contains("`island` (categorical)")
+            && text.contains("help: leave passthrough = false"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -277,9 +354,163 @@ fn select_and_deploy_take_an_ensemble() {
         .run(&RunOptions {
             progress: false,
             permutation_repeats: 0,
+            ..RunOptions::default()
         })
         .expect("workflow runs");
     assert_eq!(out.selections[0].chosen, "avg", "{:?}", out.selections[0]);
     assert!(artifact.exists(), "the ensemble is deployed");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+const BLEND: &str = "ensemble blend = blending(lr, rf, svm, meta = logistic_regression(c = 1.0), \
+                     holdout = 0.2, seed = 0)\n";
+
+#[test]
+fn breast_cancer_blending_under_kfold() {
+    let source = format!("{BREAST_CANCER}{BLEND}evaluate blend with kfold(5, seed = 0) metrics accuracy\n");
+    let s = scores(&source, "accuracy");
+    eprintln!("breast_cancer blending: {s:?}");
+    assert!(score_of(&s, "blend") >= 0.965, "{s:?}");
+}
+
+#[test]
+fn blending_compiles_into_one_function_equal_to_the_interpreter() {
+    let source = format!(
+        "{BREAST_CANCER}{BLEND}ensemble through = blending(lr, svm, holdout = 0.3, seed = 7, passthrough = true)\n"
+    );
+    let wf = workflow(&source);
+    compiled_equals_interpreted(&wf, "bc", "blend");
+    compiled_equals_interpreted(&wf, "bc", "through");
+    let source = format!("{PENGUINS}ensemble blend = blending(lr, rf, svm, holdout = 0.25)\n");
+    compiled_equals_interpreted(&workflow(&source), "penguins", "blend");
+    // A regularized meta-model: with `passthrough`, the ridge member's
+    // held-out predictions are (up to f32 rounding) a linear map of the raw
+    // inputs beside them, and an unregularized least-squares meta-model fits
+    // that near-singular design with huge, cancelling weights.
+    let source = format!(
+        "{DIABETES}ensemble blend = blending(ridge, tree, passthrough = true, meta = ridge(alpha = 1.0))\n"
+    );
+    compiled_equals_interpreted(&workflow(&source), "diabetes", "blend");
+}
+
+/// Classic blending: the fitted ensemble keeps the members fitted on the rows
+/// its (stratified, seeded) holdout leaves; they are not refitted on all rows.
+#[test]
+fn blending_keeps_the_members_fitted_on_the_rows_not_held_out() {
+    let wf = workflow(&format!("{BREAST_CANCER}{BLEND}"));
+    let fitted = fit_full(&wf, "blend").expect("fits");
+    let Fitted::Ensemble(ensemble) = &fitted.fitted else {
+        panic!("an ensemble");
+    };
+    let lr = Chain::of(&wf, "lr").expect("lr's chain");
+    let target = lr.target().expect("target");
+    let Target::Classes { codes, .. } = &target else {
+        panic!("classes");
+    };
+    let n = codes.len();
+    let split = mlg_stdlib::eval::holdout(n, 0.2, 0, Some(codes)).expect("split")[0].clone();
+    assert_eq!(split.test.len(), (0.2 * n as f64).ceil() as usize);
+    let on_rest = lr
+        .fit(&target, &split.train)
+        .expect("fits")
+        .lower("lr")
+        .expect("lowers");
+    let on_all = lowered(&wf, "lr");
+    let (member, _) = &ensemble.members[0];
+    assert_eq!(member, "lr");
+    let inside = ensemble.members[0].1.lower("lr").expect("lowers");
+    let (a, n_out) = outputs_on(&wf, "bc", &inside);
+    let (b, _) = outputs_on(&wf, "bc", &on_rest);
+    let (c, _) = outputs_on(&wf, "bc", &on_all);
+    assert_eq!(a.len(), n * n_out);
+    assert!(
+        a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-6),
+        "the member is lr fitted on the other rows"
+    );
+    assert!(
+        a.iter().zip(&c).any(|(x, y)| (x - y).abs() > 1e-4),
+        "not lr fitted on every row"
+    );
+}
+
+#[test]
+fn blending_holdout_must_be_a_share() {
+    for (value, label) in [
+        ("0", "holds out no rows for the meta-model"),
+        ("0.0", "holds out no rows for the meta-model"),
+        ("1", "leaves no rows to fit the members"),
+        ("1.5", "not a share of the rows"),
+        ("-0.2", "not a share of the rows"),
+    ] {
+        let text = errors(&format!(
+            "{PENGUINS}ensemble e = blending(lr, rf, holdout = {value})\n"
+        ));
+        assert!(
+            text.contains("mlg::ensemble_holdout")
+                && text.contains(&format!(
+                    "`holdout` must lie strictly between 0 and 1, but it is {}",
+                    value.parse::<f64>().unwrap_or(f64::NAN)
+                ))
+                && text.contains(label)
+                && text.contains("help: `holdout` is the share of the training rows"),
+            "{value}: {text}"
+        );
+    }
+    let text = errors(&format!(
+        "{PENGUINS}ensemble e = blending(lr, rf, holdout = \"0.2\")\n"
+    ));
+    assert!(
+        text.contains("mlg::param_type") && text.contains("parameter `holdout` of `blending` expects"),
+        "{text}"
+    );
+    let text = errors(&format!(
+        "{PENGUINS}ensemble e = blending(lr, rf, holdout = 0.2, holdout = 0.3)\n"
+    ));
+    assert!(text.contains("mlg::duplicate_param"), "{text}");
+    let text = errors(&format!(
+        "{PENGUINS}ensemble e = stacking(lr, rf, holdout = 0.2)\n"
+    ));
+    assert!(text.contains("mlg::unknown_param"), "{text}");
+    let text = errors(&format!(
+        "{PENGUINS}ensemble e = blending(lr, rf, holdout = 1.5)\n"
+    ));
+    insta::assert_snapshot!(text);
+}
+
+/// A search stands for its best trial's model, so it may be a member: its
+/// task and data source are the searched model's. (Fitting one is the
+/// executor's business and tested with searches.)
+#[test]
+fn searched_models_are_members() {
+    let search = "search best = tune(rf, strategy = \"grid\", cv = kfold(3), metric = \"accuracy\") {\n  \
+                  trees = choice(10, 20)\n}\n";
+    let wf = workflow(&format!(
+        "{BREAST_CANCER}{search}ensemble vote = soft_vote(lr, best)\n\
+         ensemble blend = blending(best, svm, passthrough = true)\n"
+    ));
+    for name in ["vote", "blend"] {
+        assert!(
+            wf.stage(name).is_some_and(|s| s.kind.keyword() == "ensemble"),
+            "{name} checks"
+        );
+    }
+    let text = errors(&format!(
+        "{PENGUINS}data bc = csv(\"data/breast_cancer.csv\", target = \"target\")\n\
+         model bc_rf = random_forest_classifier(bc)\n\
+         search best = tune(bc_rf, strategy = \"grid\", cv = kfold(3), metric = \"accuracy\") {{\n  \
+         trees = choice(10, 20)\n}}\nensemble e = soft_vote(lr, best)\n"
+    ));
+    assert!(
+        text.contains("mlg::ensemble_data")
+            && text.contains("`lr` learns from `penguins`")
+            && text.contains("trained on other data"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_blending_example_checks() {
+    let wf = Workflow::from_file("examples/breast_cancer_blending.mlg")
+        .unwrap_or_else(|e| panic!("the example checks: {e}"));
+    assert!(wf.stage("blend").is_some());
 }

@@ -56,6 +56,8 @@ pub struct Call {
 /// `key = value` inside a `{ ... }` block (search spaces, deploy options).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Setting {
+    /// The setting's name; a dotted path (`prep.select_k_best.k`) is one
+    /// name with the dots in it.
     pub name: Ident,
     pub value: Expr,
     pub span: Span,

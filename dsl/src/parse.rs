@@ -199,7 +199,7 @@ fn block(pair: Pair<'_, Rule>) -> Res<Vec<Setting>> {
     for p in pair.into_inner().filter(|p| p.as_rule() == Rule::setting) {
         let span = span_of(&p);
         let mut it = p.into_inner().filter(|c| !is_punct(c.as_rule()));
-        let name = ident(it.next().expect("grammar: `setting` starts with an ident"));
+        let name = ident(it.next().expect("grammar: `setting` starts with a path"));
         let value = expr(it.next().expect("grammar: `setting` ends with an expr"))?;
         settings.push(Setting { name, value, span });
     }

@@ -219,7 +219,7 @@ fn expected_words(positives: &[Rule]) -> Vec<String> {
     let in_block = chosen.contains(&Rule::rbrace);
     let mut words: Vec<String> = Vec::new();
     for r in chosen {
-        let w = rule_word(if in_block && r == Rule::ident {
+        let w = rule_word(if in_block && matches!(r, Rule::ident | Rule::path) {
             Rule::setting
         } else {
             r

@@ -147,7 +147,7 @@ fn evaluate_optional_parts() {
 #[test]
 fn chains_blocks_and_deploy() {
     let src = "features p = d -> a() -> b(x)\ncompress c = m -> prune(0.5)\n\
-               search s = tune(m) { x = int(1, 2), y = choice(1)\n z = 3 }\n\
+               search s = tune(m) { x = int(1, 2), y = choice(1)\n z = 3, prep.select_k_best.k = int(5, 20) }\n\
                deploy c to \"out.mlgc\"\ndeploy c to \"o2\" {}";
     let program = parse(src).expect("parses");
     let s = &program.statements;
@@ -163,8 +163,9 @@ fn chains_blocks_and_deploy() {
         panic!("search")
     };
     let params: Vec<&str> = se.space.iter().map(|p| p.name.name.as_str()).collect();
-    assert_eq!(params, ["x", "y", "z"]);
+    assert_eq!(params, ["x", "y", "z", "prep.select_k_best.k"]);
     assert_eq!(at(src, se.space[0].span), "x = int(1, 2)");
+    assert_eq!(at(src, se.space[3].name.span), "prep.select_k_best.k");
     let Statement::Deploy(d) = &s[3] else {
         panic!("deploy")
     };

@@ -7,6 +7,7 @@ use crate::workflow::Workflow;
 use mlg_compiler::ir::{self, GraphBuilder, InputSlot, Op, SlotKind};
 use mlg_compiler::workflow::catalog::{Params, Task, Value};
 use mlg_compiler::workflow::stage::{DataStage, EnsembleStage, ModelStage, Selector, Step};
+use mlg_compiler::workflow::trial::Patch;
 use mlg_compiler::workflow::StageKind;
 use mlg_runtime::{ColumnData, Frame};
 use mlg_stdlib::compress::Step as CompressStep;
@@ -38,13 +39,13 @@ pub enum ChainKind<'w> {
     /// A model stage.
     Model {
         /// Steps in application order, each with the features stage it belongs to.
-        steps: Vec<(&'w str, &'w Step)>,
-        model: &'w ModelStage,
+        steps: Vec<(String, Step)>,
+        model: ModelStage,
     },
     /// An ensemble stage: every member's own chain, and the combiner.
     Ensemble {
         members: Vec<Chain<'w>>,
-        stage: &'w EnsembleStage,
+        stage: EnsembleStage,
     },
 }
 
@@ -53,22 +54,53 @@ pub enum ChainKind<'w> {
 pub struct Upstream<'w> {
     pub data_name: &'w str,
     pub data: &'w DataStage,
-    pub steps: Vec<(&'w str, &'w Step)>,
+    pub steps: Vec<(String, Step)>,
+}
+
+/// The stages a chain is built from: the workflow's, with a search trial's
+/// patched copies (see `mlg_compiler::workflow::trial`) taking precedence.
+#[derive(Clone, Copy)]
+pub struct Stages<'w> {
+    pub wf: &'w Workflow,
+    pub patch: Option<&'w Patch>,
+}
+
+impl<'w> Stages<'w> {
+    /// The workflow's own stages.
+    pub fn of(wf: &'w Workflow) -> Stages<'w> {
+        Stages { wf, patch: None }
+    }
+
+    /// What stage `name` is under the patch.
+    fn kind(&self, name: &str) -> Result<&'w StageKind> {
+        if let Some(kind) = self.patch.and_then(|p| p.get(name)) {
+            return Ok(kind);
+        }
+        self.wf
+            .stage(name)
+            .map(|s| &s.kind)
+            .ok_or_else(|| Error::Usage(format!("no stage named `{name}`")))
+    }
 }
 
 /// Walks from the data or features stage `start` back to its data source.
 pub fn upstream<'w>(wf: &'w Workflow, start: &str) -> Result<Upstream<'w>> {
-    let mut groups: Vec<(&str, &[Step])> = Vec::new();
-    let mut cursor = start;
+    upstream_in(Stages::of(wf), start)
+}
+
+/// [`upstream`] under a trial's patch.
+fn upstream_in<'w>(stages: Stages<'w>, start: &str) -> Result<Upstream<'w>> {
+    let mut groups: Vec<(String, &[Step])> = Vec::new();
+    let mut cursor = start.to_string();
     let (data_name, data) = loop {
-        let stage = wf
-            .stage(cursor)
-            .ok_or_else(|| Error::Usage(format!("no stage named `{cursor}`")))?;
-        match &stage.kind {
-            StageKind::Data(d) => break (stage.name.as_str(), d),
+        match stages.kind(&cursor)? {
+            StageKind::Data(d) => {
+                let name = stages.wf.stage(&cursor).map_or("", |s| s.name.as_str());
+                break (name, d);
+            }
             StageKind::Features(f) => {
-                groups.push((stage.name.as_str(), &f.steps));
-                cursor = f.input.as_str();
+                groups.push((cursor.clone(), &f.steps));
+                cursor = f.input.clone();
             }
             other => return Err(Error::Usage(format!("`{cursor}` is a {}", other.keyword()))),
         }
@@ -76,7 +108,7 @@ pub fn upstream<'w>(wf: &'w Workflow, start: &str) -> Result<Upstream<'w>> {
     let steps = groups
         .into_iter()
         .rev()
-        .flat_map(|(n, s)| s.iter().map(move |step| (n, step)))
+        .flat_map(|(n, s)| s.iter().map(move |step| (n.clone(), step.clone())))
         .collect();
     Ok(Upstream {
         data_name,
@@ -120,34 +152,46 @@ pub enum Fitted {
 pub type Transform = (&'static str, Option<f64>);
 
 impl<'w> Chain<'w> {
-    /// Walks from model or ensemble stage `name` back to its data source.
+    /// Walks from model or ensemble stage `name` back to its data source; a
+    /// search stage stands for its best trial once its search has run.
     pub fn of(wf: &'w Workflow, name: &str) -> Result<Chain<'w>> {
-        let stage = wf
-            .stage(name)
-            .ok_or_else(|| Error::Usage(format!("no stage named `{name}`")))?;
-        let model = match &stage.kind {
-            StageKind::Model(model) => model,
-            StageKind::Ensemble(ensemble) => return Chain::of_ensemble(wf, name, ensemble),
-            other => {
-                return Err(Error::Usage(format!(
-                    "`{name}` is a {}, not a model",
-                    other.keyword()
-                )))
-            }
-        };
-        Chain::of_model(wf, name, model)
+        Chain::in_stages(Stages::of(wf), name, name)
     }
 
-    /// The chain of model stage `model`, named `name` (a model stage's own
-    /// name, or a search trial's `search#k`): its features steps back to its
-    /// data source.
-    pub fn of_model(wf: &'w Workflow, name: &str, model: &'w ModelStage) -> Result<Chain<'w>> {
+    /// The chain of stage `root` under `stages`, named `name`.
+    pub fn in_stages(stages: Stages<'w>, root: &str, name: &str) -> Result<Chain<'w>> {
+        match stages.kind(root)? {
+            StageKind::Model(model) => Chain::of_model(stages, name, model),
+            StageKind::Ensemble(ensemble) => Chain::of_ensemble(stages, name, ensemble),
+            StageKind::Search(_) => {
+                let trial = stages.wf.searched(root).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "search `{root}` has not run, so it has no best trial yet"
+                    ))
+                })?;
+                let inner = Stages {
+                    wf: stages.wf,
+                    patch: Some(&trial.patch),
+                };
+                Chain::in_stages(inner, &trial.root, name)
+            }
+            other => Err(Error::Usage(format!(
+                "`{root}` is a {}, not a model",
+                other.keyword()
+            ))),
+        }
+    }
+
+    /// The chain of model stage `model`, named `name`: its features steps
+    /// back to its data source.
+    fn of_model(stages: Stages<'w>, name: &str, model: &ModelStage) -> Result<Chain<'w>> {
         let Upstream {
             data_name,
             data,
             steps,
-        } = upstream(wf, &model.input)?;
-        let frame = wf
+        } = upstream_in(stages, &model.input)?;
+        let frame = stages
+            .wf
             .data_frame(data_name)
             .ok_or_else(|| Error::Usage(format!("data `{data_name}` was not loaded")))?;
         let target = data.target.clone().ok_or_else(|| {
@@ -162,17 +206,20 @@ impl<'w> Chain<'w> {
             frame,
             task: model.task,
             operator: model.op.op.clone(),
-            kind: ChainKind::Model { steps, model },
+            kind: ChainKind::Model {
+                steps,
+                model: model.clone(),
+            },
         })
     }
 
     /// The chain of ensemble stage `name`: its members' chains (which share
     /// one data source, as the checker ensures).
-    fn of_ensemble(wf: &'w Workflow, name: &str, stage: &'w EnsembleStage) -> Result<Chain<'w>> {
+    fn of_ensemble(stages: Stages<'w>, name: &str, stage: &EnsembleStage) -> Result<Chain<'w>> {
         let members = stage
             .members
             .iter()
-            .map(|m| Chain::of(wf, m))
+            .map(|m| Chain::in_stages(stages, m, m))
             .collect::<Result<Vec<_>>>()?;
         let first = members
             .first()
@@ -184,7 +231,10 @@ impl<'w> Chain<'w> {
             frame: first.frame.clone(),
             task: stage.task,
             operator: stage.combiner.op.clone(),
-            kind: ChainKind::Ensemble { members, stage },
+            kind: ChainKind::Ensemble {
+                members,
+                stage: stage.clone(),
+            },
         })
     }
 
@@ -224,7 +274,7 @@ impl<'w> Chain<'w> {
 
     fn fit_model(
         &self,
-        steps: &[(&str, &Step)],
+        steps: &[(String, Step)],
         model: &ModelStage,
         target: &Target,
         rows: &[usize],
@@ -233,14 +283,14 @@ impl<'w> Chain<'w> {
         let mut y = target.take(rows);
         let mut fitted = Vec::with_capacity(steps.len());
         for (stage, step) in steps {
-            let op = mlg_stdlib::transform(&step.op.op, &step.op.params).map_err(|e| Error::op(*stage, e))?;
+            let op = mlg_stdlib::transform(&step.op.op, &step.op.params).map_err(|e| Error::op(stage, e))?;
             let selected = select(&step.selector, &frame);
-            let f = op.fit(&frame, &selected, &y).map_err(|e| Error::op(*stage, e))?;
+            let f = op.fit(&frame, &selected, &y).map_err(|e| Error::op(stage, e))?;
             if let Some(keep) = f.training_rows() {
                 frame = frame.take(keep);
                 y = y.take(keep);
             }
-            frame = f.transform(&frame).map_err(|e| Error::op(*stage, e))?;
+            frame = f.transform(&frame).map_err(|e| Error::op(stage, e))?;
             fitted.push(f);
         }
         let features = frame.columns.iter().map(|c| c.name.clone()).collect();

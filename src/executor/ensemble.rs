@@ -4,13 +4,17 @@
 //! ops. Stacking trains its meta-model on out-of-fold member predictions over
 //! the ensemble's training rows (an inner, seeded, stratified k-fold), never
 //! on in-sample ones; the members are then refit on all of those rows.
+//! Blending holds out one seeded (stratified) share of the training rows: the
+//! members are fitted once on the rest and kept as they are, and the
+//! meta-model learns from their predictions for the held-out rows. Both
+//! lower the same way ([`Combiner::Stacking`]).
 
 use super::chain::{matrix, Chain, Fitted, FittedChain, Transform};
 use super::compile::compile_chain;
 use crate::error::{Error, Result};
 use mlg_compiler::backends::Executable;
 use mlg_compiler::ir::{BinaryOp, GraphBuilder, NodeId, Op};
-use mlg_compiler::workflow::catalog::{Task, Value};
+use mlg_compiler::workflow::catalog::{Params, Task, Value};
 use mlg_compiler::workflow::stage::EnsembleStage;
 use mlg_stdlib::op::{FittedModel, Matrix, OpError, Target};
 use rayon::prelude::*;
@@ -37,7 +41,9 @@ pub enum Combiner {
     /// The class of highest mean probability.
     SoftVote,
     /// A meta-model over the members' probabilities or predictions (member
-    /// after member), followed by the raw inputs when `passthrough`.
+    /// after member), followed by the raw inputs when `passthrough`: the
+    /// fitted form of both `stacking` and `blending` (which differ only in
+    /// the rows the members and the meta-model are fitted on).
     Stacking {
         meta: Box<dyn FittedModel>,
         passthrough: bool,
@@ -45,7 +51,8 @@ pub enum Combiner {
 }
 
 /// Fits ensemble `chain` (whose kind holds `members` and `stage`) on the data
-/// rows `rows`.
+/// rows `rows`: the members on all of them (for `blending`, on the rows its
+/// holdout leaves), and the combiner.
 pub fn fit(
     chain: &Chain,
     members: &[Chain],
@@ -55,32 +62,39 @@ pub fn fit(
 ) -> Result<FittedChain> {
     let name = chain.model_name.as_str();
     let params = &stage.combiner.params;
-    let combiner = match stage.combiner.op.as_str() {
-        "mean" => Combiner::Mean,
-        "weighted" => Combiner::Weighted(stage.weights.clone()),
-        "hard_vote" => Combiner::HardVote,
-        "soft_vote" => Combiner::SoftVote,
+    let fit_members = |rows: &[usize]| -> Result<Vec<FittedChain>> {
+        members.par_iter().map(|m| m.fit(target, rows)).collect()
+    };
+    let (combiner, fitted) = match stage.combiner.op.as_str() {
+        "mean" => (Combiner::Mean, fit_members(rows)?),
+        "weighted" => (Combiner::Weighted(stage.weights.clone()), fit_members(rows)?),
+        "hard_vote" => (Combiner::HardVote, fit_members(rows)?),
+        "soft_vote" => (Combiner::SoftVote, fit_members(rows)?),
         "stacking" => {
-            let (meta_op, meta_params) = params
-                .get("meta")
-                .and_then(Value::as_model)
-                .ok_or_else(|| Error::Usage(format!("ensemble `{name}`: stacking without a meta-model")))?;
-            let passthrough = params
-                .get("passthrough")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
             let cv = params.get("cv").and_then(Value::as_i64).unwrap_or(5).max(2) as usize;
             let seed = params.get("seed").and_then(Value::as_i64).unwrap_or(0) as u64;
-            let mut x = out_of_fold(chain, members, target, rows, cv, seed)?;
-            if passthrough {
-                let raw =
-                    matrix(&chain.frame.take(rows).without(&chain.target)).map_err(|e| Error::op(name, e))?;
-                x = hstack(&x, &raw);
-            }
-            let meta = mlg_stdlib::estimator(meta_op, meta_params)
-                .and_then(|e| e.fit(&x, &target.take(rows)))
-                .map_err(|e| Error::op(name, e))?;
-            Combiner::Stacking { meta, passthrough }
+            let x = out_of_fold(chain, members, target, rows, cv, seed)?;
+            let combiner = fit_meta(chain, params, x, target, rows)?;
+            (combiner, fit_members(rows)?)
+        }
+        "blending" => {
+            let share = params.get("holdout").and_then(Value::as_f64).unwrap_or(0.2);
+            let seed = params.get("seed").and_then(Value::as_i64).unwrap_or(0) as u64;
+            let strata: Option<Vec<u32>> = match target {
+                Target::Classes { codes, .. } => Some(rows.iter().map(|&r| codes[r]).collect()),
+                Target::Values(_) => None,
+            };
+            let split = mlg_stdlib::eval::holdout(rows.len(), share, seed, strata.as_deref())
+                .map_err(|e| Error::op(name, e))?
+                .pop()
+                .ok_or_else(|| {
+                    Error::Usage(format!("ensemble `{name}`: blending without a holdout split"))
+                })?;
+            let fit_rows: Vec<usize> = split.train.iter().map(|&i| rows[i]).collect();
+            let held_out: Vec<usize> = split.test.iter().map(|&i| rows[i]).collect();
+            let fitted = fit_members(&fit_rows)?;
+            let x = member_values(chain, members, &fitted, target, &held_out)?;
+            (fit_meta(chain, params, x, target, &held_out)?, fitted)
         }
         other => {
             return Err(Error::Usage(format!(
@@ -88,10 +102,6 @@ pub fn fit(
             )))
         }
     };
-    let fitted: Vec<FittedChain> = members
-        .par_iter()
-        .map(|m| m.fit(target, rows))
-        .collect::<Result<_>>()?;
     let mut transforms: Vec<Transform> = Vec::new();
     for t in fitted.iter().flat_map(|f| f.transforms.iter()) {
         if !transforms.contains(t) {
@@ -115,6 +125,104 @@ pub fn fit(
     })
 }
 
+/// Fits a stacking or blending meta-model (`meta` and `passthrough` of
+/// `params`) on the member values `x` of the data rows `rows` (row `i` of `x`
+/// is row `rows[i]`), followed by those rows' raw inputs with `passthrough`.
+fn fit_meta(chain: &Chain, params: &Params, x: Matrix, target: &Target, rows: &[usize]) -> Result<Combiner> {
+    let name = chain.model_name.as_str();
+    let (meta_op, meta_params) = params.get("meta").and_then(Value::as_model).ok_or_else(|| {
+        Error::Usage(format!(
+            "ensemble `{name}`: {} without a meta-model",
+            chain.operator
+        ))
+    })?;
+    let passthrough = params
+        .get("passthrough")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let x = if passthrough {
+        let raw = matrix(&chain.frame.take(rows).without(&chain.target)).map_err(|e| Error::op(name, e))?;
+        hstack(&x, &raw)
+    } else {
+        x
+    };
+    let meta = mlg_stdlib::estimator(meta_op, meta_params)
+        .and_then(|e| e.fit(&x, &target.take(rows)))
+        .map_err(|e| Error::op(name, e))?;
+    Ok(Combiner::Stacking { meta, passthrough })
+}
+
+/// The values the fitted `members` give the data rows `rows` (in that
+/// order) through their compiled functions: row-major, members side by side
+/// (see [`member_output`]).
+fn member_values(
+    chain: &Chain,
+    members: &[Chain],
+    fitted: &[FittedChain],
+    target: &Target,
+    rows: &[usize],
+) -> Result<Matrix> {
+    let per_member = per_member(target);
+    let cols = per_member * members.len();
+    let values = members
+        .par_iter()
+        .zip(fitted)
+        .map(|(member, fitted)| member_output(chain, member, fitted, rows, per_member))
+        .collect::<Result<Vec<_>>>()?;
+    let mut data = vec![0.0; rows.len() * cols];
+    for (m, picked) in values.iter().enumerate() {
+        for k in 0..rows.len() {
+            let at = k * cols + m * per_member;
+            data[at..at + per_member].copy_from_slice(&picked[k * per_member..(k + 1) * per_member]);
+        }
+    }
+    Ok(Matrix {
+        rows: rows.len(),
+        cols,
+        data,
+    })
+}
+
+/// How many values each member gives the meta-model: the number of classes
+/// for classifiers, 1 for regressors.
+fn per_member(target: &Target) -> usize {
+    match target {
+        Target::Classes { labels, .. } => labels.len(),
+        Target::Values(_) => 1,
+    }
+}
+
+/// The values fitted member `member` gives the data rows `rows` through its
+/// compiled function, row after row: its `per_member` class probabilities
+/// (classifiers) or its prediction (regressors).
+fn member_output(
+    chain: &Chain,
+    member: &Chain,
+    fitted: &FittedChain,
+    rows: &[usize],
+    per_member: usize,
+) -> Result<Vec<f64>> {
+    let (graph, exe) = compile_chain(fitted, &member.model_name)?;
+    let encoded = mlg_runtime::rows::encode_rows(&chain.frame.take(rows), &graph.inputs)?;
+    let n_out = exe.n_outputs();
+    let mut out = vec![0f32; rows.len() * n_out];
+    exe.run(&encoded, rows.len(), graph.n_inputs(), &mut out)?;
+    let skip = usize::from(chain.task == Task::Classification);
+    if n_out < skip + per_member {
+        return Err(Error::op(
+            &chain.model_name,
+            OpError::Invalid {
+                op: member.model_name.clone(),
+                message: format!("gives {n_out} outputs per row, expected {}", skip + per_member),
+            },
+        ));
+    }
+    Ok(out
+        .chunks_exact(n_out)
+        .flat_map(|row| row[skip..skip + per_member].iter().map(|&v| f64::from(v)))
+        .collect())
+}
+
 /// The members' out-of-fold values for `rows` (in that order): each member
 /// fitted on the other folds of an inner seeded k-fold (stratified for
 /// classifiers) predicts its held-out rows through its compiled function.
@@ -135,10 +243,7 @@ fn out_of_fold(
     };
     let splits = mlg_stdlib::eval::kfold(rows.len(), cv, true, seed, strata.as_deref())
         .map_err(|e| Error::op(name, e))?;
-    let per_member = match target {
-        Target::Classes { labels, .. } => labels.len(),
-        Target::Values(_) => 1,
-    };
+    let per_member = per_member(target);
     let cols = per_member * members.len();
     let jobs: Vec<(usize, usize)> = (0..splits.len())
         .flat_map(|s| (0..members.len()).map(move |m| (s, m)))
@@ -151,26 +256,7 @@ fn out_of_fold(
             let test: Vec<usize> = split.test.iter().map(|&i| rows[i]).collect();
             let member = &members[m];
             let fitted = member.fit(target, &train)?;
-            let (graph, exe) = compile_chain(&fitted, &member.model_name)?;
-            let encoded = mlg_runtime::rows::encode_rows(&chain.frame.take(&test), &graph.inputs)?;
-            let n_out = exe.n_outputs();
-            let mut out = vec![0f32; test.len() * n_out];
-            exe.run(&encoded, test.len(), graph.n_inputs(), &mut out)?;
-            let skip = usize::from(chain.task == Task::Classification);
-            if n_out < skip + per_member {
-                return Err(Error::op(
-                    name,
-                    OpError::Invalid {
-                        op: member.model_name.clone(),
-                        message: format!("gives {n_out} outputs per row, expected {}", skip + per_member),
-                    },
-                ));
-            }
-            let picked: Vec<f64> = out
-                .chunks_exact(n_out)
-                .flat_map(|row| row[skip..skip + per_member].iter().map(|&v| f64::from(v)))
-                .collect();
-            Ok((s, m, picked))
+            Ok((s, m, member_output(chain, member, &fitted, &test, per_member)?))
         })
         .collect::<Result<Vec<_>>>()?;
     let mut data = vec![0.0; rows.len() * cols];

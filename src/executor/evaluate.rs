@@ -83,6 +83,7 @@ pub fn evaluate_model(
         model,
         permutation,
         report_size,
+        measure_latency: false,
     };
     let folds: Vec<FoldOutcome> = splits
         .par_iter()

@@ -39,7 +39,14 @@ pub struct FoldPlan<'a> {
     /// Add the compiled graph's size (`size_bytes`, `nonzero_weights`, see
     /// `mlg_compiler::passes::parameter_bytes`) to the fit scores.
     pub report_size: bool,
+    /// On split 0, add the compiled function's single-row latency in
+    /// microseconds (`latency_us`: the fastest of three passes over up to
+    /// [`LATENCY_ROWS`] held-out rows, one row per call) to the fit scores.
+    pub measure_latency: bool,
 }
+
+/// Held-out rows timed one at a time for `latency_us`.
+pub const LATENCY_ROWS: usize = 256;
 
 /// The results of one split.
 pub struct FoldOutcome {
@@ -135,10 +142,32 @@ pub fn run_split(plan: &FoldPlan, split: &Split, index: usize) -> Result<FoldOut
                 scores.push(("size_bytes".to_string(), bytes as f64));
                 scores.push(("nonzero_weights".to_string(), nonzero as f64));
             }
+            if plan.measure_latency && index == 0 && n > 0 {
+                scores.push((
+                    "latency_us".to_string(),
+                    latency_us(&exe, &rows, n, stride, n_out)?,
+                ));
+            }
             scores
         },
         drops,
     })
+}
+
+/// Microseconds per single-row call of `exe` over the first rows of `rows`
+/// (the fastest of three passes).
+fn latency_us(exe: &impl Executable, rows: &[f32], n: usize, stride: usize, n_out: usize) -> Result<f64> {
+    let m = n.min(LATENCY_ROWS);
+    let mut out = vec![0f32; n_out];
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let started = Instant::now();
+        for r in 0..m {
+            exe.run(&rows[r * stride..(r + 1) * stride], 1, stride, &mut out)?;
+        }
+        best = best.min(started.elapsed().as_secs_f64() * 1e6 / m as f64);
+    }
+    Ok(best)
 }
 
 /// The generator seed of split `index`, raw column `column`: fixed by the base

@@ -11,9 +11,11 @@ pub mod importance;
 pub mod profiles;
 pub mod rank;
 pub mod search;
+pub mod search_log;
 pub mod select;
 pub mod splits;
 pub mod summary;
+pub mod trial;
 
 use crate::error::Result;
 use crate::progress::Progress;
@@ -54,6 +56,12 @@ pub struct RunOptions {
     /// Shuffles per raw column and split for the permutation importance of
     /// evaluated models; 0 turns it off. Default [`PERMUTATION_REPEATS`].
     pub permutation_repeats: usize,
+    /// Where searches write their JSON-lines trial logs (`NAME.trials.jsonl`);
+    /// `None` writes none.
+    pub trial_log_dir: Option<PathBuf>,
+    /// Searches take the finished trials of their earlier logs instead of
+    /// training them again.
+    pub resume: bool,
 }
 
 impl Default for RunOptions {
@@ -61,6 +69,8 @@ impl Default for RunOptions {
         RunOptions {
             progress: false,
             permutation_repeats: PERMUTATION_REPEATS,
+            trial_log_dir: None,
+            resume: false,
         }
     }
 }
@@ -73,7 +83,11 @@ pub fn run(wf: &Workflow, options: &RunOptions) -> Result<RunOutput> {
         profiles: profiles::write_profiles(wf)?,
         ..RunOutput::default()
     };
-    let mut selections = Selections::default();
+    let mut selections = Selections::with(search::SearchOptions {
+        log_dir: options.trial_log_dir.clone(),
+        resume: options.resume,
+        reuse: false,
+    });
     for stage in wf.stages() {
         let eval = match &stage.kind {
             StageKind::Select(_) | StageKind::Search(_) => {
@@ -124,7 +138,7 @@ pub fn run(wf: &Workflow, options: &RunOptions) -> Result<RunOutput> {
 /// select stage, its selection runs first and the winner is packed under
 /// `name`.
 pub fn build_artifact(wf: &Workflow, name: &str, evaluations: &[Evaluation]) -> Result<Artifact> {
-    let model = Selections::default().resolve(wf, name, &Progress::new(false))?;
+    let model = Selections::with(reusing()).resolve(wf, name, &Progress::new(false))?;
     artifact_of(wf, name, &model, evaluations)
 }
 
@@ -157,9 +171,17 @@ fn artifact_of(wf: &Workflow, name: &str, model: &str, evaluations: &[Evaluation
 /// select stage runs its selection and fits the winner, a search stage its
 /// search and fits the best trial.
 pub fn fit_full(wf: &Workflow, name: &str) -> Result<chain::FittedChain> {
-    let model = Selections::default().resolve(wf, name, &Progress::new(false))?;
+    let model = Selections::with(reusing()).resolve(wf, name, &Progress::new(false))?;
     let chain = search::chain_of(wf, &model)?;
     let target = chain.target()?;
     let rows: Vec<usize> = (0..chain.frame.n_rows).collect();
     chain.fit(&target, &rows)
+}
+
+/// Search options that reuse a search already run on the workflow.
+fn reusing() -> search::SearchOptions {
+    search::SearchOptions {
+        reuse: true,
+        ..search::SearchOptions::default()
+    }
 }

@@ -68,16 +68,16 @@ pub fn write_profiles(wf: &Workflow) -> Result<Vec<PathBuf>> {
                 }
                 continue;
             }
-            let op = mlg_stdlib::transform(&step.op.op, &step.op.params).map_err(|e| Error::op(*owner, e))?;
+            let op = mlg_stdlib::transform(&step.op.op, &step.op.params).map_err(|e| Error::op(owner, e))?;
             let fitted = op
                 .fit(&frame, &select(&step.selector, &frame), &y)
-                .map_err(|e| Error::op(*owner, e))?;
+                .map_err(|e| Error::op(owner, e))?;
             if let Some(keep) = fitted.training_rows() {
                 frame = frame.take(keep);
                 y = y.take(keep);
                 rows = keep.iter().map(|&k| rows[k]).collect();
             }
-            frame = fitted.transform(&frame).map_err(|e| Error::op(*owner, e))?;
+            frame = fitted.transform(&frame).map_err(|e| Error::op(owner, e))?;
         }
     }
     Ok(written)

@@ -1,35 +1,80 @@
-//! Runs `search NAME = tune(MODEL, ...) { space }` stages: every trial (the
-//! model with one point's parameters) is cross-validated under the stage's
-//! method and metric, the trials in parallel, and the best one (the earlier
-//! trial on ties) is what `NAME` stands for in later stages. Trials train
-//! under the stage names `NAME#1`, `NAME#2`, ... ([`chain_of`] builds them).
+//! Runs `search NAME = tune(STAGE, ...) { space }` stages: the strategy
+//! proposes batches of points; each batch runs in chunks of [`CHUNK`] trials
+//! in parallel (each trial cross-validated, see [`super::trial`]), and every
+//! finished trial is appended to the JSON-lines log. Early stopping, pruning
+//! and resuming decide per chunk in trial order, so results do not depend on
+//! the thread count. The best complete full-budget trial by the first
+//! objective (the earlier on ties) is what `NAME` stands for in later stages;
+//! it trains under the stage name `NAME#k` ([`chain_of`] builds it).
 
-use super::chain::Chain;
-use super::evaluate::{evaluate_model, Plan};
-use super::rank::rank;
+use super::chain::{Chain, Stages};
+use super::search_log::{Record, TrialLog};
+use super::splits::splits;
+use super::trial::{run_trial, Status, TrialOutcome, TrialPlan};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
-use crate::workflow::Workflow;
+use crate::workflow::{BestTrial, Workflow};
 use mlg_compiler::workflow::catalog::Value;
-use mlg_compiler::workflow::stage::{parse_trial_name, trial_name, SearchStage};
-use mlg_compiler::workflow::StageKind;
+use mlg_compiler::workflow::stage::{
+    parse_trial_name, trial_name, SearchStage, Space, LATENCY_US, SIZE_BYTES,
+};
+use mlg_compiler::workflow::trial::{patch, Patch};
+use mlg_stdlib::tune::{self, Coord, Coords, Dim, Observation, Proposal};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Trials run in parallel between two decisions (early stopping, pruning
+/// medians, the timeout); fixed so results do not depend on the thread count.
+pub const CHUNK: usize = 8;
 
 /// One trial's outcome.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrialResult {
-    /// 1-based, in enumeration (grid) or drawing (random) order.
+    /// 1-based, in proposal order (grid: enumeration order).
     pub trial: usize,
-    /// The searched parameters; `null` is `none` (left out / default).
+    /// The searched parameters by path (`trees`, `prep.select_k_best.k`,
+    /// `rf.max_depth`); `null` is `none` (left out / default).
     pub params: BTreeMap<String, serde_json::Value>,
-    /// Mean score over the splits (the method's estimate).
+    /// The share of the full training budget the trial ran at (below 1 only
+    /// in `halving`/`hyperband` rungs).
+    pub budget: f64,
+    /// Mean score of the first objective's metric over the splits (the
+    /// method's estimate); `NaN` (JSON `null`) when pruned or failed.
     pub mean: f64,
     /// Population standard deviation over the splits.
     pub std: f64,
-    /// 1 for the best trial, then 2, 3, ...
+    /// One value per objective, in the order of [`Search::objectives`]
+    /// (the metric's estimate, `latency_us`, `size_bytes`).
+    pub objectives: Vec<f64>,
+    /// `complete`, `pruned` (stopped early by median pruning) or `failed`
+    /// (its fit was rejected; the message is in `error`).
+    pub status: String,
+    /// Why a failed trial failed.
+    pub error: Option<String>,
+    /// Training cost in row-fits: training rows × fits, scaled by the budget.
+    pub cost: f64,
+    /// Wall-clock seconds the trial took.
+    pub seconds: f64,
+    /// Read back from the trial log by `--resume` rather than run.
+    pub resumed: bool,
+    /// On the Pareto front of the objectives (every complete full-budget
+    /// trial is, with one objective, only when it is the best).
+    pub pareto: bool,
+    /// 1 for the best complete full-budget trial, then 2, 3, ...; 0 for
+    /// trials that are not ranked (pruned, failed, lower budget).
     pub rank: usize,
+}
+
+/// One objective of a search: a metric, or `latency_us` / `size_bytes`
+/// measured on the compiled inference function.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Objective {
+    pub name: String,
+    /// `maximize` or `minimize`.
+    pub direction: String,
 }
 
 /// The outcome of a `search` stage.
@@ -37,17 +82,19 @@ pub struct TrialResult {
 pub struct Search {
     /// The search stage's name.
     pub name: String,
-    /// The model stage tuned.
+    /// The model or ensemble stage tuned.
     pub base: String,
     /// Its operator.
     pub operator: String,
-    /// `grid` or `random`.
+    /// `grid`, `random`, `genetic`, `tpe`, `halving` or `hyperband`.
     pub strategy: String,
-    /// The metric the trials were ranked by.
+    /// The first objective's metric: trials are ranked by it.
     pub metric: String,
     /// The method they were evaluated with, as text.
     pub method: String,
-    /// Every trial, in enumeration order.
+    /// The objectives, the first one ranks.
+    pub objectives: Vec<Objective>,
+    /// Every trial, in proposal order.
     pub trials: Vec<TrialResult>,
     /// The best trial's number (1-based).
     pub best_trial: usize,
@@ -57,21 +104,48 @@ pub struct Search {
     pub best_score: f64,
     /// The stage name the best trial trains under (`NAME#k`).
     pub model: String,
+    /// Trial numbers on the Pareto front, ascending.
+    pub pareto: Vec<usize>,
+    /// Total training cost in row-fits.
+    pub cost: f64,
+    /// Why the search ended before its strategy did (early stopping or the
+    /// timeout), if it did.
+    pub stopped: Option<String>,
+    /// Trials read back from the log by `--resume`.
+    pub resumed: usize,
+    /// The JSON-lines trial log.
+    pub log: Option<std::path::PathBuf>,
 }
 
-/// The chain of model, ensemble or trial stage `name` (`search#k`: trial `k`
-/// of a search stage).
+/// Where a search keeps its trial log, and whether it resumes from it.
+#[derive(Clone, Debug, Default)]
+pub struct SearchOptions {
+    /// The folder of the `NAME.trials.jsonl` logs; `None` writes none.
+    pub log_dir: Option<PathBuf>,
+    /// Take finished trials from an earlier log instead of training them.
+    pub resume: bool,
+    /// A search that already ran on this workflow is not run again: its
+    /// recorded best trial is used (for fitting and compiling after `run`).
+    pub reuse: bool,
+}
+
+/// The chain of model, ensemble or search stage `name`, or of a search's best
+/// trial `search#k` once that search has run.
 pub fn chain_of<'w>(wf: &'w Workflow, name: &str) -> Result<Chain<'w>> {
     if wf.stage(name).is_some() {
         return Chain::of(wf, name);
     }
-    let no_stage = || Error::Usage(format!("no stage named `{name}`"));
-    let (search, index) = parse_trial_name(name).ok_or_else(no_stage)?;
-    let Some(StageKind::Search(stage)) = wf.stage(search).map(|s| &s.kind) else {
-        return Err(no_stage());
+    let (search, index) =
+        parse_trial_name(name).ok_or_else(|| Error::Usage(format!("no stage named `{name}`")))?;
+    let best = wf
+        .searched(search)
+        .filter(|b| b.index == index)
+        .ok_or_else(|| Error::Usage(format!("`{name}` is not the best trial of a search that has run")))?;
+    let stages = Stages {
+        wf,
+        patch: Some(&best.patch),
     };
-    let model = &stage.trials.get(index).ok_or_else(no_stage)?.model;
-    Chain::of_model(wf, name, model)
+    Chain::in_stages(stages, &best.root, name)
 }
 
 /// A parameter value as JSON (`None`: `null`).
@@ -86,70 +160,454 @@ fn json(value: &Option<Value>) -> serde_json::Value {
     }
 }
 
-/// Runs search stage `name`: evaluates every trial (in parallel; the result
-/// does not depend on the thread count) and ranks them.
-pub fn run(wf: &Workflow, name: &str, stage: &SearchStage, progress: &Progress) -> Result<Search> {
-    let metric = stage
-        .metric
-        .clone()
-        .unwrap_or_else(|| mlg_stdlib::catalog::default_metrics(stage.task)[0].to_string());
-    let metrics = [metric.clone()];
-    let plan = Plan {
-        statement: name,
-        method: &stage.method,
-        fold_file: stage.fold_file.as_deref(),
-        metrics: &metrics,
-        permutation_repeats: 0,
-        details: false,
+/// The objectives of `stage` (its task's default metric when none is given).
+fn objectives(stage: &SearchStage) -> Vec<Objective> {
+    let named: Vec<(String, Option<bool>)> = if stage.objectives.is_empty() {
+        vec![(
+            mlg_stdlib::catalog::default_metrics(stage.task)[0].to_string(),
+            None,
+        )]
+    } else {
+        stage
+            .objectives
+            .iter()
+            .map(|o| (o.name.clone(), o.maximize))
+            .collect()
     };
-    let bar = progress.bar(&format!("{name}: {} {} by {metric}", stage.strategy, stage.base));
-    bar.set_length(stage.trials.len() as u64);
-    let evaluations: Result<Vec<_>> = (0..stage.trials.len())
-        .into_par_iter()
-        .map(|i| {
-            let trial = trial_name(name, i);
-            let hidden = indicatif::ProgressBar::hidden();
-            let evaluation = evaluate_model(wf, &plan, &trial, &trial, &hidden);
-            bar.inc(1);
-            evaluation
-        })
-        .collect();
-    bar.finish_and_clear();
-    let mut evaluations = evaluations?;
-    rank(&mut evaluations);
-    let trials: Vec<TrialResult> = evaluations
-        .iter()
-        .zip(&stage.trials)
-        .enumerate()
-        .map(|(i, (e, t))| {
-            let summary = e.metrics.get(&metric);
-            TrialResult {
-                trial: i + 1,
-                params: t.point.iter().map(|(k, v)| (k.clone(), json(v))).collect(),
-                mean: summary.map_or(f64::NAN, |s| s.estimate),
-                std: summary.map_or(f64::NAN, |s| s.std),
-                rank: e.rank,
+    named
+        .into_iter()
+        .map(|(name, maximize)| {
+            let up = maximize.unwrap_or_else(|| mlg_stdlib::metrics::higher_is_better(&name));
+            Objective {
+                direction: if up { "maximize" } else { "minimize" }.to_string(),
+                name,
             }
         })
-        .collect();
-    let best = evaluations
+        .collect()
+}
+
+/// The tuning dimension of each searched parameter.
+fn dims(stage: &SearchStage) -> Vec<Dim> {
+    stage
+        .space
         .iter()
-        .position(|e| e.best)
-        .ok_or_else(|| Error::Usage(format!("search `{name}` has no trials")))?;
+        .map(|d| match &d.space {
+            Space::Choice(v) => Dim::Choice(v.len()),
+            Space::Int { low, high, .. } => Dim::Int {
+                low: *low,
+                high: *high,
+            },
+            Space::Float { low, high, log } => Dim::Float {
+                low: *low,
+                high: *high,
+                log: *log,
+            },
+        })
+        .collect()
+}
+
+/// The parameter values of a point.
+fn values(stage: &SearchStage, coords: &Coords) -> Vec<Option<Value>> {
+    stage
+        .space
+        .iter()
+        .zip(coords)
+        .map(|(d, c)| match (&d.space, c) {
+            (Space::Choice(v), Coord::Index(i)) => v.get(*i).cloned().flatten(),
+            (Space::Int { as_float: true, .. }, Coord::Int(x)) => Some(Value::Float(*x as f64)),
+            (_, Coord::Int(x)) => Some(Value::Int(*x)),
+            (_, Coord::Float(x)) => Some(Value::Float(*x)),
+            (_, Coord::Index(_)) => None,
+        })
+        .collect()
+}
+
+/// The strategy of `stage` with its settings.
+fn spec(stage: &SearchStage) -> tune::Spec {
+    let p = &stage.strategy_params;
+    let int = |k: &str| p.get(k).and_then(Value::as_i64).map(|v| v as usize);
+    let float = |k: &str| p.get(k).and_then(Value::as_f64);
+    let trials = stage.trials.unwrap_or(0);
+    match stage.strategy.as_str() {
+        "random" => tune::Spec::Random { trials },
+        "genetic" => {
+            let mut s = tune::genetic::Settings::new(trials);
+            s.population = int("population").unwrap_or(s.population);
+            s.mutation = float("mutation").unwrap_or(s.mutation);
+            s.crossover = float("crossover").unwrap_or(s.crossover);
+            s.elite = int("elite").unwrap_or(s.elite);
+            s.tournament = int("tournament").unwrap_or(s.tournament);
+            tune::Spec::Genetic(s)
+        }
+        "tpe" => {
+            let mut s = tune::tpe::Settings::new(trials);
+            s.startup = int("startup").unwrap_or(s.startup);
+            s.candidates = int("candidates").unwrap_or(s.candidates);
+            s.gamma = float("gamma").unwrap_or(s.gamma);
+            s.batch = int("batch").unwrap_or(s.batch);
+            tune::Spec::Tpe(s)
+        }
+        "halving" | "hyperband" => {
+            let mut s = tune::halving::Settings::new();
+            s.eta = int("eta").unwrap_or(s.eta);
+            s.min_budget = float("min_budget").or(s.min_budget);
+            s.candidates = stage.trials;
+            if stage.strategy == "hyperband" {
+                s.brackets = int("brackets").unwrap_or(3);
+            }
+            tune::Spec::Halving(s)
+        }
+        _ => tune::Spec::Grid,
+    }
+}
+
+/// A fingerprint of what the trials of `stage` depend on: the statement
+/// (source positions left out), the stages it tunes and the data's size.
+fn fingerprint(wf: &Workflow, stage: &SearchStage, n_rows: usize) -> String {
+    let mut text = format!("{stage:?}|{n_rows}|");
+    let mut names: Vec<&str> = stage.space.iter().map(|d| d.stage.as_str()).collect();
+    names.push(&stage.base);
+    names.sort_unstable();
+    names.dedup();
+    for n in names {
+        if let Some(s) = wf.stage(n) {
+            text.push_str(&format!("{:?}|", s.kind));
+        }
+    }
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in without_spans(&text).bytes() {
+        hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+/// `text` without its `span: Span { .. }` parts (edits elsewhere in the
+/// file move them).
+fn without_spans(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("span: Span {") {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        rest = rest.find('}').map_or("", |j| &rest[j + 1..]);
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Runs search stage `name`.
+pub fn run(
+    wf: &Workflow,
+    name: &str,
+    stage: &SearchStage,
+    progress: &Progress,
+    options: &SearchOptions,
+) -> Result<Search> {
+    let started = Instant::now();
+    let base_chain = Chain::of(wf, &stage.base)?;
+    let target = base_chain.target()?;
+    let splits = splits(&stage.method, stage.fold_file.as_deref(), &base_chain, &target)?;
+    let objectives = objectives(stage);
+    let objective_names: Vec<String> = objectives.iter().map(|o| o.name.clone()).collect();
+    let metrics: Vec<String> = objective_names
+        .iter()
+        .filter(|o| *o != LATENCY_US && *o != SIZE_BYTES)
+        .cloned()
+        .collect();
+    let signs: Vec<f64> = objectives
+        .iter()
+        .map(|o| if o.direction == "maximize" { 1.0 } else { -1.0 })
+        .collect();
+    let plan = TrialPlan {
+        wf,
+        base: &stage.base,
+        splits: &splits,
+        target: &target,
+        metrics: &metrics,
+        objectives: &objective_names,
+        sign: signs[0],
+        pruner: stage.prune.then(mlg_stdlib::tune::prune::Median::default),
+        budget: &stage.budget,
+        seed: stage.seed,
+    };
+    let mut strategy = tune::strategy(&spec(stage), &dims(stage), stage.seed);
+    let (mut log, mut earlier) = match &options.log_dir {
+        Some(dir) => {
+            let path = dir.join(format!("{name}.trials.jsonl"));
+            let fp = fingerprint(wf, stage, base_chain.frame.n_rows);
+            let (log, earlier) = TrialLog::open(&path, name, &fp, options.resume)?;
+            (Some(log), earlier)
+        }
+        None => (None, Vec::new()),
+    };
+    let bar = progress.bar(&format!("{name}: {} over {}", stage.strategy, stage.base));
+    let mut history: Vec<Observation> = Vec::new();
+    let mut trials: Vec<(Proposal, Patch, TrialOutcome, bool)> = Vec::new();
+    let mut stopped = None;
+    let mut best: Option<(f64, usize)> = None;
+    let mut since_best = 0usize;
+    'search: while let Some(batch) = strategy.ask(&history) {
+        bar.inc_length(batch.len() as u64);
+        for chunk in batch.chunks(CHUNK) {
+            if let Some(limit) = stage.timeout.filter(|t| started.elapsed().as_secs_f64() >= *t) {
+                stopped = Some(format!("timeout: {limit} s passed"));
+                break 'search;
+            }
+            let first = trials.len();
+            // Reuse logged trials while they match what the strategy proposes.
+            let reused: Vec<Option<Record>> = chunk
+                .iter()
+                .enumerate()
+                .map(|(j, p)| {
+                    earlier
+                        .get(first + j)
+                        .filter(|r| r.coords == p.coords && r.budget == p.budget)
+                        .cloned()
+                })
+                .collect();
+            let keep = first + reused.iter().take_while(|r| r.is_some()).count();
+            if keep < earlier.len() && keep < first + chunk.len() {
+                earlier.truncate(keep);
+                if let Some(log) = log.as_mut() {
+                    log.truncate(keep)?;
+                }
+            }
+            let patches: Vec<Patch> = chunk
+                .iter()
+                .map(|p| patch(&wf.checked.graph, stage, &values(stage, &p.coords)).map_err(Error::Usage))
+                .collect::<Result<_>>()?;
+            let intermediates: Vec<Vec<f64>> = trials.iter().map(|t| t.2.intermediate.clone()).collect();
+            let outcomes: Vec<(TrialOutcome, bool)> = chunk
+                .par_iter()
+                .zip(&patches)
+                .enumerate()
+                .map(
+                    |(j, (p, pt))| match reused[j].as_ref().filter(|_| first + j < keep) {
+                        Some(r) => (outcome_of(r), true),
+                        None => {
+                            let o =
+                                run_trial(&plan, &trial_name(name, first + j), pt, p.budget, &intermediates);
+                            bar.inc(1);
+                            (o, false)
+                        }
+                    },
+                )
+                .collect();
+            for ((p, pt), (o, was_resumed)) in chunk.iter().zip(patches).zip(outcomes) {
+                let k = trials.len();
+                if !was_resumed {
+                    if let Some(log) = log.as_mut() {
+                        log.append(&record(stage, k, p, &o))?;
+                    }
+                } else {
+                    bar.inc(1);
+                }
+                let signed = if o.status == Status::Complete {
+                    signs[0] * o.scores[0].0
+                } else {
+                    f64::NAN
+                };
+                history.push(Observation {
+                    coords: p.coords.clone(),
+                    budget: p.budget,
+                    score: signed,
+                });
+                if p.budget >= 1.0 {
+                    if !signed.is_nan() && best.is_none_or(|(b, _)| signed > b) {
+                        best = Some((signed, k));
+                        since_best = 0;
+                    } else {
+                        since_best += 1;
+                    }
+                }
+                trials.push((p.clone(), pt, o, was_resumed));
+            }
+            if let Some((b, k)) = best {
+                bar.set_message(format!(
+                    "{name}: {} over {}, best {} {:.4} (#{})",
+                    stage.strategy,
+                    stage.base,
+                    metrics[0],
+                    signs[0] * b,
+                    k + 1
+                ));
+            }
+            if let Some(n) = stage.early_stop.filter(|n| since_best >= *n) {
+                stopped = Some(format!(
+                    "early stop: {n} full-budget trials without a better score"
+                ));
+                break 'search;
+            }
+        }
+    }
+    bar.finish_and_clear();
+    finish(
+        wf,
+        name,
+        stage,
+        objectives,
+        &signs,
+        trials,
+        stopped,
+        log.as_ref().map(|l| l.path().to_path_buf()),
+    )
+}
+
+/// A logged trial as an outcome.
+fn outcome_of(r: &Record) -> TrialOutcome {
+    TrialOutcome {
+        status: match r.status.as_str() {
+            "complete" => Status::Complete,
+            "pruned" => Status::Pruned,
+            _ => Status::Failed,
+        },
+        error: r.error.clone(),
+        scores: r.scores.clone(),
+        objectives: r.objectives.clone(),
+        intermediate: r.intermediate.clone(),
+        cost: r.cost,
+        seconds: r.seconds,
+    }
+}
+
+/// Trial `k` (0-based) as a log record.
+fn record(stage: &SearchStage, k: usize, p: &Proposal, o: &TrialOutcome) -> Record {
+    Record {
+        trial: k + 1,
+        coords: p.coords.clone(),
+        budget: p.budget,
+        params: params(stage, &p.coords),
+        status: o.status.as_str().to_string(),
+        error: o.error.clone(),
+        scores: o.scores.clone(),
+        objectives: o.objectives.clone(),
+        intermediate: o.intermediate.clone(),
+        cost: o.cost,
+        seconds: o.seconds,
+    }
+}
+
+/// A point's parameters by path, as JSON.
+fn params(stage: &SearchStage, coords: &Coords) -> BTreeMap<String, serde_json::Value> {
+    stage
+        .space
+        .iter()
+        .zip(values(stage, coords))
+        .map(|(d, v)| (d.path.clone(), json(&v)))
+        .collect()
+}
+
+/// Ranks the trials, finds the Pareto front and the best trial, and records
+/// the best in the workflow.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    wf: &Workflow,
+    name: &str,
+    stage: &SearchStage,
+    objectives: Vec<Objective>,
+    signs: &[f64],
+    trials: Vec<(Proposal, Patch, TrialOutcome, bool)>,
+    stopped: Option<String>,
+    log: Option<PathBuf>,
+) -> Result<Search> {
+    let ranked: Vec<usize> = {
+        let mut eligible: Vec<usize> = (0..trials.len())
+            .filter(|&k| trials[k].0.budget >= 1.0 && trials[k].2.status == Status::Complete)
+            .collect();
+        eligible.sort_by(|&a, &b| {
+            let (x, y) = (
+                signs[0] * trials[a].2.scores[0].0,
+                signs[0] * trials[b].2.scores[0].0,
+            );
+            y.total_cmp(&x).then(a.cmp(&b))
+        });
+        eligible
+    };
+    let Some(&best) = ranked.first() else {
+        let why = trials
+            .iter()
+            .find_map(|t| t.2.error.clone())
+            .map_or_else(String::new, |e| format!("; the first failure: {e}"));
+        return Err(Error::Usage(format!(
+            "search `{name}` finished no full-budget trial ({} trials run{why})",
+            trials.len()
+        )));
+    };
+    let points: Vec<Vec<f64>> = ranked
+        .iter()
+        .map(|&k| {
+            trials[k]
+                .2
+                .objectives
+                .iter()
+                .zip(signs)
+                .map(|(v, s)| s * v)
+                .collect()
+        })
+        .collect();
+    let mut pareto: Vec<usize> = tune::pareto::front(&points)
+        .into_iter()
+        .map(|i| ranked[i] + 1)
+        .collect();
+    pareto.sort_unstable();
+    let results: Vec<TrialResult> = trials
+        .iter()
+        .enumerate()
+        .map(|(k, (p, _, o, resumed))| TrialResult {
+            trial: k + 1,
+            params: params(stage, &p.coords),
+            budget: p.budget,
+            // A pruned trial's partial mean stays in the log only.
+            mean: if o.status == Status::Complete {
+                o.scores[0].0
+            } else {
+                f64::NAN
+            },
+            std: if o.status == Status::Complete {
+                o.scores[0].1
+            } else {
+                f64::NAN
+            },
+            objectives: o.objectives.clone(),
+            status: o.status.as_str().to_string(),
+            error: o.error.clone(),
+            cost: o.cost,
+            seconds: o.seconds,
+            resumed: *resumed,
+            pareto: pareto.contains(&(k + 1)),
+            rank: ranked.iter().position(|&r| r == k).map_or(0, |i| i + 1),
+        })
+        .collect();
+    let operator = match wf.stage(&stage.base).map(|s| &s.kind) {
+        Some(mlg_compiler::workflow::StageKind::Model(m)) => m.op.op.clone(),
+        Some(mlg_compiler::workflow::StageKind::Ensemble(e)) => e.combiner.op.clone(),
+        _ => String::new(),
+    };
+    wf.set_searched(
+        name,
+        BestTrial {
+            index: best,
+            root: stage.base.clone(),
+            patch: trials[best].1.clone(),
+        },
+    );
     Ok(Search {
         name: name.to_string(),
         base: stage.base.clone(),
-        operator: stage
-            .trials
-            .first()
-            .map_or_else(String::new, |t| t.model.op.op.clone()),
+        operator,
         strategy: stage.strategy.clone(),
-        metric,
+        metric: objectives[0].name.clone(),
         method: stage.method.to_string(),
         best_trial: best + 1,
-        best_params: trials[best].params.clone(),
-        best_score: trials[best].mean,
+        best_params: results[best].params.clone(),
+        best_score: results[best].mean,
         model: trial_name(name, best),
-        trials,
+        pareto,
+        cost: results.iter().map(|t| t.cost).sum(),
+        stopped,
+        resumed: results.iter().filter(|t| t.resumed).count(),
+        log,
+        objectives,
+        trials: results,
     })
 }

@@ -5,7 +5,7 @@
 
 use super::evaluate::{evaluate_model, Plan};
 use super::rank::rank;
-use super::search::{self, Search};
+use super::search::{self, Search, SearchOptions};
 use super::summary::Selection;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
@@ -18,9 +18,18 @@ use mlg_compiler::workflow::StageKind;
 pub struct Selections {
     done: Vec<Selection>,
     searches: Vec<Search>,
+    options: SearchOptions,
 }
 
 impl Selections {
+    /// No selections made yet; searches log and resume as `options` say.
+    pub fn with(options: SearchOptions) -> Selections {
+        Selections {
+            options,
+            ..Selections::default()
+        }
+    }
+
     /// The model stage `name` stands for: itself for a model stage, the
     /// winner (recursively resolved) for a select stage, whose selection runs
     /// now unless it already has, and the best trial (`NAME#k`) for a search
@@ -37,11 +46,23 @@ impl Selections {
             .ok_or_else(|| Error::Usage(format!("no stage named `{name}`")))?;
         let select = match &stage.kind {
             StageKind::Select(select) => select,
+            StageKind::Search(_) if self.options.reuse && wf.searched(name).is_some() => {
+                let best = wf.searched(name).map_or(0, |b| b.index);
+                return Ok(mlg_compiler::workflow::stage::trial_name(name, best));
+            }
             StageKind::Search(stage) => {
-                let outcome = search::run(wf, name, stage, progress)?;
+                // A tuned ensemble may fuse searched members: they run first.
+                self.resolve(wf, &stage.base, progress)?;
+                let outcome = search::run(wf, name, stage, progress, &self.options)?;
                 let model = outcome.model.clone();
                 self.searches.push(outcome);
                 return Ok(model);
+            }
+            StageKind::Ensemble(ensemble) => {
+                for member in &ensemble.members {
+                    self.resolve(wf, member, progress)?;
+                }
+                return Ok(name.to_string());
             }
             _ => return Ok(name.to_string()),
         };

@@ -23,26 +23,26 @@ pub type Curve = (String, Vec<(f64, f64)>, f64);
 pub const MAX_SCATTER_POINTS: usize = 2000;
 
 /// A plot area with linear x and y scales and its tick labels.
-struct Axes {
-    left: f64,
-    top: f64,
-    width: f64,
-    height: f64,
-    x: (f64, f64),
-    y: (f64, f64),
+pub(crate) struct Axes {
+    pub(crate) left: f64,
+    pub(crate) top: f64,
+    pub(crate) width: f64,
+    pub(crate) height: f64,
+    pub(crate) x: (f64, f64),
+    pub(crate) y: (f64, f64),
 }
 
 impl Axes {
-    fn px(&self, x: f64) -> f64 {
+    pub(crate) fn px(&self, x: f64) -> f64 {
         self.left + (x - self.x.0) / (self.x.1 - self.x.0) * self.width
     }
 
-    fn py(&self, y: f64) -> f64 {
+    pub(crate) fn py(&self, y: f64) -> f64 {
         self.top + self.height - (y - self.y.0) / (self.y.1 - self.y.0) * self.height
     }
 
     /// Grid lines and tick labels on both axes, and the axis titles.
-    fn draw(&self, svg: &mut String, x_title: &str, y_title: &str, integer_x: bool) {
+    pub(crate) fn draw(&self, svg: &mut String, x_title: &str, y_title: &str, integer_x: bool) {
         let y_step = nice_step(self.y.1 - self.y.0, 4.0);
         let mut t = (self.y.0 / y_step).ceil() * y_step;
         // Tick counts are bounded even for a degenerate step (overflowed span).
@@ -112,7 +112,7 @@ fn round_tick(t: f64, step: f64) -> f64 {
 }
 
 /// The range of `values` padded by 5% (at least ±0.5 around a single value).
-fn padded(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+pub(crate) fn padded(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     let (lo, hi) = values
         .filter(|v| v.is_finite())
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
@@ -130,7 +130,7 @@ fn padded(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
 }
 
 /// A legend of `(name, colour)` entries stacked at `(x, top)`.
-fn legend(svg: &mut String, x: f64, top: f64, entries: &[(String, &str)]) {
+pub(crate) fn legend(svg: &mut String, x: f64, top: f64, entries: &[(String, &str)]) {
     for (i, (name, colour)) in entries.iter().enumerate() {
         let y = top + 16.0 * i as f64;
         let _ = writeln!(
@@ -146,7 +146,7 @@ fn legend(svg: &mut String, x: f64, top: f64, entries: &[(String, &str)]) {
 }
 
 /// Room for a legend of `names` to the right of a plot.
-fn legend_width(names: impl Iterator<Item = usize>) -> f64 {
+pub(crate) fn legend_width(names: impl Iterator<Item = usize>) -> f64 {
     names.map(|n| n.min(28)).max().unwrap_or(0) as f64 * CHAR_WIDTH + 30.0
 }
 

@@ -1,12 +1,14 @@
 //! The self-contained HTML evaluation page (`mlg run FILE --html page.html`):
 //! inline CSS and SVG, no scripts. One section per select stage (the choice
-//! and the scores behind it) and per evaluate statement (ranked table, score
+//! and the scores behind it), per search stage (the best trial, convergence
+//! and Pareto charts and every trial) and per evaluate statement (ranked table, score
 //! per split, and per model the confusion matrix and ROC curves or the
 //! predicted-vs-actual scatter, the model's own importances and coefficients,
 //! and permutation importance).
 
 mod bars;
 mod charts;
+mod search;
 
 use crate::executor::evaluate::Evaluation;
 use crate::executor::rank::by_rank;
@@ -35,20 +37,25 @@ pub fn render(workflow: &str, out: &RunOutput) -> String {
         page,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Evaluation of {name}</title>\n<style>\n{STYLE}{EXTRA_STYLE}</style>\n</head>\n<body>\n\
-         <h1>Evaluation: <code>{name}</code></h1>\n<p class=\"meta\">mlg {} · {} selection(s) · {} evaluate statement(s)</p>\n",
+         <title>Evaluation of {name}</title>\n<style>\n{STYLE}{EXTRA_STYLE}{}</style>\n</head>\n<body>\n\
+         <h1>Evaluation: <code>{name}</code></h1>\n<p class=\"meta\">mlg {} · {} selection(s) · {} search(es) · {} evaluate statement(s)</p>\n",
+        search::STYLE,
         env!("CARGO_PKG_VERSION"),
         out.selections.len(),
+        out.searches.len(),
         statements(&out.evaluations).len()
     );
     for selection in &out.selections {
         selection_section(&mut page, selection);
     }
+    for s in &out.searches {
+        search::section(&mut page, s);
+    }
     for group in statements(&out.evaluations) {
         evaluation_section(&mut page, group);
     }
-    if out.selections.is_empty() && out.evaluations.is_empty() {
-        page.push_str("<p>The workflow has no evaluate or select statements.</p>\n");
+    if out.selections.is_empty() && out.searches.is_empty() && out.evaluations.is_empty() {
+        page.push_str("<p>The workflow has no evaluate, select or search statements.</p>\n");
     }
     page.push_str("</body>\n</html>\n");
     page

@@ -20,6 +20,7 @@ pub mod select;
 pub mod synth;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod tune;
 
 pub use eval::{holdout, kfold, predefined, Split};
 pub use metrics::{classification_metric, metric_task, regression_metric};

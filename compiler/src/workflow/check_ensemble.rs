@@ -1,7 +1,8 @@
 //! Checks `ensemble NAME = combiner(A, B, ..., k = v)`: the members must be
-//! model (or compress, or ensemble) stages of one task trained on one data
-//! source, the combiner must suit that task, `weighted` needs one weight per
-//! member, and a stacking meta-model must be a model of the members' task.
+//! model (or compress, search, or ensemble) stages of one task trained on one
+//! data source, the combiner must suit that task, `weighted` needs one weight
+//! per member, a stacking or blending meta-model must be a model of the
+//! members' task, and a blending `holdout` must lie strictly between 0 and 1.
 
 use super::args::{bind, describe};
 use super::catalog::{ColumnKind, OpKind, Params, Task, Value};
@@ -13,7 +14,10 @@ use mlg_dsl::{Diagnostic, Span};
 /// Combiners that vote on classes, so need classifiers.
 const CLASSIFIER_ONLY: [&str; 2] = ["hard_vote", "soft_vote"];
 
-/// The stacking meta-model when none is given: per task.
+/// Combiners that train a meta-model on the members' outputs.
+const META_COMBINERS: [&str; 2] = ["stacking", "blending"];
+
+/// The stacking or blending meta-model when none is given: per task.
 fn default_meta(task: Task) -> &'static str {
     match task {
         Task::Classification => "logistic_regression",
@@ -64,6 +68,11 @@ impl Checker<'_> {
                 ),
             }
         }
+        let holdout = if combiner == "blending" {
+            take_holdout(&mut named, &mut errors)
+        } else {
+            None
+        };
         let mut params = match bind(self.catalog, spec, &s.call, &named) {
             Ok(p) => Some(p),
             Err(e) => {
@@ -124,9 +133,12 @@ impl Checker<'_> {
                     }
                 }
             }
-            if combiner == "stacking" {
+            if META_COMBINERS.contains(&combiner) {
                 if let Some(p) = params.as_mut() {
                     errors.extend(self.stacking_errors(s, &named, p, task, first_stage));
+                    if let Some(h) = holdout {
+                        p.insert("holdout".to_string(), Value::Float(h));
+                    }
                 }
             }
             if errors.is_empty() {
@@ -166,7 +178,12 @@ impl Checker<'_> {
         for m in members {
             let stage = self.stage(&m.name);
             match (&stage.kind, stage.kind.task()) {
-                (StageKind::Model(_) | StageKind::Ensemble(_), Some(task)) => tasks.push((m, task, stage)),
+                // A search stands for its best trial's model (a search
+                // over an ensemble for that ensemble): its task is the
+                // searched stage's, and so is its data source.
+                (StageKind::Model(_) | StageKind::Search(_) | StageKind::Ensemble(_), Some(task)) => {
+                    tasks.push((m, task, stage))
+                }
                 (StageKind::Select(_), _) => errors.push(
                     Diagnostic::new(
                         "mlg::wrong_input",
@@ -175,18 +192,6 @@ impl Checker<'_> {
                         "a select",
                     )
                     .with_help("list the candidate models themselves as members"),
-                ),
-                (StageKind::Search(se), _) => errors.push(
-                    Diagnostic::new(
-                        "mlg::wrong_input",
-                        format!("`{}` is a search, which cannot be an ensemble member", m.name),
-                        m.span,
-                        "a search",
-                    )
-                    .with_help(format!(
-                        "list the searched model `{}` with the parameters it finds",
-                        se.base
-                    )),
                 ),
                 (other, _) => errors.push(Diagnostic::new(
                     "mlg::wrong_input",
@@ -243,9 +248,12 @@ impl Checker<'_> {
         tasks
     }
 
-    /// Checks (and completes) a stacking combiner's parameters: the meta-model
-    /// must be of the members' task (default: [`default_meta`]), and
-    /// `passthrough = true` needs numeric, complete raw inputs.
+    /// Checks (and completes) a stacking or blending combiner's parameters:
+    /// the meta-model must be a model of the members' task (default:
+    /// [`default_meta`]), and `passthrough = true` needs numeric, complete raw
+    /// inputs. Every catalog model takes numeric, complete columns of any sign
+    /// (none needs categorical or non-negative inputs), so the members'
+    /// probabilities or predictions suit any meta-model of their task.
     fn stacking_errors(
         &self,
         s: &EnsembleStmt,
@@ -338,6 +346,48 @@ impl Checker<'_> {
         }
         errors
     }
+}
+
+/// Takes a blending's numeric `holdout = x` argument out of `named` and
+/// checks it: the share of training rows held out for the meta-model must lie
+/// strictly between 0 and 1 (an error underlining the value otherwise).
+/// Returns the valid share; `None` leaves the catalog default. A non-numeric
+/// or repeated `holdout` stays in `named` for [`bind`] to report.
+fn take_holdout(named: &mut Vec<Arg>, errors: &mut Vec<Diagnostic>) -> Option<f64> {
+    let is_holdout = |a: &Arg| a.name.as_ref().is_some_and(|n| n.name == "holdout");
+    if named.iter().filter(|a| is_holdout(a)).count() != 1 {
+        return None;
+    }
+    let at = named.iter().position(is_holdout)?;
+    let value = match named[at].value.kind {
+        ExprKind::Int(i) => i as f64,
+        ExprKind::Float(f) => f,
+        _ => return None,
+    };
+    let arg = named.remove(at);
+    if value > 0.0 && value < 1.0 {
+        return Some(value);
+    }
+    let label = if value == 0.0 {
+        "holds out no rows for the meta-model"
+    } else if value == 1.0 {
+        "leaves no rows to fit the members"
+    } else {
+        "not a share of the rows"
+    };
+    errors.push(
+        Diagnostic::new(
+            "mlg::ensemble_holdout",
+            format!("`holdout` must lie strictly between 0 and 1, but it is {value}"),
+            arg.value.span,
+            label,
+        )
+        .with_help(
+            "`holdout` is the share of the training rows held out to train the meta-model: \
+             e.g. holdout = 0.2 fits the members on 80% of them",
+        ),
+    );
+    None
 }
 
 /// The span of the named argument `name`, if given.

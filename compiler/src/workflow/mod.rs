@@ -14,11 +14,15 @@ pub mod columns;
 pub mod derive;
 pub mod graph;
 pub mod resolve;
+mod search_options;
+mod search_space;
 pub mod stage;
 pub mod text;
+pub mod trial;
 
 pub use check::{check, Workflow};
 pub use check_search::TUNE;
 pub use check_select::SELECT;
 pub use graph::{Graph, NodeId};
+pub use search_options::MAX_TRIALS;
 pub use stage::{Stage, StageKind};

@@ -132,40 +132,116 @@ pub struct SelectStage {
     pub task: Task,
 }
 
-/// One point of a search space: each tuned parameter with its value, in the
-/// order the space names them; `None` is `none` (the parameter left out, or
-/// its catalog default).
+/// One point of a search space: each tuned parameter (by its path) with its
+/// value, in the order the space names them; `None` is `none` (the parameter
+/// left out, or its catalog default).
 pub type Point = Vec<(String, Option<Value>)>;
 
-/// One trial of a search: its point and the model stage it trains (the
-/// searched model with the point's parameters).
+/// The values one searched parameter may take.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Trial {
-    pub point: Point,
-    pub model: ModelStage,
+pub enum Space {
+    /// `choice(...)`: the listed values; `None` is `none`.
+    Choice(Vec<Option<Value>>),
+    /// `int(low, high)`, both ends included; `as_float` when the parameter is
+    /// a number rather than an integer.
+    Int { low: i64, high: i64, as_float: bool },
+    /// `float(low, high, log = ...)`.
+    Float { low: f64, high: f64, log: bool },
 }
 
-/// `search NAME = tune(MODEL, strategy = ..., ...) { space }`: at run time,
-/// every trial is cross-validated under `method` on `metric`, and `NAME`
-/// stands for the best trial's model (ties go to the earlier trial).
+/// Which operator of which stage a searched parameter belongs to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Slot {
+    /// A model stage's operator.
+    Model,
+    /// An ensemble stage's combiner.
+    Combiner,
+    /// Step `index` (0-based) of a features stage.
+    Step(usize),
+}
+
+/// One searched parameter: `path = space` in a search block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dimension {
+    /// As written: `trees`, `rf.max_depth`, `prep.select_k_best.k`.
+    pub path: String,
+    /// The stage whose operator takes the parameter.
+    pub stage: String,
+    pub slot: Slot,
+    /// The operator's parameter name.
+    pub param: String,
+    /// Its catalog default (what `none` restores); `None` when it has none.
+    pub default: Option<Value>,
+    pub space: Space,
+}
+
+/// One objective of a search (`maximize("f1_macro")`, `minimize("latency_us")`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ObjectiveSpec {
+    /// A metric of the task, or [`LATENCY_US`] / [`SIZE_BYTES`].
+    pub name: String,
+    /// `Some(true)` for `maximize`, `Some(false)` for `minimize`; `None`
+    /// (from `metric = ...`) ranks as the metric is better.
+    pub maximize: Option<bool>,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// The objective measured as the compiled function's single-row latency.
+pub const LATENCY_US: &str = "latency_us";
+/// The objective measured as the compiled graph's parameter bytes.
+pub const SIZE_BYTES: &str = "size_bytes";
+
+/// What `halving` and `hyperband` budgets scale.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Budget {
+    /// The training rows of every split (a stratified share of them).
+    Rows,
+    /// An integer parameter of the tuned model (boosting rounds, trees,
+    /// epochs), scaled from its trial value.
+    Param(String),
+}
+
+/// `search NAME = tune(MODEL, strategy = ..., ...) { space }`: at run time the
+/// strategy proposes points, each trial (the tuned stage with the point's
+/// parameters, upstream features steps included) is cross-validated under
+/// `method`, and `NAME` stands for the best complete full-budget trial by the
+/// first objective (ties go to the earlier trial).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchStage {
-    /// The model stage tuned.
+    /// The model or ensemble stage tuned.
     pub base: String,
-    /// `grid` or `random`.
+    /// `grid`, `random`, `genetic`, `tpe`, `halving` or `hyperband`.
     pub strategy: String,
-    /// The trials in enumeration order (grid: the last setting varies
-    /// fastest; random: in drawing order).
-    pub trials: Vec<Trial>,
-    /// The metric to rank by; `None` means the task's first default metric.
+    /// The strategy's own settings (`strategy = tpe(startup = 5)`), checked.
+    pub strategy_params: Params,
+    /// Proposals to make (`None` for `grid` and `halving` over a grid).
+    pub trials: Option<usize>,
+    /// The searched parameters, in the order written.
+    pub space: Vec<Dimension>,
+    /// What `halving`/`hyperband` budgets scale.
+    pub budget: Budget,
+    /// The objectives, the first one a metric; by default the task's first
+    /// default metric, maximized or minimized as that metric is better.
+    pub objectives: Vec<ObjectiveSpec>,
+    /// `early_stop = N`: stop once N trials have finished without improving
+    /// the best.
+    pub early_stop: Option<usize>,
+    /// `prune = true`: stop a trial after a split when its running mean is
+    /// below the median of earlier trials' after the same split.
+    pub prune: bool,
+    /// `timeout = seconds`: start no new trials after this long.
+    pub timeout: Option<f64>,
+    /// The metric to rank by (the first objective); `None` means the task's
+    /// first default metric.
     pub metric: Option<String>,
     /// The evaluation method (default `kfold()` with its defaults).
     pub method: OpUse,
     /// For `predefined_folds`, the fold file resolved against the `.mlg` folder.
     pub fold_file: Option<PathBuf>,
-    /// The tuned model's task.
+    /// The tuned stage's task.
     pub task: Task,
-    /// The seed random draws used.
+    /// The seed of the strategy's draws.
     pub seed: u64,
 }
 
@@ -182,14 +258,15 @@ pub fn parse_trial_name(name: &str) -> Option<(&str, usize)> {
     Some((search, n.checked_sub(1)?))
 }
 
-/// `ensemble NAME = combiner(A, B, ..., k = v)`: the members (model, compress
-/// or ensemble stages of one task on one data source) fused into one model.
+/// `ensemble NAME = combiner(A, B, ..., k = v)`: the members (model, compress,
+/// ensemble or search stages of one task on one data source; a search member
+/// is its best trial) fused into one model.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EnsembleStage {
     /// The member stages, in the order written.
     pub members: Vec<String>,
     /// The combiner (`mean`, `weighted`, `hard_vote`, `soft_vote`,
-    /// `stacking`) with its checked parameters, defaults filled in (a
+    /// `stacking`, `blending`) with its checked parameters, defaults filled in (a
     /// stacking `meta` defaults to `logistic_regression()` for classifiers,
     /// `linear_regression()` for regressors).
     pub combiner: OpUse,

@@ -77,13 +77,15 @@ impl Display for Workflow {
                     )?;
                 }
                 StageKind::Search(se) => {
+                    let trials = se.trials.map(|n| format!(", trials={n}")).unwrap_or_default();
+                    let paths: Vec<&str> = se.space.iter().map(|d| d.path.as_str()).collect();
                     write!(
                         line,
-                        "search {} <- tune({}, strategy={:?}, trials={}) by {} with {} [{}]",
+                        "search {} <- tune({}, strategy={:?}{trials}) over {} by {} with {} [{}]",
                         stage.name,
                         se.base,
                         se.strategy,
-                        se.trials.len(),
+                        paths.join(", "),
                         se.metric.as_deref().unwrap_or("default metric"),
                         se.method,
                         se.task

@@ -70,4 +70,94 @@ pub(crate) static SPECS: &[OpSpec] = &[
             ),
         ],
     },
+    BLENDING,
 ];
+
+/// `blending(a, b, ..., meta = MODEL, holdout = 0.2, seed = 0,
+/// passthrough = false)`: classic blending. One seeded shuffle (stratified
+/// by class for classifiers, like stacking's inner folds) holds out the
+/// share `holdout` of the ensemble's training rows; every member is fitted
+/// once, on the other rows, and the meta-model is trained on the members'
+/// predictions for the held-out rows (plus the raw inputs with
+/// `passthrough`). The members are *not* refitted on all rows: the final
+/// model is made of exactly the member fits whose held-out predictions the
+/// meta-model learned from (use `stacking` to refit them on every row).
+/// It lowers like stacking: the members, then the meta-model over a
+/// `concat` of their outputs, in one graph.
+pub(crate) const BLENDING: OpSpec = OpSpec {
+    name: "blending",
+    kind: OpKind::Ensemble,
+    summary: "a meta-model trained on the members' predictions for a held-out share of the rows; the members fit the rest",
+    params: &[
+        p(
+            "meta",
+            ParamType::Model,
+            Default::Optional,
+            "the meta-model (default logistic_regression() for classifiers, linear_regression() for regressors)",
+        ),
+        p(
+            "holdout",
+            ParamType::Float { min: 0.0, max: 1.0 },
+            Default::Float(0.2),
+            "share of the training rows held out to train the meta-model, strictly between 0 and 1 (the members fit the rest and are not refitted)",
+        ),
+        p(
+            "seed",
+            ParamType::Int {
+                min: 0,
+                max: i64::MAX,
+            },
+            Default::Int(0),
+            "seed of the holdout shuffle (stratified by class for classifiers)",
+        ),
+        p(
+            "passthrough",
+            ParamType::Bool,
+            Default::Bool(false),
+            "also give the meta-model the raw inputs (all must be numeric and complete)",
+        ),
+    ],
+};
+
+#[cfg(test)]
+mod tests {
+    use super::{BLENDING, SPECS};
+    use crate::catalog::StdCatalog;
+    use mlg_compiler::workflow::catalog::{Catalog, Default, OpKind, ParamType};
+
+    #[test]
+    fn every_combiner_is_in_the_catalog() {
+        for spec in SPECS {
+            let found = StdCatalog.get(spec.name).expect("in the catalog");
+            assert_eq!(found.kind, OpKind::Ensemble, "{}", spec.name);
+        }
+        assert!(StdCatalog.names_of(&OpKind::Ensemble).contains(&"blending"));
+    }
+
+    /// The checker and the executor treat a blending's `meta` and
+    /// `passthrough` exactly as a stacking's.
+    #[test]
+    fn blending_takes_stackings_meta_and_passthrough() {
+        let stacking = SPECS.iter().find(|s| s.name == "stacking").expect("stacking");
+        for name in ["meta", "passthrough", "seed"] {
+            let a = stacking
+                .params
+                .iter()
+                .find(|p| p.name == name)
+                .expect("stacking param");
+            let b = BLENDING
+                .params
+                .iter()
+                .find(|p| p.name == name)
+                .expect("blending param");
+            assert_eq!((a.ty, a.default), (b.ty, b.default), "{name}");
+        }
+        let holdout = BLENDING
+            .params
+            .iter()
+            .find(|p| p.name == "holdout")
+            .expect("holdout");
+        assert_eq!(holdout.ty, ParamType::Float { min: 0.0, max: 1.0 });
+        assert_eq!(holdout.default, Default::Float(0.2));
+    }
+}

@@ -1,0 +1,303 @@
+//! The JSON-lines trial log of a search: a header line naming the search and
+//! a fingerprint of its definition, then one line per finished trial,
+//! flushed as it finishes. `mlg run --resume` reads it back: a trial whose
+//! number, point and budget match a logged one is taken from the log rather
+//! than trained. A last line cut short by a kill is ignored.
+
+use crate::error::{Error, Result};
+use mlg_stdlib::tune::{Coord, Coords};
+use serde_json::{json, Value as Json};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+/// One logged trial.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    /// 1-based.
+    pub trial: usize,
+    pub coords: Coords,
+    pub budget: f64,
+    pub params: BTreeMap<String, Json>,
+    /// `complete`, `pruned` or `failed`.
+    pub status: String,
+    pub error: Option<String>,
+    /// Per metric: (mean, std).
+    pub scores: Vec<(f64, f64)>,
+    pub objectives: Vec<f64>,
+    pub intermediate: Vec<f64>,
+    pub cost: f64,
+    pub seconds: f64,
+}
+
+/// An open log being written.
+pub struct TrialLog {
+    path: PathBuf,
+    header: String,
+    /// The trial lines written so far, in order.
+    lines: Vec<String>,
+    file: File,
+}
+
+impl TrialLog {
+    /// Starts the log at `path`. Without `resume` any earlier log is
+    /// replaced; with it, the trials of an earlier log with the same
+    /// fingerprint are kept (in the file too) and returned (a log of another
+    /// search definition is an error).
+    pub fn open(
+        path: &Path,
+        search: &str,
+        fingerprint: &str,
+        resume: bool,
+    ) -> Result<(TrialLog, Vec<Record>)> {
+        let (records, lines) = if resume && path.exists() {
+            read(path, search, fingerprint)?
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let header =
+            json!({"mlg_search": search, "fingerprint": fingerprint, "mlg_version": env!("CARGO_PKG_VERSION")})
+                .to_string();
+        let file = rewrite(path, &header, &lines)?;
+        Ok((
+            TrialLog {
+                path: path.to_path_buf(),
+                header,
+                lines,
+                file,
+            },
+            records,
+        ))
+    }
+
+    /// Appends one finished trial and flushes it.
+    pub fn append(&mut self, record: &Record) -> Result<()> {
+        let line = json!({
+            "trial": record.trial,
+            "coords": record.coords.iter().map(coord_json).collect::<Vec<_>>(),
+            "budget": record.budget,
+            "params": record.params,
+            "status": record.status,
+            "error": record.error,
+            "scores": record.scores.iter().map(|(m, s)| json!([num(*m), num(*s)])).collect::<Vec<_>>(),
+            "objectives": record.objectives.iter().map(|v| num(*v)).collect::<Vec<_>>(),
+            "intermediate": record.intermediate.iter().map(|v| num(*v)).collect::<Vec<_>>(),
+            "cost": record.cost,
+            "seconds": record.seconds,
+        })
+        .to_string();
+        let io = |source| Error::Io {
+            path: self.path.clone(),
+            source,
+        };
+        writeln!(self.file, "{line}").map_err(io)?;
+        self.file.flush().map_err(io)?;
+        self.lines.push(line);
+        Ok(())
+    }
+
+    /// Keeps only the first `n` trials (those a resumed search reproduced),
+    /// rewriting the file atomically.
+    pub fn truncate(&mut self, n: usize) -> Result<()> {
+        if n < self.lines.len() {
+            self.lines.truncate(n);
+            self.file = rewrite(&self.path, &self.header, &self.lines)?;
+        }
+        Ok(())
+    }
+
+    /// The log's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Writes `header` and `lines` to `path` atomically; returns it opened for
+/// appending.
+fn rewrite(path: &Path, header: &str, lines: &[String]) -> Result<File> {
+    let mut text = format!("{header}\n");
+    for line in lines {
+        text.push_str(line);
+        text.push('\n');
+    }
+    crate::files::write_atomic(path, text.as_bytes())?;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// The trials of the log at `path` with their lines, checked to be
+/// `search`'s with `fingerprint`.
+fn read(path: &Path, search: &str, fingerprint: &str) -> Result<(Vec<Record>, Vec<String>)> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let reader = BufReader::new(File::open(path).map_err(io)?);
+    let mut lines = reader.lines();
+    let bad = |what: String| Error::Usage(format!("trial log {}: {what}", path.display()));
+    let header: Json = match lines.next() {
+        Some(line) => {
+            serde_json::from_str(&line.map_err(io)?).map_err(|e| bad(format!("bad header line: {e}")))?
+        }
+        None => return Ok((Vec::new(), Vec::new())),
+    };
+    if header["mlg_search"] != search {
+        return Err(bad(format!(
+            "it logs search `{}`, not `{search}`",
+            header["mlg_search"].as_str().unwrap_or("?")
+        )));
+    }
+    if header["fingerprint"] != fingerprint {
+        return Err(bad(format!(
+            "search `{search}` changed since it was written (its statement, the tuned stages or the data); \
+             run without --resume to start it over"
+        )));
+    }
+    let (mut records, mut kept) = (Vec::new(), Vec::new());
+    for (i, line) in lines.enumerate() {
+        let line = line.map_err(io)?;
+        // A line cut short by a kill ends the usable log.
+        let Ok(value) = serde_json::from_str::<Json>(&line) else {
+            break;
+        };
+        records.push(record(&value).ok_or_else(|| bad(format!("line {} is not a trial record", i + 2)))?);
+        kept.push(line);
+    }
+    Ok((records, kept))
+}
+
+fn record(v: &Json) -> Option<Record> {
+    let floats = |key: &str| -> Option<Vec<f64>> { v[key].as_array()?.iter().map(unnum).collect() };
+    Some(Record {
+        trial: v["trial"].as_u64()? as usize,
+        coords: v["coords"]
+            .as_array()?
+            .iter()
+            .map(json_coord)
+            .collect::<Option<_>>()?,
+        budget: v["budget"].as_f64()?,
+        params: v["params"]
+            .as_object()?
+            .iter()
+            .map(|(k, x)| (k.clone(), x.clone()))
+            .collect(),
+        status: v["status"].as_str()?.to_string(),
+        error: v["error"].as_str().map(str::to_string),
+        scores: v["scores"]
+            .as_array()?
+            .iter()
+            .map(|p| Some((unnum(p.get(0)?)?, unnum(p.get(1)?)?)))
+            .collect::<Option<_>>()?,
+        objectives: floats("objectives")?,
+        intermediate: floats("intermediate")?,
+        cost: v["cost"].as_f64()?,
+        seconds: v["seconds"].as_f64()?,
+    })
+}
+
+/// A float as JSON (`null` for `NaN` and infinities).
+fn num(x: f64) -> Json {
+    serde_json::Number::from_f64(x).map_or(Json::Null, Json::Number)
+}
+
+/// A JSON number, `null` as `NaN`.
+fn unnum(v: &Json) -> Option<f64> {
+    if v.is_null() {
+        Some(f64::NAN)
+    } else {
+        v.as_f64()
+    }
+}
+
+fn coord_json(c: &Coord) -> Json {
+    match c {
+        Coord::Index(i) => json!({ "index": i }),
+        Coord::Int(v) => json!({ "int": v }),
+        Coord::Float(x) => json!({ "float": x }),
+    }
+}
+
+fn json_coord(v: &Json) -> Option<Coord> {
+    if let Some(i) = v.get("index") {
+        return Some(Coord::Index(i.as_u64()? as usize));
+    }
+    if let Some(i) = v.get("int") {
+        return Some(Coord::Int(i.as_i64()?));
+    }
+    Some(Coord::Float(v.get("float")?.as_f64()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(trial: usize) -> Record {
+        Record {
+            trial,
+            coords: vec![Coord::Index(1), Coord::Int(-3), Coord::Float(0.1 + 0.2)],
+            budget: 1.0 / 3.0,
+            params: [("trees".to_string(), json!(50))].into_iter().collect(),
+            status: "pruned".into(),
+            error: None,
+            scores: vec![(0.95, f64::NAN)],
+            objectives: vec![f64::NAN],
+            intermediate: vec![0.9, 0.95],
+            cost: 364.0,
+            seconds: 0.25,
+        }
+    }
+
+    #[test]
+    fn records_round_trip_and_a_cut_line_is_dropped() {
+        let dir = std::env::temp_dir().join(format!("mlg-log-{}", std::process::id()));
+        let path = dir.join("s.trials.jsonl");
+        let (mut log, earlier) = TrialLog::open(&path, "s", "f1", true).unwrap();
+        assert!(earlier.is_empty());
+        log.append(&sample(1)).unwrap();
+        log.append(&sample(2)).unwrap();
+        drop(log);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str("{\"trial\": 3, \"coo");
+        std::fs::write(&path, text).unwrap();
+        let (mut log, back) = TrialLog::open(&path, "s", "f1", true).unwrap();
+        assert_eq!(back.len(), 2);
+        let (a, b) = (&back[0], sample(1));
+        assert_eq!(
+            (a.trial, &a.coords, a.budget, &a.params),
+            (b.trial, &b.coords, b.budget, &b.params)
+        );
+        assert_eq!(
+            (a.cost, &a.intermediate, &a.status),
+            (b.cost, &b.intermediate, &b.status)
+        );
+        assert!(a.scores[0].1.is_nan() && a.objectives[0].is_nan());
+        // The kept trials stay in the file; the cut line is gone.
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 3, "{text}");
+        log.truncate(1).unwrap();
+        log.append(&sample(2)).unwrap();
+        drop(log);
+        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 3);
+        let changed = TrialLog::open(&path, "s", "f2", true).err().unwrap().to_string();
+        assert!(changed.contains("changed since it was written"), "{changed}");
+        let other = TrialLog::open(&path, "t", "f1", true).err().unwrap().to_string();
+        assert!(other.contains("logs search `s`, not `t`"), "{other}");
+        // Without resume the log starts over.
+        let (_, fresh) = TrialLog::open(&path, "s", "f2", false).unwrap();
+        assert!(fresh.is_empty());
+        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 1);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -1,0 +1,177 @@
+//! Check-time diagnostics that need the standard library, run after the
+//! compiler's checker: model and step parameters its catalog types cannot
+//! rule out, compression steps that cannot apply, every value of a search
+//! space, and search objectives ranked against their metric's direction.
+
+use mlg_compiler::workflow::stage::{SearchStage, Space, LATENCY_US, SIZE_BYTES};
+use mlg_compiler::workflow::trial::{patch, Patch};
+use mlg_compiler::workflow::{self, graph::Graph, StageKind};
+use mlg_dsl::Diagnostic;
+
+/// Every diagnostic of this module for `checked`.
+pub fn errors(checked: &workflow::Workflow) -> Vec<Diagnostic> {
+    let mut out = model_parameter_errors(checked);
+    out.extend(compress_step_errors(checked));
+    out.extend(objective_errors(checked));
+    out
+}
+
+/// One patch per value of each searched parameter (a choice's values, a
+/// range's ends), the other parameters left at the tuned stage's own.
+fn search_probes(graph: &Graph, se: &SearchStage) -> Vec<Patch> {
+    let mut out = Vec::new();
+    for (i, dim) in se.space.iter().enumerate() {
+        let probes: Vec<Option<workflow::catalog::Value>> = match &dim.space {
+            Space::Choice(values) => values.clone(),
+            Space::Int { low, high, as_float } => [*low, *high]
+                .iter()
+                .map(|&v| {
+                    Some(if *as_float {
+                        workflow::catalog::Value::Float(v as f64)
+                    } else {
+                        workflow::catalog::Value::Int(v)
+                    })
+                })
+                .collect(),
+            Space::Float { low, high, .. } => vec![
+                Some(workflow::catalog::Value::Float(*low)),
+                Some(workflow::catalog::Value::Float(*high)),
+            ],
+        };
+        for value in probes {
+            // Only dimension `i` is set: the others keep the stage's values.
+            let single = SearchStage {
+                space: vec![se.space[i].clone()],
+                ..se.clone()
+            };
+            if let Ok(p) = patch(graph, &single, &[value]) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// `maximize` of a lower-is-better metric, or `minimize` of a
+/// higher-is-better one.
+fn objective_errors(checked: &workflow::Workflow) -> Vec<Diagnostic> {
+    let graph = &checked.graph;
+    let mut out = Vec::new();
+    for &id in graph.order() {
+        let StageKind::Search(se) = &graph.stage(id).kind else {
+            continue;
+        };
+        for o in &se.objectives {
+            let (Some(maximize), false) = (o.maximize, o.name == LATENCY_US || o.name == SIZE_BYTES) else {
+                continue;
+            };
+            let higher = mlg_stdlib::metrics::higher_is_better(&o.name);
+            if maximize != higher {
+                let (wrote, want) = if maximize {
+                    ("maximize", "minimize")
+                } else {
+                    ("minimize", "maximize")
+                };
+                out.push(
+                    Diagnostic::new(
+                        "mlg::search_objectives",
+                        format!(
+                            "`{}` is better when {}, so it cannot be {wrote}d",
+                            o.name,
+                            if higher { "higher" } else { "lower" }
+                        ),
+                        o.span,
+                        format!("{wrote} of `{}`", o.name),
+                    )
+                    .with_help(format!("write {want}(\"{}\")", o.name)),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// A compression step that cannot apply to its model (`prune(ccp_alpha =
+/// ...)` on a non-tree, `prune(neurons = ...)` on a non-MLP, no amount) as a
+/// `mlg::compress_step` diagnostic underlining the step.
+fn compress_step_errors(checked: &workflow::Workflow) -> Vec<Diagnostic> {
+    let graph = &checked.graph;
+    let mut out = Vec::new();
+    for &id in graph.order() {
+        let StageKind::Model(m) = &graph.stage(id).kind else {
+            continue;
+        };
+        for step in &m.compress {
+            if let Err(message) = mlg_stdlib::compress::step(&step.op, &step.params, &m.op.op) {
+                out.push(Diagnostic::new(
+                    "mlg::compress_step",
+                    message,
+                    step.span,
+                    format!("`{}` cannot compress `{}`", step.op, m.op.op),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Builds every model stage's estimator once, so that parameter values the
+/// catalog's types cannot rule out (a hidden layer of size 0, an L1 penalty
+/// with a solver that cannot handle it) are reported by `mlg check` with the
+/// model call underlined, not when training starts.
+fn model_parameter_errors(checked: &workflow::Workflow) -> Vec<Diagnostic> {
+    let graph = &checked.graph;
+    graph
+        .order()
+        .iter()
+        .map(|&id| graph.stage(id))
+        .filter_map(|stage| match &stage.kind {
+            // A compressed model repeats its input's call: its steps are
+            // checked by `compress_step_errors`.
+            StageKind::Model(m) if m.compress.is_empty() => mlg_stdlib::estimator(&m.op.op, &m.op.params)
+                .err()
+                .map(|e| (m.op.span, m.op.op.clone(), e)),
+            // Every value of every searched parameter (the others at the
+            // tuned stage's own), with the search statement underlined; the
+            // first rejected probe is enough.
+            StageKind::Search(se) => search_probes(graph, se).into_iter().find_map(|patch| {
+                patch.values().find_map(|kind| match kind {
+                    StageKind::Model(m) => mlg_stdlib::estimator(&m.op.op, &m.op.params)
+                        .err()
+                        .map(|e| (stage.span, m.op.op.clone(), e)),
+                    StageKind::Features(f) => f.steps.iter().find_map(|step| {
+                        mlg_stdlib::transform(&step.op.op, &step.op.params)
+                            .err()
+                            .map(|e| (stage.span, step.op.op.clone(), e))
+                    }),
+                    _ => None,
+                })
+            }),
+            // A stacking ensemble's meta-model, with the combiner underlined.
+            StageKind::Ensemble(en) => en
+                .combiner
+                .params
+                .get("meta")
+                .and_then(|v| v.as_model())
+                .and_then(|(op, params)| {
+                    mlg_stdlib::estimator(op, params)
+                        .err()
+                        .map(|e| (en.combiner.span, op.to_string(), e))
+                }),
+            _ => None,
+        })
+        .map(|(span, op, e)| {
+            let message = match &e {
+                mlg_stdlib::op::OpError::Invalid { message, .. }
+                | mlg_stdlib::op::OpError::Column { message, .. } => message.clone(),
+                other => other.to_string(),
+            };
+            Diagnostic::new(
+                "mlg::model_parameters",
+                message,
+                span,
+                format!("`{}` rejects these parameters", op),
+            )
+        })
+        .collect()
+}
