@@ -7,6 +7,12 @@
 //! objective (the earlier on ties) is what `NAME` stands for in later stages;
 //! it trains under the stage name `NAME#k` ([`chain_of`] builds it).
 
+mod result;
+mod setup;
+
+pub use result::{Objective, Search, TrialResult};
+use setup::{dims, fingerprint, objectives, params, spec, values};
+
 use super::chain::{Chain, Stages};
 use super::search_log::{Record, TrialLog};
 use super::splits::splits;
@@ -14,108 +20,16 @@ use super::trial::{run_trial, Status, TrialOutcome, TrialPlan};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::workflow::{BestTrial, Workflow};
-use mlg_compiler::workflow::catalog::Value;
-use mlg_compiler::workflow::stage::{
-    parse_trial_name, trial_name, SearchStage, Space, LATENCY_US, SIZE_BYTES,
-};
+use mlg_compiler::workflow::stage::{parse_trial_name, trial_name, SearchStage, LATENCY_US, SIZE_BYTES};
 use mlg_compiler::workflow::trial::{patch, Patch};
-use mlg_stdlib::tune::{self, Coord, Coords, Dim, Observation, Proposal};
+use mlg_stdlib::tune::{self, Observation, Proposal};
 use rayon::prelude::*;
-use serde::Serialize;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
 /// Trials run in parallel between two decisions (early stopping, pruning
 /// medians, the timeout); fixed so results do not depend on the thread count.
 pub const CHUNK: usize = 8;
-
-/// One trial's outcome.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct TrialResult {
-    /// 1-based, in proposal order (grid: enumeration order).
-    pub trial: usize,
-    /// The searched parameters by path (`trees`, `prep.select_k_best.k`,
-    /// `rf.max_depth`); `null` is `none` (left out / default).
-    pub params: BTreeMap<String, serde_json::Value>,
-    /// The share of the full training budget the trial ran at (below 1 only
-    /// in `halving`/`hyperband` rungs).
-    pub budget: f64,
-    /// Mean score of the first objective's metric over the splits (the
-    /// method's estimate); `NaN` (JSON `null`) when pruned or failed.
-    pub mean: f64,
-    /// Population standard deviation over the splits.
-    pub std: f64,
-    /// One value per objective, in the order of [`Search::objectives`]
-    /// (the metric's estimate, `latency_us`, `size_bytes`).
-    pub objectives: Vec<f64>,
-    /// `complete`, `pruned` (stopped early by median pruning) or `failed`
-    /// (its fit was rejected; the message is in `error`).
-    pub status: String,
-    /// Why a failed trial failed.
-    pub error: Option<String>,
-    /// Training cost in row-fits: training rows × fits, scaled by the budget.
-    pub cost: f64,
-    /// Wall-clock seconds the trial took.
-    pub seconds: f64,
-    /// Read back from the trial log by `--resume` rather than run.
-    pub resumed: bool,
-    /// On the Pareto front of the objectives (every complete full-budget
-    /// trial is, with one objective, only when it is the best).
-    pub pareto: bool,
-    /// 1 for the best complete full-budget trial, then 2, 3, ...; 0 for
-    /// trials that are not ranked (pruned, failed, lower budget).
-    pub rank: usize,
-}
-
-/// One objective of a search: a metric, or `latency_us` / `size_bytes`
-/// measured on the compiled inference function.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Objective {
-    pub name: String,
-    /// `maximize` or `minimize`.
-    pub direction: String,
-}
-
-/// The outcome of a `search` stage.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Search {
-    /// The search stage's name.
-    pub name: String,
-    /// The model or ensemble stage tuned.
-    pub base: String,
-    /// Its operator.
-    pub operator: String,
-    /// `grid`, `random`, `genetic`, `tpe`, `halving` or `hyperband`.
-    pub strategy: String,
-    /// The first objective's metric: trials are ranked by it.
-    pub metric: String,
-    /// The method they were evaluated with, as text.
-    pub method: String,
-    /// The objectives, the first one ranks.
-    pub objectives: Vec<Objective>,
-    /// Every trial, in proposal order.
-    pub trials: Vec<TrialResult>,
-    /// The best trial's number (1-based).
-    pub best_trial: usize,
-    /// The best trial's parameters.
-    pub best_params: BTreeMap<String, serde_json::Value>,
-    /// The best trial's score.
-    pub best_score: f64,
-    /// The stage name the best trial trains under (`NAME#k`).
-    pub model: String,
-    /// Trial numbers on the Pareto front, ascending.
-    pub pareto: Vec<usize>,
-    /// Total training cost in row-fits.
-    pub cost: f64,
-    /// Why the search ended before its strategy did (early stopping or the
-    /// timeout), if it did.
-    pub stopped: Option<String>,
-    /// Trials read back from the log by `--resume`.
-    pub resumed: usize,
-    /// The JSON-lines trial log.
-    pub log: Option<std::path::PathBuf>,
-}
 
 /// Where a search keeps its trial log, and whether it resumes from it.
 #[derive(Clone, Debug, Default)]
@@ -146,153 +60,6 @@ pub fn chain_of<'w>(wf: &'w Workflow, name: &str) -> Result<Chain<'w>> {
         patch: Some(&best.patch),
     };
     Chain::in_stages(stages, &best.root, name)
-}
-
-/// A parameter value as JSON (`None`: `null`).
-fn json(value: &Option<Value>) -> serde_json::Value {
-    match value {
-        None => serde_json::Value::Null,
-        Some(Value::Int(i)) => (*i).into(),
-        Some(Value::Float(f)) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into),
-        Some(Value::Bool(b)) => (*b).into(),
-        Some(Value::Str(s)) => s.clone().into(),
-        Some(other) => other.to_string().into(),
-    }
-}
-
-/// The objectives of `stage` (its task's default metric when none is given).
-fn objectives(stage: &SearchStage) -> Vec<Objective> {
-    let named: Vec<(String, Option<bool>)> = if stage.objectives.is_empty() {
-        vec![(
-            mlg_stdlib::catalog::default_metrics(stage.task)[0].to_string(),
-            None,
-        )]
-    } else {
-        stage
-            .objectives
-            .iter()
-            .map(|o| (o.name.clone(), o.maximize))
-            .collect()
-    };
-    named
-        .into_iter()
-        .map(|(name, maximize)| {
-            let up = maximize.unwrap_or_else(|| mlg_stdlib::metrics::higher_is_better(&name));
-            Objective {
-                direction: if up { "maximize" } else { "minimize" }.to_string(),
-                name,
-            }
-        })
-        .collect()
-}
-
-/// The tuning dimension of each searched parameter.
-fn dims(stage: &SearchStage) -> Vec<Dim> {
-    stage
-        .space
-        .iter()
-        .map(|d| match &d.space {
-            Space::Choice(v) => Dim::Choice(v.len()),
-            Space::Int { low, high, .. } => Dim::Int {
-                low: *low,
-                high: *high,
-            },
-            Space::Float { low, high, log } => Dim::Float {
-                low: *low,
-                high: *high,
-                log: *log,
-            },
-        })
-        .collect()
-}
-
-/// The parameter values of a point.
-fn values(stage: &SearchStage, coords: &Coords) -> Vec<Option<Value>> {
-    stage
-        .space
-        .iter()
-        .zip(coords)
-        .map(|(d, c)| match (&d.space, c) {
-            (Space::Choice(v), Coord::Index(i)) => v.get(*i).cloned().flatten(),
-            (Space::Int { as_float: true, .. }, Coord::Int(x)) => Some(Value::Float(*x as f64)),
-            (_, Coord::Int(x)) => Some(Value::Int(*x)),
-            (_, Coord::Float(x)) => Some(Value::Float(*x)),
-            (_, Coord::Index(_)) => None,
-        })
-        .collect()
-}
-
-/// The strategy of `stage` with its settings.
-fn spec(stage: &SearchStage) -> tune::Spec {
-    let p = &stage.strategy_params;
-    let int = |k: &str| p.get(k).and_then(Value::as_i64).map(|v| v as usize);
-    let float = |k: &str| p.get(k).and_then(Value::as_f64);
-    let trials = stage.trials.unwrap_or(0);
-    match stage.strategy.as_str() {
-        "random" => tune::Spec::Random { trials },
-        "genetic" => {
-            let mut s = tune::genetic::Settings::new(trials);
-            s.population = int("population").unwrap_or(s.population);
-            s.mutation = float("mutation").unwrap_or(s.mutation);
-            s.crossover = float("crossover").unwrap_or(s.crossover);
-            s.elite = int("elite").unwrap_or(s.elite);
-            s.tournament = int("tournament").unwrap_or(s.tournament);
-            tune::Spec::Genetic(s)
-        }
-        "tpe" => {
-            let mut s = tune::tpe::Settings::new(trials);
-            s.startup = int("startup").unwrap_or(s.startup);
-            s.candidates = int("candidates").unwrap_or(s.candidates);
-            s.gamma = float("gamma").unwrap_or(s.gamma);
-            s.batch = int("batch").unwrap_or(s.batch);
-            tune::Spec::Tpe(s)
-        }
-        "halving" | "hyperband" => {
-            let mut s = tune::halving::Settings::new();
-            s.eta = int("eta").unwrap_or(s.eta);
-            s.min_budget = float("min_budget").or(s.min_budget);
-            s.candidates = stage.trials;
-            if stage.strategy == "hyperband" {
-                s.brackets = int("brackets").unwrap_or(3);
-            }
-            tune::Spec::Halving(s)
-        }
-        _ => tune::Spec::Grid,
-    }
-}
-
-/// A fingerprint of what the trials of `stage` depend on: the statement
-/// (source positions left out), the stages it tunes and the data's size.
-fn fingerprint(wf: &Workflow, stage: &SearchStage, n_rows: usize) -> String {
-    let mut text = format!("{stage:?}|{n_rows}|");
-    let mut names: Vec<&str> = stage.space.iter().map(|d| d.stage.as_str()).collect();
-    names.push(&stage.base);
-    names.sort_unstable();
-    names.dedup();
-    for n in names {
-        if let Some(s) = wf.stage(n) {
-            text.push_str(&format!("{:?}|", s.kind));
-        }
-    }
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in without_spans(&text).bytes() {
-        hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{hash:016x}")
-}
-
-/// `text` without its `span: Span { .. }` parts (edits elsewhere in the
-/// file move them).
-fn without_spans(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("span: Span {") {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        rest = rest.find('}').map_or("", |j| &rest[j + 1..]);
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Runs search stage `name`.
@@ -485,16 +252,6 @@ fn record(stage: &SearchStage, k: usize, p: &Proposal, o: &TrialOutcome) -> Reco
         cost: o.cost,
         seconds: o.seconds,
     }
-}
-
-/// A point's parameters by path, as JSON.
-fn params(stage: &SearchStage, coords: &Coords) -> BTreeMap<String, serde_json::Value> {
-    stage
-        .space
-        .iter()
-        .zip(values(stage, coords))
-        .map(|(d, v)| (d.path.clone(), json(&v)))
-        .collect()
 }
 
 /// Ranks the trials, finds the Pareto front and the best trial, and records
