@@ -309,6 +309,45 @@ fn large_batch_timing() {
     assert_eq!(first_mismatch(&want, &out), None);
 }
 
+/// A 100-tree depth-8 forest over 1M rows: the device (copies included)
+/// against the Cranelift table walk on one thread and on every core, in the
+/// same run, with the outputs compared.
+#[test]
+fn forest_batch_timing() {
+    use rayon::prelude::*;
+    let d = 20;
+    let graph = forest_graph(d, random_forest(&mut Rng::new(31), d, 1, 100, 8));
+    let Some(compiled) = device_compile(&graph) else {
+        return;
+    };
+    let native = mlg_compiler::backends::cranelift::compile(&graph).expect("cranelift compiles");
+    let n_rows = 1_000_000;
+    let rows = random_rows(&graph, &mut Rng::new(9), n_rows, d, 0.05);
+    let mut out = vec![0.0; n_rows];
+    compiled.try_run(&rows, n_rows, d, &mut out).expect("device run");
+    let start = std::time::Instant::now();
+    compiled.try_run(&rows, n_rows, d, &mut out).expect("device run");
+    let device = start.elapsed();
+    let mut cpu = vec![0.0; n_rows];
+    let start = std::time::Instant::now();
+    native.run(&rows, n_rows, d, &mut cpu).expect("native run");
+    let one_thread = start.elapsed();
+    let chunk = 16_384;
+    let start = std::time::Instant::now();
+    rows.par_chunks(chunk * d)
+        .zip(cpu.par_chunks_mut(chunk))
+        .try_for_each(|(r, o)| native.run(r, o.len(), d, o))
+        .expect("native run");
+    let all_threads = start.elapsed();
+    println!(
+        "forest 100 trees depth 8, 1M rows x {d} inputs on {}: device {device:?} (copies included), \
+         Cranelift 1 thread {one_thread:?}, {} threads {all_threads:?}",
+        compiled.device_name(),
+        rayon::current_num_threads()
+    );
+    assert_eq!(first_mismatch(&cpu, &out), None);
+}
+
 #[test]
 fn buffer_errors_are_errors() {
     let graph = logistic_graph(4, 2);
