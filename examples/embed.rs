@@ -1,5 +1,7 @@
 //! Embedding mlg in a Rust program: check and train a workflow, compile one of
-//! its models, and predict rows — the same calls a service makes.
+//! its models, and predict rows — the same calls a service makes. (A service
+//! that only loads artifacts depends on `mlg-runtime` alone: see
+//! `examples/embed/`.)
 //!
 //! Run with `cargo run --release --example embed`.
 
@@ -21,6 +23,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         deployed.name(),
         deployed.inputs().len(),
         deployed.classes()
+    );
+
+    // A service's own rows, no frame needed: one row runs on the calling thread.
+    let row = mlg_runtime::Row::new()
+        .num("sepal_length_cm", 6.3)
+        .num("sepal_width_cm", 3.3)
+        .num("petal_length_cm", 6.0)
+        .num("petal_width_cm", 2.5);
+    let one = deployed.predict(&[row])?;
+    println!(
+        "one row: class {} with probabilities {:?}",
+        one.class(0).unwrap_or("?"),
+        one.probabilities(0).unwrap_or_default()
     );
     Ok(())
 }

@@ -62,14 +62,28 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         trials_dir: Option<PathBuf>,
     },
-    /// Predict rows of a CSV with a deployed artifact.
+    /// Predict rows of a CSV or JSON-lines file with a deployed artifact, streaming.
     Predict {
         artifact: PathBuf,
+        /// Rows to predict: .csv (with a header) or .jsonl (one object per line).
         #[arg(long)]
         input: PathBuf,
-        /// Write predictions here instead of stdout.
+        /// Write predictions here (.csv or .jsonl) instead of stdout (CSV).
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Also write one proba_<label> column per class (classifiers only).
+        #[arg(long)]
+        proba: bool,
+    },
+    /// Compare new rows with an artifact's training profile: PSI and KS per feature.
+    Monitor {
+        artifact: PathBuf,
+        /// The new rows: .csv or .jsonl.
+        #[arg(long)]
+        input: PathBuf,
+        /// Also write the self-contained HTML drift report here.
+        #[arg(long)]
+        html: Option<PathBuf>,
     },
     /// Measure interpreter vs Cranelift throughput, latency and compile time.
     Bench {
@@ -93,6 +107,19 @@ enum Command {
         /// Write the self-contained HTML report here.
         #[arg(long)]
         html: PathBuf,
+    },
+    /// Serve an artifact over HTTP: /predict, /health, /model, /metrics, /reload.
+    Serve {
+        artifact: PathBuf,
+        /// HOST:PORT to listen on (port 0 picks a free port).
+        #[arg(long, default_value = mlg_serve::DEFAULT_ADDR)]
+        addr: String,
+        /// The largest request body accepted, in bytes.
+        #[arg(long, default_value_t = mlg_serve::DEFAULT_MAX_BODY)]
+        max_body: usize,
+        /// Worker threads of the async runtime (default: one per core).
+        #[arg(long)]
+        workers: Option<usize>,
     },
 }
 
@@ -207,18 +234,26 @@ fn execute(command: Command) -> mlg::Result<()> {
             artifact,
             input,
             output,
+            proba,
         } => {
             let model = mlg_runtime::Model::load(&artifact)?;
-            let frame = mlg_runtime::csv::read_csv_typed(&input, &model.input_kinds())?;
-            let predictions = model.predict(&frame)?;
-            let mut text = Vec::new();
-            predictions.write_csv(&mut text).map_err(|source| Error::Write {
-                path: PathBuf::from("<stdout>"),
-                source,
-            })?;
-            match output {
-                Some(path) => mlg::files::write_atomic(&path, &text)?,
-                None => print!("{}", String::from_utf8_lossy(&text)),
+            let options = mlg::predict::PredictOptions {
+                proba,
+                progress: true,
+                ..mlg::predict::PredictOptions::default()
+            };
+            mlg::predict::predict_file(&model, &input, output.as_deref(), &options)?;
+        }
+        Command::Monitor {
+            artifact,
+            input,
+            html,
+        } => {
+            let monitoring = mlg::monitor::monitor(&artifact, &input)?;
+            print!("{}", mlg::monitor::table(&monitoring));
+            if let Some(path) = &html {
+                mlg::monitor::write_html(path, &monitoring)?;
+                println!("wrote {}", path.display());
             }
         }
         Command::Bench {
@@ -258,8 +293,32 @@ fn execute(command: Command) -> mlg::Result<()> {
                 profile.columns.len()
             );
         }
+        Command::Serve {
+            artifact,
+            addr,
+            max_body,
+            workers,
+        } => serve(mlg_serve::Config {
+            artifact,
+            addr,
+            max_body,
+            workers,
+        })?,
     }
     Ok(())
+}
+
+/// `mlg serve`: loads the artifact, binds, prints `listening on http://ADDR`, and
+/// serves until SIGTERM or Ctrl-C.
+fn serve(config: mlg_serve::Config) -> mlg::Result<()> {
+    let failed = |e: mlg_serve::ServeError| Error::Usage(e.to_string());
+    let server = mlg_serve::Server::bind(&config).map_err(failed)?;
+    server
+        .run(|addr| {
+            println!("listening on http://{addr}");
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+        })
+        .map_err(failed)
 }
 
 fn read(path: &Path) -> mlg::Result<String> {

@@ -193,6 +193,7 @@ fn predict_with_the_deployed_artifact() {
             "data/iris.csv",
             "--output",
             "preds.csv",
+            "--proba",
         ],
         &dir,
     ));
@@ -218,7 +219,7 @@ fn predict_with_the_deployed_artifact() {
         assert!((p - 1.0).abs() < 1e-4, "probabilities sum to {p}");
     }
     let stdout = ok(&mlg(
-        &["predict", "out/iris.mlgc", "--input", "data/iris.csv"],
+        &["predict", "out/iris.mlgc", "--input", "data/iris.csv", "--proba"],
         &dir,
     ));
     assert_eq!(stdout, preds);

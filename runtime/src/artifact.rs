@@ -6,16 +6,25 @@
 //! | bytes  | content                                  |
 //! |--------|------------------------------------------|
 //! | 0..8   | magic `b"MLGC\x00\r\n\x1a"`              |
-//! | 8..12  | format version (`u32`, currently 1)      |
+//! | 8..12  | format version (`u32`, currently 2)      |
 //! | 12..20 | payload length (`u64`)                   |
 //! | 20..24 | CRC-32 of the payload (`u32`)            |
 //! | 24..   | the payload: the [`Artifact`], postcard  |
 //!
-//! Loading checks every field in that order, decodes, then verifies the graph and
-//! the output convention, so a corrupt, foreign or crafted file is refused with a
-//! typed error and never reaches the compiler.
+//! Loading checks every field in that order, decodes, then verifies the graph, the
+//! output convention and the profile against the input schema, so a corrupt,
+//! foreign or crafted file is refused with a typed error and never reaches the
+//! compiler.
+//!
+//! Versions: 2 added the training data profile, the lineage and the monitor
+//! settings. Version 1 files still load (they get an empty profile, an empty
+//! lineage and no monitor settings, so drift monitoring has nothing to compare
+//! against); a version above 2 is refused as written by a newer mlg.
 
-use mlg_compiler::ir::{verify, Graph, VerifyError};
+use crate::drift::DriftConfig;
+use crate::frame::{ColumnData, Frame};
+use crate::profile::{DataProfile, FeatureStats};
+use mlg_compiler::ir::{verify, Graph, InputSlot, SlotKind, VerifyError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -25,8 +34,10 @@ use thiserror::Error;
 
 /// The first eight bytes of every artifact.
 pub const MAGIC: [u8; 8] = *b"MLGC\x00\r\n\x1a";
-/// The container format version this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The container format version this build writes, and the newest it reads.
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest container format version this build reads.
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 /// Length of the fixed header before the payload.
 pub const HEADER_LEN: usize = 24;
 
@@ -54,6 +65,142 @@ pub struct Artifact {
     pub metrics: BTreeMap<String, f64>,
     /// Version of mlg that wrote it.
     pub mlg_version: String,
+    /// The training rows' profile per input feature (empty for version 1 files).
+    pub profile: DataProfile,
+    /// Where the model came from.
+    pub lineage: Lineage,
+    /// Drift monitoring settings from the deploy statement (`monitor = drift(...)`).
+    pub monitor: Option<DriftConfig>,
+}
+
+impl Artifact {
+    /// The input schema: every input column's name and kind (categorical ones with
+    /// their levels, in code order), in row-ABI order.
+    pub fn schema(&self) -> &[InputSlot] {
+        &self.graph.inputs
+    }
+
+    /// The drift settings to monitor with: the deploy statement's, or the defaults.
+    pub fn drift_config(&self) -> DriftConfig {
+        self.monitor.clone().unwrap_or_default()
+    }
+}
+
+/// Where an artifact came from. Hashes are FNV-1a 64-bit, as 16 lowercase hex
+/// digits; empty for artifacts of format version 1.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+pub struct Lineage {
+    /// Hash of the `.mlg` source text ([`Lineage::hash_text`]).
+    pub source_hash: String,
+    /// Hash of the training data frame's contents ([`Lineage::hash_frame`]).
+    pub data_hash: String,
+    /// The deployed model's `seed` parameter, if it has one.
+    pub seed: Option<u64>,
+    /// Version of mlg that trained the model.
+    pub mlg_version: String,
+    /// When the artifact was built, in seconds since the Unix epoch.
+    pub created_unix: u64,
+}
+
+impl Lineage {
+    /// FNV-1a 64-bit of the UTF-8 bytes of `text`, as hex.
+    pub fn hash_text(text: &str) -> String {
+        let mut hash = Fnv::new();
+        hash.write(text.as_bytes());
+        hash.hex()
+    }
+
+    /// FNV-1a 64-bit of a frame's contents, as hex: row count, then per column its
+    /// name, kind and every value (numbers by their bits with `-0` folded into `0`,
+    /// categorical values by their level text, missing values by a marker), so the
+    /// hash does not depend on dictionary order or on the file's formatting.
+    pub fn hash_frame(frame: &Frame) -> String {
+        let mut hash = Fnv::new();
+        hash.write(&(frame.n_rows as u64).to_le_bytes());
+        for column in &frame.columns {
+            hash.write(column.name.as_bytes());
+            hash.write(&[0xff]);
+            match &column.data {
+                ColumnData::Numeric(values) => {
+                    hash.write(b"n");
+                    for (v, m) in values.iter().zip(&column.missing) {
+                        if *m || v.is_nan() {
+                            hash.write(&[0]);
+                        } else {
+                            hash.write(&[1]);
+                            hash.write(&(if *v == 0.0 { 0.0f64 } else { *v }).to_bits().to_le_bytes());
+                        }
+                    }
+                }
+                ColumnData::Categorical { codes, levels } => {
+                    hash.write(b"c");
+                    for (c, m) in codes.iter().zip(&column.missing) {
+                        match levels.get(*c as usize) {
+                            Some(level) if !*m => {
+                                hash.write(&[1]);
+                                hash.write(level.as_bytes());
+                                hash.write(&[0xff]);
+                            }
+                            _ => hash.write(&[0]),
+                        }
+                    }
+                }
+            }
+        }
+        hash.hex()
+    }
+}
+
+/// The 64-bit FNV-1a hash.
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    fn hex(&self) -> String {
+        format!("{:016x}", self.0)
+    }
+}
+
+/// The payload of format version 1: [`Artifact`] without profile, lineage and
+/// monitor settings.
+#[derive(Serialize, Deserialize)]
+struct ArtifactV1 {
+    name: String,
+    workflow: String,
+    task: String,
+    target: String,
+    classes: Vec<String>,
+    graph: Graph,
+    metrics: BTreeMap<String, f64>,
+    mlg_version: String,
+}
+
+impl From<ArtifactV1> for Artifact {
+    fn from(v1: ArtifactV1) -> Artifact {
+        Artifact {
+            name: v1.name,
+            workflow: v1.workflow,
+            task: v1.task,
+            target: v1.target,
+            classes: v1.classes,
+            graph: v1.graph,
+            metrics: v1.metrics,
+            mlg_version: v1.mlg_version,
+            profile: DataProfile::default(),
+            lineage: Lineage::default(),
+            monitor: None,
+        }
+    }
 }
 
 /// Why an artifact could not be written or read.
@@ -76,9 +223,14 @@ pub enum ArtifactError {
     /// The bytes do not start with [`MAGIC`].
     #[error("not an mlg artifact: the file does not start with the mlg artifact magic")]
     NotAnArtifact,
-    /// The container version is not one this build reads.
-    #[error("artifact format version {found} is not supported (this build reads version {supported})")]
-    UnsupportedVersion { found: u32, supported: u32 },
+    /// The container version is older than any this build reads.
+    #[error(
+        "artifact format version {found} is not supported (this build reads versions {oldest} to {newest})"
+    )]
+    UnsupportedVersion { found: u32, oldest: u32, newest: u32 },
+    /// The container was written by a newer mlg.
+    #[error("written by a newer mlg: format version {found}, this build reads up to {supported}")]
+    NewerVersion { found: u32, supported: u32 },
     /// The file ends before the header or payload does.
     #[error("artifact is truncated: expected {expected} bytes, found {found}")]
     Truncated { expected: u64, found: u64 },
@@ -162,6 +314,64 @@ pub fn validate(artifact: &Artifact) -> Result<(), ArtifactError> {
             ))
         }
     }
+    validate_profile(artifact)?;
+    if let Some(config) = &artifact.monitor {
+        if !(config.psi > 0.0 && config.psi.is_finite()) {
+            return bad(format!(
+                "monitor psi threshold {} is not a number above 0",
+                config.psi
+            ));
+        }
+        if !(config.ks > 0.0 && config.ks <= 1.0) {
+            return bad(format!("monitor ks threshold {} is not in (0, 1]", config.ks));
+        }
+        if config.window == 0 {
+            return bad("monitor window is 0 rows".into());
+        }
+    }
+    Ok(())
+}
+
+/// Checks that the profile is empty or describes exactly the input slots, with
+/// well-formed bins.
+fn validate_profile(artifact: &Artifact) -> Result<(), ArtifactError> {
+    let profile = &artifact.profile;
+    if profile.is_empty() {
+        return Ok(());
+    }
+    let bad = |message: String| Err(ArtifactError::Inconsistent(message));
+    let slots = artifact.schema();
+    if profile.features.len() != slots.len() {
+        return bad(format!(
+            "the profile has {} features but the model has {} inputs",
+            profile.features.len(),
+            slots.len()
+        ));
+    }
+    for (feature, slot) in profile.features.iter().zip(slots) {
+        if feature.name != slot.name {
+            return bad(format!(
+                "profile feature `{}` does not match input `{}`",
+                feature.name, slot.name
+            ));
+        }
+        let ok = match (&feature.stats, &slot.kind) {
+            (FeatureStats::Numeric(n), SlotKind::Numeric) => {
+                n.counts.len() == n.edges.len() + 1
+                    && n.edges.windows(2).all(|w| w[0] < w[1])
+                    && n.edges.iter().all(|e| e.is_finite())
+                    && n.quantiles.windows(2).all(|w| w[0] <= w[1])
+                    && n.quantiles.iter().all(|q| q.is_finite())
+            }
+            (FeatureStats::Categorical(c), SlotKind::Categorical { levels }) => {
+                c.levels == *levels && c.counts.len() == levels.len()
+            }
+            _ => false,
+        };
+        if !ok {
+            return bad(format!("the profile of input `{}` is malformed", slot.name));
+        }
+    }
     Ok(())
 }
 
@@ -202,10 +412,17 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Artifact, ArtifactError> {
         }
     };
     let version = le_u32(&header[8..12]);
-    if version != FORMAT_VERSION {
-        return Err(ArtifactError::UnsupportedVersion {
+    if version > FORMAT_VERSION {
+        return Err(ArtifactError::NewerVersion {
             found: version,
             supported: FORMAT_VERSION,
+        });
+    }
+    if version < OLDEST_FORMAT_VERSION {
+        return Err(ArtifactError::UnsupportedVersion {
+            found: version,
+            oldest: OLDEST_FORMAT_VERSION,
+            newest: FORMAT_VERSION,
         });
     }
     let length = le_u64(&header[12..20]);
@@ -222,8 +439,13 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Artifact, ArtifactError> {
     if computed != stored {
         return Err(ArtifactError::ChecksumMismatch { stored, computed });
     }
-    let (artifact, rest): (Artifact, &[u8]) =
-        postcard::take_from_bytes(payload).map_err(|e| ArtifactError::Decode(e.to_string()))?;
+    let decode = |e: postcard::Error| ArtifactError::Decode(e.to_string());
+    let (artifact, rest): (Artifact, &[u8]) = if version == 1 {
+        let (v1, rest): (ArtifactV1, &[u8]) = postcard::take_from_bytes(payload).map_err(decode)?;
+        (v1.into(), rest)
+    } else {
+        postcard::take_from_bytes(payload).map_err(decode)?
+    };
     if !rest.is_empty() {
         return Err(ArtifactError::Decode(format!(
             "{} unused bytes after the artifact",
@@ -295,4 +517,228 @@ pub fn read(path: &Path) -> Result<Artifact, ArtifactError> {
         path: path.to_path_buf(),
         source: Box::new(e),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::Column;
+    use mlg_compiler::ir::{GraphBuilder, Op};
+
+    /// A regressor on numeric `x` and categorical `c`: prediction = 2x + 1.
+    fn regressor() -> Artifact {
+        let inputs = vec![
+            InputSlot {
+                name: "x".into(),
+                kind: SlotKind::Numeric,
+            },
+            InputSlot {
+                name: "c".into(),
+                kind: SlotKind::Categorical {
+                    levels: vec!["a".into(), "b".into()],
+                },
+            },
+        ];
+        let mut b = GraphBuilder::new("reg", inputs);
+        let x = b.input(0).unwrap();
+        let y = b
+            .push(Op::Affine {
+                x,
+                weights: vec![2.0],
+                bias: vec![1.0],
+                missing: vec![0.0],
+            })
+            .unwrap();
+        b.output("prediction", y);
+        let graph = b.finish().unwrap();
+        let frame = Frame::new(
+            vec![
+                Column::numeric("x", (0..50).map(f64::from).collect()),
+                Column::categorical(
+                    "c",
+                    [0, 1].repeat(25),
+                    vec!["a".into(), "b".into()],
+                    vec![false; 50],
+                ),
+            ],
+            50,
+        );
+        Artifact {
+            name: "reg".into(),
+            workflow: "toy.mlg".into(),
+            task: "regression".into(),
+            target: "y".into(),
+            classes: Vec::new(),
+            profile: DataProfile::of(&frame, &graph.inputs),
+            graph,
+            metrics: BTreeMap::new(),
+            mlg_version: "0.1.0".into(),
+            lineage: Lineage {
+                source_hash: Lineage::hash_text("model m = ..."),
+                data_hash: Lineage::hash_frame(&frame),
+                seed: Some(7),
+                mlg_version: "0.1.0".into(),
+                created_unix: 1_700_000_000,
+            },
+            monitor: Some(DriftConfig {
+                psi: 0.3,
+                ks: 0.2,
+                window: 500,
+            }),
+        }
+    }
+
+    /// A container of `version` around `payload`, with a correct checksum.
+    fn framed(version: u32, payload: &[u8]) -> Vec<u8> {
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&version.to_le_bytes());
+        bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+        bytes.extend_from_slice(payload);
+        bytes
+    }
+
+    /// Artifacts hold NaN-free profiles here, but compare encodings anyway.
+    fn same(a: &Artifact, b: &Artifact) -> bool {
+        postcard::to_allocvec(a).unwrap() == postcard::to_allocvec(b).unwrap()
+    }
+
+    #[test]
+    fn version_2_round_trips_profile_lineage_and_monitor() {
+        let artifact = regressor();
+        let back = from_bytes(&to_bytes(&artifact).unwrap()).unwrap();
+        assert!(same(&back, &artifact));
+        assert_eq!(back.schema().len(), 2);
+        assert_eq!(back.profile.features[0].count, 50);
+        assert_eq!(back.lineage.seed, Some(7));
+        assert_eq!(back.drift_config().window, 500);
+    }
+
+    #[test]
+    fn version_1_files_still_load_without_profile() {
+        let a = regressor();
+        let v1 = ArtifactV1 {
+            name: a.name.clone(),
+            workflow: a.workflow.clone(),
+            task: a.task.clone(),
+            target: a.target.clone(),
+            classes: a.classes.clone(),
+            graph: a.graph.clone(),
+            metrics: a.metrics.clone(),
+            mlg_version: a.mlg_version.clone(),
+        };
+        let bytes = framed(1, &postcard::to_allocvec(&v1).unwrap());
+        let loaded = from_bytes(&bytes).unwrap();
+        assert_eq!(loaded.graph, a.graph);
+        assert!(loaded.profile.is_empty());
+        assert_eq!(loaded.lineage, Lineage::default());
+        assert_eq!(loaded.monitor, None);
+        assert_eq!(loaded.drift_config(), DriftConfig::default());
+        // A version 2 payload under a version 1 header does not decode as version 1.
+        let v2_payload = postcard::to_allocvec(&a).unwrap();
+        assert!(from_bytes(&framed(1, &v2_payload)).is_err());
+    }
+
+    #[test]
+    fn newer_older_truncated_corrupt_and_undecodable_files_are_refused() {
+        let payload = postcard::to_allocvec(&regressor()).unwrap();
+        let err = from_bytes(&framed(3, &payload)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "written by a newer mlg: format version 3, this build reads up to 2"
+        );
+        let err = from_bytes(&framed(0, &payload)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "artifact format version 0 is not supported (this build reads versions 1 to 2)"
+        );
+        let bytes = framed(2, &payload);
+        let err = from_bytes(&bytes[..bytes.len() - 10]).unwrap_err();
+        assert!(matches!(err, ArtifactError::Truncated { .. }), "{err:?}");
+        assert!(err.to_string().contains("truncated"), "{err}");
+        let mut corrupt = bytes.clone();
+        corrupt[HEADER_LEN + 3] ^= 0x01;
+        let err = from_bytes(&corrupt).unwrap_err();
+        assert!(err.to_string().contains("checksum"), "{err}");
+        let err = from_bytes(&framed(2, &[0xff; 40])).unwrap_err();
+        assert!(matches!(err, ArtifactError::Decode(_)), "{err:?}");
+        assert!(err.to_string().contains("cannot be decoded"), "{err}");
+    }
+
+    #[test]
+    fn errors_from_files_name_the_file() {
+        let dir = std::env::temp_dir().join(format!("mlg-artifact-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("future.mlgc");
+        std::fs::write(&path, framed(9, b"whatever")).unwrap();
+        let err = read(&path).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("future.mlgc") && text.contains("newer mlg"),
+            "{text}"
+        );
+        assert!(matches!(err.root(), ArtifactError::NewerVersion { found: 9, .. }));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_profile_that_disagrees_with_the_schema_is_refused() {
+        let mut renamed = regressor();
+        renamed.profile.features[0].name = "z".into();
+        let err = to_bytes(&renamed).unwrap_err();
+        assert!(err.to_string().contains("profile feature `z`"), "{err}");
+        let mut short = regressor();
+        short.profile.features.pop();
+        assert!(matches!(to_bytes(&short), Err(ArtifactError::Inconsistent(_))));
+        let mut bins = regressor();
+        if let FeatureStats::Numeric(n) = &mut bins.profile.features[0].stats {
+            n.counts.push(1);
+        }
+        assert!(matches!(to_bytes(&bins), Err(ArtifactError::Inconsistent(_))));
+        let mut monitor = regressor();
+        monitor.monitor = Some(DriftConfig {
+            psi: 0.2,
+            ks: 1.5,
+            window: 100,
+        });
+        assert!(to_bytes(&monitor)
+            .unwrap_err()
+            .to_string()
+            .contains("ks threshold"));
+    }
+
+    #[test]
+    fn hashes_are_stable_and_independent_of_dictionary_order() {
+        assert_eq!(Lineage::hash_text(""), "cbf29ce484222325");
+        assert_eq!(Lineage::hash_text("a"), "af63dc4c8601ec8c");
+        let one = Frame::new(
+            vec![Column::categorical(
+                "c",
+                vec![0, 1],
+                vec!["a".into(), "b".into()],
+                vec![false; 2],
+            )],
+            2,
+        );
+        let other = Frame::new(
+            vec![Column::categorical(
+                "c",
+                vec![1, 0],
+                vec!["b".into(), "a".into()],
+                vec![false; 2],
+            )],
+            2,
+        );
+        assert_eq!(Lineage::hash_frame(&one), Lineage::hash_frame(&other));
+        let changed = Frame::new(
+            vec![Column::categorical(
+                "c",
+                vec![0, 0],
+                vec!["a".into(), "b".into()],
+                vec![false; 2],
+            )],
+            2,
+        );
+        assert_ne!(Lineage::hash_frame(&one), Lineage::hash_frame(&changed));
+    }
 }

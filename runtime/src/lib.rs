@@ -7,18 +7,24 @@
 pub mod artifact;
 pub mod combine;
 pub mod csv;
+pub mod drift;
 pub mod error;
 pub mod frame;
 pub mod model;
+#[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod predictions;
+pub mod profile;
+pub mod record;
 pub mod rows;
 pub mod schema;
+pub mod stream;
 
 pub use artifact::{Artifact, ArtifactError};
 pub use error::DataError;
 pub use frame::{Column, ColumnData, Frame};
-pub use model::{Model, Predictions};
+pub use model::{Input, Model, Predictions};
+pub use record::{Row, RowError, Value};
 
 use mlg_compiler::backends::cranelift::CodegenError;
 use mlg_compiler::backends::ExecError;
@@ -39,6 +45,9 @@ pub enum RuntimeError {
     /// The compiled function refused the batch.
     #[error("cannot run the model: {0}")]
     Exec(#[from] ExecError),
+    /// A [`Row`] does not fit the model's inputs (the column is named).
+    #[error(transparent)]
+    Row(#[from] RowError),
     /// `predict_rows` got a buffer that is not whole rows.
     #[error("the input holds {len} values, but {n_rows} rows of {width} input slots need {expected}")]
     InputShape {

@@ -1,23 +1,43 @@
-//! A loaded, compiled model: what a service links to turn frames into predictions.
+//! A loaded, compiled model: what a service links to turn frames or rows into
+//! predictions.
+//!
+//! [`Model::predict`] takes anything that implements [`Input`]: a [`Frame`], one
+//! [`Row`], or a slice, array or `Vec` of rows. One row is encoded into a buffer
+//! on the stack and run on the calling thread; larger inputs are encoded into one
+//! buffer and run over row chunks in parallel.
 
 use crate::artifact::{self, Artifact};
 use crate::frame::Frame;
-use crate::rows::encode_rows;
+use crate::record::{Row, RowEncoder};
+use crate::rows::encode_rows_into;
 use crate::RuntimeError;
 use mlg_compiler::backends::cranelift::{compile, CompiledGraph};
 use mlg_compiler::backends::Executable;
 use mlg_compiler::ir::{InputSlot, SlotKind};
 use mlg_compiler::workflow::catalog::ColumnKind;
 use std::path::Path;
+use std::sync::Arc;
 
 pub use crate::predictions::Predictions;
+
+/// Input slots up to which one row is encoded on the stack.
+const STACK_SLOTS: usize = 64;
 
 /// An artifact together with its natively compiled inference function.
 /// `Send + Sync`: one model may serve many threads at once.
 pub struct Model {
     artifact: Artifact,
     compiled: CompiledGraph,
+    rows: RowEncoder,
+    /// Column names and classes of every result, with no rows.
+    empty: Predictions,
 }
+
+/// `Model` is shared across threads by services; keep it that way.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Model>();
+};
 
 impl std::fmt::Debug for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -39,7 +59,14 @@ impl Model {
     pub fn from_artifact(artifact: Artifact) -> Result<Model, RuntimeError> {
         artifact::validate(&artifact)?;
         let compiled = compile(&artifact.graph)?;
-        Ok(Model { artifact, compiled })
+        let rows = RowEncoder::new(&artifact.graph.inputs);
+        let empty = Predictions::new(artifact.classes.clone(), 0, Vec::new());
+        Ok(Model {
+            artifact,
+            compiled,
+            rows,
+            empty,
+        })
     }
 
     /// The artifact this model was built from.
@@ -91,16 +118,46 @@ impl Model {
         self.compiled.n_outputs()
     }
 
-    /// Predicts every row of `frame` (columns matched by name, extra ones ignored),
-    /// running the compiled function over row chunks in parallel; row order is kept.
-    pub fn predict(&self, frame: &Frame) -> Result<Predictions, RuntimeError> {
-        let rows = encode_rows(frame, self.inputs())?;
-        let values = self.predict_rows(&rows, frame.n_rows)?;
-        Ok(Predictions::new(
-            self.artifact.classes.clone(),
-            frame.n_rows,
+    /// Predicts every row of `input` — a [`Frame`] (columns matched by name,
+    /// extra ones ignored), one [`Row`], or a slice, array or `Vec` of rows —
+    /// keeping row order. One row runs on the calling thread without building a
+    /// frame; more run over row chunks in parallel. Errors name the column at
+    /// fault: [`crate::DataError`] for frames, [`crate::RowError`] for rows.
+    pub fn predict<I: Input + ?Sized>(&self, input: &I) -> Result<Predictions, RuntimeError> {
+        let n_rows = input.n_rows();
+        let width = self.compiled.n_inputs();
+        if n_rows == 1 && width <= STACK_SLOTS {
+            let mut buffer = [0.0f32; STACK_SLOTS];
+            let row = &mut buffer[..width];
+            input.encode_into(self, row)?;
+            let mut values = vec![0.0f32; self.compiled.n_outputs()];
+            self.compiled.run(row, 1, width, &mut values)?;
+            return Ok(self.predictions(1, values));
+        }
+        let total = n_rows.checked_mul(width).ok_or(RuntimeError::InputShape {
+            len: usize::MAX,
+            n_rows,
+            width,
+            expected: usize::MAX,
+        })?;
+        let mut rows = vec![0.0f32; total];
+        input.encode_into(self, &mut rows)?;
+        let values = self.predict_rows(&rows, n_rows)?;
+        Ok(self.predictions(n_rows, values))
+    }
+
+    /// Predictions of `n_rows` rows over packed output values.
+    fn predictions(&self, n_rows: usize, values: Vec<f32>) -> Predictions {
+        Predictions {
+            n_rows,
             values,
-        ))
+            ..self.empty.clone()
+        }
+    }
+
+    /// Encodes `row`, the `index`-th of its batch, into `out` (one value per input).
+    fn encode_row(&self, row: &Row, index: usize, out: &mut [f32]) -> Result<(), RuntimeError> {
+        Ok(self.rows.encode(row, index, out)?)
     }
 
     /// Runs the compiled function on `n_rows` packed row-ABI rows (`rows.len()` must
@@ -138,5 +195,150 @@ impl Model {
             });
         }
         Ok(self.compiled.run(row, 1, width, out)?)
+    }
+}
+
+/// What [`Model::predict`] accepts: rows that can be written into the row ABI.
+///
+/// Implemented for [`Frame`], [`Row`], `[Row]`, `[Row; N]`, `Vec<Row>`, and
+/// references, boxes and `Arc`s of those. A service with its own row type may
+/// implement it to skip building rows: write each row's values in
+/// [`Model::inputs`] order (numbers as `f32`, NaN for missing, categorical levels
+/// as their index in the slot's levels, `-1` for an unseen level).
+pub trait Input {
+    /// Number of rows.
+    fn n_rows(&self) -> usize;
+
+    /// Writes every row into `out`, row-major, `model.inputs().len()` values per
+    /// row; `out` holds exactly `n_rows() * model.inputs().len()` values.
+    fn encode_into(&self, model: &Model, out: &mut [f32]) -> Result<(), RuntimeError>;
+}
+
+impl Input for Frame {
+    fn n_rows(&self) -> usize {
+        self.n_rows
+    }
+
+    fn encode_into(&self, model: &Model, out: &mut [f32]) -> Result<(), RuntimeError> {
+        Ok(encode_rows_into(self, model.inputs(), out)?)
+    }
+}
+
+impl Input for Row {
+    fn n_rows(&self) -> usize {
+        1
+    }
+
+    fn encode_into(&self, model: &Model, out: &mut [f32]) -> Result<(), RuntimeError> {
+        model.encode_row(self, 0, out)
+    }
+}
+
+impl Input for [Row] {
+    fn n_rows(&self) -> usize {
+        self.len()
+    }
+
+    fn encode_into(&self, model: &Model, out: &mut [f32]) -> Result<(), RuntimeError> {
+        let width = model.inputs().len();
+        if width == 0 {
+            // Rows still must not name columns the model does not take.
+            for (index, row) in self.iter().enumerate() {
+                model.encode_row(row, index, &mut [])?;
+            }
+            return Ok(());
+        }
+        for (index, (row, slots)) in self.iter().zip(out.chunks_exact_mut(width)).enumerate() {
+            model.encode_row(row, index, slots)?;
+        }
+        Ok(())
+    }
+}
+
+impl<const N: usize> Input for [Row; N] {
+    fn n_rows(&self) -> usize {
+        N
+    }
+
+    fn encode_into(&self, model: &Model, out: &mut [f32]) -> Result<(), RuntimeError> {
+        self[..].encode_into(model, out)
+    }
+}
+
+impl Input for Vec<Row> {
+    fn n_rows(&self) -> usize {
+        self.len()
+    }
+
+    fn encode_into(&self, model: &Model, out: &mut [f32]) -> Result<(), RuntimeError> {
+        self[..].encode_into(model, out)
+    }
+}
+
+impl<T: Input + ?Sized> Input for &T {
+    fn n_rows(&self) -> usize {
+        (**self).n_rows()
+    }
+
+    fn encode_into(&self, model: &Model, out: &mut [f32]) -> Result<(), RuntimeError> {
+        (**self).encode_into(model, out)
+    }
+}
+
+impl<T: Input + ?Sized> Input for &mut T {
+    fn n_rows(&self) -> usize {
+        (**self).n_rows()
+    }
+
+    fn encode_into(&self, model: &Model, out: &mut [f32]) -> Result<(), RuntimeError> {
+        (**self).encode_into(model, out)
+    }
+}
+
+impl<T: Input + ?Sized> Input for Box<T> {
+    fn n_rows(&self) -> usize {
+        (**self).n_rows()
+    }
+
+    fn encode_into(&self, model: &Model, out: &mut [f32]) -> Result<(), RuntimeError> {
+        (**self).encode_into(model, out)
+    }
+}
+
+impl<T: Input + ?Sized> Input for Arc<T> {
+    fn n_rows(&self) -> usize {
+        (**self).n_rows()
+    }
+
+    fn encode_into(&self, model: &Model, out: &mut [f32]) -> Result<(), RuntimeError> {
+        (**self).encode_into(model, out)
+    }
+}
+
+/// Per-row accessors for services reading one prediction at a time.
+impl Predictions {
+    /// The predicted class label of row `row` (classifiers; `None` for
+    /// regressors or past the end).
+    pub fn class(&self, row: usize) -> Option<&str> {
+        let index = *self.row(row)?.first()?;
+        if !self.is_classification() || index < 0.0 || index.fract() != 0.0 {
+            return None;
+        }
+        self.classes.get(index as usize).map(String::as_str)
+    }
+
+    /// The predicted value of row `row` (regressors) or its class index
+    /// (classifiers); `None` past the end.
+    pub fn value(&self, row: usize) -> Option<f32> {
+        self.row(row)?.first().copied()
+    }
+
+    /// The class probabilities of row `row`, in [`Predictions::classes`] order
+    /// (classifiers; `None` for regressors or past the end).
+    pub fn probabilities(&self, row: usize) -> Option<&[f32]> {
+        if !self.is_classification() {
+            return None;
+        }
+        self.row(row).map(|values| &values[1..])
     }
 }

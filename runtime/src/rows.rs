@@ -28,6 +28,25 @@ pub const UNSEEN: f32 = -1.0;
 /// column feeding a categorical slot is matched by value against the levels that
 /// parse as numbers (`2` matches level `"2"` or `"2.0"`).
 pub fn encode_rows(frame: &Frame, slots: &[InputSlot]) -> Result<Vec<f32>, DataError> {
+    let width = slots.len();
+    let total = frame
+        .n_rows
+        .checked_mul(width)
+        .ok_or_else(|| DataError::InvalidFrame {
+            message: format!(
+                "{} rows of {width} slots overflow the address space",
+                frame.n_rows
+            ),
+        })?;
+    let mut out = vec![0.0f32; total];
+    encode_rows_into(frame, slots, &mut out)?;
+    Ok(out)
+}
+
+/// [`encode_rows`] into a caller's buffer, which must hold exactly
+/// `frame.n_rows × slots.len()` values (else [`DataError::InvalidFrame`]); every
+/// value of it is overwritten.
+pub fn encode_rows_into(frame: &Frame, slots: &[InputSlot], out: &mut [f32]) -> Result<(), DataError> {
     let missing: Vec<String> = slots
         .iter()
         .filter(|s| frame.column(&s.name).is_none())
@@ -37,19 +56,23 @@ pub fn encode_rows(frame: &Frame, slots: &[InputSlot]) -> Result<Vec<f32>, DataE
         return Err(DataError::MissingColumns { columns: missing });
     }
     let n_rows = frame.n_rows;
+    let width = slots.len();
+    if n_rows.checked_mul(width) != Some(out.len()) {
+        return Err(DataError::InvalidFrame {
+            message: format!(
+                "the output buffer holds {} values, not {n_rows} rows of {width} slots",
+                out.len()
+            ),
+        });
+    }
     let mut sources = Vec::with_capacity(slots.len());
     for slot in slots {
         if let Some(column) = frame.column(&slot.name) {
             sources.push(Source::new(column, slot, n_rows)?);
         }
     }
-    let width = slots.len();
-    let total = n_rows.checked_mul(width).ok_or_else(|| DataError::InvalidFrame {
-        message: format!("{n_rows} rows of {width} slots overflow the address space"),
-    })?;
-    let mut out = vec![0.0f32; total];
     if width == 0 {
-        return Ok(out);
+        return Ok(());
     }
     let fill = |(block, chunk): (usize, &mut [f32])| {
         let start = block * BLOCK_ROWS;
@@ -62,7 +85,7 @@ pub fn encode_rows(frame: &Frame, slots: &[InputSlot]) -> Result<Vec<f32>, DataE
     } else {
         out.chunks_mut(BLOCK_ROWS * width).enumerate().for_each(fill);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Where one slot's values come from.
@@ -86,7 +109,7 @@ enum Source<'a> {
 }
 
 /// `f64` bits with `-0.0` folded into `0.0`, for value lookups.
-fn value_key(v: f64) -> u64 {
+pub(crate) fn value_key(v: f64) -> u64 {
     if v == 0.0 {
         0
     } else {

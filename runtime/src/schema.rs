@@ -41,7 +41,15 @@ pub struct CsvSchemaSource;
 impl SchemaSource for CsvSchemaSource {
     fn schema(&self, format: &str, path: &Path) -> Result<Schema, String> {
         let frame = match format {
+            #[cfg(feature = "parquet")]
             "parquet" => crate::parquet::read_parquet(path),
+            #[cfg(not(feature = "parquet"))]
+            "parquet" => {
+                return Err(format!(
+                    "cannot read `{}`: this build of mlg-runtime has no `parquet` feature",
+                    path.display()
+                ))
+            }
             _ => read_csv(path),
         };
         frame.map(|frame| frame.schema()).map_err(|e| e.to_string())

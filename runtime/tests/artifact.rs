@@ -111,12 +111,16 @@ fn other_versions_and_trailing_bytes_are_refused() {
     assert!(
         matches!(
             err,
-            ArtifactError::UnsupportedVersion {
-                found: 2,
-                supported: 1
+            ArtifactError::NewerVersion {
+                found: 3,
+                supported: 2
             }
         ),
         "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "written by a newer mlg: format version 3, this build reads up to 2"
     );
     bytes.push(0);
     assert!(matches!(

@@ -122,7 +122,13 @@ pub fn run(wf: &Workflow, options: &RunOptions) -> Result<RunOutput> {
         };
         let model = selections.resolve(wf, &deploy.target, &progress)?;
         let bar = progress.spinner(&format!("{}: fit on all rows and compile", deploy.target));
+        let monitor = deploy.monitor.as_ref().map(|m| mlg_runtime::drift::DriftConfig {
+            psi: m.psi,
+            ks: m.ks,
+            window: m.window,
+        });
         let compiled = artifact_of(wf, &deploy.target, &model, &out.evaluations)
+            .map(|artifact| Artifact { monitor, ..artifact })
             .and_then(|artifact| Ok(mlg_runtime::Model::from_artifact(artifact)?));
         bar.finish_and_clear();
         mlg_runtime::artifact::write(&deploy.path, compiled?.artifact())?;
@@ -142,7 +148,10 @@ pub fn build_artifact(wf: &Workflow, name: &str, evaluations: &[Evaluation]) -> 
     artifact_of(wf, name, &model, evaluations)
 }
 
-/// [`build_artifact`] of model stage `model`, named `name`.
+/// [`build_artifact`] of model stage `model`, named `name`: the graph, the
+/// metrics, the profile of the training rows' input columns and the lineage
+/// (hashes of the source and of the data frame, the model's `seed`); no
+/// monitor settings (the deploy loop adds the statement's).
 fn artifact_of(wf: &Workflow, name: &str, model: &str, evaluations: &[Evaluation]) -> Result<Artifact> {
     let chain = search::chain_of(wf, model)?;
     let target = chain.target()?;
@@ -155,6 +164,25 @@ fn artifact_of(wf: &Workflow, name: &str, model: &str, evaluations: &[Evaluation
             metrics.insert(metric.clone(), summary.estimate);
         }
     }
+    let params = match &chain.kind {
+        chain::ChainKind::Model { model, .. } => &model.op.params,
+        chain::ChainKind::Ensemble { stage, .. } => &stage.combiner.params,
+    };
+    let seed = match params.get("seed") {
+        Some(mlg_compiler::workflow::catalog::Value::Int(s)) => u64::try_from(*s).ok(),
+        _ => None,
+    };
+    let lineage = mlg_runtime::artifact::Lineage {
+        source_hash: mlg_runtime::artifact::Lineage::hash_text(&wf.source),
+        data_hash: mlg_runtime::artifact::Lineage::hash_frame(&chain.frame),
+        seed,
+        mlg_version: env!("CARGO_PKG_VERSION").to_string(),
+        created_unix: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    };
+    // Only the graph's input columns are profiled, so the target never is.
+    let profile = mlg_runtime::profile::DataProfile::of(&chain.frame, &graph.inputs);
     Ok(Artifact {
         name: name.to_string(),
         workflow: wf.file.clone(),
@@ -164,6 +192,9 @@ fn artifact_of(wf: &Workflow, name: &str, model: &str, evaluations: &[Evaluation
         graph,
         metrics,
         mlg_version: env!("CARGO_PKG_VERSION").to_string(),
+        profile,
+        lineage,
+        monitor: None,
     })
 }
 

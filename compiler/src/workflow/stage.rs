@@ -276,13 +276,26 @@ pub struct EnsembleStage {
     pub task: Task,
 }
 
-/// `deploy NAME to "path"`.
+/// `deploy NAME to "path" [{ monitor = drift(...) }]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeployStage {
     pub target: String,
     /// Path resolved against the `.mlg` file's folder.
     pub path: PathBuf,
     pub path_text: String,
+    /// `monitor = drift(psi = ..., ks = ..., window = ...)`, defaults filled in.
+    pub monitor: Option<DriftSettings>,
+}
+
+/// The checked `drift(...)` of a deploy statement's `monitor` option.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DriftSettings {
+    /// PSI alert threshold, above 0 (default 0.2).
+    pub psi: f64,
+    /// KS alert threshold, in (0, 1] (default 0.1).
+    pub ks: f64,
+    /// Sliding window in rows, at least 10 (default 1000).
+    pub window: usize,
 }
 
 /// What a stage is.

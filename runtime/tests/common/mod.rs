@@ -94,6 +94,9 @@ pub fn classifier() -> Artifact {
         graph: classifier_graph(),
         metrics,
         mlg_version: "0.1.0".into(),
+        profile: Default::default(),
+        lineage: Default::default(),
+        monitor: None,
     }
 }
 
@@ -108,5 +111,8 @@ pub fn regressor() -> Artifact {
         graph: regressor_graph(),
         metrics: BTreeMap::new(),
         mlg_version: "0.1.0".into(),
+        profile: Default::default(),
+        lineage: Default::default(),
+        monitor: None,
     }
 }

@@ -1,0 +1,469 @@
+//! The training data profile an artifact carries: per input feature, what the
+//! training rows looked like (counts, statistics, quantiles, binned histogram or
+//! level frequencies), the reference that drift monitoring ([`crate::drift`])
+//! compares new rows against.
+//!
+//! Numeric features keep the 101 percentiles (0%, 1%, …, 100%) of their finite
+//! values, for the KS statistic, and a histogram over fixed bin edges: the
+//! distinct deciles (10%, …, 90%), so about ten bins of equal training mass. Bin
+//! `i` holds the values in `(edges[i-1], edges[i]]`, the first bin everything up to
+//! `edges[0]` and the last everything above the last edge; PSI bins new rows with
+//! the same edges. Categorical features keep one count per level of the input
+//! slot plus an `other` count for values outside those levels.
+
+use crate::frame::{Column, ColumnData, Frame};
+use mlg_compiler::ir::{InputSlot, SlotKind};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Number of quantile steps: percentiles `0/100 ..= 100/100`.
+pub const QUANTILE_STEPS: usize = 100;
+/// Number of equal-mass bins the histogram edges aim for (deciles).
+pub const HISTOGRAM_BINS: usize = 10;
+
+/// The profile of the training rows, one entry per input slot in slot order.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DataProfile {
+    /// Number of training rows profiled.
+    pub rows: u64,
+    /// One profile per input feature, in the order of the graph's input slots.
+    pub features: Vec<FeatureProfile>,
+}
+
+/// The profile of one input feature.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeatureProfile {
+    /// The input column's name.
+    pub name: String,
+    /// Rows with a value (not missing).
+    pub count: u64,
+    /// Rows where the value is missing.
+    pub missing: u64,
+    /// Kind-specific statistics.
+    pub stats: FeatureStats,
+}
+
+/// Statistics of a numeric or categorical feature.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FeatureStats {
+    /// A numeric feature.
+    Numeric(NumericProfile),
+    /// A categorical feature.
+    Categorical(CategoricalProfile),
+}
+
+/// Statistics of a numeric feature. `min`, `max`, `mean`, `std` and the quantiles
+/// cover the finite values only (NaN and an empty `quantiles` when there are
+/// none); infinite values still count in the histogram's end bins.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NumericProfile {
+    /// Smallest finite value.
+    pub min: f64,
+    /// Largest finite value.
+    pub max: f64,
+    /// Mean of the finite values.
+    pub mean: f64,
+    /// Population standard deviation of the finite values.
+    pub std: f64,
+    /// `QUANTILE_STEPS + 1` quantiles at `p = i / QUANTILE_STEPS` (linear
+    /// interpolation between order statistics), or empty.
+    pub quantiles: Vec<f64>,
+    /// Strictly increasing interior bin edges.
+    pub edges: Vec<f64>,
+    /// Non-missing rows per bin: `edges.len() + 1` counts.
+    pub counts: Vec<u64>,
+}
+
+/// Level frequencies of a categorical feature.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CategoricalProfile {
+    /// The input slot's levels (the codes the model knows), in code order.
+    pub levels: Vec<String>,
+    /// Rows per level, parallel to `levels`.
+    pub counts: Vec<u64>,
+    /// Non-missing rows whose value is none of `levels` (unseen).
+    pub other: u64,
+}
+
+impl DataProfile {
+    /// Profiles the columns of `frame` that the input slots `inputs` name (matched
+    /// by name; other columns, such as the target, are ignored). A slot whose column
+    /// the frame lacks is profiled as entirely missing.
+    pub fn of(frame: &Frame, inputs: &[InputSlot]) -> DataProfile {
+        let features = inputs
+            .iter()
+            .map(|slot| FeatureProfile::of(slot, frame.column(&slot.name), frame.n_rows))
+            .collect();
+        DataProfile {
+            rows: frame.n_rows as u64,
+            features,
+        }
+    }
+
+    /// The profile of the feature named `name`.
+    pub fn feature(&self, name: &str) -> Option<&FeatureProfile> {
+        self.features.iter().find(|f| f.name == name)
+    }
+
+    /// True when the profile holds no features (artifacts of format version 1).
+    pub fn is_empty(&self) -> bool {
+        self.features.is_empty()
+    }
+}
+
+impl FeatureProfile {
+    /// Profiles `column` (absent: every row missing) as input slot `slot`.
+    fn of(slot: &InputSlot, column: Option<&Column>, n_rows: usize) -> FeatureProfile {
+        match &slot.kind {
+            SlotKind::Numeric => {
+                let values = numeric_values(column, 0..n_rows);
+                let missing = values.iter().filter(|v| v.is_nan()).count() as u64;
+                FeatureProfile {
+                    name: slot.name.clone(),
+                    count: n_rows as u64 - missing,
+                    missing,
+                    stats: FeatureStats::Numeric(NumericProfile::of(&values)),
+                }
+            }
+            SlotKind::Categorical { levels } => {
+                let buckets = level_buckets(levels, column, 0..n_rows);
+                let mut counts = vec![0u64; levels.len() + 2];
+                for b in buckets {
+                    counts[b as usize] += 1;
+                }
+                let missing = counts.pop().unwrap_or(0);
+                let other = counts.pop().unwrap_or(0);
+                FeatureProfile {
+                    name: slot.name.clone(),
+                    count: n_rows as u64 - missing,
+                    missing,
+                    stats: FeatureStats::Categorical(CategoricalProfile {
+                        levels: levels.clone(),
+                        counts,
+                        other,
+                    }),
+                }
+            }
+        }
+    }
+
+    /// True for numeric features.
+    pub fn is_numeric(&self) -> bool {
+        matches!(self.stats, FeatureStats::Numeric(_))
+    }
+}
+
+impl NumericProfile {
+    /// Statistics of `values` (NaN = missing, skipped).
+    fn of(values: &[f64]) -> NumericProfile {
+        let mut finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+        finite.sort_unstable_by(f64::total_cmp);
+        let n = finite.len() as f64;
+        let (mean, std) = if finite.is_empty() {
+            (f64::NAN, f64::NAN)
+        } else {
+            let mean = finite.iter().sum::<f64>() / n;
+            let var = finite.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+            (mean, var.sqrt())
+        };
+        let quantiles: Vec<f64> = if finite.is_empty() {
+            Vec::new()
+        } else {
+            (0..=QUANTILE_STEPS)
+                .map(|i| quantile(&finite, i as f64 / QUANTILE_STEPS as f64))
+                .collect()
+        };
+        let mut edges: Vec<f64> = Vec::new();
+        if !quantiles.is_empty() {
+            let step = QUANTILE_STEPS / HISTOGRAM_BINS;
+            for k in 1..HISTOGRAM_BINS {
+                let edge = quantiles[k * step];
+                if edges.last().is_none_or(|last| edge > *last) {
+                    edges.push(edge);
+                }
+            }
+        }
+        let mut counts = vec![0u64; edges.len() + 1];
+        for v in values.iter().filter(|v| !v.is_nan()) {
+            counts[bin_of(&edges, *v)] += 1;
+        }
+        NumericProfile {
+            min: finite.first().copied().unwrap_or(f64::NAN),
+            max: finite.last().copied().unwrap_or(f64::NAN),
+            mean,
+            std,
+            quantiles,
+            edges,
+            counts,
+        }
+    }
+
+    /// The training CDF at `x` (the fraction of values `<= x`), interpolated
+    /// linearly between the stored quantiles; `None` without quantiles.
+    pub fn cdf(&self, x: f64) -> Option<f64> {
+        cdf_right(&self.quantiles, x)
+    }
+}
+
+/// The bin of a non-missing value `v`: the number of edges below it, so bin `i` is
+/// `(edges[i-1], edges[i]]`.
+pub fn bin_of(edges: &[f64], v: f64) -> usize {
+    edges.partition_point(|e| *e < v)
+}
+
+/// The `p` quantile of sorted, non-empty `sorted` (linear interpolation between
+/// order statistics, numpy's default).
+pub fn quantile(sorted: &[f64], p: f64) -> f64 {
+    let last = sorted.len().saturating_sub(1);
+    let pos = p.clamp(0.0, 1.0) * last as f64;
+    let lo = pos.floor() as usize;
+    let hi = (lo + 1).min(last);
+    let frac = pos - lo as f64;
+    match (sorted.get(lo), sorted.get(hi)) {
+        (Some(a), Some(b)) if frac > 0.0 => a + (b - a) * frac,
+        (Some(a), _) => *a,
+        _ => f64::NAN,
+    }
+}
+
+/// The fraction `p` the stored quantile `q[i]` sits at.
+fn step_p(i: usize, q: &[f64]) -> f64 {
+    i as f64 / (q.len().max(2) - 1) as f64
+}
+
+/// `F(x)`, the fraction of training values `<= x`, from quantiles `q` at evenly
+/// spaced `p`; `None` when `q` is empty.
+pub fn cdf_right(q: &[f64], x: f64) -> Option<f64> {
+    let (first, last) = (*q.first()?, *q.last()?);
+    if x.is_nan() {
+        return None;
+    }
+    if x < first {
+        return Some(0.0);
+    }
+    if x >= last {
+        return Some(1.0);
+    }
+    // Largest i with q[i] <= x; x < last, so i + 1 exists.
+    let i = q.partition_point(|v| *v <= x) - 1;
+    Some(interpolate(q, i, x))
+}
+
+/// `F(x-)`, the fraction of training values `< x`, from quantiles `q`.
+pub fn cdf_left(q: &[f64], x: f64) -> Option<f64> {
+    let (first, last) = (*q.first()?, *q.last()?);
+    if x.is_nan() {
+        return None;
+    }
+    if x <= first {
+        return Some(0.0);
+    }
+    if x > last {
+        return Some(1.0);
+    }
+    // Smallest j with q[j] >= x; x > first, so j >= 1.
+    let j = q.partition_point(|v| *v < x);
+    if q[j] == x {
+        return Some(step_p(j, q));
+    }
+    Some(interpolate(q, j - 1, x))
+}
+
+/// The CDF at `x` with `q[i] <= x < q[i+1]` (or `x == q[i]`): linear between the
+/// two quantiles' fractions.
+fn interpolate(q: &[f64], i: usize, x: f64) -> f64 {
+    let p = step_p(i, q);
+    match q.get(i + 1) {
+        Some(&next) if next > q[i] && x > q[i] => p + (x - q[i]) / (next - q[i]) * (step_p(i + 1, q) - p),
+        _ => p,
+    }
+}
+
+/// The values of rows `rows` of `column` read as numbers, NaN where missing:
+/// absent columns are all missing, categorical ones parse their level text (text
+/// that is not a number counts as missing).
+pub fn numeric_values(column: Option<&Column>, rows: std::ops::Range<usize>) -> Vec<f64> {
+    let Some(column) = column else {
+        return vec![f64::NAN; rows.len()];
+    };
+    let missing = |r: usize| column.missing.get(r).copied().unwrap_or(true);
+    match &column.data {
+        ColumnData::Numeric(values) => rows
+            .map(|r| match values.get(r) {
+                Some(v) if !missing(r) => *v,
+                _ => f64::NAN,
+            })
+            .collect(),
+        ColumnData::Categorical { codes, levels } => {
+            let parsed: Vec<f64> = levels
+                .iter()
+                .map(|l| l.trim().parse::<f64>().unwrap_or(f64::NAN))
+                .collect();
+            rows.map(|r| {
+                if missing(r) {
+                    return f64::NAN;
+                }
+                codes
+                    .get(r)
+                    .and_then(|c| parsed.get(*c as usize))
+                    .copied()
+                    .unwrap_or(f64::NAN)
+            })
+            .collect()
+        }
+    }
+}
+
+/// The bucket of each of rows `rows` of `column` against `levels`: the level's
+/// index, `levels.len()` for a value outside them (other) and `levels.len() + 1`
+/// for a missing one. Categorical columns match by level text; numeric ones by
+/// value against the levels that parse as numbers (as the row encoder does).
+pub fn level_buckets(levels: &[String], column: Option<&Column>, rows: std::ops::Range<usize>) -> Vec<u32> {
+    let other = levels.len() as u32;
+    let missing_bucket = other + 1;
+    let Some(column) = column else {
+        return vec![missing_bucket; rows.len()];
+    };
+    let missing = |r: usize| column.missing.get(r).copied().unwrap_or(true);
+    match &column.data {
+        ColumnData::Categorical { codes, levels: own } => {
+            let index: HashMap<&str, u32> = levels
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, l)| (l.as_str(), i as u32))
+                .collect();
+            let map: Vec<u32> = own
+                .iter()
+                .map(|l| index.get(l.as_str()).copied().unwrap_or(other))
+                .collect();
+            rows.map(|r| {
+                if missing(r) {
+                    return missing_bucket;
+                }
+                codes
+                    .get(r)
+                    .and_then(|c| map.get(*c as usize))
+                    .copied()
+                    .unwrap_or(other)
+            })
+            .collect()
+        }
+        ColumnData::Numeric(values) => {
+            let mut index: HashMap<u64, u32> = HashMap::new();
+            for (i, level) in levels.iter().enumerate() {
+                if let Ok(v) = level.trim().parse::<f64>() {
+                    index.entry(value_key(v)).or_insert(i as u32);
+                }
+            }
+            rows.map(|r| match values.get(r) {
+                Some(v) if !missing(r) && !v.is_nan() => index.get(&value_key(*v)).copied().unwrap_or(other),
+                _ => missing_bucket,
+            })
+            .collect()
+        }
+    }
+}
+
+/// `f64` bits with `-0.0` folded into `0.0`, for value lookups.
+fn value_key(v: f64) -> u64 {
+    if v == 0.0 {
+        0
+    } else {
+        v.to_bits()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numeric_slot(name: &str) -> InputSlot {
+        InputSlot {
+            name: name.into(),
+            kind: SlotKind::Numeric,
+        }
+    }
+
+    #[test]
+    fn numeric_profile_has_statistics_quantiles_and_decile_bins() {
+        let values: Vec<f64> = (1..=100).map(f64::from).chain([f64::NAN]).collect();
+        let frame = Frame::new(vec![Column::numeric("x", values)], 101);
+        let profile = DataProfile::of(&frame, &[numeric_slot("x")]);
+        assert_eq!(profile.rows, 101);
+        let f = &profile.features[0];
+        assert_eq!((f.count, f.missing), (100, 1));
+        let FeatureStats::Numeric(n) = &f.stats else {
+            panic!("numeric expected")
+        };
+        assert_eq!((n.min, n.max, n.mean), (1.0, 100.0, 50.5));
+        assert!((n.std - 28.866).abs() < 1e-3, "{}", n.std);
+        assert_eq!(n.quantiles.len(), QUANTILE_STEPS + 1);
+        assert_eq!(n.quantiles[50], 50.5);
+        assert_eq!(n.edges.len(), 9);
+        assert_eq!(n.counts, vec![10; 10]);
+        assert_eq!(n.cdf(50.5), Some(0.5));
+        assert_eq!(n.cdf(0.0), Some(0.0));
+        assert_eq!(n.cdf(1000.0), Some(1.0));
+    }
+
+    #[test]
+    fn constant_and_empty_numeric_columns_do_not_break_the_bins() {
+        let frame = Frame::new(
+            vec![
+                Column::numeric("c", vec![3.0; 5]),
+                Column::numeric("e", vec![f64::NAN; 5]),
+            ],
+            5,
+        );
+        let profile = DataProfile::of(
+            &frame,
+            &[numeric_slot("c"), numeric_slot("e"), numeric_slot("absent")],
+        );
+        let FeatureStats::Numeric(c) = &profile.features[0].stats else {
+            panic!()
+        };
+        assert_eq!(c.edges, vec![3.0]);
+        assert_eq!(c.counts, vec![5, 0]);
+        assert_eq!(c.std, 0.0);
+        assert_eq!(cdf_left(&c.quantiles, 3.0), Some(0.0));
+        assert_eq!(cdf_right(&c.quantiles, 3.0), Some(1.0));
+        let FeatureStats::Numeric(e) = &profile.features[1].stats else {
+            panic!()
+        };
+        assert!(e.quantiles.is_empty() && e.edges.is_empty());
+        assert_eq!(e.counts, vec![0]);
+        assert_eq!(profile.features[2].missing, 5);
+    }
+
+    #[test]
+    fn categorical_profile_counts_levels_other_and_missing() {
+        let column = Column::categorical(
+            "c",
+            vec![0, 1, 1, 2, 0],
+            vec!["a".into(), "b".into(), "zz".into()],
+            vec![false, false, false, false, true],
+        );
+        let frame = Frame::new(vec![column], 5);
+        let slot = InputSlot {
+            name: "c".into(),
+            kind: SlotKind::Categorical {
+                levels: vec!["b".into(), "a".into()],
+            },
+        };
+        let f = &DataProfile::of(&frame, &[slot]).features[0];
+        assert_eq!((f.count, f.missing), (4, 1));
+        let FeatureStats::Categorical(c) = &f.stats else {
+            panic!()
+        };
+        assert_eq!(c.counts, vec![2, 1]);
+        assert_eq!(c.other, 1);
+    }
+
+    #[test]
+    fn numeric_columns_match_numeric_levels_by_value() {
+        let column = Column::numeric("c", vec![1.0, 2.0, 7.0, f64::NAN]);
+        let levels = vec!["1".to_string(), "2.0".to_string()];
+        assert_eq!(level_buckets(&levels, Some(&column), 0..4), vec![0, 1, 2, 3]);
+    }
+}

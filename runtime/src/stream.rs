@@ -1,0 +1,764 @@
+//! Streaming batch I/O: input rows read in chunks of at most `chunk_rows` rows
+//! (CSV or JSON lines), each chunk a [`Frame`] typed by a model's input schema, and
+//! predictions written chunk by chunk (CSV or JSON lines). Memory stays bounded by
+//! the chunk size whatever the input's length.
+//!
+//! Only the schema's columns are read; other columns are ignored. Numeric inputs
+//! must parse as numbers (a CSV field or JSON string that does not is a
+//! [`DataError::Unparseable`] naming the file, line and column). Categorical inputs
+//! keep the schema's levels as codes `0..levels`, and a value outside them gets a
+//! code past those levels, which the row encoder maps to the unseen code, as
+//! [`crate::Model::predict`] does for any frame. The CSV missing-value tokens
+//! ([`crate::csv::is_missing_token`]) and JSON `null` are missing values.
+
+use crate::csv::is_missing_token;
+use crate::error::DataError;
+use crate::frame::{Column, Frame};
+use crate::predictions::Predictions;
+use mlg_compiler::ir::{InputSlot, SlotKind};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+
+/// Rows per chunk unless told otherwise.
+pub const DEFAULT_CHUNK_ROWS: usize = 8192;
+
+/// A row file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per line, `{"column": value, ...}`.
+    JsonLines,
+}
+
+impl Format {
+    /// The format a file name's extension names: `.csv`, or `.jsonl` / `.ndjson`.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(Format::Csv),
+            "jsonl" | "ndjson" => Some(Format::JsonLines),
+            _ => None,
+        }
+    }
+}
+
+/// Builds one column of a chunk.
+enum Builder {
+    Numeric {
+        values: Vec<f64>,
+        missing: Vec<bool>,
+    },
+    Categorical {
+        /// The schema's levels by text.
+        index: HashMap<String, u32>,
+        /// The schema's levels that parse as numbers, by value bits.
+        numbers: HashMap<u64, u32>,
+        /// The schema's levels, then this chunk's unseen values.
+        levels: Vec<String>,
+        known: usize,
+        unseen: HashMap<String, u32>,
+        codes: Vec<u32>,
+        missing: Vec<bool>,
+    },
+}
+
+impl Builder {
+    fn new(slot: &InputSlot) -> Builder {
+        match &slot.kind {
+            SlotKind::Numeric => Builder::Numeric {
+                values: Vec::new(),
+                missing: Vec::new(),
+            },
+            SlotKind::Categorical { levels } => {
+                let mut index = HashMap::new();
+                let mut numbers = HashMap::new();
+                for (i, level) in levels.iter().enumerate() {
+                    index.entry(level.clone()).or_insert(i as u32);
+                    if let Ok(v) = level.trim().parse::<f64>() {
+                        numbers.entry(value_key(v)).or_insert(i as u32);
+                    }
+                }
+                Builder::Categorical {
+                    index,
+                    numbers,
+                    levels: levels.clone(),
+                    known: levels.len(),
+                    unseen: HashMap::new(),
+                    codes: Vec::new(),
+                    missing: Vec::new(),
+                }
+            }
+        }
+    }
+
+    fn push_missing(&mut self) {
+        match self {
+            Builder::Numeric { values, missing } => {
+                values.push(f64::NAN);
+                missing.push(true);
+            }
+            Builder::Categorical { codes, missing, .. } => {
+                codes.push(0);
+                missing.push(true);
+            }
+        }
+    }
+
+    fn push_number(&mut self, v: f64) {
+        match self {
+            Builder::Numeric { values, missing } => {
+                values.push(v);
+                missing.push(v.is_nan());
+            }
+            Builder::Categorical { numbers, .. } => match numbers.get(&value_key(v)).copied() {
+                Some(code) => self.push_code(code),
+                None => self.push_level(&format!("{v}")),
+            },
+        }
+    }
+
+    fn push_code(&mut self, code: u32) {
+        if let Builder::Categorical { codes, missing, .. } = self {
+            codes.push(code);
+            missing.push(false);
+        }
+    }
+
+    /// A categorical value by its text (unseen text gets a code past the schema's).
+    fn push_level(&mut self, text: &str) {
+        let Builder::Categorical {
+            index,
+            levels,
+            unseen,
+            codes,
+            missing,
+            ..
+        } = self
+        else {
+            return;
+        };
+        let code = match index.get(text).or_else(|| unseen.get(text)) {
+            Some(&code) => code,
+            None => {
+                let code = levels.len() as u32;
+                levels.push(text.to_string());
+                unseen.insert(text.to_string(), code);
+                code
+            }
+        };
+        codes.push(code);
+        missing.push(false);
+    }
+
+    /// A text field: missing token, number (numeric inputs) or level.
+    fn push_text(&mut self, field: &str, at: &At<'_>) -> Result<(), DataError> {
+        let field = field.trim();
+        if is_missing_token(field) {
+            self.push_missing();
+            return Ok(());
+        }
+        match self {
+            Builder::Numeric { .. } => match field.parse::<f64>() {
+                Ok(v) => self.push_number(v),
+                Err(_) => return Err(at.unparseable(field, "a number")),
+            },
+            Builder::Categorical { .. } => self.push_level(field),
+        }
+        Ok(())
+    }
+
+    /// A JSON value: null, number, string, or (categorical only) boolean.
+    fn push_json(&mut self, value: &Value, at: &At<'_>) -> Result<(), DataError> {
+        match (value, &*self) {
+            (Value::Null, _) => self.push_missing(),
+            (Value::Number(n), _) => match n.as_f64() {
+                Some(v) => self.push_number(v),
+                None => return Err(at.unparseable(&n.to_string(), "a number")),
+            },
+            (Value::String(s), _) => self.push_text(s, at)?,
+            (Value::Bool(b), Builder::Categorical { .. }) => {
+                self.push_level(if *b { "true" } else { "false" })
+            }
+            (other, Builder::Numeric { .. }) => return Err(at.unparseable(&other.to_string(), "a number")),
+            (other, Builder::Categorical { .. }) => {
+                return Err(at.unparseable(&other.to_string(), "a string, a number or null"))
+            }
+        }
+        Ok(())
+    }
+
+    /// The column built so far, named `name`; the builder starts over.
+    fn take(&mut self, name: &str) -> Column {
+        match self {
+            Builder::Numeric { values, missing } => Column {
+                name: name.to_string(),
+                data: crate::frame::ColumnData::Numeric(std::mem::take(values)),
+                missing: std::mem::take(missing),
+            },
+            Builder::Categorical {
+                levels,
+                known,
+                unseen,
+                codes,
+                missing,
+                ..
+            } => {
+                let all = levels.clone();
+                levels.truncate(*known);
+                unseen.clear();
+                Column::categorical(name, std::mem::take(codes), all, std::mem::take(missing))
+            }
+        }
+    }
+}
+
+/// `f64` bits with `-0.0` folded into `0.0`, for value lookups.
+fn value_key(v: f64) -> u64 {
+    if v == 0.0 {
+        0
+    } else {
+        v.to_bits()
+    }
+}
+
+/// Where a value was read, for error messages.
+struct At<'a> {
+    file: &'a str,
+    line: u64,
+    column: &'a str,
+}
+
+impl At<'_> {
+    fn unparseable(&self, value: &str, expected: &str) -> DataError {
+        DataError::Unparseable {
+            file: self.file.to_string(),
+            line: self.line,
+            column: self.column.to_string(),
+            value: value.to_string(),
+            expected: expected.to_string(),
+        }
+    }
+}
+
+/// The format-specific reading state.
+enum Source<R: Read> {
+    Csv {
+        reader: ::csv::Reader<R>,
+        record: ::csv::StringRecord,
+        /// The field index of every input slot.
+        positions: Vec<usize>,
+        width: usize,
+    },
+    JsonLines {
+        reader: BufReader<R>,
+        line: u64,
+        text: String,
+    },
+}
+
+/// Reads rows in chunks of at most `chunk_rows`, each a [`Frame`] with one column per
+/// input slot (see the module docs).
+pub struct RowChunks<R: Read> {
+    source: Source<R>,
+    file: String,
+    slots: Vec<InputSlot>,
+    builders: Vec<Builder>,
+    chunk_rows: usize,
+    bytes: u64,
+    rows: u64,
+}
+
+impl<R: Read> RowChunks<R> {
+    /// A CSV reader: reads the header now and fails with a [`DataError::Malformed`]
+    /// at line 1 naming every input column the header lacks.
+    pub fn csv(reader: R, file: &str, slots: &[InputSlot], chunk_rows: usize) -> Result<Self, DataError> {
+        let mut reader = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(reader);
+        let mut record = ::csv::StringRecord::new();
+        let got = reader.read_record(&mut record).map_err(|e| convert(e, file))?;
+        if !got {
+            return Err(DataError::Empty {
+                file: file.to_string(),
+            });
+        }
+        let names: Vec<&str> = record
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                if i == 0 {
+                    n.trim_start_matches('\u{feff}')
+                } else {
+                    n
+                }
+                .trim()
+            })
+            .collect();
+        let mut positions = Vec::with_capacity(slots.len());
+        let mut absent = Vec::new();
+        for slot in slots {
+            let mut found = names.iter().enumerate().filter(|(_, n)| **n == slot.name);
+            match (found.next(), found.next()) {
+                (Some((i, _)), None) => positions.push(i),
+                (Some(_), Some(_)) => {
+                    return Err(DataError::DuplicateColumn {
+                        file: file.to_string(),
+                        column: slot.name.clone(),
+                    })
+                }
+                (None, _) => absent.push(format!("`{}`", slot.name)),
+            }
+        }
+        if !absent.is_empty() {
+            return Err(DataError::Malformed {
+                file: file.to_string(),
+                line: 1,
+                message: format!(
+                    "the header lacks the model's input column{} {} (it has: {})",
+                    if absent.len() == 1 { "" } else { "s" },
+                    absent.join(", "),
+                    names.join(", ")
+                ),
+            });
+        }
+        let width = names.len();
+        let bytes = record.position().map_or(0, |p| p.byte());
+        let source = Source::Csv {
+            reader,
+            record,
+            positions,
+            width,
+        };
+        let mut chunks = RowChunks::with(source, file, slots, chunk_rows);
+        chunks.bytes = bytes;
+        Ok(chunks)
+    }
+
+    /// A JSON-lines reader: one object per line (blank lines skipped). A line
+    /// that is not an object, or lacks an input column, is a
+    /// [`DataError::Malformed`] naming the line.
+    pub fn json_lines(reader: R, file: &str, slots: &[InputSlot], chunk_rows: usize) -> Self {
+        let source = Source::JsonLines {
+            reader: BufReader::new(reader),
+            line: 0,
+            text: String::new(),
+        };
+        RowChunks::with(source, file, slots, chunk_rows)
+    }
+
+    /// A reader of `format`.
+    pub fn new(
+        reader: R,
+        format: Format,
+        file: &str,
+        slots: &[InputSlot],
+        chunk_rows: usize,
+    ) -> Result<Self, DataError> {
+        match format {
+            Format::Csv => RowChunks::csv(reader, file, slots, chunk_rows),
+            Format::JsonLines => Ok(RowChunks::json_lines(reader, file, slots, chunk_rows)),
+        }
+    }
+
+    fn with(source: Source<R>, file: &str, slots: &[InputSlot], chunk_rows: usize) -> Self {
+        RowChunks {
+            source,
+            file: file.to_string(),
+            slots: slots.to_vec(),
+            builders: slots.iter().map(Builder::new).collect(),
+            chunk_rows: chunk_rows.max(1),
+            bytes: 0,
+            rows: 0,
+        }
+    }
+
+    /// Input bytes consumed so far (for progress).
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Data rows read so far.
+    pub fn rows_read(&self) -> u64 {
+        self.rows
+    }
+
+    /// The next chunk of rows, or `None` at the end of the input.
+    pub fn next_chunk(&mut self) -> Result<Option<Frame>, DataError> {
+        let mut n = 0;
+        while n < self.chunk_rows && self.next_row()? {
+            n += 1;
+        }
+        if n == 0 {
+            return Ok(None);
+        }
+        self.rows += n as u64;
+        let columns = self
+            .builders
+            .iter_mut()
+            .zip(&self.slots)
+            .map(|(b, s)| b.take(&s.name))
+            .collect();
+        Ok(Some(Frame::new(columns, n)))
+    }
+
+    /// Reads one row into the builders; `false` at the end of the input.
+    fn next_row(&mut self) -> Result<bool, DataError> {
+        let file = self.file.as_str();
+        match &mut self.source {
+            Source::Csv {
+                reader,
+                record,
+                positions,
+                width,
+            } => {
+                if !reader.read_record(record).map_err(|e| convert(e, file))? {
+                    return Ok(false);
+                }
+                let line = record.position().map_or(0, |p| p.line());
+                self.bytes = reader.position().byte();
+                if record.len() != *width {
+                    return Err(DataError::Malformed {
+                        file: file.to_string(),
+                        line,
+                        message: format!(
+                            "row {line} has {} fields but the header has {width}",
+                            record.len()
+                        ),
+                    });
+                }
+                for ((builder, slot), &j) in self.builders.iter_mut().zip(&self.slots).zip(positions.iter()) {
+                    let at = At {
+                        file,
+                        line,
+                        column: &slot.name,
+                    };
+                    builder.push_text(record.get(j).unwrap_or(""), &at)?;
+                }
+                Ok(true)
+            }
+            Source::JsonLines { reader, line, text } => loop {
+                text.clear();
+                *line += 1;
+                let read = reader.read_line(text).map_err(|source| {
+                    if source.kind() == std::io::ErrorKind::InvalidData {
+                        DataError::Utf8 {
+                            file: file.to_string(),
+                            line: *line,
+                        }
+                    } else {
+                        DataError::Io {
+                            file: file.to_string(),
+                            source,
+                        }
+                    }
+                })?;
+                if read == 0 {
+                    return Ok(false);
+                }
+                self.bytes += read as u64;
+                let trimmed = text.trim();
+                if trimmed.is_empty() {
+                    continue;
+                }
+                let malformed = |message: String| DataError::Malformed {
+                    file: file.to_string(),
+                    line: *line,
+                    message,
+                };
+                let object = match serde_json::from_str::<Value>(trimmed) {
+                    Ok(Value::Object(object)) => object,
+                    Ok(_) => {
+                        return Err(malformed(
+                            "expected a JSON object such as {\"column\": value}".to_string(),
+                        ))
+                    }
+                    Err(e) => return Err(malformed(format!("invalid JSON: {e}"))),
+                };
+                for (builder, slot) in self.builders.iter_mut().zip(&self.slots) {
+                    let Some(value) = object.get(&slot.name) else {
+                        return Err(malformed(format!(
+                            "no value for input column `{}` (write null for a missing value)",
+                            slot.name
+                        )));
+                    };
+                    let at = At {
+                        file,
+                        line: *line,
+                        column: &slot.name,
+                    };
+                    builder.push_json(value, &at)?;
+                }
+                return Ok(true);
+            },
+        }
+    }
+}
+
+/// A `csv` reading error as a [`DataError`] naming `file` and the line.
+fn convert(err: ::csv::Error, file: &str) -> DataError {
+    let file = file.to_string();
+    let line = err.position().map_or(0, |p| p.line());
+    let message = err.to_string();
+    match err.into_kind() {
+        ::csv::ErrorKind::Io(source) => DataError::Io { file, source },
+        ::csv::ErrorKind::Utf8 { pos, .. } => DataError::Utf8 {
+            file,
+            line: pos.map_or(line, |p| p.line()),
+        },
+        _ => DataError::Malformed { file, line, message },
+    }
+}
+
+/// Where predictions go.
+enum Sink<W: Write> {
+    Csv(Box<::csv::Writer<W>>),
+    JsonLines(W),
+}
+
+/// Writes predictions chunk by chunk: a `prediction` column (the class label for
+/// classifiers, the number for regressors), then, when asked for and the model is
+/// a classifier, one `proba_<label>` column per class. CSV gets a header row; JSON
+/// lines get one object per row. Numbers use the shortest text that reads back to
+/// the same `f32`; non-finite numbers are written empty (CSV) or `null` (JSON).
+pub struct PredictionWriter<W: Write> {
+    sink: Sink<W>,
+    columns: Vec<String>,
+    proba: bool,
+    record: Vec<String>,
+}
+
+impl<W: Write> PredictionWriter<W> {
+    /// A writer for a model with `classes` (empty: a regressor); writes the CSV
+    /// header at once.
+    pub fn new(out: W, format: Format, classes: &[String], proba: bool) -> std::io::Result<Self> {
+        let proba = proba && !classes.is_empty();
+        let mut columns = vec!["prediction".to_string()];
+        if proba {
+            columns.extend(classes.iter().map(|c| format!("proba_{c}")));
+        }
+        let sink = match format {
+            Format::Csv => {
+                let mut writer = ::csv::Writer::from_writer(out);
+                writer.write_record(&columns)?;
+                Sink::Csv(Box::new(writer))
+            }
+            Format::JsonLines => Sink::JsonLines(out),
+        };
+        Ok(PredictionWriter {
+            sink,
+            columns,
+            proba,
+            record: Vec::new(),
+        })
+    }
+
+    /// The output column names.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// Writes every row of `predictions`.
+    pub fn write(&mut self, predictions: &Predictions) -> std::io::Result<()> {
+        for row in 0..predictions.n_rows {
+            let Some(values) = predictions.row(row) else { break };
+            let probabilities = if self.proba { &values[1..] } else { &[][..] };
+            match &mut self.sink {
+                Sink::Csv(writer) => {
+                    self.record.clear();
+                    let first = values.first().copied().unwrap_or(f32::NAN);
+                    if predictions.is_classification() || first.is_finite() {
+                        self.record.push(predictions.prediction_text(row));
+                    } else {
+                        self.record.push(String::new());
+                    }
+                    self.record.extend(probabilities.iter().map(|v| number(*v)));
+                    writer.write_record(&self.record)?;
+                }
+                Sink::JsonLines(out) => {
+                    let mut line = String::from("{\"prediction\":");
+                    let first = values.first().copied().unwrap_or(f32::NAN);
+                    if predictions.is_classification() {
+                        let label = predictions.prediction_text(row);
+                        if label.is_empty() && !predictions.classes.iter().any(String::is_empty) {
+                            line.push_str("null");
+                        } else {
+                            line.push_str(&json_string(&label));
+                        }
+                    } else {
+                        line.push_str(&json_number(first));
+                    }
+                    for (name, v) in self.columns.iter().skip(1).zip(probabilities) {
+                        line.push(',');
+                        line.push_str(&json_string(name));
+                        line.push(':');
+                        line.push_str(&json_number(*v));
+                    }
+                    line.push_str("}\n");
+                    out.write_all(line.as_bytes())?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes and returns the underlying writer.
+    pub fn finish(self) -> std::io::Result<W> {
+        match self.sink {
+            Sink::Csv(writer) => writer.into_inner().map_err(|e| e.into_error()),
+            Sink::JsonLines(mut out) => {
+                out.flush()?;
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// A CSV number: shortest round-trip text, empty when not finite.
+fn number(v: f32) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
+    }
+}
+
+/// A JSON number, `null` when not finite.
+fn json_number(v: f32) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        "null".into()
+    }
+}
+
+/// A JSON string literal.
+fn json_string(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::ColumnData;
+
+    fn slots() -> Vec<InputSlot> {
+        vec![
+            InputSlot {
+                name: "x".into(),
+                kind: SlotKind::Numeric,
+            },
+            InputSlot {
+                name: "c".into(),
+                kind: SlotKind::Categorical {
+                    levels: vec!["a".into(), "b".into(), "2".into()],
+                },
+            },
+        ]
+    }
+
+    fn all_chunks<R: Read>(mut chunks: RowChunks<R>) -> Result<Vec<Frame>, DataError> {
+        let mut out = Vec::new();
+        while let Some(frame) = chunks.next_chunk()? {
+            out.push(frame);
+        }
+        Ok(out)
+    }
+
+    fn codes(frame: &Frame) -> (&[u32], &[String]) {
+        match &frame.columns[1].data {
+            ColumnData::Categorical { codes, levels } => (codes, levels),
+            ColumnData::Numeric(_) => panic!("categorical expected"),
+        }
+    }
+
+    #[test]
+    fn csv_rows_come_in_chunks_typed_by_the_schema() {
+        let text = "c,extra,x\na,zz,1.5\nb,,NA\nnew,1,3\n2,1,4\na,1,5\n";
+        let chunks = RowChunks::csv(text.as_bytes(), "in.csv", &slots(), 2).unwrap();
+        let frames = all_chunks(chunks).unwrap();
+        assert_eq!(frames.iter().map(|f| f.n_rows).collect::<Vec<_>>(), vec![2, 2, 1]);
+        assert_eq!(frames[0].names(), vec!["x", "c"]);
+        assert_eq!(frames[0].columns[0].missing, vec![false, true]);
+        let (c, levels) = codes(&frames[1]);
+        assert_eq!(c, &[3, 2]);
+        assert_eq!(levels.last().map(String::as_str), Some("new"));
+        let (_, levels) = codes(&frames[2]);
+        assert_eq!(levels.len(), 3, "unseen levels do not pile up across chunks");
+    }
+
+    #[test]
+    fn csv_errors_name_the_file_line_and_column() {
+        let err = RowChunks::csv("x,y\n1,2\n".as_bytes(), "in.csv", &slots(), 8)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("in.csv:1") && err.contains("`c`"), "{err}");
+        let chunks = RowChunks::csv("x,c\n1,a\nabc,b\n".as_bytes(), "in.csv", &slots(), 8).unwrap();
+        let err = all_chunks(chunks).unwrap_err().to_string();
+        assert!(
+            err.contains("in.csv:3") && err.contains("`x`") && err.contains("abc"),
+            "{err}"
+        );
+        let chunks = RowChunks::csv("x,c\n1,a\n2\n".as_bytes(), "in.csv", &slots(), 8).unwrap();
+        let err = all_chunks(chunks).unwrap_err().to_string();
+        assert!(err.contains("in.csv:3"), "{err}");
+    }
+
+    #[test]
+    fn json_lines_take_numbers_strings_and_nulls() {
+        let text = "{\"x\": 1, \"c\": \"b\"}\n\n{\"x\": null, \"c\": 2, \"other\": [1]}\n{\"x\": \"2.5\", \"c\": null}\n";
+        let frames = all_chunks(RowChunks::json_lines(text.as_bytes(), "in.jsonl", &slots(), 10)).unwrap();
+        assert_eq!(frames.len(), 1);
+        let frame = &frames[0];
+        assert_eq!(frame.n_rows, 3);
+        assert_eq!(frame.columns[0].missing, vec![false, true, false]);
+        assert_eq!(frame.columns[0].as_numeric().unwrap()[2], 2.5);
+        let (c, _) = codes(frame);
+        assert_eq!(&c[..2], &[1, 2]);
+        assert_eq!(frame.columns[1].missing, vec![false, false, true]);
+    }
+
+    #[test]
+    fn bad_json_lines_name_their_line() {
+        for (text, needle) in [
+            (
+                "{\"x\": 1, \"c\": \"a\"}\n{\"x\": 1\n",
+                "in.jsonl:2: invalid JSON",
+            ),
+            (
+                "{\"x\": 1, \"c\": \"a\"}\n\n[1, 2]\n",
+                "in.jsonl:3: expected a JSON object",
+            ),
+            ("{\"c\": \"a\"}\n", "in.jsonl:1: no value for input column `x`"),
+            ("{\"x\": true, \"c\": \"a\"}\n", "in.jsonl:1: column `x`"),
+        ] {
+            let err = all_chunks(RowChunks::json_lines(text.as_bytes(), "in.jsonl", &slots(), 10))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(needle), "{err}");
+        }
+    }
+
+    #[test]
+    fn predictions_are_written_as_csv_and_json_lines() {
+        let classes = vec!["no".to_string(), "yes".to_string()];
+        let p = Predictions::new(classes.clone(), 2, vec![1.0, 0.25, 0.75, 0.0, 0.5, 0.5]);
+        let mut csv = PredictionWriter::new(Vec::new(), Format::Csv, &classes, true).unwrap();
+        csv.write(&p).unwrap();
+        let text = String::from_utf8(csv.finish().unwrap()).unwrap();
+        assert_eq!(text, "prediction,proba_no,proba_yes\nyes,0.25,0.75\nno,0.5,0.5\n");
+        let mut json = PredictionWriter::new(Vec::new(), Format::JsonLines, &classes, false).unwrap();
+        json.write(&p).unwrap();
+        let text = String::from_utf8(json.finish().unwrap()).unwrap();
+        assert_eq!(text, "{\"prediction\":\"yes\"}\n{\"prediction\":\"no\"}\n");
+        let r = Predictions::new(Vec::new(), 2, vec![1.5, f32::NAN]);
+        let mut json = PredictionWriter::new(Vec::new(), Format::JsonLines, &[], true).unwrap();
+        json.write(&r).unwrap();
+        let text = String::from_utf8(json.finish().unwrap()).unwrap();
+        assert_eq!(text, "{\"prediction\":1.5}\n{\"prediction\":null}\n");
+    }
+}

@@ -1,0 +1,558 @@
+//! `POST /predict` bodies: JSON rows (`{"rows": [{"col": value}, ...]}`) or
+//! columns (`{"columns": {"col": [value, ...]}}`), checked against the model's
+//! input schema and turned into a [`Frame`] (for drift monitoring) and the packed
+//! row-ABI `f32` rows the compiled function reads, in one pass.
+//!
+//! Numbers feed numeric columns, strings categorical ones (a string outside the
+//! column's levels is the unseen code, as in [`mlg_runtime::rows`]), `null` is a
+//! missing value. Anything else, and any column the model does not have or that
+//! a row leaves out, is a [`RequestError`] naming the column.
+
+use crate::body::{Body, Cell, Key, Object, Values};
+use mlg_compiler::ir::{InputSlot, SlotKind};
+use mlg_runtime::rows::UNSEEN;
+use mlg_runtime::{Column, Frame};
+use std::collections::HashMap;
+use std::fmt;
+
+/// The longest excerpt of a rejected string value quoted in an error message.
+const QUOTE_CHARS: usize = 40;
+
+/// A model's input schema with lookups by column name and by level.
+#[derive(Debug)]
+pub struct Schema {
+    slots: Vec<InputSlot>,
+    index: HashMap<String, usize>,
+    /// Per slot, the code of each level (categorical slots only).
+    levels: Vec<Option<HashMap<String, u32>>>,
+}
+
+impl Schema {
+    /// The schema of these input slots (row-ABI order).
+    pub fn new(slots: &[InputSlot]) -> Schema {
+        let index = slots
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, s)| (s.name.clone(), i))
+            .collect();
+        let levels = slots
+            .iter()
+            .map(|s| match &s.kind {
+                SlotKind::Numeric => None,
+                SlotKind::Categorical { levels } => Some(
+                    levels
+                        .iter()
+                        .enumerate()
+                        .rev()
+                        .map(|(code, level)| (level.clone(), code as u32))
+                        .collect(),
+                ),
+            })
+            .collect();
+        Schema {
+            slots: slots.to_vec(),
+            index,
+            levels,
+        }
+    }
+
+    /// The input slots.
+    pub fn slots(&self) -> &[InputSlot] {
+        &self.slots
+    }
+
+    /// The column names, for messages.
+    fn names(&self) -> String {
+        let names: Vec<&str> = self.slots.iter().map(|s| s.name.as_str()).collect();
+        names.join(", ")
+    }
+
+    /// The slot of column `name`, or the error for an unknown column.
+    fn slot(&self, name: &str, at: At<'_>) -> Result<usize, RequestError> {
+        self.index.get(name).copied().ok_or_else(|| {
+            RequestError::column(
+                name,
+                format!(
+                    "{at}unknown column `{name}`; the model's columns are {}",
+                    self.names()
+                ),
+            )
+        })
+    }
+}
+
+/// A parsed `/predict` body.
+#[derive(Debug)]
+pub struct Batch {
+    /// The rows as a frame: one column per input slot, in slot order.
+    pub frame: Frame,
+    /// Row-major row-ABI values, `n_rows * slots` of them.
+    pub rows: Vec<f32>,
+    /// Number of rows.
+    pub n_rows: usize,
+}
+
+/// Why a body was refused: HTTP status, message and, where one is to blame, the
+/// column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestError {
+    /// 400 for a body that is not the JSON envelope, 422 for a column problem.
+    pub status: u16,
+    /// What is wrong, for the client.
+    pub message: String,
+    /// The column at fault, if any.
+    pub column: Option<String>,
+}
+
+impl RequestError {
+    /// A 422 about column `name`.
+    fn column(name: &str, message: String) -> RequestError {
+        RequestError {
+            status: 422,
+            message,
+            column: Some(name.to_string()),
+        }
+    }
+
+    /// A 400 for a body serde_json refused.
+    fn json(error: serde_json::Error) -> RequestError {
+        let message = match error.classify() {
+            serde_json::error::Category::Data => format!("invalid request body: {error}"),
+            _ => format!("malformed JSON: {error}"),
+        };
+        RequestError {
+            status: 400,
+            message,
+            column: None,
+        }
+    }
+}
+
+/// Parses `body` against `schema`.
+pub fn parse(schema: &Schema, body: &[u8]) -> Result<Batch, RequestError> {
+    match serde_json::from_slice::<Body<'_>>(body).map_err(RequestError::json)? {
+        Body::Rows(rows) => from_rows(schema, rows),
+        Body::Columns(columns) => from_columns(schema, columns),
+    }
+}
+
+/// Builds the batch of the row form.
+fn from_rows(schema: &Schema, rows: Vec<Object<'_>>) -> Result<Batch, RequestError> {
+    let width = schema.slots.len();
+    let n_rows = rows.len();
+    let mut builders = Builders::new(schema, n_rows);
+    let mut seen = vec![false; width];
+    for (r, row) in rows.iter().enumerate() {
+        let at = At::Row(r);
+        seen.iter_mut().for_each(|s| *s = false);
+        for (name, cell) in &row.0 {
+            let slot = schema.slot(name, at)?;
+            if std::mem::replace(&mut seen[slot], true) {
+                return Err(RequestError::column(
+                    name,
+                    format!("{at}column `{name}` appears twice"),
+                ));
+            }
+            builders.set(schema, slot, r, cell, at)?;
+        }
+        if let Some(slot) = seen.iter().position(|s| !s) {
+            let name = &schema.slots[slot].name;
+            return Err(RequestError::column(
+                name,
+                format!("{at}missing column `{name}` (send null for a missing value)"),
+            ));
+        }
+    }
+    Ok(builders.finish(schema))
+}
+
+/// Builds the batch of the columnar form.
+fn from_columns(schema: &Schema, columns: Vec<(Key<'_>, Values<'_>)>) -> Result<Batch, RequestError> {
+    let mut given: Vec<Option<&[Cell<'_>]>> = vec![None; schema.slots.len()];
+    let mut first: Option<(&str, usize)> = None;
+    for (name, values) in &columns {
+        let slot = schema.slot(name, At::Body)?;
+        let cells = match values {
+            Values::Array(cells) => cells,
+            Values::Not(kind) => {
+                return Err(RequestError::column(
+                    name,
+                    format!("column `{name}` must be an array of values, got {kind}"),
+                ))
+            }
+        };
+        if given[slot].is_some() {
+            return Err(RequestError::column(
+                name,
+                format!("column `{name}` appears twice"),
+            ));
+        }
+        match first {
+            None => first = Some((name, cells.len())),
+            Some((other, n)) if n != cells.len() => {
+                return Err(RequestError::column(
+                    name,
+                    format!(
+                        "column `{name}` has {} values but column `{other}` has {n}",
+                        cells.len()
+                    ),
+                ))
+            }
+            Some(_) => {}
+        }
+        given[slot] = Some(cells);
+    }
+    let absent: Vec<&str> = schema
+        .slots
+        .iter()
+        .zip(&given)
+        .filter(|(_, g)| g.is_none())
+        .map(|(s, _)| s.name.as_str())
+        .collect();
+    if let Some(name) = absent.first() {
+        let list: Vec<String> = absent.iter().map(|n| format!("`{n}`")).collect();
+        return Err(RequestError::column(
+            name,
+            format!(
+                "missing column{} {}",
+                if absent.len() > 1 { "s" } else { "" },
+                list.join(", ")
+            ),
+        ));
+    }
+    let n_rows = first.map_or(0, |(_, n)| n);
+    let mut builders = Builders::new(schema, n_rows);
+    for (slot, cells) in given.iter().enumerate() {
+        let name = &schema.slots[slot].name;
+        for (r, cell) in cells.unwrap_or_default().iter().enumerate() {
+            builders.set(schema, slot, r, cell, At::Cell(name, r))?;
+        }
+    }
+    Ok(builders.finish(schema))
+}
+
+/// One column being filled.
+enum Builder {
+    Numeric {
+        values: Vec<f64>,
+        missing: Vec<bool>,
+    },
+    Categorical {
+        codes: Vec<u32>,
+        /// The batch's own dictionary, in order of first appearance.
+        levels: Vec<String>,
+        missing: Vec<bool>,
+    },
+}
+
+/// The columns and row buffer of a batch being built.
+struct Builders {
+    columns: Vec<Builder>,
+    rows: Vec<f32>,
+    n_rows: usize,
+}
+
+impl Builders {
+    fn new(schema: &Schema, n_rows: usize) -> Builders {
+        let columns = schema
+            .slots
+            .iter()
+            .map(|s| match s.kind {
+                SlotKind::Numeric => Builder::Numeric {
+                    values: Vec::with_capacity(n_rows),
+                    missing: Vec::with_capacity(n_rows),
+                },
+                SlotKind::Categorical { .. } => Builder::Categorical {
+                    codes: Vec::with_capacity(n_rows),
+                    levels: Vec::new(),
+                    missing: Vec::with_capacity(n_rows),
+                },
+            })
+            .collect();
+        Builders {
+            columns,
+            rows: vec![f32::NAN; n_rows * schema.slots.len()],
+            n_rows,
+        }
+    }
+
+    /// Appends `cell` as row `row` of column `slot` (rows arrive in order per
+    /// column); `at` prefixes error messages.
+    fn set(
+        &mut self,
+        schema: &Schema,
+        slot: usize,
+        row: usize,
+        cell: &Cell<'_>,
+        at: At<'_>,
+    ) -> Result<(), RequestError> {
+        let name = &schema.slots[slot].name;
+        let abi = &mut self.rows[row * schema.slots.len() + slot];
+        match (&mut self.columns[slot], cell) {
+            (Builder::Numeric { values, missing }, Cell::Null) => {
+                values.push(f64::NAN);
+                missing.push(true);
+            }
+            (Builder::Numeric { values, missing }, Cell::Number(v)) => {
+                values.push(*v);
+                missing.push(false);
+                *abi = *v as f32;
+            }
+            (Builder::Categorical { codes, missing, .. }, Cell::Null) => {
+                codes.push(0);
+                missing.push(true);
+            }
+            (
+                Builder::Categorical {
+                    codes,
+                    levels,
+                    missing,
+                },
+                Cell::Text(text),
+            ) => {
+                let code = match levels.iter().position(|l| l == text.as_ref()) {
+                    Some(code) => code,
+                    None => {
+                        levels.push(text.to_string());
+                        levels.len() - 1
+                    }
+                };
+                codes.push(code as u32);
+                missing.push(false);
+                let known = schema.levels[slot].as_ref().and_then(|l| l.get(text.as_ref()));
+                *abi = known.map_or(UNSEEN, |&c| c as f32);
+            }
+            (Builder::Numeric { .. }, Cell::Text(text)) => {
+                return Err(RequestError::column(
+                    name,
+                    format!(
+                        "{at}column `{name}` is numeric: expected a number or null, got the string {}",
+                        quote(text)
+                    ),
+                ))
+            }
+            (Builder::Categorical { .. }, Cell::Number(v)) => {
+                return Err(RequestError::column(
+                    name,
+                    format!(
+                        "{at}column `{name}` is categorical: expected a string (one of its levels) or null, \
+                         got the number {v}"
+                    ),
+                ))
+            }
+            (builder, Cell::Other(kind)) => {
+                let expected = match builder {
+                    Builder::Numeric { .. } => "numeric: expected a number or null",
+                    Builder::Categorical { .. } => "categorical: expected a string or null",
+                };
+                return Err(RequestError::column(
+                    name,
+                    format!("{at}column `{name}` is {expected}, got {kind}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self, schema: &Schema) -> Batch {
+        let columns = self
+            .columns
+            .into_iter()
+            .zip(&schema.slots)
+            .map(|(builder, slot)| match builder {
+                Builder::Numeric { values, missing } => Column {
+                    name: slot.name.clone(),
+                    data: mlg_runtime::ColumnData::Numeric(values),
+                    missing,
+                },
+                Builder::Categorical {
+                    codes,
+                    levels,
+                    missing,
+                } => Column::categorical(slot.name.clone(), codes, levels, missing),
+            })
+            .collect();
+        Batch {
+            frame: Frame::new(columns, self.n_rows),
+            rows: self.rows,
+            n_rows: self.n_rows,
+        }
+    }
+}
+
+/// Where in the body a value sits, for error messages (formatted only on error).
+#[derive(Clone, Copy)]
+enum At<'a> {
+    /// The body as a whole.
+    Body,
+    /// Row `r` of the row form.
+    Row(usize),
+    /// Entry `r` of column `name` in the columnar form.
+    Cell(&'a str, usize),
+}
+
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            At::Body => Ok(()),
+            At::Row(r) => write!(f, "rows[{r}]: "),
+            At::Cell(name, r) => write!(f, "columns.{name}[{r}]: "),
+        }
+    }
+}
+
+/// `text` in quotes, cut to [`QUOTE_CHARS`] characters.
+fn quote(text: &str) -> String {
+    let mut cut: String = text.chars().take(QUOTE_CHARS).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    format!("{cut:?}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mlg_runtime::ColumnData;
+
+    fn schema() -> Schema {
+        Schema::new(&[
+            InputSlot {
+                name: "x".into(),
+                kind: SlotKind::Numeric,
+            },
+            InputSlot {
+                name: "c".into(),
+                kind: SlotKind::Categorical {
+                    levels: vec!["a".into(), "b".into()],
+                },
+            },
+        ])
+    }
+
+    fn error(body: &str) -> RequestError {
+        match parse(&schema(), body.as_bytes()) {
+            Ok(batch) => panic!("accepted {body}: {batch:?}"),
+            Err(e) => e,
+        }
+    }
+
+    fn bits(values: &[f32]) -> Vec<u32> {
+        values.iter().map(|v| v.to_bits()).collect()
+    }
+
+    #[test]
+    fn rows_and_columns_build_the_same_batch() {
+        let rows = parse(
+            &schema(),
+            br#"{"rows": [{"x": 1.5, "c": "b"}, {"c": "zzz", "x": null}, {"x": -2, "c": null}]}"#,
+        )
+        .unwrap();
+        let columns = parse(
+            &schema(),
+            br#"{"columns": {"c": ["b", "zzz", null], "x": [1.5, null, -2]}}"#,
+        )
+        .unwrap();
+        assert_eq!(rows.n_rows, 3);
+        let expected = [1.5, 1.0, f32::NAN, UNSEEN, -2.0, f32::NAN];
+        assert_eq!(bits(&rows.rows), bits(&expected));
+        assert_eq!(bits(&columns.rows), bits(&expected));
+        // NaN makes `Frame: PartialEq` unequal to itself; compare the text.
+        assert_eq!(format!("{:?}", rows.frame), format!("{:?}", columns.frame));
+        assert_eq!(rows.frame.names(), ["x", "c"]);
+        let c = rows.frame.column("c").unwrap();
+        assert_eq!(c.missing, [false, false, true]);
+        let ColumnData::Categorical { codes, levels } = &c.data else {
+            panic!("c is categorical")
+        };
+        assert_eq!(levels, &["b", "zzz"]);
+        assert_eq!(&codes[..2], &[0, 1]);
+    }
+
+    #[test]
+    fn empty_batches_are_fine() {
+        assert_eq!(parse(&schema(), br#"{"rows": []}"#).unwrap().n_rows, 0);
+        assert_eq!(
+            parse(&schema(), br#"{"columns": {"x": [], "c": []}}"#)
+                .unwrap()
+                .n_rows,
+            0
+        );
+    }
+
+    #[test]
+    fn malformed_bodies_are_400() {
+        for body in [
+            "",
+            "{",
+            "{\"rows\": [}",
+            "[1, 2]",
+            "{\"rows\": 5}",
+            "{\"row\": []}",
+            "{}",
+            "{\"rows\": [], \"columns\": {}}",
+            "{\"rows\": [5]}",
+            "{\"rows\": [{\"x\": 1, \"c\": \"a\"}]} trailing",
+        ] {
+            let e = error(body);
+            assert_eq!(e.status, 400, "{body}: {e:?}");
+            assert_eq!(e.column, None);
+        }
+        assert!(error("{").message.starts_with("malformed JSON"));
+    }
+
+    #[test]
+    fn column_problems_are_422_naming_the_column() {
+        let cases = [
+            (
+                r#"{"rows": [{"x": 1, "c": "a", "y": 2}]}"#,
+                "y",
+                "unknown column `y`",
+            ),
+            (
+                r#"{"rows": [{"x": 1, "c": "a"}, {"x": 1}]}"#,
+                "c",
+                "rows[1]: missing column `c`",
+            ),
+            (r#"{"rows": [{"x": "1", "c": "a"}]}"#, "x", "is numeric"),
+            (r#"{"rows": [{"x": 1, "c": 2}]}"#, "c", "is categorical"),
+            (r#"{"rows": [{"x": true, "c": "a"}]}"#, "x", "got a boolean"),
+            (r#"{"rows": [{"x": [1], "c": "a"}]}"#, "x", "got an array"),
+            (r#"{"rows": [{"x": 1, "x": 2, "c": "a"}]}"#, "x", "appears twice"),
+            (
+                r#"{"columns": {"x": [1, 2], "c": ["a"]}}"#,
+                "c",
+                "has 1 values but column `x` has 2",
+            ),
+            (r#"{"columns": {"x": [1]}}"#, "c", "missing column `c`"),
+            (r#"{"columns": {"x": 1, "c": ["a"]}}"#, "x", "must be an array"),
+            (
+                r#"{"columns": {"x": [1], "c": ["a"], "q": []}}"#,
+                "q",
+                "unknown column `q`",
+            ),
+            (r#"{"columns": {"x": ["no"], "c": ["a"]}}"#, "x", "columns.x[0]"),
+        ];
+        for (body, column, text) in cases {
+            let e = error(body);
+            assert_eq!(e.status, 422, "{body}: {e:?}");
+            assert_eq!(e.column.as_deref(), Some(column), "{body}: {e:?}");
+            assert!(e.message.contains(text), "{body}: {}", e.message);
+            assert!(
+                e.message.contains(&format!("`{column}`")),
+                "{body}: {}",
+                e.message
+            );
+        }
+    }
+
+    #[test]
+    fn escaped_keys_and_long_strings_are_handled() {
+        let batch = parse(&schema(), br#"{"rows": [{"\u0078": 3, "c": "\u0061"}]}"#).unwrap();
+        assert_eq!(bits(&batch.rows), bits(&[3.0, 0.0]));
+        let long = "q".repeat(100);
+        let e = error(&format!(r#"{{"rows": [{{"x": "{long}", "c": "a"}}]}}"#));
+        assert!(e.message.len() < 200, "{}", e.message);
+    }
+}

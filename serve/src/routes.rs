@@ -1,0 +1,300 @@
+//! The HTTP endpoints, the body limit, and the middleware that counts every
+//! request in the metrics.
+
+use crate::metrics::{self, Endpoint, ModelView};
+use crate::request;
+use crate::response::{self, ApiError, Predicted};
+use crate::state::{AppState, Loaded};
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use http_body_util::BodyExt;
+use serde::Deserialize;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Bodies at least this large are parsed and predicted on the blocking pool.
+const BLOCKING_BYTES: usize = 16 * 1024;
+/// Batches of at least this many rows are predicted on the blocking pool.
+const BLOCKING_ROWS: usize = 64;
+/// How much of an oversized body is read (and dropped) so the client still
+/// gets its 413 on a healthy connection; past it the connection is closed.
+const DRAIN_BYTES: usize = 64 * 1024 * 1024;
+
+/// The router of every endpoint, counting requests in `state.metrics`.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/predict", post(predict))
+        .route("/health", get(health))
+        .route("/model", get(model))
+        .route("/metrics", get(metrics_text))
+        .route("/reload", post(reload))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), track))
+        .with_state(state)
+}
+
+/// Counts the request and its latency under its endpoint and status.
+async fn track(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let endpoint = Endpoint::of_path(request.uri().path());
+    let start = Instant::now();
+    let response = next.run(request).await;
+    state
+        .metrics
+        .request(endpoint, response.status().as_u16(), start.elapsed());
+    response
+}
+
+/// `POST /predict`.
+async fn predict(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    match predict_body(state, &parts.headers, body).await {
+        Ok(json) => response::json(StatusCode::OK, json),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn predict_body(state: Arc<AppState>, headers: &HeaderMap, body: Body) -> Result<Vec<u8>, ApiError> {
+    let bytes = read_body(body, headers, state.max_body).await?;
+    let loaded = state.current.load_full();
+    if bytes.len() >= BLOCKING_BYTES {
+        return blocking(move || {
+            let batch = request::parse(&loaded.schema, &bytes)?;
+            run(&state, &loaded, batch)
+        })
+        .await;
+    }
+    let batch = request::parse(&loaded.schema, &bytes)?;
+    if batch.n_rows >= BLOCKING_ROWS {
+        blocking(move || run(&state, &loaded, batch)).await
+    } else {
+        run(&state, &loaded, batch)
+    }
+}
+
+/// Runs `work` on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
+        Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("prediction failed: {e}"),
+        ))
+    })
+}
+
+/// Predicts `batch`, records it (drift window, metrics) and returns the JSON answer.
+fn run(state: &AppState, loaded: &Loaded, batch: request::Batch) -> Result<Vec<u8>, ApiError> {
+    let model = &loaded.model;
+    let failed = |e: mlg_runtime::RuntimeError| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("prediction failed: {e}"),
+        )
+    };
+    let width = model.n_outputs();
+    let values = if batch.n_rows == 1 {
+        let mut out = vec![0.0f32; width];
+        model.predict_row_into(&batch.rows, &mut out).map_err(failed)?;
+        out
+    } else {
+        model.predict_rows(&batch.rows, batch.n_rows).map_err(failed)?
+    };
+    if batch.n_rows > 0 {
+        loaded.monitor.observe(&batch.frame);
+    }
+    state.metrics.batch(batch.n_rows);
+    let classes = model.classes();
+    for row in values.chunks_exact(width.max(1)) {
+        if classes.is_empty() {
+            state.metrics.prediction_value(f64::from(row[0]));
+        } else if row[0] >= 0.0 && row[0].fract() == 0.0 {
+            if let Some(counter) = loaded.class_counters.get(row[0] as usize) {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+    loaded.check_drift(batch.n_rows >= BLOCKING_ROWS);
+    Ok(Predicted {
+        classes,
+        values: &values,
+        width,
+    }
+    .to_vec())
+}
+
+/// Reads the whole body, refusing one over `limit` bytes with 413.
+async fn read_body(mut body: Body, headers: &HeaderMap, limit: usize) -> Result<Bytes, ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than the limit of {limit} bytes (--max-body)"),
+        )
+    };
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(drain(body, 0, too_large()).await);
+    }
+    let unreadable = |e: axum::Error| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("cannot read the request body: {e}"),
+        )
+    };
+    let mut first: Option<Bytes> = None;
+    let mut joined: Vec<u8> = Vec::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(unreadable)?.into_data() else {
+            continue;
+        };
+        total += data.len();
+        if total > limit {
+            return Err(drain(body, total, too_large()).await);
+        }
+        if first.is_none() && joined.is_empty() {
+            first = Some(data);
+        } else {
+            if let Some(f) = first.take() {
+                joined.extend_from_slice(&f);
+            }
+            joined.extend_from_slice(&data);
+        }
+    }
+    Ok(if joined.is_empty() {
+        first.unwrap_or_default()
+    } else {
+        Bytes::from(joined)
+    })
+}
+
+/// Reads and drops the rest of an oversized body (up to [`DRAIN_BYTES`]) so the
+/// client is not cut off mid-upload; past that the connection closes.
+async fn drain(mut body: Body, mut read: usize, mut error: ApiError) -> ApiError {
+    while read <= DRAIN_BYTES {
+        match body.frame().await {
+            Some(Ok(frame)) => read += frame.data_ref().map_or(0, |d| d.len()),
+            Some(Err(_)) => break,
+            None => return error,
+        }
+    }
+    error.close = true;
+    error
+}
+
+/// `GET /health`.
+async fn health(State(state): State<Arc<AppState>>) -> Response {
+    response::json(StatusCode::OK, state.current.load().health.clone())
+}
+
+/// `GET /model`.
+async fn model(State(state): State<Arc<AppState>>) -> Response {
+    response::json(StatusCode::OK, state.current.load().description.clone())
+}
+
+/// `GET /metrics`.
+async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
+    let loaded = state.current.load_full();
+    let drift = loaded.drift_report();
+    let text = state.metrics.render(&ModelView {
+        name: loaded.model.name(),
+        version: &loaded.model.artifact().mlg_version,
+        classifier: !loaded.model.classes().is_empty(),
+        drift: &drift,
+    });
+    let mut response = Response::new(Body::from(text));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(metrics::CONTENT_TYPE),
+    );
+    response
+}
+
+/// The optional body of `POST /reload`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReloadBody {
+    /// Another artifact to serve from now on.
+    path: Option<PathBuf>,
+}
+
+/// `POST /reload`.
+async fn reload(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let bytes = match read_body(body, &parts.headers, state.max_body).await {
+        Ok(bytes) => bytes,
+        Err(e) => return e.into_response(),
+    };
+    let path = if bytes.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        match serde_json::from_slice::<ReloadBody>(&bytes) {
+            Ok(body) => body.path,
+            Err(e) => {
+                return ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("the reload body must be empty or {{\"path\": \"...\"}}: {e}"),
+                )
+                .into_response()
+            }
+        }
+    };
+    match state.reload(path).await {
+        Ok(loaded) => {
+            let body = serde_json::json!({
+                "status": "reloaded",
+                "model": loaded.model.name(),
+                "artifact": loaded.path.display().to_string(),
+                "reloads": state.metrics.reloads(),
+            });
+            response::json(StatusCode::OK, body.to_string())
+        }
+        Err(e) => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("reload failed, still serving the previous model: {e}"),
+        )
+        .into_response(),
+    }
+}
+
+/// The endpoints, for 404 messages.
+const ENDPOINTS: &str = "POST /predict, GET /health, GET /model, GET /metrics, POST /reload";
+
+/// Any unknown path.
+async fn not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!(
+            "no endpoint {method} {}; the endpoints are {ENDPOINTS}",
+            uri.path()
+        ),
+    )
+}
+
+/// A known path with the wrong method.
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    let allowed = match uri.path() {
+        "/predict" | "/reload" => "POST",
+        _ => "GET, HEAD",
+    };
+    let mut response = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{} does not accept {method}; use {allowed}", uri.path()),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allowed));
+    response
+}

@@ -1,0 +1,283 @@
+//! `mlg predict` streaming: the same predictions as `Model::predict` on the whole
+//! file, inputs longer than one chunk, JSON lines in and out, probability
+//! columns, and errors that name the line or the column.
+
+use mlg_runtime::Model;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A fresh folder with the example workflows and data.
+fn workspace() -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "mlg-predict-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    for name in ["iris.mlg", "penguins.mlg", "diabetes.mlg"] {
+        std::fs::copy(Path::new("examples").join(name), dir.join(name)).unwrap();
+    }
+    for name in ["iris.csv", "penguins.csv", "diabetes.csv"] {
+        std::fs::copy(Path::new("examples/data").join(name), dir.join("data").join(name)).unwrap();
+    }
+    dir
+}
+
+fn mlg(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mlg"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "mlg failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn fails(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Trains `file` in `dir` (writing `out/STEM.mlgc`) and returns the artifact's path.
+fn deploy(dir: &Path, file: &str) -> PathBuf {
+    ok(&mlg(&["run", file, "--quiet", "--no-importance"], dir));
+    let stem = file.trim_end_matches(".mlg");
+    dir.join("out").join(format!("{stem}.mlgc"))
+}
+
+/// What `Model::predict` gives on the whole file, as the CSV `mlg predict` writes.
+fn in_process(artifact: &Path, csv: &Path) -> String {
+    let model = Model::load(artifact).unwrap();
+    let frame = mlg_runtime::csv::read_csv_typed(csv, &model.input_kinds()).unwrap();
+    model.predict(&frame).unwrap().to_csv_string().unwrap()
+}
+
+#[test]
+fn streamed_predictions_equal_whole_file_predictions() {
+    let dir = workspace();
+    let artifact = deploy(&dir, "penguins.mlg");
+    let data = dir.join("data/penguins.csv");
+    // An unseen island and a missing sex: handled as Model::predict handles them.
+    let mut text = std::fs::read_to_string(&data).unwrap();
+    let last = text.lines().last().unwrap().to_string();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let island = header.iter().position(|h| *h == "island").unwrap();
+    let mut fields: Vec<String> = last.split(',').map(String::from).collect();
+    fields[island] = "Atlantis".into();
+    text.push_str(&fields.join(","));
+    text.push('\n');
+    std::fs::write(dir.join("more.csv"), &text).unwrap();
+    let streamed = ok(&mlg(
+        &[
+            "predict",
+            artifact.to_str().unwrap(),
+            "--input",
+            "more.csv",
+            "--proba",
+        ],
+        &dir,
+    ));
+    assert_eq!(streamed, in_process(&artifact, &dir.join("more.csv")));
+    assert_eq!(streamed.lines().count(), text.lines().count());
+}
+
+#[test]
+fn inputs_longer_than_one_chunk_stream_through() {
+    let dir = workspace();
+    let artifact = deploy(&dir, "iris.mlg");
+    let iris = std::fs::read_to_string(dir.join("data/iris.csv")).unwrap();
+    let mut lines = iris.lines();
+    let mut big = format!("{}\n", lines.next().unwrap());
+    let rows: Vec<&str> = lines.collect();
+    let n = 3 * mlg_runtime::stream::DEFAULT_CHUNK_ROWS + 17;
+    for i in 0..n {
+        let fields: Vec<f64> = rows[i % rows.len()]
+            .split(',')
+            .take(4)
+            .map(|f| f.parse::<f64>().unwrap() + (i % 7) as f64 * 0.05)
+            .collect();
+        let text: Vec<String> = fields.iter().map(|f| format!("{f}")).collect();
+        big.push_str(&text.join(","));
+        big.push_str(",0\n");
+    }
+    std::fs::write(dir.join("big.csv"), &big).unwrap();
+    ok(&mlg(
+        &[
+            "predict",
+            artifact.to_str().unwrap(),
+            "--input",
+            "big.csv",
+            "--output",
+            "preds/big.csv",
+            "--proba",
+        ],
+        &dir,
+    ));
+    let written = std::fs::read_to_string(dir.join("preds/big.csv")).unwrap();
+    assert_eq!(written.lines().count(), n + 1);
+    assert_eq!(written, in_process(&artifact, &dir.join("big.csv")));
+}
+
+#[test]
+fn json_lines_in_and_out() {
+    let dir = workspace();
+    let artifact = deploy(&dir, "iris.mlg");
+    let iris = std::fs::read_to_string(dir.join("data/iris.csv")).unwrap();
+    let mut lines = iris.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let mut jsonl = String::new();
+    for line in lines {
+        let object: serde_json::Map<String, serde_json::Value> = header
+            .iter()
+            .zip(line.split(','))
+            .take(4)
+            .map(|(h, v)| (h.to_string(), serde_json::json!(v.parse::<f64>().unwrap())))
+            .collect();
+        jsonl.push_str(&serde_json::Value::Object(object).to_string());
+        jsonl.push('\n');
+    }
+    std::fs::write(dir.join("rows.jsonl"), &jsonl).unwrap();
+    let a = artifact.to_str().unwrap();
+    ok(&mlg(
+        &[
+            "predict",
+            a,
+            "--input",
+            "rows.jsonl",
+            "--output",
+            "preds.jsonl",
+            "--proba",
+        ],
+        &dir,
+    ));
+    let expected = in_process(&artifact, &dir.join("data/iris.csv"));
+    let written = std::fs::read_to_string(dir.join("preds.jsonl")).unwrap();
+    assert_eq!(written.lines().count(), 150);
+    for (json, csv) in written.lines().zip(expected.lines().skip(1)) {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        let fields: Vec<&str> = csv.split(',').collect();
+        assert_eq!(v["prediction"], fields[0], "{json} vs {csv}");
+        for (class, p) in ["0", "1", "2"].iter().zip(&fields[1..]) {
+            let got = v[format!("proba_{class}")].as_f64().unwrap() as f32;
+            assert_eq!(got, p.parse::<f32>().unwrap(), "{json} vs {csv}");
+        }
+    }
+    // JSON lines in, CSV on stdout.
+    let stdout = ok(&mlg(&["predict", a, "--input", "rows.jsonl", "--proba"], &dir));
+    assert_eq!(stdout, expected);
+}
+
+#[test]
+fn probability_columns_are_opt_in_and_sum_to_one() {
+    let dir = workspace();
+    let artifact = deploy(&dir, "iris.mlg");
+    let a = artifact.to_str().unwrap();
+    let out = ok(&mlg(&["predict", a, "--input", "data/iris.csv", "--proba"], &dir));
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("prediction,proba_0,proba_1,proba_2"));
+    for line in lines {
+        let sum: f64 = line.split(',').skip(1).map(|p| p.parse::<f64>().unwrap()).sum();
+        assert!((sum - 1.0).abs() < 1e-4, "{line}: {sum}");
+    }
+    let bare = ok(&mlg(&["predict", a, "--input", "data/iris.csv"], &dir));
+    assert_eq!(bare.lines().next(), Some("prediction"));
+    assert!(bare.lines().skip(1).all(|l| ["0", "1", "2"].contains(&l)));
+
+    let diabetes = deploy(&dir, "diabetes.mlg");
+    let d = diabetes.to_str().unwrap();
+    let err = fails(&mlg(
+        &["predict", d, "--input", "data/diabetes.csv", "--proba"],
+        &dir,
+    ));
+    assert!(err.contains("regressor"), "{err}");
+    let out = ok(&mlg(&["predict", d, "--input", "data/diabetes.csv"], &dir));
+    assert_eq!(out.lines().next(), Some("prediction"));
+    assert_eq!(out.lines().count(), 443);
+}
+
+#[test]
+fn a_bad_row_names_its_line_and_leaves_no_output() {
+    let dir = workspace();
+    let artifact = deploy(&dir, "iris.mlg");
+    let a = artifact.to_str().unwrap();
+    let mut text = String::from("sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm\n");
+    for i in 0..10_000 {
+        text.push_str(if i == 9_000 {
+            "5.1,3.5,oops,0.2\n"
+        } else {
+            "5.1,3.5,1.4,0.2\n"
+        });
+    }
+    std::fs::write(dir.join("bad.csv"), &text).unwrap();
+    let err = fails(&mlg(
+        &["predict", a, "--input", "bad.csv", "--output", "out.csv"],
+        &dir,
+    ));
+    assert!(
+        err.contains("bad.csv:9002") && err.contains("petal_length_cm") && err.contains("oops"),
+        "{err}"
+    );
+    assert!(
+        !dir.join("out.csv").exists(),
+        "a failed run leaves no output file"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    std::fs::write(dir.join("bad.jsonl"), "{\"sepal_length_cm\": 1}\n").unwrap();
+    let err = fails(&mlg(&["predict", a, "--input", "bad.jsonl"], &dir));
+    assert!(
+        err.contains("bad.jsonl:1") && err.contains("sepal_width_cm"),
+        "{err}"
+    );
+    std::fs::write(dir.join("broken.jsonl"), "{\"sepal_length_cm\": 1, \n").unwrap();
+    let err = fails(&mlg(&["predict", a, "--input", "broken.jsonl"], &dir));
+    assert!(
+        err.contains("broken.jsonl:1") && err.contains("invalid JSON"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_column_is_named() {
+    let dir = workspace();
+    let artifact = deploy(&dir, "iris.mlg");
+    std::fs::write(
+        dir.join("short.csv"),
+        "sepal_length_cm,sepal_width_cm,petal_length_cm\n5.1,3.5,1.4\n",
+    )
+    .unwrap();
+    let err = fails(&mlg(
+        &["predict", artifact.to_str().unwrap(), "--input", "short.csv"],
+        &dir,
+    ));
+    assert!(
+        err.contains("short.csv") && err.contains("petal_width_cm") && !err.contains("`sepal_width_cm`"),
+        "{err}"
+    );
+    let err = fails(&mlg(
+        &["predict", artifact.to_str().unwrap(), "--input", "short.txt"],
+        &dir,
+    ));
+    assert!(err.contains(".csv or .jsonl"), "{err}");
+}
