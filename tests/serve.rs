@@ -497,7 +497,8 @@ fn sigterm_finishes_the_request_in_flight_then_exits_0() {
     let (start, rest) = body.split_at(body.len() / 2);
     stream.write_all(head.as_bytes()).unwrap();
     stream.write_all(start.as_bytes()).unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    // Give the server time to accept the connection and read the request head.
+    std::thread::sleep(Duration::from_millis(500));
     server.signal("TERM");
     assert!(server.eventually(|| !server.events("shutdown").is_empty()));
     stream.write_all(rest.as_bytes()).unwrap();

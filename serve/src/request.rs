@@ -240,10 +240,47 @@ enum Builder {
     },
     Categorical {
         codes: Vec<u32>,
-        /// The batch's own dictionary, in order of first appearance.
-        levels: Vec<String>,
+        /// The batch's own dictionary.
+        levels: Dictionary,
         missing: Vec<bool>,
     },
+}
+
+/// The levels of one categorical column of a batch, in order of first
+/// appearance: a linear search while there are few, a hash index beyond.
+#[derive(Default)]
+struct Dictionary {
+    levels: Vec<String>,
+    index: Option<HashMap<String, u32>>,
+}
+
+impl Dictionary {
+    /// Levels searched linearly before the index is built.
+    const LINEAR: usize = 16;
+
+    /// The code of `text`, added if new.
+    fn code(&mut self, text: &str) -> u32 {
+        let found = match &self.index {
+            Some(index) => index.get(text).copied(),
+            None => self.levels.iter().position(|l| l == text).map(|c| c as u32),
+        };
+        if let Some(code) = found {
+            return code;
+        }
+        let code = self.levels.len() as u32;
+        self.levels.push(text.to_string());
+        match &mut self.index {
+            Some(index) => {
+                index.insert(text.to_string(), code);
+            }
+            None if self.levels.len() >= Self::LINEAR => {
+                let index = self.levels.iter().enumerate().map(|(i, l)| (l.clone(), i as u32));
+                self.index = Some(index.collect());
+            }
+            None => {}
+        }
+        code
+    }
 }
 
 /// The columns and row buffer of a batch being built.
@@ -265,7 +302,7 @@ impl Builders {
                 },
                 SlotKind::Categorical { .. } => Builder::Categorical {
                     codes: Vec::with_capacity(n_rows),
-                    levels: Vec::new(),
+                    levels: Dictionary::default(),
                     missing: Vec::with_capacity(n_rows),
                 },
             })
@@ -311,14 +348,7 @@ impl Builders {
                 },
                 Cell::Text(text),
             ) => {
-                let code = match levels.iter().position(|l| l == text.as_ref()) {
-                    Some(code) => code,
-                    None => {
-                        levels.push(text.to_string());
-                        levels.len() - 1
-                    }
-                };
-                codes.push(code as u32);
+                codes.push(levels.code(text));
                 missing.push(false);
                 let known = schema.levels[slot].as_ref().and_then(|l| l.get(text.as_ref()));
                 *abi = known.map_or(UNSEEN, |&c| c as f32);
@@ -370,7 +400,7 @@ impl Builders {
                     codes,
                     levels,
                     missing,
-                } => Column::categorical(slot.name.clone(), codes, levels, missing),
+                } => Column::categorical(slot.name.clone(), codes, levels.levels, missing),
             })
             .collect();
         Batch {
@@ -544,6 +574,21 @@ mod tests {
                 "{body}: {}",
                 e.message
             );
+        }
+    }
+
+    #[test]
+    fn many_distinct_levels_keep_their_codes() {
+        let values: Vec<String> = (0..100).map(|i| format!("\"v{}\"", i % 40)).collect();
+        let xs = vec!["1"; 100].join(",");
+        let body = format!(r#"{{"columns": {{"x": [{xs}], "c": [{}]}}}}"#, values.join(","));
+        let batch = parse(&schema(), body.as_bytes()).unwrap();
+        let ColumnData::Categorical { codes, levels } = &batch.frame.column("c").unwrap().data else {
+            panic!("c is categorical")
+        };
+        assert_eq!(levels.len(), 40);
+        for (row, code) in codes.iter().enumerate() {
+            assert_eq!(levels[*code as usize], format!("v{}", row % 40));
         }
     }
 

@@ -174,15 +174,15 @@ impl Checker<'_> {
                 },
                 "serve" => errors.push(
                     Diagnostic::new(
-                        "mlg::unsupported",
-                        format!(
-                            "deploy option `{}` is not available in this build",
-                            option.name.name
-                        ),
+                        "mlg::deploy_option",
+                        "`serve` is not a deploy option: a deployed artifact is served by `mlg serve`",
                         option.name.span,
-                        "not supported yet",
+                        "not a deploy option",
                     )
-                    .with_help("remove the option; `mlg predict` serves the written artifact"),
+                    .with_help(format!(
+                        "remove the option, then run `mlg serve {} --addr 127.0.0.1:8080`",
+                        s.path.value
+                    )),
                 ),
                 other => {
                     let help = match did_you_mean(other, DEPLOY_OPTIONS.iter().copied()) {
