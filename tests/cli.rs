@@ -2,21 +2,15 @@
 //! scikit-learn's figures, the JSON report, artifacts, predict, bench, and clear
 //! errors (exit code 1, never a panic) on bad input.
 
+mod cli_support;
+
+use cli_support::{fails, fresh_dir, mlg, ok};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A fresh folder holding a copy of `examples/` (so tests never share artifacts).
 fn workspace() -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "mlg-cli-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("data")).unwrap();
+    let dir = fresh_dir("cli");
     for entry in std::fs::read_dir("examples")
         .unwrap()
         .chain(std::fs::read_dir("examples/data").unwrap())
@@ -28,34 +22,6 @@ fn workspace() -> PathBuf {
         }
     }
     dir
-}
-
-fn mlg(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlg"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "mlg failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Exit code 1 with a message on stderr (a panic would exit 101).
-fn fails(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "stdout:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Runs `file` in `dir` and reads its JSON report (written to a fresh folder, so

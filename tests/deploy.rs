@@ -2,14 +2,15 @@
 //! round trip; newer-format, truncated and corrupt files are refused with a clear
 //! message; `monitor = drift(...)` is checked; `mlg monitor` flags drift.
 
+mod cli_support;
+
+use cli_support::{copy_examples, fails, fresh_dir, mlg, ok};
 use mlg::{Error, Workflow};
 use mlg_runtime::artifact::{self, Lineage};
 use mlg_runtime::drift::DriftConfig;
 use mlg_runtime::profile::FeatureStats;
 use mlg_runtime::Artifact;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A seeded forest on iris, deployed with drift settings.
 const IRIS: &str = "data iris = csv(\"data/iris.csv\", target = \"target\")
@@ -20,15 +21,8 @@ deploy rf to \"out/iris.mlgc\" { monitor = drift(psi = 0.3, ks = 0.15, window = 
 
 /// A fresh folder holding `data/iris.csv`.
 fn workspace() -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "mlg-deploy-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("data")).unwrap();
-    std::fs::copy("examples/data/iris.csv", dir.join("data/iris.csv")).unwrap();
+    let dir = fresh_dir("deploy");
+    copy_examples(&dir, &["data/iris.csv"]);
     dir
 }
 
@@ -42,33 +36,6 @@ fn deploy(dir: &Path, source: &str) -> Artifact {
     let out = wf.run(&options).unwrap();
     assert_eq!(out.artifacts, vec![dir.join("out/iris.mlgc")]);
     artifact::read(&dir.join("out/iris.mlgc")).unwrap()
-}
-
-fn mlg(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlg"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "mlg failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn fails(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[test]

@@ -2,56 +2,27 @@
 //! file, inputs longer than one chunk, JSON lines in and out, probability
 //! columns, and errors that name the line or the column.
 
+mod cli_support;
+
+use cli_support::{copy_examples, fails, fresh_dir, mlg, ok};
 use mlg_runtime::Model;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A fresh folder with the example workflows and data.
 fn workspace() -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "mlg-predict-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("data")).unwrap();
-    for name in ["iris.mlg", "penguins.mlg", "diabetes.mlg"] {
-        std::fs::copy(Path::new("examples").join(name), dir.join(name)).unwrap();
-    }
-    for name in ["iris.csv", "penguins.csv", "diabetes.csv"] {
-        std::fs::copy(Path::new("examples/data").join(name), dir.join("data").join(name)).unwrap();
-    }
+    let dir = fresh_dir("predict");
+    copy_examples(
+        &dir,
+        &[
+            "iris.mlg",
+            "penguins.mlg",
+            "diabetes.mlg",
+            "data/iris.csv",
+            "data/penguins.csv",
+            "data/diabetes.csv",
+        ],
+    );
     dir
-}
-
-fn mlg(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlg"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "mlg failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn fails(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Trains `file` in `dir` (writing `out/STEM.mlgc`) and returns the artifact's path.

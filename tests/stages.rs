@@ -94,3 +94,21 @@ fn ensembles_share_preprocessing_and_lower_into_one_graph() {
         "the meta-model is in the graph:\n{stack}"
     );
 }
+
+/// Every shipped workflow passes the checker (so examples never rot).
+#[test]
+fn every_example_checks() {
+    let mut checked = 0;
+    for dir in ["examples", "examples/compare"] {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "mlg") {
+                if let Err(e) = Workflow::from_file(&path) {
+                    panic!("{} does not check:\n{e}", path.display());
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 14, "{checked} examples");
+}

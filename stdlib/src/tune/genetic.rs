@@ -17,8 +17,8 @@
 //! space. `NaN` scores rank last.
 
 use super::{
-    draw_point, from_scale, normal, random, ranked, scale_bounds, space_size, stream, to_scale, Coord,
-    Coords, Dim, Observation, Proposal, Strategy,
+    draw_point, from_scale, full_budget, normal, random, ranked, scale_bounds, space_size, stream, to_scale,
+    Coord, Coords, Dim, Observation, Proposal, Strategy,
 };
 use crate::eval::rng::SplitMix64;
 
@@ -217,12 +217,7 @@ impl Strategy for Genetic {
             return None;
         }
         self.proposed += points.len();
-        Some(
-            points
-                .into_iter()
-                .map(|coords| Proposal { coords, budget: 1.0 })
-                .collect(),
-        )
+        Some(full_budget(points))
     }
 }
 

@@ -1,7 +1,7 @@
 //! Grid search: every point of a finite space in one batch, the last
 //! dimension varying fastest (scikit-learn's `ParameterGrid` order).
 
-use super::{Coord, Coords, Dim, Proposal, Strategy};
+use super::{full_budget, Coord, Coords, Dim, Proposal, Strategy};
 
 /// Proposes the whole grid once.
 pub struct Grid {
@@ -44,12 +44,7 @@ pub fn points(dims: &[Dim]) -> Vec<Coords> {
 impl Strategy for Grid {
     fn ask(&mut self, _history: &[super::Observation]) -> Option<Vec<Proposal>> {
         let points = self.points.take()?;
-        Some(
-            points
-                .into_iter()
-                .map(|coords| Proposal { coords, budget: 1.0 })
-                .collect(),
-        )
+        Some(full_budget(points))
     }
 }
 

@@ -110,6 +110,14 @@ pub fn space_size(dims: &[Dim]) -> Option<u64> {
     })
 }
 
+/// `points` as proposals at the full budget.
+pub fn full_budget(points: Vec<Coords>) -> Vec<Proposal> {
+    points
+        .into_iter()
+        .map(|coords| Proposal { coords, budget: 1.0 })
+        .collect()
+}
+
 /// One uniform draw along `dim`.
 pub fn draw(dim: &Dim, rng: &mut SplitMix64) -> Coord {
     match dim {

@@ -3,7 +3,7 @@
 //! space smaller than `trials` is tried whole, as scikit-learn's
 //! `ParameterSampler` does.
 
-use super::{draw_point, grid, space_size, Coords, Dim, Observation, Proposal, Strategy};
+use super::{draw_point, full_budget, grid, space_size, Coords, Dim, Observation, Proposal, Strategy};
 use crate::eval::rng::SplitMix64;
 
 /// Finite spaces up to this many points are enumerated to draw without
@@ -61,12 +61,7 @@ pub fn draws(dims: &[Dim], trials: usize, seed: u64) -> Vec<Coords> {
 impl Strategy for Random {
     fn ask(&mut self, _history: &[Observation]) -> Option<Vec<Proposal>> {
         let points = self.points.take()?;
-        Some(
-            points
-                .into_iter()
-                .map(|coords| Proposal { coords, budget: 1.0 })
-                .collect(),
-        )
+        Some(full_budget(points))
     }
 }
 

@@ -27,8 +27,8 @@
 //! proposals, or after the whole of a smaller finite space.
 
 use super::{
-    draw, draw_point, from_scale, normal, random, ranked, scale_bounds, space_size, stream, to_scale, Coord,
-    Coords, Dim, Observation, Proposal, Strategy,
+    draw, draw_point, from_scale, full_budget, normal, random, ranked, scale_bounds, space_size, stream,
+    to_scale, Coord, Coords, Dim, Observation, Proposal, Strategy,
 };
 use crate::eval::rng::SplitMix64;
 
@@ -173,12 +173,7 @@ impl Strategy for Tpe {
             return None;
         }
         self.proposed += points.len();
-        Some(
-            points
-                .into_iter()
-                .map(|coords| Proposal { coords, budget: 1.0 })
-                .collect(),
-        )
+        Some(full_budget(points))
     }
 }
 

@@ -1,0 +1,61 @@
+//! Helpers shared by the tests that run the `mlg` binary: a fresh folder with
+//! copies of example files, running the binary there, and reading its outcome
+//! (success with stdout, or exit code 1 with a message — a panic exits 101).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A new empty folder `mlg-PREFIX-PID-N` (with a `data/` folder) under the
+/// temp dir, so tests never share artifacts.
+pub fn fresh_dir(prefix: &str) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "mlg-{prefix}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    dir
+}
+
+/// Copies `examples/NAME` for each name (e.g. `iris.mlg`, `data/iris.csv`)
+/// into `dir` at the same relative path.
+pub fn copy_examples(dir: &Path, names: &[&str]) {
+    for name in names {
+        std::fs::copy(Path::new("examples").join(name), dir.join(name)).unwrap();
+    }
+}
+
+/// Runs `mlg ARGS` in `cwd`.
+pub fn mlg(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mlg"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+/// The stdout of a run that must succeed.
+pub fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "mlg failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The stderr of a run that must fail with exit code 1.
+pub fn fails(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
