@@ -9,6 +9,7 @@
 mod bars;
 mod charts;
 mod search;
+mod search_charts;
 
 use crate::executor::evaluate::Evaluation;
 use crate::executor::rank::by_rank;
