@@ -7,6 +7,37 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// `print!` to stdout, except that a closed pipe (`mlg run ... | head`) ends
+/// the program quietly instead of panicking, and another write error is
+/// reported on stderr with exit code 1.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        let written = write!(stdout, $($arg)*).and_then(|()| stdout.flush());
+        if let Err(e) = written {
+            stdout_failed(&e);
+        }
+    }};
+}
+
+/// [`out!`] with a newline.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        out!($($arg)*);
+        out!("\n");
+    }};
+}
+
+/// Ends the program after a failed write to stdout.
+fn stdout_failed(e: &std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("mlg: cannot write to stdout: {e}");
+    std::process::exit(1);
+}
+
 #[derive(Parser)]
 #[command(
     name = "mlg",
@@ -161,7 +192,7 @@ fn execute(command: Command) -> mlg::Result<()> {
     match command {
         Command::Check { file } => {
             let wf = mlg::Workflow::from_file(&file)?;
-            println!("{}: ok ({} stages)", file.display(), wf.checked.graph.len());
+            outln!("{}: ok ({} stages)", file.display(), wf.checked.graph.len());
         }
         Command::Explain {
             file,
@@ -182,7 +213,7 @@ fn execute(command: Command) -> mlg::Result<()> {
                 let wf = mlg::Workflow::from_file(&file)?;
                 mlg::explain::explain_with(&wf, stage, model.as_deref(), passes, &transforms)?
             };
-            print!("{text}");
+            out!("{text}");
         }
         Command::Run {
             file,
@@ -220,13 +251,13 @@ fn execute(command: Command) -> mlg::Result<()> {
                 mlg::report_html::write(path, &wf.file, &out)?;
             }
             if !quiet {
-                print!("{}", mlg::report::selections(&out.selections));
-                print!("{}", mlg::report::searches(&out.searches));
+                out!("{}", mlg::report::selections(&out.selections));
+                out!("{}", mlg::report::searches(&out.searches));
                 if !out.evaluations.is_empty() {
-                    print!("{}", mlg::report::table(&out.evaluations));
+                    out!("{}", mlg::report::table(&out.evaluations));
                 }
                 for path in out.profiles.iter().chain(&out.artifacts).chain(&html) {
-                    println!("wrote {}", path.display());
+                    outln!("wrote {}", path.display());
                 }
             }
         }
@@ -250,10 +281,10 @@ fn execute(command: Command) -> mlg::Result<()> {
             html,
         } => {
             let monitoring = mlg::monitor::monitor(&artifact, &input)?;
-            print!("{}", mlg::monitor::table(&monitoring));
+            out!("{}", mlg::monitor::table(&monitoring));
             if let Some(path) = &html {
                 mlg::monitor::write_html(path, &monitoring)?;
-                println!("wrote {}", path.display());
+                outln!("wrote {}", path.display());
             }
         }
         Command::Bench {
@@ -279,14 +310,14 @@ fn execute(command: Command) -> mlg::Result<()> {
             }
             let report = mlg::bench::bench(&model.artifact().graph, &encoded, n_rows)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+                outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
             } else {
-                print!("{report}");
+                out!("{report}");
             }
         }
         Command::Profile { data, target, html } => {
             let profile = mlg::profile::run(&data, target.as_deref(), &html)?;
-            println!(
+            outln!(
                 "wrote {} ({} rows, {} columns)",
                 html.display(),
                 profile.n_rows,

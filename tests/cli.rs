@@ -307,3 +307,22 @@ fn malformed_prediction_input_names_file_row_and_column() {
         "{err}"
     );
 }
+
+/// `mlg run ... | head -1` closes the pipe early: mlg ends quietly, no panic.
+#[test]
+fn a_closed_stdout_pipe_ends_quietly() {
+    let dir = workspace();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mlg"))
+        .args(["run", "iris.mlg", "--no-importance"])
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before mlg writes its tables.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
