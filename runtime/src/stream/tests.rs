@@ -1,0 +1,122 @@
+//! Tests of chunked reading and prediction writing.
+
+use super::*;
+use crate::frame::ColumnData;
+use crate::predictions::Predictions;
+
+fn slots() -> Vec<InputSlot> {
+    vec![
+        InputSlot {
+            name: "x".into(),
+            kind: SlotKind::Numeric,
+        },
+        InputSlot {
+            name: "c".into(),
+            kind: SlotKind::Categorical {
+                levels: vec!["a".into(), "b".into(), "2".into()],
+            },
+        },
+    ]
+}
+
+fn all_chunks<R: Read>(mut chunks: RowChunks<R>) -> Result<Vec<Frame>, DataError> {
+    let mut out = Vec::new();
+    while let Some(frame) = chunks.next_chunk()? {
+        out.push(frame);
+    }
+    Ok(out)
+}
+
+fn codes(frame: &Frame) -> (&[u32], &[String]) {
+    match &frame.columns[1].data {
+        ColumnData::Categorical { codes, levels } => (codes, levels),
+        ColumnData::Numeric(_) => panic!("categorical expected"),
+    }
+}
+
+#[test]
+fn csv_rows_come_in_chunks_typed_by_the_schema() {
+    let text = "c,extra,x\na,zz,1.5\nb,,NA\nnew,1,3\n2,1,4\na,1,5\n";
+    let chunks = RowChunks::csv(text.as_bytes(), "in.csv", &slots(), 2).unwrap();
+    let frames = all_chunks(chunks).unwrap();
+    assert_eq!(frames.iter().map(|f| f.n_rows).collect::<Vec<_>>(), vec![2, 2, 1]);
+    assert_eq!(frames[0].names(), vec!["x", "c"]);
+    assert_eq!(frames[0].columns[0].missing, vec![false, true]);
+    let (c, levels) = codes(&frames[1]);
+    assert_eq!(c, &[3, 2]);
+    assert_eq!(levels.last().map(String::as_str), Some("new"));
+    let (_, levels) = codes(&frames[2]);
+    assert_eq!(levels.len(), 3, "unseen levels do not pile up across chunks");
+}
+
+#[test]
+fn csv_errors_name_the_file_line_and_column() {
+    let err = RowChunks::csv("x,y\n1,2\n".as_bytes(), "in.csv", &slots(), 8)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("in.csv:1") && err.contains("`c`"), "{err}");
+    let chunks = RowChunks::csv("x,c\n1,a\nabc,b\n".as_bytes(), "in.csv", &slots(), 8).unwrap();
+    let err = all_chunks(chunks).unwrap_err().to_string();
+    assert!(
+        err.contains("in.csv:3") && err.contains("`x`") && err.contains("abc"),
+        "{err}"
+    );
+    let chunks = RowChunks::csv("x,c\n1,a\n2\n".as_bytes(), "in.csv", &slots(), 8).unwrap();
+    let err = all_chunks(chunks).unwrap_err().to_string();
+    assert!(err.contains("in.csv:3"), "{err}");
+}
+
+#[test]
+fn json_lines_take_numbers_strings_and_nulls() {
+    let text = "{\"x\": 1, \"c\": \"b\"}\n\n{\"x\": null, \"c\": 2, \"other\": [1]}\n{\"x\": \"2.5\", \"c\": null}\n";
+    let frames = all_chunks(RowChunks::json_lines(text.as_bytes(), "in.jsonl", &slots(), 10)).unwrap();
+    assert_eq!(frames.len(), 1);
+    let frame = &frames[0];
+    assert_eq!(frame.n_rows, 3);
+    assert_eq!(frame.columns[0].missing, vec![false, true, false]);
+    assert_eq!(frame.columns[0].as_numeric().unwrap()[2], 2.5);
+    let (c, _) = codes(frame);
+    assert_eq!(&c[..2], &[1, 2]);
+    assert_eq!(frame.columns[1].missing, vec![false, false, true]);
+}
+
+#[test]
+fn bad_json_lines_name_their_line() {
+    for (text, needle) in [
+        (
+            "{\"x\": 1, \"c\": \"a\"}\n{\"x\": 1\n",
+            "in.jsonl:2: invalid JSON",
+        ),
+        (
+            "{\"x\": 1, \"c\": \"a\"}\n\n[1, 2]\n",
+            "in.jsonl:3: expected a JSON object",
+        ),
+        ("{\"c\": \"a\"}\n", "in.jsonl:1: no value for input column `x`"),
+        ("{\"x\": true, \"c\": \"a\"}\n", "in.jsonl:1: column `x`"),
+    ] {
+        let err = all_chunks(RowChunks::json_lines(text.as_bytes(), "in.jsonl", &slots(), 10))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(needle), "{err}");
+    }
+}
+
+#[test]
+fn predictions_are_written_as_csv_and_json_lines() {
+    let classes = vec!["no".to_string(), "yes".to_string()];
+    let p = Predictions::new(classes.clone(), 2, vec![1.0, 0.25, 0.75, 0.0, 0.5, 0.5]);
+    let mut csv = PredictionWriter::new(Vec::new(), Format::Csv, &classes, true).unwrap();
+    csv.write(&p).unwrap();
+    let text = String::from_utf8(csv.finish().unwrap()).unwrap();
+    assert_eq!(text, "prediction,proba_no,proba_yes\nyes,0.25,0.75\nno,0.5,0.5\n");
+    let mut json = PredictionWriter::new(Vec::new(), Format::JsonLines, &classes, false).unwrap();
+    json.write(&p).unwrap();
+    let text = String::from_utf8(json.finish().unwrap()).unwrap();
+    assert_eq!(text, "{\"prediction\":\"yes\"}\n{\"prediction\":\"no\"}\n");
+    let r = Predictions::new(Vec::new(), 2, vec![1.5, f32::NAN]);
+    let mut json = PredictionWriter::new(Vec::new(), Format::JsonLines, &[], true).unwrap();
+    json.write(&r).unwrap();
+    let text = String::from_utf8(json.finish().unwrap()).unwrap();
+    assert_eq!(text, "{\"prediction\":1.5}\n{\"prediction\":null}\n");
+}

@@ -1,0 +1,132 @@
+//! Predictions written chunk by chunk as CSV or JSON lines.
+
+use super::Format;
+use crate::predictions::Predictions;
+use std::io::Write;
+
+/// Where predictions go.
+enum Sink<W: Write> {
+    Csv(Box<::csv::Writer<W>>),
+    JsonLines(W),
+}
+
+/// Writes predictions chunk by chunk: a `prediction` column (the class label for
+/// classifiers, the number for regressors), then, when asked for and the model is
+/// a classifier, one `proba_<label>` column per class. CSV gets a header row; JSON
+/// lines get one object per row. Numbers use the shortest text that reads back to
+/// the same `f32`; non-finite numbers are written empty (CSV) or `null` (JSON).
+pub struct PredictionWriter<W: Write> {
+    sink: Sink<W>,
+    columns: Vec<String>,
+    proba: bool,
+    record: Vec<String>,
+}
+
+impl<W: Write> PredictionWriter<W> {
+    /// A writer for a model with `classes` (empty: a regressor); writes the CSV
+    /// header at once.
+    pub fn new(out: W, format: Format, classes: &[String], proba: bool) -> std::io::Result<Self> {
+        let proba = proba && !classes.is_empty();
+        let mut columns = vec!["prediction".to_string()];
+        if proba {
+            columns.extend(classes.iter().map(|c| format!("proba_{c}")));
+        }
+        let sink = match format {
+            Format::Csv => {
+                let mut writer = ::csv::Writer::from_writer(out);
+                writer.write_record(&columns)?;
+                Sink::Csv(Box::new(writer))
+            }
+            Format::JsonLines => Sink::JsonLines(out),
+        };
+        Ok(PredictionWriter {
+            sink,
+            columns,
+            proba,
+            record: Vec::new(),
+        })
+    }
+
+    /// The output column names.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// Writes every row of `predictions`.
+    pub fn write(&mut self, predictions: &Predictions) -> std::io::Result<()> {
+        for row in 0..predictions.n_rows {
+            let Some(values) = predictions.row(row) else { break };
+            let probabilities = if self.proba { &values[1..] } else { &[][..] };
+            match &mut self.sink {
+                Sink::Csv(writer) => {
+                    self.record.clear();
+                    let first = values.first().copied().unwrap_or(f32::NAN);
+                    if predictions.is_classification() || first.is_finite() {
+                        self.record.push(predictions.prediction_text(row));
+                    } else {
+                        self.record.push(String::new());
+                    }
+                    self.record.extend(probabilities.iter().map(|v| number(*v)));
+                    writer.write_record(&self.record)?;
+                }
+                Sink::JsonLines(out) => {
+                    let mut line = String::from("{\"prediction\":");
+                    let first = values.first().copied().unwrap_or(f32::NAN);
+                    if predictions.is_classification() {
+                        let label = predictions.prediction_text(row);
+                        if label.is_empty() && !predictions.classes.iter().any(String::is_empty) {
+                            line.push_str("null");
+                        } else {
+                            line.push_str(&json_string(&label));
+                        }
+                    } else {
+                        line.push_str(&json_number(first));
+                    }
+                    for (name, v) in self.columns.iter().skip(1).zip(probabilities) {
+                        line.push(',');
+                        line.push_str(&json_string(name));
+                        line.push(':');
+                        line.push_str(&json_number(*v));
+                    }
+                    line.push_str("}\n");
+                    out.write_all(line.as_bytes())?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes and returns the underlying writer.
+    pub fn finish(self) -> std::io::Result<W> {
+        match self.sink {
+            Sink::Csv(writer) => writer.into_inner().map_err(|e| e.into_error()),
+            Sink::JsonLines(mut out) => {
+                out.flush()?;
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// A CSV number: shortest round-trip text, empty when not finite.
+fn number(v: f32) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
+    }
+}
+
+/// A JSON number, `null` when not finite.
+fn json_number(v: f32) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        "null".into()
+    }
+}
+
+/// A JSON string literal.
+fn json_string(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
+}
