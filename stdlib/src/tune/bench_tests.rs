@@ -2,7 +2,7 @@
 //! objectives, averaged over seeds, and whether halving finds a near-best
 //! point from noisy low-budget scores.
 
-use super::{genetic, halving, random, Coord, Coords, Dim, Observation, Strategy};
+use super::{genetic, halving, random, Coord, Coords, Dim, Strategy};
 use crate::eval::rng::SplitMix64;
 
 const TRIALS: usize = 40;
@@ -10,17 +10,7 @@ const SEEDS: [u64; 5] = [0, 1, 2, 3, 4];
 
 /// Runs `s` on `f`, returning the best score.
 fn best(mut s: Box<dyn Strategy>, f: &dyn Fn(&Coords) -> f64) -> f64 {
-    let mut history: Vec<Observation> = Vec::new();
-    while let Some(batch) = s.ask(&history) {
-        for p in batch {
-            let score = f(&p.coords);
-            history.push(Observation {
-                coords: p.coords,
-                budget: p.budget,
-                score,
-            });
-        }
-    }
+    let (_, history) = super::drive(s.as_mut(), |c, _| f(c));
     assert_eq!(history.len(), TRIALS);
     history.iter().map(|o| o.score).fold(f64::NEG_INFINITY, f64::max)
 }
@@ -125,19 +115,11 @@ fn halving_finds_a_near_best_point_from_noisy_scores() {
     let best_true = grid.iter().map(truth).fold(f64::NEG_INFINITY, f64::max);
     for seed in SEEDS {
         let mut h = halving::Halving::new(&dims, halving::Settings::new(), seed);
-        let mut history: Vec<Observation> = Vec::new();
-        while let Some(batch) = h.ask(&history) {
-            for p in batch {
-                let key = float(p.coords[0]) as u64 * 27 + float(p.coords[1]) as u64;
-                let mut rng = SplitMix64::new(super::stream(seed, key) ^ p.budget.to_bits());
-                let score = truth(&p.coords) + 0.3 * (1.0 - p.budget) * super::normal(&mut rng);
-                history.push(Observation {
-                    coords: p.coords,
-                    budget: p.budget,
-                    score,
-                });
-            }
-        }
+        let (_, history) = super::drive(&mut h, |c, budget| {
+            let key = float(c[0]) as u64 * 27 + float(c[1]) as u64;
+            let mut rng = SplitMix64::new(super::stream(seed, key) ^ budget.to_bits());
+            truth(c) + 0.3 * (1.0 - budget) * super::normal(&mut rng)
+        });
         let last = history.last().expect("a final rung");
         assert_eq!(last.budget, 1.0);
         let spent: f64 = history.iter().map(|o| o.budget).sum();

@@ -247,20 +247,8 @@ mod tests {
     }
 
     fn run(g: &mut Genetic, f: impl Fn(&Coords) -> f64) -> (Vec<usize>, Vec<Observation>) {
-        let mut history = Vec::new();
-        let mut sizes = Vec::new();
-        while let Some(batch) = g.ask(&history) {
-            sizes.push(batch.len());
-            for p in batch {
-                let score = f(&p.coords);
-                history.push(Observation {
-                    coords: p.coords,
-                    budget: p.budget,
-                    score,
-                });
-            }
-        }
-        (sizes, history)
+        let (batches, history) = crate::tune::drive(g, |c, _| f(c));
+        (batches.into_iter().map(|(n, _)| n).collect(), history)
     }
 
     #[test]

@@ -192,21 +192,10 @@ mod tests {
 
     /// Runs `h` with `f(point, budget)`, returning each batch's (size, budget).
     fn run(h: &mut Halving, f: impl Fn(&Coords, f64) -> f64) -> (Vec<(usize, f64)>, Vec<Observation>) {
-        let mut history = Vec::new();
-        let mut rungs = Vec::new();
-        while let Some(batch) = h.ask(&history) {
-            rungs.push((batch.len(), batch[0].budget));
-            for p in batch {
-                assert!(p.budget > 0.0 && p.budget <= 1.0);
-                let score = f(&p.coords, p.budget);
-                history.push(Observation {
-                    coords: p.coords,
-                    budget: p.budget,
-                    score,
-                });
-            }
-        }
-        (rungs, history)
+        crate::tune::drive(h, |c, b| {
+            assert!(b > 0.0 && b <= 1.0);
+            f(c, b)
+        })
     }
 
     fn value(p: &Coords) -> f64 {

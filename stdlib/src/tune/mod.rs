@@ -207,3 +207,27 @@ pub(crate) fn from_scale(dim: &Dim, v: f64) -> Coord {
         }
     }
 }
+
+/// Test driver: asks `s` until it is done, scoring each proposal with
+/// `f(coords, budget)` and observing each batch whole, in proposal order.
+/// Returns each batch's (size, first budget) and the history.
+#[cfg(test)]
+pub(crate) fn drive(
+    s: &mut dyn Strategy,
+    f: impl Fn(&Coords, f64) -> f64,
+) -> (Vec<(usize, f64)>, Vec<Observation>) {
+    let mut history: Vec<Observation> = Vec::new();
+    let mut batches = Vec::new();
+    while let Some(batch) = s.ask(&history) {
+        batches.push((batch.len(), batch.first().map_or(1.0, |p| p.budget)));
+        for p in batch {
+            let score = f(&p.coords, p.budget);
+            history.push(Observation {
+                coords: p.coords,
+                budget: p.budget,
+                score,
+            });
+        }
+    }
+    (batches, history)
+}

@@ -347,20 +347,8 @@ mod tests {
     }
 
     fn run(t: &mut Tpe) -> (Vec<usize>, Vec<Observation>) {
-        let mut history = Vec::new();
-        let mut sizes = Vec::new();
-        while let Some(batch) = t.ask(&history) {
-            sizes.push(batch.len());
-            for p in batch {
-                let score = score(&p.coords);
-                history.push(Observation {
-                    coords: p.coords,
-                    budget: p.budget,
-                    score,
-                });
-            }
-        }
-        (sizes, history)
+        let (batches, history) = crate::tune::drive(t, |c, _| score(c));
+        (batches.into_iter().map(|(n, _)| n).collect(), history)
     }
 
     #[test]
@@ -408,16 +396,7 @@ mod tests {
     fn small_finite_space_and_nan_scores() {
         let d = [Dim::Choice(2), Dim::Int { low: 0, high: 3 }];
         let mut t = Tpe::new(&d, Settings::new(100), 2);
-        let mut history: Vec<Observation> = Vec::new();
-        while let Some(batch) = t.ask(&history) {
-            for p in batch {
-                history.push(Observation {
-                    coords: p.coords,
-                    budget: 1.0,
-                    score: f64::NAN,
-                });
-            }
-        }
+        let (_, history) = crate::tune::drive(&mut t, |_, _| f64::NAN);
         assert_eq!(history.len(), 8);
         for (i, o) in history.iter().enumerate() {
             assert!(!history[..i].iter().any(|p| p.coords == o.coords));
