@@ -10,11 +10,11 @@ mod common;
 
 use common::{
     first_mismatch, identical, interpret, logistic_graph, numeric_inputs, random_forest, random_graph,
-    random_rows, Rng,
+    random_rows, trees_graph, Rng,
 };
 use mlg_compiler::backends::cuda::{compile, compile_ptx, device_name, CudaError, CudaGraph};
 use mlg_compiler::backends::{best, BackendKind, ExecError, Executable};
-use mlg_compiler::ir::{BinaryOp, CompareOp, Forest, Graph, GraphBuilder, Op, TreeWalk, UnaryFn};
+use mlg_compiler::ir::{BinaryOp, CompareOp, Graph, GraphBuilder, Op, TreeWalk, UnaryFn};
 use mlg_compiler::passes::Pipeline;
 
 const NAN: f32 = f32::NAN;
@@ -78,23 +78,6 @@ fn check(graph: &Graph, compiled: &CudaGraph, seed: u64, n_rows: usize, stride: 
             i / graph.n_outputs().max(1)
         )),
     }
-}
-
-/// `y = trees(concat(inputs))`.
-fn forest_graph(d: usize, forest: Forest) -> Graph {
-    let mut b = GraphBuilder::new("forest", numeric_inputs(d));
-    let parts = (0..d as u32).map(|s| b.input(s).expect("slot")).collect();
-    let x = b.push(Op::Concat { parts }).expect("concat");
-    let walk = TreeWalk::Table;
-    let y = b
-        .push(Op::Trees {
-            x,
-            forest: Box::new(forest),
-            walk,
-        })
-        .expect("trees");
-    b.output("y", y);
-    b.finish().expect("valid")
 }
 
 /// A graph through every table path: a 100x3 affine, 20 bucket edges, a
@@ -173,7 +156,12 @@ fn nvrtc_compiles_generated_kernels() {
     let mut graphs = vec![table_paths_graph(), logistic_graph(20, 1)];
     graphs.extend((0..40).map(random_graph));
     let mut rng = Rng::new(9);
-    graphs.push(forest_graph(4, random_forest(&mut rng, 4, 3, 30, 8)));
+    graphs.push(trees_graph(
+        "forest",
+        4,
+        random_forest(&mut rng, 4, 3, 30, 8),
+        TreeWalk::Table,
+    ));
     for (i, graph) in graphs.iter().enumerate() {
         match compile_ptx(graph, None) {
             Ok(ptx) => {
@@ -229,7 +217,12 @@ fn random_forests_match_bit_for_bit() {
         (8, 2, 200, 12),
         (4, 17, 20, 4),
     ] {
-        let graph = forest_graph(d, random_forest(&mut rng, d, k, trees, depth));
+        let graph = trees_graph(
+            "forest",
+            d,
+            random_forest(&mut rng, d, k, trees, depth),
+            TreeWalk::Table,
+        );
         let Some(compiled) = device_compile(&graph) else {
             return;
         };
@@ -316,7 +309,12 @@ fn large_batch_timing() {
 fn forest_batch_timing() {
     use rayon::prelude::*;
     let d = 20;
-    let graph = forest_graph(d, random_forest(&mut Rng::new(31), d, 1, 100, 8));
+    let graph = trees_graph(
+        "forest",
+        d,
+        random_forest(&mut Rng::new(31), d, 1, 100, 8),
+        TreeWalk::Table,
+    );
     let Some(compiled) = device_compile(&graph) else {
         return;
     };

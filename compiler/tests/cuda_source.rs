@@ -13,7 +13,7 @@ use std::process::Command;
 
 use common::{
     first_mismatch, identical, interpret, logistic_graph, numeric_inputs, random_forest, random_graph,
-    random_rows, tiny_forest, Rng,
+    random_rows, tiny_forest, trees_graph, Rng,
 };
 use mlg_compiler::backends::cuda::{kernel_source, CudaError, KERNEL_NAME};
 use mlg_compiler::backends::{best, BackendKind, Executable};
@@ -50,23 +50,6 @@ fn scale_affine_sigmoid() -> Graph {
         })
         .expect("sigmoid");
     b.output("p", p);
-    b.finish().expect("valid")
-}
-
-/// `trees(concat(x0, x1))` with [`tiny_forest`].
-fn tiny_tree_graph() -> Graph {
-    let mut b = GraphBuilder::new("tiny", numeric_inputs(2));
-    let x0 = b.input(0).expect("input");
-    let x1 = b.input(1).expect("input");
-    let x = b.push(Op::Concat { parts: vec![x0, x1] }).expect("concat");
-    let y = b
-        .push(Op::Trees {
-            x,
-            forest: Box::new(tiny_forest()),
-            walk: TreeWalk::Branches,
-        })
-        .expect("trees");
-    b.output("y", y);
     b.finish().expect("valid")
 }
 
@@ -340,7 +323,9 @@ fn snapshot_scale_affine_sigmoid() {
 
 #[test]
 fn snapshot_tiny_tree() {
-    insta::assert_snapshot!(kernel_source(&tiny_tree_graph()).expect("source"));
+    insta::assert_snapshot!(
+        kernel_source(&trees_graph("tiny", 2, tiny_forest(), TreeWalk::Branches)).expect("source")
+    );
 }
 
 #[test]
@@ -570,7 +555,7 @@ fn host_built_kernels_match_the_interpreter() {
     };
     let mut graphs = vec![
         scale_affine_sigmoid(),
-        tiny_tree_graph(),
+        trees_graph("tiny", 2, tiny_forest(), TreeWalk::Branches),
         all_ops_graph(),
         logistic_graph(20, 1),
         sparse_quant_graph(),

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{identical, interpret, numeric_inputs, tiny_forest, Rng};
+use common::{identical, interpret, numeric_inputs, tiny_forest, trees_graph, Rng};
 use mlg_compiler::backends::cranelift::{clif_text, compile, CompiledGraph};
 use mlg_compiler::backends::Executable;
 use mlg_compiler::ir::{verify, Forest, Graph, GraphBuilder, NodeId, Op, TreeNode, TreeWalk, VerifyError};
@@ -103,22 +103,6 @@ fn random_forest(rng: &mut Rng, d: usize, k: usize, n_trees: usize, max_depth: u
     forest
 }
 
-/// `x = concat(inputs)`, `y = trees(x)`; output `y`.
-fn trees_graph(d: usize, forest: Forest, walk: TreeWalk) -> Graph {
-    let mut b = GraphBuilder::new("trees", numeric_inputs(d));
-    let parts = (0..d as u32).map(|s| b.input(s).expect("input")).collect();
-    let x = b.push(Op::Concat { parts }).expect("concat");
-    let y = b
-        .push(Op::Trees {
-            x,
-            forest: Box::new(forest),
-            walk,
-        })
-        .expect("trees");
-    b.output("y", y);
-    b.finish().expect("valid graph")
-}
-
 /// `n_rows` random rows of `d` values (see [`row_value`]).
 fn rows(rng: &mut Rng, n_rows: usize, d: usize) -> Vec<f32> {
     (0..n_rows * d).map(|_| row_value(rng)).collect()
@@ -158,7 +142,7 @@ fn random_forests_match_the_interpreter_bit_for_bit() {
         };
         let forest = random_forest(&mut rng, d, k, n_trees, 12);
         for walk in [TreeWalk::Table, TreeWalk::Branches] {
-            let graph = trees_graph(d, forest.clone(), walk);
+            let graph = trees_graph("trees", d, forest.clone(), walk);
             let compiled = compile(&graph).expect("compile");
             for n_rows in [1, 3, 4, 5, 9, 37] {
                 let data = rows(&mut rng, n_rows, d);
@@ -215,7 +199,7 @@ fn hand_checked_splits_follow_nan_infinity_and_ties() {
     ];
     let want = [1210.5, 1120.5, 1130.5, 1120.5];
     for walk in [TreeWalk::Table, TreeWalk::Branches] {
-        let graph = trees_graph(2, forest.clone(), walk);
+        let graph = trees_graph("trees", 2, forest.clone(), walk);
         assert_eq!(interpret(&graph, &input, 4, 2), want);
         check(&graph, &input, 4, &format!("{walk:?}"));
     }
@@ -229,7 +213,7 @@ fn run_parallel_over_many_rows_equals_the_interpreter() {
     let n = 10_003;
     let data = rows(&mut rng, n, d);
     for walk in [TreeWalk::Table, TreeWalk::Branches] {
-        let graph = trees_graph(d, forest.clone(), walk);
+        let graph = trees_graph("trees", d, forest.clone(), walk);
         let want = interpret(&graph, &data, n, d);
         let compiled = compile(&graph).expect("compile");
         for threads in [None, Some(2), Some(3)] {
@@ -320,8 +304,13 @@ fn two_forests_on_one_input_match() {
 #[test]
 fn table_code_does_not_grow_with_the_model() {
     let mut rng = Rng::new(8);
-    let small = trees_graph(5, random_forest(&mut rng, 5, 1, 2, 3), TreeWalk::Table);
-    let big = trees_graph(5, random_forest(&mut rng, 5, 1, 100, 10), TreeWalk::Table);
+    let small = trees_graph("trees", 5, random_forest(&mut rng, 5, 1, 2, 3), TreeWalk::Table);
+    let big = trees_graph(
+        "trees",
+        5,
+        random_forest(&mut rng, 5, 1, 100, 10),
+        TreeWalk::Table,
+    );
     let (small, big) = (clif_text(&small).expect("clif"), clif_text(&big).expect("clif"));
     // Only the spilling differs: at most 5 features of 3 kinds, up to 3
     // instructions each, for the 8 rows of the group and the single row.
@@ -336,29 +325,17 @@ fn table_code_does_not_grow_with_the_model() {
 #[test]
 fn clif_has_no_calls_and_tiny_branches_snapshot() {
     for walk in [TreeWalk::Table, TreeWalk::Branches] {
-        let clif = clif_text(&trees_graph(2, tiny_forest(), walk)).expect("clif");
+        let clif = clif_text(&trees_graph("trees", 2, tiny_forest(), walk)).expect("clif");
         assert!(!clif.contains("call"), "{walk:?} calls something:\n{clif}");
         assert_eq!(clif.contains("symbol_value"), walk == TreeWalk::Table, "{walk:?}");
     }
-    let mut b = GraphBuilder::new("tiny", numeric_inputs(2));
-    let x0 = b.input(0).expect("input");
-    let x1 = b.input(1).expect("input");
-    let x = b.push(Op::Concat { parts: vec![x0, x1] }).expect("concat");
-    let y = b
-        .push(Op::Trees {
-            x,
-            forest: Box::new(tiny_forest()),
-            walk: TreeWalk::Branches,
-        })
-        .expect("trees");
-    b.output("y", y);
-    let graph = b.finish().expect("valid");
+    let graph = trees_graph("tiny", 2, tiny_forest(), TreeWalk::Branches);
     insta::assert_snapshot!(clif_text(&graph).expect("clif"));
 }
 
 /// `verify`'s message for the tiny graph with `forest` in place of its tables.
 fn verify_message(forest: Forest) -> String {
-    let mut graph = trees_graph(2, tiny_forest(), TreeWalk::Table);
+    let mut graph = trees_graph("trees", 2, tiny_forest(), TreeWalk::Table);
     let Op::Trees { forest: f, .. } = &mut graph.nodes[3].op else {
         panic!("node 3 is the trees node");
     };
@@ -425,7 +402,7 @@ fn tiles_with_partial_last_tiles_match() {
     ] {
         let forest = random_forest(&mut rng, d, 2, n_trees, 12);
         for graph in [
-            trees_graph(d, forest.clone(), TreeWalk::Table),
+            trees_graph("trees", d, forest.clone(), TreeWalk::Table),
             classifier(d, forest.clone(), TreeWalk::Table),
         ] {
             let compiled = compile(&graph).expect("compile");

@@ -2,7 +2,8 @@
 #![allow(dead_code)]
 
 use mlg_compiler::ir::{
-    BinaryOp, CompareOp, Forest, Graph, GraphBuilder, InputSlot, NodeId, Op, SlotKind, TreeNode, UnaryFn,
+    BinaryOp, CompareOp, Forest, Graph, GraphBuilder, InputSlot, NodeId, Op, SlotKind, TreeNode, TreeWalk,
+    UnaryFn,
 };
 
 /// A small seeded xorshift generator (tests must be reproducible).
@@ -466,4 +467,21 @@ pub fn tiny_forest() -> Forest {
         leaves: vec![1.0, 2.0, 3.0],
         base: vec![0.0],
     }
+}
+
+/// Graph `name`: `x = concat(d numeric inputs)`, `y = trees(x)` walked as
+/// `walk`; output `y`.
+pub fn trees_graph(name: &str, d: usize, forest: Forest, walk: TreeWalk) -> Graph {
+    let mut b = GraphBuilder::new(name, numeric_inputs(d));
+    let parts = (0..d as u32).map(|s| b.input(s).expect("input")).collect();
+    let x = b.push(Op::Concat { parts }).expect("concat");
+    let y = b
+        .push(Op::Trees {
+            x,
+            forest: Box::new(forest),
+            walk,
+        })
+        .expect("trees");
+    b.output("y", y);
+    b.finish().expect("valid graph")
 }
