@@ -1,30 +1,18 @@
 //! Rendered diagnostics for common mistakes: file, line, column, the span
 //! underlined and a help line. Each case is one small workflow with one mistake.
 
-use mlg::{Error, Workflow};
-use std::path::Path;
+mod cli_support;
+
+use cli_support::check_errors;
 
 const IRIS: &str = "data iris = csv(\"data/iris.csv\", target = \"target\")\n";
 const PENGUINS: &str = "data penguins = csv(\"data/penguins.csv\", target = \"species\")\n";
-
-/// Checks `source` as if it were `examples/bad.mlg` and renders the errors.
-fn render(source: &str) -> String {
-    match Workflow::from_source("bad.mlg", source, Path::new("examples")) {
-        Ok(_) => panic!("expected diagnostics for:\n{source}"),
-        Err(Error::Diagnostics {
-            file,
-            source_text,
-            diagnostics,
-        }) => mlg::diagnostics::render(&diagnostics, &file, &source_text, false),
-        Err(other) => panic!("expected diagnostics, got {other}"),
-    }
-}
 
 macro_rules! mistake {
     ($name:ident, $source:expr) => {
         #[test]
         fn $name() {
-            let text = render(&$source);
+            let text = check_errors(&$source);
             insta::assert_snapshot!(stringify!($name), text);
         }
     };
@@ -138,7 +126,7 @@ mistake!(empty_file, "# nothing here\n");
 fn every_error_is_reported_not_just_the_first() {
     let source =
         format!("{IRIS}model a = logistic_regression(iris, cc = 1)\nmodel b = ridge(iris, alpah = 1)\n");
-    let text = render(&source);
+    let text = check_errors(&source);
     assert!(text.contains("no parameter `cc`"), "{text}");
     assert!(text.contains("no parameter `alpah`"), "{text}");
 }

@@ -3,9 +3,13 @@
 //! against the members' own compiled outputs, compiled ensembles, and the
 //! check-time diagnostics.
 
+mod cli_support;
+
+use cli_support::check_errors;
+
 use mlg::executor::chain::{Chain, Fitted};
 use mlg::executor::{compile, fit_full};
-use mlg::{Error, RunOptions, Workflow};
+use mlg::{RunOptions, Workflow};
 use mlg_compiler::ir::{interp, Graph};
 use mlg_stdlib::op::Target;
 use std::path::Path;
@@ -198,29 +202,16 @@ fn compiled_equals_interpreted(wf: &Workflow, data: &str, name: &str) {
     }
 }
 
-/// The rendered check errors of `source`.
-fn errors(source: &str) -> String {
-    match Workflow::from_source("bad.mlg", source, Path::new("examples")) {
-        Ok(_) => panic!("expected diagnostics for:\n{source}"),
-        Err(Error::Diagnostics {
-            file,
-            source_text,
-            diagnostics,
-        }) => mlg::diagnostics::render(&diagnostics, &file, &source_text, false),
-        Err(other) => panic!("expected diagnostics, got {other}"),
-    }
-}
-
 #[test]
 fn unknown_member() {
-    let text = errors(&format!("{PENGUINS}ensemble e = soft_vote(lr, rff)\n"));
+    let text = check_errors(&format!("{PENGUINS}ensemble e = soft_vote(lr, rff)\n"));
     assert!(text.contains("rff") && text.contains("rf"), "{text}");
     insta::assert_snapshot!(text);
 }
 
 #[test]
 fn member_of_another_task() {
-    let text = errors(
+    let text = check_errors(
         "data iris = csv(\"data/iris.csv\", target = \"target\")\n\
          model c = logistic_regression(iris)\nmodel r = ridge(iris)\nensemble e = mean(c, r)\n",
     );
@@ -230,7 +221,7 @@ fn member_of_another_task() {
 
 #[test]
 fn members_of_two_data_sources() {
-    let text = errors(&format!(
+    let text = check_errors(&format!(
         "{PENGUINS}data iris = csv(\"data/iris.csv\", target = \"target\")\n\
          model other = logistic_regression(iris)\nensemble e = soft_vote(lr, other)\n"
     ));
@@ -240,7 +231,7 @@ fn members_of_two_data_sources() {
 
 #[test]
 fn meta_model_that_is_not_a_model() {
-    let text = errors(&format!(
+    let text = check_errors(&format!(
         "{PENGUINS}ensemble e = stacking(lr, rf, meta = standardize())\n"
     ));
     assert!(text.contains("standardize"), "{text}");
@@ -250,7 +241,7 @@ fn meta_model_that_is_not_a_model() {
 #[test]
 fn meta_model_of_another_task() {
     for combiner in ["stacking", "blending"] {
-        let text = errors(&format!(
+        let text = check_errors(&format!(
             "{PENGUINS}ensemble e = {combiner}(lr, rf, meta = ridge())\n"
         ));
         assert!(
@@ -262,7 +253,7 @@ fn meta_model_of_another_task() {
                 && text.contains("help: e.g. meta = logistic_regression()"),
             "{text}"
         );
-        let text = errors(&format!(
+        let text = check_errors(&format!(
             "{DIABETES}ensemble e = {combiner}(ridge, tree, meta = gaussian_nb())\n"
         ));
         assert!(
@@ -272,7 +263,7 @@ fn meta_model_of_another_task() {
             "{text}"
         );
     }
-    let text = errors(&format!(
+    let text = check_errors(&format!(
         "{PENGUINS}ensemble e = blending(lr, rf, meta = ridge())\n"
     ));
     insta::assert_snapshot!(text);
@@ -281,7 +272,7 @@ fn meta_model_of_another_task() {
 #[test]
 fn meta_model_that_cannot_take_the_members_outputs() {
     // Not a model at all: a features step, a metric, or a stage name.
-    let text = errors(&format!(
+    let text = check_errors(&format!(
         "{PENGUINS}ensemble e = blending(lr, rf, meta = pca())\n"
     ));
     assert!(
@@ -291,18 +282,18 @@ fn meta_model_that_cannot_take_the_members_outputs() {
             && text.contains("help: known models:"),
         "{text}"
     );
-    let text = errors(&format!(
+    let text = check_errors(&format!(
         "{PENGUINS}ensemble e = stacking(lr, rf, meta = accuracy())\n"
     ));
     assert!(text.contains("`accuracy` is a metric"), "{text}");
-    let text = errors(&format!("{PENGUINS}ensemble e = stacking(lr, rf, meta = svm)\n"));
+    let text = check_errors(&format!("{PENGUINS}ensemble e = stacking(lr, rf, meta = svm)\n"));
     assert!(
         text.contains("parameter `meta` of `stacking` expects a model call")
             && text.contains("found the name `svm`"),
         "{text}"
     );
     // Raw inputs the meta-model cannot take: categorical or incomplete.
-    let text = errors(&format!(
+    let text = check_errors(&format!(
         "{PENGUINS}ensemble e = blending(lr, rf, passthrough = true)\n"
     ));
     assert!(
@@ -316,7 +307,7 @@ fn meta_model_that_cannot_take_the_members_outputs() {
 
 #[test]
 fn weights_of_the_wrong_count() {
-    let text = errors(&format!(
+    let text = check_errors(&format!(
         "{PENGUINS}ensemble e = weighted(lr, rf, svm, weights = \"0.3,0.7\")\n"
     ));
     assert!(text.contains("has 3 members but 2 weights"), "{text}");
@@ -325,18 +316,18 @@ fn weights_of_the_wrong_count() {
 
 #[test]
 fn votes_need_classifiers_and_passthrough_numeric_inputs() {
-    let text = errors(&format!("{DIABETES}ensemble e = hard_vote(ridge, tree)\n"));
+    let text = check_errors(&format!("{DIABETES}ensemble e = hard_vote(ridge, tree)\n"));
     assert!(text.contains("mlg::ensemble_task"), "{text}");
-    let text = errors(&format!(
+    let text = check_errors(&format!(
         "{PENGUINS}ensemble e = stacking(lr, rf, passthrough = true)\n"
     ));
     assert!(
         text.contains("mlg::ensemble_passthrough") && text.contains("island"),
         "{text}"
     );
-    let text = errors(&format!("{PENGUINS}ensemble e = soft_vote(lr)\n"));
+    let text = check_errors(&format!("{PENGUINS}ensemble e = soft_vote(lr)\n"));
     assert!(text.contains("at least two"), "{text}");
-    let text = errors(&format!("{PENGUINS}ensemble e = soft_vote(lr, raw)\n"));
+    let text = check_errors(&format!("{PENGUINS}ensemble e = soft_vote(lr, raw)\n"));
     assert!(text.contains("`raw` is a `features` stage"), "{text}");
 }
 
@@ -442,7 +433,7 @@ fn blending_holdout_must_be_a_share() {
         ("1.5", "not a share of the rows"),
         ("-0.2", "not a share of the rows"),
     ] {
-        let text = errors(&format!(
+        let text = check_errors(&format!(
             "{PENGUINS}ensemble e = blending(lr, rf, holdout = {value})\n"
         ));
         assert!(
@@ -456,22 +447,22 @@ fn blending_holdout_must_be_a_share() {
             "{value}: {text}"
         );
     }
-    let text = errors(&format!(
+    let text = check_errors(&format!(
         "{PENGUINS}ensemble e = blending(lr, rf, holdout = \"0.2\")\n"
     ));
     assert!(
         text.contains("mlg::param_type") && text.contains("parameter `holdout` of `blending` expects"),
         "{text}"
     );
-    let text = errors(&format!(
+    let text = check_errors(&format!(
         "{PENGUINS}ensemble e = blending(lr, rf, holdout = 0.2, holdout = 0.3)\n"
     ));
     assert!(text.contains("mlg::duplicate_param"), "{text}");
-    let text = errors(&format!(
+    let text = check_errors(&format!(
         "{PENGUINS}ensemble e = stacking(lr, rf, holdout = 0.2)\n"
     ));
     assert!(text.contains("mlg::unknown_param"), "{text}");
-    let text = errors(&format!(
+    let text = check_errors(&format!(
         "{PENGUINS}ensemble e = blending(lr, rf, holdout = 1.5)\n"
     ));
     insta::assert_snapshot!(text);
@@ -494,7 +485,7 @@ fn searched_models_are_members() {
             "{name} checks"
         );
     }
-    let text = errors(&format!(
+    let text = check_errors(&format!(
         "{PENGUINS}data bc = csv(\"data/breast_cancer.csv\", target = \"target\")\n\
          model bc_rf = random_forest_classifier(bc)\n\
          search best = tune(bc_rf, strategy = \"grid\", cv = kfold(3), metric = \"accuracy\") {{\n  \

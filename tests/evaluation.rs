@@ -2,8 +2,12 @@
 //! confusion matrices, ranking, `select` (run and check-time errors), the HTML
 //! evaluation page and permutation importance.
 
+mod cli_support;
+
+use cli_support::check_errors;
+
 use mlg::executor::evaluate::Evaluation;
-use mlg::{Error, RunOptions, RunOutput, Workflow};
+use mlg::{RunOptions, RunOutput, Workflow};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -199,19 +203,6 @@ fn select_binds_the_better_model_and_deploy_uses_it() {
     assert!(line.starts_with("select best: chose lr by f1_macro"), "{line}");
 }
 
-/// Checks `source` against `examples/` and renders its errors.
-fn diagnostics(source: &str) -> String {
-    match Workflow::from_source("bad.mlg", source, Path::new("examples")) {
-        Ok(_) => panic!("expected diagnostics for:\n{source}"),
-        Err(Error::Diagnostics {
-            file,
-            source_text,
-            diagnostics,
-        }) => mlg::diagnostics::render(&diagnostics, &file, &source_text, false),
-        Err(other) => panic!("expected diagnostics, got {other}"),
-    }
-}
-
 #[test]
 fn select_mistakes_are_reported_at_check_time() {
     let models = "model lr = logistic_regression(prep)\n\
@@ -234,7 +225,7 @@ fn select_mistakes_are_reported_at_check_time() {
         ("no_candidates", "model best = select(metric = \"accuracy\")\n"),
     ];
     for (name, statement) in cases {
-        let text = diagnostics(&format!("{IRIS}{models}{statement}"));
+        let text = check_errors(&format!("{IRIS}{models}{statement}"));
         insta::assert_snapshot!(format!("select_{name}"), text);
     }
 }

@@ -4,8 +4,12 @@
 //! search, the best trial standing in for the search in later stages, and the
 //! check-time diagnostics of bad spaces.
 
+mod cli_support;
+
+use cli_support::check_errors;
+
 use mlg::executor::Search;
-use mlg::{Error, RunOptions, RunOutput, Workflow};
+use mlg::{RunOptions, RunOutput, Workflow};
 use std::path::Path;
 
 const IRIS: &str = "data iris = csv(\"data/iris.csv\", target = \"target\")\n\
@@ -20,19 +24,6 @@ fn run(source: &str) -> RunOutput {
         .unwrap()
         .run(&RunOptions::default())
         .unwrap()
-}
-
-/// Checks `source` as if it were `examples/bad.mlg` and renders the errors.
-fn render(source: &str) -> String {
-    match Workflow::from_source("bad.mlg", source, Path::new("examples")) {
-        Ok(_) => panic!("expected diagnostics for:\n{source}"),
-        Err(Error::Diagnostics {
-            file,
-            source_text,
-            diagnostics,
-        }) => mlg::diagnostics::render(&diagnostics, &file, &source_text, false),
-        Err(other) => panic!("expected diagnostics, got {other}"),
-    }
 }
 
 #[test]
@@ -152,7 +143,7 @@ macro_rules! mistake {
     ($name:ident, $source:expr) => {
         #[test]
         fn $name() {
-            let text = render(&$source);
+            let text = check_errors(&$source);
             insta::assert_snapshot!(stringify!($name), text);
         }
     };

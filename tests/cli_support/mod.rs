@@ -1,8 +1,10 @@
-//! Helpers shared by the tests that run the `mlg` binary: a fresh folder with
-//! copies of example files, running the binary there, and reading its outcome
-//! (success with stdout, or exit code 1 with a message — a panic exits 101).
+//! Helpers shared by the end-to-end tests: a fresh folder with copies of
+//! example files, running the `mlg` binary there and reading its outcome
+//! (success with stdout, or exit code 1 with a message — a panic exits 101),
+//! and the rendered check-time diagnostics of a workflow source.
 #![allow(dead_code)]
 
+use mlg::{Error, Workflow};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -58,4 +60,18 @@ pub fn fails(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Checks `source` as if it were `examples/bad.mlg` and renders its
+/// diagnostics (no colour); panics when it checks.
+pub fn check_errors(source: &str) -> String {
+    match Workflow::from_source("bad.mlg", source, Path::new("examples")) {
+        Ok(_) => panic!("expected diagnostics for:\n{source}"),
+        Err(Error::Diagnostics {
+            file,
+            source_text,
+            diagnostics,
+        }) => mlg::diagnostics::render(&diagnostics, &file, &source_text, false),
+        Err(other) => panic!("expected diagnostics, got {other}"),
+    }
 }
