@@ -1,7 +1,7 @@
 //! Binds a call's arguments to an operator's parameters and type-checks them.
 
 use super::catalog::{Catalog, Default, OpKind, OpSpec, ParamSpec, ParamType, Params, Task, Value};
-use mlg_dsl::ast::{Arg, Call, Expr, ExprKind};
+use mlg_dsl::ast::{Arg, Call, Expr, ExprKind, Ident};
 use mlg_dsl::diagnostic::did_you_mean;
 use mlg_dsl::{Diagnostic, Span};
 
@@ -284,5 +284,25 @@ fn check_value(
         }
         (ParamType::Model, ExprKind::Call(call)) => check_model(catalog, spec, param, call),
         _ => Err(vec![mismatch()]),
+    }
+}
+
+/// The call's first argument when it is an unnamed bare name (a stage
+/// reference), else that argument (`None` when there is none) for the
+/// caller's diagnostic.
+pub(super) fn leading_name(call: &Call) -> Result<Ident, Option<&Arg>> {
+    match call.args.first() {
+        Some(Arg {
+            name: None,
+            value: Expr {
+                kind: ExprKind::Name(n),
+                span,
+            },
+            ..
+        }) => Ok(Ident {
+            name: n.clone(),
+            span: *span,
+        }),
+        other => Err(other),
     }
 }

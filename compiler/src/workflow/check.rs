@@ -323,20 +323,9 @@ impl Checker<'_> {
         let OpKind::Model { task } = spec.kind else {
             return Err(vec![Diagnostic::bare("mlg::internal", "model without a task")]);
         };
-        let input_ident = match s.call.args.first() {
-            Some(Arg {
-                name: None,
-                value:
-                    Expr {
-                        kind: ExprKind::Name(n),
-                        span,
-                    },
-                ..
-            }) => Ident {
-                name: n.clone(),
-                span: *span,
-            },
-            other => {
+        let input_ident = match super::args::leading_name(&s.call) {
+            Ok(ident) => ident,
+            Err(other) => {
                 let span = other.map_or(s.call.span, |a| a.span);
                 return Err(vec![Diagnostic::new(
                     "mlg::model_input",

@@ -9,7 +9,7 @@ use super::catalog::{ParamType, Task};
 use super::check::{Checked, Checker};
 use super::search_options::{options, Options, MAX_TRIALS, STRATEGIES};
 use super::stage::{Budget, Dimension, ObjectiveSpec, SearchStage, Space, StageKind, LATENCY_US, SIZE_BYTES};
-use mlg_dsl::ast::{Arg, Expr, ExprKind, Ident, SearchStmt};
+use mlg_dsl::ast::{Ident, SearchStmt};
 use mlg_dsl::diagnostic::did_you_mean;
 use mlg_dsl::{Diagnostic, Span};
 
@@ -176,20 +176,9 @@ impl Checker<'_> {
 
     /// The tuned stage: the first argument, a plain model or an ensemble.
     fn tuned(&self, s: &SearchStmt) -> Result<Ident, Vec<Diagnostic>> {
-        let base = match s.call.args.first() {
-            Some(Arg {
-                name: None,
-                value:
-                    Expr {
-                        kind: ExprKind::Name(n),
-                        span,
-                    },
-                ..
-            }) => Ident {
-                name: n.clone(),
-                span: *span,
-            },
-            other => {
+        let base = match super::args::leading_name(&s.call) {
+            Ok(ident) => ident,
+            Err(other) => {
                 return Err(vec![Diagnostic::new(
                     "mlg::search_model",
                     format!(
