@@ -75,3 +75,47 @@ pub fn check_errors(source: &str) -> String {
         Err(other) => panic!("expected diagnostics, got {other}"),
     }
 }
+
+/// The outcome of [`mlg_limited`]: the process output, and whether the
+/// time limit killed it.
+pub struct Limited {
+    pub output: Output,
+    pub timed_out: bool,
+}
+
+/// Runs `mlg ARGS` in `cwd` under an address-space limit of `memory_mb` MiB
+/// (`ulimit -v`) and a wall-clock limit of `seconds` (coreutils `timeout`,
+/// SIGKILL), so a runaway allocation fails inside the test instead of taking
+/// the machine down.
+pub fn mlg_limited(args: &[&str], cwd: &Path, memory_mb: u64, seconds: u64) -> Limited {
+    let script = format!(
+        "ulimit -v {}; exec timeout -s KILL {seconds} \"$0\" \"$@\"",
+        memory_mb * 1024
+    );
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_mlg"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap();
+    let timed_out = output.status.code() == Some(137) || output.status.code().is_none();
+    Limited { output, timed_out }
+}
+
+/// The stderr of a limited run that must end with a clean error: exit code 1
+/// or 2, within its time limit — never a panic (101), an abort (134) or a
+/// signal. Panics with the run's output otherwise.
+pub fn fails_cleanly(run: &Limited) -> String {
+    let stderr = String::from_utf8_lossy(&run.output.stderr).into_owned();
+    assert!(!run.timed_out, "mlg ran past its time limit; stderr:\n{stderr}");
+    let code = run.output.status.code();
+    assert!(
+        matches!(code, Some(1) | Some(2)),
+        "expected exit code 1 or 2, got {code:?}; stderr:\n{}",
+        &stderr[..stderr.len().min(4000)]
+    );
+    assert!(!stderr.contains("panicked"), "mlg panicked:\n{stderr}");
+    stderr
+}
