@@ -2,14 +2,27 @@
 //!
 //! Rules: a header row is required; names are trimmed and must be non-empty and
 //! unique. Fields are trimmed of surrounding whitespace. A field is missing when it
-//! is empty or one of `NA`, `NaN`, `N/A`, `null` (case-insensitive). A column is
-//! numeric when every non-missing field parses as `f64` (so an all-missing column is
-//! numeric); otherwise it is categorical, with levels sorted by byte order. A UTF-8
-//! byte-order mark before the header is ignored. Blank lines are skipped. No input
-//! bytes make these functions panic.
+//! is empty or one of `NA`, `NaN`, `N/A`, `null` (case-insensitive).
+//!
+//! Kinds: a column declared by the caller (`kinds`) is read as that kind. Any other
+//! column is numeric when every non-missing field parses as a number (so an
+//! all-missing column is numeric), and categorical when at most half of its
+//! non-missing fields do (numeric-looking text is then a level like any other),
+//! with levels sorted by byte order. A column in between, mostly numbers with
+//! some text, is refused with a [`DataError::MixedColumn`] naming the first text
+//! field's line, the column and the value: a stray `abc` never turns a numeric
+//! column into a categorical one silently.
+//!
+//! Numbers: a number in a numeric column must be finite in `f32`, the precision
+//! models compute in; `inf`, `-inf`, `infinity` or a magnitude above 3.4028235e38
+//! is a [`DataError::OutOfRange`] naming the line, the column and the value.
+//!
+//! A UTF-8 byte-order mark before the header is ignored. Blank lines are skipped.
+//! No input bytes make these functions panic.
 
 use crate::error::DataError;
 use crate::frame::{Column, Frame};
+use crate::rows::fits_f32;
 use mlg_compiler::workflow::catalog::ColumnKind;
 use std::collections::HashMap;
 use std::io::Read;
@@ -29,7 +42,8 @@ pub fn read_csv_from<R: Read>(reader: R, source: &str) -> Result<Frame, DataErro
 }
 
 /// Reads the CSV file at `path`; the columns named in `kinds` are read as that kind
-/// (a numeric column whose field does not parse is a [`DataError::Unparseable`]; a
+/// (a numeric column whose field does not parse is a [`DataError::Unparseable`], one
+/// outside `f32` a [`DataError::OutOfRange`]; a
 /// categorical one keeps numeric-looking text as levels), the rest are inferred.
 /// Names in `kinds` that the file lacks are ignored.
 pub fn read_csv_typed(path: &Path, kinds: &[(String, ColumnKind)]) -> Result<Frame, DataError> {
@@ -151,25 +165,111 @@ fn check_width(file: &str, line: u64, found: usize, expected: usize) -> Result<(
     })
 }
 
+/// What pass 1 learns about one column whose kind is inferred.
+#[derive(Default)]
+struct Scan {
+    /// The values, while every non-missing field so far is a number.
+    values: Option<Vec<f64>>,
+    /// Non-missing fields that parse as numbers.
+    numbers: usize,
+    /// Non-missing fields that do not.
+    texts: usize,
+    /// Line and text of the first field that is not a number.
+    first_text: Option<(u64, String)>,
+    /// Line and text of the first number outside the `f32` range.
+    first_out_of_range: Option<(u64, String)>,
+}
+
+impl Scan {
+    fn new() -> Scan {
+        Scan {
+            values: Some(Vec::new()),
+            ..Scan::default()
+        }
+    }
+
+    /// Records the non-missing `field` on `line`.
+    fn push(&mut self, field: &str, line: u64) {
+        match field.parse::<f64>() {
+            Ok(v) => {
+                self.numbers += 1;
+                if !v.is_nan() && !fits_f32(v) && self.first_out_of_range.is_none() {
+                    self.first_out_of_range = Some((line, field.to_string()));
+                }
+                if let Some(values) = self.values.as_mut() {
+                    values.push(v);
+                }
+            }
+            Err(_) => {
+                self.texts += 1;
+                self.values = None;
+                if self.first_text.is_none() {
+                    self.first_text = Some((line, field.to_string()));
+                }
+            }
+        }
+    }
+
+    /// The column's fate: its numbers, `None` for a categorical column, or the
+    /// error (with its line) that refuses it. See the module rules.
+    fn finish(self, file: &str, column: &str) -> Result<Option<Vec<f64>>, (u64, DataError)> {
+        if self.texts > 0 && self.numbers > self.texts {
+            let (line, value) = self.first_text.unwrap_or_default();
+            let error = DataError::MixedColumn {
+                file: file.to_string(),
+                line,
+                column: column.to_string(),
+                value,
+                texts: self.texts,
+                values: self.texts + self.numbers,
+            };
+            return Err((line, error));
+        }
+        if self.texts > 0 {
+            return Ok(None);
+        }
+        if let Some((line, value)) = self.first_out_of_range {
+            return Err((line, out_of_range(file, line, column, value)));
+        }
+        Ok(self.values)
+    }
+}
+
+fn out_of_range(file: &str, line: u64, column: &str, value: String) -> DataError {
+    DataError::OutOfRange {
+        file: file.to_string(),
+        line,
+        column: column.to_string(),
+        value,
+    }
+}
+
+/// How pass 1 reads one column.
+enum Pass1 {
+    /// Declared categorical: nothing to parse.
+    Categorical,
+    /// Declared numeric: every non-missing field must be a number within `f32`.
+    Numeric(Vec<f64>),
+    /// Inferred.
+    Inferred(Scan),
+}
+
 /// Parses a whole CSV buffer. Pass 1 parses numbers and missing masks for every
-/// column; pass 2 (only when some column is categorical) builds dictionaries.
+/// column and decides each inferred column's kind; pass 2 (only when some
+/// column is categorical) builds dictionaries.
 fn parse(bytes: &[u8], file: &str, kinds: &[(String, ColumnKind)]) -> Result<Frame, DataError> {
     let mut records = Records::new(bytes, file);
     let names = read_header(&mut records, file)?;
     let width = names.len();
-    let forced: Vec<Option<ColumnKind>> = names
+    let mut columns: Vec<Pass1> = names
         .iter()
-        .map(|n| kinds.iter().find(|(k, _)| k == n).map(|(_, kind)| *kind))
-        .collect();
-    let mut numeric: Vec<Option<Vec<f64>>> = forced
-        .iter()
-        .map(|k| {
-            if *k == Some(ColumnKind::Categorical) {
-                None
-            } else {
-                Some(Vec::new())
-            }
-        })
+        .map(
+            |n| match kinds.iter().find(|(k, _)| k == n).map(|(_, kind)| *kind) {
+                Some(ColumnKind::Categorical) => Pass1::Categorical,
+                Some(ColumnKind::Numeric) => Pass1::Numeric(Vec::new()),
+                None => Pass1::Inferred(Scan::new()),
+            },
+        )
         .collect();
     let mut missing: Vec<Vec<bool>> = vec![Vec::new(); width];
     let mut n_rows = 0usize;
@@ -179,28 +279,52 @@ fn parse(bytes: &[u8], file: &str, kinds: &[(String, ColumnKind)]) -> Result<Fra
             let field = raw.trim();
             let miss = is_missing_token(field);
             missing[j].push(miss);
-            let Some(values) = numeric[j].as_mut() else {
-                continue;
-            };
-            if miss {
-                values.push(f64::NAN);
-                continue;
-            }
-            match field.parse::<f64>() {
-                Ok(v) => values.push(v),
-                Err(_) if forced[j] == Some(ColumnKind::Numeric) => {
-                    return Err(DataError::Unparseable {
-                        file: file.to_string(),
-                        line,
-                        column: names[j].clone(),
-                        value: field.to_string(),
-                        expected: "a number".to_string(),
-                    });
+            match &mut columns[j] {
+                Pass1::Categorical => {}
+                Pass1::Numeric(values) if miss => values.push(f64::NAN),
+                Pass1::Numeric(values) => match field.parse::<f64>() {
+                    Ok(v) if v.is_nan() || fits_f32(v) => values.push(v),
+                    Ok(_) => return Err(out_of_range(file, line, &names[j], field.to_string())),
+                    Err(_) => {
+                        return Err(DataError::Unparseable {
+                            file: file.to_string(),
+                            line,
+                            column: names[j].clone(),
+                            value: field.to_string(),
+                            expected: "a number".to_string(),
+                        })
+                    }
+                },
+                Pass1::Inferred(scan) if miss => {
+                    if let Some(values) = scan.values.as_mut() {
+                        values.push(f64::NAN);
+                    }
                 }
-                Err(_) => numeric[j] = None,
+                Pass1::Inferred(scan) => scan.push(field, line),
             }
         }
         n_rows += 1;
+    }
+    // Every inferred column is decided; the refusal on the earliest line wins.
+    let mut numeric: Vec<Option<Vec<f64>>> = Vec::with_capacity(width);
+    let mut refused: Option<(u64, DataError)> = None;
+    for (column, name) in columns.into_iter().zip(&names) {
+        numeric.push(match column {
+            Pass1::Categorical => None,
+            Pass1::Numeric(values) => Some(values),
+            Pass1::Inferred(scan) => match scan.finish(file, name) {
+                Ok(values) => values,
+                Err((line, error)) => {
+                    if refused.as_ref().is_none_or(|(first, _)| line < *first) {
+                        refused = Some((line, error));
+                    }
+                    None
+                }
+            },
+        });
+    }
+    if let Some((_, error)) = refused {
+        return Err(error);
     }
     let categorical: Vec<usize> = (0..width).filter(|&j| numeric[j].is_none()).collect();
     let mut dictionaries = if categorical.is_empty() {

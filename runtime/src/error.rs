@@ -34,6 +34,54 @@ pub enum DataError {
         value: String,
         expected: String,
     },
+    /// A number that is not finite in 32-bit floats, which models compute in:
+    /// `inf`, `-inf`, `infinity`, or a magnitude above `f32::MAX`
+    /// (3.4028235e38); `line` is 1-based. See [`crate::rows::fits_f32`].
+    #[error(
+        "{file}:{line}: column `{column}`: `{value}` is not a finite number in 32-bit floats \
+         (models compute in f32: |x| must be at most 3.4028235e38)"
+    )]
+    OutOfRange {
+        file: String,
+        line: u64,
+        column: String,
+        value: String,
+    },
+    /// Like [`DataError::OutOfRange`], in a source without lines (a Parquet file,
+    /// or a frame built in memory when `file` is `None`); `row` is the 1-based data
+    /// row.
+    #[error(
+        "{}column `{column}`: row {row} holds {value}, which is not a finite number in 32-bit floats \
+         (models compute in f32: |x| must be at most 3.4028235e38)",
+        file.as_ref().map(|f| format!("{f}: ")).unwrap_or_default()
+    )]
+    OutOfRangeRow {
+        file: Option<String>,
+        row: usize,
+        column: String,
+        value: f64,
+    },
+    /// A column whose non-missing values are mostly numbers holds text: the
+    /// reader refuses to turn a numeric column into a categorical one silently.
+    /// `line` is the 1-based line of the first text value; `texts` of the
+    /// column's `values` non-missing values are not numbers.
+    #[error(
+        "{file}:{line}: column `{column}` holds numbers, but `{value}` is not a number \
+         (text in {texts} of its {values} values); correct the value, or declare the column's \
+         type, e.g. csv(\"...\", types = {{ {} = \"categorical\" }})",
+        map_key(column)
+    )]
+    MixedColumn {
+        file: String,
+        line: u64,
+        column: String,
+        value: String,
+        texts: usize,
+        values: usize,
+    },
+    /// A JSON object names the same key twice; `line` is 1-based.
+    #[error("{file}:{line}: key `{key}` appears more than once in the object")]
+    DuplicateKey { file: String, line: u64, key: String },
     /// A row holds bytes that are not valid UTF-8.
     #[error("{file}:{line}: the row is not valid UTF-8")]
     Utf8 { file: String, line: u64 },
@@ -72,4 +120,18 @@ pub enum DataError {
         column: String,
         data_type: String,
     },
+}
+
+/// `name` as a key of a `.mlg` map literal: bare when it is an identifier (or a
+/// dotted path of them), else a quoted string.
+fn map_key(name: &str) -> String {
+    let ident = |part: &str| {
+        part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if name.split('.').all(ident) && name != "true" && name != "false" {
+        name.to_string()
+    } else {
+        serde_json::to_string(name).unwrap_or_else(|_| format!("\"{name}\""))
+    }
 }

@@ -6,7 +6,9 @@
 //! `UInt8`..`UInt64`), float (`Float16`, `Float32`, `Float64`) and `Boolean` (as
 //! 0/1) columns become numeric; 64-bit integers beyond 2^53 are rounded to the
 //! nearest `f64`. A null, or a float NaN, is missing (NaN in the data, `true` in the
-//! mask). An all-null column of type `Null` is numeric, like an all-missing CSV
+//! mask). A number that is not finite in `f32` (an infinity, or a magnitude above
+//! 3.4028235e38) is a [`DataError::OutOfRangeRow`] naming the file, the 1-based
+//! row and the column. An all-null column of type `Null` is numeric, like an all-missing CSV
 //! column. String columns (`Utf8`, `LargeUtf8`, `Utf8View`, and dictionaries of
 //! them) become categorical, with levels sorted by byte order exactly as the CSV
 //! loader sorts them; a null is missing (code 0). Strings are taken as they are: they
@@ -19,6 +21,7 @@
 
 use crate::error::DataError;
 use crate::frame::{Column, ColumnData, Frame};
+use crate::rows::fits_f32;
 use ::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -139,6 +142,18 @@ fn decode(handle: File, file: &str) -> Result<Frame, DataError> {
             file,
             format!("column `{}` holds {} rows, not {n_rows}", bad.name, bad.len()),
         ));
+    }
+    for column in &columns {
+        if let ColumnData::Numeric(values) = &column.data {
+            if let Some(row) = values.iter().position(|v| !v.is_nan() && !fits_f32(*v)) {
+                return Err(DataError::OutOfRangeRow {
+                    file: Some(file.to_string()),
+                    row: row + 1,
+                    column: column.name.clone(),
+                    value: values[row],
+                });
+            }
+        }
     }
     Ok(Frame { columns, n_rows })
 }

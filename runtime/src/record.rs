@@ -5,12 +5,14 @@
 //! else: an unknown column, a missing column or a value of the wrong type is a
 //! [`RowError`] naming the row and the column. [`Value::Missing`] (or a NaN
 //! number) is a missing value, which the model imputes like a missing CSV field.
+//! A number for a numeric column must be finite in `f32` (an infinity, or a
+//! magnitude above 3.4028235e38, is a [`RowError::OutOfRange`]).
 //! Categorical values are matched to the model's levels by string (a level the
 //! model never saw gets the reserved unseen code, as in [`crate::rows`]); a
 //! number given for a categorical column is matched against the levels that
 //! parse as numbers, like a numeric CSV column.
 
-use crate::rows::{value_key, UNSEEN};
+use crate::rows::{fits_f32, value_key, UNSEEN};
 use mlg_compiler::ir::{InputSlot, SlotKind};
 use std::collections::HashMap;
 use thiserror::Error;
@@ -188,6 +190,13 @@ pub enum RowError {
     /// The row lacks an input column (use [`Value::Missing`] for a missing value).
     #[error("rows[{row}]: missing input column `{column}`")]
     MissingColumn { row: usize, column: String },
+    /// A number for a numeric column is infinite or outside the `f32` range
+    /// (see [`crate::rows::fits_f32`]).
+    #[error(
+        "rows[{row}]: column `{column}` holds {value}, which is not a finite number in 32-bit floats \
+         (models compute in f32: |x| must be at most 3.4028235e38)"
+    )]
+    OutOfRange { row: usize, column: String, value: f64 },
     /// A value's type does not fit its column (text for a numeric column).
     #[error("rows[{row}]: column `{column}` expects {expected}, got {found}")]
     WrongType {
@@ -302,7 +311,12 @@ impl RowEncoder {
     fn value(&self, slot: usize, value: &Value, row: usize) -> Result<f32, RowError> {
         match (&self.coders[slot], value) {
             (_, Value::Missing) => Ok(f32::NAN),
-            (SlotCoder::Numeric, Value::Number(v)) => Ok(*v as f32),
+            (SlotCoder::Numeric, Value::Number(v)) if v.is_nan() || fits_f32(*v) => Ok(*v as f32),
+            (SlotCoder::Numeric, Value::Number(v)) => Err(RowError::OutOfRange {
+                row,
+                column: self.names[slot].clone(),
+                value: *v,
+            }),
             (SlotCoder::Numeric, Value::Text(_)) => Err(RowError::WrongType {
                 row,
                 column: self.names[slot].clone(),
@@ -394,6 +408,26 @@ mod tests {
             wrong.to_string(),
             "rows[7]: column `x` expects a number, got the text \"tall\""
         );
+    }
+
+    #[test]
+    fn numbers_outside_f32_are_refused_naming_row_and_column() {
+        for v in [1e39, -1e39, f64::INFINITY, f64::NEG_INFINITY] {
+            let err = encode(&Row::new().num("x", v).cat("color", "red")).unwrap_err();
+            assert_eq!(
+                err,
+                RowError::OutOfRange {
+                    row: 7,
+                    column: "x".into(),
+                    value: v
+                }
+            );
+            assert!(err.to_string().starts_with("rows[7]: column `x` holds "), "{err}");
+        }
+        // The largest f32 and NaN (missing) are fine.
+        let out = encode(&Row::new().num("x", f64::from(f32::MAX)).cat("color", "red")).unwrap();
+        assert_eq!(out[0], f32::MAX);
+        assert!(encode(&Row::new().num("x", f64::NAN).cat("color", "red")).unwrap()[0].is_nan());
     }
 
     #[test]

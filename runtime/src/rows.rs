@@ -24,7 +24,9 @@ pub const UNSEEN: f32 = -1.0;
 /// Extra frame columns are ignored. Errors: [`DataError::MissingColumns`] listing
 /// every slot without a column; [`DataError::NotNumeric`] when a categorical column
 /// with a non-missing value feeds a numeric slot; [`DataError::InvalidFrame`] when a
-/// column's length differs from `n_rows` or a code lies outside its levels. A numeric
+/// column's length differs from `n_rows` or a code lies outside its levels;
+/// [`DataError::OutOfRangeRow`] when a numeric slot's value is infinite or
+/// beyond the `f32` range ([`fits_f32`]). A numeric
 /// column feeding a categorical slot is matched by value against the levels that
 /// parse as numbers (`2` matches level `"2"` or `"2.0"`).
 pub fn encode_rows(frame: &Frame, slots: &[InputSlot]) -> Result<Vec<f32>, DataError> {
@@ -108,6 +110,15 @@ enum Source<'a> {
     AllMissing,
 }
 
+/// True when `v` is a number a model can take: finite once converted to the
+/// `f32` the compiled function computes in (so `|v|` at most about
+/// 3.4028235e38, `f32::MAX` after rounding). NaN, the missing value, is not a
+/// number here; callers test it first. Every reader refuses numbers that fail
+/// this with the value, the row and the column, never passing on an infinity.
+pub fn fits_f32(v: f64) -> bool {
+    (v as f32).is_finite()
+}
+
 /// `f64` bits with `-0.0` folded into `0.0`, for value lookups.
 pub(crate) fn value_key(v: f64) -> u64 {
     if v == 0.0 {
@@ -135,7 +146,21 @@ impl<'a> Source<'a> {
         }
         let missing = column.missing.as_slice();
         match (&column.data, &slot.kind) {
-            (ColumnData::Numeric(values), SlotKind::Numeric) => Ok(Source::Numeric { values, missing }),
+            (ColumnData::Numeric(values), SlotKind::Numeric) => {
+                let bad = values
+                    .iter()
+                    .zip(missing)
+                    .position(|(v, m)| !*m && !v.is_nan() && !fits_f32(*v));
+                if let Some(row) = bad {
+                    return Err(DataError::OutOfRangeRow {
+                        file: None,
+                        row: row + 1,
+                        column: column.name.clone(),
+                        value: values[row],
+                    });
+                }
+                Ok(Source::Numeric { values, missing })
+            }
             (ColumnData::Categorical { codes, levels }, SlotKind::Numeric) => {
                 match codes.iter().zip(missing).position(|(_, m)| !*m) {
                     None => Ok(Source::AllMissing),

@@ -9,13 +9,16 @@
 //! keep the schema's levels as codes `0..levels`, and a value outside them gets a
 //! code past those levels, which the row encoder maps to the unseen code, as
 //! [`crate::Model::predict`] does for any frame. The CSV missing-value tokens
-//! ([`crate::csv::is_missing_token`]) and JSON `null` are missing values.
+//! ([`crate::csv::is_missing_token`]) and JSON `null` are missing values. A number
+//! for a numeric input must be finite in `f32` (`inf`, `1e39` or `1e400` is a
+//! [`DataError::OutOfRange`] naming the line, the column and the text). A JSON
+//! object that names a key twice is a [`DataError::DuplicateKey`].
 
 use crate::csv::is_missing_token;
 use crate::error::DataError;
 use crate::frame::{Column, Frame};
+use crate::rows::fits_f32;
 use mlg_compiler::ir::{InputSlot, SlotKind};
-use serde_json::Value;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -106,9 +109,15 @@ impl Builder {
         }
     }
 
-    fn push_number(&mut self, v: f64) {
+    /// A number (written `text` in the input): a value of a numeric input,
+    /// which must be finite in `f32` ([`DataError::OutOfRange`] otherwise), or
+    /// a categorical one matched against the levels that parse as numbers.
+    fn push_number(&mut self, v: f64, text: &str, at: &At<'_>) -> Result<(), DataError> {
         match self {
             Builder::Numeric { values, missing } => {
+                if !v.is_nan() && !fits_f32(v) {
+                    return Err(at.out_of_range(text));
+                }
                 values.push(v);
                 missing.push(v.is_nan());
             }
@@ -117,6 +126,7 @@ impl Builder {
                 None => self.push_level(&format!("{v}")),
             },
         }
+        Ok(())
     }
 
     fn push_code(&mut self, code: u32) {
@@ -161,30 +171,10 @@ impl Builder {
         }
         match self {
             Builder::Numeric { .. } => match field.parse::<f64>() {
-                Ok(v) => self.push_number(v),
+                Ok(v) => self.push_number(v, field, at)?,
                 Err(_) => return Err(at.unparseable(field, "a number")),
             },
             Builder::Categorical { .. } => self.push_level(field),
-        }
-        Ok(())
-    }
-
-    /// A JSON value: null, number, string, or (categorical only) boolean.
-    fn push_json(&mut self, value: &Value, at: &At<'_>) -> Result<(), DataError> {
-        match (value, &*self) {
-            (Value::Null, _) => self.push_missing(),
-            (Value::Number(n), _) => match n.as_f64() {
-                Some(v) => self.push_number(v),
-                None => return Err(at.unparseable(&n.to_string(), "a number")),
-            },
-            (Value::String(s), _) => self.push_text(s, at)?,
-            (Value::Bool(b), Builder::Categorical { .. }) => {
-                self.push_level(if *b { "true" } else { "false" })
-            }
-            (other, Builder::Numeric { .. }) => return Err(at.unparseable(&other.to_string(), "a number")),
-            (other, Builder::Categorical { .. }) => {
-                return Err(at.unparseable(&other.to_string(), "a string, a number or null"))
-            }
         }
         Ok(())
     }
@@ -231,6 +221,15 @@ struct At<'a> {
 }
 
 impl At<'_> {
+    fn out_of_range(&self, value: &str) -> DataError {
+        DataError::OutOfRange {
+            file: self.file.to_string(),
+            line: self.line,
+            column: self.column.to_string(),
+            value: value.to_string(),
+        }
+    }
+
     fn unparseable(&self, value: &str, expected: &str) -> DataError {
         DataError::Unparseable {
             file: self.file.to_string(),
@@ -268,6 +267,8 @@ pub struct RowChunks<R: Read> {
     chunk_rows: usize,
     bytes: u64,
     rows: u64,
+    /// The 1-based line of each row of the current chunk.
+    lines: Vec<u64>,
 }
 
 impl<R: Read> RowChunks<R> {
@@ -372,6 +373,7 @@ impl<R: Read> RowChunks<R> {
             chunk_rows: chunk_rows.max(1),
             bytes: 0,
             rows: 0,
+            lines: Vec::new(),
         }
     }
 
@@ -385,8 +387,16 @@ impl<R: Read> RowChunks<R> {
         self.rows
     }
 
+    /// The 1-based line in the input where each row of the last chunk
+    /// [`RowChunks::next_chunk`] returned starts (a row's index in the chunk
+    /// indexes this), for messages about rows.
+    pub fn chunk_lines(&self) -> &[u64] {
+        &self.lines
+    }
+
     /// The next chunk of rows, or `None` at the end of the input.
     pub fn next_chunk(&mut self) -> Result<Option<Frame>, DataError> {
+        self.lines.clear();
         let mut n = 0;
         while n < self.chunk_rows && self.next_row()? {
             n += 1;
@@ -437,6 +447,7 @@ impl<R: Read> RowChunks<R> {
                     };
                     builder.push_text(record.get(j).unwrap_or(""), &at)?;
                 }
+                self.lines.push(line);
                 Ok(true)
             }
             Source::JsonLines { reader, line, text } => loop {
@@ -468,9 +479,16 @@ impl<R: Read> RowChunks<R> {
                     line: *line,
                     message,
                 };
-                let object = match serde_json::from_str::<Value>(trimmed) {
-                    Ok(Value::Object(object)) => object,
-                    Ok(_) => {
+                let object = match json::parse_line(trimmed) {
+                    Ok(json::Line::Object(object)) => object,
+                    Ok(json::Line::Duplicate(key)) => {
+                        return Err(DataError::DuplicateKey {
+                            file: file.to_string(),
+                            line: *line,
+                            key,
+                        })
+                    }
+                    Ok(json::Line::NotObject) => {
                         return Err(malformed(
                             "expected a JSON object such as {\"column\": value}".to_string(),
                         ))
@@ -478,7 +496,7 @@ impl<R: Read> RowChunks<R> {
                     Err(e) => return Err(malformed(format!("invalid JSON: {e}"))),
                 };
                 for (builder, slot) in self.builders.iter_mut().zip(&self.slots) {
-                    let Some(value) = object.get(&slot.name) else {
+                    let Some(&value) = object.get(&slot.name) else {
                         return Err(malformed(format!(
                             "no value for input column `{}` (write null for a missing value)",
                             slot.name
@@ -491,6 +509,7 @@ impl<R: Read> RowChunks<R> {
                     };
                     builder.push_json(value, &at)?;
                 }
+                self.lines.push(*line);
                 return Ok(true);
             },
         }
@@ -512,6 +531,7 @@ fn convert(err: ::csv::Error, file: &str) -> DataError {
     }
 }
 
+mod json;
 mod write;
 
 pub use write::PredictionWriter;

@@ -125,7 +125,7 @@ fn all_supported_types_match_csv_across_two_row_groups() {
         ),
         (
             "f64",
-            Arc::new(Float64Array::from(vec![None, Some(-1.0), Some(1e300)])),
+            Arc::new(Float64Array::from(vec![None, Some(-1.0), Some(1e30)])),
         ),
         (
             "flag",
@@ -148,7 +148,7 @@ fn all_supported_types_match_csv_across_two_row_groups() {
          4,,-2,,255,65535,,,,NaN,,,\"c,d\",\n\
          127,,2147483647,-5,1,0,,-2,3,,0,pear,\"c,d\",green\n\
          0,-1,0,6,2,1,1125899906842624,,1e10,-1,1,fig,a b,red\n\
-         -128,0,-2147483648,,3,2,0,,,1e300,0,,Z,\n",
+         -128,0,-2147483648,,3,2,0,,,1e30,0,,Z,\n",
     );
     let from_parquet = read_parquet(&parquet).unwrap();
     let from_csv = read_csv(&csv).unwrap();
@@ -227,6 +227,67 @@ fn null_and_empty_columns_read_like_csv() {
     assert_eq!(frame.n_rows, 0);
     assert_eq!(frame.names(), ["n", "s"]);
     assert!(frame.columns[0].is_numeric() && !frame.columns[1].is_numeric());
+}
+
+#[test]
+fn numbers_outside_f32_are_refused_naming_file_row_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, ArrayRef, f64); 3] = [
+        (
+            "big",
+            Arc::new(Float64Array::from(vec![Some(1.0), None, Some(1e39)])),
+            1e39,
+        ),
+        (
+            "neg",
+            Arc::new(Float64Array::from(vec![Some(1.0), Some(-1e300), None])),
+            -1e300,
+        ),
+        (
+            "inf",
+            Arc::new(Float32Array::from(vec![Some(f32::INFINITY), Some(1.0), None])),
+            f64::INFINITY,
+        ),
+    ];
+    for (name, array, value) in cases {
+        let path = write_parquet(
+            dir.path(),
+            &format!("{name}.parquet"),
+            &[batch(vec![(name, array)])],
+        );
+        let err = read_parquet(&path).unwrap_err();
+        let row = match &err {
+            DataError::OutOfRangeRow {
+                file: Some(file),
+                row,
+                column,
+                value: found,
+            } if *file == path.display().to_string() && column == name && *found == value => *row,
+            other => panic!("{name}: expected OutOfRangeRow, got {other:?}"),
+        };
+        assert_eq!(
+            row,
+            if name == "inf" {
+                1
+            } else if name == "neg" {
+                2
+            } else {
+                3
+            }
+        );
+        assert!(
+            err.to_string()
+                .contains(&format!("column `{name}`: row {row} holds")),
+            "{err}"
+        );
+    }
+    // NaN is missing, and the largest f32 is fine.
+    let edge = batch(vec![(
+        "x",
+        Arc::new(Float64Array::from(vec![f64::NAN, f64::from(f32::MAX)])) as ArrayRef,
+    )]);
+    let path = write_parquet(dir.path(), "edge.parquet", &[edge]);
+    assert_eq!(read_parquet(&path).unwrap().columns[0].missing, [true, false]);
 }
 
 #[test]

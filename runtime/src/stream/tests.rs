@@ -120,3 +120,89 @@ fn predictions_are_written_as_csv_and_json_lines() {
     let text = String::from_utf8(json.finish().unwrap()).unwrap();
     assert_eq!(text, "{\"prediction\":1.5}\n{\"prediction\":null}\n");
 }
+
+#[test]
+fn json_keys_given_twice_are_refused_naming_line_and_key() {
+    let text = "{\"x\": 1, \"c\": \"a\"}\n{\"x\": 1, \"c\": \"a\", \"x\": 2}\n";
+    let err = all_chunks(RowChunks::json_lines(text.as_bytes(), "in.jsonl", &slots(), 10)).unwrap_err();
+    assert!(
+        matches!(&err, DataError::DuplicateKey { line: 2, key, .. } if key == "x"),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "in.jsonl:2: key `x` appears more than once in the object"
+    );
+    // Even a key the model does not read.
+    let text = "{\"x\": 1, \"c\": \"a\", \"id\": 1, \"id\": 2}\n";
+    let err = all_chunks(RowChunks::json_lines(text.as_bytes(), "in.jsonl", &slots(), 10)).unwrap_err();
+    assert!(
+        matches!(&err, DataError::DuplicateKey { key, .. } if key == "id"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn numbers_outside_f32_are_refused_with_their_text() {
+    for (text, value) in [
+        ("{\"x\": 1e39, \"c\": \"a\"}\n", "1e39"),
+        ("{\"x\": -1e400, \"c\": \"a\"}\n", "-1e400"),
+        ("{\"x\": \"inf\", \"c\": \"a\"}\n", "inf"),
+    ] {
+        let err = all_chunks(RowChunks::json_lines(text.as_bytes(), "in.jsonl", &slots(), 10)).unwrap_err();
+        assert!(
+            matches!(&err, DataError::OutOfRange { line: 1, column, value: v, .. } if column == "x" && v == value),
+            "{err:?}"
+        );
+    }
+    let chunks = RowChunks::csv("x,c\n1,a\n-Infinity,b\n".as_bytes(), "in.csv", &slots(), 8).unwrap();
+    let err = all_chunks(chunks).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "in.csv:3: column `x`: `-Infinity` is not a finite number in 32-bit floats \
+         (models compute in f32: |x| must be at most 3.4028235e38)"
+    );
+    // A categorical input takes any number: an unseen level.
+    let frames = all_chunks(RowChunks::json_lines(
+        "{\"x\": 1, \"c\": 1e39}\n".as_bytes(),
+        "in.jsonl",
+        &slots(),
+        10,
+    ))
+    .unwrap();
+    assert_eq!(codes(&frames[0]).0, &[3]);
+}
+
+#[test]
+fn chunk_lines_give_each_rows_line_in_the_input() {
+    let text = "x,c\n1,a\n\"2\",\"multi\nline\"\n3,b\n4,a\n";
+    let mut chunks = RowChunks::csv(text.as_bytes(), "in.csv", &slots(), 2).unwrap();
+    chunks.next_chunk().unwrap();
+    assert_eq!(chunks.chunk_lines(), &[2, 3]);
+    chunks.next_chunk().unwrap();
+    assert_eq!(chunks.chunk_lines(), &[5, 6]);
+    let json = "{\"x\": 1, \"c\": \"a\"}\n\n{\"x\": 2, \"c\": \"b\"}\n";
+    let mut chunks = RowChunks::json_lines(json.as_bytes(), "in.jsonl", &slots(), 8);
+    chunks.next_chunk().unwrap();
+    assert_eq!(chunks.chunk_lines(), &[1, 3]);
+}
+
+#[test]
+fn json_values_of_every_shape_never_panic() {
+    for line in [
+        "{\"x\": [1, {\"a\": 2}], \"c\": \"a\"}",
+        "{\"x\": {\"deep\": [[]]}, \"c\": \"a\"}",
+        "{\"x\": 1, \"c\": [\"a\"]}",
+        "{\"x\": \"\\u00e9\", \"c\": \"a\"}",
+        "{\"x\": 1, \"c\": \"\\ud800\"}",
+        "\"just a string\"",
+        "[1, 2, {\"x\": 1}]",
+        "12",
+        "null",
+        "{\"x\": 1, \"c\": \"a\"} trailing",
+    ] {
+        let text = format!("{line}\n");
+        let result = all_chunks(RowChunks::json_lines(text.as_bytes(), "in.jsonl", &slots(), 10));
+        assert!(result.is_err(), "{line}: {result:?}");
+    }
+}
