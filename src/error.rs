@@ -40,6 +40,9 @@ pub enum Error {
     },
     #[error(transparent)]
     Exec(#[from] mlg_compiler::backends::ExecError),
+    /// `mlg predict` met rows the model cannot predict (`--on-invalid error`).
+    #[error(transparent)]
+    Unpredictable(#[from] crate::predict::UnpredictableRows),
     #[error("{0}")]
     Usage(String),
 }

@@ -105,6 +105,11 @@ enum Command {
         /// Also write one proba_<label> column per class (classifiers only).
         #[arg(long)]
         proba: bool,
+        /// Rows the model cannot predict (a missing value it has no imputation
+        /// for): error (fail naming them), skip (drop them) or null (write an
+        /// empty prediction); skip and null list them on stderr.
+        #[arg(long, default_value = "error", value_parser = ["error", "skip", "null"])]
+        on_invalid: String,
     },
     /// Compare new rows with an artifact's training profile: PSI and KS per feature.
     Monitor {
@@ -266,14 +271,19 @@ fn execute(command: Command) -> mlg::Result<()> {
             input,
             output,
             proba,
+            on_invalid,
         } => {
             let model = mlg_runtime::Model::load(&artifact)?;
             let options = mlg::predict::PredictOptions {
                 proba,
                 progress: true,
+                on_invalid: on_invalid.parse().map_err(Error::Usage)?,
                 ..mlg::predict::PredictOptions::default()
             };
-            mlg::predict::predict_file(&model, &input, output.as_deref(), &options)?;
+            let done = mlg::predict::predict_file(&model, &input, output.as_deref(), &options)?;
+            if let Some(note) = done.note(&input) {
+                eprintln!("{note}");
+            }
         }
         Command::Monitor {
             artifact,

@@ -5,11 +5,18 @@
 //! typed by the artifact's input schema, is predicted and written before the next
 //! is read. The output goes to a temporary file beside `--output` that is renamed
 //! over it only once every row succeeded, so an error never leaves a partial file.
+//!
+//! Rows the model cannot predict (their outputs are not finite: say, a missing
+//! value the model has no imputation for) follow `--on-invalid`: `error` (the
+//! default) fails naming their lines and columns, `skip` drops them and `null`
+//! writes an empty prediction for them; both report them on stderr.
 
 use crate::error::{Error, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use mlg_runtime::invalid::REPORTED_ROWS;
 use mlg_runtime::stream::{Format, PredictionWriter, RowChunks, DEFAULT_CHUNK_ROWS};
-use mlg_runtime::Model;
+use mlg_runtime::{InvalidRow, Model, OnInvalid, RuntimeError};
+use std::fmt;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -24,6 +31,8 @@ pub struct PredictOptions {
     pub chunk_rows: usize,
     /// Show a progress bar on stderr (only drawn when stderr is a terminal).
     pub progress: bool,
+    /// What to do with rows the model cannot predict (`--on-invalid`).
+    pub on_invalid: OnInvalid,
 }
 
 impl Default for PredictOptions {
@@ -32,7 +41,91 @@ impl Default for PredictOptions {
             proba: false,
             chunk_rows: DEFAULT_CHUNK_ROWS,
             progress: false,
+            on_invalid: OnInvalid::Error,
         }
+    }
+}
+
+/// What [`predict_file`] did: rows read, and the rows the model could not
+/// predict (dropped by `--on-invalid skip`, written empty by `null`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Predicted {
+    /// Input rows read.
+    pub rows: u64,
+    /// Input rows the model could not predict.
+    pub invalid: u64,
+    /// The first of them (at most [`REPORTED_ROWS`]): line in the input and reason.
+    pub first_invalid: Vec<(u64, String)>,
+    /// The policy that handled them.
+    pub on_invalid: OnInvalid,
+}
+
+impl Predicted {
+    /// A note for stderr when some rows could not be predicted, e.g.
+    /// "in.csv: skipped 2 rows the model cannot predict:" then one line per row.
+    pub fn note(&self, input: &Path) -> Option<String> {
+        if self.invalid == 0 {
+            return None;
+        }
+        let done = match self.on_invalid {
+            OnInvalid::Skip => "skipped",
+            _ => "wrote an empty prediction for",
+        };
+        let rows = if self.invalid == 1 { "row" } else { "rows" };
+        let mut note = format!(
+            "{}: {done} {} {rows} the model cannot predict:",
+            input.display(),
+            self.invalid
+        );
+        for (line, reason) in &self.first_invalid {
+            note.push_str(&format!("\n  line {line}: {reason}"));
+        }
+        let shown = self.first_invalid.len() as u64;
+        if self.invalid > shown {
+            note.push_str(&format!("\n  ... and {} more", self.invalid - shown));
+        }
+        Some(note)
+    }
+}
+
+/// `mlg predict --on-invalid error` met rows the model cannot predict: the
+/// first of them by line, in the first chunk that held any (reading stops
+/// there; rows are read [`PredictOptions::chunk_rows`] at a time).
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnpredictableRows {
+    /// The input file as given.
+    pub file: String,
+    /// Invalid rows in that chunk.
+    pub count: usize,
+    /// Line and reason of the first ones.
+    pub first: Vec<(u64, String)>,
+    /// The line reading stopped at.
+    pub last_line: u64,
+    /// The output file, which was left untouched (`None`: stdout).
+    pub output: Option<PathBuf>,
+}
+
+impl fmt::Display for UnpredictableRows {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rows = if self.count == 1 { "row" } else { "rows" };
+        write!(
+            f,
+            "{}: the model cannot predict {} {rows} (reading stopped at line {}):",
+            self.file, self.count, self.last_line
+        )?;
+        for (line, reason) in &self.first {
+            write!(f, "\n  line {line}: {reason}")?;
+        }
+        if self.count > self.first.len() {
+            write!(f, "\n  ... and {} more", self.count - self.first.len())?;
+        }
+        if let Some(output) = &self.output {
+            write!(f, "\n`{}` was not written.", output.display())?;
+        }
+        write!(
+            f,
+            "\nUse --on-invalid skip to drop such rows, or --on-invalid null to write an empty prediction for them."
+        )
     }
 }
 
@@ -48,13 +141,15 @@ fn format_of(path: &Path, role: &str) -> Result<Format> {
 
 /// Predicts every row of `input` (`.csv` or `.jsonl`) with `model` and writes
 /// the predictions to `output` (format by extension) or, when `None`, as CSV to
-/// stdout. Returns the number of rows predicted.
+/// stdout. Rows the model cannot predict follow `options.on_invalid`; with
+/// [`OnInvalid::Error`] they fail the run with [`UnpredictableRows`] and
+/// `output` is left untouched.
 pub fn predict_file(
     model: &Model,
     input: &Path,
     output: Option<&Path>,
     options: &PredictOptions,
-) -> Result<u64> {
+) -> Result<Predicted> {
     let in_format = format_of(input, "the input")?;
     let out_format = match output {
         Some(path) => format_of(path, "the output")?,
@@ -75,17 +170,25 @@ pub fn predict_file(
     let name = input.display().to_string();
     let mut chunks = RowChunks::new(file, in_format, &name, model.inputs(), options.chunk_rows)?;
     let bar = progress_bar(options.progress, total);
+    let mut run = Stream {
+        model,
+        chunks: &mut chunks,
+        format: out_format,
+        proba,
+        bar: &bar,
+        on_invalid: options.on_invalid,
+        input: &name,
+        output,
+    };
     let result = match output {
-        Some(path) => write_file(path, |out| {
-            stream(model, &mut chunks, out, out_format, proba, &bar, path)
-        }),
+        Some(path) => write_file(path, |out| run.run(out, path)),
         None => {
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
             let stdout_path = Path::new("<stdout>");
-            stream(model, &mut chunks, &mut out, out_format, proba, &bar, stdout_path).and_then(|rows| {
+            run.run(&mut out, stdout_path).and_then(|done| {
                 out.flush()
-                    .map(|()| rows)
+                    .map(|()| done)
                     .map_err(write_error(Path::new("<stdout>")))
             })
         }
@@ -94,26 +197,64 @@ pub fn predict_file(
     result
 }
 
-/// Reads, predicts and writes chunk by chunk; write errors name `path`.
-fn stream<W: Write>(
-    model: &Model,
-    chunks: &mut RowChunks<File>,
-    out: W,
+impl std::error::Error for UnpredictableRows {}
+
+/// One streaming run: where rows come from and how predictions are written.
+struct Stream<'a> {
+    model: &'a Model,
+    chunks: &'a mut RowChunks<File>,
     format: Format,
     proba: bool,
-    bar: &ProgressBar,
-    path: &Path,
-) -> Result<u64> {
-    let io = write_error(path);
-    let mut writer = PredictionWriter::new(out, format, model.classes(), proba).map_err(&io)?;
-    while let Some(frame) = chunks.next_chunk()? {
-        let predictions = model.predict(&frame)?;
-        writer.write(&predictions).map_err(&io)?;
-        bar.set_position(chunks.bytes_read());
-        bar.set_message(format!("{} rows", chunks.rows_read()));
+    bar: &'a ProgressBar,
+    on_invalid: OnInvalid,
+    /// The input as named in messages.
+    input: &'a str,
+    output: Option<&'a Path>,
+}
+
+impl Stream<'_> {
+    /// Reads, predicts and writes chunk by chunk; write errors name `path`.
+    fn run<W: Write>(&mut self, out: W, path: &Path) -> Result<Predicted> {
+        let io = write_error(path);
+        let mut writer =
+            PredictionWriter::new(out, self.format, self.model.classes(), self.proba).map_err(&io)?;
+        let mut done = Predicted {
+            on_invalid: self.on_invalid,
+            ..Predicted::default()
+        };
+        while let Some(frame) = self.chunks.next_chunk()? {
+            let lines = self.chunks.chunk_lines();
+            let line_of = |row: &InvalidRow| lines.get(row.row).copied().unwrap_or(0);
+            let predictions = match self.model.predict_with(&frame, self.on_invalid) {
+                Ok(predictions) => predictions,
+                Err(RuntimeError::InvalidRows(invalid)) => {
+                    return Err(Error::from(UnpredictableRows {
+                        file: self.input.to_string(),
+                        count: invalid.count,
+                        first: invalid.first.iter().map(|r| (line_of(r), r.reason())).collect(),
+                        last_line: lines.last().copied().unwrap_or(0),
+                        output: self.output.map(Path::to_path_buf),
+                    }));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            done.invalid += predictions.invalid.len() as u64;
+            let room = REPORTED_ROWS.saturating_sub(done.first_invalid.len());
+            done.first_invalid.extend(
+                predictions
+                    .invalid
+                    .iter()
+                    .take(room)
+                    .map(|r| (line_of(r), r.reason())),
+            );
+            writer.write(&predictions).map_err(&io)?;
+            self.bar.set_position(self.chunks.bytes_read());
+            self.bar.set_message(format!("{} rows", self.chunks.rows_read()));
+        }
+        writer.finish().map_err(&io)?;
+        done.rows = self.chunks.rows_read();
+        Ok(done)
     }
-    writer.finish().map_err(&io)?;
-    Ok(chunks.rows_read())
 }
 
 /// Maps an I/O error while writing to `path`.
@@ -126,7 +267,7 @@ fn write_error(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
 
 /// Runs `body` on a buffered temporary file beside `path`, then renames it over
 /// `path`; on any error the temporary file is removed and `path` left untouched.
-fn write_file(path: &Path, body: impl FnOnce(&mut BufWriter<File>) -> Result<u64>) -> Result<u64> {
+fn write_file<T>(path: &Path, body: impl FnOnce(&mut BufWriter<File>) -> Result<T>) -> Result<T> {
     let io = write_error(path);
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(&io)?;

@@ -2,7 +2,9 @@
 //!
 //! A service needs only [`Model::load`] and [`Model::predict`]: the model reads an
 //! `.mlgc` artifact ([`artifact`]), compiles its inference graph, encodes frames
-//! into the row ABI ([`rows`]) and runs the compiled function over all rows.
+//! into the row ABI ([`rows`]) and runs the compiled function over all rows. A row
+//! it cannot predict is an error naming the row and the columns, never a made-up
+//! class ([`invalid`]).
 
 pub mod artifact;
 pub mod combine;
@@ -10,6 +12,7 @@ pub mod csv;
 pub mod drift;
 pub mod error;
 pub mod frame;
+pub mod invalid;
 pub mod model;
 #[cfg(feature = "parquet")]
 pub mod parquet;
@@ -23,6 +26,7 @@ pub mod stream;
 pub use artifact::{Artifact, ArtifactError};
 pub use error::DataError;
 pub use frame::{Column, ColumnData, Frame};
+pub use invalid::{InvalidRow, InvalidRows, OnInvalid};
 pub use model::{Input, Model, Predictions};
 pub use record::{Row, RowError, Value};
 
@@ -48,6 +52,10 @@ pub enum RuntimeError {
     /// A [`Row`] does not fit the model's inputs (the column is named).
     #[error(transparent)]
     Row(#[from] RowError),
+    /// Some rows cannot be predicted (their outputs are not finite), and the
+    /// policy was [`OnInvalid::Error`]: the first rows with their columns.
+    #[error(transparent)]
+    InvalidRows(#[from] InvalidRows),
     /// `predict_rows` got a buffer that is not whole rows.
     #[error("the input holds {len} values, but {n_rows} rows of {width} input slots need {expected}")]
     InputShape {

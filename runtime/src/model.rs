@@ -5,9 +5,17 @@
 //! [`Row`], or a slice, array or `Vec` of rows. One row is encoded into a buffer
 //! on the stack and run on the calling thread; larger inputs are encoded into one
 //! buffer and run over row chunks in parallel.
+//!
+//! No prediction is silently wrong: a row whose outputs are not finite (say, a
+//! missing value where the model has no imputation) is refused by
+//! [`Model::predict`] with [`RuntimeError::InvalidRows`] naming the row and the
+//! columns; [`Model::predict_with`] and [`Model::predict_encoded`] take an
+//! [`OnInvalid`] policy to drop such rows or keep them as NaN instead (see
+//! [`crate::invalid`]).
 
 use crate::artifact::{self, Artifact};
 use crate::frame::Frame;
+use crate::invalid::{invalid_indices, InvalidRow, InvalidRows, MissingProbe, OnInvalid, REPORTED_ROWS};
 use crate::record::{Row, RowEncoder};
 use crate::rows::encode_rows_into;
 use crate::RuntimeError;
@@ -31,6 +39,8 @@ pub struct Model {
     rows: RowEncoder,
     /// Column names and classes of every result, with no rows.
     empty: Predictions,
+    /// Which inputs the model takes missing, learned when first needed.
+    probe: MissingProbe,
 }
 
 /// `Model` is shared across threads by services; keep it that way.
@@ -61,11 +71,13 @@ impl Model {
         let compiled = compile(&artifact.graph)?;
         let rows = RowEncoder::new(&artifact.graph.inputs);
         let empty = Predictions::new(artifact.classes.clone(), 0, Vec::new());
+        let probe = MissingProbe::new(artifact.graph.inputs.len());
         Ok(Model {
             artifact,
             compiled,
             rows,
             empty,
+            probe,
         })
     }
 
@@ -118,12 +130,37 @@ impl Model {
         self.compiled.n_outputs()
     }
 
+    /// Per input (in [`Model::inputs`] order), whether the model gives a finite
+    /// prediction when that input alone is missing: `Some(true)` when it
+    /// imputes (or ignores) it, `Some(false)` when it has no imputation for it,
+    /// `None` when the probe cannot tell (see [`crate::invalid`]). Probed once,
+    /// on first need.
+    pub fn takes_missing(&self) -> Vec<Option<bool>> {
+        let all: Vec<usize> = (0..self.inputs().len()).collect();
+        self.probe
+            .takes_missing(&all, &self.compiled, self.inputs(), &self.artifact.profile)
+    }
+
     /// Predicts every row of `input` — a [`Frame`] (columns matched by name,
     /// extra ones ignored), one [`Row`], or a slice, array or `Vec` of rows —
     /// keeping row order. One row runs on the calling thread without building a
     /// frame; more run over row chunks in parallel. Errors name the column at
-    /// fault: [`crate::DataError`] for frames, [`crate::RowError`] for rows.
+    /// fault: [`crate::DataError`] for frames, [`crate::RowError`] for rows, and
+    /// [`RuntimeError::InvalidRows`] when any row's outputs are not finite
+    /// ([`OnInvalid::Error`]); every returned value is finite.
     pub fn predict<I: Input + ?Sized>(&self, input: &I) -> Result<Predictions, RuntimeError> {
+        self.predict_with(input, OnInvalid::Error)
+    }
+
+    /// [`Model::predict`] with a choice of what to do with rows whose outputs
+    /// are not finite: fail ([`OnInvalid::Error`]), drop them
+    /// ([`OnInvalid::Skip`]) or keep them as NaN ([`OnInvalid::Null`]); the
+    /// dropped or kept rows are listed in [`Predictions::invalid`].
+    pub fn predict_with<I: Input + ?Sized>(
+        &self,
+        input: &I,
+        on_invalid: OnInvalid,
+    ) -> Result<Predictions, RuntimeError> {
         let n_rows = input.n_rows();
         let width = self.compiled.n_inputs();
         if n_rows == 1 && width <= STACK_SLOTS {
@@ -132,7 +169,7 @@ impl Model {
             input.encode_into(self, row)?;
             let mut values = vec![0.0f32; self.compiled.n_outputs()];
             self.compiled.run(row, 1, width, &mut values)?;
-            return Ok(self.predictions(1, values));
+            return self.checked(row, 1, values, on_invalid);
         }
         let total = n_rows.checked_mul(width).ok_or(RuntimeError::InputShape {
             len: usize::MAX,
@@ -143,7 +180,111 @@ impl Model {
         let mut rows = vec![0.0f32; total];
         input.encode_into(self, &mut rows)?;
         let values = self.predict_rows(&rows, n_rows)?;
-        Ok(self.predictions(n_rows, values))
+        self.checked(&rows, n_rows, values, on_invalid)
+    }
+
+    /// The serving entry point for rows already in the row ABI: runs `n_rows`
+    /// packed rows (`rows.len()` must be `n_rows * inputs().len()`; one row
+    /// runs on the calling thread, more in parallel) and applies `on_invalid`
+    /// as [`Model::predict_with`] does.
+    pub fn predict_encoded(
+        &self,
+        rows: &[f32],
+        n_rows: usize,
+        on_invalid: OnInvalid,
+    ) -> Result<Predictions, RuntimeError> {
+        let values = if n_rows == 1 {
+            let mut out = vec![0.0f32; self.compiled.n_outputs()];
+            self.predict_row_into(rows, &mut out)?;
+            out
+        } else {
+            self.predict_rows(rows, n_rows)?
+        };
+        self.checked(rows, n_rows, values, on_invalid)
+    }
+
+    /// The predictions of `n_rows` encoded `rows` with outputs `values`, with
+    /// the rows whose outputs are not finite handled by `on_invalid`.
+    fn checked(
+        &self,
+        rows: &[f32],
+        n_rows: usize,
+        mut values: Vec<f32>,
+        on_invalid: OnInvalid,
+    ) -> Result<Predictions, RuntimeError> {
+        let n_out = self.compiled.n_outputs();
+        let bad = invalid_indices(&values, n_out);
+        if bad.is_empty() {
+            return Ok(self.predictions(n_rows, values));
+        }
+        let described = match on_invalid {
+            OnInvalid::Error => &bad[..bad.len().min(REPORTED_ROWS)],
+            OnInvalid::Skip | OnInvalid::Null => &bad[..],
+        };
+        let invalid = self.describe(rows, described);
+        let kept = match on_invalid {
+            OnInvalid::Error => {
+                return Err(RuntimeError::InvalidRows(InvalidRows {
+                    count: bad.len(),
+                    n_rows,
+                    first: invalid,
+                }))
+            }
+            OnInvalid::Null => {
+                for &row in &bad {
+                    values[row * n_out..(row + 1) * n_out].fill(f32::NAN);
+                }
+                n_rows
+            }
+            OnInvalid::Skip => {
+                let mut next_bad = bad.iter().peekable();
+                let mut kept = 0;
+                for row in 0..n_rows {
+                    if next_bad.next_if_eq(&&row).is_some() {
+                        continue;
+                    }
+                    values.copy_within(row * n_out..(row + 1) * n_out, kept * n_out);
+                    kept += 1;
+                }
+                values.truncate(kept * n_out);
+                kept
+            }
+        };
+        let mut predictions = self.predictions(kept, values);
+        predictions.invalid = invalid;
+        Ok(predictions)
+    }
+
+    /// Why each of the rows `bad` (indices into the encoded `rows`) is invalid.
+    fn describe(&self, rows: &[f32], bad: &[usize]) -> Vec<InvalidRow> {
+        let width = self.compiled.n_inputs();
+        let at_fault: Vec<Vec<usize>> = bad
+            .iter()
+            .map(|&row| {
+                let values = rows.get(row * width..(row + 1) * width).unwrap_or(&[]);
+                (0..values.len()).filter(|&s| !values[s].is_finite()).collect()
+            })
+            .collect();
+        let mut wanted: Vec<usize> = at_fault.iter().flatten().copied().collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let takes = self
+            .probe
+            .takes_missing(&wanted, &self.compiled, self.inputs(), &self.artifact.profile);
+        let refused = |slot: &usize| wanted.binary_search(slot).is_ok_and(|i| takes[i] == Some(false));
+        let names = self.inputs();
+        bad.iter()
+            .zip(at_fault)
+            .map(|(&row, slots)| InvalidRow {
+                row,
+                missing: slots.iter().map(|&s| names[s].name.clone()).collect(),
+                unimputed: slots
+                    .iter()
+                    .filter(|s| refused(s))
+                    .map(|&s| names[s].name.clone())
+                    .collect(),
+            })
+            .collect()
     }
 
     /// Predictions of `n_rows` rows over packed output values.
@@ -162,7 +303,8 @@ impl Model {
 
     /// Runs the compiled function on `n_rows` packed row-ABI rows (`rows.len()` must
     /// be `n_rows * inputs().len()`) and returns the packed output rows
-    /// (`n_rows * n_outputs()` values).
+    /// (`n_rows * n_outputs()` values) as they are: an output may be NaN. Use
+    /// [`Model::predict_encoded`] to have such rows refused, dropped or marked.
     pub fn predict_rows(&self, rows: &[f32], n_rows: usize) -> Result<Vec<f32>, RuntimeError> {
         let width = self.compiled.n_inputs();
         let expected = n_rows.checked_mul(width);
@@ -181,9 +323,9 @@ impl Model {
         Ok(out)
     }
 
-    /// The serving entry point: runs one row-ABI row (`inputs().len()` values)
-    /// into `out` (`n_outputs()` values) on the calling thread, without
-    /// allocating.
+    /// Runs one row-ABI row (`inputs().len()` values) into `out` (`n_outputs()`
+    /// values) on the calling thread, without allocating. The outputs are raw
+    /// (they may be NaN); [`Model::predict_encoded`] checks them.
     pub fn predict_row_into(&self, row: &[f32], out: &mut [f32]) -> Result<(), RuntimeError> {
         let width = self.compiled.n_inputs();
         if row.len() != width {

@@ -1,5 +1,6 @@
 //! Model outputs for a batch of rows, and their CSV form.
 
+use crate::invalid::InvalidRow;
 use std::io::Write;
 
 /// The outputs of a model for `n_rows` rows, row-major.
@@ -7,6 +8,11 @@ use std::io::Write;
 /// Classifiers: `columns` is `class` (the index into `classes`, as `f32`) then
 /// `proba_<label>` per class in `classes` order. Regressors: `columns` is
 /// `prediction` and `classes` is empty. `values.len() == n_rows * columns.len()`.
+///
+/// Every value of a row is finite, except in the rows that
+/// [`crate::OnInvalid::Null`] kept as invalid, whose values are all NaN; `invalid`
+/// lists the rows (by their index in the input batch) that were dropped
+/// ([`crate::OnInvalid::Skip`]) or kept as NaN, and is empty otherwise.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Predictions {
     /// One name per value column.
@@ -17,6 +23,8 @@ pub struct Predictions {
     pub values: Vec<f32>,
     /// Class labels in output order; empty for regression.
     pub classes: Vec<String>,
+    /// The input rows the model could not predict, in input order.
+    pub invalid: Vec<InvalidRow>,
 }
 
 impl Predictions {
@@ -36,6 +44,7 @@ impl Predictions {
             n_rows,
             values,
             classes,
+            invalid: Vec::new(),
         }
     }
 
@@ -51,13 +60,14 @@ impl Predictions {
     }
 
     /// The prediction of row `row` as text: the class label for classifiers (empty
-    /// when the class index is not a valid label index), the number for regressors.
+    /// when the class index is not a valid label index), the number for regressors
+    /// (empty when it is not finite).
     pub fn prediction_text(&self, row: usize) -> String {
         let Some(&first) = self.row(row).and_then(|r| r.first()) else {
             return String::new();
         };
         if !self.is_classification() {
-            return format!("{first}");
+            return number(first);
         }
         self.label(first).unwrap_or_default().to_string()
     }
@@ -73,7 +83,8 @@ impl Predictions {
 
     /// Writes the predictions as CSV, rows in input order. Classifiers: columns
     /// `prediction` (the class label) then `proba_<label>` per class; regressors:
-    /// `prediction`. Numbers use the shortest text that reads back to the same `f32`.
+    /// `prediction`. Numbers use the shortest text that reads back to the same `f32`;
+    /// the NaN values of invalid rows kept by [`crate::OnInvalid::Null`] are empty.
     pub fn write_csv<W: Write>(&self, w: W) -> std::io::Result<()> {
         let mut writer = ::csv::Writer::from_writer(w);
         let mut header = vec!["prediction".to_string()];
@@ -84,7 +95,7 @@ impl Predictions {
             let Some(values) = self.row(row) else { break };
             record.clear();
             record.push(self.prediction_text(row));
-            record.extend(values.iter().skip(1).map(|v| format!("{v}")));
+            record.extend(values.iter().skip(1).map(|v| number(*v)));
             writer.write_record(&record)?;
         }
         writer.flush()
@@ -95,5 +106,15 @@ impl Predictions {
         let mut bytes = Vec::new();
         self.write_csv(&mut bytes)?;
         String::from_utf8(bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+    }
+}
+
+/// A number as CSV text: the shortest text that reads back to the same `f32`,
+/// empty when it is not finite.
+fn number(v: f32) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
     }
 }
