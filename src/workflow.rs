@@ -2,7 +2,7 @@
 //! once and shared by checking, training and evaluation.
 
 use crate::error::{Error, Result};
-use mlg_compiler::workflow::catalog::{Schema, SchemaSource};
+use mlg_compiler::workflow::catalog::{ColumnKind, Schema, SchemaSource};
 use mlg_compiler::workflow::stage::DataSource;
 use mlg_compiler::workflow::trial::Patch;
 use mlg_compiler::workflow::{self, Stage, StageKind};
@@ -15,32 +15,62 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-/// Loads each data file once; the checker reads schemas through it and the
-/// executor reuses the frames.
+/// A file source's frame key: the path and the declared column kinds.
+type FileKey = (PathBuf, Vec<(String, ColumnKind)>);
+
+/// Loads each data file (with its declared column kinds) once; the checker
+/// reads schemas through it and the executor reuses the frames.
 #[derive(Default)]
 struct FrameCache {
-    frames: RefCell<HashMap<PathBuf, Arc<Frame>>>,
+    frames: RefCell<Vec<(FileKey, Arc<Frame>)>>,
+}
+
+impl FrameCache {
+    fn get(
+        frames: &[(FileKey, Arc<Frame>)],
+        path: &Path,
+        types: &[(String, ColumnKind)],
+    ) -> Option<Arc<Frame>> {
+        frames
+            .iter()
+            .find(|((p, t), _)| p == path && t == types)
+            .map(|(_, frame)| frame.clone())
+    }
 }
 
 impl SchemaSource for FrameCache {
     fn schema(&self, format: &str, path: &Path) -> std::result::Result<Schema, String> {
-        if let Some(frame) = self.frames.borrow().get(path) {
+        self.schema_typed(format, path, &[])
+    }
+
+    fn schema_typed(
+        &self,
+        format: &str,
+        path: &Path,
+        types: &[(String, ColumnKind)],
+    ) -> std::result::Result<Schema, String> {
+        if let Some(frame) = FrameCache::get(&self.frames.borrow(), path, types) {
             return Ok(frame.schema());
         }
-        let frame = read_source(format, path).map_err(|e| e.to_string())?;
+        let frame = read_source(format, path, types).map_err(|e| e.to_string())?;
         let schema = frame.schema();
         self.frames
             .borrow_mut()
-            .insert(path.to_path_buf(), Arc::new(frame));
+            .push(((path.to_path_buf(), types.to_vec()), Arc::new(frame)));
         Ok(schema)
     }
 }
 
-/// Reads a file source with the reader its statement names.
-fn read_source(format: &str, path: &Path) -> std::result::Result<Frame, mlg_runtime::DataError> {
+/// Reads a file source with the reader its statement names (CSV with the
+/// declared column kinds).
+fn read_source(
+    format: &str,
+    path: &Path,
+    types: &[(String, ColumnKind)],
+) -> std::result::Result<Frame, mlg_runtime::DataError> {
     match format {
         "parquet" => mlg_runtime::parquet::read_parquet(path),
-        _ => mlg_runtime::csv::read_csv(path),
+        _ => mlg_runtime::csv::read_csv_typed(path, types),
     }
 }
 
@@ -48,7 +78,7 @@ fn read_source(format: &str, path: &Path) -> std::result::Result<Frame, mlg_runt
 /// check-time cache, `join` and `concat` computed from their inputs.
 fn data_frames(
     checked: &workflow::Workflow,
-    files: HashMap<PathBuf, Arc<Frame>>,
+    files: Vec<(FileKey, Arc<Frame>)>,
 ) -> Result<HashMap<String, Arc<Frame>>> {
     let mut frames: HashMap<String, Arc<Frame>> = HashMap::new();
     let get = |frames: &HashMap<String, Arc<Frame>>, name: &str| {
@@ -63,9 +93,12 @@ fn data_frames(
             continue;
         };
         let frame = match &data.source {
-            DataSource::File { path, path_text, .. } => files
-                .get(path)
-                .cloned()
+            DataSource::File {
+                path,
+                path_text,
+                types,
+                ..
+            } => FrameCache::get(&files, path, types)
                 .ok_or_else(|| Error::Usage(format!("data file `{path_text}` was not loaded")))?,
             DataSource::Join { left, right, on, how } => {
                 let how = if how == "left" {

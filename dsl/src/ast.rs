@@ -35,6 +35,10 @@ pub enum ExprKind {
     Call(Call),
     /// `[a, b, c]`.
     List(Vec<Expr>),
+    /// `{ key = value, ... }`: entries in source order (a key may repeat; the
+    /// checker decides). A key written as a string has its quotes removed, and
+    /// its [`Setting::name`] span covers the quotes.
+    Map(Vec<Setting>),
 }
 
 /// One argument: positional (`name` is `None`) or named (`k = v`).
@@ -53,7 +57,8 @@ pub struct Call {
     pub span: Span,
 }
 
-/// `key = value` inside a `{ ... }` block (search spaces, deploy options).
+/// `key = value` inside a `{ ... }` block (search spaces, deploy options) or a
+/// map value ([`ExprKind::Map`]).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Setting {
     /// The setting's name; a dotted path (`prep.select_k_best.k`) is one

@@ -206,6 +206,28 @@ fn block(pair: Pair<'_, Rule>) -> Res<Vec<Setting>> {
     Ok(settings)
 }
 
+/// The entries of a map value; a string key becomes a name without its quotes.
+fn map(pair: Pair<'_, Rule>) -> Res<Vec<Setting>> {
+    let mut entries = Vec::new();
+    for p in pair.into_inner().filter(|p| p.as_rule() == Rule::map_entry) {
+        let span = span_of(&p);
+        let mut it = p.into_inner().filter(|c| !is_punct(c.as_rule()));
+        let key = it.next().expect("grammar: `map_entry` starts with a key");
+        let name = if key.as_rule() == Rule::string {
+            let lit = string_lit(key)?;
+            Ident {
+                name: lit.value,
+                span: lit.span,
+            }
+        } else {
+            ident(key)
+        };
+        let value = expr(it.next().expect("grammar: `map_entry` ends with an expr"))?;
+        entries.push(Setting { name, value, span });
+    }
+    Ok(entries)
+}
+
 fn call(pair: Pair<'_, Rule>) -> Res<Call> {
     let span = span_of(&pair);
     let mut it = pair.into_inner().filter(|p| !is_punct(p.as_rule()));
@@ -247,6 +269,7 @@ fn expr(pair: Pair<'_, Rule>) -> Res<Expr> {
             }
             ExprKind::List(items)
         }
+        Rule::map => ExprKind::Map(map(inner)?),
         other => unreachable!("grammar: `expr` has no alternative {other:?}"),
     };
     Ok(Expr { kind, span })

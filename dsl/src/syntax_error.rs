@@ -253,6 +253,8 @@ fn rule_word(rule: Rule) -> String {
         Rule::arg => "an argument",
         Rule::expr => "a value",
         Rule::list => "a list",
+        Rule::map => "a map (`{ key = value }`)",
+        Rule::map_entry => "an entry (`key = value`)",
         Rule::ident => "a name",
         Rule::boolean => "`true` or `false`",
         Rule::number => "a number",

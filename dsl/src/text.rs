@@ -20,7 +20,8 @@ impl Display for Program {
 }
 
 /// Writes the value inline as source text: `5`, `1.0`, `"s"`, `true`, `name`,
-/// `[a, b]`, `f(x, k = v)`. Floats always carry a `.` or exponent.
+/// `[a, b]`, `f(x, k = v)`, `{ k = v, "a key" = w }`. Floats always carry a `.`
+/// or exponent.
 impl Display for Expr {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match &self.kind {
@@ -40,7 +41,33 @@ impl Display for Expr {
                 }
                 f.write_char(']')
             }
+            ExprKind::Map(entries) if entries.is_empty() => f.write_str("{}"),
+            ExprKind::Map(entries) => {
+                f.write_str("{ ")?;
+                for (i, entry) in entries.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{} = {}", map_key(&entry.name.name), entry.value)?;
+                }
+                f.write_str(" }")
+            }
         }
+    }
+}
+
+/// A map key as written: bare when it is a name or dotted path, else quoted.
+fn map_key(key: &str) -> String {
+    let name = |part: &str| {
+        part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && part != "true"
+            && part != "false"
+    };
+    if key.split('.').all(name) {
+        key.to_string()
+    } else {
+        quote(key)
     }
 }
 

@@ -2,9 +2,11 @@
 //! naming the line, column and value; declared kinds override inference; numbers
 //! outside `f32` are refused at read time.
 
-use mlg_compiler::workflow::catalog::ColumnKind;
+use mlg_compiler::workflow::catalog::{ColumnKind, SchemaSource};
 use mlg_runtime::csv::{read_csv_from, read_csv_typed_from};
+use mlg_runtime::schema::CsvSchemaSource;
 use mlg_runtime::{ColumnData, DataError};
+use std::io::Write;
 
 fn parse(text: &str) -> Result<mlg_runtime::Frame, DataError> {
     read_csv_from(text.as_bytes(), "t.csv")
@@ -141,4 +143,21 @@ fn numbers_outside_f32_are_refused_with_line_column_and_value() {
     // In a text column, `inf` is a level like any other.
     let frame = parse("c\nred\ninf\nblue\n").unwrap();
     assert!(!frame.columns[0].is_numeric());
+}
+
+#[test]
+fn schema_source_applies_declared_kinds_and_refuses_them_for_parquet() {
+    let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+    file.write_all(numbers_with_text_at(10, 10, "abc").as_bytes())
+        .unwrap();
+    let refused = CsvSchemaSource.schema("csv", file.path()).unwrap_err();
+    assert!(refused.contains("column `x` holds numbers"), "{refused}");
+    let kinds = [("x".to_string(), ColumnKind::Categorical)];
+    let schema = CsvSchemaSource.schema_typed("csv", file.path(), &kinds).unwrap();
+    assert_eq!(schema.get("x").unwrap().kind, ColumnKind::Categorical);
+    assert_eq!(schema.get("x").unwrap().levels.len(), 10);
+    let parquet = CsvSchemaSource
+        .schema_typed("parquet", file.path(), &kinds)
+        .unwrap_err();
+    assert!(parquet.contains("CSV only"), "{parquet}");
 }

@@ -80,6 +80,12 @@ static BASE: &[OpSpec] = &[
                 Default::Optional,
                 "name of the column to predict",
             ),
+            p(
+                "types",
+                ParamType::StrMap,
+                Default::Optional,
+                "column kinds that replace inference, e.g. { zip = \"categorical\", age = \"numeric\" }",
+            ),
         ],
     },
     OpSpec {

@@ -1,7 +1,7 @@
 //! Binds a call's arguments to an operator's parameters and type-checks them.
 
 use super::catalog::{Catalog, Default, OpKind, OpSpec, ParamSpec, ParamType, Params, Task, Value};
-use mlg_dsl::ast::{Arg, Call, Expr, ExprKind, Ident};
+use mlg_dsl::ast::{Arg, Call, Expr, ExprKind, Ident, Setting};
 use mlg_dsl::diagnostic::did_you_mean;
 use mlg_dsl::{Diagnostic, Span};
 
@@ -133,6 +133,7 @@ pub fn describe(expr: &Expr) -> String {
         ExprKind::Name(n) => format!("the name `{n}`"),
         ExprKind::Call(c) => format!("a call to `{}`", c.name.name),
         ExprKind::List(_) => "a list".to_string(),
+        ExprKind::Map(_) => "a map".to_string(),
     }
 }
 
@@ -283,7 +284,53 @@ fn check_value(
             }
         }
         (ParamType::Model, ExprKind::Call(call)) => check_model(catalog, spec, param, call),
+        (ParamType::StrMap, ExprKind::Map(entries)) => check_str_map(spec, param, entries),
         _ => Err(vec![mismatch()]),
+    }
+}
+
+/// The entries of a [`ParamType::StrMap`] value: every value a string
+/// (`mlg::param_type`), every key once (`mlg::duplicate_key`).
+fn check_str_map(spec: &OpSpec, param: &ParamSpec, entries: &[Setting]) -> Result<Value, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut out: Vec<(String, String)> = Vec::with_capacity(entries.len());
+    for (i, entry) in entries.iter().enumerate() {
+        let key = &entry.name.name;
+        if let Some(first) = entries[..i].iter().find(|e| e.name.name == *key) {
+            errors.push(
+                Diagnostic::new(
+                    "mlg::duplicate_key",
+                    format!(
+                        "key `{key}` appears twice in parameter `{}` of `{}`",
+                        param.name, spec.name
+                    ),
+                    entry.name.span,
+                    "given again here",
+                )
+                .with_label(first.name.span, "first given here"),
+            );
+            continue;
+        }
+        match &entry.value.kind {
+            ExprKind::Str(value) => out.push((key.clone(), value.clone())),
+            _ => errors.push(
+                Diagnostic::new(
+                    "mlg::param_type",
+                    format!(
+                        "parameter `{}` of `{}` expects a string for `{key}`",
+                        param.name, spec.name
+                    ),
+                    entry.value.span,
+                    format!("found {}", describe(&entry.value)),
+                )
+                .with_help(format!("`{}`: {}", param.name, param.doc)),
+            ),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Value::StrMap(out))
+    } else {
+        Err(errors)
     }
 }
 

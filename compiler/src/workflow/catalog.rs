@@ -19,6 +19,9 @@ pub enum Value {
         op: String,
         params: Params,
     },
+    /// A map of strings such as `{ x = "categorical" }` ([`ParamType::StrMap`]):
+    /// each key with its value, in source order, keys unique.
+    StrMap(Vec<(String, String)>),
 }
 
 impl Value {
@@ -51,6 +54,13 @@ impl Value {
             _ => None,
         }
     }
+    /// The entries of a map of strings, if one.
+    pub fn as_str_map(&self) -> Option<&[(String, String)]> {
+        match self {
+            Value::StrMap(entries) => Some(entries),
+            _ => None,
+        }
+    }
     /// The model operator's name and parameters, if a nested model call.
     pub fn as_model(&self) -> Option<(&str, &Params)> {
         match self {
@@ -77,6 +87,10 @@ impl std::fmt::Display for Value {
                 let args: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 write!(f, "{op}({})", args.join(", "))
             }
+            Value::StrMap(entries) => {
+                let items: Vec<String> = entries.iter().map(|(k, v)| format!("{k:?} = {v:?}")).collect();
+                write!(f, "{{{}}}", items.join(", "))
+            }
         }
     }
 }
@@ -100,6 +114,9 @@ pub enum ParamType {
     /// A nested call of a catalog model (`OpKind::Model`) with its own named
     /// parameters and no input, e.g. `logistic_regression(c = 1.0)`.
     Model,
+    /// A map from names to strings, `{ name = "value", "a name" = "value" }`,
+    /// each key at most once.
+    StrMap,
 }
 
 impl std::fmt::Display for ParamType {
@@ -119,6 +136,7 @@ impl std::fmt::Display for ParamType {
                 write!(f, "one of {}", quoted.join(", "))
             }
             ParamType::Model => write!(f, "a model call such as logistic_regression(c = 1.0)"),
+            ParamType::StrMap => write!(f, "a map of strings such as {{ name = \"value\" }}"),
         }
     }
 }
@@ -321,4 +339,21 @@ pub trait SchemaSource {
     /// The schema of the file at `path` read by the reader named `format` (`csv`,
     /// `parquet`), or a message saying why it cannot be read.
     fn schema(&self, format: &str, path: &std::path::Path) -> Result<Schema, String>;
+
+    /// Like [`SchemaSource::schema`], with the columns named in `types` read as
+    /// that kind instead of inferred (`csv(..., types = {...})`; names the file
+    /// lacks are ignored). A source that cannot apply kinds refuses non-empty
+    /// `types` rather than ignore them.
+    fn schema_typed(
+        &self,
+        format: &str,
+        path: &std::path::Path,
+        types: &[(String, ColumnKind)],
+    ) -> Result<Schema, String> {
+        if types.is_empty() {
+            self.schema(format, path)
+        } else {
+            Err(format!("the `{format}` reader here cannot apply column types"))
+        }
+    }
 }

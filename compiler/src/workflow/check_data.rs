@@ -1,13 +1,20 @@
 //! Checks of `data` statements: file sources (`csv`, `parquet`) read their schema
 //! through the [`SchemaSource`](super::catalog::SchemaSource); `join` and `concat`
 //! derive theirs from their input stages and check keys and column agreement.
+//!
+//! `csv(..., types = { col = "categorical" | "numeric" })` declares column kinds
+//! that replace the reader's inference: an unknown type name
+//! (`mlg::type_name`), a value that is not a string (`mlg::param_type`), a key
+//! given twice (`mlg::duplicate_key`) and a column the file lacks
+//! (`mlg::missing_column`, with "did you mean") are errors at the key or value.
 
 use super::args::bind;
-use super::catalog::{ColumnInfo, OpKind, Params, Schema};
+use super::catalog::{ColumnInfo, ColumnKind, OpKind, Params, Schema};
 use super::check::{Checked, Checker};
 use super::columns::missing_column;
 use super::stage::{DataSource, DataStage, Stage, StageKind};
-use mlg_dsl::ast::{Arg, Call, DataStmt, ExprKind};
+use mlg_dsl::ast::{Arg, Call, DataStmt, ExprKind, Setting};
+use mlg_dsl::diagnostic::did_you_mean;
 use mlg_dsl::{Diagnostic, Span};
 
 /// The span of the value of parameter `param` in `call` (named, or the
@@ -60,20 +67,42 @@ impl Checker<'_> {
                 }
                 let path_text = text(&params, "path").unwrap_or_default();
                 let path = self.base_dir.join(&path_text);
-                let full = self.schemas.schema(format, &path).map_err(|message| {
-                    vec![Diagnostic::new(
-                        "mlg::data_file",
-                        format!("cannot read data file `{path_text}`"),
-                        arg_span(&s.source, "path", 0),
-                        message,
-                    )
-                    .with_help(self.path_help())]
-                })?;
+                let declared = declared_types(&s.source, &params)?;
+                let types: Vec<(String, ColumnKind)> = declared
+                    .iter()
+                    .map(|(name, kind, _)| (name.clone(), *kind))
+                    .collect();
+                let full = self
+                    .schemas
+                    .schema_typed(format, &path, &types)
+                    .map_err(|message| {
+                        let d = Diagnostic::new(
+                            "mlg::data_file",
+                            format!("cannot read data file `{path_text}`"),
+                            arg_span(&s.source, "path", 0),
+                            message,
+                        );
+                        // A file that is there has a content problem; the message says which.
+                        vec![if path.is_file() {
+                            d
+                        } else {
+                            d.with_help(self.path_help())
+                        }]
+                    })?;
+                let unknown: Vec<Diagnostic> = declared
+                    .iter()
+                    .filter(|(name, _, _)| full.get(name).is_none())
+                    .map(|(name, _, span)| missing_column(name, *span, &full))
+                    .collect();
+                if !unknown.is_empty() {
+                    return Err(unknown);
+                }
                 (
                     DataSource::File {
                         format: format.to_string(),
                         path,
                         path_text,
+                        types,
                     },
                     full,
                     None,
@@ -300,6 +329,64 @@ impl Checker<'_> {
         }
         let parts = inputs.iter().map(|(stage, _)| stage.name.clone()).collect();
         Ok((DataSource::Concat { parts }, full, target))
+    }
+}
+
+/// The column type names `types = {...}` accepts.
+const TYPE_NAMES: [(&str, ColumnKind); 2] = [
+    ("numeric", ColumnKind::Numeric),
+    ("categorical", ColumnKind::Categorical),
+];
+
+/// The column kinds a source's `types = {...}` argument declares, each with its
+/// key's span, or `mlg::type_name` errors for values that name no type.
+fn declared_types(call: &Call, params: &Params) -> Result<Vec<(String, ColumnKind, Span)>, Vec<Diagnostic>> {
+    let Some(entries) = params.get("types").and_then(|v| v.as_str_map()) else {
+        return Ok(Vec::new());
+    };
+    let written: &[Setting] = call
+        .args
+        .iter()
+        .map(|a| &a.value.kind)
+        .find_map(|kind| match kind {
+            ExprKind::Map(entries) => Some(entries.as_slice()),
+            _ => None,
+        })
+        .unwrap_or(&[]);
+    let spans = |key: &str| {
+        written
+            .iter()
+            .find(|e| e.name.name == key)
+            .map_or((call.span, call.span), |e| (e.name.span, e.value.span))
+    };
+    let mut declared = Vec::with_capacity(entries.len());
+    let mut errors = Vec::new();
+    for (column, type_name) in entries {
+        let (key_span, value_span) = spans(column);
+        match TYPE_NAMES.iter().find(|(name, _)| name == type_name) {
+            Some((_, kind)) => declared.push((column.clone(), *kind, key_span)),
+            None => {
+                let names = TYPE_NAMES.map(|(name, _)| name);
+                let mut help = "the column types are \"numeric\" and \"categorical\"".to_string();
+                if let Some(best) = did_you_mean(type_name, names) {
+                    help = format!("did you mean \"{best}\"? {help}");
+                }
+                errors.push(
+                    Diagnostic::new(
+                        "mlg::type_name",
+                        format!("unknown column type {type_name:?} for column `{column}`"),
+                        value_span,
+                        "not a column type",
+                    )
+                    .with_help(help),
+                );
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(declared)
+    } else {
+        Err(errors)
     }
 }
 

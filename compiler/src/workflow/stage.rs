@@ -1,7 +1,7 @@
 //! Checked stages: what each statement of a `.mlg` file means once names,
 //! operators, parameters and columns are resolved.
 
-use super::catalog::{Params, Schema, Task, Value};
+use super::catalog::{ColumnKind, Params, Schema, Task, Value};
 use mlg_dsl::Span;
 use std::path::PathBuf;
 
@@ -59,11 +59,14 @@ pub struct Step {
 /// Where a data stage's rows come from.
 #[derive(Clone, Debug, PartialEq)]
 pub enum DataSource {
-    /// A file read by the reader named `format` (`csv` or `parquet`).
+    /// A file read by the reader named `format` (`csv` or `parquet`); `types`
+    /// are the column kinds declared by `csv(..., types = {...})` (empty: every
+    /// column's kind is inferred).
     File {
         format: String,
         path: PathBuf,
         path_text: String,
+        types: Vec<(String, ColumnKind)>,
     },
     /// `join(left, right, on = "key", how = "inner" | "left")`.
     Join {
