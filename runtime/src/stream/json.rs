@@ -7,6 +7,7 @@ use super::{At, Builder};
 use crate::error::DataError;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -50,10 +51,11 @@ impl<'de> Visitor<'de> for LineVisitor {
                 continue;
             }
             let value: &'de RawValue = map.next_value()?;
-            if fields.contains_key(&key) {
-                duplicate = Some(key);
-            } else {
-                fields.insert(key, value);
+            match fields.entry(key) {
+                Entry::Occupied(taken) => duplicate = Some(taken.key().clone()),
+                Entry::Vacant(free) => {
+                    free.insert(value);
+                }
             }
         }
         Ok(match duplicate {
