@@ -14,12 +14,10 @@
 //! [`DataError::OutOfRange`] naming the line, the column and the text). A JSON
 //! object that names a key twice is a [`DataError::DuplicateKey`].
 
-use crate::csv::is_missing_token;
 use crate::error::DataError;
-use crate::frame::{Column, Frame};
-use crate::rows::fits_f32;
-use mlg_compiler::ir::{InputSlot, SlotKind};
-use std::collections::HashMap;
+use crate::frame::Frame;
+use column::{At, Builder};
+use mlg_compiler::ir::InputSlot;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -43,200 +41,6 @@ impl Format {
             "csv" => Some(Format::Csv),
             "jsonl" | "ndjson" => Some(Format::JsonLines),
             _ => None,
-        }
-    }
-}
-
-/// Builds one column of a chunk.
-enum Builder {
-    Numeric {
-        values: Vec<f64>,
-        missing: Vec<bool>,
-    },
-    Categorical {
-        /// The schema's levels by text.
-        index: HashMap<String, u32>,
-        /// The schema's levels that parse as numbers, by value bits.
-        numbers: HashMap<u64, u32>,
-        /// The schema's levels, then this chunk's unseen values.
-        levels: Vec<String>,
-        known: usize,
-        unseen: HashMap<String, u32>,
-        codes: Vec<u32>,
-        missing: Vec<bool>,
-    },
-}
-
-impl Builder {
-    fn new(slot: &InputSlot) -> Builder {
-        match &slot.kind {
-            SlotKind::Numeric => Builder::Numeric {
-                values: Vec::new(),
-                missing: Vec::new(),
-            },
-            SlotKind::Categorical { levels } => {
-                let mut index = HashMap::new();
-                let mut numbers = HashMap::new();
-                for (i, level) in levels.iter().enumerate() {
-                    index.entry(level.clone()).or_insert(i as u32);
-                    if let Ok(v) = level.trim().parse::<f64>() {
-                        numbers.entry(value_key(v)).or_insert(i as u32);
-                    }
-                }
-                Builder::Categorical {
-                    index,
-                    numbers,
-                    levels: levels.clone(),
-                    known: levels.len(),
-                    unseen: HashMap::new(),
-                    codes: Vec::new(),
-                    missing: Vec::new(),
-                }
-            }
-        }
-    }
-
-    fn push_missing(&mut self) {
-        match self {
-            Builder::Numeric { values, missing } => {
-                values.push(f64::NAN);
-                missing.push(true);
-            }
-            Builder::Categorical { codes, missing, .. } => {
-                codes.push(0);
-                missing.push(true);
-            }
-        }
-    }
-
-    /// A number (written `text` in the input): a value of a numeric input,
-    /// which must be finite in `f32` ([`DataError::OutOfRange`] otherwise), or
-    /// a categorical one matched against the levels that parse as numbers.
-    fn push_number(&mut self, v: f64, text: &str, at: &At<'_>) -> Result<(), DataError> {
-        match self {
-            Builder::Numeric { values, missing } => {
-                if !v.is_nan() && !fits_f32(v) {
-                    return Err(at.out_of_range(text));
-                }
-                values.push(v);
-                missing.push(v.is_nan());
-            }
-            Builder::Categorical { numbers, .. } => match numbers.get(&value_key(v)).copied() {
-                Some(code) => self.push_code(code),
-                None => self.push_level(&format!("{v}")),
-            },
-        }
-        Ok(())
-    }
-
-    fn push_code(&mut self, code: u32) {
-        if let Builder::Categorical { codes, missing, .. } = self {
-            codes.push(code);
-            missing.push(false);
-        }
-    }
-
-    /// A categorical value by its text (unseen text gets a code past the schema's).
-    fn push_level(&mut self, text: &str) {
-        let Builder::Categorical {
-            index,
-            levels,
-            unseen,
-            codes,
-            missing,
-            ..
-        } = self
-        else {
-            return;
-        };
-        let code = match index.get(text).or_else(|| unseen.get(text)) {
-            Some(&code) => code,
-            None => {
-                let code = levels.len() as u32;
-                levels.push(text.to_string());
-                unseen.insert(text.to_string(), code);
-                code
-            }
-        };
-        codes.push(code);
-        missing.push(false);
-    }
-
-    /// A text field: missing token, number (numeric inputs) or level.
-    fn push_text(&mut self, field: &str, at: &At<'_>) -> Result<(), DataError> {
-        let field = field.trim();
-        if is_missing_token(field) {
-            self.push_missing();
-            return Ok(());
-        }
-        match self {
-            Builder::Numeric { .. } => match field.parse::<f64>() {
-                Ok(v) => self.push_number(v, field, at)?,
-                Err(_) => return Err(at.unparseable(field, "a number")),
-            },
-            Builder::Categorical { .. } => self.push_level(field),
-        }
-        Ok(())
-    }
-
-    /// The column built so far, named `name`; the builder starts over.
-    fn take(&mut self, name: &str) -> Column {
-        match self {
-            Builder::Numeric { values, missing } => Column {
-                name: name.to_string(),
-                data: crate::frame::ColumnData::Numeric(std::mem::take(values)),
-                missing: std::mem::take(missing),
-            },
-            Builder::Categorical {
-                levels,
-                known,
-                unseen,
-                codes,
-                missing,
-                ..
-            } => {
-                let all = levels.clone();
-                levels.truncate(*known);
-                unseen.clear();
-                Column::categorical(name, std::mem::take(codes), all, std::mem::take(missing))
-            }
-        }
-    }
-}
-
-/// `f64` bits with `-0.0` folded into `0.0`, for value lookups.
-fn value_key(v: f64) -> u64 {
-    if v == 0.0 {
-        0
-    } else {
-        v.to_bits()
-    }
-}
-
-/// Where a value was read, for error messages.
-struct At<'a> {
-    file: &'a str,
-    line: u64,
-    column: &'a str,
-}
-
-impl At<'_> {
-    fn out_of_range(&self, value: &str) -> DataError {
-        DataError::OutOfRange {
-            file: self.file.to_string(),
-            line: self.line,
-            column: self.column.to_string(),
-            value: value.to_string(),
-        }
-    }
-
-    fn unparseable(&self, value: &str, expected: &str) -> DataError {
-        DataError::Unparseable {
-            file: self.file.to_string(),
-            line: self.line,
-            column: self.column.to_string(),
-            value: value.to_string(),
-            expected: expected.to_string(),
         }
     }
 }
@@ -531,6 +335,7 @@ fn convert(err: ::csv::Error, file: &str) -> DataError {
     }
 }
 
+mod column;
 mod json;
 mod write;
 

@@ -3,6 +3,7 @@
 use super::*;
 use crate::frame::ColumnData;
 use crate::predictions::Predictions;
+use mlg_compiler::ir::SlotKind;
 
 fn slots() -> Vec<InputSlot> {
     vec![
