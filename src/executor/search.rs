@@ -14,7 +14,7 @@ pub use result::{Objective, Search, TrialResult};
 use setup::{dims, fingerprint, objectives, params, spec, values};
 
 use super::chain::{Chain, Stages};
-use super::search_log::{Record, TrialLog};
+use super::search_log::{Record, Shape, TrialLog};
 use super::splits::splits;
 use super::trial::{run_trial, Status, TrialOutcome, TrialPlan};
 use crate::error::{Error, Result};
@@ -102,8 +102,15 @@ pub fn run(
         Some(dir) => {
             let path = dir.join(format!("{name}.trials.jsonl"));
             let fp = fingerprint(wf, stage, base_chain.frame.n_rows);
-            let (log, earlier) = TrialLog::open(&path, name, &fp, options.resume)?;
-            (Some(log), earlier)
+            let shape = Shape {
+                metrics: metrics.len(),
+                objectives: objective_names.len(),
+            };
+            let (log, earlier) = TrialLog::open(&path, name, &fp, options.resume, shape)?;
+            if let Some(note) = &earlier.note {
+                eprintln!("note: {note}");
+            }
+            (Some(log), earlier.records)
         }
         None => (None, Vec::new()),
     };
