@@ -28,7 +28,11 @@ pub enum Error {
     Artifact(#[from] mlg_runtime::ArtifactError),
     #[error(transparent)]
     Runtime(#[from] mlg_runtime::RuntimeError),
-    #[error("model `{model}`: {source}")]
+    /// An optimizer pass broke the graph: a bug in mlg.
+    #[error(
+        "model `{model}`: internal error: {source}; this is a bug in mlg, \
+         please report it with the workflow that caused it"
+    )]
     Pass {
         model: String,
         source: mlg_compiler::passes::PassError,
