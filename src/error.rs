@@ -44,6 +44,21 @@ pub enum Error {
     },
     #[error(transparent)]
     Exec(#[from] mlg_compiler::backends::ExecError),
+    /// A fitted model's outputs are NaN or infinite (the non-finite policy,
+    /// `executor::finite`): it is not scored, selected or deployed.
+    #[error(
+        "model `{model}` gives NaN or infinite outputs {during}: {bad} of {total} rows, \
+         the first at data row {first_row}; {cause}"
+    )]
+    NonFinite {
+        model: String,
+        during: String,
+        bad: usize,
+        total: usize,
+        /// 1-based, header not counted.
+        first_row: usize,
+        cause: String,
+    },
     #[error("{0}")]
     Usage(String),
 }

@@ -176,7 +176,7 @@ pub fn run(
                 } else {
                     bar.inc(1);
                 }
-                let signed = if o.status == Status::Complete {
+                let signed = if o.status == Status::Complete && o.scores[0].0.is_finite() {
                     signs[0] * o.scores[0].0
                 } else {
                     f64::NAN
@@ -276,7 +276,10 @@ fn finish(
 ) -> Result<Search> {
     let ranked: Vec<usize> = {
         let mut eligible: Vec<usize> = (0..trials.len())
-            .filter(|&k| trials[k].0.budget >= 1.0 && trials[k].2.status == Status::Complete)
+            .filter(|&k| {
+                let t = &trials[k];
+                t.0.budget >= 1.0 && t.2.status == Status::Complete && t.2.scores[0].0.is_finite()
+            })
             .collect();
         eligible.sort_by(|&a, &b| {
             let (x, y) = (
