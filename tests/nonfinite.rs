@@ -96,6 +96,26 @@ fn overflowing_predictions_are_refused_per_split_member_and_deploy() {
 }
 
 #[test]
+fn the_deploy_check_covers_the_rows_the_model_trained_on() {
+    let dir = workspace(
+        "data d = csv(\"data/outlier.csv\", target = \"y\")\n\
+         features f = d -> drop_outliers(numeric)\n\
+         model m = linear_regression(f)\n\
+         deploy m to \"out/m.mlgc\"\n",
+    );
+    // `y = 100 x`, and one outlier whose prediction overflows f32; the step
+    // drops it from training, so it is not what the model learnt from.
+    let mut csv = String::from("x,y\n");
+    for i in 1..=40 {
+        csv.push_str(&format!("{i},{}\n", 100 * i));
+    }
+    csv.push_str("1e37,5\n");
+    std::fs::write(dir.join("data/outlier.csv"), csv).unwrap();
+    ok(&mlg(&["run", "w.mlg", "--quiet"], &dir));
+    assert!(dir.join("out/m.mlgc").exists());
+}
+
+#[test]
 fn a_diverging_trial_fails_with_its_reason_and_is_never_best() {
     let dir = workspace(
         "data d = csv(\"data/iris.csv\", target = \"target\")\n\

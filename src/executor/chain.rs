@@ -407,6 +407,19 @@ impl FittedChain {
         model.lower(builder, features).map_err(err)
     }
 
+    /// The data rows among `rows` (the rows it was fitted on, in order) that
+    /// its model trained on: those every row-dropping step kept (see
+    /// [`FittedTransform::training_rows`]); all of `rows` for an ensemble.
+    pub fn trained_rows(&self, rows: &[usize]) -> Vec<usize> {
+        let mut kept = rows.to_vec();
+        if let Fitted::Model { steps, .. } = &self.fitted {
+            for keep in steps.iter().filter_map(|s| s.training_rows()) {
+                kept = keep.iter().filter_map(|&i| kept.get(i).copied()).collect();
+            }
+        }
+        kept
+    }
+
     /// [`FittedModel::importances`] of the model; `None` for an ensemble.
     pub fn importances(&self) -> Option<Vec<f64>> {
         match &self.fitted {

@@ -158,7 +158,7 @@ const CHECK_ROWS: usize = 16_384;
 
 /// Model stage `model` fitted on every data row, packed under `name` with
 /// the monitor settings `monitor` ([`artifact_of`]) and compiled; refused
-/// when its outputs on those rows are not all finite.
+/// when its outputs on the rows it trained on are not all finite.
 fn deployable(
     wf: &Workflow,
     name: &str,
@@ -176,7 +176,7 @@ fn deployable(
     };
     let compiled = mlg_runtime::Model::from_artifact(artifact)?;
     let during = "on its training rows (fitted on every row to be deployed)";
-    for part in rows.chunks(CHECK_ROWS) {
+    for part in fitted.trained_rows(&rows).chunks(CHECK_ROWS) {
         let frame = chain.frame.take(part);
         let encoded = mlg_runtime::rows::encode_rows(&frame, compiled.inputs())?;
         let out = compiled.predict_rows(&encoded, part.len())?;
