@@ -82,7 +82,9 @@ pub fn bench_rows(
     let (n_in, n_out) = (model.inputs().len(), model.n_outputs());
     let cap = row_cap(n_in, n_out);
     match (input, rows) {
-        (_, Some(0)) => Err(Error::Usage("--rows must be at least 1".into())),
+        (_, Some(0)) => Err(Error::Usage(
+            "--rows 0: there are no rows to benchmark (give at least 1)".into(),
+        )),
         (_, Some(n)) if n > cap => {
             let bytes = n as u128 * 4 * (n_in as u128 + n_out as u128);
             Err(Error::Usage(format!(

@@ -42,7 +42,7 @@ fn bench_rows_past_the_cap_are_refused_with_the_memory_they_need() {
         2048,
         60,
     ));
-    assert!(err.contains("--rows must be at least 1"), "{err}");
+    assert!(err.contains("--rows 0: there are no rows to benchmark"), "{err}");
 }
 
 #[test]
