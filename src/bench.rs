@@ -1,13 +1,17 @@
 //! `mlg bench`: throughput of the interpreter and of the Cranelift function on
 //! the same rows, single-row latency, and compile time — all from one run.
+//! The rows (random, or read from a file) are held in memory, so their count
+//! is capped: at most [`MAX_ROWS`], and at most [`MAX_ROW_BYTES`] of input
+//! and output values (4 bytes each).
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use mlg_compiler::backends::cranelift::{self, CompiledGraph};
 use mlg_compiler::backends::interpreter::Interpreter;
 use mlg_compiler::backends::Executable;
 use mlg_compiler::ir::{Graph, InputSlot, SlotKind};
 use mlg_stdlib::eval::rng::SplitMix64;
 use serde::Serialize;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Figures from one benchmark run.
@@ -49,6 +53,103 @@ impl std::fmt::Display for BenchReport {
             self.latency_median_us, self.latency_p99_us
         )?;
         writeln!(f, "compile time              {:.2} ms", self.compile_ms)
+    }
+}
+
+/// The most rows `mlg bench` runs.
+pub const MAX_ROWS: usize = 10_000_000;
+/// The most bytes of input and output row values `mlg bench` holds: 1 GiB.
+pub const MAX_ROW_BYTES: u64 = 1 << 30;
+
+/// The most rows `mlg bench` runs through a model with `n_inputs` input and
+/// `n_outputs` output values per row: [`MAX_ROWS`], fewer when their values
+/// would pass [`MAX_ROW_BYTES`].
+pub fn row_cap(n_inputs: usize, n_outputs: usize) -> usize {
+    let per_row = 4 * (n_inputs as u64 + n_outputs as u64).max(1);
+    MAX_ROWS.min(usize::try_from(MAX_ROW_BYTES / per_row).unwrap_or(usize::MAX))
+}
+
+/// The rows to benchmark `model` on, packed in its row ABI, their count, and
+/// a note to show when fewer rows than the input holds are used: `rows`
+/// seeded random rows (refused above [`row_cap`], the message giving the
+/// memory they would need), or the first rows of the CSV or JSON-lines file
+/// `input`, read in chunks and cut at [`row_cap`].
+pub fn bench_rows(
+    model: &mlg_runtime::Model,
+    input: Option<&Path>,
+    rows: Option<usize>,
+) -> Result<(Vec<f32>, usize, Option<String>)> {
+    let (n_in, n_out) = (model.inputs().len(), model.n_outputs());
+    let cap = row_cap(n_in, n_out);
+    match (input, rows) {
+        (_, Some(0)) => Err(Error::Usage(
+            "--rows 0: there are no rows to benchmark (give at least 1)".into(),
+        )),
+        (_, Some(n)) if n > cap => {
+            let bytes = n as u128 * 4 * (n_in as u128 + n_out as u128);
+            Err(Error::Usage(format!(
+                "--rows {n} is too many: {n} rows of {n_in} inputs and {n_out} outputs need {} \
+                 of memory; mlg bench runs at most {cap} rows of this model (at most {MAX_ROWS} rows \
+                 and {} of row values)",
+                human_bytes(bytes),
+                human_bytes(u128::from(MAX_ROW_BYTES))
+            )))
+        }
+        (_, Some(n)) => Ok((random_rows(model.inputs(), n, 0), n, None)),
+        (Some(path), None) => read_rows(model, path, cap),
+        (None, None) => Err(Error::Usage("give --input or --rows".into())),
+    }
+}
+
+/// Up to `cap` rows of the file at `path` in `model`'s row ABI.
+fn read_rows(
+    model: &mlg_runtime::Model,
+    path: &Path,
+    cap: usize,
+) -> Result<(Vec<f32>, usize, Option<String>)> {
+    use mlg_runtime::stream::{Format, RowChunks, DEFAULT_CHUNK_ROWS};
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let format = Format::from_path(path).unwrap_or(Format::Csv);
+    let mut chunks = RowChunks::new(file, format, &name, model.inputs(), DEFAULT_CHUNK_ROWS.min(cap))?;
+    let mut rows = Vec::new();
+    let mut n_rows = 0;
+    while n_rows < cap {
+        let Some(chunk) = chunks.next_chunk()? else {
+            return Ok((rows, n_rows, None));
+        };
+        let take = chunk.n_rows.min(cap - n_rows);
+        let chunk = if take < chunk.n_rows {
+            chunk.take(&(0..take).collect::<Vec<_>>())
+        } else {
+            chunk
+        };
+        rows.extend(mlg_runtime::rows::encode_rows(&chunk, model.inputs())?);
+        n_rows += take;
+    }
+    let more = chunks.next_chunk()?.is_some();
+    let note = more.then(|| {
+        format!("benchmarking the first {cap} rows of {name} (the most mlg bench holds for this model)")
+    });
+    Ok((rows, n_rows, note))
+}
+
+/// `bytes` in B, KiB, MiB, GiB or TiB, to one decimal.
+fn human_bytes(bytes: u128) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
     }
 }
 

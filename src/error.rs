@@ -28,7 +28,11 @@ pub enum Error {
     Artifact(#[from] mlg_runtime::ArtifactError),
     #[error(transparent)]
     Runtime(#[from] mlg_runtime::RuntimeError),
-    #[error("model `{model}`: {source}")]
+    /// An optimizer pass broke the graph: a bug in mlg.
+    #[error(
+        "model `{model}`: internal error: {source}; this is a bug in mlg, \
+         please report it with the workflow that caused it"
+    )]
     Pass {
         model: String,
         source: mlg_compiler::passes::PassError,
@@ -43,6 +47,21 @@ pub enum Error {
     /// `mlg predict` met rows the model cannot predict (`--on-invalid error`).
     #[error(transparent)]
     Unpredictable(#[from] crate::predict::UnpredictableRows),
+    /// A fitted model's outputs are NaN or infinite (the non-finite policy,
+    /// `executor::finite`): it is not scored, selected or deployed.
+    #[error(
+        "model `{model}` gives NaN or infinite outputs {during}: {bad} of {total} rows, \
+         the first at data row {first_row}; {cause}"
+    )]
+    NonFinite {
+        model: String,
+        during: String,
+        bad: usize,
+        total: usize,
+        /// 1-based, header not counted.
+        first_row: usize,
+        cause: String,
+    },
     #[error("{0}")]
     Usage(String),
 }

@@ -124,10 +124,12 @@ enum Command {
     /// Measure interpreter vs Cranelift throughput, latency and compile time.
     Bench {
         artifact: PathBuf,
-        /// Rows to run (a CSV with the artifact's input columns).
+        /// Rows to run (a CSV or JSON-lines file with the artifact's input columns; rows past
+        /// the --rows cap are not read).
         #[arg(long, required_unless_present = "rows", conflicts_with = "rows")]
         input: Option<PathBuf>,
-        /// Instead of --input, generate this many random rows (seeded) of the artifact's schema.
+        /// Instead of --input, generate this many random rows (seeded) of the artifact's schema
+        /// (at most 10,000,000, and 1 GiB of input and output values).
         #[arg(long)]
         rows: Option<usize>,
         /// Print JSON instead of a table.
@@ -304,17 +306,10 @@ fn execute(command: Command) -> mlg::Result<()> {
             json,
         } => {
             let model = mlg_runtime::Model::load(&artifact)?;
-            let (encoded, n_rows) = match (input, rows) {
-                (Some(input), _) => {
-                    let frame = mlg_runtime::csv::read_csv_typed(&input, &model.input_kinds())?;
-                    (
-                        mlg_runtime::rows::encode_rows(&frame, model.inputs())?,
-                        frame.n_rows,
-                    )
-                }
-                (None, Some(n)) => (mlg::bench::random_rows(model.inputs(), n, 0), n),
-                (None, None) => return Err(Error::Usage("give --input or --rows".into())),
-            };
+            let (encoded, n_rows, note) = mlg::bench::bench_rows(&model, input.as_deref(), rows)?;
+            if let Some(note) = note {
+                eprintln!("note: {note}");
+            }
             if n_rows == 0 {
                 return Err(Error::Usage("there are no rows to benchmark".into()));
             }

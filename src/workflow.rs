@@ -262,7 +262,6 @@ impl Workflow {
     /// Fits model `name` on every data row and compiles its optimized inference
     /// graph into a [`mlg_runtime::Model`] that predicts frames natively.
     pub fn compile(&self, name: &str) -> Result<mlg_runtime::Model> {
-        let artifact = crate::executor::build_artifact(self, name, &[])?;
-        Ok(mlg_runtime::Model::from_artifact(artifact)?)
+        crate::executor::build_model(self, name, &[])
     }
 }

@@ -159,3 +159,75 @@ fn a_killed_search_resumes_without_retraining_finished_trials() {
     assert!(stderr.contains("changed since it was written"), "{stderr}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A small grid search (4 trials) on iris.
+const SMALL: &str = "data d = csv(\"DATA\", target = \"target\")\n\
+model t = decision_tree_classifier(d, seed = 0)\n\
+search s = tune(t, strategy = \"grid\", cv = kfold(3, seed = 0)) {\n\
+  max_depth = choice(1, 2, 3, 4)\n\
+}\n";
+
+#[test]
+fn a_damaged_log_is_refused_and_only_a_torn_last_line_is_dropped() {
+    let dir = std::env::temp_dir().join(format!("mlg-resume-damaged-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = std::fs::canonicalize("examples/data/iris.csv").unwrap();
+    let file = dir.join("small.mlg");
+    std::fs::write(&file, SMALL.replace("DATA", &data.display().to_string())).unwrap();
+    let log = dir.join("out").join("small").join("s.trials.jsonl");
+    let first = mlg(&file, &dir.join("first.json"), &[]).output().unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let whole = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = whole.lines().collect();
+    assert_eq!(lines.len(), 5, "{whole}");
+
+    // A garbage line in the middle: refused, naming the file and the line;
+    // the log is left as it was and nothing is trained.
+    let garbage = format!(
+        "{}\n{}\n#garbage\n{}\n",
+        lines[0],
+        lines[1],
+        lines[2..].join("\n")
+    );
+    std::fs::write(&log, &garbage).unwrap();
+    let out = mlg(&file, &dir.join("garbage.json"), &["--resume"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("s.trials.jsonl") && stderr.contains("line 3 is not JSON"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), garbage);
+    assert!(!dir.join("garbage.json").exists());
+
+    // A record with a mistyped field is refused the same way.
+    let mistyped = whole.replacen("\"status\":\"complete\"", "\"status\":7", 1);
+    std::fs::write(&log, &mistyped).unwrap();
+    let out = mlg(&file, &dir.join("mistyped.json"), &["--resume"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 2 is not a trial record"), "{stderr}");
+
+    // The last line cut short by a kill (no newline): dropped with a note,
+    // and only that trial trains again.
+    let torn = &whole[..whole.len() - 20];
+    std::fs::write(&log, torn).unwrap();
+    let out = mlg(&file, &dir.join("torn.json"), &["--resume"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("its last line (5) was cut short"), "{stderr}");
+    let resumed = search(&dir.join("torn.json"));
+    assert_eq!(resumed["resumed"].as_u64(), Some(3));
+    assert_eq!(outcomes(&resumed), outcomes(&search(&dir.join("first.json"))));
+    assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 5);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -14,7 +14,11 @@
 //! Loading checks every field in that order, decodes, then verifies the graph, the
 //! output convention and the profile against the input schema, so a corrupt,
 //! foreign or crafted file is refused with a typed error and never reaches the
-//! compiler.
+//! compiler. [`read`] checks the first 24 bytes before reading the rest: the
+//! magic, the version, the payload length against a size cap
+//! ([`max_artifact_bytes`], 1 GiB unless `MLG_MAX_ARTIFACT_BYTES` says
+//! otherwise) and against the file's size, so a large foreign file, a
+//! directory or `/dev/zero` is refused without being read.
 //!
 //! Versions: 2 added the training data profile, the lineage and the monitor
 //! settings. Version 1 files still load (they get an empty profile, an empty
@@ -27,9 +31,8 @@ use crate::profile::{DataProfile, FeatureStats};
 use mlg_compiler::ir::{verify, Graph, InputSlot, SlotKind, VerifyError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use thiserror::Error;
 
 /// The first eight bytes of every artifact.
@@ -231,6 +234,13 @@ pub enum ArtifactError {
     /// The container was written by a newer mlg.
     #[error("written by a newer mlg: format version {found}, this build reads up to {supported}")]
     NewerVersion { found: u32, supported: u32 },
+    /// The header's payload length is above the reader's cap
+    /// ([`max_artifact_bytes`]).
+    #[error(
+        "artifact payload of {length} bytes is larger than the limit of {limit} bytes \
+         (set MLG_MAX_ARTIFACT_BYTES to raise it)"
+    )]
+    TooLarge { length: u64, limit: u64 },
     /// The file ends before the header or payload does.
     #[error("artifact is truncated: expected {expected} bytes, found {found}")]
     Truncated { expected: u64, found: u64 },
@@ -397,19 +407,22 @@ pub fn to_bytes(artifact: &Artifact) -> Result<Vec<u8>, ArtifactError> {
 /// Parses the container: magic, version, length, checksum, payload, then
 /// [`validate`]. Never panics, whatever the bytes.
 pub fn from_bytes(bytes: &[u8]) -> Result<Artifact, ArtifactError> {
-    let found = bytes.len() as u64;
+    from_bytes_limited(bytes, u64::MAX)
+}
+
+/// Checks the fixed header at the start of `bytes` (fewer than
+/// [`HEADER_LEN`] bytes when the file is shorter): the magic, the version and
+/// the payload length against `limit`. Returns the payload length.
+fn check_header(bytes: &[u8], limit: u64) -> Result<u64, ArtifactError> {
     let magic_len = bytes.len().min(MAGIC.len());
     if bytes[..magic_len] != MAGIC[..magic_len] {
         return Err(ArtifactError::NotAnArtifact);
     }
-    let header = match bytes.get(..HEADER_LEN) {
-        Some(header) => header,
-        None => {
-            return Err(ArtifactError::Truncated {
-                expected: HEADER_LEN as u64,
-                found,
-            })
-        }
+    let Some(header) = bytes.get(..HEADER_LEN) else {
+        return Err(ArtifactError::Truncated {
+            expected: HEADER_LEN as u64,
+            found: bytes.len() as u64,
+        });
     };
     let version = le_u32(&header[8..12]);
     if version > FORMAT_VERSION {
@@ -426,7 +439,18 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Artifact, ArtifactError> {
         });
     }
     let length = le_u64(&header[12..20]);
-    let stored = le_u32(&header[20..24]);
+    if length > limit {
+        return Err(ArtifactError::TooLarge { length, limit });
+    }
+    Ok(length)
+}
+
+/// [`from_bytes`], refusing a payload longer than `limit` bytes.
+fn from_bytes_limited(bytes: &[u8], limit: u64) -> Result<Artifact, ArtifactError> {
+    let found = bytes.len() as u64;
+    let length = check_header(bytes, limit)?;
+    let version = le_u32(&bytes[8..12]);
+    let stored = le_u32(&bytes[20..24]);
     let expected = length.saturating_add(HEADER_LEN as u64);
     if found < expected {
         return Err(ArtifactError::Truncated { expected, found });
@@ -466,57 +490,85 @@ fn le_u64(bytes: &[u8]) -> u64 {
     bytes.iter().rev().fold(0, |acc, &b| (acc << 8) | u64::from(b))
 }
 
-/// Distinguishes temporary files of concurrent writers in one process.
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Writes `artifact` to `path`, creating parent directories. The bytes go to a
-/// temporary file in the same directory, are synced, then renamed over `path`, so a
-/// failure never leaves a half-written artifact nor destroys a previous one.
+/// Writes `artifact` to `path` atomically ([`crate::files::AtomicFile`]:
+/// a temporary file beside it, synced, then renamed over it), creating parent
+/// folders, so a failure never leaves a half-written artifact nor destroys a
+/// previous one, and a temporary file a killed run left is removed.
 pub fn write(path: &Path, artifact: &Artifact) -> Result<(), ArtifactError> {
     let bytes = to_bytes(artifact)?;
+    crate::files::write_atomic(path, &bytes).map_err(|source| ArtifactError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The largest artifact [`read`] accepts unless `MLG_MAX_ARTIFACT_BYTES`
+/// says otherwise: 1 GiB.
+pub const MAX_ARTIFACT_BYTES: u64 = 1 << 30;
+
+/// The largest artifact file [`read`] accepts, in bytes: the environment
+/// variable `MLG_MAX_ARTIFACT_BYTES` when it holds a whole number, else
+/// [`MAX_ARTIFACT_BYTES`].
+pub fn max_artifact_bytes() -> u64 {
+    std::env::var("MLG_MAX_ARTIFACT_BYTES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(MAX_ARTIFACT_BYTES)
+}
+
+/// Reads and checks the artifact at `path` ([`from_bytes`]), refusing a file
+/// larger than [`max_artifact_bytes`]; content errors come wrapped in
+/// [`ArtifactError::InFile`] naming the path.
+pub fn read(path: &Path) -> Result<Artifact, ArtifactError> {
+    read_limited(path, max_artifact_bytes())
+}
+
+/// [`read`] with an explicit size cap. The header is read and checked first
+/// (magic, version, then the payload length against the cap and, for a
+/// regular file, against the file's size), so a file that is not an
+/// artifact, or is too large, is refused after reading at most
+/// [`HEADER_LEN`] bytes; `/dev/zero` or a directory is refused at once.
+pub fn read_limited(path: &Path, limit: u64) -> Result<Artifact, ArtifactError> {
     let io = |source| ArtifactError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(io)?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let serial = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let temp = dir.join(format!(".{file_name}.{}.{serial}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)?;
-        file.write_all(&bytes)?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&temp, path)
-    })();
-    if let Err(source) = result {
-        let _ = std::fs::remove_file(&temp);
-        return Err(io(source));
-    }
-    Ok(())
-}
-
-/// Reads and checks the artifact at `path` ([`from_bytes`]); content errors come
-/// wrapped in [`ArtifactError::InFile`] naming the path.
-pub fn read(path: &Path) -> Result<Artifact, ArtifactError> {
-    let bytes = std::fs::read(path).map_err(|source| ArtifactError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    from_bytes(&bytes).map_err(|e| ArtifactError::InFile {
+    let in_file = |e: ArtifactError| ArtifactError::InFile {
         path: path.to_path_buf(),
         source: Box::new(e),
-    })
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if meta.is_dir() {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is a directory, not an artifact file",
+        )));
+    }
+    let mut header = Vec::with_capacity(HEADER_LEN);
+    (&mut file)
+        .take(HEADER_LEN as u64)
+        .read_to_end(&mut header)
+        .map_err(io)?;
+    let length = check_header(&header, limit).map_err(in_file)?;
+    let expected = length.saturating_add(HEADER_LEN as u64);
+    if meta.is_file() && meta.len() != expected {
+        let found = meta.len();
+        return Err(in_file(if found < expected {
+            ArtifactError::Truncated { expected, found }
+        } else {
+            ArtifactError::TrailingData { expected, found }
+        }));
+    }
+    // At most one byte past the payload: enough to tell trailing data.
+    let mut bytes = header;
+    if meta.is_file() {
+        bytes.reserve_exact(usize::try_from(length).unwrap_or(0));
+    }
+    file.take(length.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    from_bytes_limited(&bytes, limit).map_err(in_file)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod combine;
 pub mod csv;
 pub mod drift;
 pub mod error;
+pub mod files;
 pub mod frame;
 pub mod invalid;
 pub mod model;

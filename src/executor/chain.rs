@@ -11,6 +11,7 @@ use mlg_compiler::workflow::trial::Patch;
 use mlg_compiler::workflow::StageKind;
 use mlg_runtime::{ColumnData, Frame};
 use mlg_stdlib::compress::Step as CompressStep;
+use mlg_stdlib::models::FittedConstant;
 use mlg_stdlib::op::{FittedModel, FittedTransform, Lowering, Matrix, OpError, Target};
 use std::sync::Arc;
 
@@ -298,9 +299,15 @@ impl<'w> Chain<'w> {
         let (params, transforms) = self.compressed_params(model)?;
         let estimator =
             mlg_stdlib::estimator(&model.op.op, &params).map_err(|e| Error::op(&self.model_name, e))?;
-        let fitted_model = estimator
-            .fit(&x, &y)
-            .map_err(|e| Error::op(&self.model_name, e))?;
+        // With no column left there is nothing to learn from: the model is
+        // the constant it would converge to (see `FittedConstant`).
+        let fitted_model: Box<dyn FittedModel> = if x.cols == 0 {
+            Box::new(FittedConstant::fit(&model.op.op, &y).map_err(|e| Error::op(&self.model_name, e))?)
+        } else {
+            estimator
+                .fit(&x, &y)
+                .map_err(|e| Error::op(&self.model_name, e))?
+        };
         let classes = match &y {
             Target::Classes { labels, .. } => labels.clone(),
             Target::Values(_) => Vec::new(),
@@ -389,10 +396,28 @@ impl FittedChain {
         *builder = returned;
         lowered.map_err(err)?;
         let parts: Vec<_> = columns.iter().map(|(_, id)| *id).collect();
-        let features = builder
-            .push(Op::Concat { parts })
-            .map_err(|e| err(lowering(name, e)))?;
+        // No column left: the model is a `FittedConstant`, which ignores its
+        // (placeholder) feature vector; the IR has no zero-width nodes.
+        let features_op = if parts.is_empty() {
+            Op::Const { values: vec![0.0] }
+        } else {
+            Op::Concat { parts }
+        };
+        let features = builder.push(features_op).map_err(|e| err(lowering(name, e)))?;
         model.lower(builder, features).map_err(err)
+    }
+
+    /// The data rows among `rows` (the rows it was fitted on, in order) that
+    /// its model trained on: those every row-dropping step kept (see
+    /// [`FittedTransform::training_rows`]); all of `rows` for an ensemble.
+    pub fn trained_rows(&self, rows: &[usize]) -> Vec<usize> {
+        let mut kept = rows.to_vec();
+        if let Fitted::Model { steps, .. } = &self.fitted {
+            for keep in steps.iter().filter_map(|s| s.training_rows()) {
+                kept = keep.iter().filter_map(|&i| kept.get(i).copied()).collect();
+            }
+        }
+        kept
     }
 
     /// [`FittedModel::importances`] of the model; `None` for an ensemble.

@@ -11,6 +11,7 @@
 
 use super::chain::{matrix, Chain, Fitted, FittedChain, Transform};
 use super::compile::compile_chain;
+use super::finite::{check_chain, Batch};
 use crate::error::{Error, Result};
 use mlg_compiler::backends::Executable;
 use mlg_compiler::ir::{BinaryOp, GraphBuilder, NodeId, Op};
@@ -194,7 +195,8 @@ fn per_member(target: &Target) -> usize {
 
 /// The values fitted member `member` gives the data rows `rows` through its
 /// compiled function, row after row: its `per_member` class probabilities
-/// (classifiers) or its prediction (regressors).
+/// (classifiers) or its prediction (regressors). NaN or infinite values are
+/// an error naming the member ([`super::finite`]).
 fn member_output(
     chain: &Chain,
     member: &Chain,
@@ -203,10 +205,23 @@ fn member_output(
     per_member: usize,
 ) -> Result<Vec<f64>> {
     let (graph, exe) = compile_chain(fitted, &member.model_name)?;
-    let encoded = mlg_runtime::rows::encode_rows(&chain.frame.take(rows), &graph.inputs)?;
+    let frame = chain.frame.take(rows);
+    let encoded = mlg_runtime::rows::encode_rows(&frame, &graph.inputs)?;
     let n_out = exe.n_outputs();
     let mut out = vec![0f32; rows.len() * n_out];
     exe.run(&encoded, rows.len(), graph.n_inputs(), &mut out)?;
+    let during = format!(
+        "as a member of ensemble `{}`, on the rows its meta-model learns from",
+        chain.model_name
+    );
+    let batch = Batch {
+        model: &member.model_name,
+        during: &during,
+        rows,
+        encoded: &encoded,
+        inputs: &graph.inputs,
+    };
+    check_chain(fitted, &frame, &batch, &out, n_out)?;
     let skip = usize::from(chain.task == Task::Classification);
     if n_out < skip + per_member {
         return Err(Error::op(

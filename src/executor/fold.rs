@@ -1,10 +1,12 @@
 //! One split of an evaluation: fit the chain on the training rows, compile it,
-//! predict the held-out rows through the compiled function, score them, and
+//! predict the held-out rows through the compiled function, refuse NaN or
+//! infinite predictions ([`super::finite`]), score them, and
 //! optionally shuffle each raw input column to measure how much the first
 //! metric drops (permutation importance).
 
 use super::chain::Chain;
 use super::compile::compile_chain;
+use super::finite::{check_chain, Batch};
 use crate::error::{Error, Result};
 use mlg_compiler::backends::Executable;
 use mlg_stdlib::eval::rng::SplitMix64;
@@ -84,6 +86,15 @@ pub fn run_split(plan: &FoldPlan, split: &Split, index: usize) -> Result<FoldOut
     let (n, stride, n_out) = (split.test.len(), graph.n_inputs(), exe.n_outputs());
     let mut outputs = vec![0f32; n * n_out];
     exe.run(&rows, n, stride, &mut outputs)?;
+    let during = format!("on the held-out rows of split {}", index + 1);
+    let batch = Batch {
+        model: plan.model,
+        during: &during,
+        rows: &split.test,
+        encoded: &rows,
+        inputs: &graph.inputs,
+    };
+    check_chain(&fitted, &test, &batch, &outputs, n_out)?;
     let truth = plan.target.take(&split.test);
     let n_classes = fitted.classes.len();
     let err = |e| Error::op(plan.model, e);

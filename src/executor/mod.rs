@@ -5,6 +5,7 @@ pub mod chain;
 pub mod compile;
 pub mod ensemble;
 pub mod evaluate;
+pub mod finite;
 pub mod fold;
 pub mod folds;
 pub mod importance;
@@ -127,9 +128,7 @@ pub fn run(wf: &Workflow, options: &RunOptions) -> Result<RunOutput> {
             ks: m.ks,
             window: m.window,
         });
-        let compiled = artifact_of(wf, &deploy.target, &model, &out.evaluations)
-            .map(|artifact| Artifact { monitor, ..artifact })
-            .and_then(|artifact| Ok(mlg_runtime::Model::from_artifact(artifact)?));
+        let compiled = deployable(wf, &deploy.target, &model, &out.evaluations, monitor);
         bar.finish_and_clear();
         mlg_runtime::artifact::write(&deploy.path, compiled?.artifact())?;
         out.artifacts.push(deploy.path.clone());
@@ -142,21 +141,68 @@ pub fn run(wf: &Workflow, options: &RunOptions) -> Result<RunOutput> {
 /// (not yet compiled: [`mlg_runtime::Model::from_artifact`] compiles it once)
 /// with its schema and the metrics its evaluations reported. When `name` is a
 /// select stage, its selection runs first and the winner is packed under
-/// `name`.
+/// `name`. A model whose outputs are NaN or infinite on its training rows is
+/// an error ([`finite`]), never an artifact.
 pub fn build_artifact(wf: &Workflow, name: &str, evaluations: &[Evaluation]) -> Result<Artifact> {
-    let model = Selections::with(reusing()).resolve(wf, name, &Progress::new(false))?;
-    artifact_of(wf, name, &model, evaluations)
+    Ok(build_model(wf, name, evaluations)?.artifact().clone())
 }
 
-/// [`build_artifact`] of model stage `model`, named `name`: the graph, the
-/// metrics, the profile of the training rows' input columns and the lineage
-/// (hashes of the source and of the data frame, the model's `seed`); no
-/// monitor settings (the deploy loop adds the statement's).
-fn artifact_of(wf: &Workflow, name: &str, model: &str, evaluations: &[Evaluation]) -> Result<Artifact> {
+/// [`build_artifact`], compiled.
+pub fn build_model(wf: &Workflow, name: &str, evaluations: &[Evaluation]) -> Result<mlg_runtime::Model> {
+    let model = Selections::with(reusing()).resolve(wf, name, &Progress::new(false))?;
+    deployable(wf, name, &model, evaluations, None)
+}
+
+/// Rows per batch of the training-rows check of [`deployable`].
+const CHECK_ROWS: usize = 16_384;
+
+/// Model stage `model` fitted on every data row, packed under `name` with
+/// the monitor settings `monitor` ([`artifact_of`]) and compiled; refused
+/// when its outputs on the rows it trained on are not all finite.
+fn deployable(
+    wf: &Workflow,
+    name: &str,
+    model: &str,
+    evaluations: &[Evaluation],
+    monitor: Option<mlg_runtime::drift::DriftConfig>,
+) -> Result<mlg_runtime::Model> {
     let chain = search::chain_of(wf, model)?;
     let target = chain.target()?;
     let rows: Vec<usize> = (0..chain.frame.n_rows).collect();
     let fitted = chain.fit(&target, &rows)?;
+    let artifact = Artifact {
+        monitor,
+        ..artifact_of(wf, name, &chain, &fitted, evaluations)?
+    };
+    let compiled = mlg_runtime::Model::from_artifact(artifact)?;
+    let during = "on its training rows (fitted on every row to be deployed)";
+    for part in fitted.trained_rows(&rows).chunks(CHECK_ROWS) {
+        let frame = chain.frame.take(part);
+        let encoded = mlg_runtime::rows::encode_rows(&frame, compiled.inputs())?;
+        let out = compiled.predict_rows(&encoded, part.len())?;
+        let batch = finite::Batch {
+            model: name,
+            during,
+            rows: part,
+            encoded: &encoded,
+            inputs: compiled.inputs(),
+        };
+        finite::check_chain(&fitted, &frame, &batch, &out, compiled.n_outputs())?;
+    }
+    Ok(compiled)
+}
+
+/// The artifact of `fitted`, the chain `chain` fitted on every data row,
+/// named `name`: the graph, the metrics, the profile of the training rows'
+/// input columns and the lineage (hashes of the source and of the data
+/// frame, the model's `seed`); no monitor settings.
+fn artifact_of(
+    wf: &Workflow,
+    name: &str,
+    chain: &chain::Chain,
+    fitted: &chain::FittedChain,
+    evaluations: &[Evaluation],
+) -> Result<Artifact> {
     let graph = compile::optimize(&fitted.lower(name)?, name, &fitted.transforms)?.graph;
     let mut metrics = BTreeMap::new();
     for e in evaluations.iter().filter(|e| e.model == name) {

@@ -14,7 +14,7 @@ pub use result::{Objective, Search, TrialResult};
 use setup::{dims, fingerprint, objectives, params, spec, values};
 
 use super::chain::{Chain, Stages};
-use super::search_log::{Record, TrialLog};
+use super::search_log::{Record, Shape, TrialLog};
 use super::splits::splits;
 use super::trial::{run_trial, Status, TrialOutcome, TrialPlan};
 use crate::error::{Error, Result};
@@ -102,8 +102,15 @@ pub fn run(
         Some(dir) => {
             let path = dir.join(format!("{name}.trials.jsonl"));
             let fp = fingerprint(wf, stage, base_chain.frame.n_rows);
-            let (log, earlier) = TrialLog::open(&path, name, &fp, options.resume)?;
-            (Some(log), earlier)
+            let shape = Shape {
+                metrics: metrics.len(),
+                objectives: objective_names.len(),
+            };
+            let (log, earlier) = TrialLog::open(&path, name, &fp, options.resume, shape)?;
+            if let Some(note) = &earlier.note {
+                eprintln!("note: {note}");
+            }
+            (Some(log), earlier.records)
         }
         None => (None, Vec::new()),
     };
@@ -169,7 +176,7 @@ pub fn run(
                 } else {
                     bar.inc(1);
                 }
-                let signed = if o.status == Status::Complete {
+                let signed = if o.status == Status::Complete && o.scores[0].0.is_finite() {
                     signs[0] * o.scores[0].0
                 } else {
                     f64::NAN
@@ -269,7 +276,10 @@ fn finish(
 ) -> Result<Search> {
     let ranked: Vec<usize> = {
         let mut eligible: Vec<usize> = (0..trials.len())
-            .filter(|&k| trials[k].0.budget >= 1.0 && trials[k].2.status == Status::Complete)
+            .filter(|&k| {
+                let t = &trials[k];
+                t.0.budget >= 1.0 && t.2.status == Status::Complete && t.2.scores[0].0.is_finite()
+            })
             .collect();
         eligible.sort_by(|&a, &b| {
             let (x, y) = (

@@ -2,14 +2,16 @@
 //! a fingerprint of its definition, then one line per finished trial,
 //! flushed as it finishes. `mlg run --resume` reads it back: a trial whose
 //! number, point and budget match a logged one is taken from the log rather
-//! than trained. A last line cut short by a kill is ignored.
+//! than trained. A last line cut short by a kill is dropped with a note; any
+//! other line that is not the next trial record is an error naming the file
+//! and the line.
 
 use crate::error::{Error, Result};
 use mlg_stdlib::tune::{Coord, Coords};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// One logged trial.
@@ -40,21 +42,45 @@ pub struct TrialLog {
     file: File,
 }
 
+/// How many scores and objectives every trial record of a search holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// The search's metrics.
+    pub metrics: usize,
+    /// Its objectives (metrics, `latency_us`, `size_bytes`).
+    pub objectives: usize,
+}
+
+/// What an earlier log holds for `--resume`.
+#[derive(Clone, Debug, Default)]
+pub struct Earlier {
+    /// Its trials, in order.
+    pub records: Vec<Record>,
+    /// Their lines as written.
+    lines: Vec<String>,
+    /// Set when a torn last line was dropped: says so, naming the file.
+    pub note: Option<String>,
+}
+
 impl TrialLog {
     /// Starts the log at `path`. Without `resume` any earlier log is
     /// replaced; with it, the trials of an earlier log with the same
-    /// fingerprint are kept (in the file too) and returned (a log of another
-    /// search definition is an error).
+    /// fingerprint are kept (in the file too) and returned. A log of another
+    /// search definition, or one with a line that is not a trial record of
+    /// this search (`shape`) in order, is an error naming the file and the
+    /// line; only a last line cut short by a kill (no trailing newline) is
+    /// dropped, with a note.
     pub fn open(
         path: &Path,
         search: &str,
         fingerprint: &str,
         resume: bool,
-    ) -> Result<(TrialLog, Vec<Record>)> {
-        let (records, lines) = if resume && path.exists() {
-            read(path, search, fingerprint)?
+        shape: Shape,
+    ) -> Result<(TrialLog, Earlier)> {
+        let mut earlier = if resume && path.exists() {
+            read(path, search, fingerprint, shape)?
         } else {
-            (Vec::new(), Vec::new())
+            Earlier::default()
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| Error::Io {
@@ -65,6 +91,7 @@ impl TrialLog {
         let header =
             json!({"mlg_search": search, "fingerprint": fingerprint, "mlg_version": env!("CARGO_PKG_VERSION")})
                 .to_string();
+        let lines = std::mem::take(&mut earlier.lines);
         let file = rewrite(path, &header, &lines)?;
         Ok((
             TrialLog {
@@ -73,7 +100,7 @@ impl TrialLog {
                 lines,
                 file,
             },
-            records,
+            earlier,
         ))
     }
 
@@ -138,21 +165,23 @@ fn rewrite(path: &Path, header: &str, lines: &[String]) -> Result<File> {
 }
 
 /// The trials of the log at `path` with their lines, checked to be
-/// `search`'s with `fingerprint`.
-fn read(path: &Path, search: &str, fingerprint: &str) -> Result<(Vec<Record>, Vec<String>)> {
-    let io = |source| Error::Io {
+/// `search`'s with `fingerprint` and each of `shape`, and the note to show
+/// when a torn last line was dropped.
+fn read(path: &Path, search: &str, fingerprint: &str, shape: Shape) -> Result<Earlier> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let reader = BufReader::new(File::open(path).map_err(io)?);
-    let mut lines = reader.lines();
+    })?;
     let bad = |what: String| Error::Usage(format!("trial log {}: {what}", path.display()));
-    let header: Json = match lines.next() {
-        Some(line) => {
-            serde_json::from_str(&line.map_err(io)?).map_err(|e| bad(format!("bad header line: {e}")))?
-        }
-        None => return Ok((Vec::new(), Vec::new())),
+    let text = String::from_utf8_lossy(&bytes);
+    // Every line mlg writes ends in a newline: a last line without one is an
+    // append a kill interrupted.
+    let torn = !text.is_empty() && !text.ends_with('\n');
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(first) = lines.first() else {
+        return Ok(Earlier::default());
     };
+    let header: Json = serde_json::from_str(first).map_err(|e| bad(format!("bad header line: {e}")))?;
     if header["mlg_search"] != search {
         return Err(bad(format!(
             "it logs search `{}`, not `{search}`",
@@ -165,17 +194,58 @@ fn read(path: &Path, search: &str, fingerprint: &str) -> Result<(Vec<Record>, Ve
              run without --resume to start it over"
         )));
     }
-    let (mut records, mut kept) = (Vec::new(), Vec::new());
-    for (i, line) in lines.enumerate() {
-        let line = line.map_err(io)?;
-        // A line cut short by a kill ends the usable log.
-        let Ok(value) = serde_json::from_str::<Json>(&line) else {
-            break;
-        };
-        records.push(record(&value).ok_or_else(|| bad(format!("line {} is not a trial record", i + 2)))?);
-        kept.push(line);
+    let mut earlier = Earlier::default();
+    for (i, line) in lines.iter().enumerate().skip(1) {
+        let number = i + 1;
+        let last = number == lines.len();
+        let parsed = serde_json::from_str::<Json>(line)
+            .map_err(|e| format!("line {number} is not JSON ({e})"))
+            .and_then(|value| record(&value).ok_or_else(|| format!("line {number} is not a trial record")))
+            .and_then(|r| {
+                check(&r, earlier.records.len() + 1, shape)
+                    .map(|()| r)
+                    .map_err(|e| format!("line {number}: {e}"))
+            });
+        match parsed {
+            Ok(r) => {
+                earlier.records.push(r);
+                earlier.lines.push((*line).to_string());
+            }
+            Err(_) if last && torn => {
+                earlier.note = Some(format!(
+                    "trial log {}: its last line ({number}) was cut short by an interrupted write \
+                     and is dropped; that trial runs again",
+                    path.display()
+                ));
+            }
+            Err(e) => {
+                return Err(bad(format!(
+                "{e}; the log is damaged: repair or delete that line, or run without --resume to start over"
+            )))
+            }
+        }
     }
-    Ok((records, kept))
+    Ok(earlier)
+}
+
+/// Checks that `r` is trial number `trial` with `shape`'s counts and a known status.
+fn check(r: &Record, trial: usize, shape: Shape) -> std::result::Result<(), String> {
+    if r.trial != trial {
+        return Err(format!("trial {} where trial {trial} was expected", r.trial));
+    }
+    if !["complete", "pruned", "failed"].contains(&r.status.as_str()) {
+        return Err(format!("unknown status `{}`", r.status));
+    }
+    if r.scores.len() != shape.metrics || r.objectives.len() != shape.objectives {
+        return Err(format!(
+            "{} scores and {} objectives where the search has {} and {}",
+            r.scores.len(),
+            r.objectives.len(),
+            shape.metrics,
+            shape.objectives
+        ));
+    }
+    Ok(())
 }
 
 fn record(v: &Json) -> Option<Record> {
@@ -260,19 +330,34 @@ mod tests {
         }
     }
 
-    #[test]
-    fn records_round_trip_and_a_cut_line_is_dropped() {
-        let dir = std::env::temp_dir().join(format!("mlg-log-{}", std::process::id()));
+    const SHAPE: Shape = Shape {
+        metrics: 1,
+        objectives: 1,
+    };
+
+    /// A log at a fresh path holding trials 1 and 2.
+    fn two_trials(name: &str) -> (PathBuf, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("mlg-log-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
         let path = dir.join("s.trials.jsonl");
-        let (mut log, earlier) = TrialLog::open(&path, "s", "f1", true).unwrap();
-        assert!(earlier.is_empty());
+        let (mut log, earlier) = TrialLog::open(&path, "s", "f1", true, SHAPE).unwrap();
+        assert!(earlier.records.is_empty());
         log.append(&sample(1)).unwrap();
         log.append(&sample(2)).unwrap();
-        drop(log);
+        (dir, path)
+    }
+
+    #[test]
+    fn records_round_trip_and_a_cut_line_is_dropped() {
+        let (dir, path) = two_trials("cut");
         let mut text = std::fs::read_to_string(&path).unwrap();
         text.push_str("{\"trial\": 3, \"coo");
         std::fs::write(&path, text).unwrap();
-        let (mut log, back) = TrialLog::open(&path, "s", "f1", true).unwrap();
+        let (mut log, earlier) = TrialLog::open(&path, "s", "f1", true, SHAPE).unwrap();
+        let note = earlier.note.clone().unwrap();
+        assert!(note.contains("last line (4) was cut short"), "{note}");
+        assert!(note.contains("s.trials.jsonl"), "{note}");
+        let back = earlier.records;
         assert_eq!(back.len(), 2);
         let (a, b) = (&back[0], sample(1));
         assert_eq!(
@@ -292,14 +377,72 @@ mod tests {
         log.append(&sample(2)).unwrap();
         drop(log);
         assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 3);
-        let changed = TrialLog::open(&path, "s", "f2", true).err().unwrap().to_string();
+        let changed = TrialLog::open(&path, "s", "f2", true, SHAPE)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(changed.contains("changed since it was written"), "{changed}");
-        let other = TrialLog::open(&path, "t", "f1", true).err().unwrap().to_string();
+        let other = TrialLog::open(&path, "t", "f1", true, SHAPE)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(other.contains("logs search `s`, not `t`"), "{other}");
         // Without resume the log starts over.
-        let (_, fresh) = TrialLog::open(&path, "s", "f2", false).unwrap();
-        assert!(fresh.is_empty());
+        let (_, fresh) = TrialLog::open(&path, "s", "f2", false, SHAPE).unwrap();
+        assert!(fresh.records.is_empty() && fresh.note.is_none());
         assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 1);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// The error of resuming from the log at `path` after `edit` changed its text.
+    fn refused(path: &Path, edit: impl Fn(&str) -> String) -> String {
+        let text = std::fs::read_to_string(path).unwrap();
+        std::fs::write(path, edit(&text)).unwrap();
+        let err = TrialLog::open(path, "s", "f1", true, SHAPE)
+            .err()
+            .unwrap()
+            .to_string();
+        std::fs::write(path, text).unwrap();
+        err
+    }
+
+    #[test]
+    fn a_damaged_line_before_the_last_is_an_error_naming_it() {
+        let (dir, path) = two_trials("damaged");
+        let lines = |text: &str| text.lines().map(str::to_string).collect::<Vec<_>>();
+        let garbage = refused(&path, |text| {
+            let mut l = lines(text);
+            l.insert(2, "garbage".into());
+            l.join("\n") + "\n"
+        });
+        assert!(
+            garbage.contains("s.trials.jsonl") && garbage.contains("line 3 is not JSON"),
+            "{garbage}"
+        );
+        // A garbage last line that ends in a newline was written whole: not torn.
+        let last = refused(&path, |text| format!("{text}garbage\n"));
+        assert!(last.contains("line 4 is not JSON"), "{last}");
+        let mistyped = refused(&path, |text| {
+            text.replacen("\"budget\":0.3333333333333333", "\"budget\":\"x\"", 1)
+        });
+        assert!(mistyped.contains("line 2 is not a trial record"), "{mistyped}");
+        let renumbered = refused(&path, |text| text.replacen("\"trial\":2", "\"trial\":7", 1));
+        assert!(
+            renumbered.contains("line 3: trial 7 where trial 2 was expected"),
+            "{renumbered}"
+        );
+        let reshaped = refused(&path, |text| {
+            text.replacen("\"objectives\":[null]", "\"objectives\":[]", 1)
+        });
+        assert!(
+            reshaped.contains("line 2: 1 scores and 0 objectives"),
+            "{reshaped}"
+        );
+        let status = refused(&path, |text| text.replacen("\"pruned\"", "\"best\"", 1));
+        assert!(status.contains("unknown status `best`"), "{status}");
+        // Untouched, the log resumes.
+        let (_, earlier) = TrialLog::open(&path, "s", "f1", true, SHAPE).unwrap();
+        assert_eq!(earlier.records.len(), 2);
         let _ = std::fs::remove_dir_all(dir);
     }
 }

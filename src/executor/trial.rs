@@ -3,7 +3,9 @@
 //! model parameter, below the full budget) and scored on the held-out rows.
 //! With a pruner the splits run in order and the trial stops after a split
 //! whose running mean falls below the median of earlier trials'; without
-//! one they run in parallel. A trial whose fit is rejected fails alone.
+//! one they run in parallel. A trial whose fit is rejected, whose
+//! predictions are NaN or infinite ([`super::finite`]) or whose mean score is
+//! not a finite number fails alone, with the reason, and is never ranked.
 
 use super::chain::{Chain, Stages};
 use super::fold::{run_split, FoldOutcome, FoldPlan};
@@ -187,6 +189,12 @@ fn evaluate(
     let scores: Vec<(f64, f64)> = (0..plan.metrics.len())
         .map(|m| mean_std(&folds.iter().map(|f| f.scores[m]).collect::<Vec<_>>()))
         .collect();
+    if let Some(&(mean, _)) = scores.first().filter(|s| !s.0.is_finite()) {
+        return Err(Error::Usage(format!(
+            "model `{name}`: its mean {} over the splits is {mean}, which cannot be ranked",
+            plan.metrics[0]
+        )));
+    }
     let objectives = plan
         .objectives
         .iter()

@@ -2,7 +2,9 @@
 //! and no external assets.
 
 use super::svg;
-use super::{format_number, ColumnProfile, ColumnStats, Profile, TargetDistribution, TargetProfile};
+use super::{
+    format_number, ColumnProfile, ColumnStats, Profile, TargetDistribution, TargetProfile, MAX_COLUMN_CARDS,
+};
 use std::fmt::Write;
 
 /// Rows of a categorical column's level table (the chart shows more).
@@ -63,8 +65,17 @@ pub fn render(profile: &Profile) -> String {
         target_section(&mut page, target);
     }
     correlation_section(&mut page, profile);
-    page.push_str("<section id=\"columns\">\n<h2>Columns</h2>\n<div class=\"grid\">\n");
-    for (i, column) in profile.columns.iter().enumerate() {
+    page.push_str("<section id=\"columns\">\n<h2>Columns</h2>\n");
+    let carded = profile.columns.len().min(MAX_COLUMN_CARDS);
+    if carded < profile.columns.len() {
+        let _ = writeln!(
+            page,
+            "<p class=\"meta\">Charts for the first {carded} of {} columns; the overview lists every column.</p>",
+            profile.columns.len()
+        );
+    }
+    page.push_str("<div class=\"grid\">\n");
+    for (i, column) in profile.columns.iter().take(carded).enumerate() {
         column_article(&mut page, i, column, profile.n_rows);
     }
     page.push_str("</div>\n</section>\n</body>\n</html>\n");
@@ -103,11 +114,15 @@ fn overview(page: &mut String, profile: &Profile) {
         percent(missing, profile.n_rows * profile.columns.len()),
     );
     for (i, column) in profile.columns.iter().enumerate() {
+        let name = if i < MAX_COLUMN_CARDS {
+            format!("<a href=\"#col-{i}\">{}</a>", escape(&column.name))
+        } else {
+            escape(&column.name)
+        };
         let _ = writeln!(
             page,
-            "<tr><td class=\"name\"><a href=\"#col-{i}\">{}</a></td><td>{}</td><td class=\"num\">{}</td>\
+            "<tr><td class=\"name\">{name}</td><td>{}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            escape(&column.name),
             kind(column),
             column.missing,
             column.distinct,
@@ -142,7 +157,16 @@ fn correlation_section(page: &mut String, profile: &Profile) {
          <p class=\"meta\">Pearson coefficients between numeric columns, each over the rows \
          where both values are present.</p>\n",
     );
-    if profile.correlations.names.len() < 2 {
+    let corr = &profile.correlations;
+    if corr.names.len() < corr.numeric_columns {
+        let _ = writeln!(
+            page,
+            "<p class=\"meta\">Showing the {} numeric columns of highest variance out of {}.</p>",
+            corr.names.len(),
+            corr.numeric_columns
+        );
+    }
+    if corr.names.len() < 2 {
         page.push_str("<p>Fewer than two numeric columns: no correlations to show.</p>\n");
     } else {
         page.push_str(&svg::heatmap(&profile.correlations));

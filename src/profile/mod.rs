@@ -19,6 +19,12 @@ pub const HISTOGRAM_BINS: usize = 20;
 pub const TOP_LEVELS: usize = 20;
 /// The quantiles reported for numeric columns, as fractions.
 pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
+/// The most numeric columns the correlation matrix covers: those of highest
+/// variance. Correlations cost columns² × rows, so a wide file is capped.
+pub const MAX_CORRELATED: usize = 50;
+/// The most columns that get a card with statistics and a chart on the
+/// page (the first ones in file order); the overview table lists them all.
+pub const MAX_COLUMN_CARDS: usize = 100;
 
 /// The profile of a whole data file.
 #[derive(Clone, Debug, PartialEq)]
@@ -99,11 +105,14 @@ pub struct CategoricalStats {
     pub other: usize,
 }
 
-/// Pairwise-complete Pearson correlations between numeric columns.
+/// Pairwise-complete Pearson correlations between numeric columns: all of
+/// them, or the [`MAX_CORRELATED`] of highest variance.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Correlations {
-    /// Names of the numeric columns, in file order.
+    /// Names of the numeric columns covered, in file order.
     pub names: Vec<String>,
+    /// How many numeric columns the data has (more than `names` when capped).
+    pub numeric_columns: usize,
     /// `values[i][j]`: correlation of columns `i` and `j`; `None` when fewer than two
     /// rows have both values or one of them is constant over those rows.
     pub values: Vec<Vec<Option<f64>>>,
@@ -254,20 +263,63 @@ fn numeric_stats(sorted: &[f64]) -> Option<NumericStats> {
 }
 
 /// Pearson correlations between every pair of numeric columns of `frame`, each over
-/// the rows where both values are present and finite.
+/// the rows where both values are present and finite; with more than
+/// [`MAX_CORRELATED`] numeric columns, between the ones of highest variance
+/// (ties: the earlier column), kept in file order.
 pub fn correlations(frame: &Frame) -> Correlations {
     let numeric: Vec<(&Column, &[f64])> = frame
         .columns
         .iter()
         .filter_map(|c| c.as_numeric().map(|v| (c, v)))
         .collect();
-    let values = numeric
-        .iter()
-        .map(|a| numeric.iter().map(|b| pearson(*a, *b)).collect())
-        .collect();
+    let mut chosen: Vec<usize> = (0..numeric.len()).collect();
+    if numeric.len() > MAX_CORRELATED {
+        let spread: Vec<f64> = numeric.iter().map(|(c, v)| variance(c, v)).collect();
+        // Columns without a variance (no finite values) sort last.
+        let key = |i: usize| {
+            if spread[i].is_nan() {
+                f64::NEG_INFINITY
+            } else {
+                spread[i]
+            }
+        };
+        chosen.sort_by(|&a, &b| key(b).total_cmp(&key(a)).then(a.cmp(&b)));
+        chosen.truncate(MAX_CORRELATED);
+        chosen.sort_unstable();
+    }
+    let mut values = vec![vec![None; chosen.len()]; chosen.len()];
+    for (i, &a) in chosen.iter().enumerate() {
+        for (j, &b) in chosen.iter().enumerate().skip(i) {
+            let r = pearson(numeric[a], numeric[b]);
+            values[i][j] = r;
+            values[j][i] = r;
+        }
+    }
     Correlations {
-        names: numeric.iter().map(|(c, _)| c.name.clone()).collect(),
+        names: chosen.iter().map(|&i| numeric[i].0.name.clone()).collect(),
+        numeric_columns: numeric.len(),
         values,
+    }
+}
+
+/// The population variance of a numeric column's present, finite values
+/// (NaN when it has none).
+fn variance(column: &Column, values: &[f64]) -> f64 {
+    let (mut n, mut mean, mut m2) = (0.0, 0.0, 0.0);
+    for (v, missing) in values.iter().zip(&column.missing) {
+        if *missing || !v.is_finite() {
+            continue;
+        }
+        // Welford's update: stable for large offsets.
+        n += 1.0;
+        let delta = v - mean;
+        mean += delta / n;
+        m2 += delta * (v - mean);
+    }
+    if n == 0.0 {
+        f64::NAN
+    } else {
+        m2 / n
     }
 }
 

@@ -17,7 +17,12 @@ pub enum OpError {
         column: String,
         message: String,
     },
-    #[error("{op}: lowering produced a malformed graph: {source}")]
+    /// A fitted step or model lowered to a graph the verifier refuses: a
+    /// bug in mlg, never the user's doing.
+    #[error(
+        "{op}: internal error: lowering produced a malformed graph ({source}); \
+         this is a bug in mlg, please report it with the workflow that caused it"
+    )]
     Lowering { op: String, source: VerifyError },
 }
 

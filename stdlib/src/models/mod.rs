@@ -6,6 +6,7 @@
 //! every model.
 
 pub mod boost;
+pub mod constant;
 pub mod elastic_net;
 pub mod forest;
 pub mod lasso;
@@ -19,6 +20,7 @@ pub mod ridge;
 pub mod svm;
 pub mod tree;
 
+pub use constant::FittedConstant;
 pub use elastic_net::ElasticNet;
 pub use forest::{FittedForest, RandomForest};
 pub use lasso::Lasso;

@@ -1,6 +1,9 @@
 //! The boosting loop: target checks, the seeded validation split, binning,
 //! per-round gradients, row and feature sampling, growing one tree per raw
 //! score, absolute-error leaf refits, raw-score updates and early stopping.
+//! A round whose leaf values or training scores leave the `f32` range (a
+//! learning rate far too large) stops the fit with an error naming the round
+//! and `learning_rate`.
 //!
 //! Early stopping follows scikit-learn's `_should_stop`: the held-out loss is
 //! recorded before the first round and after each; fitting stops once none
@@ -306,7 +309,20 @@ fn fit_in_pool(cfg: &GradientBoosting, x: &Matrix, y: &Target) -> Result<FittedB
                     gains[f] += node.gain;
                 }
             }
-            trees[c].push(to_boost_tree(&tree.nodes, &mapper));
+            let tree = to_boost_tree(&tree.nodes, &mapper);
+            let in_range = |v: &f64| v.abs() <= f64::from(f32::MAX);
+            if !raw[c].iter().all(in_range) || !tree.nodes.iter().all(|n| n.value.is_finite()) {
+                return Err(invalid(
+                    op,
+                    format!(
+                        "training diverged at round {}: leaf values or training scores left the \
+                         f32 range (learning_rate {:?}); lower learning_rate, or scale the target",
+                        rounds + 1,
+                        cfg.learning_rate
+                    ),
+                ));
+            }
+            trees[c].push(tree);
         }
         rounds += 1;
         if early {

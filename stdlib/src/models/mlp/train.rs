@@ -288,7 +288,11 @@ impl Mlp {
             if !last_loss.is_finite() {
                 return Err(invalid(
                     op,
-                    "training diverged (non-finite loss); lower learning_rate",
+                    format!(
+                        "training diverged at epoch {epochs_run}: the training loss is {last_loss} \
+                         (learning_rate {:?}); lower learning_rate",
+                        self.learning_rate
+                    ),
                 ));
             }
             if self.early_stopping {
