@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mlg_runtime::invalid::REPORTED_ROWS;
 use mlg_runtime::stream::{Format, PredictionWriter, RowChunks, DEFAULT_CHUNK_ROWS};
+use mlg_runtime::files::AtomicFile;
 use mlg_runtime::{InvalidRow, Model, OnInvalid, RuntimeError};
 use std::fmt;
 use std::fs::File;
@@ -265,28 +266,15 @@ fn write_error(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     }
 }
 
-/// Runs `body` on a buffered temporary file beside `path`, then renames it over
-/// `path`; on any error the temporary file is removed and `path` left untouched.
-fn write_file<T>(path: &Path, body: impl FnOnce(&mut BufWriter<File>) -> Result<T>) -> Result<T> {
+/// Runs `body` on an [`AtomicFile`] for `path` (a recognisable temporary file
+/// beside it, see `mlg_runtime::files`), then renames it over `path`; on any
+/// error the temporary file is removed and `path` left untouched.
+fn write_file<T>(path: &Path, body: impl FnOnce(&mut AtomicFile) -> Result<T>) -> Result<T> {
     let io = write_error(path);
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(&io)?;
-    }
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(format!(".{}.tmp", std::process::id()));
-    let temp: PathBuf = path.with_file_name(name);
-    let file = File::create(&temp).map_err(&io)?;
-    let mut out = BufWriter::new(file);
-    let result = body(&mut out).and_then(|rows| {
-        let file = out.into_inner().map_err(|e| io(e.into_error()))?;
-        file.sync_all().map_err(&io)?;
-        std::fs::rename(&temp, path).map_err(&io)?;
-        Ok(rows)
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
+    let mut out = AtomicFile::create(path).map_err(&io)?;
+    let rows = body(&mut out)?;
+    out.commit().map_err(&io)?;
+    Ok(rows)
 }
 
 /// A bar over the input's bytes showing rows done, on stderr; hidden unless
