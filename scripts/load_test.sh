@@ -12,6 +12,9 @@
 # WORKERS= (empty) uses the server's default, one worker per core, which puts
 # four busy threads on two cores and costs tail latency.
 #
+# MLG=/path/to/mlg measures that binary instead of building this checkout's
+# (e.g. to compare two builds under the same machine load).
+#
 # Needs wrk (Debian package `wrk`: apt-get install -y wrk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +29,12 @@ if ! command -v wrk >/dev/null; then
     exit 1
 fi
 
-cargo build --release --bin mlg
-mlg="$PWD/target/release/mlg"
+if [ -n "${MLG:-}" ]; then
+    mlg=$(realpath "$MLG")
+else
+    cargo build --release --bin mlg
+    mlg="$PWD/target/release/mlg"
+fi
 
 work=$(mktemp -d)
 server=""

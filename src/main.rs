@@ -146,18 +146,37 @@ enum Command {
         #[arg(long)]
         html: PathBuf,
     },
-    /// Serve an artifact over HTTP: /predict, /health, /model, /metrics, /reload.
+    /// Serve an artifact over HTTP: /predict, /health, /model, /metrics (and /reload with a token).
     Serve {
         artifact: PathBuf,
         /// HOST:PORT to listen on (port 0 picks a free port).
         #[arg(long, default_value = mlg_serve::DEFAULT_ADDR)]
         addr: String,
-        /// The largest request body accepted, in bytes.
+        /// The largest request body accepted, in bytes (at most 1 GiB).
         #[arg(long, default_value_t = mlg_serve::DEFAULT_MAX_BODY)]
         max_body: usize,
-        /// Worker threads of the async runtime (default: one per core).
+        /// Worker threads of the async runtime, 1 to 1024 (default: one per core).
         #[arg(long)]
         workers: Option<usize>,
+        /// Connections served at once; more are answered 503 (lowered to fit
+        /// the open-file limit).
+        #[arg(long, default_value_t = mlg_serve::config::DEFAULT_MAX_CONNECTIONS)]
+        max_connections: usize,
+        /// Seconds a client has to send a request's head; also closes
+        /// keep-alive connections idle that long.
+        #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = mlg_serve::config::seconds)]
+        header_timeout: std::time::Duration,
+        /// Seconds a client has to send a request's body (and to start
+        /// reading a response it stalls).
+        #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = mlg_serve::config::seconds)]
+        body_timeout: std::time::Duration,
+        /// Seconds requests in flight get after SIGTERM or Ctrl-C before the
+        /// connections left are dropped.
+        #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = mlg_serve::config::seconds)]
+        shutdown_timeout: std::time::Duration,
+        /// Enable POST /reload, guarded by the bearer token in this file.
+        #[arg(long, value_name = "PATH")]
+        admin_token_file: Option<PathBuf>,
     },
 }
 
@@ -334,11 +353,21 @@ fn execute(command: Command) -> mlg::Result<()> {
             addr,
             max_body,
             workers,
+            max_connections,
+            header_timeout,
+            body_timeout,
+            shutdown_timeout,
+            admin_token_file,
         } => serve(mlg_serve::Config {
             artifact,
             addr,
             max_body,
             workers,
+            max_connections,
+            header_timeout,
+            body_timeout,
+            shutdown_timeout,
+            admin_token_file,
         })?,
     }
     Ok(())

@@ -1,10 +1,17 @@
 //! `mlg serve` end to end, through the `mlg` binary and a real HTTP client: every
 //! endpoint, predictions equal to `Model::predict` in the row and columnar
 //! forms, each bad-request status, `/metrics` against the requests made, reload
-//! under load (HTTP and SIGHUP), drift alerts, and graceful shutdown on SIGTERM.
+//! under load (HTTP with the admin token, and SIGHUP), drift alerts, and
+//! graceful shutdown on SIGTERM. `serve/limits.rs` holds the hardening tests:
+//! timeouts, the connection limit, `/reload` auth, shutdown deadlines and flag
+//! validation.
 
+#[path = "cli_support/mod.rs"]
+mod cli_support;
 #[path = "serve/exposition.rs"]
 mod exposition;
+#[path = "serve/limits.rs"]
+mod limits;
 #[path = "serve/support.rs"]
 mod support;
 
@@ -15,7 +22,7 @@ use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use support::{data_frame, fixture, input_names, json_row, Server};
+use support::{data_frame, fixture, input_names, json_row, token_file, Server, TOKEN};
 
 /// The iris rows as JSON row objects, and the frame they came from.
 fn iris_rows(model: &Model) -> (Vec<Value>, mlg_runtime::Frame) {
@@ -327,7 +334,8 @@ fn reload_under_load_swaps_models_without_a_failed_request() {
     assert_ne!(lr_out.values, weak_out.values, "the two models must differ");
     let served = f.dir.join(format!("served-{}.mlgc", std::process::id()));
     std::fs::copy(&f.iris_lr, &served).unwrap();
-    let server = Arc::new(Server::start(&served, &[]));
+    let token_file = token_file().to_str().unwrap().to_string();
+    let server = Arc::new(Server::start(&served, &["--admin-token-file", &token_file]));
 
     let stop = Arc::new(AtomicBool::new(false));
     let (ok, failed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
@@ -368,12 +376,14 @@ fn reload_under_load_swaps_models_without_a_failed_request() {
         .collect();
     let pause = || std::thread::sleep(Duration::from_millis(300));
     pause();
-    let first = server.post("/reload", "");
+    let first = server.reload(Some(TOKEN), "");
     assert_eq!(first.status, 200, "{}", first.body);
     assert_eq!(first.json()["reloads"], 1);
+    assert_eq!(first.json()["model"], "lr");
     pause();
-    let body = json!({ "path": f.iris_weak }).to_string();
-    let second = server.post("/reload", &body);
+    // A reload loads the configured file again: replace its contents.
+    std::fs::copy(&f.iris_weak, &served).unwrap();
+    let second = server.reload(Some(TOKEN), "");
     assert_eq!(second.status, 200, "{}", second.body);
     assert_eq!(second.json()["model"], "weak");
     pause();
@@ -392,12 +402,11 @@ fn reload_under_load_swaps_models_without_a_failed_request() {
     assert_eq!(server.get("/health").json()["model"], "weak");
 
     // A corrupt artifact is refused and the second model keeps serving.
-    let corrupt = f.dir.join(format!("corrupt-{}.mlgc", std::process::id()));
     let mut bytes = std::fs::read(&f.iris_lr).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 0xff;
-    std::fs::write(&corrupt, bytes).unwrap();
-    let refused = server.post("/reload", &json!({ "path": corrupt }).to_string());
+    std::fs::write(&served, bytes).unwrap();
+    let refused = server.reload(Some(TOKEN), "");
     assert_eq!(refused.status, 500);
     assert!(
         refused.json()["error"].as_str().unwrap().contains("corrupt"),
@@ -406,25 +415,16 @@ fn reload_under_load_swaps_models_without_a_failed_request() {
     );
     assert_same(&server.post("/predict", &all).json(), &weak_out);
     assert_eq!(metrics(&server).must("mlg_model_reloads_total", &[]), 2.0);
-    assert_eq!(server.post("/reload", "{\"file\": 1}").status, 400);
 
-    // SIGHUP loads the current file again: point it back at the first model.
-    let current = f.dir.join(format!("current-{}.mlgc", std::process::id()));
-    std::fs::copy(&f.iris_weak, &current).unwrap();
-    assert_eq!(
-        server
-            .post("/reload", &json!({ "path": current }).to_string())
-            .status,
-        200
-    );
-    std::fs::copy(&f.iris_lr, &current).unwrap();
+    // SIGHUP loads the configured file again: point it back at the first model.
+    std::fs::copy(&f.iris_lr, &served).unwrap();
     server.signal("HUP");
     assert!(
         server.eventually(|| server.get("/health").json()["model"] == "lr"),
         "SIGHUP did not reload"
     );
     assert_same(&server.post("/predict", &all).json(), &lr_out);
-    assert_eq!(metrics(&server).must("mlg_model_reloads_total", &[]), 4.0);
+    assert_eq!(metrics(&server).must("mlg_model_reloads_total", &[]), 3.0);
 }
 
 #[test]

@@ -1,12 +1,17 @@
-//! mlg serve: an HTTP prediction server (axum on a multi-threaded tokio runtime)
-//! for compiled `.mlgc` artifacts.
+//! mlg serve: an HTTP prediction server (axum routes on hyper's HTTP/1 server,
+//! a multi-threaded tokio runtime) for compiled `.mlgc` artifacts.
 //!
 //! Endpoints: `POST /predict` (JSON rows or columns, one row or a batch),
 //! `GET /health`, `GET /model` (schema and metadata), `GET /metrics`
-//! (Prometheus text format: requests, latency, batch sizes, predictions, drift),
-//! `POST /reload` (also on SIGHUP) to swap in an artifact atomically. Every
-//! error is a JSON `{"error": "..."}` with a 4xx/5xx status; SIGTERM and Ctrl-C
-//! shut down gracefully, letting in-flight requests finish.
+//! (Prometheus text format: requests, latency, batch sizes, predictions, drift,
+//! connections), and `POST /reload` (only with an admin token; SIGHUP always)
+//! to load the artifact file again and swap it in atomically. Every error is a
+//! JSON `{"error": "..."}` with a 4xx/5xx status.
+//!
+//! Safe to expose: request heads and bodies must arrive within their timeouts,
+//! at most `max_connections` are served at once (more are answered 503 with
+//! `Retry-After`, `GET /health` still 200), and SIGTERM or Ctrl-C let requests
+//! in flight finish for at most `shutdown_timeout`.
 //!
 //! ```no_run
 //! let config = mlg_serve::Config::new("out/iris.mlgc");
@@ -15,65 +20,67 @@
 //! # Ok::<(), mlg_serve::ServeError>(())
 //! ```
 
+pub mod admin;
 mod body;
+pub mod config;
+pub mod limits;
+mod listener;
 pub mod log;
 pub mod metrics;
 pub mod request;
 pub mod response;
 pub mod routes;
+pub mod shed;
+mod signals;
+pub mod stall;
 pub mod state;
 
-use crate::log::Event;
+pub use config::{Config, DEFAULT_ADDR, DEFAULT_MAX_BODY};
+
+use crate::admin::AdminToken;
+use crate::limits::Budget;
+use crate::log::{Event, LimitsEvent};
 use crate::metrics::Metrics;
 use crate::state::{AppState, Loaded};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 use thiserror::Error;
-
-/// The address `mlg serve` listens on unless told otherwise.
-pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
-/// The largest request body accepted unless told otherwise (1 MiB).
-pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
-/// How long shutdown waits for blocking work (large batches, reloads) to end.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
-
-/// How to serve.
-#[derive(Clone, Debug)]
-pub struct Config {
-    /// The artifact to serve (and to load again on reload).
-    pub artifact: PathBuf,
-    /// `HOST:PORT` to listen on; port 0 picks a free one.
-    pub addr: String,
-    /// The largest request body accepted, in bytes.
-    pub max_body: usize,
-    /// Tokio worker threads (default: one per core).
-    pub workers: Option<usize>,
-}
-
-impl Config {
-    /// Serving `artifact` on [`DEFAULT_ADDR`] with the default body limit.
-    pub fn new(artifact: impl Into<PathBuf>) -> Config {
-        Config {
-            artifact: artifact.into(),
-            addr: DEFAULT_ADDR.to_string(),
-            max_body: DEFAULT_MAX_BODY,
-            workers: None,
-        }
-    }
-}
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, Error)]
 pub enum ServeError {
+    /// A setting is out of range; the message names the flag.
+    #[error("{0}")]
+    Invalid(String),
+    /// The admin token file was refused.
+    #[error("admin token file `{path}`: {problem}")]
+    AdminToken {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The open-file limit leaves no room for a single connection.
+    #[error(
+        "the open-file limit (ulimit -n) is {limit}, too low to serve: \
+         raise it to at least {needed}"
+    )]
+    OpenFiles {
+        /// The soft limit, already raised as far as the hard limit allows.
+        limit: u64,
+        /// Descriptors needed for one connection.
+        needed: u64,
+    },
     /// The artifact could not be loaded or compiled.
     #[error(transparent)]
     Load(#[from] mlg_runtime::RuntimeError),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
+        /// The address asked for.
         addr: String,
+        /// Why.
         #[source]
         source: std::io::Error,
     },
@@ -84,29 +91,49 @@ pub enum ServeError {
 
 /// A loaded model and a bound listener, ready to [`Server::run`].
 pub struct Server {
-    listener: std::net::TcpListener,
+    runtime: tokio::runtime::Runtime,
+    listener: tokio::net::TcpListener,
     addr: SocketAddr,
     state: Arc<AppState>,
-    workers: Option<usize>,
+    budget: Budget,
+    config: Config,
 }
 
 impl Server {
-    /// Loads and compiles the artifact, then binds the address.
+    /// Checks the settings, reads the admin token, fits the connection limit
+    /// under the open-file limit, loads and compiles the artifact, then binds.
     pub fn bind(config: &Config) -> Result<Server, ServeError> {
+        config.validate()?;
+        let admin = config
+            .admin_token_file
+            .as_deref()
+            .map(AdminToken::read)
+            .transpose()?;
+        let budget = limits::budget(config.max_connections)?;
         let metrics = Metrics::new();
         let loaded = Loaded::load(&config.artifact, &metrics)?;
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        if let Some(workers) = config.workers {
+            builder.worker_threads(workers);
+        }
+        let runtime = builder.enable_all().build()?;
         let bind_error = |source| ServeError::Bind {
             addr: config.addr.clone(),
             source,
         };
-        let listener = std::net::TcpListener::bind(&config.addr).map_err(bind_error)?;
-        listener.set_nonblocking(true).map_err(bind_error)?;
+        let listener = {
+            let _inside = runtime.enter();
+            listener::bind(&config.addr).map_err(bind_error)?
+        };
         let addr = listener.local_addr().map_err(bind_error)?;
+        let state = AppState::new(loaded, metrics, config, admin);
         Ok(Server {
+            runtime,
             listener,
             addr,
-            state: Arc::new(AppState::new(loaded, metrics, config.max_body)),
-            workers: config.workers,
+            state: Arc::new(state),
+            budget,
+            config: config.clone(),
         })
     }
 
@@ -115,102 +142,79 @@ impl Server {
         self.addr
     }
 
-    /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
-    /// `ready` is called with the bound address once signals are handled and
-    /// connections are about to be accepted.
-    pub fn run(self, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
-        let mut builder = tokio::runtime::Builder::new_multi_thread();
-        if let Some(workers) = self.workers {
-            builder.worker_threads(workers.max(1));
-        }
-        let runtime = builder.enable_all().build()?;
-        let result = runtime.block_on(self.serve(ready));
-        runtime.shutdown_timeout(SHUTDOWN_GRACE);
-        result
+    /// The connection limit in force (lowered to fit the open-file limit).
+    pub fn max_connections(&self) -> usize {
+        self.budget.max_connections
     }
 
-    async fn serve(self, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
-        let shutdown = signals::shutdown()?;
-        signals::reload_on_hangup(Arc::clone(&self.state))?;
-        let listener = tokio::net::TcpListener::from_std(self.listener)?;
-        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-            let _ = tcp.set_nodelay(true);
+    /// Serves until SIGTERM or Ctrl-C, then shuts down gracefully within the
+    /// shutdown timeout. `ready` is called with the bound address once signals
+    /// are handled and connections are about to be accepted.
+    pub fn run(self, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
+        let Server {
+            runtime,
+            listener,
+            addr,
+            state,
+            budget,
+            config,
+        } = self;
+        let result = runtime.block_on(async {
+            let signals = signals::Shutdown::install()?;
+            signals::reload_on_hangup(Arc::clone(&state))?;
+            log_start(&state, &budget, &config, addr);
+            ready(addr);
+            let settings = listener::Settings {
+                max_connections: budget.max_connections,
+                shed_slots: budget.shed_slots,
+                header_timeout: config.header_timeout,
+                send_timeout: config.body_timeout,
+                shutdown_timeout: config.shutdown_timeout,
+            };
+            listener::serve(listener, state, settings, signals).await
         });
-        let addr = self.addr.to_string();
-        let name = self.state.current.load().model.name().to_string();
-        log::emit(&Event {
-            level: "info",
-            event: "started",
-            model: Some(&name),
-            addr: Some(&addr),
-            ..Event::default()
-        });
-        ready(self.addr);
-        let router = routes::router(self.state);
-        axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
-        Ok(())
+        match result {
+            Ok(deadline) => {
+                // Blocking work (a large batch, a reload) gets what is left of
+                // the shutdown timeout.
+                runtime.shutdown_timeout(deadline.saturating_duration_since(tokio::time::Instant::now()));
+                Ok(())
+            }
+            Err(e) => {
+                runtime.shutdown_background();
+                Err(e.into())
+            }
+        }
     }
 }
 
-/// Signal handling: shutdown on SIGTERM / Ctrl-C, reload on SIGHUP.
-mod signals {
-    use super::*;
-    use std::future::Future;
-
-    /// A future that completes on the first SIGTERM or SIGINT; the handlers are
-    /// installed before this returns.
-    #[cfg(unix)]
-    pub fn shutdown() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term = signal(SignalKind::terminate())?;
-        let mut interrupt = signal(SignalKind::interrupt())?;
-        Ok(async move {
-            let name = tokio::select! {
-                _ = term.recv() => "SIGTERM",
-                _ = interrupt.recv() => "SIGINT",
-            };
-            log::emit(&Event {
-                level: "info",
-                event: "shutdown",
-                signal: Some(name),
-                ..Event::default()
-            });
-        })
-    }
-
-    /// A future that completes on Ctrl-C.
-    #[cfg(not(unix))]
-    pub fn shutdown() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
-        Ok(async {
-            let _ = tokio::signal::ctrl_c().await;
-            log::emit(&Event {
-                level: "info",
-                event: "shutdown",
-                signal: Some("ctrl-c"),
-                ..Event::default()
-            });
-        })
-    }
-
-    /// Reloads the artifact file on every SIGHUP.
-    #[cfg(unix)]
-    pub fn reload_on_hangup(state: Arc<AppState>) -> std::io::Result<()> {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut hangup = signal(SignalKind::hangup())?;
-        tokio::spawn(async move {
-            while hangup.recv().await.is_some() {
-                // The outcome is logged by `reload`.
-                let _ = state.reload(None).await;
-            }
-        });
-        Ok(())
-    }
-
-    /// No SIGHUP off Unix.
-    #[cfg(not(unix))]
-    pub fn reload_on_hangup(_: Arc<AppState>) -> std::io::Result<()> {
-        Ok(())
-    }
+/// Logs `started` and the limits in force.
+fn log_start(state: &AppState, budget: &Budget, config: &Config, addr: SocketAddr) {
+    let addr = addr.to_string();
+    let name = state.current.load().model.name().to_string();
+    log::emit(&Event {
+        level: "info",
+        event: "started",
+        model: Some(&name),
+        addr: Some(&addr),
+        ..Event::default()
+    });
+    log::emit(&LimitsEvent {
+        level: if budget.lowered_from.is_some() {
+            "warn"
+        } else {
+            "info"
+        },
+        event: "limits",
+        max_connections: budget.max_connections,
+        requested_max_connections: budget.lowered_from,
+        shed_slots: budget.shed_slots,
+        open_file_limit: budget.open_files,
+        open_file_limit_raised_from: budget.raised_from,
+        max_body: config.max_body,
+        header_timeout_s: config.header_timeout.as_secs_f64(),
+        body_timeout_s: config.body_timeout.as_secs_f64(),
+        shutdown_timeout_s: config.shutdown_timeout.as_secs_f64(),
+        reload_endpoint: state.admin.is_some(),
+    });
 }

@@ -25,6 +25,48 @@ pub struct Event<'a> {
     /// The error, for failures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<&'a str>,
+    /// Connections open (at shutdown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connections: Option<u64>,
+    /// Why something was refused or cut short.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'a str>,
+    /// The client's address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer: Option<&'a str>,
+}
+
+/// The limits in force, logged once at startup (`warn` when
+/// `--max-connections` had to be lowered to fit the open-file limit).
+#[derive(Debug, Serialize)]
+pub struct LimitsEvent {
+    /// `info`, or `warn` when the connection limit was lowered.
+    pub level: &'static str,
+    /// Always `limits`.
+    pub event: &'static str,
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// The `--max-connections` asked for, when it was lowered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requested_max_connections: Option<usize>,
+    /// Over-limit connections answered at once.
+    pub shed_slots: usize,
+    /// The open-file soft limit in force.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_file_limit: Option<u64>,
+    /// The soft limit before the server raised it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_file_limit_raised_from: Option<u64>,
+    /// The largest request body, in bytes.
+    pub max_body: usize,
+    /// `--header-timeout`, in seconds.
+    pub header_timeout_s: f64,
+    /// `--body-timeout`, in seconds.
+    pub body_timeout_s: f64,
+    /// `--shutdown-timeout`, in seconds.
+    pub shutdown_timeout_s: f64,
+    /// Whether `POST /reload` is enabled (by `--admin-token-file`).
+    pub reload_endpoint: bool,
 }
 
 /// A feature whose drift crossed a threshold (or came back under it).

@@ -2,6 +2,9 @@
 //! the request path, written out in the text exposition format (version 0.0.4)
 //! by [`Metrics::render`].
 
+mod connections;
+
+pub use connections::{Connections, Shed};
 use mlg_runtime::drift::DriftReport;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -215,6 +218,8 @@ pub struct Metrics {
     /// Regression predictions.
     values: Histogram,
     reloads: AtomicU64,
+    /// Open, shed and timed-out connections.
+    pub connections: Connections,
 }
 
 impl Default for Metrics {
@@ -233,6 +238,7 @@ impl Metrics {
             classes: RwLock::new(BTreeMap::new()),
             values: Histogram::new(&VALUE_BUCKETS),
             reloads: AtomicU64::new(0),
+            connections: Connections::default(),
         }
     }
 
@@ -363,6 +369,7 @@ impl Metrics {
             "Successful model reloads.",
         );
         let _ = writeln!(out, "mlg_model_reloads_total {}", self.reloads());
+        self.connections.render(&mut out);
         header(
             &mut out,
             "mlg_model_info",

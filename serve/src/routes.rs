@@ -1,20 +1,20 @@
-//! The HTTP endpoints, the body limit, and the middleware that counts every
-//! request in the metrics.
+//! The HTTP endpoints, the body size and time limits, the admin token check of
+//! `/reload`, and the middleware that counts every request in the metrics.
 
+use crate::log::{self, Event};
 use crate::metrics::{self, Endpoint, ModelView};
 use crate::request;
 use crate::response::{self, ApiError, Predicted};
 use crate::state::{AppState, Loaded};
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use http_body_util::BodyExt;
-use serde::Deserialize;
-use std::path::PathBuf;
+use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
@@ -26,6 +26,8 @@ const BLOCKING_ROWS: usize = 64;
 /// How much of an oversized body is read (and dropped) so the client still
 /// gets its 413 on a healthy connection; past it the connection is closed.
 const DRAIN_BYTES: usize = 64 * 1024 * 1024;
+/// The largest `/reload` body read (it must be empty).
+const RELOAD_BODY_BYTES: usize = 4096;
 
 /// The router of every endpoint, counting requests in `state.metrics`.
 pub fn router(state: Arc<AppState>) -> Router {
@@ -62,7 +64,7 @@ async fn predict(State(state): State<Arc<AppState>>, request: Request) -> Respon
 }
 
 async fn predict_body(state: Arc<AppState>, headers: &HeaderMap, body: Body) -> Result<Vec<u8>, ApiError> {
-    let bytes = read_body(body, headers, state.max_body).await?;
+    let bytes = read_body(body, headers, Limit::new(state.max_body, &state)).await?;
     let loaded = state.current.load_full();
     if bytes.len() >= BLOCKING_BYTES {
         return blocking(move || {
@@ -131,8 +133,41 @@ fn run(state: &AppState, loaded: &Loaded, batch: request::Batch) -> Result<Vec<u
     .to_vec())
 }
 
-/// Reads the whole body, refusing one over `limit` bytes with 413.
-async fn read_body(mut body: Body, headers: &HeaderMap, limit: usize) -> Result<Bytes, ApiError> {
+/// How much of a body is read, and until when.
+#[derive(Clone, Copy)]
+struct Limit {
+    bytes: usize,
+    deadline: tokio::time::Instant,
+    seconds: f64,
+}
+
+impl Limit {
+    /// `bytes`, arriving within the body timeout from now.
+    fn new(bytes: usize, state: &AppState) -> Limit {
+        Limit {
+            bytes,
+            deadline: tokio::time::Instant::now() + state.body_timeout,
+            seconds: state.body_timeout.as_secs_f64(),
+        }
+    }
+
+    /// The 408 of a body that did not arrive in time; the connection closes.
+    fn too_slow(&self) -> ApiError {
+        let mut error = ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the request body did not arrive within {} s (--body-timeout)",
+                self.seconds
+            ),
+        );
+        error.close = true;
+        error
+    }
+}
+
+/// Reads the whole body, refusing one over `limit.bytes` with 413 and one that
+/// is not all there by `limit.deadline` with 408.
+async fn read_body(mut body: Body, headers: &HeaderMap, limit: Limit) -> Result<Bytes, ApiError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -140,11 +175,14 @@ async fn read_body(mut body: Body, headers: &HeaderMap, limit: usize) -> Result<
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the request body is larger than the limit of {limit} bytes (--max-body)"),
+            format!(
+                "the request body is larger than the limit of {} bytes (--max-body)",
+                limit.bytes
+            ),
         )
     };
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(drain(body, 0, too_large()).await);
+    if declared.is_some_and(|n| n > limit.bytes as u64) {
+        return Err(drain(body, 0, too_large(), limit).await);
     }
     let unreadable = |e: axum::Error| {
         ApiError::new(
@@ -155,13 +193,18 @@ async fn read_body(mut body: Body, headers: &HeaderMap, limit: usize) -> Result<
     let mut first: Option<Bytes> = None;
     let mut joined: Vec<u8> = Vec::new();
     let mut total = 0usize;
-    while let Some(frame) = body.frame().await {
+    loop {
+        let frame = match tokio::time::timeout_at(limit.deadline, body.frame()).await {
+            Ok(Some(frame)) => frame,
+            Ok(None) => break,
+            Err(_) => return Err(limit.too_slow()),
+        };
         let Ok(data) = frame.map_err(unreadable)?.into_data() else {
             continue;
         };
         total += data.len();
-        if total > limit {
-            return Err(drain(body, total, too_large()).await);
+        if total > limit.bytes {
+            return Err(drain(body, total, too_large(), limit).await);
         }
         if first.is_none() && joined.is_empty() {
             first = Some(data);
@@ -179,14 +222,15 @@ async fn read_body(mut body: Body, headers: &HeaderMap, limit: usize) -> Result<
     })
 }
 
-/// Reads and drops the rest of an oversized body (up to [`DRAIN_BYTES`]) so the
-/// client is not cut off mid-upload; past that the connection closes.
-async fn drain(mut body: Body, mut read: usize, mut error: ApiError) -> ApiError {
+/// Reads and drops the rest of an oversized body (up to [`DRAIN_BYTES`], until
+/// the body deadline) so the client is not cut off mid-upload; past that the
+/// connection is closed.
+async fn drain(mut body: Body, mut read: usize, mut error: ApiError, limit: Limit) -> ApiError {
     while read <= DRAIN_BYTES {
-        match body.frame().await {
-            Some(Ok(frame)) => read += frame.data_ref().map_or(0, |d| d.len()),
-            Some(Err(_)) => break,
-            None => return error,
+        match tokio::time::timeout_at(limit.deadline, body.frame()).await {
+            Ok(Some(Ok(frame))) => read += frame.data_ref().map_or(0, |d| d.len()),
+            Ok(None) => return error,
+            Ok(Some(Err(_))) | Err(_) => break,
         }
     }
     error.close = true;
@@ -221,36 +265,69 @@ async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
     response
 }
 
-/// The optional body of `POST /reload`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReloadBody {
-    /// Another artifact to serve from now on.
-    path: Option<PathBuf>,
-}
-
-/// `POST /reload`.
+/// `POST /reload`: 404 unless an admin token is configured, 401 without the
+/// right `Authorization: Bearer` token, 400 with a body (a `path` in
+/// particular: only the configured artifact is ever loaded), else the reload.
 async fn reload(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let Some(token) = &state.admin else {
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            "POST /reload is disabled; start mlg serve with --admin-token-file to enable it \
+             (SIGHUP reloads the artifact file either way)",
+        )
+        .into_response();
+    };
     let (parts, body) = request.into_parts();
-    let bytes = match read_body(body, &parts.headers, state.max_body).await {
-        Ok(bytes) => bytes,
-        Err(e) => return e.into_response(),
+    if !token.authorizes(parts.headers.get(header::AUTHORIZATION)) {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| peer.to_string());
+        let reason = if parts.headers.contains_key(header::AUTHORIZATION) {
+            "wrong token"
+        } else {
+            "no token"
+        };
+        log::emit(&Event {
+            level: "warn",
+            event: "reload_refused",
+            reason: Some(reason),
+            peer: peer.as_deref(),
+            ..Event::default()
+        });
+        let mut response = ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "POST /reload needs the header `Authorization: Bearer <token>` with the admin token",
+        )
+        .into_response();
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"mlg\""),
+        );
+        return response;
+    }
+    let no_body = || {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "POST /reload takes no body: it loads the artifact the server was started with ({}) \
+                 again; another path cannot be given",
+                state.artifact.display()
+            ),
+        )
     };
-    let path = if bytes.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        match serde_json::from_slice::<ReloadBody>(&bytes) {
-            Ok(body) => body.path,
-            Err(e) => {
-                return ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    format!("the reload body must be empty or {{\"path\": \"...\"}}: {e}"),
-                )
-                .into_response()
-            }
+    let limit = Limit::new(RELOAD_BODY_BYTES, &state);
+    match read_body(body, &parts.headers, limit).await {
+        Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => {}
+        Ok(_) => return no_body().into_response(),
+        Err(e) if e.status == StatusCode::PAYLOAD_TOO_LARGE => {
+            let mut refused = no_body();
+            refused.close = e.close;
+            return refused.into_response();
         }
-    };
-    match state.reload(path).await {
+        Err(e) => return e.into_response(),
+    }
+    match state.reload().await {
         Ok(loaded) => {
             let body = serde_json::json!({
                 "status": "reloaded",
@@ -269,7 +346,8 @@ async fn reload(State(state): State<Arc<AppState>>, request: Request) -> Respons
 }
 
 /// The endpoints, for 404 messages.
-const ENDPOINTS: &str = "POST /predict, GET /health, GET /model, GET /metrics, POST /reload";
+const ENDPOINTS: &str =
+    "POST /predict, GET /health, GET /model, GET /metrics, POST /reload (with --admin-token-file)";
 
 /// Any unknown path.
 async fn not_found(method: Method, uri: Uri) -> ApiError {

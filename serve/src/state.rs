@@ -2,6 +2,8 @@
 //! [`Loaded`] per artifact load, swapped atomically on reload) and the metrics,
 //! which outlive reloads.
 
+use crate::admin::AdminToken;
+use crate::config::Config;
 use crate::log::{self, DriftEvent, Event};
 use crate::metrics::Metrics;
 use crate::request::Schema;
@@ -13,7 +15,7 @@ use mlg_runtime::{Model, RuntimeError};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// How often (at most) single-row traffic re-checks drift for alerts; large
 /// batches and `/metrics` scrapes check every time.
@@ -197,27 +199,36 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The largest `/predict` body accepted, in bytes.
     pub max_body: usize,
+    /// Time allowed for a request body to arrive.
+    pub body_timeout: Duration,
+    /// The token `POST /reload` must carry; `None` turns `/reload` off.
+    pub admin: Option<AdminToken>,
+    /// The artifact file every reload loads.
+    pub artifact: PathBuf,
     /// Serializes reloads.
     reload_lock: tokio::sync::Mutex<()>,
 }
 
 impl AppState {
-    /// State serving `loaded`.
-    pub fn new(loaded: Loaded, metrics: Metrics, max_body: usize) -> AppState {
+    /// State serving `loaded` under `config`, `/reload` guarded by `admin`.
+    pub fn new(loaded: Loaded, metrics: Metrics, config: &Config, admin: Option<AdminToken>) -> AppState {
         AppState {
             current: ArcSwap::from_pointee(loaded),
             metrics,
-            max_body,
+            max_body: config.max_body,
+            body_timeout: config.body_timeout,
+            admin,
+            artifact: config.artifact.clone(),
             reload_lock: tokio::sync::Mutex::new(()),
         }
     }
 
-    /// Loads the artifact at `path` (default: the current model's file) off the
-    /// executor and swaps it in; requests already running finish on the old
-    /// model. A failed load leaves the current model in place.
-    pub async fn reload(self: &Arc<Self>, path: Option<PathBuf>) -> Result<Arc<Loaded>, ReloadError> {
+    /// Loads the configured artifact file again off the executor and swaps it
+    /// in; requests already running finish on the old model. A failed load
+    /// leaves the current model in place.
+    pub async fn reload(self: &Arc<Self>) -> Result<Arc<Loaded>, ReloadError> {
         let _one_at_a_time = self.reload_lock.lock().await;
-        let path = path.unwrap_or_else(|| self.current.load().path.clone());
+        let path = self.artifact.clone();
         let state = Arc::clone(self);
         let shown = path.display().to_string();
         let loaded = tokio::task::spawn_blocking(move || Loaded::load(&path, &state.metrics))

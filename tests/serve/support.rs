@@ -67,6 +67,24 @@ pub fn fixture() -> &'static Fixture {
     })
 }
 
+/// The admin token of [`token_file`].
+pub const TOKEN: &str = "s3cret-token-0123456789abcdef";
+
+/// A file holding [`TOKEN`] (mode 600), for `--admin-token-file`.
+pub fn token_file() -> &'static Path {
+    static FILE: OnceLock<PathBuf> = OnceLock::new();
+    FILE.get_or_init(|| {
+        let path = fixture().dir.join("admin.token");
+        std::fs::write(&path, format!("{TOKEN}\n")).expect("the token file is written");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
+        }
+        path
+    })
+}
+
 /// The rows of `examples/data/FILE` typed as `model`'s inputs.
 pub fn data_frame(model: &Model, file: &str) -> Frame {
     mlg_runtime::csv::read_csv_typed(&examples().join("data").join(file), &model.input_kinds())
@@ -152,11 +170,33 @@ impl Server {
     /// Starts `mlg serve ARTIFACT --addr 127.0.0.1:0 ARGS...` and reads its
     /// address line.
     pub fn start(artifact: &Path, args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mlg"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_mlg"));
+        command
             .arg("serve")
             .arg(artifact)
             .args(["--addr", "127.0.0.1:0"])
-            .args(args)
+            .args(args);
+        Server::spawn(command)
+    }
+
+    /// [`Server::start`] with the open-file limit (soft and hard) set to
+    /// `open_files` first (`ulimit -n`).
+    pub fn start_with_open_files(artifact: &Path, args: &[&str], open_files: u64) -> Server {
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("ulimit -n {open_files} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_mlg"))
+            .arg("serve")
+            .arg(artifact)
+            .args(["--addr", "127.0.0.1:0"])
+            .args(args);
+        Server::spawn(command)
+    }
+
+    /// Runs `command` (an `mlg serve`) and reads its address line.
+    fn spawn(mut command: Command) -> Server {
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -224,6 +264,18 @@ impl Server {
                 .header("content-type", "application/json")
                 .send(body.as_bytes()),
         )
+    }
+
+    /// `POST /reload` with an empty body and, when given, `Authorization:
+    /// Bearer TOKEN`.
+    pub fn reload(&self, token: Option<&str>, body: &str) -> Reply {
+        let mut request = agent()
+            .post(&format!("{}/reload", self.base))
+            .header("content-type", "application/json");
+        if let Some(token) = token {
+            request = request.header("authorization", &format!("Bearer {token}"));
+        }
+        reply(request.send(body.as_bytes())).unwrap_or_else(|e| panic!("POST /reload: {e}"))
     }
 
     /// `host:port`.
