@@ -511,3 +511,67 @@ fn sigterm_finishes_the_request_in_flight_then_exits_0() {
         .expect("the server exits");
     assert_eq!(status.code(), Some(0), "{:?}", server.stderr_lines());
 }
+
+#[test]
+fn rows_the_model_cannot_predict_are_never_a_class() {
+    let f = fixture();
+    // Iris has no imputation: a missing value makes the row unpredictable.
+    let server = Server::start(&f.iris_lr, &[]);
+    let model = Model::load(&f.iris_lr).unwrap();
+    let (rows, _) = iris_rows(&model);
+    let mut missing = rows[1].clone();
+    missing["petal_length_cm"] = Value::Null;
+    let body = json!({ "rows": [rows[0], missing, rows[2]] }).to_string();
+
+    let reply = server.post("/predict", &body);
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    let error = reply.json()["error"].as_str().unwrap().to_string();
+    assert!(error.contains("1 of 3 rows cannot be predicted"), "{error}");
+    assert!(
+        error.contains("row 1: column `petal_length_cm` is missing and the model has no imputation"),
+        "{error}"
+    );
+
+    let reply = server.post("/predict?on_invalid=null", &body);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let answer = reply.json();
+    let predictions = answer["predictions"].as_array().unwrap();
+    assert!(
+        predictions[0].is_string() && predictions[2].is_string(),
+        "{answer}"
+    );
+    assert!(predictions[1].is_null(), "{answer}");
+    assert!(answer["probabilities"][1]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(Value::is_null));
+    assert_eq!(answer["invalid"][0]["row"], json!(1));
+    assert!(answer["invalid"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("`petal_length_cm`"));
+    // A fully valid batch has no `invalid` key.
+    let valid = json!({ "rows": [rows[0]] }).to_string();
+    assert!(server
+        .post("/predict?on_invalid=null", &valid)
+        .json()
+        .get("invalid")
+        .is_none());
+
+    for query in ["on_invalid=skip", "on_invalid=maybe", "explain=true"] {
+        let reply = server.post(&format!("/predict?{query}"), &valid);
+        assert_eq!(reply.status, 400, "{query}: {}", reply.body);
+    }
+
+    // Numbers beyond f32 are refused by name, not turned into infinity.
+    let mut huge = rows[0].clone();
+    huge["sepal_width_cm"] = json!(1e39);
+    let reply = server.post("/predict", &json!({ "rows": [huge] }).to_string());
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    let error = reply.json()["error"].as_str().unwrap().to_string();
+    assert!(
+        error.contains("`sepal_width_cm`") && error.contains("1e39"),
+        "{error}"
+    );
+}

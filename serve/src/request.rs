@@ -10,7 +10,7 @@
 
 use crate::body::{Body, Cell, Key, Object, Values};
 use mlg_compiler::ir::{InputSlot, SlotKind};
-use mlg_runtime::rows::UNSEEN;
+use mlg_runtime::rows::{fits_f32, UNSEEN};
 use mlg_runtime::{Column, Frame};
 use std::collections::HashMap;
 use std::fmt;
@@ -330,6 +330,15 @@ impl Builders {
             (Builder::Numeric { values, missing }, Cell::Null) => {
                 values.push(f64::NAN);
                 missing.push(true);
+            }
+            (Builder::Numeric { .. }, Cell::Number(v)) if !fits_f32(*v) => {
+                return Err(RequestError::column(
+                    name,
+                    format!(
+                        "{at}column `{name}`: {v:e} is outside the range of the model's 32-bit numbers \
+                         (at most 3.4028235e38 in magnitude)"
+                    ),
+                ))
             }
             (Builder::Numeric { values, missing }, Cell::Number(v)) => {
                 values.push(*v);

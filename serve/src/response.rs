@@ -4,6 +4,7 @@ use crate::request::RequestError;
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use mlg_runtime::InvalidRow;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
@@ -91,6 +92,10 @@ pub struct Predicted<'a> {
     pub values: &'a [f32],
     /// Values per output row.
     pub width: usize,
+    /// The rows answered with nulls (`on_invalid=null`), listed under
+    /// `"invalid"` as `{"row": i, "reason": "..."}`; the key is absent when
+    /// every row was predicted.
+    pub invalid: &'a [InvalidRow],
 }
 
 impl Predicted<'_> {
@@ -110,11 +115,15 @@ impl Predicted<'_> {
 impl Serialize for Predicted<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let classifier = !self.classes.is_empty();
-        let mut map = s.serialize_map(Some(if classifier { 3 } else { 1 }))?;
+        let entries = if classifier { 3 } else { 1 } + usize::from(!self.invalid.is_empty());
+        let mut map = s.serialize_map(Some(entries))?;
         map.serialize_entry("predictions", &Labels(self))?;
         if classifier {
             map.serialize_entry("probabilities", &Probabilities(self))?;
             map.serialize_entry("classes", self.classes)?;
+        }
+        if !self.invalid.is_empty() {
+            map.serialize_entry("invalid", &Invalid(self.invalid))?;
         }
         map.end()
     }
@@ -137,6 +146,19 @@ impl Serialize for Labels<'_, '_> {
                     .flatten();
                 seq.serialize_element(&label)?;
             }
+        }
+        seq.end()
+    }
+}
+
+/// The rows answered with nulls, each `{"row": i, "reason": "..."}`.
+struct Invalid<'a>(&'a [InvalidRow]);
+
+impl Serialize for Invalid<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for row in self.0 {
+            seq.serialize_element(&serde_json::json!({"row": row.row, "reason": row.reason()}))?;
         }
         seq.end()
     }
@@ -168,6 +190,7 @@ mod tests {
             classes: &classes,
             values: &values,
             width: 3,
+            invalid: &[],
         }
         .to_vec();
         assert_eq!(
@@ -182,6 +205,7 @@ mod tests {
             classes: &[],
             values: &[1.5, -0.1, f32::NAN],
             width: 1,
+            invalid: &[],
         }
         .to_vec();
         assert_eq!(

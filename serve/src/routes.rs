@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use http_body_util::BodyExt;
+use mlg_runtime::{OnInvalid, RuntimeError};
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -54,30 +55,64 @@ async fn track(State(state): State<Arc<AppState>>, request: Request, next: Next)
     response
 }
 
-/// `POST /predict`.
+/// `POST /predict[?on_invalid=error|null]`.
 async fn predict(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    match predict_body(state, &parts.headers, body).await {
+    let on_invalid = match on_invalid(&parts.uri) {
+        Ok(policy) => policy,
+        Err(e) => return e.into_response(),
+    };
+    match predict_body(state, &parts.headers, body, on_invalid).await {
         Ok(json) => response::json(StatusCode::OK, json),
         Err(e) => e.into_response(),
     }
 }
 
-async fn predict_body(state: Arc<AppState>, headers: &HeaderMap, body: Body) -> Result<Vec<u8>, ApiError> {
+/// The `on_invalid` query parameter of `/predict`: `error` (the default) or
+/// `null`. `skip` is refused: the answer's rows must line up with the request's.
+fn on_invalid(uri: &Uri) -> Result<OnInvalid, ApiError> {
+    let mut policy = OnInvalid::Error;
+    for pair in uri.query().unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let bad = |message: String| ApiError::new(StatusCode::BAD_REQUEST, message);
+        match pair.split_once('=') {
+            Some(("on_invalid", "error")) => policy = OnInvalid::Error,
+            Some(("on_invalid", "null")) => policy = OnInvalid::Null,
+            Some(("on_invalid", other)) => {
+                return Err(bad(format!(
+                    "on_invalid must be `error` or `null`, got `{other}` \
+                     (rows are never skipped over HTTP: answers line up with the request's rows)"
+                )))
+            }
+            _ => {
+                return Err(bad(format!(
+                    "unknown query parameter `{pair}`: /predict takes on_invalid=error|null"
+                )))
+            }
+        }
+    }
+    Ok(policy)
+}
+
+async fn predict_body(
+    state: Arc<AppState>,
+    headers: &HeaderMap,
+    body: Body,
+    on_invalid: OnInvalid,
+) -> Result<Vec<u8>, ApiError> {
     let bytes = read_body(body, headers, Limit::new(state.max_body, &state)).await?;
     let loaded = state.current.load_full();
     if bytes.len() >= BLOCKING_BYTES {
         return blocking(move || {
             let batch = request::parse(&loaded.schema, &bytes)?;
-            run(&state, &loaded, batch)
+            run(&state, &loaded, batch, on_invalid)
         })
         .await;
     }
     let batch = request::parse(&loaded.schema, &bytes)?;
     if batch.n_rows >= BLOCKING_ROWS {
-        blocking(move || run(&state, &loaded, batch)).await
+        blocking(move || run(&state, &loaded, batch, on_invalid)).await
     } else {
-        run(&state, &loaded, batch)
+        run(&state, &loaded, batch, on_invalid)
     }
 }
 
@@ -93,29 +128,43 @@ async fn blocking<T: Send + 'static>(
     })
 }
 
-/// Predicts `batch`, records it (drift window, metrics) and returns the JSON answer.
-fn run(state: &AppState, loaded: &Loaded, batch: request::Batch) -> Result<Vec<u8>, ApiError> {
+/// Predicts `batch`, records it (drift window, metrics) and returns the JSON
+/// answer. Rows the model cannot predict (non-finite outputs, see
+/// `mlg_runtime::invalid`) are a 422 naming them, or null answers listed under
+/// `invalid` with `on_invalid=null`; never a class or a number.
+fn run(
+    state: &AppState,
+    loaded: &Loaded,
+    batch: request::Batch,
+    on_invalid: OnInvalid,
+) -> Result<Vec<u8>, ApiError> {
     let model = &loaded.model;
-    let failed = |e: mlg_runtime::RuntimeError| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("prediction failed: {e}"),
-        )
-    };
-    let width = model.n_outputs();
-    let values = if batch.n_rows == 1 {
-        let mut out = vec![0.0f32; width];
-        model.predict_row_into(&batch.rows, &mut out).map_err(failed)?;
-        out
-    } else {
-        model.predict_rows(&batch.rows, batch.n_rows).map_err(failed)?
-    };
+    let predictions = model
+        .predict_encoded(&batch.rows, batch.n_rows, on_invalid)
+        .map_err(|e| match e {
+            RuntimeError::InvalidRows(rows) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!(
+                    "{rows} (rows count from 0); send the missing values, or POST \
+                     /predict?on_invalid=null to get null for such rows"
+                ),
+            ),
+            other => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("prediction failed: {other}"),
+            ),
+        })?;
     if batch.n_rows > 0 {
         loaded.monitor.observe(&batch.frame);
     }
     state.metrics.batch(batch.n_rows);
+    let width = model.n_outputs();
+    let values = &predictions.values;
     let classes = model.classes();
     for row in values.chunks_exact(width.max(1)) {
+        if !row[0].is_finite() {
+            continue;
+        }
         if classes.is_empty() {
             state.metrics.prediction_value(f64::from(row[0]));
         } else if row[0] >= 0.0 && row[0].fract() == 0.0 {
@@ -127,8 +176,9 @@ fn run(state: &AppState, loaded: &Loaded, batch: request::Batch) -> Result<Vec<u
     loaded.check_drift(batch.n_rows >= BLOCKING_ROWS);
     Ok(Predicted {
         classes,
-        values: &values,
+        values,
         width,
+        invalid: &predictions.invalid,
     }
     .to_vec())
 }
