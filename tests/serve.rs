@@ -515,8 +515,16 @@ fn sigterm_finishes_the_request_in_flight_then_exits_0() {
 #[test]
 fn rows_the_model_cannot_predict_are_never_a_class() {
     let f = fixture();
-    // Iris has no imputation: a missing value makes the row unpredictable.
+    // Iris has no imputation: a missing value makes the row unpredictable,
+    // and /model says so per input.
     let server = Server::start(&f.iris_lr, &[]);
+    let description = server.get("/model").json();
+    let inputs = description["inputs"].as_array().unwrap();
+    assert!(inputs.iter().all(|i| i["missing"] == "refused"), "{description}");
+    let penguins = Server::start(&f.penguins, &[]);
+    let description = penguins.get("/model").json();
+    let inputs = description["inputs"].as_array().unwrap();
+    assert!(inputs.iter().all(|i| i["missing"] == "imputed"), "{description}");
     let model = Model::load(&f.iris_lr).unwrap();
     let (rows, _) = iris_rows(&model);
     let mut missing = rows[1].clone();

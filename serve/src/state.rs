@@ -89,13 +89,26 @@ impl Loaded {
 /// The `/model` description.
 fn describe(model: &Model, path: &Path, monitor: &DriftConfig) -> serde_json::Value {
     let artifact = model.artifact();
+    // Whether a row may leave each input missing (probed on the compiled
+    // function): "imputed", "refused" (the row is a 422), or "unknown".
+    let takes_missing = model.takes_missing();
     let inputs: Vec<serde_json::Value> = model
         .inputs()
         .iter()
-        .map(|slot| match &slot.kind {
-            SlotKind::Numeric => serde_json::json!({"name": slot.name, "kind": "numeric"}),
-            SlotKind::Categorical { levels } => {
-                serde_json::json!({"name": slot.name, "kind": "categorical", "levels": levels})
+        .zip(takes_missing)
+        .map(|(slot, takes)| {
+            let missing = match takes {
+                Some(true) => "imputed",
+                Some(false) => "refused",
+                None => "unknown",
+            };
+            match &slot.kind {
+                SlotKind::Numeric => {
+                    serde_json::json!({"name": slot.name, "kind": "numeric", "missing": missing})
+                }
+                SlotKind::Categorical { levels } => serde_json::json!({
+                    "name": slot.name, "kind": "categorical", "levels": levels, "missing": missing
+                }),
             }
         })
         .collect();
