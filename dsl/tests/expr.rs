@@ -2,7 +2,7 @@
 //! fully parenthesized display form), spans shifted by the offset, error codes
 //! and spans, the nesting limit, and fuzzed inputs that must never panic.
 
-use mlg_dsl::expr::{parse_expr, BinOp, ExprAst, ExprNode, Func, ARITY, MAX_EXPR_DEPTH, UNKNOWN_FUNCTION};
+use mlg_dsl::expr::{parse_expr, BinOp, ExprAst, ExprNode, Func, ARITY, MAX_EXPR_DEPTH, MAX_EXPR_OPERATORS, UNKNOWN_FUNCTION};
 use mlg_dsl::{Diagnostic, Span};
 use proptest::prelude::*;
 
@@ -207,6 +207,24 @@ fn nesting_is_limited() {
     assert!(error(&minus).message.contains("nested more than"));
     let calls = format!("{}x{}", "abs(".repeat(5_000), ")".repeat(5_000));
     assert!(error(&calls).message.contains("nested more than"));
+}
+
+/// Long flat chains (`a + a + ...`, `a ^ a ^ ...`) build trees as tall as
+/// they are long: past the operator limit they are refused with the span of
+/// the first operator over it, at any length, without overflowing the stack.
+#[test]
+fn operator_count_is_limited() {
+    let chain = |op: &str, terms: usize| vec!["a"; terms].join(op);
+    let ok = chain(" + ", MAX_EXPR_OPERATORS + 1);
+    assert_eq!(shown(&ok).matches('+').count(), MAX_EXPR_OPERATORS);
+    for op in [" + ", " ^ ", " * ", " or "] {
+        for terms in [MAX_EXPR_OPERATORS + 2, 100_000] {
+            let text = chain(op, terms);
+            let d = error(&text);
+            assert!(d.message.contains(&format!("more than {MAX_EXPR_OPERATORS} operators")), "{}", d.message);
+            assert_eq!(labelled(&text, &d), op.trim());
+        }
+    }
 }
 
 /// Labels of an error lie in `offset ..= offset + len`, on character boundaries.

@@ -22,6 +22,11 @@ use std::fmt::{self, Display, Formatter};
 
 /// Deepest nesting (parentheses, calls, prefix operators) an expression may have.
 pub const MAX_EXPR_DEPTH: usize = 64;
+/// Most binary operators (`+ - * / ^`, comparisons, `and`, `or`) an expression
+/// may have. With [`MAX_EXPR_DEPTH`] it bounds the tree's height, so every
+/// recursive walk over it (checking, lowering, code generation, dropping)
+/// stays within a thread's stack.
+pub const MAX_EXPR_OPERATORS: usize = 256;
 /// The code of an unknown function name.
 pub const UNKNOWN_FUNCTION: &str = "mlg::unknown_function";
 /// The code of a function called with the wrong number of arguments.
@@ -225,7 +230,7 @@ pub fn is_plain_name(name: &str) -> bool {
 /// lies within `offset ..= offset + text.len()`.
 ///
 /// Errors: `mlg::syntax` for malformed text (including nesting deeper than
-/// [`MAX_EXPR_DEPTH`]), [`UNKNOWN_FUNCTION`] and [`ARITY`] for bad calls.
+/// [`MAX_EXPR_DEPTH`] or more than [`MAX_EXPR_OPERATORS`] operators), [`UNKNOWN_FUNCTION`] and [`ARITY`] for bad calls.
 /// Never panics, whatever the input.
 pub fn parse_expr(text: &str, offset: usize) -> Result<ExprAst, Diagnostic> {
     let tokens = lex(text, offset)?;
@@ -236,6 +241,7 @@ pub fn parse_expr(text: &str, offset: usize) -> Result<ExprAst, Diagnostic> {
         tokens,
         pos: 0,
         depth: 0,
+        operators: 0,
         end,
     };
     let expr = p.expr()?;

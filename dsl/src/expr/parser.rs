@@ -18,6 +18,7 @@ pub(super) struct Parser {
     pub(super) tokens: Vec<Token>,
     pub(super) pos: usize,
     pub(super) depth: usize,
+    pub(super) operators: usize,
     pub(super) end: Span,
 }
 
@@ -82,6 +83,19 @@ impl Parser {
         Ok(())
     }
 
+    /// Consumes a binary operator, failing beyond [`MAX_EXPR_OPERATORS`].
+    fn operator(&mut self) -> Result<(), Diagnostic> {
+        self.operators += 1;
+        if self.operators > MAX_EXPR_OPERATORS {
+            let at = self.peek().map_or(self.end, |t| t.span);
+            let message = format!("expression has more than {MAX_EXPR_OPERATORS} operators");
+            return Err(syntax(at, message, "operator limit exceeded here")
+                .with_help("split it into several derived columns, each summing a part"));
+        }
+        self.bump();
+        Ok(())
+    }
+
     /// One whole expression (the loosest level: `if`).
     pub(super) fn expr(&mut self) -> Res {
         self.enter()?;
@@ -114,7 +128,7 @@ impl Parser {
     fn chain(&mut self, ops: &[(&str, Join)], operand: fn(&mut Parser) -> Res) -> Res {
         let mut lhs = operand(self)?;
         while let Some(&(_, make)) = ops.iter().find(|(s, _)| self.is_sym(s) || self.is_word(s)) {
-            self.bump();
+            self.operator()?;
             let rhs = operand(self)?;
             lhs = pair(lhs, rhs, make);
         }
@@ -149,7 +163,7 @@ impl Parser {
         ];
         let compare = |p: &Parser| ops.into_iter().find(|(s, _)| p.is_sym(s)).map(|(_, op)| op);
         let Some(op) = compare(self) else { return Ok(lhs) };
-        self.bump();
+        self.operator()?;
         let rhs = self.sum()?;
         if let Some(t) = self.peek().filter(|_| compare(self).is_some()) {
             return Err(
@@ -180,7 +194,7 @@ impl Parser {
         if !self.is_sym("^") {
             return Ok(base);
         }
-        self.bump();
+        self.operator()?;
         let exponent = self.unary()?;
         Ok(pair(base, exponent, |a, b| ExprNode::Binary(BinOp::Pow, a, b)))
     }
