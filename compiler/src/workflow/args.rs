@@ -4,6 +4,7 @@ use super::catalog::{Catalog, Default, OpKind, OpSpec, ParamSpec, ParamType, Par
 use mlg_dsl::ast::{Arg, Call, Expr, ExprKind, Ident, Setting};
 use mlg_dsl::diagnostic::did_you_mean;
 use mlg_dsl::{Diagnostic, Span};
+use std::collections::HashMap;
 
 /// Binds `args` (the call's arguments after any leading subject such as the input
 /// or selector) to `spec`'s parameters: positionals in declaration order, then
@@ -16,7 +17,9 @@ pub fn bind(
     args: &[Arg],
 ) -> Result<Params, Vec<Diagnostic>> {
     let mut params = Params::new();
-    let mut spans: Vec<(&'static str, Span)> = Vec::new();
+    let mut spans: HashMap<&'static str, Span> = HashMap::new();
+    // Per repeated parameter: its first and second spans and how often it is given.
+    let mut repeats: Vec<(&'static str, Span, Span, usize)> = Vec::new();
     let mut errors = Vec::new();
     let mut positional = 0usize;
     for arg in args {
@@ -40,19 +43,14 @@ pub fn bind(
                 }
             },
         };
-        if let Some((_, first)) = spans.iter().find(|(n, _)| *n == param.name) {
-            errors.push(
-                Diagnostic::new(
-                    "mlg::duplicate_param",
-                    format!("parameter `{}` of `{}` is given twice", param.name, spec.name),
-                    arg.span,
-                    "given again here",
-                )
-                .with_label(*first, "first given here"),
-            );
+        if let Some(&first) = spans.get(param.name) {
+            match repeats.iter_mut().find(|r| r.0 == param.name) {
+                Some(r) => r.3 += 1,
+                None => repeats.push((param.name, first, arg.span, 2)),
+            }
             continue;
         }
-        spans.push((param.name, arg.span));
+        spans.insert(param.name, arg.span);
         match check_value(catalog, spec, param, &arg.value) {
             Ok(v) => {
                 params.insert(param.name.to_string(), v);
@@ -60,8 +58,18 @@ pub fn bind(
             Err(d) => errors.extend(d),
         }
     }
+    for (name, first, again, times) in repeats {
+        let message = match times {
+            2 => format!("parameter `{name}` of `{}` is given twice", spec.name),
+            n => format!("parameter `{name}` of `{}` is given {n} times", spec.name),
+        };
+        errors.push(
+            Diagnostic::new("mlg::duplicate_param", message, again, "given again here")
+                .with_label(first, "first given here"),
+        );
+    }
     for param in spec.params {
-        if params.contains_key(param.name) || spans.iter().any(|(n, _)| *n == param.name) {
+        if params.contains_key(param.name) || spans.contains_key(param.name) {
             continue;
         }
         let value = match param.default {
