@@ -47,6 +47,36 @@ fn stdout_failed(e: &std::io::Error) -> ! {
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Largest estimated memory of one stage, checked before any work
+    /// (e.g. 512M, 32G; default: half the machine's memory).
+    #[arg(long, global = true, value_name = "SIZE", value_parser = parse_size)]
+    max_memory: Option<u64>,
+}
+
+/// `SIZE` of `--max-memory`: bytes, or a number with K, M, G or T (powers of 1024).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (number, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => (&t[..i], t[i..].to_ascii_uppercase()),
+        None => (t, String::new()),
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size such as 512M or 32G"))?;
+    let shift = match unit.trim_end_matches(['B', 'I']) {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => return Err(format!("`{text}`: the unit must be K, M, G or T")),
+    };
+    let bytes = value * (1u64 << shift) as f64;
+    if !(bytes >= 1.0 && bytes < u64::MAX as f64) {
+        return Err(format!("`{text}` must be at least 1 byte and below 16 EiB"));
+    }
+    Ok(bytes as u64)
 }
 
 #[derive(Subcommand)]
@@ -194,7 +224,11 @@ fn parse_transform(text: &str) -> Result<(String, Option<f64>), Error> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match execute(cli.command) {
+    let limits = match cli.max_memory {
+        Some(max_memory) => mlg_compiler::workflow::Limits { max_memory },
+        None => mlg_compiler::workflow::Limits::default(),
+    };
+    match execute(cli.command, limits) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprint!("{}", render_error(&e));
@@ -214,10 +248,10 @@ fn render_error(e: &Error) -> String {
     }
 }
 
-fn execute(command: Command) -> mlg::Result<()> {
+fn execute(command: Command, limits: mlg_compiler::workflow::Limits) -> mlg::Result<()> {
     match command {
         Command::Check { file } => {
-            let wf = mlg::Workflow::from_file(&file)?;
+            let wf = mlg::Workflow::from_file_with(&file, limits)?;
             outln!("{}: ok ({} stages)", file.display(), wf.checked.graph.len());
         }
         Command::Explain {
@@ -236,7 +270,7 @@ fn execute(command: Command) -> mlg::Result<()> {
                 let source = read(&file)?;
                 mlg::Workflow::parse_only(&file.display().to_string(), &source)?.to_string()
             } else {
-                let wf = mlg::Workflow::from_file(&file)?;
+                let wf = mlg::Workflow::from_file_with(&file, limits)?;
                 mlg::explain::explain_with(&wf, stage, model.as_deref(), passes, &transforms)?
             };
             out!("{text}");
@@ -250,7 +284,7 @@ fn execute(command: Command) -> mlg::Result<()> {
             resume,
             trials_dir,
         } => {
-            let wf = mlg::Workflow::from_file(&file)?;
+            let wf = mlg::Workflow::from_file_with(&file, limits)?;
             let trials_dir = trials_dir.unwrap_or_else(|| {
                 let stem = file
                     .file_stem()
@@ -387,8 +421,5 @@ fn serve(config: mlg_serve::Config) -> mlg::Result<()> {
 }
 
 fn read(path: &Path) -> mlg::Result<String> {
-    std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    mlg::workflow::read_mlg(path)
 }

@@ -115,9 +115,10 @@ fn compress_step_errors(checked: &workflow::Workflow) -> Vec<Diagnostic> {
     out
 }
 
-/// Builds every model stage's estimator once, so that parameter values the
-/// catalog's types cannot rule out (a hidden layer of size 0, an L1 penalty
-/// with a solver that cannot handle it) are reported by `mlg check` with the
+/// Builds every model stage's estimator and every features step once, so
+/// that parameter values the catalog's types cannot rule out (a hidden layer
+/// of size 0, an L1 penalty with a solver that cannot handle it, a
+/// `select_from_model` threshold that does not parse) are reported by `mlg check` with the
 /// model call underlined, not when training starts.
 fn model_parameter_errors(checked: &workflow::Workflow) -> Vec<Diagnostic> {
     let graph = &checked.graph;
@@ -131,6 +132,13 @@ fn model_parameter_errors(checked: &workflow::Workflow) -> Vec<Diagnostic> {
             StageKind::Model(m) if m.compress.is_empty() => mlg_stdlib::estimator(&m.op.op, &m.op.params)
                 .err()
                 .map(|e| (m.op.span, m.op.op.clone(), e)),
+            // Every features step (a `threshold` that does not parse, ...),
+            // with the step underlined.
+            StageKind::Features(f) => f.steps.iter().find_map(|step| {
+                mlg_stdlib::transform(&step.op.op, &step.op.params)
+                    .err()
+                    .map(|e| (step.op.span, step.op.op.clone(), e))
+            }),
             // Every value of every searched parameter (the others at the
             // tuned stage's own), with the search statement underlined; the
             // first rejected probe is enough.
@@ -174,4 +182,67 @@ fn model_parameter_errors(checked: &workflow::Workflow) -> Vec<Diagnostic> {
             )
         })
         .collect()
+}
+
+/// `lda(n = N)` with `N` above the classes of its data's target minus one,
+/// counted in the loaded frames (a numeric target's distinct values), so that
+/// `check` refuses what fitting would.
+pub fn class_count_errors(
+    checked: &workflow::Workflow,
+    frames: &std::collections::HashMap<String, std::sync::Arc<mlg_runtime::Frame>>,
+) -> Vec<Diagnostic> {
+    let graph = &checked.graph;
+    let mut out = Vec::new();
+    for &id in graph.order() {
+        let StageKind::Features(f) = &graph.stage(id).kind else {
+            continue;
+        };
+        for step in f.steps.iter().filter(|s| s.op.op == "lda") {
+            let Some(n) = step.op.params.get("n").and_then(|v| v.as_i64()) else {
+                continue;
+            };
+            let Some(classes) = root_classes(graph, &f.input, frames) else {
+                continue;
+            };
+            if n >= classes as i64 {
+                let most = classes.saturating_sub(1);
+                out.push(Diagnostic::new(
+                    "mlg::too_large",
+                    format!(
+                        "`lda` asks for n = {n} components, but at most {most} are possible here \
+                         (the target's {classes} classes minus one)"
+                    ),
+                    step.op.span,
+                    format!("at most {most}"),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Distinct values of the target of the data stage under stage `name`.
+fn root_classes(
+    graph: &Graph,
+    name: &str,
+    frames: &std::collections::HashMap<String, std::sync::Arc<mlg_runtime::Frame>>,
+) -> Option<usize> {
+    let mut stage = graph.stage(graph.find(name)?);
+    let (data_name, target) = loop {
+        match &stage.kind {
+            StageKind::Data(d) => break (&stage.name, d.target.as_deref()?),
+            StageKind::Features(f) => stage = graph.stage(graph.find(&f.input)?),
+            _ => return None,
+        }
+    };
+    let column = frames.get(data_name)?.column(target)?;
+    Some(match &column.data {
+        mlg_runtime::frame::ColumnData::Numeric(values) => {
+            let mut bits: Vec<u64> = values.iter().filter(|v| !v.is_nan()).map(|v| v.to_bits()).collect();
+            bits.sort_unstable();
+            bits.dedup();
+            bits.len()
+        }
+        mlg_runtime::frame::ColumnData::Categorical { levels, .. } => levels.len(),
+    })
 }

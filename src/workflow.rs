@@ -7,6 +7,7 @@ use mlg_compiler::workflow::stage::DataSource;
 use mlg_compiler::workflow::trial::Patch;
 use mlg_compiler::workflow::{self, Stage, StageKind};
 use mlg_dsl::ast::Program;
+use mlg_dsl::{Diagnostic, Span};
 use mlg_runtime::combine::JoinHow;
 use mlg_runtime::Frame;
 use mlg_stdlib::catalog::StdCatalog;
@@ -152,22 +153,62 @@ pub struct BestTrial {
     pub patch: Patch,
 }
 
+/// Reads the `.mlg` file at `path`. A file that is not UTF-8 is a
+/// diagnostic (`mlg::encoding`) at the first bad byte, with its offset.
+pub fn read_mlg(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let byte = e.as_bytes()[at];
+        // The lossy text keeps every byte before `at`, so spans up to it hold.
+        let source_text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        let end = source_text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+        let diagnostic = Diagnostic::new(
+            "mlg::encoding",
+            format!("the file is not UTF-8: byte 0x{byte:02X} at byte offset {at}"),
+            Span::new(at, end),
+            "not UTF-8",
+        )
+        .with_help("save the file as UTF-8");
+        Error::Diagnostics {
+            file: path.display().to_string(),
+            source_text,
+            diagnostics: vec![diagnostic],
+        }
+    })
+}
+
 impl Workflow {
     /// Reads, parses and checks the file at `path`; relative paths inside it are
     /// resolved against its folder.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Workflow> {
+        Workflow::from_file_with(path, workflow::Limits::default())
+    }
+
+    /// [`Workflow::from_file`] checked against explicit size `limits`.
+    pub fn from_file_with(path: impl AsRef<Path>, limits: workflow::Limits) -> Result<Workflow> {
         let path = path.as_ref();
-        let source = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let source = read_mlg(path)?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Workflow::from_source(&path.display().to_string(), &source, &base)
+        Workflow::from_source_with(&path.display().to_string(), &source, &base, limits)
     }
 
     /// Parses and checks `source` (named `file` in messages), resolving relative
     /// paths against `base_dir`.
     pub fn from_source(file: &str, source: &str, base_dir: &Path) -> Result<Workflow> {
+        Workflow::from_source_with(file, source, base_dir, workflow::Limits::default())
+    }
+
+    /// [`Workflow::from_source`] checked against explicit size `limits`.
+    pub fn from_source_with(
+        file: &str,
+        source: &str,
+        base_dir: &Path,
+        limits: workflow::Limits,
+    ) -> Result<Workflow> {
         let fail = |diagnostics| Error::Diagnostics {
             file: file.to_string(),
             source_text: source.to_string(),
@@ -175,12 +216,16 @@ impl Workflow {
         };
         let program = mlg_dsl::parse(source).map_err(|d| fail(vec![d]))?;
         let cache = FrameCache::default();
-        let checked = workflow::check(&program, &StdCatalog, &cache, base_dir).map_err(fail)?;
+        let checked = workflow::check_with(&program, &StdCatalog, &cache, base_dir, limits).map_err(fail)?;
         let rejected = crate::stdlib_checks::errors(&checked);
         if !rejected.is_empty() {
             return Err(fail(rejected));
         }
         let frames = data_frames(&checked, cache.frames.into_inner())?;
+        let rejected = crate::stdlib_checks::class_count_errors(&checked, &frames);
+        if !rejected.is_empty() {
+            return Err(fail(rejected));
+        }
         let searched = checked
             .graph
             .order()

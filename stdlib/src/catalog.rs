@@ -2,7 +2,7 @@
 //! and parameters. Parameter order is the order positional arguments bind in.
 
 use mlg_compiler::workflow::catalog::{
-    Catalog, Default, DefaultSelector, OpKind, OpSpec, ParamSpec, ParamType, SchemaRule, Task,
+    Catalog, Default, DefaultSelector, OpKind, OpSpec, ParamSpec, ParamType, Params, SchemaRule, Shape, Task,
 };
 
 /// A parameter spec (operator modules use it for their `SPECS`).
@@ -622,6 +622,10 @@ static ENTRIES: std::sync::LazyLock<Vec<OpSpec>> = std::sync::LazyLock::new(|| {
 impl Catalog for StdCatalog {
     fn entries(&self) -> &[OpSpec] {
         &ENTRIES
+    }
+
+    fn parameter_count(&self, op: &str, params: &Params, shape: Shape) -> Option<u128> {
+        crate::size::parameter_count(op, params, shape)
     }
 }
 

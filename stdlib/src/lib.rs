@@ -17,6 +17,7 @@ pub mod preprocess;
 pub mod registry;
 pub mod scale;
 pub mod select;
+pub mod size;
 pub mod synth;
 #[cfg(test)]
 pub(crate) mod testing;

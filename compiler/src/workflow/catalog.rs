@@ -206,10 +206,13 @@ pub enum SchemaRule {
     MaybeDrop,
     /// The selected numeric columns are replaced, at the first one's position, by
     /// `prefix1 ..= prefixN`: `N` is the int parameter `n_param` when given, else
-    /// the number of selected columns.
+    /// the number of selected columns. `N` may not exceed the selected columns;
+    /// with `classes`, nor the target's classes minus one (the default then
+    /// being the smaller of the two).
     Project {
         prefix: &'static str,
         n_param: &'static str,
+        classes: bool,
     },
     /// The selected numeric columns stay and are followed by their products of
     /// degree 2 ..= the int parameter `degree` (default 2), named by
@@ -272,10 +275,29 @@ pub struct OpSpec {
     pub params: &'static [ParamSpec],
 }
 
+/// The data a model is fitted on, as the checker knows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    pub rows: usize,
+    /// Input columns (the target not counted).
+    pub inputs: usize,
+    /// Classes of the target (2 when unknown or for regression).
+    pub classes: usize,
+}
+
 /// Every operator the checker may resolve a name against.
 pub trait Catalog: Sync {
     /// All entries.
     fn entries(&self) -> &[OpSpec];
+
+    /// An upper estimate of the parameters model `op` with `params` fits on
+    /// data of `shape` (a tree node counts as 4), saturating; `None` when the
+    /// catalog cannot size it. The checker refuses a model whose estimate
+    /// passes its memory cap.
+    fn parameter_count(&self, op: &str, params: &Params, shape: Shape) -> Option<u128> {
+        let _ = (op, params, shape);
+        None
+    }
 
     /// The entry named `name`.
     fn get(&self, name: &str) -> Option<&OpSpec> {

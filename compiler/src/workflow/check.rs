@@ -3,6 +3,7 @@
 //! column schemas from the data files' headers and values.
 
 use super::args::{bind, describe};
+use super::budget::{output_width, Limits};
 use super::catalog::{Catalog, ColumnKind, OpKind, OpSpec, Schema, SchemaSource, Task};
 use super::columns::{apply_rule, looks_like_selector, parse_selector, select};
 use super::graph::Graph;
@@ -21,18 +22,31 @@ pub struct Workflow {
 }
 
 /// Checks `program`, reading data schemas through `schemas`; relative paths are
-/// resolved against `base_dir` (the `.mlg` file's folder). Returns every error found.
+/// resolved against `base_dir` (the `.mlg` file's folder). Returns every error
+/// found. Sizes are checked against the default [`Limits`].
 pub fn check(
     program: &Program,
     catalog: &dyn Catalog,
     schemas: &dyn SchemaSource,
     base_dir: &Path,
 ) -> Result<Workflow, Vec<Diagnostic>> {
+    check_with(program, catalog, schemas, base_dir, Limits::default())
+}
+
+/// [`check`] with explicit size `limits` (`--max-memory`).
+pub fn check_with(
+    program: &Program,
+    catalog: &dyn Catalog,
+    schemas: &dyn SchemaSource,
+    base_dir: &Path,
+    limits: Limits,
+) -> Result<Workflow, Vec<Diagnostic>> {
     let order = resolve(program)?;
     let mut checker = Checker {
         catalog,
         schemas,
         base_dir,
+        limits,
         stages: HashMap::new(),
         errors: Vec::new(),
     };
@@ -99,6 +113,7 @@ pub(super) struct Checker<'a> {
     pub(super) catalog: &'a dyn Catalog,
     pub(super) schemas: &'a dyn SchemaSource,
     pub(super) base_dir: &'a Path,
+    pub(super) limits: Limits,
     pub(super) stages: HashMap<String, Stage>,
     errors: Vec<Diagnostic>,
 }
@@ -269,6 +284,18 @@ impl Checker<'_> {
                 )
                 .with_help(format!("columns at this step: {}", columns.join(", ")))]);
             }
+            let step = OpUse {
+                op: spec.name.to_string(),
+                params,
+                span: call.span,
+            };
+            self.components_fit(rule, &step, selected.len(), input)
+                .and_then(|()| {
+                    let width = output_width(rule, &schema, &selected, &step.params);
+                    self.width_budget(&s.name.name, &step, &schema, width)
+                })
+                .map_err(|d| vec![d])?;
+            let params = step.params;
             schema = apply_rule(rule, &schema, &selected, &params).map_err(|(column, kind)| {
                 let wanted = if kind == ColumnKind::Numeric {
                     "categorical"
@@ -447,15 +474,18 @@ impl Checker<'_> {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let op = OpUse {
+            op: spec.name.to_string(),
+            params,
+            span: s.call.span,
+        };
+        self.model_budget(&s.name.name, &op, s.call.span, input)
+            .map_err(|d| vec![d])?;
         let schema = input.schema.clone();
         Ok((
             StageKind::Model(ModelStage {
                 input: input_ident.name,
-                op: OpUse {
-                    op: spec.name.to_string(),
-                    params,
-                    span: s.call.span,
-                },
+                op,
                 task,
                 compress: Vec::new(),
             }),

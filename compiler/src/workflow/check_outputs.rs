@@ -43,6 +43,9 @@ impl Checker<'_> {
             return Err(errors);
         }
         let (method, fold_file) = method?;
+        for (t, _) in &tasks {
+            self.folds_fit(&method, self.stage(&t.name)).map_err(|d| vec![d])?;
+        }
         let stage = EvaluateStage {
             targets: s.targets.iter().map(|t| t.name.clone()).collect(),
             method,

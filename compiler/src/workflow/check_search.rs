@@ -120,6 +120,9 @@ impl Checker<'_> {
         if let Err(ref e) = method {
             errors.extend(e.iter().cloned());
         }
+        if let Ok((m, _)) = &method {
+            errors.extend(self.folds_fit(m, base_stage).err());
+        }
         let space: Vec<Dimension> = space.into_iter().map(|(_, d)| d).collect();
         if enumerates && errors.is_empty() {
             let size = space.iter().try_fold(1u128, |acc, d| {

@@ -184,6 +184,7 @@ impl Checker<'_> {
         }
         let (method, fold_file) = method?;
         let (_, task, first_stage) = tasks[0];
+        self.folds_fit(&method, first_stage).map_err(|d| vec![d])?;
         let stage = SelectStage {
             candidates: candidates.iter().map(|c| c.name.clone()).collect(),
             metric: metric.map(|m| m.name),

@@ -207,7 +207,7 @@ pub fn apply_rule(
                 rows: schema.rows,
             });
         }
-        SchemaRule::Project { prefix, n_param } => {
+        SchemaRule::Project { prefix, n_param, .. } => {
             needs(ColumnKind::Numeric)?;
             let n = int(n_param).unwrap_or(selected.len());
             let mut out = Schema {

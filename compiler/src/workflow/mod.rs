@@ -7,6 +7,8 @@
 
 #[cfg(feature = "workflow")]
 pub mod args;
+#[cfg(feature = "workflow")]
+pub mod budget;
 pub mod catalog;
 #[cfg(feature = "workflow")]
 pub mod check;
@@ -42,7 +44,9 @@ pub mod text;
 pub mod trial;
 
 #[cfg(feature = "workflow")]
-pub use check::{check, Workflow};
+pub use budget::Limits;
+#[cfg(feature = "workflow")]
+pub use check::{check, check_with, Workflow};
 #[cfg(feature = "workflow")]
 pub use check_search::TUNE;
 #[cfg(feature = "workflow")]

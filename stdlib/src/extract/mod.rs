@@ -23,23 +23,28 @@ use mlg_compiler::workflow::catalog::{
 };
 use mlg_runtime::frame::{Column, Frame};
 
-const fn project(prefix: &'static str) -> OpKind {
+const fn project(prefix: &'static str, classes: bool) -> OpKind {
     OpKind::Transform {
         default_selector: DefaultSelector::Numeric,
-        rule: SchemaRule::Project { prefix, n_param: "n" },
+        rule: SchemaRule::Project {
+            prefix,
+            n_param: "n",
+            classes,
+        },
     }
 }
 
+/// Components: the checker also bounds them by the selected columns.
 const COUNT: ParamType = ParamType::Int {
     min: 1,
-    max: i64::MAX,
+    max: 1_000_000,
 };
 
 /// Catalog entries of the extractors.
 pub const SPECS: &[OpSpec] = &[
     OpSpec {
         name: "pca",
-        kind: project("pc"),
+        kind: project("pc", false),
         summary: "principal components of the centred columns (scikit-learn PCA, sign: largest |loading| positive)",
         params: &[
             p("n", COUNT, Default::Optional, "number of components (default: all)"),
@@ -62,19 +67,19 @@ pub const SPECS: &[OpSpec] = &[
     },
     OpSpec {
         name: "whiten",
-        kind: project("w"),
+        kind: project("w", false),
         summary: "PCA whitening keeping every component: decorrelated, unit-variance columns",
         params: &[],
     },
     OpSpec {
         name: "truncated_svd",
-        kind: project("svd"),
+        kind: project("svd", false),
         summary: "projection on the top right singular vectors, no centring (scikit-learn TruncatedSVD)",
         params: &[p("n", COUNT, Default::Int(2), "number of components")],
     },
     OpSpec {
         name: "lda",
-        kind: project("ld"),
+        kind: project("ld", true),
         summary: "linear discriminant axes of a classification target (scikit-learn LinearDiscriminantAnalysis.transform)",
         params: &[p(
             "n",

@@ -22,7 +22,10 @@ const NON_NEGATIVE: ParamType = ParamType::Float {
 
 const ROUNDS: ParamSpec = p(
     "rounds",
-    AT_LEAST_ONE,
+    ParamType::Int {
+        min: 1,
+        max: 100_000,
+    },
     Default::Int(100),
     "boosting rounds (one tree per round, one per class per round for more than two classes)",
 );
@@ -39,7 +42,7 @@ const MAX_LEAF_NODES: ParamSpec = p(
     "max_leaf_nodes",
     ParamType::Int {
         min: 2,
-        max: i64::MAX,
+        max: 1_000_000,
     },
     Default::Int(31),
     "most leaves a tree may have",

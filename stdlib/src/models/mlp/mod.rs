@@ -104,12 +104,32 @@ pub struct Mlp {
     pub scale_target: bool,
 }
 
-/// Parses `"64,32"` into layer sizes; empty, zero or non-numeric entries are errors.
+/// Most hidden layers an MLP may have.
+pub const MAX_HIDDEN_LAYERS: usize = 64;
+/// Widest hidden layer.
+pub const MAX_HIDDEN_WIDTH: usize = 100_000;
+
+/// Parses `"64,32"` into layer sizes; empty, zero or non-numeric entries are
+/// errors, as are more than [`MAX_HIDDEN_LAYERS`] layers or one wider than
+/// [`MAX_HIDDEN_WIDTH`] (the checker's memory cap bounds the product).
 pub fn parse_hidden(op: &str, text: &str) -> Result<Vec<usize>, OpError> {
+    let layers = text.split(',').count();
+    if layers > MAX_HIDDEN_LAYERS {
+        return Err(invalid(
+            op,
+            format!("`hidden` has {layers} layers; at most {MAX_HIDDEN_LAYERS} are allowed"),
+        ));
+    }
     let sizes: Option<Vec<usize>> = text
         .split(',')
         .map(|s| s.trim().parse::<usize>().ok().filter(|&n| n > 0))
         .collect();
+    if let Some(&wide) = sizes.iter().flatten().find(|&&n| n > MAX_HIDDEN_WIDTH) {
+        return Err(invalid(
+            op,
+            format!("a hidden layer of {wide} units is wider than the limit of {MAX_HIDDEN_WIDTH}"),
+        ));
+    }
     match sizes {
         Some(sizes) if !sizes.is_empty() => Ok(sizes),
         _ => Err(invalid(

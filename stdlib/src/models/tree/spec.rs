@@ -91,7 +91,7 @@ const TREE_TREES: ParamSpec = p(
     "trees",
     ParamType::Int {
         min: 1,
-        max: i64::MAX,
+        max: 100_000,
     },
     Default::Int(100),
     "number of trees averaged",
