@@ -23,6 +23,9 @@ use crate::error::DataError;
 use crate::frame::{Column, ColumnData, Frame};
 use crate::rows::fits_f32;
 use ::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use ::parquet::column::page::{Page, PageReader};
+use ::parquet::file::metadata::ParquetMetaData;
+use ::parquet::file::serialized_reader::SerializedPageReader;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Float16Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type,
@@ -34,6 +37,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Reads the Parquet file at `path` into a [`Frame`], following the module rules.
 ///
@@ -86,9 +90,52 @@ fn parquet_error(file: &str, source: impl Into<Box<dyn std::error::Error + Send 
     }
 }
 
+/// Refuses a dictionary page that claims more values than its bytes can hold
+/// (every encoding of a dictionary spends at least a bit per value). The
+/// decoder sizes a dictionary from that count before reading it, so without
+/// this check a corrupt count in a file of a few kilobytes makes it allocate
+/// and fill gigabytes (found by fuzzing). Reads page headers only, and the
+/// dictionary pages themselves.
+fn check_dictionaries(handle: File, metadata: &ParquetMetaData, file: &str) -> Result<(), DataError> {
+    let reader = Arc::new(handle);
+    for group in metadata.row_groups() {
+        let rows = usize::try_from(group.num_rows()).unwrap_or(0);
+        for column in group.columns() {
+            let mut pages = SerializedPageReader::new(reader.clone(), column, rows, None)
+                .map_err(|e| parquet_error(file, e))?;
+            while let Some(page) = pages.peek_next_page().map_err(|e| parquet_error(file, e))? {
+                if !page.is_dict {
+                    pages.skip_next_page().map_err(|e| parquet_error(file, e))?;
+                    continue;
+                }
+                if let Some(Page::DictionaryPage { buf, num_values, .. }) =
+                    pages.get_next_page().map_err(|e| parquet_error(file, e))?
+                {
+                    if u64::from(num_values) > 8 * (buf.len() as u64 + 1) {
+                        return Err(parquet_error(
+                            file,
+                            format!(
+                                "corrupt file (a dictionary page of column `{}` claims {num_values} values in {} bytes)",
+                                column.column_path(),
+                                buf.len()
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Opens the file as Parquet, checks the schema, then reads every row group.
 fn decode(handle: File, file: &str) -> Result<Frame, DataError> {
+    let pages = handle.try_clone().map_err(|source| DataError::Io {
+        file: file.to_string(),
+        source,
+    })?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(handle).map_err(|e| parquet_error(file, e))?;
+    check_dictionaries(pages, builder.metadata(), file)?;
     let schema = builder.schema().clone();
     let mut names: Vec<String> = Vec::with_capacity(schema.fields().len());
     let mut columns: Vec<Builder> = Vec::with_capacity(schema.fields().len());

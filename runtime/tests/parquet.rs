@@ -445,3 +445,18 @@ fn read_table_dispatches_on_the_extension() {
     let csv_named_parquet = write_csv(dir.path(), "wrong.parquet", "x\n1\n");
     assert_parquet_error(read_table(&csv_named_parquet), &csv_named_parquet);
 }
+
+#[test]
+fn a_dictionary_page_claiming_more_values_than_its_bytes_is_refused() {
+    // Found by fuzzing (fuzz/seeds/parquet/found-dictionary-count): a 2 KB file
+    // whose dictionary page claims 939,524,095 doubles; the decoder sized the
+    // dictionary from that count and allocated 7.5 GB before reading it.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dictionary_count.parquet");
+    let result = read_parquet(&path);
+    let message = match &result {
+        Err(err) => err.to_string(),
+        Ok(frame) => panic!("expected a Parquet error, got {} rows", frame.n_rows),
+    };
+    assert!(message.contains("dictionary page"), "{message}");
+    assert_parquet_error(result, &path);
+}
