@@ -1,0 +1,30 @@
+//! Fuzz target: the `POST /predict` body decoder against a small schema. A body
+//! it accepts gives `n_rows * slots` row values, a frame of `n_rows` rows, and,
+//! in the row form, one row per element of the `rows` array.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use mlg_fuzz::{check_frame, slots};
+use mlg_serve::request::{parse, Schema};
+use std::sync::OnceLock;
+
+fn schema() -> &'static Schema {
+    static SCHEMA: OnceLock<Schema> = OnceLock::new();
+    SCHEMA.get_or_init(|| Schema::new(&slots()))
+}
+
+fuzz_target!(|data: &[u8]| {
+    let schema = schema();
+    let Ok(batch) = parse(schema, data) else {
+        return;
+    };
+    assert_eq!(batch.rows.len(), batch.n_rows * schema.slots().len());
+    assert_eq!(batch.frame.n_rows, batch.n_rows);
+    assert_eq!(batch.frame.columns.len(), schema.slots().len());
+    check_frame(&batch.frame);
+    if let Ok(serde_json::Value::Object(body)) = serde_json::from_slice(data) {
+        if let Some(serde_json::Value::Array(rows)) = body.get("rows") {
+            assert_eq!(batch.n_rows, rows.len(), "rows in the body");
+        }
+    }
+});
