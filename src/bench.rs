@@ -9,6 +9,7 @@ use mlg_compiler::backends::cranelift::{self, CompiledGraph};
 use mlg_compiler::backends::interpreter::Interpreter;
 use mlg_compiler::backends::Executable;
 use mlg_compiler::ir::{Graph, InputSlot, SlotKind};
+use mlg_compiler::workflow::budget::human_bytes;
 use mlg_stdlib::eval::rng::SplitMix64;
 use serde::Serialize;
 use std::path::Path;
@@ -135,22 +136,6 @@ fn read_rows(
         format!("benchmarking the first {cap} rows of {name} (the most mlg bench holds for this model)")
     });
     Ok((rows, n_rows, note))
-}
-
-/// `bytes` in B, KiB, MiB, GiB or TiB, to one decimal.
-fn human_bytes(bytes: u128) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
 }
 
 /// `n_rows` seeded random rows in the row ABI of `slots`: standard-normal numbers
