@@ -17,6 +17,8 @@ pub mod invalid;
 pub mod model;
 #[cfg(feature = "parquet")]
 pub mod parquet;
+#[cfg(feature = "parquet")]
+mod parquet_source;
 pub mod predictions;
 pub mod profile;
 pub mod record;

@@ -21,6 +21,7 @@
 
 use crate::error::DataError;
 use crate::frame::{Column, ColumnData, Frame};
+use crate::parquet_source::Source;
 use crate::rows::fits_f32;
 use ::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use ::parquet::column::page::{Page, PageReader};
@@ -34,7 +35,6 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrowPrimitiveType, LargeStringArray, StringArray, StringViewArray};
 use arrow_schema::{DataType, Field};
 use std::collections::HashMap;
-use std::fs::File;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::Arc;
@@ -47,11 +47,12 @@ use std::sync::Arc;
 /// [`DataError::EmptyColumnName`] / [`DataError::DuplicateColumn`] for bad names.
 pub fn read_parquet(path: &Path) -> Result<Frame, DataError> {
     let file = path.display().to_string();
-    let handle = File::open(path).map_err(|source| DataError::Io {
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io {
         file: file.clone(),
         source,
     })?;
-    match catch_unwind(AssertUnwindSafe(|| decode(handle, &file))) {
+    let source = Source(bytes.into());
+    match catch_unwind(AssertUnwindSafe(|| decode(source, &file))) {
         Ok(result) => result,
         Err(payload) => {
             let what = payload
@@ -96,8 +97,8 @@ fn parquet_error(file: &str, source: impl Into<Box<dyn std::error::Error + Send 
 /// this check a corrupt count in a file of a few kilobytes makes it allocate
 /// and fill gigabytes (found by fuzzing). Reads page headers only, and the
 /// dictionary pages themselves.
-fn check_dictionaries(handle: File, metadata: &ParquetMetaData, file: &str) -> Result<(), DataError> {
-    let reader = Arc::new(handle);
+fn check_dictionaries(source: Source, metadata: &ParquetMetaData, file: &str) -> Result<(), DataError> {
+    let reader = Arc::new(source);
     for group in metadata.row_groups() {
         let rows = usize::try_from(group.num_rows()).unwrap_or(0);
         for column in group.columns() {
@@ -129,13 +130,9 @@ fn check_dictionaries(handle: File, metadata: &ParquetMetaData, file: &str) -> R
 }
 
 /// Opens the file as Parquet, checks the schema, then reads every row group.
-fn decode(handle: File, file: &str) -> Result<Frame, DataError> {
-    let pages = handle.try_clone().map_err(|source| DataError::Io {
-        file: file.to_string(),
-        source,
-    })?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(handle).map_err(|e| parquet_error(file, e))?;
-    check_dictionaries(pages, builder.metadata(), file)?;
+fn decode(source: Source, file: &str) -> Result<Frame, DataError> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(source.clone()).map_err(|e| parquet_error(file, e))?;
+    check_dictionaries(source, builder.metadata(), file)?;
     let schema = builder.schema().clone();
     let mut names: Vec<String> = Vec::with_capacity(schema.fields().len());
     let mut columns: Vec<Builder> = Vec::with_capacity(schema.fields().len());

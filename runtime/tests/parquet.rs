@@ -460,3 +460,19 @@ fn a_dictionary_page_claiming_more_values_than_its_bytes_is_refused() {
     assert!(message.contains("dictionary page"), "{message}");
     assert_parquet_error(result, &path);
 }
+
+#[test]
+fn a_page_header_reading_past_the_end_of_the_file_is_refused_at_once() {
+    // Found by fuzzing (fuzz/seeds/parquet/found-header-list-past-eof): a 1 KB
+    // file whose page header declares a list of two billion fields; the
+    // decoder skipped each at the end of the file, taking 30 s. Reads past the
+    // end are now errors, so it fails on the first.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/header_list_past_eof.parquet");
+    let result = read_parquet(&path);
+    let message = match &result {
+        Err(err) => err.to_string(),
+        Ok(frame) => panic!("expected a Parquet error, got {} rows", frame.n_rows),
+    };
+    assert!(message.contains("past the end of the file"), "{message}");
+    assert_parquet_error(result, &path);
+}
