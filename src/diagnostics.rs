@@ -142,7 +142,9 @@ pub fn render(diagnostics: &[Diagnostic], file: &str, source: &str, color: bool)
         }
         if shown == MAX_RENDERED {
             let rest = diagnostics.len() - shown;
-            out.push_str(&format!("… and at most {rest} more error(s) not shown; fix these first\n"));
+            out.push_str(&format!(
+                "… and at most {rest} more error(s) not shown; fix these first\n"
+            ));
             break;
         }
         shown += 1;
@@ -167,7 +169,9 @@ pub fn render(diagnostics: &[Diagnostic], file: &str, source: &str, color: bool)
         out.push('\n');
     }
     if hidden > 0 {
-        out.push_str(&format!("… and {hidden} more error(s) repeating one above at other places\n"));
+        out.push_str(&format!(
+            "… and {hidden} more error(s) repeating one above at other places\n"
+        ));
     }
     out
 }

@@ -13,9 +13,9 @@
 
 use crate::error::{Error, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use mlg_runtime::files::AtomicFile;
 use mlg_runtime::invalid::REPORTED_ROWS;
 use mlg_runtime::stream::{Format, PredictionWriter, RowChunks, DEFAULT_CHUNK_ROWS};
-use mlg_runtime::files::AtomicFile;
 use mlg_runtime::{InvalidRow, Model, OnInvalid, RuntimeError};
 use std::fmt;
 use std::fs::File;

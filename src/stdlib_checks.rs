@@ -238,7 +238,11 @@ fn root_classes(
     let column = frames.get(data_name)?.column(target)?;
     Some(match &column.data {
         mlg_runtime::frame::ColumnData::Numeric(values) => {
-            let mut bits: Vec<u64> = values.iter().filter(|v| !v.is_nan()).map(|v| v.to_bits()).collect();
+            let mut bits: Vec<u64> = values
+                .iter()
+                .filter(|v| !v.is_nan())
+                .map(|v| v.to_bits())
+                .collect();
             bits.sort_unstable();
             bits.dedup();
             bits.len()

@@ -71,5 +71,9 @@ fn every_documented_program_checks() {
         }
     }
     assert!(checked >= 3, "found only {checked} documented programs");
-    assert!(failures.is_empty(), "documented programs that do not check:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "documented programs that do not check:\n{}",
+        failures.join("\n")
+    );
 }

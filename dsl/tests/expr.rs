@@ -2,7 +2,9 @@
 //! fully parenthesized display form), spans shifted by the offset, error codes
 //! and spans, the nesting limit, and fuzzed inputs that must never panic.
 
-use mlg_dsl::expr::{parse_expr, BinOp, ExprAst, ExprNode, Func, ARITY, MAX_EXPR_DEPTH, MAX_EXPR_OPERATORS, UNKNOWN_FUNCTION};
+use mlg_dsl::expr::{
+    parse_expr, BinOp, ExprAst, ExprNode, Func, ARITY, MAX_EXPR_DEPTH, MAX_EXPR_OPERATORS, UNKNOWN_FUNCTION,
+};
 use mlg_dsl::{Diagnostic, Span};
 use proptest::prelude::*;
 
@@ -221,7 +223,12 @@ fn operator_count_is_limited() {
         for terms in [MAX_EXPR_OPERATORS + 2, 100_000] {
             let text = chain(op, terms);
             let d = error(&text);
-            assert!(d.message.contains(&format!("more than {MAX_EXPR_OPERATORS} operators")), "{}", d.message);
+            assert!(
+                d.message
+                    .contains(&format!("more than {MAX_EXPR_OPERATORS} operators")),
+                "{}",
+                d.message
+            );
             assert_eq!(labelled(&text, &d), op.trim());
         }
     }

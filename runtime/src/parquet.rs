@@ -131,7 +131,8 @@ fn check_dictionaries(source: Source, metadata: &ParquetMetaData, file: &str) ->
 
 /// Opens the file as Parquet, checks the schema, then reads every row group.
 fn decode(source: Source, file: &str) -> Result<Frame, DataError> {
-    let builder = ParquetRecordBatchReaderBuilder::try_new(source.clone()).map_err(|e| parquet_error(file, e))?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(source.clone()).map_err(|e| parquet_error(file, e))?;
     check_dictionaries(source, builder.metadata(), file)?;
     let schema = builder.schema().clone();
     let mut names: Vec<String> = Vec::with_capacity(schema.fields().len());

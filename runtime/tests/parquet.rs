@@ -448,7 +448,9 @@ fn read_table_dispatches_on_the_extension() {
 
 /// The message of reading the corrupt fixture `name`, which must be a Parquet error naming it.
 fn fixture_error(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     let result = read_parquet(&path);
     let message = match &result {
         Err(err) => err.to_string(),

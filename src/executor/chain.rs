@@ -397,7 +397,8 @@ impl FittedChain {
         lowered.map_err(err)?;
         let parts: Vec<_> = columns.iter().map(|(_, id)| *id).collect();
         // No column left: the model is a `FittedConstant`, which ignores its
-        // (placeholder) feature vector; the IR has no zero-width nodes.
+        // input; it reads a one-value constant because the IR has no
+        // zero-width nodes.
         let features_op = if parts.is_empty() {
             Op::Const { values: vec![0.0] }
         } else {

@@ -22,7 +22,11 @@ pub fn parameter_count(op: &str, params: &Params, shape: Shape) -> Option<u128> 
     };
     let rows = shape.rows as u128;
     let inputs = shape.inputs as u128;
-    let outputs = if shape.classes > 2 { shape.classes as u128 } else { 1 };
+    let outputs = if shape.classes > 2 {
+        shape.classes as u128
+    } else {
+        1
+    };
     // Nodes of one tree: at most 2 × rows, and 2^(depth + 1) under `max_depth`.
     let tree_nodes = || {
         let by_rows = rows.saturating_mul(2).max(1);
@@ -33,7 +37,9 @@ pub fn parameter_count(op: &str, params: &Params, shape: Shape) -> Option<u128> 
     };
     Some(match op {
         "decision_tree_classifier" | "decision_tree_regressor" => tree_nodes().saturating_mul(NODE),
-        "random_forest_classifier" | "random_forest_regressor" | "extra_trees_classifier"
+        "random_forest_classifier"
+        | "random_forest_regressor"
+        | "extra_trees_classifier"
         | "extra_trees_regressor" => int("trees", 100)
             .saturating_mul(tree_nodes())
             .saturating_mul(NODE),
@@ -53,7 +59,9 @@ pub fn parameter_count(op: &str, params: &Params, shape: Shape) -> Option<u128> 
             // Weights and biases, and as much again for the optimizer's state.
             widths
                 .windows(2)
-                .fold(0u128, |sum, w| sum.saturating_add(w[0].saturating_add(1).saturating_mul(w[1])))
+                .fold(0u128, |sum, w| {
+                    sum.saturating_add(w[0].saturating_add(1).saturating_mul(w[1]))
+                })
                 .saturating_mul(3)
         }
         "svm" | "svr" => rows.saturating_mul(inputs.saturating_add(2)),

@@ -109,11 +109,19 @@ pub fn monomial_count(n: usize, degree: usize, interaction_only: bool) -> u128 {
 /// computed without building it.
 pub fn output_width(rule: SchemaRule, schema: &Schema, selected: &[String], params: &Params) -> u128 {
     let width = schema.columns.len() as u128;
-    let int = |name: &str| params.get(name).and_then(|v| v.as_i64()).map(|v| v.max(0) as u128);
+    let int = |name: &str| {
+        params
+            .get(name)
+            .and_then(|v| v.as_i64())
+            .map(|v| v.max(0) as u128)
+    };
     match rule {
         SchemaRule::Polynomial => {
             let degree = int("degree").unwrap_or(2).min(usize::MAX as u128) as usize;
-            let only = params.get("interaction_only").and_then(|v| v.as_bool()).unwrap_or(false);
+            let only = params
+                .get("interaction_only")
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
             width.saturating_add(monomial_count(selected.len(), degree, only))
         }
         SchemaRule::Project { n_param, .. } => {
@@ -158,12 +166,18 @@ impl Checker<'_> {
         );
         let (message, help) = if over_columns {
             (
-                format!("{what}, over the limit of {} columns per stage", count(MAX_COLUMNS)),
+                format!(
+                    "{what}, over the limit of {} columns per stage",
+                    count(MAX_COLUMNS)
+                ),
                 "select fewer columns or lower the step's parameters".to_string(),
             )
         } else {
             (
-                format!("{what}, over the memory cap of {}", human_bytes(self.limits.max_memory as u128)),
+                format!(
+                    "{what}, over the memory cap of {}",
+                    human_bytes(self.limits.max_memory as u128)
+                ),
                 memory_help(),
             )
         };
@@ -173,14 +187,23 @@ impl Checker<'_> {
     /// Refuses model `model` (operator `op`) when its estimated parameters
     /// plus its training matrix pass the memory cap. Operators the catalog
     /// cannot size count only the matrix.
-    pub(super) fn model_budget(&self, model: &str, op: &OpUse, span: Span, input: &Stage) -> Result<(), Diagnostic> {
+    pub(super) fn model_budget(
+        &self,
+        model: &str,
+        op: &OpUse,
+        span: Span,
+        input: &Stage,
+    ) -> Result<(), Diagnostic> {
         let classes = self.classes_of(input).unwrap_or(2);
         let shape = Shape {
             rows: input.schema.rows,
             inputs: input.schema.columns.len().saturating_sub(1),
             classes,
         };
-        let parameters = self.catalog.parameter_count(&op.op, &op.params, shape).unwrap_or(0);
+        let parameters = self
+            .catalog
+            .parameter_count(&op.op, &op.params, shape)
+            .unwrap_or(0);
         let matrix = (shape.rows as u128).saturating_mul(shape.inputs as u128);
         let bytes = parameters.saturating_add(matrix).saturating_mul(BYTES_PER_VALUE);
         if bytes <= self.limits.max_memory as u128 {

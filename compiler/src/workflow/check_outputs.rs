@@ -44,7 +44,8 @@ impl Checker<'_> {
         }
         let (method, fold_file) = method?;
         for (t, _) in &tasks {
-            self.folds_fit(&method, self.stage(&t.name)).map_err(|d| vec![d])?;
+            self.folds_fit(&method, self.stage(&t.name))
+                .map_err(|d| vec![d])?;
         }
         let stage = EvaluateStage {
             targets: s.targets.iter().map(|t| t.name.clone()).collect(),

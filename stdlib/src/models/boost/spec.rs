@@ -22,10 +22,7 @@ const NON_NEGATIVE: ParamType = ParamType::Float {
 
 const ROUNDS: ParamSpec = p(
     "rounds",
-    ParamType::Int {
-        min: 1,
-        max: 100_000,
-    },
+    ParamType::Int { min: 1, max: 100_000 },
     Default::Int(100),
     "boosting rounds (one tree per round, one per class per round for more than two classes)",
 );

@@ -89,10 +89,7 @@ const TREE_SPLITTER: ParamSpec = p(
 );
 const TREE_TREES: ParamSpec = p(
     "trees",
-    ParamType::Int {
-        min: 1,
-        max: 100_000,
-    },
+    ParamType::Int { min: 1, max: 100_000 },
     Default::Int(100),
     "number of trees averaged",
 );
