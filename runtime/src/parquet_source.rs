@@ -8,7 +8,7 @@
 //! nothing valid reads past the end.
 
 use bytes::Bytes;
-use parquet::errors::Result;
+use parquet::errors::{ParquetError, Result};
 use parquet::file::reader::{ChunkReader, Length};
 use std::io::{self, Read};
 
@@ -26,8 +26,12 @@ impl ChunkReader for Source {
     type T = Strict;
 
     fn get_read(&self, start: u64) -> Result<Strict> {
-        // Checks `start` against the length with the crate's own message.
-        ChunkReader::get_read(&self.0, start)?;
+        if start > self.len() {
+            return Err(ParquetError::EOF(format!(
+                "expected to read at offset {start}, while the file has length {}",
+                self.len()
+            )));
+        }
         Ok(Strict {
             bytes: self.0.clone(),
             pos: start as usize,

@@ -140,9 +140,9 @@ pub fn output_width(rule: SchemaRule, schema: &Schema, selected: &[String], para
 }
 
 impl Checker<'_> {
-    /// Refuses a features step of stage `stage` whose output (`width`
-    /// columns by the input's rows) passes [`MAX_COLUMNS`] or the memory cap;
-    /// `call` is the step, `input` the schema it reads.
+    /// Refuses `step` of features stage `stage` when its output (`width`
+    /// columns by the rows of `input`, the schema it reads) passes
+    /// [`MAX_COLUMNS`] or the memory cap.
     pub(super) fn width_budget(
         &self,
         stage: &str,

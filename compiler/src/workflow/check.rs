@@ -295,8 +295,7 @@ impl Checker<'_> {
                     self.width_budget(&s.name.name, &step, &schema, width)
                 })
                 .map_err(|d| vec![d])?;
-            let params = step.params;
-            schema = apply_rule(rule, &schema, &selected, &params).map_err(|(column, kind)| {
+            schema = apply_rule(rule, &schema, &selected, &step.params).map_err(|(column, kind)| {
                 let wanted = if kind == ColumnKind::Numeric {
                     "categorical"
                 } else {
@@ -317,14 +316,7 @@ impl Checker<'_> {
                     spec.name
                 ))]
             })?;
-            steps.push(Step {
-                op: OpUse {
-                    op: spec.name.to_string(),
-                    params,
-                    span: call.span,
-                },
-                selector,
-            });
+            steps.push(Step { op: step, selector });
         }
         Ok((
             StageKind::Features(FeaturesStage {
