@@ -5,7 +5,9 @@ mod common;
 
 use common::{first_mismatch, identical, impute_scale_linear, interpret, random_graph, random_rows, Rng};
 use mlg_compiler::ir::{Graph, GraphBuilder, Op, UnaryFn, VerifyError};
-use mlg_compiler::passes::{AffineFusion, ConstantFolding, DeadNodes, Pass, PassError, Pipeline};
+use mlg_compiler::passes::{
+    AffineFusion, ConstantFolding, DeadNodes, Pass, PassError, Pipeline, Transformed,
+};
 use proptest::prelude::*;
 
 /// Interpreter outputs of `before` and `after` on 500 random rows (25% NaN):
@@ -227,10 +229,9 @@ impl Pass for Breaks {
         "breaks"
     }
 
-    fn run(&self, graph: &Graph) -> Graph {
-        let mut g = graph.clone();
-        g.nodes[0].width += 1;
-        g
+    fn rewrite(&self, mut graph: Graph) -> Transformed<Graph> {
+        graph.nodes[0].width += 1;
+        Transformed::yes(graph)
     }
 }
 

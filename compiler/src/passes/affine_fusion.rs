@@ -2,7 +2,7 @@
 //! folded into its weights, bias and `missing` defaults, so impute → standardize →
 //! linear model becomes inputs → one affine.
 
-use super::{Pass, Rebuild};
+use super::{Pass, Rebuild, Transformed};
 use crate::ir::{Graph, NodeId, Op};
 
 /// Folds the `scale` and `fill_nan` ops between an `affine` and its base values
@@ -17,7 +17,9 @@ use crate::ir::{Graph, NodeId, Op};
 ///
 /// Contract: outputs agree with the input graph's up to `f32` rounding of the
 /// folded constants, for rows without infinities (the row ABI carries finite
-/// numbers and NaN); the old chains are left for [`super::DeadNodes`].
+/// numbers and NaN); the old chains are left for [`super::DeadNodes`]. Changed
+/// exactly when some affine is fused (its input then names the base nodes, not
+/// the peeled chain); otherwise the graph is handed back.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AffineFusion;
 
@@ -26,8 +28,9 @@ impl Pass for AffineFusion {
         "affine-fusion"
     }
 
-    fn run(&self, graph: &Graph) -> Graph {
-        let mut out = Rebuild::new(graph);
+    fn rewrite(&self, graph: Graph) -> Transformed<Graph> {
+        let mut out = Rebuild::new(&graph);
+        let mut fused = false;
         for (i, node) in graph.nodes.iter().enumerate() {
             let op = out.remap(&node.op);
             let new = match fuse(out.graph(), &op) {
@@ -37,6 +40,7 @@ impl Pass for AffineFusion {
                     bias,
                     missing,
                 }) => {
+                    fused = true;
                     let x = if let [single] = parts.as_slice() {
                         *single
                     } else {
@@ -57,7 +61,12 @@ impl Pass for AffineFusion {
             };
             out.set(NodeId(i as u32), new);
         }
-        out.finish(graph)
+        // Without a fusion the rebuild is a copy.
+        if fused {
+            Transformed::yes(out.finish(&graph))
+        } else {
+            Transformed::no(graph)
+        }
     }
 }
 

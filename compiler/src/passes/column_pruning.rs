@@ -2,7 +2,7 @@
 //! columns a selection step removed), renumbering the slots that stay.
 
 use super::dead_nodes::live_nodes;
-use super::{Pass, Rebuild};
+use super::{Pass, Rebuild, Transformed};
 use crate::ir::{Graph, NodeId, Op};
 
 /// Removes the input slots that no live `input` node reads, keeping the others in
@@ -12,7 +12,8 @@ use crate::ir::{Graph, NodeId, Op};
 /// subsequence of the original ones (same names and kinds), and its outputs are
 /// bit-identical to the original's on every row, once the row is encoded by slot
 /// name for the new inputs. Callers encode rows from `graph.inputs` after
-/// optimization, never from the pre-optimization schema.
+/// optimization, never from the pre-optimization schema. Changed exactly when
+/// some node is dead or some slot unread; otherwise the graph is handed back.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ColumnPruning;
 
@@ -21,8 +22,8 @@ impl Pass for ColumnPruning {
         "column-pruning"
     }
 
-    fn run(&self, graph: &Graph) -> Graph {
-        let live = live_nodes(graph);
+    fn rewrite(&self, graph: Graph) -> Transformed<Graph> {
+        let live = live_nodes(&graph);
         let mut used = vec![false; graph.inputs.len()];
         for (node, alive) in graph.nodes.iter().zip(&live) {
             if let (Op::Input { slot }, true) = (&node.op, alive) {
@@ -30,6 +31,9 @@ impl Pass for ColumnPruning {
                     *u = true;
                 }
             }
+        }
+        if live.iter().chain(&used).all(|&x| x) {
+            return Transformed::no(graph);
         }
         let mut new_slot = vec![u32::MAX; graph.inputs.len()];
         let mut next = 0u32;
@@ -39,7 +43,7 @@ impl Pass for ColumnPruning {
                 next += 1;
             }
         }
-        let mut out = Rebuild::new(graph);
+        let mut out = Rebuild::new(&graph);
         out.set_inputs(
             graph
                 .inputs
@@ -62,6 +66,6 @@ impl Pass for ColumnPruning {
             let new = out.push(op, node.width);
             out.set(NodeId(i as u32), new);
         }
-        out.finish(graph)
+        Transformed::yes(out.finish(&graph))
     }
 }

@@ -1,12 +1,13 @@
 //! Dead-node elimination: drop every node that no output depends on.
 
-use super::{Pass, Rebuild};
+use super::{Pass, Rebuild, Transformed};
 use crate::ir::{Graph, NodeId};
 
 /// Removes nodes that no output depends on, keeping the order of the rest.
 ///
 /// Contract: outputs are bit-identical to the input graph's; input slots are never
 /// removed (they are the row ABI), only the `input` nodes that read them.
+/// Changed exactly when some node is dead; otherwise the graph is handed back.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DeadNodes;
 
@@ -15,16 +16,19 @@ impl Pass for DeadNodes {
         "dead-nodes"
     }
 
-    fn run(&self, graph: &Graph) -> Graph {
-        let live = live_nodes(graph);
-        let mut out = Rebuild::new(graph);
+    fn rewrite(&self, graph: Graph) -> Transformed<Graph> {
+        let live = live_nodes(&graph);
+        if live.iter().all(|&l| l) {
+            return Transformed::no(graph);
+        }
+        let mut out = Rebuild::new(&graph);
         for (i, node) in graph.nodes.iter().enumerate() {
             if live[i] {
                 let new = out.push(out.remap(&node.op), node.width);
                 out.set(NodeId(i as u32), new);
             }
         }
-        out.finish(graph)
+        Transformed::yes(out.finish(&graph))
     }
 }
 

@@ -1,5 +1,19 @@
 //! Optimizer passes over the inference IR and the driver that runs them in order,
 //! verifying the graph before the pipeline and after every pass.
+//!
+//! A pass takes the graph by value and returns it wrapped in [`Transformed`],
+//! saying itself whether it changed anything (DataFusion's `Transformed`
+//! pattern): `changed == false` means the returned graph is the input, as it
+//! was (a pass with nothing to do hands its input back without rebuilding it);
+//! `changed == true` means the returned graph differs from the input (a
+//! different structure, op or constant bit pattern; only NaN payloads are not
+//! told apart). The pipeline takes that report as it is, with no comparison
+//! of its own: it copies graphs only when its caller asks for the per-pass
+//! trace ([`Pipeline::run`], whose steps `mlg explain --passes` prints, the
+//! "unchanged" lines coming from the reports), while [`Pipeline::optimize`]
+//! copies none. It still verifies the graph after every pass. Debug builds
+//! also keep the graph before each pass and check the report against it,
+//! panicking with the pass's name on a wrong one.
 
 pub mod affine_fusion;
 pub mod column_pruning;
@@ -29,7 +43,7 @@ pub use tree_layout::TreeLayout;
 
 /// A graph-to-graph rewrite that preserves the interpreter's meaning.
 ///
-/// Contract: `run` receives a graph that verifies and returns a fresh graph, in
+/// Contract: `rewrite` receives a graph that verifies and returns a graph, in
 /// topological order, with the same name, input slots and output names and widths,
 /// whose interpreter outputs agree with the input's on every row (up to `f32`
 /// rounding where a pass says so). A pass never panics on a verified graph. The one
@@ -38,11 +52,50 @@ pub use tree_layout::TreeLayout;
 /// compression transforms ([`transform`]: [`QuantizeInt8`], [`PruneMagnitude`],
 /// [`PruneNeurons`]) are lossy by design and state how far outputs may move;
 /// they keep every other part of the contract.
+///
+/// The result says whether the pass changed the graph: [`Transformed::no`]
+/// only with the input graph itself, untouched; [`Transformed::yes`] only with
+/// a graph that differs from it (see the module docs). `mlg explain --passes`
+/// prints "unchanged" from this report.
 pub trait Pass: Send + Sync {
     /// Stable name used in errors, `mlg explain` and snapshots.
     fn name(&self) -> &'static str;
-    /// Rewrites `graph` into an equivalent graph.
-    fn run(&self, graph: &Graph) -> Graph;
+    /// Rewrites `graph` into an equivalent graph and reports whether it
+    /// changed anything.
+    fn rewrite(&self, graph: Graph) -> Transformed<Graph>;
+    /// [`Pass::rewrite`] on a copy of `graph`, keeping only the result: for
+    /// callers that keep their graph (tests, one-off rewrites). The pipeline
+    /// never calls it.
+    fn run(&self, graph: &Graph) -> Graph {
+        self.rewrite(graph.clone()).data
+    }
+}
+
+/// A value a pass may have rewritten, and whether it did (DataFusion's
+/// `Transformed`, without its recursion control).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transformed<T> {
+    /// The value after the pass: the input itself when `changed` is false.
+    pub data: T,
+    /// Whether `data` differs from the input.
+    pub changed: bool,
+}
+
+impl<T> Transformed<T> {
+    /// `data` with an explicit `changed` flag.
+    pub fn new(data: T, changed: bool) -> Self {
+        Transformed { data, changed }
+    }
+
+    /// `data`, which differs from the input.
+    pub fn yes(data: T) -> Self {
+        Transformed::new(data, true)
+    }
+
+    /// `data`, which is the input, unchanged.
+    pub fn no(data: T) -> Self {
+        Transformed::new(data, false)
+    }
 }
 
 /// A pass produced (or the pipeline was given) a graph that does not verify.
@@ -56,19 +109,25 @@ pub struct PassError {
     pub source: VerifyError,
 }
 
-/// One pass of a pipeline run: its name, whether it changed the graph (by
-/// [`same_graph`]), the result.
+/// One pass of a traced pipeline run ([`Pipeline::run`]): its name, whether it
+/// changed the graph (the pass's own [`Transformed`] report), the result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PassStep {
+    /// The pass's [`Pass::name`].
     pub pass: &'static str,
+    /// Whether the pass changed the graph; when false, `after` equals the
+    /// previous step's graph (or the input).
     pub changed: bool,
+    /// The graph after the pass (a copy, kept for the trace).
     pub after: Graph,
 }
 
-/// The result of a pipeline: the final graph and every intermediate step.
+/// The result of a traced pipeline run: the final graph and every intermediate step.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Optimized {
+    /// The graph after the last pass.
     pub graph: Graph,
+    /// One step per pass, in order.
     pub steps: Vec<PassStep>,
 }
 
@@ -123,32 +182,80 @@ impl Pipeline {
 
     /// Verifies `graph`, then runs every pass in order, verifying after each; the
     /// first invalid graph is reported with the name of the pass that produced it.
+    /// Records every step with a copy of its graph (what `mlg explain --passes`
+    /// prints); [`Pipeline::optimize`] is the same run without the trace.
     pub fn run(&self, graph: &Graph) -> Result<Optimized, PassError> {
-        verify(graph).map_err(|source| PassError {
+        let mut steps = Vec::with_capacity(self.passes.len());
+        let graph = self.drive(graph.clone(), Some(&mut steps))?;
+        Ok(Optimized { graph, steps })
+    }
+
+    /// [`Pipeline::run`] without the trace: the final graph only. Copies no
+    /// graph (a pass with nothing to do hands its input back), except that
+    /// debug builds keep the graph before each pass to check its report.
+    pub fn optimize(&self, graph: Graph) -> Result<Graph, PassError> {
+        self.drive(graph, None)
+    }
+
+    /// Verifies `graph`, runs every pass, verifying after each, and pushes a
+    /// step per pass onto `trace` when given.
+    fn drive(&self, graph: Graph, mut trace: Option<&mut Vec<PassStep>>) -> Result<Graph, PassError> {
+        verify(&graph).map_err(|source| PassError {
             pass: "<input>",
             source,
         })?;
-        let mut current = graph.clone();
-        let mut steps = Vec::with_capacity(self.passes.len());
+        let mut current = graph;
         for pass in &self.passes {
-            let after = pass.run(&current);
-            verify(&after).map_err(|source| PassError {
+            #[cfg(debug_assertions)]
+            let before = current.clone();
+            let Transformed { data, changed } = pass.rewrite(current);
+            #[cfg(debug_assertions)]
+            check_report(pass.name(), &before, &data, changed);
+            verify(&data).map_err(|source| PassError {
                 pass: pass.name(),
                 source,
             })?;
-            let changed = !same_graph(&after, &current);
-            steps.push(PassStep {
-                pass: pass.name(),
-                changed,
-                after: after.clone(),
-            });
-            current = after;
+            if let Some(steps) = trace.as_deref_mut() {
+                steps.push(PassStep {
+                    pass: pass.name(),
+                    changed,
+                    after: data.clone(),
+                });
+            }
+            current = data;
         }
-        Ok(Optimized {
-            graph: current,
-            steps,
-        })
+        Ok(current)
     }
+}
+
+/// Debug builds: panics, naming `pass`, when its report `changed` is wrong:
+/// "unchanged" with a graph that is not [`same_graph`] as `before`, or
+/// "changed" with a graph [`identical`] to it (`mlg explain --passes` would
+/// print an "after" section that shows no change).
+#[cfg(debug_assertions)]
+fn check_report(pass: &str, before: &Graph, after: &Graph, changed: bool) {
+    if changed {
+        assert!(
+            !identical(before, after),
+            "pass `{pass}` reported a change but returned an identical graph"
+        );
+    } else {
+        assert!(
+            same_graph(before, after),
+            "pass `{pass}` reported no change but returned a different graph"
+        );
+    }
+}
+
+/// Whether `a` and `b` are the same graph down to the bits of every constant
+/// (`-0.0` differs from `0.0`), NaN payloads aside: their debug forms agree.
+#[cfg(debug_assertions)]
+fn identical(a: &Graph, b: &Graph) -> bool {
+    a.name == b.name
+        && a.nodes.len() == b.nodes.len()
+        && a.inputs == b.inputs
+        && a.outputs == b.outputs
+        && format!("{a:?}") == format!("{b:?}")
 }
 
 /// The names [`transform`] accepts, in the order its error lists them.
@@ -245,6 +352,8 @@ pub fn parameter_bytes(graph: &Graph) -> (usize, usize) {
 
 /// Structural equality where NaN constants equal NaN (`Graph`'s `PartialEq`
 /// follows `f32` and would call any graph holding a NaN fill value changed).
+/// The pipeline no longer uses it to tell changes (passes report them,
+/// [`Transformed`]); it remains for tests and the debug-build check.
 pub fn same_graph(a: &Graph, b: &Graph) -> bool {
     a == b || format!("{a:?}") == format!("{b:?}")
 }

@@ -1,7 +1,7 @@
 //! Magnitude pruning: the smallest weights of every dense layer become exact
 //! zeros, which the backends then skip (an opt-in, lossy transform).
 
-use super::{Pass, Rebuild};
+use super::{Pass, Rebuild, Transformed};
 use crate::ir::{Graph, NodeId, Op};
 
 /// Zeroes, in every [`Op::Affine`] and [`Op::QuantAffine`] separately, the
@@ -13,7 +13,9 @@ use crate::ir::{Graph, NodeId, Op};
 ///
 /// Contract: lossy by design: outputs move by the dropped terms. Widths and all
 /// other ops are unchanged. `fraction` is in `(0, 1)`; values outside are
-/// clamped (0 prunes nothing, 1 prunes everything).
+/// clamped (0 prunes nothing, 1 prunes everything). Changed exactly when some
+/// pruned weight was not already `0` (a `-0.0` weight becomes `0.0`, a change);
+/// otherwise the graph is handed back.
 #[derive(Clone, Copy, Debug)]
 pub struct PruneMagnitude {
     /// Share of each layer's weights to zero.
@@ -25,14 +27,16 @@ impl Pass for PruneMagnitude {
         "prune-magnitude"
     }
 
-    fn run(&self, graph: &Graph) -> Graph {
-        let mut out = Rebuild::new(graph);
+    fn rewrite(&self, graph: Graph) -> Transformed<Graph> {
+        let mut out = Rebuild::new(&graph);
+        let mut zeroed = false;
         for (i, node) in graph.nodes.iter().enumerate() {
             let mut op = out.remap(&node.op);
             match &mut op {
                 Op::Affine { weights, .. } => {
                     let magnitudes: Vec<f32> = weights.iter().map(|w| w.abs()).collect();
                     for j in smallest(&magnitudes, prune_count(weights.len(), self.fraction)) {
+                        zeroed |= weights[j].to_bits() != 0;
                         weights[j] = 0.0;
                     }
                 }
@@ -49,6 +53,7 @@ impl Pass for PruneMagnitude {
                         .map(|(j, &q)| f32::from(q).abs() * scales.get(j / inw).map_or(0.0, |s| s.abs()))
                         .collect();
                     for j in smallest(&magnitudes, prune_count(weights.len(), self.fraction)) {
+                        zeroed |= weights[j] != 0;
                         weights[j] = 0;
                     }
                 }
@@ -57,7 +62,12 @@ impl Pass for PruneMagnitude {
             let new = out.push(op, node.width);
             out.set(NodeId(i as u32), new);
         }
-        out.finish(graph)
+        // When every pruned weight was already `0.0` the rebuild is a copy.
+        if zeroed {
+            Transformed::yes(out.finish(&graph))
+        } else {
+            Transformed::no(graph)
+        }
     }
 }
 

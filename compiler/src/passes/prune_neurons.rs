@@ -2,7 +2,7 @@
 //! layers, shrinking both layers around them (an opt-in, lossy transform).
 
 use super::prune_magnitude::prune_count;
-use super::{Pass, Rebuild};
+use super::{Pass, Rebuild, Transformed};
 use crate::ir::{Graph, NodeId, Op};
 
 /// Removes hidden units between two dense layers.
@@ -22,7 +22,9 @@ use crate::ir::{Graph, NodeId, Op};
 ///
 /// Contract: lossy by design: outputs move by the removed units' contributions
 /// to `b`. Graphs without such a chain come out unchanged; other nodes are
-/// copied, and sliced constants are left to [`super::DeadNodes`].
+/// copied, and sliced constants are left to [`super::DeadNodes`]. Changed
+/// exactly when some unit is removed (a layer narrows); otherwise the graph is
+/// handed back.
 #[derive(Clone, Copy, Debug)]
 pub struct PruneNeurons {
     /// Share of each hidden layer's units to remove.
@@ -34,22 +36,27 @@ impl Pass for PruneNeurons {
         "prune-neurons"
     }
 
-    fn run(&self, graph: &Graph) -> Graph {
+    fn rewrite(&self, graph: Graph) -> Transformed<Graph> {
         // kept[k]: the output elements node k keeps (a and chain ops); cols[k]:
         // the input columns layer b at k keeps.
         let mut kept: Vec<Option<Vec<usize>>> = vec![None; graph.nodes.len()];
         let mut cols: Vec<Option<Vec<usize>>> = vec![None; graph.nodes.len()];
-        for chain in chains(graph) {
-            let keep = strongest_units(graph, &chain, self.fraction);
+        let mut pruned = false;
+        for chain in chains(&graph) {
+            let keep = strongest_units(&graph, &chain, self.fraction);
             if keep.len() == graph.nodes[chain.a].width as usize {
                 continue;
             }
+            pruned = true;
             for &k in std::iter::once(&chain.a).chain(&chain.ops) {
                 kept[k] = Some(keep.clone());
             }
             cols[chain.b] = Some(keep);
         }
-        let mut out = Rebuild::new(graph);
+        if !pruned {
+            return Transformed::no(graph);
+        }
+        let mut out = Rebuild::new(&graph);
         for (i, node) in graph.nodes.iter().enumerate() {
             let mut op = out.remap(&node.op);
             let mut width = node.width;
@@ -63,7 +70,7 @@ impl Pass for PruneNeurons {
             let new = out.push(op, width);
             out.set(NodeId(i as u32), new);
         }
-        out.finish(graph)
+        Transformed::yes(out.finish(&graph))
     }
 }
 

@@ -1,7 +1,7 @@
 //! Int8 quantization: every dense `affine` becomes a `qaffine` with one `i8` per
 //! weight and one `f32` scale per output row (an opt-in, lossy transform).
 
-use super::{Pass, Rebuild};
+use super::{Pass, Rebuild, Transformed};
 use crate::ir::{Graph, NodeId, Op};
 
 /// Replaces every [`Op::Affine`] by an [`Op::QuantAffine`] with the same input,
@@ -13,7 +13,8 @@ use crate::ir::{Graph, NodeId, Op};
 ///
 /// Contract: lossy by design (not meaning-preserving): each weight moves by at
 /// most `scales[r] / 2`, so output `r` moves by at most `scales[r] / 2 * sum_j
-/// |x'[j]|` plus `f32` rounding. Other ops are copied unchanged.
+/// |x'[j]|` plus `f32` rounding. Other ops are copied unchanged. Changed exactly
+/// when some affine is quantized; otherwise the graph is handed back.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct QuantizeInt8;
 
@@ -22,16 +23,20 @@ impl Pass for QuantizeInt8 {
         "quantize-int8"
     }
 
-    fn run(&self, graph: &Graph) -> Graph {
-        let mut out = Rebuild::new(graph);
+    fn rewrite(&self, graph: Graph) -> Transformed<Graph> {
+        if !graph.nodes.iter().any(|node| quantizable(&node.op)) {
+            return Transformed::no(graph);
+        }
+        let mut out = Rebuild::new(&graph);
         for (i, node) in graph.nodes.iter().enumerate() {
             let op = match out.remap(&node.op) {
+                op if !quantizable(&op) => op,
                 Op::Affine {
                     x,
                     weights,
                     bias,
                     missing,
-                } if weights.iter().all(|w| w.is_finite()) => {
+                } => {
                     let inw = weights.len().checked_div(bias.len()).unwrap_or(0);
                     let (weights, scales) = quantize_rows(&weights, inw);
                     Op::QuantAffine {
@@ -47,8 +52,13 @@ impl Pass for QuantizeInt8 {
             let new = out.push(op, node.width);
             out.set(NodeId(i as u32), new);
         }
-        out.finish(graph)
+        Transformed::yes(out.finish(&graph))
     }
+}
+
+/// Whether `op` is an affine the pass quantizes: every weight finite.
+fn quantizable(op: &Op) -> bool {
+    matches!(op, Op::Affine { weights, .. } if weights.iter().all(|w| w.is_finite()))
 }
 
 /// Quantizes the row-major `weights` (rows of `inw` finite values) row by row:

@@ -1,7 +1,7 @@
 //! Tree inputs: a tree ensemble reads only the concat parts it splits on, so
 //! the columns no split uses can be pruned from the row.
 
-use super::{Pass, Rebuild};
+use super::{Pass, Rebuild, Transformed};
 use crate::ir::{Graph, NodeId, Op, TreeNode};
 
 /// For every [`Op::Trees`] whose `x` is an [`Op::Concat`] with parts no split
@@ -11,6 +11,8 @@ use crate::ir::{Graph, NodeId, Op, TreeNode};
 /// Contract: every split reads the same value as before, so outputs are
 /// bit-identical; the old concat is left for [`super::DeadNodes`], after which
 /// [`super::ColumnPruning`] can drop the input slots nothing reads any more.
+/// Changed exactly when some ensemble is narrowed (a new concat is pushed);
+/// otherwise the graph is handed back.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TreeInputs;
 
@@ -19,12 +21,14 @@ impl Pass for TreeInputs {
         "tree-inputs"
     }
 
-    fn run(&self, graph: &Graph) -> Graph {
-        let mut out = Rebuild::new(graph);
+    fn rewrite(&self, graph: Graph) -> Transformed<Graph> {
+        let mut out = Rebuild::new(&graph);
+        let mut narrowed = false;
         for (i, node) in graph.nodes.iter().enumerate() {
             let op = match &node.op {
-                Op::Trees { x, forest, walk } => match narrow(graph, *x, forest) {
+                Op::Trees { x, forest, walk } => match narrow(&graph, *x, forest) {
                     Some((parts, forest)) => {
+                        narrowed = true;
                         let parts: Vec<NodeId> = parts.into_iter().map(|p| out.get(p)).collect();
                         let width = parts.iter().map(|&p| out.graph().node(p).width).sum();
                         let x = out.push(Op::Concat { parts }, width);
@@ -41,7 +45,12 @@ impl Pass for TreeInputs {
             let new = out.push(op, node.width);
             out.set(NodeId(i as u32), new);
         }
-        out.finish(graph)
+        // Without a narrowed ensemble the rebuild is a copy.
+        if narrowed {
+            Transformed::yes(out.finish(&graph))
+        } else {
+            Transformed::no(graph)
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Tree layout: picks how each tree-ensemble op is evaluated by native code.
 
-use super::{Pass, Rebuild};
+use super::{Pass, Rebuild, Transformed};
 use crate::ir::{Forest, Graph, NodeId, Op, TreeWalk};
 
 /// Most trees compiled as native branches. Measured on random rows (`cargo
@@ -24,7 +24,8 @@ pub const BRANCH_MAX_DEPTH: usize = 12;
 /// [`BRANCH_MAX_DEPTH`], else [`TreeWalk::Table`].
 ///
 /// Contract: only `walk` changes, so outputs are bit-identical; other ops are
-/// copied unchanged.
+/// copied unchanged. Changed exactly when some `walk` differs from the cost
+/// model's choice; otherwise the graph is handed back.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TreeLayout;
 
@@ -43,8 +44,15 @@ impl Pass for TreeLayout {
         "tree-layout"
     }
 
-    fn run(&self, graph: &Graph) -> Graph {
-        let mut out = Rebuild::new(graph);
+    fn rewrite(&self, graph: Graph) -> Transformed<Graph> {
+        let settled = graph.nodes.iter().all(|node| match &node.op {
+            Op::Trees { forest, walk, .. } => *walk == choose_walk(forest),
+            _ => true,
+        });
+        if settled {
+            return Transformed::no(graph);
+        }
+        let mut out = Rebuild::new(&graph);
         for (i, node) in graph.nodes.iter().enumerate() {
             let op = match out.remap(&node.op) {
                 Op::Trees { x, forest, .. } => {
@@ -56,6 +64,6 @@ impl Pass for TreeLayout {
             let new = out.push(op, node.width);
             out.set(NodeId(i as u32), new);
         }
-        out.finish(graph)
+        Transformed::yes(out.finish(&graph))
     }
 }
