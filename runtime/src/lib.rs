@@ -24,6 +24,7 @@ pub mod profile;
 pub mod record;
 pub mod rows;
 pub mod schema;
+pub mod stats;
 pub mod stream;
 
 pub use artifact::{Artifact, ArtifactError};

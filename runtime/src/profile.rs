@@ -12,6 +12,7 @@
 //! slot plus an `other` count for values outside those levels.
 
 use crate::frame::{Column, ColumnData, Frame};
+use crate::stats::quantile;
 use mlg_compiler::ir::{InputSlot, SlotKind};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -65,8 +66,8 @@ pub struct NumericProfile {
     pub mean: f64,
     /// Population standard deviation of the finite values.
     pub std: f64,
-    /// `QUANTILE_STEPS + 1` quantiles at `p = i / QUANTILE_STEPS` (linear
-    /// interpolation between order statistics), or empty.
+    /// `QUANTILE_STEPS + 1` quantiles at `p = i / QUANTILE_STEPS`
+    /// ([`crate::stats::quantile`], NumPy's default linear method), or empty.
     pub quantiles: Vec<f64>,
     /// Strictly increasing interior bin edges.
     pub edges: Vec<f64>,
@@ -209,21 +210,6 @@ impl NumericProfile {
 /// `(edges[i-1], edges[i]]`.
 pub fn bin_of(edges: &[f64], v: f64) -> usize {
     edges.partition_point(|e| *e < v)
-}
-
-/// The `p` quantile of sorted, non-empty `sorted` (linear interpolation between
-/// order statistics, numpy's default).
-pub fn quantile(sorted: &[f64], p: f64) -> f64 {
-    let last = sorted.len().saturating_sub(1);
-    let pos = p.clamp(0.0, 1.0) * last as f64;
-    let lo = pos.floor() as usize;
-    let hi = (lo + 1).min(last);
-    let frac = pos - lo as f64;
-    match (sorted.get(lo), sorted.get(hi)) {
-        (Some(a), Some(b)) if frac > 0.0 => a + (b - a) * frac,
-        (Some(a), _) => *a,
-        _ => f64::NAN,
-    }
 }
 
 /// The fraction `p` the stored quantile `q[i]` sits at.

@@ -13,13 +13,12 @@ pub use min_max::{FittedMinMax, MinMax};
 pub use robust::{FittedRobust, Robust};
 
 use crate::catalog::p;
-use crate::op::{boxed, Lowering, OpError, Transform};
+use crate::op::{boxed, Lowering, OpError};
+use crate::operators::{specs, OperatorDef};
 use crate::preprocess::{frame_column, lowered_column, lowering_error, replace_column, set_lowered_column};
 use crate::registry::column_error;
 use mlg_compiler::ir::Op;
-use mlg_compiler::workflow::catalog::{
-    Default, DefaultSelector, OpKind, OpSpec, ParamType, Params, SchemaRule,
-};
+use mlg_compiler::workflow::catalog::{Default, DefaultSelector, OpKind, OpSpec, ParamType, SchemaRule};
 use mlg_runtime::frame::{Column, ColumnData, Frame};
 
 const SCALER: OpKind = OpKind::Transform {
@@ -37,75 +36,79 @@ const ANY_NUMBER: ParamType = ParamType::Float {
 
 const PERCENT: ParamType = ParamType::Float { min: 0.0, max: 100.0 };
 
-/// Catalog entries of the scaling steps.
-pub const SPECS: &[OpSpec] = &[
-    OpSpec {
-        name: "min_max",
-        kind: SCALER,
-        summary: "scale each column linearly onto [min, max] using the training minimum and maximum",
-        params: &[
-            p(
-                "min",
-                ANY_NUMBER,
-                Default::Float(0.0),
-                "lower end of the target range",
-            ),
-            p(
-                "max",
-                ANY_NUMBER,
-                Default::Float(1.0),
-                "upper end of the target range (> min)",
-            ),
-        ],
-    },
-    OpSpec {
-        name: "robust_scale",
-        kind: SCALER,
-        summary: "subtract the median and divide by the interquartile range (outlier-robust)",
-        params: &[
-            p(
-                "with_centering",
-                ParamType::Bool,
-                Default::Bool(true),
-                "subtract the median",
-            ),
-            p(
-                "with_scaling",
-                ParamType::Bool,
-                Default::Bool(true),
-                "divide by the q_low..q_high percentile range",
-            ),
-            p(
-                "q_low",
-                PERCENT,
-                Default::Float(25.0),
-                "lower percentile of the range",
-            ),
-            p(
-                "q_high",
-                PERCENT,
-                Default::Float(75.0),
-                "upper percentile of the range (> q_low)",
-            ),
-        ],
-    },
-    OpSpec {
-        name: "max_abs",
-        kind: SCALER,
-        summary: "divide each column by its largest absolute training value (keeps zeros and signs)",
-        params: &[],
-    },
+/// The scaling steps, in catalog order.
+pub(crate) const DEFS: &[OperatorDef] = &[
+    OperatorDef::transform(
+        OpSpec {
+            name: "min_max",
+            kind: SCALER,
+            summary: "scale each column linearly onto [min, max] using the training minimum and maximum",
+            params: &[
+                p(
+                    "min",
+                    ANY_NUMBER,
+                    Default::Float(0.0),
+                    "lower end of the target range",
+                ),
+                p(
+                    "max",
+                    ANY_NUMBER,
+                    Default::Float(1.0),
+                    "upper end of the target range (> min)",
+                ),
+            ],
+        },
+        |params| boxed(MinMax::new(params)),
+    )
+    .with_details("As scikit-learn's `MinMaxScaler(feature_range = (min, max))`."),
+    OperatorDef::transform(
+        OpSpec {
+            name: "robust_scale",
+            kind: SCALER,
+            summary: "subtract the median and divide by the interquartile range (outlier-robust)",
+            params: &[
+                p(
+                    "with_centering",
+                    ParamType::Bool,
+                    Default::Bool(true),
+                    "subtract the median",
+                ),
+                p(
+                    "with_scaling",
+                    ParamType::Bool,
+                    Default::Bool(true),
+                    "divide by the q_low..q_high percentile range",
+                ),
+                p(
+                    "q_low",
+                    PERCENT,
+                    Default::Float(25.0),
+                    "lower percentile of the range",
+                ),
+                p(
+                    "q_high",
+                    PERCENT,
+                    Default::Float(75.0),
+                    "upper percentile of the range (> q_low)",
+                ),
+            ],
+        },
+        |params| boxed(Robust::new(params)),
+    )
+    .with_details("As scikit-learn's `RobustScaler`: the median and the `q_low`..`q_high` percentile range."),
+    OperatorDef::transform(
+        OpSpec {
+            name: "max_abs",
+            kind: SCALER,
+            summary: "divide each column by its largest absolute training value (keeps zeros and signs)",
+            params: &[],
+        },
+        |params| boxed(MaxAbs::new(params)),
+    ),
 ];
 
-/// Builds the scaling step called `name`; `None` when this module has no such step.
-pub fn construct(name: &str, params: &Params) -> Option<Result<Box<dyn Transform>, OpError>> {
-    Some(match name {
-        "min_max" => boxed(MinMax::new(params)),
-        "robust_scale" => boxed(Robust::new(params)),
-        "max_abs" => boxed(MaxAbs::new(params)),
-        _ => return None,
-    })
-}
+/// Catalog entries of the scaling steps (derived from `DEFS`).
+pub const SPECS: &[OpSpec] = &specs::<{ DEFS.len() }>(DEFS);
 
 /// The affine map learned for one column: `x' = x * mul + add`.
 #[derive(Clone, Debug, PartialEq)]
@@ -150,32 +153,16 @@ pub(crate) fn numeric_values<'a>(op: &str, column: &'a Column) -> Result<&'a [f6
 }
 
 /// The `q`-th percentile (`0 <= q <= 100`) of `sorted` (ascending, non-empty)
-/// with numpy's default linear interpolation, including numpy's way of
-/// interpolating from the nearer end so results match it bit for bit.
+/// like `numpy.percentile(a, q)`, bit for bit: [`mlg_runtime::stats::quantile`]
+/// at `q / 100` (numpy divides the same way).
 pub(crate) fn percentile(sorted: &[f64], q: f64) -> f64 {
-    let last = sorted.len().saturating_sub(1);
-    let pos = (q / 100.0) * last as f64;
-    let lo = (pos.floor() as usize).min(last);
-    let hi = (lo + 1).min(last);
-    let t = pos - lo as f64;
-    let (a, b) = (sorted[lo], sorted[hi]);
-    let diff = b - a;
-    if t >= 0.5 {
-        b - diff * (1.0 - t)
-    } else {
-        a + diff * t
-    }
+    mlg_runtime::stats::quantile(sorted, q / 100.0)
 }
 
 /// The median of `sorted` (ascending, non-empty): the middle value, or the mean
-/// of the two middle values, like `numpy.median`.
+/// of the two middle values, like `numpy.median` ([`mlg_runtime::stats::median`]).
 pub(crate) fn median(sorted: &[f64]) -> f64 {
-    let mid = sorted.len() / 2;
-    if sorted.len() % 2 == 1 {
-        sorted[mid]
-    } else {
-        (sorted[mid - 1] + sorted[mid]) / 2.0
-    }
+    mlg_runtime::stats::median(sorted)
 }
 
 /// scikit-learn's `_handle_zeros_in_scale`: a scale below `10 * f64::EPSILON`
