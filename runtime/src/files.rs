@@ -3,14 +3,15 @@
 //!
 //! The bytes go to a temporary file beside the target, named
 //! `.NAME.mlg-tmp-PID-N` (hidden, recognisable, unique per process and
-//! write), which is synced and then renamed over the target: readers never
-//! see a half-written file and a failure never destroys the previous one. A
-//! failed or abandoned write removes its temporary file (on error and on
-//! drop). A temporary file that a killed process left behind is removed by
-//! the next write to the same target: one whose process is gone (Linux:
-//! `/proc/PID` does not exist) or, where that cannot be told, one older than
-//! [`STALE_AFTER`]. Leftovers of earlier mlg versions (`NAME.PID.tmp`,
-//! `.NAME.PID.N.tmp`) are removed the same way.
+//! write), which is synced (`fsync`) and then renamed over the target, after
+//! which the folder is synced too (on Unix) so that the rename survives a
+//! power loss: readers never see a half-written file and a failure never
+//! destroys the previous one. A failed or abandoned write removes its
+//! temporary file (on error and on drop). A temporary file that a killed
+//! process left behind is removed by the next write to the same target: one
+//! whose process is gone (Linux: `/proc/PID` does not exist) or, where that
+//! cannot be told, one older than [`STALE_AFTER`]. Leftovers of earlier mlg
+//! versions (`NAME.PID.tmp`, `.NAME.PID.N.tmp`) are removed the same way.
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -70,8 +71,11 @@ impl AtomicFile {
         &self.temp
     }
 
-    /// Flushes and syncs the temporary file and renames it over the target.
-    /// On an error the temporary file is removed and the target is untouched.
+    /// Flushes and syncs the temporary file, renames it over the target and
+    /// syncs the folder (Unix). On an error before the rename the temporary
+    /// file is removed and the target is untouched; when only the folder sync
+    /// fails, the target already holds the new bytes and the error says that
+    /// their rename may not be durable yet.
     pub fn commit(mut self) -> io::Result<()> {
         let result = (|| {
             let file = self
@@ -81,7 +85,8 @@ impl AtomicFile {
             let file = file.into_inner().map_err(io::IntoInnerError::into_error)?;
             file.sync_all()?;
             drop(file);
-            std::fs::rename(&self.temp, &self.target)
+            std::fs::rename(&self.temp, &self.target)?;
+            sync_dir(&parent(&self.target))
         })();
         if result.is_err() {
             let _ = std::fs::remove_file(&self.temp);
@@ -126,6 +131,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut file = AtomicFile::create(path)?;
     file.write_all(bytes)?;
     file.commit()
+}
+
+/// Syncs folder `dir` so that a rename in it is durable: `fsync` on the
+/// folder (Unix). A file system that cannot sync folders (`EINVAL`, or the
+/// call unsupported) is not an error; elsewhere this does nothing.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        match File::open(dir).and_then(|d| d.sync_all()) {
+            Err(e) if matches!(e.kind(), io::ErrorKind::InvalidInput | io::ErrorKind::Unsupported) => Ok(()),
+            other => other,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
 }
 
 /// The folder `path` is in (`.` for a bare file name).
@@ -256,6 +279,27 @@ mod tests {
         write_atomic(&target, b"new").unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
         assert_eq!(listing(&dir), ["out.txt"]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_write_into_a_new_folder_creates_it() {
+        let dir = dir("new-folder");
+        let target = dir.join("deeper").join("out.txt");
+        write_atomic(&target, b"bytes").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"bytes");
+        assert_eq!(listing(&dir.join("deeper")), ["out.txt"]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn syncing_a_folder_works_and_a_missing_one_is_an_error() {
+        let dir = dir("sync");
+        assert!(sync_dir(&dir).is_ok());
+        assert!(sync_dir(Path::new(".")).is_ok());
+        if cfg!(unix) {
+            assert!(sync_dir(&dir.join("missing")).is_err());
+        }
         let _ = std::fs::remove_dir_all(dir);
     }
 
