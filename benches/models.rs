@@ -74,7 +74,7 @@ fn main() {
         let model = wf.compile("m").expect("model fits and compiles");
         let rows = mlg_runtime::rows::encode_rows(&test, model.inputs()).expect("rows encode");
         let graph = &model.artifact().graph;
-        let r = mlg::bench::bench(graph, &rows, test.n_rows).expect("bench runs");
+        let r = mlg_cli::bench::bench(graph, &rows, test.n_rows).expect("bench runs");
         let predictions = model.predict(&test).expect("predicts");
         let right = (0..test.n_rows)
             .filter(|&i| predictions.prediction_text(i) == data.truth[i].to_string())

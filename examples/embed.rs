@@ -8,7 +8,7 @@
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let wf = mlg::Workflow::from_file("examples/iris.mlg")?;
     let out = wf.run(&mlg::RunOptions::default())?;
-    print!("{}", mlg::report::table(&out.evaluations));
+    print!("{}", mlg_report::report::table(&out.evaluations));
 
     let model = wf.compile("lr")?;
     let frame = mlg_runtime::csv::read_csv(std::path::Path::new("examples/data/iris.csv"))?;

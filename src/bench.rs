@@ -4,7 +4,7 @@
 //! is capped: at most [`MAX_ROWS`], and at most [`MAX_ROW_BYTES`] of input
 //! and output values (4 bytes each).
 
-use crate::error::{Error, Result};
+use mlg::error::{Error, Result};
 use mlg_compiler::backends::cranelift::{self, CompiledGraph};
 use mlg_compiler::backends::interpreter::Interpreter;
 use mlg_compiler::backends::Executable;
@@ -179,7 +179,7 @@ pub fn bench(graph: &Graph, input: &[f32], n_rows: usize) -> Result<BenchReport>
     let mut compile_times = Vec::new();
     let mut compiled: Option<CompiledGraph> = None;
     for _ in 0..5 {
-        let exe = cranelift::compile(graph).map_err(|source| crate::Error::Codegen {
+        let exe = cranelift::compile(graph).map_err(|source| mlg::Error::Codegen {
             model: graph.name.clone(),
             source,
         })?;
@@ -187,9 +187,9 @@ pub fn bench(graph: &Graph, input: &[f32], n_rows: usize) -> Result<BenchReport>
         compiled = Some(exe);
     }
     compile_times.sort();
-    let exe = compiled.ok_or_else(|| crate::Error::Usage("compilation produced nothing".into()))?;
+    let exe = compiled.ok_or_else(|| mlg::Error::Usage("compilation produced nothing".into()))?;
     let interp =
-        Interpreter::new(graph.clone()).map_err(|e| crate::Error::Usage(format!("invalid graph: {e}")))?;
+        Interpreter::new(graph.clone()).map_err(|e| mlg::Error::Usage(format!("invalid graph: {e}")))?;
     let mut out = vec![0f32; n_rows * n_out];
     let budget = Duration::from_millis(700);
     let interpreter = throughput(

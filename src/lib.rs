@@ -1,29 +1,42 @@
-//! mlg: one `.mlg` file declares a whole ML workflow; mlg checks it, trains and
-//! evaluates it, and compiles the fitted inference path to native code.
-//!
-//! ```no_run
-//! let wf = mlg::Workflow::from_file("examples/iris.mlg")?;
-//! let out = mlg::executor::run(&wf, &mlg::RunOptions::default())?;
-//! println!("{}", mlg::report::table(&out.evaluations));
-//! # Ok::<(), mlg::Error>(())
-//! ```
+//! mlg-cli: the `mlg` command. Argument parsing, progress bars, diagnostics
+//! drawn with miette, and one module per command ([`cmd`]); the work itself
+//! is the `mlg` library and the pages are `mlg-report`.
+
+/// `print!` to stdout, except that a closed pipe (`mlg run ... | head`) ends
+/// the program quietly instead of panicking, and another write error is
+/// reported on stderr with exit code 1.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        let written = write!(stdout, $($arg)*).and_then(|()| stdout.flush());
+        if let Err(e) = written {
+            $crate::stdout_failed(&e);
+        }
+    }};
+}
+
+/// [`out!`] with a newline.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        $crate::out!($($arg)*);
+        $crate::out!("\n");
+    }};
+}
 
 pub mod bench;
+pub mod cmd;
 pub mod diagnostics;
-pub mod error;
-pub mod executor;
-pub mod explain;
-pub mod files;
-pub mod monitor;
-mod monitor_html;
 pub mod predict;
-pub mod profile;
 pub mod progress;
-pub mod report;
-pub mod report_html;
-mod stdlib_checks;
-pub mod workflow;
 
-pub use error::{Error, Result};
-pub use executor::{RunOptions, RunOutput};
-pub use workflow::Workflow;
+/// Ends the program after a failed write to stdout.
+pub fn stdout_failed(e: &std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("mlg: cannot write to stdout: {e}");
+    std::process::exit(1);
+}

@@ -11,16 +11,16 @@
 //! default) fails naming their lines and columns, `skip` drops them and `null`
 //! writes an empty prediction for them; both report them on stderr.
 
-use crate::error::{Error, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+pub use mlg::error::UnpredictableRows;
+use mlg::error::{Error, Result};
 use mlg_runtime::files::AtomicFile;
 use mlg_runtime::invalid::REPORTED_ROWS;
 use mlg_runtime::stream::{Format, PredictionWriter, RowChunks, DEFAULT_CHUNK_ROWS};
 use mlg_runtime::{InvalidRow, Model, OnInvalid, RuntimeError};
-use std::fmt;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Options of [`predict_file`].
 #[derive(Clone, Debug)]
@@ -86,47 +86,6 @@ impl Predicted {
             note.push_str(&format!("\n  ... and {} more", self.invalid - shown));
         }
         Some(note)
-    }
-}
-
-/// `mlg predict --on-invalid error` met rows the model cannot predict: the
-/// first of them by line, in the first chunk that held any (reading stops
-/// there; rows are read [`PredictOptions::chunk_rows`] at a time).
-#[derive(Clone, Debug, PartialEq)]
-pub struct UnpredictableRows {
-    /// The input file as given.
-    pub file: String,
-    /// Invalid rows in that chunk.
-    pub count: usize,
-    /// Line and reason of the first ones.
-    pub first: Vec<(u64, String)>,
-    /// The line reading stopped at.
-    pub last_line: u64,
-    /// The output file, which was left untouched (`None`: stdout).
-    pub output: Option<PathBuf>,
-}
-
-impl fmt::Display for UnpredictableRows {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rows = if self.count == 1 { "row" } else { "rows" };
-        write!(
-            f,
-            "{}: the model cannot predict {} {rows} (reading stopped at line {}):",
-            self.file, self.count, self.last_line
-        )?;
-        for (line, reason) in &self.first {
-            write!(f, "\n  line {line}: {reason}")?;
-        }
-        if self.count > self.first.len() {
-            write!(f, "\n  ... and {} more", self.count - self.first.len())?;
-        }
-        if let Some(output) = &self.output {
-            write!(f, "\n`{}` was not written.", output.display())?;
-        }
-        write!(
-            f,
-            "\nUse --on-invalid skip to drop such rows, or --on-invalid null to write an empty prediction for them."
-        )
     }
 }
 
@@ -197,8 +156,6 @@ pub fn predict_file(
     bar.finish_and_clear();
     result
 }
-
-impl std::error::Error for UnpredictableRows {}
 
 /// One streaming run: where rows come from and how predictions are written.
 struct Stream<'a> {

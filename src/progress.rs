@@ -1,10 +1,15 @@
-//! Progress bars on fits and folds (indicatif); hidden under `--quiet` and when
-//! stdout is not a terminal.
+//! The command line's [`Observer`]: progress bars on fits, folds and trials
+//! (indicatif), hidden under `--quiet` and when stdout is not a terminal, and
+//! the HTML pages of `profile` steps.
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use mlg::profile::Profile;
+use mlg::{Observer, Task};
 use std::io::IsTerminal;
+use std::path::Path;
 
-/// Hands out progress bars that draw only when enabled and stdout is a terminal.
+/// Hands out progress bars that draw only when enabled and stdout is a
+/// terminal, and writes profile pages.
 pub struct Progress {
     multi: Option<MultiProgress>,
 }
@@ -17,11 +22,34 @@ impl Progress {
             multi: draw.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stdout())),
         }
     }
+}
 
-    /// A bar counting folds; its length is set once the splits are known.
-    pub fn bar(&self, message: &str) -> ProgressBar {
+/// An indicatif bar as a [`Task`].
+struct Bar(ProgressBar);
+
+impl Task for Bar {
+    fn set_length(&self, n: u64) {
+        self.0.set_length(n);
+    }
+    fn add_length(&self, n: u64) {
+        self.0.inc_length(n);
+    }
+    fn advance(&self, n: u64) {
+        self.0.inc(n);
+    }
+    fn set_message(&self, message: String) {
+        self.0.set_message(message);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+impl Observer for Progress {
+    /// A bar counting folds or trials; its length is set once known.
+    fn bar(&self, message: &str) -> Box<dyn Task> {
         let Some(multi) = &self.multi else {
-            return ProgressBar::hidden();
+            return Box::new(Bar(ProgressBar::hidden()));
         };
         let bar = multi.add(ProgressBar::new(0));
         if let Ok(style) = ProgressStyle::with_template("{spinner} {msg:40} [{bar:30}] {pos}/{len} {elapsed}")
@@ -29,17 +57,21 @@ impl Progress {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.set_message(message.to_string());
-        bar
+        Box::new(Bar(bar))
     }
 
     /// A spinner for a single long step.
-    pub fn spinner(&self, message: &str) -> ProgressBar {
+    fn spinner(&self, message: &str) -> Box<dyn Task> {
         let Some(multi) = &self.multi else {
-            return ProgressBar::hidden();
+            return Box::new(Bar(ProgressBar::hidden()));
         };
         let bar = multi.add(ProgressBar::new_spinner());
         bar.set_message(message.to_string());
         bar.enable_steady_tick(std::time::Duration::from_millis(100));
-        bar
+        Box::new(Bar(bar))
+    }
+
+    fn profile_page(&self, path: &Path, profile: &Profile) -> mlg::Result<()> {
+        mlg_report::profile::write(path, profile)
     }
 }

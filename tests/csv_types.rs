@@ -43,7 +43,7 @@ fn diagnostics(dir: &Path, source: &str) -> String {
             file,
             source_text,
             diagnostics,
-        }) => mlg::diagnostics::render(&diagnostics, &file, &source_text, false),
+        }) => mlg_cli::diagnostics::render(&diagnostics, &file, &source_text, false),
         Err(other) => panic!("expected diagnostics, got {other}"),
     }
 }

@@ -63,7 +63,7 @@ fn every_documented_program_checks() {
                         file,
                         source_text,
                         diagnostics,
-                    } => mlg::diagnostics::render(diagnostics, file, source_text, false),
+                    } => mlg_cli::diagnostics::render(diagnostics, file, source_text, false),
                     other => other.to_string(),
                 };
                 failures.push(shown);

@@ -7,8 +7,8 @@ mod cli_support;
 
 use cli_support::check_errors;
 
-use mlg::executor::chain::{Chain, Fitted};
-use mlg::executor::{compile, fit_full};
+use mlg::executor::{fit_full, optimize};
+use mlg::executor::{Chain, Fitted};
 use mlg::{RunOptions, Workflow};
 use mlg_compiler::ir::{interp, Graph};
 use mlg_stdlib::op::Target;
@@ -53,7 +53,6 @@ fn workflow(source: &str) -> Workflow {
 /// Runs `source`'s evaluations; returns `(model, metric estimate)` of `metric`.
 fn scores(source: &str, metric: &str) -> Vec<(String, f64)> {
     let options = RunOptions {
-        progress: false,
         permutation_repeats: 0,
         ..RunOptions::default()
     };
@@ -178,7 +177,7 @@ fn stacking_compiles_into_one_function_equal_to_the_interpreter() {
 fn compiled_equals_interpreted(wf: &Workflow, data: &str, name: &str) {
     let fitted = fit_full(wf, name).expect("fits");
     let graph = fitted.lower(name).expect("lowers");
-    let optimized = compile::optimize(&graph, name, &fitted.transforms)
+    let optimized = optimize(&graph, name, &fitted.transforms)
         .expect("passes run")
         .graph;
     let (want, n_out) = outputs_on(wf, data, &graph);
@@ -343,7 +342,6 @@ fn select_and_deploy_take_an_ensemble() {
     );
     let out = workflow(&source)
         .run(&RunOptions {
-            progress: false,
             permutation_repeats: 0,
             ..RunOptions::default()
         })

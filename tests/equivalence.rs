@@ -5,7 +5,7 @@
 //! and 1e-4 for the passes, whose affine fusion refolds standardisation into
 //! the weights and so rounds differently where a logit cancels).
 
-use mlg::executor::{compile, fit_full};
+use mlg::executor::{fit_full, optimize};
 use mlg::Workflow;
 use mlg_compiler::backends::cranelift;
 use mlg_compiler::ir::{interp, Graph, InputSlot, SlotKind};
@@ -16,7 +16,7 @@ const ROWS: usize = 257;
 /// `ROWS` seeded rows for `slots`: `mlg bench`'s random rows, a fifth of the
 /// values replaced by NaN (missing), and every fifth categorical an unseen `-1`.
 fn rows(slots: &[InputSlot], seed: u64) -> Vec<f32> {
-    let mut rows = mlg::bench::random_rows(slots, ROWS, seed);
+    let mut rows = mlg_cli::bench::random_rows(slots, ROWS, seed);
     let mut rng = SplitMix64::new(seed ^ 0xA5A5);
     let d = slots.len();
     for (i, v) in rows.iter_mut().enumerate() {
@@ -78,7 +78,7 @@ fn all_models_agree(example: &str) {
     for (k, name) in wf.models().into_iter().enumerate() {
         let fitted = fit_full(&wf, &name).expect("model fits");
         let lowered = fitted.lower(&name).expect("model lowers");
-        let optimized = compile::optimize(&lowered, &name, &fitted.transforms)
+        let optimized = optimize(&lowered, &name, &fitted.transforms)
             .expect("passes run")
             .graph;
         let raw = rows(&lowered.inputs, 11 + k as u64);

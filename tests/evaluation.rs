@@ -6,7 +6,7 @@ mod cli_support;
 
 use cli_support::check_errors;
 
-use mlg::executor::evaluate::Evaluation;
+use mlg::executor::Evaluation;
 use mlg::{RunOptions, RunOutput, Workflow};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -144,7 +144,7 @@ fn evaluate_ranks_models_by_the_first_metric() {
     let (s2, l2) = (find(&out, "evaluate#2", "stump"), find(&out, "evaluate#2", "lr"));
     assert!(l2.metrics["log_loss"].mean < s2.metrics["log_loss"].mean);
     assert!(l2.best && l2.rank == 1 && s2.rank == 2);
-    let table = mlg::report::table(&out.evaluations);
+    let table = mlg_report::report::table(&out.evaluations);
     assert!(table.contains("ranked by accuracy (higher is better)"), "{table}");
     assert!(table.contains("ranked by log_loss (lower is better)"), "{table}");
     let first_row = table.lines().nth(3).unwrap();
@@ -153,7 +153,7 @@ fn evaluate_ranks_models_by_the_first_metric() {
         "{table}"
     );
     let json: serde_json::Value =
-        serde_json::from_str(&mlg::report::Report::new("eval.mlg", &out).to_json()).unwrap();
+        serde_json::from_str(&mlg_report::report::Report::new("eval.mlg", &out).to_json()).unwrap();
     let best: Vec<&serde_json::Value> = json["evaluations"]
         .as_array()
         .unwrap()
@@ -199,7 +199,7 @@ fn select_binds_the_better_model_and_deploy_uses_it() {
         wf.compile("best").unwrap().predict(&frame).unwrap().values,
         reference.values
     );
-    let line = mlg::report::selections(&out.selections);
+    let line = mlg_report::report::selections(&out.selections);
     assert!(line.starts_with("select best: chose lr by f1_macro"), "{line}");
 }
 

@@ -2,7 +2,7 @@
 //! only, so a statistic that test rows would change (here an extreme outlier in one
 //! fold) keeps its fold-local value.
 
-use mlg::executor::chain::Chain;
+use mlg::executor::Chain;
 use mlg_compiler::ir::Op;
 
 /// A workflow over 10 rows whose last row holds an outlier (x = 1000).

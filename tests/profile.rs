@@ -315,7 +315,7 @@ fn a_profile_step_writes_the_page_of_the_data_it_sees() {
     )
     .unwrap();
     let wf = mlg::Workflow::from_file(dir.join("w.mlg")).unwrap();
-    let out = wf.run(&mlg::RunOptions::default()).unwrap();
+    let out = mlg::executor::run_with(&wf, &mlg::RunOptions::default(), &mlg_report::profile::Pages).unwrap();
     assert_eq!(out.profiles, [dir.join("pages/prep.html")]);
     let page = std::fs::read_to_string(dir.join("pages/prep.html")).unwrap();
     check_well_formed(&page).unwrap();

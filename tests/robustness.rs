@@ -78,7 +78,7 @@ fn check(source: &str) {
                         source.is_char_boundary(label.span.start) && source.is_char_boundary(label.span.end)
                     );
                 }
-                let _ = mlg::diagnostics::render(std::slice::from_ref(d), "fuzz.mlg", source, false);
+                let _ = mlg_cli::diagnostics::render(std::slice::from_ref(d), "fuzz.mlg", source, false);
             }
         }
         Err(other) => panic!("check returned a non-diagnostic error: {other}"),

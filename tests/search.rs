@@ -58,10 +58,10 @@ fn grid_search_on_breast_cancer_is_within_a_point_of_scikit_learn() {
         out.evaluations[0].selected.as_deref(),
         Some(search.model.as_str())
     );
-    let json = mlg::report::Report::new(&wf.file, &out).to_json();
+    let json = mlg_report::report::Report::new(&wf.file, &out).to_json();
     assert!(json.contains("\"searches\""), "{json}");
     assert!(json.contains("\"best_params\""), "{json}");
-    let table = mlg::report::searches(&out.searches);
+    let table = mlg_report::report::searches(&out.searches);
     assert!(table.starts_with("search best: grid over rf"), "{table}");
 }
 

@@ -141,7 +141,7 @@ fn median_pruning_stops_weak_trials_early() {
     let stopped: Vec<_> = pruned.trials.iter().filter(|t| t.status == "pruned").collect();
     assert!(!stopped.is_empty(), "no trial was pruned");
     // The first chunk has no earlier trials to compare with.
-    assert!(stopped.iter().all(|t| t.trial > mlg::executor::search::CHUNK));
+    assert!(stopped.iter().all(|t| t.trial > mlg::executor::SEARCH_CHUNK));
     let full_cost = full.trials[0].cost;
     assert!(stopped
         .iter()
@@ -161,7 +161,7 @@ fn early_stopping_ends_a_search_without_improvement() {
     ));
     let s = search(&out, "s");
     assert!(s.trials.len() < 40, "{} trials", s.trials.len());
-    assert_eq!(s.trials.len() % mlg::executor::search::CHUNK, 0);
+    assert_eq!(s.trials.len() % mlg::executor::SEARCH_CHUNK, 0);
     assert!(
         s.stopped.as_deref().unwrap_or("").starts_with("early stop"),
         "{:?}",

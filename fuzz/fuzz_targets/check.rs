@@ -60,7 +60,7 @@ fuzz_target!(|data: &[u8]| {
             file,
             source_text,
             diagnostics,
-        }) => mlg::diagnostics::render(&diagnostics, &file, &source_text, false),
+        }) => mlg_cli::diagnostics::render(&diagnostics, &file, &source_text, false),
         Err(e) => e.to_string(),
     };
     if verbose() {

@@ -1,6 +1,7 @@
 //! mlg standard library: preprocessing steps, models, metrics and evaluation splits.
 
 pub mod catalog;
+pub mod checks;
 pub mod clean;
 pub mod compress;
 pub mod construct;
@@ -13,11 +14,13 @@ pub mod metrics;
 pub mod models;
 pub mod nonlinear;
 pub mod op;
+pub mod operators;
 pub mod preprocess;
 pub mod registry;
 pub mod scale;
 pub mod select;
 pub mod size;
+mod sources;
 pub mod synth;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -105,10 +105,18 @@ pub trait Transform: Send + Sync {
     ) -> Result<Box<dyn FittedTransform>, OpError>;
 }
 
-/// A constructor's result as a boxed [`Transform`], for the modules'
-/// `construct` functions.
+/// A constructor's result as a boxed [`Transform`], for the operator
+/// definitions' [`crate::operators::Build::Transform`] functions.
 pub(crate) fn boxed<T: Transform + 'static>(t: Result<T, OpError>) -> Result<Box<dyn Transform>, OpError> {
     t.map(|t| Box::new(t) as Box<dyn Transform>)
+}
+
+/// A constructor's result as a boxed [`Estimator`], for the operator
+/// definitions' [`crate::operators::Build::Estimator`] functions.
+pub(crate) fn boxed_model<T: Estimator + 'static>(
+    m: Result<T, OpError>,
+) -> Result<Box<dyn Estimator>, OpError> {
+    m.map(|m| Box::new(m) as Box<dyn Estimator>)
 }
 
 /// A fitted features step.

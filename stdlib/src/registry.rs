@@ -1,75 +1,34 @@
 //! Name → operator constructors: the runtime calls [`transform`] and [`estimator`]
 //! with checked parameters (defaults filled in by the checker) to get configured
-//! operators, plus typed accessors for reading those parameters.
+//! operators — each looks the name up in the operator definitions
+//! ([`crate::operators`]) and calls its constructor — plus typed accessors for
+//! reading those parameters.
 
-use crate::models::{DecisionTree, Lasso, LinearRegression, LogisticRegression, Ridge};
 use crate::op::{Estimator, OpError, Transform};
-use crate::preprocess::{Impute, OneHot, Standardize};
+use crate::operators::{find, Build};
 use mlg_compiler::workflow::catalog::{Params, Value};
 
-/// Builds the features step called `name` (`impute`, `standardize`, `one_hot`)
-/// from its checked parameters. Unknown names and ill-typed parameters give
-/// [`OpError::Invalid`].
+/// Builds the features step called `name` (any catalog operator of kind
+/// features step) from its checked parameters. A name that is not a features
+/// step gives [`OpError::Invalid`] "unknown features step"; ill-typed or
+/// out-of-range parameters give the step's own [`OpError::Invalid`].
 pub fn transform(name: &str, params: &Params) -> Result<Box<dyn Transform>, OpError> {
-    match name {
-        "impute" => Ok(Box::new(Impute::new(params)?)),
-        "standardize" => Ok(Box::new(Standardize::new(params)?)),
-        "one_hot" => Ok(Box::new(OneHot::new(params)?)),
-        _ => TRANSFORM_MODULES
-            .iter()
-            .find_map(|construct| construct(name, params))
-            .unwrap_or_else(|| Err(invalid(name, "unknown features step"))),
+    match find(name).map(|def| def.build) {
+        Some(Build::Transform(build)) => build(params),
+        _ => Err(invalid(name, "unknown features step")),
     }
 }
 
-/// Builds a features step of one operator module: `None` when the module has no
-/// step called `name`.
-pub type Constructor = fn(&str, &Params) -> Option<Result<Box<dyn Transform>, OpError>>;
-
-/// The `construct` function of every operator module beyond the base steps.
-static TRANSFORM_MODULES: &[Constructor] = &[
-    crate::scale::construct,
-    crate::clean::construct,
-    crate::construct::construct,
-    crate::encode::construct,
-    crate::select::construct,
-    crate::extract::construct,
-    crate::nonlinear::construct,
-    crate::derive::construct,
-];
-
-/// Builds the model called `name` (`linear_regression`, `ridge`, `lasso`,
-/// `elastic_net`, `logistic_regression`, `decision_tree_classifier`, `decision_tree_regressor`) from its checked parameters. Unknown names and
-/// ill-typed or out-of-range parameters give [`OpError::Invalid`].
+/// Builds the model called `name` (any catalog operator of kind model) from
+/// its checked parameters. A name that is not a model gives
+/// [`OpError::Invalid`] "unknown model"; ill-typed or out-of-range parameters
+/// give the model's own [`OpError::Invalid`].
 pub fn estimator(name: &str, params: &Params) -> Result<Box<dyn Estimator>, OpError> {
-    match name {
-        "linear_regression" => Ok(Box::new(LinearRegression::new(params)?)),
-        "ridge" => Ok(Box::new(Ridge::new(params)?)),
-        "lasso" => Ok(Box::new(Lasso::new(params)?)),
-        "elastic_net" => Ok(Box::new(crate::models::ElasticNet::new(params)?)),
-        "logistic_regression" => Ok(Box::new(LogisticRegression::new(params)?)),
-        "decision_tree_classifier" => Ok(Box::new(DecisionTree::classifier(params)?)),
-        "decision_tree_regressor" => Ok(Box::new(DecisionTree::regressor(params)?)),
-        "random_forest_classifier" => Ok(Box::new(crate::models::RandomForest::classifier(params)?)),
-        "random_forest_regressor" => Ok(Box::new(crate::models::RandomForest::regressor(params)?)),
-        "extra_trees_classifier" => Ok(Box::new(crate::models::RandomForest::extra_classifier(params)?)),
-        "extra_trees_regressor" => Ok(Box::new(crate::models::RandomForest::extra_regressor(params)?)),
-        "gaussian_nb" => Ok(Box::new(crate::models::GaussianNb::new(params)?)),
-        "mlp_classifier" => Ok(Box::new(crate::models::Mlp::classifier(params)?)),
-        "mlp_regressor" => Ok(Box::new(crate::models::Mlp::regressor(params)?)),
-        _ => MODEL_MODULES
-            .iter()
-            .find_map(|construct| construct(name, params))
-            .unwrap_or_else(|| Err(invalid(name, "unknown model"))),
+    match find(name).map(|def| def.build) {
+        Some(Build::Estimator(build)) => build(params),
+        _ => Err(invalid(name, "unknown model")),
     }
 }
-
-/// Builds a model of one model-family module: `None` when the family has no
-/// model called `name`.
-pub type ModelConstructor = fn(&str, &Params) -> Option<Result<Box<dyn Estimator>, OpError>>;
-
-/// The `construct` function of every model-family module beyond the base models.
-static MODEL_MODULES: &[ModelConstructor] = &[crate::models::boost::construct, crate::models::svm::construct];
 
 /// An [`OpError::Invalid`] for operator `op`.
 pub(crate) fn invalid(op: &str, message: impl Into<String>) -> OpError {

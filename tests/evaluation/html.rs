@@ -24,7 +24,7 @@ fn page_has_every_section_for_classifiers_and_regressors() {
     );
     let wf = mlg::Workflow::from_source("page.mlg", &source, Path::new("examples")).unwrap();
     let out = wf.run(&mlg::RunOptions::default()).unwrap();
-    let page = mlg::report_html::render(&wf.file, &out);
+    let page = mlg_report::html::render(&wf.file, &out);
     assert!(page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"));
     assert!(!page.contains("<script"), "self-contained, no scripts");
     assert!(!page.contains("NaN"), "no NaN coordinates");

@@ -2,6 +2,11 @@
 //! interpreter, the Cranelift JIT and (feature `cuda`) CUDA kernels; [`best`]
 //! picks CUDA where it works and Cranelift otherwise.
 
+// The one place unsafe code is allowed: calling a JIT-compiled function through
+// a raw pointer (Cranelift), and launching CUDA kernels on device buffers, have
+// no safe API. Each unsafe block states its contract in a `// SAFETY:` comment.
+#![allow(unsafe_code)]
+
 pub mod cranelift;
 // Source generation is always built; the device side needs feature `cuda`.
 pub mod cuda;

@@ -299,6 +299,18 @@ pub trait Catalog: Sync {
         None
     }
 
+    /// Analyzer rules of the catalog, run by [`crate::workflow::check_with`]
+    /// on a workflow that passed all of the checker's own checks (like
+    /// DataFusion's analyzer rules): what the entries' parameter types cannot
+    /// express, such as parameter combinations an operator refuses. A
+    /// non-empty result fails the check with exactly these diagnostics, in
+    /// this order. None by default.
+    #[cfg(feature = "workflow")]
+    fn analyze(&self, checked: &crate::workflow::Workflow) -> Vec<mlg_dsl::Diagnostic> {
+        let _ = checked;
+        Vec::new()
+    }
+
     /// The entry named `name`.
     fn get(&self, name: &str) -> Option<&OpSpec> {
         self.entries().iter().find(|e| e.name == name)

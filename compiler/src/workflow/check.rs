@@ -33,7 +33,9 @@ pub fn check(
     check_with(program, catalog, schemas, base_dir, Limits::default())
 }
 
-/// [`check`] with explicit size `limits` (`--max-memory`).
+/// [`check`] with explicit size `limits` (`--max-memory`). Once every
+/// statement checks, the catalog's analyzer rules ([`Catalog::analyze`]) run
+/// on the workflow; their diagnostics, if any, are the errors returned.
 pub fn check_with(
     program: &Program,
     catalog: &dyn Catalog,
@@ -104,7 +106,12 @@ pub fn check_with(
     graph
         .sort()
         .map_err(|_| vec![Diagnostic::bare("mlg::internal", "checked graph has a cycle")])?;
-    Ok(Workflow { graph })
+    let workflow = Workflow { graph };
+    let rejected = catalog.analyze(&workflow);
+    if !rejected.is_empty() {
+        return Err(rejected);
+    }
+    Ok(workflow)
 }
 
 pub(super) type Checked = Result<(StageKind, Schema), Vec<Diagnostic>>;

@@ -13,111 +13,125 @@ pub use duplicates::{DropDuplicates, FittedDropDuplicates};
 pub use outliers::{Bounds, DropOutliers, FittedDropOutliers, OutlierMethod};
 
 use crate::catalog::p;
-use crate::op::{boxed, OpError, Transform};
-use mlg_compiler::workflow::catalog::{
-    Default, DefaultSelector, OpKind, OpSpec, ParamType, Params, SchemaRule,
-};
+use crate::op::boxed;
+use crate::operators::{specs, OperatorDef};
+use mlg_compiler::workflow::catalog::{Default, DefaultSelector, OpKind, OpSpec, ParamType, SchemaRule};
 
 const NON_NEGATIVE: ParamType = ParamType::Float {
     min: 0.0,
     max: f64::INFINITY,
 };
 
-/// Catalog entries of the cleaning steps.
-pub const SPECS: &[OpSpec] = &[
-    OpSpec {
-        name: "drop",
-        kind: OpKind::Transform {
-            default_selector: DefaultSelector::All,
-            rule: SchemaRule::Drop,
-        },
-        summary: "remove the selected columns",
-        params: &[],
-    },
-    OpSpec {
-        name: "profile",
-        kind: OpKind::Transform {
-            default_selector: DefaultSelector::All,
-            rule: SchemaRule::InPlace {
-                fills_missing: false,
-                numeric_only: false,
+/// The cleaning steps, in catalog order.
+pub(crate) const DEFS: &[OperatorDef] = &[
+    OperatorDef::transform(
+        OpSpec {
+            name: "drop",
+            kind: OpKind::Transform {
+                default_selector: DefaultSelector::All,
+                rule: SchemaRule::Drop,
             },
+            summary: "remove the selected columns",
+            params: &[],
         },
-        summary: "write the HTML profile of the columns this step sees (all rows) when the workflow runs",
-        params: &[p(
-            "path",
-            ParamType::Str,
-            Default::Required,
-            "HTML file, relative to the .mlg file",
-        )],
-    },
-    OpSpec {
-        name: "drop_missing",
-        kind: OpKind::Transform {
-            default_selector: DefaultSelector::All,
-            rule: SchemaRule::MaybeDrop,
-        },
-        summary: "remove selected columns whose share of missing training values exceeds `threshold`",
-        params: &[p(
-            "threshold",
-            ParamType::Float { min: 0.0, max: 1.0 },
-            Default::Float(0.5),
-            "largest allowed fraction of missing values",
-        )],
-    },
-    OpSpec {
-        name: "drop_duplicates",
-        kind: OpKind::Transform {
-            default_selector: DefaultSelector::All,
-            rule: SchemaRule::InPlace {
-                fills_missing: false,
-                numeric_only: false,
+        |_| boxed(Ok(Drop)),
+    )
+    .with_details("Write the selector, e.g. `drop(cols(\"id\"))`: the default selects every column."),
+    OperatorDef::transform(
+        OpSpec {
+            name: "profile",
+            kind: OpKind::Transform {
+                default_selector: DefaultSelector::All,
+                rule: SchemaRule::InPlace {
+                    fills_missing: false,
+                    numeric_only: false,
+                },
             },
+            summary: "write the HTML profile of the columns this step sees (all rows) when the workflow runs",
+            params: &[p(
+                "path",
+                ParamType::Str,
+                Default::Required,
+                "HTML file, relative to the .mlg file",
+            )],
         },
-        summary: "drop training rows that repeat an earlier row over the selected columns (fit time only)",
-        params: &[],
-    },
-    OpSpec {
-        name: "drop_outliers",
-        kind: OpKind::Transform {
-            default_selector: DefaultSelector::Numeric,
-            rule: SchemaRule::InPlace {
-                fills_missing: false,
-                numeric_only: true,
+        |_| boxed(Ok(Profile)),
+    )
+    .with_details(
+        "When the workflow runs, writes the HTML profile (as `mlg profile` does) of the selected columns \
+         as this step sees them (all data rows, after the earlier steps) plus the target.",
+    ),
+    OperatorDef::transform(
+        OpSpec {
+            name: "drop_missing",
+            kind: OpKind::Transform {
+                default_selector: DefaultSelector::All,
+                rule: SchemaRule::MaybeDrop,
             },
+            summary: "remove selected columns whose share of missing training values exceeds `threshold`",
+            params: &[p(
+                "threshold",
+                ParamType::Float { min: 0.0, max: 1.0 },
+                Default::Float(0.5),
+                "largest allowed fraction of missing values",
+            )],
         },
-        summary: "drop training rows with a selected value outside the IQR or z-score bounds (fit time only)",
-        params: &[
-            p(
-                "method",
-                ParamType::Choice(&["iqr", "zscore"]),
-                Default::Str("iqr"),
-                "bounds [Q1 - k*IQR, Q3 + k*IQR] (\"iqr\") or |x - mean| <= z*std (\"zscore\")",
-            ),
-            p(
-                "k",
-                NON_NEGATIVE,
-                Default::Float(1.5),
-                "IQR multiplier of the \"iqr\" method",
-            ),
-            p(
-                "z",
-                NON_NEGATIVE,
-                Default::Float(3.0),
-                "population standard deviations allowed by the \"zscore\" method",
-            ),
-        ],
-    },
+        |params| boxed(DropMissing::new(params)),
+    ),
+    OperatorDef::transform(
+        OpSpec {
+            name: "drop_duplicates",
+            kind: OpKind::Transform {
+                default_selector: DefaultSelector::All,
+                rule: SchemaRule::InPlace {
+                    fills_missing: false,
+                    numeric_only: false,
+                },
+            },
+            summary:
+                "drop training rows that repeat an earlier row over the selected columns (fit time only)",
+            params: &[],
+        },
+        |params| boxed(DropDuplicates::new(params)),
+    )
+    .with_details("The first of the repeated rows is kept; prediction never drops rows."),
+    OperatorDef::transform(
+        OpSpec {
+            name: "drop_outliers",
+            kind: OpKind::Transform {
+                default_selector: DefaultSelector::Numeric,
+                rule: SchemaRule::InPlace {
+                    fills_missing: false,
+                    numeric_only: true,
+                },
+            },
+            summary:
+                "drop training rows with a selected value outside the IQR or z-score bounds (fit time only)",
+            params: &[
+                p(
+                    "method",
+                    ParamType::Choice(&["iqr", "zscore"]),
+                    Default::Str("iqr"),
+                    "bounds [Q1 - k*IQR, Q3 + k*IQR] (\"iqr\") or |x - mean| <= z*std (\"zscore\")",
+                ),
+                p(
+                    "k",
+                    NON_NEGATIVE,
+                    Default::Float(1.5),
+                    "IQR multiplier of the \"iqr\" method",
+                ),
+                p(
+                    "z",
+                    NON_NEGATIVE,
+                    Default::Float(3.0),
+                    "population standard deviations allowed by the \"zscore\" method",
+                ),
+            ],
+        },
+        |params| boxed(DropOutliers::new(params)),
+    )
+    .with_details("Prediction never drops rows."),
 ];
 
-/// Builds the cleaning step called `name`; `None` when this module has no such step.
-pub fn construct(name: &str, params: &Params) -> Option<Result<Box<dyn Transform>, OpError>> {
-    Some(match name {
-        "drop" => boxed(Ok(Drop)),
-        "profile" => boxed(Ok(Profile)),
-        "drop_missing" => boxed(DropMissing::new(params)),
-        "drop_duplicates" => boxed(DropDuplicates::new(params)),
-        "drop_outliers" => boxed(DropOutliers::new(params)),
-        _ => return None,
-    })
-}
+/// Catalog entries of the cleaning steps (derived from `DEFS`).
+pub const SPECS: &[OpSpec] = &specs::<{ DEFS.len() }>(DEFS);

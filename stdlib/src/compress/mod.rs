@@ -1,9 +1,11 @@
-//! The compression steps of `compress NAME = MODEL -> step ...`: their catalog
-//! entries, and how each one applies — `prune(ccp_alpha = a)` prunes decision
-//! trees while they are fitted, the others rewrite the fitted inference graph
-//! with the compiler's opt-in transforms.
+//! The compression steps of `compress NAME = MODEL -> step ...`: their
+//! operator definitions, and how each one applies — `prune(ccp_alpha = a)`
+//! prunes decision trees while they are fitted, the others rewrite the fitted
+//! inference graph with the compiler's opt-in transforms. Which models a step
+//! applies to is each model's [`Capabilities`] in its operator definition.
 
 use crate::catalog::p;
+use crate::operators::{Capabilities, OperatorDef};
 use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, ParamType, Params, Value};
 
 /// Fraction of weights or units to remove: strictly between 0 and 1.
@@ -12,9 +14,9 @@ const FRACTION: ParamType = ParamType::Float {
     max: 0.999_999,
 };
 
-/// The compression steps' catalog section.
-pub(crate) static SPECS: &[OpSpec] = &[
-    OpSpec {
+/// The compression steps, in catalog order.
+pub(crate) const DEFS: &[OperatorDef] = &[
+    OperatorDef::spec(OpSpec {
         name: "quantize",
         kind: OpKind::Compress,
         summary: "int8 weights with one f32 scale per output row for linear layers and MLPs",
@@ -24,8 +26,12 @@ pub(crate) static SPECS: &[OpSpec] = &[
             Default::Str("int8"),
             "the number format of the weights",
         )],
-    },
-    OpSpec {
+    })
+    .with_details(
+        "Each linear layer (linear and logistic models, every MLP layer) becomes a `qaffine` op: int8 \
+         weights scaled by `max |w| / 127` per output row, summed in f32.",
+    ),
+    OperatorDef::spec(OpSpec {
         name: "prune",
         kind: OpKind::Compress,
         summary: "unstructured magnitude pruning of weights, structured pruning of MLP units, \
@@ -53,7 +59,11 @@ pub(crate) static SPECS: &[OpSpec] = &[
                 "minimal cost-complexity pruning strength of a decision tree",
             ),
         ],
-    },
+    })
+    .with_details(
+        "`magnitude` applies to every model, `neurons` to models with hidden layers (the MLPs), \
+         `ccp_alpha` to decision trees, which it prunes while they are fitted.",
+    ),
 ];
 
 /// What one checked compression step does.
@@ -66,12 +76,12 @@ pub enum Step {
     Transform(&'static str, Option<f64>),
 }
 
-/// Decision-tree models `prune(ccp_alpha = ...)` applies to.
-pub const CCP_MODELS: [&str; 2] = ["decision_tree_classifier", "decision_tree_regressor"];
-
 /// The step a checked `quantize`/`prune` call performs on a model of catalog
-/// name `model`, or why it cannot apply.
+/// name `model`, or why it cannot apply: `prune(ccp_alpha = ...)` needs a
+/// model with [`Capabilities::prune_ccp`], `prune(neurons = ...)` one with
+/// [`Capabilities::prune_neurons`] (a name outside the catalog has neither).
 pub fn step(op: &str, params: &Params, model: &str) -> Result<Step, String> {
+    let capabilities = crate::operators::find(model).map_or(Capabilities::NONE, |def| def.capabilities);
     let float = |name: &str| match params.get(name) {
         Some(Value::Float(v)) => Some(*v),
         Some(Value::Int(v)) => Some(*v as f64),
@@ -85,12 +95,12 @@ pub fn step(op: &str, params: &Params, model: &str) -> Result<Step, String> {
                 .filter_map(|k| float(k).map(|v| (k, v)))
                 .collect();
             match given.as_slice() {
-                [("ccp_alpha", a)] if CCP_MODELS.contains(&model) => Ok(Step::TreeParam("ccp_alpha", *a)),
+                [("ccp_alpha", a)] if capabilities.prune_ccp => Ok(Step::TreeParam("ccp_alpha", *a)),
                 [("ccp_alpha", _)] => Err(format!(
                     "prune(ccp_alpha = ...) prunes decision trees, but the model is `{model}`"
                 )),
                 [("magnitude", f)] => Ok(Step::Transform("prune-magnitude", Some(*f))),
-                [("neurons", f)] if model.starts_with("mlp_") => {
+                [("neurons", f)] if capabilities.prune_neurons => {
                     Ok(Step::Transform("prune-neurons", Some(*f)))
                 }
                 [("neurons", _)] => Err(format!(

@@ -9,6 +9,7 @@ pub mod eval;
 pub mod lower;
 
 use crate::op::{boxed, FittedTransform, Lowering, OpError, Target, Transform};
+use crate::operators::{specs, OperatorDef};
 use crate::preprocess::frame_column;
 use crate::registry::{column_error, invalid};
 use crate::scale::numeric_values;
@@ -17,26 +18,31 @@ use mlg_compiler::workflow::derive::{ordered, OP};
 use mlg_dsl::expr::{parse_expr, ExprAst};
 use mlg_runtime::frame::{Column, Frame};
 
-/// Catalog entry of `derive`. The checker special-cases the step (its
+/// The definition of `derive`. The checker special-cases the step (its
 /// arguments are new column names, not parameters), so the entry only makes
 /// the name known; the schema rule here is never applied.
-pub const SPECS: &[OpSpec] = &[OpSpec {
-    name: OP,
-    kind: OpKind::Transform {
-        default_selector: DefaultSelector::All,
-        rule: SchemaRule::InPlace {
-            fills_missing: false,
-            numeric_only: false,
+pub(crate) const DEFS: &[OperatorDef] = &[OperatorDef::transform(
+    OpSpec {
+        name: OP,
+        kind: OpKind::Transform {
+            default_selector: DefaultSelector::All,
+            rule: SchemaRule::InPlace {
+                fills_missing: false,
+                numeric_only: false,
+            },
         },
+        summary: "append numeric columns computed from expressions: derive(ratio = \"a / b\")",
+        params: &[],
     },
-    summary: "append numeric columns computed from expressions: derive(ratio = \"a / b\")",
-    params: &[],
-}];
+    |params| boxed(Derive::new(params)),
+)
+.with_details(
+    "Its arguments name the new columns; see [Computed columns](#computed-columns-derive) for the \
+     expressions.",
+)];
 
-/// Builds `derive` from its checked parameters; `None` for any other name.
-pub fn construct(name: &str, params: &Params) -> Option<Result<Box<dyn Transform>, OpError>> {
-    (name == OP).then(|| boxed(Derive::new(params)))
-}
+/// Catalog entry of `derive` (derived from `DEFS`).
+pub const SPECS: &[OpSpec] = &specs::<{ DEFS.len() }>(DEFS);
 
 /// The `derive` features step: new columns in order, each `(name, expression)`.
 /// Fitting learns nothing from the values; it checks that every column an

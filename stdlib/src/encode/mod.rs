@@ -11,59 +11,60 @@ pub use ordinal::Ordinal;
 pub use target::TargetEncode;
 
 use crate::catalog::p;
-use crate::op::{boxed, FittedTransform, Lowering, OpError, Transform};
+use crate::op::{boxed, FittedTransform, Lowering, OpError};
+use crate::operators::{specs, OperatorDef};
 use crate::preprocess::{frame_column, lowered_column, lowering_error, replace_column, set_lowered_column};
 use crate::registry::column_error;
 use mlg_compiler::ir::Op;
-use mlg_compiler::workflow::catalog::{
-    Default, DefaultSelector, OpKind, OpSpec, ParamType, Params, SchemaRule,
-};
+use mlg_compiler::workflow::catalog::{Default, DefaultSelector, OpKind, OpSpec, ParamType, SchemaRule};
 use mlg_runtime::frame::{Column, ColumnData, Frame};
 
-/// Catalog entries of the encoders.
-pub const SPECS: &[OpSpec] = &[
-    OpSpec {
-        name: "ordinal",
-        kind: OpKind::Transform {
-            default_selector: DefaultSelector::Categorical,
-            rule: SchemaRule::Encode {
-                // Missing inputs encode as -1, so the output has no missing values.
-                fills_missing: true,
+/// The encoders, in catalog order.
+pub(crate) const DEFS: &[OperatorDef] = &[
+    OperatorDef::transform(
+        OpSpec {
+            name: "ordinal",
+            kind: OpKind::Transform {
+                default_selector: DefaultSelector::Categorical,
+                rule: SchemaRule::Encode {
+                    // Missing inputs encode as -1, so the output has no missing values.
+                    fills_missing: true,
+                },
             },
+            summary: "each level becomes its index among the sorted training levels; unseen and missing levels encode as -1",
+            params: &[],
         },
-        summary: "each level becomes its index among the sorted training levels; unseen and missing levels encode as -1",
-        params: &[],
-    },
-    OpSpec {
-        name: "target_encode",
-        kind: OpKind::Transform {
-            default_selector: DefaultSelector::Categorical,
-            rule: SchemaRule::Encode {
-                fills_missing: true,
+        |params| boxed(Ordinal::new(params)),
+    ),
+    OperatorDef::transform(
+        OpSpec {
+            name: "target_encode",
+            kind: OpKind::Transform {
+                default_selector: DefaultSelector::Categorical,
+                rule: SchemaRule::Encode {
+                    fills_missing: true,
+                },
             },
+            summary: "each level becomes its smoothed mean target (binary or regression targets); unseen and missing levels get the global mean",
+            params: &[p(
+                "smoothing",
+                ParamType::Float {
+                    min: 0.0,
+                    max: f64::INFINITY,
+                },
+                Default::Float(10.0),
+                "weight m of the global mean: (n * level_mean + m * global_mean) / (n + m)",
+            )],
         },
-        summary: "each level becomes its smoothed mean target (binary or regression targets); unseen and missing levels get the global mean",
-        params: &[p(
-            "smoothing",
-            ParamType::Float {
-                min: 0.0,
-                max: f64::INFINITY,
-            },
-            Default::Float(10.0),
-            "weight m of the global mean: (n * level_mean + m * global_mean) / (n + m)",
-        )],
-    },
+        |params| boxed(TargetEncode::new(params)),
+    )
+    .with_details(
+        "Fitted inside each fold, on its training rows only.",
+    ),
 ];
 
-/// Builds the encoder called `name` from its checked parameters; `None` when
-/// this module has no operator of that name.
-pub fn construct(name: &str, params: &Params) -> Option<Result<Box<dyn Transform>, OpError>> {
-    Some(match name {
-        "ordinal" => boxed(Ordinal::new(params)),
-        "target_encode" => boxed(TargetEncode::new(params)),
-        _ => return None,
-    })
-}
+/// Catalog entries of the encoders (derived from `DEFS`).
+pub const SPECS: &[OpSpec] = &specs::<{ DEFS.len() }>(DEFS);
 
 /// The encoding of one categorical column: `levels` holds, for every level kept
 /// at fit time, its name, its fit-time dictionary code (the code inference rows

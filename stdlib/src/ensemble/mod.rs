@@ -1,19 +1,20 @@
 //! The combiners of `ensemble NAME = combiner(MEMBER, ..., k = v)`: their
-//! catalog entries. The executor fits the members and the combiner, and
+//! operator definitions. The executor fits the members and the combiner, and
 //! lowers the whole ensemble into one inference graph.
 
 use crate::catalog::p;
+use crate::operators::OperatorDef;
 use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, ParamType};
 
-/// The ensemble combiners' catalog section.
-pub(crate) static SPECS: &[OpSpec] = &[
-    OpSpec {
+/// The ensemble combiners, in catalog order.
+pub(crate) const DEFS: &[OperatorDef] = &[
+    OperatorDef::spec(OpSpec {
         name: "mean",
         kind: OpKind::Ensemble,
         summary: "the mean of the members' class probabilities (classifiers) or predictions (regressors)",
         params: &[],
-    },
-    OpSpec {
+    }),
+    OperatorDef::spec(OpSpec {
         name: "weighted",
         kind: OpKind::Ensemble,
         summary: "a weighted mean of the members' class probabilities or predictions",
@@ -23,20 +24,20 @@ pub(crate) static SPECS: &[OpSpec] = &[
             Default::Required,
             "one non-negative weight per member, comma separated, e.g. \"0.3,0.7\"",
         )],
-    },
-    OpSpec {
+    }),
+    OperatorDef::spec(OpSpec {
         name: "hard_vote",
         kind: OpKind::Ensemble,
         summary: "classifiers: the class most members predict (ties: the lowest class index)",
         params: &[],
-    },
-    OpSpec {
+    }),
+    OperatorDef::spec(OpSpec {
         name: "soft_vote",
         kind: OpKind::Ensemble,
         summary: "classifiers: the class of highest mean probability",
         params: &[],
-    },
-    OpSpec {
+    }),
+    OperatorDef::spec(OpSpec {
         name: "stacking",
         kind: OpKind::Ensemble,
         summary: "a meta-model trained on the members' out-of-fold probabilities or predictions",
@@ -69,8 +70,8 @@ pub(crate) static SPECS: &[OpSpec] = &[
                 "seed of the inner k-fold's shuffle",
             ),
         ],
-    },
-    BLENDING,
+    }),
+    OperatorDef::spec(BLENDING),
 ];
 
 /// `blending(a, b, ..., meta = MODEL, holdout = 0.2, seed = 0,
@@ -121,13 +122,13 @@ pub(crate) const BLENDING: OpSpec = OpSpec {
 
 #[cfg(test)]
 mod tests {
-    use super::{BLENDING, SPECS};
+    use super::{BLENDING, DEFS};
     use crate::catalog::StdCatalog;
     use mlg_compiler::workflow::catalog::{Catalog, Default, OpKind, ParamType};
 
     #[test]
     fn every_combiner_is_in_the_catalog() {
-        for spec in SPECS {
+        for spec in DEFS.iter().map(|d| &d.spec) {
             let found = StdCatalog.get(spec.name).expect("in the catalog");
             assert_eq!(found.kind, OpKind::Ensemble, "{}", spec.name);
         }
@@ -138,7 +139,11 @@ mod tests {
     /// `passthrough` exactly as a stacking's.
     #[test]
     fn blending_takes_stackings_meta_and_passthrough() {
-        let stacking = SPECS.iter().find(|s| s.name == "stacking").expect("stacking");
+        let stacking = DEFS
+            .iter()
+            .map(|d| &d.spec)
+            .find(|s| s.name == "stacking")
+            .expect("stacking");
         for name in ["meta", "passthrough", "seed"] {
             let a = stacking
                 .params

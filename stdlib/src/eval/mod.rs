@@ -5,8 +5,10 @@
 
 pub mod resample;
 pub mod rng;
+mod spec;
 
 pub use resample::{bootstrap, repeated_kfold};
+pub(crate) use spec::DEFS;
 
 use crate::op::OpError;
 use crate::registry::invalid;

@@ -13,14 +13,13 @@ pub use pca::{Pca, PcaFit};
 pub use svd::TruncatedSvd;
 
 use crate::catalog::p;
-use crate::op::{boxed, FittedTransform, Lowering, OpError, Transform};
+use crate::op::{boxed, FittedTransform, Lowering, OpError};
+use crate::operators::{specs, OperatorDef};
 use crate::preprocess::{frame_column, lowered_column, lowering_error};
 use crate::registry::{column_error, invalid};
 use faer::{Mat, Side};
 use mlg_compiler::ir::Op;
-use mlg_compiler::workflow::catalog::{
-    Default, DefaultSelector, OpKind, OpSpec, ParamType, Params, SchemaRule,
-};
+use mlg_compiler::workflow::catalog::{Default, DefaultSelector, OpKind, OpSpec, ParamType, SchemaRule};
 use mlg_runtime::frame::{Column, Frame};
 
 const fn project(prefix: &'static str, classes: bool) -> OpKind {
@@ -40,67 +39,73 @@ const COUNT: ParamType = ParamType::Int {
     max: 1_000_000,
 };
 
-/// Catalog entries of the extractors.
-pub const SPECS: &[OpSpec] = &[
-    OpSpec {
-        name: "pca",
-        kind: project("pc", false),
-        summary: "principal components of the centred columns (scikit-learn PCA, sign: largest |loading| positive)",
-        params: &[
-            p("n", COUNT, Default::Optional, "number of components (default: all)"),
-            p(
-                "variance",
-                ParamType::Float {
-                    min: 1e-12,
-                    max: 1.0,
-                },
+/// The extractors, in catalog order.
+pub(crate) const DEFS: &[OperatorDef] = &[
+    OperatorDef::transform(
+        OpSpec {
+            name: "pca",
+            kind: project("pc", false),
+            summary: "principal components of the centred columns (scikit-learn PCA, sign: largest |loading| positive)",
+            params: &[
+                p("n", COUNT, Default::Optional, "number of components (default: all)"),
+                p(
+                    "variance",
+                    ParamType::Float {
+                        min: 1e-12,
+                        max: 1.0,
+                    },
+                    Default::Optional,
+                    "keep the fewest components whose explained-variance ratio exceeds this (instead of n)",
+                ),
+                p(
+                    "whiten",
+                    ParamType::Bool,
+                    Default::Bool(false),
+                    "scale each component to unit variance",
+                ),
+            ],
+        },
+        |params| boxed(Pca::new(params)),
+    ),
+    OperatorDef::transform(
+        OpSpec {
+            name: "whiten",
+            kind: project("w", false),
+            summary: "PCA whitening keeping every component: decorrelated, unit-variance columns",
+            params: &[],
+        },
+        |params| boxed(Pca::whiten(params)),
+    ),
+    OperatorDef::transform(
+        OpSpec {
+            name: "truncated_svd",
+            kind: project("svd", false),
+            summary: "projection on the top right singular vectors, no centring (scikit-learn TruncatedSVD)",
+            params: &[p("n", COUNT, Default::Int(2), "number of components")],
+        },
+        |params| boxed(TruncatedSvd::new(params)),
+    ),
+    OperatorDef::transform(
+        OpSpec {
+            name: "lda",
+            kind: project("ld", true),
+            summary: "linear discriminant axes of a classification target (scikit-learn LinearDiscriminantAnalysis.transform)",
+            params: &[p(
+                "n",
+                COUNT,
                 Default::Optional,
-                "keep the fewest components whose explained-variance ratio exceeds this (instead of n)",
-            ),
-            p(
-                "whiten",
-                ParamType::Bool,
-                Default::Bool(false),
-                "scale each component to unit variance",
-            ),
-        ],
-    },
-    OpSpec {
-        name: "whiten",
-        kind: project("w", false),
-        summary: "PCA whitening keeping every component: decorrelated, unit-variance columns",
-        params: &[],
-    },
-    OpSpec {
-        name: "truncated_svd",
-        kind: project("svd", false),
-        summary: "projection on the top right singular vectors, no centring (scikit-learn TruncatedSVD)",
-        params: &[p("n", COUNT, Default::Int(2), "number of components")],
-    },
-    OpSpec {
-        name: "lda",
-        kind: project("ld", true),
-        summary: "linear discriminant axes of a classification target (scikit-learn LinearDiscriminantAnalysis.transform)",
-        params: &[p(
-            "n",
-            COUNT,
-            Default::Optional,
-            "number of discriminants, at most classes - 1 (default: min(classes - 1, columns))",
-        )],
-    },
+                "number of discriminants, at most classes - 1 (default: min(classes - 1, columns))",
+            )],
+        },
+        |params| boxed(Lda::new(params)),
+    )
+    .with_details(
+        "Needs a classification target.",
+    ),
 ];
 
-/// Builds the extractor called `name` from its checked parameters; `None` when
-/// this module has no operator of that name.
-pub fn construct(name: &str, params: &Params) -> Option<Result<Box<dyn Transform>, OpError>> {
-    Some(match name {
-        "pca" => boxed(Pca::new(params)),
-        "whiten" => boxed(Pca::whiten(params)),
-        "truncated_svd" => boxed(TruncatedSvd::new(params)),
-        "lda" => boxed(Lda::new(params)),
-        _ => return None,
-    })
-}
+/// Catalog entries of the extractors (derived from `DEFS`).
+pub const SPECS: &[OpSpec] = &specs::<{ DEFS.len() }>(DEFS);
 
 /// A fitted linear extraction: output `k` (named `outputs[k]`) is
 /// `Σ_j weights[k][j] · (x_j - mean[j])` over the input columns `inputs`, in

@@ -3,9 +3,11 @@
 
 pub mod confusion;
 mod proba;
+mod spec;
 
 pub use confusion::{confusion_matrix, roc_curve};
 pub use proba::{probability_metric, PROBABILITY_METRICS};
+pub(crate) use spec::DEFS;
 
 use crate::op::OpError;
 use crate::registry::invalid;

@@ -5,11 +5,64 @@
 //! with [`lasso`](super::lasso) (elastic net with `l1_ratio = 1`).
 
 use super::linear::{CenteredProblem, FittedLinear};
-use crate::op::{Estimator, FittedModel, Matrix, OpError, Target};
+use crate::catalog::{p, POSITIVE};
+use crate::op::{boxed_model, Estimator, FittedModel, Matrix, OpError, Target};
+use crate::operators::OperatorDef;
 use crate::registry::{invalid, param_bool, param_f64, param_int};
-use mlg_compiler::workflow::catalog::{Params, Task};
+use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, ParamType, Params, Task};
 
 const OP: &str = "elastic_net";
+
+/// The `elastic_net` model's definition.
+pub(crate) const DEFS: &[OperatorDef] = &[OperatorDef::estimator(
+    OpSpec {
+        name: OP,
+        kind: OpKind::Model {
+            task: Task::Regression,
+        },
+        summary: "least squares with alpha * (l1_ratio * |w|_1 + (1 - l1_ratio) / 2 * |w|^2) \
+                      (scikit-learn's ElasticNet), coordinate descent",
+        params: &[
+            p("alpha", POSITIVE, Default::Float(1.0), "penalty strength"),
+            p(
+                "l1_ratio",
+                ParamType::Float { min: 0.0, max: 1.0 },
+                Default::Float(0.5),
+                "share of the L1 penalty (1 = lasso, 0 = ridge)",
+            ),
+            p(
+                "fit_intercept",
+                ParamType::Bool,
+                Default::Bool(true),
+                "learn an intercept",
+            ),
+            p(
+                "max_iter",
+                ParamType::Int {
+                    min: 1,
+                    max: 1_000_000,
+                },
+                Default::Int(1000),
+                "coordinate-descent sweep limit",
+            ),
+            p(
+                "tol",
+                ParamType::Float {
+                    min: f64::MIN_POSITIVE,
+                    max: f64::INFINITY,
+                },
+                Default::Float(1e-4),
+                "stop when the duality gap is below tol * |y - mean(y)|^2",
+            ),
+        ],
+    },
+    |params| boxed_model(ElasticNet::new(params)),
+)
+.with_details(
+    "Minimises scikit-learn's `ElasticNet` objective \
+         `(1/(2n))|y - Xw - b|² + alpha·l1_ratio·|w|₁ + alpha·(1 - l1_ratio)/2·|w|²` by the same \
+         coordinate descent as `lasso`.",
+)];
 
 /// How much smaller than `tol` the relative coordinate-update tolerance is.
 /// scikit-learn only evaluates the duality gap once the largest coordinate

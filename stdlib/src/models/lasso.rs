@@ -6,10 +6,57 @@
 
 use super::elastic_net::{descent_params, fit_penalised};
 use super::linear::FittedLinear;
-use crate::op::{Estimator, FittedModel, Matrix, OpError, Target};
-use mlg_compiler::workflow::catalog::{Params, Task};
+use crate::catalog::{p, POSITIVE};
+use crate::op::{boxed_model, Estimator, FittedModel, Matrix, OpError, Target};
+use crate::operators::OperatorDef;
+use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, ParamType, Params, Task};
 
 const OP: &str = "lasso";
+
+/// The `lasso` model's definition.
+pub(crate) const DEFS: &[OperatorDef] = &[OperatorDef::estimator(
+    OpSpec {
+        name: OP,
+        kind: OpKind::Model {
+            task: Task::Regression,
+        },
+        summary: "least squares with an L1 penalty alpha * |w|_1 (scikit-learn's Lasso), coordinate descent",
+        params: &[
+            p("alpha", POSITIVE, Default::Float(1.0), "penalty strength"),
+            p(
+                "fit_intercept",
+                ParamType::Bool,
+                Default::Bool(true),
+                "learn an intercept",
+            ),
+            p(
+                "max_iter",
+                ParamType::Int {
+                    min: 1,
+                    max: 1_000_000,
+                },
+                Default::Int(1000),
+                "coordinate-descent sweep limit",
+            ),
+            p(
+                "tol",
+                ParamType::Float {
+                    min: f64::MIN_POSITIVE,
+                    max: f64::INFINITY,
+                },
+                Default::Float(1e-4),
+                "stop when the duality gap is below tol * |y - mean(y)|^2",
+            ),
+        ],
+    },
+    |params| boxed_model(Lasso::new(params)),
+)
+.with_details(
+    "Minimises scikit-learn's `Lasso` objective `(1/(2n))|y - Xw - b|² + alpha·|w|₁` by cyclic \
+         coordinate descent. Coefficients of dropped columns are exactly zero, so \
+         `select_from_model(numeric, model = lasso(alpha = 0.1), threshold = \"1e-5\")` is L1-based \
+         selection.",
+)];
 
 /// The `lasso` model. Parameters: `alpha` (penalty strength, finite ≥ 0,
 /// default 1.0), `fit_intercept` (default true), `max_iter` (coordinate-descent

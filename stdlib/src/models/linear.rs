@@ -2,14 +2,34 @@
 //! solved as a minimum-norm least-squares problem on the centred data (thin SVD),
 //! which matches scikit-learn's `LinearRegression` also for collinear features.
 
-use super::{check_training_data, column_means, to_f32};
-use crate::op::{Estimator, FittedModel, Matrix, OpError, Target};
+use super::{check_feature_width, check_training_data, column_means, to_f32};
+use crate::catalog::p;
+use crate::op::{boxed_model, Estimator, FittedModel, Matrix, OpError, Target};
+use crate::operators::OperatorDef;
 use crate::registry::{invalid, param_bool};
 use faer::Mat;
 use mlg_compiler::ir::{GraphBuilder, NodeId, Op};
-use mlg_compiler::workflow::catalog::{Params, Task};
+use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, ParamType, Params, Task};
 
 const OP: &str = "linear_regression";
+
+/// The `linear_regression` model's definition.
+pub(crate) const DEFS: &[OperatorDef] = &[OperatorDef::estimator(
+    OpSpec {
+        name: OP,
+        kind: OpKind::Model {
+            task: Task::Regression,
+        },
+        summary: "ordinary least squares",
+        params: &[p(
+            "fit_intercept",
+            ParamType::Bool,
+            Default::Bool(true),
+            "learn an intercept",
+        )],
+    },
+    |params| boxed_model(LinearRegression::new(params)),
+)];
 
 /// The `linear_regression` model. Parameter: `fit_intercept` (default true).
 /// Fitting learns `w` minimising `‖y - Xw - b‖²` (minimum-norm `w` when `X` is
@@ -141,16 +161,7 @@ impl FittedModel for FittedLinear {
 
     /// `Affine { x: features, weights: 1×d, bias: [intercept] }` as `("prediction", node)`.
     fn lower(&self, builder: &mut GraphBuilder, features: NodeId) -> Result<Vec<(String, NodeId)>, OpError> {
-        let width = builder.width(features) as usize;
-        if width != self.weights.len() {
-            return Err(invalid(
-                "regression model",
-                format!(
-                    "feature vector has width {width}, the model was fitted on {} features",
-                    self.weights.len()
-                ),
-            ));
-        }
+        check_feature_width(builder, "regression model", features, self.weights.len())?;
         let op = Op::Affine {
             x: features,
             weights: to_f32(&self.weights),

@@ -96,6 +96,46 @@ pub(crate) fn training_classes<'a>(op: &str, y: &'a Target) -> Result<(&'a [u32]
     Ok((codes, labels.len(), classes))
 }
 
+/// Index of the first largest of `scores` (0 when there is none), the
+/// choice of the IR's `Argmax`.
+pub(crate) fn first_argmax(scores: &[f64]) -> usize {
+    scores
+        .iter()
+        .enumerate()
+        .fold(0, |best, (c, v)| if *v > scores[best] { c } else { best })
+}
+
+/// The label code (as `f64`) a classifier predicts from one row's `scores`:
+/// width 1 is a binary margin (the second fitted class when positive), a
+/// wider one holds one score per fitted class ([`first_argmax`]).
+/// `classes[c]` is the label code of fitted class `c`.
+pub(crate) fn predicted_class(scores: &[f64], classes: &[u32]) -> f64 {
+    let best = if scores.len() == 1 {
+        usize::from(scores[0] > 0.0)
+    } else {
+        first_argmax(scores)
+    };
+    classes[best] as f64
+}
+
+/// Errors for `op` unless the node `features` has width `n_features`: the
+/// check a fitted model's `lower` starts with.
+pub(crate) fn check_feature_width(
+    builder: &mlg_compiler::ir::GraphBuilder,
+    op: &str,
+    features: mlg_compiler::ir::NodeId,
+    n_features: usize,
+) -> Result<(), OpError> {
+    let width = builder.width(features) as usize;
+    if width != n_features {
+        return Err(invalid(
+            op,
+            format!("feature vector has width {width}, the model was fitted on {n_features} features"),
+        ));
+    }
+    Ok(())
+}
+
 /// Column means of `x`.
 pub(crate) fn column_means(x: &Matrix) -> Vec<f64> {
     let mut means = vec![0.0; x.cols];

@@ -3,13 +3,37 @@
 //! `var_smoothing` times the largest feature variance), lowered as an `Affine`
 //! over `[x, x²]` followed by a softmax.
 
-use super::{check_training_data, to_f32};
-use crate::op::{Estimator, FittedModel, Matrix, OpError, Target};
+use super::{check_feature_width, check_training_data, first_argmax, to_f32};
+use crate::catalog::{p, POSITIVE};
+use crate::op::{boxed_model, Estimator, FittedModel, Matrix, OpError, Target};
+use crate::operators::OperatorDef;
 use crate::registry::{invalid, param_f64};
 use mlg_compiler::ir::{BinaryOp, GraphBuilder, NodeId, Op};
-use mlg_compiler::workflow::catalog::{Params, Task};
+use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, Params, Task};
 
 const OP: &str = "gaussian_nb";
+
+/// The `gaussian_nb` model's definition.
+pub(crate) const DEFS: &[OperatorDef] = &[OperatorDef::estimator(
+    OpSpec {
+        name: OP,
+        kind: OpKind::Model {
+            task: Task::Classification,
+        },
+        summary: "Gaussian naive Bayes (scikit-learn's GaussianNB), class-frequency priors",
+        params: &[p(
+            "var_smoothing",
+            POSITIVE,
+            Default::Float(1e-9),
+            "share of the largest feature variance added to every class variance",
+        )],
+    },
+    |params| boxed_model(GaussianNb::new(params)),
+)
+.with_details(
+    "Lowered as an affine map over `[x, x²]` and a softmax. It has no coefficients, so it cannot rank \
+         columns in `rfe` or `select_from_model`.",
+)];
 
 /// The `gaussian_nb` model. Parameter: `var_smoothing` (`>= 0`, default 1e-9):
 /// `var_smoothing × max_j Var(X_j)` (population variance over all training rows)
@@ -206,15 +230,7 @@ impl FittedGaussianNb {
 impl FittedModel for FittedGaussianNb {
     fn predict(&self, x: &Matrix) -> Vec<f64> {
         (0..x.rows)
-            .map(|i| {
-                let z = self.jll(x.row(i));
-                // First maximum wins, like the IR's Argmax.
-                let best = z
-                    .iter()
-                    .enumerate()
-                    .fold(0, |best, (c, v)| if *v > z[best] { c } else { best });
-                self.classes[best] as f64
-            })
+            .map(|i| self.classes[first_argmax(&self.jll(x.row(i)))] as f64)
             .collect()
     }
 
@@ -227,16 +243,7 @@ impl FittedModel for FittedGaussianNb {
             op: OP.to_string(),
             source,
         };
-        let width = builder.width(features) as usize;
-        if width != self.n_features {
-            return Err(invalid(
-                OP,
-                format!(
-                    "feature vector has width {width}, the model was fitted on {} features",
-                    self.n_features
-                ),
-            ));
-        }
+        check_feature_width(builder, OP, features, self.n_features)?;
         let sq = builder.binary(BinaryOp::Mul, features, features).map_err(err)?;
         let z = builder
             .push(Op::Concat {

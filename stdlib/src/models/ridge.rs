@@ -3,13 +3,36 @@
 //! `Ridge(solver="cholesky")`.
 
 use super::linear::{CenteredProblem, FittedLinear};
-use crate::op::{Estimator, FittedModel, Matrix, OpError, Target};
+use crate::catalog::{p, POSITIVE};
+use crate::op::{boxed_model, Estimator, FittedModel, Matrix, OpError, Target};
+use crate::operators::OperatorDef;
 use crate::registry::{invalid, param_bool, param_f64};
 use faer::linalg::solvers::Solve;
 use faer::{Mat, Side};
-use mlg_compiler::workflow::catalog::{Params, Task};
+use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, ParamType, Params, Task};
 
 const OP: &str = "ridge";
+
+/// The `ridge` model's definition.
+pub(crate) const DEFS: &[OperatorDef] = &[OperatorDef::estimator(
+    OpSpec {
+        name: OP,
+        kind: OpKind::Model {
+            task: Task::Regression,
+        },
+        summary: "least squares with an L2 penalty alpha * |w|^2",
+        params: &[
+            p("alpha", POSITIVE, Default::Float(1.0), "penalty strength"),
+            p(
+                "fit_intercept",
+                ParamType::Bool,
+                Default::Bool(true),
+                "learn an intercept",
+            ),
+        ],
+    },
+    |params| boxed_model(Ridge::new(params)),
+)];
 
 /// The `ridge` model. Parameters: `alpha` (penalty strength ≥ 0, default 1.0),
 /// `fit_intercept` (default true). Fitting centres `X` and `y` (so the intercept

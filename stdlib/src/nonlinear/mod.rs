@@ -17,13 +17,12 @@ pub use normalize::{FittedNormalize, Norm, Normalize};
 pub use power::{FittedPower, Power};
 
 use crate::catalog::p;
-use crate::op::{boxed, Lowering, OpError, Transform};
+use crate::op::{boxed, Lowering, OpError};
+use crate::operators::{specs, OperatorDef};
 use crate::preprocess::{frame_column, lowering_error, replace_column};
 use crate::scale::numeric_values;
 use mlg_compiler::ir::{NodeId, Op};
-use mlg_compiler::workflow::catalog::{
-    Default, DefaultSelector, OpKind, OpSpec, ParamType, Params, SchemaRule,
-};
+use mlg_compiler::workflow::catalog::{Default, DefaultSelector, OpKind, OpSpec, ParamType, SchemaRule};
 use mlg_runtime::frame::{Column, ColumnData, Frame};
 
 /// Every step here rewrites selected numeric columns in place and keeps them missing.
@@ -35,99 +34,105 @@ const IN_PLACE_NUMERIC: OpKind = OpKind::Transform {
     },
 };
 
-/// Catalog entries of the nonlinear steps.
-pub const SPECS: &[OpSpec] = &[
-    OpSpec {
-        name: "log1p",
-        kind: IN_PLACE_NUMERIC,
-        summary: "replace each value x by ln(1 + x) (NaN below -1)",
-        params: &[],
-    },
-    OpSpec {
-        name: "power",
-        kind: IN_PLACE_NUMERIC,
-        summary: "Yeo-Johnson power transform with a maximum-likelihood lambda per column",
-        params: &[p(
-            "standardize",
-            ParamType::Bool,
-            Default::Bool(true),
-            "scale the transformed values to mean 0 and unit variance",
-        )],
-    },
-    OpSpec {
-        name: "normalize",
-        kind: IN_PLACE_NUMERIC,
-        summary: "divide each row of the selected columns by its norm",
-        params: &[p(
-            "norm",
-            ParamType::Choice(&["l2", "l1", "max"]),
-            Default::Str("l2"),
-            "row norm: Euclidean, sum of absolute values, or largest absolute value",
-        )],
-    },
-    OpSpec {
-        name: "discretize",
-        kind: IN_PLACE_NUMERIC,
-        summary: "replace each value by the index of its bin (0 .. bins - 1)",
-        params: &[
-            p(
-                "bins",
-                ParamType::Int { min: 2, max: 65_536 },
-                Default::Int(5),
-                "number of bins per column",
-            ),
-            p(
-                "strategy",
-                ParamType::Choice(&["quantile", "uniform"]),
-                Default::Str("quantile"),
-                "bin edges at training quantiles or equally spaced between min and max",
-            ),
-        ],
-    },
-    OpSpec {
-        name: "clip_outliers",
-        kind: IN_PLACE_NUMERIC,
-        summary: "clip each column into bounds learned from the training rows",
-        params: &[
-            p(
-                "method",
-                ParamType::Choice(&["iqr", "zscore"]),
-                Default::Str("iqr"),
-                "bounds from the interquartile range or from mean and standard deviation",
-            ),
-            p(
-                "k",
-                ParamType::Float {
-                    min: 0.0,
-                    max: f64::INFINITY,
-                },
-                Default::Float(1.5),
-                "iqr: bounds are [Q1 - k IQR, Q3 + k IQR]",
-            ),
-            p(
-                "z",
-                ParamType::Float {
-                    min: 0.0,
-                    max: f64::INFINITY,
-                },
-                Default::Float(3.0),
-                "zscore: bounds are mean -/+ z std",
-            ),
-        ],
-    },
+/// The nonlinear steps, in catalog order.
+pub(crate) const DEFS: &[OperatorDef] = &[
+    OperatorDef::transform(
+        OpSpec {
+            name: "log1p",
+            kind: IN_PLACE_NUMERIC,
+            summary: "replace each value x by ln(1 + x) (NaN below -1)",
+            params: &[],
+        },
+        |params| boxed(Log1p::new(params)),
+    ),
+    OperatorDef::transform(
+        OpSpec {
+            name: "power",
+            kind: IN_PLACE_NUMERIC,
+            summary: "Yeo-Johnson power transform with a maximum-likelihood lambda per column",
+            params: &[p(
+                "standardize",
+                ParamType::Bool,
+                Default::Bool(true),
+                "scale the transformed values to mean 0 and unit variance",
+            )],
+        },
+        |params| boxed(Power::new(params)),
+    ),
+    OperatorDef::transform(
+        OpSpec {
+            name: "normalize",
+            kind: IN_PLACE_NUMERIC,
+            summary: "divide each row of the selected columns by its norm",
+            params: &[p(
+                "norm",
+                ParamType::Choice(&["l2", "l1", "max"]),
+                Default::Str("l2"),
+                "row norm: Euclidean, sum of absolute values, or largest absolute value",
+            )],
+        },
+        |params| boxed(Normalize::new(params)),
+    ),
+    OperatorDef::transform(
+        OpSpec {
+            name: "discretize",
+            kind: IN_PLACE_NUMERIC,
+            summary: "replace each value by the index of its bin (0 .. bins - 1)",
+            params: &[
+                p(
+                    "bins",
+                    ParamType::Int { min: 2, max: 65_536 },
+                    Default::Int(5),
+                    "number of bins per column",
+                ),
+                p(
+                    "strategy",
+                    ParamType::Choice(&["quantile", "uniform"]),
+                    Default::Str("quantile"),
+                    "bin edges at training quantiles or equally spaced between min and max",
+                ),
+            ],
+        },
+        |params| boxed(Discretize::new(params)),
+    ),
+    OperatorDef::transform(
+        OpSpec {
+            name: "clip_outliers",
+            kind: IN_PLACE_NUMERIC,
+            summary: "clip each column into bounds learned from the training rows",
+            params: &[
+                p(
+                    "method",
+                    ParamType::Choice(&["iqr", "zscore"]),
+                    Default::Str("iqr"),
+                    "bounds from the interquartile range or from mean and standard deviation",
+                ),
+                p(
+                    "k",
+                    ParamType::Float {
+                        min: 0.0,
+                        max: f64::INFINITY,
+                    },
+                    Default::Float(1.5),
+                    "iqr: bounds are [Q1 - k IQR, Q3 + k IQR]",
+                ),
+                p(
+                    "z",
+                    ParamType::Float {
+                        min: 0.0,
+                        max: f64::INFINITY,
+                    },
+                    Default::Float(3.0),
+                    "zscore: bounds are mean -/+ z std",
+                ),
+            ],
+        },
+        |params| boxed(ClipOutliers::new(params)),
+    ),
 ];
 
-/// Builds the nonlinear step called `name`; `None` when this module has no such step.
-pub fn construct(name: &str, params: &Params) -> Option<Result<Box<dyn Transform>, OpError>> {
-    Some(match name {
-        "log1p" => boxed(Log1p::new(params)),
-        "power" => boxed(Power::new(params)),
-        "normalize" => boxed(Normalize::new(params)),
-        "discretize" => boxed(Discretize::new(params)),
-        "clip_outliers" => boxed(ClipOutliers::new(params)),
-        _ => return None,
-    })
-}
+/// Catalog entries of the nonlinear steps (derived from `DEFS`).
+pub const SPECS: &[OpSpec] = &specs::<{ DEFS.len() }>(DEFS);
 
 /// Checks that every selected column exists and is numeric; returns their names.
 pub(crate) fn numeric_columns(op: &str, frame: &Frame, selected: &[String]) -> Result<Vec<String>, OpError> {

@@ -18,9 +18,8 @@ pub use rfe::Rfe;
 pub use variance::VarianceThreshold;
 
 use crate::catalog::p;
-use crate::op::{
-    boxed, Estimator, FittedModel, FittedTransform, Lowering, Matrix, OpError, Target, Transform,
-};
+use crate::op::{boxed, Estimator, FittedModel, FittedTransform, Lowering, Matrix, OpError, Target};
+use crate::operators::{specs, OperatorDef};
 use crate::preprocess::{frame_column, lowered_column};
 use crate::registry::{column_error, invalid, param_model};
 use mlg_compiler::workflow::catalog::{
@@ -33,105 +32,132 @@ const FILTER: OpKind = OpKind::Transform {
     rule: SchemaRule::Subset,
 };
 
-/// Catalog entries of the filters.
-pub const SPECS: &[OpSpec] = &[
-    OpSpec {
-        name: "variance_threshold",
-        kind: FILTER,
-        summary: "drop columns whose population variance (missing values ignored) is not above a threshold",
-        params: &[p(
-            "threshold",
-            ParamType::Float {
-                min: 0.0,
-                max: f64::INFINITY,
-            },
-            Default::Float(0.0),
-            "keep columns with variance strictly above this",
-        )],
-    },
-    OpSpec {
-        name: "drop_correlated",
-        kind: FILTER,
-        summary: "drop a column when its |Pearson r| with an earlier kept column exceeds a threshold",
-        params: &[p(
-            "threshold",
-            ParamType::Float { min: 0.0, max: 1.0 },
-            Default::Float(0.95),
-            "largest |r| a kept column may have with an earlier kept column",
-        )],
-    },
-    OpSpec {
-        name: "select_k_best",
-        kind: FILTER,
-        summary: "keep the k columns with the highest univariate score against the target",
-        params: &[
-            p(
-                "k",
-                ParamType::Int {
-                    min: 1,
-                    max: i64::MAX,
-                },
-                Default::Int(10),
-                "number of columns kept (all when there are fewer)",
-            ),
-            p(
-                "score",
-                ParamType::Choice(&["f_classif", "f_regression", "chi2", "mutual_info"]),
-                Default::Optional,
-                "univariate score (default: f_classif for classification, f_regression for regression)",
-            ),
-        ],
-    },
-    OpSpec {
-        name: "rfe",
-        kind: FILTER,
-        summary: "recursive feature elimination: refit a linear model and drop the columns with the smallest coefficients until n_features remain",
-        params: &[
-            MODEL,
-            p(
-                "n_features",
-                ParamType::Int {
-                    min: 1,
-                    max: i64::MAX,
-                },
-                Default::Optional,
-                "number of columns kept (default: half of the selected columns, at least 1)",
-            ),
-            p(
-                "step",
-                ParamType::Int {
-                    min: 1,
-                    max: i64::MAX,
-                },
-                Default::Int(1),
-                "columns removed per refit",
-            ),
-        ],
-    },
-    OpSpec {
-        name: "select_from_model",
-        kind: FILTER,
-        summary: "fit a linear model once and keep the columns whose coefficient importance reaches a threshold",
-        params: &[
-            MODEL,
-            p(
+/// The filters, in catalog order.
+pub(crate) const DEFS: &[OperatorDef] = &[
+    OperatorDef::transform(
+        OpSpec {
+            name: "variance_threshold",
+            kind: FILTER,
+            summary: "drop columns whose population variance (missing values ignored) is not above a threshold",
+            params: &[p(
                 "threshold",
-                ParamType::Str,
-                Default::Str("mean"),
-                "\"mean\", \"median\", \"<factor>*mean\", \"<factor>*median\" or a number such as \"0.25\"",
-            ),
-            p(
-                "max_features",
-                ParamType::Int {
-                    min: 1,
-                    max: i64::MAX,
+                ParamType::Float {
+                    min: 0.0,
+                    max: f64::INFINITY,
                 },
-                Default::Optional,
-                "keep at most this many columns (the most important)",
-            ),
-        ],
-    },
+                Default::Float(0.0),
+                "keep columns with variance strictly above this",
+            )],
+        },
+        |params| boxed(VarianceThreshold::new(params)),
+    ),
+    OperatorDef::transform(
+        OpSpec {
+            name: "drop_correlated",
+            kind: FILTER,
+            summary: "drop a column when its |Pearson r| with an earlier kept column exceeds a threshold",
+            params: &[p(
+                "threshold",
+                ParamType::Float { min: 0.0, max: 1.0 },
+                Default::Float(0.95),
+                "largest |r| a kept column may have with an earlier kept column",
+            )],
+        },
+        |params| boxed(DropCorrelated::new(params)),
+    ),
+    OperatorDef::transform(
+        OpSpec {
+            name: "select_k_best",
+            kind: FILTER,
+            summary: "keep the k columns with the highest univariate score against the target",
+            params: &[
+                p(
+                    "k",
+                    ParamType::Int {
+                        min: 1,
+                        max: i64::MAX,
+                    },
+                    Default::Int(10),
+                    "number of columns kept (all when there are fewer)",
+                ),
+                p(
+                    "score",
+                    ParamType::Choice(&["f_classif", "f_regression", "chi2", "mutual_info"]),
+                    Default::Optional,
+                    "univariate score (default: f_classif for classification, f_regression for regression)",
+                ),
+            ],
+        },
+        |params| boxed(SelectKBest::new(params)),
+    ),
+    OperatorDef::transform(
+        OpSpec {
+            name: "rfe",
+            kind: FILTER,
+            summary: "recursive feature elimination: refit a linear model and drop the columns with the smallest coefficients until n_features remain",
+            params: &[
+                MODEL,
+                p(
+                    "n_features",
+                    ParamType::Int {
+                        min: 1,
+                        max: i64::MAX,
+                    },
+                    Default::Optional,
+                    "number of columns kept (default: half of the selected columns, at least 1)",
+                ),
+                p(
+                    "step",
+                    ParamType::Int {
+                        min: 1,
+                        max: i64::MAX,
+                    },
+                    Default::Int(1),
+                    "columns removed per refit",
+                ),
+            ],
+        },
+        |params| boxed(Rfe::new(params)),
+    )
+    .with_details(
+        "As scikit-learn's `RFE`: refits the model on the surviving columns and drops the `step` columns \
+         with the smallest `coef²` (summed over classes) until `n_features` remain.",
+    ),
+    OperatorDef::transform(
+        OpSpec {
+            name: "select_from_model",
+            kind: FILTER,
+            summary: "fit a linear model once and keep the columns whose coefficient importance reaches a threshold",
+            params: &[
+                MODEL,
+                p(
+                    "threshold",
+                    ParamType::Str,
+                    Default::Str("mean"),
+                    "\"mean\", \"median\", \"<factor>*mean\", \"<factor>*median\" or a number such as \"0.25\"",
+                ),
+                p(
+                    "max_features",
+                    ParamType::Int {
+                        min: 1,
+                        max: i64::MAX,
+                    },
+                    Default::Optional,
+                    "keep at most this many columns (the most important)",
+                ),
+            ],
+        },
+        |params| boxed(SelectFromModel::new(params)),
+    )
+    .with_details(
+        "As scikit-learn's `SelectFromModel`: fits the model once and keeps the columns whose \
+         importance (`|coef|`, summed over classes) is at least the threshold, at most `max_features` of \
+         the most important.",
+    ),
 ];
+
+/// Catalog entries of the filters (derived from `DEFS`).
+pub const SPECS: &[OpSpec] = &specs::<{ DEFS.len() }>(DEFS);
 
 /// The nested model parameter of `rfe` and `select_from_model`.
 const MODEL: ParamSpec = p(
@@ -140,19 +166,6 @@ const MODEL: ParamSpec = p(
     Default::Required,
     "the linear model whose coefficients rank the columns: linear_regression, ridge or logistic_regression",
 );
-
-/// Builds the filter called `name` from its checked parameters; `None` when
-/// this module has no operator of that name.
-pub fn construct(name: &str, params: &Params) -> Option<Result<Box<dyn Transform>, OpError>> {
-    Some(match name {
-        "variance_threshold" => boxed(VarianceThreshold::new(params)),
-        "drop_correlated" => boxed(DropCorrelated::new(params)),
-        "select_k_best" => boxed(SelectKBest::new(params)),
-        "rfe" => boxed(Rfe::new(params)),
-        "select_from_model" => boxed(SelectFromModel::new(params)),
-        _ => return None,
-    })
-}
 
 /// A fitted filter. `scores` holds, per selected column in selection order, the
 /// statistic the decision was made on (variance, largest |r| with an earlier

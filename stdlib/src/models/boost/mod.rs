@@ -37,23 +37,9 @@ mod tests_lower;
 
 pub use config::{BoostLoss, EarlyStopping, GradientBoosting, Growth};
 pub use fitted::{BoostNode, BoostTree, FittedBoost};
-pub(crate) use spec::SPECS;
-
-use crate::op::{Estimator, OpError};
-use mlg_compiler::workflow::catalog::Params;
+pub(crate) use spec::DEFS;
 
 /// Catalog name of the classifier.
 pub const CLASSIFIER: &str = "gradient_boosting_classifier";
 /// Catalog name of the regressor.
 pub const REGRESSOR: &str = "gradient_boosting_regressor";
-
-/// Builds the model called `name` of this family from its checked parameters;
-/// `None` when the family has no model of that name.
-pub(crate) fn construct(name: &str, params: &Params) -> Option<Result<Box<dyn Estimator>, OpError>> {
-    let model = match name {
-        CLASSIFIER => GradientBoosting::classifier(params),
-        REGRESSOR => GradientBoosting::regressor(params),
-        _ => return None,
-    };
-    Some(model.map(|m| Box::new(m) as Box<dyn Estimator>))
-}

@@ -1,8 +1,13 @@
-//! Catalog entries of `gradient_boosting_classifier` and
-//! `gradient_boosting_regressor`: their parameters, defaults and docs.
+//! The operator definitions of `gradient_boosting_classifier` and
+//! `gradient_boosting_regressor`: their parameters, defaults and docs,
+//! constructors and size estimate.
 
+use super::{GradientBoosting, CLASSIFIER, REGRESSOR};
 use crate::catalog::{append, p};
-use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, ParamSpec, ParamType, Task};
+use crate::op::boxed_model;
+use crate::operators::OperatorDef;
+use crate::size::{int, outputs, NODE};
+use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, ParamSpec, ParamType, Params, Shape, Task};
 
 /// At least one, no upper bound.
 const AT_LEAST_ONE: ParamType = ParamType::Int {
@@ -160,22 +165,51 @@ const REGRESSOR_PARAMS: [ParamSpec; 17] = append(
     ),
 );
 
-/// The two catalog entries of the boosting family.
-pub(crate) static SPECS: &[OpSpec] = &[
-    OpSpec {
-        name: super::CLASSIFIER,
-        kind: OpKind::Model {
-            task: Task::Classification,
+/// The reference prose both models share.
+const DETAILS: &str =
+    "Histogram gradient boosting like scikit-learn's HistGradientBoosting: log-loss for two \
+     classes, softmax with one tree per class otherwise. `early_stopping = \"auto\"` turns \
+     it on above 10,000 rows.";
+
+/// The two models of the boosting family, classifier first.
+pub(crate) const DEFS: &[OperatorDef] = &[
+    OperatorDef::estimator(
+        OpSpec {
+            name: CLASSIFIER,
+            kind: OpKind::Model {
+                task: Task::Classification,
+            },
+            summary:
+                "histogram gradient-boosted trees, log-loss (scikit-learn's HistGradientBoostingClassifier)",
+            params: &CLASSIFIER_PARAMS,
         },
-        summary: "histogram gradient-boosted trees, log-loss (scikit-learn's HistGradientBoostingClassifier)",
-        params: &CLASSIFIER_PARAMS,
-    },
-    OpSpec {
-        name: super::REGRESSOR,
-        kind: OpKind::Model {
-            task: Task::Regression,
+        |params| boxed_model(GradientBoosting::classifier(params)),
+    )
+    .with_size(size)
+    .with_details(DETAILS),
+    OperatorDef::estimator(
+        OpSpec {
+            name: REGRESSOR,
+            kind: OpKind::Model {
+                task: Task::Regression,
+            },
+            summary: "histogram gradient-boosted trees (scikit-learn's HistGradientBoostingRegressor)",
+            params: &REGRESSOR_PARAMS,
         },
-        summary: "histogram gradient-boosted trees (scikit-learn's HistGradientBoostingRegressor)",
-        params: &REGRESSOR_PARAMS,
-    },
+        |params| boxed_model(GradientBoosting::regressor(params)),
+    )
+    .with_size(size)
+    .with_details(DETAILS),
 ];
+
+/// `rounds` rounds of one tree per output, each of at most `max_leaf_nodes`
+/// leaves (and no more than the rows), so twice as many nodes.
+fn size(params: &Params, shape: Shape) -> Option<u128> {
+    let leaves = int(params, "max_leaf_nodes", 31).min((shape.rows as u128).max(2));
+    Some(
+        int(params, "rounds", 100)
+            .saturating_mul(outputs(shape))
+            .saturating_mul(leaves.saturating_mul(2))
+            .saturating_mul(NODE),
+    )
+}

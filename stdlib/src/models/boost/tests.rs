@@ -194,14 +194,11 @@ fn bad_parameters_and_data_give_errors() {
     for (name, value) in bad {
         let p = params(&[(name, value.clone())]);
         assert!(GradientBoosting::classifier(&p).is_err(), "{name} = {value:?}");
-        assert!(
-            construct(REGRESSOR, &p).is_some_and(|r| r.is_err()),
-            "{name} = {value:?}"
-        );
+        assert!(crate::estimator(REGRESSOR, &p).is_err(), "{name} = {value:?}");
     }
     let huber = params(&[("loss", Value::Str("huber".into()))]);
     assert!(GradientBoosting::regressor(&huber).is_err());
-    assert!(construct("random_forest_classifier", &huber).is_none());
+    assert!(!DEFS.iter().any(|d| d.spec.name == "random_forest_classifier"));
 
     let x = Matrix {
         rows: 4,
@@ -249,9 +246,9 @@ fn bad_parameters_and_data_give_errors() {
 
 #[test]
 fn catalog_entries_name_both_models() {
-    let names: Vec<&str> = SPECS.iter().map(|s| s.name).collect();
+    let names: Vec<&str> = DEFS.iter().map(|d| d.spec.name).collect();
     assert_eq!(names, vec![CLASSIFIER, REGRESSOR]);
-    for spec in SPECS {
-        assert!(construct(spec.name, &params(&[])).is_some_and(|r| r.is_ok()));
+    for def in DEFS {
+        assert!(crate::estimator(def.spec.name, &params(&[])).is_ok());
     }
 }

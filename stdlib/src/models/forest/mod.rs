@@ -31,12 +31,15 @@ pub(crate) mod bench;
 mod fit;
 mod oob;
 mod params;
+mod spec;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_extra;
 
 pub use super::tree::MaxFeatures;
+pub(crate) use spec::DEFS;
+
 use super::tree::{empty_forest, push_trees, DecisionTree, FittedTree, Splitter};
 use crate::op::{Estimator, FittedModel, Matrix, OpError, Target};
 use crate::registry::invalid;

@@ -4,9 +4,8 @@
 
 use super::objective::{log_sum_exp, sigmoid};
 use super::OP;
-use crate::models::to_f32;
+use crate::models::{check_feature_width, predicted_class, to_f32};
 use crate::op::{FittedModel, Matrix, OpError};
-use crate::registry::invalid;
 use mlg_compiler::ir::{GraphBuilder, NodeId, Op};
 
 /// A fitted logistic regression.
@@ -76,18 +75,7 @@ impl FittedLogistic {
 impl FittedModel for FittedLogistic {
     fn predict(&self, x: &Matrix) -> Vec<f64> {
         (0..x.rows)
-            .map(|i| {
-                let z = self.scores(x.row(i));
-                let best = if z.len() == 1 {
-                    usize::from(z[0] > 0.0)
-                } else {
-                    // First maximum wins, like the IR's Argmax.
-                    z.iter()
-                        .enumerate()
-                        .fold(0, |best, (c, v)| if *v > z[best] { c } else { best })
-                };
-                self.classes[best] as f64
-            })
+            .map(|i| predicted_class(&self.scores(x.row(i)), &self.classes))
             .collect()
     }
 
@@ -100,16 +88,7 @@ impl FittedModel for FittedLogistic {
             op: OP.to_string(),
             source,
         };
-        let width = builder.width(features) as usize;
-        if width != self.n_features {
-            return Err(invalid(
-                OP,
-                format!(
-                    "feature vector has width {width}, the model was fitted on {} features",
-                    self.n_features
-                ),
-            ));
-        }
+        check_feature_width(builder, OP, features, self.n_features)?;
         let z = builder
             .push(Op::Affine {
                 x: features,

@@ -10,8 +10,10 @@ mod fitted;
 pub mod newton;
 pub(crate) mod objective;
 pub mod sgd;
+mod spec;
 
 pub use fitted::FittedLogistic;
+pub(crate) use spec::DEFS;
 
 use crate::models::check_training_data;
 use crate::models::lbfgs::{self, LbfgsOptions};

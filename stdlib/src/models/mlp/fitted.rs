@@ -2,9 +2,8 @@
 //! `Affine` layers with elementwise activations and the classifier head.
 
 use super::{log_sum_exp, op_name, sigmoid, Activation};
-use crate::models::to_f32;
+use crate::models::{check_feature_width, predicted_class, to_f32};
 use crate::op::{FittedModel, Matrix, OpError};
-use crate::registry::invalid;
 use mlg_compiler::ir::{BinaryOp, GraphBuilder, NodeId, Op, UnaryFn};
 use mlg_compiler::workflow::catalog::Task;
 
@@ -114,14 +113,7 @@ impl FittedModel for FittedMlp {
                 if self.task != Task::Classification {
                     return z[0] * self.target_scale + self.target_mean;
                 }
-                let best = if z.len() == 1 {
-                    usize::from(z[0] > 0.0)
-                } else {
-                    z.iter()
-                        .enumerate()
-                        .fold(0, |best, (c, v)| if *v > z[best] { c } else { best })
-                };
-                self.classes[best] as f64
+                predicted_class(&z, &self.classes)
             })
             .collect()
     }
@@ -138,16 +130,7 @@ impl FittedModel for FittedMlp {
             op: op.to_string(),
             source,
         };
-        let width = builder.width(features) as usize;
-        if width != self.n_features {
-            return Err(invalid(
-                op,
-                format!(
-                    "feature vector has width {width}, the model was fitted on {} features",
-                    self.n_features
-                ),
-            ));
-        }
+        check_feature_width(builder, op, features, self.n_features)?;
         let mut h = features;
         let last = self.layers.len() - 1;
         for (l, layer) in self.layers.iter().enumerate() {

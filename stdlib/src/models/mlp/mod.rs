@@ -12,6 +12,7 @@ pub(crate) mod spec;
 mod train;
 
 pub use fitted::{FittedMlp, Layer};
+pub(crate) use spec::DEFS;
 
 use crate::op::{Estimator, FittedModel, Matrix, OpError, Target};
 use crate::registry::{invalid, param_bool, param_f64, param_int, param_str};

@@ -1,7 +1,12 @@
-//! Catalog parameters of `mlp_classifier` and `mlp_regressor`.
+//! The operator definitions of `mlp_classifier` and `mlp_regressor`: catalog
+//! entries and parameters, constructors, compression capabilities and size.
 
+use super::{parse_hidden, Mlp, CLASSIFIER, REGRESSOR};
 use crate::catalog::{append, p};
-use mlg_compiler::workflow::catalog::{Default, ParamSpec, ParamType};
+use crate::op::boxed_model;
+use crate::operators::{Capabilities, OperatorDef};
+use crate::size::outputs;
+use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, ParamSpec, ParamType, Params, Shape, Task};
 
 const POSITIVE: ParamType = ParamType::Float {
     min: 0.0,
@@ -112,3 +117,66 @@ pub(crate) const REGRESSOR_PARAMS: [ParamSpec; 14] = append(
         "fit on the standardised target and undo the scaling in the prediction",
     ),
 );
+
+/// The reference prose both perceptrons share.
+const DETAILS: &str = "`solver = \"sgd\"` uses Nesterov momentum (`momentum`) and the learning-rate \
+                       `schedule`; `early_stopping` holds out `validation_fraction` of the training rows \
+                       and keeps the weights of the best validation score.";
+
+/// The two perceptrons' definitions, classifier first.
+pub(crate) const DEFS: &[OperatorDef] = &[
+    OperatorDef::estimator(
+        OpSpec {
+            name: CLASSIFIER,
+            kind: OpKind::Model {
+                task: Task::Classification,
+            },
+            summary:
+                "multi-layer perceptron classifier trained by mini-batch Adam or SGD (scikit-learn's MLPClassifier)",
+            params: &CLASSIFIER_PARAMS,
+        },
+        |params| boxed_model(Mlp::classifier(params)),
+    )
+    .with_capabilities(Capabilities {
+        prune_neurons: true,
+        ..Capabilities::NONE
+    })
+    .with_size(|params, shape| size(CLASSIFIER, params, shape))
+    .with_details(DETAILS),
+    OperatorDef::estimator(
+        OpSpec {
+            name: REGRESSOR,
+            kind: OpKind::Model {
+                task: Task::Regression,
+            },
+            summary: "multi-layer perceptron regressor trained by mini-batch Adam or SGD (scikit-learn's MLPRegressor)",
+            params: &REGRESSOR_PARAMS,
+        },
+        |params| boxed_model(Mlp::regressor(params)),
+    )
+    .with_capabilities(Capabilities {
+        prune_neurons: true,
+        ..Capabilities::NONE
+    })
+    .with_size(|params, shape| size(REGRESSOR, params, shape))
+    .with_details(DETAILS),
+];
+
+/// Weights and biases of the layers `inputs, hidden..., outputs`, and as much
+/// again twice for the optimiser's state; `None` for a `hidden` list that does
+/// not parse (the constructor rejects it).
+fn size(op: &str, params: &Params, shape: Shape) -> Option<u128> {
+    let text = params.get("hidden").and_then(|v| v.as_str()).unwrap_or("100");
+    let hidden = parse_hidden(op, text).ok()?;
+    let mut widths = vec![shape.inputs as u128];
+    widths.extend(hidden.iter().map(|&h| h as u128));
+    widths.push(outputs(shape));
+    Some(
+        widths
+            .windows(2)
+            .fold(0u128, |sum, w| {
+                sum.saturating_add(w[0].saturating_add(1).saturating_mul(w[1]))
+            })
+            .saturating_mul(3),
+    )
+}

@@ -134,16 +134,7 @@ impl Expansion {
             op: op.to_string(),
             source,
         };
-        let width = builder.width(features) as usize;
-        if width != self.d {
-            return Err(crate::registry::invalid(
-                op,
-                format!(
-                    "feature vector has width {width}, the model was fitted on {} features",
-                    self.d
-                ),
-            ));
-        }
+        crate::models::check_feature_width(builder, op, features, self.d)?;
         let (d, m) = (self.d, self.n_sv());
         let affine = |builder: &mut GraphBuilder, x, weights: &[f64], bias: &[f64]| {
             builder

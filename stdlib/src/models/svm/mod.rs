@@ -39,23 +39,9 @@ pub use fitted::{FittedSvm, Multiclass};
 pub use kernel::Kernel;
 pub use params::{KernelKind, KernelSpec, SolverSpec};
 pub use regressor::{FittedSvr, Svr};
-pub(crate) use spec::SPECS;
-
-use crate::op::{Estimator, OpError};
-use mlg_compiler::workflow::catalog::Params;
+pub(crate) use spec::DEFS;
 
 /// Catalog name of the classifier.
 pub const CLASSIFIER: &str = classifier::OP;
 /// Catalog name of the regressor.
 pub const REGRESSOR: &str = regressor::OP;
-
-/// Builds the model called `name` of this family from its checked parameters;
-/// `None` when the family has no model of that name.
-pub(crate) fn construct(name: &str, params: &Params) -> Option<Result<Box<dyn Estimator>, OpError>> {
-    let model = match name {
-        CLASSIFIER => Svm::new(params).map(|m| Box::new(m) as Box<dyn Estimator>),
-        REGRESSOR => Svr::new(params).map(|m| Box::new(m) as Box<dyn Estimator>),
-        _ => return None,
-    };
-    Some(model)
-}

@@ -55,13 +55,7 @@ pub(crate) fn push_trees(
     n_features: usize,
     forest: Forest,
 ) -> Result<NodeId, OpError> {
-    let width = builder.width(features) as usize;
-    if width != n_features {
-        return Err(invalid(
-            op,
-            format!("feature vector has width {width}, the model was fitted on {n_features} features"),
-        ));
-    }
+    crate::models::check_feature_width(builder, op, features, n_features)?;
     if forest.roots.is_empty() {
         return Err(invalid(op, "the model has no trees"));
     }

@@ -53,6 +53,7 @@ mod tests_split;
 pub(crate) use data::{class_weights, Labels, TreeData};
 pub use grow::FeatureSampler;
 pub(crate) use lower::{empty_forest, push_tree, push_trees};
+pub(crate) use spec::DEFS;
 
 use crate::op::{Estimator, FittedModel, Matrix, OpError, Target};
 use mlg_compiler::workflow::catalog::Task;

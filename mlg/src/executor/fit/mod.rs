@@ -1,0 +1,529 @@
+//! One model's whole fitted path: data → features steps → model (or, for an
+//! ensemble, every member's path and the combiner). Fitting always starts from
+//! raw data rows, so every fold refits every step (no leakage).
+
+use super::plan::{upstream_in, BestTrials, ModelRef, Stages, Upstream, NO_TRIALS};
+use crate::error::{Error, Result};
+use crate::session::Workflow;
+use mlg_compiler::ir::{self, GraphBuilder, InputSlot, Op, SlotKind};
+use mlg_compiler::workflow::catalog::{Params, Task, Value};
+use mlg_compiler::workflow::stage::{DataStage, EnsembleStage, ModelStage, Selector, Step};
+use mlg_compiler::workflow::StageKind;
+use mlg_runtime::{ColumnData, Frame};
+use mlg_stdlib::compress::Step as CompressStep;
+use mlg_stdlib::models::FittedConstant;
+use mlg_stdlib::op::{FittedModel, FittedTransform, Lowering, Matrix, OpError, Target};
+use std::sync::Arc;
+
+pub use ensemble::FittedEnsemble;
+
+mod ensemble;
+pub mod finite;
+
+/// Lowers, optimizes and compiles `fitted`; returns the optimized graph too.
+pub fn compile_chain(
+    fitted: &FittedChain,
+    model: &str,
+) -> Result<(ir::Graph, mlg_compiler::backends::cranelift::CompiledGraph)> {
+    let graph = super::compile::optimize_graph(fitted.lower(model)?, model, &fitted.transforms)?;
+    let exe = super::compile::compile_graph(&graph, model)?;
+    Ok((graph, exe))
+}
+
+/// The unfitted path of one model or ensemble stage.
+#[derive(Clone)]
+pub struct Chain<'w> {
+    pub model_name: String,
+    pub data: &'w DataStage,
+    /// The target column of the data.
+    pub target: String,
+    pub frame: Arc<Frame>,
+    /// The stage's task.
+    pub task: Task,
+    /// The operator reported for the stage: the model's, or the ensemble's
+    /// combiner.
+    pub operator: String,
+    /// What is fitted: one model after its features steps, or an ensemble.
+    pub kind: ChainKind<'w>,
+}
+
+/// What a [`Chain`] fits.
+#[derive(Clone)]
+pub enum ChainKind<'w> {
+    /// A model stage.
+    Model {
+        /// Steps in application order, each with the features stage it belongs to.
+        steps: Vec<(String, Step)>,
+        model: ModelStage,
+    },
+    /// An ensemble stage: every member's own chain, and the combiner.
+    Ensemble {
+        members: Vec<Chain<'w>>,
+        stage: EnsembleStage,
+    },
+}
+
+/// A fitted chain.
+#[derive(Debug)]
+pub struct FittedChain {
+    /// The fitted steps and model, or the fitted ensemble.
+    pub fitted: Fitted,
+    /// The row ABI: raw data columns except the target.
+    pub inputs: Vec<InputSlot>,
+    /// Class labels in output order (empty for regression).
+    pub classes: Vec<String>,
+    pub task: Task,
+    /// The model's input columns (after every features step), in the order of
+    /// its importances and coefficients; empty for an ensemble.
+    pub features: Vec<String>,
+    /// Compiler transforms of the model's `compress` steps, in order (for an
+    /// ensemble, every member's, each once, applied to the whole graph).
+    pub transforms: Vec<Transform>,
+}
+
+/// What a [`FittedChain`] holds.
+#[derive(Debug)]
+pub enum Fitted {
+    /// One model after its fitted features steps.
+    Model {
+        steps: Vec<Box<dyn FittedTransform>>,
+        model: Box<dyn FittedModel>,
+    },
+    /// A fitted ensemble.
+    Ensemble(FittedEnsemble),
+}
+
+/// An opt-in compiler transform as `(name, amount)` for
+/// `mlg_compiler::passes::transform`.
+pub type Transform = (&'static str, Option<f64>);
+
+impl<'w> Chain<'w> {
+    /// Walks from model or ensemble stage `name` back to its data source
+    /// (a search stage in it has no best trial: an error).
+    pub fn of(wf: &'w Workflow, name: &str) -> Result<Chain<'w>> {
+        Chain::in_stages(Stages::of(wf, &NO_TRIALS), name, name)
+    }
+
+    /// The chain of `model`, searches resolved by `best`; a trial is built
+    /// under its patch and named `SEARCH#k`.
+    pub fn of_ref(wf: &'w Workflow, best: &'w BestTrials, model: &ModelRef) -> Result<Chain<'w>> {
+        let stages = Stages::of(wf, best);
+        match model {
+            ModelRef::Stage(name) => Chain::in_stages(stages, name, name),
+            ModelRef::Trial { search, index } => {
+                let trial = best.get(search).filter(|b| b.index == *index).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "`{model}` is not the best trial of a search that has run"
+                    ))
+                })?;
+                Chain::in_stages(stages.patched(&trial.patch), &trial.root, &model.to_string())
+            }
+        }
+    }
+
+    /// The chain of stage `root` under `stages`, named `name`.
+    pub fn in_stages(stages: Stages<'w>, root: &str, name: &str) -> Result<Chain<'w>> {
+        match stages.kind(root)? {
+            StageKind::Model(model) => Chain::of_model(stages, name, model),
+            StageKind::Ensemble(ensemble) => Chain::of_ensemble(stages, name, ensemble),
+            StageKind::Search(_) => {
+                let trial = stages.best.get(root).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "search `{root}` has not run, so it has no best trial yet"
+                    ))
+                })?;
+                Chain::in_stages(stages.patched(&trial.patch), &trial.root, name)
+            }
+            other => Err(Error::Usage(format!(
+                "`{root}` is a {}, not a model",
+                other.keyword()
+            ))),
+        }
+    }
+
+    /// The chain of model stage `model`, named `name`: its features steps
+    /// back to its data source.
+    fn of_model(stages: Stages<'w>, name: &str, model: &ModelStage) -> Result<Chain<'w>> {
+        let Upstream {
+            data_name,
+            data,
+            steps,
+        } = upstream_in(stages, &model.input)?;
+        let frame = stages
+            .wf
+            .data_frame(data_name)
+            .ok_or_else(|| Error::Usage(format!("data `{data_name}` was not loaded")))?;
+        let target = data.target.clone().ok_or_else(|| {
+            Error::Usage(format!(
+                "model `{name}` needs a target, but `{data_name}` declares none"
+            ))
+        })?;
+        Ok(Chain {
+            model_name: name.to_string(),
+            data,
+            target,
+            frame,
+            task: model.task,
+            operator: model.op.op.clone(),
+            kind: ChainKind::Model {
+                steps,
+                model: model.clone(),
+            },
+        })
+    }
+
+    /// The chain of ensemble stage `name`: its members' chains (which share
+    /// one data source, as the checker ensures).
+    fn of_ensemble(stages: Stages<'w>, name: &str, stage: &EnsembleStage) -> Result<Chain<'w>> {
+        let members = stage
+            .members
+            .iter()
+            .map(|m| Chain::in_stages(stages, m, m))
+            .collect::<Result<Vec<_>>>()?;
+        let first = members
+            .first()
+            .ok_or_else(|| Error::Usage(format!("ensemble `{name}` has no members")))?;
+        Ok(Chain {
+            model_name: name.to_string(),
+            data: first.data,
+            target: first.target.clone(),
+            frame: first.frame.clone(),
+            task: stage.task,
+            operator: stage.combiner.op.clone(),
+            kind: ChainKind::Ensemble {
+                members,
+                stage: stage.clone(),
+            },
+        })
+    }
+
+    /// The target of every data row, encoded for the model's task.
+    pub fn target(&self) -> Result<Target> {
+        target_of(&self.frame, &self.target, self.task).map_err(|e| Error::op(&self.model_name, e))
+    }
+
+    /// The row ABI of the raw data (target excluded).
+    pub fn input_slots(&self) -> Vec<InputSlot> {
+        self.frame
+            .columns
+            .iter()
+            .filter(|c| c.name != self.target)
+            .map(|c| InputSlot {
+                name: c.name.clone(),
+                kind: match &c.data {
+                    ColumnData::Numeric(_) => SlotKind::Numeric,
+                    ColumnData::Categorical { levels, .. } => SlotKind::Categorical {
+                        levels: levels.clone(),
+                    },
+                },
+            })
+            .collect()
+    }
+
+    /// Fits every step and the model (or every member and the combiner) on
+    /// the data rows `rows`.
+    pub fn fit(&self, target: &Target, rows: &[usize]) -> Result<FittedChain> {
+        match &self.kind {
+            ChainKind::Model { steps, model } => self.fit_model(steps, model, target, rows),
+            ChainKind::Ensemble { members, stage } => ensemble::fit(self, members, stage, target, rows),
+        }
+    }
+
+    fn fit_model(
+        &self,
+        steps: &[(String, Step)],
+        model: &ModelStage,
+        target: &Target,
+        rows: &[usize],
+    ) -> Result<FittedChain> {
+        let mut frame = self.frame.take(rows).without(&self.target);
+        let mut y = target.take(rows);
+        let mut fitted = Vec::with_capacity(steps.len());
+        for (stage, step) in steps {
+            let op = mlg_stdlib::transform(&step.op.op, &step.op.params).map_err(|e| Error::op(stage, e))?;
+            let selected = select(&step.selector, &frame);
+            let f = op.fit(&frame, &selected, &y).map_err(|e| Error::op(stage, e))?;
+            if let Some(keep) = f.training_rows() {
+                frame = frame.take(keep);
+                y = y.take(keep);
+            }
+            frame = f.transform(&frame).map_err(|e| Error::op(stage, e))?;
+            fitted.push(f);
+        }
+        let features = frame.columns.iter().map(|c| c.name.clone()).collect();
+        let x = matrix(&frame).map_err(|e| Error::op(&self.model_name, e))?;
+        let (params, transforms) = self.compressed_params(model)?;
+        let estimator =
+            mlg_stdlib::estimator(&model.op.op, &params).map_err(|e| Error::op(&self.model_name, e))?;
+        // With no column left there is nothing to learn from: the model is
+        // the constant it would converge to (see `FittedConstant`).
+        let fitted_model: Box<dyn FittedModel> = if x.cols == 0 {
+            Box::new(FittedConstant::fit(&model.op.op, &y).map_err(|e| Error::op(&self.model_name, e))?)
+        } else {
+            estimator
+                .fit(&x, &y)
+                .map_err(|e| Error::op(&self.model_name, e))?
+        };
+        let classes = match &y {
+            Target::Classes { labels, .. } => labels.clone(),
+            Target::Values(_) => Vec::new(),
+        };
+        Ok(FittedChain {
+            fitted: Fitted::Model {
+                steps: fitted,
+                model: fitted_model,
+            },
+            inputs: self.input_slots(),
+            classes,
+            task: model.task,
+            features,
+            transforms,
+        })
+    }
+
+    /// The model's parameters with its tree-parameter compression steps
+    /// applied (`prune(ccp_alpha = a)` sets `ccp_alpha`), and the compiler
+    /// transforms of the other steps in order.
+    fn compressed_params(&self, model: &ModelStage) -> Result<(Params, Vec<Transform>)> {
+        let mut params = model.op.params.clone();
+        let mut transforms = Vec::new();
+        for step in &model.compress {
+            match mlg_stdlib::compress::step(&step.op, &step.params, &model.op.op) {
+                Ok(CompressStep::TreeParam(name, value)) => {
+                    params.insert(name.to_string(), Value::Float(value));
+                }
+                Ok(CompressStep::Transform(name, amount)) => transforms.push((name, amount)),
+                Err(message) => return Err(Error::Usage(format!("model `{}`: {message}", self.model_name))),
+            }
+        }
+        Ok((params, transforms))
+    }
+}
+
+impl FittedChain {
+    /// The inference graph of this chain (not yet optimized).
+    pub fn lower(&self, name: &str) -> Result<ir::Graph> {
+        let err = |e: ir::VerifyError| Error::op(name, lowering(name, e));
+        let mut builder = GraphBuilder::new(name, self.inputs.clone());
+        let mut columns = Vec::with_capacity(self.inputs.len());
+        for (slot, input) in self.inputs.iter().enumerate() {
+            let id = builder.input(slot as u32).map_err(err)?;
+            columns.push((input.name.clone(), id));
+        }
+        for (out_name, node) in self.lower_into(&mut builder, &columns, name)? {
+            builder.output(out_name, node);
+        }
+        builder.finish().map_err(err)
+    }
+
+    /// Appends this chain to `builder` given the nodes of its raw input
+    /// columns by name; returns its named outputs (see
+    /// [`FittedModel::lower`]). Errors name `name`.
+    pub fn lower_into(
+        &self,
+        builder: &mut GraphBuilder,
+        inputs: &[(String, ir::NodeId)],
+        name: &str,
+    ) -> Result<Vec<(String, ir::NodeId)>> {
+        let (steps, model) = match &self.fitted {
+            Fitted::Model { steps, model } => (steps, model),
+            Fitted::Ensemble(ensemble) => return ensemble.lower_into(builder, inputs, self.task, name),
+        };
+        let err = |e: OpError| Error::op(name, e);
+        let mut columns = Vec::with_capacity(self.inputs.len());
+        for slot in &self.inputs {
+            let id = inputs
+                .iter()
+                .find(|(n, _)| *n == slot.name)
+                .map(|(_, id)| *id)
+                .ok_or_else(|| Error::Usage(format!("`{name}`: no input column `{}`", slot.name)))?;
+            columns.push((slot.name.clone(), id));
+        }
+        let taken = std::mem::replace(builder, GraphBuilder::new(name, Vec::new()));
+        let mut state = Lowering {
+            builder: taken,
+            columns,
+        };
+        let lowered = steps.iter().try_for_each(|step| step.lower(&mut state));
+        let Lowering {
+            builder: returned,
+            columns,
+        } = state;
+        *builder = returned;
+        lowered.map_err(err)?;
+        let parts: Vec<_> = columns.iter().map(|(_, id)| *id).collect();
+        // No column left: the model is a `FittedConstant`, which ignores its
+        // input; it reads a one-value constant because the IR has no
+        // zero-width nodes.
+        let features_op = if parts.is_empty() {
+            Op::Const { values: vec![0.0] }
+        } else {
+            Op::Concat { parts }
+        };
+        let features = builder.push(features_op).map_err(|e| err(lowering(name, e)))?;
+        model.lower(builder, features).map_err(err)
+    }
+
+    /// The data rows among `rows` (the rows it was fitted on, in order) that
+    /// its model trained on: those every row-dropping step kept (see
+    /// [`FittedTransform::training_rows`]); all of `rows` for an ensemble.
+    pub fn trained_rows(&self, rows: &[usize]) -> Vec<usize> {
+        let mut kept = rows.to_vec();
+        if let Fitted::Model { steps, .. } = &self.fitted {
+            for keep in steps.iter().filter_map(|s| s.training_rows()) {
+                kept = keep.iter().filter_map(|&i| kept.get(i).copied()).collect();
+            }
+        }
+        kept
+    }
+
+    /// [`FittedModel::importances`] of the model; `None` for an ensemble.
+    pub fn importances(&self) -> Option<Vec<f64>> {
+        match &self.fitted {
+            Fitted::Model { model, .. } => model.importances(),
+            Fitted::Ensemble(_) => None,
+        }
+    }
+
+    /// [`FittedModel::coefficients`] of the model; `None` for an ensemble.
+    pub fn coefficients(&self) -> Option<Vec<Vec<f64>>> {
+        match &self.fitted {
+            Fitted::Model { model, .. } => model.coefficients(),
+            Fitted::Ensemble(_) => None,
+        }
+    }
+
+    /// [`FittedModel::fit_scores`] of the model; empty for an ensemble.
+    pub fn fit_scores(&self) -> Vec<(String, f64)> {
+        match &self.fitted {
+            Fitted::Model { model, .. } => model.fit_scores(),
+            Fitted::Ensemble(_) => Vec::new(),
+        }
+    }
+}
+
+fn lowering(op: &str, source: ir::VerifyError) -> OpError {
+    OpError::Lowering {
+        op: op.to_string(),
+        source,
+    }
+}
+
+/// Names of `frame`'s columns that `selector` picks, in frame order.
+pub fn select(selector: &Selector, frame: &Frame) -> Vec<String> {
+    frame
+        .columns
+        .iter()
+        .filter(|c| match selector {
+            Selector::All => true,
+            Selector::Numeric => c.is_numeric(),
+            Selector::Categorical => !c.is_numeric(),
+            Selector::Cols(names) => names.contains(&c.name),
+            Selector::Except(names) => !names.contains(&c.name),
+        })
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+/// The model matrix: every column must be numeric and complete.
+pub fn matrix(frame: &Frame) -> Result<Matrix, OpError> {
+    let cols = frame.columns.len();
+    let mut data = vec![0.0; frame.n_rows * cols];
+    for (j, col) in frame.columns.iter().enumerate() {
+        let values = col.as_numeric().ok_or_else(|| OpError::Column {
+            op: "model".into(),
+            column: col.name.clone(),
+            message: "is categorical; add one_hot(...) before the model".into(),
+        })?;
+        if let Some(row) = col.missing.iter().position(|m| *m) {
+            return Err(OpError::Column {
+                op: "model".into(),
+                column: col.name.clone(),
+                message: format!(
+                    "has missing values (first at data row {row}); add impute(...) before the model"
+                ),
+            });
+        }
+        for (i, v) in values.iter().enumerate() {
+            data[i * cols + j] = *v;
+        }
+    }
+    Ok(Matrix {
+        rows: frame.n_rows,
+        cols,
+        data,
+    })
+}
+
+/// A numeric classification target with more distinct values than this, and
+/// fewer than four rows per value on average, is taken for a continuous one.
+const MAX_NUMERIC_CLASSES: usize = 50;
+
+/// Encodes the target column: sorted class labels for classification (numbers
+/// sorted numerically), values for regression. Missing targets, and numeric
+/// classification targets that look continuous (a fractional value, or more
+/// than 50 distinct values with fewer than four rows each on average), are errors.
+pub fn target_of(frame: &Frame, name: &str, task: Task) -> Result<Target, OpError> {
+    let err = |message: String| OpError::Column {
+        op: "target".into(),
+        column: name.to_string(),
+        message,
+    };
+    let col = frame.column(name).ok_or_else(|| err("does not exist".into()))?;
+    if let Some(row) = col.missing.iter().position(|m| *m) {
+        return Err(err(format!(
+            "has {} missing values (first at data row {row})",
+            col.missing_count()
+        )));
+    }
+    match (task, &col.data) {
+        (Task::Regression, ColumnData::Numeric(v)) => Ok(Target::Values(v.clone())),
+        (Task::Regression, ColumnData::Categorical { .. }) => {
+            Err(err("is categorical; regression needs numbers".into()))
+        }
+        (Task::Classification, ColumnData::Numeric(v)) => {
+            if let Some(row) = v.iter().position(|x| x.fract() != 0.0) {
+                return Err(err(format!(
+                    "holds continuous values (e.g. {} at data row {row}); a classifier needs \
+                     class labels: use a regression model, or bin the target first",
+                    v[row]
+                )));
+            }
+            let mut distinct: Vec<f64> = v.clone();
+            distinct.sort_by(f64::total_cmp);
+            distinct.dedup();
+            if distinct.len() > MAX_NUMERIC_CLASSES && distinct.len() * 4 > v.len() {
+                return Err(err(format!(
+                    "holds {} distinct numbers in {} rows, which looks continuous; a classifier \
+                     needs class labels: use a regression model, or bin the target first",
+                    distinct.len(),
+                    v.len()
+                )));
+            }
+            let codes = v
+                .iter()
+                .map(|x| distinct.partition_point(|d| d < x) as u32)
+                .collect();
+            Ok(Target::Classes {
+                codes,
+                labels: distinct.iter().map(|d| format!("{d}")).collect(),
+            })
+        }
+        (Task::Classification, ColumnData::Categorical { codes, levels }) => {
+            let mut used = vec![false; levels.len()];
+            codes.iter().for_each(|&c| used[c as usize] = true);
+            let mut remap = vec![0u32; levels.len()];
+            let mut labels = Vec::new();
+            for (i, level) in levels.iter().enumerate() {
+                if used[i] {
+                    remap[i] = labels.len() as u32;
+                    labels.push(level.clone());
+                }
+            }
+            Ok(Target::Classes {
+                codes: codes.iter().map(|&c| remap[c as usize]).collect(),
+                labels,
+            })
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! Deploying: a model fitted on every data row, checked finite on the rows
+//! it trained on, packed with its schema, metrics, profile and lineage into
+//! an artifact and compiled.
+
+use crate::error::Result;
+use crate::executor::compile;
+use crate::executor::eval::Evaluation;
+use crate::executor::fit::{self, finite, Chain};
+use crate::executor::plan::{BestTrials, ModelRef};
+use crate::session::Workflow;
+use mlg_runtime::Artifact;
+use std::collections::BTreeMap;
+
+/// Rows per batch of the training-rows check of [`deployable`].
+const CHECK_ROWS: usize = 16_384;
+
+/// `model` (searches resolved by `best`) fitted on every data row, packed
+/// under `name` with the monitor settings `monitor` ([`artifact_of`]) and
+/// compiled; refused when its outputs on the rows it trained on are not all
+/// finite.
+pub(super) fn deployable(
+    wf: &Workflow,
+    best: &BestTrials,
+    name: &str,
+    model: &ModelRef,
+    evaluations: &[Evaluation],
+    monitor: Option<mlg_runtime::drift::DriftConfig>,
+) -> Result<mlg_runtime::Model> {
+    let chain = Chain::of_ref(wf, best, model)?;
+    let target = chain.target()?;
+    let rows: Vec<usize> = (0..chain.frame.n_rows).collect();
+    let fitted = chain.fit(&target, &rows)?;
+    let artifact = Artifact {
+        monitor,
+        ..artifact_of(wf, name, &chain, &fitted, evaluations)?
+    };
+    let compiled = mlg_runtime::Model::from_artifact(artifact)?;
+    let during = "on its training rows (fitted on every row to be deployed)";
+    for part in fitted.trained_rows(&rows).chunks(CHECK_ROWS) {
+        let frame = chain.frame.take(part);
+        let encoded = mlg_runtime::rows::encode_rows(&frame, compiled.inputs())?;
+        let out = compiled.predict_rows(&encoded, part.len())?;
+        let batch = finite::Batch {
+            model: name,
+            during,
+            rows: part,
+            encoded: &encoded,
+            inputs: compiled.inputs(),
+        };
+        finite::check_chain(&fitted, &frame, &batch, &out, compiled.n_outputs())?;
+    }
+    Ok(compiled)
+}
+
+/// The artifact of `fitted`, the chain `chain` fitted on every data row,
+/// named `name`: the graph, the metrics, the profile of the training rows'
+/// input columns and the lineage (hashes of the source and of the data
+/// frame, the model's `seed`); no monitor settings.
+fn artifact_of(
+    wf: &Workflow,
+    name: &str,
+    chain: &Chain,
+    fitted: &fit::FittedChain,
+    evaluations: &[Evaluation],
+) -> Result<Artifact> {
+    let graph = compile::optimize_graph(fitted.lower(name)?, name, &fitted.transforms)?;
+    let mut metrics = BTreeMap::new();
+    for e in evaluations.iter().filter(|e| e.model == name) {
+        for (metric, summary) in &e.metrics {
+            metrics.insert(metric.clone(), summary.estimate);
+        }
+    }
+    let params = match &chain.kind {
+        fit::ChainKind::Model { model, .. } => &model.op.params,
+        fit::ChainKind::Ensemble { stage, .. } => &stage.combiner.params,
+    };
+    let seed = match params.get("seed") {
+        Some(mlg_compiler::workflow::catalog::Value::Int(s)) => u64::try_from(*s).ok(),
+        _ => None,
+    };
+    let lineage = mlg_runtime::artifact::Lineage {
+        source_hash: mlg_runtime::artifact::Lineage::hash_text(&wf.source),
+        data_hash: mlg_runtime::artifact::Lineage::hash_frame(&chain.frame),
+        seed,
+        mlg_version: env!("CARGO_PKG_VERSION").to_string(),
+        created_unix: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    };
+    // Only the graph's input columns are profiled, so the target never is.
+    let profile = mlg_runtime::profile::DataProfile::of(&chain.frame, &graph.inputs);
+    Ok(Artifact {
+        name: name.to_string(),
+        workflow: wf.file.clone(),
+        task: chain.task.to_string(),
+        target: chain.target.clone(),
+        classes: fitted.classes.clone(),
+        graph,
+        metrics,
+        mlg_version: env!("CARGO_PKG_VERSION").to_string(),
+        profile,
+        lineage,
+        monitor: None,
+    })
+}

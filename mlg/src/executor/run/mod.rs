@@ -1,0 +1,182 @@
+//! The run layer: resolves what each statement names and drives the whole
+//! workflow. `select`, `search` and `evaluate` statements in dependency
+//! order, then `deploy`; progress and pages go through an [`Observer`].
+
+mod deploy;
+mod profiles;
+mod resolve;
+
+pub use resolve::Resolver;
+
+use crate::error::Result;
+use crate::executor::eval::{evaluate_model, rank::rank, Evaluation, Plan};
+use crate::executor::fit::{Chain, FittedChain};
+use crate::executor::plan::BestTrials;
+use crate::executor::search::{Search, SearchOptions};
+use crate::executor::Selection;
+use crate::observer::{Observer, Silent};
+use crate::session::Workflow;
+use mlg_compiler::workflow::StageKind;
+use mlg_runtime::Artifact;
+use std::path::PathBuf;
+
+/// What `run` produced.
+#[derive(Clone, Debug, Default)]
+pub struct RunOutput {
+    /// One per (evaluate statement, model), in statement order; each
+    /// statement's models are ranked among themselves.
+    pub evaluations: Vec<Evaluation>,
+    /// One per select stage, in the order they ran.
+    pub selections: Vec<Selection>,
+    /// One per search stage, in the order they ran.
+    pub searches: Vec<Search>,
+    /// Paths of the artifacts written, in statement order.
+    pub artifacts: Vec<PathBuf>,
+    /// Paths of the pages `profile` steps asked for (written by the observer).
+    pub profiles: Vec<PathBuf>,
+    /// The best trial of every search that ran.
+    pub best_trials: BestTrials,
+}
+
+/// Shuffles per column and split of permutation importance by default.
+pub const PERMUTATION_REPEATS: usize = 5;
+
+/// Options of [`run`].
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Shuffles per raw column and split for the permutation importance of
+    /// evaluated models; 0 turns it off. Default [`PERMUTATION_REPEATS`].
+    pub permutation_repeats: usize,
+    /// Where searches write their JSON-lines trial logs (`NAME.trials.jsonl`);
+    /// `None` writes none.
+    pub trial_log_dir: Option<PathBuf>,
+    /// Searches take the finished trials of their earlier logs instead of
+    /// training them again.
+    pub resume: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> RunOptions {
+        RunOptions {
+            permutation_repeats: PERMUTATION_REPEATS,
+            trial_log_dir: None,
+            resume: false,
+        }
+    }
+}
+
+/// [`run_with`] a [`Silent`] observer: no progress, and no page for
+/// `profile` steps.
+pub fn run(wf: &Workflow, options: &RunOptions) -> Result<RunOutput> {
+    run_with(wf, options, &Silent)
+}
+
+/// Runs every `select`, `search` and `evaluate` and then `deploy` statement
+/// of `wf`, in dependency order, reporting to `observer`.
+pub fn run_with(wf: &Workflow, options: &RunOptions, observer: &dyn Observer) -> Result<RunOutput> {
+    let mut out = RunOutput {
+        profiles: profiles::write_profiles(wf, observer)?,
+        ..RunOutput::default()
+    };
+    let mut resolver = Resolver::with(SearchOptions {
+        log_dir: options.trial_log_dir.clone(),
+        resume: options.resume,
+    });
+    for stage in wf.stages() {
+        let eval = match &stage.kind {
+            StageKind::Select(_) | StageKind::Search(_) => {
+                resolver.resolve(wf, &stage.name, observer)?;
+                continue;
+            }
+            StageKind::Evaluate(eval) => eval,
+            _ => continue,
+        };
+        let plan = Plan {
+            statement: &stage.name,
+            method: &eval.method,
+            fold_file: eval.fold_file.as_deref(),
+            metrics: &eval.metrics,
+            permutation_repeats: options.permutation_repeats,
+            details: true,
+        };
+        let mut group = Vec::with_capacity(eval.targets.len());
+        for model in &eval.targets {
+            let resolved = resolver.resolve(wf, model, observer)?;
+            let bar = observer.bar(&format!("{model}: {}", eval.method));
+            let result = evaluate_model(wf, resolver.best(), &plan, model, &resolved, bar.as_ref());
+            bar.finish();
+            group.push(result?);
+        }
+        rank(&mut group);
+        out.evaluations.extend(group);
+    }
+    for stage in wf.stages() {
+        let StageKind::Deploy(deploy) = &stage.kind else {
+            continue;
+        };
+        let model = resolver.resolve(wf, &deploy.target, observer)?;
+        let bar = observer.spinner(&format!("{}: fit on all rows and compile", deploy.target));
+        let monitor = deploy.monitor.as_ref().map(|m| mlg_runtime::drift::DriftConfig {
+            psi: m.psi,
+            ks: m.ks,
+            window: m.window,
+        });
+        let compiled = deploy::deployable(
+            wf,
+            resolver.best(),
+            &deploy.target,
+            &model,
+            &out.evaluations,
+            monitor,
+        );
+        bar.finish();
+        mlg_runtime::artifact::write(&deploy.path, compiled?.artifact())?;
+        out.artifacts.push(deploy.path.clone());
+    }
+    (out.selections, out.searches, out.best_trials) = resolver.into_parts();
+    Ok(out)
+}
+
+/// Fits model `name` on every data row and packs the optimized inference graph
+/// (not yet compiled: [`mlg_runtime::Model::from_artifact`] compiles it once)
+/// with its schema and the metrics its evaluations reported. When `name` is a
+/// select stage, its selection runs first and the winner is packed under
+/// `name`; a search stage runs its search. A model whose outputs are NaN or
+/// infinite on its training rows is an error
+/// ([`crate::executor::fit::finite`]), never an artifact.
+pub fn build_artifact(wf: &Workflow, name: &str, evaluations: &[Evaluation]) -> Result<Artifact> {
+    Ok(build_model(wf, name, evaluations)?.artifact().clone())
+}
+
+/// [`build_artifact`], compiled.
+pub fn build_model(wf: &Workflow, name: &str, evaluations: &[Evaluation]) -> Result<mlg_runtime::Model> {
+    let mut resolver = Resolver::default();
+    let model = resolver.resolve(wf, name, &Silent)?;
+    deploy::deployable(wf, resolver.best(), name, &model, evaluations, None)
+}
+
+/// Fits model `name` on every data row (for `explain` and the Rust API); a
+/// select stage runs its selection and fits the winner, a search stage its
+/// search and fits the best trial.
+pub fn fit_full(wf: &Workflow, name: &str) -> Result<FittedChain> {
+    let mut resolver = Resolver::default();
+    let model = resolver.resolve(wf, name, &Silent)?;
+    let chain = Chain::of_ref(wf, resolver.best(), &model)?;
+    let target = chain.target()?;
+    let rows: Vec<usize> = (0..chain.frame.n_rows).collect();
+    chain.fit(&target, &rows)
+}
+
+impl Workflow {
+    /// Trains and evaluates every `evaluate` statement and writes every
+    /// `deploy` artifact ([`run`]).
+    pub fn run(&self, options: &RunOptions) -> Result<RunOutput> {
+        run(self, options)
+    }
+
+    /// Fits model `name` on every data row and compiles its optimized inference
+    /// graph into a [`mlg_runtime::Model`] that predicts frames natively.
+    pub fn compile(&self, name: &str) -> Result<mlg_runtime::Model> {
+        build_model(self, name, &[])
+    }
+}

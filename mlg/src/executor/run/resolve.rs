@@ -1,0 +1,135 @@
+//! Runs `model NAME = select(...)` stages: every candidate is evaluated under
+//! the stage's method and metric, ranked, and the best one is what `NAME`
+//! stands for in later stages (`evaluate`, `deploy`, `Workflow::compile`).
+//! Search stages resolve here too ([`crate::executor::search`]): to their
+//! best trial, which the resolver records in the [`BestTrials`] it owns.
+
+use crate::error::{Error, Result};
+use crate::executor::eval::rank::rank;
+use crate::executor::eval::summary::Selection;
+use crate::executor::eval::{evaluate_model, Plan};
+use crate::executor::plan::{BestTrials, ModelRef};
+use crate::executor::search::{self, Search, SearchOptions};
+use crate::observer::Observer;
+use crate::session::Workflow;
+use mlg_compiler::workflow::StageKind;
+
+/// The selections made so far, each run once, in the order they ran (a
+/// select's candidates that are selects themselves run first), and the
+/// best trial of every search run.
+#[derive(Default)]
+pub struct Resolver {
+    done: Vec<(Selection, ModelRef)>,
+    searches: Vec<Search>,
+    best: BestTrials,
+    options: SearchOptions,
+}
+
+impl Resolver {
+    /// No selections made yet; searches log and resume as `options` say.
+    pub fn with(options: SearchOptions) -> Resolver {
+        Resolver {
+            options,
+            ..Resolver::default()
+        }
+    }
+
+    /// The best trials of the searches run so far.
+    pub fn best(&self) -> &BestTrials {
+        &self.best
+    }
+
+    /// The model `name` stands for: a model or ensemble stage itself, the
+    /// winner (recursively resolved) for a select stage, whose selection runs
+    /// now unless it already has, and the best trial for a search stage,
+    /// whose search likewise runs once.
+    pub fn resolve(&mut self, wf: &Workflow, name: &str, observer: &dyn Observer) -> Result<ModelRef> {
+        if let Some((_, model)) = self.done.iter().find(|(s, _)| s.name == name) {
+            return Ok(model.clone());
+        }
+        if let Some(best) = self.best.get(name) {
+            return Ok(ModelRef::Trial {
+                search: name.to_string(),
+                index: best.index,
+            });
+        }
+        let stage = wf
+            .stage(name)
+            .ok_or_else(|| Error::Usage(format!("no stage named `{name}`")))?;
+        let select = match &stage.kind {
+            StageKind::Select(select) => select,
+            StageKind::Search(stage) => {
+                // A tuned ensemble may fuse searched members: they run first.
+                self.resolve(wf, &stage.base, observer)?;
+                let (outcome, best) = search::run(wf, &self.best, name, stage, observer, &self.options)?;
+                let model = ModelRef::Trial {
+                    search: name.to_string(),
+                    index: best.index,
+                };
+                self.best.insert(name, best);
+                self.searches.push(outcome);
+                return Ok(model);
+            }
+            StageKind::Ensemble(ensemble) => {
+                for member in &ensemble.members {
+                    self.resolve(wf, member, observer)?;
+                }
+                return Ok(ModelRef::Stage(name.to_string()));
+            }
+            _ => return Ok(ModelRef::Stage(name.to_string())),
+        };
+        let metric = select
+            .metric
+            .clone()
+            .unwrap_or_else(|| mlg_stdlib::catalog::default_metrics(select.task)[0].to_string());
+        let metrics = [metric.clone()];
+        let plan = Plan {
+            statement: name,
+            method: &select.method,
+            fold_file: select.fold_file.as_deref(),
+            metrics: &metrics,
+            permutation_repeats: 0,
+            details: false,
+        };
+        let mut candidates = Vec::with_capacity(select.candidates.len());
+        let mut resolved = Vec::with_capacity(select.candidates.len());
+        for candidate in &select.candidates {
+            let model = self.resolve(wf, candidate, observer)?;
+            let bar = observer.bar(&format!("{name}: {candidate} by {metric}"));
+            let evaluation = evaluate_model(wf, &self.best, &plan, candidate, &model, bar.as_ref());
+            bar.finish();
+            candidates.push(evaluation?);
+            resolved.push((candidate.clone(), model));
+        }
+        rank(&mut candidates);
+        let winner = candidates
+            .iter()
+            .find(|e| e.best)
+            .ok_or_else(|| Error::Usage(format!("`{name}` has no candidates")))?;
+        let selection = Selection {
+            name: name.to_string(),
+            chosen: winner.model.clone(),
+            model: winner.selected.clone().unwrap_or_else(|| winner.model.clone()),
+            metric,
+            method: select.method.to_string(),
+            candidates,
+        };
+        let model = resolved
+            .into_iter()
+            .find(|(candidate, _)| *candidate == selection.chosen)
+            .map(|(_, model)| model)
+            .ok_or_else(|| Error::Usage(format!("`{name}` chose no candidate of its own")))?;
+        self.done.push((selection, model.clone()));
+        Ok(model)
+    }
+
+    /// Every selection made, every search run (each in the order they ran)
+    /// and the searches' best trials.
+    pub fn into_parts(self) -> (Vec<Selection>, Vec<Search>, BestTrials) {
+        (
+            self.done.into_iter().map(|(s, _)| s).collect(),
+            self.searches,
+            self.best,
+        )
+    }
+}

@@ -1,0 +1,14 @@
+//! mlg-report: what a run, a data file or a drift check looks like to a
+//! person. The JSON report and the text tables of `mlg run`
+//! ([`report`]), the self-contained HTML evaluation page ([`html`]), the
+//! data profile page ([`profile`]) and the drift page ([`monitor`]). Every
+//! page shares one style sheet and one SVG toolkit ([`profile::html`],
+//! [`profile::svg`]).
+
+pub mod html;
+pub mod monitor;
+mod monitor_html;
+pub mod profile;
+pub mod report;
+
+pub use report::Report;

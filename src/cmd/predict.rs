@@ -1,0 +1,42 @@
+//! `mlg predict ARTIFACT --input FILE`: stream rows through a deployed model
+//! ([`crate::predict`]).
+
+use mlg::error::Error;
+use std::path::PathBuf;
+
+/// Arguments of `mlg predict`.
+#[derive(clap::Args)]
+pub struct Args {
+    artifact: PathBuf,
+    /// Rows to predict: .csv (with a header) or .jsonl (one object per line).
+    #[arg(long)]
+    input: PathBuf,
+    /// Write predictions here (.csv or .jsonl) instead of stdout (CSV).
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Also write one proba_<label> column per class (classifiers only).
+    #[arg(long)]
+    proba: bool,
+    /// Rows the model cannot predict (a missing value it has no imputation
+    /// for): error (fail naming them), skip (drop them) or null (write an
+    /// empty prediction); skip and null list them on stderr.
+    #[arg(long, default_value = "error", value_parser = ["error", "skip", "null"])]
+    on_invalid: String,
+}
+
+/// Loads the artifact and predicts every input row; notes skipped or null
+/// rows on stderr.
+pub fn run(args: Args) -> mlg::Result<()> {
+    let model = mlg_runtime::Model::load(&args.artifact)?;
+    let options = crate::predict::PredictOptions {
+        proba: args.proba,
+        progress: true,
+        on_invalid: args.on_invalid.parse().map_err(Error::Usage)?,
+        ..crate::predict::PredictOptions::default()
+    };
+    let done = crate::predict::predict_file(&model, &args.input, args.output.as_deref(), &options)?;
+    if let Some(note) = done.note(&args.input) {
+        eprintln!("{note}");
+    }
+    Ok(())
+}

@@ -1,0 +1,74 @@
+//! `mlg run FILE`: train, evaluate, search and deploy; print the tables and
+//! write the reports asked for.
+
+use mlg_compiler::workflow::Limits;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `mlg run`.
+#[derive(clap::Args)]
+pub struct Args {
+    file: PathBuf,
+    /// Also write the JSON report here.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Also write the self-contained HTML evaluation page here.
+    #[arg(long)]
+    html: Option<PathBuf>,
+    /// Skip permutation importance (5 shuffles per raw column and split).
+    #[arg(long)]
+    no_importance: bool,
+    /// No progress bars and no table.
+    #[arg(long)]
+    quiet: bool,
+    /// Resume searches: take the trials their logs hold instead of training them again.
+    #[arg(long)]
+    resume: bool,
+    /// Folder of the searches' JSON-lines trial logs (NAME.trials.jsonl);
+    /// default: out/FILE_STEM/ beside the workflow file.
+    #[arg(long, value_name = "DIR")]
+    trials_dir: Option<PathBuf>,
+}
+
+/// Runs the workflow with progress bars (unless `--quiet`), writes the
+/// reports, and prints the selections, searches, evaluations and what was
+/// written.
+pub fn run(args: Args, limits: Limits) -> mlg::Result<()> {
+    let wf = mlg::Workflow::from_file_with(&args.file, limits)?;
+    let trials_dir = args.trials_dir.unwrap_or_else(|| {
+        let stem = args
+            .file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        args.file.parent().unwrap_or(Path::new("")).join("out").join(stem)
+    });
+    let options = mlg::RunOptions {
+        permutation_repeats: if args.no_importance {
+            0
+        } else {
+            mlg::executor::PERMUTATION_REPEATS
+        },
+        trial_log_dir: Some(trials_dir),
+        resume: args.resume,
+    };
+    let observer = crate::progress::Progress::new(!args.quiet);
+    let out = mlg::executor::run_with(&wf, &options, &observer)?;
+    if let Some(path) = &args.report {
+        let json = mlg_report::Report::new(&wf.file, &out).to_json();
+        mlg::files::write_atomic(path, format!("{json}\n").as_bytes())?;
+    }
+    if let Some(path) = &args.html {
+        mlg_report::html::write(path, &wf.file, &out)?;
+    }
+    if !args.quiet {
+        crate::out!("{}", mlg_report::report::selections(&out.selections));
+        crate::out!("{}", mlg_report::report::searches(&out.searches));
+        if !out.evaluations.is_empty() {
+            crate::out!("{}", mlg_report::report::table(&out.evaluations));
+        }
+        for path in out.profiles.iter().chain(&out.artifacts).chain(&args.html) {
+            crate::outln!("wrote {}", path.display());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! `mlg serve ARTIFACT`: the HTTP prediction server ([`mlg_serve`]).
+
+use mlg::error::Error;
+use std::path::PathBuf;
+
+/// Arguments of `mlg serve`.
+#[derive(clap::Args)]
+pub struct Args {
+    artifact: PathBuf,
+    /// HOST:PORT to listen on (port 0 picks a free port).
+    #[arg(long, default_value = mlg_serve::DEFAULT_ADDR)]
+    addr: String,
+    /// The largest request body accepted, in bytes (at most 1 GiB).
+    #[arg(long, default_value_t = mlg_serve::DEFAULT_MAX_BODY)]
+    max_body: usize,
+    /// Worker threads of the async runtime, 1 to 1024 (default: one per core).
+    #[arg(long)]
+    workers: Option<usize>,
+    /// Connections served at once; more are answered 503 (lowered to fit
+    /// the open-file limit).
+    #[arg(long, default_value_t = mlg_serve::config::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
+    /// Seconds a client has to send a request's head; also closes
+    /// keep-alive connections idle that long.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = mlg_serve::config::seconds)]
+    header_timeout: std::time::Duration,
+    /// Seconds a client has to send a request's body (and to start
+    /// reading a response it stalls).
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = mlg_serve::config::seconds)]
+    body_timeout: std::time::Duration,
+    /// Seconds requests in flight get after SIGTERM or Ctrl-C before the
+    /// connections left are dropped.
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = mlg_serve::config::seconds)]
+    shutdown_timeout: std::time::Duration,
+    /// Enable POST /reload, guarded by the bearer token in this file.
+    #[arg(long, value_name = "PATH")]
+    admin_token_file: Option<PathBuf>,
+}
+
+/// Loads the artifact, binds, prints `listening on http://ADDR`, and
+/// serves until SIGTERM or Ctrl-C.
+pub fn run(args: Args) -> mlg::Result<()> {
+    let config = mlg_serve::Config {
+        artifact: args.artifact,
+        addr: args.addr,
+        max_body: args.max_body,
+        workers: args.workers,
+        max_connections: args.max_connections,
+        header_timeout: args.header_timeout,
+        body_timeout: args.body_timeout,
+        shutdown_timeout: args.shutdown_timeout,
+        admin_token_file: args.admin_token_file,
+    };
+    let failed = |e: mlg_serve::ServeError| Error::Usage(e.to_string());
+    let server = mlg_serve::Server::bind(&config).map_err(failed)?;
+    server
+        .run(|addr| {
+            println!("listening on http://{addr}");
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+        })
+        .map_err(failed)
+}
