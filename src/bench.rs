@@ -18,15 +18,23 @@ use std::time::{Duration, Instant};
 /// Figures from one benchmark run.
 #[derive(Clone, Debug, Serialize)]
 pub struct BenchReport {
+    /// Rows run per pass.
     pub rows: usize,
+    /// Threads of the all-threads pass (rayon's pool).
     pub threads: usize,
+    /// Interpreter throughput, one thread.
     pub interpreter_rows_per_s: f64,
+    /// Compiled-function throughput, one thread.
     pub cranelift_1_thread_rows_per_s: f64,
+    /// Compiled-function throughput, every thread.
     pub cranelift_all_threads_rows_per_s: f64,
     /// Cranelift (1 thread) over the interpreter.
     pub speedup_1_thread: f64,
+    /// Median time of one row through the compiled function.
     pub latency_median_us: f64,
+    /// 99th percentile of that time.
     pub latency_p99_us: f64,
+    /// Time to compile the graph with Cranelift.
     pub compile_ms: f64,
 }
 

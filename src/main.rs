@@ -75,13 +75,13 @@ fn main() -> ExitCode {
         None => mlg_compiler::workflow::Limits::default(),
     };
     let done = match cli.command {
-        Command::Check(args) => cmd::check::run(args, limits),
-        Command::Explain(args) => cmd::explain::run(args, limits),
+        Command::Check(args) => cmd::check::run(&args, limits),
+        Command::Explain(args) => cmd::explain::run(&args, limits),
         Command::Run(args) => cmd::run::run(args, limits),
-        Command::Predict(args) => cmd::predict::run(args),
-        Command::Monitor(args) => cmd::monitor::run(args),
-        Command::Bench(args) => cmd::bench::run(args),
-        Command::Profile(args) => cmd::profile::run(args),
+        Command::Predict(args) => cmd::predict::run(&args),
+        Command::Monitor(args) => cmd::monitor::run(&args),
+        Command::Bench(args) => cmd::bench::run(&args),
+        Command::Profile(args) => cmd::profile::run(&args),
         Command::Serve(args) => cmd::serve::run(args),
     };
     match done {

@@ -20,7 +20,7 @@ fn workspace(source: &str) -> PathBuf {
     let mut csv = String::from("x1,x2,y\n");
     for i in 1..=40 {
         let d = i % 3;
-        csv.push_str(&format!("{},{i},{}\n", i + d, d as f64 * 1e38));
+        csv.push_str(&format!("{},{i},{}\n", i + d, f64::from(d) * 1e38));
     }
     std::fs::write(dir.join("data/over.csv"), csv).unwrap();
     std::fs::write(dir.join("w.mlg"), source).unwrap();

@@ -22,8 +22,9 @@ const HEALTH: &str = "GET /health HTTP/1.1\r\nHost: test\r\nConnection: close\r\
 
 /// Raises this process's open-file soft limit to `wanted` (within the hard
 /// limit); the limit now in force.
-// `rlim_t` is `u64` on Linux but not on every Unix.
-#[allow(clippy::unnecessary_cast)]
+// `rlim_t` is `u64` on Linux but not on every Unix. The test raises its own
+// open-file limit through libc: the workspace denies unsafe code elsewhere.
+#[allow(clippy::unnecessary_cast, unsafe_code)]
 fn raise_open_files(wanted: u64) -> u64 {
     let mut limit = libc::rlimit {
         rlim_cur: 0,

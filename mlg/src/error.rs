@@ -8,25 +8,48 @@ use thiserror::Error;
 /// Everything that can go wrong between reading a `.mlg` file and writing its results.
 #[derive(Debug, Error)]
 pub enum Error {
+    /// A file could not be read.
     #[error("cannot read `{path}`: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file could not be written (the previous one, if any, is intact).
     #[error("cannot write `{path}`: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The `.mlg` file does not parse or check: the CLI draws these with
+    /// the source.
     #[error("{file}: {} error(s)", diagnostics.len())]
     Diagnostics {
+        /// The file name used in messages.
         file: String,
+        /// Its text, for drawing the spans.
         source_text: String,
+        /// Every error, in source order.
         diagnostics: Vec<Diagnostic>,
     },
+    /// A data file is malformed.
     #[error(transparent)]
     Data(#[from] mlg_runtime::DataError),
+    /// An operator refused its data or parameters while fitting.
     #[error("{stage}: {source}")]
     Op {
+        /// The stage the operator belongs to.
         stage: String,
+        /// The operator's error.
         source: mlg_stdlib::op::OpError,
     },
+    /// An artifact could not be written or read.
     #[error(transparent)]
     Artifact(#[from] mlg_runtime::ArtifactError),
+    /// Loading or running a compiled model failed.
     #[error(transparent)]
     Runtime(#[from] mlg_runtime::RuntimeError),
     /// An optimizer pass broke the graph: a bug in mlg.
@@ -35,14 +58,20 @@ pub enum Error {
          please report it with the workflow that caused it"
     )]
     Pass {
+        /// The model whose graph broke.
         model: String,
+        /// The pass and what it broke.
         source: mlg_compiler::passes::PassError,
     },
+    /// Cranelift could not compile a model's graph.
     #[error("model `{model}`: {source}")]
     Codegen {
+        /// The model.
         model: String,
+        /// The code generator's error.
         source: mlg_compiler::backends::cranelift::CodegenError,
     },
+    /// A compiled or interpreted graph refused its input.
     #[error(transparent)]
     Exec(#[from] mlg_compiler::backends::ExecError),
     /// `mlg predict` met rows the model cannot predict (`--on-invalid error`).
@@ -55,14 +84,21 @@ pub enum Error {
          the first at data row {first_row}; {cause}"
     )]
     NonFinite {
+        /// The model.
         model: String,
+        /// When: "on fold 3's held-out rows", "on its training rows", ...
         during: String,
+        /// Rows with a non-finite output.
         bad: usize,
+        /// Rows predicted.
         total: usize,
         /// 1-based, header not counted.
         first_row: usize,
+        /// The likely cause, named for the user.
         cause: String,
     },
+    /// A request that cannot be met (an unknown stage, a bad option), said
+    /// in words.
     #[error("{0}")]
     Usage(String),
 }

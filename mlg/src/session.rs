@@ -79,7 +79,7 @@ fn read_source(
 /// check-time cache, `join` and `concat` computed from their inputs.
 fn data_frames(
     checked: &workflow::Workflow,
-    files: Vec<(FileKey, Arc<Frame>)>,
+    files: &[(FileKey, Arc<Frame>)],
 ) -> Result<HashMap<String, Arc<Frame>>> {
     let mut frames: HashMap<String, Arc<Frame>> = HashMap::new();
     let get = |frames: &HashMap<String, Arc<Frame>>, name: &str| {
@@ -99,7 +99,7 @@ fn data_frames(
                 path_text,
                 types,
                 ..
-            } => FrameCache::get(&files, path, types)
+            } => FrameCache::get(files, path, types)
                 .ok_or_else(|| Error::Usage(format!("data file `{path_text}` was not loaded")))?,
             DataSource::Join { left, right, on, how } => {
                 let how = if how == "left" {
@@ -204,7 +204,7 @@ impl Workflow {
         let program = mlg_dsl::parse(source).map_err(|d| fail(vec![d]))?;
         let cache = FrameCache::default();
         let checked = workflow::check_with(&program, &StdCatalog, &cache, base_dir, limits).map_err(fail)?;
-        let frames = data_frames(&checked, cache.frames.into_inner())?;
+        let frames = data_frames(&checked, &cache.frames.into_inner())?;
         let rejected = mlg_stdlib::checks::class_count_errors(&checked, &frames);
         if !rejected.is_empty() {
             return Err(fail(rejected));

@@ -22,7 +22,7 @@ pub struct Args {
 }
 
 /// Measures and prints the table (or JSON); no rows is an error.
-pub fn run(args: Args) -> mlg::Result<()> {
+pub fn run(args: &Args) -> mlg::Result<()> {
     let model = mlg_runtime::Model::load(&args.artifact)?;
     let (encoded, n_rows, note) = crate::bench::bench_rows(&model, args.input.as_deref(), args.rows)?;
     if let Some(note) = note {

@@ -10,7 +10,7 @@ pub struct Args {
 }
 
 /// Checks the file against `limits` and prints `FILE: ok (N stages)`.
-pub fn run(args: Args, limits: Limits) -> mlg::Result<()> {
+pub fn run(args: &Args, limits: Limits) -> mlg::Result<()> {
     let wf = mlg::Workflow::from_file_with(&args.file, limits)?;
     crate::outln!("{}: ok ({} stages)", args.file.display(), wf.checked.graph.len());
     Ok(())

@@ -38,7 +38,7 @@ fn parse_transform(text: &str) -> Result<(String, Option<f64>), Error> {
 
 /// Prints the requested stage (`ast` parses only; the others check, and
 /// `ir`, `optimized` and `clif` train first).
-pub fn run(args: Args, limits: Limits) -> mlg::Result<()> {
+pub fn run(args: &Args, limits: Limits) -> mlg::Result<()> {
     let stage: StageName = args.stage.parse()?;
     let transforms = args
         .transforms

@@ -16,7 +16,7 @@ pub struct Args {
 }
 
 /// Prints the drift table and writes the page when asked.
-pub fn run(args: Args) -> mlg::Result<()> {
+pub fn run(args: &Args) -> mlg::Result<()> {
     let monitoring = mlg_report::monitor::monitor(&args.artifact, &args.input)?;
     crate::out!("{}", mlg_report::monitor::table(&monitoring));
     if let Some(path) = &args.html {

@@ -26,7 +26,7 @@ pub struct Args {
 
 /// Loads the artifact and predicts every input row; notes skipped or null
 /// rows on stderr.
-pub fn run(args: Args) -> mlg::Result<()> {
+pub fn run(args: &Args) -> mlg::Result<()> {
     let model = mlg_runtime::Model::load(&args.artifact)?;
     let options = crate::predict::PredictOptions {
         proba: args.proba,

@@ -15,7 +15,7 @@ pub struct Args {
 }
 
 /// Profiles the file, writes the page and says what it wrote.
-pub fn run(args: Args) -> mlg::Result<()> {
+pub fn run(args: &Args) -> mlg::Result<()> {
     let profile = mlg_report::profile::run(&args.data, args.target.as_deref(), &args.html)?;
     crate::outln!(
         "wrote {} ({} rows, {} columns)",

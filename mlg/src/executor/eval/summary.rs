@@ -116,13 +116,22 @@ pub enum HeldOut {
     None,
     /// Classifier: true and predicted codes, and `labels.len()` probabilities per row.
     Classes {
+        /// Class labels by code.
         labels: Vec<String>,
+        /// True class codes, one per held-out row.
         truth: Vec<u32>,
+        /// Predicted class codes.
         predicted: Vec<u32>,
+        /// Row-major class probabilities.
         proba: Vec<f64>,
     },
     /// Regressor: true and predicted values.
-    Values { truth: Vec<f64>, predicted: Vec<f64> },
+    Values {
+        /// True values, one per held-out row.
+        truth: Vec<f64>,
+        /// Predicted values.
+        predicted: Vec<f64>,
+    },
 }
 
 /// The scores of one model under one evaluation method.

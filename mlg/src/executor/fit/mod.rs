@@ -33,10 +33,13 @@ pub fn compile_chain(
 /// The unfitted path of one model or ensemble stage.
 #[derive(Clone)]
 pub struct Chain<'w> {
+    /// The name the chain fits and lowers under (a stage, or `SEARCH#k`).
     pub model_name: String,
+    /// The data source.
     pub data: &'w DataStage,
     /// The target column of the data.
     pub target: String,
+    /// Every row of the data source, target included.
     pub frame: Arc<Frame>,
     /// The stage's task.
     pub task: Task,
@@ -54,11 +57,14 @@ pub enum ChainKind<'w> {
     Model {
         /// Steps in application order, each with the features stage it belongs to.
         steps: Vec<(String, Step)>,
+        /// The model stage (a trial's patched copy for a search trial).
         model: ModelStage,
     },
     /// An ensemble stage: every member's own chain, and the combiner.
     Ensemble {
+        /// The members' chains, in the stage's order.
         members: Vec<Chain<'w>>,
+        /// The ensemble stage.
         stage: EnsembleStage,
     },
 }
@@ -72,6 +78,7 @@ pub struct FittedChain {
     pub inputs: Vec<InputSlot>,
     /// Class labels in output order (empty for regression).
     pub classes: Vec<String>,
+    /// Classification or regression.
     pub task: Task,
     /// The model's input columns (after every features step), in the order of
     /// its importances and coefficients; empty for an ensemble.
@@ -86,7 +93,9 @@ pub struct FittedChain {
 pub enum Fitted {
     /// One model after its fitted features steps.
     Model {
+        /// The fitted features steps, in application order.
         steps: Vec<Box<dyn FittedTransform>>,
+        /// The fitted model.
         model: Box<dyn FittedModel>,
     },
     /// A fitted ensemble.

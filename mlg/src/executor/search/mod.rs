@@ -210,7 +210,7 @@ pub fn run(
         stage,
         objectives,
         &signs,
-        trials,
+        &trials,
         stopped,
         log.as_ref().map(|l| l.path().to_path_buf()),
     )
@@ -258,7 +258,7 @@ fn finish(
     stage: &SearchStage,
     objectives: Vec<Objective>,
     signs: &[f64],
-    trials: Vec<(Proposal, Patch, TrialOutcome, bool)>,
+    trials: &[(Proposal, Patch, TrialOutcome, bool)],
     stopped: Option<String>,
     log: Option<PathBuf>,
 ) -> Result<(Search, BestTrial)> {

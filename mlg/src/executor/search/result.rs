@@ -46,6 +46,7 @@ pub struct TrialResult {
 /// measured on the compiled inference function.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Objective {
+    /// A metric's name, `latency_us` or `size_bytes`.
     pub name: String,
     /// `maximize` or `minimize`.
     pub direction: String,
