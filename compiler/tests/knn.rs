@@ -91,9 +91,9 @@ fn matches_sklearn_on_a_small_matrix() {
         let graph = knn_graph(3, TRAIN.to_vec(), k);
         let got = both(&graph, &QUERIES, 6);
         for (i, (&g, &w)) in got.iter().zip(&want).enumerate() {
-            let tol = 1e-5 * (g as f64).abs().max(w.abs()) + 1e-6;
+            let tol = 1e-5 * f64::from(g).abs().max(w.abs()) + 1e-6;
             assert!(
-                (g as f64 - w).abs() <= tol,
+                (f64::from(g) - w).abs() <= tol,
                 "k {k} element {i}: {g} vs sklearn {w}"
             );
         }

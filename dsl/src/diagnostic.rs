@@ -6,7 +6,9 @@ use crate::span::Span;
 /// A span with a short message under it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Label {
+    /// The source text the label points at.
     pub span: Span,
+    /// What is wrong there, shown under the span.
     pub message: String,
 }
 

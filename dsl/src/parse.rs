@@ -64,7 +64,7 @@ fn statement(pair: Pair<'_, Rule>) -> Res<Statement> {
         Rule::data_stmt => {
             next();
             Statement::Data(DataStmt {
-                name: ident(next()),
+                name: ident(&next()),
                 source: call(next())?,
                 span,
             })
@@ -72,7 +72,7 @@ fn statement(pair: Pair<'_, Rule>) -> Res<Statement> {
         Rule::model_stmt => {
             next();
             Statement::Model(ModelStmt {
-                name: ident(next()),
+                name: ident(&next()),
                 call: call(next())?,
                 span,
             })
@@ -80,14 +80,14 @@ fn statement(pair: Pair<'_, Rule>) -> Res<Statement> {
         Rule::ensemble_stmt => {
             next();
             Statement::Ensemble(EnsembleStmt {
-                name: ident(next()),
+                name: ident(&next()),
                 call: call(next())?,
                 span,
             })
         }
         Rule::search_stmt => {
             next();
-            let name = ident(next());
+            let name = ident(&next());
             let call = call(next())?;
             let space = block(next())?;
             Statement::Search(SearchStmt {
@@ -99,8 +99,8 @@ fn statement(pair: Pair<'_, Rule>) -> Res<Statement> {
         }
         Rule::features_stmt | Rule::compress_stmt => {
             next();
-            let name = ident(next());
-            let input = ident(next());
+            let name = ident(&next());
+            let input = ident(&next());
             let mut steps = Vec::new();
             for p in it {
                 steps.push(call(p)?);
@@ -124,9 +124,9 @@ fn statement(pair: Pair<'_, Rule>) -> Res<Statement> {
         Rule::evaluate_stmt => evaluate(it, span)?,
         Rule::deploy_stmt => {
             next();
-            let target = ident(next());
+            let target = ident(&next());
             next();
-            let path = string_lit(next())?;
+            let path = string_lit(&next())?;
             let options = match it.next() {
                 Some(b) => block(b)?,
                 None => Vec::new(),
@@ -157,8 +157,8 @@ fn evaluate<'a>(it: impl Iterator<Item = Pair<'a, Rule>>, span: Span) -> Res<Sta
             Rule::kw_evaluate | Rule::kw_with => {}
             Rule::kw_metrics => part = Part::Metrics,
             Rule::call => method = Some(call(p)?),
-            Rule::ident if part == Part::Targets => targets.push(ident(p)),
-            Rule::ident => metrics.push(ident(p)),
+            Rule::ident if part == Part::Targets => targets.push(ident(&p)),
+            Rule::ident => metrics.push(ident(&p)),
             other => unreachable!("grammar: `evaluate_stmt` has no child {other:?}"),
         }
     }
@@ -187,10 +187,10 @@ fn is_punct(rule: Rule) -> bool {
     )
 }
 
-fn ident(pair: Pair<'_, Rule>) -> Ident {
+fn ident(pair: &Pair<'_, Rule>) -> Ident {
     Ident {
         name: pair.as_str().to_string(),
-        span: span_of(&pair),
+        span: span_of(pair),
     }
 }
 
@@ -199,7 +199,7 @@ fn block(pair: Pair<'_, Rule>) -> Res<Vec<Setting>> {
     for p in pair.into_inner().filter(|p| p.as_rule() == Rule::setting) {
         let span = span_of(&p);
         let mut it = p.into_inner().filter(|c| !is_punct(c.as_rule()));
-        let name = ident(it.next().expect("grammar: `setting` starts with a path"));
+        let name = ident(&it.next().expect("grammar: `setting` starts with a path"));
         let value = expr(it.next().expect("grammar: `setting` ends with an expr"))?;
         settings.push(Setting { name, value, span });
     }
@@ -214,13 +214,13 @@ fn map(pair: Pair<'_, Rule>) -> Res<Vec<Setting>> {
         let mut it = p.into_inner().filter(|c| !is_punct(c.as_rule()));
         let key = it.next().expect("grammar: `map_entry` starts with a key");
         let name = if key.as_rule() == Rule::string {
-            let lit = string_lit(key)?;
+            let lit = string_lit(&key)?;
             Ident {
                 name: lit.value,
                 span: lit.span,
             }
         } else {
-            ident(key)
+            ident(&key)
         };
         let value = expr(it.next().expect("grammar: `map_entry` ends with an expr"))?;
         entries.push(Setting { name, value, span });
@@ -231,7 +231,7 @@ fn map(pair: Pair<'_, Rule>) -> Res<Vec<Setting>> {
 fn call(pair: Pair<'_, Rule>) -> Res<Call> {
     let span = span_of(&pair);
     let mut it = pair.into_inner().filter(|p| !is_punct(p.as_rule()));
-    let name = ident(it.next().expect("grammar: `call` starts with an ident"));
+    let name = ident(&it.next().expect("grammar: `call` starts with an ident"));
     let mut args = Vec::new();
     for a in it {
         let span = span_of(&a);
@@ -239,7 +239,7 @@ fn call(pair: Pair<'_, Rule>) -> Res<Call> {
         let mut value = None;
         for c in a.into_inner() {
             match c.as_rule() {
-                Rule::ident => name = Some(ident(c)),
+                Rule::ident => name = Some(ident(&c)),
                 Rule::expr => value = Some(expr(c)?),
                 _ => {}
             }
@@ -261,7 +261,7 @@ fn expr(pair: Pair<'_, Rule>) -> Res<Expr> {
         Rule::ident => ExprKind::Name(inner.as_str().to_string()),
         Rule::boolean => ExprKind::Bool(inner.as_str() == "true"),
         Rule::number => number(inner.as_str(), span)?,
-        Rule::string => ExprKind::Str(string_lit(inner)?.value),
+        Rule::string => ExprKind::Str(string_lit(&inner)?.value),
         Rule::list => {
             let mut items = Vec::new();
             for p in inner.into_inner().filter(|p| p.as_rule() == Rule::expr) {
@@ -304,8 +304,8 @@ fn number(text: &str, span: Span) -> Res<ExprKind> {
 }
 
 /// A string literal with its quotes removed and escapes resolved.
-fn string_lit(pair: Pair<'_, Rule>) -> Res<StrLit> {
-    let span = span_of(&pair);
+fn string_lit(pair: &Pair<'_, Rule>) -> Res<StrLit> {
+    let span = span_of(pair);
     let raw = pair.as_str();
     let body = &raw[1..raw.len() - 1];
     let mut value = String::with_capacity(body.len());

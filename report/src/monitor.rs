@@ -77,12 +77,12 @@ fn read_rows(artifact: &Artifact, input: &Path) -> Result<Frame> {
     while let Some(frame) = chunks.next_chunk()? {
         parts.push(frame);
     }
-    Ok(concat(artifact, parts))
+    Ok(concat(artifact, &parts))
 }
 
 /// Stacks frames that share their columns (as the chunk reader makes them),
 /// merging categorical dictionaries by level text.
-fn concat(artifact: &Artifact, parts: Vec<Frame>) -> Frame {
+fn concat(artifact: &Artifact, parts: &[Frame]) -> Frame {
     let n_rows = parts.iter().map(|f| f.n_rows).sum();
     let columns = artifact
         .schema()
@@ -95,7 +95,7 @@ fn concat(artifact: &Artifact, parts: Vec<Frame>) -> Frame {
             let mut index: HashMap<String, u32> = HashMap::new();
             let mut missing = Vec::with_capacity(n_rows);
             let mut numeric = true;
-            for part in &parts {
+            for part in parts {
                 let Some(column) = part.columns.get(j) else {
                     continue;
                 };

@@ -212,15 +212,19 @@ pub enum ArtifactError {
     /// The file could not be read or written.
     #[error("cannot access artifact `{}`: {source}", path.display())]
     Io {
+        /// The artifact file.
         path: PathBuf,
         #[source]
+        /// The I/O error.
         source: std::io::Error,
     },
     /// A content error in the file at `path` (see [`ArtifactError::root`]).
     #[error("{}: {source}", path.display())]
     InFile {
+        /// The artifact file.
         path: PathBuf,
         #[source]
+        /// What is wrong with its content.
         source: Box<ArtifactError>,
     },
     /// The bytes do not start with [`MAGIC`].
@@ -230,28 +234,60 @@ pub enum ArtifactError {
     #[error(
         "artifact format version {found} is not supported (this build reads versions {oldest} to {newest})"
     )]
-    UnsupportedVersion { found: u32, oldest: u32, newest: u32 },
+    UnsupportedVersion {
+        /// The file's version.
+        found: u32,
+        /// The oldest version this build reads.
+        oldest: u32,
+        /// The newest version this build reads.
+        newest: u32,
+    },
     /// The container was written by a newer mlg.
     #[error("written by a newer mlg: format version {found}, this build reads up to {supported}")]
-    NewerVersion { found: u32, supported: u32 },
+    NewerVersion {
+        /// The file's version.
+        found: u32,
+        /// The newest version this build reads.
+        supported: u32,
+    },
     /// The header's payload length is above the reader's cap
     /// ([`max_artifact_bytes`]).
     #[error(
         "artifact payload of {length} bytes is larger than the limit of {limit} bytes \
          (set MLG_MAX_ARTIFACT_BYTES to raise it)"
     )]
-    TooLarge { length: u64, limit: u64 },
+    TooLarge {
+        /// The payload length in the header.
+        length: u64,
+        /// The cap in force.
+        limit: u64,
+    },
     /// The file ends before the header or payload does.
     #[error("artifact is truncated: expected {expected} bytes, found {found}")]
-    Truncated { expected: u64, found: u64 },
+    Truncated {
+        /// The file length the header calls for.
+        expected: u64,
+        /// The bytes there are.
+        found: u64,
+    },
     /// Bytes follow the payload.
     #[error("artifact has trailing data: expected {expected} bytes, found {found}")]
-    TrailingData { expected: u64, found: u64 },
+    TrailingData {
+        /// The file length the header calls for.
+        expected: u64,
+        /// The bytes there are.
+        found: u64,
+    },
     /// The payload's CRC-32 differs from the header's.
     #[error(
         "artifact is corrupt: payload checksum {computed:#010x} does not match the stored {stored:#010x}"
     )]
-    ChecksumMismatch { stored: u32, computed: u32 },
+    ChecksumMismatch {
+        /// The CRC-32 in the header.
+        stored: u32,
+        /// The CRC-32 of the payload read.
+        computed: u32,
+    },
     /// The payload is not a valid serialized artifact.
     #[error("artifact payload cannot be decoded: {0}")]
     Decode(String),

@@ -590,7 +590,7 @@ mod tests {
     #[test]
     fn ks_of_a_sample_against_its_own_quantiles_is_small() {
         let values: Vec<f64> = (0..1000).map(f64::from).collect();
-        let q: Vec<f64> = (0..=100).map(|i| i as f64 * 9.99).collect();
+        let q: Vec<f64> = (0..=100).map(|i| f64::from(i) * 9.99).collect();
         assert!(ks_statistic(&q, values.iter().copied()).unwrap() < 0.01);
         let shifted = values.iter().map(|v| v + 500.0);
         let d = ks_statistic(&q, shifted).unwrap();

@@ -11,27 +11,40 @@ pub enum DataError {
     /// The file (or reader) could not be read.
     #[error("cannot read `{file}`: {source}")]
     Io {
+        /// The file, as the caller named it.
         file: String,
         #[source]
+        /// The I/O error.
         source: std::io::Error,
     },
     /// The file has no header row.
     #[error("{file}: the file is empty (a header row is required)")]
-    Empty { file: String },
+    Empty {
+        /// The file, as the caller named it.
+        file: String,
+    },
     /// A row is structurally wrong (e.g. wrong number of fields); `line` is 1-based.
     #[error("{file}:{line}: {message}")]
     Malformed {
+        /// The file, as the caller named it.
         file: String,
+        /// The 1-based line of the row.
         line: u64,
+        /// What is wrong with the row.
         message: String,
     },
     /// A field of a column with a required kind does not parse as that kind.
     #[error("{file}:{line}: column `{column}`: cannot parse `{value}` as {expected}")]
     Unparseable {
+        /// The file, as the caller named it.
         file: String,
+        /// The 1-based line of the row.
         line: u64,
+        /// The column.
         column: String,
+        /// The field as written.
         value: String,
+        /// The kind it should be, in words.
         expected: String,
     },
     /// A number that is not finite in 32-bit floats, which models compute in:
@@ -42,9 +55,13 @@ pub enum DataError {
          (models compute in f32: |x| must be at most 3.4028235e38)"
     )]
     OutOfRange {
+        /// The file, as the caller named it.
         file: String,
+        /// The 1-based line of the row.
         line: u64,
+        /// The column.
         column: String,
+        /// The field as written.
         value: String,
     },
     /// Like [`DataError::OutOfRange`], in a source without lines (a Parquet file,
@@ -56,9 +73,13 @@ pub enum DataError {
         file.as_ref().map(|f| format!("{f}: ")).unwrap_or_default()
     )]
     OutOfRangeRow {
+        /// The file, as the caller named it; `None` for an in-memory frame.
         file: Option<String>,
+        /// The 1-based data row.
         row: usize,
+        /// The column.
         column: String,
+        /// The value read.
         value: f64,
     },
     /// A column whose non-missing values are mostly numbers holds text: the
@@ -72,52 +93,94 @@ pub enum DataError {
         map_key(column)
     )]
     MixedColumn {
+        /// The file, as the caller named it.
         file: String,
+        /// The 1-based line of the first text value.
         line: u64,
+        /// The column.
         column: String,
+        /// The first text value, as written.
         value: String,
+        /// How many of the column's non-missing values are not numbers.
         texts: usize,
+        /// How many non-missing values the column has.
         values: usize,
     },
     /// A JSON object names the same key twice; `line` is 1-based.
     #[error("{file}:{line}: key `{key}` appears more than once in the object")]
-    DuplicateKey { file: String, line: u64, key: String },
+    DuplicateKey {
+        /// The file, as the caller named it.
+        file: String,
+        /// The 1-based line of the object.
+        line: u64,
+        /// The repeated key.
+        key: String,
+    },
     /// A row holds bytes that are not valid UTF-8.
     #[error("{file}:{line}: the row is not valid UTF-8")]
-    Utf8 { file: String, line: u64 },
+    Utf8 {
+        /// The file, as the caller named it.
+        file: String,
+        /// The 1-based line of the row.
+        line: u64,
+    },
     /// Two header fields have the same name.
     #[error("{file}: column `{column}` appears more than once in the header")]
-    DuplicateColumn { file: String, column: String },
+    DuplicateColumn {
+        /// The file, as the caller named it.
+        file: String,
+        /// The repeated name.
+        column: String,
+    },
     /// A header field is empty; `index` is 1-based.
     #[error("{file}: header field {index} is empty (every column needs a name)")]
-    EmptyColumnName { file: String, index: usize },
+    EmptyColumnName {
+        /// The file, as the caller named it.
+        file: String,
+        /// The 1-based position of the empty field.
+        index: usize,
+    },
     /// Input columns the model needs are absent from the frame.
     #[error("missing input column{}: {}", if columns.len() == 1 { "" } else { "s" }, columns.join(", "))]
-    MissingColumns { columns: Vec<String> },
+    MissingColumns {
+        /// The absent columns, in the model's input order.
+        columns: Vec<String>,
+    },
     /// A categorical column feeds a numeric input slot; `row` is the 1-based data row
     /// (header not counted) of the first non-missing value.
     #[error("column `{column}` must be numeric, but row {row} holds `{value}`")]
     NotNumeric {
+        /// The column.
         column: String,
+        /// The 1-based data row of its first non-missing value.
         row: usize,
+        /// That value.
         value: String,
     },
     /// A frame is internally inconsistent (lengths or dictionary codes).
     #[error("invalid frame: {message}")]
-    InvalidFrame { message: String },
+    InvalidFrame {
+        /// What is inconsistent.
+        message: String,
+    },
     /// The file is not valid Parquet (not Parquet at all, truncated or corrupt).
     #[error("cannot read `{file}` as Parquet: {source}")]
     Parquet {
+        /// The file, as the caller named it.
         file: String,
         #[source]
+        /// The Parquet or Arrow reader's error.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// A column's type has no frame representation (e.g. timestamps, lists);
     /// `data_type` is the Arrow type as text.
     #[error("{file}: column `{column}` has type {data_type}, which mlg cannot read yet")]
     UnsupportedType {
+        /// The file, as the caller named it.
         file: String,
+        /// The column.
         column: String,
+        /// The Arrow type as text.
         data_type: String,
     },
 }

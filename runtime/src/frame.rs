@@ -9,13 +9,20 @@ pub enum ColumnData {
     /// Numbers; a missing entry holds NaN (and is marked in the null mask).
     Numeric(Vec<f64>),
     /// Codes into `levels`; a missing entry holds code 0 (and is marked in the null mask).
-    Categorical { codes: Vec<u32>, levels: Vec<String> },
+    Categorical {
+        /// One code per row, an index into `levels`.
+        codes: Vec<u32>,
+        /// The category names.
+        levels: Vec<String>,
+    },
 }
 
 /// One named column. Invariant: `missing.len()` equals the data length.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Column {
+    /// The column's name.
     pub name: String,
+    /// The values, missing entries included.
     pub data: ColumnData,
     /// `true` where the value is missing.
     pub missing: Vec<bool>,
@@ -106,7 +113,9 @@ impl Column {
 /// A table of equally long named columns.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Frame {
+    /// The columns in order.
     pub columns: Vec<Column>,
+    /// The length of every column.
     pub n_rows: usize,
 }
 

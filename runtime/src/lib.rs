@@ -63,9 +63,13 @@ pub enum RuntimeError {
     /// `predict_rows` got a buffer that is not whole rows.
     #[error("the input holds {len} values, but {n_rows} rows of {width} input slots need {expected}")]
     InputShape {
+        /// The buffer's length.
         len: usize,
+        /// The rows asked for.
         n_rows: usize,
+        /// The model's input slots per row.
         width: usize,
+        /// The length `n_rows` rows need.
         expected: usize,
     },
 }

@@ -183,26 +183,45 @@ pub enum RowError {
     /// The row has a column the model does not take.
     #[error("rows[{row}]: unknown column `{column}` (the model's input columns are: {})", inputs.join(", "))]
     UnknownColumn {
+        /// The row's index.
         row: usize,
+        /// The unknown column.
         column: String,
+        /// The model's input columns.
         inputs: Vec<String>,
     },
     /// The row lacks an input column (use [`Value::Missing`] for a missing value).
     #[error("rows[{row}]: missing input column `{column}`")]
-    MissingColumn { row: usize, column: String },
+    MissingColumn {
+        /// The row's index.
+        row: usize,
+        /// The absent column.
+        column: String,
+    },
     /// A number for a numeric column is infinite or outside the `f32` range
     /// (see [`crate::rows::fits_f32`]).
     #[error(
         "rows[{row}]: column `{column}` holds {value}, which is not a finite number in 32-bit floats \
          (models compute in f32: |x| must be at most 3.4028235e38)"
     )]
-    OutOfRange { row: usize, column: String, value: f64 },
+    OutOfRange {
+        /// The row's index.
+        row: usize,
+        /// The column.
+        column: String,
+        /// The value given.
+        value: f64,
+    },
     /// A value's type does not fit its column (text for a numeric column).
     #[error("rows[{row}]: column `{column}` expects {expected}, got {found}")]
     WrongType {
+        /// The row's index.
         row: usize,
+        /// The column.
         column: String,
+        /// The kind of value the column takes.
         expected: String,
+        /// The kind of value given.
         found: String,
     },
 }

@@ -27,7 +27,7 @@ fn infers_numeric_and_sorted_categorical_columns() {
             assert_eq!(levels, &["adelie", "gentoo"]);
             assert_eq!(codes, &[1, 0, 1]);
         }
-        other => panic!("expected categorical, got {other:?}"),
+        other @ ColumnData::Numeric(_) => panic!("expected categorical, got {other:?}"),
     }
     let n = frame.columns[2].as_numeric().unwrap();
     assert_eq!(n[0], 3.0);
@@ -49,7 +49,7 @@ fn missing_tokens_are_masked_in_both_kinds() {
             assert_eq!(levels, &["x", "y"]);
             assert_eq!(codes, &[0, 0, 0, 0, 1], "missing entries hold code 0");
         }
-        other => panic!("expected categorical, got {other:?}"),
+        other @ ColumnData::Numeric(_) => panic!("expected categorical, got {other:?}"),
     }
 }
 
@@ -61,7 +61,7 @@ fn levels_sort_by_bytes_and_fields_are_trimmed() {
             assert_eq!(levels, &["B", "a", "b"]);
             assert_eq!(codes, &[2, 0, 1, 2]);
         }
-        other => panic!("expected categorical, got {other:?}"),
+        other @ ColumnData::Numeric(_) => panic!("expected categorical, got {other:?}"),
     }
 }
 
@@ -158,7 +158,7 @@ fn typed_categorical_keeps_numeric_text_as_levels() {
             assert_eq!(levels, &["10", "9"]);
             assert_eq!(codes, &[0, 1, 0]);
         }
-        other => panic!("expected categorical, got {other:?}"),
+        other @ ColumnData::Numeric(_) => panic!("expected categorical, got {other:?}"),
     }
     assert_eq!(frame.columns[0].missing, vec![false, false, true]);
     assert!(frame.columns[1].is_numeric());
@@ -227,7 +227,7 @@ fn missing_categorical_entries_hold_code_zero() {
             assert_eq!(levels, &["a", "b"]);
             assert_eq!(codes, &[1, 0, 0]);
         }
-        other => panic!("expected categorical, got {other:?}"),
+        other @ ColumnData::Numeric(_) => panic!("expected categorical, got {other:?}"),
     }
     assert_eq!(col.missing, [false, true, false]);
 }

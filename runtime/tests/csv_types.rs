@@ -65,7 +65,7 @@ fn declaring_the_column_categorical_reads_every_value_as_a_level() {
             assert_eq!(levels.len(), 50);
             assert!(levels.contains(&"abc".to_string()) && levels.contains(&"7".to_string()));
         }
-        other => panic!("expected categorical, got {other:?}"),
+        other @ ColumnData::Numeric(_) => panic!("expected categorical, got {other:?}"),
     }
     // Declared numeric, the text is the usual parse error at its line.
     let kinds = [("x".to_string(), ColumnKind::Numeric)];
@@ -82,7 +82,7 @@ fn mostly_text_columns_stay_categorical_with_numeric_looking_levels() {
     let frame = parse("c\nsmall\n2\nlarge\n10\nNA\n").unwrap();
     match &frame.columns[0].data {
         ColumnData::Categorical { levels, .. } => assert_eq!(levels, &["10", "2", "large", "small"]),
-        other => panic!("expected categorical, got {other:?}"),
+        other @ ColumnData::Numeric(_) => panic!("expected categorical, got {other:?}"),
     }
     // All numbers (missing tokens aside): numeric.
     assert!(parse("n\n1\nNA\n\n2.5\n").unwrap().columns[0].is_numeric());

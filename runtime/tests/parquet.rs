@@ -68,7 +68,7 @@ fn assert_same(parquet: &Frame, csv: &Frame) {
 fn levels_and_codes(frame: &Frame, name: &str) -> (Vec<String>, Vec<u32>) {
     match &frame.column(name).unwrap().data {
         ColumnData::Categorical { codes, levels } => (levels.clone(), codes.clone()),
-        other => panic!("`{name}` is not categorical: {other:?}"),
+        other @ ColumnData::Numeric(_) => panic!("`{name}` is not categorical: {other:?}"),
     }
 }
 

@@ -81,32 +81,25 @@ pub fn fit(requested: usize, limit: u64) -> Option<usize> {
 
 #[cfg(unix)]
 mod open_files {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+
     /// Raises the soft `RLIMIT_NOFILE` toward `wanted` (up to the hard limit);
     /// returns the soft limit in force and the one before, or `None` when the
     /// limit cannot be read.
-    // `rlim_t` is `u64` on Linux but not on every Unix.
-    #[allow(clippy::unnecessary_cast)]
     pub fn raise_to(wanted: u64) -> Option<(u64, u64)> {
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: getrlimit writes the struct it is given.
-        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
-            return None;
-        }
-        let before = limit.rlim_cur as u64;
-        let hard = limit.rlim_max as u64;
+        let limit = getrlimit(Resource::Nofile);
+        // `None` is `RLIM_INFINITY`, which is `u64::MAX` on Linux.
+        let before = limit.current.unwrap_or(u64::MAX);
+        let hard = limit.maximum.unwrap_or(u64::MAX);
         let target = wanted.min(hard);
         if target <= before {
             return Some((before, before));
         }
-        let raised = libc::rlimit {
-            rlim_cur: target as libc::rlim_t,
-            rlim_max: limit.rlim_max,
+        let raised = Rlimit {
+            current: Some(target),
+            maximum: limit.maximum,
         };
-        // SAFETY: setrlimit reads the struct it is given.
-        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+        if setrlimit(Resource::Nofile, raised).is_ok() {
             Some((target, before))
         } else {
             Some((before, before))

@@ -134,7 +134,7 @@ pub async fn serve(
     let everyone = slots.acquire_many(settings.max_connections as u32);
     let reason = tokio::select! {
         _ = everyone => None,
-        _ = tokio::time::sleep_until(deadline) => Some("the shutdown timeout passed"),
+        () = tokio::time::sleep_until(deadline) => Some("the shutdown timeout passed"),
         second = signals.next() => Some(if second == "SIGINT" { "a second SIGINT" } else { "a second SIGTERM" }),
     };
     let left = state.metrics.connections.open();
@@ -163,7 +163,7 @@ async fn run(
     let mut connection = std::pin::pin!(connection);
     let outcome = tokio::select! {
         outcome = connection.as_mut() => outcome,
-        _ = async { let _ = stopping.wait_for(|stop| *stop).await; } => {
+        () = async { let _ = stopping.wait_for(|stop| *stop).await; } => {
             connection.as_mut().graceful_shutdown();
             connection.await
         }

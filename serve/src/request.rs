@@ -116,7 +116,7 @@ impl RequestError {
     }
 
     /// A 400 for a body serde_json refused.
-    fn json(error: serde_json::Error) -> RequestError {
+    fn json(error: &serde_json::Error) -> RequestError {
         let message = match error.classify() {
             serde_json::error::Category::Data => format!("invalid request body: {error}"),
             _ => format!("malformed JSON: {error}"),
@@ -131,14 +131,14 @@ impl RequestError {
 
 /// Parses `body` against `schema`.
 pub fn parse(schema: &Schema, body: &[u8]) -> Result<Batch, RequestError> {
-    match serde_json::from_slice::<Body<'_>>(body).map_err(RequestError::json)? {
-        Body::Rows(rows) => from_rows(schema, rows),
-        Body::Columns(columns) => from_columns(schema, columns),
+    match serde_json::from_slice::<Body<'_>>(body).map_err(|e| RequestError::json(&e))? {
+        Body::Rows(rows) => from_rows(schema, &rows),
+        Body::Columns(columns) => from_columns(schema, &columns),
     }
 }
 
 /// Builds the batch of the row form.
-fn from_rows(schema: &Schema, rows: Vec<Object<'_>>) -> Result<Batch, RequestError> {
+fn from_rows(schema: &Schema, rows: &[Object<'_>]) -> Result<Batch, RequestError> {
     let width = schema.slots.len();
     let n_rows = rows.len();
     let mut builders = Builders::new(schema, n_rows);
@@ -168,10 +168,10 @@ fn from_rows(schema: &Schema, rows: Vec<Object<'_>>) -> Result<Batch, RequestErr
 }
 
 /// Builds the batch of the columnar form.
-fn from_columns(schema: &Schema, columns: Vec<(Key<'_>, Values<'_>)>) -> Result<Batch, RequestError> {
+fn from_columns(schema: &Schema, columns: &[(Key<'_>, Values<'_>)]) -> Result<Batch, RequestError> {
     let mut given: Vec<Option<&[Cell<'_>]>> = vec![None; schema.slots.len()];
     let mut first: Option<(&str, usize)> = None;
-    for (name, values) in &columns {
+    for (name, values) in columns {
         let slot = schema.slot(name, At::Body)?;
         let cells = match values {
             Values::Array(cells) => cells,

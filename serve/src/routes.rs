@@ -104,15 +104,15 @@ async fn predict_body(
     if bytes.len() >= BLOCKING_BYTES {
         return blocking(move || {
             let batch = request::parse(&loaded.schema, &bytes)?;
-            run(&state, &loaded, batch, on_invalid)
+            run(&state, &loaded, &batch, on_invalid)
         })
         .await;
     }
     let batch = request::parse(&loaded.schema, &bytes)?;
     if batch.n_rows >= BLOCKING_ROWS {
-        blocking(move || run(&state, &loaded, batch, on_invalid)).await
+        blocking(move || run(&state, &loaded, &batch, on_invalid)).await
     } else {
-        run(&state, &loaded, batch, on_invalid)
+        run(&state, &loaded, &batch, on_invalid)
     }
 }
 
@@ -135,7 +135,7 @@ async fn blocking<T: Send + 'static>(
 fn run(
     state: &AppState,
     loaded: &Loaded,
-    batch: request::Batch,
+    batch: &request::Batch,
     on_invalid: OnInvalid,
 ) -> Result<Vec<u8>, ApiError> {
     let model = &loaded.model;

@@ -9,12 +9,22 @@ use thiserror::Error;
 /// Why an operator could not be built, fitted, applied or lowered.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum OpError {
+    /// A parameter, the data or the target does not suit the operator.
     #[error("{op}: {message}")]
-    Invalid { op: String, message: String },
+    Invalid {
+        /// The operator's name.
+        op: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A column does not suit the operator (absent, wrong kind, bad values).
     #[error("{op}: column `{column}` {message}")]
     Column {
+        /// The operator's name.
         op: String,
+        /// The column.
         column: String,
+        /// What is wrong with it, completing "column `name` ...".
         message: String,
     },
     /// A fitted step or model lowered to a graph the verifier refuses: a
@@ -23,13 +33,20 @@ pub enum OpError {
         "{op}: internal error: lowering produced a malformed graph ({source}); \
          this is a bug in mlg, please report it with the workflow that caused it"
     )]
-    Lowering { op: String, source: VerifyError },
+    Lowering {
+        /// The operator's name.
+        op: String,
+        /// Why the verifier refused the graph.
+        source: VerifyError,
+    },
 }
 
 /// A dense row-major `f64` matrix of model inputs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Matrix {
+    /// The number of rows.
     pub rows: usize,
+    /// The number of columns (values per row).
     pub cols: usize,
     /// `rows * cols` values, row-major.
     pub data: Vec<f64>,
@@ -46,7 +63,12 @@ impl Matrix {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Target {
     /// Class codes into `labels` (labels sorted as the runtime orders them).
-    Classes { codes: Vec<u32>, labels: Vec<String> },
+    Classes {
+        /// One class code per row, an index into `labels`.
+        codes: Vec<u32>,
+        /// The class names.
+        labels: Vec<String>,
+    },
     /// Real values.
     Values(Vec<f64>),
 }
@@ -81,7 +103,9 @@ impl Target {
 /// column (width 1), in frame order. Features steps replace entries; models read them.
 #[derive(Clone, Debug)]
 pub struct Lowering {
+    /// The graph built so far.
     pub builder: GraphBuilder,
+    /// Each current column's name and its width-1 node, in frame order.
     pub columns: Vec<(String, NodeId)>,
 }
 

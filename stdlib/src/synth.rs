@@ -8,17 +8,23 @@ use crate::op::Matrix;
 /// The shape of a generated problem (scikit-learn's parameter names).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Classification {
+    /// Rows generated.
     pub rows: usize,
+    /// Features that carry the class signal.
     pub informative: usize,
+    /// Random linear combinations of the informative features.
     pub redundant: usize,
     /// Pure-noise features after the informative and redundant ones.
     pub noise: usize,
+    /// Number of classes.
     pub classes: usize,
+    /// Gaussian clusters making up each class.
     pub clusters_per_class: usize,
     /// Share of labels replaced by a random class.
     pub flip_y: f64,
     /// Half the side of the hypercube whose vertices hold the cluster centres.
     pub class_sep: f64,
+    /// The generator's seed; equal shapes give equal data.
     pub seed: u64,
 }
 

@@ -57,8 +57,8 @@ fn assert_lowering_agrees(fitted: &dyn FittedTransform, frame: &Frame) {
             );
             let w = want[i];
             let close = (a.is_nan() && w.is_nan())
-                || a as f64 == w
-                || (a as f64 - w).abs() <= 1e-5 * w.abs().max(1.0);
+                || f64::from(a) == w
+                || (f64::from(a) - w).abs() <= 1e-5 * w.abs().max(1.0);
             assert!(close, "{name} row {i}: graph {a} vs transform {w}");
         }
     }
@@ -153,13 +153,13 @@ fn comparisons_logic_and_if_propagate_missing_values() {
 #[test]
 fn backticked_columns_and_many_rows_agree_with_the_graph() {
     let n = 200;
-    let a: Vec<f64> = (0..n).map(|i| ((i * 37 % 101) as f64 - 50.0) / 7.0).collect();
+    let a: Vec<f64> = (0..n).map(|i| (f64::from(i * 37 % 101) - 50.0) / 7.0).collect();
     let b: Vec<f64> = (0..n)
         .map(|i| {
             if i % 13 == 0 {
                 NAN
             } else {
-                ((i * 53 % 89) as f64 - 44.0) / 3.0
+                (f64::from(i * 53 % 89) - 44.0) / 3.0
             }
         })
         .collect();

@@ -205,7 +205,7 @@ fn lasso_lowered_graph_matches_predict() {
     assert_eq!(names, ["prediction"]);
     for (row, want) in rows.iter().zip(fitted.predict(&x)) {
         assert!(
-            (row[0] as f64 - want).abs() < 1e-4 * want.abs().max(1.0),
+            (f64::from(row[0]) - want).abs() < 1e-4 * want.abs().max(1.0),
             "{} vs {want}",
             row[0]
         );

@@ -42,7 +42,7 @@ fn newton_binary(x: &Matrix, y: &[u32], c: f64) -> Vec<f64> {
             let z: f64 = xi.iter().zip(&beta).map(|(a, b)| a * b).sum();
             let p = 1.0 / (1.0 + (-z).exp());
             for a in 0..=d {
-                g[a] += (p - y[i] as f64) * xi[a] / n as f64;
+                g[a] += (p - f64::from(y[i])) * xi[a] / n as f64;
                 for b in 0..=d {
                     h[a][b] += p * (1.0 - p) * xi[a] * xi[b] / n as f64;
                 }
@@ -97,7 +97,12 @@ fn logistic_binary_learns_separable_data() {
         "{fit:?}"
     );
     let pred = fit.predict(&x);
-    let acc = pred.iter().zip(&codes).filter(|(p, c)| **p == **c as f64).count() as f64 / 400.0;
+    let acc = pred
+        .iter()
+        .zip(&codes)
+        .filter(|(p, c)| **p == f64::from(**c))
+        .count() as f64
+        / 400.0;
     assert!(acc > 0.95, "accuracy {acc}");
     // The learned direction matches the true boundary (1, -2, 0).
     let w = &fit.weights;
@@ -125,7 +130,12 @@ fn logistic_multinomial_learns_blobs() {
         "{fit:?}"
     );
     let pred = fit.predict(&x);
-    let acc = pred.iter().zip(&codes).filter(|(p, c)| **p == **c as f64).count() as f64 / 300.0;
+    let acc = pred
+        .iter()
+        .zip(&codes)
+        .filter(|(p, c)| **p == f64::from(**c))
+        .count() as f64
+        / 300.0;
     assert!(acc > 0.95, "accuracy {acc}");
     // Symmetric parametrisation: weights and intercepts sum to zero over classes.
     for j in 0..2 {
@@ -234,7 +244,10 @@ fn assert_classifier_graph_agrees(fit: &FittedLogistic, x: &Matrix) {
         assert_eq!(row.len(), 1 + k);
         let want = &proba[i * k..(i + 1) * k];
         for (got, want) in row[1..].iter().zip(want) {
-            assert!((*got as f64 - want).abs() < 1e-5, "row {i}: {row:?} vs {want:?}");
+            assert!(
+                (f64::from(*got) - want).abs() < 1e-5,
+                "row {i}: {row:?} vs {want:?}"
+            );
         }
         let margin = {
             let mut s = want.to_vec();
@@ -242,7 +255,7 @@ fn assert_classifier_graph_agrees(fit: &FittedLogistic, x: &Matrix) {
             s[0] - s[1]
         };
         if margin > 1e-4 {
-            assert_eq!(row[0] as f64, pred[i], "row {i}");
+            assert_eq!(f64::from(row[0]), pred[i], "row {i}");
         }
     }
 }
@@ -255,7 +268,7 @@ fn lowered_classifiers_agree_with_predict() {
         .collect();
     assert_classifier_graph_agrees(&logistic(&[("c", Value::Float(0.5))], &x, &bin, 2), &x);
     let multi: Vec<u32> = (0..60)
-        .map(|i| (x.row(i)[0] > 0.0) as u32 + (x.row(i)[1] > 0.5) as u32)
+        .map(|i| u32::from(x.row(i)[0] > 0.0) + u32::from(x.row(i)[1] > 0.5))
         .collect();
     assert_classifier_graph_agrees(&logistic(&[], &x, &multi, 3), &x);
     // Labels absent from training get probability 0 at their position.

@@ -72,7 +72,11 @@ fn learns_iris_on_folds() {
         let Target::Classes { codes, .. } = y.take(&test) else {
             unreachable!()
         };
-        let right = pred.iter().zip(&codes).filter(|(p, c)| **p == **c as f64).count();
+        let right = pred
+            .iter()
+            .zip(&codes)
+            .filter(|(p, c)| **p == f64::from(**c))
+            .count();
         accs.push(right as f64 / test.len() as f64);
     }
     let mean = accs.iter().sum::<f64>() / accs.len() as f64;
@@ -128,7 +132,11 @@ fn accuracy(fitted: &FittedMlp, x: &Matrix, y: &Target) -> f64 {
         unreachable!()
     };
     let pred = fitted.predict(x);
-    pred.iter().zip(codes).filter(|(p, c)| **p == **c as f64).count() as f64 / x.rows as f64
+    pred.iter()
+        .zip(codes)
+        .filter(|(p, c)| **p == f64::from(**c))
+        .count() as f64
+        / x.rows as f64
 }
 
 #[test]
@@ -302,7 +310,7 @@ fn scale_target_fits_large_targets() {
     let pred = fitted.predict(&x);
     for (i, p) in pred.iter().enumerate().take(50) {
         assert!(
-            (rows[i] as f64 - p).abs() < 1e-3 * p.abs().max(1.0),
+            (f64::from(rows[i]) - p).abs() < 1e-3 * p.abs().max(1.0),
             "row {i}: {} vs {p}",
             rows[i]
         );
@@ -355,9 +363,9 @@ fn lowered_classifier_agrees_with_predict() {
         let pred = fitted.predict(&x);
         let proba = fitted.predict_proba(&x);
         for i in 0..x.rows {
-            assert_eq!(out[i * 4] as f64, pred[i], "{act}: row {i} class");
+            assert_eq!(f64::from(out[i * 4]), pred[i], "{act}: row {i} class");
             for c in 0..3 {
-                let (a, b) = (out[i * 4 + 1 + c] as f64, proba[i * 3 + c]);
+                let (a, b) = (f64::from(out[i * 4 + 1 + c]), proba[i * 3 + c]);
                 assert!((a - b).abs() < 1e-4, "{act}: row {i} proba {c}: {a} vs {b}");
             }
         }
@@ -369,7 +377,7 @@ fn lowered_classifier_agrees_with_predict() {
             codes: codes.iter().map(|c| c * 2).collect(),
             labels: vec!["a".into(), "b".into(), "c".into()],
         },
-        other => other,
+        other @ Target::Values(_) => other,
     };
     let fitted = classifier(&[("hidden", Value::Str("8".into())), ("epochs", Value::Int(100))])
         .fit_mlp(&xb, &yb)
@@ -378,7 +386,7 @@ fn lowered_classifier_agrees_with_predict() {
     let (_, out) = lowered_rows(&fitted, &frame_of(&xb));
     let pred = fitted.predict(&xb);
     for i in 0..xb.rows {
-        assert_eq!(out[i * 4] as f64, pred[i], "binary row {i}");
+        assert_eq!(f64::from(out[i * 4]), pred[i], "binary row {i}");
         assert_eq!(out[i * 4 + 2], 0.0, "absent label has probability 0");
     }
 }
@@ -401,7 +409,7 @@ fn lowered_regressor_agrees_with_predict() {
     for i in 0..x.rows {
         let tol = 1e-4 * pred[i].abs().max(1.0);
         assert!(
-            (out[i] as f64 - pred[i]).abs() < tol,
+            (f64::from(out[i]) - pred[i]).abs() < tol,
             "row {i}: {} vs {}",
             out[i],
             pred[i]

@@ -130,7 +130,7 @@ fn every_model_learns_with_its_defaults() {
                 let right = pred
                     .iter()
                     .zip(&truth_c)
-                    .filter(|(p, t)| **p == **t as f64)
+                    .filter(|(p, t)| **p == f64::from(**t))
                     .count();
                 let acc = right as f64 / truth_c.len() as f64;
                 // The majority class holds a third of iris.

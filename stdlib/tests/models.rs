@@ -216,6 +216,6 @@ fn lowered_regressor_agrees_with_predict() {
     let (names, rows) = run_model_graph(&fit, &x);
     assert_eq!(names, ["prediction"]);
     for (row, want) in rows.iter().zip(fit.predict(&x)) {
-        assert!((row[0] as f64 - want).abs() < 1e-4 * want.abs().max(1.0));
+        assert!((f64::from(row[0]) - want).abs() < 1e-4 * want.abs().max(1.0));
     }
 }

@@ -31,7 +31,7 @@ fn model(p: &[(&str, Value)]) -> GaussianNb {
     GaussianNb::new(&params(p)).unwrap()
 }
 
-fn invalid<T>(r: Result<T, OpError>) -> bool {
+fn invalid<T>(r: &Result<T, OpError>) -> bool {
     matches!(r, Err(OpError::Invalid { .. }))
 }
 
@@ -152,7 +152,7 @@ fn iris_probabilities_match_sklearn() {
         let best = (0..3).fold(0, |b, c| if SK_PROBA[i][c] > SK_PROBA[i][b] { c } else { b });
         assert_eq!(pred[i], best as f64, "row {i}");
     }
-    let correct = (0..150).filter(|&i| pred[i] == codes[i] as f64).count();
+    let correct = (0..150).filter(|&i| pred[i] == f64::from(codes[i])).count();
     assert_eq!(correct, 144);
 }
 
@@ -210,7 +210,7 @@ fn fold_accuracy_matches_sklearn() {
         let correct = test
             .iter()
             .zip(&pred)
-            .filter(|(&i, &p)| p == codes[i] as f64)
+            .filter(|(&i, &p)| p == f64::from(codes[i]))
             .count();
         assert_eq!(test.len(), 30, "fold {k}");
         assert_eq!(correct, SK_FOLD_CORRECT[k as usize], "fold {k}");
@@ -242,9 +242,13 @@ fn lowered_graph_agrees_with_predict() {
         let pred = nb.predict(&x);
         let proba = nb.predict_proba(&x);
         for i in 0..150 {
-            assert_eq!(out[i * 4] as f64, pred[i], "row {i} class (var_smoothing {vs})");
+            assert_eq!(
+                f64::from(out[i * 4]),
+                pred[i],
+                "row {i} class (var_smoothing {vs})"
+            );
             for c in 0..3 {
-                let got = out[i * 4 + 1 + c] as f64;
+                let got = f64::from(out[i * 4 + 1 + c]);
                 assert_close(got, proba[i * 3 + c], 1e-4, &format!("row {i} proba {c}"));
             }
         }
@@ -280,24 +284,24 @@ fn absent_label_gets_zero_probability() {
     ]);
     let out = lowered_rows(&nb, &frame);
     for i in 0..6 {
-        assert_eq!(out[i * 4] as f64, nb.predict(&x)[i], "row {i}");
+        assert_eq!(f64::from(out[i * 4]), nb.predict(&x)[i], "row {i}");
         assert_eq!(out[i * 4 + 2], 0.0, "row {i} absent label");
     }
 }
 
 #[test]
 fn rejects_bad_parameters_and_data() {
-    assert!(invalid(GaussianNb::new(&params(&[(
+    assert!(invalid(&GaussianNb::new(&params(&[(
         "var_smoothing",
         Value::Float(-1.0)
     )]))));
-    assert!(invalid(GaussianNb::new(&params(&[(
+    assert!(invalid(&GaussianNb::new(&params(&[(
         "var_smoothing",
         Value::Bool(true)
     )]))));
     let x = matrix(&[vec![1.0, 2.0], vec![1.0, 3.0], vec![2.0, 2.5], vec![4.0, 1.0]]);
     let numeric = Target::Values(vec![0.0, 1.0, 0.0, 1.0]);
-    assert!(invalid(model(&[]).fit_nb(&x, &numeric)));
+    assert!(invalid(&model(&[]).fit_nb(&x, &numeric)));
     // Feature 0 is constant within class 0; without smoothing its variance is 0.
     let y = Target::Classes {
         codes: vec![0, 0, 1, 1],
@@ -316,12 +320,12 @@ fn rejects_bad_parameters_and_data() {
         vec![2.0, 2.5],
         vec![4.0, 1.0],
     ]);
-    assert!(invalid(model(&[]).fit_nb(&nan, &y)));
+    assert!(invalid(&model(&[]).fit_nb(&nan, &y)));
     let bad_code = Target::Classes {
         codes: vec![0, 0, 1, 5],
         labels: vec!["a".into(), "b".into()],
     };
-    assert!(invalid(model(&[]).fit_nb(&x, &bad_code)));
+    assert!(invalid(&model(&[]).fit_nb(&x, &bad_code)));
     assert!(estimator("gaussian_nb", &params(&[])).is_ok());
 }
 

@@ -53,12 +53,12 @@ fn assert_lowering_agrees(fitted: &dyn FittedTransform, frame: &Frame, rel: f64)
         for i in 0..frame.n_rows {
             let (a, b) = (interp[i * columns.len() + k], native[i * columns.len() + k]);
             assert!(
-                near(a as f64, b as f64, 1e-6, 1e-7),
+                near(f64::from(a), f64::from(b), 1e-6, 1e-7),
                 "{name} row {i}: interpreter {a} vs cranelift {b}"
             );
             let w = if column.missing[i] { NAN } else { want[i] };
             assert!(
-                near(a as f64, w, rel, 1e-5),
+                near(f64::from(a), w, rel, 1e-5),
                 "{name} row {i}: graph {a} vs transform {w}"
             );
         }

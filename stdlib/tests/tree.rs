@@ -48,7 +48,7 @@ fn regressor(items: &[(&str, Value)]) -> DecisionTree {
 
 fn codes(t: &Target) -> Vec<f64> {
     match t {
-        Target::Classes { codes, .. } => codes.iter().map(|&c| c as f64).collect(),
+        Target::Classes { codes, .. } => codes.iter().map(|&c| f64::from(c)).collect(),
         Target::Values(v) => v.clone(),
     }
 }
@@ -64,7 +64,7 @@ fn iris_depth3_matches_sklearn() {
         .fit_tree(&x, &y)
         .expect("fit");
     let pred = fitted.predict(&x);
-    let want: Vec<f64> = IRIS_DEPTH3.iter().map(|&c| c as f64).collect();
+    let want: Vec<f64> = IRIS_DEPTH3.iter().map(|&c| f64::from(c)).collect();
     assert_eq!(pred, want);
     assert_eq!(accuracy(&pred, &codes(&y)), 0.9733333333333334);
     // random_state=4's tree (root on petal length, see the module docs).
@@ -103,7 +103,7 @@ fn iris_entropy_depth3_matches_sklearn_predictions() {
     ])
     .fit_tree(&x, &y)
     .expect("fit");
-    let want: Vec<f64> = IRIS_DEPTH3.iter().map(|&c| c as f64).collect();
+    let want: Vec<f64> = IRIS_DEPTH3.iter().map(|&c| f64::from(c)).collect();
     assert_eq!(fitted.predict(&x), want);
     // scikit-learn (random_state=0, root on petal width): [0, 0, 0.0706, 0.9294];
     // the tie at the root moves weight to petal length here, total stays 1.
@@ -208,7 +208,7 @@ fn lowered_classifier_agrees_with_predict_on_both_backends() {
         assert_eq!(width, 4);
         for i in 0..x.rows {
             let row = &rows[i * width..(i + 1) * width];
-            assert_eq!(row[0] as f64, pred[i], "class of row {i}");
+            assert_eq!(f64::from(row[0]), pred[i], "class of row {i}");
             let proba: Vec<f32> = fitted.predict_value(x.row(i)).iter().map(|&p| p as f32).collect();
             assert_eq!(&row[1..], &proba[..], "proba of row {i}");
         }

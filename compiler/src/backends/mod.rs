@@ -17,20 +17,36 @@ use thiserror::Error;
 /// Why a batch could not be run.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum ExecError {
+    /// Rows would overlap: the stride is shorter than a row.
     #[error("row stride {stride} is smaller than the {inputs} input slots")]
-    Stride { stride: usize, inputs: usize },
+    Stride {
+        /// The row stride given.
+        stride: usize,
+        /// The input slots per row.
+        inputs: usize,
+    },
+    /// The input buffer ends before the last row does.
     #[error("input buffer holds {len} values but {n_rows} rows with stride {stride} need {needed}")]
     InputTooShort {
+        /// The input buffer's length.
         len: usize,
+        /// The rows asked for.
         n_rows: usize,
+        /// The row stride given.
         stride: usize,
+        /// The length those rows need.
         needed: usize,
     },
+    /// The output buffer cannot hold every row's outputs.
     #[error("output buffer holds {len} values but {n_rows} rows of {outputs} outputs need {needed}")]
     OutputTooShort {
+        /// The output buffer's length.
         len: usize,
+        /// The rows asked for.
         n_rows: usize,
+        /// The outputs per row.
         outputs: usize,
+        /// The length those rows need.
         needed: usize,
     },
 }

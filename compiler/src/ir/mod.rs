@@ -94,27 +94,57 @@ pub enum CompareOp {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Op {
     /// Input slot `slot` of the row (width 1).
-    Input { slot: u32 },
+    Input {
+        /// Index into [`Graph::inputs`].
+        slot: u32,
+    },
     /// Constant vector (width `values.len()`).
-    Const { values: Vec<f32> },
+    Const {
+        /// The values, in order.
+        values: Vec<f32>,
+    },
     /// Concatenation of the parts in order (width = sum of part widths).
-    Concat { parts: Vec<NodeId> },
+    Concat {
+        /// The nodes whose values are joined, in order.
+        parts: Vec<NodeId>,
+    },
     /// `isnan(x[i]) ? values[i] : x[i]` (width of `x` = `values.len()`).
-    FillNan { x: NodeId, values: Vec<f32> },
+    FillNan {
+        /// The operand.
+        x: NodeId,
+        /// The replacement for a NaN, per element.
+        values: Vec<f32>,
+    },
     /// `x[i] * mul[i] + add[i]` (width of `x` = `mul.len()` = `add.len()`).
-    Scale { x: NodeId, mul: Vec<f32>, add: Vec<f32> },
+    Scale {
+        /// The operand.
+        x: NodeId,
+        /// The factor, per element.
+        mul: Vec<f32>,
+        /// The offset added after multiplying, per element.
+        add: Vec<f32>,
+    },
     /// One-hot encoding of a width-1 code: element `i` is `1.0` when `x == codes[i]`,
     /// else `0.0`; NaN or an unknown code gives all zeros (width `codes.len()`).
-    OneHot { x: NodeId, codes: Vec<f32> },
+    OneHot {
+        /// The width-1 category code.
+        x: NodeId,
+        /// The code each output element stands for.
+        codes: Vec<f32>,
+    },
     /// `y[r] = bias[r] + sum_j weights[r * in + j] * x'[j]` where `in` is the width of
     /// `x`, and `x'[j] = missing[j]` when `x[j]` is NaN and `missing[j]` is not NaN,
     /// else `x[j]` (`missing` empty means no substitution). Terms whose weight is
     /// exactly `0.0` (either sign) are skipped, so a pruned weight ignores even a
     /// NaN or infinite `x'[j]`. Width `bias.len()`.
     Affine {
+        /// The operand, of width `in`.
         x: NodeId,
+        /// Row-major `bias.len() x in` weight matrix.
         weights: Vec<f32>,
+        /// The constant term, one per output.
         bias: Vec<f32>,
+        /// Per-input replacement for NaN (NaN: none); empty or of width `in`.
         missing: Vec<f32>,
     },
     /// Int8-quantized [`Op::Affine`]: `y[r] = bias[r] + scales[r] * s[r]` with
@@ -122,36 +152,81 @@ pub enum Op {
     /// `0` in increasing `j`, terms with a zero weight skipped, `x'` as in
     /// [`Op::Affine`]. `scales.len() = bias.len()`; width `bias.len()`.
     QuantAffine {
+        /// The operand, of width `in`.
         x: NodeId,
+        /// Row-major `bias.len() x in` quantized weights.
         weights: Vec<i8>,
+        /// The dequantization factor of each weight row.
         scales: Vec<f32>,
+        /// The constant term, one per output.
         bias: Vec<f32>,
+        /// Per-input replacement for NaN, as in [`Op::Affine`].
         missing: Vec<f32>,
     },
     /// Elementwise function (width of `x`).
-    Unary { func: UnaryFn, x: NodeId },
+    Unary {
+        /// The function applied.
+        func: UnaryFn,
+        /// The operand.
+        x: NodeId,
+    },
     /// Elementwise `a op b`; widths equal, or one of them is 1 and broadcasts.
-    Binary { op: BinaryOp, a: NodeId, b: NodeId },
+    Binary {
+        /// The operator.
+        op: BinaryOp,
+        /// The left operand.
+        a: NodeId,
+        /// The right operand.
+        b: NodeId,
+    },
     /// `exp(x[i] - max x) / sum_k exp(x[k] - max x)` (width of `x`).
-    Softmax { x: NodeId },
+    Softmax {
+        /// The scores.
+        x: NodeId,
+    },
     /// Index of the largest element as `f32`, first one on ties; NaN elements are
     /// skipped, all-NaN gives `0` (width 1).
-    Argmax { x: NodeId },
+    Argmax {
+        /// The values searched.
+        x: NodeId,
+    },
     /// Elementwise `a op b` as `1.0` (true) or `0.0` (false), IEEE semantics (see
     /// [`CompareOp`]); widths equal, or one of them is 1 and broadcasts.
-    Compare { op: CompareOp, a: NodeId, b: NodeId },
+    Compare {
+        /// The comparison.
+        op: CompareOp,
+        /// The left operand.
+        a: NodeId,
+        /// The right operand.
+        b: NodeId,
+    },
     /// Elementwise `cond != 0.0 ? a : b` (a NaN `cond` selects `a`); the three widths
     /// are equal or 1, and width-1 operands broadcast to the largest width.
-    Select { cond: NodeId, a: NodeId, b: NodeId },
+    Select {
+        /// The condition; non-zero or NaN picks `a`.
+        cond: NodeId,
+        /// The value where the condition holds.
+        a: NodeId,
+        /// The value where it does not.
+        b: NodeId,
+    },
     /// Elementwise bucket index: the number of `edges` `e` with `e <= x[i]` as `f32`,
     /// NaN for NaN (width of `x`). `edges` are ascending, without NaN, possibly empty.
-    Bucketize { x: NodeId, edges: Vec<f32> },
+    Bucketize {
+        /// The operand.
+        x: NodeId,
+        /// The ascending bucket edges.
+        edges: Vec<f32>,
+    },
     /// Table lookup of a width-1 `x`: `table[x]` when `x` is an integer in
     /// `0..table.len()` (`-0.0` counts as `0`), else `default` (NaN, negative,
     /// fractional or too large). Width 1.
     Lookup {
+        /// The width-1 index.
         x: NodeId,
+        /// The value for each index in `0..table.len()`.
         table: Vec<f32>,
+        /// The value for any other `x`.
         default: f32,
     },
     /// k-nearest-neighbour imputation (scikit-learn's `KNNImputer` with uniform
@@ -163,14 +238,24 @@ pub enum Op {
     /// (ties: lower row index first; fewer candidates: all of them), or the
     /// training mean of column `j` when there is no candidate (NaN when column `j`
     /// is never present). Arithmetic: see [`interp::knn_impute`].
-    KnnImpute { x: NodeId, train: Vec<f32>, k: u32 },
+    KnnImpute {
+        /// The row to complete, of width `d`.
+        x: NodeId,
+        /// The training rows, row-major, `n * d` values.
+        train: Vec<f32>,
+        /// How many neighbours are averaged.
+        k: u32,
+    },
     /// A sum of decision trees over the width-`d` `x` (a tree, a forest or a
     /// boosted ensemble): `base` plus, tree by tree in order, the leaf each tree
     /// sends the row to, accumulated in `f32` (see [`Forest::eval`]). Width
     /// `forest.base.len()`. `walk` only says how backends evaluate it.
     Trees {
+        /// The features the trees split on.
         x: NodeId,
+        /// The trees, their leaves and the base score.
         forest: Box<Forest>,
+        /// How backends walk the trees; does not change the result.
         walk: TreeWalk,
     },
 }
@@ -257,7 +342,9 @@ impl Op {
 /// A node: its op and the number of `f32` values it produces.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Node {
+    /// What the node computes; its operands come earlier in [`Graph::nodes`].
     pub op: Op,
+    /// The number of values it produces, as its op's width rule says.
     pub width: u32,
 }
 
@@ -267,29 +354,40 @@ pub enum SlotKind {
     /// A number; NaN when missing.
     Numeric,
     /// A category code into `levels`; NaN when missing, `-1` when unseen.
-    Categorical { levels: Vec<String> },
+    Categorical {
+        /// The category names; code `i` is `levels[i]`.
+        levels: Vec<String>,
+    },
 }
 
 /// One slot of the input row.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InputSlot {
+    /// The column the slot is read from.
     pub name: String,
+    /// How the column's values are encoded in the slot.
     pub kind: SlotKind,
 }
 
 /// One named output; the output row is the concatenation of all outputs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Output {
+    /// The output's name (e.g. `class`, `proba`).
     pub name: String,
+    /// The node whose values it is.
     pub node: NodeId,
 }
 
 /// A fitted inference graph from one input row to one output row.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Graph {
+    /// The graph's name (the model it was lowered from).
     pub name: String,
+    /// The input row's slots, in order.
     pub inputs: Vec<InputSlot>,
+    /// The nodes in topological order: operands before their users.
     pub nodes: Vec<Node>,
+    /// The named outputs, in output-row order.
     pub outputs: Vec<Output>,
 }
 

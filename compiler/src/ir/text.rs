@@ -24,7 +24,7 @@ pub fn fmt_f32(x: f32) -> String {
         };
     }
     // Round to 6 significant digits in decimal, then print the shortest form of that.
-    let rounded: f64 = format!("{:.5e}", x as f64).parse().unwrap_or(x as f64);
+    let rounded: f64 = format!("{:.5e}", f64::from(x)).parse().unwrap_or(f64::from(x));
     let mag = rounded.abs();
     if (1e-4..1e6).contains(&mag) {
         format!("{rounded}")

@@ -17,14 +17,22 @@ pub enum TreeNode {
     /// Rows with `x[feature] <= threshold` go to `left`, others to `right`; a
     /// NaN `x[feature]` goes to `left` when `missing_left`, else to `right`.
     Split {
+        /// The index into `x` compared.
         feature: u32,
+        /// Values up to and including it go left.
         threshold: f32,
+        /// Whether a NaN goes left.
         missing_left: bool,
+        /// The node for `x[feature] <= threshold`.
         left: u32,
+        /// The node for `x[feature] > threshold`.
         right: u32,
     },
     /// Adds `leaves[value..value + k]` to the sum (`k` = the op's width).
-    Leaf { value: u32 },
+    Leaf {
+        /// The offset of the leaf's values in the forest's `leaves`.
+        value: u32,
+    },
 }
 
 /// How a backend evaluates the trees; chosen by the `tree_layout` pass from a

@@ -11,18 +11,43 @@ pub const KNN_MAX_K: u32 = 4096;
 /// Why a graph is not well formed.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum VerifyError {
+    /// An operand is not an earlier node of the graph.
     #[error("node %{node}: operand %{operand} does not precede it")]
-    BadOperand { node: u32, operand: u32 },
+    BadOperand {
+        /// The node using the operand.
+        node: u32,
+        /// The operand's id.
+        operand: u32,
+    },
+    /// The op's constants or operand widths break its rules.
     #[error("node %{node} ({op}): {message}")]
     Shape {
+        /// The malformed node.
         node: u32,
+        /// Its op's mnemonic.
         op: &'static str,
+        /// Which rule it breaks.
         message: String,
     },
+    /// The node's stored width is not the width its op produces.
     #[error("node %{node}: stored width {stored} but the op produces {computed}")]
-    Width { node: u32, stored: u32, computed: u32 },
+    Width {
+        /// The node.
+        node: u32,
+        /// [`Node::width`](super::Node::width) as stored.
+        stored: u32,
+        /// The width the op produces.
+        computed: u32,
+    },
+    /// An output names a node the graph does not have.
     #[error("output `{name}` refers to missing node %{node}")]
-    BadOutput { name: String, node: u32 },
+    BadOutput {
+        /// The output's name.
+        name: String,
+        /// The missing node's id.
+        node: u32,
+    },
+    /// The graph has no outputs.
     #[error("graph has no outputs")]
     NoOutputs,
 }

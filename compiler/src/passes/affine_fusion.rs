@@ -85,14 +85,14 @@ impl Column {
         Column {
             mul: 1.0,
             add: 0.0,
-            fill: fill as f64,
+            fill: f64::from(fill),
         }
     }
 
     /// This transform applied on top of `x * m + a`, or `None` when the fill value
     /// cannot be moved below the scale (`m` zero or not finite).
     fn below_scale(self, m: f32, a: f32) -> Option<Column> {
-        let (m, a) = (m as f64, a as f64);
+        let (m, a) = (f64::from(m), f64::from(a));
         let fill = if self.fill.is_nan() {
             f64::NAN
         } else if m != 0.0 && m.is_finite() {
@@ -118,7 +118,7 @@ impl Column {
             self
         } else {
             Column {
-                fill: v as f64,
+                fill: f64::from(v),
                 ..self
             }
         }
@@ -157,10 +157,10 @@ fn fuse(graph: &Graph, op: &Op) -> Option<Fused> {
     let mut new_b = Vec::with_capacity(bias.len());
     for (r, &b) in bias.iter().enumerate() {
         let row = &weights[r * inw..(r + 1) * inw];
-        let mut acc = b as f64;
+        let mut acc = f64::from(b);
         for (&w, c) in row.iter().zip(&cols) {
-            new_w.push((w as f64 * c.mul) as f32);
-            acc += w as f64 * c.add;
+            new_w.push((f64::from(w) * c.mul) as f32);
+            acc += f64::from(w) * c.add;
         }
         new_b.push(acc as f32);
     }

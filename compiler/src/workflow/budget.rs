@@ -154,7 +154,7 @@ impl Checker<'_> {
             .saturating_mul(input.rows as u128)
             .saturating_mul(BYTES_PER_VALUE);
         let over_columns = width > MAX_COLUMNS;
-        if !over_columns && bytes <= self.limits.max_memory as u128 {
+        if !over_columns && bytes <= u128::from(self.limits.max_memory) {
             return Ok(());
         }
         let what = format!(
@@ -176,7 +176,7 @@ impl Checker<'_> {
             (
                 format!(
                     "{what}, over the memory cap of {}",
-                    human_bytes(self.limits.max_memory as u128)
+                    human_bytes(u128::from(self.limits.max_memory))
                 ),
                 memory_help(),
             )
@@ -206,7 +206,7 @@ impl Checker<'_> {
             .unwrap_or(0);
         let matrix = (shape.rows as u128).saturating_mul(shape.inputs as u128);
         let bytes = parameters.saturating_add(matrix).saturating_mul(BYTES_PER_VALUE);
-        if bytes <= self.limits.max_memory as u128 {
+        if bytes <= u128::from(self.limits.max_memory) {
             return Ok(());
         }
         let message = format!(
@@ -217,7 +217,7 @@ impl Checker<'_> {
             count(shape.rows as u128),
             count(shape.inputs as u128),
             human_bytes(bytes),
-            human_bytes(self.limits.max_memory as u128)
+            human_bytes(u128::from(self.limits.max_memory))
         );
         Err(Diagnostic::new("mlg::too_large", message, span, "too large").with_help(memory_help()))
     }

@@ -8,15 +8,21 @@ use std::collections::BTreeMap;
 /// A checked parameter value.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Value {
+    /// An integer.
     Int(i64),
+    /// A number; an int given for a float parameter is stored widened.
     Float(f64),
+    /// `true` or `false`.
     Bool(bool),
+    /// A string, quotes removed.
     Str(String),
     /// A nested model call such as `ridge(alpha = 1.0)`: the model operator's
     /// name and its checked parameters (defaults filled in). Features steps that
     /// fit a model internally (`rfe`, `select_from_model`) take one.
     Model {
+        /// The model operator's name.
         op: String,
+        /// Its checked parameters.
         params: Params,
     },
     /// A map of strings such as `{ x = "categorical" }` ([`ParamType::StrMap`]):
@@ -102,9 +108,19 @@ pub type Params = BTreeMap<String, Value>;
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ParamType {
     /// An integer in `[min, max]`.
-    Int { min: i64, max: i64 },
+    Int {
+        /// The smallest value accepted.
+        min: i64,
+        /// The largest value accepted (`i64::MAX`: no bound).
+        max: i64,
+    },
     /// A number (ints accepted) in `[min, max]`.
-    Float { min: f64, max: f64 },
+    Float {
+        /// The smallest value accepted.
+        min: f64,
+        /// The largest value accepted (infinite: no bound).
+        max: f64,
+    },
     /// `true` or `false`.
     Bool,
     /// Any string.
@@ -144,9 +160,13 @@ impl std::fmt::Display for ParamType {
 /// A default parameter value (static so catalogs can be `const`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Default {
+    /// This integer.
     Int(i64),
+    /// This number.
     Float(f64),
+    /// This bool.
     Bool(bool),
+    /// This string.
     Str(&'static str),
     /// The parameter must be given.
     Required,
@@ -157,16 +177,22 @@ pub enum Default {
 /// One parameter of an operator.
 #[derive(Clone, Copy, Debug)]
 pub struct ParamSpec {
+    /// The name written in `name = value`.
     pub name: &'static str,
+    /// The values it accepts.
     pub ty: ParamType,
+    /// Its value when left out, or whether it may be left out.
     pub default: Default,
+    /// One line for help messages and the operator reference.
     pub doc: &'static str,
 }
 
 /// Supervised task of a model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Task {
+    /// Predicting one of a set of classes.
     Classification,
+    /// Predicting a number.
     Regression,
 }
 
@@ -182,8 +208,11 @@ impl std::fmt::Display for Task {
 /// Which columns a features step acts on when no selector is given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DefaultSelector {
+    /// Every input column.
     All,
+    /// The numeric columns.
     Numeric,
+    /// The categorical columns.
     Categorical,
 }
 
@@ -191,11 +220,19 @@ pub enum DefaultSelector {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SchemaRule {
     /// Selected columns stay, same kind; `fills_missing` clears their missing flag.
-    InPlace { fills_missing: bool, numeric_only: bool },
+    InPlace {
+        /// Whether the step leaves no missing values in the columns it acts on.
+        fills_missing: bool,
+        /// Whether selecting a categorical column is an error.
+        numeric_only: bool,
+    },
     /// Each selected categorical column becomes one numeric column per level.
     OneHot,
     /// Each selected categorical column becomes one numeric column of the same name.
-    Encode { fills_missing: bool },
+    Encode {
+        /// Whether the encoded columns have no missing values.
+        fills_missing: bool,
+    },
     /// A subset of the selected numeric columns survives, chosen at fit time; the
     /// checker keeps all of them (any may survive).
     Subset,
@@ -210,8 +247,11 @@ pub enum SchemaRule {
     /// with `classes`, nor the target's classes minus one (the default then
     /// being the smaller of the two).
     Project {
+        /// The new columns' name before their number.
         prefix: &'static str,
+        /// The int parameter that sets `N`.
         n_param: &'static str,
+        /// Whether `N` is also bounded by the target's classes minus one.
         classes: bool,
     },
     /// The selected numeric columns stay and are followed by their products of
@@ -228,15 +268,23 @@ pub enum OpKind {
     Source,
     /// A `features` step.
     Transform {
+        /// The columns it acts on when no selector is given.
         default_selector: DefaultSelector,
+        /// How it changes the schema.
         rule: SchemaRule,
     },
     /// A `model` operator.
-    Model { task: Task },
+    Model {
+        /// The task it learns.
+        task: Task,
+    },
     /// An evaluation method (`kfold`, ...).
     Method,
     /// A metric; `task` says which models it applies to.
-    Metric { task: Task },
+    Metric {
+        /// The task of the models it scores.
+        task: Task,
+    },
     /// A `search` strategy.
     Search,
     /// An `ensemble` combiner.
@@ -269,15 +317,20 @@ impl OpKind {
 /// One catalog entry.
 #[derive(Clone, Copy, Debug)]
 pub struct OpSpec {
+    /// The name used in `.mlg` files.
     pub name: &'static str,
+    /// Where in a workflow it may appear.
     pub kind: OpKind,
+    /// One line for listings and the operator reference.
     pub summary: &'static str,
+    /// Its named parameters, in the order listings show them.
     pub params: &'static [ParamSpec],
 }
 
 /// The data a model is fitted on, as the checker knows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shape {
+    /// Training rows.
     pub rows: usize,
     /// Input columns (the target not counted).
     pub inputs: usize,
@@ -329,7 +382,9 @@ pub trait Catalog: Sync {
 /// Kind of a column in a schema.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ColumnKind {
+    /// Numbers (`f64`), missing as NaN.
     Numeric,
+    /// Strings from a set of levels.
     Categorical,
 }
 
@@ -345,7 +400,9 @@ impl std::fmt::Display for ColumnKind {
 /// One column as known at check time.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ColumnInfo {
+    /// The column's name.
     pub name: String,
+    /// Whether it holds numbers or categories.
     pub kind: ColumnKind,
     /// Number of missing entries in the source (0 once imputed).
     pub missing: usize,
@@ -356,7 +413,9 @@ pub struct ColumnInfo {
 /// The columns of a data source or features stage.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Schema {
+    /// The columns in order.
     pub columns: Vec<ColumnInfo>,
+    /// The number of data rows.
     pub rows: usize,
 }
 

@@ -18,6 +18,7 @@ use std::path::Path;
 /// A checked workflow: its graph of stages, in dependency order.
 #[derive(Clone, Debug)]
 pub struct Workflow {
+    /// The checked stages and the dependencies between them.
     pub graph: Graph,
 }
 

@@ -12,7 +12,9 @@ use std::collections::HashMap;
 /// A name used by a statement, with where it was written.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Reference {
+    /// The statement name referred to.
     pub name: String,
+    /// Where the name was written.
     pub span: Span,
 }
 

@@ -8,10 +8,15 @@ use std::path::PathBuf;
 /// Which columns a features step acts on; resolved against the frame at fit time.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Selector {
+    /// `all`: every input column.
     All,
+    /// `numeric`: the numeric columns.
     Numeric,
+    /// `categorical`: the categorical columns.
     Categorical,
+    /// `cols("a", ...)`: the named columns, in the order written.
     Cols(Vec<String>),
+    /// `except("a", ...)`: every input column but the named ones.
     Except(Vec<String>),
 }
 
@@ -37,8 +42,11 @@ impl std::fmt::Display for Selector {
 /// One checked operator use: name, bound parameters, where it was written.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OpUse {
+    /// The catalog name of the operator.
     pub op: String,
+    /// Its checked parameters, defaults filled in.
     pub params: Params,
+    /// The call as written.
     pub span: Span,
 }
 
@@ -52,7 +60,9 @@ impl std::fmt::Display for OpUse {
 /// A features step: operator, selector, parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Step {
+    /// The step's operator and parameters.
     pub op: OpUse,
+    /// The columns it acts on (its catalog default when none was written).
     pub selector: Selector,
 }
 
@@ -63,25 +73,37 @@ pub enum DataSource {
     /// are the column kinds declared by `csv(..., types = {...})` (empty: every
     /// column's kind is inferred).
     File {
+        /// The reader: `csv` or `parquet`.
         format: String,
+        /// The file, resolved against the `.mlg` file's folder.
         path: PathBuf,
+        /// The path as written.
         path_text: String,
+        /// Declared column kinds, in the order written.
         types: Vec<(String, ColumnKind)>,
     },
     /// `join(left, right, on = "key", how = "inner" | "left")`.
     Join {
+        /// The left data stage (every one of its rows is kept when `how` is `left`).
         left: String,
+        /// The right data stage.
         right: String,
+        /// The key column both stages have.
         on: String,
+        /// `inner` or `left`.
         how: String,
     },
     /// `concat(a, b, ...)`: the inputs' rows one after another.
-    Concat { parts: Vec<String> },
+    Concat {
+        /// The data stages, in the order their rows appear.
+        parts: Vec<String>,
+    },
 }
 
 /// `data NAME = source(...)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DataStage {
+    /// Where the rows come from.
     pub source: DataSource,
     /// The column to predict, when the stage declares (or inherits) one.
     pub target: Option<String>,
@@ -92,15 +114,20 @@ pub struct DataStage {
 /// `features NAME = INPUT -> steps`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FeaturesStage {
+    /// The data or features stage the steps start from.
     pub input: String,
+    /// The steps in the order they apply; never empty.
     pub steps: Vec<Step>,
 }
 
 /// `model NAME = op(INPUT, ...)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModelStage {
+    /// The data or features stage the model is fitted on.
     pub input: String,
+    /// The model operator and its parameters.
     pub op: OpUse,
+    /// The task the operator learns.
     pub task: Task,
     /// Compression steps (`compress NAME = MODEL -> step ...`) in order;
     /// empty for a plain `model` statement.
@@ -110,10 +137,13 @@ pub struct ModelStage {
 /// `evaluate A, B with method metrics m`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EvaluateStage {
+    /// The stages evaluated, in the order written.
     pub targets: Vec<String>,
+    /// The evaluation method, defaults filled in.
     pub method: OpUse,
     /// For `predefined_folds`, the fold file resolved against the `.mlg` folder.
     pub fold_file: Option<PathBuf>,
+    /// The metrics named, in the order written; empty when none were.
     pub metrics: Vec<String>,
 }
 
@@ -147,9 +177,23 @@ pub enum Space {
     Choice(Vec<Option<Value>>),
     /// `int(low, high)`, both ends included; `as_float` when the parameter is
     /// a number rather than an integer.
-    Int { low: i64, high: i64, as_float: bool },
+    Int {
+        /// The smallest value.
+        low: i64,
+        /// The largest value.
+        high: i64,
+        /// Whether values are passed to the parameter as numbers.
+        as_float: bool,
+    },
     /// `float(low, high, log = ...)`.
-    Float { low: f64, high: f64, log: bool },
+    Float {
+        /// The lower end.
+        low: f64,
+        /// The upper end.
+        high: f64,
+        /// Whether values are drawn uniformly in log space.
+        log: bool,
+    },
 }
 
 /// Which operator of which stage a searched parameter belongs to.
@@ -170,11 +214,13 @@ pub struct Dimension {
     pub path: String,
     /// The stage whose operator takes the parameter.
     pub stage: String,
+    /// Which of the stage's operators takes it.
     pub slot: Slot,
     /// The operator's parameter name.
     pub param: String,
     /// Its catalog default (what `none` restores); `None` when it has none.
     pub default: Option<Value>,
+    /// The values it may take.
     pub space: Space,
 }
 
@@ -282,9 +328,11 @@ pub struct EnsembleStage {
 /// `deploy NAME to "path" [{ monitor = drift(...) }]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeployStage {
+    /// The model, select, search or ensemble stage deployed.
     pub target: String,
     /// Path resolved against the `.mlg` file's folder.
     pub path: PathBuf,
+    /// The path as written.
     pub path_text: String,
     /// `monitor = drift(psi = ..., ks = ..., window = ...)`, defaults filled in.
     pub monitor: Option<DriftSettings>,
@@ -304,13 +352,21 @@ pub struct DriftSettings {
 /// What a stage is.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StageKind {
+    /// A `data` statement.
     Data(DataStage),
+    /// A `features` statement.
     Features(FeaturesStage),
+    /// A `model` statement, or a `compress` statement (a model with compression steps).
     Model(ModelStage),
+    /// A `model NAME = select(...)` statement.
     Select(SelectStage),
+    /// A `search` statement.
     Search(SearchStage),
+    /// An `ensemble` statement.
     Ensemble(EnsembleStage),
+    /// An `evaluate` statement.
     Evaluate(EvaluateStage),
+    /// A `deploy` statement.
     Deploy(DeployStage),
 }
 
@@ -345,6 +401,7 @@ impl StageKind {
 pub struct Stage {
     /// The bound name, or `evaluate#N` / `deploy#N` for statements that bind none.
     pub name: String,
+    /// What the stage is, with its checked settings.
     pub kind: StageKind,
     /// The statement's span.
     pub span: Span,

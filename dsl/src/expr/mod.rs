@@ -37,7 +37,9 @@ pub const KEYWORDS: [&str; 6] = ["if", "then", "else", "and", "or", "not"];
 /// A parsed expression node with the span of its source text.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExprAst {
+    /// What the node is.
     pub kind: ExprNode,
+    /// The node's source text, operands included.
     pub span: Span,
 }
 
@@ -67,39 +69,58 @@ pub enum ExprNode {
 /// Arithmetic operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum BinOp {
+    /// `a + b`.
     Add,
+    /// `a - b`.
     Sub,
+    /// `a * b`.
     Mul,
+    /// `a / b` (IEEE: dividing by zero gives an infinity or NaN).
     Div,
+    /// `a ^ b`, `a` raised to the power `b`.
     Pow,
 }
 
 /// Comparison operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum CmpOp {
+    /// `a < b`.
     Lt,
+    /// `a <= b`.
     Le,
+    /// `a > b`.
     Gt,
+    /// `a >= b`.
     Ge,
+    /// `a == b` (exact comparison).
     Eq,
+    /// `a != b`.
     Ne,
 }
 
 /// Logical connectives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum LogicOp {
+    /// `a and b`: 1 when both are non-zero.
     And,
+    /// `a or b`: 1 when either is non-zero.
     Or,
 }
 
 /// The built-in functions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Func {
+    /// `log(x)`: the natural logarithm.
     Log,
+    /// `exp(x)`: e to the power `x`.
     Exp,
+    /// `sqrt(x)`: the square root.
     Sqrt,
+    /// `abs(x)`: the absolute value.
     Abs,
+    /// `min(a, b)`: the smaller argument (NaN when either is NaN).
     Min,
+    /// `max(a, b)`: the larger argument (NaN when either is NaN).
     Max,
 }
 

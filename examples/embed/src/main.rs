@@ -83,7 +83,12 @@ fn main() -> ExitCode {
         started.elapsed().as_secs_f64() * 1e3,
         options.workers
     );
-    match serve(model, options.workers, std::io::stdin().lock(), std::io::stdout()) {
+    match serve(
+        &model,
+        options.workers,
+        std::io::stdin().lock(),
+        std::io::stdout(),
+    ) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -95,7 +100,7 @@ fn main() -> ExitCode {
 /// Answers every request line of `input` on `workers` threads and writes the
 /// responses to `output` in input order. Blank lines are skipped.
 fn serve(
-    model: Arc<Model>,
+    model: &Arc<Model>,
     workers: usize,
     input: impl BufRead,
     output: impl Write + Send + 'static,
@@ -106,12 +111,12 @@ fn serve(
     let (results, answers) = mpsc::channel::<(u64, String)>();
     let pool: Vec<_> = (0..workers)
         .map(|_| {
-            let (model, queue, results) = (Arc::clone(&model), Arc::clone(&queue), results.clone());
+            let (model, queue, results) = (Arc::clone(model), Arc::clone(&queue), results.clone());
             thread::spawn(move || worker(&model, &queue, &results))
         })
         .collect();
     drop(results);
-    let writer = thread::spawn(move || write_in_order(answers, output));
+    let writer = thread::spawn(move || write_in_order(&answers, output));
 
     let mut read = Ok(());
     let mut seq = 0u64;
@@ -156,7 +161,7 @@ fn worker(model: &Model, queue: &Mutex<Receiver<(u64, String)>>, results: &mpsc:
 /// Writes answers in sequence order: an answer waits until every earlier one
 /// has been written. Flushes whenever it has caught up, so an interactive client
 /// sees each answer at once.
-fn write_in_order(answers: Receiver<(u64, String)>, output: impl Write) -> std::io::Result<()> {
+fn write_in_order(answers: &Receiver<(u64, String)>, output: impl Write) -> std::io::Result<()> {
     let mut out = BufWriter::new(output);
     let mut pending = BTreeMap::new();
     let mut next = 0u64;

@@ -118,7 +118,7 @@ pub fn histogram(hist: &Histogram, class: &str, label: &str) -> String {
     let x_step = nice_step(hist.hi - hist.lo, 6.0);
     let first = (hist.lo / x_step).ceil();
     for k in 0..12 {
-        let value = (first + k as f64) * x_step;
+        let value = (first + f64::from(k)) * x_step;
         if value > hist.hi + x_step * 1e-9 {
             break;
         }

@@ -185,7 +185,7 @@ fn model_parameter_errors(checked: &workflow::Workflow) -> Vec<Diagnostic> {
                 crate::op::OpError::Invalid { message, .. } | crate::op::OpError::Column { message, .. } => {
                     message.clone()
                 }
-                other => other.to_string(),
+                other @ crate::op::OpError::Lowering { .. } => other.to_string(),
             };
             Diagnostic::new(
                 "mlg::model_parameters",

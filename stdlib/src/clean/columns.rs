@@ -17,6 +17,7 @@ pub struct Drop;
 /// and removes the others; columns outside the selection are kept.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DropMissing {
+    /// The largest share of missing training values a kept column may have, in `[0, 1]`.
     pub threshold: f64,
 }
 
@@ -37,6 +38,7 @@ impl DropMissing {
 /// A fitted column removal: the names it removes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedDrop {
+    /// The columns removed, in selection order.
     pub removed: Vec<String>,
 }
 

@@ -29,6 +29,7 @@ impl DropDuplicates {
 /// A fitted `drop_duplicates`: the fit-frame rows that survive, ascending.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedDropDuplicates {
+    /// The fit-frame rows kept, ascending.
     pub kept: Vec<usize>,
     /// Fit-frame row count, so callers can tell how many rows were dropped.
     pub n_rows: usize,

@@ -15,9 +15,15 @@ const OP: &str = "drop_outliers";
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum OutlierMethod {
     /// `[Q1 - k * IQR, Q3 + k * IQR]`, quartiles with numpy's linear interpolation.
-    Iqr { k: f64 },
+    Iqr {
+        /// The multiple of the interquartile range beyond each quartile.
+        k: f64,
+    },
     /// `mean ± z * std`, population standard deviation (ddof 0).
-    ZScore { z: f64 },
+    ZScore {
+        /// The standard deviations allowed on each side of the mean.
+        z: f64,
+    },
 }
 
 /// The `drop_outliers` features step. Parameters: `method` (`"iqr"` default or
@@ -33,6 +39,7 @@ pub enum OutlierMethod {
 /// an error.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DropOutliers {
+    /// How each column's bounds are learned.
     pub method: OutlierMethod,
 }
 
@@ -96,8 +103,11 @@ impl OutlierMethod {
 /// The inclusive bounds learned for one column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bounds {
+    /// The column.
     pub column: String,
+    /// The smallest value kept.
     pub lower: f64,
+    /// The largest value kept.
     pub upper: f64,
 }
 
@@ -105,7 +115,9 @@ pub struct Bounds {
 /// observed values have none) and the fit-frame rows that survive, ascending.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedDropOutliers {
+    /// The bounds of each selected column with observed values, in selection order.
     pub bounds: Vec<Bounds>,
+    /// The fit-frame rows kept, ascending.
     pub kept: Vec<usize>,
     /// Fit-frame row count, so callers can tell how many rows were dropped.
     pub n_rows: usize,

@@ -18,6 +18,7 @@ const OP: &str = "interactions";
 /// [`Polynomial`], named `interactions`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Interactions {
+    /// The equivalent `polynomial(degree = 2, interaction_only = true)`, named `interactions` in errors.
     pub inner: Polynomial,
 }
 

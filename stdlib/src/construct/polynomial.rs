@@ -32,7 +32,9 @@ pub const MAX_PRODUCTS: usize = 100_000;
 /// product name that already names a column, is an error.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Polynomial {
+    /// The highest total degree of a product, in `1..=MAX_DEGREE`.
     pub degree: usize,
+    /// Whether only products of distinct columns are made (no powers such as `a^2`).
     pub interaction_only: bool,
     /// The operator name used in errors (`"polynomial"` or `"interactions"`).
     pub op: &'static str,
@@ -85,7 +87,9 @@ fn binomial(n: usize, k: usize) -> usize {
 /// factors, non-decreasing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Product {
+    /// The new column's name, e.g. `a*b` or `a^2`.
     pub name: String,
+    /// Indices into the fitted step's `inputs`, non-decreasing.
     pub factors: Vec<usize>,
 }
 
@@ -93,8 +97,11 @@ pub struct Product {
 /// products appended, in output order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FittedPolynomial {
+    /// The operator name used in errors.
     pub op: &'static str,
+    /// The selected numeric columns the products are made of.
     pub inputs: Vec<String>,
+    /// The appended columns, in output order.
     pub products: Vec<Product>,
 }
 

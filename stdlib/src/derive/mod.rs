@@ -53,6 +53,7 @@ pub const SPECS: &[OpSpec] = &specs::<{ DEFS.len() }>(DEFS);
 /// the same computation with [`lower::lower_expr`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Derive {
+    /// The new columns, in order: each name with its parsed expression.
     pub columns: Vec<(String, ExprAst)>,
 }
 
@@ -110,6 +111,7 @@ impl Derive {
 /// A fitted `derive` (the same expressions, checked against the fit frame).
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedDerive {
+    /// The expressions, unchanged by fitting.
     pub step: Derive,
 }
 

@@ -72,8 +72,11 @@ pub const SPECS: &[OpSpec] = &specs::<{ DEFS.len() }>(DEFS);
 /// encodes as `default`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LevelMap {
+    /// The encoded column.
     pub column: String,
+    /// Each kept level: name, fit-time dictionary code, encoded value.
     pub levels: Vec<(String, u32, f64)>,
+    /// The value for an unseen level or a missing value.
     pub default: f64,
 }
 
@@ -81,7 +84,9 @@ pub struct LevelMap {
 /// operator in errors.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedLevelMap {
+    /// The operator name used in errors.
     pub op: &'static str,
+    /// One map per selected column, in selection order.
     pub columns: Vec<LevelMap>,
 }
 

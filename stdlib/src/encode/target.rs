@@ -25,6 +25,7 @@ const OP: &str = "target_encode";
 /// cross-fitting and the smoothing is the fixed `m`, not empirical Bayes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TargetEncode {
+    /// The smoothing `m`: each level's mean is blended with the global mean as if `m` more rows held it.
     pub smoothing: f64,
 }
 

@@ -19,7 +19,9 @@ use rng::SplitMix64;
 /// whose training rows repeat the rows drawn more than once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Split {
+    /// The rows fitted on, ascending.
     pub train: Vec<usize>,
+    /// The rows scored, ascending.
     pub test: Vec<usize>,
 }
 

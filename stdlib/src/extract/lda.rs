@@ -28,6 +28,7 @@ const TOL: f64 = 1e-4;
 /// A row with a missing input gives NaN in every output.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lda {
+    /// The number of discriminants kept; `None`: `min(classes - 1, columns)`.
     pub n: Option<usize>,
 }
 

@@ -112,10 +112,15 @@ pub const SPECS: &[OpSpec] = &specs::<{ DEFS.len() }>(DEFS);
 /// that order. A row with any missing input gets NaN in every output.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedProjection {
+    /// The operator name used in errors.
     pub op: &'static str,
+    /// The input columns, in the order of `mean` and each weight row.
     pub inputs: Vec<String>,
+    /// The value subtracted from each input before weighting.
     pub mean: Vec<f64>,
+    /// The names of the new columns.
     pub outputs: Vec<String>,
+    /// One weight row per output, one weight per input.
     pub weights: Vec<Vec<f64>>,
 }
 

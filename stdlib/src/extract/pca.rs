@@ -25,10 +25,15 @@ use mlg_runtime::frame::Frame;
 /// components, with outputs `w1 ..= wd`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pca {
+    /// The operator name used in errors (`pca` or `whiten`).
     pub op: &'static str,
+    /// The new columns' name before their number (`pc` or `w`).
     pub prefix: &'static str,
+    /// The number of components kept, when given.
     pub n: Option<usize>,
+    /// When given, keep the fewest components whose cumulative explained-variance ratio exceeds it.
     pub variance: Option<f64>,
+    /// Whether each output is divided by the square root of its component's variance.
     pub whiten: bool,
 }
 
@@ -37,9 +42,13 @@ pub struct Pca {
 /// all `d` components (the projection uses the first `N`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PcaFit {
+    /// The fitted step: the first `N` components as a projection.
     pub projection: FittedProjection,
+    /// All `d` principal axes, by decreasing variance.
     pub components: Vec<Vec<f64>>,
+    /// The variance along each axis.
     pub explained_variance: Vec<f64>,
+    /// Each axis's share of the total variance.
     pub explained_variance_ratio: Vec<f64>,
 }
 

@@ -21,6 +21,7 @@ const OP: &str = "truncated_svd";
 /// every output.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TruncatedSvd {
+    /// The number of components kept.
     pub n: usize,
 }
 

@@ -9,9 +9,38 @@ use crate::catalog::{p, POSITIVE};
 use crate::op::{boxed_model, Estimator, FittedModel, Matrix, OpError, Target};
 use crate::operators::OperatorDef;
 use crate::registry::{invalid, param_bool, param_f64, param_int};
-use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, ParamType, Params, Task};
+use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, ParamSpec, ParamType, Params, Task};
 
 const OP: &str = "elastic_net";
+
+/// `fit_intercept`, `max_iter` and `tol`: the parameters `elastic_net` and
+/// `lasso` share with the coordinate descent they run.
+pub(crate) const COORDINATE_DESCENT: [ParamSpec; 3] = [
+    p(
+        "fit_intercept",
+        ParamType::Bool,
+        Default::Bool(true),
+        "learn an intercept",
+    ),
+    p(
+        "max_iter",
+        ParamType::Int {
+            min: 1,
+            max: 1_000_000,
+        },
+        Default::Int(1000),
+        "coordinate-descent sweep limit",
+    ),
+    p(
+        "tol",
+        ParamType::Float {
+            min: f64::MIN_POSITIVE,
+            max: f64::INFINITY,
+        },
+        Default::Float(1e-4),
+        "stop when the duality gap is below tol * |y - mean(y)|^2",
+    ),
+];
 
 /// The `elastic_net` model's definition.
 pub(crate) const DEFS: &[OperatorDef] = &[OperatorDef::estimator(
@@ -30,30 +59,9 @@ pub(crate) const DEFS: &[OperatorDef] = &[OperatorDef::estimator(
                 Default::Float(0.5),
                 "share of the L1 penalty (1 = lasso, 0 = ridge)",
             ),
-            p(
-                "fit_intercept",
-                ParamType::Bool,
-                Default::Bool(true),
-                "learn an intercept",
-            ),
-            p(
-                "max_iter",
-                ParamType::Int {
-                    min: 1,
-                    max: 1_000_000,
-                },
-                Default::Int(1000),
-                "coordinate-descent sweep limit",
-            ),
-            p(
-                "tol",
-                ParamType::Float {
-                    min: f64::MIN_POSITIVE,
-                    max: f64::INFINITY,
-                },
-                Default::Float(1e-4),
-                "stop when the duality gap is below tol * |y - mean(y)|^2",
-            ),
+            COORDINATE_DESCENT[0],
+            COORDINATE_DESCENT[1],
+            COORDINATE_DESCENT[2],
         ],
     },
     |params| boxed_model(ElasticNet::new(params)),
@@ -84,10 +92,15 @@ const UPDATE_TOL_FACTOR: f64 = 1e-8;
 /// `b = ȳ - x̄·w`; importances are `|w|`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ElasticNet {
+    /// Penalty strength, finite and `>= 0`.
     pub alpha: f64,
+    /// The L1 share of the penalty, in `[0, 1]` (1 is the lasso, 0 ridge).
     pub l1_ratio: f64,
+    /// Whether an unpenalised intercept is learned.
     pub fit_intercept: bool,
+    /// The most coordinate-descent sweeps.
     pub max_iter: usize,
+    /// The duality-gap tolerance, relative to `‖y‖²`.
     pub tol: f64,
 }
 

@@ -4,12 +4,12 @@
 //! rule it shares with [`elastic_net`](super::elastic_net) (`l1_ratio = 1`). The L1 penalty sets coefficients exactly to zero, which is what makes
 //! it useful inside `select_from_model`.
 
-use super::elastic_net::{descent_params, fit_penalised};
+use super::elastic_net::{descent_params, fit_penalised, COORDINATE_DESCENT};
 use super::linear::FittedLinear;
 use crate::catalog::{p, POSITIVE};
 use crate::op::{boxed_model, Estimator, FittedModel, Matrix, OpError, Target};
 use crate::operators::OperatorDef;
-use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, ParamType, Params, Task};
+use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, Params, Task};
 
 const OP: &str = "lasso";
 
@@ -23,30 +23,9 @@ pub(crate) const DEFS: &[OperatorDef] = &[OperatorDef::estimator(
         summary: "least squares with an L1 penalty alpha * |w|_1 (scikit-learn's Lasso), coordinate descent",
         params: &[
             p("alpha", POSITIVE, Default::Float(1.0), "penalty strength"),
-            p(
-                "fit_intercept",
-                ParamType::Bool,
-                Default::Bool(true),
-                "learn an intercept",
-            ),
-            p(
-                "max_iter",
-                ParamType::Int {
-                    min: 1,
-                    max: 1_000_000,
-                },
-                Default::Int(1000),
-                "coordinate-descent sweep limit",
-            ),
-            p(
-                "tol",
-                ParamType::Float {
-                    min: f64::MIN_POSITIVE,
-                    max: f64::INFINITY,
-                },
-                Default::Float(1e-4),
-                "stop when the duality gap is below tol * |y - mean(y)|^2",
-            ),
+            COORDINATE_DESCENT[0],
+            COORDINATE_DESCENT[1],
+            COORDINATE_DESCENT[2],
         ],
     },
     |params| boxed_model(Lasso::new(params)),
@@ -74,9 +53,13 @@ pub(crate) const DEFS: &[OperatorDef] = &[OperatorDef::estimator(
 /// `prediction = x·w + b` with `b = ȳ - x̄·w`; importances are `|w|`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lasso {
+    /// Penalty strength, finite and `>= 0`.
     pub alpha: f64,
+    /// Whether an unpenalised intercept is learned.
     pub fit_intercept: bool,
+    /// The most coordinate-descent sweeps.
     pub max_iter: usize,
+    /// The duality-gap tolerance, relative to `‖y‖²`.
     pub tol: f64,
 }
 

@@ -26,10 +26,13 @@ impl Default for LbfgsOptions {
 /// Outcome of [`minimize`]: the last accepted point and its state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LbfgsResult {
+    /// The last accepted point.
     pub x: Vec<f64>,
+    /// The objective at `x`.
     pub value: f64,
     /// Max-norm of the gradient at `x`.
     pub grad_max: f64,
+    /// Iterations run (accepted line searches).
     pub iterations: usize,
     /// True when `grad_max <= tol`; false when the iteration limit was hit or no
     /// step along a descent direction decreased the objective any more.

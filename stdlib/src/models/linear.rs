@@ -36,6 +36,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[OperatorDef::estimator(
 /// rank deficient) and `b = ȳ - x̄·w` (0 without intercept). Predicts `x·w + b`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LinearRegression {
+    /// Whether an intercept is learned (else it is 0).
     pub fit_intercept: bool,
 }
 
@@ -141,7 +142,9 @@ impl CenteredProblem {
 /// A fitted linear regressor: `prediction = x·weights + intercept`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedLinear {
+    /// One weight per input column.
     pub weights: Vec<f64>,
+    /// The constant term.
     pub intercept: f64,
 }
 

@@ -115,7 +115,7 @@ pub(crate) fn predicted_class(scores: &[f64], classes: &[u32]) -> f64 {
     } else {
         first_argmax(scores)
     };
-    classes[best] as f64
+    f64::from(classes[best])
 }
 
 /// Errors for `op` unless the node `features` has width `n_features`: the

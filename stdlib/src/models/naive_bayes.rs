@@ -47,6 +47,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[OperatorDef::estimator(
 /// ties). Classes absent from training get probability 0.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GaussianNb {
+    /// The share of the largest feature variance added to every per-class variance, `>= 0`.
     pub var_smoothing: f64,
 }
 
@@ -153,6 +154,7 @@ fn mean_var(x: &Matrix, rows: &[usize]) -> (Vec<f64>, Vec<f64>) {
 /// A fitted Gaussian naive Bayes classifier.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedGaussianNb {
+    /// The input width the model was fitted on.
     pub n_features: usize,
     /// Number of target labels (width of the probability output).
     pub n_labels: usize,
@@ -230,7 +232,7 @@ impl FittedGaussianNb {
 impl FittedModel for FittedGaussianNb {
     fn predict(&self, x: &Matrix) -> Vec<f64> {
         (0..x.rows)
-            .map(|i| self.classes[first_argmax(&self.jll(x.row(i)))] as f64)
+            .map(|i| f64::from(self.classes[first_argmax(&self.jll(x.row(i)))]))
             .collect()
     }
 

@@ -42,7 +42,9 @@ pub(crate) const DEFS: &[OperatorDef] = &[OperatorDef::estimator(
 /// [`FittedLinear`](super::FittedLinear): `prediction = x·w + b`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ridge {
+    /// Penalty strength, finite and `>= 0`.
     pub alpha: f64,
+    /// Whether an unpenalised intercept is learned.
     pub fit_intercept: bool,
 }
 

@@ -27,6 +27,7 @@ pub type ClipMethod = OutlierMethod;
 /// infinite training value is an error naming the column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClipOutliers {
+    /// How each column's bounds are learned.
     pub method: ClipMethod,
 }
 
@@ -43,14 +44,18 @@ impl ClipOutliers {
 /// The bounds learned for one column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ColumnBounds {
+    /// The column.
     pub column: String,
+    /// Smaller values are raised to it.
     pub lo: f64,
+    /// Larger values are lowered to it.
     pub hi: f64,
 }
 
 /// A fitted `clip_outliers`: one [`ColumnBounds`] per selected column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedClipOutliers {
+    /// One per selected column, in selection order.
     pub bounds: Vec<ColumnBounds>,
 }
 

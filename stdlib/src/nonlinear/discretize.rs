@@ -36,7 +36,9 @@ pub enum DiscretizeStrategy {
 /// rounding of an edge may land in the neighbouring bin in compiled code.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Discretize {
+    /// The number of bins asked for, `>= 2`.
     pub bins: usize,
+    /// Where the edges go.
     pub strategy: DiscretizeStrategy,
 }
 
@@ -65,6 +67,7 @@ impl Discretize {
 /// The bins learned for one column: bin `i` is `[inner[i - 1], inner[i])`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ColumnBins {
+    /// The column.
     pub column: String,
     /// The edges between bins, ascending (empty for a single bin).
     pub inner: Vec<f64>,
@@ -73,6 +76,7 @@ pub struct ColumnBins {
 /// A fitted `discretize`: one [`ColumnBins`] per selected column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedDiscretize {
+    /// One per selected column, in selection order.
     pub columns: Vec<ColumnBins>,
 }
 

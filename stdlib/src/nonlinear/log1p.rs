@@ -27,6 +27,7 @@ impl Log1p {
 /// A fitted `log1p`: the columns it applies to.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedLog1p {
+    /// The selected columns, in selection order.
     pub columns: Vec<String>,
 }
 

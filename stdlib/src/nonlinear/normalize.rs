@@ -37,6 +37,7 @@ pub enum Norm {
 /// column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Normalize {
+    /// The norm each row is divided by.
     pub norm: Norm,
 }
 
@@ -61,7 +62,9 @@ impl Normalize {
 /// A fitted `normalize`: the norm and the columns of each row it spans.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedNormalize {
+    /// The norm each row is divided by.
     pub norm: Norm,
+    /// The columns the norm spans, in selection order.
     pub columns: Vec<String>,
 }
 

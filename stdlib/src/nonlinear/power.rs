@@ -35,6 +35,7 @@ const MAX_EVALS: usize = 500;
 /// within ~1e-3 of 0 or 2 loses a few digits to cancellation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Power {
+    /// Whether the transformed values are standardized.
     pub standardize: bool,
 }
 
@@ -50,7 +51,9 @@ impl Power {
 /// What was learned for one column: `x' = (ψ(x, lambda) - mean) / scale`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ColumnPower {
+    /// The column.
     pub column: String,
+    /// The Yeo-Johnson `λ`.
     pub lambda: f64,
     /// 0 when not standardizing.
     pub mean: f64,
@@ -61,6 +64,7 @@ pub struct ColumnPower {
 /// A fitted `power`: one [`ColumnPower`] per selected column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedPower {
+    /// One per selected column, in selection order.
     pub columns: Vec<ColumnPower>,
 }
 

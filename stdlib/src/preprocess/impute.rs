@@ -41,9 +41,13 @@ pub enum ImputeStrategy {
 /// missing entries of those columns, which are then no longer missing.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Impute {
+    /// How the fill values are learned.
     pub strategy: ImputeStrategy,
+    /// The fill of numeric columns under `constant`.
     pub value: f64,
+    /// The fill of categorical columns under `constant`.
     pub level: Option<String>,
+    /// The neighbours averaged under `knn`.
     pub k: u32,
 }
 
@@ -189,12 +193,18 @@ pub enum Fill {
     Number(f64),
     /// A level for a categorical column, with its code in the fit-time
     /// dictionary (the code the inference row carries for it).
-    Level { level: String, code: u32 },
+    Level {
+        /// The level's name.
+        level: String,
+        /// Its fit-time dictionary code.
+        code: u32,
+    },
 }
 
 /// A fitted `impute`: the fill of every selected column, in selection order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedImpute {
+    /// Each selected column with its fill, in selection order.
     pub fills: Vec<(String, Fill)>,
 }
 

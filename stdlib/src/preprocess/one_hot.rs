@@ -19,6 +19,7 @@ const OP: &str = "one_hot";
 /// encode as all zeros. Selecting a numeric column is an error.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OneHot {
+    /// Keep at most this many of the most frequent levels; `None`: all.
     pub max_categories: Option<usize>,
 }
 
@@ -37,6 +38,7 @@ impl OneHot {
 /// The kept levels of one encoded column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EncodedColumn {
+    /// The encoded column.
     pub column: String,
     /// Kept levels in dictionary order, each with its fit-time dictionary code
     /// (the code the inference row carries for it).
@@ -53,6 +55,7 @@ impl EncodedColumn {
 /// A fitted `one_hot`: the kept levels of every selected column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedOneHot {
+    /// One per selected column, in selection order.
     pub columns: Vec<EncodedColumn>,
 }
 

@@ -20,7 +20,9 @@ const OP: &str = "standardize";
 /// categorical column is an error.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Standardize {
+    /// Whether the training mean is subtracted.
     pub with_mean: bool,
+    /// Whether values are divided by the training standard deviation.
     pub with_std: bool,
 }
 
@@ -37,6 +39,7 @@ impl Standardize {
 /// The statistics learned for one column: `x' = (x - mean) / scale`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ColumnScale {
+    /// The column.
     pub column: String,
     /// 0 when `with_mean` is false.
     pub mean: f64,
@@ -47,6 +50,7 @@ pub struct ColumnScale {
 /// A fitted `standardize`: one [`ColumnScale`] per selected column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedStandardize {
+    /// One per selected column, in selection order.
     pub scales: Vec<ColumnScale>,
 }
 

@@ -22,7 +22,9 @@ const OP: &str = "min_max";
 /// a column holding an infinite value is an error.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MinMax {
+    /// What the training minimum maps to.
     pub min: f64,
+    /// What the training maximum maps to; above `min`.
     pub max: f64,
 }
 
@@ -50,13 +52,16 @@ impl MinMax {
 /// The training range of one column (`None` when it had no observed values).
 #[derive(Clone, Debug, PartialEq)]
 pub struct DataRange {
+    /// The column.
     pub column: String,
+    /// The training minimum and maximum.
     pub range: Option<(f64, f64)>,
 }
 
 /// A fitted `min_max`: each column's training range and the resulting map.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedMinMax {
+    /// One per selected column, in selection order.
     pub ranges: Vec<DataRange>,
     /// `mul` is scikit-learn's `scale_`, `add` its `min_`.
     pub maps: Vec<ColumnAffine>,

@@ -113,8 +113,11 @@ pub const SPECS: &[OpSpec] = &specs::<{ DEFS.len() }>(DEFS);
 /// The affine map learned for one column: `x' = x * mul + add`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ColumnAffine {
+    /// The column.
     pub column: String,
+    /// The factor.
     pub mul: f64,
+    /// The offset added after multiplying.
     pub add: f64,
 }
 

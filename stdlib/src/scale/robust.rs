@@ -22,9 +22,13 @@ const OP: &str = "robust_scale";
 /// infinite value is an error.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Robust {
+    /// Whether the training median is subtracted.
     pub with_centering: bool,
+    /// Whether values are divided by the percentile range.
     pub with_scaling: bool,
+    /// The lower percentile of the range, in `[0, q_high)`.
     pub q_low: f64,
+    /// The upper percentile of the range, at most 100.
     pub q_high: f64,
 }
 
@@ -60,6 +64,7 @@ impl Robust {
 /// The statistics learned for one column: `x' = (x - center) / scale`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RobustColumn {
+    /// The column.
     pub column: String,
     /// The training median; 0 when `with_centering` is false.
     pub center: f64,
@@ -70,6 +75,7 @@ pub struct RobustColumn {
 /// A fitted `robust_scale`: one [`RobustColumn`] per selected column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedRobust {
+    /// One per selected column, in selection order.
     pub columns: Vec<RobustColumn>,
     maps: Vec<ColumnAffine>,
 }

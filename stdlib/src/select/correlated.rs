@@ -22,6 +22,7 @@ const OP: &str = "drop_correlated";
 /// column is an error.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DropCorrelated {
+    /// A column is dropped when its |r| with a kept column exceeds this.
     pub threshold: f64,
 }
 

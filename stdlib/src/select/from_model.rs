@@ -87,8 +87,11 @@ impl Threshold {
 /// the target; a mismatch is an error.
 #[derive(Debug)]
 pub struct SelectFromModel {
+    /// The model whose coefficients rank the columns.
     pub model: NestedModel,
+    /// The importance a kept column must reach.
     pub threshold: Threshold,
+    /// Keep at most this many columns, when given.
     pub max_features: Option<usize>,
 }
 

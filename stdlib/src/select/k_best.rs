@@ -53,6 +53,7 @@ impl KBestScore {
 /// other columns; kept columns pass through unchanged.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SelectKBest {
+    /// The number of columns kept.
     pub k: usize,
     /// `None`: chosen from the target's task at fit time.
     pub score: Option<KBestScore>,

@@ -173,9 +173,13 @@ const MODEL: ParamSpec = p(
 /// columns, each in selection order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedSelect {
+    /// The operator name used in errors.
     pub op: &'static str,
+    /// Each selected column with its statistic.
     pub scores: Vec<(String, f64)>,
+    /// The columns kept.
     pub kept: Vec<String>,
+    /// The columns dropped.
     pub dropped: Vec<String>,
 }
 
@@ -252,7 +256,9 @@ pub(crate) fn complete<'a>(op: &str, frame: &'a Frame, name: &str) -> Result<&'a
 /// The nested model of `rfe` / `select_from_model`: its catalog name and
 /// parameters, and the estimator built from them.
 pub struct NestedModel {
+    /// The model's catalog name.
     pub name: String,
+    /// Its checked parameters.
     pub params: Params,
     estimator: Box<dyn Estimator>,
 }

@@ -27,9 +27,11 @@ const OP: &str = "rfe";
 /// the target (a classifier needs class labels); a mismatch is an error.
 #[derive(Debug)]
 pub struct Rfe {
+    /// The model refitted each round to rank the columns.
     pub model: NestedModel,
     /// `None`: half of the selected columns (at least 1).
     pub n_features: Option<usize>,
+    /// The most columns dropped per round.
     pub step: usize,
 }
 

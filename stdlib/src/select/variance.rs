@@ -21,6 +21,7 @@ const OP: &str = "variance_threshold";
 /// error.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VarianceThreshold {
+    /// A column is kept when its variance is strictly above this.
     pub threshold: f64,
 }
 

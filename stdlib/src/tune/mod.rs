@@ -23,10 +23,22 @@ pub enum Dim {
     /// One of `n` listed values (`n >= 1`), by index.
     Choice(usize),
     /// An integer in `low..=high`.
-    Int { low: i64, high: i64 },
+    Int {
+        /// The smallest value.
+        low: i64,
+        /// The largest value.
+        high: i64,
+    },
     /// A real number in `[low, high]`, drawn on a log scale when `log`
     /// (then `low > 0`).
-    Float { low: f64, high: f64, log: bool },
+    Float {
+        /// The lower end.
+        low: f64,
+        /// The upper end.
+        high: f64,
+        /// Whether draws are uniform in `ln x`.
+        log: bool,
+    },
 }
 
 /// A point's value along one [`Dim`].
@@ -46,6 +58,7 @@ pub type Coords = Vec<Coord>;
 /// A point to evaluate at a training budget.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Proposal {
+    /// The point.
     pub coords: Coords,
     /// The share of the full training budget, in `(0, 1]` (rows, boosting
     /// rounds or epochs, as the caller applies it); 1 outside `halving`.
@@ -55,7 +68,9 @@ pub struct Proposal {
 /// An evaluated proposal.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Observation {
+    /// The point evaluated.
     pub coords: Coords,
+    /// The budget it was evaluated at, as proposed.
     pub budget: f64,
     /// Higher is better (the caller negates losses); `NaN` for a trial that
     /// failed or was pruned, which ranks below every score.
@@ -77,7 +92,10 @@ pub enum Spec {
     Grid,
     /// `trials` independent uniform draws (log-uniform for log floats),
     /// without replacement when the space is finite.
-    Random { trials: usize },
+    Random {
+        /// The number of draws.
+        trials: usize,
+    },
     /// A generational genetic algorithm.
     Genetic(genetic::Settings),
     /// Tree-structured Parzen estimator.

@@ -382,9 +382,9 @@ mod tests {
         };
         let p = Parzen::new(&dim, [0.0, 0.1, 1.9].into_iter().map(Coord::Float));
         let n = 3000;
-        let h = 3.0 / n as f64;
+        let h = 3.0 / f64::from(n);
         let total: f64 = (0..n)
-            .map(|i| p.ln_pdf(Coord::Float(-1.0 + (i as f64 + 0.5) * h)).exp() * h)
+            .map(|i| p.ln_pdf(Coord::Float(-1.0 + (f64::from(i) + 0.5) * h)).exp() * h)
             .sum();
         assert!((total - 1.0).abs() < 1e-3, "{total}");
         assert!((phi(0.0) - 0.5).abs() < 1e-7 && (phi(1.96) - 0.975).abs() < 1e-4);

@@ -24,14 +24,19 @@ use jit::JitFunction;
 /// Why a graph could not be compiled.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum CodegenError {
+    /// The graph failed verification, so it was not compiled.
     #[error("invalid graph: {0}")]
     Verify(#[from] VerifyError),
+    /// Cranelift cannot generate code for this machine.
     #[error("the host machine is not supported by Cranelift: {0}")]
     Host(String),
+    /// A code generator setting was refused.
     #[error("bad Cranelift setting {0}")]
     Settings(String),
+    /// Cranelift failed to compile, define or finalize the row function.
     #[error("Cranelift could not compile the row function: {0}")]
     Module(String),
+    /// The graph exceeds a size the generated code can address.
     #[error("the graph is too large to compile: {0}")]
     TooLarge(String),
 }

@@ -57,6 +57,7 @@ pub(crate) struct TilePass {
 
 /// Where a tile starts: row index `i`, the pointers to its first row and first
 /// output, the batch's row count and the row stride in bytes.
+#[derive(Clone, Copy)]
 pub(crate) struct TileAt {
     pub(crate) i: Value,
     pub(crate) row: Value,

@@ -114,12 +114,12 @@ pub fn kernel_source(graph: &Graph) -> Result<String, CudaError> {
         gen.vals.push(refs);
     }
     let n_out = graph.n_outputs();
-    gen.line(String::new());
+    gen.line("");
     let mut at = 0usize;
     for o in &graph.outputs {
-        gen.line(format!("/* output {} */", comment_safe(&o.name)));
+        gen.line(&format!("/* output {} */", comment_safe(&o.name)));
         for r in gen.vals[o.node.index()].clone() {
-            gen.line(format!("dst[{at}] = {r};"));
+            gen.line(&format!("dst[{at}] = {r};"));
             at += 1;
         }
     }
@@ -162,10 +162,10 @@ struct Gen<'a> {
 
 impl Gen<'_> {
     /// Appends one line to the row body (inside the row loop).
-    fn line(&mut self, text: String) {
+    fn line(&mut self, text: &str) {
         if !text.is_empty() {
             self.body.push_str("    ");
-            self.body.push_str(&text);
+            self.body.push_str(text);
         }
         self.body.push('\n');
     }
@@ -234,7 +234,7 @@ impl Gen<'_> {
             Op::Compare { op, .. } => format!(".{op:?}"),
             _ => String::new(),
         };
-        self.line(format!(
+        self.line(&format!(
             "/* n{k} = {}{}({}) */",
             node.op.mnemonic(),
             kind.to_lowercase(),
@@ -245,7 +245,7 @@ impl Gen<'_> {
             let mut out = Vec::with_capacity(w);
             for i in 0..w {
                 let e = f(gen, i);
-                gen.line(format!("const float {} = {e};", name(i)));
+                gen.line(&format!("const float {} = {e};", name(i)));
                 out.push(name(i));
             }
             out
@@ -304,10 +304,10 @@ impl Gen<'_> {
             Op::Softmax { x } => self.softmax(k, *x),
             Op::Argmax { x } => {
                 let xs = self.of(*x).to_vec();
-                self.line(format!("float n{k}_best = -MLG_INF;"));
-                self.line(format!("float n{k} = 0.0f;"));
+                self.line(&format!("float n{k}_best = -MLG_INF;"));
+                self.line(&format!("float n{k} = 0.0f;"));
                 for (i, v) in xs.iter().enumerate() {
-                    self.line(format!(
+                    self.line(&format!(
                         "if ({v} > n{k}_best) {{ n{k}_best = {v}; n{k} = {i}.0f; }}"
                     ));
                 }
@@ -408,7 +408,7 @@ impl Gen<'_> {
             let used = (0..rows).any(|r| weights.nonzero(r * inw + j));
             if let Some(&d) = missing.get(j).filter(|d| used && !d.is_nan()) {
                 let sub = format!("n{k}_x{j}");
-                self.line(format!("const float {sub} = isnan({v}) ? {} : {v};", lit(d)));
+                self.line(&format!("const float {sub} = isnan({v}) ? {} : {v};", lit(d)));
                 *v = sub;
             }
         }
@@ -438,43 +438,43 @@ impl Gen<'_> {
                             format!("{} + {} * ({sum})", lit(bias[r]), lit(scales[r]))
                         }
                     };
-                    self.line(format!("const float {} = {e};", name(r)));
+                    self.line(&format!("const float {} = {e};", name(r)));
                     name(r)
                 })
                 .collect();
         }
         let (wt, bt) = (format!("mlg_n{k}_w"), format!("mlg_n{k}_b"));
         self.table(&bt, bias.iter().map(|v| v.to_bits()));
-        self.line(format!("const float n{k}_in[{inw}] = {{{}}};", xs.join(", ")));
-        self.line(format!("float n{k}[{rows}];"));
-        self.line(format!("for (unsigned int r = 0u; r < {rows}u; ++r) {{"));
+        self.line(&format!("const float n{k}_in[{inw}] = {{{}}};", xs.join(", ")));
+        self.line(&format!("float n{k}[{rows}];"));
+        self.line(&format!("for (unsigned int r = 0u; r < {rows}u; ++r) {{"));
         match weights {
             Weights::F32(w) => {
                 self.table(&wt, w.iter().map(|v| v.to_bits()));
-                self.line(format!("  float acc = __uint_as_float({bt}[r]);"));
-                self.line(format!("  for (unsigned int j = 0u; j < {inw}u; ++j) {{"));
-                self.line(format!(
+                self.line(&format!("  float acc = __uint_as_float({bt}[r]);"));
+                self.line(&format!("  for (unsigned int j = 0u; j < {inw}u; ++j) {{"));
+                self.line(&format!(
                     "    const float w = __uint_as_float({wt}[r * {inw}u + j]);"
                 ));
-                self.line(format!("    if (w != 0.0f) acc += w * n{k}_in[j];"));
-                self.line("  }".into());
-                self.line(format!("  n{k}[r] = acc;"));
+                self.line(&format!("    if (w != 0.0f) acc += w * n{k}_in[j];"));
+                self.line("  }");
+                self.line(&format!("  n{k}[r] = acc;"));
             }
             Weights::Int8(q, scales) => {
                 let st = format!("mlg_n{k}_s");
                 self.table_i8(&wt, q);
                 self.table(&st, scales.iter().map(|v| v.to_bits()));
-                self.line("  float acc = 0.0f;".into());
-                self.line(format!("  for (unsigned int j = 0u; j < {inw}u; ++j) {{"));
-                self.line(format!("    const int q = {wt}[r * {inw}u + j];"));
-                self.line(format!("    if (q != 0) acc += (float)q * n{k}_in[j];"));
-                self.line("  }".into());
-                self.line(format!(
+                self.line("  float acc = 0.0f;");
+                self.line(&format!("  for (unsigned int j = 0u; j < {inw}u; ++j) {{"));
+                self.line(&format!("    const int q = {wt}[r * {inw}u + j];"));
+                self.line(&format!("    if (q != 0) acc += (float)q * n{k}_in[j];"));
+                self.line("  }");
+                self.line(&format!(
                     "  n{k}[r] = __uint_as_float({bt}[r]) + __uint_as_float({st}[r]) * acc;"
                 ));
             }
         }
-        self.line("}".into());
+        self.line("}");
         (0..rows).map(|r| format!("n{k}[{r}]")).collect()
     }
 
@@ -483,15 +483,15 @@ impl Gen<'_> {
     fn softmax(&mut self, k: usize, x: NodeId) -> Vec<String> {
         let xs = self.of(x).to_vec();
         let w = xs.len();
-        self.line(format!("float n{k}_m = {};", xs[0]));
+        self.line(&format!("float n{k}_m = {};", xs[0]));
         for v in &xs[1..] {
-            self.line(format!("if ({v} > n{k}_m) n{k}_m = {v};"));
+            self.line(&format!("if ({v} > n{k}_m) n{k}_m = {v};"));
         }
         let es: Vec<String> = (0..w).map(|i| format!("n{k}_e{i}")).collect();
         for (e, v) in es.iter().zip(&xs) {
-            self.line(format!("const float {e} = mlg_exp({v} - n{k}_m);"));
+            self.line(&format!("const float {e} = mlg_exp({v} - n{k}_m);"));
         }
-        self.line(format!("const float n{k}_sum = {};", es.join(" + ")));
+        self.line(&format!("const float n{k}_sum = {};", es.join(" + ")));
         es.iter()
             .enumerate()
             .map(|(i, e)| {
@@ -500,7 +500,7 @@ impl Gen<'_> {
                 } else {
                     format!("n{k}_{i}")
                 };
-                self.line(format!("const float {out} = {e} / n{k}_sum;"));
+                self.line(&format!("const float {out} = {e} / n{k}_sum;"));
                 out
             })
             .collect()
@@ -536,7 +536,7 @@ impl Gen<'_> {
         self.table(&roots, forest.roots.iter().copied());
         self.table(&leaves, forest.leaves.iter().map(|v| v.to_bits()));
         let xs = self.of(x).to_vec();
-        self.line(format!(
+        self.line(&format!(
             "const float n{k}_x[{}] = {{{}}};",
             xs.len(),
             xs.join(", ")
@@ -545,7 +545,7 @@ impl Gen<'_> {
         let n_trees = forest.roots.len();
         let refs: Vec<String> = if kw > INLINE_TREE_WIDTH {
             let base: Vec<String> = forest.base.iter().map(|v| lit(*v)).collect();
-            self.line(format!("float n{k}[{kw}] = {{{}}};", base.join(", ")));
+            self.line(&format!("float n{k}[{kw}] = {{{}}};", base.join(", ")));
             (0..kw).map(|c| format!("n{k}[{c}]")).collect()
         } else {
             (0..kw)
@@ -555,25 +555,25 @@ impl Gen<'_> {
                     } else {
                         format!("n{k}_{c}")
                     };
-                    self.line(format!("float {out} = {};", lit(forest.base[c])));
+                    self.line(&format!("float {out} = {};", lit(forest.base[c])));
                     out
                 })
                 .collect()
         };
-        self.line(format!("for (unsigned int t = 0u; t < {n_trees}u; ++t) {{"));
-        self.line(format!(
+        self.line(&format!("for (unsigned int t = 0u; t < {n_trees}u; ++t) {{"));
+        self.line(&format!(
             "  const unsigned int leaf = mlg_leaf({nodes}, {roots}[t], n{k}_x);"
         ));
         if kw > INLINE_TREE_WIDTH {
-            self.line(format!(
+            self.line(&format!(
                 "  for (unsigned int c = 0u; c < {kw}u; ++c) n{k}[c] += __uint_as_float({leaves}[leaf + c]);"
             ));
         } else {
             for (c, r) in refs.iter().enumerate() {
-                self.line(format!("  {r} += __uint_as_float({leaves}[leaf + {c}u]);"));
+                self.line(&format!("  {r} += __uint_as_float({leaves}[leaf + {c}u]);"));
             }
         }
-        self.line("}".into());
+        self.line("}");
         refs
     }
 }
@@ -683,7 +683,7 @@ mod tests {
             let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
             let mut m = u64::from_str_radix(int, 16).expect("int") as f64;
             for (i, c) in frac.chars().enumerate() {
-                m += c.to_digit(16).expect("hex digit") as f64 / 16f64.powi(i as i32 + 1);
+                m += f64::from(c.to_digit(16).expect("hex digit")) / 16f64.powi(i as i32 + 1);
             }
             (m * 2f64.powi(exp.parse::<i32>().expect("exp"))) as f32
         } else {

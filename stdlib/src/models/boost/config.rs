@@ -33,7 +33,9 @@ pub enum Growth {
 pub enum EarlyStopping {
     /// On when the training set has more than 10,000 rows.
     Auto,
+    /// Always, whatever the training set's size.
     On,
+    /// Never: every round is run.
     Off,
 }
 
@@ -42,22 +44,39 @@ pub enum EarlyStopping {
 /// field is range-checked by the constructors.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GradientBoosting {
+    /// The loss minimised.
     pub loss: BoostLoss,
+    /// Boosting rounds: one tree per round, one per class per round for more than two classes.
     pub rounds: usize,
+    /// Shrinkage multiplied into every leaf value.
     pub learning_rate: f64,
+    /// The most leaves a tree may have.
     pub max_leaf_nodes: usize,
+    /// The deepest level a tree may grow to; `None`: unlimited.
     pub max_depth: Option<usize>,
+    /// The fewest training rows each leaf must keep.
     pub min_samples_leaf: usize,
+    /// L2 penalty on leaf values, added to every leaf's hessian sum.
     pub l2_regularization: f64,
+    /// A split must reduce the (second-order) loss by more than this.
     pub min_gain: f64,
+    /// The most quantile bins per feature.
     pub max_bins: usize,
+    /// Whether trees grow best-first or level by level.
     pub growth: Growth,
+    /// The share of training rows drawn, without replacement, for each round.
     pub subsample: f64,
+    /// The share of features drawn for each tree.
     pub colsample: f64,
+    /// Whether a held-out split stops the rounds early.
     pub early_stopping: EarlyStopping,
+    /// The share of rows held out to score early stopping (stratified for classifiers).
     pub validation_fraction: f64,
+    /// Stop after this many rounds without an improvement of the held-out loss.
     pub n_iter_no_change: usize,
+    /// The smallest held-out loss decrease that counts as an improvement.
     pub tol: f64,
+    /// Seed of the bin subsample, the validation split and the row and feature sampling.
     pub seed: u64,
 }
 

@@ -26,6 +26,7 @@ pub struct BoostNode {
 /// One regression tree of the ensemble; `nodes[0]` is the root.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BoostTree {
+    /// The nodes; children come after their parent.
     pub nodes: Vec<BoostNode>,
 }
 
@@ -47,8 +48,11 @@ impl BoostTree {
 /// features `< n_features`; a classifier has at least two `classes`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedBoost {
+    /// The operator name used in errors.
     pub op: &'static str,
+    /// Whether the raw scores are turned into class probabilities.
     pub classifier: bool,
+    /// The input width the model was fitted on.
     pub n_features: usize,
     /// Class codes seen in training, ascending (empty for a regressor).
     pub classes: Vec<u32>,

@@ -29,7 +29,7 @@ fn minimises_rosenbrock() {
 #[test]
 fn minimises_ill_conditioned_quadratic() {
     // f = ½ Σ k_i (x_i - i)², condition number 1e4.
-    let k: Vec<f64> = (0..20).map(|i| 10f64.powf(4.0 * i as f64 / 19.0)).collect();
+    let k: Vec<f64> = (0..20).map(|i| 10f64.powf(4.0 * f64::from(i) / 19.0)).collect();
     let k2 = k.clone();
     let quad = move |x: &[f64], g: &mut [f64]| {
         let mut v = 0.0;

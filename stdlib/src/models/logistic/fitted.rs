@@ -11,6 +11,7 @@ use mlg_compiler::ir::{GraphBuilder, NodeId, Op};
 /// A fitted logistic regression.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedLogistic {
+    /// The input width the model was fitted on.
     pub n_features: usize,
     /// Number of target labels (width of the probability output).
     pub n_labels: usize,

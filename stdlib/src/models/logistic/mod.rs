@@ -72,12 +72,19 @@ pub const GRADIENT_SOLVER_TOL: f64 = 1e-4;
 /// classes absent from training get probability 0.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogisticRegression {
+    /// Inverse penalty strength, `> 0`.
     pub c: f64,
+    /// The most iterations (line searches, Newton steps or epochs, by solver).
     pub max_iter: usize,
+    /// Stop once the scaled gradient's max-norm is at most this.
     pub tol: f64,
+    /// Whether an unpenalised intercept is learned.
     pub fit_intercept: bool,
+    /// The penalty on the weights.
     pub penalty: Penalty,
+    /// The optimiser; `l1` needs `newton` or `sgd`.
     pub solver: Solver,
+    /// The seed of `sgd`'s row order.
     pub seed: u64,
 }
 

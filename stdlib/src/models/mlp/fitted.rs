@@ -10,9 +10,13 @@ use mlg_compiler::workflow::catalog::Task;
 /// One dense layer: `out = W x + b` with `W` row-major `outputs × inputs`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Layer {
+    /// The layer's input width.
     pub inputs: usize,
+    /// The layer's output width.
     pub outputs: usize,
+    /// `W`, row-major `outputs × inputs`.
     pub weights: Vec<f64>,
+    /// `b`, one per output.
     pub bias: Vec<f64>,
 }
 
@@ -28,8 +32,11 @@ impl Layer {
 /// A fitted multi-layer perceptron.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedMlp {
+    /// Whether it classifies or regresses.
     pub task: Task,
+    /// The hidden layers' activation.
     pub activation: Activation,
+    /// The input width the model was fitted on.
     pub n_features: usize,
     /// Number of target labels (classifier's probability width; 0 for a regressor).
     pub n_labels: usize,
@@ -44,6 +51,7 @@ pub struct FittedMlp {
     /// Regressor only: the network predicts `(y - target_mean) / target_scale`
     /// (0 and 1 unless `scale_target`).
     pub target_mean: f64,
+    /// The divisor of that scaling (1 unless `scale_target`).
     pub target_scale: f64,
     /// Best validation score (accuracy or R²) with `early_stopping`.
     pub validation_score: Option<f64>,
@@ -99,7 +107,7 @@ impl FittedModel for FittedMlp {
         if let Some(v) = self.validation_score {
             let name = match self.task {
                 Task::Classification => "validation_accuracy",
-                _ => "validation_r2",
+                Task::Regression => "validation_r2",
             };
             scores.push((name.to_string(), v));
         }

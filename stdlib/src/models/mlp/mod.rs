@@ -63,7 +63,12 @@ pub enum Solver {
     /// Adam (β1 0.9, β2 0.999, ε 1e-8) with step `learning_rate`.
     Adam,
     /// SGD with Nesterov momentum `momentum`; the step follows `schedule`.
-    Sgd { momentum: f64, schedule: Schedule },
+    Sgd {
+        /// The Nesterov momentum, in `[0, 1)`.
+        momentum: f64,
+        /// How the step size changes over training.
+        schedule: Schedule,
+    },
 }
 
 /// The SGD step-size schedule (scikit-learn's `learning_rate`).
@@ -88,18 +93,29 @@ pub enum Schedule {
 /// the regressor `scale_target` (default false).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mlp {
+    /// Whether it classifies or regresses.
     pub task: Task,
+    /// The hidden layers' widths, input side first.
     pub hidden: Vec<usize>,
+    /// The hidden layers' activation.
     pub activation: Activation,
+    /// The weight-update rule.
     pub solver: Solver,
+    /// The L2 penalty on the weights.
     pub alpha: f64,
+    /// The initial step size.
     pub learning_rate: f64,
+    /// Rows per mini-batch (capped at the row count).
     pub batch_size: usize,
+    /// The most passes over the training rows.
     pub epochs: usize,
+    /// Seed of the initial weights, the shuffling and the validation rows.
     pub seed: u64,
+    /// Stop once the loss (or validation score) has not improved by this for 10 epochs.
     pub tol: f64,
     /// Hold out `validation_fraction` of the rows and stop on their score.
     pub early_stopping: bool,
+    /// The share of rows held out with `early_stopping`.
     pub validation_fraction: f64,
     /// Regressor only: fit on `(y - mean) / sd` and undo it in the prediction.
     pub scale_target: bool,
@@ -250,7 +266,7 @@ impl Mlp {
 fn op_name(task: Task) -> &'static str {
     match task {
         Task::Classification => CLASSIFIER,
-        _ => REGRESSOR,
+        Task::Regression => REGRESSOR,
     }
 }
 

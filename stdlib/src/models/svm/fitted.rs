@@ -136,7 +136,7 @@ impl FittedSvm {
                     w[c * n_dec + p] = -1.0;
                     b[c] += 1.0;
                 }
-                affine(builder, pos, w, b)?
+                affine(builder, pos, &w, &b)?
             }
             Multiclass::Ovr => dec,
         };
@@ -150,7 +150,7 @@ impl FittedSvm {
         let probs = match (&self.platt, self.multiclass) {
             (Some(ab), _) => {
                 let w = diag(&ab.iter().map(|(a, _)| -a).collect::<Vec<_>>());
-                let z = affine(builder, dec, w, ab.iter().map(|(_, b)| -b).collect())?;
+                let z = affine(builder, dec, &w, &ab.iter().map(|(_, b)| -b).collect::<Vec<_>>())?;
                 let r = builder.push(Op::Unary {
                     func: UnaryFn::Sigmoid,
                     x: z,
@@ -177,13 +177,13 @@ impl FittedSvm {
                         w[a * 2 * n_dec + p] = 1.0;
                         w[c * 2 * n_dec + n_dec + p] = 1.0;
                     }
-                    let s = affine(builder, inv, w, vec![-(k as f64 - 2.0); k])?;
+                    let s = affine(builder, inv, &w, &vec![-(k as f64 - 2.0); k])?;
                     let q = builder.binary(BinaryOp::Div, one, s)?;
                     normalise_node(builder, q, k)?
                 }
             }
             (None, Multiclass::Ovo) if k == 2 => {
-                let p1 = affine(builder, dec, vec![-1.0], vec![0.0])?;
+                let p1 = affine(builder, dec, &[-1.0], &[0.0])?;
                 let p1 = builder.push(Op::Unary {
                     func: UnaryFn::Sigmoid,
                     x: p1,
@@ -198,7 +198,7 @@ impl FittedSvm {
                     w[a * n_dec + p] = 1.0;
                     w[c * n_dec + p] = -1.0;
                 }
-                let conf = affine(builder, dec, w, vec![0.0; k])?;
+                let conf = affine(builder, dec, &w, &vec![0.0; k])?;
                 let abs = builder.push(Op::Unary {
                     func: UnaryFn::Abs,
                     x: conf,
@@ -231,7 +231,7 @@ impl FittedSvm {
             w[label as usize * k + c] = 1.0;
             b[label as usize] = 0.0;
         }
-        affine(builder, v, w, b)
+        affine(builder, v, &w, &b)
     }
 }
 
@@ -239,13 +239,13 @@ impl FittedSvm {
 fn affine(
     builder: &mut GraphBuilder,
     x: NodeId,
-    weights: Vec<f64>,
-    bias: Vec<f64>,
+    weights: &[f64],
+    bias: &[f64],
 ) -> Result<NodeId, VerifyError> {
     builder.push(Op::Affine {
         x,
-        weights: to_f32(&weights),
-        bias: to_f32(&bias),
+        weights: to_f32(weights),
+        bias: to_f32(bias),
         missing: Vec::new(),
     })
 }
@@ -260,7 +260,7 @@ fn diag(values: &[f64]) -> Vec<f64> {
 
 /// `q / Σq` for a width-`k` node.
 fn normalise_node(builder: &mut GraphBuilder, q: NodeId, k: usize) -> Result<NodeId, VerifyError> {
-    let total = affine(builder, q, vec![1.0; k], vec![0.0])?;
+    let total = affine(builder, q, &vec![1.0; k], &[0.0])?;
     builder.binary(BinaryOp::Div, q, total)
 }
 

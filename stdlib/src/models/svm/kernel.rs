@@ -8,11 +8,26 @@ pub enum Kernel {
     /// `x·z`.
     Linear,
     /// `(gamma x·z + coef0)^degree`.
-    Poly { gamma: f64, degree: u32, coef0: f64 },
+    Poly {
+        /// The dot product's factor.
+        gamma: f64,
+        /// The power.
+        degree: u32,
+        /// The constant added before raising to the power.
+        coef0: f64,
+    },
     /// `exp(-gamma |x - z|²)`.
-    Rbf { gamma: f64 },
+    Rbf {
+        /// The squared distance's factor.
+        gamma: f64,
+    },
     /// `tanh(gamma x·z + coef0)`.
-    Sigmoid { gamma: f64, coef0: f64 },
+    Sigmoid {
+        /// The dot product's factor.
+        gamma: f64,
+        /// The constant added inside `tanh`.
+        coef0: f64,
+    },
 }
 
 impl Kernel {

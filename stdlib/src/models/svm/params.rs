@@ -14,9 +14,13 @@ pub const MAX_DEGREE: i64 = 64;
 /// The kernel family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KernelKind {
+    /// `x·z`.
     Linear,
+    /// `(gamma x·z + coef0)^degree`.
     Poly,
+    /// `exp(-gamma |x - z|²)`.
     Rbf,
+    /// `tanh(gamma x·z + coef0)`.
     Sigmoid,
 }
 

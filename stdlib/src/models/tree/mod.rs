@@ -254,12 +254,15 @@ pub struct TreeNode {
 /// A split: rows with `x[feature] as f32 <= threshold32` go to `left`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Split {
+    /// The feature compared.
     pub feature: usize,
     /// scikit-learn's `f64` threshold (midpoint of two `f32` feature values).
     pub threshold: f64,
     /// The largest `f32` not above `threshold`: the comparison actually used.
     pub threshold32: f32,
+    /// The node for rows at or below the threshold.
     pub left: usize,
+    /// The node for the other rows (NaN included).
     pub right: usize,
 }
 
@@ -268,8 +271,11 @@ pub struct Split {
 /// value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedTree {
+    /// Whether leaves hold class probabilities (else a mean).
     pub classifier: bool,
+    /// The input width the tree was fitted on.
     pub n_features: usize,
+    /// The nodes, root first.
     pub nodes: Vec<TreeNode>,
     /// scikit-learn's `feature_importances_`: total weighted impurity decrease
     /// per feature, normalised to sum 1 (all zero for a single leaf).

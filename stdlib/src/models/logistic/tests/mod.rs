@@ -66,7 +66,7 @@ pub(super) fn accuracy(fit: &FittedLogistic, x: &Matrix, y: &Target) -> f64 {
         .predict(x)
         .iter()
         .zip(codes)
-        .filter(|(p, c)| **p == **c as f64)
+        .filter(|(p, c)| **p == f64::from(**c))
         .count();
     hits as f64 / codes.len() as f64
 }

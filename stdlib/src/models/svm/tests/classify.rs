@@ -17,7 +17,7 @@ fn majority(y: &[f64]) -> f64 {
     let k = y.iter().fold(0.0f64, |a, &b| a.max(b)) as usize + 1;
     let mut counts = vec![0; k];
     y.iter().for_each(|&v| counts[v as usize] += 1);
-    *counts.iter().max().expect("classes") as f64 / y.len() as f64
+    f64::from(*counts.iter().max().expect("classes")) / y.len() as f64
 }
 
 #[test]
