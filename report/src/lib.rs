@@ -2,12 +2,12 @@
 //! person. The JSON report and the text tables of `mlg run`
 //! ([`report`]), the self-contained HTML evaluation page ([`html`]), the
 //! data profile page ([`profile`]) and the drift page ([`monitor`]). Every
-//! page shares one style sheet and one SVG toolkit ([`profile::html`],
-//! [`profile::svg`]).
+//! page shares one style sheet, escaping and one SVG toolkit ([`page`]).
 
 pub mod html;
 pub mod monitor;
 mod monitor_html;
+pub mod page;
 pub mod profile;
 pub mod report;
 

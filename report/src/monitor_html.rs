@@ -4,9 +4,9 @@
 //! the profile page's style and SVG helpers.
 
 use crate::monitor::Monitoring;
+use crate::page::svg::{nice_step, open, truncate, BAR_FILL, CHART_WIDTH, CHAR_WIDTH};
+use crate::page::{escape, STYLE};
 use crate::profile::format_number;
-use crate::profile::html::{escape, STYLE};
-use crate::profile::svg::{nice_step, open, truncate, BAR_FILL, CHART_WIDTH, CHAR_WIDTH};
 use mlg_runtime::drift::{min_alert_rows, FeatureBins, FeatureDrift};
 use mlg_runtime::profile::{FeatureProfile, FeatureStats};
 use std::fmt::Write;

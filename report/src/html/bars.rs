@@ -2,9 +2,9 @@
 //! evaluation page (inline SVG, text escaped).
 
 use super::charts::MAX_TICKS;
+use crate::page::escape;
+use crate::page::svg::{empty_chart, nice_step, open, truncate, BAR_FILL, CHAR_WIDTH};
 use crate::profile::format_number;
-use crate::profile::html::escape;
-use crate::profile::svg::{empty_chart, nice_step, open, truncate, BAR_FILL, CHAR_WIDTH};
 use mlg::executor::{ConfusionMatrix, FeatureScore};
 use std::fmt::Write;
 

@@ -2,9 +2,9 @@
 //! split (one line per model), ROC curves and predicted-vs-actual scatter.
 //! Built on the profile page's SVG helpers; all text is escaped.
 
+use crate::page::escape;
+use crate::page::svg::{empty_chart, nice_step, open, truncate, CHAR_WIDTH};
 use crate::profile::format_number;
-use crate::profile::html::escape;
-use crate::profile::svg::{empty_chart, nice_step, open, truncate, CHAR_WIDTH};
 use std::fmt::Write;
 
 /// Series colours (Tableau 10), reused in order.

@@ -11,7 +11,7 @@ mod charts;
 mod search;
 mod search_charts;
 
-use crate::profile::html::{escape, STYLE};
+use crate::page::{escape, STYLE};
 use crate::report::{direction, statements};
 use mlg::executor::by_rank;
 use mlg::executor::Evaluation;

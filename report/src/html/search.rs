@@ -8,8 +8,8 @@
 use super::anchor;
 use super::charts::PALETTE;
 use super::search_charts::{convergence, pareto};
+use crate::page::escape;
 use crate::profile::format_number;
-use crate::profile::html::escape;
 use crate::report::{
     direction, full_budget, objective_value, one_line, other_objectives, row_fits, share, status_counts,
     trial_numbers,

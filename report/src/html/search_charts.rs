@@ -4,8 +4,8 @@
 
 use super::charts::{legend, legend_width, padded, Axes, PALETTE};
 use super::search::{by_number, maximizes, number, objective, objective_title, BEST, HIGHLIGHT, MUTED};
-use crate::profile::html::escape;
-use crate::profile::svg::{empty_chart, open};
+use crate::page::escape;
+use crate::page::svg::{empty_chart, open};
 use crate::report::{full_budget, share};
 use mlg::executor::{Search, TrialResult};
 use std::fmt::Write;

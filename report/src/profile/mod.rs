@@ -3,7 +3,6 @@
 //! --html report.html`, and the `profile` step of a workflow).
 
 pub mod html;
-pub mod svg;
 
 pub use mlg::profile::*;
 

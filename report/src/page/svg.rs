@@ -1,8 +1,9 @@
-//! Hand-written inline SVG charts for the profile page: histograms, horizontal bar
-//! charts and the correlation heatmap. Every piece of text from the data is escaped.
+//! Hand-written inline SVG charts shared by every page: the axes, ticks and
+//! frames, histograms, horizontal bar charts and the correlation heatmap.
+//! Every piece of text from the data is escaped.
 
-use super::html::escape;
-use super::{format_number, Correlations, Histogram};
+use super::escape;
+use crate::profile::{format_number, Correlations, Histogram};
 use std::fmt::Write;
 
 /// Width of the per-column charts, in pixels.
