@@ -300,13 +300,6 @@ pub fn trial_name(search: &str, index: usize) -> String {
     format!("{search}#{}", index + 1)
 }
 
-/// The search name and 0-based trial index of a [`trial_name`], if `name` is one.
-pub fn parse_trial_name(name: &str) -> Option<(&str, usize)> {
-    let (search, n) = name.rsplit_once('#')?;
-    let n: usize = n.parse().ok()?;
-    Some((search, n.checked_sub(1)?))
-}
-
 /// `ensemble NAME = combiner(A, B, ..., k = v)`: the members (model, compress,
 /// ensemble or search stages of one task on one data source; a search member
 /// is its best trial) fused into one model.
