@@ -47,13 +47,7 @@ impl Format {
 
 /// The format-specific reading state.
 enum Source<R: Read> {
-    Csv {
-        reader: ::csv::Reader<R>,
-        record: ::csv::StringRecord,
-        /// The field index of every input slot.
-        positions: Vec<usize>,
-        width: usize,
-    },
+    Csv(Box<blocks::CsvBlocks<R>>),
     JsonLines {
         reader: BufReader<R>,
         line: u64,
@@ -78,18 +72,38 @@ pub struct RowChunks<R: Read> {
 impl<R: Read> RowChunks<R> {
     /// A CSV reader: reads the header now and fails with a [`DataError::Malformed`]
     /// at line 1 naming every input column the header lacks.
-    pub fn csv(reader: R, file: &str, slots: &[InputSlot], chunk_rows: usize) -> Result<Self, DataError> {
-        let mut reader = ::csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(reader);
-        let mut record = ::csv::StringRecord::new();
-        let got = reader.read_record(&mut record).map_err(|e| convert(e, file))?;
-        if !got {
-            return Err(DataError::Empty {
-                file: file.to_string(),
-            });
-        }
+    pub fn csv(mut reader: R, file: &str, slots: &[InputSlot], chunk_rows: usize) -> Result<Self, DataError> {
+        // The header is read from the first bytes, as many as it takes.
+        let mut head = Vec::new();
+        let (record, position) = loop {
+            let want = (head.len() as u64).max(64 << 10);
+            let got = (&mut reader)
+                .take(want)
+                .read_to_end(&mut head)
+                .map_err(|source| DataError::Io {
+                    file: file.to_string(),
+                    source,
+                })?;
+            let complete = (got as u64) < want;
+            let mut header = ::csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(head.as_slice());
+            let mut record = ::csv::StringRecord::new();
+            let read = header.read_record(&mut record);
+            let position = header.position().clone();
+            match read {
+                Ok(_) if !complete && position.byte() >= head.len() as u64 => continue,
+                Ok(true) => break (record, position),
+                Ok(false) => {
+                    return Err(DataError::Empty {
+                        file: file.to_string(),
+                    })
+                }
+                Err(e) if complete => return Err(convert(e, file)),
+                Err(_) => continue,
+            }
+        };
         let names: Vec<&str> = record
             .iter()
             .enumerate()
@@ -130,13 +144,12 @@ impl<R: Read> RowChunks<R> {
             });
         }
         let width = names.len();
-        let bytes = record.position().map_or(0, |p| p.byte());
-        let source = Source::Csv {
-            reader,
-            record,
-            positions,
-            width,
-        };
+        let bytes = position.byte();
+        let rest = head.split_off((bytes as usize).min(head.len()));
+        let lines = position.line().saturating_sub(1);
+        let source = Source::Csv(Box::new(blocks::CsvBlocks::new(
+            reader, rest, positions, width, lines, bytes,
+        )));
         let mut chunks = RowChunks::with(source, file, slots, chunk_rows);
         chunks.bytes = bytes;
         Ok(chunks)
@@ -201,6 +214,15 @@ impl<R: Read> RowChunks<R> {
     /// The next chunk of rows, or `None` at the end of the input.
     pub fn next_chunk(&mut self) -> Result<Option<Frame>, DataError> {
         self.lines.clear();
+        if let Source::Csv(blocks) = &mut self.source {
+            let Some(parsed) = blocks.next(&self.file, &self.slots, self.chunk_rows)? else {
+                return Ok(None);
+            };
+            self.rows += parsed.frame.n_rows as u64;
+            self.bytes = parsed.bytes;
+            self.lines = parsed.lines;
+            return Ok(Some(parsed.frame));
+        }
         let mut n = 0;
         while n < self.chunk_rows && self.next_row()? {
             n += 1;
@@ -222,38 +244,8 @@ impl<R: Read> RowChunks<R> {
     fn next_row(&mut self) -> Result<bool, DataError> {
         let file = self.file.as_str();
         match &mut self.source {
-            Source::Csv {
-                reader,
-                record,
-                positions,
-                width,
-            } => {
-                if !reader.read_record(record).map_err(|e| convert(e, file))? {
-                    return Ok(false);
-                }
-                let line = record.position().map_or(0, |p| p.line());
-                self.bytes = reader.position().byte();
-                if record.len() != *width {
-                    return Err(DataError::Malformed {
-                        file: file.to_string(),
-                        line,
-                        message: format!(
-                            "row {line} has {} fields but the header has {width}",
-                            record.len()
-                        ),
-                    });
-                }
-                for ((builder, slot), &j) in self.builders.iter_mut().zip(&self.slots).zip(positions.iter()) {
-                    let at = At {
-                        file,
-                        line,
-                        column: &slot.name,
-                    };
-                    builder.push_text(record.get(j).unwrap_or(""), &at)?;
-                }
-                self.lines.push(line);
-                Ok(true)
-            }
+            // CSV is read a chunk at a time in `next_chunk`.
+            Source::Csv(_) => Ok(false),
             Source::JsonLines { reader, line, text } => loop {
                 text.clear();
                 *line += 1;
@@ -335,6 +327,7 @@ fn convert(err: ::csv::Error, file: &str) -> DataError {
     }
 }
 
+mod blocks;
 mod column;
 mod json;
 mod write;

@@ -124,6 +124,23 @@ impl Builder {
         missing.push(false);
     }
 
+    /// A field of a numeric input that is a plain decimal within `f32`,
+    /// pushed at once; `false` (nothing pushed) for any other field, which
+    /// goes through [`Builder::push_text`].
+    pub(super) fn push_plain(&mut self, raw: &[u8]) -> bool {
+        let Builder::Numeric { values, missing } = self else {
+            return false;
+        };
+        match crate::csv::number::plain_decimal(raw).filter(|v| fits_f32(*v)) {
+            Some(v) => {
+                values.push(v);
+                missing.push(false);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// A text field: missing token, number (numeric inputs) or level.
     pub(super) fn push_text(&mut self, field: &str, at: &At<'_>) -> Result<(), DataError> {
         let field = field.trim();

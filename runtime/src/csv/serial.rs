@@ -1,169 +1,13 @@
-//! CSV loading into a columnar [`Frame`], with type inference and clear errors.
-//!
-//! Rules: a header row is required; names are trimmed and must be non-empty and
-//! unique. Fields are trimmed of surrounding whitespace. A field is missing when it
-//! is empty or one of `NA`, `NaN`, `N/A`, `null` (case-insensitive).
-//!
-//! Kinds: a column declared by the caller (`kinds`) is read as that kind. Any other
-//! column is numeric when every non-missing field parses as a number (so an
-//! all-missing column is numeric), and categorical when at most half of its
-//! non-missing fields do (numeric-looking text is then a level like any other),
-//! with levels sorted by byte order. A column in between, mostly numbers with
-//! some text, is refused with a [`DataError::MixedColumn`] naming the first text
-//! field's line, the column and the value: a stray `abc` never turns a numeric
-//! column into a categorical one silently.
-//!
-//! Numbers: a number in a numeric column must be finite in `f32`, the precision
-//! models compute in; `inf`, `-inf`, `infinity` or a magnitude above 3.4028235e38
-//! is a [`DataError::OutOfRange`] naming the line, the column and the value.
-//!
-//! A UTF-8 byte-order mark before the header is ignored. Blank lines are skipped.
-//! No input bytes make these functions panic.
+//! The serial CSV reader, through the `csv` crate: kept for text whose
+//! quoted fields hold line breaks, which the parallel reader cannot split
+//! at line starts. Same rules and results as [`super::parallel`].
 
+use super::{check_width, is_missing_token, out_of_range, read_header, Dictionary, Records};
 use crate::error::DataError;
 use crate::frame::{Column, Frame};
 use crate::rows::fits_f32;
 use mlg_compiler::workflow::catalog::ColumnKind;
 use std::collections::HashMap;
-use std::io::Read;
-use std::path::Path;
-
-/// Reads the CSV file at `path`, inferring every column's kind.
-///
-/// Errors name the file (as `path` displays), the 1-based line and the column.
-pub fn read_csv(path: &Path) -> Result<Frame, DataError> {
-    read_csv_typed(path, &[])
-}
-
-/// Reads CSV text from `reader`, inferring every column's kind; `source` names the
-/// input in error messages.
-pub fn read_csv_from<R: Read>(reader: R, source: &str) -> Result<Frame, DataError> {
-    read_csv_typed_from(reader, source, &[])
-}
-
-/// Reads the CSV file at `path`; the columns named in `kinds` are read as that kind
-/// (a numeric column whose field does not parse is a [`DataError::Unparseable`], one
-/// outside `f32` a [`DataError::OutOfRange`]; a
-/// categorical one keeps numeric-looking text as levels), the rest are inferred.
-/// Names in `kinds` that the file lacks are ignored.
-pub fn read_csv_typed(path: &Path, kinds: &[(String, ColumnKind)]) -> Result<Frame, DataError> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| DataError::Io {
-        file: file.clone(),
-        source,
-    })?;
-    parse(&bytes, &file, kinds)
-}
-
-/// Like [`read_csv_typed`], reading CSV text from `reader`; `source` names the input
-/// in error messages.
-pub fn read_csv_typed_from<R: Read>(
-    mut reader: R,
-    source: &str,
-    kinds: &[(String, ColumnKind)],
-) -> Result<Frame, DataError> {
-    let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes).map_err(|e| DataError::Io {
-        file: source.to_string(),
-        source: e,
-    })?;
-    parse(&bytes, source, kinds)
-}
-
-/// True when `field` (already trimmed) is one of the missing-value tokens.
-pub fn is_missing_token(field: &str) -> bool {
-    field.is_empty()
-        || ["na", "nan", "n/a", "null"]
-            .iter()
-            .any(|t| field.eq_ignore_ascii_case(t))
-}
-
-/// Iterates over the records of a CSV buffer, mapping `csv` errors to [`DataError`]s.
-struct Records<'a> {
-    reader: ::csv::Reader<&'a [u8]>,
-    record: ::csv::StringRecord,
-    file: &'a str,
-}
-
-impl<'a> Records<'a> {
-    fn new(bytes: &'a [u8], file: &'a str) -> Self {
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let reader = ::csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(bytes);
-        Records {
-            reader,
-            record: ::csv::StringRecord::new(),
-            file,
-        }
-    }
-
-    /// The next record and its 1-based starting line, or `None` at the end.
-    fn next(&mut self) -> Result<Option<(u64, &::csv::StringRecord)>, DataError> {
-        match self.reader.read_record(&mut self.record) {
-            Ok(true) => {
-                let line = self.record.position().map_or(0, |p| p.line());
-                Ok(Some((line, &self.record)))
-            }
-            Ok(false) => Ok(None),
-            Err(err) => Err(self.convert(err)),
-        }
-    }
-
-    fn convert(&self, err: ::csv::Error) -> DataError {
-        let file = self.file.to_string();
-        let line = err.position().map_or(0, |p| p.line());
-        let message = err.to_string();
-        match err.into_kind() {
-            ::csv::ErrorKind::Io(source) => DataError::Io { file, source },
-            ::csv::ErrorKind::Utf8 { pos, .. } => DataError::Utf8 {
-                file,
-                line: pos.map_or(line, |p| p.line()),
-            },
-            _ => DataError::Malformed { file, line, message },
-        }
-    }
-}
-
-/// Reads and checks the header: trimmed, non-empty, unique names.
-fn read_header(records: &mut Records<'_>, file: &str) -> Result<Vec<String>, DataError> {
-    let Some((_, record)) = records.next()? else {
-        return Err(DataError::Empty {
-            file: file.to_string(),
-        });
-    };
-    let mut names: Vec<String> = Vec::with_capacity(record.len());
-    for (i, raw) in record.iter().enumerate() {
-        let name = raw.trim();
-        if name.is_empty() {
-            return Err(DataError::EmptyColumnName {
-                file: file.to_string(),
-                index: i + 1,
-            });
-        }
-        if names.iter().any(|n| n == name) {
-            return Err(DataError::DuplicateColumn {
-                file: file.to_string(),
-                column: name.to_string(),
-            });
-        }
-        names.push(name.to_string());
-    }
-    Ok(names)
-}
-
-/// Checks that a data record has as many fields as the header.
-fn check_width(file: &str, line: u64, found: usize, expected: usize) -> Result<(), DataError> {
-    if found == expected {
-        return Ok(());
-    }
-    Err(DataError::Malformed {
-        file: file.to_string(),
-        line,
-        message: format!("row {line} has {found} fields but the header has {expected}"),
-    })
-}
 
 /// What pass 1 learns about one column whose kind is inferred.
 #[derive(Default)]
@@ -235,15 +79,6 @@ impl Scan {
     }
 }
 
-fn out_of_range(file: &str, line: u64, column: &str, value: String) -> DataError {
-    DataError::OutOfRange {
-        file: file.to_string(),
-        line,
-        column: column.to_string(),
-        value,
-    }
-}
-
 /// How pass 1 reads one column.
 enum Pass1 {
     /// Declared categorical: nothing to parse.
@@ -257,7 +92,7 @@ enum Pass1 {
 /// Parses a whole CSV buffer. Pass 1 parses numbers and missing masks for every
 /// column and decides each inferred column's kind; pass 2 (only when some
 /// column is categorical) builds dictionaries.
-fn parse(bytes: &[u8], file: &str, kinds: &[(String, ColumnKind)]) -> Result<Frame, DataError> {
+pub(super) fn parse(bytes: &[u8], file: &str, kinds: &[(String, ColumnKind)]) -> Result<Frame, DataError> {
     let mut records = Records::new(bytes, file);
     let names = read_header(&mut records, file)?;
     let width = names.len();
@@ -349,43 +184,6 @@ fn parse(bytes: &[u8], file: &str, kinds: &[(String, ColumnKind)]) -> Result<Fra
         columns.push(column);
     }
     Ok(Frame { columns, n_rows })
-}
-
-/// A dictionary under construction: codes in first-seen order.
-#[derive(Default)]
-struct Dictionary {
-    index: HashMap<String, u32>,
-    codes: Vec<u32>,
-}
-
-impl Dictionary {
-    fn push(&mut self, value: &str) {
-        let code = match self.index.get(value) {
-            Some(&code) => code,
-            None => {
-                let code = self.index.len() as u32;
-                self.index.insert(value.to_string(), code);
-                code
-            }
-        };
-        self.codes.push(code);
-    }
-
-    /// Sorts the levels by byte order and renumbers the codes to match.
-    fn finish(self) -> (Vec<u32>, Vec<String>) {
-        let mut levels: Vec<(String, u32)> = self.index.into_iter().collect();
-        levels.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-        let mut remap = vec![0u32; levels.len()];
-        for (new, (_, old)) in levels.iter().enumerate() {
-            remap[*old as usize] = new as u32;
-        }
-        let codes = self
-            .codes
-            .into_iter()
-            .map(|c| remap.get(c as usize).copied().unwrap_or(0))
-            .collect();
-        (codes, levels.into_iter().map(|(level, _)| level).collect())
-    }
 }
 
 /// Pass 2: re-reads the buffer and builds a dictionary for each categorical column.

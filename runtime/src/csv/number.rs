@@ -1,0 +1,214 @@
+//! Numbers in CSV fields: an exact fast path for plain decimals, `str::parse`
+//! for everything else, so a field parses to the same `f64` either way.
+
+/// Powers of ten that are exact in `f64`.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+    1e19, 1e20, 1e21, 1e22,
+];
+
+/// `field` (trimmed) as a number, exactly as `str::parse::<f64>` reads it;
+/// `None` when it is not one (or is not UTF-8).
+pub(crate) fn parse_f64(field: &[u8]) -> Option<f64> {
+    match plain_decimal(field) {
+        Some(v) => Some(v),
+        None => std::str::from_utf8(field).ok()?.parse::<f64>().ok(),
+    }
+}
+
+/// `[+-]digits[.digits][(e|E)[+-]digits]` with at most 19 digits, a
+/// significand of at most 2^53 and a decimal exponent within ±22: both the
+/// significand and the power of ten are exact in `f64`, so one multiply or
+/// divide rounds correctly (Clinger 1990). `None` for any other text, which
+/// the caller hands to `str::parse`.
+pub(crate) fn plain_decimal(s: &[u8]) -> Option<f64> {
+    let (negative, mut i) = match s.first()? {
+        b'-' => (true, 1),
+        b'+' => (false, 1),
+        _ => (false, 0),
+    };
+    let mut mantissa: u64 = 0;
+    let int_start = i;
+    i = eight_digits(s, i, &mut mantissa);
+    while let Some(d) = s.get(i).map(|b| b.wrapping_sub(b'0')).filter(|d| *d <= 9) {
+        mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
+        i += 1;
+    }
+    let mut digits = i - int_start;
+    let mut exponent: i32 = 0;
+    if s.get(i) == Some(&b'.') {
+        i += 1;
+        let frac_start = i;
+        i = eight_digits(s, i, &mut mantissa);
+        while let Some(d) = s.get(i).map(|b| b.wrapping_sub(b'0')).filter(|d| *d <= 9) {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
+            i += 1;
+        }
+        digits += i - frac_start;
+        exponent = -((i - frac_start) as i32);
+    }
+    // More than 19 digits may have wrapped (leading zeros included: rare).
+    if digits == 0 || digits > 19 {
+        return None;
+    }
+    if i < s.len() {
+        if s[i] | 0x20 != b'e' {
+            return None;
+        }
+        i += 1;
+        let negative_exp = match s.get(i) {
+            Some(b'-') => {
+                i += 1;
+                true
+            }
+            Some(b'+') => {
+                i += 1;
+                false
+            }
+            _ => false,
+        };
+        let exp_start = i;
+        let mut e: i32 = 0;
+        while let Some(d) = s.get(i).map(|b| b.wrapping_sub(b'0')).filter(|d| *d <= 9) {
+            if e > 10_000 {
+                return None;
+            }
+            e = e * 10 + i32::from(d);
+            i += 1;
+        }
+        if i == exp_start || i != s.len() {
+            return None;
+        }
+        exponent += if negative_exp { -e } else { e };
+    }
+    if mantissa > 1 << 53 {
+        return None;
+    }
+    let m = mantissa as f64;
+    let v = if mantissa == 0 || exponent == 0 {
+        m
+    } else if (1..=22).contains(&exponent) {
+        m * POW10[exponent as usize]
+    } else if (-22..0).contains(&exponent) {
+        m / POW10[(-exponent) as usize]
+    } else {
+        return None;
+    };
+    Some(if negative { -v } else { v })
+}
+
+/// Consumes runs of eight ASCII digits of `s` from `i` into `mantissa`
+/// (wrapping past 19 digits, which the caller refuses); returns where the
+/// digits stop being eight at a time. SWAR as in Lemire's fast_float.
+fn eight_digits(s: &[u8], mut i: usize, mantissa: &mut u64) -> usize {
+    while let Some(chunk) = s.get(i..i + 8) {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        let v = u64::from_le_bytes(bytes);
+        let all_digits = (v.wrapping_add(0x4646_4646_4646_4646) | v.wrapping_sub(0x3030_3030_3030_3030))
+            & 0x8080_8080_8080_8080
+            == 0;
+        if !all_digits {
+            break;
+        }
+        let v = v - 0x3030_3030_3030_3030;
+        let v = v.wrapping_mul(10).wrapping_add(v >> 8);
+        let mask = 0x0000_00FF_0000_00FF;
+        let v = ((v & mask).wrapping_mul(0x000F_4240_0000_0064))
+            .wrapping_add(((v >> 16) & mask).wrapping_mul(0x0000_2710_0000_0001))
+            >> 32;
+        *mantissa = mantissa.wrapping_mul(100_000_000).wrapping_add(v);
+        i += 8;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_f64;
+
+    fn std_parse(s: &str) -> Option<f64> {
+        s.parse::<f64>().ok()
+    }
+
+    #[test]
+    fn agrees_with_str_parse_bit_for_bit() {
+        let cases = [
+            "0",
+            "-0",
+            "+0",
+            "1",
+            "-1",
+            "0.5",
+            ".5",
+            "5.",
+            "-.5",
+            "1e5",
+            "1E-5",
+            "1e+22",
+            "1e23",
+            "1e-22",
+            "1e-23",
+            "123456789012345678",
+            "1234567890123456789",
+            "12345678901234567890",
+            "9007199254740993",
+            "9007199254740992",
+            "0.1",
+            "0.3",
+            "2.2250738585072014e-308",
+            "1.7976931348623157e308",
+            "1e400",
+            "-1e400",
+            "0.8586346",
+            "-0.03463214",
+            "7.696294",
+            "000123.4500",
+            "0.000000000000000000001234",
+            "inf",
+            "-inf",
+            "NaN",
+            "nan",
+            "infinity",
+            "1e",
+            "e5",
+            ".",
+            "-",
+            "+",
+            "1.2.3",
+            "1e5.0",
+            "12a",
+            "",
+            "0x10",
+            "1_000",
+            " 1",
+            "1 ",
+            "1e-0",
+            "3.4028235e38",
+            "3.4028236e38",
+            "1e99999999999",
+        ];
+        for case in cases {
+            let (got, want) = (parse_f64(case.as_bytes()), std_parse(case));
+            assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "`{case}`");
+        }
+    }
+
+    #[test]
+    fn random_decimals_agree_with_str_parse() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let digits = state % 10_000_000_000_000_000;
+            let scale = (state >> 56) % 30;
+            let text = format!("{}{}e-{scale}", if state & 1 == 1 { "-" } else { "" }, digits);
+            let dotted = format!("{}.{}", digits / 1000, digits % 1000);
+            for case in [text, dotted] {
+                let (got, want) = (parse_f64(case.as_bytes()), std_parse(&case));
+                assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "`{case}`");
+            }
+        }
+    }
+}

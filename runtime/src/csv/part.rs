@@ -1,0 +1,338 @@
+//! One piece of CSV text (complete lines) parsed into typed columns: pass 1
+//! gives numbers and missing masks, pass 2 dictionary codes for the columns
+//! found categorical. Pieces are parsed in parallel and joined in order by
+//! [`super::parallel`]; every line number here counts from the piece's
+//! first line as line 1, until [`PieceError::into_error`] adds the lines
+//! before the piece.
+
+use super::number::{parse_f64, plain_decimal};
+use super::{check_width, is_missing_token, out_of_range};
+use crate::error::DataError;
+use crate::rows::fits_f32;
+use std::collections::HashMap;
+
+/// How pass 1 reads one column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Plan {
+    /// Declared numeric: every non-missing field must be a number within `f32`.
+    Numeric,
+    /// Numeric or categorical, decided once every piece is read.
+    Inferred,
+    /// Declared categorical: only the missing mask (codes come in pass 2).
+    Categorical,
+}
+
+/// Pass 1's view of one column of a piece.
+#[derive(Default)]
+pub(crate) struct Scanned {
+    /// One value per row: NaN where missing or text.
+    pub values: Vec<f64>,
+    /// One flag per row.
+    pub missing: Vec<bool>,
+    /// Non-missing fields that are numbers.
+    pub numbers: usize,
+    /// Non-missing fields that are not.
+    pub texts: usize,
+    /// Line and text of the first field that is not a number.
+    pub first_text: Option<(u64, String)>,
+    /// Line and text of the first number outside `f32`.
+    pub first_out_of_range: Option<(u64, String)>,
+}
+
+/// Pass 1 over one piece.
+pub(crate) struct Scan {
+    /// One per column.
+    pub columns: Vec<Scanned>,
+    /// Data rows read.
+    pub rows: usize,
+    /// Line breaks consumed (the piece's span in lines).
+    pub lines: u64,
+    /// The first error, which stops the piece.
+    pub error: Option<PieceError>,
+}
+
+/// The error that stopped a piece, its line still relative.
+pub(crate) enum PieceError {
+    /// A record with `found` fields where the header has another count.
+    Width { line: u64, found: usize },
+    /// Any other error.
+    Data(DataError),
+}
+
+impl PieceError {
+    /// The error with its line made absolute (`base`: the lines before the piece).
+    pub(crate) fn into_error(self, base: u64, file: &str, width: usize) -> DataError {
+        match self {
+            PieceError::Width { line, found } => match check_width(file, base + line, found, width) {
+                Err(error) => error,
+                Ok(()) => unreachable!("a width error has the wrong width"),
+            },
+            PieceError::Data(mut error) => {
+                shift_line(&mut error, base);
+                error
+            }
+        }
+    }
+}
+
+/// Pass 2's dictionary of one categorical column over one piece: levels in
+/// first-seen order, and a code per row (`u32::MAX` where missing).
+#[derive(Default)]
+pub(crate) struct Coded {
+    pub index: HashMap<String, u32>,
+    pub levels: Vec<String>,
+    pub codes: Vec<u32>,
+}
+
+/// Why a piece cannot be parsed on its own: an odd number of quote marks,
+/// so a quoted field may run into the next piece.
+#[derive(Debug)]
+pub(crate) struct OpenQuote;
+
+/// Calls `record(line, fields)` for every non-blank record of `piece`
+/// (`line` from 0, the piece's first line); returns the line breaks
+/// consumed. Unquoted text is split on commas directly; a piece holding a
+/// quote mark or a lone carriage return goes through the `csv` crate.
+pub(crate) fn records(piece: &[u8], record: &mut dyn FnMut(u64, &[&[u8]]) -> bool) -> Result<u64, OpenQuote> {
+    let mut fields: Vec<&[u8]> = Vec::new();
+    let plain = memchr::memchr(b'"', piece).is_none()
+        && memchr::memchr_iter(b'\r', piece).all(|i| piece.get(i + 1) == Some(&b'\n'));
+    if !plain {
+        return quoted_records(piece, record);
+    }
+    let mut line = 0u64;
+    let mut start = 0usize;
+    for at in memchr::memchr2_iter(b',', b'\n', piece) {
+        fields.push(&piece[start..at]);
+        start = at + 1;
+        if piece[at] == b'\n' {
+            if !end_record(&mut fields, line, record) {
+                return Ok(line);
+            }
+            line += 1;
+        }
+    }
+    if start < piece.len() || !fields.is_empty() {
+        fields.push(&piece[start..]);
+        end_record(&mut fields, line, record);
+    }
+    Ok(line)
+}
+
+/// Hands a record's `fields` to `record` unless the line is blank (after a
+/// carriage return is dropped); clears them. `false` stops the reading.
+fn end_record<'p>(
+    fields: &mut Vec<&'p [u8]>,
+    line: u64,
+    record: &mut dyn FnMut(u64, &[&[u8]]) -> bool,
+) -> bool {
+    if let Some(last) = fields.last_mut() {
+        if let Some(stripped) = last.strip_suffix(b"\r") {
+            *last = stripped;
+        }
+    }
+    let go = matches!(fields.as_slice(), [only] if only.is_empty()) || record(line, fields);
+    fields.clear();
+    go
+}
+
+/// [`records`] for a piece with quote marks, through the `csv` crate.
+fn quoted_records(piece: &[u8], record: &mut dyn FnMut(u64, &[&[u8]]) -> bool) -> Result<u64, OpenQuote> {
+    if piece.ends_with(b"\n") && ends_in_quotes(piece) {
+        return Err(OpenQuote);
+    }
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(piece);
+    let mut row = ::csv::ByteRecord::new();
+    let lines = memchr::memchr_iter(b'\n', piece).count() as u64;
+    // Reading a byte slice cannot fail: no I/O, and byte records skip UTF-8.
+    while let Ok(true) = reader.read_byte_record(&mut row) {
+        let line = row.position().map_or(1, |p| p.line()) - 1;
+        let fields: Vec<&[u8]> = row.iter().collect();
+        if !record(line, &fields) {
+            break;
+        }
+    }
+    Ok(lines)
+}
+
+/// True when the last byte of `piece`, read from a record start, lies inside
+/// a quoted field. The `csv` crate's quoting states: a quote opens a quoted
+/// field only at a field's start, `""` inside one is a quote, and a quote in
+/// an unquoted field is text.
+pub(crate) fn ends_in_quotes(piece: &[u8]) -> bool {
+    #[derive(PartialEq)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut state = State::FieldStart;
+    for &b in piece {
+        state = match (state, b) {
+            (State::Quoted, b'"') => State::QuoteInQuoted,
+            (State::Quoted, _) => State::Quoted,
+            (State::QuoteInQuoted, b'"') | (State::FieldStart, b'"') => State::Quoted,
+            (_, b',' | b'\n' | b'\r') => State::FieldStart,
+            _ => State::Unquoted,
+        };
+    }
+    state == State::Quoted
+}
+
+/// Trims what `str::trim` trims; `Err(())` when the field is not UTF-8.
+fn trim(raw: &[u8]) -> Result<&[u8], ()> {
+    let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r');
+    // Most fields: ASCII with no space at either end.
+    if let (Some(first), Some(last)) = (raw.first(), raw.last()) {
+        if first.is_ascii_graphic() && last.is_ascii_graphic() && raw.is_ascii() {
+            return Ok(raw);
+        }
+    }
+    let start = raw.iter().position(|b| !ws(b)).unwrap_or(raw.len());
+    let end = raw.iter().rposition(|b| !ws(b)).map_or(start, |i| i + 1);
+    let field = &raw[start..end];
+    if field.is_ascii() {
+        return Ok(field);
+    }
+    std::str::from_utf8(field)
+        .map(|s| s.trim().as_bytes())
+        .map_err(|_| ())
+}
+
+/// The field as text; only called on trimmed, validated fields.
+fn text(field: &[u8]) -> &str {
+    std::str::from_utf8(field).unwrap_or_default()
+}
+
+fn missing(field: &[u8]) -> bool {
+    field.len() <= 4 && is_missing_token(text(field))
+}
+
+/// Pass 1 over `piece`: see [`Scan`]. `names` name the columns in errors.
+pub(crate) fn scan(piece: &[u8], plans: &[Plan], names: &[String], file: &str) -> Result<Scan, OpenQuote> {
+    let width = plans.len();
+    let mut columns: Vec<Scanned> = (0..width).map(|_| Scanned::default()).collect();
+    let mut rows = 0usize;
+    let mut error = None;
+    let lines = records(piece, &mut |line, fields| {
+        let line1 = line + 1;
+        if fields.len() != width {
+            error = Some(PieceError::Width {
+                line: line1,
+                found: fields.len(),
+            });
+            return false;
+        }
+        for (j, raw) in fields.iter().enumerate() {
+            let column = &mut columns[j];
+            // Most fields of a numeric file: a plain decimal, nothing to trim.
+            if plans[j] != Plan::Categorical {
+                if let Some(v) = plain_decimal(raw).filter(|v| fits_f32(*v)) {
+                    column.missing.push(false);
+                    column.values.push(v);
+                    column.numbers += usize::from(plans[j] == Plan::Inferred);
+                    continue;
+                }
+            }
+            let Ok(field) = trim(raw) else {
+                error = Some(PieceError::Data(DataError::Utf8 {
+                    file: file.to_string(),
+                    line: line1,
+                }));
+                return false;
+            };
+            let miss = missing(field);
+            column.missing.push(miss);
+            match plans[j] {
+                Plan::Categorical => {}
+                _ if miss => column.values.push(f64::NAN),
+                Plan::Numeric => match parse_f64(field) {
+                    Some(v) if v.is_nan() || fits_f32(v) => column.values.push(v),
+                    Some(_) => {
+                        let e = out_of_range(file, line1, &names[j], text(field).to_string());
+                        error = Some(PieceError::Data(e));
+                        return false;
+                    }
+                    None => {
+                        error = Some(PieceError::Data(DataError::Unparseable {
+                            file: file.to_string(),
+                            line: line1,
+                            column: names[j].clone(),
+                            value: text(field).to_string(),
+                            expected: "a number".to_string(),
+                        }));
+                        return false;
+                    }
+                },
+                Plan::Inferred => match parse_f64(field) {
+                    Some(v) => {
+                        column.numbers += 1;
+                        if !v.is_nan() && !fits_f32(v) && column.first_out_of_range.is_none() {
+                            column.first_out_of_range = Some((line1, text(field).to_string()));
+                        }
+                        column.values.push(v);
+                    }
+                    None => {
+                        column.texts += 1;
+                        if column.first_text.is_none() {
+                            column.first_text = Some((line1, text(field).to_string()));
+                        }
+                        column.values.push(f64::NAN);
+                    }
+                },
+            }
+        }
+        rows += 1;
+        true
+    })?;
+    Ok(Scan {
+        columns,
+        rows,
+        lines,
+        error,
+    })
+}
+
+/// Pass 2 over `piece`: a dictionary for each column in `categorical` (field
+/// indexes). Pass 1 has checked widths and UTF-8 already.
+pub(crate) fn code(piece: &[u8], categorical: &[usize]) -> Result<Vec<Coded>, OpenQuote> {
+    let mut coded: Vec<Coded> = categorical.iter().map(|_| Coded::default()).collect();
+    records(piece, &mut |_, fields| {
+        for (dict, &j) in coded.iter_mut().zip(categorical) {
+            let field = fields.get(j).and_then(|raw| trim(raw).ok()).unwrap_or_default();
+            if missing(field) {
+                dict.codes.push(u32::MAX);
+                continue;
+            }
+            let value = text(field);
+            let code = match dict.index.get(value) {
+                Some(&code) => code,
+                None => {
+                    let code = dict.levels.len() as u32;
+                    dict.index.insert(value.to_string(), code);
+                    dict.levels.push(value.to_string());
+                    code
+                }
+            };
+            dict.codes.push(code);
+        }
+        true
+    })?;
+    Ok(coded)
+}
+
+/// Adds `by` to the line an error names (pieces report lines from 0).
+fn shift_line(error: &mut DataError, by: u64) {
+    match error {
+        DataError::Malformed { line, .. }
+        | DataError::Unparseable { line, .. }
+        | DataError::OutOfRange { line, .. }
+        | DataError::MixedColumn { line, .. }
+        | DataError::Utf8 { line, .. } => *line += by,
+        _ => {}
+    }
+}

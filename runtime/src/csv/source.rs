@@ -1,0 +1,177 @@
+//! Where CSV bytes come from: a whole buffer, or a byte range of a file read
+//! in bounded batches, each a run of complete lines.
+//!
+//! A range `start..end` holds the lines whose first byte lies in it (the
+//! convention of Hadoop's text splits): a reader starting inside a line skips
+//! to the next line start, and the line under way at `end` is read to its end.
+//! Consecutive ranges therefore partition a file's data lines, whatever the
+//! offsets, which is how one file is split across processes. A line break
+//! inside a quoted field is outside that convention: see [`crate::csv`].
+
+use crate::error::DataError;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+/// Bytes per batch read from a file: big enough to keep every thread busy,
+/// small enough that memory never holds more than a few batches of text.
+pub(crate) const BATCH_BYTES: usize = 8 << 20;
+
+/// What [`Source::batches`] calls: `Ok(false)` stops the reading.
+pub(crate) type Each<'e> = dyn FnMut(&[u8]) -> Result<bool, DataError> + 'e;
+
+/// A source of CSV text that can be read from the data start more than once.
+pub(crate) enum Source<'a> {
+    /// Text in memory; `data` is where the first data line starts.
+    Buffer { bytes: &'a [u8], data: usize },
+    /// A file: `start..end` (already past the header) is read in batches of
+    /// about `batch` bytes.
+    File {
+        path: &'a Path,
+        name: &'a str,
+        start: u64,
+        end: u64,
+        batch: usize,
+    },
+}
+
+impl Source<'_> {
+    /// Calls `each` with consecutive runs of complete lines (the last line of
+    /// the range may lack its line break), in file order, until it returns
+    /// `false`.
+    pub(crate) fn batches(&self, each: &mut Each<'_>) -> Result<(), DataError> {
+        match *self {
+            Source::Buffer { bytes, data } => match bytes.get(data..) {
+                Some(rest) if !rest.is_empty() => each(rest).map(|_| ()),
+                _ => Ok(()),
+            },
+            Source::File {
+                path,
+                name,
+                start,
+                end,
+                batch,
+            } => read_range(path, name, start..end, batch.max(1), each),
+        }
+    }
+}
+
+fn io(name: &str) -> impl Fn(std::io::Error) -> DataError + '_ {
+    move |source| DataError::Io {
+        file: name.to_string(),
+        source,
+    }
+}
+
+/// Reads the lines of `path` that start in `range`, in batches of about
+/// `batch` bytes.
+fn read_range(
+    path: &Path,
+    name: &str,
+    range: std::ops::Range<u64>,
+    batch: usize,
+    each: &mut Each<'_>,
+) -> Result<(), DataError> {
+    let (start, end) = (range.start, range.end);
+    if start >= end {
+        return Ok(());
+    }
+    let mut file = File::open(path).map_err(io(name))?;
+    let mut offset = start;
+    let mut buf: Vec<u8> = Vec::with_capacity(batch + (64 << 10));
+    if start > 0 {
+        // The line under way at `start` belongs to the range before.
+        file.seek(SeekFrom::Start(start - 1)).map_err(io(name))?;
+        let mut previous = [0u8; 1];
+        let got = file.read(&mut previous).map_err(io(name))?;
+        if got == 1 && previous[0] != b'\n' {
+            loop {
+                let skipped = fill(&mut file, &mut buf, batch, name)?;
+                if skipped == 0 {
+                    return Ok(());
+                }
+                if let Some(nl) = memchr::memchr(b'\n', &buf) {
+                    offset += nl as u64 + 1;
+                    buf.drain(..=nl);
+                    break;
+                }
+                offset += buf.len() as u64;
+                buf.clear();
+            }
+        }
+    }
+    let mut eof = false;
+    while offset < end {
+        if !eof && buf.len() < batch {
+            eof = fill(&mut file, &mut buf, batch, name)? == 0;
+        }
+        if buf.is_empty() {
+            break;
+        }
+        // Positions below `limit` start in the range; cut after the line
+        // holding position `limit - 1`, or after the last complete line.
+        let limit = usize::try_from(end - offset).unwrap_or(usize::MAX).min(buf.len());
+        let cut = match memchr::memchr(b'\n', &buf[limit - 1..]) {
+            Some(nl) => limit + nl,
+            None if eof => buf.len(),
+            None => match memchr::memrchr(b'\n', &buf) {
+                Some(nl) if limit == buf.len() => nl + 1,
+                _ => {
+                    // One line longer than the buffer: read on.
+                    eof = fill(&mut file, &mut buf, batch, name)? == 0;
+                    continue;
+                }
+            },
+        };
+        if !each(&buf[..cut])? {
+            break;
+        }
+        offset += cut as u64;
+        buf.drain(..cut);
+    }
+    Ok(())
+}
+
+/// Appends up to `batch` more bytes of `file` to `buf`; returns how many (0
+/// at the end of the file).
+fn fill(file: &mut File, buf: &mut Vec<u8>, batch: usize, name: &str) -> Result<usize, DataError> {
+    let len = buf.len();
+    buf.resize(len + batch, 0);
+    let mut got = 0;
+    let result = loop {
+        match file.read(&mut buf[len + got..]) {
+            Ok(0) => break Ok(got),
+            Ok(n) => {
+                got += n;
+                if got == batch {
+                    break Ok(got);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(io(name)(e)),
+        }
+    };
+    buf.truncate(len + got);
+    result
+}
+
+/// The lines of `path` before byte `start` (counting a line under way at
+/// `start`, which belongs to the range before): the line number, less one,
+/// of the first line a range starting at `start` reads.
+pub(crate) fn lines_before(path: &Path, name: &str, start: u64) -> Result<u64, DataError> {
+    let mut file = File::open(path).map_err(io(name))?;
+    let mut reader = (&mut file).take(start);
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut lines, mut last) = (0u64, b'\n');
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io(name)(e)),
+        };
+        lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+        last = buf[n - 1];
+    }
+    Ok(lines + u64::from(last != b'\n'))
+}
