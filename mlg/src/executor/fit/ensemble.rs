@@ -10,7 +10,7 @@
 //! lower the same way ([`Combiner::Stacking`]).
 
 use super::finite::{check_chain, Batch};
-use super::{compile_chain, matrix, Chain, Fitted, FittedChain, Transform};
+use super::{compile_chain, Chain, Fitted, FittedChain, Transform};
 use crate::error::{Error, Result};
 use mlg_compiler::backends::Executable;
 use mlg_compiler::ir::{BinaryOp, GraphBuilder, NodeId, Op};
@@ -141,7 +141,7 @@ fn fit_meta(chain: &Chain, params: &Params, x: Matrix, target: &Target, rows: &[
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let x = if passthrough {
-        let raw = matrix(&chain.frame.take(rows).without(&chain.target)).map_err(|e| Error::op(name, e))?;
+        let raw = super::matrix_rows(&chain.frame, rows, &chain.target).map_err(|e| Error::op(name, e))?;
         hstack(&x, &raw)
     } else {
         x

@@ -245,22 +245,59 @@ impl<'w> Chain<'w> {
         target: &Target,
         rows: &[usize],
     ) -> Result<FittedChain> {
-        let mut frame = self.frame.take(rows).without(&self.target);
         let mut y = target.take(rows);
         let mut fitted = Vec::with_capacity(steps.len());
+        // Without steps the model's matrix is read straight from the
+        // session's frame: the data is then held twice (columns and matrix),
+        // not three times.
+        let (x, features) = if steps.is_empty() {
+            let x =
+                matrix_rows(&self.frame, rows, &self.target).map_err(|e| Error::op(&self.model_name, e))?;
+            let features = self.frame.columns.iter().filter(|c| c.name != self.target);
+            (x, features.map(|c| c.name.clone()).collect())
+        } else {
+            self.transform_rows(steps, rows, &mut y, &mut fitted)?
+        };
+        self.fit_matrix(model, x, y, fitted, features)
+    }
+
+    /// Fits the features steps on `rows` in order, each on the previous one's
+    /// output (dropping the rows a step leaves out of training from `y`), and
+    /// returns the last output as the model's matrix with its column names.
+    fn transform_rows(
+        &self,
+        steps: &[(String, Step)],
+        rows: &[usize],
+        y: &mut Target,
+        fitted: &mut Vec<Box<dyn FittedTransform>>,
+    ) -> Result<(Matrix, Vec<String>)> {
+        let mut frame = self.frame.take_without(rows, &self.target);
         for (stage, step) in steps {
             let op = mlg_stdlib::transform(&step.op.op, &step.op.params).map_err(|e| Error::op(stage, e))?;
             let selected = select(&step.selector, &frame);
-            let f = op.fit(&frame, &selected, &y).map_err(|e| Error::op(stage, e))?;
+            let f = op.fit(&frame, &selected, y).map_err(|e| Error::op(stage, e))?;
             if let Some(keep) = f.training_rows() {
                 frame = frame.take(keep);
-                y = y.take(keep);
+                *y = y.take(keep);
             }
             frame = f.transform(&frame).map_err(|e| Error::op(stage, e))?;
             fitted.push(f);
         }
         let features = frame.columns.iter().map(|c| c.name.clone()).collect();
         let x = matrix(&frame).map_err(|e| Error::op(&self.model_name, e))?;
+        Ok((x, features))
+    }
+
+    /// Fits the model on `x` and `y` behind the fitted `steps`.
+    fn fit_matrix(
+        &self,
+        model: &ModelStage,
+        x: Matrix,
+        y: Target,
+        steps: Vec<Box<dyn FittedTransform>>,
+        features: Vec<String>,
+    ) -> Result<FittedChain> {
+        let fitted = steps;
         let (params, transforms) = self.compressed_params(model)?;
         let estimator =
             mlg_stdlib::estimator(&model.op.op, &params).map_err(|e| Error::op(&self.model_name, e))?;
@@ -436,15 +473,23 @@ pub fn select(selector: &Selector, frame: &Frame) -> Vec<String> {
 
 /// The model matrix: every column must be numeric and complete.
 pub fn matrix(frame: &Frame) -> Result<Matrix, OpError> {
-    let cols = frame.columns.len();
-    let mut data = vec![0.0; frame.n_rows * cols];
-    for (j, col) in frame.columns.iter().enumerate() {
+    let all: Vec<usize> = (0..frame.n_rows).collect();
+    matrix_rows(frame, &all, "")
+}
+
+/// [`matrix`] of the rows `rows` of every column of `frame` but `skip` (an
+/// empty name skips none); a missing value names its position in `rows`.
+pub fn matrix_rows(frame: &Frame, rows: &[usize], skip: &str) -> Result<Matrix, OpError> {
+    let columns: Vec<&mlg_runtime::Column> = frame.columns.iter().filter(|c| c.name != skip).collect();
+    let cols = columns.len();
+    let mut data = vec![0.0; rows.len() * cols];
+    for (j, col) in columns.into_iter().enumerate() {
         let values = col.as_numeric().ok_or_else(|| OpError::Column {
             op: "model".into(),
             column: col.name.clone(),
             message: "is categorical; add one_hot(...) before the model".into(),
         })?;
-        if let Some(row) = col.missing.iter().position(|m| *m) {
+        if let Some(row) = rows.iter().position(|&r| col.missing[r]) {
             return Err(OpError::Column {
                 op: "model".into(),
                 column: col.name.clone(),
@@ -453,12 +498,12 @@ pub fn matrix(frame: &Frame) -> Result<Matrix, OpError> {
                 ),
             });
         }
-        for (i, v) in values.iter().enumerate() {
-            data[i * cols + j] = *v;
+        for (i, &r) in rows.iter().enumerate() {
+            data[i * cols + j] = values[r];
         }
     }
     Ok(Matrix {
-        rows: frame.n_rows,
+        rows: rows.len(),
         cols,
         data,
     })
