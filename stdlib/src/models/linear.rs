@@ -63,7 +63,7 @@ impl LinearRegression {
     /// [`Estimator::fit`] with the concrete fitted type. Errors on a class
     /// target or non-finite data.
     pub fn fit_linear(&self, x: &Matrix, y: &Target) -> Result<FittedLinear, OpError> {
-        let problem = CenteredProblem::new(OP, x, y, self.fit_intercept)?;
+        let problem = CenteredProblem::reduced(OP, x, y, self.fit_intercept)?;
         let weights = problem.solve_svd(OP, 0.0)?;
         Ok(problem.finish(weights))
     }
@@ -72,13 +72,20 @@ impl LinearRegression {
 /// A least-squares problem with `X` and `y` centred (when fitting an intercept),
 /// shared by `linear_regression` and `ridge`.
 pub(crate) struct CenteredProblem {
-    /// Centred `X`, `n × d`.
+    /// Centred `X`, `n × d`; or, [`CenteredProblem::reduced`], its `R` factor.
     pub a: Mat<f64>,
-    /// Centred `y`, `n × 1`.
+    /// Centred `y`, `n × 1`; or `Qᵀy`'s first `d` entries.
     pub b: Mat<f64>,
     pub x_mean: Vec<f64>,
     pub y_mean: f64,
+    /// The rows of `X`.
+    pub n_rows: usize,
 }
+
+/// Rows per block of the blocked QR in [`CenteredProblem::reduced`]; below
+/// [`REDUCE_ROWS`] rows the problem stays as it is.
+const QR_BLOCK: usize = 8192;
+const REDUCE_ROWS: usize = 4 * QR_BLOCK;
 
 impl CenteredProblem {
     /// Checks the data and centres it (means are zero without intercept).
@@ -100,7 +107,65 @@ impl CenteredProblem {
         };
         let a = Mat::from_fn(x.rows, x.cols, |i, j| x.data[i * x.cols + j] - x_mean[j]);
         let b = Mat::from_fn(x.rows, 1, |i, _| values[i] - y_mean);
-        Ok(CenteredProblem { a, b, x_mean, y_mean })
+        Ok(CenteredProblem {
+            a,
+            b,
+            x_mean,
+            y_mean,
+            n_rows: x.rows,
+        })
+    }
+
+    /// Like [`CenteredProblem::new`], but for tall data (at least
+    /// [`REDUCE_ROWS`] rows and four per column) `a` and `b` are the
+    /// `d × d` factor `R` and `Qᵀy` of the QR factorization of the centred
+    /// `[X | y]`, computed block by block (TSQR: each block of rows is stacked
+    /// under the running `R` and factorized again). Least squares and ridge
+    /// have the same solution on `(R, Qᵀy)` as on `(X, y)`: `RᵀR = XᵀX`,
+    /// `RᵀQᵀy = Xᵀy`, and `R` has `X`'s singular values. Memory stays at one
+    /// block, where the centred copy of `X` costs as much as `X`.
+    pub fn reduced(op: &str, x: &Matrix, y: &Target, fit_intercept: bool) -> Result<Self, OpError> {
+        let d = x.cols;
+        if x.rows < REDUCE_ROWS || x.rows < 4 * (d + 1) {
+            return CenteredProblem::new(op, x, y, fit_intercept);
+        }
+        // The checks of `new` on the whole data, without its copy.
+        check_training_data(op, x, y)?;
+        let Target::Values(values) = y else {
+            return CenteredProblem::new(op, x, y, fit_intercept);
+        };
+        if let Some(row) = values.iter().position(|v| !v.is_finite()) {
+            return Err(invalid(op, format!("target of row {row} is missing or infinite")));
+        }
+        let (x_mean, y_mean) = if fit_intercept {
+            (column_means(x), values.iter().sum::<f64>() / values.len() as f64)
+        } else {
+            (vec![0.0; d], 0.0)
+        };
+        let mut r = Mat::<f64>::zeros(0, d + 1);
+        for start in (0..x.rows).step_by(QR_BLOCK) {
+            let m = QR_BLOCK.min(x.rows - start);
+            let above = r.nrows();
+            let stacked = Mat::from_fn(above + m, d + 1, |i, j| {
+                if i < above {
+                    r[(i, j)]
+                } else if j < d {
+                    x.data[(start + i - above) * d + j] - x_mean[j]
+                } else {
+                    values[start + i - above] - y_mean
+                }
+            });
+            r = stacked.qr().thin_R().to_owned();
+        }
+        let a = Mat::from_fn(d, d, |i, j| r[(i, j)]);
+        let b = Mat::from_fn(d, 1, |i, _| r[(i, d)]);
+        Ok(CenteredProblem {
+            a,
+            b,
+            x_mean,
+            y_mean,
+            n_rows: x.rows,
+        })
     }
 
     /// `argmin ‖b - A w‖² + alpha ‖w‖²` through the thin SVD `A = U S Vᵀ`:
@@ -117,7 +182,7 @@ impl CenteredProblem {
             .map_err(|e| invalid(op, format!("singular value decomposition failed: {e:?}")))?;
         let (u, s, v) = (svd.U(), svd.S().column_vector(), svd.V());
         let s_max = s.iter().fold(0.0f64, |m, &v| m.max(v));
-        let cutoff = f64::EPSILON * self.a.nrows().max(d) as f64 * s_max;
+        let cutoff = f64::EPSILON * self.n_rows.max(d) as f64 * s_max;
         let mut w = vec![0.0; d];
         for (k, &sk) in s.iter().enumerate() {
             if sk <= cutoff || sk == 0.0 {
@@ -186,5 +251,47 @@ impl FittedModel for FittedLinear {
     /// `|weights|`.
     fn importances(&self) -> Option<Vec<f64>> {
         Some(self.weights.iter().map(|w| w.abs()).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CenteredProblem, REDUCE_ROWS};
+    use crate::op::{Matrix, Target};
+
+    /// Tall data: the blocked QR gives the weights of the full SVD.
+    #[test]
+    fn the_reduced_problem_has_the_same_solution() {
+        let (n, d) = (REDUCE_ROWS + 1234, 6);
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let data: Vec<f64> = (0..n * d).map(|_| next()).collect();
+        let y: Vec<f64> = (0..n)
+            .map(|i| 3.0 + (0..d).map(|j| data[i * d + j] * (j as f64 - 2.0)).sum::<f64>() + 0.1 * next())
+            .collect();
+        let x = Matrix {
+            rows: n,
+            cols: d,
+            data,
+        };
+        let y = Target::Values(y);
+        for alpha in [0.0, 10.0] {
+            let full = CenteredProblem::new("t", &x, &y, true).expect("full");
+            let reduced = CenteredProblem::reduced("t", &x, &y, true).expect("reduced");
+            assert_eq!(reduced.a.nrows(), d);
+            let (a, b) = (
+                full.solve_svd("t", alpha).expect("svd"),
+                reduced.solve_svd("t", alpha).expect("svd"),
+            );
+            for (u, v) in a.iter().zip(&b) {
+                assert!((u - v).abs() <= 1e-9 * u.abs().max(1.0), "{a:?} vs {b:?}");
+            }
+            assert!((a[0] + 2.0).abs() < 0.01, "learns the slopes: {a:?}");
+        }
     }
 }

@@ -79,7 +79,7 @@ impl Ridge {
     /// [`Estimator::fit`] with the concrete fitted type. Errors on a class
     /// target or non-finite data.
     pub fn fit_linear(&self, x: &Matrix, y: &Target) -> Result<FittedLinear, OpError> {
-        let problem = CenteredProblem::new(OP, x, y, self.fit_intercept)?;
+        let problem = CenteredProblem::reduced(OP, x, y, self.fit_intercept)?;
         let d = problem.a.ncols();
         let mut gram: Mat<f64> = problem.a.transpose() * &problem.a;
         for j in 0..d {
