@@ -4,7 +4,7 @@
 //! pieces joined in file order. The rules are the module's (see
 //! [`crate::csv`]); the result equals the serial reader's, errors included.
 
-use super::part::{self, Coded, OpenQuote, Plan, Scan};
+use super::part::{self, Coded, OpenQuote, Plan, Scan, Scanned};
 use super::source::Source;
 use super::{out_of_range, Dictionary};
 use crate::error::DataError;
@@ -40,15 +40,16 @@ fn split(batch: &[u8], n: usize, min_piece: usize) -> Vec<&[u8]> {
 }
 
 /// Runs `each` over the pieces of every batch of `source` in parallel and
-/// returns the results in file order; stops after a result `stop` accepts.
+/// hands the results to `take` in file order, batch by batch, so that a
+/// batch's pieces are freed before the next is parsed; `take` returns
+/// `false` to stop.
 fn over_pieces<T: Send>(
     source: &Source<'_>,
     min_piece: usize,
     each: impl Fn(&[u8]) -> Result<T, OpenQuote> + Sync,
-    stop: impl Fn(&T) -> bool,
-) -> Result<Result<Vec<T>, OpenQuote>, DataError> {
+    mut take: impl FnMut(T) -> bool,
+) -> Result<Result<(), OpenQuote>, DataError> {
     let threads = rayon::current_num_threads();
-    let mut out = Vec::new();
     let mut open = None;
     source.batches(&mut |batch| {
         let pieces = split(batch, threads * 4, min_piece);
@@ -56,9 +57,7 @@ fn over_pieces<T: Send>(
         for result in results {
             match result {
                 Ok(t) => {
-                    let done = stop(&t);
-                    out.push(t);
-                    if done {
+                    if !take(t) {
                         return Ok(false);
                     }
                 }
@@ -72,8 +71,44 @@ fn over_pieces<T: Send>(
     })?;
     Ok(match open {
         Some(e) => Err(e),
-        None => Ok(out),
+        None => Ok(()),
     })
+}
+
+/// Pass 1's pieces joined so far: every column's values and mask, counts,
+/// and first text and out-of-range lines counted from the source's start.
+struct Joined {
+    columns: Vec<Scanned>,
+    rows: usize,
+    lines: u64,
+    /// The error that stopped a piece, and the lines before that piece.
+    error: Option<(part::PieceError, u64)>,
+}
+
+impl Joined {
+    /// Appends one piece (its vectors are freed at once).
+    fn push(&mut self, scan: Scan) -> bool {
+        if let Some(error) = scan.error {
+            self.error = Some((error, self.lines));
+            return false;
+        }
+        for (all, piece) in self.columns.iter_mut().zip(scan.columns) {
+            all.values.extend_from_slice(&piece.values);
+            all.missing.extend_from_slice(&piece.missing);
+            all.numbers += piece.numbers;
+            all.texts += piece.texts;
+            let shift = |(line, text): (u64, String)| (line + self.lines, text);
+            if all.first_text.is_none() {
+                all.first_text = piece.first_text.map(shift);
+            }
+            if all.first_out_of_range.is_none() {
+                all.first_out_of_range = piece.first_out_of_range.map(shift);
+            }
+        }
+        self.rows += scan.rows;
+        self.lines += scan.lines;
+        true
+    }
 }
 
 /// Reads `source` with the header `names` and column `plans`. `lines_before`
@@ -90,59 +125,51 @@ pub(crate) fn read(
     min_piece: usize,
 ) -> Result<Result<Frame, OpenQuote>, DataError> {
     let width = names.len();
-    let scans = match over_pieces(
-        source,
-        min_piece,
-        |p| part::scan(p, plans, &names, file),
-        |s| s.error.is_some(),
-    )? {
-        Ok(scans) => scans,
-        Err(open) => return Ok(Err(open)),
+    let mut joined = Joined {
+        columns: (0..width).map(|_| Scanned::default()).collect(),
+        rows: 0,
+        lines: 0,
+        error: None,
     };
-    // Each piece's first line, counted from the source's start.
-    let mut bases = Vec::with_capacity(scans.len());
-    let mut lines = 0u64;
-    for scan in &scans {
-        bases.push(lines);
-        lines += scan.lines;
+    let scan = |p: &[u8]| part::scan(p, plans, &names, file);
+    if let Err(open) = over_pieces(source, min_piece, scan, |s| joined.push(s))? {
+        return Ok(Err(open));
     }
-    let mut scans = scans;
-    if let Some(i) = scans.iter().position(|s| s.error.is_some()) {
-        if let Some(error) = scans[i].error.take() {
-            return Err(error.into_error(lines_before()? + bases[i], file, width));
-        }
+    if let Some((error, base)) = joined.error.take() {
+        return Err(error.into_error(lines_before()? + base, file, width));
     }
-    let n_rows: usize = scans.iter().map(|s| s.rows).sum();
-    let kinds = decide(&scans, &bases, plans, &names, file, lines_before)?;
+    let n_rows = joined.rows;
+    let kinds = decide(&joined.columns, plans, &names, file, lines_before)?;
     let categorical: Vec<usize> = (0..width).filter(|&j| !kinds[j]).collect();
-    let mut dictionaries = if categorical.is_empty() {
-        Vec::new()
-    } else {
-        match over_pieces(source, min_piece, |p| part::code(p, &categorical), |_| false)? {
-            Ok(pieces) => merge(pieces, categorical.len(), n_rows),
-            Err(open) => return Ok(Err(open)),
+    let mut dictionaries: Vec<Dictionary> = categorical
+        .iter()
+        .map(|_| Dictionary {
+            codes: Vec::with_capacity(n_rows),
+            ..Dictionary::default()
+        })
+        .collect();
+    if !categorical.is_empty() {
+        let code = |p: &[u8]| part::code(p, &categorical);
+        let merge = |coded: Vec<Coded>| {
+            merge(&mut dictionaries, coded);
+            true
+        };
+        if let Err(open) = over_pieces(source, min_piece, code, merge)? {
+            return Ok(Err(open));
         }
-    };
+    }
     let mut columns = Vec::with_capacity(width);
-    for (j, name) in names.into_iter().enumerate() {
-        let mut missing = Vec::with_capacity(n_rows);
-        for scan in &mut scans {
-            missing.extend_from_slice(&std::mem::take(&mut scan.columns[j].missing));
-        }
+    for (j, (name, scanned)) in names.into_iter().zip(joined.columns).enumerate() {
         let column = if kinds[j] {
-            let mut values = Vec::with_capacity(n_rows);
-            for scan in &mut scans {
-                values.extend_from_slice(&std::mem::take(&mut scan.columns[j].values));
-            }
             Column {
                 name,
-                data: ColumnData::Numeric(values),
-                missing,
+                data: ColumnData::Numeric(scanned.values),
+                missing: scanned.missing,
             }
         } else {
             let k = categorical.iter().position(|&c| c == j).unwrap_or(0);
             let (codes, levels) = std::mem::take(&mut dictionaries[k]).finish();
-            Column::categorical(name, codes, levels, missing)
+            Column::categorical(name, codes, levels, scanned.missing)
         };
         columns.push(column);
     }
@@ -152,8 +179,7 @@ pub(crate) fn read(
 /// Each column's kind (`true` numeric) once every piece is scanned, or the
 /// refusal on the earliest line (see [`crate::csv`]'s rules).
 fn decide(
-    scans: &[Scan],
-    bases: &[u64],
+    columns: &[Scanned],
     plans: &[Plan],
     names: &[String],
     file: &str,
@@ -161,23 +187,16 @@ fn decide(
 ) -> Result<Vec<bool>, DataError> {
     let mut kinds = Vec::with_capacity(plans.len());
     let mut refused: Option<(u64, usize, bool)> = None;
-    for (j, plan) in plans.iter().enumerate() {
+    for (j, (plan, column)) in plans.iter().zip(columns).enumerate() {
         let numeric = match plan {
             Plan::Numeric => true,
             Plan::Categorical => false,
             Plan::Inferred => {
-                let numbers: usize = scans.iter().map(|s| s.columns[j].numbers).sum();
-                let texts: usize = scans.iter().map(|s| s.columns[j].texts).sum();
-                let first = |get: fn(&part::Scanned) -> Option<u64>| {
-                    scans
-                        .iter()
-                        .zip(bases)
-                        .find_map(|(s, b)| get(&s.columns[j]).map(|l| b + l))
-                };
+                let (numbers, texts) = (column.numbers, column.texts);
                 let refusal = if texts > 0 && numbers > texts {
-                    first(|c| c.first_text.as_ref().map(|t| t.0)).map(|l| (l, true))
+                    column.first_text.as_ref().map(|t| (t.0, true))
                 } else if texts == 0 {
-                    first(|c| c.first_out_of_range.as_ref().map(|t| t.0)).map(|l| (l, false))
+                    column.first_out_of_range.as_ref().map(|t| (t.0, false))
                 } else {
                     None
                 };
@@ -195,47 +214,32 @@ fn decide(
         return Ok(kinds);
     };
     let line = lines_before()? + line;
-    let value = |get: fn(&part::Scanned) -> &Option<(u64, String)>| {
-        scans
-            .iter()
-            .find_map(|s| get(&s.columns[j]).as_ref().map(|t| t.1.clone()))
-            .unwrap_or_default()
-    };
+    let column = &columns[j];
     Err(if mixed {
-        let texts: usize = scans.iter().map(|s| s.columns[j].texts).sum();
-        let numbers: usize = scans.iter().map(|s| s.columns[j].numbers).sum();
         DataError::MixedColumn {
             file: file.to_string(),
             line,
             column: names[j].clone(),
-            value: value(|c| &c.first_text),
-            texts,
-            values: texts + numbers,
+            value: column.first_text.clone().unwrap_or_default().1,
+            texts: column.texts,
+            values: column.texts + column.numbers,
         }
     } else {
-        out_of_range(file, line, &names[j], value(|c| &c.first_out_of_range))
+        let value = column.first_out_of_range.clone().unwrap_or_default().1;
+        out_of_range(file, line, &names[j], value)
     })
 }
 
-/// Joins the pieces' dictionaries of each categorical column into one.
-fn merge(pieces: Vec<Vec<Coded>>, columns: usize, n_rows: usize) -> Vec<Dictionary> {
-    let mut merged: Vec<Dictionary> = (0..columns)
-        .map(|_| Dictionary {
-            codes: Vec::with_capacity(n_rows),
-            ..Dictionary::default()
-        })
-        .collect();
-    for piece in pieces {
-        for (dict, coded) in merged.iter_mut().zip(piece) {
-            let remap: Vec<u32> = coded.levels.into_iter().map(|level| dict.code(level)).collect();
-            dict.codes.extend(coded.codes.iter().map(|&c| {
-                if c == u32::MAX {
-                    u32::MAX
-                } else {
-                    remap[c as usize]
-                }
-            }));
-        }
+/// Appends one piece's dictionaries to the categorical columns' ones.
+fn merge(dictionaries: &mut [Dictionary], piece: Vec<Coded>) {
+    for (dict, coded) in dictionaries.iter_mut().zip(piece) {
+        let remap: Vec<u32> = coded.levels.into_iter().map(|level| dict.code(level)).collect();
+        dict.codes.extend(coded.codes.iter().map(|&c| {
+            if c == u32::MAX {
+                u32::MAX
+            } else {
+                remap[c as usize]
+            }
+        }));
     }
-    merged
 }
