@@ -17,7 +17,7 @@ use mlg::error::{Error, Result};
 use mlg_runtime::files::AtomicFile;
 use mlg_runtime::invalid::REPORTED_ROWS;
 use mlg_runtime::stream::{Format, PredictionWriter, RowChunks, DEFAULT_CHUNK_ROWS};
-use mlg_runtime::{InvalidRow, Model, OnInvalid, RuntimeError};
+use mlg_runtime::{InvalidRow, Model, OnInvalid, Predictions, RuntimeError};
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
@@ -143,8 +143,7 @@ pub fn predict_file(
     let result = match output {
         Some(path) => write_file(path, |out| run.run(out, path)),
         None => {
-            let stdout = std::io::stdout();
-            let mut out = BufWriter::new(stdout.lock());
+            let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout());
             let stdout_path = Path::new("<stdout>");
             run.run(&mut out, stdout_path).and_then(|done| {
                 out.flush()
@@ -172,10 +171,39 @@ struct Stream<'a> {
 
 impl Stream<'_> {
     /// Reads, predicts and writes chunk by chunk; write errors name `path`.
-    fn run<W: Write>(&mut self, out: W, path: &Path) -> Result<Predicted> {
+    /// Writing runs on its own thread, a chunk or two behind: the text of
+    /// chunk `k` is formatted while chunk `k + 1` is parsed and predicted.
+    fn run<W: Write + Send>(&mut self, out: W, path: &Path) -> Result<Predicted> {
         let io = write_error(path);
-        let mut writer =
+        let writer =
             PredictionWriter::new(out, self.format, self.model.classes(), self.proba).map_err(&io)?;
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Predictions>(2);
+        std::thread::scope(|scope| {
+            let written = scope.spawn(move || -> std::io::Result<()> {
+                let mut writer = writer;
+                for predictions in receiver {
+                    writer.write(&predictions)?;
+                }
+                writer.finish().map(drop)
+            });
+            let read = self.read_and_predict(&sender);
+            drop(sender);
+            let written = match written.join() {
+                Ok(written) => written,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            // A write error stops the reading early; report it, not the
+            // stop it caused.
+            match (read, written) {
+                (_, Err(e)) => Err(io(e)),
+                (read, Ok(())) => read,
+            }
+        })
+    }
+
+    /// Reads and predicts every chunk, sending the predictions to the writer
+    /// (which may have stopped on an error: then this stops too).
+    fn read_and_predict(&mut self, sender: &std::sync::mpsc::SyncSender<Predictions>) -> Result<Predicted> {
         let mut done = Predicted {
             on_invalid: self.on_invalid,
             ..Predicted::default()
@@ -205,11 +233,12 @@ impl Stream<'_> {
                     .take(room)
                     .map(|r| (line_of(r), r.reason())),
             );
-            writer.write(&predictions).map_err(&io)?;
+            if sender.send(predictions).is_err() {
+                break;
+            }
             self.bar.set_position(self.chunks.bytes_read());
             self.bar.set_message(format!("{} rows", self.chunks.rows_read()));
         }
-        writer.finish().map_err(&io)?;
         done.rows = self.chunks.rows_read();
         Ok(done)
     }

@@ -72,6 +72,16 @@ impl Predictions {
         self.label(first).unwrap_or_default().to_string()
     }
 
+    /// Row `row`'s class label, `""` when the row's class is not a valid
+    /// index (or the model is a regressor): [`Predictions::prediction_text`]
+    /// of a classifier, without the copy.
+    pub fn label_of(&self, row: usize) -> &str {
+        self.row(row)
+            .and_then(|r| r.first())
+            .and_then(|&first| self.label(first))
+            .unwrap_or_default()
+    }
+
     /// The class label a class-index value denotes, if it is a valid index.
     fn label(&self, value: f32) -> Option<&str> {
         if value >= 0.0 && value.fract() == 0.0 {

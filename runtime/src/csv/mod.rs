@@ -237,10 +237,12 @@ impl Header {
         if !complete && data >= bytes.len() as u64 {
             return Ok(None);
         }
+        // Counted here: the `csv` crate's line count falls behind after CRLF.
+        let lines = memchr::memchr_iter(b'\n', bytes.get(..data as usize).unwrap_or(bytes)).count() as u64;
         Ok(Some(Header {
             names,
             data,
-            lines: position.line().saturating_sub(1),
+            lines,
             len: bytes.len() as u64,
         }))
     }

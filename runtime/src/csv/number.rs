@@ -29,26 +29,18 @@ pub(crate) fn plain_decimal(s: &[u8]) -> Option<f64> {
     };
     let mut mantissa: u64 = 0;
     let int_start = i;
-    i = eight_digits(s, i, &mut mantissa);
-    while let Some(d) = s.get(i).map(|b| b.wrapping_sub(b'0')).filter(|d| *d <= 9) {
-        mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
-        i += 1;
-    }
-    let mut digits = i - int_start;
+    i = digits(s, i, &mut mantissa);
+    let mut digits_seen = i - int_start;
     let mut exponent: i32 = 0;
     if s.get(i) == Some(&b'.') {
         i += 1;
         let frac_start = i;
-        i = eight_digits(s, i, &mut mantissa);
-        while let Some(d) = s.get(i).map(|b| b.wrapping_sub(b'0')).filter(|d| *d <= 9) {
-            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
-            i += 1;
-        }
-        digits += i - frac_start;
+        i = digits(s, i, &mut mantissa);
+        digits_seen += i - frac_start;
         exponent = -((i - frac_start) as i32);
     }
     // More than 19 digits may have wrapped (leading zeros included: rare).
-    if digits == 0 || digits > 19 {
+    if digits_seen == 0 || digits_seen > 19 {
         return None;
     }
     if i < s.len() {
@@ -97,30 +89,64 @@ pub(crate) fn plain_decimal(s: &[u8]) -> Option<f64> {
     Some(if negative { -v } else { v })
 }
 
-/// Consumes runs of eight ASCII digits of `s` from `i` into `mantissa`
-/// (wrapping past 19 digits, which the caller refuses); returns where the
-/// digits stop being eight at a time. SWAR as in Lemire's fast_float.
-fn eight_digits(s: &[u8], mut i: usize, mantissa: &mut u64) -> usize {
-    while let Some(chunk) = s.get(i..i + 8) {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(chunk);
-        let v = u64::from_le_bytes(bytes);
-        let all_digits = (v.wrapping_add(0x4646_4646_4646_4646) | v.wrapping_sub(0x3030_3030_3030_3030))
-            & 0x8080_8080_8080_8080
-            == 0;
-        if !all_digits {
-            break;
+/// The eight bytes of `s` from `i` as a little-endian word, zero bytes
+/// past its end; without a variable-length copy, which costs a call.
+fn window(s: &[u8], i: usize) -> u64 {
+    let load = |b: &[u8]| b.try_into().map_or(0, u64::from_le_bytes);
+    let rest = s.get(i..).unwrap_or_default();
+    if let Some(eight) = rest.get(..8) {
+        return load(eight);
+    }
+    if rest.is_empty() {
+        return 0;
+    }
+    if s.len() >= 8 {
+        // The last eight bytes, shifted so that `rest` comes first.
+        return load(&s[s.len() - 8..]) >> (8 * (8 - rest.len()));
+    }
+    rest.iter().rev().fold(0, |v, &b| (v << 8) | u64::from(b))
+}
+
+/// `10^k` for `k` in `0..=8`.
+const SCALE: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// Consumes the ASCII digits of `s` from `i` into `mantissa` (wrapping past
+/// 19 digits, which the caller refuses); returns where they stop. Eight
+/// bytes at a time without a branch per digit: the first non-digit is found
+/// by SWAR tests and the digits before it are summed by three multiplies
+/// (as in Lemire's fast_float).
+fn digits(s: &[u8], mut i: usize, mantissa: &mut u64) -> usize {
+    loop {
+        // Digits become 0..=9; any other byte gets a bit in its high nibble.
+        let a = window(s, i) ^ 0x3030_3030_3030_3030;
+        let not_digit = (a | a.wrapping_add(0x0606_0606_0606_0606)) & 0xF0F0_F0F0_F0F0_F0F0;
+        let k = (not_digit.trailing_zeros() / 8) as usize;
+        if k == 0 {
+            return i;
         }
-        let v = v - 0x3030_3030_3030_3030;
+        // The k digits into the top bytes, zeros (as digits) below them.
+        let v = a << (64 - 8 * k as u32);
         let v = v.wrapping_mul(10).wrapping_add(v >> 8);
         let mask = 0x0000_00FF_0000_00FF;
         let v = ((v & mask).wrapping_mul(0x000F_4240_0000_0064))
             .wrapping_add(((v >> 16) & mask).wrapping_mul(0x0000_2710_0000_0001))
             >> 32;
-        *mantissa = mantissa.wrapping_mul(100_000_000).wrapping_add(v);
-        i += 8;
+        *mantissa = mantissa.wrapping_mul(SCALE[k]).wrapping_add(v);
+        i += k;
+        if k < 8 {
+            return i;
+        }
     }
-    i
 }
 
 #[cfg(test)]

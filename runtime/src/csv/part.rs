@@ -148,8 +148,17 @@ fn quoted_records(piece: &[u8], record: &mut dyn FnMut(u64, &[&[u8]]) -> bool) -
     let mut row = ::csv::ByteRecord::new();
     let lines = memchr::memchr_iter(b'\n', piece).count() as u64;
     // Reading a byte slice cannot fail: no I/O, and byte records skip UTF-8.
+    // Lines are counted here from each record's byte offset: the `csv`
+    // crate's own line count falls one behind after a CRLF line break.
+    let (mut counted_to, mut line) = (0usize, 0u64);
     while let Ok(true) = reader.read_byte_record(&mut row) {
-        let line = row.position().map_or(1, |p| p.line()) - 1;
+        let mut start = row.position().map_or(0, |p| p.byte() as usize).min(piece.len());
+        // After a CRLF the crate's offset points at the LF, before the record.
+        while matches!(piece.get(start), Some(b'\n' | b'\r')) {
+            start += 1;
+        }
+        line += memchr::memchr_iter(b'\n', &piece[counted_to.min(start)..start]).count() as u64;
+        counted_to = counted_to.max(start);
         let fields: Vec<&[u8]> = row.iter().collect();
         if !record(line, &fields) {
             break;

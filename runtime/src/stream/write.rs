@@ -19,7 +19,10 @@ pub struct PredictionWriter<W: Write> {
     sink: Sink<W>,
     columns: Vec<String>,
     proba: bool,
-    record: Vec<String>,
+    /// One row's fields as text, end to end, and where each ends: reused
+    /// from row to row so writing allocates nothing per value.
+    text: String,
+    ends: Vec<usize>,
 }
 
 impl<W: Write> PredictionWriter<W> {
@@ -43,7 +46,8 @@ impl<W: Write> PredictionWriter<W> {
             sink,
             columns,
             proba,
-            record: Vec::new(),
+            text: String::new(),
+            ends: Vec::new(),
         })
     }
 
@@ -59,15 +63,26 @@ impl<W: Write> PredictionWriter<W> {
             let probabilities = if self.proba { &values[1..] } else { &[][..] };
             match &mut self.sink {
                 Sink::Csv(writer) => {
-                    self.record.clear();
+                    self.text.clear();
+                    self.ends.clear();
                     let first = values.first().copied().unwrap_or(f32::NAN);
-                    if predictions.is_classification() || first.is_finite() {
-                        self.record.push(predictions.prediction_text(row));
+                    if predictions.is_classification() {
+                        self.text.push_str(predictions.label_of(row));
                     } else {
-                        self.record.push(String::new());
+                        push_number(&mut self.text, first);
                     }
-                    self.record.extend(probabilities.iter().map(|v| number(*v)));
-                    writer.write_record(&self.record)?;
+                    self.ends.push(self.text.len());
+                    for v in probabilities {
+                        push_number(&mut self.text, *v);
+                        self.ends.push(self.text.len());
+                    }
+                    let text = &self.text;
+                    let mut start = 0;
+                    writer.write_record(self.ends.iter().map(|&end| {
+                        let field = &text[start..end];
+                        start = end;
+                        field
+                    }))?;
                 }
                 Sink::JsonLines(out) => {
                     let mut line = String::from("{\"prediction\":");
@@ -108,12 +123,12 @@ impl<W: Write> PredictionWriter<W> {
     }
 }
 
-/// A CSV number: shortest round-trip text, empty when not finite.
-fn number(v: f32) -> String {
+/// Appends a CSV number: shortest round-trip text, nothing when not finite.
+fn push_number(text: &mut String, v: f32) {
+    use std::fmt::Write as _;
     if v.is_finite() {
-        format!("{v}")
-    } else {
-        String::new()
+        // Writing into a `String` cannot fail.
+        let _ = write!(text, "{v}");
     }
 }
 
