@@ -18,6 +18,8 @@ pub mod model;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 #[cfg(feature = "parquet")]
+mod parquet_headers;
+#[cfg(feature = "parquet")]
 mod parquet_source;
 pub mod predictions;
 pub mod profile;

@@ -22,10 +22,20 @@ pub(crate) fn parse_f64(field: &[u8]) -> Option<f64> {
 /// divide rounds correctly (Clinger 1990). `None` for any other text, which
 /// the caller hands to `str::parse`.
 pub(crate) fn plain_decimal(s: &[u8]) -> Option<f64> {
-    let (negative, mut i) = match s.first()? {
-        b'-' => (true, 1),
-        b'+' => (false, 1),
-        _ => (false, 0),
+    match decimal_prefix(s, 0) {
+        Some((v, end)) if end == s.len() => Some(v),
+        _ => None,
+    }
+}
+
+/// The plain decimal (see [`plain_decimal`]) starting at `s[start]`, and
+/// where it ends; the caller checks what follows. `None` when the text
+/// there does not start with one that the fast path takes.
+pub(crate) fn decimal_prefix(s: &[u8], start: usize) -> Option<(f64, usize)> {
+    let (negative, mut i) = match s.get(start)? {
+        b'-' => (true, start + 1),
+        b'+' => (false, start + 1),
+        _ => (false, start),
     };
     let mut mantissa: u64 = 0;
     let int_start = i;
@@ -43,35 +53,34 @@ pub(crate) fn plain_decimal(s: &[u8]) -> Option<f64> {
     if digits_seen == 0 || digits_seen > 19 {
         return None;
     }
-    if i < s.len() {
-        if s[i] | 0x20 != b'e' {
-            return None;
-        }
-        i += 1;
-        let negative_exp = match s.get(i) {
-            Some(b'-') => {
+    if let Some(&b) = s.get(i) {
+        if b | 0x20 == b'e' {
+            i += 1;
+            let negative_exp = match s.get(i) {
+                Some(b'-') => {
+                    i += 1;
+                    true
+                }
+                Some(b'+') => {
+                    i += 1;
+                    false
+                }
+                _ => false,
+            };
+            let exp_start = i;
+            let mut e: i32 = 0;
+            while let Some(d) = s.get(i).map(|b| b.wrapping_sub(b'0')).filter(|d| *d <= 9) {
+                if e > 10_000 {
+                    return None;
+                }
+                e = e * 10 + i32::from(d);
                 i += 1;
-                true
             }
-            Some(b'+') => {
-                i += 1;
-                false
-            }
-            _ => false,
-        };
-        let exp_start = i;
-        let mut e: i32 = 0;
-        while let Some(d) = s.get(i).map(|b| b.wrapping_sub(b'0')).filter(|d| *d <= 9) {
-            if e > 10_000 {
+            if i == exp_start {
                 return None;
             }
-            e = e * 10 + i32::from(d);
-            i += 1;
+            exponent += if negative_exp { -e } else { e };
         }
-        if i == exp_start || i != s.len() {
-            return None;
-        }
-        exponent += if negative_exp { -e } else { e };
     }
     if mantissa > 1 << 53 {
         return None;
@@ -86,7 +95,7 @@ pub(crate) fn plain_decimal(s: &[u8]) -> Option<f64> {
     } else {
         return None;
     };
-    Some(if negative { -v } else { v })
+    Some((if negative { -v } else { v }, i))
 }
 
 /// The eight bytes of `s` from `i` as a little-endian word, zero bytes

@@ -5,7 +5,7 @@
 //! first line as line 1, until [`PieceError::into_error`] adds the lines
 //! before the piece.
 
-use super::number::{parse_f64, plain_decimal};
+use super::number::{self, parse_f64, plain_decimal};
 use super::{check_width, is_missing_token, out_of_range};
 use crate::error::DataError;
 use crate::rows::fits_f32;
@@ -95,9 +95,7 @@ pub(crate) struct OpenQuote;
 /// quote mark or a lone carriage return goes through the `csv` crate.
 pub(crate) fn records(piece: &[u8], record: &mut dyn FnMut(u64, &[&[u8]]) -> bool) -> Result<u64, OpenQuote> {
     let mut fields: Vec<&[u8]> = Vec::new();
-    let plain = memchr::memchr(b'"', piece).is_none()
-        && memchr::memchr_iter(b'\r', piece).all(|i| piece.get(i + 1) == Some(&b'\n'));
-    if !plain {
+    if !is_plain(piece) {
         return quoted_records(piece, record);
     }
     let mut line = 0u64;
@@ -225,6 +223,9 @@ fn missing(field: &[u8]) -> bool {
 pub(crate) fn scan(piece: &[u8], plans: &[Plan], names: &[String], file: &str) -> Result<Scan, OpenQuote> {
     let width = plans.len();
     let mut columns: Vec<Scanned> = (0..width).map(|_| Scanned::default()).collect();
+    if is_plain(piece) {
+        return Ok(scan_plain(piece, plans, names, file, columns));
+    }
     let mut rows = 0usize;
     let mut error = None;
     let lines = records(piece, &mut |line, fields| {
@@ -237,62 +238,9 @@ pub(crate) fn scan(piece: &[u8], plans: &[Plan], names: &[String], file: &str) -
             return false;
         }
         for (j, raw) in fields.iter().enumerate() {
-            let column = &mut columns[j];
-            // Most fields of a numeric file: a plain decimal, nothing to trim.
-            if plans[j] != Plan::Categorical {
-                if let Some(v) = plain_decimal(raw).filter(|v| fits_f32(*v)) {
-                    column.missing.push(false);
-                    column.values.push(v);
-                    column.numbers += usize::from(plans[j] == Plan::Inferred);
-                    continue;
-                }
-            }
-            let Ok(field) = trim(raw) else {
-                error = Some(PieceError::Data(DataError::Utf8 {
-                    file: file.to_string(),
-                    line: line1,
-                }));
+            if let Err(e) = push_field(&mut columns[j], plans[j], raw, line1, &names[j], file) {
+                error = Some(e);
                 return false;
-            };
-            let miss = missing(field);
-            column.missing.push(miss);
-            match plans[j] {
-                Plan::Categorical => {}
-                _ if miss => column.values.push(f64::NAN),
-                Plan::Numeric => match parse_f64(field) {
-                    Some(v) if v.is_nan() || fits_f32(v) => column.values.push(v),
-                    Some(_) => {
-                        let e = out_of_range(file, line1, &names[j], text(field).to_string());
-                        error = Some(PieceError::Data(e));
-                        return false;
-                    }
-                    None => {
-                        error = Some(PieceError::Data(DataError::Unparseable {
-                            file: file.to_string(),
-                            line: line1,
-                            column: names[j].clone(),
-                            value: text(field).to_string(),
-                            expected: "a number".to_string(),
-                        }));
-                        return false;
-                    }
-                },
-                Plan::Inferred => match parse_f64(field) {
-                    Some(v) => {
-                        column.numbers += 1;
-                        if !v.is_nan() && !fits_f32(v) && column.first_out_of_range.is_none() {
-                            column.first_out_of_range = Some((line1, text(field).to_string()));
-                        }
-                        column.values.push(v);
-                    }
-                    None => {
-                        column.texts += 1;
-                        if column.first_text.is_none() {
-                            column.first_text = Some((line1, text(field).to_string()));
-                        }
-                        column.values.push(f64::NAN);
-                    }
-                },
             }
         }
         rows += 1;
@@ -304,6 +252,176 @@ pub(crate) fn scan(piece: &[u8], plans: &[Plan], names: &[String], file: &str) -
         lines,
         error,
     })
+}
+
+/// True when `piece` can be split on commas and line breaks alone: no quote
+/// mark, and every carriage return ends a line.
+fn is_plain(piece: &[u8]) -> bool {
+    memchr::memchr(b'"', piece).is_none()
+        && memchr::memchr_iter(b'\r', piece).all(|i| piece.get(i + 1) == Some(&b'\n'))
+}
+
+/// [`scan`] of a plain piece in one pass: a field that is a plain decimal is
+/// parsed where it lies, its end found by the parse itself (the common case
+/// in numeric files); any other field is cut at the next comma or line break
+/// and goes through [`push_field`]. Same results as through [`records`].
+fn scan_plain(piece: &[u8], plans: &[Plan], names: &[String], file: &str, mut columns: Vec<Scanned>) -> Scan {
+    let width = plans.len();
+    let (mut rows, mut line, mut pos) = (0usize, 0u64, 0usize);
+    let end_of_line = |at: usize| match piece.get(at) {
+        None | Some(b'\n') => true,
+        Some(b'\r') => true, // plain: a carriage return is always followed by LF
+        _ => false,
+    };
+    while pos < piece.len() {
+        let line1 = line + 1;
+        if end_of_line(pos) {
+            // A blank line (or a bare CRLF).
+            pos = memchr::memchr(b'\n', &piece[pos..]).map_or(piece.len(), |k| pos + k + 1);
+            line += 1;
+            continue;
+        }
+        let (line_start, mut j) = (pos, 0);
+        let stop = loop {
+            // `pos` is a field's first byte; `end` its comma or line end.
+            let fast = match plans.get(j) {
+                Some(Plan::Numeric | Plan::Inferred) => number::decimal_prefix(piece, pos)
+                    .filter(|&(v, end)| (end_of_line(end) || piece[end] == b',') && fits_f32(v)),
+                _ => None,
+            };
+            let end = match fast {
+                Some((v, end)) => {
+                    let column = &mut columns[j];
+                    column.missing.push(false);
+                    column.values.push(v);
+                    column.numbers += usize::from(plans[j] == Plan::Inferred);
+                    end
+                }
+                None => {
+                    let end = memchr::memchr2(b',', b'\n', &piece[pos..]).map_or(piece.len(), |k| pos + k);
+                    let mut raw = &piece[pos..end];
+                    if piece.get(end) != Some(&b',') {
+                        raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+                    }
+                    if j < width {
+                        if let Err(e) = push_field(&mut columns[j], plans[j], raw, line1, &names[j], file) {
+                            break Some(e);
+                        }
+                    }
+                    end
+                }
+            };
+            j += 1;
+            if piece.get(end) == Some(&b',') {
+                pos = end + 1;
+                continue;
+            }
+            pos = memchr::memchr(b'\n', &piece[end..]).map_or(piece.len(), |k| end + k + 1);
+            break None;
+        };
+        if let Some(error) = stop {
+            // A record of the wrong width is refused as such, whatever its fields.
+            let end = memchr::memchr(b'\n', &piece[line_start..]).map_or(piece.len(), |k| line_start + k);
+            let found = memchr::memchr_iter(b',', &piece[line_start..end]).count() + 1;
+            let error = if found == width {
+                error
+            } else {
+                PieceError::Width { line: line1, found }
+            };
+            return Scan {
+                columns,
+                rows,
+                lines: line,
+                error: Some(error),
+            };
+        }
+        if j != width {
+            return Scan {
+                columns,
+                rows,
+                lines: line,
+                error: Some(PieceError::Width {
+                    line: line1,
+                    found: j,
+                }),
+            };
+        }
+        rows += 1;
+        if piece[..pos].last() == Some(&b'\n') {
+            line += 1;
+        }
+    }
+    Scan {
+        columns,
+        rows,
+        lines: line,
+        error: None,
+    }
+}
+
+/// One field of pass 1 into its column: see [`Scan`] and the module rules.
+fn push_field(
+    column: &mut Scanned,
+    plan: Plan,
+    raw: &[u8],
+    line: u64,
+    name: &str,
+    file: &str,
+) -> Result<(), PieceError> {
+    // Most fields of a numeric file: a plain decimal, nothing to trim.
+    if plan != Plan::Categorical {
+        if let Some(v) = plain_decimal(raw).filter(|v| fits_f32(*v)) {
+            column.missing.push(false);
+            column.values.push(v);
+            column.numbers += usize::from(plan == Plan::Inferred);
+            return Ok(());
+        }
+    }
+    let Ok(field) = trim(raw) else {
+        return Err(PieceError::Data(DataError::Utf8 {
+            file: file.to_string(),
+            line,
+        }));
+    };
+    let miss = missing(field);
+    column.missing.push(miss);
+    match plan {
+        Plan::Categorical => {}
+        _ if miss => column.values.push(f64::NAN),
+        Plan::Numeric => match parse_f64(field) {
+            Some(v) if v.is_nan() || fits_f32(v) => column.values.push(v),
+            Some(_) => {
+                let e = out_of_range(file, line, name, text(field).to_string());
+                return Err(PieceError::Data(e));
+            }
+            None => {
+                return Err(PieceError::Data(DataError::Unparseable {
+                    file: file.to_string(),
+                    line,
+                    column: name.to_string(),
+                    value: text(field).to_string(),
+                    expected: "a number".to_string(),
+                }))
+            }
+        },
+        Plan::Inferred => match parse_f64(field) {
+            Some(v) => {
+                column.numbers += 1;
+                if !v.is_nan() && !fits_f32(v) && column.first_out_of_range.is_none() {
+                    column.first_out_of_range = Some((line, text(field).to_string()));
+                }
+                column.values.push(v);
+            }
+            None => {
+                column.texts += 1;
+                if column.first_text.is_none() {
+                    column.first_text = Some((line, text(field).to_string()));
+                }
+                column.values.push(f64::NAN);
+            }
+        },
+    }
+    Ok(())
 }
 
 /// Pass 2 over `piece`: a dictionary for each column in `categorical` (field

@@ -1,0 +1,229 @@
+//! A bound on the work of reading Parquet page headers. The `parquet`
+//! crate skips unknown header fields with its Thrift reader, which walks a
+//! list (or map) of booleans element by element without reading a byte per
+//! element as the compact protocol prescribes: a 10-byte header declaring a
+//! list of 2^31 booleans costs seconds, and a few such headers minutes
+//! (found by fuzzing). Before the crate reads a column chunk, this walks its
+//! page headers the same way and refuses a collection whose declared size
+//! exceeds the bytes left in the chunk, which no valid file has. Anything
+//! else it does not understand it leaves to the crate, which reports it.
+
+use parquet::file::metadata::ParquetMetaData;
+
+/// Most nesting the walk follows (the crate refuses deeper headers).
+const DEPTH: u32 = 64;
+
+/// A collection of `size` elements declared with only `left` bytes after it.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Oversized {
+    pub size: u64,
+    pub left: usize,
+    pub column: String,
+}
+
+/// Walks every page header of every column chunk in `bytes`, the file.
+pub(crate) fn check(bytes: &[u8], metadata: &ParquetMetaData) -> Result<(), Oversized> {
+    for group in metadata.row_groups() {
+        for column in group.columns() {
+            let start = column
+                .dictionary_page_offset()
+                .unwrap_or(column.data_page_offset());
+            let (Ok(start), Ok(len)) = (usize::try_from(start), usize::try_from(column.compressed_size()))
+            else {
+                continue;
+            };
+            let end = start.saturating_add(len).min(bytes.len());
+            let mut pos = start;
+            while pos < end {
+                let mut walk = Walk {
+                    bytes: &bytes[..end],
+                    pos,
+                    page_size: None,
+                };
+                match walk.structure(DEPTH, true) {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(size) => {
+                        return Err(Oversized {
+                            size,
+                            left: end - walk.pos,
+                            column: column.column_path().to_string(),
+                        })
+                    }
+                }
+                match walk.page_size {
+                    Some(size) if walk.pos > pos => pos = walk.pos.saturating_add(size),
+                    _ => break,
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A cursor over the compact protocol. Methods return `Ok(false)` when the
+/// bytes stop making sense (the crate will say why), `Err(size)` for an
+/// oversized collection.
+struct Walk<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    /// Field 3 of the top-level `PageHeader`: the page's compressed size.
+    page_size: Option<usize>,
+}
+
+impl Walk<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let b = *self.bytes.get(self.pos)?;
+        self.pos += 1;
+        Some(b)
+    }
+
+    fn varint(&mut self) -> Option<u64> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            value |= u64::from(b & 0x7F) << shift;
+            if b & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
+
+    fn skip(&mut self, n: u64) -> bool {
+        match usize::try_from(n).ok().and_then(|n| self.pos.checked_add(n)) {
+            Some(end) if end <= self.bytes.len() => {
+                self.pos = end;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A struct's fields up to its stop byte; `top` marks the page header.
+    fn structure(&mut self, depth: u32, top: bool) -> Result<bool, u64> {
+        if depth == 0 {
+            return Ok(false);
+        }
+        let mut id: i64 = 0;
+        loop {
+            let Some(header) = self.byte() else {
+                return Ok(false);
+            };
+            let kind = header & 0x0F;
+            if kind == 0 {
+                return Ok(true);
+            }
+            id = match header >> 4 {
+                0 => match self.varint() {
+                    Some(z) => ((z >> 1) as i64) ^ -((z & 1) as i64),
+                    None => return Ok(false),
+                },
+                delta => id + i64::from(delta),
+            };
+            if top && id == 3 && kind == 5 {
+                let Some(z) = self.varint() else { return Ok(false) };
+                let size = ((z >> 1) as i64) ^ -((z & 1) as i64);
+                self.page_size = usize::try_from(size).ok();
+                continue;
+            }
+            if !self.value(kind, depth - 1)? {
+                return Ok(false);
+            }
+        }
+    }
+
+    /// One value of compact type `kind`. A boolean has no bytes here, as in
+    /// the crate (a struct field's type carries its value; the crate reads
+    /// nothing for a collection's boolean either, which is the problem).
+    fn value(&mut self, kind: u8, depth: u32) -> Result<bool, u64> {
+        Ok(match kind {
+            1 | 2 => true,
+            3 => self.skip(1),
+            4..=6 => self.varint().is_some(),
+            7 => self.skip(8),
+            8 => match self.varint() {
+                Some(len) => self.skip(len),
+                None => false,
+            },
+            9 | 10 => {
+                let Some(header) = self.byte() else {
+                    return Ok(false);
+                };
+                let size = match header >> 4 {
+                    15 => match self.varint() {
+                        Some(size) => size,
+                        None => return Ok(false),
+                    },
+                    size => u64::from(size),
+                };
+                self.elements(size, &[header & 0x0F], depth)?
+            }
+            11 => {
+                let Some(size) = self.varint() else {
+                    return Ok(false);
+                };
+                if size == 0 {
+                    return Ok(true);
+                }
+                let Some(kv) = self.byte() else { return Ok(false) };
+                self.elements(size, &[kv >> 4, kv & 0x0F], depth)?
+            }
+            12 => self.structure(depth, false)?,
+            13 => self.skip(16),
+            _ => false,
+        })
+    }
+
+    /// `size` elements, each one value of every kind in `kinds`. A valid
+    /// file spends at least a byte per element; the crate may spend none.
+    fn elements(&mut self, size: u64, kinds: &[u8], depth: u32) -> Result<bool, u64> {
+        if size > (self.bytes.len() - self.pos) as u64 {
+            return Err(size);
+        }
+        if depth == 0 {
+            return Ok(false);
+        }
+        for _ in 0..size {
+            for &kind in kinds {
+                if !self.value(kind, depth - 1)? {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Walk;
+
+    fn walk(bytes: &[u8]) -> (Result<bool, u64>, Option<usize>) {
+        let mut w = Walk {
+            bytes,
+            pos: 0,
+            page_size: None,
+        };
+        let r = w.structure(super::DEPTH, true);
+        (r, w.page_size)
+    }
+
+    #[test]
+    fn a_header_gives_its_page_size() {
+        // type = 0 (i32 field 1), uncompressed 10 (field 2), compressed 7 (field 3), stop.
+        assert_eq!(
+            walk(&[0x15, 0x00, 0x15, 0x14, 0x15, 0x0E, 0x00]),
+            (Ok(true), Some(7))
+        );
+    }
+
+    #[test]
+    fn a_list_of_booleans_larger_than_the_bytes_is_refused() {
+        // Field 9 (delta 9), a list (type 9) of 2^31 - 1 booleans (size nibble 15, varint).
+        let header = [0x99, 0xF1, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x00];
+        assert_eq!(walk(&header).0, Err(0x7FFF_FFFF));
+        // Three booleans with three bytes left (the page's data follows) are fine.
+        assert_eq!(walk(&[0x99, 0x31, 0x00, 0xAA, 0xBB, 0xCC]).0, Ok(true));
+    }
+}
