@@ -40,34 +40,27 @@ fn split(batch: &[u8], n: usize, min_piece: usize) -> Vec<&[u8]> {
 }
 
 /// Runs `each` over the pieces of every batch of `source` in parallel and
-/// hands the results to `take` in file order, batch by batch, so that a
-/// batch's pieces are freed before the next is parsed; `take` returns
-/// `false` to stop.
+/// hands each batch's results (and its length) to `take` in file order, so that a batch's
+/// pieces are freed before the next is parsed; `take` returns `false` to
+/// stop.
 fn over_pieces<T: Send>(
     source: &Source<'_>,
     min_piece: usize,
     each: impl Fn(&[u8]) -> Result<T, OpenQuote> + Sync,
-    mut take: impl FnMut(T) -> bool,
+    mut take: impl FnMut(Vec<T>, usize) -> bool,
 ) -> Result<Result<(), OpenQuote>, DataError> {
     let threads = rayon::current_num_threads();
     let mut open = None;
     source.batches(&mut |batch| {
         let pieces = split(batch, threads * 4, min_piece);
-        let results: Vec<Result<T, OpenQuote>> = pieces.par_iter().map(|p| each(p)).collect();
-        for result in results {
-            match result {
-                Ok(t) => {
-                    if !take(t) {
-                        return Ok(false);
-                    }
-                }
-                Err(e) => {
-                    open = Some(e);
-                    return Ok(false);
-                }
+        let results: Result<Vec<T>, OpenQuote> = pieces.par_iter().map(|p| each(p)).collect();
+        match results {
+            Ok(results) => Ok(take(results, batch.len())),
+            Err(e) => {
+                open = Some(e);
+                Ok(false)
             }
         }
-        Ok(true)
     })?;
     Ok(match open {
         Some(e) => Err(e),
@@ -86,28 +79,58 @@ struct Joined {
 }
 
 impl Joined {
-    /// Appends one piece (its vectors are freed at once).
-    fn push(&mut self, scan: Scan) -> bool {
-        if let Some(error) = scan.error {
-            self.error = Some((error, self.lines));
-            return false;
-        }
-        for (all, piece) in self.columns.iter_mut().zip(scan.columns) {
-            all.values.extend_from_slice(&piece.values);
-            all.missing.extend_from_slice(&piece.missing);
-            all.numbers += piece.numbers;
-            all.texts += piece.texts;
-            let shift = |(line, text): (u64, String)| (line + self.lines, text);
-            if all.first_text.is_none() {
-                all.first_text = piece.first_text.map(shift);
+    /// Appends a batch's pieces, up to the first that stopped on an error;
+    /// every column on its own thread. `false` after an error.
+    fn push(&mut self, scans: Vec<Scan>, batch_bytes: usize, source_bytes: u64) -> bool {
+        let good = scans
+            .iter()
+            .position(|s| s.error.is_some())
+            .unwrap_or(scans.len());
+        if self.rows == 0 && batch_bytes > 0 {
+            // Room for the whole source at the first batch's rows per byte
+            // (and a little more), allocated once: columns that grow batch
+            // by batch are copied and leave the allocator's heap fragmented.
+            let rows: usize = scans[..good].iter().map(|s| s.rows).sum();
+            let estimate = (rows as f64 * source_bytes as f64 / batch_bytes as f64 * 1.02) as usize;
+            for column in &mut self.columns {
+                column.values.reserve(estimate);
+                column.missing.reserve(estimate);
             }
-            if all.first_out_of_range.is_none() {
-                all.first_out_of_range = piece.first_out_of_range.map(shift);
-            }
         }
-        self.rows += scan.rows;
-        self.lines += scan.lines;
-        true
+        // Each piece's first line, counted from the source's start.
+        let mut bases = Vec::with_capacity(scans.len());
+        for scan in &scans {
+            bases.push(self.lines);
+            self.lines += scan.lines;
+        }
+        let pieces = &scans[..good];
+        self.columns.par_iter_mut().enumerate().for_each(|(j, all)| {
+            let rows: usize = pieces.iter().map(|s| s.columns[j].missing.len()).sum();
+            all.values.reserve(rows);
+            all.missing.reserve(rows);
+            for (scan, base) in pieces.iter().zip(&bases) {
+                let piece = &scan.columns[j];
+                all.values.extend_from_slice(&piece.values);
+                all.missing.extend_from_slice(&piece.missing);
+                all.numbers += piece.numbers;
+                all.texts += piece.texts;
+                let shift = |(line, text): &(u64, String)| (line + base, text.clone());
+                if all.first_text.is_none() {
+                    all.first_text = piece.first_text.as_ref().map(shift);
+                }
+                if all.first_out_of_range.is_none() {
+                    all.first_out_of_range = piece.first_out_of_range.as_ref().map(shift);
+                }
+            }
+        });
+        self.rows += pieces.iter().map(|s| s.rows).sum::<usize>();
+        match scans.into_iter().nth(good).and_then(|s| s.error) {
+            Some(error) => {
+                self.error = Some((error, bases[good]));
+                false
+            }
+            None => true,
+        }
     }
 }
 
@@ -132,7 +155,9 @@ pub(crate) fn read(
         error: None,
     };
     let scan = |p: &[u8]| part::scan(p, plans, &names, file);
-    if let Err(open) = over_pieces(source, min_piece, scan, |s| joined.push(s))? {
+    if let Err(open) = over_pieces(source, min_piece, scan, |s, bytes| {
+        joined.push(s, bytes, source.len())
+    })? {
         return Ok(Err(open));
     }
     if let Some((error, base)) = joined.error.take() {
@@ -150,8 +175,10 @@ pub(crate) fn read(
         .collect();
     if !categorical.is_empty() {
         let code = |p: &[u8]| part::code(p, &categorical);
-        let merge = |coded: Vec<Coded>| {
-            merge(&mut dictionaries, coded);
+        let merge = |pieces: Vec<Vec<Coded>>, _| {
+            pieces
+                .into_iter()
+                .for_each(|coded| merge(&mut dictionaries, coded));
             true
         };
         if let Err(open) = over_pieces(source, min_piece, code, merge)? {

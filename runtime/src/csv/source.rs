@@ -36,6 +36,14 @@ pub(crate) enum Source<'a> {
 }
 
 impl Source<'_> {
+    /// Bytes the source spans.
+    pub(crate) fn len(&self) -> u64 {
+        match *self {
+            Source::Buffer { bytes, data } => bytes.len().saturating_sub(data) as u64,
+            Source::File { start, end, .. } => end.saturating_sub(start),
+        }
+    }
+
     /// Calls `each` with consecutive runs of complete lines (the last line of
     /// the range may lack its line break), in file order, until it returns
     /// `false`.
@@ -64,13 +72,54 @@ fn io(name: &str) -> impl Fn(std::io::Error) -> DataError + '_ {
 }
 
 /// Reads the lines of `path` that start in `range`, in batches of about
-/// `batch` bytes.
+/// `batch` bytes: a thread reads batch `k + 1` while `each` parses batch
+/// `k`, and the parsed batches' buffers go back to it, so memory holds at
+/// most three batches.
 fn read_range(
     path: &Path,
     name: &str,
     range: std::ops::Range<u64>,
     batch: usize,
     each: &mut Each<'_>,
+) -> Result<(), DataError> {
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(1);
+    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || produce(path, name, range, batch, &full_tx, &empty_rx));
+        let mut result = Ok(());
+        for buf in full_rx.iter() {
+            match each(&buf) {
+                Ok(true) => {
+                    // The reader may have finished: then the buffer is dropped.
+                    let _ = empty_tx.send(buf);
+                }
+                Ok(false) => break,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        // Dropping the receiver stops a reader still under way.
+        drop(full_rx);
+        let produced = match reader.join() {
+            Ok(produced) => produced,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        result.and(produced)
+    })
+}
+
+/// The reading side of [`read_range`]: sends runs of complete lines (the
+/// last line of the range may lack its line break) until the range ends or
+/// the receiver is gone.
+fn produce(
+    path: &Path,
+    name: &str,
+    range: std::ops::Range<u64>,
+    batch: usize,
+    full: &std::sync::mpsc::SyncSender<Vec<u8>>,
+    empty: &std::sync::mpsc::Receiver<Vec<u8>>,
 ) -> Result<(), DataError> {
     let (start, end) = (range.start, range.end);
     if start >= end {
@@ -123,11 +172,17 @@ fn read_range(
                 }
             },
         };
-        if !each(&buf[..cut])? {
+        // The rest goes into a recycled buffer; this one, cut, to the parser.
+        let mut next = empty
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(batch + (64 << 10)));
+        next.clear();
+        next.extend_from_slice(&buf[cut..]);
+        buf.truncate(cut);
+        offset += cut as u64;
+        if full.send(std::mem::replace(&mut buf, next)).is_err() {
             break;
         }
-        offset += cut as u64;
-        buf.drain(..cut);
     }
     Ok(())
 }
@@ -135,24 +190,13 @@ fn read_range(
 /// Appends up to `batch` more bytes of `file` to `buf`; returns how many (0
 /// at the end of the file).
 fn fill(file: &mut File, buf: &mut Vec<u8>, batch: usize, name: &str) -> Result<usize, DataError> {
-    let len = buf.len();
-    buf.resize(len + batch, 0);
-    let mut got = 0;
-    let result = loop {
-        match file.read(&mut buf[len + got..]) {
-            Ok(0) => break Ok(got),
-            Ok(n) => {
-                got += n;
-                if got == batch {
-                    break Ok(got);
-                }
-            }
+    loop {
+        match (&mut *file).take(batch as u64).read_to_end(buf) {
+            Ok(got) => return Ok(got),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => break Err(io(name)(e)),
+            Err(e) => return Err(io(name)(e)),
         }
-    };
-    buf.truncate(len + got);
-    result
+    }
 }
 
 /// The lines of `path` before byte `start` (counting a line under way at
