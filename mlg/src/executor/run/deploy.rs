@@ -78,17 +78,21 @@ fn artifact_of(
         Some(mlg_compiler::workflow::catalog::Value::Int(s)) => u64::try_from(*s).ok(),
         _ => None,
     };
+    // The frame's hash (one thread: the hash is serial) beside its profile;
+    // only the graph's input columns are profiled, so the target never is.
+    let (data_hash, profile) = rayon::join(
+        || mlg_runtime::artifact::Lineage::hash_frame(&chain.frame),
+        || mlg_runtime::profile::DataProfile::of(&chain.frame, &graph.inputs),
+    );
     let lineage = mlg_runtime::artifact::Lineage {
         source_hash: mlg_runtime::artifact::Lineage::hash_text(&wf.source),
-        data_hash: mlg_runtime::artifact::Lineage::hash_frame(&chain.frame),
+        data_hash,
         seed,
         mlg_version: env!("CARGO_PKG_VERSION").to_string(),
         created_unix: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
     };
-    // Only the graph's input columns are profiled, so the target never is.
-    let profile = mlg_runtime::profile::DataProfile::of(&chain.frame, &graph.inputs);
     Ok(Artifact {
         name: name.to_string(),
         workflow: wf.file.clone(),
