@@ -259,7 +259,7 @@ impl<'w> Chain<'w> {
         } else {
             self.transform_rows(steps, rows, &mut y, &mut fitted)?
         };
-        self.fit_matrix(model, x, y, fitted, features)
+        self.fit_matrix(model, &x, &y, fitted, features)
     }
 
     /// Fits the features steps on `rows` in order, each on the previous one's
@@ -293,8 +293,8 @@ impl<'w> Chain<'w> {
     fn fit_matrix(
         &self,
         model: &ModelStage,
-        x: Matrix,
-        y: Target,
+        x: &Matrix,
+        y: &Target,
         steps: Vec<Box<dyn FittedTransform>>,
         features: Vec<String>,
     ) -> Result<FittedChain> {
@@ -305,13 +305,13 @@ impl<'w> Chain<'w> {
         // With no column left there is nothing to learn from: the model is
         // the constant it would converge to (see `FittedConstant`).
         let fitted_model: Box<dyn FittedModel> = if x.cols == 0 {
-            Box::new(FittedConstant::fit(&model.op.op, &y).map_err(|e| Error::op(&self.model_name, e))?)
+            Box::new(FittedConstant::fit(&model.op.op, y).map_err(|e| Error::op(&self.model_name, e))?)
         } else {
             estimator
-                .fit(&x, &y)
+                .fit(x, y)
                 .map_err(|e| Error::op(&self.model_name, e))?
         };
-        let classes = match &y {
+        let classes = match y {
             Target::Classes { labels, .. } => labels.clone(),
             Target::Values(_) => Vec::new(),
         };
