@@ -307,9 +307,7 @@ impl<'w> Chain<'w> {
         let fitted_model: Box<dyn FittedModel> = if x.cols == 0 {
             Box::new(FittedConstant::fit(&model.op.op, y).map_err(|e| Error::op(&self.model_name, e))?)
         } else {
-            estimator
-                .fit(x, y)
-                .map_err(|e| Error::op(&self.model_name, e))?
+            estimator.fit(x, y).map_err(|e| Error::op(&self.model_name, e))?
         };
         let classes = match y {
             Target::Classes { labels, .. } => labels.clone(),
