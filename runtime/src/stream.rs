@@ -100,7 +100,7 @@ impl<R: Read> RowChunks<R> {
                         file: file.to_string(),
                     })
                 }
-                Err(e) if complete => return Err(convert(e, file)),
+                Err(e) if complete => return Err(crate::csv::csv_error(e, file)),
                 Err(_) => continue,
             }
         };
@@ -309,21 +309,6 @@ impl<R: Read> RowChunks<R> {
                 return Ok(true);
             },
         }
-    }
-}
-
-/// A `csv` reading error as a [`DataError`] naming `file` and the line.
-fn convert(err: ::csv::Error, file: &str) -> DataError {
-    let file = file.to_string();
-    let line = err.position().map_or(0, |p| p.line());
-    let message = err.to_string();
-    match err.into_kind() {
-        ::csv::ErrorKind::Io(source) => DataError::Io { file, source },
-        ::csv::ErrorKind::Utf8 { pos, .. } => DataError::Utf8 {
-            file,
-            line: pos.map_or(line, |p| p.line()),
-        },
-        _ => DataError::Malformed { file, line, message },
     }
 }
 

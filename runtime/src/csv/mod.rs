@@ -79,18 +79,7 @@ pub fn read_csv_typed(path: &Path, kinds: &[(String, ColumnKind)]) -> Result<Fra
         end: header.len,
         batch: source::BATCH_BYTES,
     };
-    let plans = plans(&header.names, kinds);
-    match parallel::read(
-        &source,
-        &file,
-        header.names,
-        &plans,
-        &|| Ok(header.lines),
-        parallel::MIN_PIECE,
-    )? {
-        Ok(frame) => Ok(frame),
-        Err(part::OpenQuote) => serial::parse(&read_all(path, &file)?, &file, kinds),
-    }
+    read_whole(&source, &file, header, kinds, &|| read_all(path, &file))
 }
 
 /// Like [`read_csv_typed`], reading only the data lines whose first byte lies
@@ -154,17 +143,30 @@ pub fn read_csv_typed_from<R: Read>(
         bytes: &bytes,
         data: header.data as usize,
     };
+    read_whole(&text, source, header, kinds, &|| Ok(bytes.clone()))
+}
+
+/// Reads all of `source` after `header` in parallel, or, when a quoted field
+/// may span pieces, the whole text (`all`) serially.
+fn read_whole(
+    source: &Source<'_>,
+    file: &str,
+    header: Header,
+    kinds: &[(String, ColumnKind)],
+    all: &dyn Fn() -> Result<Vec<u8>, DataError>,
+) -> Result<Frame, DataError> {
     let plans = plans(&header.names, kinds);
+    let lines = header.lines;
     match parallel::read(
-        &text,
         source,
+        file,
         header.names,
         &plans,
-        &|| Ok(header.lines),
+        &|| Ok(lines),
         parallel::MIN_PIECE,
     )? {
         Ok(frame) => Ok(frame),
-        Err(part::OpenQuote) => serial::parse(&bytes, source, kinds),
+        Err(part::OpenQuote) => serial::parse(&all()?, file, kinds),
     }
 }
 
@@ -290,17 +292,22 @@ impl<'a> Records<'a> {
     }
 
     fn convert(&self, err: ::csv::Error) -> DataError {
-        let file = self.file.to_string();
-        let line = err.position().map_or(0, |p| p.line());
-        let message = err.to_string();
-        match err.into_kind() {
-            ::csv::ErrorKind::Io(source) => DataError::Io { file, source },
-            ::csv::ErrorKind::Utf8 { pos, .. } => DataError::Utf8 {
-                file,
-                line: pos.map_or(line, |p| p.line()),
-            },
-            _ => DataError::Malformed { file, line, message },
-        }
+        csv_error(err, self.file)
+    }
+}
+
+/// A `csv` crate error as a [`DataError`] naming `file` and the line.
+pub(crate) fn csv_error(err: ::csv::Error, file: &str) -> DataError {
+    let file = file.to_string();
+    let line = err.position().map_or(0, |p| p.line());
+    let message = err.to_string();
+    match err.into_kind() {
+        ::csv::ErrorKind::Io(source) => DataError::Io { file, source },
+        ::csv::ErrorKind::Utf8 { pos, .. } => DataError::Utf8 {
+            file,
+            line: pos.map_or(line, |p| p.line()),
+        },
+        _ => DataError::Malformed { file, line, message },
     }
 }
 
