@@ -13,6 +13,11 @@ runs, with the min and the max. Scopes, named beside every figure:
            interpreter's start and imports are not counted)
   predict  CSV file -> CSV file of predicted labels (mlg: `mlg predict`,
            process wall time; Python: read_csv + predict + to_csv, timed inside)
+  function the prediction function alone on the 200,000 test rows already in
+           memory as float32 (mlg: `mlg bench`, the compiled function on
+           encoded rows; the others: predict_proba / session.run /
+           predict), rows/s as the best pass within 0.7 s, and one row in,
+           one prediction out (median latency of repeated calls, 1 thread)
 
 Peak memory is each process's maximum resident set (GNU time's %M). The data
 is make_classification / make_regression with the parameters of the
@@ -23,7 +28,8 @@ there already. Nothing generated is committed.
 Usage: python3 benches/compare.py [--runs 5] [--threads 2] [--data DIR]
        [--out benches/results/compare.json]
 Needs: cargo, GNU time (/usr/bin/time), python3 with scikit-learn, pandas,
-lightgbm; polars where installed.
+lightgbm; polars, skl2onnx + onnxruntime, lleaves (with llvmlite < 0.44) and tl2cgen + treelite
+where installed (each is skipped when missing).
 """
 import argparse
 import datetime
@@ -157,6 +163,127 @@ print(json.dumps({{"seconds": time.perf_counter() - t}}))
 """
 
 
+FUNCTION = """
+import time, json, pickle, numpy as np, pandas as pd
+THREADS = {threads}
+X = pd.read_csv({test!r})[[f"f{{i}}" for i in range(20)]].to_numpy(dtype=np.float32)
+
+def best(f, seconds=0.7):
+    start, fastest = time.perf_counter(), float("inf")
+    while True:
+        t = time.perf_counter()
+        f()
+        fastest = min(fastest, time.perf_counter() - t)
+        if time.perf_counter() - start > seconds:
+            return fastest
+
+def latency(f, calls=2000):
+    times = []
+    for i in range(calls):
+        r = X[i:i + 1]
+        t = time.perf_counter()
+        f(r)
+        times.append(time.perf_counter() - t)
+    return float(np.median(times) * 1e6)
+
+m = pickle.load(open({model!r}, "rb"))
+"""
+
+# Per tool: the code that sets `batch` (rows -> outputs) and `one`, then prints.
+REPORT = """
+rows_per_s = len(X) / best(lambda: batch(X))
+print(json.dumps({"rows_per_s": rows_per_s, "latency_us": latency(one)}))
+"""
+
+
+def python_function_tools(name, work, threads, env):
+    """The Python tools of the function scope for model `name`, each as code after FUNCTION."""
+    tools = {"scikit-learn": ("batch = m.predict_proba\n"
+                              "single = pickle.load(open(%r, 'rb'))\n"
+                              "for est in [single] + [s for _, s in getattr(single, 'steps', [])]:\n"
+                              "    if hasattr(est, 'n_jobs'): est.n_jobs = 1\n"
+                              "one = single.predict_proba\n" % os.path.join(work, f"{name}.pkl")) + REPORT}
+    try:
+        import pickle
+        import numpy as np
+        import onnxruntime  # noqa: F401
+        from skl2onnx import to_onnx
+        m = pickle.load(open(os.path.join(work, f"{name}.pkl"), "rb"))
+        final = m.steps[-1][1] if hasattr(m, "steps") else m
+        # Converted here first: a model skl2onnx cannot convert is left out.
+        to_onnx(m, np.zeros((1, 20), dtype=np.float32), options={id(final): {"zipmap": False}})
+        tools["onnxruntime"] = ("import onnxruntime as ort\n"
+                                "from skl2onnx import to_onnx\n"
+                                "final = m.steps[-1][1] if hasattr(m, 'steps') else m\n"
+                                "onx = to_onnx(m, X[:1], options={id(final): {'zipmap': False}})\n"
+                                "def session(n):\n"
+                                "    o = ort.SessionOptions(); o.intra_op_num_threads = n; o.inter_op_num_threads = 1\n"
+                                "    s = ort.InferenceSession(onx.SerializeToString(), o, providers=['CPUExecutionProvider'])\n"
+                                "    return lambda x: s.run(None, {s.get_inputs()[0].name: x})\n"
+                                "batch, one = session(THREADS), session(1)\n") + REPORT
+    except Exception as e:  # noqa: BLE001 - a missing package or an unconvertible model
+        print(f"onnxruntime left out for {name}: {type(e).__name__}", flush=True)
+    if name == "boosting":
+        try:
+            import lleaves  # noqa: F401
+            text = os.path.join(work, "lightgbm.txt")
+            cache = os.path.join(work, "lightgbm.so")
+            if not os.path.exists(cache):
+                # Raises CalledProcessError where lleaves cannot compile (an llvmlite it does not know).
+                subprocess.run([sys.executable, "-c",
+                                "import pickle, lleaves\n"
+                                f"m = pickle.load(open({os.path.join(work, 'lightgbm.pkl')!r}, 'rb'))\n"
+                                f"m.booster_.save_model({text!r})\n"
+                                f"lleaves.Model(model_file={text!r}).compile(cache={cache!r})\n"],
+                               env=env, check=True, capture_output=True)
+            tools["lleaves (LightGBM)"] = ("import lleaves\n"
+                                          f"lm = lleaves.Model(model_file={text!r})\n"
+                                          f"lm.compile(cache={cache!r})\n"
+                                          "X = X.astype(np.float64)\n"
+                                          "batch = lambda x: lm.predict(x, n_jobs=THREADS)\n"
+                                          "one = lambda x: lm.predict(x.astype(np.float64), n_jobs=1)\n") + REPORT
+        except (ImportError, subprocess.CalledProcessError) as e:
+            print(f"lleaves left out: {type(e).__name__}", flush=True)
+    if name == "forest":
+        try:
+            import tl2cgen  # noqa: F401
+            import treelite  # noqa: F401
+            lib = os.path.join(work, "forest_tl2cgen.so")
+            if not os.path.exists(lib):
+                subprocess.run([sys.executable, "-c",
+                                "import pickle, treelite, tl2cgen\n"
+                                f"m = pickle.load(open({os.path.join(work, 'forest.pkl')!r}, 'rb'))\n"
+                                "model = treelite.sklearn.import_model(m)\n"
+                                f"tl2cgen.export_lib(model, toolchain='gcc', libpath={lib!r}, "
+                                f"params={{'parallel_comp': {threads}}})\n"],
+                               env=env, check=True)
+            tools["tl2cgen (Treelite)"] = ("import tl2cgen\n"
+                                          f"p = tl2cgen.Predictor({lib!r}, nthread=THREADS)\n"
+                                          f"p1 = tl2cgen.Predictor({lib!r}, nthread=1)\n"
+                                          "batch = lambda x: p.predict(tl2cgen.DMatrix(x))\n"
+                                          "one = lambda x: p1.predict(tl2cgen.DMatrix(x))\n") + REPORT
+        except ImportError:
+            pass
+    return tools
+
+
+def python_function(code, env):
+    _, _, out = timed([sys.executable, "-c", code], env)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def mlg_function(artifact, test, env):
+    _, _, out = timed([MLG, "bench", artifact, "--input", test, "--json"], env)
+    report = json.loads(out)
+    return {"rows_per_s": report["cranelift_all_threads_rows_per_s"], "latency_us": report["latency_median_us"]}
+
+
+def function_runs(runs, once):
+    """Medians (with min-max) over `runs` processes of the best pass and the latency."""
+    samples = [once() for _ in range(runs)]
+    return {key: summary([s[key] for s in samples]) for key in ("rows_per_s", "latency_us")}
+
+
 def accuracy(predictions, test):
     import pandas as pd
     p = pd.read_csv(predictions)["prediction"].to_numpy()
@@ -182,7 +309,7 @@ def main():
     results = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": platform.machine(),
                "cpus": os.cpu_count(), "threads": a.threads, "runs": a.runs, "fit_runs": a.fit_runs,
                "command": "python3 benches/compare.py " + " ".join(sys.argv[1:]), "ingest": {}, "fit": {},
-               "predict": {}}
+               "predict": {}, "function": {}}
     import pandas, sklearn, lightgbm
     results["versions"] = {"pandas": pandas.__version__, "scikit-learn": sklearn.__version__,
                            "lightgbm": lightgbm.__version__}
@@ -224,7 +351,7 @@ def main():
         row["scikit-learn"] = repeat(runs, lambda: python(code, env))
         if name == "boosting":
             code = FIT.format(model=SKLEARN["lightgbm"].format(threads=a.threads), train=files[train],
-                              test=files[test], save="")
+                              test=files[test], save=os.path.join(work, "lightgbm.pkl"))
             row["lightgbm"] = repeat(runs, lambda: python(code, env))
         if test:
             out = os.path.join(work, f"{name}.csv")
@@ -242,6 +369,17 @@ def main():
         code = PREDICT.format(model=os.path.join(work, f"{name}.pkl"), test=files["clf_test"], out=out)
         row["scikit-learn"] = repeat(a.runs, lambda: python(code, env))
         results["predict"][name] = row
+        print(name, json.dumps(row), flush=True)
+
+    # The function alone, on rows in memory.
+    for name in ("logistic", "forest", "boosting"):
+        artifact = os.path.join(work, f"{name}.mlgc")
+        row = {"mlg": function_runs(a.runs, lambda: mlg_function(artifact, files["clf_test"], env))}
+        code = FUNCTION.format(model=os.path.join(work, f"{name}.pkl"), test=files["clf_test"],
+                               threads=a.threads)
+        for tool, extra in python_function_tools(name, work, a.threads, env).items():
+            row[tool] = function_runs(a.runs, lambda: python_function(code + extra, env))
+        results["function"][name] = row
         print(name, json.dumps(row), flush=True)
 
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
@@ -286,6 +424,15 @@ def markdown(r):
     for name, row in r["predict"].items():
         lines.append(f"| {name} | {cell(row['mlg'])} | {cell(row['scikit-learn'])} | "
                      f"{row['scikit-learn']['seconds']['median'] / row['mlg']['seconds']['median']:.2f}× |")
+    if r.get("function"):
+        lines += ["", "### Function: 200,000 float32 rows in memory", "",
+                  "| model | tool | rows/s (best pass; median of runs, min–max) | one row (median µs) |",
+                  "| --- | --- | --- | --- |"]
+        for name, row in r["function"].items():
+            for tool, f in row.items():
+                rps, lat = f["rows_per_s"], f["latency_us"]
+                lines.append(f"| {name} | {tool} | {rps['median'] / 1e6:.2f} M ({rps['min'] / 1e6:.2f}–"
+                             f"{rps['max'] / 1e6:.2f}) | {lat['median']:.1f} |")
     return "\n".join(lines) + "\n"
 
 
