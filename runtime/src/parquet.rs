@@ -134,13 +134,7 @@ fn decode(source: Source, file: &str) -> Result<Frame, DataError> {
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(source.clone()).map_err(|e| parquet_error(file, e))?;
     if let Err(big) = crate::parquet_headers::check(&source.0, builder.metadata()) {
-        return Err(parquet_error(
-            file,
-            format!(
-                "corrupt file (a page header of column `{}` declares {} elements with {} bytes left)",
-                big.column, big.size, big.left
-            ),
-        ));
+        return Err(parquet_error(file, format!("corrupt file ({big})")));
     }
     check_dictionaries(source, builder.metadata(), file)?;
     let schema = builder.schema().clone();

@@ -5,20 +5,54 @@
 //! list of 2^31 booleans costs seconds, and a few such headers minutes
 //! (found by fuzzing). Before the crate reads a column chunk, this walks its
 //! page headers the same way and refuses a collection whose declared size
-//! exceeds the bytes left in the chunk, which no valid file has. Anything
-//! else it does not understand it leaves to the crate, which reports it.
+//! exceeds the bytes left in the chunk, which no valid file has. It also
+//! refuses a page whose uncompressed size is more than Snappy (the one codec
+//! this build decodes) can produce from its compressed bytes: the crate
+//! allocates that size before decompressing, so a few corrupt bytes asked
+//! for gigabytes (found by fuzzing). Anything else it does not understand
+//! it leaves to the crate, which reports it.
 
 use parquet::file::metadata::ParquetMetaData;
 
 /// Most nesting the walk follows (the crate refuses deeper headers).
 const DEPTH: u32 = 64;
 
-/// A collection of `size` elements declared with only `left` bytes after it.
+/// Most bytes Snappy can produce per compressed byte: a copy of at most 64
+/// bytes takes a tag of at least 2 bytes; rounded up.
+const SNAPPY_RATIO: u64 = 32;
+/// Uncompressed sizes up to this are never refused.
+const SMALL_PAGE: u64 = 1 << 20;
+
+/// What a page header declares that its bytes cannot hold.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Oversized {
-    pub size: u64,
-    pub left: usize,
-    pub column: String,
+pub(crate) enum Oversized {
+    /// A collection of `size` elements with only `left` bytes after it.
+    Collection { size: u64, left: usize, column: String },
+    /// A page of `uncompressed` bytes from `compressed` bytes.
+    Page {
+        uncompressed: u64,
+        compressed: u64,
+        column: String,
+    },
+}
+
+impl std::fmt::Display for Oversized {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Oversized::Collection { size, left, column } => write!(
+                f,
+                "a page header of column `{column}` declares {size} elements with {left} bytes left"
+            ),
+            Oversized::Page {
+                uncompressed,
+                compressed,
+                column,
+            } => write!(
+                f,
+                "a page of column `{column}` declares {uncompressed} bytes uncompressed from {compressed} compressed"
+            ),
+        }
+    }
 }
 
 /// Walks every page header of every column chunk in `bytes`, the file.
@@ -39,16 +73,27 @@ pub(crate) fn check(bytes: &[u8], metadata: &ParquetMetaData) -> Result<(), Over
                     bytes: &bytes[..end],
                     pos,
                     page_size: None,
+                    uncompressed: None,
                 };
                 match walk.structure(DEPTH, true) {
                     Ok(true) => {}
                     Ok(false) => break,
                     Err(size) => {
-                        return Err(Oversized {
+                        return Err(Oversized::Collection {
                             size,
                             left: end - walk.pos,
                             column: column.column_path().to_string(),
                         })
+                    }
+                }
+                if let (Some(compressed), Some(uncompressed)) = (walk.page_size, walk.uncompressed) {
+                    let compressed = compressed as u64;
+                    if uncompressed > SMALL_PAGE.max(compressed.saturating_mul(SNAPPY_RATIO)) {
+                        return Err(Oversized::Page {
+                            uncompressed,
+                            compressed,
+                            column: column.column_path().to_string(),
+                        });
                     }
                 }
                 match walk.page_size {
@@ -69,6 +114,8 @@ struct Walk<'a> {
     pos: usize,
     /// Field 3 of the top-level `PageHeader`: the page's compressed size.
     page_size: Option<usize>,
+    /// Field 2: its uncompressed size.
+    uncompressed: Option<u64>,
 }
 
 impl Walk<'_> {
@@ -121,10 +168,15 @@ impl Walk<'_> {
                 },
                 delta => id + i64::from(delta),
             };
-            if top && id == 3 && kind == 5 {
+            if top && (id == 2 || id == 3) && kind == 5 {
                 let Some(z) = self.varint() else { return Ok(false) };
-                let size = ((z >> 1) as i64) ^ -((z & 1) as i64);
-                self.page_size = usize::try_from(size).ok();
+                // As the crate reads an i32: zigzag over 64 bits, then truncated.
+                let size = (((z >> 1) as i64) ^ -((z & 1) as i64)) as i32;
+                if id == 3 {
+                    self.page_size = usize::try_from(size).ok();
+                } else {
+                    self.uncompressed = u64::try_from(size).ok();
+                }
                 continue;
             }
             if !self.value(kind, depth - 1)? {
@@ -204,6 +256,7 @@ mod tests {
             bytes,
             pos: 0,
             page_size: None,
+            uncompressed: None,
         };
         let r = w.structure(super::DEPTH, true);
         (r, w.page_size)

@@ -490,3 +490,11 @@ fn a_header_list_of_billions_of_booleans_is_refused_before_the_decoder_walks_it(
         "{message}"
     );
 }
+
+#[test]
+fn a_page_larger_than_snappy_can_inflate_is_refused_before_the_decoder_allocates_it() {
+    // Found by fuzzing: a page header claiming about 2 GB uncompressed from a
+    // few bytes; the decoder reserved that much before decompressing.
+    let message = fixture_error("page_size_oom.parquet");
+    assert!(message.contains("bytes uncompressed from"), "{message}");
+}
