@@ -15,7 +15,7 @@ use rayon::prelude::*;
 pub(crate) const MIN_PIECE: usize = 256 << 10;
 
 /// Splits `batch` into about `n` pieces, each ending at a line break.
-fn split(batch: &[u8], n: usize, min_piece: usize) -> Vec<&[u8]> {
+pub(crate) fn split(batch: &[u8], n: usize, min_piece: usize) -> Vec<&[u8]> {
     let size = (batch.len() / n.max(1)).max(min_piece.max(1));
     let mut pieces = Vec::with_capacity(n + 1);
     let mut start = 0;

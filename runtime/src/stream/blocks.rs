@@ -126,7 +126,7 @@ impl<R: Read> CsvBlocks<R> {
         let pieces = if memchr::memchr(b'"', batch).is_some() {
             vec![batch]
         } else {
-            split(batch, rayon::current_num_threads() * 2)
+            crate::csv::parallel::split(batch, rayon::current_num_threads() * 2, 64 << 10)
         };
         let (positions, width) = (&self.positions, self.width);
         let results: Vec<Piece> = pieces
@@ -166,22 +166,6 @@ fn last_record_end(buf: &[u8]) -> Option<usize> {
         end = memchr::memrchr(b'\n', &buf[..end - 1])? + 1;
     }
     Some(end)
-}
-
-/// Splits `batch` into about `n` pieces at line breaks.
-fn split(batch: &[u8], n: usize) -> Vec<&[u8]> {
-    let size = (batch.len() / n.max(1)).max(64 << 10);
-    let mut pieces = Vec::with_capacity(n + 1);
-    let mut start = 0;
-    while start < batch.len() {
-        let end = match memchr::memchr(b'\n', batch.get(start + size..).unwrap_or_default()) {
-            Some(k) => start + size + k + 1,
-            None => batch.len(),
-        };
-        pieces.push(&batch[start..end]);
-        start = end;
-    }
-    pieces
 }
 
 /// What one piece gives: its chunks (lines relative to the piece), its line
