@@ -6,6 +6,7 @@ pub mod clean;
 pub mod compress;
 pub mod construct;
 pub mod derive;
+pub mod design;
 pub mod encode;
 pub mod ensemble;
 pub mod eval;

@@ -1,6 +1,7 @@
 //! The operator traits every features step and model implements, and the data
 //! types they exchange with the executor.
 
+use crate::design::Columns;
 use mlg_compiler::ir::{GraphBuilder, NodeId, VerifyError};
 use mlg_compiler::workflow::catalog::Task;
 use mlg_runtime::frame::Frame;
@@ -164,6 +165,13 @@ pub trait Estimator: Send + Sync {
     fn task(&self) -> Task;
     /// Learns from `x` (no NaN) and `y` (same number of rows).
     fn fit(&self, x: &Matrix, y: &Target) -> Result<Box<dyn FittedModel>, OpError>;
+
+    /// [`Estimator::fit`] on data given as borrowed columns: the same model
+    /// as `fit(&x.to_matrix(), y)`, which is what it does unless the
+    /// estimator reads the data block by block and never needs the matrix.
+    fn fit_columns(&self, x: &Columns<'_>, y: &Target) -> Result<Box<dyn FittedModel>, OpError> {
+        self.fit(&x.to_matrix(), y)
+    }
 }
 
 /// A fitted model.

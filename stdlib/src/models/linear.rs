@@ -2,8 +2,9 @@
 //! solved as a minimum-norm least-squares problem on the centred data (thin SVD),
 //! which matches scikit-learn's `LinearRegression` also for collinear features.
 
-use super::{check_feature_width, check_training_data, column_means, to_f32};
+use super::{check_columns, check_feature_width, check_training_data, column_means, to_f32};
 use crate::catalog::p;
+use crate::design::Columns;
 use crate::op::{boxed_model, Estimator, FittedModel, Matrix, OpError, Target};
 use crate::operators::OperatorDef;
 use crate::registry::{invalid, param_bool};
@@ -55,7 +56,11 @@ impl Estimator for LinearRegression {
     }
 
     fn fit(&self, x: &Matrix, y: &Target) -> Result<Box<dyn FittedModel>, OpError> {
-        Ok(Box::new(self.fit_linear(x, y)?))
+        Ok(Box::new(self.fit_data(Data::Matrix(x), y)?))
+    }
+
+    fn fit_columns(&self, x: &Columns<'_>, y: &Target) -> Result<Box<dyn FittedModel>, OpError> {
+        Ok(Box::new(self.fit_data(Data::Columns(x), y)?))
     }
 }
 
@@ -63,6 +68,10 @@ impl LinearRegression {
     /// [`Estimator::fit`] with the concrete fitted type. Errors on a class
     /// target or non-finite data.
     pub fn fit_linear(&self, x: &Matrix, y: &Target) -> Result<FittedLinear, OpError> {
+        self.fit_data(Data::Matrix(x), y)
+    }
+
+    fn fit_data(&self, x: Data<'_>, y: &Target) -> Result<FittedLinear, OpError> {
         let problem = CenteredProblem::reduced(OP, x, y, self.fit_intercept)?;
         let weights = problem.solve_svd(OP, 0.0)?;
         Ok(problem.finish(weights))
@@ -86,6 +95,25 @@ pub(crate) struct CenteredProblem {
 /// [`REDUCE_ROWS`] rows the problem stays as it is.
 const QR_BLOCK: usize = 8192;
 const REDUCE_ROWS: usize = 4 * QR_BLOCK;
+
+/// The training data [`CenteredProblem::reduced`] reads.
+#[derive(Clone, Copy)]
+pub(crate) enum Data<'a> {
+    /// A dense matrix.
+    Matrix(&'a Matrix),
+    /// Borrowed columns, read block by block.
+    Columns(&'a Columns<'a>),
+}
+
+impl Data<'_> {
+    /// Rows and features.
+    fn shape(&self) -> (usize, usize) {
+        match self {
+            Data::Matrix(x) => (x.rows, x.cols),
+            Data::Columns(c) => (c.n_rows(), c.n_cols()),
+        }
+    }
+}
 
 impl CenteredProblem {
     /// Checks the data and centres it (means are zero without intercept).
@@ -123,34 +151,56 @@ impl CenteredProblem {
     /// under the running `R` and factorized again). Least squares and ridge
     /// have the same solution on `(R, Qᵀy)` as on `(X, y)`: `RᵀR = XᵀX`,
     /// `RᵀQᵀy = Xᵀy`, and `R` has `X`'s singular values. Memory stays at one
-    /// block, where the centred copy of `X` costs as much as `X`.
-    pub fn reduced(op: &str, x: &Matrix, y: &Target, fit_intercept: bool) -> Result<Self, OpError> {
-        let d = x.cols;
-        if x.rows < REDUCE_ROWS || x.rows < 4 * (d + 1) {
-            return CenteredProblem::new(op, x, y, fit_intercept);
-        }
+    /// block, where the centred copy of `X` costs as much as `X`; given
+    /// [`Data::Columns`], the matrix is never built at all.
+    pub fn reduced(op: &str, x: Data<'_>, y: &Target, fit_intercept: bool) -> Result<Self, OpError> {
+        let (n, d) = x.shape();
+        let tall = n >= REDUCE_ROWS && n >= 4 * (d + 1);
+        let x = match x {
+            Data::Matrix(x) if !tall => return CenteredProblem::new(op, x, y, fit_intercept),
+            Data::Columns(c) if !tall => return CenteredProblem::new(op, &c.to_matrix(), y, fit_intercept),
+            x => x,
+        };
         // The checks of `new` on the whole data, without its copy.
-        check_training_data(op, x, y)?;
+        match x {
+            Data::Matrix(x) => check_training_data(op, x, y)?,
+            Data::Columns(c) => check_columns(op, c, y)?,
+        }
         let Target::Values(values) = y else {
-            return CenteredProblem::new(op, x, y, fit_intercept);
+            return Err(invalid(
+                op,
+                "needs a numeric target; use a classifier for class labels",
+            ));
         };
         if let Some(row) = values.iter().position(|v| !v.is_finite()) {
             return Err(invalid(op, format!("target of row {row} is missing or infinite")));
         }
         let (x_mean, y_mean) = if fit_intercept {
-            (column_means(x), values.iter().sum::<f64>() / values.len() as f64)
+            let means = match x {
+                Data::Matrix(x) => column_means(x),
+                Data::Columns(c) => c.means(),
+            };
+            (means, values.iter().sum::<f64>() / n as f64)
         } else {
             (vec![0.0; d], 0.0)
         };
         let mut r = Mat::<f64>::zeros(0, d + 1);
-        for start in (0..x.rows).step_by(QR_BLOCK) {
-            let m = QR_BLOCK.min(x.rows - start);
+        let mut block = Vec::new();
+        for start in (0..n).step_by(QR_BLOCK) {
+            let m = QR_BLOCK.min(n - start);
+            let rows: &[f64] = match x {
+                Data::Matrix(x) => &x.data[start * d..(start + m) * d],
+                Data::Columns(c) => {
+                    c.block(start, m, &mut block);
+                    &block
+                }
+            };
             let above = r.nrows();
             let stacked = Mat::from_fn(above + m, d + 1, |i, j| {
                 if i < above {
                     r[(i, j)]
                 } else if j < d {
-                    x.data[(start + i - above) * d + j] - x_mean[j]
+                    rows[(i - above) * d + j] - x_mean[j]
                 } else {
                     values[start + i - above] - y_mean
                 }
@@ -164,7 +214,7 @@ impl CenteredProblem {
             b,
             x_mean,
             y_mean,
-            n_rows: x.rows,
+            n_rows: n,
         })
     }
 
@@ -256,7 +306,8 @@ impl FittedModel for FittedLinear {
 
 #[cfg(test)]
 mod tests {
-    use super::{CenteredProblem, REDUCE_ROWS};
+    use super::{CenteredProblem, Data, REDUCE_ROWS};
+    use crate::design::Columns;
     use crate::op::{Matrix, Target};
 
     /// Tall data: the blocked QR gives the weights of the full SVD.
@@ -282,7 +333,7 @@ mod tests {
         let y = Target::Values(y);
         for alpha in [0.0, 10.0] {
             let full = CenteredProblem::new("t", &x, &y, true).expect("full");
-            let reduced = CenteredProblem::reduced("t", &x, &y, true).expect("reduced");
+            let reduced = CenteredProblem::reduced("t", Data::Matrix(&x), &y, true).expect("reduced");
             assert_eq!(reduced.a.nrows(), d);
             let (a, b) = (
                 full.solve_svd("t", alpha).expect("svd"),
@@ -293,5 +344,46 @@ mod tests {
             }
             assert!((a[0] + 2.0).abs() < 0.01, "learns the slopes: {a:?}");
         }
+        // Read as columns (block by block, no matrix) it is the same problem.
+        let columns: Vec<Vec<f64>> = (0..d)
+            .map(|j| (0..n).map(|i| x.data[i * d + j]).collect())
+            .collect();
+        let slices: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+        let rows: Vec<usize> = (0..n).collect();
+        let view = Columns {
+            columns: &slices,
+            rows: &rows,
+        };
+        let from_matrix = CenteredProblem::reduced("t", Data::Matrix(&x), &y, true).expect("matrix");
+        let from_columns = CenteredProblem::reduced("t", Data::Columns(&view), &y, true).expect("columns");
+        assert_eq!(from_matrix.a, from_columns.a);
+        assert_eq!(from_matrix.b, from_columns.b);
+        assert_eq!(from_matrix.x_mean, from_columns.x_mean);
+    }
+
+    /// Columns with a missing value are refused as the matrix is.
+    #[test]
+    fn columns_are_checked_like_the_matrix() {
+        let n = REDUCE_ROWS;
+        let mut a: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        a[40_000 % n] = f64::NAN;
+        let b: Vec<f64> = (0..n).map(|i| (i % 7) as f64).collect();
+        let slices: [&[f64]; 2] = [&a, &b];
+        let rows: Vec<usize> = (0..n).collect();
+        let view = Columns {
+            columns: &slices,
+            rows: &rows,
+        };
+        let y = Target::Values(vec![1.0; n]);
+        let Err(error) = CenteredProblem::reduced("t", Data::Columns(&view), &y, true) else {
+            panic!("a NaN feature is refused");
+        };
+        let row = 40_000 % n;
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("feature 0 of row {row} is missing")),
+            "{error}"
+        );
     }
 }

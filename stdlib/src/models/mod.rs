@@ -31,6 +31,7 @@ pub use naive_bayes::{FittedGaussianNb, GaussianNb};
 pub use ridge::Ridge;
 pub use tree::{DecisionTree, FittedTree};
 
+use crate::design::Columns;
 use crate::op::{Matrix, OpError, Target};
 use crate::registry::invalid;
 
@@ -60,6 +61,27 @@ pub(crate) fn check_training_data(op: &str, x: &Matrix, y: &Target) -> Result<()
                 pos % x.cols.max(1),
                 pos / x.cols.max(1)
             ),
+        ));
+    }
+    Ok(())
+}
+
+/// [`check_training_data`] for data given as borrowed columns, with the same
+/// messages.
+pub(crate) fn check_columns(op: &str, x: &Columns<'_>, y: &Target) -> Result<(), OpError> {
+    if x.n_rows() != y.len() {
+        return Err(invalid(
+            op,
+            format!("{} feature rows but {} targets", x.n_rows(), y.len()),
+        ));
+    }
+    if x.n_rows() == 0 {
+        return Err(invalid(op, "no training rows"));
+    }
+    if let Some((row, feature)) = x.first_non_finite() {
+        return Err(invalid(
+            op,
+            format!("feature {feature} of row {row} is missing or infinite; impute before this model"),
         ));
     }
     Ok(())

@@ -2,8 +2,9 @@
 //! intercept), solved from the normal equations by Cholesky, like scikit-learn's
 //! `Ridge(solver="cholesky")`.
 
-use super::linear::{CenteredProblem, FittedLinear};
+use super::linear::{CenteredProblem, Data, FittedLinear};
 use crate::catalog::{p, POSITIVE};
+use crate::design::Columns;
 use crate::op::{boxed_model, Estimator, FittedModel, Matrix, OpError, Target};
 use crate::operators::OperatorDef;
 use crate::registry::{invalid, param_bool, param_f64};
@@ -71,7 +72,11 @@ impl Estimator for Ridge {
     }
 
     fn fit(&self, x: &Matrix, y: &Target) -> Result<Box<dyn FittedModel>, OpError> {
-        Ok(Box::new(self.fit_linear(x, y)?))
+        Ok(Box::new(self.fit_data(Data::Matrix(x), y)?))
+    }
+
+    fn fit_columns(&self, x: &Columns<'_>, y: &Target) -> Result<Box<dyn FittedModel>, OpError> {
+        Ok(Box::new(self.fit_data(Data::Columns(x), y)?))
     }
 }
 
@@ -79,6 +84,10 @@ impl Ridge {
     /// [`Estimator::fit`] with the concrete fitted type. Errors on a class
     /// target or non-finite data.
     pub fn fit_linear(&self, x: &Matrix, y: &Target) -> Result<FittedLinear, OpError> {
+        self.fit_data(Data::Matrix(x), y)
+    }
+
+    fn fit_data(&self, x: Data<'_>, y: &Target) -> Result<FittedLinear, OpError> {
         let problem = CenteredProblem::reduced(OP, x, y, self.fit_intercept)?;
         let d = problem.a.ncols();
         let mut gram: Mat<f64> = problem.a.transpose() * &problem.a;

@@ -11,9 +11,9 @@ use mlg_compiler::workflow::stage::{DataStage, EnsembleStage, ModelStage, Select
 use mlg_compiler::workflow::StageKind;
 use mlg_runtime::{ColumnData, Frame};
 use mlg_stdlib::compress::Step as CompressStep;
+use mlg_stdlib::design::Columns;
 use mlg_stdlib::models::FittedConstant;
-use mlg_stdlib::op::{FittedModel, FittedTransform, Lowering, Matrix, OpError, Target};
-use rayon::prelude::*;
+use mlg_stdlib::op::{Estimator, FittedModel, FittedTransform, Lowering, Matrix, OpError, Target};
 use std::sync::Arc;
 
 pub use ensemble::FittedEnsemble;
@@ -247,19 +247,30 @@ impl<'w> Chain<'w> {
         rows: &[usize],
     ) -> Result<FittedChain> {
         let mut y = target.take(rows);
-        let mut fitted = Vec::with_capacity(steps.len());
-        // Without steps the model's matrix is read straight from the
-        // session's frame: the data is then held twice (columns and matrix),
-        // not three times.
-        let (x, features) = if steps.is_empty() {
-            let x =
-                matrix_rows(&self.frame, rows, &self.target).map_err(|e| Error::op(&self.model_name, e))?;
+        if steps.is_empty() {
+            // The model reads the session's frame as columns: the data is
+            // then held once more as a matrix (columns and matrix) at most,
+            // and not at all by a model that reads it block by block.
+            let columns = feature_columns(&self.frame, rows, &self.target)
+                .map_err(|e| Error::op(&self.model_name, e))?;
+            let view = Columns {
+                columns: &columns,
+                rows,
+            };
             let features = self.frame.columns.iter().filter(|c| c.name != self.target);
-            (x, features.map(|c| c.name.clone()).collect())
-        } else {
-            self.transform_rows(steps, rows, &mut y, &mut fitted)?
-        };
-        self.fit_matrix(model, &x, &y, fitted, features)
+            let features = features.map(|c| c.name.clone()).collect();
+            return self.fit_model_on(
+                model,
+                view.n_cols(),
+                |e| e.fit_columns(&view, &y),
+                &y,
+                Vec::new(),
+                features,
+            );
+        }
+        let mut fitted = Vec::with_capacity(steps.len());
+        let (x, features) = self.transform_rows(steps, rows, &mut y, &mut fitted)?;
+        self.fit_model_on(model, x.cols, |e| e.fit(&x, &y), &y, fitted, features)
     }
 
     /// Fits the features steps on `rows` in order, each on the previous one's
@@ -289,11 +300,13 @@ impl<'w> Chain<'w> {
         Ok((x, features))
     }
 
-    /// Fits the model on `x` and `y` behind the fitted `steps`.
-    fn fit_matrix(
+    /// Fits the model with `fit` (on data of `cols` features and the
+    /// targets `y`) behind the fitted `steps`.
+    fn fit_model_on(
         &self,
         model: &ModelStage,
-        x: &Matrix,
+        cols: usize,
+        fit: impl FnOnce(&dyn Estimator) -> std::result::Result<Box<dyn FittedModel>, OpError>,
         y: &Target,
         steps: Vec<Box<dyn FittedTransform>>,
         features: Vec<String>,
@@ -304,10 +317,10 @@ impl<'w> Chain<'w> {
             mlg_stdlib::estimator(&model.op.op, &params).map_err(|e| Error::op(&self.model_name, e))?;
         // With no column left there is nothing to learn from: the model is
         // the constant it would converge to (see `FittedConstant`).
-        let fitted_model: Box<dyn FittedModel> = if x.cols == 0 {
+        let fitted_model: Box<dyn FittedModel> = if cols == 0 {
             Box::new(FittedConstant::fit(&model.op.op, y).map_err(|e| Error::op(&self.model_name, e))?)
         } else {
-            estimator.fit(x, y).map_err(|e| Error::op(&self.model_name, e))?
+            fit(estimator.as_ref()).map_err(|e| Error::op(&self.model_name, e))?
         };
         let classes = match y {
             Target::Classes { labels, .. } => labels.clone(),
@@ -479,9 +492,19 @@ pub fn matrix(frame: &Frame) -> Result<Matrix, OpError> {
 /// [`matrix`] of the rows `rows` of every column of `frame` but `skip` (an
 /// empty name skips none); a missing value names its position in `rows`.
 pub fn matrix_rows(frame: &Frame, rows: &[usize], skip: &str) -> Result<Matrix, OpError> {
-    let columns: Vec<&mlg_runtime::Column> = frame.columns.iter().filter(|c| c.name != skip).collect();
-    let cols = columns.len();
-    let mut values: Vec<&[f64]> = Vec::with_capacity(cols);
+    let columns = feature_columns(frame, rows, skip)?;
+    Ok(Columns {
+        columns: &columns,
+        rows,
+    }
+    .to_matrix())
+}
+
+/// The values of every column of `frame` but `skip`, each checked numeric and
+/// complete over `rows` (the checks and messages of [`matrix_rows`]).
+pub fn feature_columns<'f>(frame: &'f Frame, rows: &[usize], skip: &str) -> Result<Vec<&'f [f64]>, OpError> {
+    let columns = frame.columns.iter().filter(|c| c.name != skip);
+    let mut values: Vec<&[f64]> = Vec::with_capacity(frame.columns.len());
     for col in columns {
         let numbers = col.as_numeric().ok_or_else(|| OpError::Column {
             op: "model".into(),
@@ -499,25 +522,7 @@ pub fn matrix_rows(frame: &Frame, rows: &[usize], skip: &str) -> Result<Matrix, 
         }
         values.push(numbers);
     }
-    // Row-major, in blocks of rows on every thread.
-    const BLOCK: usize = 4096;
-    let mut data = vec![0.0; rows.len() * cols];
-    if cols > 0 {
-        data.par_chunks_mut(BLOCK * cols)
-            .zip(rows.par_chunks(BLOCK))
-            .for_each(|(block, rows)| {
-                for (j, column) in values.iter().enumerate() {
-                    for (i, &r) in rows.iter().enumerate() {
-                        block[i * cols + j] = column[r];
-                    }
-                }
-            });
-    }
-    Ok(Matrix {
-        rows: rows.len(),
-        cols,
-        data,
-    })
+    Ok(values)
 }
 
 /// A numeric classification target with more distinct values than this, and
