@@ -1,5 +1,7 @@
 //! `mlg predict`: streams rows from a CSV or JSON-lines file through a compiled
 //! model, chunk by chunk, so memory stays constant whatever the input's size.
+//! Predictions go to CSV, JSON lines or Parquet (by `--output`'s extension) or,
+//! without `--output`, to stdout as CSV.
 //!
 //! Each chunk of [`mlg_runtime::stream::DEFAULT_CHUNK_ROWS`] rows becomes a frame
 //! typed by the artifact's input schema, is predicted and written before the next
@@ -16,7 +18,7 @@ pub use mlg::error::UnpredictableRows;
 use mlg::error::{Error, Result};
 use mlg_runtime::files::AtomicFile;
 use mlg_runtime::invalid::REPORTED_ROWS;
-use mlg_runtime::stream::{Format, PredictionWriter, RowChunks, DEFAULT_CHUNK_ROWS};
+use mlg_runtime::stream::{Format, OutputFormat, PredictionWriter, RowChunks, DEFAULT_CHUNK_ROWS};
 use mlg_runtime::{InvalidRow, Model, OnInvalid, Predictions, RuntimeError};
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
@@ -89,31 +91,51 @@ impl Predicted {
     }
 }
 
-/// The format of `path` by its extension, or a usage error naming `role`.
-fn format_of(path: &Path, role: &str) -> Result<Format> {
+/// The row format of the input `path` by its extension, or a usage error (one
+/// saying Parquet is for output only when `path` names a Parquet file).
+fn input_format_of(path: &Path) -> Result<Format> {
     Format::from_path(path).ok_or_else(|| {
+        Error::Usage(if OutputFormat::from_path(path) == Some(OutputFormat::Parquet) {
+            format!(
+                "the input `{}` is Parquet, which `mlg predict` writes (--output) but does \
+                 not read: give it the rows as .csv or .jsonl",
+                path.display()
+            )
+        } else {
+            format!(
+                "cannot tell the format of the input `{}`: name it .csv or .jsonl \
+                 (.parquet is for --output only)",
+                path.display()
+            )
+        })
+    })
+}
+
+/// The format of the output `path` by its extension, or a usage error.
+fn output_format_of(path: &Path) -> Result<OutputFormat> {
+    OutputFormat::from_path(path).ok_or_else(|| {
         Error::Usage(format!(
-            "cannot tell the format of {role} `{}`: name it .csv or .jsonl",
+            "cannot tell the format of the output `{}`: name it .csv, .jsonl or .parquet",
             path.display()
         ))
     })
 }
 
 /// Predicts every row of `input` (`.csv` or `.jsonl`) with `model` and writes
-/// the predictions to `output` (format by extension) or, when `None`, as CSV to
-/// stdout. Rows the model cannot predict follow `options.on_invalid`; with
-/// [`OnInvalid::Error`] they fail the run with [`UnpredictableRows`] and
-/// `output` is left untouched.
+/// the predictions to `output` (`.csv`, `.jsonl` or `.parquet`, by extension)
+/// or, when `None`, as CSV to stdout. Rows the model cannot predict follow
+/// `options.on_invalid`; with [`OnInvalid::Error`] they fail the run with
+/// [`UnpredictableRows`] and `output` is left untouched, as on any other error.
 pub fn predict_file(
     model: &Model,
     input: &Path,
     output: Option<&Path>,
     options: &PredictOptions,
 ) -> Result<Predicted> {
-    let in_format = format_of(input, "the input")?;
+    let in_format = input_format_of(input)?;
     let out_format = match output {
-        Some(path) => format_of(path, "the output")?,
-        None => Format::Csv,
+        Some(path) => output_format_of(path)?,
+        None => OutputFormat::Csv,
     };
     let proba = options.proba;
     if proba && model.classes().is_empty() {
@@ -160,7 +182,7 @@ pub fn predict_file(
 struct Stream<'a> {
     model: &'a Model,
     chunks: &'a mut RowChunks<File>,
-    format: Format,
+    format: OutputFormat,
     proba: bool,
     bar: &'a ProgressBar,
     on_invalid: OnInvalid,

@@ -1,7 +1,8 @@
 //! Streaming batch I/O: input rows read in chunks of at most `chunk_rows` rows
 //! (CSV or JSON lines), each chunk a [`Frame`] typed by a model's input schema, and
-//! predictions written chunk by chunk (CSV or JSON lines). Memory stays bounded by
-//! the chunk size whatever the input's length.
+//! predictions written chunk by chunk (CSV, JSON lines or Parquet). Memory stays
+//! bounded by the chunk size (and, for Parquet, the row group size) whatever the
+//! input's length.
 //!
 //! Only the schema's columns are read; other columns are ignored. Numeric inputs
 //! must parse as numbers (a CSV field or JSON string that does not is a
@@ -34,13 +35,52 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format a file name's extension names: `.csv`, or `.jsonl` / `.ndjson`.
+    /// The format a file name's extension names: `.csv`, or `.jsonl` / `.ndjson`
+    /// (any letter case); `None` for any other name, `.parquet` included (see
+    /// [`OutputFormat`]).
     pub fn from_path(path: &Path) -> Option<Format> {
+        match OutputFormat::from_path(path)? {
+            OutputFormat::Csv => Some(Format::Csv),
+            OutputFormat::JsonLines => Some(Format::JsonLines),
+            OutputFormat::Parquet => None,
+        }
+    }
+}
+
+/// A predictions file format ([`PredictionWriter`]): a row [`Format`], or
+/// Parquet, which is written but never read as rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per line.
+    JsonLines,
+    /// A Parquet file (Snappy-compressed). Writing it needs the crate's
+    /// `parquet` feature; without it [`PredictionWriter::new`] refuses it.
+    Parquet,
+}
+
+impl OutputFormat {
+    /// The format a file name's extension names, in any letter case: `.csv`,
+    /// `.jsonl` / `.ndjson`, or `.parquet` / `.pq` (the names
+    /// `mlg_runtime::parquet::is_parquet_path` accepts); `None` otherwise.
+    pub fn from_path(path: &Path) -> Option<OutputFormat> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
-            "csv" => Some(Format::Csv),
-            "jsonl" | "ndjson" => Some(Format::JsonLines),
+            "csv" => Some(OutputFormat::Csv),
+            "jsonl" | "ndjson" => Some(OutputFormat::JsonLines),
+            "parquet" | "pq" => Some(OutputFormat::Parquet),
             _ => None,
+        }
+    }
+}
+
+impl From<Format> for OutputFormat {
+    /// The same row format, as an output format.
+    fn from(format: Format) -> OutputFormat {
+        match format {
+            Format::Csv => OutputFormat::Csv,
+            Format::JsonLines => OutputFormat::JsonLines,
         }
     }
 }
@@ -316,6 +356,8 @@ mod blocks;
 mod column;
 mod json;
 mod write;
+#[cfg(feature = "parquet")]
+mod write_parquet;
 
 pub use write::PredictionWriter;
 

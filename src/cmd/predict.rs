@@ -11,7 +11,8 @@ pub struct Args {
     /// Rows to predict: .csv (with a header) or .jsonl (one object per line).
     #[arg(long)]
     input: PathBuf,
-    /// Write predictions here (.csv or .jsonl) instead of stdout (CSV).
+    /// Write predictions here instead of stdout (CSV): .csv, .jsonl, or
+    /// .parquet / .pq (Snappy-compressed; nulls where CSV is empty).
     #[arg(long)]
     output: Option<PathBuf>,
     /// Also write one proba_<label> column per class (classifiers only).

@@ -207,3 +207,115 @@ fn json_values_of_every_shape_never_panic() {
         assert!(result.is_err(), "{line}: {result:?}");
     }
 }
+
+#[test]
+fn parquet_is_an_output_format_only_in_any_letter_case() {
+    for name in ["p.parquet", "p.PQ", "dir/p.Parquet", "p.pq"] {
+        assert_eq!(
+            OutputFormat::from_path(Path::new(name)),
+            Some(OutputFormat::Parquet),
+            "{name}"
+        );
+        assert_eq!(Format::from_path(Path::new(name)), None, "{name}");
+    }
+    assert_eq!(
+        OutputFormat::from_path(Path::new("p.CSV")),
+        Some(OutputFormat::Csv)
+    );
+    assert_eq!(
+        OutputFormat::from_path(Path::new("p.ndjson")),
+        Some(OutputFormat::JsonLines)
+    );
+    assert_eq!(OutputFormat::from_path(Path::new("p.txt")), None);
+    assert_eq!(OutputFormat::from(Format::JsonLines), OutputFormat::JsonLines);
+}
+
+#[cfg(not(feature = "parquet"))]
+#[test]
+fn parquet_output_without_the_feature_is_refused() {
+    let Err(err) = PredictionWriter::new(Vec::new(), OutputFormat::Parquet, &[], false) else {
+        panic!("Parquet output without the `parquet` feature must fail");
+    };
+    assert_eq!(err.kind(), std::io::ErrorKind::Unsupported);
+    assert!(err.to_string().contains("parquet"), "{err}");
+}
+
+/// The predictions `writer` wrote, read back with [`crate::parquet::read_parquet`],
+/// and the file's row group sizes.
+#[cfg(feature = "parquet")]
+fn read_back(writer: PredictionWriter<Vec<u8>>) -> (Frame, Vec<i64>) {
+    use ::parquet::file::reader::{FileReader, SerializedFileReader};
+    let bytes = writer.finish().unwrap();
+    let reader = SerializedFileReader::new(bytes::Bytes::from(bytes.clone())).unwrap();
+    let metadata = reader.metadata();
+    let groups = metadata.row_groups().iter().map(|g| g.num_rows()).collect();
+    for group in metadata.row_groups() {
+        for column in group.columns() {
+            assert_eq!(column.compression(), ::parquet::basic::Compression::SNAPPY);
+        }
+    }
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &bytes).unwrap();
+    (crate::parquet::read_parquet(file.path()).unwrap(), groups)
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn predictions_are_written_as_parquet_with_nulls_for_what_csv_leaves_empty() {
+    let classes = vec!["no".to_string(), "yes".to_string()];
+    let mut p = Predictions::new(
+        classes.clone(),
+        3,
+        vec![1.0, 0.25, 0.75, f32::NAN, f32::NAN, f32::NAN, 0.0, 0.5, 0.5],
+    );
+    let mut writer = PredictionWriter::new(Vec::new(), OutputFormat::Parquet, &classes, true).unwrap();
+    assert_eq!(writer.columns(), ["prediction", "proba_no", "proba_yes"]);
+    writer.write(&p).unwrap();
+    // A second chunk appends to the same file.
+    p.values.truncate(3);
+    p.n_rows = 1;
+    writer.write(&p).unwrap();
+    let (frame, groups) = read_back(writer);
+    assert_eq!(groups, [4]);
+    let names: Vec<&str> = frame.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["prediction", "proba_no", "proba_yes"]);
+    let labels: Vec<String> = (0..4).map(|r| frame.columns[0].display_value(r)).collect();
+    assert_eq!(labels, ["yes", "", "no", "yes"]);
+    assert_eq!(frame.columns[0].missing, [false, true, false, false]);
+    assert!(matches!(&frame.columns[0].data, ColumnData::Categorical { .. }));
+    let yes = frame.columns[2].as_numeric().unwrap();
+    assert_eq!((yes[0], yes[2], yes[3]), (0.75, 0.5, 0.75));
+    assert_eq!(frame.columns[2].missing, [false, true, false, false]);
+
+    // A regressor: Float32 predictions, NaN and infinities null; no proba columns.
+    let r = Predictions::new(Vec::new(), 4, vec![1.5, f32::NAN, f32::INFINITY, -2.25]);
+    let mut writer = PredictionWriter::new(Vec::new(), OutputFormat::Parquet, &[], true).unwrap();
+    writer.write(&r).unwrap();
+    let (frame, _) = read_back(writer);
+    assert_eq!(frame.columns.len(), 1);
+    assert_eq!(frame.columns[0].missing, [false, true, true, false]);
+    let values = frame.columns[0].as_numeric().unwrap();
+    assert_eq!((values[0], values[3]), (1.5, -2.25));
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_row_groups_stay_bounded_across_chunks() {
+    let n = 40_000;
+    let values: Vec<f32> = (0..n).map(|i| i as f32).collect();
+    let chunk = Predictions::new(Vec::new(), n, values);
+    let mut writer = PredictionWriter::new(Vec::new(), OutputFormat::Parquet, &[], false).unwrap();
+    for _ in 0..4 {
+        writer.write(&chunk).unwrap();
+    }
+    let (frame, groups) = read_back(writer);
+    assert_eq!(frame.n_rows, 4 * n);
+    assert_eq!(groups.iter().sum::<i64>(), 4 * n as i64);
+    assert!(groups.iter().all(|&g| g <= 65_536), "{groups:?}");
+    assert_eq!(groups.len(), 3, "{groups:?}");
+    let column = frame.columns[0].as_numeric().unwrap();
+    assert_eq!(
+        (column[0], column[n + 7], column[4 * n - 1]),
+        (0.0, 7.0, (n - 1) as f64)
+    );
+}

@@ -1,6 +1,7 @@
-//! Predictions written chunk by chunk as CSV or JSON lines.
+//! Predictions written chunk by chunk as CSV, JSON lines or (with the
+//! `parquet` feature, in `write_parquet.rs`) Parquet.
 
-use super::Format;
+use super::OutputFormat;
 use crate::predictions::Predictions;
 use std::io::Write;
 
@@ -8,6 +9,8 @@ use std::io::Write;
 enum Sink<W: Write> {
     Csv(Box<::csv::Writer<W>>),
     JsonLines(W),
+    #[cfg(feature = "parquet")]
+    Parquet(Box<super::write_parquet::ParquetSink<W>>),
 }
 
 /// Writes predictions chunk by chunk: a `prediction` column (the class label for
@@ -15,6 +18,14 @@ enum Sink<W: Write> {
 /// a classifier, one `proba_<label>` column per class. CSV gets a header row; JSON
 /// lines get one object per row. Numbers use the shortest text that reads back to
 /// the same `f32`; non-finite numbers are written empty (CSV) or `null` (JSON).
+///
+/// Parquet gets the same columns, Snappy-compressed: `prediction` is `Utf8` (the
+/// label, as CSV writes it) for classifiers and `Float32` for regressors, each
+/// `proba_<label>` is `Float32`; a non-finite number, or a classifier row with no
+/// valid class (an invalid row kept by [`crate::OnInvalid::Null`]), is a null.
+/// Each [`PredictionWriter::write`] appends one record batch; row groups hold at
+/// most 65,536 rows (fewer when 32 MiB of encoded data is reached first), which
+/// bounds the memory the writer holds.
 pub struct PredictionWriter<W: Write> {
     sink: Sink<W>,
     columns: Vec<String>,
@@ -25,22 +36,42 @@ pub struct PredictionWriter<W: Write> {
     ends: Vec<usize>,
 }
 
-impl<W: Write> PredictionWriter<W> {
-    /// A writer for a model with `classes` (empty: a regressor); writes the CSV
-    /// header at once.
-    pub fn new(out: W, format: Format, classes: &[String], proba: bool) -> std::io::Result<Self> {
+impl<W: Write + Send> PredictionWriter<W> {
+    /// A writer for a model with `classes` (empty: a regressor) in `format` (a
+    /// [`super::Format`] or an [`OutputFormat`]); writes the CSV header at once.
+    /// [`OutputFormat::Parquet`] without the crate's `parquet` feature is an
+    /// [`std::io::ErrorKind::Unsupported`] error.
+    pub fn new(
+        out: W,
+        format: impl Into<OutputFormat>,
+        classes: &[String],
+        proba: bool,
+    ) -> std::io::Result<Self> {
         let proba = proba && !classes.is_empty();
         let mut columns = vec!["prediction".to_string()];
         if proba {
             columns.extend(classes.iter().map(|c| format!("proba_{c}")));
         }
-        let sink = match format {
-            Format::Csv => {
+        let sink = match format.into() {
+            OutputFormat::Csv => {
                 let mut writer = ::csv::Writer::from_writer(out);
                 writer.write_record(&columns)?;
                 Sink::Csv(Box::new(writer))
             }
-            Format::JsonLines => Sink::JsonLines(out),
+            OutputFormat::JsonLines => Sink::JsonLines(out),
+            #[cfg(feature = "parquet")]
+            OutputFormat::Parquet => Sink::Parquet(Box::new(super::write_parquet::ParquetSink::new(
+                out,
+                &columns,
+                !classes.is_empty(),
+            )?)),
+            #[cfg(not(feature = "parquet"))]
+            OutputFormat::Parquet => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::Unsupported,
+                    "Parquet output needs mlg-runtime's `parquet` feature, which this build lacks",
+                ));
+            }
         };
         Ok(PredictionWriter {
             sink,
@@ -56,8 +87,12 @@ impl<W: Write> PredictionWriter<W> {
         &self.columns
     }
 
-    /// Writes every row of `predictions`.
+    /// Writes every row of `predictions` (for Parquet, as one record batch).
     pub fn write(&mut self, predictions: &Predictions) -> std::io::Result<()> {
+        #[cfg(feature = "parquet")]
+        if let Sink::Parquet(sink) = &mut self.sink {
+            return sink.write(predictions);
+        }
         for row in 0..predictions.n_rows {
             let Some(values) = predictions.row(row) else { break };
             let probabilities = if self.proba { &values[1..] } else { &[][..] };
@@ -106,12 +141,15 @@ impl<W: Write> PredictionWriter<W> {
                     line.push_str("}\n");
                     out.write_all(line.as_bytes())?;
                 }
+                #[cfg(feature = "parquet")]
+                Sink::Parquet(_) => break,
             }
         }
         Ok(())
     }
 
-    /// Flushes and returns the underlying writer.
+    /// Flushes (for Parquet: writes the last row group and the footer) and
+    /// returns the underlying writer.
     pub fn finish(self) -> std::io::Result<W> {
         match self.sink {
             Sink::Csv(writer) => writer.into_inner().map_err(|e| e.into_error()),
@@ -119,6 +157,8 @@ impl<W: Write> PredictionWriter<W> {
                 out.flush()?;
                 Ok(out)
             }
+            #[cfg(feature = "parquet")]
+            Sink::Parquet(sink) => sink.finish(),
         }
     }
 }

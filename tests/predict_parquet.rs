@@ -1,0 +1,207 @@
+//! `mlg predict --output x.parquet`: the same labels and numbers as the CSV
+//! output of the same run, probability columns that sum to one, nulls where CSV
+//! is empty, no file left by a failed run, and a clear error for Parquet input.
+
+mod cli_support;
+
+use cli_support::{copy_examples, fails, fresh_dir, mlg, ok};
+use mlg_runtime::frame::Frame;
+use mlg_runtime::parquet::read_parquet;
+use std::path::{Path, PathBuf};
+
+/// A fresh folder with iris and diabetes trained and deployed; returns it and
+/// the two artifacts' paths.
+fn deployed() -> (PathBuf, String, String) {
+    let dir = fresh_dir("predict-parquet");
+    copy_examples(
+        &dir,
+        &["iris.mlg", "diabetes.mlg", "data/iris.csv", "data/diabetes.csv"],
+    );
+    for file in ["iris.mlg", "diabetes.mlg"] {
+        ok(&mlg(&["run", file, "--quiet", "--no-importance"], &dir));
+    }
+    let artifact = |stem: &str| dir.join("out").join(format!("{stem}.mlgc")).display().to_string();
+    let (iris, diabetes) = (artifact("iris"), artifact("diabetes"));
+    (dir, iris, diabetes)
+}
+
+/// Runs `mlg predict ARTIFACT --input INPUT --output OUTPUT EXTRA...` in `dir`,
+/// which must succeed.
+fn predict(dir: &Path, artifact: &str, input: &str, output: &str, extra: &[&str]) {
+    let mut args = vec!["predict", artifact, "--input", input, "--output", output];
+    args.extend(extra);
+    ok(&mlg(&args, dir));
+}
+
+/// The CSV output's rows as fields, without the header (and the header).
+fn csv_rows(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().split(',').map(String::from).collect();
+    let rows = lines
+        .map(|l| l.split(',').map(|f| f.trim_matches('"').to_string()).collect())
+        .collect();
+    (header, rows)
+}
+
+/// The value of numeric column `c` at `row` as the `f32` written, `None` when null.
+fn number(frame: &Frame, c: usize, row: usize) -> Option<f32> {
+    let column = &frame.columns[c];
+    (!column.missing[row]).then(|| column.as_numeric().unwrap()[row] as f32)
+}
+
+/// `None` for an empty CSV field, else the `f32` it reads as.
+fn csv_number(field: &str) -> Option<f32> {
+    (!field.is_empty()).then(|| field.parse::<f32>().unwrap())
+}
+
+/// True when nothing named `name` or ending in `.tmp` was left in `dir`.
+fn nothing_written(dir: &Path, name: &str) -> bool {
+    let temps = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| e.file_name().to_string_lossy().ends_with(".tmp"));
+    !dir.join(name).exists() && !temps
+}
+
+#[test]
+fn parquet_output_equals_csv_output_with_probabilities_summing_to_one() {
+    let (dir, iris, diabetes) = deployed();
+    // More rows than one row group (65,536), so the file has several.
+    let text = std::fs::read_to_string(dir.join("data/iris.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut big = format!("{}\n", lines.next().unwrap());
+    let rows: Vec<&str> = lines.collect();
+    let n = 66_000;
+    for i in 0..n {
+        big.push_str(rows[i % rows.len()]);
+        big.push('\n');
+    }
+    std::fs::write(dir.join("big.csv"), &big).unwrap();
+    predict(&dir, &iris, "big.csv", "preds/big.csv", &["--proba"]);
+    predict(&dir, &iris, "big.csv", "preds/big.parquet", &["--proba"]);
+    let (header, expected) = csv_rows(&dir.join("preds/big.csv"));
+    let frame = read_parquet(&dir.join("preds/big.parquet")).unwrap();
+    let names: Vec<&str> = frame.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, header);
+    assert_eq!(names, ["prediction", "proba_0", "proba_1", "proba_2"]);
+    assert_eq!(frame.n_rows, n);
+    assert_eq!(expected.len(), n);
+    for (row, fields) in expected.iter().enumerate() {
+        assert_eq!(frame.columns[0].display_value(row), fields[0], "row {row}");
+        let mut sum = 0.0;
+        for (c, field) in fields.iter().enumerate().skip(1) {
+            let p = number(&frame, c, row);
+            assert_eq!(p, csv_number(field), "row {row}, column {}", names[c]);
+            sum += f64::from(p.unwrap());
+        }
+        assert!((sum - 1.0).abs() < 1e-4, "row {row}: probabilities sum to {sum}");
+    }
+
+    // A regressor, written to `.PQ` (any letter case): Float32 predictions.
+    predict(&dir, &diabetes, "data/diabetes.csv", "d.csv", &[]);
+    predict(&dir, &diabetes, "data/diabetes.csv", "d.PQ", &[]);
+    let (_, expected) = csv_rows(&dir.join("d.csv"));
+    let frame = read_parquet(&dir.join("d.PQ")).unwrap();
+    assert_eq!(frame.columns.len(), 1);
+    assert_eq!(frame.n_rows, 442);
+    assert_eq!(expected.len(), 442);
+    for (row, fields) in expected.iter().enumerate() {
+        assert_eq!(number(&frame, 0, row), csv_number(&fields[0]), "row {row}");
+    }
+}
+
+#[test]
+fn a_row_the_model_cannot_predict_is_a_parquet_null_with_on_invalid_null() {
+    let (dir, iris, diabetes) = deployed();
+    // Diabetes has no imputation: a missing `bmi` makes the prediction NaN.
+    let text = std::fs::read_to_string(dir.join("data/diabetes.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().take(4).map(String::from).collect();
+    let bmi = lines[0].split(',').position(|h| h == "bmi").unwrap();
+    let mut fields: Vec<&str> = lines[2].split(',').collect();
+    fields[bmi] = "NA";
+    lines[2] = fields.join(",");
+    std::fs::write(dir.join("rows.csv"), lines.join("\n") + "\n").unwrap();
+    let null = ["--on-invalid", "null"];
+    predict(&dir, &diabetes, "rows.csv", "d.csv", &null);
+    predict(&dir, &diabetes, "rows.csv", "d.parquet", &null);
+    let (_, expected) = csv_rows(&dir.join("d.csv"));
+    let frame = read_parquet(&dir.join("d.parquet")).unwrap();
+    assert_eq!(frame.n_rows, 3);
+    assert_eq!(frame.columns[0].missing, [false, true, false]);
+    for (row, fields) in expected.iter().enumerate() {
+        assert_eq!(number(&frame, 0, row), csv_number(&fields[0]), "row {row}");
+    }
+
+    // A classifier's invalid row: a null label and null probabilities, never class "0".
+    let header = "sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm\n";
+    let rows = format!("{header}5.1,3.5,1.4,0.2\nNA,3.0,1.4,0.2\n6.3,3.3,6.0,2.5\n");
+    std::fs::write(dir.join("iris_rows.csv"), rows).unwrap();
+    predict(
+        &dir,
+        &iris,
+        "iris_rows.csv",
+        "i.parquet",
+        &["--on-invalid", "null", "--proba"],
+    );
+    let frame = read_parquet(&dir.join("i.parquet")).unwrap();
+    let labels: Vec<String> = (0..3).map(|r| frame.columns[0].display_value(r)).collect();
+    assert_eq!(labels, ["0", "", "2"]);
+    for column in &frame.columns {
+        assert_eq!(column.missing, [false, true, false], "{}", column.name);
+    }
+}
+
+#[test]
+fn a_failed_run_leaves_no_parquet_file() {
+    let (dir, iris, _) = deployed();
+    let mut text = String::from("sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm\n");
+    for i in 0..10_000 {
+        // Line 9002, in the second chunk: the first is already written.
+        text.push_str(if i == 9_000 {
+            "5.1,3.5,oops,0.2\n"
+        } else {
+            "5.1,3.5,1.4,0.2\n"
+        });
+    }
+    std::fs::write(dir.join("bad.csv"), &text).unwrap();
+    let args = ["predict", &iris, "--input", "bad.csv", "--output", "out.parquet"];
+    let err = fails(&mlg(&args, &dir));
+    assert!(err.contains("bad.csv:9002") && err.contains("oops"), "{err}");
+    assert!(
+        nothing_written(&dir, "out.parquet"),
+        "a failed run leaves no output"
+    );
+    // A row the model cannot predict, under the default `--on-invalid error`.
+    let invalid = text.replace("oops", "1.4") + "NA,3.5,1.4,0.2\n";
+    std::fs::write(dir.join("invalid.csv"), invalid).unwrap();
+    let args = [
+        "predict",
+        &iris,
+        "--input",
+        "invalid.csv",
+        "--output",
+        "out.parquet",
+    ];
+    let err = fails(&mlg(&args, &dir));
+    assert!(err.contains("cannot predict"), "{err}");
+    assert!(
+        nothing_written(&dir, "out.parquet"),
+        "a failed run leaves no output"
+    );
+}
+
+#[test]
+fn parquet_input_and_unknown_output_names_are_usage_errors() {
+    let (dir, iris, _) = deployed();
+    predict(&dir, &iris, "data/iris.csv", "p.parquet", &[]);
+    let err = fails(&mlg(&["predict", &iris, "--input", "p.parquet"], &dir));
+    assert!(
+        err.contains("p.parquet") && err.contains("Parquet") && err.contains(".csv or .jsonl"),
+        "{err}"
+    );
+    let args = ["predict", &iris, "--input", "data/iris.csv", "--output", "p.txt"];
+    let err = fails(&mlg(&args, &dir));
+    assert!(err.contains("p.txt") && err.contains(".parquet"), "{err}");
+    assert!(!dir.join("p.txt").exists());
+}
