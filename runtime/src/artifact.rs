@@ -26,8 +26,9 @@
 //! against); a version above 2 is refused as written by a newer mlg.
 
 use crate::drift::DriftConfig;
-use crate::frame::{ColumnData, Frame};
+use crate::frame::Frame;
 use crate::profile::{DataProfile, FeatureStats};
+use hash::Fnv;
 use mlg_compiler::ir::{verify, Graph, InputSlot, SlotKind, VerifyError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -89,7 +90,7 @@ impl Artifact {
     }
 }
 
-/// Where an artifact came from. Hashes are FNV-1a 64-bit, as 16 lowercase hex
+/// Where an artifact came from. Hashes are 64-bit (FNV-1a), as 16 lowercase hex
 /// digits; empty for artifacts of format version 1.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 pub struct Lineage {
@@ -113,64 +114,16 @@ impl Lineage {
         hash.hex()
     }
 
-    /// FNV-1a 64-bit of a frame's contents, as hex: row count, then per column its
-    /// name, kind and every value (numbers by their bits with `-0` folded into `0`,
-    /// categorical values by their level text, missing values by a marker), so the
-    /// hash does not depend on dictionary order or on the file's formatting.
+    /// A 64-bit hash of a frame's contents, as hex: row count, then per column
+    /// its name, kind and every value (numbers by their bits with `-0` folded
+    /// into `0`, categorical values by their level text, missing values by a
+    /// marker), so the hash does not depend on dictionary order or on the
+    /// file's formatting. FNV-1a over one 64-bit word per value, columns on
+    /// every thread, then a final mix (see `artifact/hash.rs`); artifacts of
+    /// mlg before 2026-12-05 hashed byte by byte, so the same data then gave
+    /// another value.
     pub fn hash_frame(frame: &Frame) -> String {
-        let mut hash = Fnv::new();
-        hash.write(&(frame.n_rows as u64).to_le_bytes());
-        for column in &frame.columns {
-            hash.write(column.name.as_bytes());
-            hash.write(&[0xff]);
-            match &column.data {
-                ColumnData::Numeric(values) => {
-                    hash.write(b"n");
-                    for (v, m) in values.iter().zip(&column.missing) {
-                        if *m || v.is_nan() {
-                            hash.write(&[0]);
-                        } else {
-                            hash.write(&[1]);
-                            hash.write(&(if *v == 0.0 { 0.0f64 } else { *v }).to_bits().to_le_bytes());
-                        }
-                    }
-                }
-                ColumnData::Categorical { codes, levels } => {
-                    hash.write(b"c");
-                    for (c, m) in codes.iter().zip(&column.missing) {
-                        match levels.get(*c as usize) {
-                            Some(level) if !*m => {
-                                hash.write(&[1]);
-                                hash.write(level.as_bytes());
-                                hash.write(&[0xff]);
-                            }
-                            _ => hash.write(&[0]),
-                        }
-                    }
-                }
-            }
-        }
-        hash.hex()
-    }
-}
-
-/// The 64-bit FNV-1a hash.
-struct Fnv(u64);
-
-impl Fnv {
-    fn new() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-
-    fn hex(&self) -> String {
-        format!("{:016x}", self.0)
+        hash::frame(frame)
     }
 }
 
@@ -607,5 +560,6 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Artifact, ArtifactError> 
     from_bytes_limited(&bytes, limit).map_err(in_file)
 }
 
+mod hash;
 #[cfg(test)]
 mod tests;

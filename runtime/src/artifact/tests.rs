@@ -1,7 +1,7 @@
 //! Tests of the artifact container: round trips and every refusal.
 
 use super::*;
-use crate::frame::Column;
+use crate::frame::{Column, ColumnData};
 use mlg_compiler::ir::{GraphBuilder, Op};
 
 /// A regressor on numeric `x` and categorical `c`: prediction = 2x + 1.
@@ -219,4 +219,46 @@ fn hashes_are_stable_and_independent_of_dictionary_order() {
         2,
     );
     assert_ne!(Lineage::hash_frame(&one), Lineage::hash_frame(&changed));
+}
+
+#[test]
+fn the_frame_hash_folds_negative_zero_and_tells_values_missing_and_order_apart() {
+    let numeric = |name: &str, values: Vec<f64>, missing: Vec<bool>| Column {
+        name: name.into(),
+        data: ColumnData::Numeric(values),
+        missing,
+    };
+    let frame = |columns: Vec<Column>| Frame::new(columns, 2);
+    let base = frame(vec![
+        numeric("a", vec![0.0, 1.5], vec![false; 2]),
+        numeric("b", vec![2.0, 3.0], vec![false; 2]),
+    ]);
+    let hash = Lineage::hash_frame(&base);
+    assert_eq!(hash.len(), 16);
+    let negative_zero = frame(vec![
+        numeric("a", vec![-0.0, 1.5], vec![false; 2]),
+        numeric("b", vec![2.0, 3.0], vec![false; 2]),
+    ]);
+    assert_eq!(Lineage::hash_frame(&negative_zero), hash);
+    let others = [
+        frame(vec![
+            numeric("a", vec![0.0, 1.5000001], vec![false; 2]),
+            numeric("b", vec![2.0, 3.0], vec![false; 2]),
+        ]),
+        frame(vec![
+            numeric("a", vec![0.0, f64::NAN], vec![false, true]),
+            numeric("b", vec![2.0, 3.0], vec![false; 2]),
+        ]),
+        frame(vec![
+            numeric("b", vec![2.0, 3.0], vec![false; 2]),
+            numeric("a", vec![0.0, 1.5], vec![false; 2]),
+        ]),
+        frame(vec![
+            numeric("a", vec![0.0, 1.5], vec![false; 2]),
+            numeric("c", vec![2.0, 3.0], vec![false; 2]),
+        ]),
+    ];
+    for other in others {
+        assert_ne!(Lineage::hash_frame(&other), hash);
+    }
 }
