@@ -78,7 +78,7 @@ fn artifact_of(
         Some(mlg_compiler::workflow::catalog::Value::Int(s)) => u64::try_from(*s).ok(),
         _ => None,
     };
-    // The frame's hash (one thread: the hash is serial) beside its profile;
+    // The frame's hash beside its profile (each spreads over the threads);
     // only the graph's input columns are profiled, so the target never is.
     let (data_hash, profile) = rayon::join(
         || mlg_runtime::artifact::Lineage::hash_frame(&chain.frame),
