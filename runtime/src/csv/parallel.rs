@@ -95,6 +95,8 @@ impl Joined {
             for column in &mut self.columns {
                 column.values.reserve(estimate);
                 column.missing.reserve(estimate);
+                crate::memory::advise_huge_pages(&column.values);
+                crate::memory::advise_huge_pages(&column.missing);
             }
         }
         // Each piece's first line, counted from the source's start.
