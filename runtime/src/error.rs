@@ -183,6 +183,23 @@ pub enum DataError {
         /// The Arrow type as text.
         data_type: String,
     },
+    /// A range of Parquet row groups the file does not have: one that ends past
+    /// the file's `count` row groups, or whose start is past its end.
+    #[error(
+        "{file}: cannot read row groups {start}..{end}: the file has {count} row group{}, \
+         and a range must lie within 0..{count} with its start at most its end",
+        if *count == 1 { "" } else { "s" }
+    )]
+    RowGroupRange {
+        /// The file, as the caller named it.
+        file: String,
+        /// The first row group asked for (0-based).
+        start: usize,
+        /// One past the last row group asked for.
+        end: usize,
+        /// How many row groups the file has.
+        count: usize,
+    },
 }
 
 /// `name` as a key of a `.mlg` map literal: bare when it is an identifier (or a

@@ -21,6 +21,8 @@ pub mod parquet;
 #[cfg(feature = "parquet")]
 mod parquet_headers;
 #[cfg(feature = "parquet")]
+mod parquet_read;
+#[cfg(feature = "parquet")]
 mod parquet_source;
 pub mod predictions;
 pub mod profile;

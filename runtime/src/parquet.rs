@@ -15,17 +15,26 @@
 //! are not trimmed, and neither `""` nor tokens such as `NA` count as missing, since
 //! Parquet has real nulls. Any other type (timestamps, dates, decimals, binary,
 //! lists, structs, ...) is a [`DataError::UnsupportedType`] naming the file, the
-//! column and the type. All row groups are read. A file that is not Parquet, is
-//! truncated or is corrupt is a [`DataError::Parquet`] naming the file; a panic inside
-//! the Parquet decoder is caught and reported the same way.
+//! column and the type. A file that is not Parquet, is truncated or is corrupt is a
+//! [`DataError::Parquet`] naming the file; a panic inside the Parquet decoder is
+//! caught and reported the same way.
+//!
+//! Reading: the columns are decoded in parallel, one reader per column on all
+//! threads (module `parquet_read`), and the frame assembled in file order;
+//! the result, errors included, is the same as reading the columns one after
+//! another: when several columns fail, the error is the first failing column's in
+//! file order.
+//!
+//! Ranges: [`read_parquet_row_groups`] reads only a range of the file's row groups
+//! ([`parquet_row_groups`] counts them from the footer), so consecutive ranges
+//! partition the rows; this is how one file is read in shards, e.g. one range per
+//! MPI rank.
 
 use crate::error::DataError;
 use crate::frame::{Column, ColumnData, Frame};
 use crate::parquet_source::Source;
-use crate::rows::fits_f32;
-use ::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use ::parquet::column::page::{Page, PageReader};
-use ::parquet::file::metadata::ParquetMetaData;
+use ::parquet::file::metadata::{ColumnChunkMetaData, ParquetMetaData, ParquetMetaDataReader};
 use ::parquet::file::serialized_reader::SerializedPageReader;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -34,7 +43,9 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrowPrimitiveType, LargeStringArray, StringArray, StringViewArray};
 use arrow_schema::{DataType, Field};
+use rayon::prelude::*;
 use std::collections::HashMap;
+use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::Arc;
@@ -46,13 +57,60 @@ use std::sync::Arc;
 /// [`DataError::UnsupportedType`] for a column of a type mlg cannot hold, and
 /// [`DataError::EmptyColumnName`] / [`DataError::DuplicateColumn`] for bad names.
 pub fn read_parquet(path: &Path) -> Result<Frame, DataError> {
+    read_file(path, None)
+}
+
+/// Like [`read_parquet`], reading only the row groups whose 0-based indices lie in
+/// `groups` (the file's columns, with the rows of those groups in file order).
+/// Ranges that meet end to end give every row exactly once; an empty range `k..k`
+/// with `k` at most the count gives the file's columns and no rows. Categorical
+/// levels are those seen in the range's rows, sorted by byte order, so two ranges
+/// of one file may hold different levels (and codes) for the same column: compare
+/// or join them by label. Errors name rows of the whole file (a row number counts
+/// the rows of the groups before the range). A range past the end of the file's
+/// row groups (see [`parquet_row_groups`]), or one whose start is past its end, is
+/// a [`DataError::RowGroupRange`] naming the file, the range and the count. The
+/// whole file is read into memory, but only the range's pages are checked and
+/// decoded.
+pub fn read_parquet_row_groups(path: &Path, groups: Range<usize>) -> Result<Frame, DataError> {
+    read_file(path, Some(groups))
+}
+
+/// The number of row groups of the Parquet file at `path`, read from its footer
+/// alone (the rest of the file is not read). The ranges [`read_parquet_row_groups`]
+/// accepts are those within `0..count`. Errors: [`DataError::Io`] when the file
+/// cannot be opened, [`DataError::Parquet`] when its footer is not valid Parquet
+/// (never a panic); both name the file.
+pub fn parquet_row_groups(path: &Path) -> Result<usize, DataError> {
+    let file = path.display().to_string();
+    let handle = std::fs::File::open(path).map_err(|source| DataError::Io {
+        file: file.clone(),
+        source,
+    })?;
+    catching(&file, || {
+        ParquetMetaDataReader::new()
+            .parse_and_finish(&handle)
+            .map(|metadata| metadata.num_row_groups())
+            .map_err(|e| parquet_error(&file, e))
+    })
+}
+
+/// Reads `path` into memory and decodes the row groups in `groups` (all of them
+/// when `None`); a panic in the decoder becomes a [`DataError::Parquet`].
+fn read_file(path: &Path, groups: Option<Range<usize>>) -> Result<Frame, DataError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| DataError::Io {
         file: file.clone(),
         source,
     })?;
     let source = Source(bytes.into());
-    match catch_unwind(AssertUnwindSafe(|| decode(source, &file))) {
+    catching(&file, || crate::parquet_read::decode(&source, &file, groups))
+}
+
+/// Runs `read`, turning a panic inside it (the Parquet decoder's, on a corrupt
+/// file) into a [`DataError::Parquet`] for `file`.
+pub(crate) fn catching<T>(file: &str, read: impl FnOnce() -> Result<T, DataError>) -> Result<T, DataError> {
+    match catch_unwind(AssertUnwindSafe(read)) {
         Ok(result) => result,
         Err(payload) => {
             let what = payload
@@ -60,7 +118,7 @@ pub fn read_parquet(path: &Path) -> Result<Frame, DataError> {
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "the decoder failed".to_string());
-            Err(parquet_error(&file, format!("corrupt file ({what})")))
+            Err(parquet_error(file, format!("corrupt file ({what})")))
         }
     }
 }
@@ -84,7 +142,10 @@ pub fn is_parquet_path(path: &Path) -> bool {
 }
 
 /// A [`DataError::Parquet`] for `file` carrying `source` (an error or a message).
-fn parquet_error(file: &str, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> DataError {
+pub(crate) fn parquet_error(
+    file: &str,
+    source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+) -> DataError {
     DataError::Parquet {
         file: file.to_string(),
         source: source.into(),
@@ -96,114 +157,61 @@ fn parquet_error(file: &str, source: impl Into<Box<dyn std::error::Error + Send 
 /// decoder sizes a dictionary from that count before reading it, so without
 /// this check a corrupt count in a file of a few kilobytes makes it allocate
 /// and fill gigabytes (found by fuzzing). Reads page headers only, and the
-/// dictionary pages themselves.
-fn check_dictionaries(source: Source, metadata: &ParquetMetaData, file: &str) -> Result<(), DataError> {
+/// dictionary pages themselves, the column chunks on all threads; the error
+/// is the first bad chunk's in file order (row group by row group), as when
+/// they are checked one after another.
+pub(crate) fn check_dictionaries(
+    source: Source,
+    metadata: &ParquetMetaData,
+    file: &str,
+) -> Result<(), DataError> {
     let reader = Arc::new(source);
-    for group in metadata.row_groups() {
-        let rows = usize::try_from(group.num_rows()).unwrap_or(0);
-        for column in group.columns() {
-            let mut pages = SerializedPageReader::new(reader.clone(), column, rows, None)
-                .map_err(|e| parquet_error(file, e))?;
-            while let Some(page) = pages.peek_next_page().map_err(|e| parquet_error(file, e))? {
-                if !page.is_dict {
-                    pages.skip_next_page().map_err(|e| parquet_error(file, e))?;
-                    continue;
-                }
-                if let Some(Page::DictionaryPage { buf, num_values, .. }) =
-                    pages.get_next_page().map_err(|e| parquet_error(file, e))?
-                {
-                    if u64::from(num_values) > 8 * (buf.len() as u64 + 1) {
-                        return Err(parquet_error(
-                            file,
-                            format!(
-                                "corrupt file (a dictionary page of column `{}` claims {num_values} values in {} bytes)",
-                                column.column_path(),
-                                buf.len()
-                            ),
-                        ));
-                    }
-                }
+    let chunks: Vec<(usize, &ColumnChunkMetaData)> = metadata
+        .row_groups()
+        .iter()
+        .flat_map(|group| {
+            let rows = usize::try_from(group.num_rows()).unwrap_or(0);
+            group.columns().iter().map(move |column| (rows, column))
+        })
+        .collect();
+    chunks
+        .into_par_iter()
+        .map(|(rows, column)| catching(file, || check_dictionary(&reader, column, rows, file)))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// [`check_dictionaries`] for one column chunk of a row group of `rows` rows.
+fn check_dictionary(
+    reader: &Arc<Source>,
+    column: &ColumnChunkMetaData,
+    rows: usize,
+    file: &str,
+) -> Result<(), DataError> {
+    let mut pages =
+        SerializedPageReader::new(reader.clone(), column, rows, None).map_err(|e| parquet_error(file, e))?;
+    while let Some(page) = pages.peek_next_page().map_err(|e| parquet_error(file, e))? {
+        if !page.is_dict {
+            pages.skip_next_page().map_err(|e| parquet_error(file, e))?;
+            continue;
+        }
+        if let Some(Page::DictionaryPage { buf, num_values, .. }) =
+            pages.get_next_page().map_err(|e| parquet_error(file, e))?
+        {
+            if u64::from(num_values) > 8 * (buf.len() as u64 + 1) {
+                return Err(parquet_error(
+                    file,
+                    format!(
+                        "corrupt file (a dictionary page of column `{}` claims {num_values} values in {} bytes)",
+                        column.column_path(),
+                        buf.len()
+                    ),
+                ));
             }
         }
     }
     Ok(())
-}
-
-/// Opens the file as Parquet, checks the schema, then reads every row group.
-fn decode(source: Source, file: &str) -> Result<Frame, DataError> {
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(source.clone()).map_err(|e| parquet_error(file, e))?;
-    if let Err(big) = crate::parquet_headers::check(&source.0, builder.metadata()) {
-        return Err(parquet_error(file, format!("corrupt file ({big})")));
-    }
-    check_dictionaries(source, builder.metadata(), file)?;
-    let schema = builder.schema().clone();
-    let mut names: Vec<String> = Vec::with_capacity(schema.fields().len());
-    let mut columns: Vec<Builder> = Vec::with_capacity(schema.fields().len());
-    for (i, field) in schema.fields().iter().enumerate() {
-        let name = field.name();
-        if name.is_empty() {
-            return Err(DataError::EmptyColumnName {
-                file: file.to_string(),
-                index: i + 1,
-            });
-        }
-        if names.iter().any(|n| n == name) {
-            return Err(DataError::DuplicateColumn {
-                file: file.to_string(),
-                column: name.clone(),
-            });
-        }
-        columns.push(Builder::for_field(field, file)?);
-        names.push(name.clone());
-    }
-    let file_rows = builder.metadata().file_metadata().num_rows();
-    let reader = builder.build().map_err(|e| parquet_error(file, e))?;
-    let mut n_rows = 0usize;
-    for batch in reader {
-        let batch = batch.map_err(|e| parquet_error(file, e))?;
-        if batch.num_columns() != columns.len() {
-            return Err(parquet_error(
-                file,
-                format!(
-                    "a row group holds {} columns but the schema has {}",
-                    batch.num_columns(),
-                    columns.len()
-                ),
-            ));
-        }
-        for ((column, array), name) in columns.iter_mut().zip(batch.columns()).zip(&names) {
-            column.append(array.as_ref(), file, name)?;
-        }
-        n_rows += batch.num_rows();
-    }
-    if columns.is_empty() {
-        n_rows = usize::try_from(file_rows).unwrap_or(0);
-    }
-    let columns: Vec<Column> = names
-        .into_iter()
-        .zip(columns)
-        .map(|(name, column)| column.finish(name))
-        .collect();
-    if let Some(bad) = columns.iter().find(|c| c.len() != n_rows) {
-        return Err(parquet_error(
-            file,
-            format!("column `{}` holds {} rows, not {n_rows}", bad.name, bad.len()),
-        ));
-    }
-    for column in &columns {
-        if let ColumnData::Numeric(values) = &column.data {
-            if let Some(row) = values.iter().position(|v| !v.is_nan() && !fits_f32(*v)) {
-                return Err(DataError::OutOfRangeRow {
-                    file: Some(file.to_string()),
-                    row: row + 1,
-                    column: column.name.clone(),
-                    value: values[row],
-                });
-            }
-        }
-    }
-    Ok(Frame { columns, n_rows })
 }
 
 /// Empty values for a column of `data_type`, or `None` when mlg cannot read it.
@@ -232,7 +240,7 @@ fn values_for(data_type: &DataType) -> Option<Values> {
 }
 
 /// One frame column under construction.
-struct Builder {
+pub(crate) struct Builder {
     data: Values,
     missing: Vec<bool>,
 }
@@ -245,7 +253,7 @@ enum Values {
 
 impl Builder {
     /// An empty builder for `field`, or [`DataError::UnsupportedType`].
-    fn for_field(field: &Field, file: &str) -> Result<Builder, DataError> {
+    pub(crate) fn for_field(field: &Field, file: &str) -> Result<Builder, DataError> {
         let Some(data) = values_for(field.data_type()) else {
             return Err(DataError::UnsupportedType {
                 file: file.to_string(),
@@ -260,7 +268,7 @@ impl Builder {
     }
 
     /// Appends the rows of one batch's `array` for column `name`.
-    fn append(&mut self, array: &dyn Array, file: &str, name: &str) -> Result<(), DataError> {
+    pub(crate) fn append(&mut self, array: &dyn Array, file: &str, name: &str) -> Result<(), DataError> {
         let appended = match &mut self.data {
             Values::Numeric(values) => append_numeric(values, &mut self.missing, array),
             Values::Categorical(dict) => append_strings(dict, &mut self.missing, array),
@@ -279,7 +287,7 @@ impl Builder {
     }
 
     /// The finished column named `name`.
-    fn finish(self, name: String) -> Column {
+    pub(crate) fn finish(self, name: String) -> Column {
         let data = match self.data {
             Values::Numeric(values) => ColumnData::Numeric(values),
             Values::Categorical(dict) => {
@@ -297,11 +305,9 @@ impl Builder {
 
 /// Appends `values` (`None` for null) as numbers; a null or NaN is missing.
 fn push_numbers(out: &mut Vec<f64>, missing: &mut Vec<bool>, values: impl Iterator<Item = Option<f64>>) {
-    for value in values {
-        let v = value.unwrap_or(f64::NAN);
-        out.push(v);
-        missing.push(v.is_nan());
-    }
+    let start = out.len();
+    out.extend(values.map(|v| v.unwrap_or(f64::NAN)));
+    missing.extend(out[start..].iter().map(|v| v.is_nan()));
 }
 
 /// Appends a numeric `array`; false when its type is not numeric.
@@ -313,6 +319,10 @@ fn append_numeric(out: &mut Vec<f64>, missing: &mut Vec<bool>, array: &dyn Array
         to_f64: fn(T::Native) -> f64,
     ) -> bool {
         match array.as_primitive_opt::<T>() {
+            Some(a) if a.null_count() == 0 => {
+                push_numbers(out, missing, a.values().iter().map(|&v| Some(to_f64(v))));
+                true
+            }
             Some(a) => {
                 push_numbers(out, missing, a.iter().map(|v| v.map(to_f64)));
                 true
