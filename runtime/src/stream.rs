@@ -19,7 +19,7 @@ use crate::error::DataError;
 use crate::frame::Frame;
 use column::{At, Builder};
 use mlg_compiler::ir::InputSlot;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 
 /// Rows per chunk unless told otherwise.
@@ -88,11 +88,7 @@ impl From<Format> for OutputFormat {
 /// The format-specific reading state.
 enum Source<R: Read> {
     Csv(Box<blocks::CsvBlocks<R>>),
-    JsonLines {
-        reader: BufReader<R>,
-        line: u64,
-        text: String,
-    },
+    JsonLines(Box<jsonl::JsonlBlocks<R>>),
 }
 
 /// Reads rows in chunks of at most `chunk_rows`, each a [`Frame`] with one column per
@@ -101,7 +97,6 @@ pub struct RowChunks<R: Read> {
     source: Source<R>,
     file: String,
     slots: Vec<InputSlot>,
-    builders: Vec<Builder>,
     chunk_rows: usize,
     bytes: u64,
     rows: u64,
@@ -197,13 +192,12 @@ impl<R: Read> RowChunks<R> {
 
     /// A JSON-lines reader: one object per line (blank lines skipped). A line
     /// that is not an object, or lacks an input column, is a
-    /// [`DataError::Malformed`] naming the line.
+    /// [`DataError::Malformed`] naming the line. Lines are read in batches and
+    /// parsed on all threads; when several lines are bad, the error is the
+    /// earliest's, after the chunks wholly before it. See also
+    /// [`RowChunks::jsonl_range`].
     pub fn json_lines(reader: R, file: &str, slots: &[InputSlot], chunk_rows: usize) -> Self {
-        let source = Source::JsonLines {
-            reader: BufReader::new(reader),
-            line: 0,
-            text: String::new(),
-        };
+        let source = Source::JsonLines(Box::new(jsonl::JsonlBlocks::new(reader, 0, None, false)));
         RowChunks::with(source, file, slots, chunk_rows)
     }
 
@@ -226,7 +220,6 @@ impl<R: Read> RowChunks<R> {
             source,
             file: file.to_string(),
             slots: slots.to_vec(),
-            builders: slots.iter().map(Builder::new).collect(),
             chunk_rows: chunk_rows.max(1),
             bytes: 0,
             rows: 0,
@@ -263,98 +256,24 @@ impl<R: Read> RowChunks<R> {
             self.lines = parsed.lines;
             return Ok(Some(parsed.frame));
         }
-        let mut n = 0;
-        while n < self.chunk_rows && self.next_row()? {
-            n += 1;
-        }
-        if n == 0 {
+        let Source::JsonLines(lines) = &mut self.source else {
             return Ok(None);
-        }
-        self.rows += n as u64;
-        let columns = self
-            .builders
-            .iter_mut()
-            .zip(&self.slots)
-            .map(|(b, s)| b.take(&s.name))
-            .collect();
-        Ok(Some(Frame::new(columns, n)))
-    }
-
-    /// Reads one row into the builders; `false` at the end of the input.
-    fn next_row(&mut self) -> Result<bool, DataError> {
-        let file = self.file.as_str();
-        match &mut self.source {
-            // CSV is read a chunk at a time in `next_chunk`.
-            Source::Csv(_) => Ok(false),
-            Source::JsonLines { reader, line, text } => loop {
-                text.clear();
-                *line += 1;
-                let read = reader.read_line(text).map_err(|source| {
-                    if source.kind() == std::io::ErrorKind::InvalidData {
-                        DataError::Utf8 {
-                            file: file.to_string(),
-                            line: *line,
-                        }
-                    } else {
-                        DataError::Io {
-                            file: file.to_string(),
-                            source,
-                        }
-                    }
-                })?;
-                if read == 0 {
-                    return Ok(false);
-                }
-                self.bytes += read as u64;
-                let trimmed = text.trim();
-                if trimmed.is_empty() {
-                    continue;
-                }
-                let malformed = |message: String| DataError::Malformed {
-                    file: file.to_string(),
-                    line: *line,
-                    message,
-                };
-                let object = match json::parse_line(trimmed) {
-                    Ok(json::Line::Object(object)) => object,
-                    Ok(json::Line::Duplicate(key)) => {
-                        return Err(DataError::DuplicateKey {
-                            file: file.to_string(),
-                            line: *line,
-                            key,
-                        })
-                    }
-                    Ok(json::Line::NotObject) => {
-                        return Err(malformed(
-                            "expected a JSON object such as {\"column\": value}".to_string(),
-                        ))
-                    }
-                    Err(e) => return Err(malformed(format!("invalid JSON: {e}"))),
-                };
-                for (builder, slot) in self.builders.iter_mut().zip(&self.slots) {
-                    let Some(&value) = object.get(&slot.name) else {
-                        return Err(malformed(format!(
-                            "no value for input column `{}` (write null for a missing value)",
-                            slot.name
-                        )));
-                    };
-                    let at = At {
-                        file,
-                        line: *line,
-                        column: &slot.name,
-                    };
-                    builder.push_json(value, &at)?;
-                }
-                self.lines.push(*line);
-                return Ok(true);
-            },
-        }
+        };
+        let Some(parsed) = lines.next(&self.file, &self.slots, self.chunk_rows)? else {
+            self.bytes = lines.consumed();
+            return Ok(None);
+        };
+        self.rows += parsed.frame.n_rows as u64;
+        self.bytes = parsed.bytes;
+        self.lines = parsed.lines;
+        Ok(Some(parsed.frame))
     }
 }
 
 mod blocks;
 mod column;
 mod json;
+mod jsonl;
 mod write;
 #[cfg(feature = "parquet")]
 mod write_parquet;
