@@ -31,6 +31,7 @@ pub(crate) fn plain_decimal(s: &[u8]) -> Option<f64> {
 /// The plain decimal (see [`plain_decimal`]) starting at `s[start]`, and
 /// where it ends; the caller checks what follows. `None` when the text
 /// there does not start with one that the fast path takes.
+#[inline(always)]
 pub(crate) fn decimal_prefix(s: &[u8], start: usize) -> Option<(f64, usize)> {
     let (negative, mut i) = match s.get(start)? {
         b'-' => (true, start + 1),
@@ -100,6 +101,7 @@ pub(crate) fn decimal_prefix(s: &[u8], start: usize) -> Option<(f64, usize)> {
 
 /// The eight bytes of `s` from `i` as a little-endian word, zero bytes
 /// past its end; without a variable-length copy, which costs a call.
+#[inline(always)]
 fn window(s: &[u8], i: usize) -> u64 {
     let load = |b: &[u8]| b.try_into().map_or(0, u64::from_le_bytes);
     let rest = s.get(i..).unwrap_or_default();
@@ -134,6 +136,7 @@ const SCALE: [u64; 9] = [
 /// bytes at a time without a branch per digit: the first non-digit is found
 /// by SWAR tests and the digits before it are summed by three multiplies
 /// (as in Lemire's fast_float).
+#[inline(always)]
 fn digits(s: &[u8], mut i: usize, mantissa: &mut u64) -> usize {
     loop {
         // Digits become 0..=9; any other byte gets a bit in its high nibble.
