@@ -33,9 +33,7 @@
 use crate::error::DataError;
 use crate::frame::{Column, ColumnData, Frame};
 use crate::parquet_source::Source;
-use ::parquet::column::page::{Page, PageReader};
-use ::parquet::file::metadata::{ColumnChunkMetaData, ParquetMetaData, ParquetMetaDataReader};
-use ::parquet::file::serialized_reader::SerializedPageReader;
+use ::parquet::file::metadata::ParquetMetaDataReader;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Float16Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type,
@@ -43,12 +41,10 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrowPrimitiveType, LargeStringArray, StringArray, StringViewArray};
 use arrow_schema::{DataType, Field};
-use rayon::prelude::*;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
-use std::sync::Arc;
 
 /// Reads the Parquet file at `path` into a [`Frame`], following the module rules.
 ///
@@ -99,11 +95,10 @@ pub fn parquet_row_groups(path: &Path) -> Result<usize, DataError> {
 /// when `None`); a panic in the decoder becomes a [`DataError::Parquet`].
 fn read_file(path: &Path, groups: Option<Range<usize>>) -> Result<Frame, DataError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| DataError::Io {
+    let source = Source::read(path).map_err(|source| DataError::Io {
         file: file.clone(),
         source,
     })?;
-    let source = Source(bytes.into());
     catching(&file, || crate::parquet_read::decode(&source, &file, groups))
 }
 
@@ -150,68 +145,6 @@ pub(crate) fn parquet_error(
         file: file.to_string(),
         source: source.into(),
     }
-}
-
-/// Refuses a dictionary page that claims more values than its bytes can hold
-/// (every encoding of a dictionary spends at least a bit per value). The
-/// decoder sizes a dictionary from that count before reading it, so without
-/// this check a corrupt count in a file of a few kilobytes makes it allocate
-/// and fill gigabytes (found by fuzzing). Reads page headers only, and the
-/// dictionary pages themselves, the column chunks on all threads; the error
-/// is the first bad chunk's in file order (row group by row group), as when
-/// they are checked one after another.
-pub(crate) fn check_dictionaries(
-    source: Source,
-    metadata: &ParquetMetaData,
-    file: &str,
-) -> Result<(), DataError> {
-    let reader = Arc::new(source);
-    let chunks: Vec<(usize, &ColumnChunkMetaData)> = metadata
-        .row_groups()
-        .iter()
-        .flat_map(|group| {
-            let rows = usize::try_from(group.num_rows()).unwrap_or(0);
-            group.columns().iter().map(move |column| (rows, column))
-        })
-        .collect();
-    chunks
-        .into_par_iter()
-        .map(|(rows, column)| catching(file, || check_dictionary(&reader, column, rows, file)))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .collect()
-}
-
-/// [`check_dictionaries`] for one column chunk of a row group of `rows` rows.
-fn check_dictionary(
-    reader: &Arc<Source>,
-    column: &ColumnChunkMetaData,
-    rows: usize,
-    file: &str,
-) -> Result<(), DataError> {
-    let mut pages =
-        SerializedPageReader::new(reader.clone(), column, rows, None).map_err(|e| parquet_error(file, e))?;
-    while let Some(page) = pages.peek_next_page().map_err(|e| parquet_error(file, e))? {
-        if !page.is_dict {
-            pages.skip_next_page().map_err(|e| parquet_error(file, e))?;
-            continue;
-        }
-        if let Some(Page::DictionaryPage { buf, num_values, .. }) =
-            pages.get_next_page().map_err(|e| parquet_error(file, e))?
-        {
-            if u64::from(num_values) > 8 * (buf.len() as u64 + 1) {
-                return Err(parquet_error(
-                    file,
-                    format!(
-                        "corrupt file (a dictionary page of column `{}` claims {num_values} values in {} bytes)",
-                        column.column_path(),
-                        buf.len()
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Empty values for a column of `data_type`, or `None` when mlg cannot read it.
@@ -265,6 +198,20 @@ impl Builder {
             data,
             missing: Vec::new(),
         })
+    }
+
+    /// Room for `rows` more rows, allocated at once (and advised onto huge
+    /// pages) instead of grown batch by batch. `rows` comes from the footer:
+    /// the caller bounds it.
+    pub(crate) fn reserve(&mut self, rows: usize) {
+        match &mut self.data {
+            Values::Numeric(values) => {
+                values.reserve(rows);
+                crate::memory::advise_huge_pages(values);
+            }
+            Values::Categorical(dict) => dict.codes.reserve(rows),
+        }
+        self.missing.reserve(rows);
     }
 
     /// Appends the rows of one batch's `array` for column `name`.

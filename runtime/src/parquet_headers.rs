@@ -9,8 +9,13 @@
 //! refuses a page whose uncompressed size is more than Snappy (the one codec
 //! this build decodes) can produce from its compressed bytes: the crate
 //! allocates that size before decompressing, so a few corrupt bytes asked
-//! for gigabytes (found by fuzzing). Anything else it does not understand
-//! it leaves to the crate, which reports it.
+//! for gigabytes (found by fuzzing). And it refuses a dictionary page that
+//! claims more values than its uncompressed bytes can hold (every encoding
+//! of a dictionary spends at least a bit per value): the decoder sizes a
+//! dictionary from that count before reading it, so a corrupt count in a
+//! file of a few kilobytes made it allocate and fill gigabytes (found by
+//! fuzzing). Anything else it does not understand it leaves to the crate,
+//! which reports it. Only headers are read: no page is decompressed.
 
 use parquet::file::metadata::ParquetMetaData;
 
@@ -34,6 +39,8 @@ pub(crate) enum Oversized {
         compressed: u64,
         column: String,
     },
+    /// A dictionary page of `values` values in `bytes` uncompressed bytes.
+    Dictionary { values: u64, bytes: u64, column: String },
 }
 
 impl std::fmt::Display for Oversized {
@@ -50,6 +57,10 @@ impl std::fmt::Display for Oversized {
             } => write!(
                 f,
                 "a page of column `{column}` declares {uncompressed} bytes uncompressed from {compressed} compressed"
+            ),
+            Oversized::Dictionary { values, bytes, column } => write!(
+                f,
+                "a dictionary page of column `{column}` claims {values} values in {bytes} bytes"
             ),
         }
     }
@@ -74,8 +85,9 @@ pub(crate) fn check(bytes: &[u8], metadata: &ParquetMetaData) -> Result<(), Over
                     pos,
                     page_size: None,
                     uncompressed: None,
+                    dictionary_values: None,
                 };
-                match walk.structure(DEPTH, true) {
+                match walk.structure(DEPTH, Role::Page) {
                     Ok(true) => {}
                     Ok(false) => break,
                     Err(size) => {
@@ -96,6 +108,15 @@ pub(crate) fn check(bytes: &[u8], metadata: &ParquetMetaData) -> Result<(), Over
                         });
                     }
                 }
+                if let (Some(values), Some(bytes)) = (walk.dictionary_values, walk.uncompressed) {
+                    if values > 8 * (bytes + 1) {
+                        return Err(Oversized::Dictionary {
+                            values,
+                            bytes,
+                            column: column.column_path().to_string(),
+                        });
+                    }
+                }
                 match walk.page_size {
                     Some(size) if walk.pos > pos => pos = walk.pos.saturating_add(size),
                     _ => break,
@@ -104,6 +125,17 @@ pub(crate) fn check(bytes: &[u8], metadata: &ParquetMetaData) -> Result<(), Over
         }
     }
     Ok(())
+}
+
+/// Which struct [`Walk::structure`] reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The top-level `PageHeader`.
+    Page,
+    /// Its field 7, the `DictionaryPageHeader`.
+    Dictionary,
+    /// Any other struct.
+    Nested,
 }
 
 /// A cursor over the compact protocol. Methods return `Ok(false)` when the
@@ -116,6 +148,9 @@ struct Walk<'a> {
     page_size: Option<usize>,
     /// Field 2: its uncompressed size.
     uncompressed: Option<u64>,
+    /// Field 1 of field 7 (`DictionaryPageHeader`): its value count, as the
+    /// crate converts it (an `i32`; a negative one counts as huge).
+    dictionary_values: Option<u64>,
 }
 
 impl Walk<'_> {
@@ -147,8 +182,10 @@ impl Walk<'_> {
         }
     }
 
-    /// A struct's fields up to its stop byte; `top` marks the page header.
-    fn structure(&mut self, depth: u32, top: bool) -> Result<bool, u64> {
+    /// A struct's fields up to its stop byte; `role` says which struct it is
+    /// (the fields kept are those of the page header and of its dictionary
+    /// page header).
+    fn structure(&mut self, depth: u32, role: Role) -> Result<bool, u64> {
         if depth == 0 {
             return Ok(false);
         }
@@ -168,19 +205,32 @@ impl Walk<'_> {
                 },
                 delta => id + i64::from(delta),
             };
-            if top && (id == 2 || id == 3) && kind == 5 {
-                let Some(z) = self.varint() else { return Ok(false) };
-                // As the crate reads an i32: zigzag over 64 bits, then truncated.
-                let size = (((z >> 1) as i64) ^ -((z & 1) as i64)) as i32;
-                if id == 3 {
-                    self.page_size = usize::try_from(size).ok();
-                } else {
-                    self.uncompressed = u64::try_from(size).ok();
+            let kept = match (role, id, kind) {
+                (Role::Page, 2 | 3, 5) | (Role::Dictionary, 1, 5) => {
+                    let Some(z) = self.varint() else { return Ok(false) };
+                    // As the crate reads an i32: zigzag over 64 bits, then truncated.
+                    Some((((z >> 1) as i64) ^ -((z & 1) as i64)) as i32)
                 }
-                continue;
-            }
-            if !self.value(kind, depth - 1)? {
-                return Ok(false);
+                (Role::Page, 7, 12) => {
+                    if !self.structure(depth - 1, Role::Dictionary)? {
+                        return Ok(false);
+                    }
+                    continue;
+                }
+                _ => None,
+            };
+            match (kept, role, id) {
+                (Some(size), Role::Page, 3) => self.page_size = usize::try_from(size).ok(),
+                (Some(size), Role::Page, _) => self.uncompressed = u64::try_from(size).ok(),
+                // A negative count is refused as a huge one.
+                (Some(count), _, _) => {
+                    self.dictionary_values = Some(u64::try_from(count).unwrap_or(u64::MAX))
+                }
+                (None, _, _) => {
+                    if !self.value(kind, depth - 1)? {
+                        return Ok(false);
+                    }
+                }
             }
         }
     }
@@ -221,7 +271,7 @@ impl Walk<'_> {
                 let Some(kv) = self.byte() else { return Ok(false) };
                 self.elements(size, &[kv >> 4, kv & 0x0F], depth)?
             }
-            12 => self.structure(depth, false)?,
+            12 => self.structure(depth, Role::Nested)?,
             13 => self.skip(16),
             _ => false,
         })
@@ -257,8 +307,9 @@ mod tests {
             pos: 0,
             page_size: None,
             uncompressed: None,
+            dictionary_values: None,
         };
-        let r = w.structure(super::DEPTH, true);
+        let r = w.structure(super::DEPTH, super::Role::Page);
         (r, w.page_size)
     }
 
@@ -278,5 +329,28 @@ mod tests {
         assert_eq!(walk(&header).0, Err(0x7FFF_FFFF));
         // Three booleans with three bytes left (the page's data follows) are fine.
         assert_eq!(walk(&[0x99, 0x31, 0x00, 0xAA, 0xBB, 0xCC]).0, Ok(true));
+    }
+
+    #[test]
+    fn a_dictionary_header_gives_its_value_count() {
+        // type = 2 (dictionary page), uncompressed 10, compressed 7, then field
+        // 7 (delta 4 from 3), a struct (type 12): num_values = 1000 (field 1,
+        // zigzag 2000 = varint D0 0F), encoding 0 (field 2), stop; stop.
+        let header = [
+            0x15, 0x04, 0x15, 0x14, 0x15, 0x0E, 0x4C, 0x15, 0xD0, 0x0F, 0x15, 0x00, 0x00, 0x00,
+        ];
+        let mut w = Walk {
+            bytes: &header,
+            pos: 0,
+            page_size: None,
+            uncompressed: None,
+            dictionary_values: None,
+        };
+        assert_eq!(w.structure(super::DEPTH, super::Role::Page), Ok(true));
+        assert_eq!(
+            (w.uncompressed, w.page_size, w.dictionary_values),
+            (Some(10), Some(7), Some(1000))
+        );
+        assert_eq!(w.pos, header.len());
     }
 }

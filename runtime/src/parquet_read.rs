@@ -1,7 +1,8 @@
 //! Column-parallel Parquet decoding for [`crate::parquet`], of the whole file or of a range of its row groups.
 //!
-//! The footer is parsed once; the header and dictionary guards of
-//! [`crate::parquet`] run over the chosen row groups; then every column gets its
+//! The footer is parsed once; the page-header guards of `parquet_headers.rs`
+//! (oversized collections, pages and dictionary counts) run over the chosen row
+//! groups' headers without decompressing a page; then every column gets its
 //! own reader (the same footer, a projection to that column) in a rayon task,
 //! which builds and checks the frame column. The frame is assembled in file
 //! order, and when several columns fail the first failing column in file order
@@ -9,7 +10,7 @@
 
 use crate::error::DataError;
 use crate::frame::{Column, ColumnData, Frame};
-use crate::parquet::{catching, check_dictionaries, parquet_error, Builder};
+use crate::parquet::{catching, parquet_error, Builder};
 use crate::parquet_source::Source;
 use crate::rows::fits_f32;
 use ::parquet::arrow::arrow_reader::{
@@ -56,7 +57,6 @@ pub(crate) fn decode(source: &Source, file: &str, groups: Option<Range<usize>>) 
     if let Err(big) = crate::parquet_headers::check(&source.0, &selected) {
         return Err(parquet_error(file, format!("corrupt file ({big})")));
     }
-    check_dictionaries(source.clone(), &selected, file)?;
     let rows_before = rows_in(all.get(..groups.start).unwrap_or_default());
 
     let schema = meta.schema().clone();
@@ -83,6 +83,10 @@ pub(crate) fn decode(source: &Source, file: &str, groups: Option<Range<usize>>) 
     let groups: Vec<usize> = groups.collect();
     let read = |(i, (builder, name)): (usize, (Builder, String))| {
         catching(file, || {
+            let mut builder = builder;
+            // The footer's count, bounded by the file's bits: a corrupt footer
+            // must not reserve more than the decoder would ever fill.
+            builder.reserve(rows_chosen.min(source.0.len().saturating_mul(8)));
             let column = read_column(source, &meta, &groups, i, builder, file, &name)?;
             Ok(finish(column, name))
         })

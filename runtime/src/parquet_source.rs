@@ -16,6 +16,37 @@ use std::io::{self, Read};
 #[derive(Clone)]
 pub(crate) struct Source(pub(crate) Bytes);
 
+/// Bytes per parallel read of [`Source::read`].
+const READ_PIECE: usize = 8 << 20;
+
+impl Source {
+    /// The file at `path`, read in pieces on every thread (the copy from the
+    /// page cache and the page faults of the new buffer are the larger part
+    /// of reading a Parquet file). A file that shrinks while it is read is
+    /// an [`io::ErrorKind::UnexpectedEof`] error.
+    pub(crate) fn read(path: &std::path::Path) -> io::Result<Source> {
+        #[cfg(unix)]
+        {
+            use rayon::prelude::*;
+            use std::os::unix::fs::FileExt;
+            let file = std::fs::File::open(path)?;
+            let len = usize::try_from(file.metadata()?.len())
+                .map_err(|_| io::Error::new(io::ErrorKind::OutOfMemory, "the file is larger than memory"))?;
+            let mut bytes = vec![0u8; len];
+            crate::memory::advise_huge_pages(&bytes);
+            bytes
+                .par_chunks_mut(READ_PIECE)
+                .enumerate()
+                .try_for_each(|(i, piece)| file.read_exact_at(piece, (i * READ_PIECE) as u64))?;
+            Ok(Source(bytes.into()))
+        }
+        #[cfg(not(unix))]
+        {
+            std::fs::read(path).map(|bytes| Source(bytes.into()))
+        }
+    }
+}
+
 impl Length for Source {
     fn len(&self) -> u64 {
         self.0.len() as u64
