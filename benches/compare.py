@@ -6,13 +6,14 @@ same number of threads, and reports the same statistic: the median of RUNS
 runs, with the min and the max. Scopes, named beside every figure:
 
   ingest   file -> typed columns in memory (mlg's reader vs pandas and polars
-           read_csv)
+           read_csv, and read_parquet for the training set as Parquet)
   fit      CSV file -> fitted model (mlg: `mlg run` of a one-model flow,
            process wall time, which includes compiling and writing the
            artifact; Python: read_csv + fit, timed inside the process, so the
            interpreter's start and imports are not counted)
   predict  CSV file -> CSV file of predicted labels (mlg: `mlg predict`,
-           process wall time; Python: read_csv + predict + to_csv, timed inside)
+           process wall time; Python: read_csv + predict + to_csv, timed inside),
+           and the logistic model's labels to a Parquet file (to_parquet)
   function the prediction function alone on the 200,000 test rows already in
            memory as float32 (mlg: `mlg bench`, the compiled function on
            encoded rows; the others: predict_proba / session.run /
@@ -164,7 +165,7 @@ import time, json, pickle, pandas as pd
 m = pickle.load(open({model!r}, "rb"))
 t = time.perf_counter()
 df = pd.read_csv({test!r})
-pd.DataFrame({{"prediction": m.predict(df[[f"f{{i}}" for i in range(20)]].to_numpy())}}).to_csv({out!r}, index=False)
+pd.DataFrame({{"prediction": m.predict(df[[f"f{{i}}" for i in range(20)]].to_numpy())}}).{write}({out!r}, index=False)
 print(json.dumps({{"seconds": time.perf_counter() - t}}))
 """
 
@@ -325,18 +326,25 @@ def main():
     except ImportError:
         polars = None
 
-    # Ingest: file -> typed columns in memory.
-    for key in ("clf_test", "clf_train"):
-        path = files[key]
+    # Ingest: file -> typed columns in memory (CSV, and the training set as
+    # Parquet in row groups of 100,000 rows; pyarrow's pool gets the same threads).
+    parquet = os.path.join(a.data, "clf_train.parquet")
+    if not os.path.exists(parquet):
+        import pyarrow.csv, pyarrow.parquet
+        pyarrow.parquet.write_table(pyarrow.csv.read_csv(files["clf_train"]), parquet, row_group_size=100_000)
+    for key, path in (("clf_test", files["clf_test"]), ("clf_train", files["clf_train"]),
+                      ("clf_train.parquet", parquet)):
+        read = "read_parquet" if path.endswith(".parquet") else "read_csv"
         row = {"bytes": os.path.getsize(path)}
         row["mlg"] = repeat(a.runs, lambda: (lambda w: (json.loads(w[2])["median_s"], w[1], None))(
             timed([INGEST, path, "1"], env)))
         row["pandas"] = repeat(a.runs, lambda: python(
-            f"import time, json, pandas as pd\nt = time.perf_counter()\npd.read_csv({path!r})\n"
+            f"import time, json, pandas as pd, pyarrow\npyarrow.set_cpu_count({a.threads})\n"
+            f"t = time.perf_counter()\npd.{read}({path!r})\n"
             "print(json.dumps({'seconds': time.perf_counter() - t}))", env))
         if polars:
             row["polars"] = repeat(a.runs, lambda: python(
-                f"import time, json, polars as pl\nt = time.perf_counter()\npl.read_csv({path!r})\n"
+                f"import time, json, polars as pl\nt = time.perf_counter()\npl.{read}({path!r})\n"
                 "print(json.dumps({'seconds': time.perf_counter() - t}))", env))
         results["ingest"][key] = row
         print(key, json.dumps(row), flush=True)
@@ -367,16 +375,18 @@ def main():
         results["fit"][name] = row
         print(name, json.dumps(row), flush=True)
 
-    # Predict: CSV -> CSV of labels.
-    for name in ("logistic", "forest", "boosting"):
+    # Predict: CSV -> CSV of labels (and the logistic model's labels to Parquet).
+    for name, ext in (("logistic", "csv"), ("forest", "csv"), ("boosting", "csv"), ("logistic", "parquet")):
         artifact = os.path.join(work, f"{name}.mlgc")
-        out = os.path.join(work, f"{name}-pred.csv")
+        out = os.path.join(work, f"{name}-pred.{ext}")
         row = {"mlg": repeat(a.runs, lambda: mlg(["predict", artifact, "--input", files["clf_test"], "--output", out],
                                                  env))}
-        code = PREDICT.format(model=os.path.join(work, f"{name}.pkl"), test=files["clf_test"], out=out)
+        code = PREDICT.format(model=os.path.join(work, f"{name}.pkl"), test=files["clf_test"], out=out,
+                              write="to_parquet" if ext == "parquet" else "to_csv")
         row["scikit-learn"] = repeat(a.runs, lambda: python(code, env))
-        results["predict"][name] = row
-        print(name, json.dumps(row), flush=True)
+        key = name if ext == "csv" else f"{name} → {ext}"
+        results["predict"][key] = row
+        print(key, json.dumps(row), flush=True)
 
     # The function alone, on rows in memory.
     for name in ("logistic", "forest", "boosting"):
@@ -426,7 +436,7 @@ def markdown(r):
                      f"{cell(lg) if lg else '–'} | "
                      f"{row['mlg']['seconds']['median'] / row['scikit-learn']['seconds']['median']:.2f} | {acc or '–'} |")
     lines += ["", "### Predict: CSV → CSV of labels, 200,000 rows", "",
-              "| model | mlg (`mlg predict`, process) | pandas + scikit-learn + to_csv | speed-up |",
+              "| model | mlg (`mlg predict`, process) | pandas + scikit-learn + to_csv (to_parquet) | speed-up |",
               "| --- | --- | --- | --- |"]
     for name, row in r["predict"].items():
         lines.append(f"| {name} | {cell(row['mlg'])} | {cell(row['scikit-learn'])} | "

@@ -1,5 +1,6 @@
-//! Times `mlg_runtime::csv::read_csv` on one file: file → typed columns in
-//! memory, the scope pandas' `read_csv` and polars' `read_csv` have. Prints
+//! Times `mlg_runtime::parquet::read_table` on one file (CSV, or Parquet by
+//! its extension): file → typed columns in memory, the scope pandas' and
+//! polars' `read_csv` / `read_parquet` have. Prints
 //! one JSON object (median, min and max of the runs, MB/s from the median).
 //! Threads: `RAYON_NUM_THREADS` (default: every core).
 //!
@@ -19,7 +20,7 @@ fn main() {
     let mut shape = (0, 0);
     for _ in 0..runs {
         let start = Instant::now();
-        match mlg_runtime::csv::read_csv(std::path::Path::new(path)) {
+        match mlg_runtime::parquet::read_table(std::path::Path::new(path)) {
             Ok(frame) => shape = (frame.n_rows, frame.columns.len()),
             Err(e) => {
                 eprintln!("{e}");
