@@ -5,7 +5,7 @@
 
 mod cli_support;
 
-use cli_support::{copy_examples, fails_cleanly, fresh_dir, mlg, mlg_limited, ok};
+use cli_support::{copy_examples, fails_cleanly, fresh_dir, mlg, mlg_limited, nothing_written, ok};
 use std::path::{Path, PathBuf};
 
 /// Memory and time limits of the runs expected to fail.
@@ -26,15 +26,6 @@ const HEADER: &str = "sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width
 
 fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
-}
-
-/// True when nothing named `name` or ending in `.tmp` was left in `dir`.
-fn nothing_written(dir: &Path, name: &str) -> bool {
-    let temps = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .any(|e| e.file_name().to_string_lossy().ends_with(".tmp"));
-    !dir.join(name).exists() && !temps
 }
 
 #[test]

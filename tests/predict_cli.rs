@@ -4,7 +4,7 @@
 
 mod cli_support;
 
-use cli_support::{copy_examples, fails, fresh_dir, mlg, ok};
+use cli_support::{copy_examples, fails, fresh_dir, mlg, nothing_written, ok, write_bad_iris_rows};
 use mlg_runtime::Model;
 use std::path::{Path, PathBuf};
 
@@ -187,15 +187,7 @@ fn a_bad_row_names_its_line_and_leaves_no_output() {
     let dir = workspace();
     let artifact = deploy(&dir, "iris.mlg");
     let a = artifact.to_str().unwrap();
-    let mut text = String::from("sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm\n");
-    for i in 0..10_000 {
-        text.push_str(if i == 9_000 {
-            "5.1,3.5,oops,0.2\n"
-        } else {
-            "5.1,3.5,1.4,0.2\n"
-        });
-    }
-    std::fs::write(dir.join("bad.csv"), &text).unwrap();
+    write_bad_iris_rows(&dir);
     let err = fails(&mlg(
         &["predict", a, "--input", "bad.csv", "--output", "out.csv"],
         &dir,
@@ -205,15 +197,9 @@ fn a_bad_row_names_its_line_and_leaves_no_output() {
         "{err}"
     );
     assert!(
-        !dir.join("out.csv").exists(),
-        "a failed run leaves no output file"
+        nothing_written(&dir, "out.csv"),
+        "a failed run leaves no output file and no temporary file"
     );
-    let leftovers: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
 
     std::fs::write(dir.join("bad.jsonl"), "{\"sepal_length_cm\": 1}\n").unwrap();
     let err = fails(&mlg(&["predict", a, "--input", "bad.jsonl"], &dir));

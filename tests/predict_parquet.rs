@@ -4,7 +4,7 @@
 
 mod cli_support;
 
-use cli_support::{copy_examples, fails, fresh_dir, mlg, ok};
+use cli_support::{copy_examples, fails, fresh_dir, mlg, nothing_written, ok, write_bad_iris_rows};
 use mlg_runtime::frame::Frame;
 use mlg_runtime::parquet::read_parquet;
 use std::path::{Path, PathBuf};
@@ -53,15 +53,6 @@ fn number(frame: &Frame, c: usize, row: usize) -> Option<f32> {
 /// `None` for an empty CSV field, else the `f32` it reads as.
 fn csv_number(field: &str) -> Option<f32> {
     (!field.is_empty()).then(|| field.parse::<f32>().unwrap())
-}
-
-/// True when nothing named `name` or ending in `.tmp` was left in `dir`.
-fn nothing_written(dir: &Path, name: &str) -> bool {
-    let temps = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .any(|e| e.file_name().to_string_lossy().ends_with(".tmp"));
-    !dir.join(name).exists() && !temps
 }
 
 #[test]
@@ -155,16 +146,9 @@ fn a_row_the_model_cannot_predict_is_a_parquet_null_with_on_invalid_null() {
 #[test]
 fn a_failed_run_leaves_no_parquet_file() {
     let (dir, iris, _) = deployed();
-    let mut text = String::from("sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm\n");
-    for i in 0..10_000 {
-        // Line 9002, in the second chunk: the first is already written.
-        text.push_str(if i == 9_000 {
-            "5.1,3.5,oops,0.2\n"
-        } else {
-            "5.1,3.5,1.4,0.2\n"
-        });
-    }
-    std::fs::write(dir.join("bad.csv"), &text).unwrap();
+    // Line 9002, in the second chunk: the first is already written.
+    write_bad_iris_rows(&dir);
+    let text = std::fs::read_to_string(dir.join("bad.csv")).unwrap();
     let args = ["predict", &iris, "--input", "bad.csv", "--output", "out.parquet"];
     let err = fails(&mlg(&args, &dir));
     assert!(err.contains("bad.csv:9002") && err.contains("oops"), "{err}");

@@ -171,3 +171,30 @@ impl Frame {
         }
     }
 }
+
+/// Appends `name`, the `index`th (0-based) column name of the file `file`
+/// (CSV header or Parquet schema), to `names`: an empty name is a
+/// [`DataError::EmptyColumnName`] (1-based index), one already in `names` a
+/// [`DataError::DuplicateColumn`].
+pub(crate) fn push_column_name(
+    names: &mut Vec<String>,
+    name: &str,
+    index: usize,
+    file: &str,
+) -> Result<(), crate::error::DataError> {
+    use crate::error::DataError;
+    if name.is_empty() {
+        return Err(DataError::EmptyColumnName {
+            file: file.to_string(),
+            index: index + 1,
+        });
+    }
+    if names.iter().any(|n| n == name) {
+        return Err(DataError::DuplicateColumn {
+            file: file.to_string(),
+            column: name.to_string(),
+        });
+    }
+    names.push(name.to_string());
+    Ok(())
+}

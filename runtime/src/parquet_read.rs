@@ -63,21 +63,8 @@ pub(crate) fn decode(source: &Source, file: &str, groups: Option<Range<usize>>) 
     let mut names: Vec<String> = Vec::with_capacity(schema.fields().len());
     let mut builders: Vec<Builder> = Vec::with_capacity(schema.fields().len());
     for (i, field) in schema.fields().iter().enumerate() {
-        let name = field.name();
-        if name.is_empty() {
-            return Err(DataError::EmptyColumnName {
-                file: file.to_string(),
-                index: i + 1,
-            });
-        }
-        if names.iter().any(|n| n == name) {
-            return Err(DataError::DuplicateColumn {
-                file: file.to_string(),
-                column: name.clone(),
-            });
-        }
+        crate::frame::push_column_name(&mut names, field.name(), i, file)?;
         builders.push(Builder::for_field(field, file)?);
-        names.push(name.clone());
     }
 
     let groups: Vec<usize> = groups.collect();

@@ -119,3 +119,27 @@ pub fn fails_cleanly(run: &Limited) -> String {
     assert!(!stderr.contains("panicked"), "mlg panicked:\n{stderr}");
     stderr
 }
+
+/// True when nothing named `name` or ending in `.tmp` was left in `dir`.
+pub fn nothing_written(dir: &Path, name: &str) -> bool {
+    let temps = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| e.file_name().to_string_lossy().ends_with(".tmp"));
+    !dir.join(name).exists() && !temps
+}
+
+/// Writes `dir/bad.csv`: 10,000 iris rows whose line 9002 (in the second
+/// chunk of 8,192 rows, after the first was predicted) reads `oops` for
+/// `petal_length_cm`.
+pub fn write_bad_iris_rows(dir: &Path) {
+    let mut text = String::from("sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm\n");
+    for i in 0..10_000 {
+        text.push_str(if i == 9_000 {
+            "5.1,3.5,oops,0.2\n"
+        } else {
+            "5.1,3.5,1.4,0.2\n"
+        });
+    }
+    std::fs::write(dir.join("bad.csv"), &text).unwrap();
+}

@@ -320,20 +320,7 @@ fn read_header(records: &mut Records<'_>, file: &str) -> Result<Vec<String>, Dat
     };
     let mut names: Vec<String> = Vec::with_capacity(record.len());
     for (i, raw) in record.iter().enumerate() {
-        let name = raw.trim();
-        if name.is_empty() {
-            return Err(DataError::EmptyColumnName {
-                file: file.to_string(),
-                index: i + 1,
-            });
-        }
-        if names.iter().any(|n| n == name) {
-            return Err(DataError::DuplicateColumn {
-                file: file.to_string(),
-                column: name.to_string(),
-            });
-        }
-        names.push(name.to_string());
+        crate::frame::push_column_name(&mut names, raw.trim(), i, file)?;
     }
     Ok(names)
 }
