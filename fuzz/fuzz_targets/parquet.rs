@@ -1,4 +1,5 @@
-//! Fuzz target: the Parquet loader (`read_parquet`, through a scratch file).
+//! Fuzz target: the Parquet loader (`read_parquet`, and `read_parquet_row_groups`
+//! of the later half of the row groups, through a scratch file).
 //! The loader catches panics inside the Parquet/Arrow decoder and reports them
 //! as a corrupt file, by design; libfuzzer-sys's hook would abort on those, so
 //! this target's hook lets panics raised inside those crates unwind to the
@@ -55,5 +56,11 @@ fuzz_target!(|data: &[u8]| {
     std::fs::write(path, data).expect("write the scratch file");
     if let Ok(frame) = mlg_runtime::parquet::read_parquet(path) {
         check_frame(&frame);
+    }
+    // A shard: the later row groups, read from their chunks and the footer only.
+    if let Ok(groups) = mlg_runtime::parquet::parquet_row_groups(path) {
+        if let Ok(frame) = mlg_runtime::parquet::read_parquet_row_groups(path, groups / 2..groups) {
+            check_frame(&frame);
+        }
     }
 });

@@ -65,9 +65,9 @@ pub fn read_parquet(path: &Path) -> Result<Frame, DataError> {
 /// or join them by label. Errors name rows of the whole file (a row number counts
 /// the rows of the groups before the range). A range past the end of the file's
 /// row groups (see [`parquet_row_groups`]), or one whose start is past its end, is
-/// a [`DataError::RowGroupRange`] naming the file, the range and the count. The
-/// whole file is read into memory, but only the range's pages are checked and
-/// decoded.
+/// a [`DataError::RowGroupRange`] naming the file, the range and the count. Only
+/// the footer and the bytes from the range's first column chunk to the end of
+/// its last are read from the file.
 pub fn read_parquet_row_groups(path: &Path, groups: Range<usize>) -> Result<Frame, DataError> {
     read_file(path, Some(groups))
 }
@@ -95,10 +95,23 @@ pub fn parquet_row_groups(path: &Path) -> Result<usize, DataError> {
 /// when `None`); a panic in the decoder becomes a [`DataError::Parquet`].
 fn read_file(path: &Path, groups: Option<Range<usize>>) -> Result<Frame, DataError> {
     let file = path.display().to_string();
-    let source = Source::read(path).map_err(|source| DataError::Io {
+    let io = |source| DataError::Io {
         file: file.clone(),
         source,
-    })?;
+    };
+    // A range reads only its row groups' column chunks and the footer.
+    let source = match &groups {
+        None => Source::read(path).map_err(io)?,
+        Some(range) => {
+            let handle = std::fs::File::open(path).map_err(io)?;
+            let metadata = catching(&file, || {
+                ParquetMetaDataReader::new()
+                    .parse_and_finish(&handle)
+                    .map_err(|e| parquet_error(&file, e))
+            })?;
+            Source::read_groups(path, &metadata, range.clone()).map_err(io)?
+        }
+    };
     catching(&file, || crate::parquet_read::decode(&source, &file, groups))
 }
 

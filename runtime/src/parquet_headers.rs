@@ -17,6 +17,7 @@
 //! fuzzing). Anything else it does not understand it leaves to the crate,
 //! which reports it. Only headers are read: no page is decompressed.
 
+use crate::parquet_source::Source;
 use parquet::file::metadata::ParquetMetaData;
 
 /// Most nesting the walk follows (the crate refuses deeper headers).
@@ -66,19 +67,23 @@ impl std::fmt::Display for Oversized {
     }
 }
 
-/// Walks every page header of every column chunk in `bytes`, the file.
-pub(crate) fn check(bytes: &[u8], metadata: &ParquetMetaData) -> Result<(), Oversized> {
+/// Walks every page header of every column chunk of the row groups of
+/// `metadata` in `source`, the file (or the parts of it those groups need).
+pub(crate) fn check(source: &Source, metadata: &ParquetMetaData) -> Result<(), Oversized> {
     for group in metadata.row_groups() {
         for column in group.columns() {
             let start = column
                 .dictionary_page_offset()
                 .unwrap_or(column.data_page_offset());
-            let (Ok(start), Ok(len)) = (usize::try_from(start), usize::try_from(column.compressed_size()))
-            else {
+            let (Ok(start), Ok(len)) = (u64::try_from(start), u64::try_from(column.compressed_size())) else {
                 continue;
             };
-            let end = start.saturating_add(len).min(bytes.len());
-            let mut pos = start;
+            // The chunk's bytes, as far as the file (or the part read) holds them.
+            let Some(bytes) = source.bytes_from(start, len) else {
+                continue;
+            };
+            let end = bytes.len();
+            let mut pos = 0;
             while pos < end {
                 let mut walk = Walk {
                     bytes: &bytes[..end],
@@ -108,11 +113,11 @@ pub(crate) fn check(bytes: &[u8], metadata: &ParquetMetaData) -> Result<(), Over
                         });
                     }
                 }
-                if let (Some(values), Some(bytes)) = (walk.dictionary_values, walk.uncompressed) {
-                    if values > 8 * (bytes + 1) {
+                if let (Some(values), Some(size)) = (walk.dictionary_values, walk.uncompressed) {
+                    if values > 8 * (size + 1) {
                         return Err(Oversized::Dictionary {
                             values,
-                            bytes,
+                            bytes: size,
                             column: column.column_path().to_string(),
                         });
                     }

@@ -18,6 +18,7 @@ use ::parquet::arrow::arrow_reader::{
 };
 use ::parquet::arrow::ProjectionMask;
 use ::parquet::file::metadata::{ParquetMetaData, RowGroupMetaData};
+use ::parquet::file::reader::Length;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::ops::Range;
@@ -54,7 +55,7 @@ pub(crate) fn decode(source: &Source, file: &str, groups: Option<Range<usize>>) 
             )
         }
     };
-    if let Err(big) = crate::parquet_headers::check(&source.0, &selected) {
+    if let Err(big) = crate::parquet_headers::check(source, &selected) {
         return Err(parquet_error(file, format!("corrupt file ({big})")));
     }
     let rows_before = rows_in(all.get(..groups.start).unwrap_or_default());
@@ -73,7 +74,13 @@ pub(crate) fn decode(source: &Source, file: &str, groups: Option<Range<usize>>) 
             let mut builder = builder;
             // The footer's count, bounded by the file's bits: a corrupt footer
             // must not reserve more than the decoder would ever fill.
-            builder.reserve(rows_chosen.min(source.0.len().saturating_mul(8)));
+            builder.reserve(
+                rows_chosen.min(
+                    usize::try_from(source.len())
+                        .unwrap_or(usize::MAX)
+                        .saturating_mul(8),
+                ),
+            );
             let column = read_column(source, &meta, &groups, i, builder, file, &name)?;
             Ok(finish(column, name))
         })
