@@ -71,7 +71,10 @@ fn over_pieces<T: Send>(
 /// Pass 1's pieces joined so far: every column's values and mask, counts,
 /// and first text and out-of-range lines counted from the source's start.
 struct Joined {
+    /// Every column's values and counts (their `missing_rows` stay empty).
     columns: Vec<Scanned>,
+    /// Every column's missing mask, one flag per row.
+    missing: Vec<Vec<bool>>,
     rows: usize,
     lines: u64,
     /// The error that stopped a piece, and the lines before that piece.
@@ -92,11 +95,11 @@ impl Joined {
             // by batch are copied and leave the allocator's heap fragmented.
             let rows: usize = scans[..good].iter().map(|s| s.rows).sum();
             let estimate = (rows as f64 * source_bytes as f64 / batch_bytes as f64 * 1.02) as usize;
-            for column in &mut self.columns {
+            for (column, missing) in self.columns.iter_mut().zip(&mut self.missing) {
                 column.values.reserve(estimate);
-                column.missing.reserve(estimate);
+                missing.reserve(estimate);
                 crate::memory::advise_huge_pages(&column.values);
-                crate::memory::advise_huge_pages(&column.missing);
+                crate::memory::advise_huge_pages(missing);
             }
         }
         // Each piece's first line, counted from the source's start.
@@ -106,14 +109,19 @@ impl Joined {
             self.lines += scan.lines;
         }
         let pieces = &scans[..good];
-        self.columns.par_iter_mut().enumerate().for_each(|(j, all)| {
-            let rows: usize = pieces.iter().map(|s| s.columns[j].missing.len()).sum();
+        let rows: usize = pieces.iter().map(|s| s.rows).sum();
+        let columns = self.columns.par_iter_mut().zip(&mut self.missing);
+        columns.enumerate().for_each(|(j, (all, missing))| {
             all.values.reserve(rows);
-            all.missing.reserve(rows);
+            missing.reserve(rows);
             for (scan, base) in pieces.iter().zip(&bases) {
                 let piece = &scan.columns[j];
                 all.values.extend_from_slice(&piece.values);
-                all.missing.extend_from_slice(&piece.missing);
+                let at = missing.len();
+                missing.resize(at + scan.rows, false);
+                for &row in &piece.missing_rows {
+                    missing[at + row as usize] = true;
+                }
                 all.numbers += piece.numbers;
                 all.texts += piece.texts;
                 let shift = |(line, text): &(u64, String)| (line + base, text.clone());
@@ -125,7 +133,7 @@ impl Joined {
                 }
             }
         });
-        self.rows += pieces.iter().map(|s| s.rows).sum::<usize>();
+        self.rows += rows;
         match scans.into_iter().nth(good).and_then(|s| s.error) {
             Some(error) => {
                 self.error = Some((error, bases[good]));
@@ -152,6 +160,7 @@ pub(crate) fn read(
     let width = names.len();
     let mut joined = Joined {
         columns: (0..width).map(|_| Scanned::default()).collect(),
+        missing: vec![Vec::new(); width],
         rows: 0,
         lines: 0,
         error: None,
@@ -188,17 +197,18 @@ pub(crate) fn read(
         }
     }
     let mut columns = Vec::with_capacity(width);
-    for (j, (name, scanned)) in names.into_iter().zip(joined.columns).enumerate() {
+    let columns_and_masks = joined.columns.into_iter().zip(joined.missing);
+    for (j, (name, (scanned, missing))) in names.into_iter().zip(columns_and_masks).enumerate() {
         let column = if kinds[j] {
             Column {
                 name,
                 data: ColumnData::Numeric(scanned.values),
-                missing: scanned.missing,
+                missing,
             }
         } else {
             let k = categorical.iter().position(|&c| c == j).unwrap_or(0);
             let (codes, levels) = std::mem::take(&mut dictionaries[k]).finish();
-            Column::categorical(name, codes, levels, scanned.missing)
+            Column::categorical(name, codes, levels, missing)
         };
         columns.push(column);
     }

@@ -25,11 +25,14 @@ pub(crate) enum Plan {
 /// Pass 1's view of one column of a piece.
 #[derive(Default)]
 pub(crate) struct Scanned {
-    /// One value per row: NaN where missing or text.
+    /// One value per row: NaN where missing or text (none for a declared
+    /// categorical column).
     pub values: Vec<f64>,
-    /// One flag per row.
-    pub missing: Vec<bool>,
-    /// Non-missing fields that are numbers.
+    /// The rows (from the piece's first, 0) whose field is missing, in
+    /// order: most files have few, so the mask is built only when pieces
+    /// are joined.
+    pub missing_rows: Vec<u32>,
+    /// Non-missing fields that are numbers (counted once the piece is read).
     pub numbers: usize,
     /// Non-missing fields that are not.
     pub texts: usize,
@@ -238,7 +241,11 @@ pub(crate) fn scan(piece: &[u8], plans: &[Plan], names: &[String], file: &str) -
             return false;
         }
         for (j, raw) in fields.iter().enumerate() {
-            if let Err(e) = push_field(&mut columns[j], plans[j], raw, line1, &names[j], file) {
+            let at = At {
+                line: line1,
+                row: rows,
+            };
+            if let Err(e) = push_field(&mut columns[j], plans[j], raw, at, &names[j], file) {
                 error = Some(e);
                 return false;
             }
@@ -246,12 +253,31 @@ pub(crate) fn scan(piece: &[u8], plans: &[Plan], names: &[String], file: &str) -
         rows += 1;
         true
     })?;
+    count_numbers(&mut columns, plans, rows);
     Ok(Scan {
         columns,
         rows,
         lines,
         error,
     })
+}
+
+/// Sets each inferred column's count of numbers: every non-missing field of
+/// its `rows` rows is a number or a text.
+fn count_numbers(columns: &mut [Scanned], plans: &[Plan], rows: usize) {
+    for (column, plan) in columns.iter_mut().zip(plans) {
+        if *plan == Plan::Inferred {
+            column.numbers = rows - column.missing_rows.len() - column.texts;
+        }
+    }
+}
+
+/// Where a field lies: its line (counted from the piece's first, 1) and its
+/// row (from the piece's first, 0).
+#[derive(Clone, Copy)]
+struct At {
+    line: u64,
+    row: usize,
 }
 
 /// True when `piece` can be split on commas and line breaks alone: no quote
@@ -291,10 +317,7 @@ fn scan_plain(piece: &[u8], plans: &[Plan], names: &[String], file: &str, mut co
             };
             let end = match fast {
                 Some((v, end)) => {
-                    let column = &mut columns[j];
-                    column.missing.push(false);
-                    column.values.push(v);
-                    column.numbers += usize::from(plans[j] == Plan::Inferred);
+                    columns[j].values.push(v);
                     end
                 }
                 None => {
@@ -304,7 +327,11 @@ fn scan_plain(piece: &[u8], plans: &[Plan], names: &[String], file: &str, mut co
                         raw = raw.strip_suffix(b"\r").unwrap_or(raw);
                     }
                     if j < width {
-                        if let Err(e) = push_field(&mut columns[j], plans[j], raw, line1, &names[j], file) {
+                        let at = At {
+                            line: line1,
+                            row: rows,
+                        };
+                        if let Err(e) = push_field(&mut columns[j], plans[j], raw, at, &names[j], file) {
                             break Some(e);
                         }
                     }
@@ -347,10 +374,21 @@ fn scan_plain(piece: &[u8], plans: &[Plan], names: &[String], file: &str, mut co
             };
         }
         rows += 1;
+        if rows == 1 {
+            // Room for the piece's rows at the first row's length, so that
+            // the columns do not grow (and copy) a dozen times per piece.
+            let estimate = piece.len() / (pos - line_start).max(1) + 1;
+            for (column, plan) in columns.iter_mut().zip(plans) {
+                if *plan != Plan::Categorical {
+                    column.values.reserve(estimate);
+                }
+            }
+        }
         if piece[..pos].last() == Some(&b'\n') {
             line += 1;
         }
     }
+    count_numbers(&mut columns, plans, rows);
     Scan {
         columns,
         rows,
@@ -364,16 +402,15 @@ fn push_field(
     column: &mut Scanned,
     plan: Plan,
     raw: &[u8],
-    line: u64,
+    at: At,
     name: &str,
     file: &str,
 ) -> Result<(), PieceError> {
+    let line = at.line;
     // Most fields of a numeric file: a plain decimal, nothing to trim.
     if plan != Plan::Categorical {
         if let Some(v) = plain_decimal(raw).filter(|v| fits_f32(*v)) {
-            column.missing.push(false);
             column.values.push(v);
-            column.numbers += usize::from(plan == Plan::Inferred);
             return Ok(());
         }
     }
@@ -384,7 +421,10 @@ fn push_field(
         }));
     };
     let miss = missing(field);
-    column.missing.push(miss);
+    if miss {
+        // A piece holds a few megabytes of text: fewer rows than `u32::MAX`.
+        column.missing_rows.push(at.row as u32);
+    }
     match plan {
         Plan::Categorical => {}
         _ if miss => column.values.push(f64::NAN),
@@ -406,7 +446,6 @@ fn push_field(
         },
         Plan::Inferred => match parse_f64(field) {
             Some(v) => {
-                column.numbers += 1;
                 if !v.is_nan() && !fits_f32(v) && column.first_out_of_range.is_none() {
                     column.first_out_of_range = Some((line, text(field).to_string()));
                 }
