@@ -253,7 +253,9 @@ pub(crate) fn scan(piece: &[u8], plans: &[Plan], names: &[String], file: &str) -
         rows += 1;
         true
     })?;
-    count_numbers(&mut columns, plans, rows);
+    if error.is_none() {
+        count_numbers(&mut columns, plans, rows);
+    }
     Ok(Scan {
         columns,
         rows,
@@ -263,11 +265,12 @@ pub(crate) fn scan(piece: &[u8], plans: &[Plan], names: &[String], file: &str) -
 }
 
 /// Sets each inferred column's count of numbers: every non-missing field of
-/// its `rows` rows is a number or a text.
+/// its `rows` rows is a number or a text. Only for a piece read to its end:
+/// one stopped by an error holds fields of its unfinished row.
 fn count_numbers(columns: &mut [Scanned], plans: &[Plan], rows: usize) {
     for (column, plan) in columns.iter_mut().zip(plans) {
         if *plan == Plan::Inferred {
-            column.numbers = rows - column.missing_rows.len() - column.texts;
+            column.numbers = rows.saturating_sub(column.missing_rows.len() + column.texts);
         }
     }
 }

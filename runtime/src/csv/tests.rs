@@ -177,3 +177,19 @@ fn a_line_break_inside_quotes_cannot_be_sharded_but_reads_whole() {
     let frame = parallel_read(text, &[], 1).expect("no error");
     assert!(frame.is_err(), "pieces cut inside the quotes must be refused");
 }
+
+/// Found by fuzzing: a row stopped halfway by an error (here bytes that are
+/// not UTF-8, after a missing field and a text one) left more noted fields
+/// than finished rows, and counting the numbers underflowed. The piece is
+/// refused as the serial reader refuses it.
+#[test]
+fn a_row_stopped_halfway_by_an_error_is_refused_without_a_panic() {
+    let found = b"\xef\xbb\xbf\"x\",\"c%\",\"y\"\n\"1.5\",\" a \",\xff\xff\xff\xff\xff\xff\xff\x8fb\"4\n";
+    let small = b"a,b,c\n\"NA\",\"t\",\"\xff\"\n";
+    for bytes in [&found[..], &small[..]] {
+        agree(bytes, &[], 1).expect("parallel and serial agree");
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        file.write_all(bytes).expect("write");
+        assert!(super::read_csv(file.path()).is_err());
+    }
+}
