@@ -17,6 +17,8 @@ use mlg_compiler::ir::{InputSlot, SlotKind};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+mod ranks;
+
 /// Number of quantile steps: percentiles `0/100 ..= 100/100`.
 pub const QUANTILE_STEPS: usize = 100;
 /// Number of equal-mass bins the histogram edges aim for (deciles).
@@ -171,6 +173,22 @@ fn select_all(keys: &mut [u64], wanted: &[usize]) {
     select_all(&mut right[1..], &above);
 }
 
+/// The histogram's bin edges: the distinct deciles among `quantiles` (the
+/// [`QUANTILE_STEPS`]` + 1` percentiles, or none).
+fn edges_of(quantiles: &[f64]) -> Vec<f64> {
+    let mut edges: Vec<f64> = Vec::new();
+    if !quantiles.is_empty() {
+        let step = QUANTILE_STEPS / HISTOGRAM_BINS;
+        for k in 1..HISTOGRAM_BINS {
+            let edge = quantiles[k * step];
+            if edges.last().is_none_or(|last| edge > *last) {
+                edges.push(edge);
+            }
+        }
+    }
+    edges
+}
+
 impl FeatureProfile {
     /// Profiles `column` (absent: every row missing) as input slot `slot`.
     fn of(slot: &InputSlot, column: Option<&Column>, n_rows: usize) -> FeatureProfile {
@@ -232,16 +250,7 @@ impl NumericProfile {
                 .map(|i| quantile(&finite, i as f64 / QUANTILE_STEPS as f64))
                 .collect()
         };
-        let mut edges: Vec<f64> = Vec::new();
-        if !quantiles.is_empty() {
-            let step = QUANTILE_STEPS / HISTOGRAM_BINS;
-            for k in 1..HISTOGRAM_BINS {
-                let edge = quantiles[k * step];
-                if edges.last().is_none_or(|last| edge > *last) {
-                    edges.push(edge);
-                }
-            }
-        }
+        let edges = edges_of(&quantiles);
         let mut counts = vec![0u64; edges.len() + 1];
         for v in values.iter().filter(|v| !v.is_nan()) {
             counts[bin_of(&edges, *v)] += 1;
