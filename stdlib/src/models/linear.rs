@@ -11,6 +11,7 @@ use crate::registry::{invalid, param_bool};
 use faer::Mat;
 use mlg_compiler::ir::{GraphBuilder, NodeId, Op};
 use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, ParamType, Params, Task};
+use mlg_runtime::collective::Collective;
 
 const OP: &str = "linear_regression";
 
@@ -155,7 +156,11 @@ impl CenteredProblem {
     /// [`Data::Columns`], the matrix is never built at all.
     pub fn reduced(op: &str, x: Data<'_>, y: &Target, fit_intercept: bool) -> Result<Self, OpError> {
         let (n, d) = x.shape();
-        let tall = n >= REDUCE_ROWS && n >= 4 * (d + 1);
+        // A distributed job always reduces: each rank factorizes its rows and
+        // the ranks' `R` factors are stacked and factorized once more.
+        let comm = mlg_runtime::collective::current();
+        let distributed = comm.size() > 1;
+        let tall = distributed || (n >= REDUCE_ROWS && n >= 4 * (d + 1));
         let x = match x {
             Data::Matrix(x) if !tall => return CenteredProblem::new(op, x, y, fit_intercept),
             Data::Columns(c) if !tall => return CenteredProblem::new(op, &c.to_matrix(), y, fit_intercept),
@@ -180,7 +185,11 @@ impl CenteredProblem {
                 Data::Matrix(x) => column_means(x),
                 Data::Columns(c) => c.means(),
             };
-            (means, values.iter().sum::<f64>() / n as f64)
+            if distributed {
+                global_means(comm.as_ref(), &means, values, n)
+            } else {
+                (means, values.iter().sum::<f64>() / n as f64)
+            }
         } else {
             (vec![0.0; d], 0.0)
         };
@@ -207,6 +216,15 @@ impl CenteredProblem {
             });
             r = stacked.qr().thin_R().to_owned();
         }
+        let mut n_rows = n;
+        if distributed {
+            r = stack_ranks(comm.as_ref(), &r);
+            let mut rows = [n as u64];
+            comm.all_reduce_u64(&mut rows);
+            n_rows = usize::try_from(rows[0]).unwrap_or(usize::MAX);
+        }
+        // Fewer rows than columns in all: pad `R` with zero rows.
+        let r = Mat::from_fn(d + 1, d + 1, |i, j| if i < r.nrows() { r[(i, j)] } else { 0.0 });
         let a = Mat::from_fn(d, d, |i, j| r[(i, j)]);
         let b = Mat::from_fn(d, 1, |i, _| r[(i, d)]);
         Ok(CenteredProblem {
@@ -214,7 +232,7 @@ impl CenteredProblem {
             b,
             x_mean,
             y_mean,
-            n_rows: n,
+            n_rows,
         })
     }
 
@@ -252,6 +270,40 @@ impl CenteredProblem {
         let intercept = self.y_mean - self.x_mean.iter().zip(&weights).map(|(m, w)| m * w).sum::<f64>();
         FittedLinear { weights, intercept }
     }
+}
+
+/// The means of every rank's rows from this rank's column means `means`
+/// and targets `values` (`n` rows): sums and counts added across ranks.
+fn global_means(comm: &dyn Collective, means: &[f64], values: &[f64], n: usize) -> (Vec<f64>, f64) {
+    let mut sums: Vec<f64> = means.iter().map(|m| m * n as f64).collect();
+    sums.push(values.iter().sum::<f64>());
+    sums.push(n as f64);
+    comm.all_reduce_f64(&mut sums);
+    let total = sums.pop().unwrap_or(0.0).max(1.0);
+    let y_sum = sums.pop().unwrap_or(0.0);
+    (sums.iter().map(|s| s / total).collect(), y_sum / total)
+}
+
+/// The `R` factor of every rank's `r` stacked in rank order: the same
+/// matrix on every rank, with `RᵀR` the sum of the ranks' `rᵀr`.
+fn stack_ranks(comm: &dyn Collective, r: &Mat<f64>) -> Mat<f64> {
+    let cols = r.ncols();
+    let mine: Vec<u8> = (0..r.nrows())
+        .flat_map(|i| (0..cols).map(move |j| (i, j)))
+        .flat_map(|(i, j)| r[(i, j)].to_le_bytes())
+        .collect();
+    let values: Vec<f64> = comm
+        .all_gather(&mine)
+        .iter()
+        .flat_map(|b| {
+            b.chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().unwrap_or_default()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let rows = values.len() / cols.max(1);
+    let stacked = Mat::from_fn(rows, cols, |i, j| values[i * cols + j]);
+    stacked.qr().thin_R().to_owned()
 }
 
 /// A fitted linear regressor: `prediction = x·weights + intercept`.

@@ -103,9 +103,13 @@ pub(crate) fn training_classes<'a>(op: &str, y: &'a Target) -> Result<(&'a [u32]
             format!("class code {bad} out of range for {} labels", labels.len()),
         ));
     }
-    let mut classes: Vec<u32> = codes.clone();
-    classes.sort_unstable();
-    classes.dedup();
+    // The classes some rank's rows hold (a single process: its own rows').
+    let mut present = vec![0u64; labels.len()];
+    codes.iter().for_each(|&c| present[c as usize] = 1);
+    mlg_runtime::collective::current().all_reduce_u64(&mut present);
+    let classes: Vec<u32> = (0..labels.len() as u32)
+        .filter(|&c| present[c as usize] > 0)
+        .collect();
     if classes.len() < 2 {
         return Err(invalid(
             op,

@@ -17,7 +17,9 @@ const OP: &str = "standardize";
 /// (or numerically zero) standard deviation gives scale 1, and a column with no
 /// observed values is left unchanged (mean 0, scale 1). Transforming maps `x` to
 /// `(x - mean) / scale`; missing values stay missing (NaN). Selecting a
-/// categorical column is an error.
+/// categorical column is an error. Distributed: the counts, sums and squared
+/// deviations are summed over the ranks ([`mlg_runtime::collective`]), so each
+/// rank learns the statistics of all the rows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Standardize {
     /// Whether the training mean is subtracted.
@@ -61,24 +63,44 @@ impl Transform for Standardize {
         selected: &[String],
         _target: &Target,
     ) -> Result<Box<dyn FittedTransform>, OpError> {
-        let mut scales = Vec::with_capacity(selected.len());
+        let mut observed = Vec::with_capacity(selected.len());
         for name in selected {
             let column = frame_column(OP, frame, name)?;
             let values = column.as_numeric().ok_or_else(|| {
                 column_error(OP, name, "is categorical; standardize applies to numeric columns")
             })?;
-            let observed: Vec<f64> = values
+            let values: Vec<f64> = values
                 .iter()
                 .zip(&column.missing)
                 .filter(|(v, m)| !**m && !v.is_nan())
                 .map(|(v, _)| *v)
                 .collect();
+            observed.push(values);
+        }
+        // Counts and sums, then squared deviations from the mean, summed over
+        // every rank of a distributed job (each holds some of the rows).
+        let comm = mlg_runtime::collective::current();
+        let mut sums: Vec<f64> = observed
+            .iter()
+            .flat_map(|v| [v.len() as f64, v.iter().sum::<f64>()])
+            .collect();
+        comm.all_reduce_f64(&mut sums);
+        let means: Vec<f64> = sums
+            .chunks_exact(2)
+            .map(|c| if c[0] > 0.0 { c[1] / c[0] } else { 0.0 })
+            .collect();
+        let mut squares: Vec<f64> = observed
+            .iter()
+            .zip(&means)
+            .map(|(v, m)| v.iter().map(|x| (x - m) * (x - m)).sum::<f64>())
+            .collect();
+        comm.all_reduce_f64(&mut squares);
+        let mut scales = Vec::with_capacity(selected.len());
+        for (i, name) in selected.iter().enumerate() {
+            let (n, m) = (sums[2 * i], means[i]);
             let (mut mean, mut scale) = (0.0, 1.0);
-            if !observed.is_empty() {
-                let n = observed.len() as f64;
-                let m = observed.iter().sum::<f64>() / n;
-                let var = observed.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n;
-                let std = var.sqrt();
+            if n > 0.0 {
+                let std = (squares[i] / n).sqrt();
                 if self.with_mean {
                     mean = m;
                 }

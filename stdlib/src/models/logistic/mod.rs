@@ -194,7 +194,12 @@ impl LogisticRegression {
         let d = x.cols;
         let k = if classes.len() == 2 { 1 } else { classes.len() };
         // Both penalties on the mean-loss scale: the objective divided by C n.
-        let strength = 1.0 / (self.c * x.rows as f64);
+        // Every rank's rows in a distributed job (only lbfgs, newton and cg
+        // sum over ranks; sgd's row-by-row steps are refused there).
+        let mut rows = [x.rows as u64];
+        mlg_runtime::collective::current().all_reduce_u64(&mut rows);
+        let total_rows = rows[0] as f64;
+        let strength = 1.0 / (self.c * total_rows);
         let l2 = if self.penalty == Penalty::L2 {
             strength
         } else {
@@ -211,6 +216,7 @@ impl LogisticRegression {
             k,
             intercept: self.fit_intercept,
             l2,
+            total_rows,
         };
         let solution = match self.solver {
             Solver::Lbfgs => {
@@ -263,7 +269,7 @@ impl LogisticRegression {
             iterations: solution.iterations,
             converged: solution.converged,
             grad_max: solution.grad_max,
-            objective: self.c * x.rows as f64 * mean_loss + penalty,
+            objective: self.c * total_rows * mean_loss + penalty,
             mean_objective: mean_loss + penalty * strength,
         })
     }

@@ -26,6 +26,11 @@ pub(crate) struct Problem<'a> {
     pub intercept: bool,
     /// Coefficient of `½‖W‖²` (0 for no smooth penalty).
     pub l2: f64,
+    /// The rows of the whole problem: `x.rows` in one process, the sum over
+    /// the ranks of a distributed job, whose sums of losses, gradients and
+    /// Hessians are added across ranks ([`mlg_runtime::collective`]) before
+    /// they are divided by it.
+    pub total_rows: f64,
 }
 
 impl Problem<'_> {
@@ -39,9 +44,9 @@ impl Problem<'_> {
         self.n_weights() + if self.intercept { self.k } else { 0 }
     }
 
-    /// Row count as `f64`.
+    /// The whole problem's row count as `f64` (every rank's rows).
     pub fn n(&self) -> f64 {
-        self.x.rows as f64
+        self.total_rows
     }
 
     /// Row ranges of the parallel blocks (a pure function of the row count).
@@ -134,12 +139,16 @@ impl Problem<'_> {
             })
             .collect();
         let n = self.n();
-        let loss: f64 = parts.iter().map(|(l, _)| l).sum();
+        // [loss, gradient]: this rank's sums, then every rank's.
+        let mut sums = vec![0.0; 1 + if want_grad { m } else { 0 }];
+        for (l, g) in &parts {
+            sums[0] += l;
+            sums[1..].iter_mut().zip(g).for_each(|(a, b)| *a += b);
+        }
+        mlg_runtime::collective::current().all_reduce_f64(&mut sums);
+        let loss = sums[0];
         if let Some(grad) = grad {
-            grad.iter_mut().for_each(|v| *v = 0.0);
-            for (_, g) in &parts {
-                grad.iter_mut().zip(g).for_each(|(a, b)| *a += b);
-            }
+            grad.copy_from_slice(&sums[1..]);
             grad.iter_mut().for_each(|v| *v /= n);
             for j in 0..self.n_weights() {
                 grad[j] += self.l2 * p[j];
@@ -243,6 +252,7 @@ impl Problem<'_> {
         for part in &parts {
             acc.iter_mut().zip(part).for_each(|(a, b)| *a += b);
         }
+        mlg_runtime::collective::current().all_reduce_f64(&mut acc);
         let m = self.n_params();
         // Parameter index of feature a (a == d: the intercept) of class c.
         let index = |c: usize, a: usize| if a < d { c * d + a } else { k * d + c };

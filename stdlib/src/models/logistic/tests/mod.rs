@@ -183,6 +183,7 @@ fn hessian_matches_finite_differences_of_the_gradient() {
             k,
             intercept,
             l2: 0.01,
+            total_rows: x.rows as f64,
         };
         let m = problem.n_params();
         let p: Vec<f64> = (0..m).map(|j| 0.3 * ((j * 7 % 5) as f64 - 2.0)).collect();

@@ -1,0 +1,174 @@
+//! The distributed fits: ranks simulated as threads
+//! (`mlg_runtime::collective::Local`), each holding a contiguous share of the
+//! rows, must learn what one process learns from all of them: the same
+//! standardize statistics (1e-9 relative), the same linear and logistic
+//! coefficients (1e-6 relative, the iterative solvers' rule).
+
+use mlg_compiler::workflow::catalog::{Params, Value};
+use mlg_runtime::collective::{scoped, share, Local};
+use mlg_runtime::frame::{Column, Frame};
+use mlg_stdlib::models::linear::LinearRegression;
+use mlg_stdlib::models::logistic::LogisticRegression;
+use mlg_stdlib::op::{FittedModel, Matrix, Target, Transform};
+use mlg_stdlib::preprocess::standardize::Standardize;
+use std::sync::Arc;
+
+/// Runs `f` on `size` ranks, rank `r` given its share of `0..n`.
+fn on_ranks<T: Send + 'static>(
+    size: usize,
+    n: usize,
+    f: impl Fn(std::ops::Range<usize>) -> T + Send + Sync + 'static,
+) -> Vec<T> {
+    let f = Arc::new(f);
+    let handles: Vec<_> = Local::group(size)
+        .into_iter()
+        .enumerate()
+        .map(|(rank, c)| {
+            let f = f.clone();
+            std::thread::spawn(move || scoped(Arc::new(c), || f(share(n, size, rank))))
+        })
+        .collect();
+    handles
+        .into_iter()
+        .map(|h| h.join().expect("rank thread"))
+        .collect()
+}
+
+/// A deterministic design: `n` rows of `d` features and a noisy linear score.
+fn data(n: usize, d: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    let x: Vec<f64> = (0..n * d).map(|i| next() * (1.0 + (i % d) as f64)).collect();
+    let score: Vec<f64> = (0..n)
+        .map(|i| (0..d).map(|j| x[i * d + j] * (j as f64 - 1.5)).sum::<f64>() + 0.3 * next())
+        .collect();
+    (x, score)
+}
+
+fn rows(x: &[f64], d: usize, r: std::ops::Range<usize>) -> Matrix {
+    Matrix {
+        rows: r.len(),
+        cols: d,
+        data: x[r.start * d..r.end * d].to_vec(),
+    }
+}
+
+fn close(a: &[f64], b: &[f64], rel: f64) {
+    let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
+    for (x, y) in a.iter().zip(b) {
+        assert!((x - y).abs() <= rel * scale, "{a:?}\nvs\n{b:?}");
+    }
+}
+
+#[test]
+fn standardize_learns_every_ranks_rows() {
+    let n = 1001;
+    let (x, _) = data(n, 3);
+    let frame_of = move |r: std::ops::Range<usize>| {
+        let columns = (0..3)
+            .map(|j| Column::numeric(format!("f{j}"), r.clone().map(|i| x[i * 3 + j] + 10.0).collect()))
+            .collect();
+        Frame::new(columns, r.len())
+    };
+    let selected: Vec<String> = (0..3).map(|j| format!("f{j}")).collect();
+    let step = Standardize::new(&Params::new()).expect("standardize");
+    let whole = frame_of(0..n);
+    let values = |f: &Frame| -> Vec<f64> {
+        f.columns
+            .iter()
+            .flat_map(|c| c.as_numeric().expect("numeric").to_vec())
+            .collect()
+    };
+    let one = step.fit(&whole, &selected, &Target::Values(vec![])).expect("fit");
+    let want = values(&one.transform(&whole).expect("transform"));
+    let (frame_of, whole) = (Arc::new(frame_of), Arc::new(whole));
+    for size in [2, 3] {
+        let (step, selected, frames, whole) =
+            (step.clone(), selected.clone(), frame_of.clone(), whole.clone());
+        // Each rank's fitted step applied to all the rows.
+        let got = on_ranks(size, n, move |r| {
+            let fitted = step
+                .fit(&frames(r), &selected, &Target::Values(vec![]))
+                .expect("fit");
+            values(&fitted.transform(&whole).expect("transform"))
+        });
+        for g in &got {
+            close(g, &want, 1e-9);
+        }
+    }
+}
+
+#[test]
+fn linear_regression_on_ranks_equals_one_process() {
+    let (n, d) = (5000, 4);
+    let (x, y) = data(n, d);
+    let model = LinearRegression::new(&Params::new()).expect("model");
+    let one = model
+        .fit_linear(&rows(&x, d, 0..n), &Target::Values(y.clone()))
+        .expect("fit");
+    let (x, y) = (Arc::new(x), Arc::new(y));
+    for size in [2, 3] {
+        let (x, y, model) = (x.clone(), y.clone(), model.clone());
+        let fitted = on_ranks(size, n, move |r| {
+            let target = Target::Values(y[r.clone()].to_vec());
+            model.fit_linear(&rows(&x, d, r), &target).expect("fit")
+        });
+        for f in &fitted {
+            assert_eq!(f.weights, fitted[0].weights, "every rank holds the same model");
+            let mut got = f.weights.clone();
+            got.push(f.intercept);
+            let mut want = one.weights.clone();
+            want.push(one.intercept);
+            close(&got, &want, 1e-9);
+        }
+    }
+}
+
+#[test]
+fn logistic_regression_on_ranks_equals_one_process() {
+    let (n, d) = (3000, 4);
+    let (x, score) = data(n, d);
+    let codes: Vec<u32> = score.iter().map(|s| u32::from(*s > 0.1)).collect();
+    let labels = vec!["no".to_string(), "yes".to_string()];
+    let (x, codes) = (Arc::new(x), Arc::new(codes));
+    for solver in ["lbfgs", "newton", "cg"] {
+        let mut params = Params::new();
+        params.insert("solver".into(), Value::Str(solver.into()));
+        params.insert("tol".into(), Value::Float(1e-10));
+        let model = LogisticRegression::new(&params).expect("model");
+        let target = Target::Classes {
+            codes: codes.to_vec(),
+            labels: labels.clone(),
+        };
+        let one = model.fit_logistic(&rows(&x, d, 0..n), &target).expect("fit");
+        let want = one.coefficients().expect("coefficients").concat();
+        for size in [2, 3] {
+            let (x, codes, model, labels) = (x.clone(), codes.clone(), model.clone(), labels.clone());
+            let fitted = on_ranks(size, n, move |r| {
+                let target = Target::Classes {
+                    codes: codes[r.clone()].to_vec(),
+                    labels: labels.clone(),
+                };
+                let f = model.fit_logistic(&rows(&x, d, r), &target).expect("fit");
+                (
+                    f.coefficients().expect("coefficients").concat(),
+                    f.intercepts.clone(),
+                )
+            });
+            for (w, b) in &fitted {
+                assert_eq!(
+                    (w, b),
+                    (&fitted[0].0, &fitted[0].1),
+                    "every rank holds the same model"
+                );
+                close(w, &want, 1e-6);
+                close(b, &one.intercepts, 1e-6);
+            }
+        }
+    }
+}
