@@ -101,6 +101,10 @@ pub enum Error {
     /// in words.
     #[error("{0}")]
     Usage(String),
+    /// A distributed job cannot go on, said the same way on every rank (the
+    /// ranks agreed on it, or it follows from the workflow file alone).
+    #[error("{0}")]
+    Distributed(String),
 }
 
 impl Error {

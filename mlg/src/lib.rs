@@ -21,6 +21,7 @@ pub mod files;
 pub mod observer;
 pub mod profile;
 pub mod session;
+pub mod shard;
 
 pub use error::{Error, Result};
 pub use executor::{RunOptions, RunOutput};

@@ -53,7 +53,12 @@ impl SchemaSource for FrameCache {
         if let Some(frame) = FrameCache::get(&self.frames.borrow(), path, types) {
             return Ok(frame.schema());
         }
-        let frame = read_source(format, path, types).map_err(|e| e.to_string())?;
+        let comm = mlg_runtime::collective::current();
+        let frame = if comm.size() > 1 {
+            crate::shard::read_shard(comm.as_ref(), format, path, types).map_err(|e| e.to_string())?
+        } else {
+            read_source(format, path, types).map_err(|e| e.to_string())?
+        };
         let schema = frame.schema();
         self.frames
             .borrow_mut()

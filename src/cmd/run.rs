@@ -51,8 +51,15 @@ pub fn run(args: Args, limits: Limits) -> mlg::Result<()> {
         trial_log_dir: Some(trials_dir),
         resume: args.resume,
     };
-    let observer = crate::progress::Progress::new(!args.quiet);
+    // In a distributed job (mpirun) every rank trains; only rank 0 shows
+    // progress, prints and writes.
+    let rank = mlg_runtime::collective::current().rank();
+    let quiet = args.quiet || rank != 0;
+    let observer = crate::progress::Progress::new(!quiet);
     let out = mlg::executor::run_with(&wf, &options, &observer)?;
+    if rank != 0 {
+        return Ok(());
+    }
     if let Some(path) = &args.report {
         let json = mlg_report::Report::new(&wf.file, &out).to_json();
         mlg::files::write_atomic(path, format!("{json}\n").as_bytes())?;
@@ -60,7 +67,7 @@ pub fn run(args: Args, limits: Limits) -> mlg::Result<()> {
     if let Some(path) = &args.html {
         mlg_report::html::write(path, &wf.file, &out)?;
     }
-    if !args.quiet {
+    if !quiet {
         crate::out!("{}", mlg_report::report::selections(&out.selections));
         crate::out!("{}", mlg_report::report::searches(&out.searches));
         if !out.evaluations.is_empty() {

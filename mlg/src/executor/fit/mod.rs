@@ -562,12 +562,29 @@ pub fn target_of(frame: &Frame, name: &str, task: Task) -> Result<Target, OpErro
             let mut distinct: Vec<f64> = v.clone();
             distinct.sort_by(f64::total_cmp);
             distinct.dedup();
-            if distinct.len() > MAX_NUMERIC_CLASSES && distinct.len() * 4 > v.len() {
+            // A distributed job's labels are the values of every rank's rows.
+            let comm = mlg_runtime::collective::current();
+            let mut rows = [v.len() as u64];
+            if comm.size() > 1 {
+                let bytes: Vec<u8> = distinct.iter().flat_map(|d| d.to_le_bytes()).collect();
+                distinct = comm
+                    .all_gather(&bytes)
+                    .iter()
+                    .flat_map(|b| {
+                        b.chunks_exact(8)
+                            .map(|c| f64::from_le_bytes(c.try_into().unwrap_or_default()))
+                    })
+                    .collect();
+                distinct.sort_by(f64::total_cmp);
+                distinct.dedup();
+                comm.all_reduce_u64(&mut rows);
+            }
+            if distinct.len() > MAX_NUMERIC_CLASSES && distinct.len() as u64 * 4 > rows[0] {
                 return Err(err(format!(
                     "holds {} distinct numbers in {} rows, which looks continuous; a classifier \
                      needs class labels: use a regression model, or bin the target first",
                     distinct.len(),
-                    v.len()
+                    rows[0]
                 )));
             }
             let codes = v
@@ -580,12 +597,15 @@ pub fn target_of(frame: &Frame, name: &str, task: Task) -> Result<Target, OpErro
             })
         }
         (Task::Classification, ColumnData::Categorical { codes, levels }) => {
-            let mut used = vec![false; levels.len()];
-            codes.iter().for_each(|&c| used[c as usize] = true);
+            let mut used = vec![0u64; levels.len()];
+            codes.iter().for_each(|&c| used[c as usize] = 1);
+            // Levels are shared by the ranks of a distributed job; the labels
+            // are those some rank's rows use.
+            mlg_runtime::collective::current().all_reduce_u64(&mut used);
             let mut remap = vec![0u32; levels.len()];
             let mut labels = Vec::new();
             for (i, level) in levels.iter().enumerate() {
-                if used[i] {
+                if used[i] > 0 {
                     remap[i] = labels.len() as u32;
                     labels.push(level.clone());
                 }

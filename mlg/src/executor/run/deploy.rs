@@ -35,8 +35,36 @@ pub(super) fn deployable(
         ..artifact_of(wf, name, &chain, &fitted, evaluations)?
     };
     let compiled = mlg_runtime::Model::from_artifact(artifact)?;
+    let checked = check_training_rows(name, &chain, &fitted, &rows, &compiled);
+    // Each rank checks its own rows; all of them stop if one fails.
+    let comm = mlg_runtime::collective::current();
+    if comm.size() > 1 {
+        let outcome = match &checked {
+            Ok(()) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        };
+        let failures = comm.failures(outcome);
+        if let Some((rank, message)) = failures.first() {
+            return Err(crate::error::Error::Distributed(format!(
+                "rank {rank}: {message}"
+            )));
+        }
+    }
+    checked?;
+    Ok(compiled)
+}
+
+/// Checks that the compiled `fitted` gives finite outputs on its training
+/// rows `rows` of `chain`'s frame.
+fn check_training_rows(
+    name: &str,
+    chain: &Chain,
+    fitted: &fit::FittedChain,
+    rows: &[usize],
+    compiled: &mlg_runtime::Model,
+) -> Result<()> {
     let during = "on its training rows (fitted on every row to be deployed)";
-    for part in fitted.trained_rows(&rows).chunks(CHECK_ROWS) {
+    for part in fitted.trained_rows(rows).chunks(CHECK_ROWS) {
         let frame = chain.frame.take(part);
         let encoded = mlg_runtime::rows::encode_rows(&frame, compiled.inputs())?;
         let out = compiled.predict_rows(&encoded, part.len())?;
@@ -47,9 +75,9 @@ pub(super) fn deployable(
             encoded: &encoded,
             inputs: compiled.inputs(),
         };
-        finite::check_chain(&fitted, &frame, &batch, &out, compiled.n_outputs())?;
+        finite::check_chain(fitted, &frame, &batch, &out, compiled.n_outputs())?;
     }
-    Ok(compiled)
+    Ok(())
 }
 
 /// The artifact of `fitted`, the chain `chain` fitted on every data row,
@@ -80,10 +108,27 @@ fn artifact_of(
     };
     // The frame's hash beside its profile (each spreads over the threads);
     // only the graph's input columns are profiled, so the target never is.
-    let (data_hash, profile) = rayon::join(
-        || mlg_runtime::artifact::Lineage::hash_frame(&chain.frame),
-        || mlg_runtime::profile::DataProfile::of(&chain.frame, &graph.inputs),
-    );
+    let comm = mlg_runtime::collective::current();
+    let (data_hash, profile) = if comm.size() > 1 {
+        // The rows are spread over the ranks: the hash names the shards' hashes
+        // in rank order, and the profile merges every rank's rows.
+        let shard = mlg_runtime::artifact::Lineage::hash_frame(&chain.frame);
+        let hashes: Vec<String> = comm
+            .all_gather(shard.as_bytes())
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).into_owned())
+            .collect();
+        let hash = mlg_runtime::artifact::Lineage::hash_text(&format!("shards:{}", hashes.join(",")));
+        (
+            hash,
+            mlg_runtime::profile::DataProfile::of_ranks(comm.as_ref(), &chain.frame, &graph.inputs),
+        )
+    } else {
+        rayon::join(
+            || mlg_runtime::artifact::Lineage::hash_frame(&chain.frame),
+            || mlg_runtime::profile::DataProfile::of(&chain.frame, &graph.inputs),
+        )
+    };
     let lineage = mlg_runtime::artifact::Lineage {
         source_hash: mlg_runtime::artifact::Lineage::hash_text(&wf.source),
         data_hash,

@@ -3,6 +3,7 @@
 //! order, then `deploy`; progress and pages go through an [`Observer`].
 
 mod deploy;
+pub mod distributed;
 mod profiles;
 mod resolve;
 
@@ -74,6 +75,12 @@ pub fn run(wf: &Workflow, options: &RunOptions) -> Result<RunOutput> {
 /// Runs every `select`, `search` and `evaluate` and then `deploy` statement
 /// of `wf`, in dependency order, reporting to `observer`.
 pub fn run_with(wf: &Workflow, options: &RunOptions, observer: &dyn Observer) -> Result<RunOutput> {
+    // A distributed job: every rank runs the same stages on its shard of the
+    // rows, and only rank 0 writes files.
+    let comm = mlg_runtime::collective::current();
+    if comm.size() > 1 {
+        distributed::check(wf, comm.size())?;
+    }
     let mut out = RunOutput {
         profiles: profiles::write_profiles(wf, observer)?,
         ..RunOutput::default()
@@ -130,7 +137,10 @@ pub fn run_with(wf: &Workflow, options: &RunOptions, observer: &dyn Observer) ->
             monitor,
         );
         bar.finish();
-        mlg_runtime::artifact::write(&deploy.path, compiled?.artifact())?;
+        let compiled = compiled?;
+        if comm.rank() == 0 {
+            mlg_runtime::artifact::write(&deploy.path, compiled.artifact())?;
+        }
         out.artifacts.push(deploy.path.clone());
     }
     (out.selections, out.searches, out.best_trials) = resolver.into_parts();

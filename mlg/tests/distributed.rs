@@ -1,0 +1,180 @@
+//! Whole workflows run as a distributed job of ranks simulated by threads
+//! (`mlg_runtime::collective::Local`; the MPI engine is tested by
+//! `tests/distributed.rs` of the binary under `--features mpi`): each rank
+//! reads its shard of the CSV, the model deployed by rank 0 predicts what the
+//! one-process model predicts, and what cannot run distributed is refused
+//! on every rank.
+
+use mlg_runtime::collective::{scoped, Collective, Local};
+use mlg_runtime::profile::FeatureStats;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn folder(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mlg-distributed-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// `n` rows of four features and a class `y` (a noisy linear rule) or, with
+/// `regression`, a value `v`.
+fn write_data(path: &Path, n: usize, regression: bool) {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    let mut text = String::from(if regression { "a,b,c,d,v\n" } else { "a,b,c,d,y\n" });
+    for _ in 0..n {
+        let x: Vec<f64> = (0..4u8)
+            .map(|j| next() * (f64::from(j) + 1.0) + f64::from(j))
+            .collect();
+        let score = x[0] - 0.5 * x[1] + 0.3 * x[2] - 0.2 * x[3] + 0.4 * next();
+        let class = if score > -0.6 { "yes" } else { "no" };
+        let target = if regression {
+            format!("{:.5}", score * 3.0)
+        } else {
+            class.to_string()
+        };
+        text.push_str(&format!(
+            "{:.5},{:.5},{:.5},{:.5},{target}\n",
+            x[0], x[1], x[2], x[3]
+        ));
+    }
+    std::fs::write(path, text).expect("data");
+}
+
+/// Runs the workflow at `flow` on `ranks` rank threads; each rank's result.
+fn run_on_ranks(flow: &Path, ranks: usize) -> Vec<mlg::Result<()>> {
+    let handles: Vec<_> = Local::group(ranks)
+        .into_iter()
+        .map(|c| {
+            let flow = flow.to_path_buf();
+            std::thread::spawn(move || {
+                let c: Arc<dyn Collective> = Arc::new(c);
+                scoped(c, || {
+                    let wf = mlg::Workflow::from_file(&flow)?;
+                    mlg::executor::run(&wf, &mlg::RunOptions::default()).map(|_| ())
+                })
+            })
+        })
+        .collect();
+    handles
+        .into_iter()
+        .map(|h| h.join().expect("rank thread"))
+        .collect()
+}
+
+/// Writes `body` (with `deploy m to "m.mlgc"`) beside the data in a new folder.
+fn flow(name: &str, data: &Path, body: &str) -> PathBuf {
+    let dir = folder(name);
+    let path = dir.join("flow.mlg");
+    let text = format!(
+        "data d = csv(\"{}\", target = {body}\ndeploy m to \"m.mlgc\"\n",
+        data.display()
+    );
+    std::fs::write(&path, text).expect("flow");
+    path
+}
+
+/// The error's text, with every diagnostic's message.
+fn message(result: mlg::Result<()>) -> String {
+    match result {
+        Ok(()) => "ok".into(),
+        Err(mlg::Error::Diagnostics { diagnostics, .. }) => diagnostics
+            .iter()
+            .map(|d| format!("{d:?}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn predictions(artifact: &Path, data: &Path) -> Vec<f32> {
+    let model = mlg_runtime::Model::load(artifact).expect("artifact");
+    let frame = mlg_runtime::csv::read_csv_typed(data, &[]).expect("data");
+    model.predict(&frame).expect("predict").values
+}
+
+#[test]
+fn ranks_deploy_the_model_one_process_deploys() {
+    let dir = folder("data");
+    let (classes, values) = (dir.join("classes.csv"), dir.join("values.csv"));
+    write_data(&classes, 3000, false);
+    write_data(&values, 3000, true);
+    let bodies = [
+        (
+            "logistic",
+            "\"y\")\nfeatures s = d -> standardize(numeric)\nmodel m = logistic_regression(s, tol = 1e-10)",
+        ),
+        (
+            "newton",
+            "\"y\")\nmodel m = logistic_regression(d, solver = \"newton\")",
+        ),
+        (
+            "linear",
+            "\"v\")\nfeatures s = d -> standardize(numeric)\nmodel m = linear_regression(s)",
+        ),
+    ];
+    for (name, body) in bodies {
+        let data = if name == "linear" { &values } else { &classes };
+        let one = flow(&format!("{name}-1"), data, body);
+        for result in run_on_ranks(&one, 1) {
+            assert!(result.is_ok(), "{name}, one process: {}", message(result));
+        }
+        let want = predictions(&one.with_file_name("m.mlgc"), data);
+        for ranks in [2, 3] {
+            let many = flow(&format!("{name}-{ranks}"), data, body);
+            for (rank, result) in run_on_ranks(&many, ranks).into_iter().enumerate() {
+                assert!(
+                    result.is_ok(),
+                    "{name}, rank {rank} of {ranks}: {}",
+                    message(result)
+                );
+            }
+            let artifact = many.with_file_name("m.mlgc");
+            let got = predictions(&artifact, data);
+            assert_eq!(got.len(), want.len());
+            for (g, w) in got.iter().zip(&want) {
+                assert!(
+                    (g - w).abs() <= 1e-4 * w.abs().max(1.0),
+                    "{name} on {ranks} ranks: {g} vs {w}"
+                );
+            }
+            let loaded = mlg_runtime::artifact::read(&artifact).expect("artifact");
+            assert_eq!(loaded.profile.rows, 3000);
+            let FeatureStats::Numeric(a) = &loaded.profile.features[0].stats else {
+                panic!("numeric profile");
+            };
+            assert!((a.mean - 0.0).abs() < 0.05, "{}", a.mean);
+        }
+    }
+}
+
+#[test]
+fn what_cannot_run_distributed_is_refused_on_every_rank() {
+    let dir = folder("refused-data");
+    let data = dir.join("data.csv");
+    write_data(&data, 200, false);
+    let evaluate = flow(
+        "refused",
+        &data,
+        "\"y\")\nmodel m = logistic_regression(d)\nevaluate m with kfold(2, seed = 0) metrics accuracy",
+    );
+    let tiny = dir.join("tiny.csv");
+    std::fs::write(&tiny, "a,y\n1,yes\n2,no\n").expect("tiny");
+    let empty = flow("empty", &tiny, "\"y\")\nmodel m = logistic_regression(d)");
+    for (path, expected) in [
+        (evaluate, "`evaluate` does not run distributed yet"),
+        (empty, "holds no rows"),
+    ] {
+        for (rank, result) in run_on_ranks(&path, 3).into_iter().enumerate() {
+            let message = message(result);
+            assert!(message.contains(expected), "rank {rank}: {message}");
+        }
+        assert!(!path.with_file_name("m.mlgc").exists(), "no artifact");
+    }
+}
