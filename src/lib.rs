@@ -29,6 +29,8 @@ macro_rules! outln {
 pub mod bench;
 pub mod cmd;
 pub mod diagnostics;
+#[cfg(feature = "mpi")]
+pub mod mpi;
 pub mod predict;
 pub mod progress;
 

@@ -7,10 +7,18 @@ use mlg_cli::cmd;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+/// `mlg --version`: the package version, with ` (mpi)` when the build has
+/// the `mpi` feature (distributed runs under `mpirun`/`srun`).
+#[cfg(feature = "mpi")]
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (mpi)");
+/// `mlg --version`: the package version (this build has no MPI).
+#[cfg(not(feature = "mpi"))]
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 #[derive(Parser)]
 #[command(
     name = "mlg",
-    version,
+    version = VERSION,
     about = "Check, train, evaluate and compile whole ML workflows"
 )]
 struct Cli {
@@ -69,7 +77,19 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Arguments first: `--help`, `--version` and usage errors end the process
+    // before MPI is initialised (exiting after MPI_Init without MPI_Finalize
+    // makes mpirun report the job as failed).
     let cli = Cli::parse();
+    // Kept to the end of main: dropping it finalises MPI.
+    #[cfg(feature = "mpi")]
+    let _mpi = match start_mpi() {
+        Ok(guard) => guard,
+        Err(message) => {
+            eprintln!("error: cannot start MPI: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
     let limits = match cli.max_memory {
         Some(max_memory) => mlg_compiler::workflow::Limits { max_memory },
         None => mlg_compiler::workflow::Limits::default(),
@@ -84,13 +104,61 @@ fn main() -> ExitCode {
         Command::Profile(args) => cmd::profile::run(&args),
         Command::Serve(args) => cmd::serve::run(args),
     };
+    #[cfg(feature = "mpi")]
+    if std::env::var_os("MLG_MPI_STATS").is_some() && mlg_runtime::collective::current().size() > 1 {
+        let (calls, bytes) = mlg_cli::mpi::traffic();
+        let rank = mlg_runtime::collective::current().rank();
+        eprintln!("rank {rank}: {calls} collective calls, {bytes} bytes sent");
+    }
     match done {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprint!("{}", render_error(&e));
-            ExitCode::FAILURE
+            let collective = mlg_runtime::collective::current();
+            if collective.size() <= 1 {
+                eprint!("{}", render_error(&e));
+                return ExitCode::FAILURE;
+            }
+            // The other ranks may wait in a collective for this one: say why
+            // (ranks other than 0 tag every line) and end the whole job.
+            let rank = collective.rank();
+            // Errors every rank meets at the same point (the ranks agreed on
+            // them, or they follow from the workflow file): rank 0 says it,
+            // and every rank just exits.
+            if matches!(e, Error::Distributed(_) | Error::Diagnostics { .. }) {
+                if rank == 0 {
+                    eprint!("{}", render_error(&e));
+                }
+                return ExitCode::FAILURE;
+            }
+            let text = render_error(&e);
+            if rank == 0 {
+                eprint!("{text}");
+            } else {
+                eprint!(
+                    "{}",
+                    text.lines()
+                        .map(|line| format!("rank {rank}: {line}\n"))
+                        .collect::<String>()
+                );
+            }
+            collective.abort(1)
         }
     }
+}
+
+/// Under `mpirun`/`srun` with more than one rank, initialises MPI and
+/// installs it as the process's collective; the guard finalises MPI when
+/// dropped. `None` (and MPI untouched) otherwise.
+#[cfg(feature = "mpi")]
+fn start_mpi() -> Result<Option<mlg_cli::mpi::MpiGuard>, String> {
+    if !mlg_cli::mpi::detected() {
+        return Ok(None);
+    }
+    let (guard, mpi) = mlg_cli::mpi::Mpi::init()?;
+    if !mlg_runtime::collective::install(std::sync::Arc::new(mpi)) {
+        return Err("another collective was installed already".to_string());
+    }
+    Ok(Some(guard))
 }
 
 fn render_error(e: &Error) -> String {

@@ -1,0 +1,273 @@
+//! Real MPI jobs (`cargo test --features mpi --test distributed`; needs Open
+//! MPI's `mpirun`): the shipped distributed example and generated data run on
+//! 2 and 3 ranks deploy the model one process deploys; only rank 0 prints and
+//! writes; bad shards and stages that cannot run distributed fail with one
+//! clear message; a rank killed mid-run ends the job. Every job is bounded by
+//! a timeout, so a hang fails the test instead of blocking it.
+#![cfg(feature = "mpi")]
+
+mod cli_support;
+
+use cli_support::{copy_examples, fresh_dir, mlg, ok};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The most one job may take before the test calls it hung.
+const JOB_LIMIT: Duration = Duration::from_secs(120);
+
+/// Starts `mpirun -np N mlg ARGS...` in `dir`.
+fn start(np: usize, args: &[&str], dir: &Path) -> std::process::Child {
+    Command::new("mpirun")
+        .args(["-np", &np.to_string(), "--oversubscribe"])
+        .arg(env!("CARGO_BIN_EXE_mlg"))
+        .args(args)
+        .current_dir(dir)
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("RAYON_NUM_THREADS", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mpirun starts (apt-get install openmpi-bin)")
+}
+
+/// Waits for `child` at most [`JOB_LIMIT`]; a job still running then is
+/// killed and fails the test.
+fn finish(mut child: std::process::Child) -> Output {
+    let deadline = Instant::now() + JOB_LIMIT;
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the MPI job hung for {JOB_LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+fn mpirun(np: usize, args: &[&str], dir: &Path) -> Output {
+    finish(start(np, args, dir))
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Every output value of the artifact at `artifact` on the rows of `data`.
+fn predictions(artifact: &Path, data: &Path) -> Vec<f32> {
+    let model = mlg_runtime::Model::load(artifact).expect("artifact");
+    let frame = mlg_runtime::csv::read_csv_typed(data, &[]).expect("data");
+    model.predict(&frame).expect("predict").values
+}
+
+fn assert_close(got: &[f32], want: &[f32], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}");
+    for (g, w) in got.iter().zip(want) {
+        assert!((g - w).abs() <= 1e-4 * w.abs().max(1.0), "{what}: {g} vs {w}");
+    }
+}
+
+#[test]
+fn the_build_says_it_has_mpi() {
+    let out = ok(&mlg(&["--version"], Path::new(".")));
+    assert!(out.contains("(mpi)"), "{out}");
+}
+
+#[test]
+fn the_example_on_two_and_three_ranks_deploys_one_process_model() {
+    let dir = fresh_dir("mpi-example");
+    copy_examples(&dir, &["breast_cancer_distributed.mlg", "data/breast_cancer.csv"]);
+    let flow = "breast_cancer_distributed.mlg";
+    let artifact = dir.join("out/breast_cancer_distributed.mlgc");
+    ok(&mlg(&["run", flow], &dir));
+    let data = dir.join("data/breast_cancer.csv");
+    let want = predictions(&artifact, &data);
+    for np in [2, 3] {
+        std::fs::remove_file(&artifact).expect("remove");
+        let out = mpirun(np, &["run", flow], &dir);
+        let stdout = text(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{np} ranks: {stdout}\n{}",
+            text(&out.stderr)
+        );
+        assert_eq!(
+            stdout.matches("wrote ").count(),
+            1,
+            "only rank 0 prints: {stdout}"
+        );
+        assert_close(&predictions(&artifact, &data), &want, &format!("{np} ranks"));
+    }
+}
+
+/// A CSV of `n` rows: four features and a noisy linear value `v`.
+fn write_values(path: &Path, n: usize) {
+    let mut text = String::from("a,b,c,d,v\n");
+    for i in 0..n {
+        let x: Vec<f64> = (0..4)
+            .map(|j| ((i * (7 + j) + 3 * j) % 101) as f64 / 10.0 - 5.0)
+            .collect();
+        let noise = ((i * 37) % 19) as f64 / 19.0 - 0.5;
+        let v = 2.0 * x[0] - x[1] + 0.5 * x[2] + 0.1 * x[3] + noise;
+        text.push_str(&format!("{},{},{},{},{v:.4}\n", x[0], x[1], x[2], x[3]));
+    }
+    std::fs::write(path, text).expect("data");
+}
+
+#[test]
+fn linear_and_newton_logistic_on_generated_data() {
+    let dir = fresh_dir("mpi-generated");
+    let data = dir.join("values.csv");
+    write_values(&data, 20_000);
+    let flows = [
+        (
+            "linear",
+            "\"v\")\nfeatures s = d -> standardize(numeric)\nmodel m = ridge(s, alpha = 0.5)",
+        ),
+        (
+            "newton",
+            "\"v\", types = { v = \"categorical\" })\nmodel m = logistic_regression(d, solver = \"newton\")",
+        ),
+    ];
+    for (name, body) in flows {
+        // The logistic flow's target: the value's sign, as a category.
+        let source = if name == "newton" {
+            let classes = dir.join("classes.csv");
+            let text = std::fs::read_to_string(&data).expect("data");
+            let mut lines = text.lines();
+            let mut out = format!("{}\n", lines.next().expect("header"));
+            for line in lines {
+                let (features, v) = line.rsplit_once(',').expect("row");
+                let v: f64 = v.parse().expect("number");
+                out.push_str(&format!("{features},{}\n", if v > 0.0 { "up" } else { "down" }));
+            }
+            std::fs::write(&classes, out).expect("classes");
+            classes
+        } else {
+            data.clone()
+        };
+        let flow = dir.join(format!("{name}.mlg"));
+        let program = format!(
+            "data d = csv(\"{}\", target = {body}\ndeploy m to \"{name}.mlgc\"\n",
+            source.display()
+        );
+        std::fs::write(&flow, program).expect("flow");
+        let artifact = dir.join(format!("{name}.mlgc"));
+        ok(&mlg(&["run", flow.to_str().expect("path")], &dir));
+        let want = predictions(&artifact, &source);
+        for np in [2, 3] {
+            let out = mpirun(np, &["run", flow.to_str().expect("path")], &dir);
+            assert!(
+                out.status.success(),
+                "{name} on {np} ranks: {}",
+                text(&out.stderr)
+            );
+            assert_close(
+                &predictions(&artifact, &source),
+                &want,
+                &format!("{name} on {np} ranks"),
+            );
+        }
+    }
+}
+
+/// Runs `flow` (text) on `np` ranks in a fresh folder; it must fail. Returns
+/// stderr.
+fn job_fails(name: &str, np: usize, flow: &str, files: &[(&str, &str)]) -> String {
+    let dir = fresh_dir(name);
+    for (file, content) in files {
+        std::fs::write(dir.join(file), content).expect("file");
+    }
+    std::fs::write(dir.join("flow.mlg"), flow).expect("flow");
+    let out = mpirun(np, &["run", "flow.mlg"], &dir);
+    assert!(!out.status.success(), "{name} succeeded");
+    assert!(!dir.join("m.mlgc").exists(), "{name}: no artifact");
+    text(&out.stderr)
+}
+
+#[test]
+fn bad_shards_and_stages_fail_clearly_without_hanging() {
+    let mut rows = String::from("x,y\n");
+    for i in 0..40 {
+        rows.push_str(&format!("{}.5,{}\n", i % 7, if i % 3 == 0 { "a" } else { "b" }));
+    }
+    let evaluate = "data d = csv(\"d.csv\", target = \"y\")\nmodel m = logistic_regression(d)\n\
+                    evaluate m with kfold(2, seed = 0) metrics accuracy\ndeploy m to \"m.mlgc\"\n";
+    let err = job_fails("mpi-evaluate", 2, evaluate, &[("d.csv", &rows)]);
+    assert_eq!(
+        err.matches("does not run distributed yet").count(),
+        1,
+        "rank 0 alone says it: {err}"
+    );
+    assert!(err.contains("`evaluate`"), "{err}");
+
+    let plain =
+        "data d = csv(\"d.csv\", target = \"y\")\nmodel m = logistic_regression(d)\ndeploy m to \"m.mlgc\"\n";
+    let err = job_fails("mpi-empty", 3, plain, &[("d.csv", "x,y\n1,a\n2,b\n")]);
+    assert!(err.contains("holds no rows"), "{err}");
+
+    // Numbers in the first half of `x`, words in the second: the shards disagree.
+    let mut mixed = String::from("x,y\n");
+    for i in 0..40 {
+        let x = if i < 20 {
+            format!("{}", 100 + i)
+        } else {
+            format!("w{i}")
+        };
+        mixed.push_str(&format!("{x},{}\n", if i % 2 == 0 { "a" } else { "b" }));
+    }
+    let err = job_fails("mpi-mixed", 2, plain, &[("d.csv", &mixed)]);
+    assert!(
+        err.contains("the ranks read different columns") && err.contains("rank 1: x:categories"),
+        "{err}"
+    );
+    assert!(err.contains("types = { x = \"categorical\" }"), "{err}");
+
+    let err = job_fails("mpi-missing", 2, plain, &[]);
+    assert!(err.contains("d.csv"), "{err}");
+}
+
+#[test]
+fn a_rank_killed_mid_run_ends_the_job() {
+    let dir = fresh_dir("mpi-killed");
+    let data = dir.join("big.csv");
+    write_values(&data, 400_000);
+    let flow = dir.join("killed.mlg");
+    std::fs::write(
+        &flow,
+        "data d = csv(\"big.csv\", target = \"v\")\nfeatures s = d -> standardize(numeric)\n\
+         model m = linear_regression(s)\ndeploy m to \"m.mlgc\"\n",
+    )
+    .expect("flow");
+    let child = start(2, &["run", flow.to_str().expect("path")], &dir);
+    // Kill one of the job's `mlg` processes as soon as both run.
+    // The ranks' command lines start with the binary; mpirun's does not.
+    let pattern = format!("^{} run {}", env!("CARGO_BIN_EXE_mlg"), flow.display());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let killed = loop {
+        let found = Command::new("pgrep")
+            .args(["-f", &pattern])
+            .output()
+            .expect("pgrep");
+        let pids: Vec<String> = text(&found.stdout).lines().map(str::to_string).collect();
+        if pids.len() >= 2 {
+            Command::new("kill")
+                .args(["-9", &pids[1]])
+                .status()
+                .expect("kill");
+            break true;
+        }
+        if Instant::now() > deadline {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let out = finish(child);
+    assert!(killed, "the job's processes were not seen");
+    assert!(!out.status.success(), "the job went on without a rank");
+    let err = text(&out.stderr);
+    assert!(err.contains("signal 9") || err.contains("Killed"), "{err}");
+    assert!(!dir.join("m.mlgc").exists(), "no artifact from a failed job");
+}
