@@ -119,6 +119,7 @@ macro_rules! examples {
 examples!(
     breast_cancer_blending,
     breast_cancer_compress,
+    breast_cancer_distributed,
     breast_cancer_halving,
     breast_cancer_search,
     breast_cancer_tune,

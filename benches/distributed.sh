@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Distributed training benchmark: fits the models that run distributed today
+# (logistic regression after standardize, and linear regression) on the
+# 800,000-row training part of the 1,000,000-row synthetic set, on 1, 2, ...
+# ranks of one thread each, and reports per job the median wall time of
+# --runs runs (mpirun start included), the speed-up over one rank, the
+# collective calls and bytes each rank sent (MLG_MPI_STATS), and the peak RSS
+# of every rank (GNU time). Writes benches/results/distributed.{json,md}.
+#
+#   benches/distributed.sh [--runs 3] [--ranks "1 2"] [--data /tmp/mlg-compare]
+#
+# Needs Open MPI (apt-get install libopenmpi-dev openmpi-bin libclang-dev),
+# GNU time, and python3 with scikit-learn and pandas for the data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=3
+ranks="1 2"
+data="${TMPDIR:-/tmp}/mlg-compare"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) runs="$2"; shift 2 ;;
+    --ranks) ranks="$2"; shift 2 ;;
+    --data) data="$2"; shift 2 ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+cargo build --release --quiet --features mpi --bin mlg
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+exec python3 - "$runs" "$ranks" "$data" "benches/distributed.sh $*" <<'PY'
+import datetime, json, os, re, statistics, subprocess, sys, tempfile, time
+
+runs, ranks, data, command = int(sys.argv[1]), [int(r) for r in sys.argv[2].split()], sys.argv[3], sys.argv[4]
+sys.path.insert(0, "benches")
+import compare  # the data set of benches/compare.py
+
+files = compare.generate(data)
+mlg = os.path.abspath("target/release/mlg")
+work = tempfile.mkdtemp(prefix="mlg-distributed-")
+flows = {
+    "logistic": ('data d = csv("{clf}", target = "target")\n'
+                 'features s = d -> standardize(numeric)\n'
+                 'model m = logistic_regression(s)\n'),
+    "linear": ('data d = csv("{reg}", target = "target")\n'
+               'model m = linear_regression(d)\n'),
+}
+env = dict(os.environ, RAYON_NUM_THREADS="1", MLG_MPI_STATS="1")
+results = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "command": command,
+           "cpus": os.cpu_count(), "runs": runs, "rows": 800_000, "features": 20, "fits": {}}
+for name, text in flows.items():
+    flow = os.path.join(work, f"{name}.mlg")
+    with open(flow, "w") as f:
+        f.write(text.format(clf=files["clf_train"], reg=files["reg_train"]) + f'deploy m to "{name}.mlgc"\n')
+    rows = {}
+    for n in ranks:
+        walls, rss, traffic = [], [], []
+        for _ in range(runs):
+            cmd = ["mpirun", "-np", str(n), "--oversubscribe", "--bind-to", "none",
+                   "/usr/bin/time", "-f", "peak_rss_kb %M", mlg, "run", "--quiet", flow]
+            t = time.perf_counter()
+            out = subprocess.run(cmd, env=env, cwd=work, capture_output=True, text=True)
+            walls.append(time.perf_counter() - t)
+            if out.returncode != 0:
+                sys.exit(f"{name} on {n} ranks failed:\n{out.stderr}")
+            rss.append(max(int(m) for m in re.findall(r"peak_rss_kb (\d+)", out.stderr)) / 1024)
+            sent = [(int(c), int(b)) for c, b in re.findall(r"(\d+) collective calls, (\d+) bytes sent", out.stderr)]
+            traffic.append(sent[0] if sent else (0, 0))
+        rows[n] = {"seconds": statistics.median(walls), "min": min(walls), "max": max(walls),
+                   "peak_rss_mb_per_rank": statistics.median(rss),
+                   "collective_calls": traffic[0][0], "bytes_sent_per_rank": traffic[0][1]}
+        print(name, n, json.dumps(rows[n]), flush=True)
+    base = rows[ranks[0]]["seconds"]
+    for n in ranks:
+        rows[n]["speedup"] = base / rows[n]["seconds"]
+    results["fits"][name] = rows
+
+os.makedirs("benches/results", exist_ok=True)
+with open("benches/results/distributed.json", "w") as f:
+    json.dump(results, f, indent=1)
+lines = [f"Measured {results['date']} by `{command}`: 800,000 rows × 20 features from CSV "
+         f"(`mlg run`, read + fit + deploy), one thread per rank, median of {runs} runs (min–max), "
+         f"{results['cpus']} cores.", "",
+         "| model | ranks | wall | speed-up | collective calls | bytes sent per rank | peak RSS per rank |",
+         "| --- | --- | --- | --- | --- | --- | --- |"]
+for name, rows in results["fits"].items():
+    for n, r in rows.items():
+        lines.append(f"| {name} | {n} | {r['seconds']:.2f} s ({r['min']:.2f}–{r['max']:.2f}) | "
+                     f"{r['speedup']:.2f}× | {r['collective_calls']} | {r['bytes_sent_per_rank']:,} | "
+                     f"{r['peak_rss_mb_per_rank']:.0f} MB |")
+with open("benches/results/distributed.md", "w") as f:
+    f.write("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY
