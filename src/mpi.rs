@@ -168,8 +168,15 @@ impl Mpi {
                 let n = part.len();
                 let mut all = vec![T::default(); n * self.size];
                 world.all_gather_into(&part[..], &mut all[..]);
-                for (i, v) in part.iter_mut().enumerate() {
-                    *v = all[i..].iter().step_by(n).fold(start(*v), |acc, &x| fold(acc, x));
+                // Rank by rank over contiguous slices (vectorisable), each
+                // element still folded in rank order.
+                for v in part.iter_mut() {
+                    *v = start(*v);
+                }
+                for theirs in all.chunks_exact(n) {
+                    for (v, &x) in part.iter_mut().zip(theirs) {
+                        *v = fold(*v, x);
+                    }
                 }
             }
         });

@@ -116,8 +116,25 @@ fn write_values(path: &Path, n: usize) {
     std::fs::write(path, text).expect("data");
 }
 
+/// The mean absolute difference between `predicted` and the last column
+/// of the CSV at `data`.
+fn mean_abs_error(predicted: &[f32], data: &Path) -> f64 {
+    let text = std::fs::read_to_string(data).expect("data");
+    let truth: Vec<f64> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().and_then(|v| v.parse().ok()).expect("value"))
+        .collect();
+    truth
+        .iter()
+        .zip(predicted)
+        .map(|(t, p)| (t - f64::from(*p)).abs())
+        .sum::<f64>()
+        / truth.len() as f64
+}
+
 #[test]
-fn linear_and_newton_logistic_on_generated_data() {
+fn linear_logistic_and_boosting_on_generated_data() {
     let dir = fresh_dir("mpi-generated");
     let data = dir.join("values.csv");
     write_values(&data, 20_000);
@@ -129,6 +146,10 @@ fn linear_and_newton_logistic_on_generated_data() {
         (
             "newton",
             "\"v\", types = { v = \"categorical\" })\nmodel m = logistic_regression(d, solver = \"newton\")",
+        ),
+        (
+            "boosting",
+            "\"v\")\nmodel m = gradient_boosting_regressor(d, rounds = 20, early_stopping = \"off\")",
         ),
     ];
     for (name, body) in flows {
@@ -164,11 +185,18 @@ fn linear_and_newton_logistic_on_generated_data() {
                 "{name} on {np} ranks: {}",
                 text(&out.stderr)
             );
-            assert_close(
-                &predictions(&artifact, &source),
-                &want,
-                &format!("{name} on {np} ranks"),
-            );
+            let got = predictions(&artifact, &source);
+            if name == "boosting" {
+                // Histograms summed over ranks agree to rounding; a split that
+                // ties another to rounding may differ, so compare the fit.
+                let error = |p: &[f32]| mean_abs_error(p, &source);
+                assert!(
+                    (error(&got) - error(&want)).abs() <= 0.01 * error(&want),
+                    "{name} on {np} ranks"
+                );
+            } else {
+                assert_close(&got, &want, &format!("{name} on {np} ranks"));
+            }
         }
     }
 }
@@ -268,6 +296,11 @@ fn a_rank_killed_mid_run_ends_the_job() {
     assert!(killed, "the job's processes were not seen");
     assert!(!out.status.success(), "the job went on without a rank");
     let err = text(&out.stderr);
-    assert!(err.contains("signal 9") || err.contains("Killed"), "{err}");
+    // mpirun names the killed rank's signal, or, when a surviving rank's
+    // failed collective is reported first, that rank's exit.
+    assert!(
+        err.contains("signal 9") || err.contains("Killed") || err.contains("non-zero exit"),
+        "{err}"
+    );
     assert!(!dir.join("m.mlgc").exists(), "no artifact from a failed job");
 }

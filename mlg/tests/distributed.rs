@@ -115,6 +115,10 @@ fn ranks_deploy_the_model_one_process_deploys() {
             "\"y\")\nmodel m = logistic_regression(d, solver = \"newton\")",
         ),
         (
+            "boosting",
+            "\"y\")\nmodel m = gradient_boosting_classifier(d, rounds = 4, early_stopping = \"off\")",
+        ),
+        (
             "linear",
             "\"v\")\nfeatures s = d -> standardize(numeric)\nmodel m = linear_regression(s)",
         ),
@@ -167,9 +171,15 @@ fn what_cannot_run_distributed_is_refused_on_every_rank() {
     let tiny = dir.join("tiny.csv");
     std::fs::write(&tiny, "a,y\n1,yes\n2,no\n").expect("tiny");
     let empty = flow("empty", &tiny, "\"y\")\nmodel m = logistic_regression(d)");
+    let early = flow(
+        "early",
+        &data,
+        "\"y\")\nmodel m = gradient_boosting_classifier(d)",
+    );
     for (path, expected) in [
         (evaluate, "`evaluate` does not run distributed yet"),
         (empty, "holds no rows"),
+        (early, "set early_stopping = \"off\""),
     ] {
         for (rank, result) in run_on_ranks(&path, 3).into_iter().enumerate() {
             let message = message(result);

@@ -7,6 +7,7 @@
 use mlg_compiler::workflow::catalog::{Params, Value};
 use mlg_runtime::collective::{scoped, share, Local};
 use mlg_runtime::frame::{Column, Frame};
+use mlg_stdlib::models::boost::{FittedBoost, GradientBoosting};
 use mlg_stdlib::models::linear::LinearRegression;
 use mlg_stdlib::models::logistic::LogisticRegression;
 use mlg_stdlib::op::{FittedModel, Matrix, Target, Transform};
@@ -168,6 +169,88 @@ fn logistic_regression_on_ranks_equals_one_process() {
                 );
                 close(w, &want, 1e-6);
                 close(b, &one.intercepts, 1e-6);
+            }
+        }
+    }
+}
+
+/// Training accuracy (classes) or mean squared error (values) of `f`.
+fn boost_quality(f: &FittedBoost, x: &Matrix, y: &Target) -> f64 {
+    let predicted = f.predict(x);
+    match y {
+        Target::Classes { codes, .. } => {
+            predicted
+                .iter()
+                .zip(codes)
+                .filter(|(p, c)| **p == f64::from(**c))
+                .count() as f64
+                / codes.len() as f64
+        }
+        Target::Values(v) => {
+            predicted
+                .iter()
+                .zip(v)
+                .map(|(p, t)| (p - t) * (p - t))
+                .sum::<f64>()
+                / v.len() as f64
+        }
+    }
+}
+
+/// Histograms are summed over the ranks in rank order, not over the rows in
+/// one order, so leaf values agree to rounding and the first trees are the
+/// same; after some rounds a split whose gain ties another's to rounding can
+/// go either way, so the whole model is compared by its quality.
+#[test]
+fn gradient_boosting_on_ranks_grows_one_process_trees() {
+    let (n, d) = (4000, 4);
+    let (x, score) = data(n, d);
+    // Three classes from the score, and a regression target.
+    let codes: Vec<u32> = score
+        .iter()
+        .map(|s| u32::from(*s > -0.5) + u32::from(*s > 0.5))
+        .collect();
+    let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+    let mut params = Params::new();
+    params.insert("early_stopping".into(), Value::Str("off".into()));
+    params.insert("rounds".into(), Value::Int(15));
+    params.insert("max_bins".into(), Value::Int(64));
+    let classifier = GradientBoosting::classifier(&params).expect("classifier");
+    let regressor = GradientBoosting::regressor(&params).expect("regressor");
+    let targets = [Target::Classes { codes, labels }, Target::Values(score)];
+    let x = Arc::new(x);
+    let all = rows(&x, d, 0..n);
+    for (model, y) in [(classifier, targets[0].clone()), (regressor, targets[1].clone())] {
+        let one = model.fit_boost(&all, &y).expect("fit");
+        let want = boost_quality(&one, &all, &y);
+        for size in [2, 3] {
+            let (model, x, shared) = (model.clone(), x.clone(), Arc::new(y.clone()));
+            let fitted = on_ranks(size, n, move |r| {
+                let part = match shared.as_ref() {
+                    Target::Classes { codes, labels } => Target::Classes {
+                        codes: codes[r.clone()].to_vec(),
+                        labels: labels.clone(),
+                    },
+                    Target::Values(v) => Target::Values(v[r.clone()].to_vec()),
+                };
+                model.fit_boost(&rows(&x, d, r), &part).expect("fit")
+            });
+            for f in &fitted {
+                assert_eq!(f.trees, fitted[0].trees, "every rank holds the same model");
+                assert_eq!(f.n_trees(), one.n_trees());
+                let (a, b) = (&f.trees[0][0].nodes, &one.trees[0][0].nodes);
+                assert_eq!(
+                    a.iter().map(|n| n.split).collect::<Vec<_>>(),
+                    b.iter().map(|n| n.split).collect::<Vec<_>>()
+                );
+                for (p, q) in a.iter().zip(b) {
+                    assert!((p.value - q.value).abs() <= 1e-5, "{} vs {}", p.value, q.value);
+                }
+                let got = boost_quality(f, &all, &y);
+                assert!(
+                    (got - want).abs() <= 0.01 * want.abs().max(0.1),
+                    "{size} ranks: {got} vs {want}"
+                );
             }
         }
     }

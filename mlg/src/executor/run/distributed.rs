@@ -13,8 +13,15 @@ use mlg_compiler::workflow::StageKind;
 pub const DISTRIBUTED_STEPS: &[&str] = &["standardize"];
 
 /// Models whose fit sums over the ranks (`logistic_regression` with the
-/// `lbfgs`, `newton` or `cg` solver).
-pub const DISTRIBUTED_MODELS: &[&str] = &["linear_regression", "ridge", "logistic_regression"];
+/// `lbfgs`, `newton` or `cg` solver; gradient boosting with
+/// `early_stopping = "off"`, `subsample = 1` and not the absolute loss).
+pub const DISTRIBUTED_MODELS: &[&str] = &[
+    "linear_regression",
+    "ridge",
+    "logistic_regression",
+    "gradient_boosting_classifier",
+    "gradient_boosting_regressor",
+];
 
 /// Checks that every stage of `wf` can run on sharded rows: file sources and
 /// `concat`, the features steps of [`DISTRIBUTED_STEPS`], the models of
@@ -59,6 +66,28 @@ pub fn check(wf: &Workflow, ranks: usize) -> Result<()> {
                     && model.op.params.get("solver") == Some(&Value::Str("sgd".into()))
                 {
                     return refuse(name, "`logistic_regression` with solver \"sgd\"".into());
+                }
+                if op.starts_with("gradient_boosting") {
+                    let params = &model.op.params;
+                    if params.get("early_stopping") != Some(&Value::Str("off".into())) {
+                        return refuse(
+                            name,
+                            format!(
+                                "`{op}` with early stopping (the default turns it on above 10,000 rows; \
+                                 set early_stopping = \"off\")"
+                            ),
+                        );
+                    }
+                    if params
+                        .get("subsample")
+                        .and_then(Value::as_f64)
+                        .is_some_and(|s| s < 1.0)
+                    {
+                        return refuse(name, format!("`{op}` with subsample below 1"));
+                    }
+                    if params.get("loss") == Some(&Value::Str("absolute_error".into())) {
+                        return refuse(name, format!("`{op}` with loss \"absolute_error\""));
+                    }
                 }
                 if !model.compress.is_empty() {
                     return refuse(name, "`compress`".into());

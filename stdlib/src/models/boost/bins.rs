@@ -27,7 +27,7 @@ pub(crate) struct BinMapper {
 }
 
 /// Order-preserving `u32` key of a finite `f32`.
-fn key(v: f32) -> u32 {
+pub(super) fn key(v: f32) -> u32 {
     let b = v.to_bits();
     if b >> 31 == 1 {
         !b
@@ -83,6 +83,22 @@ fn floor_f32(t: f64) -> f32 {
     } else {
         r
     }
+}
+
+/// The rows of `0..n` the thresholds are found from: `None` for all of them,
+/// or, above `BIN_SUBSAMPLE`, that many drawn without replacement with
+/// `seed` (a partial Fisher–Yates shuffle).
+pub(super) fn sample_rows(n: usize, seed: u64) -> Option<Vec<usize>> {
+    (n > BIN_SUBSAMPLE).then(|| {
+        let mut picked: Vec<usize> = (0..n).collect();
+        let mut rng = SplitMix64::new(seed);
+        for i in 0..BIN_SUBSAMPLE {
+            let j = i + rng.below((n - i) as u64) as usize;
+            picked.swap(i, j);
+        }
+        picked.truncate(BIN_SUBSAMPLE);
+        picked
+    })
 }
 
 /// Thresholds of one feature from its values' sorted keys.
@@ -160,17 +176,7 @@ impl BinMapper {
     /// are more, `BIN_SUBSAMPLE` drawn without replacement with `seed`.
     /// `2 <= max_bins <= 255`.
     pub fn fit(cols: &[f32], n: usize, max_bins: usize, seed: u64) -> BinMapper {
-        let sample: Option<Vec<usize>> = (n > BIN_SUBSAMPLE).then(|| {
-            let mut picked: Vec<usize> = (0..n).collect();
-            let mut rng = SplitMix64::new(seed);
-            // Partial Fisher–Yates: the first BIN_SUBSAMPLE entries.
-            for i in 0..BIN_SUBSAMPLE {
-                let j = i + rng.below((n - i) as u64) as usize;
-                picked.swap(i, j);
-            }
-            picked.truncate(BIN_SUBSAMPLE);
-            picked
-        });
+        let sample = sample_rows(n, seed);
         let thresholds = if n == 0 {
             Vec::new()
         } else {
@@ -185,6 +191,20 @@ impl BinMapper {
                 })
                 .collect()
         };
+        BinMapper { thresholds }
+    }
+
+    /// The mapper whose feature `f` has the thresholds of the values whose
+    /// [`key`]s are `keys[f]` (in any order), as [`BinMapper::fit`] finds
+    /// them from the same values.
+    pub fn from_keys(keys: Vec<Vec<u32>>, max_bins: usize) -> BinMapper {
+        let thresholds = keys
+            .into_par_iter()
+            .map(|mut keys| {
+                radix_sort(&mut keys);
+                feature_thresholds(&keys, max_bins)
+            })
+            .collect();
         BinMapper { thresholds }
     }
 

@@ -11,7 +11,7 @@
 //! than `tol`. The trees fitted so far are kept.
 
 use super::bins::{columns, BinMapper};
-use super::config::{BoostLoss, GradientBoosting, Growth};
+use super::config::{BoostLoss, EarlyStopping, GradientBoosting, Growth};
 use super::fitted::{BoostNode, BoostTree, FittedBoost};
 use super::grow::{BinnedData, GrowParams, Grower, GrownNode, GrownTree};
 use super::hist::SplitRules;
@@ -20,7 +20,9 @@ use crate::eval::rng::SplitMix64;
 use crate::models::check_training_data;
 use crate::op::{Matrix, OpError, Target};
 use crate::registry::invalid;
+use mlg_runtime::collective::Collective;
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// The prepared target: per-row values (class indices for classifiers), the
 /// objective, and the fitted classes and label count of a classifier.
@@ -220,14 +222,55 @@ fn should_stop(scores: &[f64], n_iter_no_change: usize, tol: f64) -> bool {
 /// worker thread (moving there when called from outside the pool), so that
 /// the many short parallel sections of tree growth are forked from inside the
 /// pool rather than each handed over from an outside thread.
+///
+/// In a distributed job it stays on the calling thread, which makes the
+/// job's collective calls ([`mlg_runtime::collective`]), and fits on this
+/// rank's rows with the bins, classes, baseline and histograms of every
+/// rank's (`ranks.rs`, `grow.rs`); early stopping, row subsampling and the
+/// absolute loss are refused there.
 pub(crate) fn fit(cfg: &GradientBoosting, x: &Matrix, y: &Target) -> Result<FittedBoost, OpError> {
-    rayon::scope(|_| fit_in_pool(cfg, x, y))
+    let comm = mlg_runtime::collective::current();
+    if comm.size() > 1 {
+        return fit_in_pool(cfg, x, y, Some(comm));
+    }
+    rayon::scope(|_| fit_in_pool(cfg, x, y, None))
 }
 
-fn fit_in_pool(cfg: &GradientBoosting, x: &Matrix, y: &Target) -> Result<FittedBoost, OpError> {
+fn fit_in_pool(
+    cfg: &GradientBoosting,
+    x: &Matrix,
+    y: &Target,
+    comm: Option<Arc<dyn Collective>>,
+) -> Result<FittedBoost, OpError> {
     let op = cfg.op();
+    if comm.is_some()
+        && (cfg.early_stopping != EarlyStopping::Off
+            || cfg.subsample < 1.0
+            || cfg.loss == BoostLoss::AbsoluteError)
+    {
+        return Err(invalid(
+            op,
+            "on rows spread over ranks, set early_stopping = \"off\" and keep subsample = 1.0 and a \
+             loss other than \"absolute_error\" (they need rows the other ranks hold)",
+        ));
+    }
     check_training_data(op, x, y)?;
-    let prep = prepare(cfg, y)?;
+    let mut prep = prepare(cfg, y)?;
+    if let (Some(comm), Target::Classes { codes, labels }) = (&comm, y) {
+        // The classes of every rank's rows, re-indexed as one process would.
+        let classes = super::ranks::classes(comm.as_ref(), codes, labels.len());
+        prep.y = codes
+            .iter()
+            .map(|c| classes.binary_search(c).unwrap_or_default() as f64)
+            .collect();
+        prep.objective = if classes.len() == 2 {
+            Objective::Binary
+        } else {
+            Objective::Multi(classes.len())
+        };
+        prep.n_labels = labels.len().max(classes.last().map_or(0, |&c| c as usize + 1));
+        prep.classes = classes;
+    }
     let objective = prep.objective;
     let early = cfg.stops_early(x.rows);
     let (train, val) = if early {
@@ -247,7 +290,17 @@ fn fit_in_pool(cfg: &GradientBoosting, x: &Matrix, y: &Target) -> Result<FittedB
         ((0..x.rows).collect(), Vec::new())
     };
     let train_cols = columns(x, &train);
-    let mapper = BinMapper::fit(&train_cols, train.len(), cfg.max_bins, cfg.seed);
+    let mapper = match &comm {
+        Some(comm) => super::ranks::mapper(
+            comm.as_ref(),
+            &train_cols,
+            train.len(),
+            x.cols,
+            cfg.max_bins,
+            cfg.seed,
+        ),
+        None => BinMapper::fit(&train_cols, train.len(), cfg.max_bins, cfg.seed),
+    };
     let n_bins: Vec<usize> = (0..x.cols).map(|f| mapper.n_bins(f)).collect();
     let codes = mapper.bin_columns(&train_cols, train.len());
     drop(train_cols);
@@ -255,7 +308,10 @@ fn fit_in_pool(cfg: &GradientBoosting, x: &Matrix, y: &Target) -> Result<FittedB
     let y_train: Vec<f64> = train.iter().map(|&r| prep.y[r]).collect();
     let y_val: Vec<f64> = val.iter().map(|&r| prep.y[r]).collect();
     let (n, n_val, k) = (train.len(), val.len(), objective.outputs());
-    let baseline = objective.baseline(&y_train);
+    let baseline = match &comm {
+        Some(comm) => super::ranks::baseline(comm.as_ref(), objective, &y_train),
+        None => objective.baseline(&y_train),
+    };
     let mut raw: Vec<Vec<f64>> = baseline.iter().map(|&b| vec![b; n]).collect();
     let mut raw_val: Vec<Vec<f64>> = baseline.iter().map(|&b| vec![b; n_val]).collect();
     let mut gh = vec![vec![[0f32; 2]; n]; k];
@@ -276,7 +332,7 @@ fn fit_in_pool(cfg: &GradientBoosting, x: &Matrix, y: &Target) -> Result<FittedB
         n_rows: n,
         n_bins: &n_bins,
     };
-    let mut grower = Grower::new(data, params);
+    let mut grower = Grower::new(data, params, comm);
     let mut rng = SplitMix64::new(cfg.seed ^ 0x5DEE_CE66_D1CE_B00C);
     let mut trees: Vec<Vec<BoostTree>> = vec![Vec::new(); k];
     let mut gains = vec![0.0; x.cols];

@@ -7,10 +7,18 @@
 //! may split when it is shallower than `max_depth`, has at least
 //! `2 · min_samples_leaf` rows, and [`best_split`] finds a split; growth stops
 //! at `max_leaf_nodes` leaves. Leaf values are `−learning_rate · G / (H + λ)`.
+//!
+//! Distributed (LightGBM's and XGBoost's data-parallel `hist`): each rank
+//! holds some of the rows and builds its histograms from them; every
+//! histogram is summed over the ranks before it is scanned or subtracted, so
+//! every rank sees the histograms of all the rows, picks the same splits and
+//! grows the same tree, while partitioning only its own rows.
 
-use super::hist::{choose, Bin, FeatureHist, SplitInfo, SplitRules, Sums};
+use super::hist::{choose, subtract, Bin, FeatureHist, SplitInfo, SplitRules, Sums};
 use super::kernels::{partition, pass, scan};
+use mlg_runtime::collective::Collective;
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// Rows of a node from which its gradient pairs are gathered in parallel.
 const PARALLEL_GATHER_ROWS: usize = 8192;
@@ -63,6 +71,8 @@ pub(crate) struct Grower<'a> {
     pool: Vec<Vec<FeatureHist>>,
     gathered: Vec<[f32; 2]>,
     scratch: Vec<u32>,
+    /// The ranks of a distributed job (`None` in one process).
+    comm: Option<Arc<dyn Collective>>,
 }
 
 /// A grown tree and the partitioned rows its nodes' ranges index.
@@ -93,14 +103,39 @@ fn next_split(open: &[Open], depthwise: bool) -> Option<usize> {
 }
 
 impl<'a> Grower<'a> {
-    /// A grower over `data` with `params`.
-    pub fn new(data: BinnedData<'a>, params: GrowParams) -> Self {
+    /// A grower over `data` with `params`; with `comm` (a distributed job),
+    /// histograms are summed over its ranks.
+    pub fn new(data: BinnedData<'a>, params: GrowParams, comm: Option<Arc<dyn Collective>>) -> Self {
         Grower {
             data,
             params,
             pool: Vec::new(),
             gathered: Vec::new(),
             scratch: Vec::new(),
+            comm: comm.filter(|c| c.size() > 1),
+        }
+    }
+
+    /// In a distributed job, replaces the active features' bins of `hist`
+    /// (this rank's rows) by their sums over every rank; bins past a
+    /// feature's `n_bins` are empty on every rank and stay so.
+    fn reduce(&self, hist: &mut [FeatureHist], active: &[bool]) {
+        let Some(comm) = &self.comm else { return };
+        let n_bins = self.data.n_bins;
+        let mut flat = Vec::new();
+        for (f, h) in hist.iter().enumerate().filter(|(f, _)| active[*f]) {
+            flat.extend(h[..n_bins[f]].iter().flat_map(|b| [b.g, b.h, f64::from(b.n)]));
+        }
+        comm.all_reduce_f64(&mut flat);
+        let mut sums = flat.chunks_exact(3);
+        for (f, h) in hist.iter_mut().enumerate().filter(|(f, _)| active[*f]) {
+            for (b, s) in h[..n_bins[f]].iter_mut().zip(&mut sums) {
+                *b = Bin {
+                    g: s[0],
+                    h: s[1],
+                    n: s[2] as u32,
+                };
+            }
         }
     }
 
@@ -144,6 +179,7 @@ impl<'a> Grower<'a> {
                 None,
             );
         }
+        self.reduce(&mut hist, active);
         let first = active.iter().position(|&a| a).unwrap_or(0);
         let sums = Sums::of_feature(&hist, first, rules.const_hessian);
         let split = if self.can_split(0, sums.n) {
@@ -172,6 +208,36 @@ impl<'a> Grower<'a> {
         self.gather(small_rows, gh);
         let rules = self.params.rules;
         let total = |k: usize| splittable[k].then_some(sums[k]);
+        if self.comm.is_some() {
+            // Build this rank's part, sum it over the ranks, then subtract
+            // and scan (one process fuses the three in one pass).
+            pass(
+                &self.data,
+                &rules,
+                Some(small_rows),
+                &self.gathered,
+                active,
+                (&mut small_hist, None),
+                None,
+            );
+            self.reduce(&mut small_hist, active);
+            for (f, (p, c)) in parent.iter_mut().zip(&small_hist).enumerate() {
+                if active[f] {
+                    subtract(p, c);
+                }
+            }
+            let best = |hist: &[FeatureHist], k: usize| {
+                total(k).and_then(|t| choose(scan(&self.data, &rules, hist, t, active), t, &rules))
+            };
+            let (small_split, big_split) = (best(&small_hist, small), best(&parent, 1 - small));
+            let out = [(Some(small_hist), small_split), (Some(parent), big_split)];
+            return if small == 0 {
+                out
+            } else {
+                let [a, b] = out;
+                [b, a]
+            };
+        }
         let [small_candidates, big_candidates] = pass(
             &self.data,
             &rules,
@@ -235,7 +301,7 @@ impl<'a> Grower<'a> {
             let col =
                 &self.data.codes[split.feature * self.data.n_rows..(split.feature + 1) * self.data.n_rows];
             let n_left = partition(&mut rows[start..end], col, split.bin, &mut self.scratch);
-            debug_assert_eq!(n_left, split.left.n as usize);
+            debug_assert!(self.comm.is_some() || n_left == split.left.n as usize);
             let (l, r) = (nodes.len(), nodes.len() + 1);
             nodes[parent.node].split = Some((split.feature, split.bin, l, r));
             nodes[parent.node].gain = split.gain;

@@ -29,6 +29,7 @@ mod grow;
 mod hist;
 mod kernels;
 mod loss;
+mod ranks;
 mod spec;
 #[cfg(test)]
 mod tests;
