@@ -221,15 +221,22 @@ fn bad_shards_and_stages_fail_clearly_without_hanging() {
     for i in 0..40 {
         rows.push_str(&format!("{}.5,{}\n", i % 7, if i % 3 == 0 { "a" } else { "b" }));
     }
-    let evaluate = "data d = csv(\"d.csv\", target = \"y\")\nmodel m = logistic_regression(d)\n\
-                    evaluate m with kfold(2, seed = 0) metrics accuracy\ndeploy m to \"m.mlgc\"\n";
-    let err = job_fails("mpi-evaluate", 2, evaluate, &[("d.csv", &rows)]);
+    let search = "data d = csv(\"d.csv\", target = \"y\")\nmodel m = logistic_regression(d)\n\
+                  search s = tune(m, strategy = \"grid\", cv = kfold(2, seed = 0)) {\n  c = choice(0.1, 1.0)\n}\n\
+                  deploy s to \"m.mlgc\"\n";
+    let err = job_fails("mpi-search", 2, search, &[("d.csv", &rows)]);
     assert_eq!(
         err.matches("does not run distributed yet").count(),
         1,
         "rank 0 alone says it: {err}"
     );
-    assert!(err.contains("`evaluate`"), "{err}");
+    assert!(err.contains("`search`"), "{err}");
+    let forest = "data d = csv(\"d.csv\", target = \"y\")\nmodel m = random_forest_classifier(d)\ndeploy m to \"m.mlgc\"\n";
+    let err = job_fails("mpi-forest", 2, forest, &[("d.csv", &rows)]);
+    assert!(
+        err.contains("the model `random_forest_classifier` does not run distributed yet"),
+        "{err}"
+    );
 
     let plain =
         "data d = csv(\"d.csv\", target = \"y\")\nmodel m = logistic_regression(d)\ndeploy m to \"m.mlgc\"\n";
@@ -303,4 +310,43 @@ fn a_rank_killed_mid_run_ends_the_job() {
         "{err}"
     );
     assert!(!dir.join("m.mlgc").exists(), "no artifact from a failed job");
+}
+
+/// `report` with its timings (fit seconds) left out.
+fn untimed(mut report: serde_json::Value) -> serde_json::Value {
+    for e in report["evaluations"].as_array_mut().into_iter().flatten() {
+        e["fit_seconds"] = serde_json::Value::Null;
+    }
+    report
+}
+
+/// An example that evaluates runs task-parallel: every rank reads
+/// all the rows, the folds are dealt out, and the report equals one
+/// process's.
+#[test]
+fn an_evaluating_example_deals_its_folds_out_and_reports_the_same() {
+    let dir = fresh_dir("mpi-tasks");
+    copy_examples(
+        &dir,
+        &[
+            "penguins_forest.mlg",
+            "data/penguins.csv",
+            "data/penguins.folds.csv",
+        ],
+    );
+    let report = |name: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(dir.join(name)).expect("report");
+        untimed(serde_json::from_str(&text).expect("json"))
+    };
+    ok(&mlg(
+        &["run", "penguins_forest.mlg", "--report", "one.json"],
+        &dir,
+    ));
+    let want = report("one.json");
+    for np in [2, 3] {
+        let name = format!("ranks{np}.json");
+        let out = mpirun(np, &["run", "penguins_forest.mlg", "--report", &name], &dir);
+        assert!(out.status.success(), "{np} ranks: {}", text(&out.stderr));
+        assert_eq!(report(&name), want, "{np} ranks");
+    }
 }

@@ -24,6 +24,9 @@ type FileKey = (PathBuf, Vec<(String, ColumnKind)>);
 #[derive(Default)]
 struct FrameCache {
     frames: RefCell<Vec<(FileKey, Arc<Frame>)>>,
+    /// In a distributed job, whether each rank reads only its shard of a
+    /// file (data parallelism) instead of all of it (task parallelism).
+    shard: bool,
 }
 
 impl FrameCache {
@@ -54,7 +57,7 @@ impl SchemaSource for FrameCache {
             return Ok(frame.schema());
         }
         let comm = mlg_runtime::collective::current();
-        let frame = if comm.size() > 1 {
+        let frame = if self.shard && comm.size() > 1 {
             crate::shard::read_shard(comm.as_ref(), format, path, types).map_err(|e| e.to_string())?
         } else {
             read_source(format, path, types).map_err(|e| e.to_string())?
@@ -207,7 +210,10 @@ impl Workflow {
             diagnostics,
         };
         let program = mlg_dsl::parse(source).map_err(|d| fail(vec![d]))?;
-        let cache = FrameCache::default();
+        let cache = FrameCache {
+            shard: !crate::shard::whole_data(&program),
+            ..FrameCache::default()
+        };
         let checked = workflow::check_with(&program, &StdCatalog, &cache, base_dir, limits).map_err(fail)?;
         let frames = data_frames(&checked, &cache.frames.into_inner())?;
         let rejected = mlg_stdlib::checks::class_count_errors(&checked, &frames);

@@ -10,6 +10,19 @@ use mlg_runtime::collective::{share, Collective};
 use mlg_runtime::{Column, ColumnData, DataError, Frame};
 use std::path::Path;
 
+/// True when a distributed job runs `program` by task parallelism, every
+/// rank holding all the rows: it evaluates, selects or searches (folds,
+/// candidates and trials are spread over the ranks, each fitting on whole
+/// folds). Otherwise each rank reads its shard and the fits sum over ranks.
+pub fn whole_data(program: &mlg_dsl::ast::Program) -> bool {
+    use mlg_dsl::ast::Statement;
+    program.statements.iter().any(|s| match s {
+        Statement::Evaluate(_) | Statement::Search(_) => true,
+        Statement::Model(m) => m.call.name.name == "select",
+        _ => false,
+    })
+}
+
 /// Rank `comm.rank()`'s shard of the file at `path`, read by the reader named
 /// `format`, with its categorical columns re-coded into levels shared by all
 /// ranks. Every rank must call it for the same file. A rank whose read fails,

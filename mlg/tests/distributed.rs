@@ -47,6 +47,31 @@ fn write_data(path: &Path, n: usize, regression: bool) {
     std::fs::write(path, text).expect("data");
 }
 
+/// Runs the workflow at `flow` on `ranks` rank threads; each rank's
+/// evaluations (everything but the fit times, which no two runs share).
+fn evaluate_on_ranks(flow: &Path, ranks: usize) -> Vec<mlg::Result<Vec<mlg::executor::Evaluation>>> {
+    let handles: Vec<_> = Local::group(ranks)
+        .into_iter()
+        .map(|c| {
+            let flow = flow.to_path_buf();
+            std::thread::spawn(move || {
+                let c: Arc<dyn Collective> = Arc::new(c);
+                scoped(c, || {
+                    let wf = mlg::Workflow::from_file(&flow)?;
+                    let out = mlg::executor::run(&wf, &mlg::RunOptions::default())?;
+                    let mut evaluations = out.evaluations;
+                    evaluations.iter_mut().for_each(|e| e.fit_seconds = 0.0);
+                    Ok(evaluations)
+                })
+            })
+        })
+        .collect();
+    handles
+        .into_iter()
+        .map(|h| h.join().expect("rank thread"))
+        .collect()
+}
+
 /// Runs the workflow at `flow` on `ranks` rank threads; each rank's result.
 fn run_on_ranks(flow: &Path, ranks: usize) -> Vec<mlg::Result<()>> {
     let handles: Vec<_> = Local::group(ranks)
@@ -163,10 +188,10 @@ fn what_cannot_run_distributed_is_refused_on_every_rank() {
     let dir = folder("refused-data");
     let data = dir.join("data.csv");
     write_data(&data, 200, false);
-    let evaluate = flow(
+    let search = flow(
         "refused",
         &data,
-        "\"y\")\nmodel m = logistic_regression(d)\nevaluate m with kfold(2, seed = 0) metrics accuracy",
+        "\"y\")\nmodel m = logistic_regression(d)\nsearch s = tune(m, strategy = \"grid\", cv = kfold(2, seed = 0)) {\n  c = choice(0.1, 1.0)\n}",
     );
     let tiny = dir.join("tiny.csv");
     std::fs::write(&tiny, "a,y\n1,yes\n2,no\n").expect("tiny");
@@ -177,7 +202,7 @@ fn what_cannot_run_distributed_is_refused_on_every_rank() {
         "\"y\")\nmodel m = gradient_boosting_classifier(d)",
     );
     for (path, expected) in [
-        (evaluate, "`evaluate` does not run distributed yet"),
+        (search, "`search` does not run distributed yet"),
         (empty, "holds no rows"),
         (early, "set early_stopping = \"off\""),
     ] {
@@ -186,5 +211,37 @@ fn what_cannot_run_distributed_is_refused_on_every_rank() {
             assert!(message.contains(expected), "rank {rank}: {message}");
         }
         assert!(!path.with_file_name("m.mlgc").exists(), "no artifact");
+    }
+}
+
+/// A workflow that evaluates runs task-parallel: every rank reads all the
+/// rows, the folds are dealt out to the ranks, and every rank ends with the
+/// evaluations one process computes (scores, confusion matrices,
+/// importances, pooled predictions); rank 0 alone deploys.
+#[test]
+fn evaluations_deal_their_folds_out_to_the_ranks() {
+    let dir = folder("tasks-data");
+    let data = dir.join("classes.csv");
+    write_data(&data, 600, false);
+    let path = flow(
+        "tasks",
+        &data,
+        "\"y\")\nfeatures s = d -> standardize(numeric)\nmodel lr = logistic_regression(s)\n\
+         model tree = decision_tree_classifier(d, max_depth = 4)\n\
+         model m = select(lr, tree, metric = \"accuracy\", cv = kfold(3, seed = 1))\n\
+         evaluate lr, tree with kfold(5, seed = 0) metrics accuracy, f1_macro",
+    );
+    let one = evaluate_on_ranks(&path, 1)
+        .pop()
+        .expect("one rank")
+        .expect("one process runs");
+    assert_eq!(one.len(), 2);
+    std::fs::remove_file(path.with_file_name("m.mlgc")).expect("deployed");
+    for ranks in [2, 3] {
+        for (rank, got) in evaluate_on_ranks(&path, ranks).into_iter().enumerate() {
+            let got = got.unwrap_or_else(|e| panic!("rank {rank} of {ranks}: {e}"));
+            assert_eq!(got, one, "rank {rank} of {ranks}");
+        }
+        assert!(path.with_file_name("m.mlgc").exists(), "rank 0 deployed");
     }
 }

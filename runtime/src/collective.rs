@@ -12,6 +12,7 @@
 //! stages (never from inside a rayon task), in the same order on every rank.
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex, OnceLock};
 
 /// The operations training needs from a group of processes (ranks `0..size`).
@@ -186,6 +187,10 @@ impl Collective for Local {
 
 static INSTALLED: OnceLock<Arc<dyn Collective>> = OnceLock::new();
 
+/// How many [`alone`] calls are running: while any is, a thread without a
+/// [`scoped`] group works alone.
+static ALONE: AtomicUsize = AtomicUsize::new(0);
+
 thread_local! {
     static SCOPED: RefCell<Option<Arc<dyn Collective>>> = const { RefCell::new(None) };
 }
@@ -197,12 +202,33 @@ pub fn install(collective: Arc<dyn Collective>) -> bool {
 }
 
 /// The group the calling thread works in: the one [`scoped`] set on this
-/// thread, else the installed one, else [`Single`].
+/// thread, else [`Single`] while [`alone`] runs, else the installed one,
+/// else [`Single`].
 pub fn current() -> Arc<dyn Collective> {
     if let Some(c) = SCOPED.with(|s| s.borrow().clone()) {
         return c;
     }
+    if ALONE.load(Ordering::SeqCst) > 0 {
+        return Arc::new(Single);
+    }
     INSTALLED.get().cloned().unwrap_or_else(|| Arc::new(Single))
+}
+
+/// Runs `f` with this process working alone: [`current`] is [`Single`] on
+/// this thread and on every thread without a [`scoped`] group (the rayon
+/// workers that `f` hands work to), until `f` returns. A task-parallel job
+/// runs each fit on one rank this way, talking to the other ranks only
+/// through a handle taken before.
+pub fn alone<T>(f: impl FnOnce() -> T) -> T {
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            ALONE.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    ALONE.fetch_add(1, Ordering::SeqCst);
+    let _leave = Leave;
+    scoped(Arc::new(Single), f)
 }
 
 /// True when the calling thread works in a group of more than one rank.

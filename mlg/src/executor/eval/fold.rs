@@ -50,6 +50,7 @@ pub struct FoldPlan<'a> {
 pub const LATENCY_ROWS: usize = 256;
 
 /// The results of one split.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct FoldOutcome {
     /// One score per metric of the plan.
     pub scores: Vec<f64>,

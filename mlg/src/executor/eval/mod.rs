@@ -8,6 +8,7 @@ pub mod folds;
 pub mod importance;
 pub mod rank;
 pub mod splits;
+pub mod spread;
 pub mod summary;
 
 use super::fit::Chain;
@@ -21,7 +22,6 @@ use mlg_compiler::workflow::StageKind;
 use mlg_stdlib::eval::resample::estimate_632;
 use mlg_stdlib::eval::Split;
 use mlg_stdlib::op::Target;
-use rayon::prelude::*;
 use splits::{is_632, method_seed, splits};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -49,6 +49,9 @@ pub struct Plan<'a> {
     /// Also collect the confusion matrix, importances, coefficients and pooled
     /// held-out predictions.
     pub details: bool,
+    /// The ranks of a distributed job that deals the splits out
+    /// ([`spread::run_splits`]); `None` runs them all here.
+    pub ranks: Option<spread::Ranks<'a>>,
 }
 
 /// Evaluates `resolved` (searches resolved by `best`) under `plan`, reported
@@ -97,15 +100,11 @@ pub fn evaluate_model(
         report_size,
         measure_latency: false,
     };
-    let folds: Vec<FoldOutcome> = splits
-        .par_iter()
-        .enumerate()
-        .map(|(i, split)| {
-            let outcome = run_split(&fold_plan, split, i);
-            progress.advance(1);
-            outcome
-        })
-        .collect::<Result<_>>()?;
+    let folds: Vec<FoldOutcome> = spread::run_splits(plan.ranks, &splits, |i, split| {
+        let outcome = run_split(&fold_plan, split, i);
+        progress.advance(1);
+        outcome
+    })?;
     let resubstitution = if resubstitute {
         let all: Vec<usize> = (0..chain.frame.n_rows).collect();
         let plan_all = FoldPlan {

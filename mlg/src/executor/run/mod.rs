@@ -10,6 +10,7 @@ mod resolve;
 pub use resolve::Resolver;
 
 use crate::error::Result;
+use crate::executor::eval::spread::Ranks;
 use crate::executor::eval::{evaluate_model, rank::rank, Evaluation, Plan};
 use crate::executor::fit::{Chain, FittedChain};
 use crate::executor::plan::BestTrials;
@@ -18,8 +19,10 @@ use crate::executor::Selection;
 use crate::observer::{Observer, Silent};
 use crate::session::Workflow;
 use mlg_compiler::workflow::StageKind;
+use mlg_runtime::collective::Collective;
 use mlg_runtime::Artifact;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// What `run` produced.
 #[derive(Clone, Debug, Default)]
@@ -74,21 +77,51 @@ pub fn run(wf: &Workflow, options: &RunOptions) -> Result<RunOutput> {
 
 /// Runs every `select`, `search` and `evaluate` and then `deploy` statement
 /// of `wf`, in dependency order, reporting to `observer`.
+///
+/// In a distributed job ([`mlg_runtime::collective::current`] has more than
+/// one rank) only rank 0 writes files, and the job runs one of two ways
+/// ([`crate::shard::whole_data`]): a workflow that evaluates, selects or
+/// searches holds all the rows on every rank and deals the evaluations'
+/// splits out to the ranks, each fit running on one rank alone; any other
+/// holds a shard of the rows per rank, and its fits sum over the ranks.
+/// What cannot run either way is refused first ([`distributed`]).
 pub fn run_with(wf: &Workflow, options: &RunOptions, observer: &dyn Observer) -> Result<RunOutput> {
-    // A distributed job: every rank runs the same stages on its shard of the
-    // rows, and only rank 0 writes files.
     let comm = mlg_runtime::collective::current();
-    if comm.size() > 1 {
-        distributed::check(wf, comm.size())?;
+    if comm.size() == 1 {
+        return run_stages(wf, options, observer, None, 0);
     }
+    let rank = comm.rank();
+    if crate::shard::whole_data(&wf.program) {
+        distributed::check_tasks(wf, comm.size())?;
+        return mlg_runtime::collective::alone(|| run_stages(wf, options, observer, Some(&comm), rank));
+    }
+    distributed::check(wf, comm.size())?;
+    run_stages(wf, options, observer, None, rank)
+}
+
+/// [`run_with`]'s stages: evaluations deal their splits out to `tasks` when
+/// given (a task-parallel job, where only rank 0 deploys), and only rank 0
+/// (`writer`, this process's rank) writes.
+fn run_stages(
+    wf: &Workflow,
+    options: &RunOptions,
+    observer: &dyn Observer,
+    tasks: Option<&Arc<dyn Collective>>,
+    writer: usize,
+) -> Result<RunOutput> {
     let mut out = RunOutput {
-        profiles: profiles::write_profiles(wf, observer)?,
+        profiles: if writer == 0 {
+            profiles::write_profiles(wf, observer)?
+        } else {
+            Vec::new()
+        },
         ..RunOutput::default()
     };
     let mut resolver = Resolver::with(SearchOptions {
         log_dir: options.trial_log_dir.clone(),
         resume: options.resume,
-    });
+    })
+    .dealing_splits_to(tasks.cloned());
     for stage in wf.stages() {
         let eval = match &stage.kind {
             StageKind::Select(_) | StageKind::Search(_) => {
@@ -105,6 +138,7 @@ pub fn run_with(wf: &Workflow, options: &RunOptions, observer: &dyn Observer) ->
             metrics: &eval.metrics,
             permutation_repeats: options.permutation_repeats,
             details: true,
+            ranks: tasks.map(|t| Ranks(t.as_ref())),
         };
         let mut group = Vec::with_capacity(eval.targets.len());
         for model in &eval.targets {
@@ -121,6 +155,10 @@ pub fn run_with(wf: &Workflow, options: &RunOptions, observer: &dyn Observer) ->
         let StageKind::Deploy(deploy) = &stage.kind else {
             continue;
         };
+        // A task-parallel job deploys on rank 0 alone (its fits need no other rank).
+        if tasks.is_some() && writer != 0 {
+            continue;
+        }
         let model = resolver.resolve(wf, &deploy.target, observer)?;
         let bar = observer.spinner(&format!("{}: fit on all rows and compile", deploy.target));
         let monitor = deploy.monitor.as_ref().map(|m| mlg_runtime::drift::DriftConfig {
@@ -138,7 +176,7 @@ pub fn run_with(wf: &Workflow, options: &RunOptions, observer: &dyn Observer) ->
         );
         bar.finish();
         let compiled = compiled?;
-        if comm.rank() == 0 {
+        if writer == 0 {
             mlg_runtime::artifact::write(&deploy.path, compiled.artifact())?;
         }
         out.artifacts.push(deploy.path.clone());

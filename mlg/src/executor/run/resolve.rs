@@ -6,6 +6,7 @@
 
 use crate::error::{Error, Result};
 use crate::executor::eval::rank::rank;
+use crate::executor::eval::spread::Ranks;
 use crate::executor::eval::summary::Selection;
 use crate::executor::eval::{evaluate_model, Plan};
 use crate::executor::plan::{BestTrials, ModelRef};
@@ -13,6 +14,8 @@ use crate::executor::search::{self, Search, SearchOptions};
 use crate::observer::Observer;
 use crate::session::Workflow;
 use mlg_compiler::workflow::StageKind;
+use mlg_runtime::collective::Collective;
+use std::sync::Arc;
 
 /// The selections made so far, each run once, in the order they ran (a
 /// select's candidates that are selects themselves run first), and the
@@ -23,6 +26,8 @@ pub struct Resolver {
     searches: Vec<Search>,
     best: BestTrials,
     options: SearchOptions,
+    /// The ranks a task-parallel job deals selections' splits out to.
+    ranks: Option<Arc<dyn Collective>>,
 }
 
 impl Resolver {
@@ -32,6 +37,12 @@ impl Resolver {
             options,
             ..Resolver::default()
         }
+    }
+
+    /// This resolver, dealing the splits of selections' evaluations out to
+    /// `ranks` (a task-parallel distributed job) when given.
+    pub fn dealing_splits_to(self, ranks: Option<Arc<dyn Collective>>) -> Resolver {
+        Resolver { ranks, ..self }
     }
 
     /// The best trials of the searches run so far.
@@ -83,6 +94,7 @@ impl Resolver {
             .clone()
             .unwrap_or_else(|| mlg_stdlib::catalog::default_metrics(select.task)[0].to_string());
         let metrics = [metric.clone()];
+        let ranks = self.ranks.clone();
         let plan = Plan {
             statement: name,
             method: &select.method,
@@ -90,6 +102,7 @@ impl Resolver {
             metrics: &metrics,
             permutation_repeats: 0,
             details: false,
+            ranks: ranks.as_deref().map(Ranks),
         };
         let mut candidates = Vec::with_capacity(select.candidates.len());
         let mut resolved = Vec::with_capacity(select.candidates.len());
