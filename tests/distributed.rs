@@ -221,20 +221,34 @@ fn bad_shards_and_stages_fail_clearly_without_hanging() {
     for i in 0..40 {
         rows.push_str(&format!("{}.5,{}\n", i % 7, if i % 3 == 0 { "a" } else { "b" }));
     }
-    let search = "data d = csv(\"d.csv\", target = \"y\")\nmodel m = logistic_regression(d)\n\
-                  search s = tune(m, strategy = \"grid\", cv = kfold(2, seed = 0)) {\n  c = choice(0.1, 1.0)\n}\n\
-                  deploy s to \"m.mlgc\"\n";
-    let err = job_fails("mpi-search", 2, search, &[("d.csv", &rows)]);
+    let forest = "data d = csv(\"d.csv\", target = \"y\")\nmodel m = random_forest_classifier(d)\ndeploy m to \"m.mlgc\"\n";
+    let err = job_fails("mpi-forest", 2, forest, &[("d.csv", &rows)]);
     assert_eq!(
         err.matches("does not run distributed yet").count(),
         1,
         "rank 0 alone says it: {err}"
     );
-    assert!(err.contains("`search`"), "{err}");
-    let forest = "data d = csv(\"d.csv\", target = \"y\")\nmodel m = random_forest_classifier(d)\ndeploy m to \"m.mlgc\"\n";
-    let err = job_fails("mpi-forest", 2, forest, &[("d.csv", &rows)]);
     assert!(
         err.contains("the model `random_forest_classifier` does not run distributed yet"),
+        "{err}"
+    );
+
+    // A search runs task-parallel, but not resumed.
+    let dir = fresh_dir("mpi-resume");
+    std::fs::write(dir.join("d.csv"), &rows).expect("data");
+    let search = "data d = csv(\"d.csv\", target = \"y\")\nmodel m = logistic_regression(d)\n\
+                  search s = tune(m, strategy = \"grid\", cv = kfold(2, seed = 0)) {\n  c = choice(0.1, 1.0)\n}\n";
+    std::fs::write(dir.join("flow.mlg"), search).expect("flow");
+    let out = mpirun(2, &["run", "flow.mlg"], &dir);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        dir.join("out/flow/s.trials.jsonl").exists(),
+        "rank 0 logs the trials"
+    );
+    let out = mpirun(2, &["run", "flow.mlg", "--resume"], &dir);
+    let err = text(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("--resume does not run distributed yet"),
         "{err}"
     );
 
@@ -312,17 +326,22 @@ fn a_rank_killed_mid_run_ends_the_job() {
     assert!(!dir.join("m.mlgc").exists(), "no artifact from a failed job");
 }
 
-/// `report` with its timings (fit seconds) left out.
+/// `report` with its timings (fit and trial seconds) left out.
 fn untimed(mut report: serde_json::Value) -> serde_json::Value {
     for e in report["evaluations"].as_array_mut().into_iter().flatten() {
         e["fit_seconds"] = serde_json::Value::Null;
     }
+    for search in report["searches"].as_array_mut().into_iter().flatten() {
+        for t in search["trials"].as_array_mut().into_iter().flatten() {
+            t["seconds"] = serde_json::Value::Null;
+        }
+    }
     report
 }
 
-/// An example that evaluates runs task-parallel: every rank reads
-/// all the rows, the folds are dealt out, and the report equals one
-/// process's.
+/// Examples that evaluate and search run task-parallel: every rank reads
+/// all the rows, the folds and trials are dealt out, and the report equals
+/// one process's.
 #[test]
 fn an_evaluating_example_deals_its_folds_out_and_reports_the_same() {
     let dir = fresh_dir("mpi-tasks");
@@ -330,23 +349,28 @@ fn an_evaluating_example_deals_its_folds_out_and_reports_the_same() {
         &dir,
         &[
             "penguins_forest.mlg",
+            "breast_cancer_search.mlg",
             "data/penguins.csv",
-            "data/penguins.folds.csv",
+            "data/breast_cancer.csv",
+            "data/breast_cancer.folds.csv",
         ],
     );
     let report = |name: &str| -> serde_json::Value {
         let text = std::fs::read_to_string(dir.join(name)).expect("report");
         untimed(serde_json::from_str(&text).expect("json"))
     };
-    ok(&mlg(
-        &["run", "penguins_forest.mlg", "--report", "one.json"],
-        &dir,
-    ));
-    let want = report("one.json");
-    for np in [2, 3] {
-        let name = format!("ranks{np}.json");
-        let out = mpirun(np, &["run", "penguins_forest.mlg", "--report", &name], &dir);
-        assert!(out.status.success(), "{np} ranks: {}", text(&out.stderr));
-        assert_eq!(report(&name), want, "{np} ranks");
+    for example in ["penguins_forest.mlg", "breast_cancer_search.mlg"] {
+        ok(&mlg(&["run", example, "--report", "one.json"], &dir));
+        let want = report("one.json");
+        for np in [2, 3] {
+            let name = format!("ranks{np}.json");
+            let out = mpirun(np, &["run", example, "--report", &name], &dir);
+            assert!(
+                out.status.success(),
+                "{example} on {np} ranks: {}",
+                text(&out.stderr)
+            );
+            assert_eq!(report(&name), want, "{example} on {np} ranks");
+        }
     }
 }

@@ -163,21 +163,16 @@ fn schema_mismatch(file: &str, all: &[Vec<u8>]) -> String {
 mod tests {
     use super::*;
     use mlg_runtime::collective::Local;
-    use std::sync::Arc;
 
-    fn on_ranks<T: Send + 'static>(size: usize, f: impl Fn(&Local) -> T + Send + Sync + 'static) -> Vec<T> {
-        let f = Arc::new(f);
-        let handles: Vec<_> = Local::group(size)
-            .into_iter()
-            .map(|c| {
-                let f = f.clone();
-                std::thread::spawn(move || f(&c))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("rank thread"))
-            .collect()
+    /// The error `read_shard` gives each of `size` ranks on the file at `path`.
+    fn shard_errors(size: usize, path: std::path::PathBuf) -> Vec<String> {
+        Local::run(size, move |_| {
+            let comm = mlg_runtime::collective::current();
+            read_shard(comm.as_ref(), "csv", &path, &[])
+                .map(|_| ())
+                .unwrap_err()
+                .to_string()
+        })
     }
 
     fn write(name: &str, text: &str) -> std::path::PathBuf {
@@ -198,7 +193,10 @@ mod tests {
         }
         let path = write("levels", &text);
         let whole = mlg_runtime::csv::read_csv_typed(&path, &[]).expect("whole");
-        let shards = on_ranks(3, move |c| read_shard(c, "csv", &path, &[]).expect("shard"));
+        let shards = Local::run(3, move |_| {
+            let comm = mlg_runtime::collective::current();
+            read_shard(comm.as_ref(), "csv", &path, &[]).expect("shard")
+        });
         assert_eq!(shards.iter().map(|f| f.n_rows).sum::<usize>(), 40);
         let levels = |f: &Frame| match &f.column("colour").expect("colour").data {
             ColumnData::Categorical { levels, .. } => levels.clone(),
@@ -217,13 +215,7 @@ mod tests {
 
     #[test]
     fn an_empty_shard_and_a_type_mismatch_are_errors_on_every_rank() {
-        let path = write("tiny", "x,y\n1,0\n");
-        let errors = on_ranks(2, move |c| {
-            read_shard(c, "csv", &path, &[])
-                .map(|_| ())
-                .unwrap_err()
-                .to_string()
-        });
+        let errors = shard_errors(2, write("tiny", "x,y\n1,0\n"));
         for e in &errors {
             assert!(
                 e.starts_with("rank 0: ") && e.contains("(rank 0 of 2) holds no rows"),
@@ -241,13 +233,7 @@ mod tests {
             };
             text.push_str(&format!("{x},{}\n", i % 2));
         }
-        let path = write("mixed", &text);
-        let errors = on_ranks(2, move |c| {
-            read_shard(c, "csv", &path, &[])
-                .map(|_| ())
-                .unwrap_err()
-                .to_string()
-        });
+        let errors = shard_errors(2, write("mixed", &text));
         for e in &errors {
             assert!(
                 e.contains("rank 0: x:numbers, y:numbers") && e.contains("rank 1: x:categories"),

@@ -5,10 +5,9 @@
 //! one-process model predicts, and what cannot run distributed is refused
 //! on every rank.
 
-use mlg_runtime::collective::{scoped, Collective, Local};
+use mlg_runtime::collective::Local;
 use mlg_runtime::profile::FeatureStats;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 fn folder(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("mlg-distributed-{}-{name}", std::process::id()));
@@ -47,49 +46,32 @@ fn write_data(path: &Path, n: usize, regression: bool) {
     std::fs::write(path, text).expect("data");
 }
 
-/// Runs the workflow at `flow` on `ranks` rank threads; each rank's
-/// evaluations (everything but the fit times, which no two runs share).
-fn evaluate_on_ranks(flow: &Path, ranks: usize) -> Vec<mlg::Result<Vec<mlg::executor::Evaluation>>> {
-    let handles: Vec<_> = Local::group(ranks)
-        .into_iter()
-        .map(|c| {
-            let flow = flow.to_path_buf();
-            std::thread::spawn(move || {
-                let c: Arc<dyn Collective> = Arc::new(c);
-                scoped(c, || {
-                    let wf = mlg::Workflow::from_file(&flow)?;
-                    let out = mlg::executor::run(&wf, &mlg::RunOptions::default())?;
-                    let mut evaluations = out.evaluations;
-                    evaluations.iter_mut().for_each(|e| e.fit_seconds = 0.0);
-                    Ok(evaluations)
-                })
-            })
-        })
-        .collect();
-    handles
-        .into_iter()
-        .map(|h| h.join().expect("rank thread"))
-        .collect()
+/// A run's evaluations and searches, without what no two runs share (fit
+/// and trial times) and the trial log's path.
+type Results = (Vec<mlg::executor::Evaluation>, Vec<mlg::executor::Search>);
+
+/// Runs the workflow at `flow` on `ranks` rank threads; each rank's results.
+fn evaluate_on_ranks(flow: &Path, ranks: usize) -> Vec<mlg::Result<Results>> {
+    let flow = flow.to_path_buf();
+    Local::run(ranks, move |_| {
+        let wf = mlg::Workflow::from_file(&flow)?;
+        let out = mlg::executor::run(&wf, &mlg::RunOptions::default())?;
+        let mut evaluations = out.evaluations;
+        evaluations.iter_mut().for_each(|e| e.fit_seconds = 0.0);
+        let mut searches = out.searches;
+        for s in &mut searches {
+            s.log = None;
+            s.trials.iter_mut().for_each(|t| t.seconds = 0.0);
+        }
+        Ok((evaluations, searches))
+    })
 }
 
 /// Runs the workflow at `flow` on `ranks` rank threads; each rank's result.
 fn run_on_ranks(flow: &Path, ranks: usize) -> Vec<mlg::Result<()>> {
-    let handles: Vec<_> = Local::group(ranks)
+    evaluate_on_ranks(flow, ranks)
         .into_iter()
-        .map(|c| {
-            let flow = flow.to_path_buf();
-            std::thread::spawn(move || {
-                let c: Arc<dyn Collective> = Arc::new(c);
-                scoped(c, || {
-                    let wf = mlg::Workflow::from_file(&flow)?;
-                    mlg::executor::run(&wf, &mlg::RunOptions::default()).map(|_| ())
-                })
-            })
-        })
-        .collect();
-    handles
-        .into_iter()
-        .map(|h| h.join().expect("rank thread"))
+        .map(|r| r.map(|_| ()))
         .collect()
 }
 
@@ -188,11 +170,7 @@ fn what_cannot_run_distributed_is_refused_on_every_rank() {
     let dir = folder("refused-data");
     let data = dir.join("data.csv");
     write_data(&data, 200, false);
-    let search = flow(
-        "refused",
-        &data,
-        "\"y\")\nmodel m = logistic_regression(d)\nsearch s = tune(m, strategy = \"grid\", cv = kfold(2, seed = 0)) {\n  c = choice(0.1, 1.0)\n}",
-    );
+    let forest = flow("refused", &data, "\"y\")\nmodel m = random_forest_classifier(d)");
     let tiny = dir.join("tiny.csv");
     std::fs::write(&tiny, "a,y\n1,yes\n2,no\n").expect("tiny");
     let empty = flow("empty", &tiny, "\"y\")\nmodel m = logistic_regression(d)");
@@ -202,7 +180,10 @@ fn what_cannot_run_distributed_is_refused_on_every_rank() {
         "\"y\")\nmodel m = gradient_boosting_classifier(d)",
     );
     for (path, expected) in [
-        (search, "`search` does not run distributed yet"),
+        (
+            forest,
+            "the model `random_forest_classifier` does not run distributed yet",
+        ),
         (empty, "holds no rows"),
         (early, "set early_stopping = \"off\""),
     ] {
@@ -214,10 +195,11 @@ fn what_cannot_run_distributed_is_refused_on_every_rank() {
     }
 }
 
-/// A workflow that evaluates runs task-parallel: every rank reads all the
-/// rows, the folds are dealt out to the ranks, and every rank ends with the
-/// evaluations one process computes (scores, confusion matrices,
-/// importances, pooled predictions); rank 0 alone deploys.
+/// A workflow that evaluates, selects and searches runs task-parallel: every
+/// rank reads all the rows, the folds and trials are dealt out to the ranks,
+/// and every rank ends with the evaluations (scores, confusion matrices,
+/// importances, pooled predictions) and searches one process computes; rank
+/// 0 alone deploys.
 #[test]
 fn evaluations_deal_their_folds_out_to_the_ranks() {
     let dir = folder("tasks-data");
@@ -229,13 +211,16 @@ fn evaluations_deal_their_folds_out_to_the_ranks() {
         "\"y\")\nfeatures s = d -> standardize(numeric)\nmodel lr = logistic_regression(s)\n\
          model tree = decision_tree_classifier(d, max_depth = 4)\n\
          model m = select(lr, tree, metric = \"accuracy\", cv = kfold(3, seed = 1))\n\
-         evaluate lr, tree with kfold(5, seed = 0) metrics accuracy, f1_macro",
+         search deep = tune(tree, strategy = \"random\", trials = 5, seed = 3, cv = kfold(3, seed = 2)) {\n\
+           max_depth = int(2, 8)\n\
+         }\n\
+         evaluate lr, tree, deep with kfold(5, seed = 0) metrics accuracy, f1_macro",
     );
     let one = evaluate_on_ranks(&path, 1)
         .pop()
         .expect("one rank")
         .expect("one process runs");
-    assert_eq!(one.len(), 2);
+    assert_eq!((one.0.len(), one.1.len(), one.1[0].trials.len()), (3, 1, 5));
     std::fs::remove_file(path.with_file_name("m.mlgc")).expect("deployed");
     for ranks in [2, 3] {
         for (rank, got) in evaluate_on_ranks(&path, ranks).into_iter().enumerate() {

@@ -160,6 +160,28 @@ impl Local {
     }
 }
 
+impl Local {
+    /// Runs `f(rank)` on `size` new threads, one per rank of a new group,
+    /// each with its rank's handle as its [`current`] group; the results in
+    /// rank order. A rank that panics panics here (after the others end, so
+    /// a rank left waiting in a collective would hang: tests only).
+    pub fn run<T: Send + 'static>(size: usize, f: impl Fn(usize) -> T + Send + Sync + 'static) -> Vec<T> {
+        let f = Arc::new(f);
+        let handles: Vec<_> = Local::group(size)
+            .into_iter()
+            .enumerate()
+            .map(|(rank, c)| {
+                let f = f.clone();
+                std::thread::spawn(move || scoped(Arc::new(c), || f(rank)))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    }
+}
+
 impl Collective for Local {
     fn rank(&self) -> usize {
         self.rank
@@ -263,27 +285,13 @@ pub fn share(n: usize, size: usize, rank: usize) -> std::ops::Range<usize> {
 mod tests {
     use super::*;
 
-    fn on_ranks<T: Send + 'static>(size: usize, f: impl Fn(&Local) -> T + Send + Sync + 'static) -> Vec<T> {
-        let f = Arc::new(f);
-        let handles: Vec<_> = Local::group(size)
-            .into_iter()
-            .map(|c| {
-                let f = f.clone();
-                std::thread::spawn(move || f(&c))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("rank thread"))
-            .collect()
-    }
-
     #[test]
     fn all_reduce_sums_in_rank_order_and_every_rank_gets_the_same_bits() {
-        let out = on_ranks(3, |c| {
-            let mut v = vec![0.1 * (c.rank() as f64 + 1.0), 1e16, -(c.rank() as f64)];
+        let out = Local::run(3, |rank| {
+            let c = current();
+            let mut v = vec![0.1 * (rank as f64 + 1.0), 1e16, -(rank as f64)];
             c.all_reduce_f64(&mut v);
-            let mut u = vec![c.rank() as u64 + 1];
+            let mut u = vec![rank as u64 + 1];
             c.all_reduce_u64(&mut u);
             (v, u)
         });
@@ -296,10 +304,11 @@ mod tests {
 
     #[test]
     fn broadcast_gather_and_failures() {
-        let out = on_ranks(3, |c| {
-            let b = c.broadcast(1, format!("from {}", c.rank()).as_bytes());
-            let g = c.gather(0, &[c.rank() as u8]);
-            let outcome = if c.rank() == 2 {
+        let out = Local::run(3, |rank| {
+            let c = current();
+            let b = c.broadcast(1, format!("from {rank}").as_bytes());
+            let g = c.gather(0, &[rank as u8]);
+            let outcome = if rank == 2 {
                 Err("shard is empty".to_string())
             } else {
                 Ok(())

@@ -5,7 +5,7 @@
 //! coefficients (1e-6 relative, the iterative solvers' rule).
 
 use mlg_compiler::workflow::catalog::{Params, Value};
-use mlg_runtime::collective::{scoped, share, Local};
+use mlg_runtime::collective::{share, Local};
 use mlg_runtime::frame::{Column, Frame};
 use mlg_stdlib::models::boost::{FittedBoost, GradientBoosting};
 use mlg_stdlib::models::linear::LinearRegression;
@@ -20,19 +20,7 @@ fn on_ranks<T: Send + 'static>(
     n: usize,
     f: impl Fn(std::ops::Range<usize>) -> T + Send + Sync + 'static,
 ) -> Vec<T> {
-    let f = Arc::new(f);
-    let handles: Vec<_> = Local::group(size)
-        .into_iter()
-        .enumerate()
-        .map(|(rank, c)| {
-            let f = f.clone();
-            std::thread::spawn(move || scoped(Arc::new(c), || f(share(n, size, rank))))
-        })
-        .collect();
-    handles
-        .into_iter()
-        .map(|h| h.join().expect("rank thread"))
-        .collect()
+    Local::run(size, move |rank| f(share(n, size, rank)))
 }
 
 /// A deterministic design: `n` rows of `d` features and a noisy linear score.

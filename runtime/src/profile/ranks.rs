@@ -171,7 +171,7 @@ fn percentiles(comm: &dyn Collective, finite: &[f64], n: u64, min: f64, max: f64
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collective::{scoped, share, Local};
+    use crate::collective::{share, Local};
     use std::sync::Arc;
 
     #[test]
@@ -212,21 +212,11 @@ mod tests {
         ];
         let one = DataProfile::of(&frame_of(0..n), &inputs);
         let (frame_of, slots) = (Arc::new(frame_of), Arc::new(inputs));
-        let handles: Vec<_> = Local::group(3)
-            .into_iter()
-            .enumerate()
-            .map(|(rank, c)| {
-                let (frame_of, slots) = (frame_of.clone(), slots.clone());
-                std::thread::spawn(move || {
-                    let c: Arc<dyn Collective> = Arc::new(c);
-                    scoped(c.clone(), || {
-                        DataProfile::of_ranks(c.as_ref(), &frame_of(share(n, 3, rank)), &slots)
-                    })
-                })
-            })
-            .collect();
-        for handle in handles {
-            let got = handle.join().expect("rank");
+        let profiles = Local::run(3, move |rank| {
+            let c = crate::collective::current();
+            DataProfile::of_ranks(c.as_ref(), &frame_of(share(n, 3, rank)), &slots)
+        });
+        for got in profiles {
             assert_eq!(got.rows, one.rows);
             assert_eq!(got.features[1], one.features[1], "level counts are exact");
             let (FeatureStats::Numeric(a), FeatureStats::Numeric(b)) =

@@ -1,8 +1,8 @@
-//! What a distributed job can run today, checked from the workflow alone
-//! before any training, so every rank refuses the same thing at the same
-//! point and none is left waiting in a collective: a data-parallel job
-//! (each rank holding a shard of the rows) and a task-parallel one (each
-//! holding all of them, evaluations' splits dealt out).
+//! What a data-parallel job (each rank holding a shard of the rows) can run
+//! today, checked from the workflow alone before any training, so every rank
+//! refuses the same thing at the same point and none is left waiting in a
+//! collective. (A task-parallel job, whose ranks hold all the rows, runs
+//! every statement.)
 
 use crate::error::{Error, Result};
 use crate::session::Workflow;
@@ -23,22 +23,6 @@ pub const DISTRIBUTED_MODELS: &[&str] = &[
     "gradient_boosting_classifier",
     "gradient_boosting_regressor",
 ];
-
-/// Checks that `wf` can run task-parallel (every rank holding all the rows,
-/// evaluations' splits dealt out to the ranks, every fit on one rank alone):
-/// everything but `search`, whose trials and trial log do not run
-/// distributed yet.
-pub fn check_tasks(wf: &Workflow, ranks: usize) -> Result<()> {
-    match wf.stages().find(|s| matches!(s.kind, StageKind::Search(_))) {
-        Some(stage) => Err(Error::Distributed(format!(
-            "`{}`: `search` does not run distributed yet; a job on {ranks} ranks that evaluates \
-             deals the folds of `evaluate` and `select` out to the ranks. Run this workflow in one \
-             process (without mpirun)",
-            stage.name
-        ))),
-        None => Ok(()),
-    }
-}
 
 /// Checks that every stage of `wf` can run on sharded rows: file sources and
 /// `concat`, the features steps of [`DISTRIBUTED_STEPS`], the models of

@@ -82,9 +82,9 @@ pub fn run(wf: &Workflow, options: &RunOptions) -> Result<RunOutput> {
 /// one rank) only rank 0 writes files, and the job runs one of two ways
 /// ([`crate::shard::whole_data`]): a workflow that evaluates, selects or
 /// searches holds all the rows on every rank and deals the evaluations'
-/// splits out to the ranks, each fit running on one rank alone; any other
-/// holds a shard of the rows per rank, and its fits sum over the ranks.
-/// What cannot run either way is refused first ([`distributed`]).
+/// splits and the searches' trials out to the ranks, each fit running on one
+/// rank alone; any other holds a shard of the rows per rank, and its fits sum
+/// over the ranks, after [`distributed::check`] refused what cannot.
 pub fn run_with(wf: &Workflow, options: &RunOptions, observer: &dyn Observer) -> Result<RunOutput> {
     let comm = mlg_runtime::collective::current();
     if comm.size() == 1 {
@@ -92,7 +92,6 @@ pub fn run_with(wf: &Workflow, options: &RunOptions, observer: &dyn Observer) ->
     }
     let rank = comm.rank();
     if crate::shard::whole_data(&wf.program) {
-        distributed::check_tasks(wf, comm.size())?;
         return mlg_runtime::collective::alone(|| run_stages(wf, options, observer, Some(&comm), rank));
     }
     distributed::check(wf, comm.size())?;

@@ -72,7 +72,16 @@ impl Resolver {
             StageKind::Search(stage) => {
                 // A tuned ensemble may fuse searched members: they run first.
                 self.resolve(wf, &stage.base, observer)?;
-                let (outcome, best) = search::run(wf, &self.best, name, stage, observer, &self.options)?;
+                let ranks = self.ranks.clone();
+                let (outcome, best) = search::run(
+                    wf,
+                    &self.best,
+                    name,
+                    stage,
+                    observer,
+                    &self.options,
+                    ranks.as_deref(),
+                )?;
                 let model = ModelRef::Trial {
                     search: name.to_string(),
                     index: best.index,

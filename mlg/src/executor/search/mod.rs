@@ -25,6 +25,7 @@ use crate::session::Workflow;
 use log::{Record, Shape, TrialLog};
 use mlg_compiler::workflow::stage::{SearchStage, LATENCY_US, SIZE_BYTES};
 use mlg_compiler::workflow::trial::{patch, Patch};
+use mlg_runtime::collective::Collective;
 use mlg_stdlib::tune::{self, Observation, Proposal};
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -47,6 +48,12 @@ pub struct SearchOptions {
 /// Runs search stage `name`; searches upstream of it (members of a tuned
 /// ensemble) are resolved by `best`. Returns the search's summary and its
 /// best trial.
+///
+/// With `ranks` (a task-parallel distributed job), the trials of every chunk
+/// are dealt out to the ranks (trial `j` of a chunk to rank `j mod size`)
+/// and their outcomes gathered in trial order, so every rank takes the same
+/// decisions; rank 0 alone writes the log and decides the timeout, and
+/// `--resume` is refused.
 pub fn run(
     wf: &Workflow,
     best: &BestTrials,
@@ -54,7 +61,15 @@ pub fn run(
     stage: &SearchStage,
     observer: &dyn Observer,
     options: &SearchOptions,
+    ranks: Option<&dyn Collective>,
 ) -> Result<(Search, BestTrial)> {
+    let ranks = ranks.filter(|c| c.size() > 1);
+    let writer = ranks.is_none_or(|c| c.rank() == 0);
+    if ranks.is_some() && options.resume {
+        return Err(Error::Distributed(format!(
+            "`{name}`: --resume does not run distributed yet; resume the search in one process"
+        )));
+    }
     let started = Instant::now();
     let base_chain = Chain::in_stages(Stages::of(wf, best), &stage.base, &stage.base)?;
     let target = base_chain.target()?;
@@ -84,7 +99,8 @@ pub fn run(
         seed: stage.seed,
     };
     let mut strategy = tune::strategy(&spec(stage), &dims(stage), stage.seed);
-    let (mut log, mut earlier) = match &options.log_dir {
+    let log_dir = options.log_dir.as_ref().filter(|_| writer);
+    let opened = match log_dir {
         Some(dir) => {
             let path = dir.join(format!("{name}.trials.jsonl"));
             let fp = fingerprint(wf, stage, base_chain.frame.n_rows);
@@ -92,14 +108,23 @@ pub fn run(
                 metrics: metrics.len(),
                 objectives: objective_names.len(),
             };
-            let (log, earlier) = TrialLog::open(&path, name, &fp, options.resume, shape)?;
-            if let Some(note) = &earlier.note {
-                observer.note(note);
-            }
-            (Some(log), earlier.records)
+            TrialLog::open(&path, name, &fp, options.resume, shape).map(|(log, earlier)| {
+                if let Some(note) = &earlier.note {
+                    observer.note(note);
+                }
+                (Some(log), earlier.records)
+            })
         }
-        None => (None, Vec::new()),
+        None => Ok((None, Vec::new())),
     };
+    // Every rank learns whether rank 0 could open the log before any trial.
+    if let Some(c) = ranks {
+        let outcome = opened.as_ref().map(|_| ()).map_err(ToString::to_string);
+        if let Some((rank, message)) = c.failures(outcome).into_iter().next() {
+            return Err(Error::Distributed(format!("rank {rank}: {message}")));
+        }
+    }
+    let (mut log, mut earlier) = opened?;
     let bar = observer.bar(&format!("{name}: {} over {}", stage.strategy, stage.base));
     let mut history: Vec<Observation> = Vec::new();
     let mut trials: Vec<(Proposal, Patch, TrialOutcome, bool)> = Vec::new();
@@ -109,7 +134,13 @@ pub fn run(
     'search: while let Some(batch) = strategy.ask(&history) {
         bar.add_length(batch.len() as u64);
         for chunk in batch.chunks(CHUNK) {
-            if let Some(limit) = stage.timeout.filter(|t| started.elapsed().as_secs_f64() >= *t) {
+            let mut late = stage.timeout.filter(|t| started.elapsed().as_secs_f64() >= *t);
+            if let (Some(c), Some(_)) = (ranks, stage.timeout) {
+                // Rank 0's clock decides for every rank.
+                let decided = c.broadcast(0, &[u8::from(late.is_some())]);
+                late = stage.timeout.filter(|_| decided == [1]);
+            }
+            if let Some(limit) = late {
                 stopped = Some(format!("timeout: {limit} s passed"));
                 break 'search;
             }
@@ -137,25 +168,30 @@ pub fn run(
                 .map(|p| patch(&wf.checked.graph, stage, &values(stage, &p.coords)).map_err(Error::Usage))
                 .collect::<Result<_>>()?;
             let intermediates: Vec<Vec<f64>> = trials.iter().map(|t| t.2.intermediate.clone()).collect();
-            let outcomes: Vec<(TrialOutcome, bool)> = chunk
-                .par_iter()
-                .zip(&patches)
-                .enumerate()
-                .map(
-                    |(j, (p, pt))| match reused[j].as_ref().filter(|_| first + j < keep) {
-                        Some(r) => (outcome_of(r), true),
-                        None => {
-                            let trial = ModelRef::Trial {
-                                search: name.to_string(),
-                                index: first + j,
-                            };
-                            let o = run_trial(&plan, &trial.to_string(), pt, p.budget, &intermediates);
-                            bar.advance(1);
-                            (o, false)
-                        }
-                    },
-                )
-                .collect();
+            let run_one = |j: usize| -> (TrialOutcome, bool) {
+                match reused[j].as_ref().filter(|_| first + j < keep) {
+                    Some(r) => (outcome_of(r), true),
+                    None => {
+                        let trial = ModelRef::Trial {
+                            search: name.to_string(),
+                            index: first + j,
+                        };
+                        let o = run_trial(
+                            &plan,
+                            &trial.to_string(),
+                            &patches[j],
+                            chunk[j].budget,
+                            &intermediates,
+                        );
+                        bar.advance(1);
+                        (o, false)
+                    }
+                }
+            };
+            let outcomes: Vec<(TrialOutcome, bool)> = match ranks {
+                Some(c) => trial::deal(c, chunk.len(), run_one)?,
+                None => (0..chunk.len()).into_par_iter().map(run_one).collect(),
+            };
             for ((p, pt), (o, was_resumed)) in chunk.iter().zip(patches).zip(outcomes) {
                 let k = trials.len();
                 if !was_resumed {

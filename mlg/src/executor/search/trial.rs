@@ -47,7 +47,7 @@ pub struct TrialPlan<'a> {
 }
 
 /// How a trial ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Status {
     Complete,
     Pruned,
@@ -66,7 +66,7 @@ impl Status {
 }
 
 /// A finished trial.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct TrialOutcome {
     pub status: Status,
     pub error: Option<String>,
@@ -281,4 +281,40 @@ pub fn share(rows: &[usize], target: &Target, fraction: f64, seed: u64, split: u
     }
     out.sort_unstable();
     out
+}
+
+/// `run(j)` for `j < n`, dealt out to the ranks of `comm` (trial `j` to rank
+/// `j mod size`, this rank's in parallel) and gathered in order on every
+/// rank. A rank whose part cannot be read back is an error (a bug: every
+/// rank runs the same build).
+pub fn deal<T>(
+    comm: &dyn mlg_runtime::collective::Collective,
+    n: usize,
+    run: impl Fn(usize) -> T + Sync,
+) -> crate::error::Result<Vec<T>>
+where
+    T: Send + serde::Serialize + serde::de::DeserializeOwned,
+{
+    use rayon::prelude::*;
+    let (rank, size) = (comm.rank(), comm.size());
+    let mine: Vec<(usize, T)> = (0..n)
+        .into_par_iter()
+        .filter(|j| j % size == rank)
+        .map(|j| (j, run(j)))
+        .collect();
+    let bytes = postcard::to_allocvec(&mine)
+        .map_err(|e| crate::error::Error::Distributed(format!("cannot encode rank {rank}'s trials: {e}")))?;
+    let mut out: Vec<Option<T>> = (0..n).map(|_| None).collect();
+    for (from, part) in comm.all_gather(&bytes).iter().enumerate() {
+        let part: Vec<(usize, T)> = postcard::from_bytes(part).map_err(|e| {
+            crate::error::Error::Distributed(format!("cannot decode rank {from}'s trials: {e}"))
+        })?;
+        part.into_iter().for_each(|(j, t)| out[j] = Some(t));
+    }
+    out.into_iter()
+        .enumerate()
+        .map(|(j, t)| {
+            t.ok_or_else(|| crate::error::Error::Distributed(format!("trial {j} was run by no rank")))
+        })
+        .collect()
 }
