@@ -19,6 +19,7 @@ pub mod executor;
 pub mod explain;
 pub mod files;
 pub mod observer;
+pub mod pattern;
 pub mod profile;
 pub mod session;
 pub mod shard;

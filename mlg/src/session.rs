@@ -60,7 +60,7 @@ impl SchemaSource for FrameCache {
         let frame = if self.shard && comm.size() > 1 {
             crate::shard::read_shard(comm.as_ref(), format, path, types).map_err(|e| e.to_string())?
         } else {
-            read_source(format, path, types).map_err(|e| e.to_string())?
+            read_source(format, path, types)?
         };
         let schema = frame.schema();
         self.frames
@@ -71,16 +71,16 @@ impl SchemaSource for FrameCache {
 }
 
 /// Reads a file source with the reader its statement names (CSV with the
-/// declared column kinds).
+/// declared column kinds), or every file its glob pattern matches.
 fn read_source(
     format: &str,
     path: &Path,
     types: &[(String, ColumnKind)],
-) -> std::result::Result<Frame, mlg_runtime::DataError> {
-    match format {
-        "parquet" => mlg_runtime::parquet::read_parquet(path),
-        _ => mlg_runtime::csv::read_csv_typed(path, types),
+) -> std::result::Result<Frame, String> {
+    if crate::pattern::is_pattern(path) {
+        return crate::pattern::read_all(format, path, types);
     }
+    crate::pattern::read_file(format, path, types).map_err(|e| e.to_string())
 }
 
 /// The frame of every data stage, in dependency order: file sources from the

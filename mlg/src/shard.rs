@@ -35,26 +35,53 @@ pub fn read_shard(
     types: &[(String, ColumnKind)],
 ) -> Result<Frame> {
     let file = path.display().to_string();
-    let read = read_part(comm, format, path, types)
-        .map_err(|e| e.to_string())
-        .and_then(|frame| {
-            if frame.n_rows == 0 {
-                Err(format!(
-                    "`{file}`: this rank's shard (rank {} of {}) holds no rows; run with fewer ranks \
-                     or give the file more rows",
-                    comm.rank(),
-                    comm.size()
-                ))
-            } else {
-                Ok(frame)
-            }
-        });
+    let read = if crate::pattern::is_pattern(path) {
+        read_files(comm, format, path, types)
+    } else {
+        read_part(comm, format, path, types).map_err(|e| e.to_string())
+    };
+    let read = read.and_then(|frame| {
+        if frame.n_rows == 0 {
+            Err(format!(
+                "`{file}`: this rank's shard (rank {} of {}) holds no rows; run with fewer ranks \
+                 or give the file more rows",
+                comm.rank(),
+                comm.size()
+            ))
+        } else {
+            Ok(frame)
+        }
+    });
     let failures = comm.failures(read.as_ref().map(|_| ()).map_err(Clone::clone));
     if let Some((rank, message)) = failures.first() {
         return Err(Error::Distributed(format!("rank {rank}: {message}")));
     }
     let frame = read.map_err(Error::Distributed)?;
     harmonize(comm, &file, frame)
+}
+
+/// The rows of rank `comm.rank()` of the files the glob `pattern` matches:
+/// whole files (its share of them, in name order) when there are at least
+/// as many files as ranks, else its share of every file; one frame.
+fn read_files(
+    comm: &dyn Collective,
+    format: &str,
+    pattern: &Path,
+    types: &[(String, ColumnKind)],
+) -> std::result::Result<Frame, String> {
+    let files = crate::pattern::expand(pattern)?;
+    let frames: Vec<Frame> = if files.len() >= comm.size() {
+        files[share(files.len(), comm.size(), comm.rank())]
+            .iter()
+            .map(|f| crate::pattern::read_file(format, f, types).map_err(|e| e.to_string()))
+            .collect::<std::result::Result<_, _>>()?
+    } else {
+        files
+            .iter()
+            .map(|f| read_part(comm, format, f, types).map_err(|e| e.to_string()))
+            .collect::<std::result::Result<_, _>>()?
+    };
+    crate::pattern::concat(&files, &frames)
 }
 
 /// The rows of rank `comm.rank()`: its share of the file's bytes (CSV) or

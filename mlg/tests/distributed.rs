@@ -230,3 +230,51 @@ fn evaluations_deal_their_folds_out_to_the_ranks() {
         assert!(path.with_file_name("m.mlgc").exists(), "rank 0 deployed");
     }
 }
+
+/// `csv("parts/*.csv")` reads every matching file; on ranks, whole files
+/// per rank when there are enough, else a share of each; a pattern that
+/// matches nothing is an error on every rank.
+#[test]
+fn a_glob_source_spreads_its_files_over_the_ranks() {
+    let dir = folder("glob");
+    let parts = dir.join("parts");
+    std::fs::create_dir_all(&parts).expect("parts");
+    let whole = dir.join("whole.csv");
+    write_data(&whole, 3000, false);
+    let text = std::fs::read_to_string(&whole).expect("whole");
+    let mut lines = text.lines();
+    let header = lines.next().expect("header");
+    let rows: Vec<&str> = lines.collect();
+    for (k, chunk) in rows.chunks(1000).enumerate() {
+        std::fs::write(
+            parts.join(format!("part{k}.csv")),
+            format!("{header}\n{}\n", chunk.join("\n")),
+        )
+        .expect("part");
+    }
+    let body =
+        "\"y\")\nfeatures s = d -> standardize(numeric)\nmodel m = logistic_regression(s, tol = 1e-10)";
+    let one = flow("glob-one", &whole, body);
+    run_on_ranks(&one, 1).pop().expect("rank").expect("one process");
+    let want = predictions(&one.with_file_name("m.mlgc"), &whole);
+    for ranks in [1, 2, 4] {
+        let many = flow(&format!("glob-{ranks}"), &parts.join("*.csv"), body);
+        for (rank, result) in run_on_ranks(&many, ranks).into_iter().enumerate() {
+            assert!(result.is_ok(), "rank {rank} of {ranks}: {}", message(result));
+        }
+        let got = predictions(&many.with_file_name("m.mlgc"), &whole);
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                (g - w).abs() <= 1e-4 * w.abs().max(1.0),
+                "{ranks} ranks: {g} vs {w}"
+            );
+        }
+    }
+    let none = flow("glob-none", &parts.join("*.parquet"), body);
+    for ranks in [1, 2] {
+        for result in run_on_ranks(&none, ranks) {
+            let m = message(result);
+            assert!(m.contains("matches no file"), "{m}");
+        }
+    }
+}

@@ -17,7 +17,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[
                 "path",
                 ParamType::Str,
                 Default::Required,
-                "file path, relative to the .mlg file",
+                "file path, relative to the .mlg file; a glob such as \"parts/*.csv\" reads every matching file, in name order",
             ),
             p(
                 "target",
@@ -43,7 +43,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[
                 "path",
                 ParamType::Str,
                 Default::Required,
-                "file path, relative to the .mlg file",
+                "file path, relative to the .mlg file; a glob such as \"parts/*.csv\" reads every matching file, in name order",
             ),
             p(
                 "target",
