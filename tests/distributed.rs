@@ -2,8 +2,9 @@
 //! MPI's `mpirun`): the shipped distributed example and generated data run on
 //! 2 and 3 ranks deploy the model one process deploys; only rank 0 prints and
 //! writes; bad shards and stages that cannot run distributed fail with one
-//! clear message; a rank killed mid-run ends the job. Every job is bounded by
-//! a timeout, so a hang fails the test instead of blocking it.
+//! clear message; a rank killed mid-fit ends the job and `--resume` finishes
+//! it from the checkpoint. Every job is bounded by a timeout, so a hang fails
+//! the test instead of blocking it.
 #![cfg(feature = "mpi")]
 
 mod cli_support;
@@ -278,30 +279,44 @@ fn bad_shards_and_stages_fail_clearly_without_hanging() {
     assert!(err.contains("d.csv"), "{err}");
 }
 
+/// A rank killed mid-fit ends the job with mpirun's message and no
+/// artifact; `--resume` then continues the boosting fit from the checkpoint
+/// rank 0 wrote and deploys the model an uninterrupted job deploys.
 #[test]
-fn a_rank_killed_mid_run_ends_the_job() {
+fn a_rank_killed_mid_fit_ends_the_job_and_resume_finishes_it() {
     let dir = fresh_dir("mpi-killed");
     let data = dir.join("big.csv");
-    write_values(&data, 400_000);
+    write_values(&data, 200_000);
     let flow = dir.join("killed.mlg");
     std::fs::write(
         &flow,
-        "data d = csv(\"big.csv\", target = \"v\")\nfeatures s = d -> standardize(numeric)\n\
-         model m = linear_regression(s)\ndeploy m to \"m.mlgc\"\n",
+        "data d = csv(\"big.csv\", target = \"v\")\n\
+         model m = gradient_boosting_regressor(d, rounds = 60, early_stopping = \"off\", checkpoint_rounds = 2)\n\
+         deploy m to \"m.mlgc\"\n",
     )
     .expect("flow");
-    let child = start(2, &["run", flow.to_str().expect("path")], &dir);
-    // Kill one of the job's `mlg` processes as soon as both run.
-    // The ranks' command lines start with the binary; mpirun's does not.
+    let flow_arg = flow.to_str().expect("path");
+    let artifact = dir.join("m.mlgc");
+    let checkpoint = dir.join("out/killed/checkpoints/m.ckpt");
+    let out = mpirun(2, &["run", flow_arg], &dir);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let want = predictions(&artifact, &data);
+    std::fs::remove_file(&artifact).expect("artifact");
+    std::fs::remove_dir_all(dir.join("out")).expect("checkpoints");
+
+    let child = start(2, &["run", flow_arg], &dir);
+    // Kill one of the job's `mlg` processes once rank 0 has saved a
+    // checkpoint. The ranks' command lines start with the binary; mpirun's
+    // does not.
     let pattern = format!("^{} run {}", env!("CARGO_BIN_EXE_mlg"), flow.display());
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(60);
     let killed = loop {
         let found = Command::new("pgrep")
             .args(["-f", &pattern])
             .output()
             .expect("pgrep");
         let pids: Vec<String> = text(&found.stdout).lines().map(str::to_string).collect();
-        if pids.len() >= 2 {
+        if pids.len() >= 2 && checkpoint.exists() {
             Command::new("kill")
                 .args(["-9", &pids[1]])
                 .status()
@@ -311,10 +326,10 @@ fn a_rank_killed_mid_run_ends_the_job() {
         if Instant::now() > deadline {
             break false;
         }
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(Duration::from_millis(2));
     };
     let out = finish(child);
-    assert!(killed, "the job's processes were not seen");
+    assert!(killed, "the job's processes or its checkpoint were not seen");
     assert!(!out.status.success(), "the job went on without a rank");
     let err = text(&out.stderr);
     // mpirun names the killed rank's signal, or, when a surviving rank's
@@ -323,7 +338,15 @@ fn a_rank_killed_mid_run_ends_the_job() {
         err.contains("signal 9") || err.contains("Killed") || err.contains("non-zero exit"),
         "{err}"
     );
-    assert!(!dir.join("m.mlgc").exists(), "no artifact from a failed job");
+    assert!(!artifact.exists(), "no artifact from a failed job");
+
+    let out = mpirun(2, &["run", flow_arg, "--resume"], &dir);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        predictions(&artifact, &data),
+        want,
+        "the resumed job deploys the same model"
+    );
 }
 
 /// `report` with its timings (fit and trial seconds) left out.

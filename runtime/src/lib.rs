@@ -7,6 +7,7 @@
 //! class ([`invalid`]).
 
 pub mod artifact;
+pub mod checkpoint;
 pub mod collective;
 pub mod combine;
 pub mod csv;

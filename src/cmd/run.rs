@@ -20,7 +20,9 @@ pub struct Args {
     /// No progress bars and no table.
     #[arg(long)]
     quiet: bool,
-    /// Resume searches: take the trials their logs hold instead of training them again.
+    /// Resume: searches take the trials their logs hold instead of training them
+    /// again, and deployed boosting fits continue from their checkpoints
+    /// (out/FILE_STEM/checkpoints/).
     #[arg(long)]
     resume: bool,
     /// Folder of the searches' JSON-lines trial logs (NAME.trials.jsonl);
@@ -48,6 +50,7 @@ pub fn run(args: Args, limits: Limits) -> mlg::Result<()> {
         } else {
             mlg::executor::PERMUTATION_REPEATS
         },
+        checkpoint_dir: Some(trials_dir.join("checkpoints")),
         trial_log_dir: Some(trials_dir),
         resume: args.resume,
     };

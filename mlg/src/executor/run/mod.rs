@@ -55,8 +55,12 @@ pub struct RunOptions {
     /// `None` writes none.
     pub trial_log_dir: Option<PathBuf>,
     /// Searches take the finished trials of their earlier logs instead of
-    /// training them again.
+    /// training them again, and deployed fits continue from their
+    /// checkpoints.
     pub resume: bool,
+    /// Where deployed fits that checkpoint (gradient boosting) keep their
+    /// checkpoints (`MODEL.ckpt`); `None` keeps none.
+    pub checkpoint_dir: Option<PathBuf>,
 }
 
 impl Default for RunOptions {
@@ -65,6 +69,7 @@ impl Default for RunOptions {
             permutation_repeats: PERMUTATION_REPEATS,
             trial_log_dir: None,
             resume: false,
+            checkpoint_dir: None,
         }
     }
 }
@@ -165,14 +170,28 @@ fn run_stages(
             ks: m.ks,
             window: m.window,
         });
-        let compiled = deploy::deployable(
-            wf,
-            resolver.best(),
-            &deploy.target,
-            &model,
-            &out.evaluations,
-            monitor,
-        );
+        let slot = options
+            .checkpoint_dir
+            .as_ref()
+            .map(|dir| mlg_runtime::checkpoint::Slot {
+                path: dir.join(format!("{}.ckpt", deploy.target)),
+                resume: options.resume,
+                writer: writer == 0,
+            });
+        let deploying = || {
+            deploy::deployable(
+                wf,
+                resolver.best(),
+                &deploy.target,
+                &model,
+                &out.evaluations,
+                monitor,
+            )
+        };
+        let compiled = match slot {
+            Some(slot) => mlg_runtime::checkpoint::with_slot(slot, deploying),
+            None => deploying(),
+        };
         bar.finish();
         let compiled = compiled?;
         if writer == 0 {

@@ -78,6 +78,9 @@ pub struct GradientBoosting {
     pub tol: f64,
     /// Seed of the bin subsample, the validation split and the row and feature sampling.
     pub seed: u64,
+    /// Rounds between two checkpoints of a fit that has a checkpoint slot
+    /// ([`mlg_runtime::checkpoint`]); `None`: about once a minute.
+    pub checkpoint_rounds: Option<usize>,
 }
 
 impl GradientBoosting {
@@ -163,6 +166,7 @@ impl GradientBoosting {
             n_iter_no_change: int("n_iter_no_change", 1, big, Some(10))?.unwrap_or(10),
             tol: real("tol", 1e-7, non_negative, "a number >= 0")?,
             seed: int("seed", 0, big, Some(0))?.map_or(0, |s| s as u64),
+            checkpoint_rounds: int("checkpoint_rounds", 1, big, None)?,
         })
     }
 

@@ -11,6 +11,7 @@
 //! than `tol`. The trees fitted so far are kept.
 
 use super::bins::{columns, BinMapper};
+use super::checkpoint::{restore, Saver, State};
 use super::config::{BoostLoss, EarlyStopping, GradientBoosting, Growth};
 use super::fitted::{BoostNode, BoostTree, FittedBoost};
 use super::grow::{BinnedData, GrowParams, Grower, GrownNode, GrownTree};
@@ -230,17 +231,31 @@ fn should_stop(scores: &[f64], n_iter_no_change: usize, tol: f64) -> bool {
 /// absolute loss are refused there.
 pub(crate) fn fit(cfg: &GradientBoosting, x: &Matrix, y: &Target) -> Result<FittedBoost, OpError> {
     let comm = mlg_runtime::collective::current();
+    let slot = mlg_runtime::checkpoint::slot();
     if comm.size() > 1 {
-        return fit_in_pool(cfg, x, y, Some(comm));
+        return fit_in_pool(cfg, x, y, Some(&comm), slot.as_ref());
     }
-    rayon::scope(|_| fit_in_pool(cfg, x, y, None))
+    rayon::scope(|_| fit_in_pool(cfg, x, y, None, slot.as_ref()))
 }
 
+/// What a resumed fit must match to continue from a checkpoint: the
+/// settings, the bins, the classes and the (this rank's) targets.
+fn fingerprint(cfg: &GradientBoosting, mapper: &BinMapper, y: &[f64], k: usize) -> u64 {
+    let mut bytes = format!("{cfg:?} k={k} n={}", y.len()).into_bytes();
+    for t in &mapper.thresholds {
+        bytes.extend(t.iter().flat_map(|v| v.to_bits().to_le_bytes()));
+    }
+    bytes.extend(y.iter().flat_map(|v| v.to_bits().to_le_bytes()));
+    mlg_runtime::checkpoint::fingerprint(&bytes)
+}
+
+#[allow(clippy::too_many_lines)]
 fn fit_in_pool(
     cfg: &GradientBoosting,
     x: &Matrix,
     y: &Target,
-    comm: Option<Arc<dyn Collective>>,
+    comm: Option<&Arc<dyn Collective>>,
+    slot: Option<&mlg_runtime::checkpoint::Slot>,
 ) -> Result<FittedBoost, OpError> {
     let op = cfg.op();
     if comm.is_some()
@@ -332,7 +347,7 @@ fn fit_in_pool(
         n_rows: n,
         n_bins: &n_bins,
     };
-    let mut grower = Grower::new(data, params, comm);
+    let mut grower = Grower::new(data, params, comm.cloned());
     let mut rng = SplitMix64::new(cfg.seed ^ 0x5DEE_CE66_D1CE_B00C);
     let mut trees: Vec<Vec<BoostTree>> = vec![Vec::new(); k];
     let mut gains = vec![0.0; x.cols];
@@ -341,7 +356,35 @@ fn fit_in_pool(
         scores.push(-objective.loss(&y_val, &raw_val));
     }
     let mut rounds = 0;
-    for _ in 0..cfg.rounds {
+    // Every grown tree, for checkpoints; a resumed fit starts from the last.
+    let mut grown: Vec<Vec<Vec<GrownNode>>> = vec![Vec::new(); k];
+    let print = fingerprint(cfg, &mapper, &y_train, k);
+    let mut saver = slot.map(|s| Saver::new(s.clone(), print, cfg.checkpoint_rounds));
+    let restored = match slot {
+        Some(s) => restore(op, s, print, comm.map(AsRef::as_ref))?,
+        None => None,
+    };
+    if let Some(state) = restored {
+        (rounds, rng, scores, gains) = (
+            state.rounds,
+            SplitMix64::new(state.rng),
+            state.scores,
+            state.gains,
+        );
+        for (c, class_trees) in state.grown.iter().enumerate() {
+            for nodes in class_trees {
+                let tree = GrownTree {
+                    nodes: nodes.clone(),
+                    rows: Vec::new(),
+                };
+                add_tree(&tree, None, &codes, &mut raw[c]);
+                add_tree(&tree, None, &val_codes, &mut raw_val[c]);
+                trees[c].push(to_boost_tree(nodes, &mapper));
+            }
+        }
+        grown = state.grown;
+    }
+    while rounds < cfg.rounds {
         objective.gradients(&y_train, &raw, &mut gh);
         let sample = sample_rows(n, cfg.subsample, &mut rng);
         for c in 0..k {
@@ -365,7 +408,9 @@ fn fit_in_pool(
                     gains[f] += node.gain;
                 }
             }
-            let tree = to_boost_tree(&tree.nodes, &mapper);
+            let nodes = tree.nodes;
+            let tree = to_boost_tree(&nodes, &mapper);
+            grown[c].push(nodes);
             let in_range = |v: &f64| v.abs() <= f64::from(f32::MAX);
             if !raw[c].iter().all(in_range) || !tree.nodes.iter().all(|n| n.value.is_finite()) {
                 return Err(invalid(
@@ -386,6 +431,15 @@ fn fit_in_pool(
             if should_stop(&scores, cfg.n_iter_no_change, cfg.tol) {
                 break;
             }
+        }
+        if let Some(saver) = saver.as_mut() {
+            saver.after_round(op, rounds, || State {
+                rounds,
+                rng: rng.state(),
+                scores: scores.clone(),
+                gains: gains.clone(),
+                grown: grown.clone(),
+            })?;
         }
     }
     Ok(FittedBoost {

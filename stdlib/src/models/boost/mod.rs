@@ -22,6 +22,7 @@
 #[cfg(test)]
 mod bench;
 mod bins;
+mod checkpoint;
 mod config;
 mod fit;
 mod fitted;

@@ -134,8 +134,15 @@ const SEED: ParamSpec = p(
     "random seed (bin subsample, validation split, row and feature sampling)",
 );
 
+const CHECKPOINT_ROUNDS: ParamSpec = p(
+    "checkpoint_rounds",
+    AT_LEAST_ONE,
+    Default::Optional,
+    "save a checkpoint every this many rounds when deployed (default: about once a minute); `mlg run --resume` continues from it",
+);
+
 /// Parameters of `gradient_boosting_classifier`, in positional order.
-const CLASSIFIER_PARAMS: [ParamSpec; 16] = [
+const CLASSIFIER_PARAMS: [ParamSpec; 17] = [
     ROUNDS,
     LEARNING_RATE,
     MAX_LEAF_NODES,
@@ -152,10 +159,11 @@ const CLASSIFIER_PARAMS: [ParamSpec; 16] = [
     N_ITER_NO_CHANGE,
     TOL,
     SEED,
+    CHECKPOINT_ROUNDS,
 ];
 
 /// The regressor's: the classifier's plus `loss`.
-const REGRESSOR_PARAMS: [ParamSpec; 17] = append(
+const REGRESSOR_PARAMS: [ParamSpec; 18] = append(
     CLASSIFIER_PARAMS,
     p(
         "loss",

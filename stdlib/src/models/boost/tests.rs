@@ -252,3 +252,63 @@ fn catalog_entries_name_both_models() {
         assert!(crate::estimator(def.spec.name, &params(&[])).is_ok());
     }
 }
+
+/// A fit resumed from a checkpoint ends with the model of the fit that was
+/// not interrupted: rows subsampled, features sampled and early stopping on,
+/// so the generator, the held-out scores and the raw scores all matter.
+#[test]
+fn a_resumed_fit_equals_the_uninterrupted_one() {
+    use mlg_runtime::checkpoint::{with_slot, Slot};
+    let (x, y) = dataset("breast_cancer");
+    let settings = |seed: i64| {
+        params(&[
+            ("rounds", Value::Int(10)),
+            ("subsample", Value::Float(0.8)),
+            ("colsample", Value::Float(0.5)),
+            ("early_stopping", Value::Str("on".into())),
+            ("n_iter_no_change", Value::Int(50)),
+            ("checkpoint_rounds", Value::Int(4)),
+            ("seed", Value::Int(seed)),
+        ])
+    };
+    let gb = GradientBoosting::classifier(&settings(3)).expect("params");
+    let plain = gb.fit_boost(&x, &classes(&y)).expect("fit");
+    let dir = std::env::temp_dir().join(format!("mlg-boost-checkpoint-{}", std::process::id()));
+    let slot = |resume| Slot {
+        path: dir.join("gb.ckpt"),
+        resume,
+        writer: true,
+    };
+    // The first run leaves the checkpoint of round 8 behind it.
+    let first = with_slot(slot(false), || gb.fit_boost(&x, &classes(&y))).expect("fit");
+    assert_eq!(first, plain);
+    assert!(dir.join("gb.ckpt").exists());
+    let path = dir.join("gb.ckpt");
+    let bytes = std::fs::read(&path).expect("checkpoint");
+    let print = u64::from_le_bytes(bytes[12..20].try_into().expect("header"));
+    let payload = mlg_runtime::checkpoint::load(&path, print)
+        .expect("load")
+        .expect("this fit's");
+    let mut state = super::checkpoint::State::decode(&payload).expect("a boosting state");
+    assert_eq!((state.rounds, state.grown[0].len()), (8, 8));
+    let resumed = with_slot(slot(true), || gb.fit_boost(&x, &classes(&y))).expect("resumed");
+    assert_eq!(resumed, plain);
+    // The resumed fit took its state from the file: gains changed there show.
+    state.gains.iter_mut().for_each(|g| *g += 1.0);
+    mlg_runtime::checkpoint::save(&path, print, &state.encode()).expect("save");
+    let tampered = with_slot(slot(true), || gb.fit_boost(&x, &classes(&y))).expect("resumed");
+    assert_eq!(tampered.trees, plain.trees);
+    assert_ne!(tampered.gains, plain.gains);
+    // Another fit (another seed) does not take that checkpoint.
+    let other = GradientBoosting::classifier(&settings(4)).expect("params");
+    let fresh = other.fit_boost(&x, &classes(&y)).expect("fit");
+    let ignored = with_slot(slot(true), || other.fit_boost(&x, &classes(&y))).expect("fit");
+    assert_eq!(ignored, fresh);
+    // A damaged checkpoint is an error naming the file.
+    std::fs::write(dir.join("gb.ckpt"), b"MLGCKPT\0 truncated").expect("write");
+    let err = with_slot(slot(true), || other.fit_boost(&x, &classes(&y)))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("gb.ckpt") && err.contains("damaged"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

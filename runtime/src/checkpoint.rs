@@ -1,0 +1,185 @@
+//! Checkpoints of long fits: a fit saves its state every few rounds, and a
+//! later run started with `--resume` continues from the last one instead of
+//! starting over (MPI ends a whole job when one process dies, so this is how
+//! a distributed fit survives it). The executor says where checkpoints go
+//! ([`Slot`]); the fit decides what its state is.
+//!
+//! File format (little-endian), written atomically ([`crate::files::write_atomic`]):
+//!
+//! | bytes | field |
+//! | --- | --- |
+//! | 8 | magic `MLGCKPT\0` |
+//! | 4 | format version, 1 |
+//! | 8 | fingerprint of what was being fitted (the fit's settings and data) |
+//! | 8 | payload length `n` |
+//! | 4 | CRC-32 of the payload |
+//! | n | payload (the fit's own encoding) |
+//!
+//! A checkpoint whose fingerprint differs belongs to another fit and is not
+//! used; one that is truncated or fails its CRC is an error naming the file.
+
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+const MAGIC: &[u8; 8] = b"MLGCKPT\0";
+const VERSION: u32 = 1;
+const HEADER: usize = 8 + 4 + 8 + 8 + 4;
+
+/// Where one fit keeps its checkpoint, and whether it starts from it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Slot {
+    /// The checkpoint file.
+    pub path: PathBuf,
+    /// Continue from the checkpoint when there is one (`--resume`).
+    pub resume: bool,
+    /// Whether this process writes it (rank 0 of a distributed job).
+    pub writer: bool,
+}
+
+thread_local! {
+    static SLOT: std::cell::RefCell<Option<Slot>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` (a fit) with `slot` as the calling thread's checkpoint slot;
+/// fits that checkpoint read it with [`slot`] before they hand work to
+/// other threads.
+pub fn with_slot<T>(slot: Slot, f: impl FnOnce() -> T) -> T {
+    let before = SLOT.with(|s| s.borrow_mut().replace(slot));
+    struct Restore(Option<Slot>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let before = self.0.take();
+            SLOT.with(|s| *s.borrow_mut() = before);
+        }
+    }
+    let _restore = Restore(before);
+    f()
+}
+
+/// The calling thread's checkpoint slot, if a fit on it should checkpoint.
+pub fn slot() -> Option<Slot> {
+    SLOT.with(|s| s.borrow().clone())
+}
+
+/// A checkpoint that cannot be read or written.
+#[derive(Debug, Error)]
+pub enum CheckpointError {
+    /// The file could not be read or written.
+    #[error("checkpoint `{path}`: {message}")]
+    Io {
+        /// The checkpoint file.
+        path: PathBuf,
+        /// What failed.
+        message: String,
+    },
+    /// The file is not a whole checkpoint of this format.
+    #[error("checkpoint `{path}` is damaged ({message}); delete it, or run without --resume")]
+    Damaged {
+        /// The checkpoint file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+/// Writes `payload` as the checkpoint of the fit `fingerprint` at `path`
+/// (atomically: a reader sees the old checkpoint or the new one).
+pub fn save(path: &Path, fingerprint: u64, payload: &[u8]) -> Result<(), CheckpointError> {
+    let mut bytes = Vec::with_capacity(HEADER + payload.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&VERSION.to_le_bytes());
+    bytes.extend_from_slice(&fingerprint.to_le_bytes());
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    bytes.extend_from_slice(payload);
+    let io = |e: std::io::Error| CheckpointError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    crate::files::write_atomic(path, &bytes).map_err(io)
+}
+
+/// The payload of the checkpoint at `path` if it is one of the fit
+/// `fingerprint`; `None` when there is no file or it belongs to another fit.
+pub fn load(path: &Path, fingerprint: u64) -> Result<Option<Vec<u8>>, CheckpointError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(CheckpointError::Io {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })
+        }
+    };
+    let damaged = |message: &str| CheckpointError::Damaged {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    };
+    if bytes.len() < HEADER || &bytes[..8] != MAGIC {
+        return Err(damaged("not a checkpoint"));
+    }
+    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or_default());
+    let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default());
+    if version != VERSION {
+        return Err(damaged(&format!(
+            "format version {version}, this mlg reads {VERSION}"
+        )));
+    }
+    if word(12) != fingerprint {
+        return Ok(None);
+    }
+    let len = usize::try_from(word(20)).unwrap_or(usize::MAX);
+    let crc = u32::from_le_bytes(bytes[28..32].try_into().unwrap_or_default());
+    let payload = &bytes[HEADER..];
+    if payload.len() != len {
+        return Err(damaged(&format!(
+            "{} payload bytes where the header says {len}",
+            payload.len()
+        )));
+    }
+    if crc32fast::hash(payload) != crc {
+        return Err(damaged("its checksum does not match"));
+    }
+    Ok(Some(payload.to_vec()))
+}
+
+/// FNV-1a 64 of `bytes`: the fingerprint fits build from their settings.
+pub fn fingerprint(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saved_checkpoints_load_back_and_damage_is_named() {
+        let dir = std::env::temp_dir().join(format!("mlg-checkpoint-{}", std::process::id()));
+        let path = dir.join("checkpoints").join("m.ckpt");
+        assert_eq!(load(&path, 7).expect("none"), None);
+        save(&path, 7, b"state of round 10").expect("save");
+        assert_eq!(
+            load(&path, 7).expect("load").as_deref(),
+            Some(&b"state of round 10"[..])
+        );
+        assert_eq!(load(&path, 8).expect("another fit"), None);
+        let mut bytes = std::fs::read(&path).expect("read");
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        std::fs::write(&path, &bytes).expect("write");
+        let err = load(&path, 7).unwrap_err().to_string();
+        assert!(err.contains("damaged (its checksum does not match)"), "{err}");
+        std::fs::write(&path, &bytes[..20]).expect("write");
+        assert!(load(&path, 7)
+            .unwrap_err()
+            .to_string()
+            .contains("not a checkpoint"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
