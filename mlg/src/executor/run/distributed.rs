@@ -31,9 +31,10 @@ pub const DISTRIBUTED_MODELS: &[&str] = &[
 pub fn check(wf: &Workflow, ranks: usize) -> Result<()> {
     let refuse = |stage: &str, what: String| {
         Err(Error::Distributed(format!(
-            "`{stage}`: {what} does not run distributed yet; a job on {ranks} ranks runs data \
-             sources, features steps {}, models {} and deploy. Run this workflow in one process \
-             (without mpirun)",
+            "`{stage}`: {what} does not run distributed yet; a job on {ranks} ranks that splits \
+             the rows runs data sources, features steps {}, models {} and deploy. Run this \
+             workflow in one process (without mpirun); a workflow that evaluates runs every \
+             model, its folds dealt out to the ranks",
             DISTRIBUTED_STEPS.join(", "),
             DISTRIBUTED_MODELS.join(", ")
         )))
@@ -94,11 +95,10 @@ pub fn check(wf: &Workflow, ranks: usize) -> Result<()> {
                     return refuse(name, "`compress`".into());
                 }
             }
-            StageKind::Deploy(_) => {}
-            StageKind::Select(_) => return refuse(name, "`select`".into()),
-            StageKind::Search(_) => return refuse(name, "`search`".into()),
+            // A workflow that selects, searches or evaluates runs
+            // task-parallel ([`crate::shard::whole_data`]), never here.
+            StageKind::Deploy(_) | StageKind::Select(_) | StageKind::Search(_) | StageKind::Evaluate(_) => {}
             StageKind::Ensemble(_) => return refuse(name, "an ensemble".into()),
-            StageKind::Evaluate(_) => return refuse(name, "`evaluate`".into()),
         }
     }
     Ok(())
