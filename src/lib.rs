@@ -3,16 +3,20 @@
 //! is the `mlg` library and the pages are `mlg-report`.
 
 /// `print!` to stdout, except that a closed pipe (`mlg run ... | head`) ends
-/// the program quietly instead of panicking, and another write error is
-/// reported on stderr with exit code 1.
+/// the program quietly instead of panicking, another write error is
+/// reported on stderr with exit code 1, and in a distributed job (`mpirun`)
+/// only rank 0 prints.
 #[macro_export]
 macro_rules! out {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let mut stdout = std::io::stdout().lock();
-        let written = write!(stdout, $($arg)*).and_then(|()| stdout.flush());
-        if let Err(e) = written {
-            $crate::stdout_failed(&e);
+        // In a distributed job only rank 0 prints.
+        if mlg_runtime::collective::current().rank() == 0 {
+            let mut stdout = std::io::stdout().lock();
+            let written = write!(stdout, $($arg)*).and_then(|()| stdout.flush());
+            if let Err(e) = written {
+                $crate::stdout_failed(&e);
+            }
         }
     }};
 }
