@@ -48,47 +48,25 @@ pub trait Collective: Send + Sync {
     /// Replaces `values` by the element-wise sum over ranks, added in rank
     /// order (the same bits on every rank). Every rank passes the same length.
     fn all_reduce_f64(&self, values: &mut [f64]) {
-        if self.size() == 1 {
-            return;
-        }
-        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        let all = self.all_gather(&bytes);
-        values.iter_mut().for_each(|v| *v = 0.0);
-        for part in &all {
-            for (v, b) in values.iter_mut().zip(part.chunks_exact(8)) {
-                *v += f64::from_le_bytes(b.try_into().unwrap_or_default());
-            }
-        }
+        fold_ranks(
+            self,
+            values,
+            (f64::to_bits, f64::from_bits),
+            |_| 0.0,
+            |a, b| a + b,
+        );
     }
 
     /// Replaces `values` by the element-wise sum over ranks (wrapping).
     fn all_reduce_u64(&self, values: &mut [u64]) {
-        if self.size() == 1 {
-            return;
-        }
-        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        let all = self.all_gather(&bytes);
-        values.iter_mut().for_each(|v| *v = 0);
-        for part in &all {
-            for (v, b) in values.iter_mut().zip(part.chunks_exact(8)) {
-                *v = v.wrapping_add(u64::from_le_bytes(b.try_into().unwrap_or_default()));
-            }
-        }
+        fold_ranks(self, values, (|v| v, |v| v), |_| 0, u64::wrapping_add);
     }
 
     /// Replaces `values` by the element-wise minimum (`max = false`) or
     /// maximum over ranks; NaN loses to any number.
     fn all_reduce_extreme(&self, values: &mut [f64], max: bool) {
-        if self.size() == 1 {
-            return;
-        }
-        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        for part in &self.all_gather(&bytes) {
-            for (v, b) in values.iter_mut().zip(part.chunks_exact(8)) {
-                let other = f64::from_le_bytes(b.try_into().unwrap_or_default());
-                *v = if max { v.max(other) } else { v.min(other) };
-            }
-        }
+        let pick = |a: f64, b: f64| if max { a.max(b) } else { a.min(b) };
+        fold_ranks(self, values, (f64::to_bits, f64::from_bits), |v| v, pick);
     }
 
     /// The messages of the ranks whose `outcome` is an error, as `(rank,
@@ -109,6 +87,33 @@ pub trait Collective: Send + Sync {
             .filter(|(_, b)| b.first() == Some(&1))
             .map(|(rank, b)| (rank, String::from_utf8_lossy(&b[1..]).into_owned()))
             .collect()
+    }
+}
+
+/// How a value travels: to a 64-bit word and back.
+type Words<T> = (fn(T) -> u64, fn(u64) -> T);
+
+/// The reductions' common part: gathers every rank's `values` (as 64-bit
+/// words through `bits`) and replaces each by `fold` over the ranks'
+/// values in rank order, starting from `start(own value)`.
+fn fold_ranks<C: Collective + ?Sized, T: Copy>(
+    comm: &C,
+    values: &mut [T],
+    bits: Words<T>,
+    start: impl Fn(T) -> T,
+    fold: impl Fn(T, T) -> T,
+) {
+    if comm.size() == 1 {
+        return;
+    }
+    let (to, from) = bits;
+    let bytes: Vec<u8> = values.iter().flat_map(|v| to(*v).to_le_bytes()).collect();
+    let all = comm.all_gather(&bytes);
+    values.iter_mut().for_each(|v| *v = start(*v));
+    for part in &all {
+        for (v, b) in values.iter_mut().zip(part.chunks_exact(8)) {
+            *v = fold(*v, from(u64::from_le_bytes(b.try_into().unwrap_or_default())));
+        }
     }
 }
 
@@ -253,11 +258,6 @@ pub fn alone<T>(f: impl FnOnce() -> T) -> T {
     scoped(Arc::new(Single), f)
 }
 
-/// True when the calling thread works in a group of more than one rank.
-pub fn is_distributed() -> bool {
-    current().size() > 1
-}
-
 /// Runs `f` with `collective` as this thread's group (for tests and for a
 /// service that runs several groups); the previous one is restored after.
 pub fn scoped<T>(collective: Arc<dyn Collective>, f: impl FnOnce() -> T) -> T {
@@ -341,8 +341,8 @@ mod tests {
     fn scoped_overrides_and_restores() {
         assert_eq!(current().size(), 1);
         let group = Local::group(2).pop().expect("two ranks");
-        let (size, distributed) = scoped(Arc::new(group), || (current().size(), is_distributed()));
-        assert_eq!((size, distributed), (2, true));
-        assert!(!is_distributed());
+        let size = scoped(Arc::new(group), || current().size());
+        assert_eq!(size, 2);
+        assert_eq!(current().size(), 1);
     }
 }
