@@ -33,7 +33,7 @@
 use crate::error::DataError;
 use crate::frame::{Column, ColumnData, Frame};
 use crate::parquet_source::Source;
-use ::parquet::file::metadata::ParquetMetaDataReader;
+use ::parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Float16Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type,
@@ -79,16 +79,32 @@ pub fn read_parquet_row_groups(path: &Path, groups: Range<usize>) -> Result<Fram
 /// (never a panic); both name the file.
 pub fn parquet_row_groups(path: &Path) -> Result<usize, DataError> {
     let file = path.display().to_string();
-    let handle = std::fs::File::open(path).map_err(|source| DataError::Io {
-        file: file.clone(),
+    read_metadata(path, &file).map(|metadata| metadata.num_row_groups())
+}
+
+/// The footer of the Parquet file at `path` (named `file` in errors), walked
+/// by [`crate::parquet_headers::check_footer`] before the crate parses it.
+fn read_metadata(path: &Path, file: &str) -> Result<ParquetMetaData, DataError> {
+    let io = |source| DataError::Io {
+        file: file.to_string(),
         source,
-    })?;
-    catching(&file, || {
+    };
+    let handle = std::fs::File::open(path).map_err(io)?;
+    if let Some(footer) = crate::parquet_source::read_footer(&handle).map_err(io)? {
+        check_footer(file, &footer)?;
+    }
+    catching(file, || {
         ParquetMetaDataReader::new()
             .parse_and_finish(&handle)
-            .map(|metadata| metadata.num_row_groups())
-            .map_err(|e| parquet_error(&file, e))
+            .map_err(|e| parquet_error(file, e))
     })
+}
+
+/// Refuses a footer declaring collections larger than its bytes (see
+/// [`crate::parquet_headers`]) as a corrupt `file`.
+pub(crate) fn check_footer(file: &str, footer: &[u8]) -> Result<(), DataError> {
+    crate::parquet_headers::check_footer(footer)
+        .map_err(|big| parquet_error(file, format!("corrupt file ({big})")))
 }
 
 /// Reads `path` into memory and decodes the row groups in `groups` (all of them
@@ -100,19 +116,17 @@ fn read_file(path: &Path, groups: Option<Range<usize>>) -> Result<Frame, DataErr
         source,
     };
     // A range reads only its row groups' column chunks and the footer.
-    let source = match &groups {
-        None => Source::read(path).map_err(io)?,
+    let (source, metadata) = match &groups {
+        None => (Source::read(path).map_err(io)?, None),
         Some(range) => {
-            let handle = std::fs::File::open(path).map_err(io)?;
-            let metadata = catching(&file, || {
-                ParquetMetaDataReader::new()
-                    .parse_and_finish(&handle)
-                    .map_err(|e| parquet_error(&file, e))
-            })?;
-            Source::read_groups(path, &metadata, range.clone()).map_err(io)?
+            let metadata = read_metadata(path, &file)?;
+            let source = Source::read_groups(path, &metadata, range.clone()).map_err(io)?;
+            (source, Some(metadata))
         }
     };
-    catching(&file, || crate::parquet_read::decode(&source, &file, groups))
+    catching(&file, || {
+        crate::parquet_read::decode(&source, metadata, &file, groups)
+    })
 }
 
 /// Runs `read`, turning a panic inside it (the Parquet decoder's, on a corrupt

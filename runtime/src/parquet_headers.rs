@@ -16,6 +16,15 @@
 //! file of a few kilobytes made it allocate and fill gigabytes (found by
 //! fuzzing). Anything else it does not understand it leaves to the crate,
 //! which reports it. Only headers are read: no page is decompressed.
+//!
+//! The footer (the file's `FileMetaData`) is walked the same way before the
+//! crate parses it ([`check_footer`]): its unknown fields are skipped by the
+//! same reader, so a footer of a few bytes declaring a list of 2^31 booleans
+//! kept the decoder busy for seconds (found by fuzzing). In both walks every
+//! collection element counts against the bytes of the struct walked: a valid
+//! encoding spends at least a byte on each, so more elements in all than
+//! bytes is refused too (many lists of booleans, each within the bytes left,
+//! would otherwise add up).
 
 use crate::parquet_source::Source;
 use parquet::file::metadata::ParquetMetaData;
@@ -42,6 +51,8 @@ pub(crate) enum Oversized {
     },
     /// A dictionary page of `values` values in `bytes` uncompressed bytes.
     Dictionary { values: u64, bytes: u64, column: String },
+    /// A collection of `size` elements in the footer, `left` bytes after it.
+    Footer { size: u64, left: usize },
 }
 
 impl std::fmt::Display for Oversized {
@@ -63,6 +74,9 @@ impl std::fmt::Display for Oversized {
                 f,
                 "a dictionary page of column `{column}` claims {values} values in {bytes} bytes"
             ),
+            Oversized::Footer { size, left } => {
+                write!(f, "the footer declares {size} elements with {left} bytes left")
+            }
         }
     }
 }
@@ -85,13 +99,7 @@ pub(crate) fn check(source: &Source, metadata: &ParquetMetaData) -> Result<(), O
             let end = bytes.len();
             let mut pos = 0;
             while pos < end {
-                let mut walk = Walk {
-                    bytes: &bytes[..end],
-                    pos,
-                    page_size: None,
-                    uncompressed: None,
-                    dictionary_values: None,
-                };
+                let mut walk = Walk::new(&bytes[..end], pos);
                 match walk.structure(DEPTH, Role::Page) {
                     Ok(true) => {}
                     Ok(false) => break,
@@ -132,6 +140,33 @@ pub(crate) fn check(source: &Source, metadata: &ParquetMetaData) -> Result<(), O
     Ok(())
 }
 
+/// Walks `footer`, the Thrift bytes of a file's `FileMetaData` (see
+/// [`footer_of`]), refusing a collection larger than the bytes can hold.
+/// Bytes that stop making sense are left to the crate, which reports them.
+pub(crate) fn check_footer(footer: &[u8]) -> Result<(), Oversized> {
+    let mut walk = Walk::new(footer, 0);
+    match walk.structure(DEPTH, Role::Nested) {
+        Err(size) => Err(Oversized::Footer {
+            size,
+            left: footer.len() - walk.pos,
+        }),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// The footer's bytes within `tail`, the last bytes of a Parquet file: the
+/// length in the 4 bytes before the closing `PAR1`, and that many bytes
+/// before them. `None` when `tail` does not end so, or holds less than the
+/// length says (the crate then reports the file).
+pub(crate) fn footer_of(tail: &[u8]) -> Option<&[u8]> {
+    let end = tail.len().checked_sub(8)?;
+    if &tail[end + 4..] != b"PAR1" {
+        return None;
+    }
+    let len = u32::from_le_bytes(tail[end..end + 4].try_into().ok()?) as usize;
+    tail.get(end.checked_sub(len)?..end)
+}
+
 /// Which struct [`Walk::structure`] reads.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -156,9 +191,23 @@ struct Walk<'a> {
     /// Field 1 of field 7 (`DictionaryPageHeader`): its value count, as the
     /// crate converts it (an `i32`; a negative one counts as huge).
     dictionary_values: Option<u64>,
+    /// Collection elements the bytes can still hold in all (one byte each).
+    elements_left: u64,
 }
 
-impl Walk<'_> {
+impl<'a> Walk<'a> {
+    /// A walk of `bytes` from `pos`.
+    fn new(bytes: &'a [u8], pos: usize) -> Walk<'a> {
+        Walk {
+            bytes,
+            pos,
+            page_size: None,
+            uncompressed: None,
+            dictionary_values: None,
+            elements_left: (bytes.len() - pos.min(bytes.len())) as u64,
+        }
+    }
+
     fn byte(&mut self) -> Option<u8> {
         let b = *self.bytes.get(self.pos)?;
         self.pos += 1;
@@ -285,9 +334,10 @@ impl Walk<'_> {
     /// `size` elements, each one value of every kind in `kinds`. A valid
     /// file spends at least a byte per element; the crate may spend none.
     fn elements(&mut self, size: u64, kinds: &[u8], depth: u32) -> Result<bool, u64> {
-        if size > (self.bytes.len() - self.pos) as u64 {
+        if size > (self.bytes.len() - self.pos) as u64 || size > self.elements_left {
             return Err(size);
         }
+        self.elements_left -= size;
         if depth == 0 {
             return Ok(false);
         }
@@ -307,13 +357,7 @@ mod tests {
     use super::Walk;
 
     fn walk(bytes: &[u8]) -> (Result<bool, u64>, Option<usize>) {
-        let mut w = Walk {
-            bytes,
-            pos: 0,
-            page_size: None,
-            uncompressed: None,
-            dictionary_values: None,
-        };
+        let mut w = Walk::new(bytes, 0);
         let r = w.structure(super::DEPTH, super::Role::Page);
         (r, w.page_size)
     }
@@ -344,18 +388,40 @@ mod tests {
         let header = [
             0x15, 0x04, 0x15, 0x14, 0x15, 0x0E, 0x4C, 0x15, 0xD0, 0x0F, 0x15, 0x00, 0x00, 0x00,
         ];
-        let mut w = Walk {
-            bytes: &header,
-            pos: 0,
-            page_size: None,
-            uncompressed: None,
-            dictionary_values: None,
-        };
+        let mut w = Walk::new(&header, 0);
         assert_eq!(w.structure(super::DEPTH, super::Role::Page), Ok(true));
         assert_eq!(
             (w.uncompressed, w.page_size, w.dictionary_values),
             (Some(10), Some(7), Some(1000))
         );
         assert_eq!(w.pos, header.len());
+    }
+
+    #[test]
+    fn lists_of_booleans_within_the_bytes_each_but_not_in_all_are_refused() {
+        // Field 9: a list of 3 lists (type 9) of 5 booleans each (header 0x51),
+        // then 6 bytes of page data: 12 bytes in all, and each inner list fits in
+        // the bytes after it, but 3 + 5 + 5 elements do not fit in 12.
+        let header = [0x99, 0x39, 0x51, 0x51, 0x51, 0x00, 1, 2, 3, 4, 5, 6];
+        assert_eq!(walk(&header).0, Err(5));
+    }
+
+    #[test]
+    fn a_footer_is_found_from_the_end_of_the_file() {
+        let mut tail = b"PAR1".to_vec();
+        tail.extend([0x15, 0x02, 0x00]);
+        tail.extend(3u32.to_le_bytes());
+        tail.extend(b"PAR1");
+        assert_eq!(super::footer_of(&tail), Some(&[0x15, 0x02, 0x00][..]));
+        tail[7] = 200;
+        assert_eq!(super::footer_of(&tail), None);
+        assert_eq!(super::footer_of(b"PAR"), None);
+        // Field 15 (delta 15), a list of 2^31 - 1 booleans.
+        let footer = [0xF9, 0xF1, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x00];
+        assert_eq!(
+            super::check_footer(&footer).map_err(|e| e.to_string()),
+            Err("the footer declares 2147483647 elements with 1 bytes left".to_string())
+        );
+        assert_eq!(super::check_footer(&[0x15, 0x02, 0x00]), Ok(()));
     }
 }

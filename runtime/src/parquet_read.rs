@@ -22,17 +22,33 @@ use ::parquet::file::reader::Length;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::Arc;
 
 /// Rows per decoded batch (the crate's default is 1024; larger batches spend less
 /// per row on the reader's bookkeeping).
 const BATCH_ROWS: usize = 8192;
 
 /// Decodes the row groups in `groups` (all of them when `None`) of `source`, the
-/// file named `file`, following the rules of [`crate::parquet`]. Panics in the
-/// decoder are caught per column; the caller catches those outside.
-pub(crate) fn decode(source: &Source, file: &str, groups: Option<Range<usize>>) -> Result<Frame, DataError> {
-    let meta =
-        ArrowReaderMetadata::load(source, ArrowReaderOptions::new()).map_err(|e| parquet_error(file, e))?;
+/// file named `file`, following the rules of [`crate::parquet`]; `metadata` is
+/// its footer when the caller parsed it already, else it is walked (see
+/// [`crate::parquet_headers::check_footer`]) and parsed from `source`. Panics
+/// in the decoder are caught per column; the caller catches those outside.
+pub(crate) fn decode(
+    source: &Source,
+    metadata: Option<ParquetMetaData>,
+    file: &str,
+    groups: Option<Range<usize>>,
+) -> Result<Frame, DataError> {
+    let meta = match metadata {
+        Some(metadata) => ArrowReaderMetadata::try_new(Arc::new(metadata), ArrowReaderOptions::new()),
+        None => {
+            if let Some(footer) = source.footer() {
+                crate::parquet::check_footer(file, footer)?;
+            }
+            ArrowReaderMetadata::load(source, ArrowReaderOptions::new())
+        }
+    }
+    .map_err(|e| parquet_error(file, e))?;
     let all = meta.metadata().row_groups();
     let file_rows = usize::try_from(meta.metadata().file_metadata().num_rows()).unwrap_or(0);
     let (groups, selected, rows_chosen) = match groups {

@@ -106,6 +106,16 @@ impl Source {
         bytes.get(from..to)
     }
 
+    /// The footer's bytes (see [`crate::parquet_headers::footer_of`]), when
+    /// the last part read holds them.
+    pub(crate) fn footer(&self) -> Option<&[u8]> {
+        let (base, bytes) = self.parts.last()?;
+        if base + bytes.len() as u64 != self.len {
+            return None;
+        }
+        crate::parquet_headers::footer_of(bytes)
+    }
+
     /// The part holding file offset `start` (or ending at it).
     fn part_at(&self, start: u64) -> Option<&(u64, Bytes)> {
         self.parts
@@ -135,6 +145,28 @@ fn read_at(file: &File, range: Range<u64>) -> io::Result<Bytes> {
         .enumerate()
         .try_for_each(|(i, piece)| read_exact_at(file, piece, range.start + (i * READ_PIECE) as u64))?;
     Ok(bytes.into())
+}
+
+/// The footer's bytes of the Parquet file `file` (see
+/// [`crate::parquet_headers::footer_of`]); `None` when its end does not
+/// give a footer that fits in it.
+pub(crate) fn read_footer(file: &File) -> io::Result<Option<Vec<u8>>> {
+    let len = file.metadata()?.len();
+    let mut tail = [0u8; 8];
+    if len < 8 {
+        return Ok(None);
+    }
+    read_exact_at(file, &mut tail, len - 8)?;
+    if &tail[4..] != b"PAR1" {
+        return Ok(None);
+    }
+    let footer = u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
+    let Some(start) = len.checked_sub(footer + 8) else {
+        return Ok(None);
+    };
+    let mut bytes = vec![0u8; footer as usize];
+    read_exact_at(file, &mut bytes, start)?;
+    Ok(Some(bytes))
 }
 
 /// Fills `buf` from `file` at `offset`.
