@@ -129,6 +129,11 @@ fn ranks_deploy_the_model_one_process_deploys() {
             "linear",
             "\"v\")\nfeatures s = d -> standardize(numeric)\nmodel m = linear_regression(s)",
         ),
+        (
+            "mlp",
+            "\"y\")\nfeatures s = d -> standardize(numeric)\n\
+             model m = mlp_classifier(s, hidden = \"6\", epochs = 5, batch_size = 100)",
+        ),
     ];
     for (name, body) in bodies {
         let data = if name == "linear" { &values } else { &classes };
@@ -179,7 +184,16 @@ fn what_cannot_run_distributed_is_refused_on_every_rank() {
         &data,
         "\"y\")\nmodel m = gradient_boosting_classifier(d)",
     );
+    let mlp = flow(
+        "mlp-early",
+        &data,
+        "\"y\")\nmodel m = mlp_classifier(d, early_stopping = true)",
+    );
     for (path, expected) in [
+        (
+            mlp,
+            "`mlp_classifier` with early_stopping = true does not run distributed yet",
+        ),
         (
             forest,
             "the model `random_forest_classifier` does not run distributed yet",

@@ -273,6 +273,18 @@ pub fn scoped<T>(collective: Arc<dyn Collective>, f: impl FnOnce() -> T) -> T {
     f()
 }
 
+/// Every rank's count `n` (its rows, say), in rank order; every rank must
+/// call it. One process gets `[n]`.
+pub fn counts(comm: &dyn Collective, n: usize) -> Vec<usize> {
+    comm.all_gather(&(n as u64).to_le_bytes())
+        .iter()
+        .map(|b| {
+            let word = b.get(..8).and_then(|w| w.try_into().ok()).unwrap_or_default();
+            usize::try_from(u64::from_le_bytes(word)).unwrap_or(usize::MAX)
+        })
+        .collect()
+}
+
 /// Splits `0..n` into `size` contiguous ranges, the first `n % size` one
 /// longer: the rows (or files, or row groups) of rank `rank`.
 pub fn share(n: usize, size: usize, rank: usize) -> std::ops::Range<usize> {

@@ -10,6 +10,7 @@ use mlg_runtime::frame::{Column, Frame};
 use mlg_stdlib::models::boost::{FittedBoost, GradientBoosting};
 use mlg_stdlib::models::linear::LinearRegression;
 use mlg_stdlib::models::logistic::LogisticRegression;
+use mlg_stdlib::models::mlp::{FittedMlp, Mlp};
 use mlg_stdlib::op::{FittedModel, Matrix, Target, Transform};
 use mlg_stdlib::preprocess::standardize::Standardize;
 use std::sync::Arc;
@@ -158,6 +159,80 @@ fn logistic_regression_on_ranks_equals_one_process() {
                 close(w, &want, 1e-6);
                 close(b, &one.intercepts, 1e-6);
             }
+        }
+    }
+}
+
+/// Every weight and bias of `f`, layer after layer.
+fn mlp_weights(f: &FittedMlp) -> Vec<f64> {
+    f.layers
+        .iter()
+        .flat_map(|l| l.weights.iter().chain(&l.bias).copied())
+        .collect()
+}
+
+#[test]
+fn mlp_on_ranks_trains_one_process_network() {
+    // Mini-batches of 64 over 1,000 rows (the last one short), 15 epochs of
+    // Adam and of Nesterov SGD: the global batches are one process's, so the
+    // weights agree up to the order of the additions.
+    let (n, d) = (1000, 4);
+    let (x, score) = data(n, d);
+    let codes: Vec<u32> = score
+        .iter()
+        .map(|s| (*s > -0.5) as u32 + (*s > 0.8) as u32)
+        .collect();
+    let labels: Vec<String> = ["low", "mid", "high"].map(String::from).to_vec();
+    let (x, codes, score) = (Arc::new(x), Arc::new(codes), Arc::new(score));
+    for (task, solver) in [
+        ("classifier", "adam"),
+        ("regressor", "adam"),
+        ("classifier", "sgd"),
+    ] {
+        let mut params = Params::new();
+        params.insert("hidden".into(), Value::Str("8,5".into()));
+        params.insert("batch_size".into(), Value::Int(64));
+        params.insert("epochs".into(), Value::Int(15));
+        params.insert("solver".into(), Value::Str(solver.into()));
+        params.insert("learning_rate".into(), Value::Float(0.01));
+        let model = if task == "classifier" {
+            Mlp::classifier(&params)
+        } else {
+            params.insert("scale_target".into(), Value::Bool(true));
+            Mlp::regressor(&params)
+        }
+        .expect("model");
+        let target_of = {
+            let (codes, score, labels) = (codes.clone(), score.clone(), labels.clone());
+            move |r: std::ops::Range<usize>| match task {
+                "classifier" => Target::Classes {
+                    codes: codes[r].to_vec(),
+                    labels: labels.clone(),
+                },
+                _ => Target::Values(score[r].to_vec()),
+            }
+        };
+        let one = model.fit_mlp(&rows(&x, d, 0..n), &target_of(0..n)).expect("fit");
+        assert_eq!(one.epochs_run, 15, "{task} {solver}");
+        let want = mlp_weights(&one);
+        for size in [2, 3] {
+            let (x, model, target_of) = (x.clone(), model.clone(), target_of.clone());
+            let fitted = on_ranks(size, n, move |r| {
+                let f = model
+                    .fit_mlp(&rows(&x, d, r.clone()), &target_of(r))
+                    .expect("fit");
+                (mlp_weights(&f), f.loss, f.target_mean, f.target_scale)
+            });
+            for f in &fitted {
+                assert_eq!(f, &fitted[0], "every rank holds the same network");
+            }
+            close(&fitted[0].0, &want, 1e-6);
+            close(&[fitted[0].1], &[one.loss], 1e-9);
+            close(
+                &[fitted[0].2, fitted[0].3],
+                &[one.target_mean, one.target_scale],
+                1e-12,
+            );
         }
     }
 }

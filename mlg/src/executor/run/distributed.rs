@@ -15,13 +15,16 @@ pub const DISTRIBUTED_STEPS: &[&str] = &["standardize"];
 
 /// Models whose fit sums over the ranks (`logistic_regression` with the
 /// `lbfgs`, `newton` or `cg` solver; gradient boosting with
-/// `early_stopping = "off"`, `subsample = 1` and not the absolute loss).
+/// `early_stopping = "off"`, `subsample = 1` and not the absolute loss; the
+/// perceptrons without `early_stopping`).
 pub const DISTRIBUTED_MODELS: &[&str] = &[
     "linear_regression",
     "ridge",
     "logistic_regression",
     "gradient_boosting_classifier",
     "gradient_boosting_regressor",
+    "mlp_classifier",
+    "mlp_regressor",
 ];
 
 /// Checks that every stage of `wf` can run on sharded rows: file sources and
@@ -90,6 +93,10 @@ pub fn check(wf: &Workflow, ranks: usize) -> Result<()> {
                     if params.get("loss") == Some(&Value::Str("absolute_error".into())) {
                         return refuse(name, format!("`{op}` with loss \"absolute_error\""));
                     }
+                }
+                if op.starts_with("mlp") && model.op.params.get("early_stopping") == Some(&Value::Bool(true))
+                {
+                    return refuse(name, format!("`{op}` with early_stopping = true"));
                 }
                 if !model.compress.is_empty() {
                     return refuse(name, "`compress`".into());

@@ -10,14 +10,6 @@ use super::bins::{key, sample_rows, BinMapper};
 use super::loss::Objective;
 use mlg_runtime::collective::Collective;
 
-/// Every rank's row count, in rank order.
-fn row_counts(comm: &dyn Collective, n: usize) -> Vec<usize> {
-    comm.all_gather(&(n as u64).to_le_bytes())
-        .iter()
-        .map(|b| usize::try_from(u64::from_le_bytes(b[..8].try_into().unwrap_or_default())).unwrap_or(0))
-        .collect()
-}
-
 /// The bin thresholds of the rows of every rank, this rank holding the
 /// column-major `cols` (`n` rows per feature, `d` features): the global rows
 /// [`sample_rows`] picks (all of them up to its sample size) are gathered
@@ -30,7 +22,7 @@ pub(super) fn mapper(
     max_bins: usize,
     seed: u64,
 ) -> BinMapper {
-    let counts = row_counts(comm, n);
+    let counts = mlg_runtime::collective::counts(comm, n);
     let total: usize = counts.iter().sum();
     let offset: usize = counts[..comm.rank()].iter().sum();
     // This rank's rows among the sampled ones, as local row numbers.

@@ -5,9 +5,12 @@
 //! with `early_stopping`, on a held-out validation score. Classifiers minimise
 //! softmax cross-entropy (one sigmoid output unit for two classes), regressors
 //! half the mean squared error (optionally of the standardised target).
-//! Lowered as a chain of `Affine` layers with elementwise activations.
+//! Lowered as a chain of `Affine` layers with elementwise activations. In a
+//! distributed job the mini-batches are global and the gradients summed over
+//! the ranks each step (`ranks.rs`).
 
 mod fitted;
+mod ranks;
 pub(crate) mod spec;
 mod train;
 

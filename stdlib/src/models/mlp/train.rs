@@ -2,6 +2,7 @@
 //! initialisation, backpropagation, Adam or Nesterov-SGD updates, and the two
 //! stopping rules (training loss, or held-out score with `early_stopping`).
 
+use super::ranks::Shard;
 use super::{log_sum_exp, sigmoid, FittedMlp, Layer, Mlp, Schedule, Solver};
 use crate::eval::rng::SplitMix64;
 use crate::models::check_training_data;
@@ -117,12 +118,11 @@ impl Mlp {
                 if v.iter().any(|t| !t.is_finite()) {
                     return Err(invalid(op, "the target holds missing or infinite values"));
                 }
-                let (mut mean, mut scale) = (0.0, 1.0);
-                if self.scale_target {
-                    mean = v.iter().sum::<f64>() / v.len() as f64;
-                    let var = v.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / v.len() as f64;
-                    scale = if var > 0.0 { var.sqrt() } else { 1.0 };
-                }
+                let (mean, scale) = if self.scale_target {
+                    super::ranks::moments(&*mlg_runtime::collective::current(), v)
+                } else {
+                    (0.0, 1.0)
+                };
                 Ok(Encoded {
                     k: 1,
                     targets: v.iter().map(|t| (t - mean) / scale).collect(),
@@ -166,10 +166,20 @@ impl Mlp {
 
     /// [`crate::op::Estimator::fit`] with the concrete fitted type. Errors on a
     /// target of the wrong kind, fewer than two classes, non-finite data, too
-    /// few rows to hold out a validation set, or divergence.
+    /// few rows to hold out a validation set, or divergence. In a distributed
+    /// job (rows spread over the ranks) it trains on every rank's rows (see
+    /// `ranks.rs`); `early_stopping` is refused there.
     pub fn fit_mlp(&self, x: &Matrix, y: &Target) -> Result<FittedMlp, OpError> {
         let op = self.op();
         check_training_data(op, x, y)?;
+        let comm = mlg_runtime::collective::current();
+        let shard = Shard::of(&*comm, x.rows);
+        if shard.ranks > 1 && self.early_stopping {
+            return Err(invalid(
+                op,
+                "early_stopping does not run on rows spread over ranks yet; turn it off",
+            ));
+        }
         let enc = self.encode(y)?;
         let (n, d, k) = (x.rows, x.cols, enc.k);
         let classify = self.task == Task::Classification;
@@ -186,7 +196,7 @@ impl Mlp {
                 .ok_or_else(|| invalid(op, "no validation split"))?;
             (split.train, split.test)
         } else {
-            ((0..n).collect(), Vec::new())
+            ((0..shard.total).collect(), Vec::new())
         };
 
         let mut rng = SplitMix64::new(self.seed);
@@ -204,6 +214,7 @@ impl Mlp {
         let n_layers = layers.len();
         let mut acts: Vec<Vec<f64>> = sizes.iter().map(|&s| vec![0.0; s]).collect();
         let mut deltas: Vec<Vec<f64>> = sizes.iter().map(|&s| vec![0.0; s]).collect();
+        let mut summed = Vec::new();
 
         let batch = self.batch_size.min(train.len());
         let mut order = train.clone();
@@ -220,7 +231,8 @@ impl Mlp {
                 let m = chunk.len() as f64;
                 grads.iter_mut().for_each(|g| g.fill(0.0));
                 let mut data_loss = 0.0;
-                for &i in chunk {
+                for &row in chunk {
+                    let Some(i) = shard.local_row(row) else { continue };
                     acts[0].copy_from_slice(x.row(i));
                     for (l, layer) in layers.iter().enumerate() {
                         let (before, after) = acts.split_at_mut(l + 1);
@@ -266,6 +278,9 @@ impl Mlp {
                             }
                         }
                     }
+                }
+                if shard.ranks > 1 {
+                    super::ranks::sum_batch(&*comm, &mut grads, &mut data_loss, &mut summed);
                 }
                 let sq: f64 = layers.iter().flat_map(|l| &l.weights).map(|w| w * w).sum();
                 epoch_loss += data_loss + 0.5 * self.alpha * sq;
