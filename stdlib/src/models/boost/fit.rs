@@ -11,7 +11,7 @@
 //! than `tol`. The trees fitted so far are kept.
 
 use super::bins::{columns, BinMapper};
-use super::checkpoint::{restore, Saver, State};
+use super::checkpoint::{restore, State};
 use super::config::{BoostLoss, EarlyStopping, GradientBoosting, Growth};
 use super::fitted::{BoostNode, BoostTree, FittedBoost};
 use super::grow::{BinnedData, GrowParams, Grower, GrownNode, GrownTree};
@@ -21,6 +21,7 @@ use crate::eval::rng::SplitMix64;
 use crate::models::check_training_data;
 use crate::op::{Matrix, OpError, Target};
 use crate::registry::invalid;
+use mlg_runtime::checkpoint::Saver;
 use mlg_runtime::collective::Collective;
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -433,13 +434,18 @@ fn fit_in_pool(
             }
         }
         if let Some(saver) = saver.as_mut() {
-            saver.after_round(op, rounds, || State {
-                rounds,
-                rng: rng.state(),
-                scores: scores.clone(),
-                gains: gains.clone(),
-                grown: grown.clone(),
-            })?;
+            saver
+                .after(rounds, || {
+                    State {
+                        rounds,
+                        rng: rng.state(),
+                        scores: scores.clone(),
+                        gains: gains.clone(),
+                        grown: grown.clone(),
+                    }
+                    .encode()
+                })
+                .map_err(|e| invalid(op, e.to_string()))?;
         }
     }
     Ok(FittedBoost {

@@ -7,8 +7,10 @@
 //! half the mean squared error (optionally of the standardised target).
 //! Lowered as a chain of `Affine` layers with elementwise activations. In a
 //! distributed job the mini-batches are global and the gradients summed over
-//! the ranks each step (`ranks.rs`).
+//! the ranks each step (`ranks.rs`). A deployed fit saves a checkpoint
+//! after some epochs (`checkpoint.rs`), which `mlg run --resume` continues.
 
+mod checkpoint;
 mod fitted;
 mod ranks;
 pub(crate) mod spec;
@@ -93,7 +95,7 @@ pub enum Schedule {
 /// `momentum` (SGD only), `batch_size` (default 200, capped at the row count),
 /// `epochs` (default 200), `seed` (default 0), `tol` (default 1e-4),
 /// `early_stopping` (default false) with `validation_fraction` (0.1), and for
-/// the regressor `scale_target` (default false).
+/// the regressor `scale_target` (default false), and `checkpoint_epochs`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mlp {
     /// Whether it classifies or regresses.
@@ -122,6 +124,8 @@ pub struct Mlp {
     pub validation_fraction: f64,
     /// Regressor only: fit on `(y - mean) / sd` and undo it in the prediction.
     pub scale_target: bool,
+    /// Epochs between two checkpoints of a deployed fit (`None`: about a minute).
+    pub checkpoint_epochs: Option<usize>,
 }
 
 /// Most hidden layers an MLP may have.
@@ -258,6 +262,16 @@ impl Mlp {
             early_stopping: param_bool(op, params, "early_stopping", false)?,
             validation_fraction,
             scale_target,
+            checkpoint_epochs: match param_int(op, params, "checkpoint_epochs")? {
+                Some(k) if k >= 1 => Some(usize::try_from(k).unwrap_or(usize::MAX)),
+                Some(k) => {
+                    return Err(invalid(
+                        op,
+                        format!("checkpoint_epochs must be at least 1, got {k}"),
+                    ))
+                }
+                None => None,
+            },
         })
     }
 

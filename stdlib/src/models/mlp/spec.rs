@@ -22,7 +22,7 @@ const COUNT: ParamType = ParamType::Int {
 };
 
 /// Parameters of `mlp_classifier`, in positional order.
-pub(crate) const CLASSIFIER_PARAMS: [ParamSpec; 13] = [
+pub(crate) const CLASSIFIER_PARAMS: [ParamSpec; 14] = [
     p(
         "hidden",
         ParamType::Str,
@@ -105,10 +105,16 @@ pub(crate) const CLASSIFIER_PARAMS: [ParamSpec; 13] = [
         Default::Float(0.1),
         "share of rows held out for early_stopping (stratified for classifiers)",
     ),
+    p(
+        "checkpoint_epochs",
+        COUNT,
+        Default::Optional,
+        "save a checkpoint every this many epochs when deployed (default: about once a minute); `mlg run --resume` continues from it",
+    ),
 ];
 
 /// Parameters of `mlp_regressor`: the classifier's plus `scale_target`.
-pub(crate) const REGRESSOR_PARAMS: [ParamSpec; 14] = append(
+pub(crate) const REGRESSOR_PARAMS: [ParamSpec; 15] = append(
     CLASSIFIER_PARAMS,
     p(
         "scale_target",

@@ -2,6 +2,7 @@
 //! initialisation, backpropagation, Adam or Nesterov-SGD updates, and the two
 //! stopping rules (training loss, or held-out score with `early_stopping`).
 
+use super::checkpoint;
 use super::ranks::Shard;
 use super::{log_sum_exp, sigmoid, FittedMlp, Layer, Mlp, Schedule, Solver};
 use crate::eval::rng::SplitMix64;
@@ -9,6 +10,7 @@ use crate::models::check_training_data;
 use crate::op::{Matrix, OpError, Target};
 use crate::registry::invalid;
 use mlg_compiler::workflow::catalog::Task;
+use mlg_runtime::checkpoint::Saver;
 
 /// Epochs without an improvement of at least `tol` before training stops (or,
 /// with the adaptive SGD schedule, before the step is divided by 5).
@@ -55,6 +57,27 @@ impl Optimizer {
                 velocity: zeros(),
                 momentum,
             },
+        }
+    }
+
+    /// The per-parameter vectors (Adam: first moments, then second; SGD:
+    /// velocities) and the step count, for checkpoints.
+    fn moments(&self) -> (Vec<Vec<f64>>, u64) {
+        match self {
+            Optimizer::Adam { m, v, t } => (m.iter().chain(v).cloned().collect(), *t),
+            Optimizer::Sgd { velocity, .. } => (velocity.clone(), 0),
+        }
+    }
+
+    /// Takes back [`Optimizer::moments`]' output (of the same shapes).
+    fn restore(&mut self, mut moments: Vec<Vec<f64>>, steps: u64) {
+        match self {
+            Optimizer::Adam { m, v, t } => {
+                *v = moments.split_off(m.len());
+                *m = moments;
+                *t = steps;
+            }
+            Optimizer::Sgd { velocity, .. } => *velocity = moments,
         }
     }
 
@@ -223,7 +246,33 @@ impl Mlp {
         let (mut best_loss, mut best_score) = (f64::INFINITY, f64::NEG_INFINITY);
         let mut best_layers: Option<Vec<Layer>> = None;
         let (mut no_improve, mut epochs_run, mut last_loss) = (0, 0, f64::INFINITY);
-        for _ in 0..self.epochs {
+        let slot = mlg_runtime::checkpoint::slot();
+        let print = slot
+            .as_ref()
+            .map(|_| checkpoint::fingerprint_of(&format!("{self:?}"), shard.total, x, &enc.targets));
+        let mut saver = slot
+            .as_ref()
+            .zip(print)
+            .map(|(s, print)| Saver::new(s.clone(), print, self.checkpoint_epochs));
+        if let (Some(slot), Some(print)) = (&slot, print) {
+            let ranks = (shard.ranks > 1).then_some(&*comm);
+            let (moments, _) = optimizer.moments();
+            if let Some(state) = checkpoint::restore(op, slot, print, ranks, (&layers, &moments, &order))? {
+                (epochs_run, rng, order, layers) = (
+                    state.epochs,
+                    SplitMix64::new(state.rng),
+                    state.order,
+                    state.layers,
+                );
+                optimizer.restore(state.moments, state.steps);
+                (lr, samples_seen, best_loss, best_score) =
+                    (state.lr, state.samples_seen, state.best_loss, state.best_score);
+                (best_layers, no_improve, last_loss) = (state.best_layers, state.no_improve, state.last_loss);
+            }
+        }
+        // The stopping rule is checked here, after the epoch it counted, so
+        // that a fit resumed after that epoch stops as the first one did.
+        while epochs_run < self.epochs && no_improve <= N_ITER_NO_CHANGE {
             epochs_run += 1;
             rng.shuffle(&mut order);
             let mut epoch_loss = 0.0;
@@ -339,8 +388,28 @@ impl Mlp {
                     _ => {}
                 }
             }
-            if no_improve > N_ITER_NO_CHANGE {
-                break;
+            if let Some(saver) = saver.as_mut() {
+                saver
+                    .after(epochs_run, || {
+                        let (moments, steps) = optimizer.moments();
+                        checkpoint::State {
+                            epochs: epochs_run,
+                            rng: rng.state(),
+                            order: order.clone(),
+                            layers: layers.clone(),
+                            moments,
+                            steps,
+                            lr,
+                            samples_seen,
+                            best_loss,
+                            best_score,
+                            best_layers: best_layers.clone(),
+                            no_improve,
+                            last_loss,
+                        }
+                        .encode()
+                    })
+                    .map_err(|e| invalid(op, e.to_string()))?;
             }
         }
         Ok(FittedMlp {

@@ -17,9 +17,20 @@
 //!
 //! A checkpoint whose fingerprint differs belongs to another fit and is not
 //! used; one that is truncated or fails its CRC is an error naming the file.
+//! Fits encode their payload with [`Words`], save it through a [`Saver`] and
+//! read it back with [`restore`].
 
+mod words;
+
+pub use words::{WordReader, Words};
+
+use crate::collective::Collective;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 use thiserror::Error;
+
+/// Time between two checkpoints when the fit sets no step count.
+const EVERY: Duration = Duration::from_secs(60);
 
 const MAGIC: &[u8; 8] = b"MLGCKPT\0";
 const VERSION: u32 = 1;
@@ -149,9 +160,84 @@ pub fn load(path: &Path, fingerprint: u64) -> Result<Option<Vec<u8>>, Checkpoint
 
 /// FNV-1a 64 of `bytes`: the fingerprint fits build from their settings.
 pub fn fingerprint(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    fingerprint_more(0xcbf2_9ce4_8422_2325, bytes)
+}
+
+/// [`fingerprint`] of the bytes hashed into `h`, then `bytes` (to hash
+/// large data piece by piece).
+pub fn fingerprint_more(h: u64, bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(h, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// Saves a fit's state into its slot every `every` steps (rounds, epochs),
+/// or about once a minute without it; only the slot's writer writes.
+#[derive(Debug)]
+pub struct Saver {
+    slot: Slot,
+    fingerprint: u64,
+    every: Option<usize>,
+    last: Instant,
+}
+
+impl Saver {
+    /// A saver for the fit `fingerprint` into `slot`.
+    pub fn new(slot: Slot, fingerprint: u64, every: Option<usize>) -> Saver {
+        Saver {
+            slot,
+            fingerprint,
+            every,
+            last: Instant::now(),
+        }
+    }
+
+    /// After step `done`, saves `payload()` when it is due (on the writer).
+    pub fn after(&mut self, done: usize, payload: impl FnOnce() -> Vec<u8>) -> Result<(), CheckpointError> {
+        let due = match self.every {
+            Some(k) => done.is_multiple_of(k),
+            None => self.last.elapsed() >= EVERY,
+        };
+        if !due || !self.slot.writer {
+            return Ok(());
+        }
+        self.last = Instant::now();
+        save(&self.slot.path, self.fingerprint, &payload())
+    }
+}
+
+/// The payload to resume from: the slot's checkpoint of the fit
+/// `fingerprint` when the run resumes and there is one. With `comm` (a
+/// distributed job) rank 0 reads it and sends it to every rank, so all
+/// resume alike; an error there is every rank's, named `rank 0: ...`.
+pub fn restore(
+    slot: &Slot,
+    fingerprint: u64,
+    comm: Option<&dyn Collective>,
+) -> Result<Option<Vec<u8>>, String> {
+    if !slot.resume {
+        return Ok(None);
+    }
+    let read = || load(&slot.path, fingerprint).map_err(|e| e.to_string());
+    let Some(c) = comm else {
+        return read();
+    };
+    // [0] no checkpoint, [1, payload..] one, [2, message..] an error.
+    let mine = if c.rank() == 0 {
+        match read() {
+            Ok(None) => vec![0],
+            Ok(Some(p)) => [vec![1], p].concat(),
+            Err(m) => [vec![2], m.into_bytes()].concat(),
+        }
+    } else {
+        Vec::new()
+    };
+    let got = c.broadcast(0, &mine);
+    match got.split_first() {
+        Some((1, payload)) => Ok(Some(payload.to_vec())),
+        Some((2, message)) => Err(format!("rank 0: {}", String::from_utf8_lossy(message))),
+        _ => Ok(None),
+    }
 }
 
 #[cfg(test)]
