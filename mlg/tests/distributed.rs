@@ -126,6 +126,11 @@ fn ranks_deploy_the_model_one_process_deploys() {
             "\"y\")\nmodel m = gradient_boosting_classifier(d, rounds = 4, early_stopping = \"off\")",
         ),
         (
+            "boosting-early",
+            "\"y\")\nmodel m = gradient_boosting_classifier(d, rounds = 30, early_stopping = \"on\", \
+             subsample = 0.8, learning_rate = 0.5, n_iter_no_change = 2)",
+        ),
+        (
             "linear",
             "\"v\")\nfeatures s = d -> standardize(numeric)\nmodel m = linear_regression(s)",
         ),
@@ -179,10 +184,12 @@ fn what_cannot_run_distributed_is_refused_on_every_rank() {
     let tiny = dir.join("tiny.csv");
     std::fs::write(&tiny, "a,y\n1,yes\n2,no\n").expect("tiny");
     let empty = flow("empty", &tiny, "\"y\")\nmodel m = logistic_regression(d)");
-    let early = flow(
-        "early",
-        &data,
-        "\"y\")\nmodel m = gradient_boosting_classifier(d)",
+    let values = dir.join("values.csv");
+    write_data(&values, 200, true);
+    let absolute = flow(
+        "absolute",
+        &values,
+        "\"v\")\nmodel m = gradient_boosting_regressor(d, loss = \"absolute_error\")",
     );
     let mlp = flow(
         "mlp-early",
@@ -199,7 +206,10 @@ fn what_cannot_run_distributed_is_refused_on_every_rank() {
             "the model `random_forest_classifier` does not run distributed yet",
         ),
         (empty, "holds no rows"),
-        (early, "set early_stopping = \"off\""),
+        (
+            absolute,
+            "`gradient_boosting_regressor` with loss \"absolute_error\" does not run distributed yet",
+        ),
     ] {
         for (rank, result) in run_on_ranks(&path, 3).into_iter().enumerate() {
             let message = message(result);

@@ -14,9 +14,8 @@ use mlg_compiler::workflow::StageKind;
 pub const DISTRIBUTED_STEPS: &[&str] = &["standardize"];
 
 /// Models whose fit sums over the ranks (`logistic_regression` with the
-/// `lbfgs`, `newton` or `cg` solver; gradient boosting with
-/// `early_stopping = "off"`, `subsample = 1` and not the absolute loss; the
-/// perceptrons without `early_stopping`).
+/// `lbfgs`, `newton` or `cg` solver; gradient boosting with any loss but
+/// the absolute one; the perceptrons without `early_stopping`).
 pub const DISTRIBUTED_MODELS: &[&str] = &[
     "linear_regression",
     "ridge",
@@ -72,27 +71,10 @@ pub fn check(wf: &Workflow, ranks: usize) -> Result<()> {
                 {
                     return refuse(name, "`logistic_regression` with solver \"sgd\"".into());
                 }
-                if op.starts_with("gradient_boosting") {
-                    let params = &model.op.params;
-                    if params.get("early_stopping") != Some(&Value::Str("off".into())) {
-                        return refuse(
-                            name,
-                            format!(
-                                "`{op}` with early stopping (the default turns it on above 10,000 rows; \
-                                 set early_stopping = \"off\")"
-                            ),
-                        );
-                    }
-                    if params
-                        .get("subsample")
-                        .and_then(Value::as_f64)
-                        .is_some_and(|s| s < 1.0)
-                    {
-                        return refuse(name, format!("`{op}` with subsample below 1"));
-                    }
-                    if params.get("loss") == Some(&Value::Str("absolute_error".into())) {
-                        return refuse(name, format!("`{op}` with loss \"absolute_error\""));
-                    }
+                if op.starts_with("gradient_boosting")
+                    && model.op.params.get("loss") == Some(&Value::Str("absolute_error".into()))
+                {
+                    return refuse(name, format!("`{op}` with loss \"absolute_error\""));
                 }
                 if op.starts_with("mlp") && model.op.params.get("early_stopping") == Some(&Value::Bool(true))
                 {

@@ -12,10 +12,11 @@
 
 use super::bins::{columns, BinMapper};
 use super::checkpoint::{restore, State};
-use super::config::{BoostLoss, EarlyStopping, GradientBoosting, Growth};
+use super::config::{BoostLoss, GradientBoosting, Growth};
 use super::fitted::{BoostNode, BoostTree, FittedBoost};
 use super::grow::{BinnedData, GrowParams, Grower, GrownNode, GrownTree};
 use super::hist::SplitRules;
+use super::holdout::Holdout;
 use super::loss::{median, Objective};
 use crate::eval::rng::SplitMix64;
 use crate::models::check_training_data;
@@ -88,36 +89,6 @@ fn prepare(cfg: &GradientBoosting, y: &Target) -> Result<Prepared, OpError> {
     }
 }
 
-/// Training and validation rows (ascending): a seeded shuffle, then
-/// `round(fraction · n_c)` rows of every class `c` (classifiers) or
-/// `ceil(fraction · n)` rows (regressors) held out.
-fn validation_split(prep: &Prepared, fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
-    let n = prep.y.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    SplitMix64::new(seed).shuffle(&mut order);
-    let mut held = vec![false; n];
-    if prep.classes.is_empty() {
-        let n_val = (fraction * n as f64).ceil() as usize;
-        order.iter().take(n_val).for_each(|&r| held[r] = true);
-    } else {
-        let k = prep.classes.len();
-        let mut counts = vec![0usize; k];
-        prep.y.iter().for_each(|&c| counts[c as usize] += 1);
-        let mut quota: Vec<usize> = counts
-            .iter()
-            .map(|&c| (fraction * c as f64).round() as usize)
-            .collect();
-        for &r in &order {
-            let c = prep.y[r] as usize;
-            if quota[c] > 0 {
-                quota[c] -= 1;
-                held[r] = true;
-            }
-        }
-    }
-    (0..n).partition(|&r| !held[r])
-}
-
 /// The raw-score contribution of a grown tree for binned row `i`.
 fn predict_binned(nodes: &[GrownNode], codes: &[u8], n_rows: usize, i: usize) -> f64 {
     let mut node = &nodes[0];
@@ -149,22 +120,6 @@ fn add_tree(tree: &GrownTree, grown_rows: Option<&[u32]>, codes: &[u8], raw: &mu
             *v += predict_binned(&tree.nodes, codes, n, c * WALK_CHUNK + i);
         }
     });
-}
-
-/// Rows `0..n` kept by a round's row subsample (ascending), or `None` for all.
-fn sample_rows(n: usize, fraction: f64, rng: &mut SplitMix64) -> Option<Vec<u32>> {
-    if fraction >= 1.0 {
-        return None;
-    }
-    let m = ((fraction * n as f64).round() as usize).clamp(1, n);
-    let mut all: Vec<u32> = (0..n as u32).collect();
-    for i in 0..m {
-        let j = i + rng.below((n - i) as u64) as usize;
-        all.swap(i, j);
-    }
-    all.truncate(m);
-    all.sort_unstable();
-    Some(all)
 }
 
 /// The features a tree may split on: `round(fraction · d)` (at least one)
@@ -259,15 +214,11 @@ fn fit_in_pool(
     slot: Option<&mlg_runtime::checkpoint::Slot>,
 ) -> Result<FittedBoost, OpError> {
     let op = cfg.op();
-    if comm.is_some()
-        && (cfg.early_stopping != EarlyStopping::Off
-            || cfg.subsample < 1.0
-            || cfg.loss == BoostLoss::AbsoluteError)
-    {
+    if comm.is_some() && cfg.loss == BoostLoss::AbsoluteError {
         return Err(invalid(
             op,
-            "on rows spread over ranks, set early_stopping = \"off\" and keep subsample = 1.0 and a \
-             loss other than \"absolute_error\" (they need rows the other ranks hold)",
+            "on rows spread over ranks, use a loss other than \"absolute_error\" (its medians need \
+             rows the other ranks hold)",
         ));
     }
     check_training_data(op, x, y)?;
@@ -288,23 +239,35 @@ fn fit_in_pool(
         prep.classes = classes;
     }
     let objective = prep.objective;
-    let early = cfg.stops_early(x.rows);
-    let (train, val) = if early {
-        let (train, val) = validation_split(&prep, cfg.validation_fraction, cfg.seed);
-        if train.is_empty() || val.is_empty() {
+    let ranks = comm.map(AsRef::as_ref);
+    let total_rows = match ranks {
+        Some(c) => mlg_runtime::collective::counts(c, x.rows).iter().sum(),
+        None => x.rows,
+    };
+    let early = cfg.stops_early(total_rows);
+    let holdout = if early {
+        let h = Holdout::split(
+            ranks,
+            &prep.y,
+            prep.classes.len(),
+            cfg.validation_fraction,
+            cfg.seed,
+        );
+        if h.total_train == 0 || h.total_val == 0 {
             return Err(invalid(
                 op,
                 format!(
-                    "validation_fraction {} of {} rows leaves no validation or no training rows; \
+                    "validation_fraction {} of {total_rows} rows leaves no validation or no training rows; \
                      set early_stopping = \"off\"",
-                    cfg.validation_fraction, x.rows
+                    cfg.validation_fraction
                 ),
             ));
         }
-        (train, val)
+        h
     } else {
-        ((0..x.rows).collect(), Vec::new())
+        Holdout::none(ranks, x.rows)
     };
+    let (train, val) = (&holdout.train, &holdout.val);
     let train_cols = columns(x, &train);
     let mapper = match &comm {
         Some(comm) => super::ranks::mapper(
@@ -323,6 +286,15 @@ fn fit_in_pool(
     let val_codes = mapper.bin_columns(&columns(x, &val), val.len());
     let y_train: Vec<f64> = train.iter().map(|&r| prep.y[r]).collect();
     let y_val: Vec<f64> = val.iter().map(|&r| prep.y[r]).collect();
+    // The held-out score: minus the mean loss over every rank's held-out rows.
+    let val_score = |raw_val: &[Vec<f64>]| match ranks {
+        Some(c) => {
+            let mut sums = [objective.loss_sum(&y_val, raw_val), y_val.len() as f64];
+            c.all_reduce_f64(&mut sums);
+            -sums[0] / sums[1].max(1.0)
+        }
+        None => -objective.loss(&y_val, raw_val),
+    };
     let (n, n_val, k) = (train.len(), val.len(), objective.outputs());
     let baseline = match &comm {
         Some(comm) => super::ranks::baseline(comm.as_ref(), objective, &y_train),
@@ -354,7 +326,7 @@ fn fit_in_pool(
     let mut gains = vec![0.0; x.cols];
     let mut scores = Vec::new();
     if early {
-        scores.push(-objective.loss(&y_val, &raw_val));
+        scores.push(val_score(&raw_val));
     }
     let mut rounds = 0;
     // Every grown tree, for checkpoints; a resumed fit starts from the last.
@@ -387,7 +359,7 @@ fn fit_in_pool(
     }
     while rounds < cfg.rounds {
         objective.gradients(&y_train, &raw, &mut gh);
-        let sample = sample_rows(n, cfg.subsample, &mut rng);
+        let sample = holdout.sample(cfg.subsample, &mut rng);
         for c in 0..k {
             let active = sample_features(x.cols, cfg.colsample, &mut rng);
             let (rows, all) = match &sample {
@@ -428,7 +400,7 @@ fn fit_in_pool(
         }
         rounds += 1;
         if early {
-            scores.push(-objective.loss(&y_val, &raw_val));
+            scores.push(val_score(&raw_val));
             if should_stop(&scores, cfg.n_iter_no_change, cfg.tol) {
                 break;
             }

@@ -157,6 +157,11 @@ impl Objective {
 
     /// The mean loss of raw scores `raw` on `y` (non-empty).
     pub fn loss(self, y: &[f64], raw: &[Vec<f64>]) -> f64 {
+        self.loss_sum(y, raw) / y.len().max(1) as f64
+    }
+
+    /// The summed loss of raw scores `raw` on `y`, in fixed chunks.
+    pub fn loss_sum(self, y: &[f64], raw: &[Vec<f64>]) -> f64 {
         let row_loss = |r: usize| -> f64 {
             match self {
                 Objective::Squared => 0.5 * (raw[0][r] - y[r]).powi(2),
@@ -177,7 +182,7 @@ impl Objective {
             .into_par_iter()
             .map(|c| (c * CHUNK..((c + 1) * CHUNK).min(n)).map(row_loss).sum())
             .collect();
-        sums.iter().sum::<f64>() / n.max(1) as f64
+        sums.iter().sum::<f64>()
     }
 }
 

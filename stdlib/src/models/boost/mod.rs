@@ -7,7 +7,8 @@
 //! grows one regression tree per raw score on gradient/hessian histograms
 //! built in parallel over features ([`kernels`]), with the subtraction trick
 //! ([`hist`], [`grow`]). The boosting loop ([`fit`]) handles row and feature sampling and
-//! early stopping on a held-out split. The fitted model ([`FittedBoost`])
+//! early stopping on a held-out split ([`holdout`]; on rows spread over the
+//! ranks of a distributed job, one process's split and samples). The fitted model ([`FittedBoost`])
 //! keeps `f32` thresholds (bin upper edges) and leaf values, predicts exactly
 //! what its lowered graph of nested `Select`s computes, and reports total
 //! split gain per feature as its importances.
@@ -28,6 +29,7 @@ mod fit;
 mod fitted;
 mod grow;
 mod hist;
+mod holdout;
 mod kernels;
 mod loss;
 mod ranks;
