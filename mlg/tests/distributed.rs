@@ -139,6 +139,12 @@ fn ranks_deploy_the_model_one_process_deploys() {
             "\"y\")\nfeatures s = d -> standardize(numeric)\n\
              model m = mlp_classifier(s, hidden = \"6\", epochs = 5, batch_size = 100)",
         ),
+        (
+            "mlp-early",
+            "\"y\")\nfeatures s = d -> standardize(numeric)\n\
+             model m = mlp_classifier(s, hidden = \"6\", epochs = 30, early_stopping = true, \
+             learning_rate = 0.05, tol = 0.01)",
+        ),
     ];
     for (name, body) in bodies {
         let data = if name == "linear" { &values } else { &classes };
@@ -191,16 +197,7 @@ fn what_cannot_run_distributed_is_refused_on_every_rank() {
         &values,
         "\"v\")\nmodel m = gradient_boosting_regressor(d, loss = \"absolute_error\")",
     );
-    let mlp = flow(
-        "mlp-early",
-        &data,
-        "\"y\")\nmodel m = mlp_classifier(d, early_stopping = true)",
-    );
     for (path, expected) in [
-        (
-            mlp,
-            "`mlp_classifier` with early_stopping = true does not run distributed yet",
-        ),
         (
             forest,
             "the model `random_forest_classifier` does not run distributed yet",

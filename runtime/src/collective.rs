@@ -273,6 +273,23 @@ pub fn scoped<T>(collective: Arc<dyn Collective>, f: impl FnOnce() -> T) -> T {
     f()
 }
 
+/// Every rank's `values`, concatenated in rank order (every rank must
+/// call it; one process gets its own).
+pub fn concat_u32(comm: &dyn Collective, values: &[u32]) -> Vec<u32> {
+    if comm.size() == 1 {
+        return values.to_vec();
+    }
+    let mine: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    comm.all_gather(&mine)
+        .iter()
+        .flat_map(|part| {
+            part.chunks_exact(4)
+                .map(|b| u32::from_le_bytes(b.try_into().unwrap_or_default()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// Every rank's count `n` (its rows, say), in rank order; every rank must
 /// call it. One process gets `[n]`.
 pub fn counts(comm: &dyn Collective, n: usize) -> Vec<usize> {

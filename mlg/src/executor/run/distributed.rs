@@ -15,7 +15,7 @@ pub const DISTRIBUTED_STEPS: &[&str] = &["standardize"];
 
 /// Models whose fit sums over the ranks (`logistic_regression` with the
 /// `lbfgs`, `newton` or `cg` solver; gradient boosting with any loss but
-/// the absolute one; the perceptrons without `early_stopping`).
+/// the absolute one; the perceptrons).
 pub const DISTRIBUTED_MODELS: &[&str] = &[
     "linear_regression",
     "ridge",
@@ -75,10 +75,6 @@ pub fn check(wf: &Workflow, ranks: usize) -> Result<()> {
                     && model.op.params.get("loss") == Some(&Value::Str("absolute_error".into()))
                 {
                     return refuse(name, format!("`{op}` with loss \"absolute_error\""));
-                }
-                if op.starts_with("mlp") && model.op.params.get("early_stopping") == Some(&Value::Bool(true))
-                {
-                    return refuse(name, format!("`{op}` with early_stopping = true"));
                 }
                 if !model.compress.is_empty() {
                     return refuse(name, "`compress`".into());

@@ -14,7 +14,7 @@
 //! rows, so the bins, the trees and the held-out scores are one process's.
 
 use crate::eval::rng::SplitMix64;
-use mlg_runtime::collective::{counts, Collective};
+use mlg_runtime::collective::{concat_u32, counts, Collective};
 
 /// This rank's training and held-out rows (local, ascending), and where its
 /// training rows sit among every rank's.
@@ -67,15 +67,7 @@ impl Holdout {
                 let counts = counts(comm, n);
                 let offset = counts[..comm.rank()].iter().sum();
                 let all = if classes > 0 {
-                    let mine: Vec<u8> = y.iter().flat_map(|&c| (c as u32).to_le_bytes()).collect();
-                    comm.all_gather(&mine)
-                        .iter()
-                        .flat_map(|part| {
-                            part.chunks_exact(4)
-                                .map(|b| u32::from_le_bytes(b.try_into().unwrap_or_default()))
-                                .collect::<Vec<_>>()
-                        })
-                        .collect()
+                    concat_u32(comm, &strata(y, classes))
                 } else {
                     vec![0; counts.iter().sum()]
                 };

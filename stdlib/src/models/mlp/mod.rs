@@ -13,6 +13,7 @@
 mod checkpoint;
 mod fitted;
 mod ranks;
+mod score;
 pub(crate) mod spec;
 mod train;
 

@@ -197,22 +197,23 @@ impl Mlp {
         check_training_data(op, x, y)?;
         let comm = mlg_runtime::collective::current();
         let shard = Shard::of(&*comm, x.rows);
-        if shard.ranks > 1 && self.early_stopping {
-            return Err(invalid(
-                op,
-                "early_stopping does not run on rows spread over ranks yet; turn it off",
-            ));
-        }
         let enc = self.encode(y)?;
-        let (n, d, k) = (x.rows, x.cols, enc.k);
+        let (d, k) = (x.cols, enc.k);
         let classify = self.task == Task::Classification;
+        // Global row numbers (rank after rank): the held-out rows are one
+        // process's, their strata every rank's classes.
         let (train, validation) = if self.early_stopping {
             let strata: Option<Vec<u32>> = match y {
-                Target::Classes { codes, .. } => Some(codes.clone()),
+                Target::Classes { codes, .. } => Some(mlg_runtime::collective::concat_u32(&*comm, codes)),
                 Target::Values(_) => None,
             };
-            let split = crate::eval::holdout(n, self.validation_fraction, self.seed, strata.as_deref())
-                .map_err(|e| invalid(op, format!("early_stopping: {e}")))?;
+            let split = crate::eval::holdout(
+                shard.total,
+                self.validation_fraction,
+                self.seed,
+                strata.as_deref(),
+            )
+            .map_err(|e| invalid(op, format!("early_stopping: {e}")))?;
             let split = split
                 .into_iter()
                 .next()
@@ -360,7 +361,13 @@ impl Mlp {
                 ));
             }
             if self.early_stopping {
-                let score = validation_score(&layers, self, x, &enc, &validation);
+                let score = super::score::validation_score(
+                    &layers,
+                    self,
+                    (x, &enc.targets, enc.k),
+                    &validation,
+                    (&shard, &*comm),
+                );
                 if score < best_score + self.tol {
                     no_improve += 1;
                 } else {
@@ -425,59 +432,5 @@ impl Mlp {
             target_scale: enc.scale,
             validation_score: self.early_stopping.then_some(best_score),
         })
-    }
-}
-
-/// Accuracy (classifier) or R² of the standardised target (regressor) of the
-/// network `layers` on the rows `rows`.
-fn validation_score(layers: &[Layer], mlp: &Mlp, x: &Matrix, enc: &Encoded, rows: &[usize]) -> f64 {
-    let k = enc.k;
-    let outputs: Vec<Vec<f64>> = rows
-        .iter()
-        .map(|&i| {
-            let mut h = x.row(i).to_vec();
-            for (l, layer) in layers.iter().enumerate() {
-                let mut out = vec![0.0; layer.outputs];
-                layer.forward(&h, &mut out);
-                if l + 1 < layers.len() {
-                    out.iter_mut().for_each(|v| *v = mlp.activation.apply(*v));
-                }
-                h = out;
-            }
-            h
-        })
-        .collect();
-    let truth = |i: usize| &enc.targets[i * k..(i + 1) * k];
-    if mlp.task == Task::Classification {
-        let correct = rows
-            .iter()
-            .zip(&outputs)
-            .filter(|(&i, z)| {
-                let t = truth(i);
-                if k == 1 {
-                    (z[0] > 0.0) == (t[0] > 0.5)
-                } else {
-                    let best = z
-                        .iter()
-                        .enumerate()
-                        .fold(0, |b, (c, v)| if *v > z[b] { c } else { b });
-                    t[best] == 1.0
-                }
-            })
-            .count();
-        correct as f64 / rows.len().max(1) as f64
-    } else {
-        let mean = rows.iter().map(|&i| truth(i)[0]).sum::<f64>() / rows.len().max(1) as f64;
-        let ss_tot: f64 = rows.iter().map(|&i| (truth(i)[0] - mean).powi(2)).sum();
-        let ss_res: f64 = rows
-            .iter()
-            .zip(&outputs)
-            .map(|(&i, z)| (truth(i)[0] - z[0]).powi(2))
-            .sum();
-        if ss_tot > 0.0 {
-            1.0 - ss_res / ss_tot
-        } else {
-            0.0
-        }
     }
 }
