@@ -148,6 +148,30 @@ pub struct Workflow {
     frames: HashMap<String, Arc<Frame>>,
 }
 
+impl Workflow {
+    /// This workflow with every data stage's frame cut to rank `rank`'s
+    /// share of its rows (of `size` ranks, [`mlg_runtime::collective::share`]):
+    /// what a data-parallel fit reads in a job whose ranks hold every row.
+    pub fn row_share(&self, size: usize, rank: usize) -> Workflow {
+        let frames = self
+            .frames
+            .iter()
+            .map(|(name, frame)| {
+                let rows: Vec<usize> = mlg_runtime::collective::share(frame.n_rows, size, rank).collect();
+                (name.clone(), Arc::new(frame.take(&rows)))
+            })
+            .collect();
+        Workflow {
+            file: self.file.clone(),
+            source: self.source.clone(),
+            program: self.program.clone(),
+            checked: self.checked.clone(),
+            base_dir: self.base_dir.clone(),
+            frames,
+        }
+    }
+}
+
 /// Reads the `.mlg` file at `path`. A file that is not UTF-8 is a
 /// diagnostic (`mlg::encoding`) at the first bad byte, with its offset.
 pub fn read_mlg(path: &Path) -> Result<String> {

@@ -299,3 +299,108 @@ fn a_glob_source_spreads_its_files_over_the_ranks() {
         }
     }
 }
+
+/// The scores of every evaluation in `results`, in order.
+fn scores(results: &Results) -> Vec<f64> {
+    results
+        .0
+        .iter()
+        .flat_map(|e| e.metrics.values().flat_map(|m| m.folds.clone()))
+        .collect()
+}
+
+/// `distribute = "data"` on an evaluation runs its splits in turn, each fit
+/// on every rank's share of the split's training rows; on a model, its
+/// deploy fit. Scores and predictions are one process's (to the solvers'
+/// tolerance); every rank holds the same.
+#[test]
+fn distribute_data_fits_every_split_and_the_deploy_on_shares_of_the_rows() {
+    let dir = folder("distribute-data");
+    let data = dir.join("classes.csv");
+    write_data(&data, 900, false);
+    let path = flow(
+        "distribute",
+        &data,
+        "\"y\")\nfeatures s = d -> standardize(numeric)\n\
+         model m = logistic_regression(s, tol = 1e-10, distribute = \"data\")\n\
+         model net = mlp_classifier(s, hidden = \"4\", epochs = 5, batch_size = 50)\n\
+         evaluate m, net with kfold(3, seed = 0, distribute = \"data\") metrics accuracy, log_loss",
+    );
+    let one = evaluate_on_ranks(&path, 1)
+        .pop()
+        .expect("one rank")
+        .expect("one process runs");
+    let want = scores(&one);
+    assert_eq!(want.len(), 2 * 2 * 3);
+    let artifact = path.with_file_name("m.mlgc");
+    let predicted = predictions(&artifact, &data);
+    std::fs::remove_file(&artifact).expect("deployed");
+    for ranks in [2, 3] {
+        let all: Vec<Results> = evaluate_on_ranks(&path, ranks)
+            .into_iter()
+            .enumerate()
+            .map(|(rank, r)| r.unwrap_or_else(|e| panic!("rank {rank} of {ranks}: {e}")))
+            .collect();
+        for got in &all {
+            assert_eq!(scores(got), scores(&all[0]), "every rank holds the same scores");
+        }
+        for (g, w) in scores(&all[0]).iter().zip(&want) {
+            assert!(
+                (g - w).abs() <= 1e-6 * w.abs().max(1.0),
+                "{ranks} ranks: {g} vs {w}\n{:?}\n{want:?}",
+                scores(&all[0])
+            );
+        }
+        for (g, w) in predictions(&artifact, &data).iter().zip(&predicted) {
+            assert!((g - w).abs() <= 1e-4, "{ranks} ranks: {g} vs {w}");
+        }
+        let loaded = mlg_runtime::artifact::read(&artifact).expect("artifact");
+        assert_eq!(loaded.profile.rows, 900, "the profile merges every rank's share");
+    }
+}
+
+#[test]
+fn distribute_asks_what_it_can_and_says_why_not() {
+    let dir = folder("distribute-refused");
+    let data = dir.join("classes.csv");
+    write_data(&data, 200, false);
+    let forest = flow(
+        "forest",
+        &data,
+        "\"y\")\nmodel m = random_forest_classifier(d, trees = 3)\n\
+         evaluate m with kfold(2, distribute = \"data\")",
+    );
+    let search = flow(
+        "search",
+        &data,
+        "\"y\")\nmodel t = decision_tree_classifier(d)\n\
+         search m = tune(t, strategy = \"grid\", cv = kfold(2, distribute = \"data\")) {\n  max_depth = choice(2, 3)\n}",
+    );
+    for (path, expected) in [
+        (
+            forest,
+            "`distribute = \"data\"` asks to fit `m` on every rank's share of the rows; the model \
+             `random_forest_classifier` does not run distributed yet",
+        ),
+        (search, "`distribute = \"data\"` on its `cv` does not run yet"),
+    ] {
+        // One process runs them: the choice is about ranks.
+        for result in run_on_ranks(&path, 1) {
+            assert!(result.is_ok(), "one process: {}", message(result));
+        }
+        for (rank, result) in run_on_ranks(&path, 2).into_iter().enumerate() {
+            let message = message(result);
+            assert!(message.contains(expected), "rank {rank}: {message}");
+        }
+    }
+    let bad = flow(
+        "bad",
+        &data,
+        "\"y\")\nmodel m = logistic_regression(d, distribute = \"both\")",
+    );
+    let message = message(run_on_ranks(&bad, 1).pop().expect("one rank"));
+    assert!(
+        message.contains("mlg::param_type") && message.contains("parameter `distribute` expects"),
+        "{message}"
+    );
+}

@@ -100,6 +100,52 @@ pub fn bind(
     }
 }
 
+/// The parameter a `model` statement's call and an evaluation method take
+/// besides their own: how a distributed job runs them.
+pub const DISTRIBUTE: &str = "distribute";
+
+/// Splits `distribute = "data" | "tasks"` off `args` (a model statement's
+/// or an evaluation method's): the other arguments, and the choice as a
+/// [`Value::Str`] when given. A value other than those two strings, or the
+/// argument given twice, is an error at its span.
+pub fn take_distribute(args: &[Arg]) -> Result<(Vec<Arg>, Option<Value>), Vec<Diagnostic>> {
+    let mut rest = Vec::with_capacity(args.len());
+    let mut found: Option<(Value, Span)> = None;
+    for arg in args {
+        if arg.name.as_ref().map(|n| n.name.as_str()) != Some(DISTRIBUTE) {
+            rest.push(arg.clone());
+            continue;
+        }
+        if let Some((_, first)) = &found {
+            return Err(vec![Diagnostic::new(
+                "mlg::duplicate_param",
+                format!("parameter `{DISTRIBUTE}` is given twice"),
+                arg.span,
+                "given again here",
+            )
+            .with_label(*first, "first given here")]);
+        }
+        match &arg.value.kind {
+            ExprKind::Str(s) if s == "data" || s == "tasks" => {
+                found = Some((Value::Str(s.clone()), arg.span));
+            }
+            _ => {
+                return Err(vec![Diagnostic::new(
+                    "mlg::param_type",
+                    format!("parameter `{DISTRIBUTE}` expects \"data\" or \"tasks\""),
+                    arg.value.span,
+                    format!("found {}", describe(&arg.value)),
+                )
+                .with_help(
+                    "on many MPI ranks, \"data\" fits on every rank's share of the rows (summing over \
+                     the ranks), \"tasks\" fits whole on one rank (splits and trials dealt out)",
+                )]);
+            }
+        }
+    }
+    Ok((rest, found.map(|(v, _)| v)))
+}
+
 fn too_many(spec: &OpSpec, arg: &Arg) -> Diagnostic {
     let names: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
     Diagnostic::new(

@@ -375,7 +375,11 @@ impl Checker<'_> {
         let input = self
             .table_input(&input_ident, &format!("model `{}`", s.name.name))
             .map_err(|d| vec![d])?;
-        let params = bind(self.catalog, spec, &s.call, &s.call.args[1..])?;
+        let (args, distribute) = super::args::take_distribute(&s.call.args[1..])?;
+        let mut params = bind(self.catalog, spec, &s.call, &args)?;
+        if let Some(choice) = distribute {
+            params.insert(super::args::DISTRIBUTE.to_string(), choice);
+        }
         let mut errors = Vec::new();
         let quoted = |cols: &[&super::catalog::ColumnInfo], counts: bool| -> String {
             let names: Vec<String> = cols

@@ -100,7 +100,12 @@ pub fn evaluate_model(
         report_size,
         measure_latency: false,
     };
-    let folds: Vec<FoldOutcome> = spread::run_splits(plan.ranks, &splits, |i, split| {
+    let data = plan.method.params.get(mlg_compiler::workflow::args::DISTRIBUTE)
+        == Some(&mlg_compiler::workflow::catalog::Value::Str("data".into()));
+    if let (true, Some(ranks)) = (data, plan.ranks) {
+        crate::executor::fit::distributed::check_chain(&chain, plan.statement, ranks.0.size())?;
+    }
+    let folds: Vec<FoldOutcome> = spread::run_splits(plan.ranks, data, &splits, |i, split| {
         let outcome = run_split(&fold_plan, split, i);
         progress.advance(1);
         outcome

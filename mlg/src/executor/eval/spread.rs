@@ -2,17 +2,23 @@
 //! hold all the rows, the splits of an evaluation are dealt out to the ranks
 //! (split `i` to rank `i mod size`), each fits and scores its own, and the
 //! outcomes are gathered back in split order on every rank, so every rank
-//! summarizes the same outcomes as one process would.
+//! summarizes the same outcomes as one process would. With `distribute =
+//! "data"` on the method the splits run in turn on every rank instead, each
+//! fit on the rank's share of the split's training rows and summing over
+//! the ranks ([`mlg_runtime::collective::scoped`]); every rank then holds
+//! the same fitted chain and scores every held-out row itself, so the
+//! outcomes agree with nothing to gather.
 
 use super::fold::FoldOutcome;
 use crate::error::{Error, Result};
-use mlg_runtime::collective::Collective;
+use mlg_runtime::collective::{scoped, share, Collective};
 use mlg_stdlib::eval::Split;
 use rayon::prelude::*;
+use std::sync::Arc;
 
-/// The ranks an evaluation's splits are dealt to.
+/// The ranks an evaluation's splits are dealt to (or, in data mode, fitted on).
 #[derive(Clone, Copy)]
-pub struct Ranks<'a>(pub &'a dyn Collective);
+pub struct Ranks<'a>(pub &'a Arc<dyn Collective>);
 
 impl std::fmt::Debug for Ranks<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -26,16 +32,34 @@ type Part = std::result::Result<Vec<(usize, FoldOutcome)>, String>;
 /// The outcome of every split in order: `run(i, split)` for all of them in
 /// this process (in parallel), or, with `ranks`, for this rank's share, the
 /// rest gathered from the other ranks. A split that failed on any rank is an
-/// [`Error::Distributed`] on every rank, naming the rank.
+/// [`Error::Distributed`] on every rank, naming the rank. With `data`, on
+/// many ranks, the splits run in turn, fitted on the ranks' shares (module
+/// doc; the caller checked that the chain can, and a rank's own failure
+/// ends the job).
 pub fn run_splits(
     ranks: Option<Ranks<'_>>,
+    data: bool,
     splits: &[Split],
     run: impl Fn(usize, &Split) -> Result<FoldOutcome> + Sync,
 ) -> Result<Vec<FoldOutcome>> {
-    let Some(Ranks(comm)) = ranks.filter(|r| r.0.size() > 1) else {
+    let Some(Ranks(group)) = ranks.filter(|r| r.0.size() > 1) else {
         return splits.par_iter().enumerate().map(|(i, s)| run(i, s)).collect();
     };
+    let comm = group.as_ref();
     let (rank, size) = (comm.rank(), comm.size());
+    if data {
+        return splits
+            .iter()
+            .enumerate()
+            .map(|(i, split)| {
+                let mine = Split {
+                    train: split.train[share(split.train.len(), size, rank)].to_vec(),
+                    test: split.test.clone(),
+                };
+                scoped(group.clone(), || run(i, &mine))
+            })
+            .collect();
+    }
     let mine: Part = splits
         .par_iter()
         .enumerate()

@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 pub use ensemble::FittedEnsemble;
 
+pub mod distributed;
 mod ensemble;
 pub mod finite;
 

@@ -3,7 +3,6 @@
 //! order, then `deploy`; progress and pages go through an [`Observer`].
 
 mod deploy;
-pub mod distributed;
 mod profiles;
 mod resolve;
 
@@ -12,12 +11,13 @@ pub use resolve::Resolver;
 use crate::error::Result;
 use crate::executor::eval::spread::Ranks;
 use crate::executor::eval::{evaluate_model, rank::rank, Evaluation, Plan};
-use crate::executor::fit::{Chain, FittedChain};
+use crate::executor::fit::{distributed, Chain, ChainKind, FittedChain};
 use crate::executor::plan::BestTrials;
 use crate::executor::search::{Search, SearchOptions};
-use crate::executor::Selection;
+use crate::executor::{ModelRef, Selection};
 use crate::observer::{Observer, Silent};
 use crate::session::Workflow;
+use mlg_compiler::workflow::catalog::Value;
 use mlg_compiler::workflow::StageKind;
 use mlg_runtime::collective::Collective;
 use mlg_runtime::Artifact;
@@ -142,7 +142,7 @@ fn run_stages(
             metrics: &eval.metrics,
             permutation_repeats: options.permutation_repeats,
             details: true,
-            ranks: tasks.map(|t| Ranks(t.as_ref())),
+            ranks: tasks.map(Ranks),
         };
         let mut group = Vec::with_capacity(eval.targets.len());
         for model in &eval.targets {
@@ -159,11 +159,23 @@ fn run_stages(
         let StageKind::Deploy(deploy) = &stage.kind else {
             continue;
         };
-        // A task-parallel job deploys on rank 0 alone (its fits need no other rank).
-        if tasks.is_some() && writer != 0 {
+        let model = resolver.resolve(wf, &deploy.target, observer)?;
+        // A task-parallel job deploys on rank 0 alone (its fits need no other
+        // rank), or, for a model that says `distribute = "data"`, on every
+        // rank's share of the rows, summing over the ranks.
+        let shared = match tasks {
+            Some(group) if data_fit(wf, resolver.best(), &model)? => {
+                let chain = Chain::of_ref(wf, resolver.best(), &model)?;
+                distributed::check_chain(&chain, &deploy.target, group.size())?;
+                Some(group)
+            }
+            _ => None,
+        };
+        if tasks.is_some() && shared.is_none() && writer != 0 {
             continue;
         }
-        let model = resolver.resolve(wf, &deploy.target, observer)?;
+        let share = shared.map(|g| (g, wf.row_share(g.size(), g.rank())));
+        let wf = share.as_ref().map_or(wf, |(_, w)| w);
         let bar = observer.spinner(&format!("{}: fit on all rows and compile", deploy.target));
         let monitor = deploy.monitor.as_ref().map(|m| mlg_runtime::drift::DriftConfig {
             psi: m.psi,
@@ -188,9 +200,13 @@ fn run_stages(
                 monitor,
             )
         };
-        let compiled = match slot {
+        let checkpointed = || match slot {
             Some(slot) => mlg_runtime::checkpoint::with_slot(slot, deploying),
             None => deploying(),
+        };
+        let compiled = match &share {
+            Some((group, _)) => mlg_runtime::collective::scoped(Arc::clone(group), checkpointed),
+            None => checkpointed(),
         };
         bar.finish();
         let compiled = compiled?;
@@ -201,6 +217,18 @@ fn run_stages(
     }
     (out.selections, out.searches, out.best_trials) = resolver.into_parts();
     Ok(out)
+}
+
+/// True when `model`'s deploy fit asks for `distribute = "data"` (its own
+/// model stage's, or a search trial's copy of it).
+fn data_fit(wf: &Workflow, best: &BestTrials, model: &ModelRef) -> Result<bool> {
+    let chain = Chain::of_ref(wf, best, model)?;
+    Ok(match &chain.kind {
+        ChainKind::Model { model, .. } => {
+            model.op.params.get(mlg_compiler::workflow::args::DISTRIBUTE) == Some(&Value::Str("data".into()))
+        }
+        ChainKind::Ensemble { .. } => false,
+    })
 }
 
 /// Fits model `name` on every data row and packs the optimized inference graph

@@ -111,7 +111,7 @@ impl Resolver {
             metrics: &metrics,
             permutation_repeats: 0,
             details: false,
-            ranks: ranks.as_deref().map(Ranks),
+            ranks: ranks.as_ref().map(Ranks),
         };
         let mut candidates = Vec::with_capacity(select.candidates.len());
         let mut resolved = Vec::with_capacity(select.candidates.len());

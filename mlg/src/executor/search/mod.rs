@@ -70,6 +70,15 @@ pub fn run(
             "`{name}`: --resume does not run distributed yet; resume the search in one process"
         )));
     }
+    let data = stage.method.params.get(mlg_compiler::workflow::args::DISTRIBUTE)
+        == Some(&mlg_compiler::workflow::catalog::Value::Str("data".into()));
+    if ranks.is_some() && data {
+        return Err(Error::Distributed(format!(
+            "`{name}`: a search's trials are dealt out to the ranks; `distribute = \"data\"` on its \
+             `cv` does not run yet (it runs on `evaluate` and `select`); write `distribute = \"tasks\"` \
+             or leave it out"
+        )));
+    }
     let started = Instant::now();
     let base_chain = Chain::in_stages(Stages::of(wf, best), &stage.base, &stage.base)?;
     let target = base_chain.target()?;
