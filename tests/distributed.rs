@@ -135,7 +135,7 @@ fn mean_abs_error(predicted: &[f32], data: &Path) -> f64 {
 }
 
 #[test]
-fn linear_logistic_and_boosting_on_generated_data() {
+fn linear_logistic_boosting_and_mlp_on_generated_data() {
     let dir = fresh_dir("mpi-generated");
     let data = dir.join("values.csv");
     write_values(&data, 20_000);
@@ -151,6 +151,11 @@ fn linear_logistic_and_boosting_on_generated_data() {
         (
             "boosting",
             "\"v\")\nmodel m = gradient_boosting_regressor(d, rounds = 20, early_stopping = \"off\")",
+        ),
+        (
+            "mlp",
+            "\"v\")\nfeatures s = d -> standardize(numeric)\n\
+             model m = mlp_regressor(s, hidden = \"8\", epochs = 3, scale_target = true)",
         ),
     ];
     for (name, body) in flows {
