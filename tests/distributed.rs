@@ -402,3 +402,38 @@ fn an_evaluating_example_deals_its_folds_out_and_reports_the_same() {
         }
     }
 }
+
+/// `distribute = "data"` under a real launcher: the folds of an evaluation
+/// run in turn, each fit on the ranks' shares of its training rows, and
+/// the deploy fit too; the scores and the deployed model's predictions are
+/// one process's.
+#[test]
+fn distribute_data_evaluates_and_deploys_on_shares_of_the_rows() {
+    let dir = fresh_dir("mpi-distribute");
+    copy_examples(&dir, &["data/breast_cancer.csv"]);
+    let flow = "data d = csv(\"data/breast_cancer.csv\", target = \"target\")\n\
+                features s = d -> standardize(numeric)\n\
+                model m = logistic_regression(s, tol = 1e-10, distribute = \"data\")\n\
+                evaluate m with kfold(4, seed = 0, distribute = \"data\") metrics accuracy\n\
+                deploy m to \"m.mlgc\"\n";
+    std::fs::write(dir.join("flow.mlg"), flow).expect("flow");
+    let folds = |name: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(dir.join(name)).expect("report");
+        let report: serde_json::Value = serde_json::from_str(&text).expect("json");
+        report["evaluations"][0]["metrics"]["accuracy"]["folds"].clone()
+    };
+    let data = dir.join("data/breast_cancer.csv");
+    ok(&mlg(&["run", "flow.mlg", "--report", "one.json"], &dir));
+    let want = predictions(&dir.join("m.mlgc"), &data);
+    for np in [2, 3] {
+        let name = format!("ranks{np}.json");
+        let out = mpirun(np, &["run", "flow.mlg", "--report", &name], &dir);
+        assert!(out.status.success(), "{np} ranks: {}", text(&out.stderr));
+        assert_eq!(folds(&name), folds("one.json"), "{np} ranks");
+        assert_close(
+            &predictions(&dir.join("m.mlgc"), &data),
+            &want,
+            &format!("deploy on {np} ranks"),
+        );
+    }
+}
