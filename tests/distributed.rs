@@ -356,6 +356,9 @@ fn a_rank_killed_mid_fit_ends_the_job_and_resume_finishes_it() {
 
 /// `report` with its timings (fit and trial seconds) left out.
 fn untimed(mut report: serde_json::Value) -> serde_json::Value {
+    if let Some(map) = report.as_object_mut() {
+        map.remove("distributed");
+    }
     for e in report["evaluations"].as_array_mut().into_iter().flatten() {
         e["fit_seconds"] = serde_json::Value::Null;
     }
@@ -399,6 +402,10 @@ fn an_evaluating_example_deals_its_folds_out_and_reports_the_same() {
                 text(&out.stderr)
             );
             assert_eq!(report(&name), want, "{example} on {np} ranks");
+            let text = std::fs::read_to_string(dir.join(&name)).expect("report");
+            let full: serde_json::Value = serde_json::from_str(&text).expect("json");
+            assert_eq!(full["distributed"]["ranks"], np, "{example}");
+            assert_eq!(full["distributed"]["mode"], "tasks", "{example}");
         }
     }
 }

@@ -404,3 +404,49 @@ fn distribute_asks_what_it_can_and_says_why_not() {
         "{message}"
     );
 }
+
+/// The run output says how a job of many ranks ran, and one process says
+/// nothing of it.
+#[test]
+fn the_output_says_how_the_ranks_ran() {
+    let dir = folder("distribution-data");
+    let data = dir.join("classes.csv");
+    write_data(&data, 300, false);
+    let tasks = flow(
+        "distribution-tasks",
+        &data,
+        "\"y\")\nmodel m = logistic_regression(d, distribute = \"data\")\n\
+         evaluate m with kfold(2, distribute = \"data\")",
+    );
+    let data_job = flow(
+        "distribution-data-job",
+        &data,
+        "\"y\")\nmodel m = logistic_regression(d)",
+    );
+    let how = |path: &Path, ranks: usize| -> Vec<Option<String>> {
+        let path = path.to_path_buf();
+        Local::run(ranks, move |_| {
+            let wf = mlg::Workflow::from_file(&path).expect("workflow");
+            let out = mlg::executor::run(&wf, &mlg::RunOptions::default()).expect("run");
+            out.distributed.map(|d| d.to_string())
+        })
+    };
+    assert_eq!(how(&tasks, 1), vec![None]);
+    for line in how(&tasks, 2) {
+        let line = line.expect("a distributed job says how it ran");
+        assert!(
+            line.starts_with("distributed over 2 ranks: task parallelism")
+                && line.ends_with("(`evaluate#1` evaluates); fitted on shares of the rows: m, evaluate#1"),
+            "{line}"
+        );
+    }
+    for line in how(&data_job, 3) {
+        assert_eq!(
+            line.as_deref(),
+            Some(
+                "distributed over 3 ranks: data parallelism, every rank holding its share of the \
+                 rows (the workflow only trains and deploys)"
+            )
+        );
+    }
+}

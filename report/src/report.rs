@@ -3,8 +3,8 @@
 
 use mlg::executor::by_rank;
 use mlg::executor::Evaluation;
+use mlg::executor::{Distribution, RunOutput, Search, Selection};
 use mlg::executor::{Objective, TrialResult};
-use mlg::executor::{RunOutput, Search, Selection};
 use serde::Serialize;
 
 /// The JSON report of one `mlg run`.
@@ -24,6 +24,9 @@ pub struct Report<'a> {
     pub artifacts: Vec<String>,
     /// Paths of the profile pages written.
     pub profiles: Vec<String>,
+    /// How a job of many MPI ranks ran (absent in one process).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distributed: Option<&'a Distribution>,
 }
 
 impl<'a> Report<'a> {
@@ -37,6 +40,7 @@ impl<'a> Report<'a> {
             searches: &out.searches,
             artifacts: out.artifacts.iter().map(|p| p.display().to_string()).collect(),
             profiles: out.profiles.iter().map(|p| p.display().to_string()).collect(),
+            distributed: out.distributed.as_ref(),
         }
     }
 

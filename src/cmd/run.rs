@@ -71,6 +71,9 @@ pub fn run(args: Args, limits: Limits) -> mlg::Result<()> {
         mlg_report::html::write(path, &wf.file, &out)?;
     }
     if !quiet {
+        if let Some(how) = &out.distributed {
+            crate::outln!("{how}");
+        }
         crate::out!("{}", mlg_report::report::selections(&out.selections));
         crate::out!("{}", mlg_report::report::searches(&out.searches));
         if !out.evaluations.is_empty() {

@@ -29,6 +29,7 @@ pub use eval::{Evaluation, MetricSummary};
 pub use fit::{Chain, ChainKind, Fitted, FittedChain, FittedEnsemble};
 pub use plan::{BestTrial, BestTrials, ModelRef};
 pub use run::{
-    build_artifact, build_model, fit_full, run, run_with, RunOptions, RunOutput, PERMUTATION_REPEATS,
+    build_artifact, build_model, fit_full, run, run_with, Distribution, RunOptions, RunOutput,
+    PERMUTATION_REPEATS,
 };
 pub use search::{Objective, Search, TrialResult, CHUNK as SEARCH_CHUNK};

@@ -3,9 +3,11 @@
 //! order, then `deploy`; progress and pages go through an [`Observer`].
 
 mod deploy;
+mod distribution;
 mod profiles;
 mod resolve;
 
+pub use distribution::Distribution;
 pub use resolve::Resolver;
 
 use crate::error::Result;
@@ -40,6 +42,8 @@ pub struct RunOutput {
     pub profiles: Vec<PathBuf>,
     /// The best trial of every search that ran.
     pub best_trials: BestTrials,
+    /// How a job of many ranks ran; `None` in one process.
+    pub distributed: Option<Distribution>,
 }
 
 /// Shuffles per column and split of permutation importance by default.
@@ -96,11 +100,15 @@ pub fn run_with(wf: &Workflow, options: &RunOptions, observer: &dyn Observer) ->
         return run_stages(wf, options, observer, None, 0);
     }
     let rank = comm.rank();
-    if crate::shard::whole_data(&wf.program) {
-        return mlg_runtime::collective::alone(|| run_stages(wf, options, observer, Some(&comm), rank));
-    }
-    distributed::check(wf, comm.size())?;
-    run_stages(wf, options, observer, None, rank)
+    let how = Distribution::of(wf, comm.size());
+    let mut out = if crate::shard::whole_data(&wf.program) {
+        mlg_runtime::collective::alone(|| run_stages(wf, options, observer, Some(&comm), rank))?
+    } else {
+        distributed::check(wf, comm.size())?;
+        run_stages(wf, options, observer, None, rank)?
+    };
+    out.distributed = Some(how);
+    Ok(out)
 }
 
 /// [`run_with`]'s stages: evaluations deal their splits out to `tasks` when
