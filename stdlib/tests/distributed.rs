@@ -180,7 +180,7 @@ fn mlp_on_ranks_trains_one_process_network() {
     let (x, score) = data(n, d);
     let codes: Vec<u32> = score
         .iter()
-        .map(|s| (*s > -0.5) as u32 + (*s > 0.8) as u32)
+        .map(|s| u32::from(*s > -0.5) + u32::from(*s > 0.8))
         .collect();
     let labels: Vec<String> = ["low", "mid", "high"].map(String::from).to_vec();
     let (x, codes, score) = (Arc::new(x), Arc::new(codes), Arc::new(score));

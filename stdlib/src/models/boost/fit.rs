@@ -268,7 +268,7 @@ fn fit_in_pool(
         Holdout::none(ranks, x.rows)
     };
     let (train, val) = (&holdout.train, &holdout.val);
-    let train_cols = columns(x, &train);
+    let train_cols = columns(x, train);
     let mapper = match &comm {
         Some(comm) => super::ranks::mapper(
             comm.as_ref(),
@@ -283,7 +283,7 @@ fn fit_in_pool(
     let n_bins: Vec<usize> = (0..x.cols).map(|f| mapper.n_bins(f)).collect();
     let codes = mapper.bin_columns(&train_cols, train.len());
     drop(train_cols);
-    let val_codes = mapper.bin_columns(&columns(x, &val), val.len());
+    let val_codes = mapper.bin_columns(&columns(x, val), val.len());
     let y_train: Vec<f64> = train.iter().map(|&r| prep.y[r]).collect();
     let y_val: Vec<f64> = val.iter().map(|&r| prep.y[r]).collect();
     // The held-out score: minus the mean loss over every rank's held-out rows.
