@@ -77,7 +77,10 @@ for name, text in flows.items():
             walls.append(time.perf_counter() - t)
             if out.returncode != 0:
                 sys.exit(f"{name} on {n} ranks failed:\n{out.stderr}")
-            rss.append(max(int(m) for m in re.findall(r"peak_rss_kb (\d+)", out.stderr)) / 1024)
+            peaks = [int(m) for m in re.findall(r"peak_rss_kb (\d+)", out.stderr)]
+            if not peaks:
+                sys.exit(f"{name} on {n} ranks: no peak RSS from GNU time in its stderr:\n{out.stderr}")
+            rss.append(max(peaks) / 1024)
             sent = [(int(c), int(b)) for c, b in re.findall(r"(\d+) collective calls, (\d+) bytes sent", out.stderr)]
             traffic.append(sent[0] if sent else (0, 0))
         rows[n] = {"seconds": statistics.median(walls), "min": min(walls), "max": max(walls),
