@@ -300,13 +300,15 @@ fn a_glob_source_spreads_its_files_over_the_ranks() {
     }
 }
 
-/// The scores of every evaluation in `results`, in order.
+/// The scores of every evaluation in `results`, in order, then every
+/// search trial's mean score.
 fn scores(results: &Results) -> Vec<f64> {
-    results
+    let folds = results
         .0
         .iter()
-        .flat_map(|e| e.metrics.values().flat_map(|m| m.folds.clone()))
-        .collect()
+        .flat_map(|e| e.metrics.values().flat_map(|m| m.folds.clone()));
+    let trials = results.1.iter().flat_map(|s| s.trials.iter().map(|t| t.mean));
+    folds.chain(trials).collect()
 }
 
 /// `distribute = "data"` on an evaluation runs its splits in turn, each fit
@@ -324,14 +326,16 @@ fn distribute_data_fits_every_split_and_the_deploy_on_shares_of_the_rows() {
         "\"y\")\nfeatures s = d -> standardize(numeric)\n\
          model m = logistic_regression(s, tol = 1e-10, distribute = \"data\")\n\
          model net = mlp_classifier(s, hidden = \"4\", epochs = 5, batch_size = 50)\n\
-         evaluate m, net with kfold(3, seed = 0, distribute = \"data\") metrics accuracy, log_loss",
+         evaluate m, net with kfold(3, seed = 0, distribute = \"data\") metrics accuracy, log_loss\n\
+         search best = tune(m, strategy = \"grid\", metric = \"log_loss\", \
+         cv = kfold(2, seed = 1, distribute = \"data\")) {\n  c = choice(0.5, 2.0)\n}",
     );
     let one = evaluate_on_ranks(&path, 1)
         .pop()
         .expect("one rank")
         .expect("one process runs");
     let want = scores(&one);
-    assert_eq!(want.len(), 2 * 2 * 3);
+    assert_eq!(want.len(), 2 * 2 * 3 + 2);
     let artifact = path.with_file_name("m.mlgc");
     let predicted = predictions(&artifact, &data);
     std::fs::remove_file(&artifact).expect("deployed");
@@ -382,7 +386,11 @@ fn distribute_asks_what_it_can_and_says_why_not() {
             "`distribute = \"data\"` asks to fit `m` on every rank's share of the rows; the model \
              `random_forest_classifier` does not run distributed yet",
         ),
-        (search, "`distribute = \"data\"` on its `cv` does not run yet"),
+        (
+            search,
+            "`m`: `distribute = \"data\"` asks to fit `t` on every rank's share of the rows; the \
+             model `decision_tree_classifier` does not run distributed yet",
+        ),
     ] {
         // One process runs them: the choice is about ranks.
         for result in run_on_ranks(&path, 1) {

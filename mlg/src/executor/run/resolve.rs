@@ -80,7 +80,7 @@ impl Resolver {
                     stage,
                     observer,
                     &self.options,
-                    ranks.as_deref(),
+                    ranks.as_ref(),
                 )?;
                 let model = ModelRef::Trial {
                     search: name.to_string(),

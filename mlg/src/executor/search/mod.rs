@@ -29,6 +29,7 @@ use mlg_runtime::collective::Collective;
 use mlg_stdlib::tune::{self, Observation, Proposal};
 use rayon::prelude::*;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 use trial::{run_trial, Status, TrialOutcome, TrialPlan};
 
@@ -61,26 +62,26 @@ pub fn run(
     stage: &SearchStage,
     observer: &dyn Observer,
     options: &SearchOptions,
-    ranks: Option<&dyn Collective>,
+    ranks: Option<&Arc<dyn Collective>>,
 ) -> Result<(Search, BestTrial)> {
-    let ranks = ranks.filter(|c| c.size() > 1);
+    let group = ranks.filter(|c| c.size() > 1);
+    let ranks = group.map(|c| c.as_ref());
     let writer = ranks.is_none_or(|c| c.rank() == 0);
     if ranks.is_some() && options.resume {
         return Err(Error::Distributed(format!(
             "`{name}`: --resume does not run distributed yet; resume the search in one process"
         )));
     }
+    // `distribute = "data"` on the cv: the trials run in turn on every
+    // rank, each fit on the ranks' shares of its split's training rows.
     let data = stage.method.params.get(mlg_compiler::workflow::args::DISTRIBUTE)
         == Some(&mlg_compiler::workflow::catalog::Value::Str("data".into()));
-    if ranks.is_some() && data {
-        return Err(Error::Distributed(format!(
-            "`{name}`: a search's trials are dealt out to the ranks; `distribute = \"data\"` on its \
-             `cv` does not run yet (it runs on `evaluate` and `select`); write `distribute = \"tasks\"` \
-             or leave it out"
-        )));
-    }
+    let shares = group.filter(|_| data).cloned();
     let started = Instant::now();
     let base_chain = Chain::in_stages(Stages::of(wf, best), &stage.base, &stage.base)?;
+    if let Some(c) = &shares {
+        super::fit::distributed::check_chain(&base_chain, name, c.size())?;
+    }
     let target = base_chain.target()?;
     let splits = splits(&stage.method, stage.fold_file.as_deref(), &base_chain, &target)?;
     let objectives = objectives(stage);
@@ -106,6 +107,7 @@ pub fn run(
         pruner: stage.prune.then(mlg_stdlib::tune::prune::Median::default),
         budget: &stage.budget,
         seed: stage.seed,
+        shares,
     };
     let mut strategy = tune::strategy(&spec(stage), &dims(stage), stage.seed);
     let log_dir = options.log_dir.as_ref().filter(|_| writer);
@@ -198,6 +200,7 @@ pub fn run(
                 }
             };
             let outcomes: Vec<(TrialOutcome, bool)> = match ranks {
+                Some(_) if plan.shares.is_some() => (0..chunk.len()).map(run_one).collect(),
                 Some(c) => trial::deal(c, chunk.len(), run_one)?,
                 None => (0..chunk.len()).into_par_iter().map(run_one).collect(),
             };

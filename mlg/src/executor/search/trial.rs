@@ -16,11 +16,13 @@ use crate::session::Workflow;
 use mlg_compiler::workflow::catalog::{Catalog, Default as ParamDefault, Value};
 use mlg_compiler::workflow::stage::{Budget, StageKind, LATENCY_US, SIZE_BYTES};
 use mlg_compiler::workflow::trial::Patch;
+use mlg_runtime::collective::Collective;
 use mlg_stdlib::eval::rng::SplitMix64;
 use mlg_stdlib::eval::Split;
 use mlg_stdlib::op::Target;
 use mlg_stdlib::tune::prune::Median;
 use rayon::prelude::*;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// What every trial of one search shares.
@@ -44,6 +46,10 @@ pub struct TrialPlan<'a> {
     pub budget: &'a Budget,
     /// Seeds the row shares of a budget below 1.
     pub seed: u64,
+    /// With `distribute = "data"` on many ranks, the ranks every fit sums
+    /// over: the splits run in turn, each on the rank's share of its
+    /// training rows.
+    pub shares: Option<Arc<dyn Collective>>,
 }
 
 /// How a trial ended.
@@ -79,6 +85,20 @@ pub struct TrialOutcome {
     /// Training rows × fits, times the budget for parameter budgets.
     pub cost: f64,
     pub seconds: f64,
+}
+
+/// The fold plan of trial `name`'s `chain`: no permutation importance; the
+/// size and latency when objectives ask for them.
+fn fold_plan_of<'a>(chain: &'a Chain, plan: &'a TrialPlan, name: &'a str) -> FoldPlan<'a> {
+    FoldPlan {
+        chain,
+        target: plan.target,
+        metrics: plan.metrics,
+        model: name,
+        permutation: None,
+        report_size: plan.objectives.iter().any(|o| o == SIZE_BYTES),
+        measure_latency: plan.objectives.iter().any(|o| o == LATENCY_US),
+    }
 }
 
 /// Runs trial `name`: stage `plan.base` under `patch` at `budget`; `earlier`
@@ -129,15 +149,22 @@ fn evaluate(
     }
     let stages = Stages::of(plan.wf, plan.best).patched(&patch);
     let chain = Chain::in_stages(stages, plan.base, plan.base)?;
-    let measure_latency = plan.objectives.iter().any(|o| o == LATENCY_US);
-    let fold_plan = FoldPlan {
-        chain: &chain,
-        target: plan.target,
-        metrics: plan.metrics,
-        model: name,
-        permutation: None,
-        report_size: plan.objectives.iter().any(|o| o == SIZE_BYTES),
-        measure_latency,
+    if let Some(c) = &plan.shares {
+        crate::executor::fit::distributed::check_chain(&chain, name, c.size())?;
+    }
+    // One split's fit and scores: here, or on the ranks' shares of its rows.
+    let fold = |split: &Split, i: usize| -> Result<FoldOutcome> {
+        let Some(group) = &plan.shares else {
+            return run_split(&fold_plan_of(&chain, plan, name), split, i);
+        };
+        let (rank, size) = (group.rank(), group.size());
+        let mine = Split {
+            train: split.train[mlg_runtime::collective::share(split.train.len(), size, rank)].to_vec(),
+            test: split.test.clone(),
+        };
+        mlg_runtime::collective::scoped(Arc::clone(group), || {
+            run_split(&fold_plan_of(&chain, plan, name), &mine, i)
+        })
     };
     let split_at = |i: usize, split: &Split| -> Split {
         if row_share >= 1.0 {
@@ -157,7 +184,7 @@ fn evaluate(
             for (i, split) in plan.splits.iter().enumerate() {
                 let split = split_at(i, split);
                 cost += split.train.len() as f64 * cost_scale;
-                folds.push(run_split(&fold_plan, &split, i)?);
+                folds.push(fold(&split, i)?);
                 let running = folds.iter().map(|f| f.scores[0]).sum::<f64>() / folds.len() as f64;
                 intermediate.push(plan.sign * running);
                 if i + 1 < plan.splits.len() && pruner.should_prune(earlier, i, plan.sign * running) {
@@ -174,11 +201,19 @@ fn evaluate(
                 .map(|(i, s)| split_at(i, s))
                 .collect();
             cost = shares.iter().map(|s| s.train.len() as f64 * cost_scale).sum();
-            folds = shares
-                .par_iter()
-                .enumerate()
-                .map(|(i, split)| run_split(&fold_plan, split, i))
-                .collect::<Result<_>>()?;
+            folds = if plan.shares.is_some() {
+                shares
+                    .iter()
+                    .enumerate()
+                    .map(|(i, split)| fold(split, i))
+                    .collect::<Result<_>>()?
+            } else {
+                shares
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, split)| fold(split, i))
+                    .collect::<Result<_>>()?
+            };
             let mut sum = 0.0;
             for (i, f) in folds.iter().enumerate() {
                 sum += f.scores[0];
