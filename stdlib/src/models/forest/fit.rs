@@ -1,6 +1,7 @@
 //! Fitting a forest: one shared [`TreeData`] (features as `f32` columns, the
 //! quantile bins when the histogram search is used), then every tree on its
-//! own bootstrap weights, in parallel.
+//! own bootstrap weights, in parallel; a deployed fit grows them in batches
+//! and checkpoints after each (`checkpoint.rs`).
 
 use super::*;
 use crate::eval::rng::SplitMix64;
@@ -38,38 +39,58 @@ impl RandomForest {
             }
             _ => None,
         };
-        let fitted: Vec<(FittedTree, Option<InBag>)> = seeds
-            .par_iter()
-            .map(|&s| {
-                let mut rng = SplitMix64::new(s);
-                let mut weight = vec![1.0; n];
-                if self.bootstrap {
-                    weight.iter_mut().for_each(|w| *w = 0.0);
-                    for _ in 0..n {
-                        weight[rng.below(n as u64) as usize] += 1.0;
-                    }
+        let grow = |&s: &u64| {
+            let mut rng = SplitMix64::new(s);
+            let mut weight = vec![1.0; n];
+            if self.bootstrap {
+                weight.iter_mut().for_each(|w| *w = 0.0);
+                for _ in 0..n {
+                    weight[rng.below(n as u64) as usize] += 1.0;
                 }
-                if let Some((codes, per_class)) = &shared {
-                    weight
-                        .iter_mut()
-                        .zip(codes.iter())
-                        .for_each(|(w, &c)| *w *= per_class[c as usize]);
-                } else if self.tree.class_weight == ClassWeight::BalancedSubsample {
-                    data.balance(&mut weight);
+            }
+            if let Some((codes, per_class)) = &shared {
+                weight
+                    .iter_mut()
+                    .zip(codes.iter())
+                    .for_each(|(w, &c)| *w *= per_class[c as usize]);
+            } else if self.tree.class_weight == ClassWeight::BalancedSubsample {
+                data.balance(&mut weight);
+            }
+            let rows: Vec<u32> = (0..n as u32).filter(|&r| weight[r as usize] > 0.0).collect();
+            let bag = (self.oob_score).then(|| {
+                let mut bag = vec![0u64; n.div_ceil(64)];
+                for &r in &rows {
+                    bag[r as usize / 64] |= 1 << (r % 64);
                 }
-                let rows: Vec<u32> = (0..n as u32).filter(|&r| weight[r as usize] > 0.0).collect();
-                let bag = (self.oob_score).then(|| {
-                    let mut bag = vec![0u64; n.div_ceil(64)];
-                    for &r in &rows {
-                        bag[r as usize / 64] |= 1 << (r % 64);
-                    }
-                    bag
-                });
-                let sampler = FeatureSampler::new(rng, k);
-                let (tree, _) = self.tree.grow(&data, &weight, rows, sampler, true);
-                (tree, bag)
-            })
-            .collect();
+                bag
+            });
+            let sampler = FeatureSampler::new(rng, k);
+            let (tree, _) = self.tree.grow(&data, &weight, rows, sampler, true);
+            (tree, bag)
+        };
+        let slot = mlg_runtime::checkpoint::slot();
+        let fitted = match &slot {
+            None => seeds.par_iter().map(grow).collect(),
+            Some(slot) => {
+                let print = super::checkpoint::fingerprint_of(&format!("{self:?}"), x, y);
+                let bag_words = self.oob_score.then(|| n.div_ceil(64));
+                let mut grown = super::checkpoint::restore(op, slot, print, (self.trees, data.d, bag_words))?;
+                let every = self.checkpoint_trees;
+                // Batches of `checkpoint_trees`, or enough trees to keep every
+                // thread busy between two looks at the clock.
+                let batch = every.unwrap_or(4 * rayon::current_num_threads()).max(1);
+                let mut saver = mlg_runtime::checkpoint::Saver::new(slot.clone(), print, every);
+                while grown.len() < self.trees {
+                    let next = &seeds[grown.len()..(grown.len() + batch).min(self.trees)];
+                    grown.extend(next.par_iter().map(grow).collect::<Vec<_>>());
+                    saver
+                        .after(grown.len(), || super::checkpoint::encode(&grown))
+                        .map_err(|e| invalid(op, e.to_string()))?;
+                }
+                grown
+            }
+        };
+        let fitted: Vec<(FittedTree, Option<InBag>)> = fitted;
         let (trees, bags): (Vec<FittedTree>, Vec<Option<InBag>>) = fitted.into_iter().unzip();
         let oob_score = if self.oob_score {
             let bags: Vec<InBag> = bags.into_iter().flatten().collect();

@@ -25,9 +25,14 @@
 //! Prediction averages the trees' leaf values in `f32` exactly as the lowered
 //! graph does (left-to-right `Add`, then `Mul` by `f32(1 / trees)`), so the
 //! class of [`FittedModel::predict`] is the graph's `Argmax`.
+//!
+//! A deployed fit grows its trees in batches and saves those grown after a
+//! batch (`checkpoint.rs`); `mlg run --resume` grows only the rest, and since
+//! each tree depends only on its seed, the forest is the uninterrupted one.
 
 #[cfg(test)]
 pub(crate) mod bench;
+mod checkpoint;
 mod fit;
 mod oob;
 mod params;
@@ -63,7 +68,8 @@ pub const EXTRA_REGRESSOR: &str = "extra_trees_regressor";
 /// true for random forests, false for extra trees), `seed` (`>= 0`, default
 /// 0), `class_weight` (classifiers: `"none"`, `"balanced"`,
 /// `"balanced_subsample"`), `splitter` (random forests: `"auto"`, `"exact"`,
-/// `"hist"`), `oob_score` (default false; needs `bootstrap`).
+/// `"hist"`), `oob_score` (default false; needs `bootstrap`),
+/// `checkpoint_trees`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RandomForest {
     /// The tree every member is grown as; `splitter` is
@@ -79,6 +85,8 @@ pub struct RandomForest {
     pub seed: u64,
     /// Compute the out-of-bag score at fit time (needs `bootstrap`).
     pub oob_score: bool,
+    /// Trees between two checkpoints of a deployed fit (`None`: about a minute).
+    pub checkpoint_trees: Option<usize>,
 }
 
 impl RandomForest {

@@ -67,6 +67,7 @@ impl RandomForest {
             bootstrap,
             seed,
             oob_score,
+            checkpoint_trees: tp::bounded_int(op, params, "checkpoint_trees", 1, None)?,
         })
     }
 }

@@ -11,7 +11,15 @@ use crate::models::tree::spec::{
 use crate::op::boxed_model;
 use crate::operators::OperatorDef;
 use crate::size::{int, tree_nodes, NODE};
-use mlg_compiler::workflow::catalog::{OpKind, OpSpec, Params, Shape, Task};
+use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, ParamSpec, ParamType, Params, Shape, Task};
+
+/// How often a deployed fit saves its trees.
+const CHECKPOINT_TREES: ParamSpec = crate::catalog::p(
+    "checkpoint_trees",
+    ParamType::Int { min: 1, max: i64::MAX },
+    Default::Optional,
+    "save a checkpoint every this many trees when deployed (default: about once a minute); `mlg run --resume` continues from it",
+);
 
 /// The reference prose of the random forests.
 const FOREST: &str = "Trees are fitted in parallel on one shared binning; `oob_score` reports the \
@@ -43,6 +51,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[
                 TREE_FOREST_CLASS_WEIGHT,
                 TREE_SPLITTER,
                 TREE_OOB_SCORE,
+                CHECKPOINT_TREES,
             ],
         },
         |params| boxed_model(RandomForest::classifier(params)),
@@ -67,6 +76,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[
                 TREE_REGRESSOR_CRITERION,
                 TREE_SPLITTER,
                 TREE_OOB_SCORE,
+                CHECKPOINT_TREES,
             ],
         },
         |params| boxed_model(RandomForest::regressor(params)),
@@ -92,6 +102,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[
                 TREE_CLASSIFIER_CRITERION,
                 TREE_FOREST_CLASS_WEIGHT,
                 TREE_OOB_SCORE,
+                CHECKPOINT_TREES,
             ],
         },
         |params| boxed_model(RandomForest::extra_classifier(params)),
@@ -116,6 +127,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[
                 SEED,
                 TREE_REGRESSOR_CRITERION,
                 TREE_OOB_SCORE,
+                CHECKPOINT_TREES,
             ],
         },
         |params| boxed_model(RandomForest::extra_regressor(params)),
