@@ -36,6 +36,7 @@ pub mod diagnostics;
 #[cfg(feature = "mpi")]
 pub mod mpi;
 pub mod predict;
+pub mod predict_parquet;
 pub mod progress;
 
 /// Ends the program after a failed write to stdout.

@@ -1,5 +1,7 @@
-//! `mlg predict`: streams rows from a CSV or JSON-lines file through a compiled
-//! model, chunk by chunk, so memory stays constant whatever the input's size.
+//! `mlg predict`: streams rows from a CSV, JSON-lines or Parquet file through a
+//! compiled model, chunk by chunk (a Parquet file row group by row group,
+//! [`crate::predict_parquet`]), so memory stays constant whatever the input's
+//! size.
 //! Predictions go to CSV, JSON lines or Parquet (by `--output`'s extension) or,
 //! without `--output`, to stdout as CSV.
 //!
@@ -91,24 +93,49 @@ impl Predicted {
     }
 }
 
-/// The row format of the input `path` by its extension, or a usage error (one
-/// saying Parquet is for output only when `path` names a Parquet file).
-fn input_format_of(path: &Path) -> Result<Format> {
-    Format::from_path(path).ok_or_else(|| {
-        Error::Usage(if OutputFormat::from_path(path) == Some(OutputFormat::Parquet) {
-            format!(
-                "the input `{}` is Parquet, which `mlg predict` writes (--output) but does \
-                 not read: give it the rows as .csv or .jsonl",
+/// Where [`predict_file`] reads its chunks of rows: a CSV or JSON-lines
+/// [`RowChunks`], or a Parquet file's row groups.
+pub trait Chunks {
+    /// The next chunk of rows, or `None` at the end of the input.
+    fn next_chunk(&mut self) -> std::result::Result<Option<mlg_runtime::Frame>, mlg_runtime::DataError>;
+    /// The 1-based line (a Parquet file: row) of each row of the last chunk.
+    fn chunk_lines(&self) -> &[u64];
+    /// Data rows read so far.
+    fn rows_read(&self) -> u64;
+    /// Input bytes consumed so far (for progress).
+    fn bytes_read(&self) -> u64;
+}
+
+impl<R: std::io::Read> Chunks for RowChunks<R> {
+    fn next_chunk(&mut self) -> std::result::Result<Option<mlg_runtime::Frame>, mlg_runtime::DataError> {
+        RowChunks::next_chunk(self)
+    }
+
+    fn chunk_lines(&self) -> &[u64] {
+        RowChunks::chunk_lines(self)
+    }
+
+    fn rows_read(&self) -> u64 {
+        RowChunks::rows_read(self)
+    }
+
+    fn bytes_read(&self) -> u64 {
+        RowChunks::bytes_read(self)
+    }
+}
+
+/// The row format of the input `path` by its extension (`None`: Parquet), or
+/// a usage error.
+fn input_format_of(path: &Path) -> Result<Option<Format>> {
+    match OutputFormat::from_path(path) {
+        Some(OutputFormat::Parquet) => Ok(None),
+        _ => Format::from_path(path).map(Some).ok_or_else(|| {
+            Error::Usage(format!(
+                "cannot tell the format of the input `{}`: name it .csv, .jsonl or .parquet",
                 path.display()
-            )
-        } else {
-            format!(
-                "cannot tell the format of the input `{}`: name it .csv or .jsonl \
-                 (.parquet is for --output only)",
-                path.display()
-            )
-        })
-    })
+            ))
+        }),
+    }
 }
 
 /// The format of the output `path` by its extension, or a usage error.
@@ -121,7 +148,7 @@ fn output_format_of(path: &Path) -> Result<OutputFormat> {
     })
 }
 
-/// Predicts every row of `input` (`.csv` or `.jsonl`) with `model` and writes
+/// Predicts every row of `input` (`.csv`, `.jsonl` or `.parquet`) with `model` and writes
 /// the predictions to `output` (`.csv`, `.jsonl` or `.parquet`, by extension)
 /// or, when `None`, as CSV to stdout. Rows the model cannot predict follow
 /// `options.on_invalid`; with [`OnInvalid::Error`] they fail the run with
@@ -150,11 +177,20 @@ pub fn predict_file(
     })?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     let name = input.display().to_string();
-    let mut chunks = RowChunks::new(file, in_format, &name, model.inputs(), options.chunk_rows)?;
+    let mut chunks: Box<dyn Chunks> = match in_format {
+        Some(format) => Box::new(RowChunks::new(
+            file,
+            format,
+            &name,
+            model.inputs(),
+            options.chunk_rows,
+        )?),
+        None => Box::new(crate::predict_parquet::ParquetRows::open(input)?),
+    };
     let bar = progress_bar(options.progress, total);
     let mut run = Stream {
         model,
-        chunks: &mut chunks,
+        chunks: chunks.as_mut(),
         format: out_format,
         proba,
         bar: &bar,
@@ -181,7 +217,7 @@ pub fn predict_file(
 /// One streaming run: where rows come from and how predictions are written.
 struct Stream<'a> {
     model: &'a Model,
-    chunks: &'a mut RowChunks<File>,
+    chunks: &'a mut dyn Chunks,
     format: OutputFormat,
     proba: bool,
     bar: &'a ProgressBar,

@@ -1,6 +1,7 @@
 //! `mlg predict --output x.parquet`: the same labels and numbers as the CSV
 //! output of the same run, probability columns that sum to one, nulls where CSV
-//! is empty, no file left by a failed run, and a clear error for Parquet input.
+//! is empty, no file left by a failed run; Parquet input predicts what CSV
+//! input does.
 
 mod cli_support;
 
@@ -175,13 +176,85 @@ fn a_failed_run_leaves_no_parquet_file() {
     );
 }
 
+/// Writes the rows of iris.csv (four measures, the species as a string)
+/// to a Parquet file of row groups of 40 rows, without `drop` among its columns.
+fn iris_parquet(dir: &Path, name: &str, drop: &str) -> PathBuf {
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+    let text = std::fs::read_to_string(dir.join("data/iris.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let columns: Vec<(&str, ArrayRef)> = header
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| **h != drop)
+        .map(|(c, h)| {
+            let values = rows.iter().map(|r| r[c]);
+            let array: ArrayRef = match values
+                .clone()
+                .map(str::parse::<f64>)
+                .collect::<Result<Vec<_>, _>>()
+            {
+                Ok(numbers) => std::sync::Arc::new(Float64Array::from(numbers)),
+                Err(_) => std::sync::Arc::new(StringArray::from(values.collect::<Vec<_>>())),
+            };
+            (*h, array)
+        })
+        .collect();
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let properties = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(40))
+        .build();
+    let path = dir.join(name);
+    let mut writer = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&path).unwrap(),
+        batch.schema(),
+        Some(properties),
+    )
+    .unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    path
+}
+
 #[test]
-fn parquet_input_and_unknown_output_names_are_usage_errors() {
+fn parquet_input_predicts_what_csv_input_predicts() {
     let (dir, iris, _) = deployed();
-    predict(&dir, &iris, "data/iris.csv", "p.parquet", &[]);
-    let err = fails(&mlg(&["predict", &iris, "--input", "p.parquet"], &dir));
+    iris_parquet(&dir, "iris.parquet", "");
+    predict(&dir, &iris, "data/iris.csv", "from_csv.csv", &["--proba"]);
+    predict(&dir, &iris, "iris.parquet", "from_parquet.csv", &["--proba"]);
+    let (header, rows) = csv_rows(&dir.join("from_parquet.csv"));
+    assert_eq!(header, ["prediction", "proba_0", "proba_1", "proba_2"]);
+    assert_eq!(rows.len(), 150, "four row groups, every row");
+    assert_eq!(csv_rows(&dir.join("from_csv.csv")), (header, rows));
+    // A file without an input the model needs, or not Parquet, fails naming
+    // it, and writes nothing.
+    let first_input = std::fs::read_to_string(dir.join("data/iris.csv")).unwrap();
+    let first_input = first_input.split(',').next().unwrap().to_string();
+    iris_parquet(&dir, "short.parquet", &first_input);
+    let args = [
+        "predict",
+        &iris,
+        "--input",
+        "short.parquet",
+        "--output",
+        "short.csv",
+    ];
+    let err = fails(&mlg(&args, &dir));
+    assert!(err.contains(&first_input), "{err}");
+    assert!(!dir.join("short.csv").exists());
+    std::fs::write(dir.join("bad.parquet"), b"PAR1 not really PAR1").unwrap();
+    let err = fails(&mlg(&["predict", &iris, "--input", "bad.parquet"], &dir));
+    assert!(err.contains("bad.parquet"), "{err}");
+}
+
+#[test]
+fn unknown_input_and_output_names_are_usage_errors() {
+    let (dir, iris, _) = deployed();
+    std::fs::write(dir.join("rows.txt"), "x\n1\n").unwrap();
+    let err = fails(&mlg(&["predict", &iris, "--input", "rows.txt"], &dir));
     assert!(
-        err.contains("p.parquet") && err.contains("Parquet") && err.contains(".csv or .jsonl"),
+        err.contains("rows.txt") && err.contains(".csv, .jsonl or .parquet"),
         "{err}"
     );
     let args = ["predict", &iris, "--input", "data/iris.csv", "--output", "p.txt"];

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 #[derive(clap::Args)]
 pub struct Args {
     artifact: PathBuf,
-    /// Rows to predict: .csv (with a header) or .jsonl (one object per line).
+    /// Rows to predict: .csv (with a header), .jsonl (one object per line) or
+    /// .parquet / .pq (read row group by row group).
     #[arg(long)]
     input: PathBuf,
     /// Write predictions here instead of stdout (CSV): .csv, .jsonl, or
