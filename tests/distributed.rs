@@ -239,7 +239,7 @@ fn bad_shards_and_stages_fail_clearly_without_hanging() {
         "{err}"
     );
 
-    // A search runs task-parallel, but not resumed.
+    // A search runs task-parallel; rank 0 logs its trials.
     let dir = fresh_dir("mpi-resume");
     std::fs::write(dir.join("d.csv"), &rows).expect("data");
     let search = "data d = csv(\"d.csv\", target = \"y\")\nmodel m = logistic_regression(d)\n\
@@ -250,12 +250,6 @@ fn bad_shards_and_stages_fail_clearly_without_hanging() {
     assert!(
         dir.join("out/flow/s.trials.jsonl").exists(),
         "rank 0 logs the trials"
-    );
-    let out = mpirun(2, &["run", "flow.mlg", "--resume"], &dir);
-    let err = text(&out.stderr);
-    assert!(
-        !out.status.success() && err.contains("--resume does not run distributed yet"),
-        "{err}"
     );
 
     let plain =
@@ -443,4 +437,46 @@ fn distribute_data_evaluates_and_deploys_on_shares_of_the_rows() {
             &format!("deploy on {np} ranks"),
         );
     }
+}
+
+/// `--resume` of a search under `mpirun`: rank 0 reads the trial log and
+/// sends its trials to every rank; a log cut to its first two trials is
+/// finished on two ranks into the report of the uninterrupted run.
+#[test]
+fn a_search_resumes_its_trial_log_on_many_ranks() {
+    let dir = fresh_dir("mpi-resume-search");
+    copy_examples(
+        &dir,
+        &[
+            "breast_cancer_search.mlg",
+            "data/breast_cancer.csv",
+            "data/breast_cancer.folds.csv",
+        ],
+    );
+    let example = "breast_cancer_search.mlg";
+    ok(&mlg(&["run", example, "--report", "one.json"], &dir));
+    let log = dir.join("out/breast_cancer_search/best.trials.jsonl");
+    let logged = std::fs::read_to_string(&log).expect("trial log");
+    let lines: Vec<&str> = logged.lines().collect();
+    assert!(lines.len() > 3, "a header and the trials: {}", lines.len());
+    std::fs::write(&log, format!("{}\n", lines[..3].join("\n"))).expect("cut the log");
+    let out = mpirun(2, &["run", example, "--resume", "--report", "two.json"], &dir);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = |name: &str| -> (serde_json::Value, serde_json::Value) {
+        let text = std::fs::read_to_string(dir.join(name)).expect("report");
+        let mut full = untimed(serde_json::from_str(&text).expect("json"));
+        let resumed = full["searches"][0]["resumed"].take();
+        for t in full["searches"][0]["trials"].as_array_mut().into_iter().flatten() {
+            t["resumed"] = serde_json::Value::Null;
+        }
+        (full, resumed)
+    };
+    let ((one, _), (two, resumed)) = (report("one.json"), report("two.json"));
+    assert_eq!(resumed, 2, "the two logged trials are reused");
+    assert_eq!(two, one);
+    assert_eq!(
+        std::fs::read_to_string(&log).expect("log").lines().count(),
+        lines.len(),
+        "rank 0 logged the trials it ran once"
+    );
 }

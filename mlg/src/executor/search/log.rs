@@ -104,6 +104,12 @@ impl TrialLog {
         ))
     }
 
+    /// The trial lines written so far (at open, those kept from the earlier
+    /// log), in order.
+    pub fn lines(&self) -> &[String] {
+        &self.lines
+    }
+
     /// Appends one finished trial and flushes it.
     pub fn append(&mut self, record: &Record) -> Result<()> {
         let line = json!({
@@ -226,6 +232,25 @@ fn read(path: &Path, search: &str, fingerprint: &str, shape: Shape) -> Result<Ea
         }
     }
     Ok(earlier)
+}
+
+/// The trial records of `lines` ([`TrialLog::lines`] of a log another rank
+/// opened), checked as [`TrialLog::open`] checks a file's.
+pub fn parse_lines<'a>(lines: impl Iterator<Item = &'a str>, shape: Shape) -> Result<Vec<Record>> {
+    let mut records = Vec::new();
+    for line in lines {
+        let r = serde_json::from_str::<Json>(line)
+            .ok()
+            .and_then(|value| record(&value))
+            .filter(|r| check(r, records.len() + 1, shape).is_ok())
+            .ok_or_else(|| {
+                Error::Distributed(format!(
+                    "rank 0 sent a trial record that does not read back: {line}"
+                ))
+            })?;
+        records.push(r);
+    }
+    Ok(records)
 }
 
 /// Checks that `r` is trial number `trial` with `shape`'s counts and a known status.

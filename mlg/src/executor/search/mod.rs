@@ -53,8 +53,8 @@ pub struct SearchOptions {
 /// With `ranks` (a task-parallel distributed job), the trials of every chunk
 /// are dealt out to the ranks (trial `j` of a chunk to rank `j mod size`)
 /// and their outcomes gathered in trial order, so every rank takes the same
-/// decisions; rank 0 alone writes the log and decides the timeout, and
-/// `--resume` is refused.
+/// decisions; rank 0 alone writes the log and decides the timeout, and on
+/// `--resume` sends the trials it read from the log to every rank.
 pub fn run(
     wf: &Workflow,
     best: &BestTrials,
@@ -67,11 +67,6 @@ pub fn run(
     let group = ranks.filter(|c| c.size() > 1);
     let ranks = group.map(|c| c.as_ref());
     let writer = ranks.is_none_or(|c| c.rank() == 0);
-    if ranks.is_some() && options.resume {
-        return Err(Error::Distributed(format!(
-            "`{name}`: --resume does not run distributed yet; resume the search in one process"
-        )));
-    }
     // `distribute = "data"` on the cv: the trials run in turn on every
     // rank, each fit on the ranks' shares of its split's training rows.
     let data = stage.method.params.get(mlg_compiler::workflow::args::DISTRIBUTE)
@@ -111,14 +106,14 @@ pub fn run(
     };
     let mut strategy = tune::strategy(&spec(stage), &dims(stage), stage.seed);
     let log_dir = options.log_dir.as_ref().filter(|_| writer);
+    let shape = Shape {
+        metrics: metrics.len(),
+        objectives: objective_names.len(),
+    };
     let opened = match log_dir {
         Some(dir) => {
             let path = dir.join(format!("{name}.trials.jsonl"));
             let fp = fingerprint(wf, stage, base_chain.frame.n_rows);
-            let shape = Shape {
-                metrics: metrics.len(),
-                objectives: objective_names.len(),
-            };
             TrialLog::open(&path, name, &fp, options.resume, shape).map(|(log, earlier)| {
                 if let Some(note) = &earlier.note {
                     observer.note(note);
@@ -136,6 +131,16 @@ pub fn run(
         }
     }
     let (mut log, mut earlier) = opened?;
+    // Resuming on many ranks: rank 0 read the log and sends its trials, so
+    // every rank reuses the same ones and deals out the same rest.
+    if let (Some(c), true) = (ranks, options.resume) {
+        let text = log.as_ref().map(|l| l.lines().join("\n")).unwrap_or_default();
+        let sent = c.broadcast(0, text.as_bytes());
+        if c.rank() != 0 {
+            let text = String::from_utf8_lossy(&sent);
+            earlier = log::parse_lines(text.lines(), shape)?;
+        }
+    }
     let bar = observer.bar(&format!("{name}: {} over {}", stage.strategy, stage.base));
     let mut history: Vec<Observation> = Vec::new();
     let mut trials: Vec<(Proposal, Patch, TrialOutcome, bool)> = Vec::new();
