@@ -236,5 +236,5 @@ fn a_missing_column_is_named() {
         &["predict", artifact.to_str().unwrap(), "--input", "short.txt"],
         &dir,
     ));
-    assert!(err.contains(".csv or .jsonl"), "{err}");
+    assert!(err.contains(".csv, .jsonl or .parquet"), "{err}");
 }
