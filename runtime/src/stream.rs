@@ -282,3 +282,5 @@ pub use write::PredictionWriter;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_jsonl;
