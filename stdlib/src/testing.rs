@@ -67,3 +67,24 @@ pub(crate) fn r2(pred: &[f64], truth: &[f64]) -> f64 {
     let ss_res: f64 = pred.iter().zip(truth).map(|(p, t)| (t - p).powi(2)).sum();
     1.0 - ss_res / ss_tot
 }
+
+/// `n` rows of three deterministic features in `[-1, 1]` and two classes
+/// split by a line: a small problem for fits that must be repeated.
+pub(crate) fn two_classes(n: usize) -> (Matrix, Target) {
+    let data: Vec<f64> = (0..n * 3)
+        .map(|i| ((i * 7919) % 101) as f64 / 50.0 - 1.0)
+        .collect();
+    let codes: Vec<u32> = (0..n)
+        .map(|i| u32::from(data[i * 3] + 0.5 * data[i * 3 + 1] > 0.0))
+        .collect();
+    let x = Matrix {
+        rows: n,
+        cols: 3,
+        data,
+    };
+    let y = Target::Classes {
+        codes,
+        labels: vec!["a".into(), "b".into()],
+    };
+    (x, y)
+}

@@ -185,22 +185,7 @@ mod tests {
     /// included.
     #[test]
     fn a_resumed_fit_equals_the_uninterrupted_one() {
-        let n = 200;
-        let data: Vec<f64> = (0..n * 3)
-            .map(|i| ((i * 7919) % 101) as f64 / 50.0 - 1.0)
-            .collect();
-        let codes: Vec<u32> = (0..n)
-            .map(|i| u32::from(data[i * 3] + 0.5 * data[i * 3 + 1] > 0.0))
-            .collect();
-        let x = Matrix {
-            rows: n,
-            cols: 3,
-            data,
-        };
-        let y = Target::Classes {
-            codes,
-            labels: vec!["a".into(), "b".into()],
-        };
+        let (x, y) = crate::testing::two_classes(200);
         let mut params = Params::new();
         params.insert("trees".into(), Value::Int(10));
         params.insert("checkpoint_trees".into(), Value::Int(4));

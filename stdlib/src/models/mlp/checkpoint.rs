@@ -220,25 +220,9 @@ mod tests {
     #[test]
     fn a_resumed_fit_equals_the_uninterrupted_one() {
         use crate::models::mlp::Mlp;
-        use crate::op::Target;
         use mlg_compiler::workflow::catalog::{Params, Value};
         use mlg_runtime::checkpoint::with_slot;
-        let n = 300;
-        let data: Vec<f64> = (0..n * 3)
-            .map(|i| ((i * 7919) % 101) as f64 / 50.0 - 1.0)
-            .collect();
-        let codes: Vec<u32> = (0..n)
-            .map(|i| u32::from(data[i * 3] + 0.5 * data[i * 3 + 1] > 0.0))
-            .collect();
-        let x = Matrix {
-            rows: n,
-            cols: 3,
-            data,
-        };
-        let y = Target::Classes {
-            codes,
-            labels: vec!["a".into(), "b".into()],
-        };
+        let (x, y) = crate::testing::two_classes(300);
         let dir = std::env::temp_dir().join(format!("mlg-mlp-checkpoint-{}", std::process::id()));
         let path = dir.join("mlp.ckpt");
         let slot = |resume| Slot {
