@@ -9,8 +9,10 @@ use mlg_runtime::collective::Local;
 use mlg_runtime::profile::FeatureStats;
 use std::path::{Path, PathBuf};
 
+/// A fresh folder `name` under cargo's scratch space for tests (inside
+/// `target/`, so runs do not pile folders up in the system's temp dir).
 fn folder(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("mlg-distributed-{}-{name}", std::process::id()));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("mlg-distributed-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir

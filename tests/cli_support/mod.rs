@@ -9,15 +9,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// A new empty folder `mlg-PREFIX-PID-N` (with a `data/` folder) under the
-/// temp dir, so tests never share artifacts.
+/// A new empty folder `mlg-PREFIX-N` (with a `data/` folder) under cargo's
+/// scratch space for tests (inside `target/`, replaced by the next run
+/// rather than piling up in the temp dir), so tests never share artifacts.
 pub fn fresh_dir(prefix: &str) -> PathBuf {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "mlg-{prefix}-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    ));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("mlg-{prefix}-{}", NEXT.fetch_add(1, Ordering::SeqCst)));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("data")).unwrap();
     dir
