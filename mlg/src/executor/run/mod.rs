@@ -16,7 +16,7 @@ use crate::executor::eval::{evaluate_model, rank::rank, Evaluation, Plan};
 use crate::executor::fit::{distributed, Chain, ChainKind, FittedChain};
 use crate::executor::plan::BestTrials;
 use crate::executor::search::{Search, SearchOptions};
-use crate::executor::{ModelRef, Selection};
+use crate::executor::Selection;
 use crate::observer::{Observer, Silent};
 use crate::session::Workflow;
 use mlg_compiler::workflow::catalog::Value;
@@ -172,12 +172,15 @@ fn run_stages(
         // rank), or, for a model that says `distribute = "data"`, on every
         // rank's share of the rows, summing over the ranks.
         let shared = match tasks {
-            Some(group) if data_fit(wf, resolver.best(), &model)? => {
+            Some(group) => {
                 let chain = Chain::of_ref(wf, resolver.best(), &model)?;
-                distributed::check_chain(&chain, &deploy.target, group.size())?;
-                Some(group)
+                let data = asks_data(&chain);
+                if data {
+                    distributed::check_chain(&chain, &deploy.target, group.size())?;
+                }
+                data.then_some(group)
             }
-            _ => None,
+            None => None,
         };
         if tasks.is_some() && shared.is_none() && writer != 0 {
             continue;
@@ -227,16 +230,15 @@ fn run_stages(
     Ok(out)
 }
 
-/// True when `model`'s deploy fit asks for `distribute = "data"` (its own
-/// model stage's, or a search trial's copy of it).
-fn data_fit(wf: &Workflow, best: &BestTrials, model: &ModelRef) -> Result<bool> {
-    let chain = Chain::of_ref(wf, best, model)?;
-    Ok(match &chain.kind {
+/// True when `chain`'s model asks for `distribute = "data"` (its own model
+/// stage, or a search trial's copy of it).
+fn asks_data(chain: &Chain) -> bool {
+    match &chain.kind {
         ChainKind::Model { model, .. } => {
             model.op.params.get(mlg_compiler::workflow::args::DISTRIBUTE) == Some(&Value::Str("data".into()))
         }
         ChainKind::Ensemble { .. } => false,
-    })
+    }
 }
 
 /// Fits model `name` on every data row and packs the optimized inference graph
