@@ -88,3 +88,14 @@ pub(crate) fn two_classes(n: usize) -> (Matrix, Target) {
     };
     (x, y)
 }
+
+/// The fingerprint and payload of the checkpoint a fit left at `path`
+/// (read back through [`mlg_runtime::checkpoint::load`], so its CRC counts).
+pub(crate) fn saved_checkpoint(path: &std::path::Path) -> (u64, Vec<u8>) {
+    let bytes = std::fs::read(path).expect("checkpoint");
+    let print = u64::from_le_bytes(bytes[12..20].try_into().expect("header"));
+    let payload = mlg_runtime::checkpoint::load(path, print)
+        .expect("load")
+        .expect("this fit's");
+    (print, payload)
+}

@@ -284,11 +284,7 @@ fn a_resumed_fit_equals_the_uninterrupted_one() {
     assert_eq!(first, plain);
     assert!(dir.join("gb.ckpt").exists());
     let path = dir.join("gb.ckpt");
-    let bytes = std::fs::read(&path).expect("checkpoint");
-    let print = u64::from_le_bytes(bytes[12..20].try_into().expect("header"));
-    let payload = mlg_runtime::checkpoint::load(&path, print)
-        .expect("load")
-        .expect("this fit's");
+    let (print, payload) = crate::testing::saved_checkpoint(&path);
     let mut state = super::checkpoint::State::decode(&payload).expect("a boosting state");
     assert_eq!((state.rounds, state.grown[0].len()), (8, 8));
     let resumed = with_slot(slot(true), || gb.fit_boost(&x, &classes(&y))).expect("resumed");

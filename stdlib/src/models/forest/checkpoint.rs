@@ -202,11 +202,7 @@ mod tests {
         };
         let first = with_slot(slot(false), || forest.fit_forest(&x, &y)).expect("fit");
         assert_eq!(first, plain);
-        let bytes = std::fs::read(&path).expect("checkpoint");
-        let print = u64::from_le_bytes(bytes[12..20].try_into().expect("header"));
-        let payload = mlg_runtime::checkpoint::load(&path, print)
-            .expect("load")
-            .expect("this fit's");
+        let (print, payload) = crate::testing::saved_checkpoint(&path);
         let mut grown = decode(&payload).expect("trees");
         assert_eq!(grown.len(), 8);
         let resumed = with_slot(slot(true), || forest.fit_forest(&x, &y)).expect("resumed");

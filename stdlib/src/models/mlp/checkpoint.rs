@@ -252,11 +252,7 @@ mod tests {
             let _ = std::fs::remove_file(&path);
             let first = with_slot(slot(false), || mlp.fit_mlp(&x, &y)).expect("fit");
             assert_eq!(first, plain);
-            let bytes = std::fs::read(&path).expect("checkpoint");
-            let print = u64::from_le_bytes(bytes[12..20].try_into().expect("header"));
-            let payload = mlg_runtime::checkpoint::load(&path, print)
-                .expect("load")
-                .expect("this fit's");
+            let (print, payload) = crate::testing::saved_checkpoint(&path);
             let mut state = State::decode(&payload).expect("a perceptron state");
             assert_eq!(state.epochs, 8);
             let resumed = with_slot(slot(true), || mlp.fit_mlp(&x, &y)).expect("resumed");
