@@ -26,6 +26,17 @@ impl std::fmt::Debug for Ranks<'_> {
     }
 }
 
+/// `run` on this rank's share of `split`'s training rows (every held-out
+/// row kept), with `group` as the calling thread's group, so the fits in it
+/// sum over the ranks: one split of a `distribute = "data"` evaluation.
+pub fn on_shares<T>(group: &Arc<dyn Collective>, split: &Split, run: impl FnOnce(&Split) -> T) -> T {
+    let mine = Split {
+        train: split.train[share(split.train.len(), group.size(), group.rank())].to_vec(),
+        test: split.test.clone(),
+    };
+    scoped(Arc::clone(group), || run(&mine))
+}
+
 /// What a rank sends: its splits' outcomes with their indices, or its error.
 type Part = std::result::Result<Vec<(usize, FoldOutcome)>, String>;
 
@@ -51,13 +62,7 @@ pub fn run_splits(
         return splits
             .iter()
             .enumerate()
-            .map(|(i, split)| {
-                let mine = Split {
-                    train: split.train[share(split.train.len(), size, rank)].to_vec(),
-                    test: split.test.clone(),
-                };
-                scoped(group.clone(), || run(i, &mine))
-            })
+            .map(|(i, split)| on_shares(group, split, |mine| run(i, mine)))
             .collect();
     }
     let mine: Part = splits

@@ -9,6 +9,7 @@
 
 use crate::error::{Error, Result};
 use crate::executor::eval::fold::{run_split, FoldOutcome, FoldPlan};
+use crate::executor::eval::spread::on_shares;
 use crate::executor::eval::summary::mean_std;
 use crate::executor::fit::Chain;
 use crate::executor::plan::{BestTrials, Stages};
@@ -153,18 +154,12 @@ fn evaluate(
         crate::executor::fit::distributed::check_chain(&chain, name, c.size())?;
     }
     // One split's fit and scores: here, or on the ranks' shares of its rows.
+    let fold_plan = fold_plan_of(&chain, plan, name);
     let fold = |split: &Split, i: usize| -> Result<FoldOutcome> {
-        let Some(group) = &plan.shares else {
-            return run_split(&fold_plan_of(&chain, plan, name), split, i);
-        };
-        let (rank, size) = (group.rank(), group.size());
-        let mine = Split {
-            train: split.train[mlg_runtime::collective::share(split.train.len(), size, rank)].to_vec(),
-            test: split.test.clone(),
-        };
-        mlg_runtime::collective::scoped(Arc::clone(group), || {
-            run_split(&fold_plan_of(&chain, plan, name), &mine, i)
-        })
+        match &plan.shares {
+            Some(group) => on_shares(group, split, |mine| run_split(&fold_plan, mine, i)),
+            None => run_split(&fold_plan, split, i),
+        }
     };
     let split_at = |i: usize, split: &Split| -> Split {
         if row_share >= 1.0 {
