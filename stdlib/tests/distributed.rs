@@ -5,7 +5,6 @@
 //! coefficients (1e-6 relative, the iterative solvers' rule).
 
 use mlg_compiler::workflow::catalog::{Params, Value};
-use mlg_runtime::collective::{share, Local};
 use mlg_runtime::frame::{Column, Frame};
 use mlg_stdlib::models::boost::{FittedBoost, GradientBoosting};
 use mlg_stdlib::models::linear::LinearRegression;
@@ -13,47 +12,10 @@ use mlg_stdlib::models::logistic::LogisticRegression;
 use mlg_stdlib::models::mlp::{FittedMlp, Mlp};
 use mlg_stdlib::op::{FittedModel, Matrix, Target, Transform};
 use mlg_stdlib::preprocess::standardize::Standardize;
+use ranks_support::{close, data, on_ranks, rows};
 use std::sync::Arc;
 
-/// Runs `f` on `size` ranks, rank `r` given its share of `0..n`.
-fn on_ranks<T: Send + 'static>(
-    size: usize,
-    n: usize,
-    f: impl Fn(std::ops::Range<usize>) -> T + Send + Sync + 'static,
-) -> Vec<T> {
-    Local::run(size, move |rank| f(share(n, size, rank)))
-}
-
-/// A deterministic design: `n` rows of `d` features and a noisy linear score.
-fn data(n: usize, d: usize) -> (Vec<f64>, Vec<f64>) {
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    };
-    let x: Vec<f64> = (0..n * d).map(|i| next() * (1.0 + (i % d) as f64)).collect();
-    let score: Vec<f64> = (0..n)
-        .map(|i| (0..d).map(|j| x[i * d + j] * (j as f64 - 1.5)).sum::<f64>() + 0.3 * next())
-        .collect();
-    (x, score)
-}
-
-fn rows(x: &[f64], d: usize, r: std::ops::Range<usize>) -> Matrix {
-    Matrix {
-        rows: r.len(),
-        cols: d,
-        data: x[r.start * d..r.end * d].to_vec(),
-    }
-}
-
-fn close(a: &[f64], b: &[f64], rel: f64) {
-    let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
-    for (x, y) in a.iter().zip(b) {
-        assert!((x - y).abs() <= rel * scale, "{a:?}\nvs\n{b:?}");
-    }
-}
+mod ranks_support;
 
 #[test]
 fn standardize_learns_every_ranks_rows() {

@@ -151,8 +151,9 @@ pub(super) fn restore(
     slot: &Slot,
     print: u64,
     (trees, d, bag_words): (usize, usize, Option<usize>),
+    comm: Option<&dyn mlg_runtime::collective::Collective>,
 ) -> Result<Grown, OpError> {
-    let payload = match mlg_runtime::checkpoint::restore(slot, print, None).map_err(|e| invalid(op, e))? {
+    let payload = match mlg_runtime::checkpoint::restore(slot, print, comm).map_err(|e| invalid(op, e))? {
         Some(payload) => payload,
         None => return Ok(Vec::new()),
     };

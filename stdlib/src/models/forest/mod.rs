@@ -36,6 +36,7 @@ mod checkpoint;
 mod fit;
 mod oob;
 mod params;
+mod ranks;
 mod spec;
 #[cfg(test)]
 mod tests;

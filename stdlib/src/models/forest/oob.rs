@@ -5,6 +5,7 @@
 
 use super::fit::{in_bag, InBag};
 use crate::models::tree::{FittedTree, Labels, TreeData};
+use mlg_runtime::collective::Collective;
 use rayon::prelude::*;
 
 /// The leaf value tree `tree` gives row `r` of `data` (`f32` comparisons, as
@@ -20,8 +21,19 @@ fn leaf<'t>(tree: &'t FittedTree, data: &TreeData, r: usize) -> &'t [f64] {
 
 /// Out-of-bag accuracy (classes: argmax of the summed leaf probabilities,
 /// lower class on ties) or R² (values: mean of the leaf values) over the rows
-/// some tree missed; `None` when no row was out of bag.
-pub(super) fn score(data: &TreeData, trees: &[FittedTree], bags: &[InBag]) -> Option<f64> {
+/// some tree missed; `None` when no row was out of bag. With `comm`, `data`
+/// is this rank's share of the rows and the score covers every rank's.
+pub(super) fn score(
+    data: &TreeData,
+    trees: &[FittedTree],
+    bags: &[InBag],
+    comm: Option<&dyn Collective>,
+) -> Option<f64> {
+    let sum = |values: &mut [f64]| {
+        if let Some(c) = comm {
+            c.all_reduce_f64(values);
+        }
+    };
     let width = data.width();
     // Per row: the summed leaf values and how many trees contributed.
     let predictions: Vec<Option<Vec<f64>>> = (0..data.n)
@@ -55,7 +67,9 @@ pub(super) fn score(data: &TreeData, trees: &[FittedTree], bags: &[InBag]) -> Op
                 scored += 1;
                 hits += usize::from(best == c as usize);
             }
-            (scored > 0).then(|| hits as f64 / scored as f64)
+            let mut both = [hits as f64, scored as f64];
+            sum(&mut both);
+            (both[1] > 0.0).then(|| both[0] / both[1])
         }
         Labels::Values(y) => {
             let pairs: Vec<(f64, f64)> = predictions
@@ -63,12 +77,18 @@ pub(super) fn score(data: &TreeData, trees: &[FittedTree], bags: &[InBag]) -> Op
                 .zip(y)
                 .filter_map(|(p, &t)| p.as_ref().map(|p| (p[0], t)))
                 .collect();
-            if pairs.is_empty() {
+            let mut moments = [pairs.iter().map(|(_, t)| t).sum::<f64>(), pairs.len() as f64];
+            sum(&mut moments);
+            if moments[1] == 0.0 {
                 return None;
             }
-            let mean = pairs.iter().map(|(_, t)| t).sum::<f64>() / pairs.len() as f64;
-            let ss_res: f64 = pairs.iter().map(|(p, t)| (t - p).powi(2)).sum();
-            let ss_tot: f64 = pairs.iter().map(|(_, t)| (t - mean).powi(2)).sum();
+            let mean = moments[0] / moments[1];
+            let mut squares = [
+                pairs.iter().map(|(p, t)| (t - p).powi(2)).sum::<f64>(),
+                pairs.iter().map(|(_, t)| (t - mean).powi(2)).sum::<f64>(),
+            ];
+            sum(&mut squares);
+            let [ss_res, ss_tot] = squares;
             Some(if ss_tot > 0.0 {
                 1.0 - ss_res / ss_tot
             } else if ss_res == 0.0 {

@@ -15,6 +15,7 @@
 //! values; any threshold in that gap sends the node's rows by their codes.
 
 use super::FEATURE_THRESHOLD;
+use mlg_runtime::collective::{concat_u32, Collective};
 
 /// The most bins per feature (codes fit in a `u8`).
 pub(crate) const MAX_BINS: usize = 255;
@@ -40,6 +41,24 @@ pub(crate) struct Bins {
 impl Bins {
     /// Bins the column-major `cols` (`n` rows, `d` features).
     pub(crate) fn new(cols: &[f32], n: usize, d: usize) -> Self {
+        Self::with(cols, n, d, |col, sorted| sorted.extend_from_slice(col))
+    }
+
+    /// Bins this rank's column-major `cols` (`n` rows, `d` features) by the
+    /// rows of every rank of `comm`: each column is gathered from every rank
+    /// in turn (one column held at a time), so the edges, and the smallest
+    /// and largest value of each bin, are those [`Bins::new`] finds in one
+    /// process holding every row.
+    pub(crate) fn gathered(comm: &dyn Collective, cols: &[f32], n: usize, d: usize) -> Self {
+        Self::with(cols, n, d, |col, sorted| {
+            let bits: Vec<u32> = col.iter().map(|v| v.to_bits()).collect();
+            sorted.extend(concat_u32(comm, &bits).into_iter().map(f32::from_bits));
+        })
+    }
+
+    /// Bins `cols`, the values of column `j` that place its edges being those
+    /// `values(col_j, sorted)` appends to the empty `sorted`.
+    fn with(cols: &[f32], n: usize, d: usize, mut values: impl FnMut(&[f32], &mut Vec<f32>)) -> Self {
         let mut bins = Bins {
             lo: Vec::with_capacity(d),
             hi: Vec::with_capacity(d),
@@ -52,7 +71,7 @@ impl Bins {
         for j in 0..d {
             let col = &cols[j * n..(j + 1) * n];
             sorted.clear();
-            sorted.extend_from_slice(col);
+            values(col, &mut sorted);
             sorted.sort_unstable_by(f32::total_cmp);
             let (e32, lo, hi) = edges(&sorted);
             for (code, &x) in bins.codes[j * n..(j + 1) * n].iter_mut().zip(col) {

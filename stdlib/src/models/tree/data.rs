@@ -7,6 +7,7 @@ use super::bins::Bins;
 use crate::models::check_training_data;
 use crate::op::{Matrix, OpError, Target};
 use crate::registry::invalid;
+use mlg_runtime::collective::Collective;
 
 /// The target of a tree fit.
 #[derive(Clone, Debug)]
@@ -114,12 +115,19 @@ impl TreeData {
         }
     }
 
+    /// Builds the quantile bins from the rows of every rank of `comm`, this
+    /// rank holding `self` ([`Bins::gathered`]).
+    pub(crate) fn bin_over(&mut self, comm: &dyn Collective) {
+        self.bins = Some(Bins::gathered(comm, &self.cols, self.n, self.d));
+    }
+
     /// Row weights `base[r] · class weight` for a classifier under
     /// `"balanced"` weights computed from `base` (multiplicities, e.g.
-    /// bootstrap counts); `base` unchanged otherwise.
-    pub(crate) fn balance(&self, base: &mut [f64]) {
+    /// bootstrap counts) of the rows of every rank of `comm` (this rank's
+    /// alone when `None`); `base` unchanged otherwise.
+    pub(crate) fn balance(&self, base: &mut [f64], comm: Option<&dyn Collective>) {
         if let Labels::Classes { codes, width } = &self.labels {
-            let per_class = class_weights(codes, base, *width);
+            let per_class = class_weights_over(comm, codes, base, *width);
             for (w, &c) in base.iter_mut().zip(codes) {
                 *w *= per_class[c as usize];
             }
@@ -129,11 +137,21 @@ impl TreeData {
 
 /// scikit-learn's `compute_class_weight("balanced")` over rows weighted by
 /// `base`: class `c` weighs `Σ base / (k · Σ_{c} base)` with `k` the number of
-/// classes present; absent classes weigh 0.
-pub(crate) fn class_weights(codes: &[u32], base: &[f64], width: usize) -> Vec<f64> {
+/// classes present; absent classes weigh 0. The sums run over the rows of
+/// every rank of `comm` (this rank holding `codes` and `base`; only this
+/// rank's when `None`).
+pub(crate) fn class_weights_over(
+    comm: Option<&dyn Collective>,
+    codes: &[u32],
+    base: &[f64],
+    width: usize,
+) -> Vec<f64> {
     let mut counts = vec![0.0; width];
     for (&c, &w) in codes.iter().zip(base) {
         counts[c as usize] += w;
+    }
+    if let Some(comm) = comm {
+        comm.all_reduce_f64(&mut counts);
     }
     let total: f64 = counts.iter().sum();
     let present = counts.iter().filter(|&&c| c > 0.0).count() as f64;

@@ -123,6 +123,7 @@ impl Grower<'_> {
             lo = lo.min(x);
             hi = hi.max(x);
         }
+        let (lo, hi) = self.extremes(lo, hi);
         let (lo, hi) = (f64::from(lo), f64::from(hi));
         if hi <= lo + FEATURE_THRESHOLD {
             return Eval::Constant;
@@ -147,8 +148,14 @@ impl Grower<'_> {
                 self.sorted.push(r);
             }
         }
+        if self.on_ranks() {
+            let mut sums = [vec![nl as f64, wl], self.left.clone()].concat();
+            self.sum(&mut sums);
+            (nl, wl) = (sums[0] as usize, sums[1]);
+            self.left.copy_from_slice(&sums[2..]);
+        }
         let min_leaf = self.tree.min_samples_leaf;
-        if nl < min_leaf || (end - start) - nl < min_leaf {
+        if nl < min_leaf || stats.n - nl < min_leaf {
             return Eval::Scanned(None);
         }
         let wr = stats.w - wl;

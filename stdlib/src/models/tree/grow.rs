@@ -10,6 +10,7 @@ use super::hist::HistState;
 use super::mae::Mae;
 use super::*;
 use crate::eval::rng::SplitMix64;
+use mlg_runtime::collective::Collective;
 
 /// The random source of a tree: the order features are visited in at each
 /// node and, for extra trees, the random thresholds. At every node features
@@ -68,6 +69,10 @@ pub(super) enum Eval {
     Scanned(Option<Candidate>),
 }
 
+/// The relative margin by which a later feature's split must beat the best
+/// so far in the histogram and random searches ([`Grower::beats`]).
+const TIE: f64 = 1e-12;
+
 /// The state of one tree's growth.
 pub(super) struct Grower<'a> {
     pub tree: &'a DecisionTree,
@@ -88,6 +93,9 @@ pub(super) struct Grower<'a> {
     pub right: Vec<f64>,
     pub mae: Mae,
     pub hist: HistState,
+    /// The ranks whose rows the tree grows on (`ranks.rs`); `None` in one
+    /// process.
+    pub comm: Option<&'a dyn Collective>,
 }
 
 /// A node waiting to be built: its segment of the index array, depth,
@@ -127,7 +135,7 @@ impl DecisionTree {
         let data = TreeData::new(self.op(), other, x, y, classifier, binned)?;
         let mut weight = vec![1.0; data.n];
         if self.class_weight != ClassWeight::None {
-            data.balance(&mut weight);
+            data.balance(&mut weight, None);
         }
         let rows: Vec<u32> = (0..data.n as u32).collect();
         Ok(match sampler {
@@ -158,6 +166,22 @@ impl DecisionTree {
         sampler: FeatureSampler,
         random_order: bool,
     ) -> (FittedTree, FeatureSampler) {
+        self.grow_on(data, weight, rows, sampler, random_order, None)
+    }
+
+    /// [`DecisionTree::grow`] on the rows of every rank of `comm` (this rank
+    /// holding `data`; every rank calls it with the same sampler): the tree
+    /// of one process holding all of them (`ranks.rs`). The histogram search
+    /// needs bins equal on every rank, and the exact search is not available.
+    pub(crate) fn grow_on(
+        &self,
+        data: &TreeData,
+        weight: &[f64],
+        rows: Vec<u32>,
+        sampler: FeatureSampler,
+        random_order: bool,
+        comm: Option<&dyn Collective>,
+    ) -> (FittedTree, FeatureSampler) {
         let search = match self.resolved_splitter(data.n) {
             Splitter::Hist if data.bins.is_none() => Splitter::Exact,
             Splitter::Auto => Splitter::Exact,
@@ -181,6 +205,7 @@ impl DecisionTree {
             right: vec![0.0; data.width()],
             mae: Mae::default(),
             hist,
+            comm: super::ranks::several(comm),
         };
         let mut tree = g.build();
         super::prune::prune(&mut tree, self.ccp_alpha);
@@ -210,7 +235,8 @@ impl Grower<'_> {
     fn build(&mut self) -> FittedTree {
         let (tree, crit, d) = (self.tree, self.tree.criterion, self.data.d);
         let n = self.idx.len();
-        let root = self.stats(0, n);
+        let mut root = self.stats(0, n);
+        self.sum_stats(&mut [&mut root]);
         let total_w = root.w;
         let impurity = root.impurity(crit);
         let hist = (self.hist.full && tree.may_split(0, &root, impurity)).then(|| self.full_hist(0, n));
@@ -252,11 +278,12 @@ impl Grower<'_> {
                 self.hist.recycle(p.hist);
                 continue;
             };
-            let (mid, ls, rs) = self.partition(p.start, p.end, &best);
+            let (mid, mut ls, mut rs) = self.partition(p.start, p.end, &best);
+            self.sum_stats(&mut [&mut ls, &mut rs]);
             let (il, ir) = (ls.impurity(crit), rs.impurity(crit));
             let (w, wl, wr) = (p.stats.w, ls.w, rs.w);
             let improvement = (w / total_w) * (p.impurity - wr / w * ir - wl / w * il);
-            if mid == p.start || mid == p.end || improvement + EPSILON < tree.min_impurity_decrease {
+            if ls.n == 0 || rs.n == 0 || improvement + EPSILON < tree.min_impurity_decrease {
                 self.hist.recycle(p.hist);
                 continue;
             }
@@ -272,7 +299,7 @@ impl Grower<'_> {
                 tree.may_split(p.depth + 1, &ls, il),
                 tree.may_split(p.depth + 1, &rs, ir),
             );
-            let (hl, hr) = self.child_hists(p.hist, (p.start, mid, p.end), need);
+            let (hl, hr) = self.child_hists(p.hist, (p.start, mid, p.end), need, (ls.n, rs.n));
             // Right pushed first so the left subtree is built (and numbered) first.
             for (start, end, stats, impurity, hist, is_left) in
                 [(mid, p.end, rs, ir, hr, false), (p.start, mid, ls, il, hl, true)]
@@ -317,21 +344,39 @@ impl Grower<'_> {
             }
         }
         let k = self.sampler.max_features;
+        // On ranks without a node histogram, the first `k` features (always
+        // visited) are drawn first and their histograms summed in one message.
+        let ahead = if self.on_ranks() && self.search == Splitter::Hist && hist.is_none() {
+            k.min(d)
+        } else {
+            0
+        };
+        for i in 0..ahead {
+            self.next_feature(i);
+        }
+        let (fetched, at) = if ahead > 0 {
+            self.visited_hists(&self.features_at(ahead), start, end)
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let (mut visited, mut non_constant) = (0usize, false);
         let mut best: Option<Candidate> = None;
         for i in 0..d {
             if visited >= k && non_constant {
                 break;
             }
-            let f = if self.random_order {
-                let j = self.sampler.draw(i, d);
-                self.features.swap(i, j);
-                self.features[i]
-            } else {
-                i
+            let f = match (i < ahead, self.random_order) {
+                (true, true) => self.features[i],
+                (true, false) => i,
+                (false, _) => self.next_feature(i),
             };
             visited += 1;
             let eval = match self.search {
+                Splitter::Hist if i < ahead => {
+                    let nb = self.data.bins.as_ref().map_or(0, |b| b.n_bins(f));
+                    let ch = self.hist.ch;
+                    self.scan_hist(f, &fetched[at[i]..at[i] + nb * ch], nb)
+                }
                 Splitter::Hist => self.eval_hist(f, start, end, hist),
                 Splitter::Random => self.eval_random(f, start, end, stats),
                 Splitter::Exact | Splitter::Auto => self.eval_exact(f, start, end, stats),
@@ -339,12 +384,46 @@ impl Grower<'_> {
             if let Eval::Scanned(found) = eval {
                 non_constant = true;
                 if let Some(c) = found {
-                    if best.is_none_or(|b| c.proxy > b.proxy) {
+                    if best.is_none_or(|b| self.beats(c.proxy, b.proxy)) {
                         best = Some(c);
                     }
                 }
             }
         }
         best
+    }
+
+    /// Whether a feature whose best split has proxy `gain` replaces the best
+    /// so far (`best`). The histogram and random searches need it larger by
+    /// more than rounding (a relative [`TIE`]): two features that cut a node's
+    /// rows the same way tie exactly, and sums taken in another order (over
+    /// ranks) must not decide between them. The exact search keeps
+    /// scikit-learn's plain comparison.
+    fn beats(&self, gain: f64, best: f64) -> bool {
+        match self.search {
+            Splitter::Exact | Splitter::Auto => gain > best,
+            Splitter::Hist | Splitter::Random => gain > best + TIE * best.abs(),
+        }
+    }
+
+    /// Draws the `i`-th feature visited at a node (index order when not
+    /// random).
+    fn next_feature(&mut self, i: usize) -> usize {
+        if self.random_order {
+            let j = self.sampler.draw(i, self.data.d);
+            self.features.swap(i, j);
+            self.features[i]
+        } else {
+            i
+        }
+    }
+
+    /// The first `count` features visited at this node, once drawn.
+    fn features_at(&self, count: usize) -> Vec<usize> {
+        if self.random_order {
+            self.features[..count].to_vec()
+        } else {
+            (0..count).collect()
+        }
     }
 }

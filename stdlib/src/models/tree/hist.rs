@@ -146,22 +146,37 @@ impl Grower<'_> {
             let payload = &self.hist.payload[start * ch..end * ch];
             accumulate(bins.codes(j, self.data.n), rows, payload, ch, &mut h[off..]);
         }
+        self.sum(&mut h);
         h
+    }
+
+    /// Adds feature `f`'s channels of the node `idx[start..end]` (this
+    /// rank's rows) into `h`, one bin after another.
+    pub(super) fn accumulate_into(&self, f: usize, start: usize, end: usize, h: &mut [f64]) {
+        let Some(bins) = self.data.bins.as_ref() else {
+            return;
+        };
+        let ch = self.hist.ch;
+        let rows = &self.idx[start..end];
+        let payload = &self.hist.payload[start * ch..end * ch];
+        accumulate(bins.codes(f, self.data.n), rows, payload, ch, h);
     }
 
     /// The children's full histograms after splitting `parent` at `mid`
     /// (`(start, mid, end)`), for the children that `need` one: the smaller
-    /// child from its rows, the larger one as parent − smaller.
+    /// child (by the rows `counts` of both, over every rank) from its rows,
+    /// the larger one as parent − smaller.
     pub(super) fn child_hists(
         &mut self,
         parent: Option<Vec<f64>>,
         (start, mid, end): (usize, usize, usize),
         need: (bool, bool),
+        counts: (usize, usize),
     ) -> (Option<Vec<f64>>, Option<Vec<f64>>) {
         let Some(mut parent) = parent else {
             return (None, None);
         };
-        let left_small = mid - start <= end - mid;
+        let left_small = counts.0 <= counts.1;
         let (need_small, need_large) = if left_small { need } else { (need.1, need.0) };
         let (small, large) = if need_large {
             let small = if left_small {
@@ -207,9 +222,8 @@ impl Grower<'_> {
             None => {
                 scratch.clear();
                 scratch.resize(nb * ch, 0.0);
-                let rows = &self.idx[start..end];
-                let payload = &self.hist.payload[start * ch..end * ch];
-                accumulate(bins.codes(f, self.data.n), rows, payload, ch, &mut scratch);
+                self.accumulate_into(f, start, end, &mut scratch);
+                self.sum(&mut scratch);
                 &scratch
             }
         };
@@ -219,7 +233,7 @@ impl Grower<'_> {
     }
 
     /// Scans the `nb` bins of feature `f`'s histogram `h` for the best split.
-    fn scan_hist(&mut self, f: usize, h: &[f64], nb: usize) -> Eval {
+    pub(super) fn scan_hist(&mut self, f: usize, h: &[f64], nb: usize) -> Eval {
         let ch = self.hist.ch;
         let HistState { acc, rest, total, .. } = &mut self.hist;
         total.iter_mut().for_each(|v| *v = 0.0);

@@ -40,6 +40,7 @@ mod mae;
 pub(crate) mod params;
 mod partition;
 mod prune;
+mod ranks;
 pub(crate) mod spec;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -50,7 +51,7 @@ mod tests_ref;
 #[cfg(test)]
 mod tests_split;
 
-pub(crate) use data::{class_weights, Labels, TreeData};
+pub(crate) use data::{class_weights_over, Labels, TreeData};
 pub use grow::FeatureSampler;
 pub(crate) use lower::{empty_forest, push_tree, push_trees};
 pub(crate) use spec::DEFS;

@@ -159,7 +159,13 @@ fn balanced_class_weight_changes_decisions_like_sklearn() {
 fn class_weights_follow_sklearn() {
     // compute_sample_weight("balanced", [1, 1, 1, 1, 0, 0]) = [.75 ×4, 1.5 ×2];
     // an absent label weighs 0.
-    assert_eq!(class_weights(&[1, 1, 1, 1, 0, 0], &[1.0; 6], 3), [1.5, 0.75, 0.0]);
+    assert_eq!(
+        class_weights_over(None, &[1, 1, 1, 1, 0, 0], &[1.0; 6], 3),
+        [1.5, 0.75, 0.0]
+    );
     // Multiplicities count as repeated rows.
-    assert_eq!(class_weights(&[0, 1], &[3.0, 1.0], 2), [4.0 / 6.0, 2.0]);
+    assert_eq!(
+        class_weights_over(None, &[0, 1], &[3.0, 1.0], 2),
+        [4.0 / 6.0, 2.0]
+    );
 }
