@@ -43,6 +43,18 @@ mistake!(
     format!("{IRIS}model lr = logistic_regression(iris, c = \"high\")\n")
 );
 mistake!(
+    checkpoint_in_a_unit_the_model_does_not_count,
+    format!("{IRIS}model gb = gradient_boosting_classifier(iris, checkpoint = every(epochs = 5))\n")
+);
+mistake!(
+    checkpoint_on_a_model_without_checkpoints,
+    format!("{IRIS}model lr = logistic_regression(iris, checkpoint = every(rounds = 5))\n")
+);
+mistake!(
+    checkpoint_count_out_of_range,
+    format!("{IRIS}model f = random_forest_classifier(iris, checkpoint = every(trees = 0))\n")
+);
+mistake!(
     unquoted_string,
     format!("{IRIS}features p = iris -> impute(numeric, strategy = median)\n")
 );

@@ -135,7 +135,7 @@ fn mean_abs_error(predicted: &[f32], data: &Path) -> f64 {
 }
 
 #[test]
-fn linear_logistic_boosting_and_mlp_on_generated_data() {
+fn linear_logistic_boosting_mlp_and_forest_on_generated_data() {
     let dir = fresh_dir("mpi-generated");
     let data = dir.join("values.csv");
     write_values(&data, 20_000);
@@ -156,6 +156,10 @@ fn linear_logistic_boosting_and_mlp_on_generated_data() {
             "mlp",
             "\"v\")\nfeatures s = d -> standardize(numeric)\n\
              model m = mlp_regressor(s, hidden = \"8\", epochs = 3, scale_target = true)",
+        ),
+        (
+            "forest",
+            "\"v\")\nmodel m = random_forest_regressor(d, trees = 8, max_depth = 10, splitter = \"hist\")",
         ),
     ];
     for (name, body) in flows {
@@ -227,15 +231,15 @@ fn bad_shards_and_stages_fail_clearly_without_hanging() {
     for i in 0..40 {
         rows.push_str(&format!("{}.5,{}\n", i % 7, if i % 3 == 0 { "a" } else { "b" }));
     }
-    let forest = "data d = csv(\"d.csv\", target = \"y\")\nmodel m = random_forest_classifier(d)\ndeploy m to \"m.mlgc\"\n";
-    let err = job_fails("mpi-forest", 2, forest, &[("d.csv", &rows)]);
+    let tree = "data d = csv(\"d.csv\", target = \"y\")\nmodel m = decision_tree_classifier(d)\ndeploy m to \"m.mlgc\"\n";
+    let err = job_fails("mpi-tree", 2, tree, &[("d.csv", &rows)]);
     assert_eq!(
         err.matches("does not run distributed yet").count(),
         1,
         "rank 0 alone says it: {err}"
     );
     assert!(
-        err.contains("the model `random_forest_classifier` does not run distributed yet"),
+        err.contains("the model `decision_tree_classifier` does not run distributed yet"),
         "{err}"
     );
 

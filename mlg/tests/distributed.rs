@@ -142,6 +142,14 @@ fn ranks_deploy_the_model_one_process_deploys() {
              model m = mlp_classifier(s, hidden = \"6\", epochs = 5, batch_size = 100)",
         ),
         (
+            "forest",
+            "\"y\")\nmodel m = random_forest_classifier(d, trees = 5, splitter = \"hist\", oob_score = true)",
+        ),
+        (
+            "extra",
+            "\"y\")\nmodel m = extra_trees_classifier(d, trees = 5, max_depth = 6)",
+        ),
+        (
             "mlp-early",
             "\"y\")\nfeatures s = d -> standardize(numeric)\n\
              model m = mlp_classifier(s, hidden = \"6\", epochs = 30, early_stopping = true, \
@@ -188,7 +196,11 @@ fn what_cannot_run_distributed_is_refused_on_every_rank() {
     let dir = folder("refused-data");
     let data = dir.join("data.csv");
     write_data(&data, 200, false);
-    let forest = flow("refused", &data, "\"y\")\nmodel m = random_forest_classifier(d)");
+    let forest = flow(
+        "refused",
+        &data,
+        "\"y\")\nmodel m = random_forest_classifier(d, splitter = \"exact\")",
+    );
     let tiny = dir.join("tiny.csv");
     std::fs::write(&tiny, "a,y\n1,yes\n2,no\n").expect("tiny");
     let empty = flow("empty", &tiny, "\"y\")\nmodel m = logistic_regression(d)");
@@ -202,7 +214,8 @@ fn what_cannot_run_distributed_is_refused_on_every_rank() {
     for (path, expected) in [
         (
             forest,
-            "the model `random_forest_classifier` does not run distributed yet",
+            "`random_forest_classifier` with splitter \"exact\" (use \"hist\": one process grows the \
+             same forest with it) does not run distributed yet",
         ),
         (empty, "holds no rows"),
         (
@@ -373,7 +386,7 @@ fn distribute_asks_what_it_can_and_says_why_not() {
     let forest = flow(
         "forest",
         &data,
-        "\"y\")\nmodel m = random_forest_classifier(d, trees = 3)\n\
+        "\"y\")\nmodel m = svm(d)\n\
          evaluate m with kfold(2, distribute = \"data\")",
     );
     let search = flow(
@@ -386,7 +399,7 @@ fn distribute_asks_what_it_can_and_says_why_not() {
         (
             forest,
             "`distribute = \"data\"` asks to fit `m` on every rank's share of the rows; the model \
-             `random_forest_classifier` does not run distributed yet",
+             `svm` does not run distributed yet",
         ),
         (
             search,

@@ -376,6 +376,7 @@ impl Checker<'_> {
             .table_input(&input_ident, &format!("model `{}`", s.name.name))
             .map_err(|d| vec![d])?;
         let (args, distribute) = super::args::take_distribute(&s.call.args[1..])?;
+        let args = super::checkpoint_arg::take_checkpoint(spec, &args)?;
         let mut params = bind(self.catalog, spec, &s.call, &args)?;
         if let Some(choice) = distribute {
             params.insert(super::args::DISTRIBUTE.to_string(), choice);

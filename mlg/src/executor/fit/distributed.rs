@@ -17,7 +17,8 @@ pub const DISTRIBUTED_STEPS: &[&str] = &["standardize"];
 
 /// Models whose fit sums over the ranks (`logistic_regression` with the
 /// `lbfgs`, `newton` or `cg` solver; gradient boosting with any loss but
-/// the absolute one; the perceptrons).
+/// the absolute one; the perceptrons; forests and extra trees with neither
+/// the absolute error nor `splitter = "exact"`).
 pub const DISTRIBUTED_MODELS: &[&str] = &[
     "linear_regression",
     "ridge",
@@ -26,6 +27,10 @@ pub const DISTRIBUTED_MODELS: &[&str] = &[
     "gradient_boosting_regressor",
     "mlp_classifier",
     "mlp_regressor",
+    "random_forest_classifier",
+    "random_forest_regressor",
+    "extra_trees_classifier",
+    "extra_trees_regressor",
 ];
 
 /// Why a job on `ranks` ranks cannot fit `what` of stage `stage` on
@@ -66,6 +71,15 @@ fn model_refusal(model: &ModelStage) -> Option<String> {
     if op.starts_with("gradient_boosting") && params.get("loss") == Some(&Value::Str("absolute_error".into()))
     {
         return Some(format!("`{op}` with loss \"absolute_error\""));
+    }
+    let forest = op.starts_with("random_forest") || op.starts_with("extra_trees");
+    if forest && params.get("criterion") == Some(&Value::Str("absolute_error".into())) {
+        return Some(format!("`{op}` with criterion \"absolute_error\""));
+    }
+    if forest && params.get("splitter") == Some(&Value::Str("exact".into())) {
+        return Some(format!(
+            "`{op}` with splitter \"exact\" (use \"hist\": one process grows the same forest with it)"
+        ));
     }
     (!model.compress.is_empty()).then(|| "`compress`".to_string())
 }
