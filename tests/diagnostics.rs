@@ -48,7 +48,7 @@ mistake!(
 );
 mistake!(
     checkpoint_on_a_model_without_checkpoints,
-    format!("{IRIS}model lr = logistic_regression(iris, checkpoint = every(rounds = 5))\n")
+    format!("{IRIS}model nb = gaussian_nb(iris, checkpoint = every(rounds = 5))\n")
 );
 mistake!(
     checkpoint_count_out_of_range,

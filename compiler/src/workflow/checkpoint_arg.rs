@@ -1,7 +1,7 @@
 //! `checkpoint = every(rounds = 10)` on a model call: how often a long fit
 //! saves its state for `mlg run --resume`. The unit is what the model counts
 //! (`rounds` for boosting, `epochs` for the perceptrons, `trees` for
-//! forests); the argument becomes that model's `checkpoint_<unit>`
+//! forests, `iterations` for logistic regression's solvers); the argument becomes that model's `checkpoint_<unit>`
 //! parameter, bound and checked like any other.
 
 use super::args::describe;
@@ -13,7 +13,7 @@ use mlg_dsl::Diagnostic;
 pub const CHECKPOINT: &str = "checkpoint";
 
 /// The units a model may checkpoint by, each its parameter's suffix.
-const UNITS: &[&str] = &["rounds", "epochs", "trees"];
+const UNITS: &[&str] = &["rounds", "epochs", "trees", "iterations"];
 
 /// Rewrites `checkpoint = every(UNIT = N)` in `args` (the arguments of a
 /// call of `spec`) into `checkpoint_UNIT = N`. Errors, at the argument: a
@@ -43,8 +43,9 @@ pub fn take_checkpoint(spec: &OpSpec, args: &[Arg]) -> Result<Vec<Arg>, Vec<Diag
                 "not a parameter of this model",
             )
             .with_help(
-                "gradient boosting (`every(rounds = N)`), the perceptrons (`every(epochs = N)`) and \
-                 forests (`every(trees = N)`) save checkpoints; other fits are short",
+                "gradient boosting (`every(rounds = N)`), the perceptrons (`every(epochs = N)`), \
+                 forests (`every(trees = N)`) and logistic regression (`every(iterations = N)`) save \
+                 checkpoints; other fits are short",
             )]);
         };
         let wanted = format!("every({unit} = N)");

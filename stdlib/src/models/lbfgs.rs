@@ -2,6 +2,9 @@
 //! over the last `memory` curvature pairs and a strong-Wolfe line search
 //! (Nocedal & Wright, *Numerical Optimization*, algorithms 7.4, 3.5 and 3.6).
 
+use super::checkpoints::{decode, SolverCheckpoint};
+use mlg_runtime::checkpoint::Words;
+
 /// Stopping and memory settings of [`minimize`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LbfgsOptions {
@@ -60,91 +63,162 @@ pub(crate) struct Trial {
 /// Minimises `f` from `x0`. `f(x, grad)` returns the objective at `x` and writes
 /// its gradient into `grad` (same length as `x`). Never panics on non-finite
 /// objective values: a step that produces them is shortened.
-pub fn minimize<F>(mut f: F, x0: Vec<f64>, options: &LbfgsOptions) -> LbfgsResult
+pub fn minimize<F>(f: F, x0: Vec<f64>, options: &LbfgsOptions) -> LbfgsResult
 where
     F: FnMut(&[f64], &mut [f64]) -> f64,
 {
-    let n = x0.len();
-    let mut x = x0;
-    let mut grad = vec![0.0; n];
-    let mut value = f(&x, &mut grad);
-    let mut s_hist: Vec<Vec<f64>> = Vec::new();
-    let mut y_hist: Vec<Vec<f64>> = Vec::new();
-    let mut rho_hist: Vec<f64> = Vec::new();
-    let mut iterations = 0;
+    run(f, State::start(x0), options, &mut SolverCheckpoint::none())
+}
+
+/// What an iteration of [`minimize`] starts from: the point, the curvature
+/// pairs and the iterations done (the value and gradient follow from `x`).
+struct State {
+    x: Vec<f64>,
+    s_hist: Vec<Vec<f64>>,
+    y_hist: Vec<Vec<f64>>,
+    rho_hist: Vec<f64>,
+    iterations: usize,
+}
+
+impl State {
+    fn words(&self) -> Words {
+        let mut w = Words::new();
+        w.usize(self.iterations).f64s(&self.x).f64s(&self.rho_hist);
+        for (s, y) in self.s_hist.iter().zip(&self.y_hist) {
+            w.f64s(s).f64s(y);
+        }
+        w
+    }
+
+    /// The state in `bytes`, for a problem of `n` parameters.
+    fn read(bytes: &[u8], n: usize, memory: usize) -> Option<State> {
+        decode(bytes, |r| {
+            let iterations = r.usize()?;
+            let x = r.f64s()?;
+            let rho_hist = r.f64s()?;
+            let (mut s_hist, mut y_hist) = (Vec::new(), Vec::new());
+            for _ in 0..rho_hist.len() {
+                s_hist.push(r.f64s()?);
+                y_hist.push(r.f64s()?);
+            }
+            let fits = x.len() == n
+                && rho_hist.len() <= memory
+                && s_hist.iter().chain(&y_hist).all(|v| v.len() == n);
+            fits.then_some(State {
+                x,
+                s_hist,
+                y_hist,
+                rho_hist,
+                iterations,
+            })
+        })
+    }
+}
+
+/// [`minimize`] that saves its state into `checkpoint` after the iterations
+/// due and starts from the state it restored, if any; an unreadable restored
+/// state is `Err(())`.
+pub(crate) fn minimize_saved<F>(
+    f: F,
+    x0: Vec<f64>,
+    options: &LbfgsOptions,
+    checkpoint: &mut SolverCheckpoint,
+) -> Result<LbfgsResult, ()>
+where
+    F: FnMut(&[f64], &mut [f64]) -> f64,
+{
+    let st = match checkpoint.take() {
+        Some(bytes) => State::read(&bytes, x0.len(), options.memory.max(1)).ok_or(())?,
+        None => State::start(x0),
+    };
+    Ok(run(f, st, options, checkpoint))
+}
+
+/// The iterations of [`minimize`] from `st`, saving into `checkpoint`.
+fn run<F>(mut f: F, mut st: State, options: &LbfgsOptions, checkpoint: &mut SolverCheckpoint) -> LbfgsResult
+where
+    F: FnMut(&[f64], &mut [f64]) -> f64,
+{
+    let memory = options.memory.max(1);
+    let mut grad = vec![0.0; st.x.len()];
+    let mut value = f(&st.x, &mut grad);
     loop {
         let grad_max = max_abs(&grad);
+        let done = |st: State, converged| LbfgsResult {
+            x: st.x,
+            value,
+            grad_max,
+            iterations: st.iterations,
+            converged,
+        };
         if grad_max <= options.tol || !value.is_finite() {
-            return LbfgsResult {
-                x,
-                value,
-                grad_max,
-                iterations,
-                converged: grad_max <= options.tol,
-            };
+            return done(st, grad_max <= options.tol);
         }
-        if iterations >= options.max_iter {
-            return LbfgsResult {
-                x,
-                value,
-                grad_max,
-                iterations,
-                converged: false,
-            };
+        if st.iterations >= options.max_iter {
+            return done(st, false);
         }
-        let mut dir = two_loop(&grad, &s_hist, &y_hist, &rho_hist);
+        let mut dir = two_loop(&grad, &st.s_hist, &st.y_hist, &st.rho_hist);
         let mut slope = dot(&grad, &dir);
         if slope >= 0.0 || !slope.is_finite() {
             // Not a descent direction (lost curvature information): restart from
             // steepest descent.
-            s_hist.clear();
-            y_hist.clear();
-            rho_hist.clear();
+            st.forget();
             dir = grad.iter().map(|g| -g).collect();
             slope = dot(&grad, &dir);
         }
-        let first_step = if s_hist.is_empty() {
+        let first_step = if st.s_hist.is_empty() {
             1.0 / norm(&grad).max(1.0)
         } else {
             1.0
         };
-        let trial = match line_search(&mut f, &x, value, slope, &dir, first_step, C2) {
+        let trial = match line_search(&mut f, &st.x, value, slope, &dir, first_step, C2) {
             Some(t) => t,
-            None if !s_hist.is_empty() => {
-                s_hist.clear();
-                y_hist.clear();
-                rho_hist.clear();
+            None if !st.s_hist.is_empty() => {
+                st.forget();
                 continue;
             }
-            None => {
-                return LbfgsResult {
-                    x,
-                    value,
-                    grad_max,
-                    iterations,
-                    converged: false,
-                }
-            }
+            None => return done(st, false),
         };
-        iterations += 1;
-        let s: Vec<f64> = trial.x.iter().zip(&x).map(|(a, b)| a - b).collect();
+        st.iterations += 1;
+        let s: Vec<f64> = trial.x.iter().zip(&st.x).map(|(a, b)| a - b).collect();
         let y: Vec<f64> = trial.grad.iter().zip(&grad).map(|(a, b)| a - b).collect();
         let sy = dot(&s, &y);
         // Keep the pair only when it carries positive curvature, so the implicit
         // inverse Hessian stays positive definite.
         if sy > f64::EPSILON * dot(&y, &y) {
-            if s_hist.len() == options.memory.max(1) {
-                s_hist.remove(0);
-                y_hist.remove(0);
-                rho_hist.remove(0);
+            if st.s_hist.len() == memory {
+                st.s_hist.remove(0);
+                st.y_hist.remove(0);
+                st.rho_hist.remove(0);
             }
-            s_hist.push(s);
-            y_hist.push(y);
-            rho_hist.push(1.0 / sy);
+            st.s_hist.push(s);
+            st.y_hist.push(y);
+            st.rho_hist.push(1.0 / sy);
         }
-        x = trial.x;
+        st.x = trial.x;
         grad = trial.grad;
         value = trial.value;
+        checkpoint.after(st.iterations, || st.words());
+    }
+}
+
+impl State {
+    /// The state before the first iteration, at `x0`.
+    fn start(x0: Vec<f64>) -> State {
+        State {
+            x: x0,
+            s_hist: Vec::new(),
+            y_hist: Vec::new(),
+            rho_hist: Vec::new(),
+            iterations: 0,
+        }
+    }
+
+    /// Drops the curvature pairs (a restart from steepest descent).
+    fn forget(&mut self) {
+        self.s_hist.clear();
+        self.y_hist.clear();
+        self.rho_hist.clear();
     }
 }
 

@@ -6,6 +6,7 @@
 //! every model.
 
 pub mod boost;
+pub(crate) mod checkpoints;
 pub mod constant;
 pub mod elastic_net;
 pub mod forest;

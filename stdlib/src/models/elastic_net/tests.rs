@@ -219,7 +219,8 @@ fn registry_and_catalog_know_elastic_net() {
             "fit_intercept",
             "penalty",
             "solver",
-            "seed"
+            "seed",
+            "checkpoint_iterations"
         ]
     );
 }

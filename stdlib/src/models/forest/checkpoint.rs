@@ -6,9 +6,9 @@
 
 use super::fit::InBag;
 use crate::models::tree::{FittedTree, Split, TreeNode};
-use crate::op::{Matrix, OpError, Target};
+use crate::op::OpError;
 use crate::registry::invalid;
-use mlg_runtime::checkpoint::{fingerprint, fingerprint_more, Slot, WordReader, Words};
+use mlg_runtime::checkpoint::{Slot, WordReader, Words};
 
 /// The trees grown so far, and their bags (empty without `oob_score`).
 pub(super) type Grown = Vec<(FittedTree, Option<InBag>)>;
@@ -121,25 +121,6 @@ pub(super) fn decode(bytes: &[u8]) -> Option<Grown> {
         grown.push((tree, bag));
     }
     r.is_done().then_some(grown)
-}
-
-/// What a resumed fit must match to continue from a checkpoint: the
-/// settings (`settings`, the forest's `Debug` form), the rows and the target.
-pub(super) fn fingerprint_of(settings: &str, x: &Matrix, y: &Target) -> u64 {
-    let head = format!("{settings} rows={} cols={}", x.rows, x.cols);
-    let mut h = fingerprint(head.as_bytes());
-    let words =
-        |values: &[f64]| -> Vec<u8> { values.iter().flat_map(|v| v.to_bits().to_le_bytes()).collect() };
-    for chunk in x.data.chunks(4096) {
-        h = fingerprint_more(h, &words(chunk));
-    }
-    match y {
-        Target::Classes { codes, .. } => {
-            let bytes: Vec<u8> = codes.iter().flat_map(|c| c.to_le_bytes()).collect();
-            fingerprint_more(h, &bytes)
-        }
-        Target::Values(v) => fingerprint_more(h, &words(v)),
-    }
 }
 
 /// The trees to resume from, when the run resumes and the slot holds a

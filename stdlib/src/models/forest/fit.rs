@@ -118,7 +118,7 @@ impl RandomForest {
         let fitted = match &slot {
             None => grow_all(&seeds),
             Some(slot) => {
-                let print = super::checkpoint::fingerprint_of(&format!("{self:?}"), x, y);
+                let print = crate::models::checkpoints::fingerprint_of(&format!("{self:?}"), x, y);
                 // Ranks hold different rows: their bags are not saved but
                 // drawn again from the trees' seeds.
                 let keep_bags = self.oob_score && share.comm.is_none();

@@ -5,7 +5,9 @@
 
 use super::objective::{dot, Problem};
 use super::Solution;
+use crate::models::checkpoints::{decode, SolverCheckpoint};
 use crate::models::lbfgs::{line_search, max_abs};
+use mlg_runtime::checkpoint::Words;
 
 /// Curvature constant of the strong Wolfe conditions: tighter than L-BFGS's
 /// 0.9, since conjugacy needs nearly exact line minimisation.
@@ -16,17 +18,35 @@ const ORTHO: f64 = 0.2;
 /// Minimises the smooth objective of `problem` from 0. Stops when the
 /// gradient's max-norm is at most `tol` (converged), after `max_iter` line
 /// searches, or when even a steepest-descent step fails to decrease it.
-pub(crate) fn conjugate_gradient(problem: &Problem, max_iter: usize, tol: f64) -> Solution {
+pub(crate) fn conjugate_gradient(
+    problem: &Problem,
+    max_iter: usize,
+    tol: f64,
+    checkpoint: &mut SolverCheckpoint,
+) -> Result<Solution, ()> {
     let m = problem.n_params();
     let mut objective = |p: &[f64], g: &mut [f64]| problem.eval(p, Some(g));
-    let mut p = vec![0.0; m];
     let mut g = vec![0.0; m];
+    let State {
+        mut p,
+        mut dir,
+        mut restarted,
+        mut previous,
+        mut iterations,
+    } = match checkpoint.take() {
+        Some(bytes) => State::read(&bytes, m).ok_or(())?,
+        None => State {
+            p: vec![0.0; m],
+            dir: Vec::new(),
+            restarted: true,
+            previous: None,
+            iterations: 0,
+        },
+    };
     let mut f = objective(&p, &mut g);
-    let mut dir: Vec<f64> = g.iter().map(|v| -v).collect();
-    let mut restarted = true;
-    // Step and slope of the previous line search, for the next initial step.
-    let mut previous: Option<(f64, f64)> = None;
-    let mut iterations = 0;
+    if dir.is_empty() {
+        dir = g.iter().map(|v| -v).collect();
+    }
     while max_abs(&g) > tol && iterations < max_iter && f.is_finite() {
         let mut slope = dot(&g, &dir);
         if slope.is_nan() || slope >= 0.0 {
@@ -63,12 +83,53 @@ pub(crate) fn conjugate_gradient(problem: &Problem, max_iter: usize, tol: f64) -
             .zip(&g_new)
             .for_each(|(d, gn)| *d = -gn + beta * *d);
         (p, f, g) = (trial.x, trial.value, g_new);
+        checkpoint.after(iterations, || {
+            let mut w = Words::new();
+            let (step, slope) = previous.unwrap_or((f64::NAN, f64::NAN));
+            w.usize(iterations)
+                .usize(usize::from(restarted))
+                .f64(step)
+                .f64(slope)
+                .f64s(&p)
+                .f64s(&dir);
+            w
+        });
     }
     let grad_max = max_abs(&g);
-    Solution {
+    Ok(Solution {
         params: p,
         iterations,
         converged: grad_max <= tol,
         grad_max,
+    })
+}
+
+/// What an iteration starts from: the point, the search direction, whether
+/// it was a restart, the previous step and slope (`None` before the first),
+/// and the iterations done (the value and gradient follow from the point).
+struct State {
+    p: Vec<f64>,
+    dir: Vec<f64>,
+    restarted: bool,
+    previous: Option<(f64, f64)>,
+    iterations: usize,
+}
+
+impl State {
+    /// The state in `bytes` (written after an iteration), for `m` parameters.
+    fn read(bytes: &[u8], m: usize) -> Option<State> {
+        decode(bytes, |r| {
+            let iterations = r.usize()?;
+            let restarted = r.usize()? == 1;
+            let (step, slope) = (r.f64()?, r.f64()?);
+            let (p, dir) = (r.f64s()?, r.f64s()?);
+            (p.len() == m && dir.len() == m).then_some(State {
+                p,
+                dir,
+                restarted,
+                previous: Some((step, slope)),
+                iterations,
+            })
+        })
     }
 }

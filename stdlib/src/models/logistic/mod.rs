@@ -16,6 +16,7 @@ pub use fitted::FittedLogistic;
 pub(crate) use spec::DEFS;
 
 use crate::models::check_training_data;
+use crate::models::checkpoints::{fingerprint_of, SolverCheckpoint};
 use crate::models::lbfgs::{self, LbfgsOptions};
 use crate::op::{Estimator, FittedModel, Matrix, OpError, Target};
 use crate::registry::{invalid, param_bool, param_f64, param_int, param_str};
@@ -61,7 +62,8 @@ pub const GRADIENT_SOLVER_TOL: f64 = 1e-4;
 /// `max(tol, 1e-7)`),
 /// `fit_intercept` (default true), `penalty` (`"l2"`, default, `"l1"` or
 /// `"none"`), `solver` (`"lbfgs"`, default, `"newton"`, `"cg"` or `"sgd"`;
-/// `l1` needs `newton` or `sgd`), `seed` (row order of `sgd`, default 0).
+/// `l1` needs `newton` or `sgd`), `seed` (row order of `sgd`, default 0),
+/// `checkpoint_iterations` (a deployed fit's checkpoints; not `sgd`'s).
 ///
 /// Fitting minimises `C Σ_i logloss_i + penalty(W)` over the classes present
 /// in the training rows (at least two): with two classes one weight vector and
@@ -86,6 +88,9 @@ pub struct LogisticRegression {
     pub solver: Solver,
     /// The seed of `sgd`'s row order.
     pub seed: u64,
+    /// Iterations of a deployed `lbfgs`, `newton` or `cg` fit between two
+    /// checkpoints (`None`: about a minute).
+    pub checkpoint_iterations: Option<usize>,
 }
 
 /// A solver's outcome: parameters `[W (k × d), b (k)]` and convergence state.
@@ -165,6 +170,8 @@ impl LogisticRegression {
             penalty,
             solver,
             seed,
+            checkpoint_iterations: param_int(OP, params, "checkpoint_iterations")?
+                .map(|k| usize::try_from(k.max(1)).unwrap_or(usize::MAX)),
         })
     }
 }
@@ -218,27 +225,44 @@ impl LogisticRegression {
             l2,
             total_rows,
         };
-        let solution = match self.solver {
+        // A deployed fit of the deterministic solvers saves its state as it goes.
+        let mut checkpoint = match self.solver {
+            Solver::Sgd => SolverCheckpoint::none(),
+            _ => SolverCheckpoint::open(
+                OP,
+                || fingerprint_of(&format!("{self:?}"), x, y),
+                self.checkpoint_iterations,
+            )?,
+        };
+        let (it, tol) = (self.max_iter, self.tol);
+        let solved = match self.solver {
             Solver::Lbfgs => {
                 let options = LbfgsOptions {
                     memory: 10,
-                    max_iter: self.max_iter,
-                    tol: self.tol,
+                    max_iter: it,
+                    tol,
                 };
                 let objective = |p: &[f64], g: &mut [f64]| problem.eval(p, Some(g));
-                let r = lbfgs::minimize(objective, vec![0.0; problem.n_params()], &options);
-                Solution {
+                lbfgs::minimize_saved(
+                    objective,
+                    vec![0.0; problem.n_params()],
+                    &options,
+                    &mut checkpoint,
+                )
+                .map(|r| Solution {
                     params: r.x,
                     iterations: r.iterations,
                     converged: r.converged,
                     grad_max: r.grad_max,
-                }
+                })
             }
-            Solver::Newton if l1 > 0.0 => newton::proximal_newton(&problem, l1, self.max_iter, self.tol),
-            Solver::Newton => newton::newton(&problem, self.max_iter, self.tol),
-            Solver::Cg => cg::conjugate_gradient(&problem, self.max_iter, self.tol),
-            Solver::Sgd => sgd::sgd(&problem, l1, self.seed, self.max_iter, self.tol),
+            Solver::Newton if l1 > 0.0 => newton::proximal_newton(&problem, l1, (it, tol), &mut checkpoint),
+            Solver::Newton => newton::newton(&problem, it, tol, &mut checkpoint),
+            Solver::Cg => cg::conjugate_gradient(&problem, it, tol, &mut checkpoint),
+            Solver::Sgd => Ok(sgd::sgd(&problem, l1, self.seed, it, tol)),
         };
+        let solution = solved.map_err(|()| checkpoint.unreadable(OP))?;
+        checkpoint.finish(OP)?;
         let p = solution.params;
         if p.iter().any(|v| !v.is_finite()) {
             return Err(invalid(OP, "optimisation diverged (non-finite coefficients)"));

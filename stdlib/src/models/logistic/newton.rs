@@ -7,10 +7,12 @@
 
 use super::objective::{dot, Problem};
 use super::Solution;
+use crate::models::checkpoints::{decode, SolverCheckpoint};
 use crate::models::elastic_net::soft_threshold;
 use crate::models::lbfgs::max_abs;
 use faer::linalg::solvers::Solve;
 use faer::{Mat, Side};
+use mlg_runtime::checkpoint::Words;
 
 /// Sufficient-decrease constant of the line searches.
 const ARMIJO: f64 = 1e-4;
@@ -27,12 +29,16 @@ const MAX_SWEEPS: usize = 1000;
 /// Stops when the gradient's max-norm is at most `tol` (converged), after
 /// `max_iter` Newton steps, or when no step along the Newton direction (or,
 /// failing that, the negative gradient) decreases the objective.
-pub(crate) fn newton(problem: &Problem, max_iter: usize, tol: f64) -> Solution {
+pub(crate) fn newton(
+    problem: &Problem,
+    max_iter: usize,
+    tol: f64,
+    checkpoint: &mut SolverCheckpoint,
+) -> Result<Solution, ()> {
     let m = problem.n_params();
-    let mut p = vec![0.0; m];
+    let (mut p, mut iterations) = start(m, checkpoint)?;
     let mut g = vec![0.0; m];
     let mut f = problem.eval(&p, Some(&mut g));
-    let mut iterations = 0;
     while max_abs(&g) > tol && iterations < max_iter {
         let h = problem.hessian(&p);
         let neg_g: Vec<f64> = g.iter().map(|v| -v).collect();
@@ -50,37 +56,63 @@ pub(crate) fn newton(problem: &Problem, max_iter: usize, tol: f64) -> Solution {
         };
         (p, f, g) = (p_t, f_t, g_t);
         iterations += 1;
+        checkpoint.after(iterations, || words(&p, iterations));
     }
     let grad_max = max_abs(&g);
-    Solution {
+    Ok(Solution {
         params: p,
         iterations,
         converged: grad_max <= tol,
         grad_max,
-    }
+    })
+}
+
+/// The point and iterations done to start from: restored, or 0 and none.
+fn start(m: usize, checkpoint: &mut SolverCheckpoint) -> Result<(Vec<f64>, usize), ()> {
+    let Some(bytes) = checkpoint.take() else {
+        return Ok((vec![0.0; m], 0));
+    };
+    decode(&bytes, |r| {
+        let iterations = r.usize()?;
+        let p = r.f64s()?;
+        (p.len() == m).then_some((p, iterations))
+    })
+    .ok_or(())
+}
+
+/// A Newton solver's state: its iterations done and point (the value and
+/// gradient follow from the point).
+fn words(p: &[f64], iterations: usize) -> Words {
+    let mut w = Words::new();
+    w.usize(iterations).f64s(p);
+    w
 }
 
 /// Minimises `problem` (its smooth part, normally without `l2`) plus
 /// `l1 ‖W‖₁` (intercepts unpenalised) by proximal Newton steps from 0. Stops
 /// when the minimum-norm subgradient's max-norm is at most `tol`, after
 /// `max_iter` steps, or when no step decreases the composite objective.
-pub(crate) fn proximal_newton(problem: &Problem, l1: f64, max_iter: usize, tol: f64) -> Solution {
+pub(crate) fn proximal_newton(
+    problem: &Problem,
+    l1: f64,
+    (max_iter, tol): (usize, f64),
+    checkpoint: &mut SolverCheckpoint,
+) -> Result<Solution, ()> {
     let m = problem.n_params();
     let nw = problem.n_weights();
     let l1_norm = |p: &[f64]| p[..nw].iter().map(|w| w.abs()).sum::<f64>();
-    let mut p = vec![0.0; m];
+    let (mut p, mut iterations) = start(m, checkpoint)?;
     let mut g = vec![0.0; m];
     let mut f = problem.eval(&p, Some(&mut g));
-    let mut iterations = 0;
     loop {
         let opt = subgradient_max(&p, &g, l1, nw);
         if opt <= tol || iterations >= max_iter {
-            return Solution {
+            return Ok(Solution {
                 params: p,
                 iterations,
                 converged: opt <= tol,
                 grad_max: opt,
-            };
+            });
         }
         let mut h = problem.hessian(&p);
         damp(&mut h, m);
@@ -95,24 +127,21 @@ pub(crate) fn proximal_newton(problem: &Problem, l1: f64, max_iter: usize, tol: 
             c_t <= composite + ARMIJO * t * decrease
                 || stalled_but_better(composite, c_t, opt, subgradient_max(p_t, g_t, l1, nw))
         };
+        let stopped = |p| Solution {
+            params: p,
+            iterations,
+            converged: false,
+            grad_max: opt,
+        };
         if decrease.is_nan() || decrease >= 0.0 {
-            return Solution {
-                params: p,
-                iterations,
-                converged: false,
-                grad_max: opt,
-            };
+            return Ok(stopped(p));
         }
         let Some((p_t, f_t, g_t)) = backtrack(problem, &p, &step, merit) else {
-            return Solution {
-                params: p,
-                iterations,
-                converged: false,
-                grad_max: opt,
-            };
+            return Ok(stopped(p));
         };
         (p, f, g) = (p_t, f_t, g_t);
         iterations += 1;
+        checkpoint.after(iterations, || words(&p, iterations));
     }
 }
 

@@ -61,6 +61,16 @@ pub(crate) const DEFS: &[OperatorDef] = &[OperatorDef::estimator(
                 "optimiser: L-BFGS, Newton (proximal for l1), nonlinear conjugate gradient, averaged SGD",
             ),
             SEED,
+            p(
+                "checkpoint_iterations",
+                ParamType::Int {
+                    min: 1,
+                    max: 1_000_000,
+                },
+                Default::Optional,
+                "save a checkpoint every this many iterations of lbfgs, newton or cg when deployed \
+                     (default: about once a minute); `mlg run --resume` continues from it",
+            ),
         ],
     },
     |params| boxed_model(LogisticRegression::new(params)),

@@ -3,6 +3,7 @@
 //! finite differences, parameter errors, and (in submodules) the `l1` penalty
 //! and the `#[ignore]`d speed measurement.
 
+mod checkpoint;
 mod l1;
 mod speed;
 
