@@ -19,7 +19,7 @@
 //! call MPI, never two at once) and every call holds one process-wide mutex,
 //! so the `Send + Sync` bounds of [`Collective`] hold without `unsafe`.
 
-use ::mpi::datatype::PartitionMut;
+use ::mpi::datatype::{Partition, PartitionMut};
 use ::mpi::environment::Universe;
 use ::mpi::topology::SimpleCommunicator;
 use ::mpi::traits::{Communicator, CommunicatorCollectives, Equivalence};
@@ -32,18 +32,19 @@ use std::sync::{Mutex, PoisonError};
 /// is too (shared by every [`Mpi`] handle).
 static MPI_CALLS: Mutex<()> = Mutex::new(());
 
-/// Collective calls this process made, and the bytes it contributed to
-/// them (what it sent once; all-gather sends it to every other rank).
+/// Collective calls this process made, and the bytes it sent to other ranks
+/// (an all-gather sends this rank's part to each of them; a reduce-scatter
+/// sends each rank its block).
 static CALLS: AtomicU64 = AtomicU64::new(0);
 static SENT: AtomicU64 = AtomicU64::new(0);
 
-/// This process's collective calls so far and the bytes it contributed,
-/// for `MLG_MPI_STATS=1` and `benches/distributed.sh`.
+/// This process's collective calls so far and the bytes it sent to other
+/// ranks, for `MLG_MPI_STATS=1` and `benches/distributed.sh`.
 pub fn traffic() -> (u64, u64) {
     (CALLS.load(Ordering::Relaxed), SENT.load(Ordering::Relaxed))
 }
 
-/// Counts one collective call contributing `bytes`.
+/// Counts one collective call sending `bytes` to other ranks.
 fn count(bytes: usize) {
     CALLS.fetch_add(1, Ordering::Relaxed);
     SENT.fetch_add(bytes as u64, Ordering::Relaxed);
@@ -161,7 +162,7 @@ impl Mpi {
         if self.size == 1 {
             return;
         }
-        count(std::mem::size_of_val(values));
+        count(std::mem::size_of_val(values) * (self.size - 1));
         let per_rank = self.per_rank(std::mem::size_of::<T>());
         self.with_world(|world| {
             for part in values.chunks_mut(per_rank) {
@@ -199,7 +200,7 @@ impl Collective for Mpi {
         if self.size == 1 {
             return vec![mine.to_vec()];
         }
-        count(mine.len());
+        count(mine.len() * (self.size - 1));
         self.with_world(|world| {
             let mut lens = vec![0u64; self.size];
             world.all_gather_into(&(mine.len() as u64), &mut lens[..]);
@@ -250,6 +251,53 @@ impl Collective for Mpi {
     /// in rank order, starting from 0.0: the same bits as the default.
     fn all_reduce_f64(&self, values: &mut [f64]) {
         self.all_reduce_in_rank_order(values, |_| 0.0, |a, b| a + b);
+    }
+
+    /// `MPI_Alltoallv`: rank `r` receives block `r` of every rank's
+    /// `values` (the blocks of the others stay where they are) and adds them
+    /// in rank order, starting from 0.0: the bits of the default. Beyond one
+    /// call's `max_bytes`, the default (every block to every rank).
+    fn reduce_scatter_f64(&self, values: &[f64], counts: &[usize]) -> Vec<f64> {
+        let at: usize = counts[..self.rank].iter().sum();
+        let own = counts[self.rank];
+        if self.size == 1 {
+            return values[at..at + own].to_vec();
+        }
+        let total = values.len().max(own * self.size);
+        if counts.len() != self.size || total > self.per_rank(8) * self.size {
+            let mut all = values.to_vec();
+            self.all_reduce_f64(&mut all);
+            return all[at..at + own].to_vec();
+        }
+        count(8 * (values.len() - own));
+        let displs = |sizes: &[usize]| -> Vec<Count> {
+            sizes
+                .iter()
+                .scan(0, |at, &c| {
+                    let d = *at;
+                    *at += c;
+                    Some(d as Count)
+                })
+                .collect()
+        };
+        let send_counts: Vec<Count> = counts.iter().map(|&c| c as Count).collect();
+        let send_displs = displs(counts);
+        let recv_sizes = vec![own; self.size];
+        let recv_counts: Vec<Count> = recv_sizes.iter().map(|&c| c as Count).collect();
+        let recv_displs = displs(&recv_sizes);
+        let mut received = vec![0.0f64; own * self.size];
+        self.with_world(|world| {
+            let send = Partition::new(values, &send_counts[..], &send_displs[..]);
+            let mut recv = PartitionMut::new(&mut received[..], &recv_counts[..], &recv_displs[..]);
+            world.all_to_all_varcount_into(&send, &mut recv);
+        });
+        let mut block = vec![0.0f64; own];
+        for theirs in received.chunks_exact(own.max(1)) {
+            for (v, &x) in block.iter_mut().zip(theirs) {
+                *v += x;
+            }
+        }
+        block
     }
 
     /// As [`Collective::all_reduce_f64`], with wrapping addition.

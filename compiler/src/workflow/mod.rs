@@ -24,6 +24,7 @@ mod check_outputs;
 mod check_search;
 #[cfg(feature = "workflow")]
 mod check_select;
+#[cfg(feature = "workflow")]
 pub mod checkpoint_arg;
 #[cfg(feature = "workflow")]
 pub mod columns;

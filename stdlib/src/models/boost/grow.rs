@@ -73,6 +73,11 @@ pub(crate) struct Grower<'a> {
     scratch: Vec<u32>,
     /// The ranks of a distributed job (`None` in one process).
     comm: Option<Arc<dyn Collective>>,
+    /// Distributed: the features this rank sums and scans, and every rank's
+    /// count of histogram values ([`super::ranks::blocks`]), for the tree
+    /// being grown.
+    owned: Vec<bool>,
+    counts: Vec<usize>,
 }
 
 /// A grown tree and the partitioned rows its nodes' ranges index.
@@ -113,29 +118,17 @@ impl<'a> Grower<'a> {
             gathered: Vec::new(),
             scratch: Vec::new(),
             comm: comm.filter(|c| c.size() > 1),
+            owned: Vec::new(),
+            counts: Vec::new(),
         }
     }
 
-    /// In a distributed job, replaces the active features' bins of `hist`
-    /// (this rank's rows) by their sums over every rank; bins past a
-    /// feature's `n_bins` are empty on every rank and stay so.
+    /// In a distributed job, replaces the bins of this rank's features of
+    /// `hist` (this rank's rows) by their sums over every rank.
     fn reduce(&self, hist: &mut [FeatureHist], active: &[bool]) {
-        let Some(comm) = &self.comm else { return };
-        let n_bins = self.data.n_bins;
-        let mut flat = Vec::new();
-        for (f, h) in hist.iter().enumerate().filter(|(f, _)| active[*f]) {
-            flat.extend(h[..n_bins[f]].iter().flat_map(|b| [b.g, b.h, f64::from(b.n)]));
-        }
-        comm.all_reduce_f64(&mut flat);
-        let mut sums = flat.chunks_exact(3);
-        for (f, h) in hist.iter_mut().enumerate().filter(|(f, _)| active[*f]) {
-            for (b, s) in h[..n_bins[f]].iter_mut().zip(&mut sums) {
-                *b = Bin {
-                    g: s[0],
-                    h: s[1],
-                    n: s[2] as u32,
-                };
-            }
+        if let Some(comm) = &self.comm {
+            let layout = (active, &self.owned[..], &self.counts[..]);
+            super::ranks::reduce_owned(comm.as_ref(), hist, layout, self.data.n_bins);
         }
     }
 
@@ -180,14 +173,25 @@ impl<'a> Grower<'a> {
             );
         }
         self.reduce(&mut hist, active);
-        let first = active.iter().position(|&a| a).unwrap_or(0);
-        let sums = Sums::of_feature(&hist, first, rules.const_hessian);
-        let split = if self.can_split(0, sums.n) {
-            choose(scan(&self.data, &rules, &hist, sums, active), sums, &rules)
+        // Distributed, each rank reads and scans only the features it owns.
+        let mine = if self.comm.is_some() {
+            &self.owned[..]
         } else {
-            None
+            active
         };
-        (hist, sums, split)
+        let first = mine.iter().position(|&a| a);
+        let sums = first.map(|f| Sums::of_feature(&hist, f, rules.const_hessian));
+        let split = sums
+            .filter(|s| self.can_split(0, s.n))
+            .and_then(|sums| choose(scan(&self.data, &rules, &hist, sums, mine), sums, &rules));
+        let (sums, split) = match &self.comm {
+            Some(comm) => {
+                let [agreed] = super::ranks::agree(comm.as_ref(), [(sums, split)]);
+                agreed
+            }
+            None => (sums, split),
+        };
+        (hist, sums.unwrap_or_default(), split)
     }
 
     /// Both children's histograms and best splits (`None` where not
@@ -208,7 +212,7 @@ impl<'a> Grower<'a> {
         self.gather(small_rows, gh);
         let rules = self.params.rules;
         let total = |k: usize| splittable[k].then_some(sums[k]);
-        if self.comm.is_some() {
+        if let Some(comm) = self.comm.clone() {
             // Build this rank's part, sum it over the ranks, then subtract
             // and scan (one process fuses the three in one pass).
             pass(
@@ -221,15 +225,17 @@ impl<'a> Grower<'a> {
                 None,
             );
             self.reduce(&mut small_hist, active);
+            let owned = &self.owned;
             for (f, (p, c)) in parent.iter_mut().zip(&small_hist).enumerate() {
-                if active[f] {
+                if owned[f] {
                     subtract(p, c);
                 }
             }
             let best = |hist: &[FeatureHist], k: usize| {
-                total(k).and_then(|t| choose(scan(&self.data, &rules, hist, t, active), t, &rules))
+                total(k).and_then(|t| choose(scan(&self.data, &rules, hist, t, owned), t, &rules))
             };
-            let (small_split, big_split) = (best(&small_hist, small), best(&parent, 1 - small));
+            let mine = [(None, best(&small_hist, small)), (None, best(&parent, 1 - small))];
+            let [(_, small_split), (_, big_split)] = super::ranks::agree(comm.as_ref(), mine);
             let out = [(Some(small_hist), small_split), (Some(parent), big_split)];
             return if small == 0 {
                 out
@@ -276,6 +282,10 @@ impl<'a> Grower<'a> {
     /// from the per-row `(gradient, hessian)` pairs `gh`, using the `active`
     /// features only (at least one).
     pub fn grow(&mut self, mut rows: Vec<u32>, all: bool, gh: &[[f32; 2]], active: &[bool]) -> GrownTree {
+        if let Some(comm) = &self.comm {
+            (self.owned, self.counts) =
+                super::ranks::blocks(active, self.data.n_bins, comm.size(), comm.rank());
+        }
         let (root_hist, sums, split) = self.root(&rows, all, gh, active);
         let mut nodes = vec![GrownNode {
             split: None,

@@ -4,9 +4,14 @@
 //! number and gathered from the ranks that hold them), so the bins are
 //! exactly one process's; the classes and the baseline come from sums over
 //! the ranks. The trees then grow from histograms summed over the ranks
-//! (`grow.rs`).
+//! (`grow.rs`): each rank owns a block of the features ([`blocks`]),
+//! receives only its block of every node's summed histogram (a
+//! reduce-scatter, [`reduce_owned`]), scans those features, and the ranks
+//! exchange their best splits ([`agree`]), as LightGBM's data-parallel mode
+//! does.
 
 use super::bins::{key, sample_rows, BinMapper};
+use super::hist::{Bin, FeatureHist, SplitInfo, Sums};
 use super::loss::Objective;
 use mlg_runtime::collective::Collective;
 
@@ -92,5 +97,123 @@ pub(super) fn baseline(comm: &dyn Collective, objective: Objective, y: &[f64]) -
             vec![(p / (1.0 - p)).ln()]
         }
         Objective::Squared | Objective::Absolute => vec![sums[0] / n],
+    }
+}
+
+/// The features each rank sums and scans (LightGBM's feature-block
+/// reduce-scatter): the `active` features in index order, cut into `size`
+/// consecutive blocks of about equal bins (`n_bins`), rank 0 taking the
+/// first. Returns whether this `rank` owns each feature, and every rank's
+/// count of histogram values (3 per bin of its features).
+pub(super) fn blocks(active: &[bool], n_bins: &[usize], size: usize, rank: usize) -> (Vec<bool>, Vec<usize>) {
+    let total: usize = (0..active.len()).filter(|&f| active[f]).map(|f| n_bins[f]).sum();
+    let mut owned = vec![false; active.len()];
+    let mut counts = vec![0usize; size];
+    let mut done = 0usize;
+    for f in (0..active.len()).filter(|&f| active[f]) {
+        // The rank whose share of the bins holds this feature's first bin.
+        let owner = (done * size / total.max(1)).min(size - 1);
+        owned[f] = owner == rank;
+        counts[owner] += 3 * n_bins[f];
+        done += n_bins[f];
+    }
+    (owned, counts)
+}
+
+/// The words one rank sends about a node: its sums and its best split.
+fn put(out: &mut Vec<f64>, sums: Option<Sums>, split: Option<SplitInfo>) {
+    let s = |s: Sums| [s.g, s.h, f64::from(s.n)];
+    out.push(f64::from(u8::from(sums.is_some())));
+    out.extend(s(sums.unwrap_or_default()));
+    out.push(f64::from(u8::from(split.is_some())));
+    let sp = split.unwrap_or(SplitInfo {
+        feature: 0,
+        bin: 0,
+        gain: 0.0,
+        left: Sums::default(),
+        right: Sums::default(),
+    });
+    out.extend([sp.feature as f64, f64::from(sp.bin), sp.gain]);
+    out.extend(s(sp.left));
+    out.extend(s(sp.right));
+}
+
+/// Words per node in [`put`].
+const WORDS: usize = 14;
+
+/// What the ranks agree on for `K` nodes, from each rank's `(sums, best
+/// split)` per node (its own features only): the sums of the lowest rank
+/// that has some (rank 0 owns the first feature), and the split of largest
+/// gain, the lower feature (so the lower rank) on ties.
+pub(super) fn agree<const K: usize>(
+    comm: &dyn Collective,
+    mine: [(Option<Sums>, Option<SplitInfo>); K],
+) -> [(Option<Sums>, Option<SplitInfo>); K] {
+    let mut words = Vec::with_capacity(K * WORDS);
+    for (sums, split) in mine {
+        put(&mut words, sums, split);
+    }
+    let bytes: Vec<u8> = words.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let all: Vec<Vec<f64>> = comm
+        .all_gather(&bytes)
+        .iter()
+        .map(|b| {
+            b.chunks_exact(8)
+                .map(|w| f64::from_le_bytes(w.try_into().unwrap_or_default()))
+                .collect()
+        })
+        .collect();
+    let sums = |w: &[f64]| Sums {
+        g: w[0],
+        h: w[1],
+        n: w[2] as u32,
+    };
+    std::array::from_fn(|k| {
+        let mut out: (Option<Sums>, Option<SplitInfo>) = (None, None);
+        for theirs in &all {
+            let Some(w) = theirs.get(k * WORDS..(k + 1) * WORDS) else {
+                continue;
+            };
+            if out.0.is_none() && w[0] == 1.0 {
+                out.0 = Some(sums(&w[1..4]));
+            }
+            if w[4] == 1.0 && out.1.is_none_or(|b| w[7] > b.gain) {
+                out.1 = Some(SplitInfo {
+                    feature: w[5] as usize,
+                    bin: w[6] as u8,
+                    gain: w[7],
+                    left: sums(&w[8..11]),
+                    right: sums(&w[11..14]),
+                });
+            }
+        }
+        out
+    })
+}
+
+/// Replaces the bins of this rank's `owned` features of `hist` (this rank's
+/// rows) by their sums over every rank, receiving only those: the `active`
+/// features' bins (`n_bins`) go out in index order, `counts` per rank
+/// ([`blocks`]). The other features' bins keep this rank's sums.
+pub(super) fn reduce_owned(
+    comm: &dyn Collective,
+    hist: &mut [FeatureHist],
+    (active, owned, counts): (&[bool], &[bool], &[usize]),
+    n_bins: &[usize],
+) {
+    let mut flat = Vec::with_capacity(counts.iter().sum());
+    for (f, h) in hist.iter().enumerate().filter(|(f, _)| active[*f]) {
+        flat.extend(h[..n_bins[f]].iter().flat_map(|b| [b.g, b.h, f64::from(b.n)]));
+    }
+    let mine = comm.reduce_scatter_f64(&flat, counts);
+    let mut sums = mine.chunks_exact(3);
+    for (f, h) in hist.iter_mut().enumerate().filter(|(f, _)| owned[*f]) {
+        for (b, s) in h[..n_bins[f]].iter_mut().zip(&mut sums) {
+            *b = Bin {
+                g: s[0],
+                h: s[1],
+                n: s[2] as u32,
+            };
+        }
     }
 }
