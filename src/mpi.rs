@@ -22,7 +22,7 @@
 use ::mpi::datatype::{Partition, PartitionMut};
 use ::mpi::environment::Universe;
 use ::mpi::topology::SimpleCommunicator;
-use ::mpi::traits::{Communicator, CommunicatorCollectives, Equivalence};
+use ::mpi::traits::{Communicator, CommunicatorCollectives, Equivalence, Root};
 use ::mpi::{Count, Threading};
 use mlg_runtime::collective::Collective;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -233,6 +233,53 @@ impl Collective for Mpi {
                 }
             }
             out
+        })
+    }
+
+    /// The lengths with `MPI_Allgather` (so every rank takes the same way),
+    /// then the bytes with `MPI_Gatherv` to `root` alone; beyond one call's
+    /// `max_bytes`, the default (an all-gather, in rounds).
+    fn gather(&self, root: usize, mine: &[u8]) -> Option<Vec<Vec<u8>>> {
+        if self.size == 1 {
+            return Some(vec![mine.to_vec()]);
+        }
+        let lens = self.with_world(|world| {
+            let mut lens = vec![0u64; self.size];
+            world.all_gather_into(&(mine.len() as u64), &mut lens[..]);
+            lens
+        });
+        let lens: Vec<usize> = lens.iter().map(|&n| n as usize).collect();
+        if lens.iter().sum::<usize>() > self.max_bytes {
+            let all = self.all_gather(mine);
+            return (self.rank == root).then_some(all);
+        }
+        count(if self.rank == root { 0 } else { mine.len() });
+        self.with_world(|world| {
+            let at = world.process_at_rank(root as Count);
+            if self.rank != root {
+                at.gather_varcount_into(mine);
+                return None;
+            }
+            let counts: Vec<Count> = lens.iter().map(|&n| n as Count).collect();
+            let displs: Vec<Count> = lens
+                .iter()
+                .scan(0, |at, &c| {
+                    let d = *at;
+                    *at += c;
+                    Some(d as Count)
+                })
+                .collect();
+            let mut received = vec![0u8; lens.iter().sum()];
+            {
+                let mut partition = PartitionMut::new(&mut received[..], &counts[..], &displs[..]);
+                at.gather_varcount_into_root(mine, &mut partition);
+            }
+            Some(
+                lens.iter()
+                    .zip(&displs)
+                    .map(|(&n, &d)| received[d as usize..d as usize + n].to_vec())
+                    .collect(),
+            )
         })
     }
 

@@ -15,7 +15,11 @@
 //! values; any threshold in that gap sends the node's rows by their codes.
 
 use super::FEATURE_THRESHOLD;
-use mlg_runtime::collective::{concat_u32, Collective};
+use mlg_runtime::checkpoint::{WordReader, Words};
+use mlg_runtime::collective::Collective;
+
+/// One feature's `f32` edges and each bin's smallest and largest value.
+type Edges = (Vec<f32>, Vec<f64>, Vec<f64>);
 
 /// The most bins per feature (codes fit in a `u8`).
 pub(crate) const MAX_BINS: usize = 255;
@@ -41,24 +45,67 @@ pub(crate) struct Bins {
 impl Bins {
     /// Bins the column-major `cols` (`n` rows, `d` features).
     pub(crate) fn new(cols: &[f32], n: usize, d: usize) -> Self {
-        Self::with(cols, n, d, |col, sorted| sorted.extend_from_slice(col))
+        let mut sorted: Vec<f32> = Vec::with_capacity(n);
+        let per_feature = (0..d)
+            .map(|j| {
+                sorted.clear();
+                sorted.extend_from_slice(&cols[j * n..(j + 1) * n]);
+                sorted.sort_unstable_by(f32::total_cmp);
+                edges(&sorted)
+            })
+            .collect();
+        Self::from_edges(cols, n, per_feature)
     }
 
     /// Bins this rank's column-major `cols` (`n` rows, `d` features) by the
-    /// rows of every rank of `comm`: each column is gathered from every rank
-    /// in turn (one column held at a time), so the edges, and the smallest
-    /// and largest value of each bin, are those [`Bins::new`] finds in one
-    /// process holding every row.
+    /// rows of every rank of `comm`: rank `j % size` gathers column `j` from
+    /// every rank (one column held at a time) and places its edges, then the
+    /// ranks exchange the edges. They are, with each bin's smallest and
+    /// largest value, those [`Bins::new`] finds in one process holding every
+    /// row, and the sorting is shared out.
     pub(crate) fn gathered(comm: &dyn Collective, cols: &[f32], n: usize, d: usize) -> Self {
-        Self::with(cols, n, d, |col, sorted| {
-            let bits: Vec<u32> = col.iter().map(|v| v.to_bits()).collect();
-            sorted.extend(concat_u32(comm, &bits).into_iter().map(f32::from_bits));
-        })
+        let size = comm.size();
+        let mut words = Words::new();
+        for j in 0..d {
+            let bits: Vec<u8> = cols[j * n..(j + 1) * n]
+                .iter()
+                .flat_map(|v| v.to_bits().to_le_bytes())
+                .collect();
+            let Some(parts) = comm.gather(j % size, &bits) else {
+                continue;
+            };
+            let mut sorted: Vec<f32> = parts
+                .iter()
+                .flat_map(|p| p.chunks_exact(4))
+                .map(|b| f32::from_le_bytes(b.try_into().unwrap_or_default()))
+                .collect();
+            sorted.sort_unstable_by(f32::total_cmp);
+            let (e32, lo, hi) = edges(&sorted);
+            let e: Vec<f64> = e32.iter().map(|&v| f64::from(v)).collect();
+            words.usize(j).f64s(&e).f64s(&lo).f64s(&hi);
+        }
+        let mut per_feature: Vec<Edges> = vec![(Vec::new(), Vec::new(), Vec::new()); d];
+        for part in comm.all_gather(&words.into_bytes()) {
+            let mut r = WordReader::new(&part);
+            while !r.is_done() {
+                let read = (|| {
+                    let j = r.usize()?;
+                    let e32 = r.f64s()?.into_iter().map(|v| v as f32).collect();
+                    Some((j, (e32, r.f64s()?, r.f64s()?)))
+                })();
+                match read {
+                    Some((j, edges)) if j < d => per_feature[j] = edges,
+                    _ => break,
+                }
+            }
+        }
+        Self::from_edges(cols, n, per_feature)
     }
 
-    /// Bins `cols`, the values of column `j` that place its edges being those
-    /// `values(col_j, sorted)` appends to the empty `sorted`.
-    fn with(cols: &[f32], n: usize, d: usize, mut values: impl FnMut(&[f32], &mut Vec<f32>)) -> Self {
+    /// The bins of `cols` (`n` rows per feature) from each feature's edges
+    /// and bin extremes.
+    fn from_edges(cols: &[f32], n: usize, per_feature: Vec<Edges>) -> Self {
+        let d = per_feature.len();
         let mut bins = Bins {
             lo: Vec::with_capacity(d),
             hi: Vec::with_capacity(d),
@@ -67,13 +114,8 @@ impl Bins {
             offsets: Vec::with_capacity(d),
             total: 0,
         };
-        let mut sorted: Vec<f32> = Vec::with_capacity(n);
-        for j in 0..d {
+        for (j, (e32, lo, hi)) in per_feature.into_iter().enumerate() {
             let col = &cols[j * n..(j + 1) * n];
-            sorted.clear();
-            values(col, &mut sorted);
-            sorted.sort_unstable_by(f32::total_cmp);
-            let (e32, lo, hi) = edges(&sorted);
             for (code, &x) in bins.codes[j * n..(j + 1) * n].iter_mut().zip(col) {
                 *code = e32.partition_point(|&e| x > e) as u8;
             }
@@ -99,7 +141,7 @@ impl Bins {
 
 /// The `f32` edges of one sorted column and the smallest and largest value
 /// of each of its bins.
-fn edges(sorted: &[f32]) -> (Vec<f32>, Vec<f64>, Vec<f64>) {
+fn edges(sorted: &[f32]) -> Edges {
     // Groups of (nearly) equal values: (first value, last value, rows up to and
     // including this group).
     let mut groups: Vec<(f64, f64, usize)> = Vec::new();
