@@ -73,16 +73,22 @@ for name, text in flows.items():
             # Open MPI's default binding (a core per rank) unless there are
             # more ranks than cores.
             over = ["--oversubscribe"] if n > (os.cpu_count() or 1) else []
+            # Each rank's peak RSS into its own file: ranks writing it to a
+            # shared stderr interleave.
+            for old in [f for f in os.listdir(work) if f.startswith("rss.")]:
+                os.remove(os.path.join(work, old))
+            timed = f'exec /usr/bin/time -o "{work}/rss.$OMPI_COMM_WORLD_RANK" -f %M "$0" "$@"'
             cmd = ["mpirun", "-np", str(n), *over,
-                   "/usr/bin/time", "-f", "peak_rss_kb %M", mlg, "run", "--quiet", "--no-importance", flow]
+                   "sh", "-c", timed, mlg, "run", "--quiet", "--no-importance", flow]
             t = time.perf_counter()
             out = subprocess.run(cmd, env=env, cwd=work, capture_output=True, text=True)
             walls.append(time.perf_counter() - t)
             if out.returncode != 0:
                 sys.exit(f"{name} on {n} ranks failed:\n{out.stderr}")
-            peaks = [int(m) for m in re.findall(r"peak_rss_kb (\d+)", out.stderr)]
-            if not peaks:
-                sys.exit(f"{name} on {n} ranks: no peak RSS from GNU time in its stderr:\n{out.stderr}")
+            peaks = [int(open(os.path.join(work, f)).read().split()[-1])
+                     for f in os.listdir(work) if f.startswith("rss.")]
+            if len(peaks) != n:
+                sys.exit(f"{name} on {n} ranks: {len(peaks)} peak RSS files from GNU time:\n{out.stderr}")
             rss.append(max(peaks) / 1024)
             sent = [(int(c), int(b)) for c, b in re.findall(r"(\d+) collective calls, (\d+) bytes sent", out.stderr)]
             traffic.append(sent[0] if sent else (0, 0))
