@@ -159,6 +159,7 @@ pub(super) fn restore(
 mod tests {
     use super::*;
     use crate::models::forest::RandomForest;
+    use crate::op::{Matrix, Target};
     use mlg_compiler::workflow::catalog::{Params, Value};
     use mlg_runtime::checkpoint::with_slot;
 
@@ -208,6 +209,68 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("rf.ckpt") && err.contains("delete it"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// On 2 ranks (threads), a forest resumed from a checkpoint of its first
+    /// 2 trees (saved without bags: the ranks hold different rows) ends with
+    /// the uninterrupted forest, its out-of-bag score drawn again from the
+    /// trees' seeds.
+    #[test]
+    fn a_resumed_fit_on_ranks_equals_the_uninterrupted_one() {
+        use mlg_runtime::collective::{share, Local};
+        let n = 300;
+        let (x, y) = crate::testing::two_classes(n);
+        let mut params = Params::new();
+        params.insert("trees".into(), Value::Int(6));
+        params.insert("checkpoint_trees".into(), Value::Int(2));
+        params.insert("oob_score".into(), Value::Bool(true));
+        params.insert("max_depth".into(), Value::Int(4));
+        params.insert("splitter".into(), Value::Str("hist".into()));
+        let forest = RandomForest::classifier(&params).expect("params");
+        let plain = forest.fit_forest(&x, &y).expect("fit");
+        let dir = std::env::temp_dir().join(format!("mlg-forest-ranks-checkpoint-{}", std::process::id()));
+        let path = dir.join("rf.ckpt");
+        let file = path.clone();
+        let on_ranks = move |resume: bool| {
+            let (forest, x, y, path) = (forest.clone(), x.clone(), y.clone(), file.clone());
+            Local::run(2, move |rank| {
+                let r = share(n, 2, rank);
+                let part = Matrix {
+                    rows: r.len(),
+                    cols: x.cols,
+                    data: x.data[r.start * x.cols..r.end * x.cols].to_vec(),
+                };
+                let Target::Classes { codes, labels } = &y else {
+                    unreachable!("classes")
+                };
+                let target = Target::Classes {
+                    codes: codes[r].to_vec(),
+                    labels: labels.clone(),
+                };
+                let slot = Slot {
+                    path: path.clone(),
+                    resume,
+                    writer: rank == 0,
+                };
+                with_slot(slot, || forest.fit_forest(&part, &target)).expect("fit on ranks")
+            })
+        };
+        for fitted in on_ranks(false) {
+            assert_eq!(fitted, plain, "2 ranks grow one process's forest");
+        }
+        let (print, payload) = crate::testing::saved_checkpoint(&path);
+        let mut grown = decode(&payload).expect("trees");
+        assert_eq!(grown.len(), 6);
+        assert!(
+            grown.iter().all(|(_, bag)| bag.is_none()),
+            "no bags saved on ranks"
+        );
+        grown.truncate(2);
+        mlg_runtime::checkpoint::save(&path, print, &encode(&grown)).expect("save");
+        for fitted in on_ranks(true) {
+            assert_eq!(fitted, plain, "resumed after 2 trees");
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
