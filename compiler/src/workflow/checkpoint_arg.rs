@@ -1,7 +1,8 @@
 //! `checkpoint = every(rounds = 10)` on a model call: how often a long fit
 //! saves its state for `mlg run --resume`. The unit is what the model counts
 //! (`rounds` for boosting, `epochs` for the perceptrons, `trees` for
-//! forests, `iterations` for logistic regression's solvers); the argument becomes that model's `checkpoint_<unit>`
+//! forests, `iterations` for logistic regression's solvers and the lasso's
+//! and elastic net's coordinate descent); the argument becomes that model's `checkpoint_<unit>`
 //! parameter, bound and checked like any other.
 
 use super::args::describe;
@@ -44,8 +45,8 @@ pub fn take_checkpoint(spec: &OpSpec, args: &[Arg]) -> Result<Vec<Arg>, Vec<Diag
             )
             .with_help(
                 "gradient boosting (`every(rounds = N)`), the perceptrons (`every(epochs = N)`), \
-                 forests (`every(trees = N)`) and logistic regression (`every(iterations = N)`) save \
-                 checkpoints; other fits are short",
+                 forests (`every(trees = N)`), logistic regression, the lasso and the elastic net \
+                 (`every(iterations = N)`) save checkpoints; other fits are short",
             )]);
         };
         let wanted = format!("every({unit} = N)");

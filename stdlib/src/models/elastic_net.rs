@@ -6,16 +6,18 @@
 
 use super::linear::{CenteredProblem, FittedLinear};
 use crate::catalog::{p, POSITIVE};
+use crate::models::checkpoints::{decode, fingerprint_of, SolverCheckpoint};
 use crate::op::{boxed_model, Estimator, FittedModel, Matrix, OpError, Target};
 use crate::operators::OperatorDef;
 use crate::registry::{invalid, param_bool, param_f64, param_int};
 use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, ParamSpec, ParamType, Params, Task};
+use mlg_runtime::checkpoint::Words;
 
 const OP: &str = "elastic_net";
 
 /// `fit_intercept`, `max_iter` and `tol`: the parameters `elastic_net` and
 /// `lasso` share with the coordinate descent they run.
-pub(crate) const COORDINATE_DESCENT: [ParamSpec; 3] = [
+pub(crate) const COORDINATE_DESCENT: [ParamSpec; 4] = [
     p(
         "fit_intercept",
         ParamType::Bool,
@@ -40,6 +42,16 @@ pub(crate) const COORDINATE_DESCENT: [ParamSpec; 3] = [
         Default::Float(1e-4),
         "stop when the duality gap is below tol * |y - mean(y)|^2",
     ),
+    p(
+        "checkpoint_iterations",
+        ParamType::Int {
+            min: 1,
+            max: 1_000_000,
+        },
+        Default::Optional,
+        "save a checkpoint every this many sweeps when deployed (default: about once a minute); \
+             `mlg run --resume` continues from it",
+    ),
 ];
 
 /// The `elastic_net` model's definition.
@@ -62,6 +74,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[OperatorDef::estimator(
             COORDINATE_DESCENT[0],
             COORDINATE_DESCENT[1],
             COORDINATE_DESCENT[2],
+            COORDINATE_DESCENT[3],
         ],
     },
     |params| boxed_model(ElasticNet::new(params)),
@@ -83,7 +96,8 @@ const UPDATE_TOL_FACTOR: f64 = 1e-8;
 /// The `elastic_net` model. Parameters: `alpha` (penalty strength, finite ≥ 0,
 /// default 1.0), `l1_ratio` (share of the L1 penalty, in `[0, 1]`, default
 /// 0.5), `fit_intercept` (default true), `max_iter` (coordinate-descent
-/// sweeps, ≥ 1, default 1000), `tol` (> 0, default 1e-4).
+/// sweeps, ≥ 1, default 1000), `tol` (> 0, default 1e-4),
+/// `checkpoint_iterations` (a deployed fit's checkpoints, in sweeps).
 ///
 /// Fitting centres `X` and `y` when `fit_intercept`, then minimises the
 /// objective above by [`coordinate_descent`] from `w = 0`, with the stopping
@@ -102,6 +116,9 @@ pub struct ElasticNet {
     pub max_iter: usize,
     /// The duality-gap tolerance, relative to `‖y‖²`.
     pub tol: f64,
+    /// Sweeps of a deployed fit between two checkpoints (`None`: about a
+    /// minute).
+    pub checkpoint_iterations: Option<usize>,
 }
 
 impl ElasticNet {
@@ -120,21 +137,22 @@ impl ElasticNet {
             fit_intercept,
             max_iter,
             tol,
+            checkpoint_iterations: checkpoint_every(OP, params)?,
         })
     }
 
     /// [`Estimator::fit`] with the concrete fitted type. Errors on a class
     /// target, non-finite data or a row count that does not match the target.
     pub fn fit_linear(&self, x: &Matrix, y: &Target) -> Result<FittedLinear, OpError> {
+        let penalty = (self.alpha * self.l1_ratio, self.alpha * (1.0 - self.l1_ratio));
+        let descent = (self.max_iter, self.tol, self.checkpoint_iterations);
         fit_penalised(
             OP,
-            x,
-            y,
+            &format!("{self:?}"),
+            (x, y),
             self.fit_intercept,
-            self.alpha * self.l1_ratio,
-            self.alpha * (1.0 - self.l1_ratio),
-            self.max_iter,
-            self.tol,
+            penalty,
+            descent,
         )
     }
 }
@@ -179,18 +197,24 @@ pub(crate) fn descent_params(op: &str, params: &Params) -> Result<(f64, bool, us
     ))
 }
 
-/// Fits `(1/(2n)) ‖y - Xw - b‖² + l1 ‖w‖₁ + l2/2 ‖w‖²` on centred data (see
-/// [`coordinate_descent`]) and returns the linear model with its intercept.
-#[allow(clippy::too_many_arguments)]
+/// `checkpoint_iterations` of a coordinate-descent model (`None` without it).
+pub(crate) fn checkpoint_every(op: &str, params: &Params) -> Result<Option<usize>, OpError> {
+    Ok(param_int(op, params, "checkpoint_iterations")?
+        .map(|k| usize::try_from(k.max(1)).unwrap_or(usize::MAX)))
+}
+
+/// Fits `(1/(2n)) ‖y - Xw - b‖² + l1 ‖w‖₁ + l2/2 ‖w‖²` (`penalty = (l1,
+/// l2)`) on centred data by [`coordinate_descent`] (`descent = (max_iter,
+/// tol, checkpoint sweeps)`) and returns the linear model with its
+/// intercept. A deployed fit saves its state as it goes; `settings` (the
+/// model's `Debug` form) is part of the checkpoint's fingerprint.
 pub(crate) fn fit_penalised(
     op: &str,
-    x: &Matrix,
-    y: &Target,
+    settings: &str,
+    (x, y): (&Matrix, &Target),
     fit_intercept: bool,
-    l1: f64,
-    l2: f64,
-    max_iter: usize,
-    tol: f64,
+    (l1, l2): (f64, f64),
+    (max_iter, tol, every): (usize, f64, Option<usize>),
 ) -> Result<FittedLinear, OpError> {
     let problem = CenteredProblem::new(op, x, y, fit_intercept)?;
     let (n, d) = (problem.a.nrows(), problem.a.ncols());
@@ -199,7 +223,16 @@ pub(crate) fn fit_penalised(
         .collect();
     let target: Vec<f64> = (0..n).map(|i| problem.b[(i, 0)]).collect();
     let scale = n as f64;
-    let weights = coordinate_descent(&columns, &target, l1 * scale, l2 * scale, max_iter, tol);
+    let mut checkpoint = SolverCheckpoint::open(op, || fingerprint_of(settings, x, y), every)?;
+    let weights = coordinate_descent(
+        &columns,
+        &target,
+        (l1 * scale, l2 * scale),
+        (max_iter, tol),
+        &mut checkpoint,
+    )
+    .map_err(|()| checkpoint.unreadable(op))?;
+    checkpoint.finish(op)?;
     Ok(problem.finish(weights))
 }
 
@@ -211,25 +244,36 @@ pub(crate) fn fit_penalised(
 /// (or every coefficient is zero) and whose duality gap (see [`duality_gap`]) is
 /// at most `tol · ‖y‖²` (scikit-learn's scaling), or after `max_iter` sweeps. Columns that are all
 /// zero get weight 0. `columns` are the `d` columns of `X`, each as long as `y`.
+///
+/// After each sweep that does not stop it, `checkpoint` may save the sweeps
+/// done, `w` and the residual (kept, not recomputed: its updates' rounding
+/// is part of the path); a restored state continues from there, ending
+/// where the uninterrupted descent ends. A restored state of other sizes is
+/// `Err(())`.
 pub(crate) fn coordinate_descent(
     columns: &[Vec<f64>],
     y: &[f64],
-    l1: f64,
-    l2: f64,
-    max_iter: usize,
-    tol: f64,
-) -> Vec<f64> {
+    (l1, l2): (f64, f64),
+    (max_iter, tol): (usize, f64),
+    checkpoint: &mut SolverCheckpoint,
+) -> Result<Vec<f64>, ()> {
     let d = columns.len();
-    let mut w = vec![0.0; d];
     if d == 0 {
-        return w;
+        return Ok(Vec::new());
     }
     let norms: Vec<f64> = columns.iter().map(|c| dot(c, c)).collect();
     let gap_tol = tol * dot(y, y);
     let update_tol = tol * UPDATE_TOL_FACTOR;
     // Residual y - Xw, kept up to date as coordinates move.
-    let mut residual = y.to_vec();
-    for _ in 0..max_iter {
+    let (done, mut w, mut residual) = match checkpoint.take() {
+        Some(bytes) => decode(&bytes, |r| {
+            let (done, w, residual) = (r.usize()?, r.f64s()?, r.f64s()?);
+            (w.len() == d && residual.len() == y.len()).then_some((done, w, residual))
+        })
+        .ok_or(())?,
+        None => (0, vec![0.0; d], y.to_vec()),
+    };
+    for sweep in done..max_iter {
         let (mut w_max, mut dw_max) = (0.0f64, 0.0f64);
         for (j, column) in columns.iter().enumerate() {
             if norms[j] == 0.0 {
@@ -251,8 +295,13 @@ pub(crate) fn coordinate_descent(
         {
             break;
         }
+        checkpoint.after(sweep + 1, || {
+            let mut words = Words::new();
+            words.usize(sweep + 1).f64s(&w).f64s(&residual);
+            words
+        });
     }
-    w
+    Ok(w)
 }
 
 /// The duality gap of `w` (residual `y - Xw`) for

@@ -4,7 +4,7 @@
 //! rule it shares with [`elastic_net`](super::elastic_net) (`l1_ratio = 1`). The L1 penalty sets coefficients exactly to zero, which is what makes
 //! it useful inside `select_from_model`.
 
-use super::elastic_net::{descent_params, fit_penalised, COORDINATE_DESCENT};
+use super::elastic_net::{checkpoint_every, descent_params, fit_penalised, COORDINATE_DESCENT};
 use super::linear::FittedLinear;
 use crate::catalog::{p, POSITIVE};
 use crate::op::{boxed_model, Estimator, FittedModel, Matrix, OpError, Target};
@@ -26,6 +26,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[OperatorDef::estimator(
             COORDINATE_DESCENT[0],
             COORDINATE_DESCENT[1],
             COORDINATE_DESCENT[2],
+            COORDINATE_DESCENT[3],
         ],
     },
     |params| boxed_model(Lasso::new(params)),
@@ -39,7 +40,8 @@ pub(crate) const DEFS: &[OperatorDef] = &[OperatorDef::estimator(
 
 /// The `lasso` model. Parameters: `alpha` (penalty strength, finite ≥ 0,
 /// default 1.0), `fit_intercept` (default true), `max_iter` (coordinate-descent
-/// sweeps, ≥ 1, default 1000), `tol` (> 0, default 1e-4).
+/// sweeps, ≥ 1, default 1000), `tol` (> 0, default 1e-4),
+/// `checkpoint_iterations` (a deployed fit's checkpoints, in sweeps).
 ///
 /// Fitting centres `X` and `y` when `fit_intercept` (so the intercept is not
 /// penalised), then minimises `(1/(2n)) ‖y - Xw‖² + alpha ‖w‖₁` by cyclic
@@ -61,6 +63,9 @@ pub struct Lasso {
     pub max_iter: usize,
     /// The duality-gap tolerance, relative to `‖y‖²`.
     pub tol: f64,
+    /// Sweeps of a deployed fit between two checkpoints (`None`: about a
+    /// minute).
+    pub checkpoint_iterations: Option<usize>,
 }
 
 impl Lasso {
@@ -73,6 +78,7 @@ impl Lasso {
             fit_intercept,
             max_iter,
             tol,
+            checkpoint_iterations: checkpoint_every(OP, params)?,
         })
     }
 }
@@ -91,15 +97,14 @@ impl Lasso {
     /// [`Estimator::fit`] with the concrete fitted type. Errors on a class
     /// target, non-finite data or a row count that does not match the target.
     pub fn fit_linear(&self, x: &Matrix, y: &Target) -> Result<FittedLinear, OpError> {
+        let descent = (self.max_iter, self.tol, self.checkpoint_iterations);
         fit_penalised(
             OP,
-            x,
-            y,
+            &format!("{self:?}"),
+            (x, y),
             self.fit_intercept,
-            self.alpha,
-            0.0,
-            self.max_iter,
-            self.tol,
+            (self.alpha, 0.0),
+            descent,
         )
     }
 }

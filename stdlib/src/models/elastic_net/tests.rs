@@ -203,7 +203,17 @@ fn registry_and_catalog_know_elastic_net() {
         .get("elastic_net")
         .expect("catalog entry");
     let names: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
-    assert_eq!(names, ["alpha", "l1_ratio", "fit_intercept", "max_iter", "tol"]);
+    assert_eq!(
+        names,
+        [
+            "alpha",
+            "l1_ratio",
+            "fit_intercept",
+            "max_iter",
+            "tol",
+            "checkpoint_iterations"
+        ]
+    );
     let est = crate::registry::estimator("elastic_net", &params(&[("l1_ratio", Value::Float(0.2))]));
     assert_eq!(est.expect("estimator").task(), Task::Regression);
     let logistic = crate::catalog::StdCatalog
@@ -223,4 +233,51 @@ fn registry_and_catalog_know_elastic_net() {
             "checkpoint_iterations"
         ]
     );
+}
+
+/// A deployed fit saves the sweeps done, the coefficients and the residual
+/// after every third sweep; resumed from the last one it ends with the
+/// coefficients of the fit that was never interrupted, and a state of
+/// another size is refused naming the file.
+#[test]
+fn a_resumed_descent_ends_where_the_uninterrupted_one_does() {
+    use mlg_runtime::checkpoint::{with_slot, Slot, WordReader, Words};
+    let (x, y) = diabetes();
+    let target = Target::Values(y);
+    let dir = std::env::temp_dir().join(format!("mlg-descent-checkpoint-{}", std::process::id()));
+    let path = dir.join("enet.ckpt");
+    let slot = |resume| Slot {
+        path: path.clone(),
+        resume,
+        writer: true,
+    };
+    let model = ElasticNet::new(&params(&[
+        ("alpha", Value::Float(0.05)),
+        ("tol", Value::Float(1e-12)),
+        ("checkpoint_iterations", Value::Int(3)),
+    ]))
+    .expect("params");
+    let plain = model.fit_linear(&x, &target).expect("fit");
+    let first = with_slot(slot(false), || model.fit_linear(&x, &target)).expect("fit");
+    assert_eq!(first, plain, "saving changes nothing");
+    let (print, payload) = crate::testing::saved_checkpoint(&path);
+    let done = WordReader::new(&payload).usize().expect("sweeps");
+    assert!(done >= 3 && done.is_multiple_of(3), "saved after {done} sweeps");
+    let resumed = with_slot(slot(true), || model.fit_linear(&x, &target)).expect("resumed");
+    assert_eq!(resumed, plain, "resumed after {done} sweeps");
+    // It read the file: a coefficient moved there shows.
+    let mut moved = payload.clone();
+    let w0 = f64::from_le_bytes(moved[16..24].try_into().expect("word"));
+    moved[16..24].copy_from_slice(&(w0 + 1.0).to_le_bytes());
+    mlg_runtime::checkpoint::save(&path, print, &moved).expect("save");
+    let other = with_slot(slot(true), || model.fit_linear(&x, &target)).expect("resumed");
+    assert_ne!(other, plain);
+    let mut short = Words::new();
+    short.usize(done).f64s(&[0.0; 2]).f64s(&[0.0; 2]);
+    mlg_runtime::checkpoint::save(&path, print, &short.into_bytes()).expect("save");
+    let err = with_slot(slot(true), || model.fit_linear(&x, &target))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("enet.ckpt") && err.contains("delete it"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
