@@ -50,6 +50,18 @@ fn count(bytes: usize) {
     SENT.fetch_add(bytes as u64, Ordering::Relaxed);
 }
 
+/// Where each of the consecutive parts of `sizes` elements starts.
+fn displacements(sizes: &[usize]) -> Vec<Count> {
+    sizes
+        .iter()
+        .scan(0, |at, &c| {
+            let d = *at;
+            *at += c;
+            Some(d as Count)
+        })
+        .collect()
+}
+
 /// The environment variables that launchers set to the number of processes
 /// of the job: Open MPI's `mpirun`/`prterun` (`OMPI_COMM_WORLD_SIZE`), MPICH,
 /// Intel MPI and Slurm's PMI-2 plugin (`PMI_SIZE`), and `srun`
@@ -212,14 +224,7 @@ impl Collective for Mpi {
             for round in 0..rounds {
                 let from = round * chunk;
                 let counts: Vec<usize> = lens.iter().map(|&n| n.saturating_sub(from).min(chunk)).collect();
-                let displs: Vec<Count> = counts
-                    .iter()
-                    .scan(0, |at, &c| {
-                        let d = *at;
-                        *at += c;
-                        Some(d as Count)
-                    })
-                    .collect();
+                let displs = displacements(&counts);
                 let counts_c: Vec<Count> = counts.iter().map(|&c| c as Count).collect();
                 received.clear();
                 received.resize(counts.iter().sum(), 0u8);
@@ -261,14 +266,7 @@ impl Collective for Mpi {
                 return None;
             }
             let counts: Vec<Count> = lens.iter().map(|&n| n as Count).collect();
-            let displs: Vec<Count> = lens
-                .iter()
-                .scan(0, |at, &c| {
-                    let d = *at;
-                    *at += c;
-                    Some(d as Count)
-                })
-                .collect();
+            let displs = displacements(&lens);
             let mut received = vec![0u8; lens.iter().sum()];
             {
                 let mut partition = PartitionMut::new(&mut received[..], &counts[..], &displs[..]);
@@ -317,21 +315,11 @@ impl Collective for Mpi {
             return all[at..at + own].to_vec();
         }
         count(8 * (values.len() - own));
-        let displs = |sizes: &[usize]| -> Vec<Count> {
-            sizes
-                .iter()
-                .scan(0, |at, &c| {
-                    let d = *at;
-                    *at += c;
-                    Some(d as Count)
-                })
-                .collect()
-        };
         let send_counts: Vec<Count> = counts.iter().map(|&c| c as Count).collect();
-        let send_displs = displs(counts);
+        let send_displs = displacements(counts);
         let recv_sizes = vec![own; self.size];
         let recv_counts: Vec<Count> = recv_sizes.iter().map(|&c| c as Count).collect();
-        let recv_displs = displs(&recv_sizes);
+        let recv_displs = displacements(&recv_sizes);
         let mut received = vec![0.0f64; own * self.size];
         self.with_world(|world| {
             let send = Partition::new(values, &send_counts[..], &send_displs[..]);
