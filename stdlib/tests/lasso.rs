@@ -288,7 +288,16 @@ fn registry_and_catalog_know_lasso() {
         }
     );
     let names: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
-    assert_eq!(names, ["alpha", "fit_intercept", "max_iter", "tol"]);
+    assert_eq!(
+        names,
+        [
+            "alpha",
+            "fit_intercept",
+            "max_iter",
+            "tol",
+            "checkpoint_iterations"
+        ]
+    );
     let nested = Value::Model {
         op: "lasso".to_string(),
         params: p,
