@@ -19,8 +19,14 @@ const JOB_LIMIT: Duration = Duration::from_secs(120);
 
 /// Starts `mpirun -np N mlg ARGS...` in `dir`.
 fn start(np: usize, args: &[&str], dir: &Path) -> std::process::Child {
+    start_with(np, args, dir, &[])
+}
+
+/// [`start`] with the variables `env` set for every rank.
+fn start_with(np: usize, args: &[&str], dir: &Path, env: &[(&str, &str)]) -> std::process::Child {
     Command::new("mpirun")
         .args(["-np", &np.to_string(), "--oversubscribe"])
+        .envs(env.iter().copied())
         .arg(env!("CARGO_BIN_EXE_mlg"))
         .args(args)
         .current_dir(dir)
@@ -440,6 +446,44 @@ fn distribute_data_evaluates_and_deploys_on_shares_of_the_rows() {
             &want,
             &format!("deploy on {np} ranks"),
         );
+    }
+}
+
+/// A workflow that evaluates data that do not fit on each rank
+/// (`MLG_RANK_MEMORY=1`) runs data-parallel under a real launcher: each
+/// rank reads its share of the rows, the folds are one process's, and the
+/// report holds one process's scores and says why it ran so.
+#[test]
+fn an_evaluation_of_data_too_large_for_a_rank_runs_on_shards() {
+    let dir = fresh_dir("mpi-shards");
+    copy_examples(&dir, &["data/breast_cancer.csv"]);
+    let flow = "data d = csv(\"data/breast_cancer.csv\", target = \"target\")\n\
+                features s = d -> standardize(numeric)\n\
+                model m = logistic_regression(s, tol = 1e-10)\n\
+                evaluate m with kfold(4, seed = 0) metrics accuracy\n";
+    std::fs::write(dir.join("flow.mlg"), flow).expect("flow");
+    let report = |name: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(dir.join(name)).expect("report");
+        serde_json::from_str(&text).expect("json")
+    };
+    ok(&mlg(&["run", "flow.mlg", "--report", "one.json"], &dir));
+    let want = report("one.json")["evaluations"][0]["metrics"]["accuracy"]["folds"].clone();
+    for np in [2, 3] {
+        let name = format!("shards{np}.json");
+        let args = ["run", "flow.mlg", "--report", &name];
+        let out = finish(start_with(np, &args, &dir, &[("MLG_RANK_MEMORY", "1")]));
+        assert!(out.status.success(), "{np} ranks: {}", text(&out.stderr));
+        let got = report(&name);
+        assert_eq!(
+            got["evaluations"][0]["metrics"]["accuracy"]["folds"], want,
+            "{np} ranks"
+        );
+        assert_eq!(got["distributed"]["mode"], "data", "{np} ranks");
+        let reason = got["distributed"]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(reason.contains("do not fit on each rank (> 1 B)"), "{reason}");
     }
 }
 

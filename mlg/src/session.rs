@@ -146,6 +146,9 @@ pub struct Workflow {
     pub base_dir: PathBuf,
     /// The frame of every data stage, by stage name.
     frames: HashMap<String, Arc<Frame>>,
+    /// How a distributed job runs it (every rank reading every row, or its
+    /// share), decided from the file and the size of its data.
+    pub mode: crate::mode::Mode,
 }
 
 impl Workflow {
@@ -168,6 +171,7 @@ impl Workflow {
             checked: self.checked.clone(),
             base_dir: self.base_dir.clone(),
             frames,
+            mode: self.mode.clone(),
         }
     }
 }
@@ -234,8 +238,9 @@ impl Workflow {
             diagnostics,
         };
         let program = mlg_dsl::parse(source).map_err(|d| fail(vec![d]))?;
+        let mode = crate::mode::Mode::of(&program, base_dir);
         let cache = FrameCache {
-            shard: !crate::shard::whole_data(&program),
+            shard: !mode.whole_data,
             ..FrameCache::default()
         };
         let checked = workflow::check_with(&program, &StdCatalog, &cache, base_dir, limits).map_err(fail)?;
@@ -251,6 +256,7 @@ impl Workflow {
             checked,
             base_dir: base_dir.to_path_buf(),
             frames,
+            mode,
         })
     }
 

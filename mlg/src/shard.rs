@@ -10,27 +10,6 @@ use mlg_runtime::collective::{share, Collective};
 use mlg_runtime::{Column, ColumnData, DataError, Frame};
 use std::path::Path;
 
-/// True when a distributed job runs `program` with every rank holding all
-/// the rows: it evaluates, selects or searches (folds, candidates and
-/// trials are spread over the ranks, or run in turn with every fit summing
-/// over the ranks' shares with `distribute = "data"`), or a model says
-/// `distribute = "tasks"` (fitted whole on one rank). Otherwise each rank
-/// reads its shard and the fits sum over ranks.
-pub fn whole_data(program: &mlg_dsl::ast::Program) -> bool {
-    use mlg_dsl::ast::{ExprKind, Statement};
-    program.statements.iter().any(|s| match s {
-        Statement::Evaluate(_) | Statement::Search(_) => true,
-        Statement::Model(m) => {
-            m.call.name.name == "select"
-                || m.call.args.iter().any(|a| {
-                    a.name.as_ref().is_some_and(|n| n.name == "distribute")
-                        && matches!(&a.value.kind, ExprKind::Str(s) if s == "tasks")
-                })
-        }
-        _ => false,
-    })
-}
-
 /// Rank `comm.rank()`'s shard of the file at `path`, read by the reader named
 /// `format`, with its categorical columns re-coded into levels shared by all
 /// ranks. Every rank must call it for the same file. A rank whose read fails,

@@ -449,9 +449,11 @@ fn the_output_says_how_the_ranks_ran() {
     let how = |path: &Path, ranks: usize| -> Vec<Option<String>> {
         let path = path.to_path_buf();
         Local::run(ranks, move |_| {
-            let wf = mlg::Workflow::from_file(&path).expect("workflow");
-            let out = mlg::executor::run(&wf, &mlg::RunOptions::default()).expect("run");
-            out.distributed.map(|d| d.to_string())
+            mlg::mode::with_budget(1_000_000_000, || {
+                let wf = mlg::Workflow::from_file(&path).expect("workflow");
+                let out = mlg::executor::run(&wf, &mlg::RunOptions::default()).expect("run");
+                out.distributed.map(|d| d.to_string())
+            })
         })
     };
     assert_eq!(how(&tasks, 1), vec![None]);
@@ -459,7 +461,9 @@ fn the_output_says_how_the_ranks_ran() {
         let line = line.expect("a distributed job says how it ran");
         assert!(
             line.starts_with("distributed over 2 ranks: task parallelism")
-                && line.ends_with("(`evaluate#1` evaluates); fitted on shares of the rows: m, evaluate#1"),
+                && line.contains("(`evaluate#1` evaluates; its data (")
+                && line
+                    .ends_with("fit on each rank (<= 1.0 GB)); fitted on shares of the rows: m, evaluate#1"),
             "{line}"
         );
     }
@@ -471,5 +475,78 @@ fn the_output_says_how_the_ranks_ran() {
                  rows (the workflow only trains and deploys)"
             )
         );
+    }
+}
+
+/// A workflow that evaluates data that do not fit on each rank (here a
+/// budget of one byte) runs data-parallel: each rank reads its share of the
+/// rows, the splits are one process's, every fit sums over the ranks, and
+/// the held-out predictions are gathered and scored: the scores and pooled
+/// predictions are one process's (a forest's exactly; logistic and linear
+/// regression's to the solvers' rounding).
+#[test]
+fn evaluations_on_shards_score_what_one_process_scores() {
+    let dir = folder("shards-data");
+    let (classes, values) = (dir.join("classes.csv"), dir.join("values.csv"));
+    write_data(&classes, 900, false);
+    write_data(&values, 900, true);
+    let cases = [
+        (
+            "shards-logistic",
+            &classes,
+            "\"y\")\nfeatures s = d -> standardize(numeric)\nmodel m = logistic_regression(s, tol = 1e-10)\n\
+             evaluate m with kfold(3, seed = 4) metrics accuracy, log_loss",
+        ),
+        (
+            "shards-forest",
+            &classes,
+            "\"y\")\nmodel m = random_forest_classifier(d, trees = 4, splitter = \"hist\", max_depth = 5)\n\
+             evaluate m with kfold(4, seed = 1) metrics accuracy, f1_macro",
+        ),
+        (
+            "shards-linear",
+            &values,
+            "\"v\")\nmodel m = linear_regression(d)\nevaluate m with holdout(test = 0.3, seed = 2) metrics r2, rmse",
+        ),
+    ];
+    for (name, data, body) in cases {
+        let path = flow(name, data, body);
+        let one = evaluate_on_ranks(&path, 1)
+            .pop()
+            .expect("one")
+            .expect("one process")
+            .0;
+        for ranks in [2, 3] {
+            let path = path.clone();
+            let got = Local::run(ranks, move |_| {
+                mlg::mode::with_budget(1, || {
+                    let wf = mlg::Workflow::from_file(&path)?;
+                    let out = mlg::executor::run(&wf, &mlg::RunOptions::default())?;
+                    Ok::<_, mlg::Error>((out.evaluations, out.distributed))
+                })
+            });
+            for (rank, result) in got.into_iter().enumerate() {
+                let (evaluations, how) =
+                    result.unwrap_or_else(|e| panic!("{name}, rank {rank} of {ranks}: {e}"));
+                let how = how.expect("a distributed job says how it ran");
+                assert_eq!(how.mode, "data", "{name}");
+                assert!(how.reason.contains("do not fit on each rank"), "{}", how.reason);
+                let (a, b) = (&evaluations[0], &one[0]);
+                for (metric, want) in &b.metrics {
+                    let have = &a.metrics[metric];
+                    assert_eq!(have.folds.len(), want.folds.len(), "{name} {metric}");
+                    for (x, y) in have.folds.iter().zip(&want.folds) {
+                        assert!(
+                            (x - y).abs() <= 1e-6 * y.abs().max(1.0),
+                            "{name} {metric} on {ranks} ranks: {x} vs {y}"
+                        );
+                    }
+                }
+                if name == "shards-forest" {
+                    assert_eq!(a.held_out, b.held_out, "{name}: the pooled predictions");
+                    assert_eq!(a.confusion_matrix, b.confusion_matrix, "{name}");
+                }
+            }
+        }
     }
 }

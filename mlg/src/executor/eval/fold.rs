@@ -60,6 +60,8 @@ pub struct FoldOutcome {
     pub outputs: Vec<f32>,
     /// Outputs per row.
     pub n_out: usize,
+    /// The fitted model's classes (0 for a regressor), which the scores read.
+    pub n_classes: usize,
     /// The fitted model's input columns.
     pub features: Vec<String>,
     /// [`mlg_stdlib::op::FittedModel::importances`] of the fitted model.
@@ -143,6 +145,7 @@ pub fn run_split(plan: &FoldPlan, split: &Split, index: usize) -> Result<FoldOut
         fit_seconds,
         outputs,
         n_out,
+        n_classes,
         features: fitted.features.clone(),
         importances: fitted.importances(),
         coefficients: fitted.coefficients(),

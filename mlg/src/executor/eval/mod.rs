@@ -7,6 +7,7 @@ pub mod fold;
 pub mod folds;
 pub mod importance;
 pub mod rank;
+pub mod sharded;
 pub mod splits;
 pub mod spread;
 pub mod summary;
@@ -68,8 +69,15 @@ pub fn evaluate_model(
 ) -> Result<Evaluation> {
     let chain = Chain::of_ref(wf, best, resolved)?;
     let resolved = resolved.to_string();
-    let target = chain.target()?;
-    let splits = splits(plan.method, plan.fold_file, &chain, &target)?;
+    let local_target = chain.target()?;
+    // A data-parallel job: this rank holds a shard of the rows, and the
+    // splits are drawn over every rank's (`sharded.rs`).
+    let shards = sharded::Shards::of(chain.frame.n_rows);
+    let (n, target) = match &shards {
+        Some(s) => (s.total(), s.target(&local_target)),
+        None => (chain.frame.n_rows, local_target.clone()),
+    };
+    let splits = splits(plan.method, plan.fold_file, n, &target)?;
     let resubstitute = is_632(plan.method);
     progress.set_length((splits.len() + usize::from(resubstitute)) as u64);
     let metrics: Vec<String> = if plan.metrics.is_empty() {
@@ -80,11 +88,12 @@ pub fn evaluate_model(
     } else {
         plan.metrics.to_vec()
     };
-    let permutation = (plan.details && plan.permutation_repeats > 0).then(|| Permutation {
-        repeats: plan.permutation_repeats,
-        max_splits: PERMUTATION_MAX_SPLITS,
-        seed: method_seed(plan.method),
-    });
+    let permutation =
+        (plan.details && plan.permutation_repeats > 0 && shards.is_none()).then(|| Permutation {
+            repeats: plan.permutation_repeats,
+            max_splits: PERMUTATION_MAX_SPLITS,
+            seed: method_seed(plan.method),
+        });
     // Sizes are reported when the workflow compresses a model, so that every
     // evaluated model, compressed or not, shows its own for comparison.
     let report_size =
@@ -93,7 +102,7 @@ pub fn evaluate_model(
         );
     let fold_plan = FoldPlan {
         chain: &chain,
-        target: &target,
+        target: &local_target,
         metrics: &metrics,
         model,
         permutation,
@@ -105,25 +114,45 @@ pub fn evaluate_model(
     if let (true, Some(ranks)) = (data, plan.ranks) {
         crate::executor::fit::distributed::check_chain(&chain, plan.statement, ranks.0.size())?;
     }
-    let folds: Vec<FoldOutcome> = spread::run_splits(plan.ranks, data, &splits, |i, split| {
-        let outcome = run_split(&fold_plan, split, i);
-        progress.advance(1);
-        outcome
-    })?;
+    // On shards, a rank scores nothing alone: every held-out row is scored
+    // once the ranks' predictions are gathered.
+    let local_plan = FoldPlan {
+        metrics: &[],
+        ..fold_plan
+    };
+    let on_shards = |s: &sharded::Shards, i: usize, split: &Split| {
+        s.run_split(split, &target, &metrics, |mine| run_split(&local_plan, mine, i))
+    };
+    let folds: Vec<FoldOutcome> = match &shards {
+        Some(s) => splits
+            .iter()
+            .enumerate()
+            .map(|(i, split)| {
+                let outcome = on_shards(s, i, split);
+                progress.advance(1);
+                outcome
+            })
+            .collect::<Result<_>>()?,
+        None => spread::run_splits(plan.ranks, data, &splits, |i, split| {
+            let outcome = run_split(&fold_plan, split, i);
+            progress.advance(1);
+            outcome
+        })?,
+    };
     let resubstitution = if resubstitute {
-        let all: Vec<usize> = (0..chain.frame.n_rows).collect();
+        let all: Vec<usize> = (0..n).collect();
         let plan_all = FoldPlan {
             permutation: None,
             ..fold_plan
         };
-        let outcome = run_split(
-            &plan_all,
-            &Split {
-                train: all.clone(),
-                test: all,
-            },
-            splits.len(),
-        )?;
+        let every = Split {
+            train: all.clone(),
+            test: all,
+        };
+        let outcome = match &shards {
+            Some(s) => on_shards(s, splits.len(), &every)?,
+            None => run_split(&plan_all, &every, splits.len())?,
+        };
         progress.advance(1);
         Some(outcome.scores)
     } else {

@@ -2,7 +2,6 @@
 //! `repeated_kfold`, `bootstrap`, `predefined_folds`) for one chain's data rows.
 
 use crate::error::{Error, Result};
-use crate::executor::fit::Chain;
 use mlg_compiler::workflow::stage::OpUse;
 use mlg_stdlib::eval::Split;
 use mlg_stdlib::op::Target;
@@ -18,15 +17,10 @@ pub fn is_632(method: &OpUse) -> bool {
     method.op == "bootstrap" && method.params.get("oob").and_then(|v| v.as_bool()).unwrap_or(true)
 }
 
-/// The splits of `method` for `chain`'s data; `fold_file` is the resolved file
-/// of `predefined_folds`. Classification targets are stratified unless the
-/// method says `stratified = false`.
-pub fn splits(
-    method: &OpUse,
-    fold_file: Option<&Path>,
-    chain: &Chain,
-    target: &Target,
-) -> Result<Vec<Split>> {
+/// The splits of `method` for `n` data rows with `target`; `fold_file` is the
+/// resolved file of `predefined_folds`. Classification targets are
+/// stratified unless the method says `stratified = false`.
+pub fn splits(method: &OpUse, fold_file: Option<&Path>, n: usize, target: &Target) -> Result<Vec<Split>> {
     let params = &method.params;
     let seed = method_seed(method);
     let int =
@@ -39,7 +33,6 @@ pub fn splits(
         }
         _ => None,
     };
-    let n = chain.frame.n_rows;
     let op = method.op.as_str();
     let result = match op {
         "holdout" => mlg_stdlib::eval::holdout(

@@ -38,9 +38,10 @@ pub const DISTRIBUTED_MODELS: &[&str] = &[
 fn refusal(stage: &str, what: &str, ranks: usize) -> Error {
     Error::Distributed(format!(
         "`{stage}`: {what} does not run distributed yet; a job on {ranks} ranks that splits \
-         the rows runs data sources, features steps {}, models {} and deploy. Run this \
-         workflow in one process (without mpirun); a workflow that evaluates runs every \
-         model, its folds dealt out to the ranks (`distribute = \"tasks\"`)",
+         the rows runs data sources, features steps {}, models {}, evaluations of those \
+         and deploy. Run this workflow in one process (without mpirun); a workflow that \
+         evaluates with `distribute = \"tasks\"` (or whose data fit on each rank) runs every \
+         model, every rank holding every row and its folds dealt out to the ranks",
         DISTRIBUTED_STEPS.join(", "),
         DISTRIBUTED_MODELS.join(", ")
     ))
@@ -94,8 +95,9 @@ pub fn check(wf: &Workflow, ranks: usize) -> Result<()> {
             StageKind::Data(data) => data_refusal(data),
             StageKind::Features(features) => steps_refusal(features.steps.iter().map(|s| s.op.op.as_str())),
             StageKind::Model(model) => model_refusal(model),
-            // A workflow that selects, searches or evaluates runs
-            // task-parallel ([`crate::shard::whole_data`]), never here.
+            // A workflow that selects or searches runs task-parallel
+            // ([`crate::mode::Mode`]), never here; an evaluation's chains are
+            // its model stages, checked above.
             StageKind::Deploy(_) | StageKind::Select(_) | StageKind::Search(_) | StageKind::Evaluate(_) => {
                 None
             }

@@ -1,5 +1,6 @@
 //! What a report says about how a distributed job ran: the ranks, the mode
-//! the file chose ([`crate::shard::whole_data`]) and why, and the
+//! the file and the size of its data chose ([`crate::mode::Mode`]) and why,
+//! and the
 //! statements that asked for `distribute = "data"`. One process reports
 //! nothing of this.
 
@@ -30,42 +31,63 @@ impl Distribution {
         let data = |params: &mlg_compiler::workflow::catalog::Params| {
             params.get(DISTRIBUTE) == Some(&Value::Str("data".into()))
         };
-        let mut reason = None;
+        let tasks = |params: &mlg_compiler::workflow::catalog::Params| {
+            params.get(DISTRIBUTE) == Some(&Value::Str("tasks".into()))
+        };
+        // What needs every row on every rank, and the first evaluation.
+        let (mut needs_all, mut evaluates) = (None, None);
         let mut data_fits = Vec::new();
         for stage in wf.stages() {
-            let (asks_data, evaluates) = match &stage.kind {
-                StageKind::Evaluate(e) => (data(&e.method.params), Some("evaluates")),
-                StageKind::Select(s) => (data(&s.method.params), Some("selects")),
-                StageKind::Search(s) => (data(&s.method.params), Some("searches")),
-                StageKind::Model(m) => {
-                    let tasks = m.op.params.get(DISTRIBUTE) == Some(&Value::Str("tasks".into()));
-                    if tasks && reason.is_none() {
-                        reason = Some(format!("model `{}` says distribute = \"tasks\"", stage.name));
+            let name = &stage.name;
+            let asks_data = match &stage.kind {
+                StageKind::Evaluate(e) => {
+                    if tasks(&e.method.params) {
+                        needs_all.get_or_insert(format!("`{name}` says distribute = \"tasks\""));
                     }
-                    (data(&m.op.params), None)
+                    evaluates.get_or_insert(format!("`{name}` evaluates"));
+                    data(&e.method.params)
                 }
-                _ => (false, None),
+                StageKind::Select(s) => {
+                    needs_all.get_or_insert(format!("`{name}` selects"));
+                    data(&s.method.params)
+                }
+                StageKind::Search(s) => {
+                    needs_all.get_or_insert(format!("`{name}` searches"));
+                    data(&s.method.params)
+                }
+                StageKind::Model(m) => {
+                    if tasks(&m.op.params) {
+                        needs_all.get_or_insert(format!("model `{name}` says distribute = \"tasks\""));
+                    }
+                    data(&m.op.params)
+                }
+                _ => false,
             };
-            if let (Some(what), None) = (evaluates, &reason) {
-                reason = Some(format!("`{}` {what}", stage.name));
-            }
             if asks_data {
                 data_fits.push(stage.name.clone());
             }
         }
-        match reason {
-            Some(reason) if crate::shard::whole_data(&wf.program) => Distribution {
-                ranks,
-                mode: "tasks",
-                reason,
-                data_fits,
+        let size = wf.mode.size_reason();
+        let (mode, reason) = match (wf.mode.whole_data, needs_all, evaluates) {
+            (true, Some(reason), _) => ("tasks", reason),
+            (true, None, Some(reason)) => match size {
+                Some(size) => ("tasks", format!("{reason}; {size}")),
+                None => ("tasks", reason),
             },
-            _ => Distribution {
-                ranks,
-                mode: "data",
-                reason: "the workflow only trains and deploys".into(),
-                data_fits: Vec::new(),
-            },
+            (false, _, Some(reason)) => (
+                "data",
+                format!(
+                    "{reason}, but {}: each split runs in turn on the ranks' shares of its rows",
+                    size.unwrap_or_else(|| "its data do not fit on each rank".into())
+                ),
+            ),
+            _ => ("data", "the workflow only trains and deploys".into()),
+        };
+        Distribution {
+            ranks,
+            mode,
+            reason,
+            data_fits: if mode == "tasks" { data_fits } else { Vec::new() },
         }
     }
 }

@@ -89,11 +89,13 @@ pub fn run(wf: &Workflow, options: &RunOptions) -> Result<RunOutput> {
 ///
 /// In a distributed job ([`mlg_runtime::collective::current`] has more than
 /// one rank) only rank 0 writes files, and the job runs one of two ways
-/// ([`crate::shard::whole_data`]): a workflow that evaluates, selects or
-/// searches holds all the rows on every rank and deals the evaluations'
-/// splits and the searches' trials out to the ranks, each fit running on one
-/// rank alone; any other holds a shard of the rows per rank, and its fits sum
-/// over the ranks, after [`distributed::check`] refused what cannot.
+/// ([`crate::mode::Mode`]): a workflow that selects or searches, or
+/// evaluates data that fit on each rank, holds all the rows on every rank
+/// and deals the evaluations' splits and the searches' trials out to the
+/// ranks, each fit running on one rank alone; any other holds a shard of the
+/// rows per rank, and its fits and evaluations sum over the ranks
+/// ([`crate::executor::eval::sharded`]), after [`distributed::check`]
+/// refused what cannot.
 pub fn run_with(wf: &Workflow, options: &RunOptions, observer: &dyn Observer) -> Result<RunOutput> {
     let comm = mlg_runtime::collective::current();
     if comm.size() == 1 {
@@ -101,7 +103,7 @@ pub fn run_with(wf: &Workflow, options: &RunOptions, observer: &dyn Observer) ->
     }
     let rank = comm.rank();
     let how = Distribution::of(wf, comm.size());
-    let mut out = if crate::shard::whole_data(&wf.program) {
+    let mut out = if wf.mode.whole_data {
         mlg_runtime::collective::alone(|| run_stages(wf, options, observer, Some(&comm), rank))?
     } else {
         distributed::check(wf, comm.size())?;

@@ -78,7 +78,12 @@ pub fn run(
         super::fit::distributed::check_chain(&base_chain, name, c.size())?;
     }
     let target = base_chain.target()?;
-    let splits = splits(&stage.method, stage.fold_file.as_deref(), &base_chain, &target)?;
+    let splits = splits(
+        &stage.method,
+        stage.fold_file.as_deref(),
+        base_chain.frame.n_rows,
+        &target,
+    )?;
     let objectives = objectives(stage);
     let objective_names: Vec<String> = objectives.iter().map(|o| o.name.clone()).collect();
     let metrics: Vec<String> = objective_names
