@@ -108,21 +108,28 @@ impl Mode {
             }
         }
         let data_bytes = data_bytes(program, base_dir);
-        let budget = budget();
-        let fits = budget.is_none_or(|b| data_bytes.saturating_mul(EXPANSION) <= b);
-        Mode {
-            whole_data: needs_all || (evaluates && fits),
+        let mut mode = Mode {
+            whole_data: needs_all,
             data_bytes,
-            budget,
+            budget: budget(),
             evaluates,
-        }
+        };
+        mode.whole_data |= evaluates && mode.fits();
+        mode
     }
 
-    /// Why an evaluating workflow runs the way it does, for the report.
+    /// Whether the data fit on each rank (`true` when the budget is unknown).
+    pub fn fits(&self) -> bool {
+        self.budget
+            .is_none_or(|b| self.data_bytes.saturating_mul(EXPANSION) <= b)
+    }
+
+    /// How the data compare with what a rank may hold, for the report
+    /// (`None` when the budget is unknown).
     pub fn size_reason(&self) -> Option<String> {
         let budget = self.budget?;
-        self.evaluates.then(|| {
-            let (verb, cmp) = if self.whole_data {
+        Some({
+            let (verb, cmp) = if self.fits() {
                 ("fit", "<=")
             } else {
                 ("do not fit", ">")
@@ -245,7 +252,7 @@ mod tests {
         // Training and deploying alone shares the rows out.
         let train = "model m = logistic_regression(d)\ndeploy m to \"m.mlgc\"\n";
         let mode = mode(train, u64::MAX);
-        assert!(!mode.whole_data && !mode.evaluates && mode.size_reason().is_none());
+        assert!(!mode.whole_data && !mode.evaluates);
     }
 
     #[test]

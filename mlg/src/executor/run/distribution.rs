@@ -69,7 +69,12 @@ impl Distribution {
         }
         let size = wf.mode.size_reason();
         let (mode, reason) = match (wf.mode.whole_data, needs_all, evaluates) {
-            (true, Some(reason), _) => ("tasks", reason),
+            // Selecting or searching needs every row on every rank, even
+            // when the data do not fit there: the report says so.
+            (true, Some(reason), _) => match size.filter(|_| !wf.mode.fits()) {
+                Some(size) => ("tasks", format!("{reason}, though {size}")),
+                None => ("tasks", reason),
+            },
             (true, None, Some(reason)) => match size {
                 Some(size) => ("tasks", format!("{reason}; {size}")),
                 None => ("tasks", reason),
