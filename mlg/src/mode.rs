@@ -1,10 +1,10 @@
 //! Which way a distributed job runs, decided before any data is read: task
 //! parallelism (every rank holds every row; splits and trials dealt out) or
 //! data parallelism (each rank reads its share of the rows; fits and
-//! evaluations sum over the ranks). Selecting, searching, or a model that
-//! says `distribute = "tasks"` need every row on every rank; a workflow that
-//! evaluates runs task-parallel when its data fit on each rank and
-//! data-parallel when they do not (an evaluation method that says
+//! evaluations sum over the ranks). Searching, or a model that says
+//! `distribute = "tasks"`, needs every row on every rank; a workflow that
+//! evaluates or selects runs task-parallel when its data fit on each rank
+//! and data-parallel when they do not (an evaluation method that says
 //! `distribute = "tasks"` keeps every row on every rank regardless); one
 //! that only trains and deploys is data-parallel. Rank 0 decides and tells
 //! the others, so every rank takes the same way.
@@ -97,9 +97,14 @@ impl Mode {
         for s in &program.statements {
             match s {
                 Statement::Search(_) => needs_all = true,
-                Statement::Model(m) => {
-                    needs_all |= m.call.name.name == "select" || says(&m.call.args, "tasks");
+                Statement::Model(m) if m.call.name.name == "select" => {
+                    evaluates = true;
+                    needs_all |= m.call.args.iter().any(|a| {
+                        a.name.as_ref().is_some_and(|n| n.name == "cv")
+                            && matches!(&a.value.kind, ExprKind::Call(c) if says(&c.args, "tasks"))
+                    });
                 }
+                Statement::Model(m) => needs_all |= says(&m.call.args, "tasks"),
                 Statement::Evaluate(e) => {
                     evaluates = true;
                     needs_all |= e.method.as_ref().is_some_and(|m| says(&m.args, "tasks"));
@@ -248,7 +253,10 @@ mod tests {
         let tasks = "model m = logistic_regression(d)\nevaluate m with kfold(3, distribute = \"tasks\")\n";
         assert!(mode(tasks, 1).whole_data);
         let select = "model a = logistic_regression(d)\nmodel b = ridge(d)\nmodel m = select(a, b)\n";
-        assert!(mode(select, 1).whole_data);
+        assert!(!mode(select, 1).whole_data && mode(select, 4000).whole_data);
+        let search =
+            "model a = ridge(d)\nsearch s = tune(a, strategy = \"grid\") {\n  alpha = choice(1.0, 2.0)\n}\n";
+        assert!(mode(search, 1).whole_data);
         // Training and deploying alone shares the rows out.
         let train = "model m = logistic_regression(d)\ndeploy m to \"m.mlgc\"\n";
         let mode = mode(train, u64::MAX);

@@ -504,6 +504,14 @@ fn evaluations_on_shards_score_what_one_process_scores() {
              evaluate m with kfold(4, seed = 1) metrics accuracy, f1_macro",
         ),
         (
+            "shards-select",
+            &classes,
+            "\"y\")\nfeatures s = d -> standardize(numeric)\nmodel lr = logistic_regression(s, tol = 1e-10)\n\
+             model f = random_forest_classifier(d, trees = 4, splitter = \"hist\", max_depth = 5)\n\
+             model m = select(lr, f, metric = \"accuracy\", cv = kfold(3, seed = 1))\n\
+             evaluate m with kfold(3, seed = 4) metrics accuracy",
+        ),
+        (
             "shards-linear",
             &values,
             "\"v\")\nmodel m = linear_regression(d)\nevaluate m with holdout(test = 0.3, seed = 2) metrics r2, rmse",
@@ -516,18 +524,30 @@ fn evaluations_on_shards_score_what_one_process_scores() {
             .expect("one")
             .expect("one process")
             .0;
+        let one_chosen: Vec<String> = Local::run(1, {
+            let path = path.clone();
+            move |_| {
+                let wf = mlg::Workflow::from_file(&path).expect("workflow");
+                let out = mlg::executor::run(&wf, &mlg::RunOptions::default()).expect("run");
+                out.selections.iter().map(|s| s.chosen.clone()).collect()
+            }
+        })
+        .pop()
+        .expect("one rank");
         for ranks in [2, 3] {
             let path = path.clone();
             let got = Local::run(ranks, move |_| {
                 mlg::mode::with_budget(1, || {
                     let wf = mlg::Workflow::from_file(&path)?;
                     let out = mlg::executor::run(&wf, &mlg::RunOptions::default())?;
-                    Ok::<_, mlg::Error>((out.evaluations, out.distributed))
+                    let chosen: Vec<String> = out.selections.iter().map(|s| s.chosen.clone()).collect();
+                    Ok::<_, mlg::Error>((out.evaluations, out.distributed, chosen))
                 })
             });
             for (rank, result) in got.into_iter().enumerate() {
-                let (evaluations, how) =
+                let (evaluations, how, chosen) =
                     result.unwrap_or_else(|e| panic!("{name}, rank {rank} of {ranks}: {e}"));
+                assert_eq!(chosen, one_chosen, "{name}: the selection");
                 let how = how.expect("a distributed job says how it ran");
                 assert_eq!(how.mode, "data", "{name}");
                 assert!(how.reason.contains("do not fit on each rank"), "{}", how.reason);

@@ -48,7 +48,10 @@ impl Distribution {
                     data(&e.method.params)
                 }
                 StageKind::Select(s) => {
-                    needs_all.get_or_insert(format!("`{name}` selects"));
+                    if tasks(&s.method.params) {
+                        needs_all.get_or_insert(format!("`{name}` says distribute = \"tasks\""));
+                    }
+                    evaluates.get_or_insert(format!("`{name}` selects"));
                     data(&s.method.params)
                 }
                 StageKind::Search(s) => {
