@@ -1,10 +1,10 @@
 //! Which way a distributed job runs, decided before any data is read: task
 //! parallelism (every rank holds every row; splits and trials dealt out) or
 //! data parallelism (each rank reads its share of the rows; fits and
-//! evaluations sum over the ranks). Searching, or a model that says
-//! `distribute = "tasks"`, needs every row on every rank; a workflow that
-//! evaluates or selects runs task-parallel when its data fit on each rank
-//! and data-parallel when they do not (an evaluation method that says
+//! evaluations sum over the ranks). A model that says `distribute =
+//! "tasks"` needs every row on every rank; a workflow that evaluates,
+//! selects or searches runs task-parallel when its data fit on each rank and
+//! data-parallel when they do not (an evaluation method that says
 //! `distribute = "tasks"` keeps every row on every rank regardless); one
 //! that only trains and deploys is data-parallel. Rank 0 decides and tells
 //! the others, so every rank takes the same way.
@@ -92,17 +92,23 @@ impl Mode {
                     && matches!(&a.value.kind, ExprKind::Str(s) if s == choice)
             })
         };
+        let cv_says_tasks = |args: &[Arg]| {
+            args.iter().any(|a| {
+                a.name.as_ref().is_some_and(|n| n.name == "cv")
+                    && matches!(&a.value.kind, ExprKind::Call(c) if says(&c.args, "tasks"))
+            })
+        };
         let mut needs_all = false;
         let mut evaluates = false;
         for s in &program.statements {
             match s {
-                Statement::Search(_) => needs_all = true,
+                Statement::Search(search) => {
+                    evaluates = true;
+                    needs_all |= cv_says_tasks(&search.call.args);
+                }
                 Statement::Model(m) if m.call.name.name == "select" => {
                     evaluates = true;
-                    needs_all |= m.call.args.iter().any(|a| {
-                        a.name.as_ref().is_some_and(|n| n.name == "cv")
-                            && matches!(&a.value.kind, ExprKind::Call(c) if says(&c.args, "tasks"))
-                    });
+                    needs_all |= cv_says_tasks(&m.call.args);
                 }
                 Statement::Model(m) => needs_all |= says(&m.call.args, "tasks"),
                 Statement::Evaluate(e) => {
@@ -249,14 +255,15 @@ mod tests {
         assert!(large
             .size_reason()
             .is_some_and(|r| r.contains("do not fit on each rank (> 4.0 kB)")));
-        // Asking for tasks, selecting or searching needs every row regardless.
+        // Asking for tasks needs every row regardless; selecting and
+        // searching follow the data's size.
         let tasks = "model m = logistic_regression(d)\nevaluate m with kfold(3, distribute = \"tasks\")\n";
         assert!(mode(tasks, 1).whole_data);
         let select = "model a = logistic_regression(d)\nmodel b = ridge(d)\nmodel m = select(a, b)\n";
         assert!(!mode(select, 1).whole_data && mode(select, 4000).whole_data);
         let search =
             "model a = ridge(d)\nsearch s = tune(a, strategy = \"grid\") {\n  alpha = choice(1.0, 2.0)\n}\n";
-        assert!(mode(search, 1).whole_data);
+        assert!(!mode(search, 1).whole_data && mode(search, 4000).whole_data);
         // Training and deploying alone shares the rows out.
         let train = "model m = logistic_regression(d)\ndeploy m to \"m.mlgc\"\n";
         let mode = mode(train, u64::MAX);

@@ -512,6 +512,15 @@ fn evaluations_on_shards_score_what_one_process_scores() {
              evaluate m with kfold(3, seed = 4) metrics accuracy",
         ),
         (
+            "shards-search",
+            &classes,
+            "\"y\")\nfeatures s = d -> standardize(numeric)\nmodel lr = logistic_regression(s, tol = 1e-10)\n\
+             search m = tune(lr, strategy = \"grid\", metric = \"accuracy\", cv = kfold(3, seed = 2)) {\n\
+               c = choice(0.01, 1.0)\n\
+             }\n\
+             evaluate m with kfold(3, seed = 4) metrics accuracy",
+        ),
+        (
             "shards-linear",
             &values,
             "\"v\")\nmodel m = linear_regression(d)\nevaluate m with holdout(test = 0.3, seed = 2) metrics r2, rmse",
@@ -529,7 +538,13 @@ fn evaluations_on_shards_score_what_one_process_scores() {
             move |_| {
                 let wf = mlg::Workflow::from_file(&path).expect("workflow");
                 let out = mlg::executor::run(&wf, &mlg::RunOptions::default()).expect("run");
-                out.selections.iter().map(|s| s.chosen.clone()).collect()
+                let mut chosen: Vec<String> = out.selections.iter().map(|s| s.chosen.clone()).collect();
+                chosen.extend(
+                    out.searches
+                        .iter()
+                        .map(|s| format!("best trial {}", s.best_trial)),
+                );
+                chosen
             }
         })
         .pop()
@@ -540,7 +555,12 @@ fn evaluations_on_shards_score_what_one_process_scores() {
                 mlg::mode::with_budget(1, || {
                     let wf = mlg::Workflow::from_file(&path)?;
                     let out = mlg::executor::run(&wf, &mlg::RunOptions::default())?;
-                    let chosen: Vec<String> = out.selections.iter().map(|s| s.chosen.clone()).collect();
+                    let mut chosen: Vec<String> = out.selections.iter().map(|s| s.chosen.clone()).collect();
+                    chosen.extend(
+                        out.searches
+                            .iter()
+                            .map(|s| format!("best trial {}", s.best_trial)),
+                    );
                     Ok::<_, mlg::Error>((out.evaluations, out.distributed, chosen))
                 })
             });

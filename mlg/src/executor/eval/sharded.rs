@@ -94,6 +94,29 @@ impl Shards {
         }
     }
 
+    /// Rank 0's fit scores on every rank: measurements such as
+    /// `latency_us` differ by rank, and every rank must rank trials alike.
+    fn rank0_scores(&self, mine: &[(String, f64)]) -> Vec<(String, f64)> {
+        let mut bytes = Vec::new();
+        for (name, v) in mine {
+            bytes.extend_from_slice(name.as_bytes());
+            bytes.push(0);
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        let got = self.comm.broadcast(0, &bytes);
+        let mut out = Vec::new();
+        let mut rest = &got[..];
+        while let Some(end) = rest.iter().position(|&b| b == 0) {
+            let Some(value) = rest.get(end + 1..end + 9) else {
+                break;
+            };
+            let name = String::from_utf8_lossy(&rest[..end]).into_owned();
+            out.push((name, f64::from_le_bytes(value.try_into().unwrap_or_default())));
+            rest = &rest[end + 9..];
+        }
+        out
+    }
+
     /// Split `split` of an evaluation: `run` on this rank's part of it (its
     /// fits summing over the ranks), a failure on any rank failing every
     /// rank, then the outputs of every held-out row in the split's order and
@@ -143,6 +166,7 @@ impl Shards {
             next[rank] += 1;
         }
         outcome.outputs = outputs;
+        outcome.fit_scores = self.rank0_scores(&outcome.fit_scores);
         let held_out = truth.take(&split.test);
         outcome.scores = metrics
             .iter()

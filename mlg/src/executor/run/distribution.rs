@@ -55,7 +55,10 @@ impl Distribution {
                     data(&s.method.params)
                 }
                 StageKind::Search(s) => {
-                    needs_all.get_or_insert(format!("`{name}` searches"));
+                    if tasks(&s.method.params) {
+                        needs_all.get_or_insert(format!("`{name}` says distribute = \"tasks\""));
+                    }
+                    evaluates.get_or_insert(format!("`{name}` searches"));
                     data(&s.method.params)
                 }
                 StageKind::Model(m) => {

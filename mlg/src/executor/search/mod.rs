@@ -16,6 +16,7 @@ pub mod trial;
 pub use result::{Objective, Search, TrialResult};
 use setup::{dims, fingerprint, objectives, params, spec, values};
 
+use super::eval::sharded::Shards;
 use super::eval::splits::splits;
 use super::fit::Chain;
 use super::plan::{BestTrial, BestTrials, ModelRef, Stages};
@@ -64,26 +65,31 @@ pub fn run(
     options: &SearchOptions,
     ranks: Option<&Arc<dyn Collective>>,
 ) -> Result<(Search, BestTrial)> {
-    let group = ranks.filter(|c| c.size() > 1);
+    // A data-parallel job (this rank holds a shard of the rows): the ranks
+    // still agree on the log and the clock, and the trials run in turn on
+    // the shards.
+    let world = mlg_runtime::collective::current();
+    let sharded = ranks.is_none() && world.size() > 1;
+    let group = ranks.filter(|c| c.size() > 1).or(sharded.then_some(&world));
     let ranks = group.map(|c| c.as_ref());
     let writer = ranks.is_none_or(|c| c.rank() == 0);
     // `distribute = "data"` on the cv: the trials run in turn on every
     // rank, each fit on the ranks' shares of its split's training rows.
     let data = stage.method.params.get(mlg_compiler::workflow::args::DISTRIBUTE)
         == Some(&mlg_compiler::workflow::catalog::Value::Str("data".into()));
-    let shares = group.filter(|_| data).cloned();
+    let shares = group.filter(|_| data && !sharded).cloned();
     let started = Instant::now();
     let base_chain = Chain::in_stages(Stages::of(wf, best), &stage.base, &stage.base)?;
     if let Some(c) = &shares {
         super::fit::distributed::check_chain(&base_chain, name, c.size())?;
     }
-    let target = base_chain.target()?;
-    let splits = splits(
-        &stage.method,
-        stage.fold_file.as_deref(),
-        base_chain.frame.n_rows,
-        &target,
-    )?;
+    let local_target = base_chain.target()?;
+    let shards = sharded.then(|| Shards::of(base_chain.frame.n_rows)).flatten();
+    let (n, target) = match &shards {
+        Some(s) => (s.total(), s.target(&local_target)),
+        None => (base_chain.frame.n_rows, local_target.clone()),
+    };
+    let splits = splits(&stage.method, stage.fold_file.as_deref(), n, &target)?;
     let objectives = objectives(stage);
     let objective_names: Vec<String> = objectives.iter().map(|o| o.name.clone()).collect();
     let metrics: Vec<String> = objective_names
@@ -108,6 +114,8 @@ pub fn run(
         budget: &stage.budget,
         seed: stage.seed,
         shares,
+        shards: shards.as_ref(),
+        local_target: &local_target,
     };
     let mut strategy = tune::strategy(&spec(stage), &dims(stage), stage.seed);
     let log_dir = options.log_dir.as_ref().filter(|_| writer);
@@ -118,7 +126,7 @@ pub fn run(
     let opened = match log_dir {
         Some(dir) => {
             let path = dir.join(format!("{name}.trials.jsonl"));
-            let fp = fingerprint(wf, stage, base_chain.frame.n_rows);
+            let fp = fingerprint(wf, stage, n);
             TrialLog::open(&path, name, &fp, options.resume, shape).map(|(log, earlier)| {
                 if let Some(note) = &earlier.note {
                     observer.note(note);
@@ -210,7 +218,7 @@ pub fn run(
                 }
             };
             let outcomes: Vec<(TrialOutcome, bool)> = match ranks {
-                Some(_) if plan.shares.is_some() => (0..chunk.len()).map(run_one).collect(),
+                Some(_) if plan.in_turn() => (0..chunk.len()).map(run_one).collect(),
                 Some(c) => trial::deal(c, chunk.len(), run_one)?,
                 None => (0..chunk.len()).into_par_iter().map(run_one).collect(),
             };

@@ -9,6 +9,7 @@
 
 use crate::error::{Error, Result};
 use crate::executor::eval::fold::{run_split, FoldOutcome, FoldPlan};
+use crate::executor::eval::sharded::Shards;
 use crate::executor::eval::spread::on_shares;
 use crate::executor::eval::summary::mean_std;
 use crate::executor::fit::Chain;
@@ -51,6 +52,20 @@ pub struct TrialPlan<'a> {
     /// over: the splits run in turn, each on the rank's share of its
     /// training rows.
     pub shares: Option<Arc<dyn Collective>>,
+    /// In a data-parallel job, this rank's shard of the rows: the splits
+    /// (over global rows) run in turn, each on the shards
+    /// ([`Shards::run_split`]), and `target` is every rank's.
+    pub shards: Option<&'a Shards>,
+    /// This rank's target (`target` itself outside a data-parallel job).
+    pub local_target: &'a Target,
+}
+
+impl TrialPlan<'_> {
+    /// Whether the splits and trials must run in turn (their fits call the
+    /// ranks).
+    pub fn in_turn(&self) -> bool {
+        self.shares.is_some() || self.shards.is_some()
+    }
 }
 
 /// How a trial ended.
@@ -93,8 +108,9 @@ pub struct TrialOutcome {
 fn fold_plan_of<'a>(chain: &'a Chain, plan: &'a TrialPlan, name: &'a str) -> FoldPlan<'a> {
     FoldPlan {
         chain,
-        target: plan.target,
-        metrics: plan.metrics,
+        target: plan.local_target,
+        // On shards a rank scores nothing alone ([`Shards::run_split`]).
+        metrics: if plan.shards.is_some() { &[] } else { plan.metrics },
         model: name,
         permutation: None,
         report_size: plan.objectives.iter().any(|o| o == SIZE_BYTES),
@@ -156,9 +172,12 @@ fn evaluate(
     // One split's fit and scores: here, or on the ranks' shares of its rows.
     let fold_plan = fold_plan_of(&chain, plan, name);
     let fold = |split: &Split, i: usize| -> Result<FoldOutcome> {
-        match &plan.shares {
-            Some(group) => on_shares(group, split, |mine| run_split(&fold_plan, mine, i)),
-            None => run_split(&fold_plan, split, i),
+        match (&plan.shares, plan.shards) {
+            (_, Some(s)) => s.run_split(split, plan.target, plan.metrics, |mine| {
+                run_split(&fold_plan, mine, i)
+            }),
+            (Some(group), None) => on_shares(group, split, |mine| run_split(&fold_plan, mine, i)),
+            (None, None) => run_split(&fold_plan, split, i),
         }
     };
     let split_at = |i: usize, split: &Split| -> Split {
@@ -196,7 +215,7 @@ fn evaluate(
                 .map(|(i, s)| split_at(i, s))
                 .collect();
             cost = shares.iter().map(|s| s.train.len() as f64 * cost_scale).sum();
-            folds = if plan.shares.is_some() {
+            folds = if plan.in_turn() {
                 shares
                     .iter()
                     .enumerate()
