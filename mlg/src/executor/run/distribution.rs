@@ -39,29 +39,21 @@ impl Distribution {
         let mut data_fits = Vec::new();
         for stage in wf.stages() {
             let name = &stage.name;
-            let asks_data = match &stage.kind {
-                StageKind::Evaluate(e) => {
-                    if tasks(&e.method.params) {
+            let method = match &stage.kind {
+                StageKind::Evaluate(e) => Some((&e.method, "evaluates")),
+                StageKind::Select(s) => Some((&s.method, "selects")),
+                StageKind::Search(s) => Some((&s.method, "searches")),
+                _ => None,
+            };
+            let asks_data = match (&stage.kind, method) {
+                (_, Some((method, verb))) => {
+                    if tasks(&method.params) {
                         needs_all.get_or_insert(format!("`{name}` says distribute = \"tasks\""));
                     }
-                    evaluates.get_or_insert(format!("`{name}` evaluates"));
-                    data(&e.method.params)
+                    evaluates.get_or_insert(format!("`{name}` {verb}"));
+                    data(&method.params)
                 }
-                StageKind::Select(s) => {
-                    if tasks(&s.method.params) {
-                        needs_all.get_or_insert(format!("`{name}` says distribute = \"tasks\""));
-                    }
-                    evaluates.get_or_insert(format!("`{name}` selects"));
-                    data(&s.method.params)
-                }
-                StageKind::Search(s) => {
-                    if tasks(&s.method.params) {
-                        needs_all.get_or_insert(format!("`{name}` says distribute = \"tasks\""));
-                    }
-                    evaluates.get_or_insert(format!("`{name}` searches"));
-                    data(&s.method.params)
-                }
-                StageKind::Model(m) => {
+                (StageKind::Model(m), None) => {
                     if tasks(&m.op.params) {
                         needs_all.get_or_insert(format!("model `{name}` says distribute = \"tasks\""));
                     }
@@ -75,8 +67,8 @@ impl Distribution {
         }
         let size = wf.mode.size_reason();
         let (mode, reason) = match (wf.mode.whole_data, needs_all, evaluates) {
-            // Selecting or searching needs every row on every rank, even
-            // when the data do not fit there: the report says so.
+            // `distribute = "tasks"` holds every row on every rank, even when
+            // the data do not fit there: the report says so.
             (true, Some(reason), _) => match size.filter(|_| !wf.mode.fits()) {
                 Some(size) => ("tasks", format!("{reason}, though {size}")),
                 None => ("tasks", reason),

@@ -102,7 +102,7 @@ impl RandomForest {
             let rows: Vec<u32> = (0..n as u32).filter(|&r| weight[r as usize] > 0.0).collect();
             let bag = self.oob_score.then(|| bag_of(rows.iter().copied(), n));
             let sampler = FeatureSampler::new(rng, k);
-            let (tree, _) = tree.grow_on(&data, &weight, rows, sampler, true, share.comm);
+            let (tree, _) = tree.grow(&data, &weight, rows, sampler, true, share.comm);
             (tree, bag)
         };
         // Trees of a distributed job grow in turn: each one's collectives

@@ -140,7 +140,7 @@ impl DecisionTree {
         let rows: Vec<u32> = (0..data.n as u32).collect();
         Ok(match sampler {
             Some(s) => {
-                let (tree, used) = self.grow(&data, &weight, rows, s.clone(), true);
+                let (tree, used) = self.grow(&data, &weight, rows, s.clone(), true, None);
                 *s = used;
                 tree
             }
@@ -148,7 +148,7 @@ impl DecisionTree {
                 let k = self.max_features.count(data.d);
                 let random = k < data.d || self.splitter == Splitter::Random;
                 let sampler = FeatureSampler::new(SplitMix64::new(self.seed), k);
-                self.grow(&data, &weight, rows, sampler, random).0
+                self.grow(&data, &weight, rows, sampler, random, None).0
             }
         })
     }
@@ -158,22 +158,12 @@ impl DecisionTree {
     /// `random_order` (index order otherwise). Uses the histogram search when
     /// the resolved splitter is `Hist` and `data` has bins (exact otherwise).
     /// Returns the tree and the sampler's final state.
-    pub(crate) fn grow(
-        &self,
-        data: &TreeData,
-        weight: &[f64],
-        rows: Vec<u32>,
-        sampler: FeatureSampler,
-        random_order: bool,
-    ) -> (FittedTree, FeatureSampler) {
-        self.grow_on(data, weight, rows, sampler, random_order, None)
-    }
-
-    /// [`DecisionTree::grow`] on the rows of every rank of `comm` (this rank
-    /// holding `data`; every rank calls it with the same sampler): the tree
-    /// of one process holding all of them (`ranks.rs`). The histogram search
+    ///
+    /// With `comm` of several ranks, this rank holds `data` and every rank
+    /// calls it with the same sampler: the tree is that of one process
+    /// holding every rank's rows (`ranks.rs`). The histogram search then
     /// needs bins equal on every rank, and the exact search is not available.
-    pub(crate) fn grow_on(
+    pub(crate) fn grow(
         &self,
         data: &TreeData,
         weight: &[f64],
