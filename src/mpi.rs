@@ -300,9 +300,9 @@ impl Collective for Mpi {
 
     /// `MPI_Alltoallv`: rank `r` receives block `r` of every rank's
     /// `values` (the blocks of the others stay where they are) and adds them
-    /// in rank order, starting from 0.0: the bits of the default. Beyond one
-    /// call's `max_bytes`, the default (every block to every rank).
-    fn reduce_scatter_f64(&self, values: &[f64], counts: &[usize]) -> Vec<f64> {
+    /// (wrapping). Beyond one call's `max_bytes`, the default (every block
+    /// to every rank).
+    fn reduce_scatter_u64(&self, values: &[u64], counts: &[usize]) -> Vec<u64> {
         let at: usize = counts[..self.rank].iter().sum();
         let own = counts[self.rank];
         if self.size == 1 {
@@ -311,7 +311,7 @@ impl Collective for Mpi {
         let total = values.len().max(own * self.size);
         if counts.len() != self.size || total > self.per_rank(8) * self.size {
             let mut all = values.to_vec();
-            self.all_reduce_f64(&mut all);
+            self.all_reduce_u64(&mut all);
             return all[at..at + own].to_vec();
         }
         count(8 * (values.len() - own));
@@ -320,16 +320,16 @@ impl Collective for Mpi {
         let recv_sizes = vec![own; self.size];
         let recv_counts: Vec<Count> = recv_sizes.iter().map(|&c| c as Count).collect();
         let recv_displs = displacements(&recv_sizes);
-        let mut received = vec![0.0f64; own * self.size];
+        let mut received = vec![0u64; own * self.size];
         self.with_world(|world| {
             let send = Partition::new(values, &send_counts[..], &send_displs[..]);
             let mut recv = PartitionMut::new(&mut received[..], &recv_counts[..], &recv_displs[..]);
             world.all_to_all_varcount_into(&send, &mut recv);
         });
-        let mut block = vec![0.0f64; own];
+        let mut block = vec![0u64; own];
         for theirs in received.chunks_exact(own.max(1)) {
             for (v, &x) in block.iter_mut().zip(theirs) {
-                *v += x;
+                *v = v.wrapping_add(x);
             }
         }
         block

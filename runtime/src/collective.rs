@@ -57,16 +57,15 @@ pub trait Collective: Send + Sync {
         );
     }
 
-    /// This rank's block of the element-wise sums over ranks of `values`,
-    /// whose consecutive blocks of `counts[r]` elements belong to rank `r`
-    /// (`counts` sums to `values.len()`; both the same length on every rank):
-    /// a reduce-scatter, each element added in rank order as
-    /// [`Collective::all_reduce_f64`] adds it, so the block holds the same
-    /// bits. An implementation sends each rank only its block.
-    fn reduce_scatter_f64(&self, values: &[f64], counts: &[usize]) -> Vec<f64> {
+    /// This rank's block of the element-wise sums over ranks (wrapping) of
+    /// `values`, whose consecutive blocks of `counts[r]` elements belong to
+    /// rank `r` (`counts` sums to `values.len()`; both the same length on
+    /// every rank): a reduce-scatter. An implementation sends each rank only
+    /// its block.
+    fn reduce_scatter_u64(&self, values: &[u64], counts: &[usize]) -> Vec<u64> {
         let at: usize = counts[..self.rank()].iter().sum();
         let mut all = values.to_vec();
-        self.all_reduce_f64(&mut all);
+        self.all_reduce_u64(&mut all);
         all[at..at + counts[self.rank()]].to_vec()
     }
 
@@ -330,10 +329,10 @@ mod tests {
     #[test]
     fn a_reduce_scatter_gives_each_rank_its_block_of_the_sums() {
         let out = Local::run(3, |rank| {
-            let values: Vec<f64> = (0..6).map(|i| (i * 10 + rank) as f64 + 0.1).collect();
-            current().reduce_scatter_f64(&values, &[1, 3, 2])
+            let values: Vec<u64> = (0..6).map(|i| (i * 10 + rank) as u64 + u64::MAX / 2).collect();
+            current().reduce_scatter_u64(&values, &[1, 3, 2])
         });
-        let sum = |i: usize| (0..3).fold(0.0, |s, r| s + ((i * 10 + r) as f64 + 0.1));
+        let sum = |i: usize| (0..3).fold(0u64, |s, r| s.wrapping_add((i * 10 + r) as u64 + u64::MAX / 2));
         assert_eq!(
             out,
             [vec![sum(0)], vec![sum(1), sum(2), sum(3)], vec![sum(4), sum(5)]]

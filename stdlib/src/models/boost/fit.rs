@@ -13,9 +13,10 @@
 use super::bins::{columns, BinMapper};
 use super::checkpoint::{restore, State};
 use super::config::{BoostLoss, GradientBoosting, Growth};
+use super::exact::quantize;
 use super::fitted::{BoostNode, BoostTree, FittedBoost};
 use super::grow::{BinnedData, GrowParams, Grower, GrownNode, GrownTree};
-use super::hist::SplitRules;
+use super::hist::{SplitRules, Unit};
 use super::holdout::Holdout;
 use super::loss::{median, Objective};
 use crate::eval::rng::SplitMix64;
@@ -166,6 +167,19 @@ fn to_boost_tree(nodes: &[GrownNode], mapper: &BinMapper) -> BoostTree {
 
 /// scikit-learn's `_should_stop`: none of the last `n_iter_no_change` scores
 /// (higher is better) beats the one before them by more than `tol`.
+/// The error of a fit whose scores left the `f32` range in round
+/// `rounds + 1`.
+fn diverged(op: &str, rounds: usize, learning_rate: f64) -> OpError {
+    invalid(
+        op,
+        format!(
+            "training diverged at round {}: leaf values or training scores left the f32 range \
+             (learning_rate {learning_rate:?}); lower learning_rate, or scale the target",
+            rounds + 1
+        ),
+    )
+}
+
 fn should_stop(scores: &[f64], n_iter_no_change: usize, tol: f64) -> bool {
     let window = n_iter_no_change + 1;
     if scores.len() < window {
@@ -287,14 +301,7 @@ fn fit_in_pool(
     let y_train: Vec<f64> = train.iter().map(|&r| prep.y[r]).collect();
     let y_val: Vec<f64> = val.iter().map(|&r| prep.y[r]).collect();
     // The held-out score: minus the mean loss over every rank's held-out rows.
-    let val_score = |raw_val: &[Vec<f64>]| match ranks {
-        Some(c) => {
-            let mut sums = [objective.loss_sum(&y_val, raw_val), y_val.len() as f64];
-            c.all_reduce_f64(&mut sums);
-            -sums[0] / sums[1].max(1.0)
-        }
-        None => -objective.loss(&y_val, raw_val),
-    };
+    let val_score = |raw_val: &[Vec<f64>]| -objective.loss(ranks, &y_val, raw_val);
     let (n, n_val, k) = (train.len(), val.len(), objective.outputs());
     let baseline = match &comm {
         Some(comm) => super::ranks::baseline(comm.as_ref(), objective, &y_train),
@@ -303,6 +310,7 @@ fn fit_in_pool(
     let mut raw: Vec<Vec<f64>> = baseline.iter().map(|&b| vec![b; n]).collect();
     let mut raw_val: Vec<Vec<f64>> = baseline.iter().map(|&b| vec![b; n_val]).collect();
     let mut gh = vec![vec![[0f32; 2]; n]; k];
+    let mut steps: Vec<Vec<[i32; 2]>> = vec![Vec::new(); k];
     let params = GrowParams {
         max_leaf_nodes: cfg.max_leaf_nodes,
         max_depth: cfg.max_depth,
@@ -312,7 +320,7 @@ fn fit_in_pool(
             min_samples_leaf: u32::try_from(cfg.min_samples_leaf).unwrap_or(u32::MAX),
             l2: cfg.l2_regularization,
             min_gain: cfg.min_gain,
-            const_hessian: objective.const_hessian(),
+            unit: Unit { g: 1.0, h: 1.0 },
         },
     };
     let data = BinnedData {
@@ -359,6 +367,10 @@ fn fit_in_pool(
     }
     while rounds < cfg.rounds {
         objective.gradients(&y_train, &raw, &mut gh);
+        let units = quantize(ranks, &gh, objective.const_hessian(), &mut steps);
+        if !units.iter().all(|u| u.g.is_finite()) {
+            return Err(diverged(op, rounds, cfg.learning_rate));
+        }
         let sample = holdout.sample(cfg.subsample, &mut rng);
         for c in 0..k {
             let active = sample_features(x.cols, cfg.colsample, &mut rng);
@@ -366,7 +378,7 @@ fn fit_in_pool(
                 Some(s) => (s.clone(), false),
                 None => ((0..n as u32).collect(), true),
             };
-            let mut tree = grower.grow(rows, all, &gh[c], &active);
+            let mut tree = grower.grow(rows, all, (&steps[c], units[c]), &active);
             if objective == Objective::Absolute {
                 refit_medians(&mut tree, &y_train, &raw[c], cfg.learning_rate);
             }
@@ -386,15 +398,7 @@ fn fit_in_pool(
             grown[c].push(nodes);
             let in_range = |v: &f64| v.abs() <= f64::from(f32::MAX);
             if !raw[c].iter().all(in_range) || !tree.nodes.iter().all(|n| n.value.is_finite()) {
-                return Err(invalid(
-                    op,
-                    format!(
-                        "training diverged at round {}: leaf values or training scores left the \
-                         f32 range (learning_rate {:?}); lower learning_rate, or scale the target",
-                        rounds + 1,
-                        cfg.learning_rate
-                    ),
-                ));
+                return Err(diverged(op, rounds, cfg.learning_rate));
             }
             trees[c].push(tree);
         }

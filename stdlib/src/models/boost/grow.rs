@@ -14,7 +14,7 @@
 //! every rank sees the histograms of all the rows, picks the same splits and
 //! grows the same tree, while partitioning only its own rows.
 
-use super::hist::{choose, subtract, Bin, FeatureHist, SplitInfo, SplitRules, Sums};
+use super::hist::{choose, subtract, Bin, FeatureHist, SplitInfo, SplitRules, Sums, Unit};
 use super::kernels::{partition, pass, scan};
 use mlg_runtime::collective::Collective;
 use rayon::prelude::*;
@@ -69,7 +69,7 @@ pub(crate) struct Grower<'a> {
     data: BinnedData<'a>,
     params: GrowParams,
     pool: Vec<Vec<FeatureHist>>,
-    gathered: Vec<[f32; 2]>,
+    gathered: Vec<[i32; 2]>,
     scratch: Vec<u32>,
     /// The ranks of a distributed job (`None` in one process).
     comm: Option<Arc<dyn Collective>>,
@@ -139,7 +139,7 @@ impl<'a> Grower<'a> {
     }
 
     /// Gathers the gradient pairs of `rows` into `self.gathered`.
-    fn gather(&mut self, rows: &[u32], gh: &[[f32; 2]]) {
+    fn gather(&mut self, rows: &[u32], gh: &[[i32; 2]]) {
         self.gathered.clear();
         if rows.len() >= PARALLEL_GATHER_ROWS {
             self.gathered.par_extend(rows.par_iter().map(|&r| gh[r as usize]));
@@ -153,7 +153,7 @@ impl<'a> Grower<'a> {
         &mut self,
         rows: &[u32],
         all: bool,
-        gh: &[[f32; 2]],
+        gh: &[[i32; 2]],
         active: &[bool],
     ) -> (Vec<FeatureHist>, Sums, Option<SplitInfo>) {
         let mut hist = self.take_hist();
@@ -180,7 +180,7 @@ impl<'a> Grower<'a> {
             active
         };
         let first = mine.iter().position(|&a| a);
-        let sums = first.map(|f| Sums::of_feature(&hist, f, rules.const_hessian));
+        let sums = first.map(|f| Sums::of_feature(&hist, f));
         let split = sums
             .filter(|s| self.can_split(0, s.n))
             .and_then(|sums| choose(scan(&self.data, &rules, &hist, sums, mine), sums, &rules));
@@ -205,7 +205,7 @@ impl<'a> Grower<'a> {
         small: usize,
         sums: [Sums; 2],
         splittable: [bool; 2],
-        gh: &[[f32; 2]],
+        gh: &[[i32; 2]],
         active: &[bool],
     ) -> [(Option<Vec<FeatureHist>>, Option<SplitInfo>); 2] {
         let mut small_hist = self.take_hist();
@@ -270,7 +270,8 @@ impl<'a> Grower<'a> {
     }
 
     fn leaf_value(&self, s: Sums) -> f64 {
-        let v = -self.params.learning_rate * s.g / (s.h + self.params.rules.l2);
+        let (g, h) = s.real(self.params.rules.unit);
+        let v = -self.params.learning_rate * g / (h + self.params.rules.l2);
         if v.is_finite() {
             v
         } else {
@@ -279,9 +280,16 @@ impl<'a> Grower<'a> {
     }
 
     /// Grows one tree on the rows `rows` (ascending; every row when `all`)
-    /// from the per-row `(gradient, hessian)` pairs `gh`, using the `active`
-    /// features only (at least one).
-    pub fn grow(&mut self, mut rows: Vec<u32>, all: bool, gh: &[[f32; 2]], active: &[bool]) -> GrownTree {
+    /// from the per-row `(gradient, hessian)` pairs `gh` in grid steps of
+    /// size `unit`, using the `active` features only (at least one).
+    pub fn grow(
+        &mut self,
+        mut rows: Vec<u32>,
+        all: bool,
+        (gh, unit): (&[[i32; 2]], Unit),
+        active: &[bool],
+    ) -> GrownTree {
+        self.params.rules.unit = unit;
         if let Some(comm) = &self.comm {
             (self.owned, self.counts) =
                 super::ranks::blocks(active, self.data.n_bins, comm.size(), comm.rank());

@@ -1,22 +1,31 @@
 //! Gradient/hessian histograms of one tree node and the best split they
 //! allow.
 //!
-//! A histogram holds one [`FeatureHist`] of [`SLOTS`] `f64` bins per
-//! feature; only the tree's active features are filled (see `kernels`). With
-//! a constant hessian (squared and absolute error) the hessian sum used is the
-//! row count.
+//! A histogram holds one [`FeatureHist`] of [`SLOTS`] bins per feature;
+//! only the tree's active features are filled (see `kernels`). Gradients and
+//! hessians are summed as integer grid steps (`exact`), so sums, the
+//! subtraction trick and the rank sums are exact; a [`Unit`] turns them back
+//! into `f64` where gains and leaf values are computed. With a constant
+//! hessian (squared and absolute error) the hessian sum is the row count.
 
 /// Bin slots per feature (bin codes are `u8`).
 pub(crate) const SLOTS: usize = 256;
 /// scikit-learn's `min_hessian_to_split`.
 const MIN_HESSIAN: f64 = 1e-3;
 
-/// Sums over the rows in one bin.
+/// Sums over the rows in one bin, in grid steps.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(crate) struct Bin {
+    pub g: i64,
+    pub h: i64,
+    pub n: u32,
+}
+
+/// The size of one grid step of a tree's gradients and of its hessians.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Unit {
     pub g: f64,
     pub h: f64,
-    pub n: u32,
 }
 
 /// One feature's bins.
@@ -32,27 +41,29 @@ pub(crate) fn subtract(parent: &mut FeatureHist, child: &FeatureHist) {
     }
 }
 
-/// Gradient sum, hessian sum and row count of a node.
+/// Gradient sum and hessian sum (in grid steps) and row count of a node.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(crate) struct Sums {
-    pub g: f64,
-    pub h: f64,
+    pub g: i64,
+    pub h: i64,
     pub n: u32,
 }
 
 impl Sums {
     /// The sums of feature `f`'s bins (every feature gives the node's sums).
-    pub fn of_feature(hist: &[FeatureHist], f: usize, const_hessian: bool) -> Sums {
+    pub fn of_feature(hist: &[FeatureHist], f: usize) -> Sums {
         let mut s = Sums::default();
         for b in &hist[f] {
             s.g += b.g;
             s.h += b.h;
             s.n += b.n;
         }
-        if const_hessian {
-            s.h = f64::from(s.n);
-        }
         s
+    }
+
+    /// The gradient and hessian sums in `unit`s.
+    pub fn real(self, unit: Unit) -> (f64, f64) {
+        (self.g as f64 * unit.g, self.h as f64 * unit.h)
     }
 }
 
@@ -62,7 +73,8 @@ pub(crate) struct SplitRules {
     pub min_samples_leaf: u32,
     pub l2: f64,
     pub min_gain: f64,
-    pub const_hessian: bool,
+    /// The grid steps of the tree being grown.
+    pub unit: Unit,
 }
 
 /// The best split of a node: rows with bin `<= bin` of `feature` go left.
@@ -93,7 +105,8 @@ pub(crate) struct Candidate {
 /// `min_samples_leaf` rows and `1e-3` hessian, if any. Empty bins are skipped:
 /// they repeat the previous boundary, which is never strictly worse.
 pub(crate) fn scan_feature(bins: &[Bin], total: Sums, rules: &SplitRules) -> Option<Candidate> {
-    let parent = score(total.g, total.h, rules.l2);
+    let (g_total, h_total) = total.real(rules.unit);
+    let parent = score(g_total, h_total, rules.l2);
     let m = bins.len().saturating_sub(1);
     let mut best: Option<Candidate> = None;
     let mut left = Sums::default();
@@ -111,27 +124,20 @@ pub(crate) fn scan_feature(bins: &[Bin], total: Sums, rules: &SplitRules) -> Opt
         if n_right < rules.min_samples_leaf {
             break;
         }
-        let (h_left, h_right) = if rules.const_hessian {
-            (f64::from(left.n), f64::from(n_right))
-        } else {
-            (left.h, total.h - left.h)
-        };
+        let (g_left, h_left) = left.real(rules.unit);
+        let (g_right, h_right) = Sums {
+            g: total.g - left.g,
+            h: total.h - left.h,
+            n: n_right,
+        }
+        .real(rules.unit);
         if h_left < MIN_HESSIAN || h_right < MIN_HESSIAN {
             continue;
         }
         let (dl, dr) = (h_left + rules.l2, h_right + rules.l2);
-        let g_right = total.g - left.g;
-        let gain = (left.g * left.g * dr + g_right * g_right * dl) / (dl * dr) - parent;
+        let gain = (g_left * g_left * dr + g_right * g_right * dl) / (dl * dr) - parent;
         if best.is_none_or(|c| gain > c.gain) {
-            best = Some(Candidate {
-                gain,
-                bin: b,
-                left: Sums {
-                    g: left.g,
-                    h: h_left,
-                    n: left.n,
-                },
-            });
+            best = Some(Candidate { gain, bin: b, left });
         }
     }
     best

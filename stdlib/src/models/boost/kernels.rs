@@ -1,15 +1,15 @@
 //! The inner loops that fill one node's gradient/hessian histograms, and the
 //! row partition of a split.
 //!
-//! Every feature's bins are summed over the node's rows in row order, on one
-//! thread, so histograms do not depend on the thread count; features are
-//! spread over threads only for nodes with enough work to pay for it. Inner
-//! loops add a row's `[gradient, hessian, 1, 0]` to its bin as one 4-lane
-//! `f32` vector, and flush these partial sums into the `f64` histogram every
-//! [`FLUSH_ROWS`] rows.
+//! Every feature's bins are summed over the node's rows on one thread;
+//! features are spread over threads only for nodes with enough work to pay
+//! for it. Gradients and hessians arrive as integer grid steps (`exact`):
+//! inner loops add a row's `[gradient, hessian, 1, 0]` to its bin as one
+//! 4-lane `i64` vector, exactly, so histograms do not depend on the order
+//! of the rows, the thread count or the ranks the rows are spread over.
 
 use super::grow::BinnedData;
-use super::hist::{scan_feature, subtract, Bin, Candidate, FeatureHist, SplitRules, Sums};
+use super::hist::{scan_feature, subtract, Bin, Candidate, FeatureHist, SplitRules, Sums, SLOTS};
 use rayon::prelude::*;
 
 /// Rows × features below which a histogram is built on the calling thread.
@@ -19,59 +19,46 @@ const PARALLEL_SCAN_ROWS: usize = 1024;
 /// Rows in a node above which the partition runs in parallel chunks.
 const PARALLEL_PARTITION: usize = 4096;
 
-/// Rows summed in `f32` before they are added into the `f64` histogram: few
-/// enough that the `f32` partial sums stay accurate to about `1e-5`.
-const FLUSH_ROWS: usize = 8192;
-
-/// A bin's `f32` partial sums: gradient, hessian, count (exact: a block has
-/// at most [`FLUSH_ROWS`] rows) and padding, added as one 4-lane vector.
+/// A bin's running sums: gradient steps, hessian steps, count and padding,
+/// added as one 4-lane vector (no overflow: a step count is below `2^31`,
+/// and a node has fewer than `2^32` rows).
 #[derive(Clone, Copy, Default)]
-#[repr(C, align(16))]
-struct Partial([f32; 4]);
+#[repr(C, align(32))]
+struct Partial([i64; 4]);
 
 /// Features whose bins one pass over a node's rows fills: the row index and
 /// gradient pair are loaded once for all of them.
 const GROUP: usize = 2;
 
-/// Sums `gh[k]` (gradient, hessian) and a count into bin `cols[w][row(k)]`
-/// of `outs[w]` (cleared first) for `k < n` and every `w`, in row order:
-/// `f32` partial sums over blocks of [`FLUSH_ROWS`] rows, each added into the
-/// `f64` bins. The result does not depend on the thread count.
+/// Sums `gh[k]` (gradient and hessian steps) and a count into bin
+/// `cols[w][row(k)]` of `outs[w]` (overwritten) for `k < n` and every `w`.
 #[inline(always)]
 fn fill<const W: usize>(
     n: usize,
     row: impl Fn(usize) -> usize,
     cols: [&[u8]; W],
-    gh: &[[f32; 2]],
+    gh: &[[i32; 2]],
     mut outs: [&mut FeatureHist; W],
 ) {
-    for out in outs.iter_mut() {
-        out.fill(Bin::default());
+    let mut acc = [[Partial::default(); SLOTS]; W];
+    for (k, p) in gh[..n].iter().enumerate() {
+        let r = row(k);
+        let v = [i64::from(p[0]), i64::from(p[1]), 1, 0];
+        for w in 0..W {
+            let a = &mut acc[w][cols[w][r] as usize].0;
+            for (a, v) in a.iter_mut().zip(v) {
+                *a += v;
+            }
+        }
     }
-    let gh = &gh[..n];
-    let mut acc = [[Partial::default(); super::hist::SLOTS]; W];
-    let mut start = 0;
-    while start < n {
-        let end = (start + FLUSH_ROWS).min(n);
-        for (k, p) in gh.iter().enumerate().take(end).skip(start) {
-            let r = row(k);
-            let v = [p[0], p[1], 1.0, 0.0];
-            for w in 0..W {
-                let a = &mut acc[w][cols[w][r] as usize].0;
-                for (a, v) in a.iter_mut().zip(v) {
-                    *a += v;
-                }
-            }
+    for (out, acc) in outs.iter_mut().zip(acc.iter()) {
+        for (o, a) in out.iter_mut().zip(acc.iter()) {
+            *o = Bin {
+                g: a.0[0],
+                h: a.0[1],
+                n: a.0[2] as u32,
+            };
         }
-        for (out, acc) in outs.iter_mut().zip(acc.iter_mut()) {
-            for (o, a) in out.iter_mut().zip(acc.iter_mut()) {
-                o.g += f64::from(a.0[0]);
-                o.h += f64::from(a.0[1]);
-                o.n += a.0[2] as u32;
-                *a = Partial::default();
-            }
-        }
-        start = end;
     }
 }
 
@@ -100,7 +87,7 @@ pub(crate) fn pass(
     data: &BinnedData,
     rules: &SplitRules,
     rows: Option<&[u32]>,
-    gh: &[[f32; 2]],
+    gh: &[[i32; 2]],
     active: &[bool],
     small: (&mut [FeatureHist], Option<Sums>),
     big: Option<(&mut [FeatureHist], Option<Sums>)>,

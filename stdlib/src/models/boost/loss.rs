@@ -1,10 +1,12 @@
 //! The boosting objectives: baseline raw scores, per-row `(gradient,
 //! hessian)` pairs (stored as `f32`, like scikit-learn), and the mean loss that
 //! scores early stopping. Raw scores are `K` vectors of `n` rows (`K = 1`
-//! except for multiclass log-loss); sums run over fixed row chunks so results
-//! do not depend on the thread count.
+//! except for multiclass log-loss); sums are exact or on a fixed-point grid
+//! (`exact`), so results do not depend on the thread or rank count.
 
+use super::exact::fixed_sum;
 use crate::models::logit::{binary_loss, exp_nonpositive};
+use mlg_runtime::collective::Collective;
 use rayon::prelude::*;
 
 /// Rows per parallel chunk.
@@ -83,21 +85,34 @@ impl Objective {
     }
 
     /// The constant raw scores minimising the loss on `y` (non-empty): mean,
-    /// median, log-odds, or centred log class priors.
+    /// median, log-odds, or centred log class priors. Sums are
+    /// [`fixed_sum`]'s, so a distributed fit gets the same bits.
     pub fn baseline(self, y: &[f64]) -> Vec<f64> {
-        let n = y.len().max(1) as f64;
-        let clip = |p: f64| p.clamp(1e-12, 1.0 - 1e-12);
-        match self {
-            Objective::Squared => vec![y.iter().sum::<f64>() / n],
-            Objective::Absolute => vec![median(&mut y.to_vec())],
-            Objective::Binary => {
-                let p = clip(y.iter().sum::<f64>() / n);
-                vec![(p / (1.0 - p)).ln()]
-            }
+        let sums = match self {
+            Objective::Absolute => return vec![median(&mut y.to_vec())],
             Objective::Multi(k) => {
                 let mut counts = vec![0.0; k];
                 y.iter().for_each(|&c| counts[c as usize] += 1.0);
-                let logs: Vec<f64> = counts.iter().map(|&c| clip(c / n).ln()).collect();
+                counts
+            }
+            Objective::Squared | Objective::Binary => vec![fixed_sum(None, y)],
+        };
+        self.baseline_from(&sums, y.len() as f64)
+    }
+
+    /// The baseline from the target's sum (squared, binary) or the class
+    /// counts (multinomial) over `n` rows.
+    pub fn baseline_from(self, sums: &[f64], n: f64) -> Vec<f64> {
+        let n = n.max(1.0);
+        let clip = |p: f64| p.clamp(1e-12, 1.0 - 1e-12);
+        match self {
+            Objective::Squared | Objective::Absolute => vec![sums[0] / n],
+            Objective::Binary => {
+                let p = clip(sums[0] / n);
+                vec![(p / (1.0 - p)).ln()]
+            }
+            Objective::Multi(k) => {
+                let logs: Vec<f64> = sums.iter().map(|&c| clip(c / n).ln()).collect();
                 let mean = logs.iter().sum::<f64>() / k as f64;
                 logs.iter().map(|l| l - mean).collect()
             }
@@ -155,13 +170,10 @@ impl Objective {
         });
     }
 
-    /// The mean loss of raw scores `raw` on `y` (non-empty).
-    pub fn loss(self, y: &[f64], raw: &[Vec<f64>]) -> f64 {
-        self.loss_sum(y, raw) / y.len().max(1) as f64
-    }
-
-    /// The summed loss of raw scores `raw` on `y`, in fixed chunks.
-    pub fn loss_sum(self, y: &[f64], raw: &[Vec<f64>]) -> f64 {
+    /// The mean loss of raw scores `raw` on `y` over the rows of every rank
+    /// (`comm`), summed by [`fixed_sum`]: the same bits however the rows are
+    /// spread.
+    pub fn loss(self, comm: Option<&dyn Collective>, y: &[f64], raw: &[Vec<f64>]) -> f64 {
         let row_loss = |r: usize| -> f64 {
             match self {
                 Objective::Squared => 0.5 * (raw[0][r] - y[r]).powi(2),
@@ -177,12 +189,16 @@ impl Objective {
                 }
             }
         };
-        let n = y.len();
-        let sums: Vec<f64> = (0..n.div_ceil(CHUNK))
+        let losses: Vec<f64> = (0..y.len())
             .into_par_iter()
-            .map(|c| (c * CHUNK..((c + 1) * CHUNK).min(n)).map(row_loss).sum())
+            .with_min_len(CHUNK)
+            .map(row_loss)
             .collect();
-        sums.iter().sum::<f64>()
+        let mut n = [y.len() as u64];
+        if let Some(comm) = comm {
+            comm.all_reduce_u64(&mut n);
+        }
+        fixed_sum(comm, &losses) / n[0].max(1) as f64
     }
 }
 
@@ -232,7 +248,7 @@ mod tests {
         let raw = vec![vec![1.0, 2.0, -3.0]];
         Objective::Squared.gradients(&[0.5, 2.0, 0.0], &raw, &mut gh);
         assert_eq!(gh[0], vec![[0.5, 1.0], [0.0, 1.0], [-3.0, 1.0]]);
-        let loss = Objective::Binary.loss(&[0.0, 1.0], &[vec![0.0, 2.0]]);
+        let loss = Objective::Binary.loss(None, &[0.0, 1.0], &[vec![0.0, 2.0]]);
         assert!((loss - (2f64.ln() + (1.0 + (-2.0f64).exp()).ln()) / 2.0).abs() < 1e-12);
     }
 }

@@ -16,15 +16,17 @@
 //! Differences from scikit-learn: no native missing-value or categorical
 //! support (impute and encode first), its own seeded random streams (bin
 //! subsample, validation split), binning on the `f32`-rounded features, and
-//! histogram bins summed as `f32` partial sums over blocks of 8192 rows before
-//! they are accumulated in `f64`. Fits are deterministic for a seed, whatever
-//! the thread count.
+//! gradients and hessians rounded to a grid of `2^30` steps of the round's
+//! largest one and summed as integers ([`exact`]). Fits are deterministic for
+//! a seed, and the same bits whatever the thread count or the number of
+//! ranks the rows are spread over.
 
 #[cfg(test)]
 mod bench;
 mod bins;
 mod checkpoint;
 mod config;
+mod exact;
 mod fit;
 mod fitted;
 mod grow;

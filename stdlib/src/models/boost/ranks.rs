@@ -11,6 +11,7 @@
 //! does.
 
 use super::bins::{key, sample_rows, BinMapper};
+use super::exact::fixed_sum;
 use super::hist::{Bin, FeatureHist, SplitInfo, Sums};
 use super::loss::Objective;
 use mlg_runtime::collective::Collective;
@@ -73,31 +74,25 @@ pub(super) fn classes(comm: &dyn Collective, codes: &[u32], n_labels: usize) -> 
 /// [`Objective::baseline`] of every rank's targets, this rank holding `y`
 /// (the squared, binary and multinomial losses, whose baselines are means
 /// and class shares; the absolute loss's median is refused before fitting).
+/// Counts are exact, and the target sum is [`fixed_sum`]'s: the bits of
+/// one process's baseline.
 pub(super) fn baseline(comm: &dyn Collective, objective: Objective, y: &[f64]) -> Vec<f64> {
-    let mut sums = match objective {
+    let mut counts = match objective {
         Objective::Multi(k) => {
-            let mut counts = vec![0.0; k];
-            y.iter().for_each(|&c| counts[c as usize] += 1.0);
+            let mut counts = vec![0u64; k];
+            y.iter().for_each(|&c| counts[c as usize] += 1);
             counts
         }
-        _ => vec![y.iter().sum::<f64>()],
+        _ => Vec::new(),
     };
-    sums.push(y.len() as f64);
-    comm.all_reduce_f64(&mut sums);
-    let n = sums.pop().unwrap_or(0.0).max(1.0);
-    let clip = |p: f64| p.clamp(1e-12, 1.0 - 1e-12);
-    match objective {
-        Objective::Multi(k) => {
-            let logs: Vec<f64> = sums.iter().map(|&c| clip(c / n).ln()).collect();
-            let mean = logs.iter().sum::<f64>() / k as f64;
-            logs.iter().map(|l| l - mean).collect()
-        }
-        Objective::Binary => {
-            let p = clip(sums[0] / n);
-            vec![(p / (1.0 - p)).ln()]
-        }
-        Objective::Squared | Objective::Absolute => vec![sums[0] / n],
-    }
+    counts.push(y.len() as u64);
+    comm.all_reduce_u64(&mut counts);
+    let n = counts.pop().unwrap_or(0) as f64;
+    let sums: Vec<f64> = match objective {
+        Objective::Multi(_) => counts.iter().map(|&c| c as f64).collect(),
+        _ => vec![fixed_sum(Some(comm), y)],
+    };
+    objective.baseline_from(&sums, n)
 }
 
 /// The features each rank sums and scans (LightGBM's feature-block
@@ -120,12 +115,13 @@ pub(super) fn blocks(active: &[bool], n_bins: &[usize], size: usize, rank: usize
     (owned, counts)
 }
 
-/// The words one rank sends about a node: its sums and its best split.
-fn put(out: &mut Vec<f64>, sums: Option<Sums>, split: Option<SplitInfo>) {
-    let s = |s: Sums| [s.g, s.h, f64::from(s.n)];
-    out.push(f64::from(u8::from(sums.is_some())));
+/// The words one rank sends about a node: its sums and its best split
+/// (integers as their two's complement, the gain as its bits).
+fn put(out: &mut Vec<u64>, sums: Option<Sums>, split: Option<SplitInfo>) {
+    let s = |s: Sums| [s.g as u64, s.h as u64, u64::from(s.n)];
+    out.push(u64::from(sums.is_some()));
     out.extend(s(sums.unwrap_or_default()));
-    out.push(f64::from(u8::from(split.is_some())));
+    out.push(u64::from(split.is_some()));
     let sp = split.unwrap_or(SplitInfo {
         feature: 0,
         bin: 0,
@@ -133,7 +129,7 @@ fn put(out: &mut Vec<f64>, sums: Option<Sums>, split: Option<SplitInfo>) {
         left: Sums::default(),
         right: Sums::default(),
     });
-    out.extend([sp.feature as f64, f64::from(sp.bin), sp.gain]);
+    out.extend([sp.feature as u64, u64::from(sp.bin), sp.gain.to_bits()]);
     out.extend(s(sp.left));
     out.extend(s(sp.right));
 }
@@ -154,18 +150,18 @@ pub(super) fn agree<const K: usize>(
         put(&mut words, sums, split);
     }
     let bytes: Vec<u8> = words.iter().flat_map(|v| v.to_le_bytes()).collect();
-    let all: Vec<Vec<f64>> = comm
+    let all: Vec<Vec<u64>> = comm
         .all_gather(&bytes)
         .iter()
         .map(|b| {
             b.chunks_exact(8)
-                .map(|w| f64::from_le_bytes(w.try_into().unwrap_or_default()))
+                .map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default()))
                 .collect()
         })
         .collect();
-    let sums = |w: &[f64]| Sums {
-        g: w[0],
-        h: w[1],
+    let sums = |w: &[u64]| Sums {
+        g: w[0] as i64,
+        h: w[1] as i64,
         n: w[2] as u32,
     };
     std::array::from_fn(|k| {
@@ -174,14 +170,15 @@ pub(super) fn agree<const K: usize>(
             let Some(w) = theirs.get(k * WORDS..(k + 1) * WORDS) else {
                 continue;
             };
-            if out.0.is_none() && w[0] == 1.0 {
+            if out.0.is_none() && w[0] == 1 {
                 out.0 = Some(sums(&w[1..4]));
             }
-            if w[4] == 1.0 && out.1.is_none_or(|b| w[7] > b.gain) {
+            let gain = f64::from_bits(w[7]);
+            if w[4] == 1 && out.1.is_none_or(|b| gain > b.gain) {
                 out.1 = Some(SplitInfo {
                     feature: w[5] as usize,
                     bin: w[6] as u8,
-                    gain: w[7],
+                    gain,
                     left: sums(&w[8..11]),
                     right: sums(&w[11..14]),
                 });
@@ -203,15 +200,19 @@ pub(super) fn reduce_owned(
 ) {
     let mut flat = Vec::with_capacity(counts.iter().sum());
     for (f, h) in hist.iter().enumerate().filter(|(f, _)| active[*f]) {
-        flat.extend(h[..n_bins[f]].iter().flat_map(|b| [b.g, b.h, f64::from(b.n)]));
+        flat.extend(
+            h[..n_bins[f]]
+                .iter()
+                .flat_map(|b| [b.g as u64, b.h as u64, u64::from(b.n)]),
+        );
     }
-    let mine = comm.reduce_scatter_f64(&flat, counts);
+    let mine = comm.reduce_scatter_u64(&flat, counts);
     let mut sums = mine.chunks_exact(3);
     for (f, h) in hist.iter_mut().enumerate().filter(|(f, _)| owned[*f]) {
         for (b, s) in h[..n_bins[f]].iter_mut().zip(&mut sums) {
             *b = Bin {
-                g: s[0],
-                h: s[1],
+                g: s[0] as i64,
+                h: s[1] as i64,
                 n: s[2] as u32,
             };
         }
