@@ -63,7 +63,8 @@ pub const GRADIENT_SOLVER_TOL: f64 = 1e-4;
 /// `fit_intercept` (default true), `penalty` (`"l2"`, default, `"l1"` or
 /// `"none"`), `solver` (`"lbfgs"`, default, `"newton"`, `"cg"` or `"sgd"`;
 /// `l1` needs `newton` or `sgd`), `seed` (row order of `sgd`, default 0),
-/// `checkpoint_iterations` (a deployed fit's checkpoints; not `sgd`'s).
+/// `checkpoint_iterations` (a deployed fit's checkpoints: every this many
+/// iterations, epochs for `sgd`).
 ///
 /// Fitting minimises `C Σ_i logloss_i + penalty(W)` over the classes present
 /// in the training rows (at least two): with two classes one weight vector and
@@ -225,15 +226,12 @@ impl LogisticRegression {
             l2,
             total_rows,
         };
-        // A deployed fit of the deterministic solvers saves its state as it goes.
-        let mut checkpoint = match self.solver {
-            Solver::Sgd => SolverCheckpoint::none(),
-            _ => SolverCheckpoint::open(
-                OP,
-                || fingerprint_of(&format!("{self:?}"), x, y),
-                self.checkpoint_iterations,
-            )?,
-        };
+        // A deployed fit saves its solver's state as it goes.
+        let mut checkpoint = SolverCheckpoint::open(
+            OP,
+            || fingerprint_of(&format!("{self:?}"), x, y),
+            self.checkpoint_iterations,
+        )?;
         let (it, tol) = (self.max_iter, self.tol);
         let solved = match self.solver {
             Solver::Lbfgs => {
@@ -259,7 +257,7 @@ impl LogisticRegression {
             Solver::Newton if l1 > 0.0 => newton::proximal_newton(&problem, l1, (it, tol), &mut checkpoint),
             Solver::Newton => newton::newton(&problem, it, tol, &mut checkpoint),
             Solver::Cg => cg::conjugate_gradient(&problem, it, tol, &mut checkpoint),
-            Solver::Sgd => Ok(sgd::sgd(&problem, l1, self.seed, it, tol)),
+            Solver::Sgd => sgd::sgd(&problem, l1, self.seed, (it, tol), &mut checkpoint),
         };
         let solution = solved.map_err(|()| checkpoint.unreadable(OP))?;
         checkpoint.finish(OP)?;

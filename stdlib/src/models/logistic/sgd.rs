@@ -1,13 +1,18 @@
 //! Stochastic gradient descent for logistic regression: one row per update in
 //! a seeded random order, an inverse-scaling learning rate, truncation with a
 //! cumulative penalty for `l1`, and Polyak-Ruppert averaging of the iterates
-//! after the first epoch.
+//! after the first epoch. A deployed fit saves its state after the epochs
+//! that are due ([`SolverCheckpoint`]); a resumed fit shuffles the rows
+//! again from the seed and continues with the saved generator, block order
+//! and iterates, so it ends where the uninterrupted fit ends.
 
 use super::objective::{dot, sigmoid, Problem};
 use super::Solution;
 use crate::eval::rng::SplitMix64;
+use crate::models::checkpoints::{decode, SolverCheckpoint};
 use crate::models::elastic_net::soft_threshold;
 use crate::models::logistic::newton::subgradient_max;
+use mlg_runtime::checkpoint::Words;
 
 /// Rows visited consecutively (in the shuffled copy) between random jumps.
 const BLOCK: usize = 64;
@@ -44,7 +49,14 @@ const DECAY_STEPS: f64 = 1000.0;
 /// `max_epochs` epochs. With `l1`, one proximal full-gradient step of size `η₀`
 /// (at most 1 / the Lipschitz constant of the mean loss's gradient, so it
 /// cannot increase the objective) from the average restores exact zeros.
-pub(crate) fn sgd(problem: &Problem, l1: f64, seed: u64, max_epochs: usize, tol: f64) -> Solution {
+/// `Err` when `checkpoint` restores a state that is not this fit's.
+pub(crate) fn sgd(
+    problem: &Problem,
+    l1: f64,
+    seed: u64,
+    (max_epochs, tol): (usize, f64),
+    checkpoint: &mut SolverCheckpoint,
+) -> Result<Solution, ()> {
     let (n, d, k) = (problem.x.rows, problem.x.cols, problem.k);
     let (m, nw) = (problem.n_params(), problem.n_weights());
     let curvature = if k == 1 { 0.25 } else { 0.5 };
@@ -56,9 +68,6 @@ pub(crate) fn sgd(problem: &Problem, l1: f64, seed: u64, max_epochs: usize, tol:
     let eta0 = 1.0 / (curvature * mean_sq + problem.l2).max(1e-12);
     let decay_steps = (n as f64).min(DECAY_STEPS);
     let improvement_tol = tol.max(MIN_TOL);
-    let mut theta = vec![0.0; m];
-    let mut average = vec![0.0; m];
-    let mut averaged = 0.0;
     let mut rng = SplitMix64::new(seed);
     // The rows in one seeded random order, copied so an epoch reads memory in
     // runs of BLOCK rows; each epoch then visits the blocks in a fresh order.
@@ -69,16 +78,40 @@ pub(crate) fn sgd(problem: &Problem, l1: f64, seed: u64, max_epochs: usize, tol:
         .flat_map(|&i| problem.x.row(i).iter().copied())
         .collect();
     let labels: Vec<usize> = order.iter().map(|&i| problem.y[i]).collect();
-    let mut blocks: Vec<usize> = (0..n.div_ceil(BLOCK)).collect();
     let (mut z, mut r) = (vec![0.0; k], vec![0.0; k]);
     let mut g = vec![0.0; m];
-    let mut step = 0.0;
-    let mut best = f64::INFINITY;
-    let mut stale = 0;
-    // Total L1 shrinkage owed per weight, and (signed) shrinkage applied to each.
-    let mut owed = 0.0;
-    let mut applied = vec![0.0; nw];
-    let (mut epochs, mut converged, mut opt) = (0, false, f64::INFINITY);
+    let State {
+        mut epochs,
+        rng: state,
+        mut theta,
+        mut average,
+        mut averaged,
+        mut step,
+        mut best,
+        mut stale,
+        mut owed,
+        mut applied,
+        mut blocks,
+    } = match checkpoint.take() {
+        Some(bytes) => State::read(&bytes, (m, nw, n.div_ceil(BLOCK))).ok_or(())?,
+        None => State {
+            epochs: 0,
+            rng: rng.state(),
+            theta: vec![0.0; m],
+            average: vec![0.0; m],
+            averaged: 0.0,
+            step: 0.0,
+            best: f64::INFINITY,
+            stale: 0,
+            // Total L1 shrinkage owed per weight, and (signed) shrinkage
+            // applied to each.
+            owed: 0.0,
+            applied: vec![0.0; nw],
+            blocks: (0..n.div_ceil(BLOCK)).collect(),
+        },
+    };
+    rng = SplitMix64::new(state);
+    let (mut converged, mut opt) = (false, f64::INFINITY);
     while epochs < max_epochs {
         rng.shuffle(&mut blocks);
         for i in blocks.iter().flat_map(|b| b * BLOCK..((b + 1) * BLOCK).min(n)) {
@@ -143,6 +176,24 @@ pub(crate) fn sgd(problem: &Problem, l1: f64, seed: u64, max_epochs: usize, tol:
             converged = true;
             break;
         }
+        checkpoint.after(epochs, || {
+            let mut w = Words::new();
+            w.usize(epochs)
+                .u64(rng.state())
+                .f64(averaged)
+                .f64(step)
+                .f64(best)
+                .usize(stale)
+                .f64(owed)
+                .f64s(&theta)
+                .f64s(&average)
+                .f64s(&applied)
+                .usize(blocks.len());
+            for &b in &blocks {
+                w.usize(b);
+            }
+            w
+        });
     }
     let mut params = if averaged > 0.0 { average } else { theta };
     if l1 > 0.0 {
@@ -162,11 +213,63 @@ pub(crate) fn sgd(problem: &Problem, l1: f64, seed: u64, max_epochs: usize, tol:
         problem.eval(&params, Some(&mut g));
         opt = subgradient_max(&params, &g, l1, nw);
     }
-    Solution {
+    Ok(Solution {
         params,
         iterations: epochs,
         converged,
         grad_max: opt,
+    })
+}
+
+/// What an epoch starts from: the epochs done, the generator's state, the
+/// iterate, its running average and the rows averaged, the step count, the
+/// best objective and the epochs since it improved, the L1 penalty owed and
+/// applied, and the order of the row blocks (each epoch shuffles the last).
+struct State {
+    epochs: usize,
+    rng: u64,
+    theta: Vec<f64>,
+    average: Vec<f64>,
+    averaged: f64,
+    step: f64,
+    best: f64,
+    stale: usize,
+    owed: f64,
+    applied: Vec<f64>,
+    blocks: Vec<usize>,
+}
+
+impl State {
+    /// The state in `bytes` (written after an epoch), for `m` parameters,
+    /// `nw` weights and `n_blocks` row blocks.
+    fn read(bytes: &[u8], (m, nw, n_blocks): (usize, usize, usize)) -> Option<State> {
+        decode(bytes, |r| {
+            let (epochs, rng) = (r.usize()?, r.u64()?);
+            let (averaged, step, best) = (r.f64()?, r.f64()?, r.f64()?);
+            let (stale, owed) = (r.usize()?, r.f64()?);
+            let (theta, average, applied) = (r.f64s()?, r.f64s()?, r.f64s()?);
+            let count = r.count()?;
+            let blocks: Vec<usize> = (0..count).map(|_| r.usize()).collect::<Option<_>>()?;
+            let mut seen = vec![false; n_blocks];
+            let permutation = blocks.len() == n_blocks
+                && blocks
+                    .iter()
+                    .all(|&b| b < n_blocks && !std::mem::replace(&mut seen[b], true));
+            let sizes = theta.len() == m && average.len() == m && applied.len() == nw;
+            (permutation && sizes).then_some(State {
+                epochs,
+                rng,
+                theta,
+                average,
+                averaged,
+                step,
+                best,
+                stale,
+                owed,
+                applied,
+                blocks,
+            })
+        })
     }
 }
 

@@ -68,7 +68,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[OperatorDef::estimator(
                     max: 1_000_000,
                 },
                 Default::Optional,
-                "save a checkpoint every this many iterations of lbfgs, newton or cg when deployed \
+                "save a checkpoint every this many iterations (epochs of sgd) when deployed \
                      (default: about once a minute); `mlg run --resume` continues from it",
             ),
         ],

@@ -1,4 +1,4 @@
-//! Checkpoints of the deterministic solvers: a fit resumed from the state
+//! Checkpoints of the solvers: a fit resumed from the state
 //! saved after some iterations ends with the coefficients of the fit that
 //! was never interrupted, and a state of another fit is refused.
 
@@ -23,6 +23,8 @@ fn a_resumed_solver_ends_where_the_uninterrupted_one_does() {
         ("newton", "l2", Value::Float(1e-10)),
         ("newton", "l1", Value::Float(1e-8)),
         ("cg", "l2", Value::Float(1e-8)),
+        ("sgd", "l2", Value::Float(1e-8)),
+        ("sgd", "l1", Value::Float(1e-8)),
     ];
     for (solver, penalty, tol) in cases {
         let settings = |every: usize| {
@@ -53,7 +55,11 @@ fn a_resumed_solver_ends_where_the_uninterrupted_one_does() {
         // It resumed from the file: a point moved off the path shows (the
         // point's first coordinate, after the solver's leading words).
         let mut moved = payload.clone();
-        let at = 8 * if solver == "cg" { 5 } else { 2 };
+        let at = 8 * match solver {
+            "cg" => 5,
+            "sgd" => 8,
+            _ => 2,
+        };
         let last = f64::from_le_bytes(moved[at..at + 8].try_into().expect("word"));
         moved[at..at + 8].copy_from_slice(&(last + 0.25).to_le_bytes());
         mlg_runtime::checkpoint::save(&path, print, &moved).expect("save");
