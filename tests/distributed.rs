@@ -506,3 +506,50 @@ fn a_search_resumes_its_trial_log_on_many_ranks() {
         "rank 0 logged the trials it ran once"
     );
 }
+
+/// A search over data too large for each rank runs its trials in turn on
+/// the shards; cut short and run again with `--resume` on as many ranks, it
+/// reuses the logged trials and reports what the uninterrupted run reports.
+#[test]
+fn a_search_on_shards_resumes_its_trial_log() {
+    let dir = fresh_dir("mpi-resume-shards");
+    copy_examples(&dir, &["data/breast_cancer.csv"]);
+    let flow = "data d = csv(\"data/breast_cancer.csv\", target = \"target\")\n\
+                features s = d -> standardize(numeric)\n\
+                model m = logistic_regression(s, tol = 1e-10)\n\
+                search best = tune(m, strategy = \"grid\", cv = kfold(3, seed = 0), metric = \"accuracy\") {\n\
+                  c = choice(0.01, 0.1, 1.0, 10.0)\n\
+                }\n";
+    std::fs::write(dir.join("flow.mlg"), flow).expect("flow");
+    let small = [("MLG_RANK_MEMORY", "1")];
+    let run = |args: &[&str]| {
+        let out = finish(start_with(2, args, &dir, &small));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    };
+    run(&["run", "flow.mlg", "--report", "one.json"]);
+    let log = dir.join("out/flow/best.trials.jsonl");
+    let logged = std::fs::read_to_string(&log).expect("trial log");
+    let lines: Vec<&str> = logged.lines().collect();
+    assert_eq!(lines.len(), 5, "a header and four trials: {logged}");
+    std::fs::write(&log, format!("{}\n", lines[..3].join("\n"))).expect("cut the log");
+    run(&["run", "flow.mlg", "--resume", "--report", "two.json"]);
+    let report = |name: &str| -> (serde_json::Value, serde_json::Value) {
+        let text = std::fs::read_to_string(dir.join(name)).expect("report");
+        let full: serde_json::Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(full["distributed"]["mode"], "data", "{name}");
+        let mut full = untimed(full);
+        let resumed = full["searches"][0]["resumed"].take();
+        for t in full["searches"][0]["trials"].as_array_mut().into_iter().flatten() {
+            t["resumed"] = serde_json::Value::Null;
+        }
+        (full, resumed)
+    };
+    let ((one, _), (two, resumed)) = (report("one.json"), report("two.json"));
+    assert_eq!(resumed, 2, "the two logged trials are reused");
+    assert_eq!(two, one);
+    assert_eq!(
+        std::fs::read_to_string(&log).expect("log").lines().count(),
+        lines.len(),
+        "rank 0 logged the trials it ran once"
+    );
+}
