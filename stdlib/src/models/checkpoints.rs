@@ -10,7 +10,9 @@
 
 use crate::op::{Matrix, OpError, Target};
 use crate::registry::invalid;
-use mlg_runtime::checkpoint::{fingerprint, fingerprint_more, Saver, Slot, WordReader, Words};
+use mlg_runtime::checkpoint::{
+    fingerprint, fingerprint_f64s, fingerprint_more, Saver, Slot, WordReader, Words,
+};
 use mlg_runtime::collective::Collective;
 
 /// A solver's link to its checkpoint: the state to resume from, if any, and
@@ -100,17 +102,12 @@ pub(crate) fn decode<T>(words: &[u8], read: impl FnOnce(&mut WordReader<'_>) -> 
 /// settings (`settings`, the model's `Debug` form), the rows and the target.
 pub(crate) fn fingerprint_of(settings: &str, x: &Matrix, y: &Target) -> u64 {
     let head = format!("{settings} rows={} cols={}", x.rows, x.cols);
-    let mut h = fingerprint(head.as_bytes());
-    let words =
-        |values: &[f64]| -> Vec<u8> { values.iter().flat_map(|v| v.to_bits().to_le_bytes()).collect() };
-    for chunk in x.data.chunks(4096) {
-        h = fingerprint_more(h, &words(chunk));
-    }
+    let h = fingerprint_f64s(fingerprint(head.as_bytes()), &x.data);
     match y {
         Target::Classes { codes, .. } => {
             let bytes: Vec<u8> = codes.iter().flat_map(|c| c.to_le_bytes()).collect();
             fingerprint_more(h, &bytes)
         }
-        Target::Values(v) => fingerprint_more(h, &words(v)),
+        Target::Values(v) => fingerprint_f64s(h, v),
     }
 }

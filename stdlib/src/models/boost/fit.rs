@@ -215,8 +215,7 @@ fn fingerprint(cfg: &GradientBoosting, mapper: &BinMapper, y: &[f64], k: usize) 
     for t in &mapper.thresholds {
         bytes.extend(t.iter().flat_map(|v| v.to_bits().to_le_bytes()));
     }
-    bytes.extend(y.iter().flat_map(|v| v.to_bits().to_le_bytes()));
-    mlg_runtime::checkpoint::fingerprint(&bytes)
+    mlg_runtime::checkpoint::fingerprint_f64s(mlg_runtime::checkpoint::fingerprint(&bytes), y)
 }
 
 #[allow(clippy::too_many_lines)]

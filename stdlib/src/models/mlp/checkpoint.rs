@@ -12,7 +12,7 @@
 use super::Layer;
 use crate::op::{Matrix, OpError};
 use crate::registry::invalid;
-use mlg_runtime::checkpoint::{fingerprint, fingerprint_more, Slot, WordReader, Words};
+use mlg_runtime::checkpoint::{fingerprint, fingerprint_f64s, Slot, WordReader, Words};
 use mlg_runtime::collective::Collective;
 
 /// What a perceptron fit has done after some epochs.
@@ -130,14 +130,8 @@ impl State {
 /// `total`, and this rank's rows and encoded targets.
 pub(super) fn fingerprint_of(settings: &str, total: usize, x: &Matrix, targets: &[f64]) -> u64 {
     let head = format!("{settings} total={total} rows={} cols={}", x.rows, x.cols);
-    let mut h = fingerprint(head.as_bytes());
-    for values in [&x.data[..], targets] {
-        for chunk in values.chunks(4096) {
-            let bytes: Vec<u8> = chunk.iter().flat_map(|v| v.to_bits().to_le_bytes()).collect();
-            h = fingerprint_more(h, &bytes);
-        }
-    }
-    h
+    let h = fingerprint(head.as_bytes());
+    fingerprint_f64s(fingerprint_f64s(h, &x.data), targets)
 }
 
 /// The state to resume from, when the run resumes and the slot holds a
