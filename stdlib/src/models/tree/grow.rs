@@ -269,7 +269,10 @@ impl Grower<'_> {
                 continue;
             };
             let (mid, mut ls, mut rs) = self.partition(p.start, p.end, &best);
-            self.sum_stats(&mut [&mut ls, &mut rs]);
+            match self.children_from_hist(&p.stats) {
+                Some(children) => (ls, rs) = children,
+                None => self.sum_stats(&mut [&mut ls, &mut rs]),
+            }
             let (il, ir) = (ls.impurity(crit), rs.impurity(crit));
             let (w, wl, wr) = (p.stats.w, ls.w, rs.w);
             let improvement = (w / total_w) * (p.impurity - wr / w * ir - wl / w * il);
@@ -328,6 +331,7 @@ impl Grower<'_> {
         hist: Option<&[f64]>,
     ) -> Option<Candidate> {
         let d = self.data.d;
+        self.hist.chosen_left = None;
         if self.tree.criterion == Criterion::AbsoluteError && self.search == Splitter::Exact {
             if let Labels::Values(y) = &self.data.labels {
                 self.mae.prepare(y, &self.idx[start..end]);
@@ -376,6 +380,9 @@ impl Grower<'_> {
                 if let Some(c) = found {
                     if best.is_none_or(|b| self.beats(c.proxy, b.proxy)) {
                         best = Some(c);
+                        self.hist.chosen_left = (self.search == Splitter::Hist
+                            && !self.hist.best_left.is_empty())
+                        .then(|| self.hist.best_left.clone());
                     }
                 }
             }

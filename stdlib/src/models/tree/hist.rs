@@ -44,6 +44,12 @@ pub(crate) struct HistState {
     total: Vec<f64>,
     /// Released full histograms, reused.
     pool: Vec<Vec<f64>>,
+    /// On ranks, a classifier's left-side channel sums (summed over the
+    /// ranks) at the best boundary of the last scan, and at the node's
+    /// chosen split once [`Grower::best_split`] has picked it: the
+    /// children's statistics, without a message (`ranks.rs`).
+    pub(super) best_left: Vec<f64>,
+    pub(super) chosen_left: Option<Vec<f64>>,
 }
 
 impl HistState {
@@ -81,6 +87,8 @@ impl HistState {
             ys,
             payload_right: Vec::new(),
             ys_right: Vec::new(),
+            best_left: Vec::new(),
+            chosen_left: None,
             scratch: Vec::new(),
             acc: vec![0.0; ch],
             rest: vec![0.0; ch],
@@ -235,7 +243,14 @@ impl Grower<'_> {
     /// Scans the `nb` bins of feature `f`'s histogram `h` for the best split.
     pub(super) fn scan_hist(&mut self, f: usize, h: &[f64], nb: usize) -> Eval {
         let ch = self.hist.ch;
-        let HistState { acc, rest, total, .. } = &mut self.hist;
+        let keep_left = self.comm.is_some() && self.tree.criterion.is_classifier();
+        let HistState {
+            acc,
+            rest,
+            total,
+            best_left,
+            ..
+        } = &mut self.hist;
         total.iter_mut().for_each(|v| *v = 0.0);
         let mut non_empty = 0usize;
         for bin in h.chunks_exact(ch) {
@@ -286,6 +301,9 @@ impl Grower<'_> {
                     )
                 };
                 if best.is_none_or(|c| gain > c.proxy) {
+                    if keep_left {
+                        best_left.clone_from(acc);
+                    }
                     let threshold = midpoint(bins.hi[f][p], bins.lo[f][b]);
                     best = Some(Candidate {
                         feature: f,

@@ -4,8 +4,10 @@
 //! read, so every rank picks the same split and grows the same tree while
 //! partitioning only its own rows. What is summed:
 //!
-//! - a node's statistics (rows, weight, class weights or `Σ w·y`, `Σ w·y²`),
-//!   the root's and both children's after each split;
+//! - a node's statistics (rows, weight, class weights or `Σ w·y`, `Σ w·y²`):
+//!   the root's, and both children's after each split; a classifier's
+//!   children take theirs from the split's summed histogram instead, which
+//!   holds them (one message fewer per split);
 //! - histograms: a node's full histogram, or (fewer features per node) the
 //!   histograms of the first `max_features` visited features in one message,
 //!   then one per further feature while all visited ones were constant;
@@ -41,6 +43,31 @@ impl Grower<'_> {
             s.sums.iter_mut().for_each(|v| *v = at.next().unwrap_or_default());
             s.sq = at.next().unwrap_or_default();
         }
+    }
+
+    /// On ranks, a classifier's children's statistics at the split
+    /// [`Grower::best_split`] chose from a summed histogram: the left side's
+    /// row count and class weights at the split's boundary, and the rest of
+    /// `parent`'s. Only where every weight is an integer (no
+    /// `class_weight`), so the sums are exact and equal the rows' sums;
+    /// `None` otherwise, in one process, for regressors, and for a split
+    /// found another way (the caller then sums the children's statistics).
+    pub(super) fn children_from_hist(&mut self, parent: &NodeStats) -> Option<(NodeStats, NodeStats)> {
+        let whole = |v: &f64| v.fract() == 0.0;
+        let left = (self.hist.chosen_left.take())
+            .filter(|l| self.comm.is_some() && l.iter().all(whole) && parent.sums.iter().all(whole))?;
+        let (n, sums) = (left[0] as usize, left[1..].to_vec());
+        let w: f64 = sums.iter().sum();
+        let rest: Vec<f64> = parent.sums.iter().zip(&sums).map(|(p, l)| p - l).collect();
+        let stats = |n: usize, w: f64, sums: Vec<f64>| NodeStats {
+            n,
+            w,
+            sums,
+            sq: 0.0,
+            median: 0.0,
+            abs_error: 0.0,
+        };
+        Some((stats(n, w, sums), stats(parent.n - n, parent.w - w, rest)))
     }
 
     /// Sums `values` over the ranks (no-op in one process).
