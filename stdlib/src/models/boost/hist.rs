@@ -13,12 +13,30 @@ pub(crate) const SLOTS: usize = 256;
 /// scikit-learn's `min_hessian_to_split`.
 const MIN_HESSIAN: f64 = 1e-3;
 
-/// Sums over the rows in one bin, in grid steps.
+/// Sums over the rows in one bin, in grid steps, and their count; 32
+/// bytes, aligned, so that adding a row is one 4-lane vector add.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[repr(C, align(32))]
 pub(crate) struct Bin {
     pub g: i64,
     pub h: i64,
-    pub n: u32,
+    pub n: i64,
+    pad: i64,
+}
+
+impl Bin {
+    /// The bin of these sums.
+    pub fn new(g: i64, h: i64, n: i64) -> Bin {
+        Bin { g, h, n, pad: 0 }
+    }
+
+    /// Adds a row's `[gradient, hessian]` steps.
+    #[inline(always)]
+    pub fn add(&mut self, gh: [i32; 2]) {
+        self.g += i64::from(gh[0]);
+        self.h += i64::from(gh[1]);
+        self.n += 1;
+    }
 }
 
 /// The size of one grid step of a tree's gradients and of its hessians.
@@ -56,7 +74,7 @@ impl Sums {
         for b in &hist[f] {
             s.g += b.g;
             s.h += b.h;
-            s.n += b.n;
+            s.n += b.n as u32;
         }
         s
     }
@@ -116,7 +134,7 @@ pub(crate) fn scan_feature(bins: &[Bin], total: Sums, rules: &SplitRules) -> Opt
         }
         left.g += bin.g;
         left.h += bin.h;
-        left.n += bin.n;
+        left.n += bin.n as u32;
         if left.n < rules.min_samples_leaf {
             continue;
         }

@@ -9,7 +9,7 @@
 //! of the rows, the thread count or the ranks the rows are spread over.
 
 use super::grow::BinnedData;
-use super::hist::{scan_feature, subtract, Bin, Candidate, FeatureHist, SplitRules, Sums, SLOTS};
+use super::hist::{scan_feature, subtract, Bin, Candidate, FeatureHist, SplitRules, Sums};
 use rayon::prelude::*;
 
 /// Rows × features below which a histogram is built on the calling thread.
@@ -19,19 +19,14 @@ const PARALLEL_SCAN_ROWS: usize = 1024;
 /// Rows in a node above which the partition runs in parallel chunks.
 const PARALLEL_PARTITION: usize = 4096;
 
-/// A bin's running sums: gradient steps, hessian steps, count and padding,
-/// added as one 4-lane vector (no overflow: a step count is below `2^31`,
-/// and a node has fewer than `2^32` rows).
-#[derive(Clone, Copy, Default)]
-#[repr(C, align(32))]
-struct Partial([i64; 4]);
-
 /// Features whose bins one pass over a node's rows fills: the row index and
 /// gradient pair are loaded once for all of them.
 const GROUP: usize = 2;
 
 /// Sums `gh[k]` (gradient and hessian steps) and a count into bin
-/// `cols[w][row(k)]` of `outs[w]` (overwritten) for `k < n` and every `w`.
+/// `cols[w][row(k)]` of `outs[w]` (cleared first) for `k < n` and every `w`
+/// (no overflow: a step count is below `2^31`, and a node has fewer than
+/// `2^32` rows).
 #[inline(always)]
 fn fill<const W: usize>(
     n: usize,
@@ -40,24 +35,13 @@ fn fill<const W: usize>(
     gh: &[[i32; 2]],
     mut outs: [&mut FeatureHist; W],
 ) {
-    let mut acc = [[Partial::default(); SLOTS]; W];
-    for (k, p) in gh[..n].iter().enumerate() {
-        let r = row(k);
-        let v = [i64::from(p[0]), i64::from(p[1]), 1, 0];
-        for w in 0..W {
-            let a = &mut acc[w][cols[w][r] as usize].0;
-            for (a, v) in a.iter_mut().zip(v) {
-                *a += v;
-            }
-        }
+    for out in outs.iter_mut() {
+        out.fill(Bin::default());
     }
-    for (out, acc) in outs.iter_mut().zip(acc.iter()) {
-        for (o, a) in out.iter_mut().zip(acc.iter()) {
-            *o = Bin {
-                g: a.0[0],
-                h: a.0[1],
-                n: a.0[2] as u32,
-            };
+    for (k, &p) in gh[..n].iter().enumerate() {
+        let r = row(k);
+        for w in 0..W {
+            outs[w][cols[w][r] as usize].add(p);
         }
     }
 }

@@ -203,18 +203,14 @@ pub(super) fn reduce_owned(
         flat.extend(
             h[..n_bins[f]]
                 .iter()
-                .flat_map(|b| [b.g as u64, b.h as u64, u64::from(b.n)]),
+                .flat_map(|b| [b.g as u64, b.h as u64, b.n as u64]),
         );
     }
     let mine = comm.reduce_scatter_u64(&flat, counts);
     let mut sums = mine.chunks_exact(3);
     for (f, h) in hist.iter_mut().enumerate().filter(|(f, _)| owned[*f]) {
         for (b, s) in h[..n_bins[f]].iter_mut().zip(&mut sums) {
-            *b = Bin {
-                g: s[0] as i64,
-                h: s[1] as i64,
-                n: s[2] as u32,
-            };
+            *b = Bin::new(s[0] as i64, s[1] as i64, s[2] as i64);
         }
     }
 }
