@@ -145,6 +145,15 @@ fn run_prints_a_table_and_quiet_prints_nothing() {
     );
     assert!(table.contains("wrote out/iris.mlgc"), "{table}");
     assert_eq!(ok(&mlg(&["run", "iris.mlg", "--quiet"], &dir)), "");
+    // A file that declares a model and asks nothing of it says so.
+    let idle = "data d = csv(\"data/iris.csv\", target = \"target\")\nmodel m = logistic_regression(d)\n";
+    std::fs::write(dir.join("idle.mlg"), idle).unwrap();
+    let said = ok(&mlg(&["run", "idle.mlg"], &dir));
+    assert!(
+        said.contains("nothing to run: idle.mlg has no evaluate") && said.contains("no model was trained"),
+        "{said}"
+    );
+    assert_eq!(ok(&mlg(&["run", "idle.mlg", "--quiet"], &dir)), "");
 }
 
 #[test]

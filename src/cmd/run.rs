@@ -82,6 +82,18 @@ pub fn run(args: Args, limits: Limits) -> mlg::Result<()> {
         for path in out.profiles.iter().chain(&out.artifacts).chain(&args.html) {
             crate::outln!("wrote {}", path.display());
         }
+        let did_nothing = out.selections.is_empty()
+            && out.searches.is_empty()
+            && out.evaluations.is_empty()
+            && out.profiles.is_empty()
+            && out.artifacts.is_empty();
+        if did_nothing {
+            crate::outln!(
+                "nothing to run: {} has no evaluate, select, search, profile or deploy \
+                 statement, so no model was trained",
+                args.file.display()
+            );
+        }
     }
     Ok(())
 }
