@@ -165,8 +165,6 @@ fn to_boost_tree(nodes: &[GrownNode], mapper: &BinMapper) -> BoostTree {
     }
 }
 
-/// scikit-learn's `_should_stop`: none of the last `n_iter_no_change` scores
-/// (higher is better) beats the one before them by more than `tol`.
 /// The error of a fit whose scores left the `f32` range in round
 /// `rounds + 1`.
 fn diverged(op: &str, rounds: usize, learning_rate: f64) -> OpError {
@@ -180,6 +178,8 @@ fn diverged(op: &str, rounds: usize, learning_rate: f64) -> OpError {
     )
 }
 
+/// scikit-learn's `_should_stop`: none of the last `n_iter_no_change` scores
+/// (higher is better) beats the one before them by more than `tol`.
 fn should_stop(scores: &[f64], n_iter_no_change: usize, tol: f64) -> bool {
     let window = n_iter_no_change + 1;
     if scores.len() < window {

@@ -4,9 +4,9 @@
 //! Every feature's bins are summed over the node's rows on one thread;
 //! features are spread over threads only for nodes with enough work to pay
 //! for it. Gradients and hessians arrive as integer grid steps (`exact`):
-//! inner loops add a row's `[gradient, hessian, 1, 0]` to its bin as one
-//! 4-lane `i64` vector, exactly, so histograms do not depend on the order
-//! of the rows, the thread count or the ranks the rows are spread over.
+//! inner loops add a row's gradient steps, hessian steps and 1 to its bin's
+//! three `i64` sums, exactly, so histograms do not depend on the order of
+//! the rows, the thread count or the ranks the rows are spread over.
 
 use super::grow::BinnedData;
 use super::hist::{scan_feature, subtract, Bin, Candidate, FeatureHist, SplitRules, Sums};
