@@ -84,7 +84,8 @@ struct Joined {
 impl Joined {
     /// Appends a batch's pieces, up to the first that stopped on an error;
     /// every column on its own thread. `false` after an error.
-    fn push(&mut self, scans: Vec<Scan>, batch_bytes: usize, source_bytes: u64) -> bool {
+    /// The pieces' value vectors, emptied, go back to `spare` for the next batch.
+    fn push(&mut self, scans: Vec<Scan>, batch_bytes: usize, source_bytes: u64, spare: &Spare) -> bool {
         let good = scans
             .iter()
             .position(|s| s.error.is_some())
@@ -134,12 +135,44 @@ impl Joined {
             }
         });
         self.rows += rows;
-        match scans.into_iter().nth(good).and_then(|s| s.error) {
+        let mut scans = scans;
+        let error = scans.get_mut(good).and_then(|s| s.error.take());
+        spare.give(scans.into_iter().flat_map(|s| s.columns).map(|c| c.values));
+        match error {
             Some(error) => {
                 self.error = Some((error, bases[good]));
                 false
             }
             None => true,
+        }
+    }
+}
+
+/// Emptied value vectors of a batch's pieces, handed to the next batch's:
+/// memory the allocator would otherwise return to the kernel and fault in
+/// again, a page at a time, for every batch.
+#[derive(Default)]
+struct Spare(std::sync::Mutex<Vec<Vec<f64>>>);
+
+impl Spare {
+    /// Up to `n` empty vectors.
+    fn take(&self, n: usize) -> Vec<Vec<f64>> {
+        match self.0.lock() {
+            Ok(mut pool) => {
+                let keep = pool.len().saturating_sub(n);
+                pool.split_off(keep)
+            }
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Keeps `vectors`, emptied.
+    fn give(&self, vectors: impl Iterator<Item = Vec<f64>>) {
+        if let Ok(mut pool) = self.0.lock() {
+            pool.extend(vectors.filter(|v| v.capacity() > 0).map(|mut v| {
+                v.clear();
+                v
+            }));
         }
     }
 }
@@ -165,9 +198,10 @@ pub(crate) fn read(
         lines: 0,
         error: None,
     };
-    let scan = |p: &[u8]| part::scan(p, plans, &names, file);
+    let spare = Spare::default();
+    let scan = |p: &[u8]| part::scan(p, plans, &names, file, spare.take(width));
     if let Err(open) = over_pieces(source, min_piece, scan, |s, bytes| {
-        joined.push(s, bytes, source.len())
+        joined.push(s, bytes, source.len(), &spare)
     })? {
         return Ok(Err(open));
     }

@@ -223,9 +223,22 @@ fn missing(field: &[u8]) -> bool {
 }
 
 /// Pass 1 over `piece`: see [`Scan`]. `names` name the columns in errors.
-pub(crate) fn scan(piece: &[u8], plans: &[Plan], names: &[String], file: &str) -> Result<Scan, OpenQuote> {
+/// The columns' values go into the empty vectors of `spare` while it has
+/// any (a batch before's, already faulted in), then into new ones.
+pub(crate) fn scan(
+    piece: &[u8],
+    plans: &[Plan],
+    names: &[String],
+    file: &str,
+    mut spare: Vec<Vec<f64>>,
+) -> Result<Scan, OpenQuote> {
     let width = plans.len();
-    let mut columns: Vec<Scanned> = (0..width).map(|_| Scanned::default()).collect();
+    let mut columns: Vec<Scanned> = (0..width)
+        .map(|_| Scanned {
+            values: spare.pop().unwrap_or_default(),
+            ..Scanned::default()
+        })
+        .collect();
     if is_plain(piece) {
         return Ok(scan_plain(piece, plans, names, file, columns));
     }
@@ -313,17 +326,20 @@ fn scan_plain(piece: &[u8], plans: &[Plan], names: &[String], file: &str, mut co
         let (line_start, mut j) = (pos, 0);
         let stop = loop {
             // `pos` is a field's first byte; `end` its comma or line end.
-            let fast = match plans.get(j) {
-                Some(Plan::Numeric | Plan::Inferred) => number::decimal_prefix(piece, pos)
-                    .filter(|&(v, end)| (end_of_line(end) || piece[end] == b',') && fits_f32(v)),
-                _ => None,
+            let numeric = matches!(plans.get(j), Some(Plan::Numeric | Plan::Inferred));
+            let fast = match numeric {
+                // A short decimal is always within `f32`.
+                true => number::short_decimal(piece, pos)
+                    .or_else(|| number::general_prefix(piece, pos).filter(|&(v, _)| fits_f32(v)))
+                    .filter(|&(_, end)| matches!(piece.get(end), None | Some(b',' | b'\n' | b'\r'))),
+                false => None,
             };
-            let end = match fast {
-                Some((v, end)) => {
-                    columns[j].values.push(v);
+            let end = match (fast, columns.get_mut(j)) {
+                (Some((v, end)), Some(column)) => {
+                    column.values.push(v);
                     end
                 }
-                None => {
+                _ => {
                     let end = memchr::memchr2(b',', b'\n', &piece[pos..]).map_or(piece.len(), |k| pos + k);
                     let mut raw = &piece[pos..end];
                     if piece.get(end) != Some(&b',') {

@@ -127,7 +127,7 @@ fn produce(
     }
     let mut file = File::open(path).map_err(io(name))?;
     let mut offset = start;
-    let mut buf: Vec<u8> = Vec::with_capacity(batch + (64 << 10));
+    let mut buf = batch_buffer(batch);
     if start > 0 {
         // The line under way at `start` belongs to the range before.
         file.seek(SeekFrom::Start(start - 1)).map_err(io(name))?;
@@ -173,9 +173,7 @@ fn produce(
             },
         };
         // The rest goes into a recycled buffer; this one, cut, to the parser.
-        let mut next = empty
-            .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(batch + (64 << 10)));
+        let mut next = empty.try_recv().unwrap_or_else(|_| batch_buffer(batch));
         next.clear();
         next.extend_from_slice(&buf[cut..]);
         buf.truncate(cut);
@@ -185,6 +183,15 @@ fn produce(
         }
     }
     Ok(())
+}
+
+/// An empty buffer with room for a batch and the line under way past it,
+/// advised onto huge pages: the file's bytes are copied into it, and 4 KiB
+/// pages would cost a fault every 4 KiB of text.
+fn batch_buffer(batch: usize) -> Vec<u8> {
+    let buf = Vec::with_capacity(batch + (64 << 10));
+    crate::memory::advise_huge_pages(&buf);
+    buf
 }
 
 /// Appends up to `batch` more bytes of `file` to `buf`; returns how many (0
