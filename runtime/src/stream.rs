@@ -274,6 +274,7 @@ mod blocks;
 mod column;
 mod json;
 mod jsonl;
+mod plain;
 mod write;
 #[cfg(feature = "parquet")]
 mod write_parquet;

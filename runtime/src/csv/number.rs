@@ -22,16 +22,8 @@ pub(crate) fn parse_f64(field: &[u8]) -> Option<f64> {
 /// divide rounds correctly (Clinger 1990). `None` for any other text, which
 /// the caller hands to `str::parse`.
 pub(crate) fn plain_decimal(s: &[u8]) -> Option<f64> {
-    if s.len() <= 16 {
-        // A field cut from its line: padded so that the short path can read
-        // past its end, where it meets a comma.
-        let mut padded = [b','; 18];
-        padded[..s.len()].copy_from_slice(s);
-        if let Some((v, end)) = short_decimal(&padded, 0) {
-            if end == s.len() {
-                return Some(v);
-            }
-        }
+    if let Some(v) = short_field(s) {
+        return Some(v);
     }
     match general_prefix(s, 0) {
         Some((v, end)) if end == s.len() => Some(v),
@@ -62,12 +54,42 @@ pub(crate) fn short_decimal(s: &[u8], start: usize) -> Option<(f64, usize)> {
     if lengths.wrapping_sub(1) >= 7 || block.get(end).is_none_or(|b| b | 0x20 == b'e') {
         return None;
     }
-    // Both lengths are below 8 here (the masks drop bounds checks), so the
-    // significand is below 10^14: exact in `f64`, and in `i64`, whose
-    // conversion is one instruction.
+    Some((short_value(negative, int, frac, frac_len), start + end))
+}
+
+/// [`short_decimal`] for a field cut from its line: the whole of `s`, read
+/// by [`window`] (zeros past its end), or `None`.
+#[inline(always)]
+fn short_field(s: &[u8]) -> Option<f64> {
+    let first = *s.first()?;
+    let negative = first == b'-';
+    let at = usize::from(negative || first == b'+');
+    let (int_len, int) = word_digits(window(s, at));
+    let mut end = at + int_len;
+    let (mut frac_len, mut frac) = (0, 0);
+    if s.get(end) == Some(&b'.') {
+        (frac_len, frac) = word_digits(window(s, end + 1));
+        end += 1 + frac_len;
+    }
+    if (int_len | frac_len).wrapping_sub(1) >= 7 || end != s.len() {
+        return None;
+    }
+    Some(short_value(negative, int, frac, frac_len))
+}
+
+/// `±int.frac` with `frac_len` digits after the point, both parts under
+/// 10^7: the significand is below 10^14, exact in `f64` (and in `i64`,
+/// whose conversion is one instruction), so one division rounds correctly.
+#[inline(always)]
+fn short_value(negative: bool, int: u64, frac: u64, frac_len: usize) -> f64 {
+    // `& 7` drops the bounds checks: the callers have refused 8 digits.
     let m = ((int * SCALE[frac_len & 7] + frac) as i64) as f64;
     let v = if frac_len == 0 { m } else { m / POW10[frac_len & 7] };
-    Some((if negative { -v } else { v }, start + end))
+    if negative {
+        -v
+    } else {
+        v
+    }
 }
 
 /// The eight bytes of `block` from `at` (at most 9) as a little-endian word.

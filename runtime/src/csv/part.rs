@@ -298,7 +298,7 @@ struct At {
 
 /// True when `piece` can be split on commas and line breaks alone: no quote
 /// mark, and every carriage return ends a line.
-fn is_plain(piece: &[u8]) -> bool {
+pub(crate) fn is_plain(piece: &[u8]) -> bool {
     memchr::memchr(b'"', piece).is_none()
         && memchr::memchr_iter(b'\r', piece).all(|i| piece.get(i + 1) == Some(&b'\n'))
 }

@@ -6,7 +6,8 @@
 //! breaks as before.
 
 use super::column::{At, Builder};
-use crate::csv::part::{ends_in_quotes, records, PieceError};
+use super::plain::{finish, parse_plain, slots_of_fields};
+use crate::csv::part::{ends_in_quotes, is_plain, records, PieceError};
 use crate::error::DataError;
 use crate::frame::Frame;
 use mlg_compiler::ir::InputSlot;
@@ -170,14 +171,32 @@ fn last_record_end(buf: &[u8]) -> Option<usize> {
 
 /// What one piece gives: its chunks (lines relative to the piece), its line
 /// count, and the error that stopped it.
-struct Piece {
-    chunks: Vec<Parsed>,
-    lines: u64,
-    error: Option<PieceError>,
+pub(super) struct Piece {
+    pub(super) chunks: Vec<Parsed>,
+    pub(super) lines: u64,
+    pub(super) error: Option<PieceError>,
 }
 
-/// Parses one piece into chunks of at most `chunk_rows` rows.
+/// Parses one piece into chunks of at most `chunk_rows` rows (a plain one
+/// in one pass: [`parse_plain`]).
 fn parse(
+    piece: &[u8],
+    file: &str,
+    slots: &[InputSlot],
+    positions: &[usize],
+    width: usize,
+    chunk_rows: usize,
+) -> Piece {
+    if is_plain(piece) {
+        if let Some(slot_of) = slots_of_fields(positions, width) {
+            return parse_plain(piece, file, slots, &slot_of, chunk_rows);
+        }
+    }
+    parse_general(piece, file, slots, positions, width, chunk_rows)
+}
+
+/// [`parse`] of any piece, record by record through [`records`].
+pub(super) fn parse_general(
     piece: &[u8],
     file: &str,
     slots: &[InputSlot],
@@ -189,22 +208,6 @@ fn parse(
     let mut chunks = Vec::new();
     let mut lines: Vec<u64> = Vec::new();
     let mut error = None;
-    let finish = |builders: &mut Vec<Builder>, lines: &mut Vec<u64>, chunks: &mut Vec<Parsed>| {
-        if lines.is_empty() {
-            return;
-        }
-        let columns = builders
-            .iter_mut()
-            .zip(slots)
-            .map(|(b, s)| b.take(&s.name))
-            .collect();
-        let lines = std::mem::take(lines);
-        chunks.push(Parsed {
-            frame: Frame::new(columns, lines.len()),
-            lines,
-            bytes: 0,
-        });
-    };
     // Every line break is a line; the piece's first line is line 1.
     let counted = records(piece, &mut |line, fields| {
         let line = line + 1;
@@ -239,7 +242,7 @@ fn parse(
         }
         lines.push(line);
         if lines.len() >= chunk_rows {
-            finish(&mut builders, &mut lines, &mut chunks);
+            finish(&mut builders, slots, &mut lines, &mut chunks);
         }
         true
     });
@@ -247,7 +250,7 @@ fn parse(
         // A row that failed halfway leaves its columns uneven: drop it.
         lines.clear();
     }
-    finish(&mut builders, &mut lines, &mut chunks);
+    finish(&mut builders, slots, &mut lines, &mut chunks);
     let lines = counted.unwrap_or_else(|_| memchr::memchr_iter(b'\n', piece).count() as u64);
     Piece { chunks, lines, error }
 }

@@ -124,6 +124,20 @@ impl Builder {
         missing.push(false);
     }
 
+    /// True for a numeric input.
+    pub(super) fn is_numeric(&self) -> bool {
+        matches!(self, Builder::Numeric { .. })
+    }
+
+    /// A number already checked finite in `f32`, of a numeric input
+    /// (nothing for a categorical one, which [`Builder::is_numeric`] tells).
+    pub(super) fn push_value(&mut self, v: f64) {
+        if let Builder::Numeric { values, missing } = self {
+            values.push(v);
+            missing.push(false);
+        }
+    }
+
     /// A field of a numeric input that is a plain decimal within `f32`,
     /// pushed at once; `false` (nothing pushed) for any other field, which
     /// goes through [`Builder::push_text`].
