@@ -1,6 +1,7 @@
 //! Columnar frames: numeric (`f64`) and categorical (dictionary-coded) columns,
 //! each with a null mask.
 
+use crate::memory::collect_huge;
 use serde::{Deserialize, Serialize};
 
 /// The values of one column.
@@ -83,11 +84,11 @@ impl Column {
 
     /// The rows at `rows`, in that order.
     pub fn take(&self, rows: &[usize]) -> Column {
-        let missing = rows.iter().map(|&r| self.missing[r]).collect();
+        let missing = collect_huge(rows.iter().map(|&r| self.missing[r]));
         let data = match &self.data {
-            ColumnData::Numeric(v) => ColumnData::Numeric(rows.iter().map(|&r| v[r]).collect()),
+            ColumnData::Numeric(v) => ColumnData::Numeric(collect_huge(rows.iter().map(|&r| v[r]))),
             ColumnData::Categorical { codes, levels } => ColumnData::Categorical {
-                codes: rows.iter().map(|&r| codes[r]).collect(),
+                codes: collect_huge(rows.iter().map(|&r| codes[r])),
                 levels: levels.clone(),
             },
         };

@@ -16,7 +16,7 @@ pub mod error;
 pub mod files;
 pub mod frame;
 pub mod invalid;
-mod memory;
+pub mod memory;
 pub mod model;
 #[cfg(feature = "parquet")]
 pub mod parquet;

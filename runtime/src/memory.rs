@@ -6,7 +6,7 @@
 /// megabytes then costs a few hundred page faults instead of tens of
 /// thousands. A hint only: contents are untouched, and a kernel that refuses
 /// (or another system) changes nothing.
-pub(crate) fn advise_huge_pages<T>(buffer: &Vec<T>) {
+pub fn advise_huge_pages<T>(buffer: &Vec<T>) {
     #[cfg(target_os = "linux")]
     {
         const HUGE: usize = 2 << 20;
@@ -19,6 +19,17 @@ pub(crate) fn advise_huge_pages<T>(buffer: &Vec<T>) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = buffer;
+}
+
+/// `items` collected into a vector advised onto huge pages before it is
+/// filled ([`advise_huge_pages`]): for the columns and matrices of
+/// hundreds of thousands of rows that the fit path copies, where faulting
+/// in 4 KiB pages one by one costs more than the copy.
+pub fn collect_huge<T>(items: impl ExactSizeIterator<Item = T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(items.len());
+    advise_huge_pages(&out);
+    out.extend(items);
+    out
 }
 
 #[cfg(target_os = "linux")]

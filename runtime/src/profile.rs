@@ -341,12 +341,10 @@ pub fn numeric_values(column: Option<&Column>, rows: std::ops::Range<usize>) -> 
     };
     let missing = |r: usize| column.missing.get(r).copied().unwrap_or(true);
     match &column.data {
-        ColumnData::Numeric(values) => rows
-            .map(|r| match values.get(r) {
-                Some(v) if !missing(r) => *v,
-                _ => f64::NAN,
-            })
-            .collect(),
+        ColumnData::Numeric(values) => crate::memory::collect_huge(rows.map(|r| match values.get(r) {
+            Some(v) if !missing(r) => *v,
+            _ => f64::NAN,
+        })),
         ColumnData::Categorical { codes, levels } => {
             let parsed: Vec<f64> = levels
                 .iter()

@@ -61,6 +61,8 @@ impl Columns<'_> {
     pub fn to_matrix(&self) -> Matrix {
         let cols = self.columns.len();
         let mut data = vec![0.0; self.rows.len() * cols];
+        // Zeroed pages not yet touched: filled on huge pages.
+        mlg_runtime::memory::advise_huge_pages(&data);
         if cols > 0 {
             data.par_chunks_mut(COPY_BLOCK * cols)
                 .zip(self.rows.par_chunks(COPY_BLOCK))

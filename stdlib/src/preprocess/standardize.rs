@@ -6,7 +6,9 @@ use crate::op::{FittedTransform, Lowering, OpError, Target, Transform};
 use crate::registry::{column_error, param_bool};
 use mlg_compiler::ir::Op;
 use mlg_compiler::workflow::catalog::Params;
-use mlg_runtime::frame::{Column, Frame};
+use mlg_runtime::frame::{Column, ColumnData, Frame};
+use mlg_runtime::memory::collect_huge;
+use rayon::prelude::*;
 
 const OP: &str = "standardize";
 
@@ -122,7 +124,7 @@ impl Transform for Standardize {
 
 impl FittedTransform for FittedStandardize {
     fn transform(&self, frame: &Frame) -> Result<Frame, OpError> {
-        let mut out = frame.clone();
+        let mut inputs = Vec::with_capacity(self.scales.len());
         for s in &self.scales {
             let column = frame_column(OP, frame, &s.column)?;
             let values = column.as_numeric().ok_or_else(|| {
@@ -132,13 +134,33 @@ impl FittedTransform for FittedStandardize {
                     "is categorical; standardize applies to numeric columns",
                 )
             })?;
-            let scaled = values.iter().map(|x| (x - s.mean) / s.scale).collect();
-            let new = Column {
+            inputs.push((s, column, values));
+        }
+        let scaled: Vec<Column> = inputs
+            .into_par_iter()
+            .map(|(s, column, values)| Column {
                 name: s.column.clone(),
-                data: mlg_runtime::frame::ColumnData::Numeric(scaled),
+                data: ColumnData::Numeric(collect_huge(values.iter().map(|x| (x - s.mean) / s.scale))),
                 missing: column.missing.clone(),
-            };
-            replace_column(&mut out, &s.column, new);
+            })
+            .collect();
+        // The other columns are copied; the scaled ones are not copied first.
+        let mut out = Frame {
+            columns: (frame.columns.iter())
+                .map(|c| match self.scales.iter().any(|s| s.column == c.name) {
+                    true => Column {
+                        name: c.name.clone(),
+                        data: ColumnData::Numeric(Vec::new()),
+                        missing: Vec::new(),
+                    },
+                    false => c.clone(),
+                })
+                .collect(),
+            n_rows: frame.n_rows,
+        };
+        for new in scaled {
+            let name = new.name.clone();
+            replace_column(&mut out, &name, new);
         }
         Ok(out)
     }
