@@ -303,6 +303,30 @@ pub(crate) fn is_plain(piece: &[u8]) -> bool {
         && memchr::memchr_iter(b'\r', piece).all(|i| piece.get(i + 1) == Some(&b'\n'))
 }
 
+/// The start of the line after the one holding `at` in plain `piece` (its
+/// end when none follows).
+pub(crate) fn next_line(piece: &[u8], at: usize) -> usize {
+    memchr::memchr(b'\n', &piece[at..]).map_or(piece.len(), |k| at + k + 1)
+}
+
+/// The field of plain `piece` starting at `pos`: its text (a carriage
+/// return that ends the line dropped) and where it ends (its comma, line
+/// break or the piece's end).
+pub(crate) fn cut_field(piece: &[u8], pos: usize) -> (&[u8], usize) {
+    let end = memchr::memchr2(b',', b'\n', &piece[pos..]).map_or(piece.len(), |k| pos + k);
+    let raw = &piece[pos..end];
+    match piece.get(end) {
+        Some(b',') => (raw, end),
+        _ => (raw.strip_suffix(b"\r").unwrap_or(raw), end),
+    }
+}
+
+/// The number of fields on the line starting at `line_start` in plain `piece`.
+pub(crate) fn fields_on_line(piece: &[u8], line_start: usize) -> usize {
+    let end = memchr::memchr(b'\n', &piece[line_start..]).map_or(piece.len(), |k| line_start + k);
+    memchr::memchr_iter(b',', &piece[line_start..end]).count() + 1
+}
+
 /// [`scan`] of a plain piece in one pass: a field that is a plain decimal is
 /// parsed where it lies, its end found by the parse itself (the common case
 /// in numeric files); any other field is cut at the next comma or line break
@@ -319,7 +343,7 @@ fn scan_plain(piece: &[u8], plans: &[Plan], names: &[String], file: &str, mut co
         let line1 = line + 1;
         if end_of_line(pos) {
             // A blank line (or a bare CRLF).
-            pos = memchr::memchr(b'\n', &piece[pos..]).map_or(piece.len(), |k| pos + k + 1);
+            pos = next_line(piece, pos);
             line += 1;
             continue;
         }
@@ -340,11 +364,7 @@ fn scan_plain(piece: &[u8], plans: &[Plan], names: &[String], file: &str, mut co
                     end
                 }
                 _ => {
-                    let end = memchr::memchr2(b',', b'\n', &piece[pos..]).map_or(piece.len(), |k| pos + k);
-                    let mut raw = &piece[pos..end];
-                    if piece.get(end) != Some(&b',') {
-                        raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-                    }
+                    let (raw, end) = cut_field(piece, pos);
                     if j < width {
                         let at = At {
                             line: line1,
@@ -362,13 +382,12 @@ fn scan_plain(piece: &[u8], plans: &[Plan], names: &[String], file: &str, mut co
                 pos = end + 1;
                 continue;
             }
-            pos = memchr::memchr(b'\n', &piece[end..]).map_or(piece.len(), |k| end + k + 1);
+            pos = next_line(piece, end);
             break None;
         };
         if let Some(error) = stop {
             // A record of the wrong width is refused as such, whatever its fields.
-            let end = memchr::memchr(b'\n', &piece[line_start..]).map_or(piece.len(), |k| line_start + k);
-            let found = memchr::memchr_iter(b',', &piece[line_start..end]).count() + 1;
+            let found = fields_on_line(piece, line_start);
             let error = if found == width {
                 error
             } else {

@@ -8,7 +8,7 @@
 use super::blocks::{Parsed, Piece};
 use super::column::{At, Builder};
 use crate::csv::number::{general_prefix, short_decimal};
-use crate::csv::part::PieceError;
+use crate::csv::part::{cut_field, fields_on_line, next_line, PieceError};
 use crate::error::DataError;
 use crate::frame::Frame;
 use crate::rows::fits_f32;
@@ -47,7 +47,7 @@ pub(super) fn parse_plain(
         line += 1;
         if matches!(piece[pos], b'\n' | b'\r') {
             // A blank line (or a bare CRLF).
-            pos = memchr::memchr(b'\n', &piece[pos..]).map_or(piece.len(), |k| pos + k + 1);
+            pos = next_line(piece, pos);
             continue;
         }
         let line_start = pos;
@@ -66,11 +66,7 @@ pub(super) fn parse_plain(
                     end
                 }
                 _ => {
-                    let end = memchr::memchr2(b',', b'\n', &piece[pos..]).map_or(piece.len(), |k| pos + k);
-                    let mut raw = &piece[pos..end];
-                    if piece.get(end) != Some(&b',') {
-                        raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-                    }
+                    let (raw, end) = cut_field(piece, pos);
                     if let Some(s) = slot {
                         if let Err(e) = push_field(&mut builders[s], raw, file, line, &slots[s].name) {
                             break Some(e);
@@ -84,13 +80,12 @@ pub(super) fn parse_plain(
                 pos = end + 1;
                 continue;
             }
-            pos = memchr::memchr(b'\n', &piece[end..]).map_or(piece.len(), |k| end + k + 1);
+            pos = next_line(piece, end);
             break None;
         };
         // A record of the wrong width is refused as such, whatever its fields.
-        let line_end = memchr::memchr(b'\n', &piece[line_start..]).map_or(piece.len(), |k| line_start + k);
         let found = match stopped {
-            Some(_) => memchr::memchr_iter(b',', &piece[line_start..line_end]).count() + 1,
+            Some(_) => fields_on_line(piece, line_start),
             None => j,
         };
         if found != width {
