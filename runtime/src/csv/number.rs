@@ -264,11 +264,12 @@ mod tests {
     /// and `str::parse`'s value whenever a field is taken whole.
     fn in_line_agrees(case: &str) {
         let line = format!("{case},-1234567.1234567,0\n");
-        let (bytes, short) = (line.as_bytes(), super::short_decimal);
-        let got = short(bytes, 0)
-            .or_else(|| super::general_prefix(bytes, 0))
-            .filter(|&(_, end)| end == case.len());
-        let short = super::short_decimal(line.as_bytes(), 0).filter(|&(_, end)| end == case.len());
+        let bytes = line.as_bytes();
+        let whole = |found: &(f64, usize)| found.1 == case.len();
+        // As the field loops read it: the short path when it takes the text.
+        let found = super::short_decimal(bytes, 0);
+        let got = found.or_else(|| super::general_prefix(bytes, 0)).filter(whole);
+        let short = found.filter(whole);
         let want = super::plain_decimal(case.as_bytes());
         assert_eq!(
             got.map(|g| g.0.to_bits()),
