@@ -40,6 +40,15 @@ impl Standardize {
     }
 }
 
+/// The values of a column that are neither marked missing in `missing` nor NaN, in row order.
+fn kept<'a>(values: &'a [f64], missing: &'a [bool]) -> impl Iterator<Item = f64> + 'a {
+    values
+        .iter()
+        .zip(missing)
+        .filter(|(v, m)| !**m && !v.is_nan())
+        .map(|(v, _)| *v)
+}
+
 /// The statistics learned for one column: `x' = (x - mean) / scale`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ColumnScale {
@@ -71,20 +80,18 @@ impl Transform for Standardize {
             let values = column.as_numeric().ok_or_else(|| {
                 column_error(OP, name, "is categorical; standardize applies to numeric columns")
             })?;
-            let values: Vec<f64> = values
-                .iter()
-                .zip(&column.missing)
-                .filter(|(v, m)| !**m && !v.is_nan())
-                .map(|(v, _)| *v)
-                .collect();
-            observed.push(values);
+            observed.push((values, column.missing.as_slice()));
         }
         // Counts and sums, then squared deviations from the mean, summed over
-        // every rank of a distributed job (each holds some of the rows).
+        // every rank of a distributed job (each holds some of the rows). One
+        // column per task, each summed in row order.
         let comm = mlg_runtime::collective::current();
         let mut sums: Vec<f64> = observed
-            .iter()
-            .flat_map(|v| [v.len() as f64, v.iter().sum::<f64>()])
+            .par_iter()
+            .flat_map_iter(|&(v, m)| {
+                let (n, sum) = kept(v, m).fold((0usize, -0.0), |(n, s), x| (n + 1, s + x));
+                [n as f64, sum]
+            })
             .collect();
         comm.all_reduce_f64(&mut sums);
         let means: Vec<f64> = sums
@@ -92,9 +99,9 @@ impl Transform for Standardize {
             .map(|c| if c[0] > 0.0 { c[1] / c[0] } else { 0.0 })
             .collect();
         let mut squares: Vec<f64> = observed
-            .iter()
+            .par_iter()
             .zip(&means)
-            .map(|(v, m)| v.iter().map(|x| (x - m) * (x - m)).sum::<f64>())
+            .map(|(&(v, m), mean)| kept(v, m).map(|x| (x - mean) * (x - mean)).sum::<f64>())
             .collect();
         comm.all_reduce_f64(&mut squares);
         let mut scales = Vec::with_capacity(selected.len());
