@@ -12,12 +12,13 @@
 //! slot plus an `other` count for values outside those levels.
 
 use crate::frame::{Column, ColumnData, Frame};
-use crate::stats::quantile;
+use crate::stats::quantile_at;
 use mlg_compiler::ir::{InputSlot, SlotKind};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 mod ranks;
+mod select;
 
 /// Number of quantile steps: percentiles `0/100 ..= 100/100`.
 pub const QUANTILE_STEPS: usize = 100;
@@ -116,32 +117,11 @@ impl DataProfile {
     }
 }
 
-/// The finite values of `values`, permuted so that every position the
-/// profile reads (each quantile's two neighbours, hence the first and the
-/// last) holds what a sort in `f64::total_cmp` order would put there; the
-/// rest is in no particular order. Selects on integer keys (the map
-/// `total_cmp` itself compares by) instead of sorting: about `log2(200)`
-/// partitions of the data instead of `log2(n)`.
-fn quantile_ordered(values: &[f64]) -> Vec<f64> {
-    let key = |v: f64| {
-        let bits = v.to_bits();
-        if bits >> 63 == 1 {
-            !bits
-        } else {
-            bits | 1 << 63
-        }
-    };
-    let unkey = |k: u64| f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k });
-    let mut keys: Vec<u64> = values
-        .iter()
-        .copied()
-        .filter(|v| v.is_finite())
-        .map(key)
-        .collect();
-    let Some(last) = keys.len().checked_sub(1) else {
-        return Vec::new();
-    };
-    // The indices `stats::quantile` reads for p = i / QUANTILE_STEPS.
+/// The sorted positions (ascending, distinct) that [`quantile`] reads for the
+/// [`QUANTILE_STEPS`]` + 1` percentiles of `n` values: the first, the last and
+/// each percentile's two neighbours.
+fn quantile_positions(n: usize) -> Vec<usize> {
+    let last = n.saturating_sub(1);
     let mut wanted: Vec<usize> = (0..=QUANTILE_STEPS)
         .flat_map(|i| {
             let below = (last as f64 * (i as f64 / QUANTILE_STEPS as f64)).floor() as usize;
@@ -150,27 +130,7 @@ fn quantile_ordered(values: &[f64]) -> Vec<f64> {
         .collect();
     wanted.sort_unstable();
     wanted.dedup();
-    select_all(&mut keys, &wanted);
-    keys.into_iter().map(unkey).collect()
-}
-
-/// Puts the `wanted` (ascending, in range) order statistics of `keys` in
-/// their sorted positions, partitioning around the middle one and recursing.
-fn select_all(keys: &mut [u64], wanted: &[usize]) {
-    if wanted.is_empty() {
-        return;
-    }
-    if keys.len() <= 64 {
-        keys.sort_unstable();
-        return;
-    }
-    let half = wanted.len() / 2;
-    let mid = wanted[half];
-    keys.select_nth_unstable(mid);
-    let (left, right) = keys.split_at_mut(mid);
-    select_all(left, &wanted[..half]);
-    let above: Vec<usize> = wanted[half + 1..].iter().map(|w| w - mid - 1).collect();
-    select_all(&mut right[1..], &above);
+    wanted
 }
 
 /// The histogram's bin edges: the distinct deciles among `quantiles` (the
@@ -234,20 +194,30 @@ impl FeatureProfile {
 impl NumericProfile {
     /// Statistics of `values` (NaN = missing, skipped).
     fn of(values: &[f64]) -> NumericProfile {
-        let finite = quantile_ordered(values);
-        let n = finite.len() as f64;
-        let (mean, std) = if finite.is_empty() {
+        // Sums in row order; the percentiles from the order statistics alone.
+        let finite = || values.iter().copied().filter(|v| v.is_finite());
+        let (count, sum) = finite().fold((0usize, -0.0), |(c, s), v| (c + 1, s + v));
+        let n = count as f64;
+        let (mean, std) = if count == 0 {
             (f64::NAN, f64::NAN)
         } else {
-            let mean = finite.iter().sum::<f64>() / n;
-            let var = finite.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+            let mean = sum / n;
+            let var = finite().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
             (mean, var.sqrt())
         };
-        let quantiles: Vec<f64> = if finite.is_empty() {
+        let positions = if count == 0 {
+            Vec::new()
+        } else {
+            quantile_positions(count)
+        };
+        let stats = select::order_statistics(values, &positions);
+        // `quantile_at` reads only `positions`.
+        let at = |i: usize| stats[positions.partition_point(|&p| p < i)];
+        let quantiles: Vec<f64> = if count == 0 {
             Vec::new()
         } else {
             (0..=QUANTILE_STEPS)
-                .map(|i| quantile(&finite, i as f64 / QUANTILE_STEPS as f64))
+                .map(|i| quantile_at(count, at, i as f64 / QUANTILE_STEPS as f64))
                 .collect()
         };
         let edges = edges_of(&quantiles);
@@ -256,8 +226,8 @@ impl NumericProfile {
             counts[bin_of(&edges, *v)] += 1;
         }
         NumericProfile {
-            min: finite.first().copied().unwrap_or(f64::NAN),
-            max: finite.last().copied().unwrap_or(f64::NAN),
+            min: stats.first().copied().unwrap_or(f64::NAN),
+            max: stats.last().copied().unwrap_or(f64::NAN),
             mean,
             std,
             quantiles,
@@ -428,6 +398,7 @@ fn value_key(v: f64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::quantile;
 
     fn numeric_slot(name: &str) -> InputSlot {
         InputSlot {
@@ -436,34 +407,10 @@ mod tests {
         }
     }
 
+    /// On more values than it sorts outright, the profile gives every
+    /// percentile, the minimum and the maximum exactly as a full sort does.
     #[test]
-    fn integer_keys_sort_like_total_cmp() {
-        let values = [
-            3.5,
-            -0.0,
-            0.0,
-            -2.0,
-            f64::NAN,
-            1e-300,
-            -1e300,
-            f64::INFINITY,
-            7.0,
-            -0.0,
-            2.5,
-        ];
-        let mut want: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-        want.sort_unstable_by(f64::total_cmp);
-        let got = super::quantile_ordered(&values);
-        assert_eq!(
-            got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-            want.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
-        );
-    }
-
-    /// On more values than it sorts outright, the selection gives every
-    /// quantile exactly as the full sort does, and the same multiset.
-    #[test]
-    fn selected_quantiles_equal_sorted_ones() {
+    fn profile_quantiles_equal_sorted_ones() {
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         for n in [65, 1000, 4097, 50_000] {
             let values: Vec<f64> = (0..n)
@@ -471,29 +418,24 @@ mod tests {
                     state ^= state << 13;
                     state ^= state >> 7;
                     state ^= state << 17;
-                    // Ties and both signs of zero, as real columns have.
-                    if i % 7 == 0 {
-                        if i % 2 == 0 {
-                            0.0
-                        } else {
-                            -0.0
-                        }
-                    } else {
-                        ((state % 2001) as f64 - 1000.0) / 8.0
+                    // Ties, both signs of zero and missing values, as real columns have.
+                    match i % 7 {
+                        0 if i % 2 == 0 => 0.0,
+                        0 => -0.0,
+                        3 if i % 5 == 0 => f64::NAN,
+                        _ => ((state % 2001) as f64 - 1000.0) / 8.0,
                     }
                 })
                 .collect();
-            let mut sorted = values.clone();
+            let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
             sorted.sort_unstable_by(f64::total_cmp);
-            let got = super::quantile_ordered(&values);
-            for i in 0..=QUANTILE_STEPS {
+            let profile = NumericProfile::of(&values);
+            for (i, got) in profile.quantiles.iter().enumerate() {
                 let p = i as f64 / QUANTILE_STEPS as f64;
-                let (a, b) = (quantile(&got, p), quantile(&sorted, p));
-                assert_eq!(a.to_bits(), b.to_bits(), "n = {n}, p = {p}");
+                assert_eq!(got.to_bits(), quantile(&sorted, p).to_bits(), "n = {n}, p = {p}");
             }
-            let mut again = got.clone();
-            again.sort_unstable_by(f64::total_cmp);
-            assert_eq!(again, sorted);
+            assert_eq!(profile.min.to_bits(), sorted[0].to_bits());
+            assert_eq!(profile.max.to_bits(), sorted[sorted.len() - 1].to_bits());
         }
     }
 

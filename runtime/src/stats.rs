@@ -19,13 +19,20 @@
 /// NaN) makes the result NaN. With infinite values NumPy's arithmetic can give
 /// NaN (`inf - inf`); so does this function.
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let (Some(&first), Some(&last_value)) = (sorted.first(), sorted.last()) else {
+    quantile_at(sorted.len(), |i| sorted[i], q)
+}
+
+/// [`quantile`] of a sorted sequence of `n` values that `at(i)` reads (at
+/// position `0`, `n - 1` and the two neighbours of `(n - 1) * q`), so that
+/// callers holding only those order statistics get the same bits.
+pub fn quantile_at(n: usize, at: impl Fn(usize) -> f64, q: f64) -> f64 {
+    let Some(last) = n.checked_sub(1) else {
         return f64::NAN;
     };
+    let (first, last_value) = (at(0), at(last));
     if q.is_nan() || first.is_nan() || last_value.is_nan() {
         return f64::NAN;
     }
-    let last = sorted.len() - 1;
     // numpy: virtual index (n - 1) * q, then `_get_indexes` and `_get_gamma`.
     let h = last as f64 * q.clamp(0.0, 1.0);
     if h >= last as f64 {
@@ -35,7 +42,7 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     let below = h.floor();
     // 0 <= below < last here, so both indices are in range.
     let i = below as usize;
-    lerp(sorted[i], sorted[i + 1], h - below)
+    lerp(at(i), at(i + 1), h - below)
 }
 
 /// The median of `sorted` (ascending) like `numpy.median`: the middle value,
