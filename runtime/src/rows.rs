@@ -49,6 +49,18 @@ pub fn encode_rows(frame: &Frame, slots: &[InputSlot]) -> Result<Vec<f32>, DataE
 /// `frame.n_rows × slots.len()` values (else [`DataError::InvalidFrame`]); every
 /// value of it is overwritten.
 pub fn encode_rows_into(frame: &Frame, slots: &[InputSlot], out: &mut [f32]) -> Result<(), DataError> {
+    encode_range_into(frame, slots, 0..frame.n_rows, out)
+}
+
+/// [`encode_rows_into`] of the frame rows `rows` only (which must lie within
+/// the frame), without copying them out first: `out` holds `rows.len() ×
+/// slots.len()` values, and errors name frame rows.
+pub fn encode_range_into(
+    frame: &Frame,
+    slots: &[InputSlot],
+    rows: std::ops::Range<usize>,
+    out: &mut [f32],
+) -> Result<(), DataError> {
     let missing: Vec<String> = slots
         .iter()
         .filter(|s| frame.column(&s.name).is_none())
@@ -57,7 +69,12 @@ pub fn encode_rows_into(frame: &Frame, slots: &[InputSlot], out: &mut [f32]) -> 
     if !missing.is_empty() {
         return Err(DataError::MissingColumns { columns: missing });
     }
-    let n_rows = frame.n_rows;
+    if rows.end > frame.n_rows || rows.start > rows.end {
+        return Err(DataError::InvalidFrame {
+            message: format!("rows {rows:?} are not within the frame's {} rows", frame.n_rows),
+        });
+    }
+    let n_rows = rows.len();
     let width = slots.len();
     if n_rows.checked_mul(width) != Some(out.len()) {
         return Err(DataError::InvalidFrame {
@@ -70,14 +87,14 @@ pub fn encode_rows_into(frame: &Frame, slots: &[InputSlot], out: &mut [f32]) -> 
     let mut sources = Vec::with_capacity(slots.len());
     for slot in slots {
         if let Some(column) = frame.column(&slot.name) {
-            sources.push(Source::new(column, slot, n_rows)?);
+            sources.push(Source::new(column, slot, frame.n_rows, rows.clone())?);
         }
     }
     if width == 0 {
         return Ok(());
     }
     let fill = |(block, chunk): (usize, &mut [f32])| {
-        let start = block * BLOCK_ROWS;
+        let start = rows.start + block * BLOCK_ROWS;
         for (slot, source) in sources.iter().enumerate() {
             source.fill(chunk, start, slot, width);
         }
@@ -129,8 +146,14 @@ pub(crate) fn value_key(v: f64) -> u64 {
 }
 
 impl<'a> Source<'a> {
-    /// Checks `column` against `slot` and prepares the mapping.
-    fn new(column: &'a Column, slot: &InputSlot, n_rows: usize) -> Result<Self, DataError> {
+    /// Checks `column` (of a frame of `n_rows` rows) against `slot` on the
+    /// rows `rows` and prepares the mapping.
+    fn new(
+        column: &'a Column,
+        slot: &InputSlot,
+        n_rows: usize,
+        rows: std::ops::Range<usize>,
+    ) -> Result<Self, DataError> {
         let data_len = match &column.data {
             ColumnData::Numeric(v) => v.len(),
             ColumnData::Categorical { codes, .. } => codes.len(),
@@ -147,10 +170,11 @@ impl<'a> Source<'a> {
         let missing = column.missing.as_slice();
         match (&column.data, &slot.kind) {
             (ColumnData::Numeric(values), SlotKind::Numeric) => {
-                let bad = values
+                let bad = values[rows.clone()]
                     .iter()
-                    .zip(missing)
-                    .position(|(v, m)| !*m && !v.is_nan() && !fits_f32(*v));
+                    .zip(&missing[rows.clone()])
+                    .position(|(v, m)| !*m && !v.is_nan() && !fits_f32(*v))
+                    .map(|r| rows.start + r);
                 if let Some(row) = bad {
                     return Err(DataError::OutOfRangeRow {
                         file: None,
@@ -162,7 +186,11 @@ impl<'a> Source<'a> {
                 Ok(Source::Numeric { values, missing })
             }
             (ColumnData::Categorical { codes, levels }, SlotKind::Numeric) => {
-                match codes.iter().zip(missing).position(|(_, m)| !*m) {
+                match missing[rows.clone()]
+                    .iter()
+                    .position(|m| !*m)
+                    .map(|r| rows.start + r)
+                {
                     None => Ok(Source::AllMissing),
                     Some(row) => Err(DataError::NotNumeric {
                         column: column.name.clone(),
@@ -172,10 +200,11 @@ impl<'a> Source<'a> {
                 }
             }
             (ColumnData::Categorical { codes, levels }, SlotKind::Categorical { levels: wanted }) => {
-                let bad = codes
+                let bad = codes[rows.clone()]
                     .iter()
-                    .zip(missing)
-                    .position(|(c, m)| !*m && *c as usize >= levels.len());
+                    .zip(&missing[rows.clone()])
+                    .position(|(c, m)| !*m && *c as usize >= levels.len())
+                    .map(|r| rows.start + r);
                 if let Some(row) = bad {
                     return Err(DataError::InvalidFrame {
                         message: format!(

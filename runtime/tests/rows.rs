@@ -2,7 +2,7 @@
 
 use mlg_compiler::ir::{InputSlot, SlotKind};
 use mlg_runtime::csv::read_csv_from;
-use mlg_runtime::rows::encode_rows;
+use mlg_runtime::rows::{encode_range_into, encode_rows};
 use mlg_runtime::{Column, DataError, Frame};
 
 fn num(name: &str) -> InputSlot {
@@ -139,4 +139,32 @@ fn no_slots_or_no_rows_give_empty_buffers() {
     assert!(encode_rows(&frame, &[]).unwrap().is_empty());
     let empty = read_csv_from(&b"a\n"[..], "t.csv").unwrap();
     assert!(encode_rows(&empty, &[num("a")]).unwrap().is_empty());
+}
+
+/// A range of rows encodes as those rows taken out of the frame would, checks
+/// only those rows, and names frame rows in its errors.
+#[test]
+fn a_row_range_encodes_in_place_and_names_frame_rows() {
+    let values = vec![1.0, 1e300, 2.0, 3.0, 4.0, 1e300];
+    let missing = vec![false, false, false, true, false, false];
+    let frame = Frame::new(
+        vec![Column {
+            missing,
+            ..Column::numeric("x", values)
+        }],
+        6,
+    );
+    let slots = [num("x")];
+    let mut out = vec![0.0f32; 3];
+    encode_range_into(&frame, &slots, 2..5, &mut out).unwrap();
+    assert_rows(&out, &[2.0, f32::NAN, 4.0]);
+    let taken = encode_rows(&frame.take(&[2, 3, 4]), &slots).unwrap();
+    assert_rows(&out, &taken);
+    let err = encode_range_into(&frame, &slots, 3..6, &mut out).unwrap_err();
+    match err {
+        DataError::OutOfRangeRow { row, .. } => assert_eq!(row, 6),
+        other => panic!("expected OutOfRangeRow, got {other:?}"),
+    }
+    let err = encode_range_into(&frame, &slots, 5..8, &mut out).unwrap_err();
+    assert!(matches!(err, DataError::InvalidFrame { .. }), "{err:?}");
 }

@@ -284,18 +284,34 @@ impl<'w> Chain<'w> {
         y: &mut Target,
         fitted: &mut Vec<Box<dyn FittedTransform>>,
     ) -> Result<(Matrix, Vec<String>)> {
-        let mut frame = self.frame.take_without(rows, &self.target);
+        // On every row, the first step reads the session's frame where it lies
+        // (its selection and its output without the target) instead of a copy.
+        let every_row = rows.len() == self.frame.n_rows && rows.iter().enumerate().all(|(i, &r)| i == r);
+        let mut frame = match every_row {
+            true => None,
+            false => Some(self.frame.take_without(rows, &self.target)),
+        };
         for (stage, step) in steps {
             let op = mlg_stdlib::transform(&step.op.op, &step.op.params).map_err(|e| Error::op(stage, e))?;
-            let selected = select(&step.selector, &frame);
-            let f = op.fit(&frame, &selected, y).map_err(|e| Error::op(stage, e))?;
-            if let Some(keep) = f.training_rows() {
-                frame = frame.take(keep);
-                *y = y.take(keep);
+            let input = frame.as_ref().unwrap_or(&self.frame);
+            let mut selected = select(&step.selector, input);
+            selected.retain(|c| *c != self.target);
+            let f = op.fit(input, &selected, y).map_err(|e| Error::op(stage, e))?;
+            let mut out = match f.training_rows() {
+                Some(keep) => {
+                    *y = y.take(keep);
+                    f.transform(&input.take(keep))
+                }
+                None => f.transform(input),
             }
-            frame = f.transform(&frame).map_err(|e| Error::op(stage, e))?;
+            .map_err(|e| Error::op(stage, e))?;
+            if frame.is_none() {
+                out.columns.retain(|c| c.name != self.target);
+            }
+            frame = Some(out);
             fitted.push(f);
         }
+        let frame = frame.unwrap_or_else(|| self.frame.take_without(rows, &self.target));
         let features = frame.columns.iter().map(|c| c.name.clone()).collect();
         let x = matrix(&frame).map_err(|e| Error::op(&self.model_name, e))?;
         Ok((x, features))

@@ -64,18 +64,34 @@ fn check_training_rows(
     compiled: &mlg_runtime::Model,
 ) -> Result<()> {
     let during = "on its training rows (fitted on every row to be deployed)";
+    let inputs = compiled.inputs();
+    let mut encoded = Vec::new();
     for part in fitted.trained_rows(rows).chunks(CHECK_ROWS) {
-        let frame = chain.frame.take(part);
-        let encoded = mlg_runtime::rows::encode_rows(&frame, compiled.inputs())?;
+        // Consecutive rows are encoded where they lie; others are taken first.
+        let consecutive = part.windows(2).all(|w| w[1] == w[0] + 1);
+        let taken;
+        let (frame, range) = match part.first() {
+            Some(&first) if consecutive => (&*chain.frame, first..first + part.len()),
+            _ => {
+                taken = chain.frame.take(part);
+                (&taken, 0..part.len())
+            }
+        };
+        encoded.resize(part.len() * inputs.len(), 0.0);
+        mlg_runtime::rows::encode_range_into(frame, inputs, range, &mut encoded)?;
         let out = compiled.predict_rows(&encoded, part.len())?;
         let batch = finite::Batch {
             model: name,
             during,
             rows: part,
             encoded: &encoded,
-            inputs: compiled.inputs(),
+            inputs,
         };
-        finite::check_chain(fitted, &frame, &batch, &out, compiled.n_outputs())?;
+        if finite::check(&batch, &out, compiled.n_outputs()).is_err() {
+            // Naming the ensemble member at fault takes the rows as a frame.
+            let frame = chain.frame.take(part);
+            finite::check_chain(fitted, &frame, &batch, &out, compiled.n_outputs())?;
+        }
     }
     Ok(())
 }
