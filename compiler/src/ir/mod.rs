@@ -8,6 +8,7 @@
 //! interpreter ([`interp`]) defines what each op means; passes and backends must
 //! agree with it.
 
+pub mod bounds;
 pub mod builder;
 pub mod interp;
 pub mod text;

@@ -55,7 +55,9 @@ pub(super) fn deployable(
 }
 
 /// Checks that the compiled `fitted` gives finite outputs on its training
-/// rows `rows` of `chain`'s frame.
+/// rows `rows` of `chain`'s frame: at once when its graph's outputs are
+/// finite for every row ([`mlg_compiler::ir::bounds::always_finite`]), else by
+/// running it on them.
 fn check_training_rows(
     name: &str,
     chain: &Chain,
@@ -63,6 +65,10 @@ fn check_training_rows(
     rows: &[usize],
     compiled: &mlg_runtime::Model,
 ) -> Result<()> {
+    // Outputs finite for every possible row (a tree ensemble's, say) need no rows run.
+    if mlg_compiler::ir::bounds::always_finite(&compiled.artifact().graph) {
+        return Ok(());
+    }
     let during = "on its training rows (fitted on every row to be deployed)";
     let inputs = compiled.inputs();
     let mut encoded = Vec::new();
