@@ -127,6 +127,35 @@ enum Source<'a> {
     AllMissing,
 }
 
+/// For every slot, the largest magnitude of the value [`encode_rows`] would
+/// give it on any row of `frame`, or `None` where some row would encode it
+/// as NaN (a missing value, a column the frame lacks, a categorical column
+/// in a numeric slot) or as a number beyond `f32`. Slots are scanned in
+/// parallel.
+pub fn input_bounds(frame: &Frame, slots: &[InputSlot]) -> Vec<Option<f64>> {
+    let bound = |slot: &InputSlot| -> Option<f64> {
+        let column = frame.column(&slot.name)?;
+        if column.missing.iter().any(|m| *m) {
+            return None;
+        }
+        match (&column.data, &slot.kind) {
+            (ColumnData::Numeric(values), SlotKind::Numeric) => values.iter().try_fold(0.0f64, |m, &v| {
+                let v = v as f32;
+                v.is_finite().then(|| m.max(f64::from(v.abs())))
+            }),
+            // Codes into the slot's levels, or UNSEEN (-1).
+            (ColumnData::Categorical { .. }, SlotKind::Categorical { levels }) => {
+                Some(levels.len().max(1) as f64)
+            }
+            (ColumnData::Numeric(values), SlotKind::Categorical { levels }) => {
+                (!values.iter().any(|v| v.is_nan())).then(|| levels.len().max(1) as f64)
+            }
+            (ColumnData::Categorical { .. }, SlotKind::Numeric) => None,
+        }
+    };
+    slots.par_iter().map(bound).collect()
+}
+
 /// True when `v` is a number a model can take: finite once converted to the
 /// `f32` the compiled function computes in (so `|v|` at most about
 /// 3.4028235e38, `f32::MAX` after rounding). NaN, the missing value, is not a

@@ -2,7 +2,7 @@
 
 use mlg_compiler::ir::{InputSlot, SlotKind};
 use mlg_runtime::csv::read_csv_from;
-use mlg_runtime::rows::{encode_range_into, encode_rows};
+use mlg_runtime::rows::{encode_range_into, encode_rows, input_bounds};
 use mlg_runtime::{Column, DataError, Frame};
 
 fn num(name: &str) -> InputSlot {
@@ -167,4 +167,20 @@ fn a_row_range_encodes_in_place_and_names_frame_rows() {
     }
     let err = encode_range_into(&frame, &slots, 5..8, &mut out).unwrap_err();
     assert!(matches!(err, DataError::InvalidFrame { .. }), "{err:?}");
+}
+
+/// Bounds are the largest encoded magnitude per slot, and none where a row
+/// would encode to NaN.
+#[test]
+fn input_bounds_are_the_largest_encoded_magnitudes() {
+    let frame = read_csv_from(&b"a,b,c,color\n1.5,2,x,red\n-4,NA,y,blue\n"[..], "t.csv").unwrap();
+    let slots = vec![
+        num("a"),
+        num("b"),
+        num("c"),
+        cat("color", &["red", "blue", "green"]),
+        num("gone"),
+    ];
+    let bounds = input_bounds(&frame, &slots);
+    assert_eq!(bounds, vec![Some(4.0), None, None, Some(3.0), None]);
 }

@@ -1,15 +1,20 @@
 //! Bounds on the magnitude of the values a graph computes, valid for every
-//! input row (NaN and infinities included): enough to prove that a tree
-//! ensemble's outputs are finite without running it on any row.
+//! input row (NaN and infinities included), or for every row whose inputs
+//! lie within given bounds: enough to prove that a tree ensemble's outputs
+//! are finite without running it on any row, or a linear model's on rows
+//! whose largest values are known.
 //!
 //! The analysis is deliberately small and conservative. A node has a bound
 //! only when its op is one of those below and its operands' bounds let it
-//! have one; every other op (an affine map, a division, a logarithm, ...)
-//! has none, because some input can make it overflow or give NaN.
+//! have one; every other op (a division, a logarithm, ...) has none, because
+//! some input can make it overflow or give NaN. A bounded value is never NaN.
 //!
 //! | op | bound |
 //! | --- | --- |
-//! | `input` | none |
+//! | `input` | the bound given for its slot (none by default) |
+//! | `fill_nan` | the operand's (a bounded operand holds no NaN) |
+//! | `scale` | the operand's times the largest factor, plus the largest offset |
+//! | `affine` | per output, `|bias|` plus the operand's times the row's summed `|weight|`; the largest |
 //! | `const` | the largest magnitude, when every value is finite |
 //! | `concat` | the largest of its parts' |
 //! | `trees` | `max |base|` plus each tree's largest leaf magnitude, whatever the input |
@@ -28,18 +33,49 @@ use super::{BinaryOp, Graph, Op, UnaryFn};
 /// and round, and the margin keeps every rounded result below `f32::MAX`.
 const FINITE_BELOW: f64 = f32::MAX as f64 / 4.0;
 
+/// The largest magnitude in `values` when all are finite.
+fn largest(values: &[f32]) -> Option<f64> {
+    values
+        .iter()
+        .all(|v| v.is_finite())
+        .then(|| values.iter().fold(0.0f64, |m, v| m.max(f64::from(v.abs()))))
+}
+
 /// For every node of `graph`, `Some(b)` when each of its values is finite with
 /// magnitude at most `b` for every input row, per the module's table; `None`
 /// when no such bound is known.
 pub fn bounds(graph: &Graph) -> Vec<Option<f64>> {
+    bounds_given(graph, &[])
+}
+
+/// [`bounds`] over the rows whose input slot `i` holds finite values of
+/// magnitude at most `inputs[i]` (no NaN) where that is `Some`; a slot
+/// beyond `inputs` or `None` is unbounded.
+pub fn bounds_given(graph: &Graph, inputs: &[Option<f64>]) -> Vec<Option<f64>> {
     let mut out: Vec<Option<f64>> = Vec::with_capacity(graph.nodes.len());
     for node in &graph.nodes {
         let of = |id: super::NodeId| out.get(id.index()).copied().flatten();
         let bound = match &node.op {
-            Op::Const { values } => values
-                .iter()
-                .all(|v| v.is_finite())
-                .then(|| values.iter().fold(0.0f64, |m, v| m.max(f64::from(v.abs())))),
+            Op::Input { slot } => inputs.get(*slot as usize).copied().flatten(),
+            Op::Const { values } => largest(values),
+            Op::FillNan { x, .. } => of(*x),
+            Op::Scale { x, mul, add } => of(*x)
+                .zip(largest(mul))
+                .zip(largest(add))
+                .map(|((b, m), a)| b * m + a),
+            Op::Affine { x, weights, bias, .. } => {
+                let width = bias.len().max(1);
+                let inner = weights.len() / width;
+                of(*x)
+                    .filter(|_| weights.iter().all(|w| w.is_finite()))
+                    .and_then(|b| {
+                        bias.iter().enumerate().try_fold(0.0f64, |m, (r, &c)| {
+                            let row = &weights[r * inner..(r + 1) * inner];
+                            let sum = row.iter().map(|w| f64::from(w.abs())).sum::<f64>();
+                            c.is_finite().then(|| m.max(f64::from(c.abs()) + b * sum))
+                        })
+                    })
+            }
             Op::Concat { parts } => parts.iter().try_fold(0.0f64, |m, &p| of(p).map(|b| m.max(b))),
             Op::Trees { forest, .. } => {
                 let base = forest.base.iter().fold(0.0f64, |m, v| m.max(f64::from(v.abs())));
@@ -95,7 +131,13 @@ pub fn bounds(graph: &Graph) -> Vec<Option<f64>> {
 /// True when every output of `graph` is finite for every input row, by
 /// [`bounds`].
 pub fn always_finite(graph: &Graph) -> bool {
-    let bounds = bounds(graph);
+    finite_given(graph, &[])
+}
+
+/// True when every output of `graph` is finite for every row within the
+/// input bounds `inputs`, by [`bounds_given`].
+pub fn finite_given(graph: &Graph, inputs: &[Option<f64>]) -> bool {
+    let bounds = bounds_given(graph, inputs);
     graph
         .outputs
         .iter()
@@ -177,5 +219,10 @@ mod tests {
         };
         assert!(!always_finite(&chain(&[&affine])));
         assert!(!always_finite(&chain(&[&affine, &sigmoid])));
+        // Within known input bounds the affine map is bounded, unless they are too large.
+        assert_eq!(bounds_given(&chain(&[&affine]), &[Some(10.0)])[1], Some(21.0));
+        assert!(finite_given(&chain(&[&affine, &sigmoid]), &[Some(10.0)]));
+        assert!(!finite_given(&chain(&[&affine]), &[Some(3e38)]));
+        assert!(!finite_given(&chain(&[&affine]), &[None]));
     }
 }

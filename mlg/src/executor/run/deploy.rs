@@ -56,8 +56,8 @@ pub(super) fn deployable(
 
 /// Checks that the compiled `fitted` gives finite outputs on its training
 /// rows `rows` of `chain`'s frame: at once when its graph's outputs are
-/// finite for every row ([`mlg_compiler::ir::bounds::always_finite`]), else by
-/// running it on them.
+/// finite for every row, or for every row within the frame's input bounds
+/// ([`mlg_compiler::ir::bounds`]), else by running it on them.
 fn check_training_rows(
     name: &str,
     chain: &Chain,
@@ -65,8 +65,16 @@ fn check_training_rows(
     rows: &[usize],
     compiled: &mlg_runtime::Model,
 ) -> Result<()> {
-    // Outputs finite for every possible row (a tree ensemble's, say) need no rows run.
-    if mlg_compiler::ir::bounds::always_finite(&compiled.artifact().graph) {
+    // Outputs finite for every possible row (a tree ensemble's, say), or for
+    // every row within the frame's largest input values (a linear model's,
+    // on data without missing values), need no rows run.
+    let graph = &compiled.artifact().graph;
+    if mlg_compiler::ir::bounds::always_finite(graph)
+        || mlg_compiler::ir::bounds::finite_given(
+            graph,
+            &mlg_runtime::rows::input_bounds(&chain.frame, compiled.inputs()),
+        )
+    {
         return Ok(());
     }
     let during = "on its training rows (fitted on every row to be deployed)";
