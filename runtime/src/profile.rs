@@ -196,7 +196,8 @@ impl NumericProfile {
     fn of(values: &[f64]) -> NumericProfile {
         // Sums in row order; the percentiles from the order statistics alone.
         let finite = || values.iter().copied().filter(|v| v.is_finite());
-        let (count, sum) = finite().fold((0usize, -0.0), |(c, s), v| (c + 1, s + v));
+        let extent = select::extent(values);
+        let (count, sum) = (extent.n, extent.sum);
         let n = count as f64;
         let (mean, std) = if count == 0 {
             (f64::NAN, f64::NAN)
@@ -210,7 +211,7 @@ impl NumericProfile {
         } else {
             quantile_positions(count)
         };
-        let stats = select::order_statistics(values, &positions);
+        let stats = select::order_statistics(values, extent, &positions);
         // `quantile_at` reads only `positions`.
         let at = |i: usize| stats[positions.partition_point(|&p| p < i)];
         let quantiles: Vec<f64> = if count == 0 {

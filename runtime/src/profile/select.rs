@@ -17,24 +17,51 @@ const SORT_AT_MOST: usize = 4096;
 /// Bins of one counting pass.
 const BINS: usize = 1 << 14;
 
-/// The finite values of `values` at the positions `wanted` (ascending,
-/// distinct, each below the number of finite values) of their ascending
+/// The finite values of a column: how many, their sum in row order, the
+/// least and the greatest (either zero where both signs occur).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Extent {
+    pub(super) n: usize,
+    pub(super) sum: f64,
+    pub(super) lo: f64,
+    pub(super) hi: f64,
+}
+
+/// The [`Extent`] of `values`, in one pass.
+pub(super) fn extent(values: &[f64]) -> Extent {
+    let mut e = Extent {
+        n: 0,
+        sum: -0.0,
+        lo: f64::INFINITY,
+        hi: f64::NEG_INFINITY,
+    };
+    for &v in values {
+        if v.is_finite() {
+            e.n += 1;
+            e.sum += v;
+            e.lo = if v < e.lo { v } else { e.lo };
+            e.hi = if v > e.hi { v } else { e.hi };
+        }
+    }
+    e
+}
+
+/// The finite values of `values` (whose [`extent`] is `e`) at the positions
+/// `wanted` (ascending, distinct, each below `e.n`) of their ascending
 /// [`f64::total_cmp`] sort, in `wanted`'s order.
-pub(super) fn order_statistics(values: &[f64], wanted: &[usize]) -> Vec<f64> {
+pub(super) fn order_statistics(values: &[f64], e: Extent, wanted: &[usize]) -> Vec<f64> {
     let mut out = Vec::with_capacity(wanted.len());
-    select(values, wanted, &mut out);
+    select(values, e, wanted, &mut out);
     out
 }
 
 /// [`order_statistics`], appending to `out`.
-fn select(values: &[f64], wanted: &[usize], out: &mut Vec<f64>) {
+fn select(values: &[f64], e: Extent, wanted: &[usize], out: &mut Vec<f64>) {
     if wanted.is_empty() {
         return;
     }
     let finite = || values.iter().copied().filter(|v| v.is_finite());
-    let (n, lo, hi) = finite().fold((0usize, f64::INFINITY, f64::NEG_INFINITY), |(n, lo, hi), v| {
-        (n + 1, lo.min(v), hi.max(v))
-    });
+    let (n, lo, hi) = (e.n, e.lo, e.hi);
     if n <= SORT_AT_MOST {
         let mut sorted: Vec<f64> = finite().collect();
         sorted.sort_unstable_by(f64::total_cmp);
@@ -72,7 +99,7 @@ fn select(values: &[f64], wanted: &[usize], out: &mut Vec<f64>) {
     let inner: Vec<usize> = at.iter().map(|&(b, i)| gathered[b] + i).collect();
     let mut found = Vec::with_capacity(inner.len());
     if kept.len() < n {
-        select(&kept, &inner, &mut found);
+        select(&kept, extent(&kept), &inner, &mut found);
     } else {
         // No narrower range to count again (every value sits in a wanted bin,
         // as when a column holds a few distinct values).
@@ -100,7 +127,7 @@ mod tests {
             .collect();
         let mut wanted = wanted;
         wanted.dedup();
-        let got = order_statistics(values, &wanted);
+        let got = order_statistics(values, extent(values), &wanted);
         for (&r, g) in wanted.iter().zip(&got) {
             assert_eq!(
                 g.to_bits(),
