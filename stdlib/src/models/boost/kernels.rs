@@ -9,7 +9,7 @@
 //! the rows, the thread count or the ranks the rows are spread over.
 
 use super::grow::BinnedData;
-use super::hist::{scan_feature, subtract, Bin, Candidate, FeatureHist, SplitRules, Sums};
+use super::hist::{scan_feature, subtract, Bin, Candidate, FeatureHist, SplitRules, Sums, SLOTS};
 use rayon::prelude::*;
 
 /// Rows × features below which a histogram is built on the calling thread.
@@ -18,6 +18,9 @@ const PARALLEL_WORK: usize = 4096;
 const PARALLEL_SCAN_ROWS: usize = 1024;
 /// Rows in a node above which the partition runs in parallel chunks.
 const PARALLEL_PARTITION: usize = 4096;
+
+/// Rows of a node from which its histograms are filled in two copies.
+const TWO_COPIES_ROWS: usize = 2048;
 
 /// Features whose bins one pass over a node's rows fills: the row index and
 /// gradient pair are loaded once for all of them.
@@ -38,10 +41,36 @@ fn fill<const W: usize>(
     for out in outs.iter_mut() {
         out.fill(Bin::default());
     }
-    for (k, &p) in gh[..n].iter().enumerate() {
-        let r = row(k);
+    if n < TWO_COPIES_ROWS {
+        for (k, &p) in gh[..n].iter().enumerate() {
+            let r = row(k);
+            for w in 0..W {
+                outs[w][cols[w][r] as usize].add(p);
+            }
+        }
+        return;
+    }
+    // Odd rows go to a second copy, merged at the end: a run of rows in one
+    // bin then makes two chains of additions through memory, not one.
+    let mut odd = [[Bin::default(); SLOTS]; W];
+    for (k, pair) in gh[..n].chunks_exact(2).enumerate() {
+        let (r0, r1) = (row(2 * k), row(2 * k + 1));
         for w in 0..W {
-            outs[w][cols[w][r] as usize].add(p);
+            outs[w][cols[w][r0] as usize].add(pair[0]);
+            odd[w][cols[w][r1] as usize].add(pair[1]);
+        }
+    }
+    if n % 2 == 1 {
+        let r = row(n - 1);
+        for w in 0..W {
+            outs[w][cols[w][r] as usize].add(gh[n - 1]);
+        }
+    }
+    for (out, odd) in outs.iter_mut().zip(&odd) {
+        for (bin, extra) in out.iter_mut().zip(odd) {
+            bin.g += extra.g;
+            bin.h += extra.h;
+            bin.n += extra.n;
         }
     }
 }
