@@ -72,7 +72,7 @@ fn select(values: &[f64], e: Extent, wanted: &[usize], out: &mut Vec<f64>) {
     let (base, span) = (lo * 0.5, hi * 0.5 - lo * 0.5);
     let scale = if span > 0.0 { BINS as f64 / span } else { 0.0 };
     let bin = |v: f64| (((v * 0.5 - base) * scale) as usize).min(BINS - 1);
-    let mut counts = vec![0u32; BINS];
+    let mut counts = vec![0usize; BINS];
     for v in finite() {
         counts[bin(v)] += 1;
     }
@@ -82,13 +82,13 @@ fn select(values: &[f64], e: Extent, wanted: &[usize], out: &mut Vec<f64>) {
     let mut gathered = vec![usize::MAX; BINS];
     let (mut b, mut start, mut total) = (0, 0, 0);
     for &r in wanted {
-        while start + counts[b] as usize <= r {
-            start += counts[b] as usize;
+        while start + counts[b] <= r {
+            start += counts[b];
             b += 1;
         }
         if gathered[b] == usize::MAX {
             gathered[b] = total;
-            total += counts[b] as usize;
+            total += counts[b];
         }
         at.push((b, r - start));
     }
