@@ -95,7 +95,7 @@ impl Predicted {
 
 /// Where [`predict_file`] reads its chunks of rows: a CSV or JSON-lines
 /// [`RowChunks`], or a Parquet file's row groups.
-pub trait Chunks {
+pub trait Chunks: Send {
     /// The next chunk of rows, or `None` at the end of the input.
     fn next_chunk(&mut self) -> std::result::Result<Option<mlg_runtime::Frame>, mlg_runtime::DataError>;
     /// The 1-based line (a Parquet file: row) of each row of the last chunk.
@@ -106,7 +106,7 @@ pub trait Chunks {
     fn bytes_read(&self) -> u64;
 }
 
-impl<R: std::io::Read> Chunks for RowChunks<R> {
+impl<R: std::io::Read + Send> Chunks for RowChunks<R> {
     fn next_chunk(&mut self) -> std::result::Result<Option<mlg_runtime::Frame>, mlg_runtime::DataError> {
         RowChunks::next_chunk(self)
     }
@@ -188,9 +188,8 @@ pub fn predict_file(
         None => Box::new(crate::predict_parquet::ParquetRows::open(input)?),
     };
     let bar = progress_bar(options.progress, total);
-    let mut run = Stream {
+    let run = Stream {
         model,
-        chunks: chunks.as_mut(),
         format: out_format,
         proba,
         bar: &bar,
@@ -199,11 +198,11 @@ pub fn predict_file(
         output,
     };
     let result = match output {
-        Some(path) => write_file(path, |out| run.run(out, path)),
+        Some(path) => write_file(path, |out| run.run(chunks.as_mut(), out, path)),
         None => {
             let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout());
             let stdout_path = Path::new("<stdout>");
-            run.run(&mut out, stdout_path).and_then(|done| {
+            run.run(chunks.as_mut(), &mut out, stdout_path).and_then(|done| {
                 out.flush()
                     .map(|()| done)
                     .map_err(write_error(Path::new("<stdout>")))
@@ -217,7 +216,6 @@ pub fn predict_file(
 /// One streaming run: where rows come from and how predictions are written.
 struct Stream<'a> {
     model: &'a Model,
-    chunks: &'a mut dyn Chunks,
     format: OutputFormat,
     proba: bool,
     bar: &'a ProgressBar,
@@ -229,13 +227,15 @@ struct Stream<'a> {
 
 impl Stream<'_> {
     /// Reads, predicts and writes chunk by chunk; write errors name `path`.
-    /// Writing runs on its own thread, a chunk or two behind: the text of
-    /// chunk `k` is formatted while chunk `k + 1` is parsed and predicted.
-    fn run<W: Write + Send>(&mut self, out: W, path: &Path) -> Result<Predicted> {
+    /// Three threads form a pipeline, each a chunk or two apart: one reads
+    /// and parses chunk `k + 1` while this one predicts chunk `k` and another
+    /// formats and writes chunk `k - 1`.
+    fn run<W: Write + Send>(&self, chunks: &mut dyn Chunks, out: W, path: &Path) -> Result<Predicted> {
         let io = write_error(path);
         let writer =
             PredictionWriter::new(out, self.format, self.model.classes(), self.proba).map_err(&io)?;
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Predictions>(2);
+        let (read_sender, read) = std::sync::mpsc::sync_channel::<ReadChunk>(2);
         std::thread::scope(|scope| {
             let written = scope.spawn(move || -> std::io::Result<()> {
                 let mut writer = writer;
@@ -244,7 +244,8 @@ impl Stream<'_> {
                 }
                 writer.finish().map(drop)
             });
-            let read = self.read_and_predict(&sender);
+            scope.spawn(move || read_ahead(chunks, &read_sender));
+            let predicted = self.predict_all(read, &sender);
             drop(sender);
             let written = match written.join() {
                 Ok(written) => written,
@@ -252,24 +253,30 @@ impl Stream<'_> {
             };
             // A write error stops the reading early; report it, not the
             // stop it caused.
-            match (read, written) {
+            match (predicted, written) {
                 (_, Err(e)) => Err(io(e)),
-                (read, Ok(())) => read,
+                (predicted, Ok(())) => predicted,
             }
         })
     }
 
-    /// Reads and predicts every chunk, sending the predictions to the writer
-    /// (which may have stopped on an error: then this stops too).
-    fn read_and_predict(&mut self, sender: &std::sync::mpsc::SyncSender<Predictions>) -> Result<Predicted> {
+    /// Predicts every chunk `read` gives, sending the predictions to the
+    /// writer (which may have stopped on an error: then this stops too).
+    /// Returning early drops `read`, which stops the reading thread.
+    fn predict_all(
+        &self,
+        read: std::sync::mpsc::Receiver<ReadChunk>,
+        sender: &std::sync::mpsc::SyncSender<Predictions>,
+    ) -> Result<Predicted> {
         let mut done = Predicted {
             on_invalid: self.on_invalid,
             ..Predicted::default()
         };
-        while let Some(frame) = self.chunks.next_chunk()? {
-            let lines = self.chunks.chunk_lines();
+        for chunk in read {
+            let chunk = chunk?;
+            let lines = &chunk.lines;
             let line_of = |row: &InvalidRow| lines.get(row.row).copied().unwrap_or(0);
-            let predictions = match self.model.predict_with(&frame, self.on_invalid) {
+            let predictions = match self.model.predict_with(&chunk.frame, self.on_invalid) {
                 Ok(predictions) => predictions,
                 Err(RuntimeError::InvalidRows(invalid)) => {
                     return Err(Error::from(UnpredictableRows {
@@ -294,11 +301,46 @@ impl Stream<'_> {
             if sender.send(predictions).is_err() {
                 break;
             }
-            self.bar.set_position(self.chunks.bytes_read());
-            self.bar.set_message(format!("{} rows", self.chunks.rows_read()));
+            done.rows = chunk.rows_read;
+            self.bar.set_position(chunk.bytes_read);
+            self.bar.set_message(format!("{} rows", chunk.rows_read));
         }
-        done.rows = self.chunks.rows_read();
         Ok(done)
+    }
+}
+
+/// A chunk as the reading thread hands it on, or the error that stopped it.
+type ReadChunk = std::result::Result<Read, mlg_runtime::DataError>;
+
+/// One chunk of rows with where it came from.
+struct Read {
+    frame: mlg_runtime::Frame,
+    /// The 1-based line (a Parquet file: row) of each row.
+    lines: Vec<u64>,
+    /// Data rows read once this chunk is.
+    rows_read: u64,
+    /// Input bytes consumed once this chunk is.
+    bytes_read: u64,
+}
+
+/// Reads every chunk into `to` until the input ends, an error (sent on as
+/// the last item) stops it, or the receiver hangs up.
+fn read_ahead(chunks: &mut dyn Chunks, to: &std::sync::mpsc::SyncSender<ReadChunk>) {
+    loop {
+        let item = match chunks.next_chunk() {
+            Ok(None) => return,
+            Ok(Some(frame)) => Ok(Read {
+                frame,
+                lines: chunks.chunk_lines().to_vec(),
+                rows_read: chunks.rows_read(),
+                bytes_read: chunks.bytes_read(),
+            }),
+            Err(e) => Err(e),
+        };
+        let stop = item.is_err();
+        if to.send(item).is_err() || stop {
+            return;
+        }
     }
 }
 
