@@ -154,7 +154,7 @@ impl FeatureProfile {
     fn of(slot: &InputSlot, column: Option<&Column>, n_rows: usize) -> FeatureProfile {
         match &slot.kind {
             SlotKind::Numeric => {
-                let values = numeric_values(column, 0..n_rows);
+                let values = numeric_column(column, n_rows);
                 let missing = values.iter().filter(|v| v.is_nan()).count() as u64;
                 FeatureProfile {
                     name: slot.name.clone(),
@@ -222,10 +222,7 @@ impl NumericProfile {
                 .collect()
         };
         let edges = edges_of(&quantiles);
-        let mut counts = vec![0u64; edges.len() + 1];
-        for v in values.iter().filter(|v| !v.is_nan()) {
-            counts[bin_of(&edges, *v)] += 1;
-        }
+        let counts = bin_counts(&edges, values);
         NumericProfile {
             min: stats.first().copied().unwrap_or(f64::NAN),
             max: stats.last().copied().unwrap_or(f64::NAN),
@@ -248,6 +245,31 @@ impl NumericProfile {
 /// `(edges[i-1], edges[i]]`.
 pub fn bin_of(edges: &[f64], v: f64) -> usize {
     edges.partition_point(|e| *e < v)
+}
+
+/// How many non-missing `values` fall in each of the `edges.len() + 1` bins
+/// of [`bin_of`]. Each value's bin is a count of comparisons against the
+/// edges padded with `+inf` to a fixed length, without a branch per edge
+/// (a binary search over ten random bins mispredicts most of its branches).
+pub fn bin_counts(edges: &[f64], values: &[f64]) -> Vec<u64> {
+    const PADDED: usize = 16;
+    let mut counts = vec![0u64; edges.len() + 1];
+    if edges.len() > PADDED {
+        for v in values.iter().filter(|v| !v.is_nan()) {
+            counts[bin_of(edges, *v)] += 1;
+        }
+        return counts;
+    }
+    let mut padded = [f64::INFINITY; PADDED];
+    padded[..edges.len()].copy_from_slice(edges);
+    // `counts` is indexed by at most `edges.len()`: `+inf < v` never holds.
+    for &v in values {
+        if !v.is_nan() {
+            let below: usize = padded.iter().map(|e| usize::from(*e < v)).sum();
+            counts[below] += 1;
+        }
+    }
+    counts
 }
 
 /// The fraction `p` the stored quantile `q[i]` sits at.
@@ -301,6 +323,23 @@ fn interpolate(q: &[f64], i: usize, x: f64) -> f64 {
         Some(&next) if next > q[i] && x > q[i] => p + (x - q[i]) / (next - q[i]) * (step_p(i + 1, q) - p),
         _ => p,
     }
+}
+
+/// [`numeric_values`] of every one of the `n_rows` rows, borrowed from a
+/// numeric column without a missing mark (whose missing values are NaN
+/// already).
+fn numeric_column(column: Option<&Column>, n_rows: usize) -> std::borrow::Cow<'_, [f64]> {
+    if let Some(Column {
+        data: ColumnData::Numeric(values),
+        missing,
+        ..
+    }) = column
+    {
+        if values.len() == n_rows && missing.len() == n_rows && !missing.iter().any(|m| *m) {
+            return std::borrow::Cow::Borrowed(values);
+        }
+    }
+    std::borrow::Cow::Owned(numeric_values(column, 0..n_rows))
 }
 
 /// The values of rows `rows` of `column` read as numbers, NaN where missing:
@@ -460,6 +499,33 @@ mod tests {
         assert_eq!(n.cdf(50.5), Some(0.5));
         assert_eq!(n.cdf(0.0), Some(0.0));
         assert_eq!(n.cdf(1000.0), Some(1.0));
+    }
+
+    #[test]
+    fn bin_counts_are_the_binary_searchs_counts() {
+        let values: Vec<f64> = (0..5000)
+            .map(|i| match i % 11 {
+                0 => f64::NAN,
+                1 => f64::INFINITY,
+                2 => f64::NEG_INFINITY,
+                3 => 2.0,
+                _ => f64::from((i * 7919) % 100) / 10.0,
+            })
+            .collect();
+        for edges in [
+            vec![],
+            vec![2.0],
+            vec![-1.0, 2.0, 2.5, 9.0],
+            (0..9).map(f64::from).collect(),
+            (0..20).map(f64::from).collect(),
+        ] {
+            let mut expected = vec![0u64; edges.len() + 1];
+            values
+                .iter()
+                .filter(|v| !v.is_nan())
+                .for_each(|v| expected[bin_of(&edges, *v)] += 1);
+            assert_eq!(bin_counts(&edges, &values), expected, "{edges:?}");
+        }
     }
 
     #[test]

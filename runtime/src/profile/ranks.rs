@@ -11,7 +11,7 @@
 //! 100% points are the exact minimum and maximum.
 
 use super::{
-    bin_of, edges_of, level_buckets, numeric_values, CategoricalProfile, DataProfile, FeatureProfile,
+    bin_counts, edges_of, level_buckets, numeric_values, CategoricalProfile, DataProfile, FeatureProfile,
     FeatureStats, NumericProfile, QUANTILE_STEPS,
 };
 use crate::collective::Collective;
@@ -113,10 +113,7 @@ fn numeric(comm: &dyn Collective, values: &[f64]) -> NumericProfile {
     comm.all_reduce_f64(&mut squares);
     let quantiles = percentiles(comm, &finite, n as u64, min, max);
     let edges = edges_of(&quantiles);
-    let mut counts = vec![0u64; edges.len() + 1];
-    for v in values.iter().filter(|v| !v.is_nan()) {
-        counts[bin_of(&edges, *v)] += 1;
-    }
+    let mut counts = bin_counts(&edges, values);
     comm.all_reduce_u64(&mut counts);
     NumericProfile {
         min,
