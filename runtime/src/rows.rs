@@ -139,10 +139,16 @@ pub fn input_bounds(frame: &Frame, slots: &[InputSlot]) -> Vec<Option<f64>> {
             return None;
         }
         match (&column.data, &slot.kind) {
-            (ColumnData::Numeric(values), SlotKind::Numeric) => values.iter().try_fold(0.0f64, |m, &v| {
-                let v = v as f32;
-                v.is_finite().then(|| m.max(f64::from(v.abs())))
-            }),
+            (ColumnData::Numeric(values), SlotKind::Numeric) => {
+                // Rounding to `f32` is monotone, so the largest magnitude
+                // rounds to the largest rounded one. No branch per value.
+                let (largest, nan) = values.iter().fold((0.0f64, false), |(m, nan), v| {
+                    let a = v.abs();
+                    (if a > m { a } else { m }, nan | v.is_nan())
+                });
+                let largest = largest as f32;
+                (!nan && largest.is_finite()).then(|| f64::from(largest))
+            }
             // Codes into the slot's levels, or UNSEEN (-1).
             (ColumnData::Categorical { .. }, SlotKind::Categorical { levels }) => {
                 Some(levels.len().max(1) as f64)
