@@ -174,19 +174,45 @@ pub fn fingerprint_more(h: u64, bytes: &[u8]) -> u64 {
 /// Values per block of [`fingerprint_f64s`].
 const BLOCK: usize = 8192;
 
+/// Independent hash lanes per block of [`fingerprint_f64s`].
+const LANES: usize = 4;
+
 /// [`fingerprint_more`] of `h` and then the bits of `values`, digested for
 /// speed: each block of [`BLOCK`] values is hashed word by word (FNV-1a
 /// over 64-bit words, one multiply per value where the byte-wise hash takes
-/// eight), the blocks on all threads, and the blocks' hashes are then hashed
-/// in order, so the result does not depend on the thread count.
+/// eight) in [`LANES`] interleaved lanes (value `i` into lane `i % LANES`, so
+/// the multiplies do not wait on each other), the lanes' hashes folded in
+/// order into the block's; the blocks run on all threads, and their hashes
+/// are then hashed in order, so the result does not depend on the thread
+/// count.
 pub fn fingerprint_f64s(h: u64, values: &[f64]) -> u64 {
+    fingerprint_words(h, values, |v| v.to_bits())
+}
+
+/// [`fingerprint_f64s`] of `values` as 64-bit words (class codes, say).
+pub fn fingerprint_u32s(h: u64, values: &[u32]) -> u64 {
+    fingerprint_words(h, values, |v| u64::from(*v))
+}
+
+/// [`fingerprint_f64s`] of any values, each taken as the word `word` gives.
+fn fingerprint_words<T: Sync>(h: u64, values: &[T], word: impl Fn(&T) -> u64 + Sync) -> u64 {
     use rayon::prelude::*;
+    const BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+    let step = |h: u64, word: u64| (h ^ word).wrapping_mul(0x0100_0000_01b3);
     let blocks: Vec<u64> = values
         .par_chunks(BLOCK)
         .map(|block| {
-            block.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, v| {
-                (h ^ v.to_bits()).wrapping_mul(0x0100_0000_01b3)
-            })
+            let mut lanes = [BASIS; LANES];
+            let mut quads = block.chunks_exact(LANES);
+            for quad in &mut quads {
+                for (lane, v) in lanes.iter_mut().zip(quad) {
+                    *lane = step(*lane, word(v));
+                }
+            }
+            for (lane, v) in lanes.iter_mut().zip(quads.remainder()) {
+                *lane = step(*lane, word(v));
+            }
+            lanes.iter().fold(BASIS, |h, lane| step(h, *lane))
         })
         .collect();
     let bytes: Vec<u8> = blocks.iter().flat_map(|b| b.to_le_bytes()).collect();
@@ -280,6 +306,14 @@ mod tests {
         assert_ne!(fingerprint_f64s(7, &changed), h);
         assert_ne!(fingerprint_f64s(7, &values[..49_999]), h);
         assert_ne!(fingerprint_f64s(8, &values), h);
+        // Two values swapped across lanes, and a lane's last value changed.
+        let mut swapped = values.clone();
+        swapped.swap(1, 2);
+        assert_ne!(fingerprint_f64s(7, &swapped), h);
+        let codes: Vec<u32> = (0..10_001).map(|i| i % 3).collect();
+        let mut other = codes.clone();
+        other[10_000] = 2;
+        assert_ne!(fingerprint_u32s(7, &codes), fingerprint_u32s(7, &other));
     }
 
     #[test]

@@ -11,7 +11,7 @@
 use crate::op::{Matrix, OpError, Target};
 use crate::registry::invalid;
 use mlg_runtime::checkpoint::{
-    fingerprint, fingerprint_f64s, fingerprint_more, Saver, Slot, WordReader, Words,
+    fingerprint, fingerprint_f64s, fingerprint_u32s, Saver, Slot, WordReader, Words,
 };
 use mlg_runtime::collective::Collective;
 
@@ -104,10 +104,7 @@ pub(crate) fn fingerprint_of(settings: &str, x: &Matrix, y: &Target) -> u64 {
     let head = format!("{settings} rows={} cols={}", x.rows, x.cols);
     let h = fingerprint_f64s(fingerprint(head.as_bytes()), &x.data);
     match y {
-        Target::Classes { codes, .. } => {
-            let bytes: Vec<u8> = codes.iter().flat_map(|c| c.to_le_bytes()).collect();
-            fingerprint_more(h, &bytes)
-        }
+        Target::Classes { codes, .. } => fingerprint_u32s(h, codes),
         Target::Values(v) => fingerprint_f64s(h, v),
     }
 }
