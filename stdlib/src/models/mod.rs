@@ -54,7 +54,7 @@ pub(crate) fn check_training_data(op: &str, x: &Matrix, y: &Target) -> Result<()
     if x.rows == 0 {
         return Err(invalid(op, "no training rows"));
     }
-    if let Some(pos) = x.data.iter().position(|v| !v.is_finite()) {
+    if let Some(pos) = first_non_finite(&x.data) {
         return Err(invalid(
             op,
             format!(
@@ -65,6 +65,34 @@ pub(crate) fn check_training_data(op: &str, x: &Matrix, y: &Target) -> Result<()
         ));
     }
     Ok(())
+}
+
+/// The index of the first value of `values` that is NaN or infinite. Blocks
+/// are tested on every thread without a branch per value, and only a block
+/// that holds such a value is searched.
+pub(crate) fn first_non_finite(values: &[f64]) -> Option<usize> {
+    use rayon::prelude::*;
+    const BLOCK: usize = 1 << 14;
+    let finite = |block: &[f64]| block.iter().fold(true, |all, v| all & v.is_finite());
+    let bad = values.par_chunks(BLOCK).position_first(|block| !finite(block))?;
+    let start = bad * BLOCK;
+    values[start..]
+        .iter()
+        .position(|v| !v.is_finite())
+        .map(|i| start + i)
+}
+
+#[cfg(test)]
+#[test]
+fn the_first_non_finite_value_is_found_in_any_block() {
+    let mut values = vec![1.5; 100_000];
+    assert_eq!(first_non_finite(&values), None);
+    values[70_000] = f64::NEG_INFINITY;
+    values[90_000] = f64::NAN;
+    assert_eq!(first_non_finite(&values), Some(70_000));
+    values[3] = f64::NAN;
+    assert_eq!(first_non_finite(&values), Some(3));
+    assert_eq!(first_non_finite(&[]), None);
 }
 
 /// [`check_training_data`] for data given as borrowed columns, with the same
