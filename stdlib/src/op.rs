@@ -157,6 +157,20 @@ pub trait FittedTransform: Send + Sync + std::fmt::Debug {
     fn training_rows(&self) -> Option<&[usize]> {
         None
     }
+
+    /// For a step whose every output column is computed from the input
+    /// column of the same name alone: the map of each column of `frame` but
+    /// `skip`, in `frame`'s order, such that the output columns (without
+    /// `skip`) are those columns mapped, named, ordered, typed and marked
+    /// missing as the inputs are. A caller that only needs the output as a
+    /// matrix then builds it from `frame` in one pass
+    /// ([`crate::design::Columns::to_matrix_mapped`]) instead of transforming
+    /// first. `None` (the default) where the step cannot promise that of
+    /// `frame`; [`FittedTransform::transform`] then says why.
+    fn column_maps(&self, frame: &Frame, skip: &str) -> Option<Vec<crate::design::ColumnMap>> {
+        let _ = (frame, skip);
+        None
+    }
 }
 
 /// A configured model (parameters bound, not yet fitted).

@@ -2,6 +2,7 @@
 //! population standard deviation, like scikit-learn's `StandardScaler`.
 
 use super::{frame_column, lowered_column, lowering_error, replace_column, set_lowered_column};
+use crate::design::ColumnMap;
 use crate::op::{FittedTransform, Lowering, OpError, Target, Transform};
 use crate::registry::{column_error, param_bool};
 use mlg_compiler::ir::Op;
@@ -170,6 +171,25 @@ impl FittedTransform for FittedStandardize {
             replace_column(&mut out, &name, new);
         }
         Ok(out)
+    }
+
+    fn column_maps(&self, frame: &Frame, skip: &str) -> Option<Vec<ColumnMap>> {
+        // Every scaled column must be a numeric column of `frame`, as
+        // `transform` requires; a scaled `skip` would be left out.
+        let numeric = |name: &str| frame.column(name).is_some_and(|c| c.as_numeric().is_some());
+        if !self.scales.iter().all(|s| s.column != skip && numeric(&s.column)) {
+            return None;
+        }
+        let maps = frame.columns.iter().filter(|c| c.name != skip).map(|c| {
+            match self.scales.iter().find(|s| s.column == c.name) {
+                Some(s) => ColumnMap::Standardize {
+                    mean: s.mean,
+                    scale: s.scale,
+                },
+                None => ColumnMap::Copy,
+            }
+        });
+        Some(maps.collect())
     }
 
     fn lower(&self, lowering: &mut Lowering) -> Result<(), OpError> {

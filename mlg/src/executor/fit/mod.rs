@@ -291,12 +291,32 @@ impl<'w> Chain<'w> {
             true => None,
             false => Some(self.frame.take_without(rows, &self.target)),
         };
-        for (stage, step) in steps {
+        for (i, (stage, step)) in steps.iter().enumerate() {
             let op = mlg_stdlib::transform(&step.op.op, &step.op.params).map_err(|e| Error::op(stage, e))?;
             let input = frame.as_ref().unwrap_or(&self.frame);
             let mut selected = select(&step.selector, input);
             selected.retain(|c| *c != self.target);
             let f = op.fit(input, &selected, y).map_err(|e| Error::op(stage, e))?;
+            // The last step of a column-by-column kind maps its input straight
+            // into the model's matrix, without its output frame.
+            let last = i + 1 == steps.len();
+            let maps = (last && f.training_rows().is_none())
+                .then(|| f.column_maps(input, &self.target))
+                .flatten();
+            if let Some(maps) = maps {
+                let all: Vec<usize> = (0..input.n_rows).collect();
+                let columns =
+                    feature_columns(input, &all, &self.target).map_err(|e| Error::op(&self.model_name, e))?;
+                let x = Columns {
+                    columns: &columns,
+                    rows: &all,
+                }
+                .to_matrix_mapped(&maps);
+                let features = input.columns.iter().filter(|c| c.name != self.target);
+                let features = features.map(|c| c.name.clone()).collect();
+                fitted.push(f);
+                return Ok((x, features));
+            }
             let mut out = match f.training_rows() {
                 Some(keep) => {
                     *y = y.take(keep);
