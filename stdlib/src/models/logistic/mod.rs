@@ -233,6 +233,8 @@ impl LogisticRegression {
             self.checkpoint_iterations,
         )?;
         let (it, tol) = (self.max_iter, self.tol);
+        // The parameters and mean log-loss of the solver's last evaluation.
+        let last = std::cell::RefCell::new(None::<(Vec<f64>, f64)>);
         let solved = match self.solver {
             Solver::Lbfgs => {
                 let options = LbfgsOptions {
@@ -240,7 +242,11 @@ impl LogisticRegression {
                     max_iter: it,
                     tol,
                 };
-                let objective = |p: &[f64], g: &mut [f64]| problem.eval(p, Some(g));
+                let objective = |p: &[f64], g: &mut [f64]| {
+                    let (value, loss) = problem.eval_parts(p, Some(g));
+                    *last.borrow_mut() = Some((p.to_vec(), loss));
+                    value
+                };
                 lbfgs::minimize_saved(
                     objective,
                     vec![0.0; problem.n_params()],
@@ -276,7 +282,12 @@ impl LogisticRegression {
             let mean = intercepts.iter().sum::<f64>() / k as f64;
             intercepts.iter_mut().for_each(|b| *b -= mean);
         }
-        let mean_loss = Problem { l2: 0.0, ..problem }.eval(&p, None);
+        // The solver's last evaluation was at the solution, usually: its loss
+        // is the one an evaluation there would give (the same sums).
+        let mean_loss = match last.into_inner() {
+            Some((at, loss)) if at.iter().zip(&p).all(|(a, b)| a.to_bits() == b.to_bits()) => loss,
+            _ => Problem { l2: 0.0, ..problem }.eval(&p, None),
+        };
         let penalty = match self.penalty {
             Penalty::L2 => 0.5 * weights.iter().map(|w| w * w).sum::<f64>(),
             Penalty::L1 => weights.iter().map(|w| w.abs()).sum::<f64>(),

@@ -96,6 +96,12 @@ impl Problem<'_> {
 
     /// The objective at `p`; with `grad`, also writes its gradient there.
     pub fn eval(&self, p: &[f64], grad: Option<&mut [f64]>) -> f64 {
+        self.eval_parts(p, grad).0
+    }
+
+    /// [`Problem::eval`] and, second, the mean log-loss alone (the objective
+    /// without its penalty, as `eval` with `l2 = 0` gives it).
+    pub fn eval_parts(&self, p: &[f64], grad: Option<&mut [f64]>) -> (f64, f64) {
         let (d, k) = (self.x.cols, self.k);
         let want_grad = grad.is_some();
         let m = self.n_params();
@@ -155,7 +161,7 @@ impl Problem<'_> {
             }
         }
         let sq: f64 = p[..self.n_weights()].iter().map(|w| w * w).sum();
-        loss / n + 0.5 * self.l2 * sq
+        (loss / n + 0.5 * self.l2 * sq, loss / n)
     }
 
     /// [`eval`](Self::eval)'s per-block work for `k = 1`: the summed log-loss

@@ -132,6 +132,39 @@ fn every_solver_reaches_sklearns_optimum_on_breast_cancer() {
     );
 }
 
+/// lbfgs reports the loss of its last evaluation: the same bits as a fresh
+/// evaluation at its solution (binary, whose parameters are reported as
+/// solved; a multinomial fit's intercepts are centred after).
+#[test]
+fn lbfgs_objective_is_an_evaluation_at_its_solution() {
+    let name = "breast_cancer";
+    let (x, y) = dataset(name);
+    let fitted = fit(&[("solver", text("lbfgs"))], &x, &y);
+    let Target::Classes { codes, .. } = &y else {
+        unreachable!("class target")
+    };
+    let k = fitted.intercepts.len();
+    let index: Vec<usize> = codes.iter().map(|c| *c as usize).collect();
+    let problem = Problem {
+        x: &x,
+        y: &index,
+        k,
+        intercept: true,
+        l2: 0.0,
+        total_rows: x.rows as f64,
+    };
+    let mut p = fitted.weights.clone();
+    p.extend(&fitted.intercepts);
+    let mean_loss = problem.eval(&p, None);
+    let strength = 1.0 / x.rows as f64;
+    let penalty = 0.5 * fitted.weights.iter().map(|w| w * w).sum::<f64>();
+    assert_eq!(
+        fitted.mean_objective.to_bits(),
+        (mean_loss + penalty * strength).to_bits(),
+        "{name}"
+    );
+}
+
 #[test]
 fn lbfgs_newton_and_cg_reach_sklearns_optimum_on_iris() {
     let (x, y) = dataset("iris");
