@@ -29,14 +29,14 @@ pub struct Args {
 /// Loads the artifact and predicts every input row; notes skipped or null
 /// rows on stderr.
 pub fn run(args: &Args) -> mlg::Result<()> {
-    let model = mlg_runtime::Model::load(&args.artifact)?;
+    let artifact = mlg_runtime::artifact::read(&args.artifact)?;
     let options = crate::predict::PredictOptions {
         proba: args.proba,
         progress: true,
         on_invalid: args.on_invalid.parse().map_err(Error::Usage)?,
         ..crate::predict::PredictOptions::default()
     };
-    let done = crate::predict::predict_file(&model, &args.input, args.output.as_deref(), &options)?;
+    let done = crate::predict::predict_artifact(artifact, &args.input, args.output.as_deref(), &options)?;
     if let Some(note) = done.note(&args.input) {
         eprintln!("{note}");
     }
