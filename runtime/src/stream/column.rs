@@ -173,6 +173,21 @@ impl Builder {
     }
 
     /// The column built so far, named `name`; the builder starts over.
+    /// Room for `rows` more values, so a chunk's columns grow without
+    /// copying themselves over.
+    pub(super) fn reserve(&mut self, rows: usize) {
+        match self {
+            Builder::Numeric { values, missing } => {
+                values.reserve(rows);
+                missing.reserve(rows);
+            }
+            Builder::Categorical { codes, missing, .. } => {
+                codes.reserve(rows);
+                missing.reserve(rows);
+            }
+        }
+    }
+
     pub(super) fn take(&mut self, name: &str) -> Column {
         match self {
             Builder::Numeric { values, missing } => Column {

@@ -39,6 +39,13 @@ pub(super) fn parse_plain(
 ) -> Piece {
     let width = slot_of.len();
     let mut builders: Vec<Builder> = slots.iter().map(Builder::new).collect();
+    // Every chunk's columns sized for the rows the piece can still hold.
+    let newlines = memchr::memchr_iter(b'\n', piece).count();
+    let mut room = newlines + 1;
+    let reserve = |builders: &mut [Builder], room: usize| {
+        builders.iter_mut().for_each(|b| b.reserve(room.min(chunk_rows)));
+    };
+    reserve(&mut builders, room);
     let numeric: Vec<bool> = builders.iter().map(Builder::is_numeric).collect();
     let (mut chunks, mut lines) = (Vec::new(), Vec::new());
     let (mut line, mut pos) = (0u64, 0usize);
@@ -100,14 +107,16 @@ pub(super) fn parse_plain(
         }
         lines.push(line);
         if lines.len() >= chunk_rows {
+            room = room.saturating_sub(lines.len());
             finish(&mut builders, slots, &mut lines, &mut chunks);
+            reserve(&mut builders, room);
         }
     }
     finish(&mut builders, slots, &mut lines, &mut chunks);
     let lines = match error {
         Some(_) => line,
         // The last line counts only when a line break ends it.
-        None => memchr::memchr_iter(b'\n', piece).count() as u64,
+        None => newlines as u64,
     };
     Piece { chunks, lines, error }
 }
