@@ -171,6 +171,11 @@ pub fn fits_f32(v: f64) -> bool {
     (v as f32).is_finite()
 }
 
+/// The least magnitude that rounds to infinity in `f32`: `f32::MAX` plus
+/// half its ulp (`2^103`; the tie rounds to the even infinity). A finite
+/// `v` fits `f32` exactly when `|v|` is below it ([`fits_f32`]).
+const F32_ROUNDS_TO_INFINITY: f64 = f32::MAX as f64 + 10141204801825835211973625643008.0;
+
 /// `f64` bits with `-0.0` folded into `0.0`, for value lookups.
 pub(crate) fn value_key(v: f64) -> u64 {
     if v == 0.0 {
@@ -205,10 +210,19 @@ impl<'a> Source<'a> {
         let missing = column.missing.as_slice();
         match (&column.data, &slot.kind) {
             (ColumnData::Numeric(values), SlotKind::Numeric) => {
-                let bad = values[rows.clone()]
+                // One branch-free pass finds whether any value is beyond `f32`
+                // at all; only then is the first such row looked for.
+                let beyond = values[rows.clone()]
                     .iter()
-                    .zip(&missing[rows.clone()])
-                    .position(|(v, m)| !*m && !v.is_nan() && !fits_f32(*v))
+                    .fold(false, |beyond, v| beyond | (v.abs() >= F32_ROUNDS_TO_INFINITY));
+                let bad = beyond
+                    .then(|| {
+                        values[rows.clone()]
+                            .iter()
+                            .zip(&missing[rows.clone()])
+                            .position(|(v, m)| !*m && !v.is_nan() && !fits_f32(*v))
+                    })
+                    .flatten()
                     .map(|r| rows.start + r);
                 if let Some(row) = bad {
                     return Err(DataError::OutOfRangeRow {
@@ -279,7 +293,7 @@ impl<'a> Source<'a> {
     /// (row-major, `width` values per row).
     fn fill(&self, chunk: &mut [f32], start: usize, slot: usize, width: usize) {
         let rows = chunk.len() / width;
-        let cells = chunk.iter_mut().skip(slot).step_by(width);
+        let cells = chunk.chunks_exact_mut(width).filter_map(|row| row.get_mut(slot));
         match self {
             Source::Numeric { values, missing } => {
                 let range = start..start + rows;
@@ -310,4 +324,12 @@ impl<'a> Source<'a> {
             Source::AllMissing => cells.for_each(|cell| *cell = f32::NAN),
         }
     }
+}
+
+#[cfg(test)]
+#[test]
+fn the_f32_limit_is_where_rounding_reaches_infinity() {
+    let below = f64::from_bits(F32_ROUNDS_TO_INFINITY.to_bits() - 1);
+    assert!(fits_f32(below) && fits_f32(-below));
+    assert!(!fits_f32(F32_ROUNDS_TO_INFINITY) && !fits_f32(-F32_ROUNDS_TO_INFINITY));
 }
