@@ -123,6 +123,28 @@ fn predictions_are_written_as_csv_and_json_lines() {
 }
 
 #[test]
+fn labels_alone_are_written_as_the_csv_crate_writes_them() {
+    // Labels that need quotes, an empty one, and rows with no valid class.
+    let classes: Vec<String> = ["a,b", "say \"hi\"", "", "plain", "two\nlines"]
+        .map(String::from)
+        .into();
+    let width = classes.len() + 1;
+    let classes_of = [0.0, 1.0, 2.0, 3.0, 4.0, f32::NAN, 7.0, 1.5, -1.0];
+    let mut values = Vec::new();
+    for c in classes_of {
+        values.push(c);
+        values.extend(std::iter::repeat_n(0.2, width - 1));
+    }
+    let p = Predictions::new(classes.clone(), classes_of.len(), values);
+    let mut csv = PredictionWriter::new(Vec::new(), Format::Csv, &classes, false).unwrap();
+    csv.write(&p).unwrap();
+    csv.write(&p).unwrap();
+    let text = String::from_utf8(csv.finish().unwrap()).unwrap();
+    let rows = "\"a,b\"\n\"say \"\"hi\"\"\"\n\"\"\nplain\n\"two\nlines\"\n\"\"\n\"\"\n\"\"\n\"\"\n";
+    assert_eq!(text, format!("prediction\n{rows}{rows}"));
+}
+
+#[test]
 fn json_keys_given_twice_are_refused_naming_line_and_key() {
     let text = "{\"x\": 1, \"c\": \"a\"}\n{\"x\": 1, \"c\": \"a\", \"x\": 2}\n";
     let err = all_chunks(RowChunks::json_lines(text.as_bytes(), "in.jsonl", &slots(), 10)).unwrap_err();

@@ -8,6 +8,9 @@ use std::io::Write;
 /// Where predictions go.
 enum Sink<W: Write> {
     Csv(Box<::csv::Writer<W>>),
+    /// CSV of a classifier's labels alone: each row is its class's record,
+    /// written once as the `csv` crate writes it, copied per row.
+    CsvLabels(Box<CsvLabels<W>>),
     JsonLines(W),
     #[cfg(feature = "parquet")]
     Parquet(Box<super::write_parquet::ParquetSink<W>>),
@@ -53,6 +56,9 @@ impl<W: Write + Send> PredictionWriter<W> {
             columns.extend(classes.iter().map(|c| format!("proba_{c}")));
         }
         let sink = match format.into() {
+            OutputFormat::Csv if !classes.is_empty() && !proba => {
+                Sink::CsvLabels(Box::new(CsvLabels::new(out, &columns[0], classes)?))
+            }
             OutputFormat::Csv => {
                 let mut writer = ::csv::Writer::from_writer(out);
                 writer.write_record(&columns)?;
@@ -91,6 +97,9 @@ impl<W: Write + Send> PredictionWriter<W> {
     pub fn write(&mut self, predictions: &Predictions) -> std::io::Result<()> {
         #[cfg(feature = "parquet")]
         if let Sink::Parquet(sink) = &mut self.sink {
+            return sink.write(predictions);
+        }
+        if let Sink::CsvLabels(sink) = &mut self.sink {
             return sink.write(predictions);
         }
         for row in 0..predictions.n_rows {
@@ -141,6 +150,7 @@ impl<W: Write + Send> PredictionWriter<W> {
                     line.push_str("}\n");
                     out.write_all(line.as_bytes())?;
                 }
+                Sink::CsvLabels(_) => break,
                 #[cfg(feature = "parquet")]
                 Sink::Parquet(_) => break,
             }
@@ -153,6 +163,11 @@ impl<W: Write + Send> PredictionWriter<W> {
     pub fn finish(self) -> std::io::Result<W> {
         match self.sink {
             Sink::Csv(writer) => writer.into_inner().map_err(|e| e.into_error()),
+            Sink::CsvLabels(sink) => {
+                let mut out = sink.out;
+                out.flush()?;
+                Ok(out)
+            }
             Sink::JsonLines(mut out) => {
                 out.flush()?;
                 Ok(out)
@@ -161,6 +176,56 @@ impl<W: Write + Send> PredictionWriter<W> {
             Sink::Parquet(sink) => sink.finish(),
         }
     }
+}
+
+/// The CSV output of a classifier without probabilities.
+struct CsvLabels<W: Write> {
+    out: W,
+    /// The record of each class, then that of a row with no valid class.
+    records: Vec<Vec<u8>>,
+    /// One chunk's text.
+    buffer: Vec<u8>,
+}
+
+impl<W: Write> CsvLabels<W> {
+    /// Writes the header `column` at once.
+    fn new(mut out: W, column: &str, classes: &[String]) -> std::io::Result<Self> {
+        out.write_all(&csv_record(column)?)?;
+        let mut records = classes
+            .iter()
+            .map(|c| csv_record(c))
+            .collect::<std::io::Result<Vec<_>>>()?;
+        records.push(csv_record("")?);
+        Ok(CsvLabels {
+            out,
+            records,
+            buffer: Vec::new(),
+        })
+    }
+
+    /// Every row's record, as [`Predictions::label_of`] names its class.
+    fn write(&mut self, predictions: &Predictions) -> std::io::Result<()> {
+        self.buffer.clear();
+        let none = self.records.len() - 1;
+        for row in 0..predictions.n_rows {
+            let Some(values) = predictions.row(row) else { break };
+            let class = values
+                .first()
+                .copied()
+                .filter(|v| *v >= 0.0 && v.fract() == 0.0 && (*v as usize) < none)
+                .map_or(none, |v| v as usize);
+            self.buffer.extend_from_slice(&self.records[class]);
+        }
+        self.out.write_all(&self.buffer)
+    }
+}
+
+/// The bytes the `csv` crate writes for a record of the one field `field`
+/// (quoted where it must be; an empty field as `""`).
+fn csv_record(field: &str) -> std::io::Result<Vec<u8>> {
+    let mut writer = ::csv::Writer::from_writer(Vec::new());
+    writer.write_record([field])?;
+    writer.into_inner().map_err(|e| e.into_error())
 }
 
 /// Appends a CSV number: shortest round-trip text, nothing when not finite.
