@@ -49,29 +49,100 @@ pub(super) fn extent(values: &[f64]) -> Extent {
 /// The finite values of `values` (whose [`extent`] is `e`) at the positions
 /// `wanted` (ascending, distinct, each below `e.n`) of their ascending
 /// [`f64::total_cmp`] sort, in `wanted`'s order.
+#[cfg(test)]
 pub(super) fn order_statistics(values: &[f64], e: Extent, wanted: &[usize]) -> Vec<f64> {
     let mut out = Vec::with_capacity(wanted.len());
     select(values, e, wanted, &mut out);
     out
 }
 
-/// [`order_statistics`], appending to `out`.
-fn select(values: &[f64], e: Extent, wanted: &[usize], out: &mut Vec<f64>) {
+/// [`order_statistics`] with what its counting learned, which counts the
+/// finite values at most any number without another pass over them
+/// ([`Ranks::finite_at_most`]).
+pub(super) fn ranked<'a>(values: &'a [f64], e: Extent, wanted: &[usize]) -> (Vec<f64>, Ranks<'a>) {
+    let mut out = Vec::with_capacity(wanted.len());
+    let ranks = select(values, e, wanted, &mut out);
+    (out, ranks)
+}
+
+/// The finite values as [`select`] saw them at its first step.
+pub(super) enum Ranks<'a> {
+    /// None were wanted: nothing was read.
+    Unread(&'a [f64]),
+    /// All of them, sorted.
+    Sorted(Vec<f64>),
+    /// Counted into [`BINS`] bins, the values of the bins that held a wanted
+    /// position gathered (`gathered[b]` is `usize::MAX` for the others).
+    Binned {
+        values: &'a [f64],
+        e: Extent,
+        counts: Vec<usize>,
+        gathered: Vec<usize>,
+        kept: Vec<f64>,
+    },
+}
+
+impl Ranks<'_> {
+    /// How many finite values are at most `x`. Bins are monotone in the
+    /// value, so the bins below `x`'s hold values below it and those above
+    /// values above it; only `x`'s own bin is looked into: among the
+    /// gathered values when it was gathered (a quantile between two wanted
+    /// positions lies in one of their bins or in an empty one between), else
+    /// among all the values.
+    pub(super) fn finite_at_most(&self, x: f64) -> usize {
+        match self {
+            Ranks::Unread(values) => values.iter().filter(|v| v.is_finite() && **v <= x).count(),
+            Ranks::Sorted(sorted) => sorted.partition_point(|v| *v <= x),
+            Ranks::Binned {
+                values,
+                e,
+                counts,
+                gathered,
+                kept,
+            } => {
+                if x < e.lo {
+                    return 0;
+                }
+                if x >= e.hi {
+                    return e.n;
+                }
+                let bin = binning(*e);
+                let b = bin(x);
+                let below: usize = counts[..b].iter().sum();
+                let in_bin = |v: &&f64| bin(**v) == b && **v <= x;
+                below
+                    + match (gathered[b], counts[b]) {
+                        (_, 0) => 0,
+                        (usize::MAX, _) => values.iter().filter(|v| v.is_finite()).filter(in_bin).count(),
+                        _ => kept.iter().filter(in_bin).count(),
+                    }
+            }
+        }
+    }
+}
+
+/// The bin of a finite value between `e.lo` and `e.hi` (clamped outside).
+fn binning(e: Extent) -> impl Fn(f64) -> usize {
+    // Halved, so that `hi - lo` cannot overflow; every step is monotone.
+    let (base, span) = (e.lo * 0.5, e.hi * 0.5 - e.lo * 0.5);
+    let scale = if span > 0.0 { BINS as f64 / span } else { 0.0 };
+    move |v: f64| (((v * 0.5 - base) * scale) as usize).min(BINS - 1)
+}
+
+/// [`order_statistics`], appending to `out`; what its first step saw.
+fn select<'a>(values: &'a [f64], e: Extent, wanted: &[usize], out: &mut Vec<f64>) -> Ranks<'a> {
     if wanted.is_empty() {
-        return;
+        return Ranks::Unread(values);
     }
     let finite = || values.iter().copied().filter(|v| v.is_finite());
-    let (n, lo, hi) = (e.n, e.lo, e.hi);
+    let n = e.n;
     if n <= SORT_AT_MOST {
         let mut sorted: Vec<f64> = finite().collect();
         sorted.sort_unstable_by(f64::total_cmp);
         out.extend(wanted.iter().map(|&r| sorted[r]));
-        return;
+        return Ranks::Sorted(sorted);
     }
-    // Halved, so that `hi - lo` cannot overflow; every step is monotone.
-    let (base, span) = (lo * 0.5, hi * 0.5 - lo * 0.5);
-    let scale = if span > 0.0 { BINS as f64 / span } else { 0.0 };
-    let bin = |v: f64| (((v * 0.5 - base) * scale) as usize).min(BINS - 1);
+    let bin = binning(e);
     let mut counts = vec![0usize; BINS];
     for v in finite() {
         counts[bin(v)] += 1;
@@ -107,6 +178,13 @@ fn select(values: &[f64], e: Extent, wanted: &[usize], out: &mut Vec<f64>) {
         found.extend(inner.iter().map(|&r| kept[r]));
     }
     out.extend(found);
+    Ranks::Binned {
+        values,
+        e,
+        counts,
+        gathered,
+        kept,
+    }
 }
 
 #[cfg(test)]
