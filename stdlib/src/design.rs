@@ -34,7 +34,7 @@ impl Columns<'_> {
         let cols = self.columns.len();
         out.clear();
         out.resize(len * cols, 0.0);
-        fill(out, cols, self.columns, &self.rows[start..start + len]);
+        fill(out, cols, self.columns, &self.rows[start..start + len], &[]);
     }
 
     /// The first `(row, feature)` (positions in the view) whose value is not
@@ -59,6 +59,19 @@ impl Columns<'_> {
 
     /// The dense row-major copy, built in blocks of rows on every thread.
     pub fn to_matrix(&self) -> Matrix {
+        self.matrix_with(&[])
+    }
+
+    /// [`Columns::to_matrix`] with column `j` mapped by `maps[j]` on the way
+    /// (`maps` holds one map per column), so a step that maps columns one by
+    /// one and the matrix after it cost one copy of the data instead of two.
+    pub fn to_matrix_mapped(&self, maps: &[ColumnMap]) -> Matrix {
+        assert_eq!(maps.len(), self.columns.len(), "one map per column");
+        self.matrix_with(maps)
+    }
+
+    /// The matrix with `maps` applied (none: every column as it is).
+    fn matrix_with(&self, maps: &[ColumnMap]) -> Matrix {
         let cols = self.columns.len();
         let mut data = vec![0.0; self.rows.len() * cols];
         // Zeroed pages not yet touched: filled on huge pages.
@@ -66,7 +79,7 @@ impl Columns<'_> {
         if cols > 0 {
             data.par_chunks_mut(COPY_BLOCK * cols)
                 .zip(self.rows.par_chunks(COPY_BLOCK))
-                .for_each(|(block, rows)| fill(block, cols, self.columns, rows));
+                .for_each(|(block, rows)| fill(block, cols, self.columns, rows, maps));
         }
         Matrix {
             rows: self.rows.len(),
@@ -77,11 +90,14 @@ impl Columns<'_> {
 }
 
 /// `rows` of `columns` into `block`, row-major, column by column (each column
-/// read in order).
-fn fill(block: &mut [f64], cols: usize, columns: &[&[f64]], rows: &[usize]) {
+/// read in order), column `j` mapped by `maps[j]` (every column as it is
+/// when `maps` is empty).
+fn fill(block: &mut [f64], cols: usize, columns: &[&[f64]], rows: &[usize], maps: &[ColumnMap]) {
     for (j, column) in columns.iter().enumerate() {
-        for (i, &r) in rows.iter().enumerate() {
-            block[i * cols + j] = column[r];
+        let cells = rows.iter().enumerate().map(|(i, &r)| (i * cols + j, column[r]));
+        match maps.get(j).copied().unwrap_or(ColumnMap::Copy) {
+            ColumnMap::Copy => cells.for_each(|(at, x)| block[at] = x),
+            map @ ColumnMap::Standardize { .. } => cells.for_each(|(at, x)| block[at] = map.apply(x)),
         }
     }
 }
@@ -108,35 +124,6 @@ impl ColumnMap {
         match self {
             ColumnMap::Copy => x,
             ColumnMap::Standardize { mean, scale } => (x - mean) / scale,
-        }
-    }
-}
-
-impl Columns<'_> {
-    /// [`Columns::to_matrix`] with column `j` mapped by `maps[j]` on the way
-    /// (`maps` holds one map per column), so a step that maps columns one by
-    /// one and the matrix after it cost one copy of the data instead of two.
-    pub fn to_matrix_mapped(&self, maps: &[ColumnMap]) -> Matrix {
-        assert_eq!(maps.len(), self.columns.len(), "one map per column");
-        let cols = self.columns.len();
-        let mut data = vec![0.0; self.rows.len() * cols];
-        mlg_runtime::memory::advise_huge_pages(&data);
-        let fill_mapped = |block: &mut [f64], rows: &[usize]| {
-            for (j, (column, map)) in self.columns.iter().zip(maps).enumerate() {
-                for (i, &r) in rows.iter().enumerate() {
-                    block[i * cols + j] = map.apply(column[r]);
-                }
-            }
-        };
-        if cols > 0 {
-            data.par_chunks_mut(COPY_BLOCK * cols)
-                .zip(self.rows.par_chunks(COPY_BLOCK))
-                .for_each(|(block, rows)| fill_mapped(block, rows));
-        }
-        Matrix {
-            rows: self.rows.len(),
-            cols,
-            data,
         }
     }
 }

@@ -61,6 +61,16 @@ pub struct ColumnScale {
     pub scale: f64,
 }
 
+impl ColumnScale {
+    /// The map of the column's values, `(x - mean) / scale`.
+    fn map(&self) -> ColumnMap {
+        ColumnMap::Standardize {
+            mean: self.mean,
+            scale: self.scale,
+        }
+    }
+}
+
 /// A fitted `standardize`: one [`ColumnScale`] per selected column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedStandardize {
@@ -148,7 +158,7 @@ impl FittedTransform for FittedStandardize {
             .into_par_iter()
             .map(|(s, column, values)| Column {
                 name: s.column.clone(),
-                data: ColumnData::Numeric(collect_huge(values.iter().map(|x| (x - s.mean) / s.scale))),
+                data: ColumnData::Numeric(collect_huge(values.iter().map(|x| s.map().apply(*x)))),
                 missing: column.missing.clone(),
             })
             .collect();
@@ -181,13 +191,10 @@ impl FittedTransform for FittedStandardize {
             return None;
         }
         let maps = frame.columns.iter().filter(|c| c.name != skip).map(|c| {
-            match self.scales.iter().find(|s| s.column == c.name) {
-                Some(s) => ColumnMap::Standardize {
-                    mean: s.mean,
-                    scale: s.scale,
-                },
-                None => ColumnMap::Copy,
-            }
+            self.scales
+                .iter()
+                .find(|s| s.column == c.name)
+                .map_or(ColumnMap::Copy, ColumnScale::map)
         });
         Some(maps.collect())
     }
