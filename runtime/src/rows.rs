@@ -146,8 +146,7 @@ pub fn input_bounds(frame: &Frame, slots: &[InputSlot]) -> Vec<Option<f64>> {
                     let a = v.abs();
                     (if a > m { a } else { m }, nan | v.is_nan())
                 });
-                let largest = largest as f32;
-                (!nan && largest.is_finite()).then(|| f64::from(largest))
+                (!nan && fits_f32(largest)).then(|| f64::from(largest as f32))
             }
             // Codes into the slot's levels, or UNSEEN (-1).
             (ColumnData::Categorical { .. }, SlotKind::Categorical { levels }) => {
