@@ -18,8 +18,8 @@ use rayon::{ThreadPool, ThreadPoolBuilder};
 use thiserror::Error;
 
 use super::{check_buffers, ExecError, Executable};
-use crate::ir::{verify, Graph, VerifyError};
-use jit::JitFunction;
+use crate::ir::{verify, Graph, Op, TreeWalk, VerifyError};
+use jit::{IsaChoice, JitFunction};
 
 /// Why a graph could not be compiled.
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -72,8 +72,12 @@ pub fn compile(graph: &Graph) -> Result<CompiledGraph, CodegenError> {
     verify(graph)?;
     let mut isa = jit::host_isa()?;
     let (func, data) = codegen::build_function(graph, &*isa)?;
-    if func.dfg.num_insts() > jit::SINGLE_PASS_REGALLOC_INSTS {
-        isa = jit::host_isa_with(true)?;
+    let choice = IsaChoice {
+        single_pass: func.dfg.num_insts() > jit::SINGLE_PASS_REGALLOC_INSTS,
+        optimize: !has_table_walk(graph),
+    };
+    if choice != IsaChoice::default() {
+        isa = jit::host_isa_with(choice)?;
     }
     let clif = func.display().to_string();
     let jit = JitFunction::compile(isa, func, data)?;
@@ -87,6 +91,19 @@ pub fn compile(graph: &Graph) -> Result<CompiledGraph, CodegenError> {
         n_outputs: graph.n_outputs(),
         clif,
         compile_time: start.elapsed(),
+    })
+}
+
+/// Whether some op of `graph` walks a tree table (see [`IsaChoice::optimize`]).
+fn has_table_walk(graph: &Graph) -> bool {
+    graph.nodes.iter().any(|n| {
+        matches!(
+            n.op,
+            Op::Trees {
+                walk: TreeWalk::Table,
+                ..
+            }
+        )
     })
 }
 
