@@ -22,9 +22,10 @@ pub(crate) struct IsaChoice {
     /// `opt_level=speed` (the e-graph mid-end) instead of `none`. A table walk
     /// compiles better without it: the e-graph places every pure instruction
     /// just before its first use, so the select of each row's step sinks to the
-    /// loop's back edge, the rows' loaded node words all live at once and spill
-    /// (measured on the benchmark forest: the step loop is 58 instructions
-    /// without it, 85 with it, and 16 rows in step run 29% faster without it).
+    /// loop's back edge, the rows' loaded node words all live at once and spill.
+    /// On the benchmark forest the 8-row step loop is 58 instructions without it
+    /// and 85 with it; with 16 rows in step the walk runs 1.4x faster without it
+    /// (`benches/results/walk-ab.md` has the A/B of both changes together).
     pub optimize: bool,
 }
 

@@ -166,9 +166,10 @@ pub(crate) fn encode_table(forest: &Forest) -> Result<(TableLayout, DataObject),
 
 /// Rows walked in step through a tree: their walks are independent chains of
 /// dependent loads that the CPU overlaps. The chain of one step (node load,
-/// value load, compare, select) is latency-bound: without Cranelift's e-graph
-/// (see `IsaChoice::optimize`) 16 rows ran the benchmark forest 18% and the
-/// boosting model 11% faster than 8, although some rows' positions spill.
+/// value load, compare, select) bounds the walk more than its instructions:
+/// without Cranelift's e-graph (see `IsaChoice::optimize`) 16 rows ran the
+/// benchmark forest about 20% and the boosting model about 10% faster than 8,
+/// although some rows' positions spill; 32 rows ran slower than 16.
 pub(crate) const WALK_GROUP: usize = 16;
 
 impl TableLayout {
