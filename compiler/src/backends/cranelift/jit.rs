@@ -25,7 +25,7 @@ pub(crate) struct IsaChoice {
     /// loop's back edge, the rows' loaded node words all live at once and spill.
     /// On the benchmark forest the 8-row step loop is 58 instructions without it
     /// and 85 with it; with 16 rows in step the walk runs 1.4x faster without it
-    /// (`benches/results/walk-ab.md` has the A/B of both changes together).
+    /// (`benches/results/walk_ab.md` has the A/B of both changes together).
     pub optimize: bool,
 }
 
