@@ -1,7 +1,10 @@
 //! `compress` statements end to end: `examples/breast_cancer_compress.mlg` on
 //! scikit-learn's folds reports every model's accuracy and compiled size,
 //! int8 weights keep the MLP within a point of its f32 accuracy, pruning
-//! shrinks what it says, and steps that cannot apply are check-time errors.
+//! shrinks what it says, a rank-8 factorization keeps it within half a point,
+//! variants reuse their base model's fits,
+//! steps that cannot apply are check-time errors, and `explain --transform`
+//! runs a transform by name (a `low-rank` that factorizes nothing is an error).
 
 use serde_json::Value;
 use std::path::PathBuf;
@@ -60,7 +63,28 @@ fn figures(report: &Value) -> std::collections::HashMap<String, (f64, f64, f64)>
 
 #[test]
 fn compressed_models_report_size_and_accuracy_side_by_side() {
-    let f = figures(&report());
+    let report = report();
+    // A variant reuses its base model's fit of every fold, whose seconds it
+    // reports; `ccp_alpha` changes the fit, so the pruned tree fits again.
+    let seconds = |model: &str| {
+        report["evaluations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["model"] == model)
+            .and_then(|e| e["fit_seconds"].as_f64())
+            .unwrap()
+    };
+    for variant in ["mlp_int8", "mlp_sparse", "mlp_narrow", "mlp_lowrank"] {
+        assert_eq!(
+            seconds(variant),
+            seconds("mlp"),
+            "{variant} shares the fits of mlp"
+        );
+    }
+    assert_eq!(seconds("lr_sparse"), seconds("lr"));
+    assert_ne!(seconds("tree_small"), seconds("tree"), "ccp_alpha refits");
+    let f = figures(&report);
     let (mlp, int8, sparse, narrow) = (f["mlp"], f["mlp_int8"], f["mlp_sparse"], f["mlp_narrow"]);
     assert!(mlp.0 > 0.95, "the f32 MLP learns: {mlp:?}");
     assert!(
@@ -78,6 +102,11 @@ fn compressed_models_report_size_and_accuracy_side_by_side() {
     assert!(
         narrow.2 < 0.75 * mlp.2 && narrow.0 > 0.9,
         "30 % of units removed: {narrow:?}"
+    );
+    let low = f["mlp_lowrank"];
+    assert!(
+        (low.0 - mlp.0).abs() <= 0.005 && low.2 < 0.5 * mlp.2,
+        "rank 8 keeps the MLP within half a point with under half the weights: {low:?} vs {mlp:?}"
     );
     let (lr, lr_sparse) = (f["lr"], f["lr_sparse"]);
     assert_eq!(lr_sparse.2, 15.0, "half of 30 weights kept: {lr_sparse:?}");
@@ -135,6 +164,21 @@ fn steps_that_cannot_apply_are_check_errors() {
         &format!("{head}compress c = lr -> shrink()\n"),
         "unknown compress step",
     );
+    let tree = "data bc = csv(\"data/breast_cancer.csv\", target = \"target\")\n\
+                model t = random_forest_classifier(bc)\n";
+    check_fails(
+        &format!("{tree}compress c = t -> low_rank(rank = 4)\n"),
+        "`low_rank` cannot compress `random_forest_classifier`",
+    );
+    check_fails(
+        &format!("{head}compress c = lr -> low_rank()\n"),
+        "low_rank needs one of rank or energy",
+    );
+    check_fails(
+        &format!("{head}compress c = lr -> low_rank(rank = 4, energy = 0.9)\n"),
+        "low_rank takes exactly one of rank or energy",
+    );
+    check_fails(&format!("{head}compress c = lr -> low_rank(rank = 0)\n"), "rank");
 }
 
 #[test]
@@ -163,6 +207,25 @@ fn explain_runs_a_transform_by_name() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         !out.status.success() && err.contains("known transforms: quantize-int8"),
+        "{err}"
+    );
+    // Iris' 3 x 4 layer: rank 1 costs 1 x (3 + 4) = 7 multiply-adds of 12.
+    let out = explain("low-rank=1");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let affines: Vec<&str> = text.lines().filter(|l| l.contains(" = affine ")).collect();
+    assert_eq!(affines.len(), 2, "two factors:\n{text}");
+    assert!(
+        affines[0].ends_with(": 1") && affines[1].ends_with(": 3"),
+        "{text}"
+    );
+    // Rank 2 costs 14: no layer gets cheaper, and the variant would be the model.
+    let out = explain("low-rank=2");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success()
+            && err.contains("model `lr`: low_rank(rank = 2) factorizes no layer")
+            && err.contains("the model's layers are 3 x 4"),
         "{err}"
     );
 }

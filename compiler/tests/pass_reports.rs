@@ -11,11 +11,14 @@ use mlg_compiler::passes::{
     AffineFusion, ColumnPruning, CommonSubexpressions, ConstantFolding, DeadNodes, Pass, Pipeline,
     PruneMagnitude, PruneNeurons, QuantizeInt8, Transformed, TreeInputs, TreeLayout,
 };
+#[cfg(feature = "low-rank")]
+use mlg_compiler::passes::{LowRank, Rank};
 use proptest::prelude::*;
 
-/// Every pass: the default pipeline's and the three transforms.
+/// Every pass: the default pipeline's and the transforms.
 fn every_pass() -> Vec<Box<dyn Pass>> {
-    vec![
+    #[allow(unused_mut)]
+    let mut passes: Vec<Box<dyn Pass>> = vec![
         Box::new(ConstantFolding),
         Box::new(CommonSubexpressions),
         Box::new(AffineFusion),
@@ -26,7 +29,15 @@ fn every_pass() -> Vec<Box<dyn Pass>> {
         Box::new(QuantizeInt8),
         Box::new(PruneMagnitude { fraction: 0.5 }),
         Box::new(PruneNeurons { fraction: 0.5 }),
-    ]
+    ];
+    #[cfg(feature = "low-rank")]
+    passes.extend([
+        Box::new(LowRank { rank: Rank::Fixed(1) }) as Box<dyn Pass>,
+        Box::new(LowRank {
+            rank: Rank::Energy(0.9),
+        }),
+    ]);
+    passes
 }
 
 /// The same graph down to every constant's bits (NaN payloads aside).

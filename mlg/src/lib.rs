@@ -18,6 +18,7 @@ pub mod error;
 pub mod executor;
 pub mod explain;
 pub mod files;
+pub mod keep;
 pub mod mode;
 pub mod observer;
 pub mod pattern;

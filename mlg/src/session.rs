@@ -3,6 +3,7 @@
 //! built; what a run finds (the searches' best trials) the executor keeps.
 
 use crate::error::{Error, Result};
+use crate::keep::Keep;
 use mlg_compiler::workflow::catalog::{ColumnKind, Schema, SchemaSource};
 use mlg_compiler::workflow::stage::DataSource;
 use mlg_compiler::workflow::{self, Stage, StageKind};
@@ -149,6 +150,9 @@ pub struct Workflow {
     /// How a distributed job runs it (every rank reading every row, or its
     /// share), decided from the file and the size of its data.
     pub mode: crate::mode::Mode,
+    /// What the executor shares between stages during a run (the fits that
+    /// `compress` variants reuse).
+    kept: Keep,
 }
 
 impl Workflow {
@@ -172,7 +176,20 @@ impl Workflow {
             base_dir: self.base_dir.clone(),
             frames,
             mode: self.mode.clone(),
+            kept: Keep::default(),
         }
+    }
+
+    /// Where the run keeps the fits that `compress` variants share with their
+    /// base models, when the workflow compresses some model; `None`
+    /// otherwise, so that no fit is held longer than its use.
+    pub fn shared_fits(&self) -> Option<&Keep> {
+        let graph = &self.checked.graph;
+        let compresses = graph
+            .order()
+            .iter()
+            .any(|&id| matches!(&graph.stage(id).kind, StageKind::Model(m) if !m.compress.is_empty()));
+        compresses.then_some(&self.kept)
     }
 }
 
@@ -257,6 +274,7 @@ impl Workflow {
             base_dir: base_dir.to_path_buf(),
             frames,
             mode,
+            kept: Keep::default(),
         })
     }
 

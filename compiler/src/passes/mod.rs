@@ -20,6 +20,8 @@ pub mod column_pruning;
 pub mod common_subexpressions;
 pub mod constant_folding;
 pub mod dead_nodes;
+#[cfg(feature = "low-rank")]
+pub mod low_rank;
 pub mod prune_magnitude;
 pub mod prune_neurons;
 pub mod quantize_int8;
@@ -35,6 +37,8 @@ pub use column_pruning::ColumnPruning;
 pub use common_subexpressions::CommonSubexpressions;
 pub use constant_folding::ConstantFolding;
 pub use dead_nodes::DeadNodes;
+#[cfg(feature = "low-rank")]
+pub use low_rank::{LowRank, Rank};
 pub use prune_magnitude::PruneMagnitude;
 pub use prune_neurons::PruneNeurons;
 pub use quantize_int8::QuantizeInt8;
@@ -50,7 +54,7 @@ pub use tree_layout::TreeLayout;
 /// exception to "same input slots" is [`ColumnPruning`], which keeps a subsequence
 /// of them (rows are then encoded by slot name for the new inputs). The opt-in
 /// compression transforms ([`transform`]: [`QuantizeInt8`], [`PruneMagnitude`],
-/// [`PruneNeurons`]) are lossy by design and state how far outputs may move;
+/// [`PruneNeurons`], `LowRank`) are lossy by design and state how far outputs may move;
 /// they keep every other part of the contract.
 ///
 /// The result says whether the pass changed the graph: [`Transformed::no`]
@@ -259,14 +263,16 @@ fn identical(a: &Graph, b: &Graph) -> bool {
 }
 
 /// The names [`transform`] accepts, in the order its error lists them.
-pub const TRANSFORM_NAMES: [&str; 3] = ["quantize-int8", "prune-magnitude", "prune-neurons"];
+pub const TRANSFORM_NAMES: [&str; 4] = ["quantize-int8", "prune-magnitude", "prune-neurons", "low-rank"];
 
 /// The opt-in compression transform called `name`: `"quantize-int8"`
 /// ([`QuantizeInt8`], takes no amount), `"prune-magnitude"` ([`PruneMagnitude`])
 /// or `"prune-neurons"` ([`PruneNeurons`]), whose `amount` (the fraction to
-/// prune) is required and must satisfy `0 < amount < 1`. Any other name, a
-/// missing or out-of-range amount, or an amount given to `quantize-int8` is an
-/// error message naming the problem (and, for an unknown name, the known ones).
+/// prune) is required and must satisfy `0 < amount < 1`, or `"low-rank"`
+/// (`LowRank`, with the `low-rank` feature), whose `amount` is a whole rank
+/// `>= 1` or an energy share in `(0, 1)`. Any other name, a missing or
+/// out-of-range amount, or an amount given to `quantize-int8` is an error
+/// message naming the problem (and, for an unknown name, the known ones).
 pub fn transform(name: &str, amount: Option<f64>) -> Result<Box<dyn Pass>, String> {
     let fraction = || match amount {
         Some(a) if a > 0.0 && a < 1.0 => Ok(a),
@@ -288,11 +294,42 @@ pub fn transform(name: &str, amount: Option<f64>) -> Result<Box<dyn Pass>, Strin
         "prune-neurons" => Ok(Box::new(PruneNeurons {
             fraction: fraction()?,
         })),
+        "low-rank" => low_rank_transform(amount),
         _ => Err(format!(
             "unknown transform `{name}`; known transforms: {}",
             TRANSFORM_NAMES.join(", ")
         )),
     }
+}
+
+/// [`transform`]'s `low-rank`: a whole `amount >= 1` is a fixed rank, one in
+/// `(0, 1)` an energy share.
+#[cfg(feature = "low-rank")]
+fn low_rank_transform(amount: Option<f64>) -> Result<Box<dyn Pass>, String> {
+    let rank = match amount {
+        Some(a) if a > 0.0 && a < 1.0 => Rank::Energy(a),
+        Some(a) if a >= 1.0 && a.fract() == 0.0 && a <= f64::from(u32::MAX) => Rank::Fixed(a as usize),
+        Some(a) => {
+            return Err(format!(
+                "transform `low-rank` takes a whole rank of at least 1 or an energy share strictly \
+                 between 0 and 1, got {a}"
+            ))
+        }
+        None => {
+            return Err(
+                "transform `low-rank` needs a rank (e.g. low-rank=16) or an energy share \
+                        (e.g. low-rank=0.95)"
+                    .into(),
+            )
+        }
+    };
+    Ok(Box::new(LowRank { rank }))
+}
+
+/// Without the `low-rank` feature there is no SVD.
+#[cfg(not(feature = "low-rank"))]
+fn low_rank_transform(_amount: Option<f64>) -> Result<Box<dyn Pass>, String> {
+    Err("transform `low-rank` needs mlg-compiler's `low-rank` feature".into())
 }
 
 /// The "model size" reports show: `(bytes, nonzero_weights)`.

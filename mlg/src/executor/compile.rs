@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use mlg_compiler::backends::cranelift::{self, CompiledGraph};
 use mlg_compiler::ir;
-use mlg_compiler::passes::{Optimized, Pipeline};
+use mlg_compiler::passes::{LowRank, Optimized, Pipeline, Rank};
 
 /// The default pass pipeline followed by the opt-in compiler transforms
 /// `transforms` (`(name, amount)`, see [`mlg_compiler::passes::transform`])
@@ -24,9 +24,48 @@ fn pipeline(model: &str, transforms: &[(&str, Option<f64>)]) -> Result<Pipeline>
     })
 }
 
+/// A `low-rank` transform that would factorize none of `graph`'s layers, as
+/// an error naming `model` and its layers: the variant would be the model
+/// itself.
+fn check_low_rank(graph: &ir::Graph, model: &str, transforms: &[(&str, Option<f64>)]) -> Result<()> {
+    for &(name, amount) in transforms {
+        let rank = match amount {
+            Some(a) if name == "low-rank" && a < 1.0 => Rank::Energy(a),
+            Some(a) if name == "low-rank" => Rank::Fixed(a as usize),
+            _ => continue,
+        };
+        if (LowRank { rank }).factorized_layers(graph) > 0 {
+            continue;
+        }
+        let layers: Vec<String> = graph
+            .nodes
+            .iter()
+            .filter_map(|n| match &n.op {
+                ir::Op::Affine { x, bias, .. } => Some(format!("{} x {}", bias.len(), graph.node(*x).width)),
+                _ => None,
+            })
+            .collect();
+        let step = match rank {
+            Rank::Fixed(k) => format!("rank = {k}"),
+            Rank::Energy(e) => format!("energy = {e}"),
+        };
+        return Err(Error::Usage(format!(
+            "model `{model}`: low_rank({step}) factorizes no layer: an `out x in` layer gets cheaper \
+             only at a rank below out * in / (out + in), and the model's layers are {}",
+            if layers.is_empty() {
+                "none".to_string()
+            } else {
+                layers.join(", ")
+            }
+        )));
+    }
+    Ok(())
+}
+
 /// Runs the pipeline of `transforms` over `graph`, recording every pass
 /// with a copy of its graph (for `mlg explain --passes`).
 pub fn optimize(graph: &ir::Graph, model: &str, transforms: &[(&str, Option<f64>)]) -> Result<Optimized> {
+    check_low_rank(graph, model, transforms)?;
     pipeline(model, transforms)?
         .run(graph)
         .map_err(|source| Error::Pass {
@@ -41,6 +80,7 @@ pub fn optimize_graph(
     model: &str,
     transforms: &[(&str, Option<f64>)],
 ) -> Result<ir::Graph> {
+    check_low_rank(&graph, model, transforms)?;
     pipeline(model, transforms)?
         .optimize(graph)
         .map_err(|source| Error::Pass {

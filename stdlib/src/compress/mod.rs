@@ -64,7 +64,40 @@ pub(crate) const DEFS: &[OperatorDef] = &[
         "`magnitude` applies to every model, `neurons` to models with hidden layers (the MLPs), \
          `ccp_alpha` to decision trees, which it prunes while they are fitted.",
     ),
+    OperatorDef::spec(OpSpec {
+        name: "low_rank",
+        kind: OpKind::Compress,
+        summary: "truncated SVD of every dense layer: a weight matrix whose rank-k form is cheaper \
+                  becomes two narrower layers (give rank or energy)",
+        params: &[
+            p(
+                "rank",
+                ParamType::Int {
+                    min: 1,
+                    max: MAX_RANK,
+                },
+                Default::Optional,
+                "singular values kept per layer",
+            ),
+            p(
+                "energy",
+                FRACTION,
+                Default::Optional,
+                "share of each layer's squared singular values kept: the fewest that reach it",
+            ),
+        ],
+    })
+    .with_details(
+        "Applies to MLPs and logistic regression. A layer `W` of `out x in` becomes `h = Vkᵀ x` and \
+         `y = Uk Sk h + b` from its SVD `W = U S Vᵀ` (the best rank-k approximation), when that costs \
+         fewer multiply-adds: `k (in + out) < in out`; other layers stay as they are, and a model none \
+         of whose layers gets cheaper is an error.",
+    ),
 ];
+
+/// The largest rank `low_rank` accepts as a transform amount (exactly
+/// representable in `f64`).
+const MAX_RANK: i64 = 1_000_000;
 
 /// What one checked compression step does.
 #[derive(Clone, Debug, PartialEq)]
@@ -112,6 +145,21 @@ pub fn step(op: &str, params: &Params, model: &str) -> Result<Step, String> {
                 _ => Err("prune takes exactly one of magnitude, neurons or ccp_alpha".into()),
             }
         }
+        "low_rank" if !capabilities.low_rank => Err(format!(
+            "low_rank factorizes the dense weight matrices of MLPs and logistic regression, but the \
+             model is `{model}`"
+        )),
+        "low_rank" => match (params.get("rank"), float("energy")) {
+            (Some(Value::Int(k)), None) if (1..=MAX_RANK).contains(k) => {
+                Ok(Step::Transform("low-rank", Some(*k as f64)))
+            }
+            (None, Some(e)) if e > 0.0 && e < 1.0 => Ok(Step::Transform("low-rank", Some(e))),
+            (None, None) => Err("low_rank needs one of rank or energy, e.g. low_rank(rank = 16)".into()),
+            (Some(_), Some(_)) => Err("low_rank takes exactly one of rank or energy".into()),
+            _ => {
+                Err("low_rank takes a whole rank of at least 1 or an energy strictly between 0 and 1".into())
+            }
+        },
         other => Err(format!("`{other}` is not a compression step")),
     }
 }

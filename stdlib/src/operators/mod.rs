@@ -63,6 +63,10 @@ pub struct Capabilities {
     /// `prune(ccp_alpha = a)` sets the model's own `ccp_alpha` parameter
     /// before fitting: minimal cost-complexity pruning (decision trees).
     pub prune_ccp: bool,
+    /// `low_rank(...)` factorizes dense weight matrices: the model lowers to
+    /// affine layers of more than one output (MLPs, multinomial logistic
+    /// regression).
+    pub low_rank: bool,
 }
 
 impl Capabilities {
@@ -70,6 +74,7 @@ impl Capabilities {
     pub const NONE: Capabilities = Capabilities {
         prune_neurons: false,
         prune_ccp: false,
+        low_rank: false,
     };
 }
 

@@ -80,6 +80,9 @@ fn entry(out: &mut String, def: &OperatorDef) {
             if caps.prune_ccp {
                 extra.push("`prune(ccp_alpha = a)`");
             }
+            if caps.low_rank {
+                extra.push("`low_rank(...)`");
+            }
             if !extra.is_empty() {
                 let _ = write!(out, ". Also compressible with {}", extra.join(" and "));
             }

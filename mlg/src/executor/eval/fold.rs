@@ -1,4 +1,6 @@
-//! One split of an evaluation: fit the chain on the training rows, compile it,
+//! One split of an evaluation: fit the chain on the training rows (or reuse
+//! the run's fit of the same model on them, [`crate::executor::fit::shared`]),
+//! compile it with its own compression steps,
 //! predict the held-out rows through the compiled function, refuse NaN or
 //! infinite predictions ([`super::finite`]), score them, and
 //! optionally shuffle each raw input column to measure how much the first
@@ -6,7 +8,7 @@
 
 use crate::error::{Error, Result};
 use crate::executor::fit::finite::{check_chain, Batch};
-use crate::executor::fit::{compile_chain, Chain};
+use crate::executor::fit::{compile_with, Chain};
 use mlg_compiler::backends::Executable;
 use mlg_stdlib::eval::rng::SplitMix64;
 use mlg_stdlib::eval::Split;
@@ -78,10 +80,9 @@ pub struct FoldOutcome {
 /// Runs split number `index` of `plan`.
 pub fn run_split(plan: &FoldPlan, split: &Split, index: usize) -> Result<FoldOutcome> {
     let chain = plan.chain;
-    let started = Instant::now();
-    let fitted = chain.fit(plan.target, &split.train)?;
-    let fit_seconds = started.elapsed().as_secs_f64();
-    let (graph, exe) = compile_chain(&fitted, plan.model)?;
+    let (shared, transforms) = chain.fit_shared(plan.target, &split.train)?;
+    let (fitted, fit_seconds) = (&*shared.fitted, shared.seconds);
+    let (graph, exe) = compile_with(fitted, plan.model, &transforms)?;
     let test = chain.frame.take(&split.test);
     // The optimized graph may read fewer columns than the data has (column pruning).
     let rows = mlg_runtime::rows::encode_rows(&test, &graph.inputs)?;

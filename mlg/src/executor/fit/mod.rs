@@ -21,13 +21,27 @@ pub use ensemble::FittedEnsemble;
 pub mod distributed;
 mod ensemble;
 pub mod finite;
+pub mod shared;
+
+use crate::keep::Keep;
+use shared::SharedFit;
 
 /// Lowers, optimizes and compiles `fitted`; returns the optimized graph too.
 pub fn compile_chain(
     fitted: &FittedChain,
     model: &str,
 ) -> Result<(ir::Graph, mlg_compiler::backends::cranelift::CompiledGraph)> {
-    let graph = super::compile::optimize_graph(fitted.lower(model)?, model, &fitted.transforms)?;
+    compile_with(fitted, model, &fitted.transforms)
+}
+
+/// [`compile_chain`] with the compiler transforms `transforms` in place of
+/// `fitted`'s own (for a fit shared with another chain, see [`shared`]).
+pub fn compile_with(
+    fitted: &FittedChain,
+    model: &str,
+    transforms: &[Transform],
+) -> Result<(ir::Graph, mlg_compiler::backends::cranelift::CompiledGraph)> {
+    let graph = super::compile::optimize_graph(fitted.lower(model)?, model, transforms)?;
     let exe = super::compile::compile_graph(&graph, model)?;
     Ok((graph, exe))
 }
@@ -50,6 +64,9 @@ pub struct Chain<'w> {
     pub operator: String,
     /// What is fitted: one model after its features steps, or an ensemble.
     pub kind: ChainKind<'w>,
+    /// The run's shared fits, for a model chain of a workflow that compresses
+    /// (see [`Chain::fit_shared`]); `None` otherwise.
+    pub shared: Option<&'w Keep>,
 }
 
 /// What a [`Chain`] fits.
@@ -180,6 +197,8 @@ impl<'w> Chain<'w> {
                 steps,
                 model: model.clone(),
             },
+            // A search trial's patched chain fits once per trial: not kept.
+            shared: stages.patch.is_none().then(|| stages.wf.shared_fits()).flatten(),
         })
     }
 
@@ -205,6 +224,7 @@ impl<'w> Chain<'w> {
                 members,
                 stage: stage.clone(),
             },
+            shared: None,
         })
     }
 
@@ -229,6 +249,38 @@ impl<'w> Chain<'w> {
                 },
             })
             .collect()
+    }
+
+    /// [`Chain::fit`], reusing the run's fit of the same model on the same rows
+    /// when the chain has [`Chain::shared`] fits and runs in one process (the
+    /// ranks of a job fit together, so they never skip a fit on their own).
+    /// Returns the fit and the compiler transforms to compile it with: this
+    /// chain's own, since a reused fit carries those of the chain that made it.
+    pub fn fit_shared(&self, target: &Target, rows: &[usize]) -> Result<(SharedFit, Vec<Transform>)> {
+        if let (ChainKind::Model { steps, model }, Some(keep)) = (&self.kind, self.shared) {
+            if mlg_runtime::collective::current().size() == 1 {
+                let (params, transforms) = self.compressed_params(model)?;
+                let key = format!(
+                    "{:p}|{}|{:?}|{}|{:?}|{:?}",
+                    Arc::as_ptr(&self.frame),
+                    self.target,
+                    steps,
+                    model.op.op,
+                    params,
+                    model.task
+                );
+                let fit = shared::get_or_fit(keep, &key, rows, || self.fit(target, rows))?;
+                return Ok((fit, transforms));
+            }
+        }
+        let started = std::time::Instant::now();
+        let fitted = self.fit(target, rows)?;
+        let transforms = fitted.transforms.clone();
+        let fit = SharedFit {
+            fitted: Arc::new(fitted),
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        Ok((fit, transforms))
     }
 
     /// Fits every step and the model (or every member and the combiner) on

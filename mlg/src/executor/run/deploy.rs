@@ -29,13 +29,14 @@ pub(super) fn deployable(
     let chain = Chain::of_ref(wf, best, model)?;
     let target = chain.target()?;
     let rows: Vec<usize> = (0..chain.frame.n_rows).collect();
-    let fitted = chain.fit(&target, &rows)?;
+    let (shared, transforms) = chain.fit_shared(&target, &rows)?;
+    let fitted = &*shared.fitted;
     let artifact = Artifact {
         monitor,
-        ..artifact_of(wf, name, &chain, &fitted, evaluations)?
+        ..artifact_of(wf, name, &chain, fitted, &transforms, evaluations)?
     };
     let compiled = mlg_runtime::Model::from_artifact(artifact)?;
-    let checked = check_training_rows(name, &chain, &fitted, &rows, &compiled);
+    let checked = check_training_rows(name, &chain, fitted, &rows, &compiled);
     // Each rank checks its own rows; all of them stop if one fails.
     let comm = mlg_runtime::collective::current();
     if comm.size() > 1 {
@@ -110,8 +111,8 @@ fn check_training_rows(
     Ok(())
 }
 
-/// The artifact of `fitted`, the chain `chain` fitted on every data row,
-/// named `name`: the graph, the metrics, the profile of the training rows'
+/// The artifact of `fitted`, the chain `chain` fitted on every data row, with
+/// the compiler transforms `transforms`, named `name`: the graph, the metrics, the profile of the training rows'
 /// input columns and the lineage (hashes of the source and of the data
 /// frame, the model's `seed`); no monitor settings.
 fn artifact_of(
@@ -119,9 +120,10 @@ fn artifact_of(
     name: &str,
     chain: &Chain,
     fitted: &fit::FittedChain,
+    transforms: &[fit::Transform],
     evaluations: &[Evaluation],
 ) -> Result<Artifact> {
-    let graph = compile::optimize_graph(fitted.lower(name)?, name, &fitted.transforms)?;
+    let graph = compile::optimize_graph(fitted.lower(name)?, name, transforms)?;
     let mut metrics = BTreeMap::new();
     for e in evaluations.iter().filter(|e| e.model == name) {
         for (metric, summary) in &e.metrics {

@@ -4,7 +4,7 @@
 use super::{LogisticRegression, OP};
 use crate::catalog::{p, POSITIVE, SEED};
 use crate::op::boxed_model;
-use crate::operators::OperatorDef;
+use crate::operators::{Capabilities, OperatorDef};
 use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, ParamType, Task};
 
 /// The `logistic_regression` model's definition.
@@ -75,6 +75,10 @@ pub(crate) const DEFS: &[OperatorDef] = &[OperatorDef::estimator(
     },
     |params| boxed_model(LogisticRegression::new(params)),
 )
+.with_capabilities(Capabilities {
+    low_rank: true,
+    ..Capabilities::NONE
+})
 .with_details(
     "Binary or multinomial. `newton` is Newton's method with the exact Hessian (proximal Newton \
          for l1), `cg` nonlinear conjugate gradient (Polak-Ribière+), `sgd` per-row SGD with a decaying \

@@ -145,6 +145,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[
     )
     .with_capabilities(Capabilities {
         prune_neurons: true,
+        low_rank: true,
         ..Capabilities::NONE
     })
     .with_size(|params, shape| size(CLASSIFIER, params, shape))
@@ -162,6 +163,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[
     )
     .with_capabilities(Capabilities {
         prune_neurons: true,
+        low_rank: true,
         ..Capabilities::NONE
     })
     .with_size(|params, shape| size(REGRESSOR, params, shape))

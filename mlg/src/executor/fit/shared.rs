@@ -1,0 +1,61 @@
+//! Fits shared within one run. A `compress` variant fits exactly as its base
+//! model does (every step but `prune(ccp_alpha = ...)` rewrites the fitted
+//! graph), so in a workflow with `compress` statements the first fit of a
+//! model on some rows is kept (in the session's [`Keep`]), and every chain
+//! that fits the same model on the same rows reuses it and applies only its
+//! own steps.
+
+use super::FittedChain;
+use crate::error::Result;
+use crate::keep::Keep;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// A fitted chain and the seconds its fit took.
+#[derive(Clone)]
+pub struct SharedFit {
+    /// The fitted chain. Its `transforms` are those of the chain that fitted
+    /// it first: a chain that reuses it applies its own.
+    pub fitted: Arc<FittedChain>,
+    /// Seconds the fit took (when reused, the first fit's).
+    pub seconds: f64,
+}
+
+/// The fit of the chain described by `chain` (its frame, target, features
+/// steps, model and fit parameters) on `rows`: the one `keep` holds, or
+/// `fit()`'s, kept when it succeeds. Two callers racing on one key may both
+/// fit; the first to finish is kept.
+pub fn get_or_fit(
+    keep: &Keep,
+    chain: &str,
+    rows: &[usize],
+    fit: impl FnOnce() -> Result<FittedChain>,
+) -> Result<SharedFit> {
+    let key = key(chain, rows);
+    if let Some(kept) = keep.get::<SharedFit>(&key) {
+        return Ok((*kept).clone());
+    }
+    let started = Instant::now();
+    let fitted = Arc::new(fit()?);
+    let made = SharedFit {
+        fitted,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    Ok((*keep.keep(key, Arc::new(made))).clone())
+}
+
+/// The key of `chain` on `rows`: the rows as their count and two independent
+/// 64-bit hashes (FNV-1a and SipHash), since a collision would be a wrong
+/// answer.
+fn key(chain: &str, rows: &[usize]) -> String {
+    let mut fnv: u64 = 0xcbf2_9ce4_8422_2325;
+    for &r in rows {
+        for b in (r as u64).to_le_bytes() {
+            fnv = (fnv ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    let mut sip = DefaultHasher::new();
+    rows.hash(&mut sip);
+    format!("fit|{chain}|{}|{fnv:016x}|{:016x}", rows.len(), sip.finish())
+}
