@@ -97,7 +97,7 @@ pub fn run_split(plan: &FoldPlan, split: &Split, index: usize) -> Result<FoldOut
         encoded: &rows,
         inputs: &graph.inputs,
     };
-    check_chain(&fitted, &test, &batch, &outputs, n_out)?;
+    check_chain(fitted, &test, &batch, &outputs, n_out)?;
     let truth = plan.target.take(&split.test);
     let n_classes = fitted.classes.len();
     let err = |e| Error::op(plan.model, e);
