@@ -2,6 +2,7 @@
 //! `extern "C" fn(input: *const f32, n_rows: usize, row_stride: usize, out: *mut f32)`,
 //! with the row loop inside and every op inline, called on row chunks with rayon.
 
+mod avx;
 mod codegen;
 mod jit;
 mod knn;
@@ -173,6 +174,7 @@ impl CompiledGraph {
         }
         debug_assert!(out.len() >= n_rows * self.n_outputs);
         debug_assert!(input.len() >= (first + n_rows - 1) * row_stride + self.n_inputs);
+        avx::clear_upper_state();
         // SAFETY: `check_buffers` proved the batch fits `input` and `out`, so every
         // row read (`row_stride`-spaced, `n_inputs` wide) and every output write is in
         // bounds; `first * row_stride` is within `input`.
