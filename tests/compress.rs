@@ -48,7 +48,7 @@ fn figures(report: &Value) -> std::collections::HashMap<String, (f64, f64, f64)>
         .unwrap()
         .iter()
         .map(|e| {
-            let fit = |k: &str| e["fit_scores"][k]["mean"].as_f64().unwrap_or(f64::NAN);
+            let fit = |k: &str| e["compression"][k].as_f64().unwrap_or(f64::NAN);
             (
                 e["model"].as_str().unwrap().to_string(),
                 (
@@ -84,6 +84,25 @@ fn compressed_models_report_size_and_accuracy_side_by_side() {
     }
     assert_eq!(seconds("lr_sparse"), seconds("lr"));
     assert_ne!(seconds("tree_small"), seconds("tree"), "ccp_alpha refits");
+    // The compression table: every variant names its base and steps, and
+    // every model has a measured latency; sizes are no longer fit scores.
+    for e in report["evaluations"].as_array().unwrap() {
+        let c = &e["compression"];
+        assert!(c["latency_us"].as_f64().is_some_and(|l| l > 0.0), "{e}");
+        assert!(e["fit_scores"].get("size_bytes").is_none(), "{e}");
+        let model = e["model"].as_str().unwrap();
+        let want_base = ["mlp", "lr", "tree"]
+            .into_iter()
+            .find(|b| model.starts_with(b) && model != *b);
+        assert_eq!(c["base"].as_str(), want_base, "{model}");
+    }
+    let lowrank = report["evaluations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["model"] == "mlp_lowrank")
+        .unwrap();
+    assert_eq!(lowrank["compression"]["steps"][0], "low_rank(rank=8)");
     let f = figures(&report);
     let (mlp, int8, sparse, narrow) = (f["mlp"], f["mlp_int8"], f["mlp_sparse"], f["mlp_narrow"]);
     assert!(mlp.0 > 0.95, "the f32 MLP learns: {mlp:?}");

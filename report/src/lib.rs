@@ -4,6 +4,7 @@
 //! data profile page ([`profile`]) and the drift page ([`monitor`]). Every
 //! page shares one style sheet, escaping and one SVG toolkit ([`page`]).
 
+mod compression;
 pub mod html;
 pub mod monitor;
 mod monitor_html;

@@ -152,21 +152,17 @@ fn group_table(group: &[Evaluation]) -> String {
             let scores: Vec<String> = e
                 .fit_scores
                 .iter()
-                .map(|(name, s)| match name.as_str() {
-                    // Counts: whole numbers unless folds differ.
-                    "size_bytes" | "nonzero_weights" if s.std == 0.0 => format!("{name} {:.0}", s.mean),
-                    "size_bytes" | "nonzero_weights" => format!("{name} {:.1} ± {:.1}", s.mean, s.std),
-                    _ => format!("{name} {:.4} ± {:.4}", s.mean, s.std),
-                })
+                .map(|(name, s)| format!("{name} {:.4} ± {:.4}", s.mean, s.std))
                 .collect();
             out.push_str(&format!("fit scores of {}: {}\n", e.model, scores.join(", ")));
         }
     }
+    out.push_str(&crate::compression::table(group));
     out
 }
 
 /// Left-aligned columns two spaces apart; a rule under the header when `rule`.
-fn align(rows: &[Vec<String>], rule: bool) -> String {
+pub(crate) fn align(rows: &[Vec<String>], rule: bool) -> String {
     let widths: Vec<usize> = (0..rows[0].len())
         .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
         .collect();

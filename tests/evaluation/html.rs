@@ -59,6 +59,36 @@ fn page_has_every_section_for_classifiers_and_regressors() {
 }
 
 #[test]
+fn compression_section_lists_each_base_with_its_variants() {
+    let source = format!(
+        "{IRIS}model lr = logistic_regression(prep)\n\
+         compress small = lr -> prune(magnitude = 0.5)\n\
+         model tree = decision_tree_classifier(prep, max_depth = 2)\n\
+         evaluate tree, small, lr with kfold(3, seed = 0) metrics accuracy\n"
+    );
+    let wf = mlg::Workflow::from_source("page.mlg", &source, Path::new("examples")).unwrap();
+    let out = wf.run(&mlg::RunOptions::default()).unwrap();
+    let page = mlg_report::html::render(&wf.file, &out);
+    let table = page
+        .split("<table class=\"compression\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</table>").next())
+        .expect("a compression table");
+    // lr and its variant, base first; the tree compresses nothing and has no variant.
+    let rows: Vec<&str> = table.matches("<tr data-model=\"").collect();
+    assert_eq!(rows.len(), 2, "{table}");
+    let lr = table.find("data-model=\"lr\"").unwrap();
+    let small = table.find("data-model=\"small\"").unwrap();
+    assert!(lr < small, "{table}");
+    assert!(table.contains("<code>prune(magnitude=0.5)</code>"), "{table}");
+    // Half of the 3 x 4 weights: the size relative to the base is below 1.
+    assert!(table.contains("<small>(0."), "{table}");
+    assert_eq!(count(&page, "class=\"chart compression\""), 1);
+    assert_eq!(count(&page, "<circle class=\"point\" cx="), 2);
+    assert!(!page.contains("size_bytes"), "sizes are not fit scores any more");
+}
+
+#[test]
 fn run_html_flag_writes_the_page_and_a_binary_roc() {
     let dir = signal_and_noise();
     std::fs::write(

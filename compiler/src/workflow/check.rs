@@ -493,6 +493,7 @@ impl Checker<'_> {
                 op,
                 task,
                 compress: Vec::new(),
+                compressed_from: None,
             }),
             schema,
         ))

@@ -64,6 +64,7 @@ impl Checker<'_> {
         }
         let mut model = base.clone();
         model.compress.extend(steps);
+        model.compressed_from.get_or_insert_with(|| s.input.name.clone());
         Ok((StageKind::Model(model), input.schema.clone()))
     }
 }

@@ -132,6 +132,9 @@ pub struct ModelStage {
     /// Compression steps (`compress NAME = MODEL -> step ...`) in order;
     /// empty for a plain `model` statement.
     pub compress: Vec<OpUse>,
+    /// For a `compress` stage, the `model` stage it compresses (through any
+    /// `compress` stages between them); `None` for a plain `model` statement.
+    pub compressed_from: Option<String>,
 }
 
 /// `evaluate A, B with method metrics m`.

@@ -25,7 +25,7 @@ pub use eval::rank::by_rank;
 pub use eval::summary::{
     Coefficients, ConfusionMatrix, FeatureScore, HeldOut, ModelImportances, PermutationImportance, Selection,
 };
-pub use eval::{Evaluation, MetricSummary};
+pub use eval::{Compression, Evaluation, MetricSummary};
 pub use fit::{Chain, ChainKind, Fitted, FittedChain, FittedEnsemble};
 pub use plan::{BestTrial, BestTrials, ModelRef};
 pub use run::{

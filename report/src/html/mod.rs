@@ -8,6 +8,7 @@
 
 mod bars;
 mod charts;
+mod compression;
 mod search;
 mod search_charts;
 
@@ -181,6 +182,7 @@ fn evaluation_section(page: &mut String, group: &[Evaluation]) {
     );
     ranking_table(page, group);
     fold_chart(page, group);
+    compression::section(page, group);
     page.push_str("<div class=\"grid\">\n");
     for i in by_rank(group) {
         model_article(page, &group[i]);

@@ -12,7 +12,7 @@ pub mod splits;
 pub mod spread;
 pub mod summary;
 
-use super::fit::Chain;
+use super::fit::{Chain, ChainKind};
 use super::plan::{BestTrials, ModelRef};
 use crate::error::{Error, Result};
 use crate::observer::Task;
@@ -26,8 +26,8 @@ use mlg_stdlib::op::Target;
 use splits::{is_632, method_seed, splits};
 use std::collections::BTreeMap;
 use std::path::Path;
+pub use summary::{Compression, Evaluation, MetricSummary};
 use summary::{ConfusionMatrix, HeldOut};
-pub use summary::{Evaluation, MetricSummary};
 
 /// Permutation importance shuffles the held-out rows of at most this many
 /// splits (the first ones): all folds of `kfold(k <= 10)`, a sample of the
@@ -107,7 +107,7 @@ pub fn evaluate_model(
         model,
         permutation,
         report_size,
-        measure_latency: false,
+        measure_latency: report_size,
     };
     let data = plan.method.params.get(mlg_compiler::workflow::args::DISTRIBUTE)
         == Some(&mlg_compiler::workflow::catalog::Value::Str("data".into()));
@@ -173,6 +173,7 @@ pub fn evaluate_model(
             fit_scores.entry(name.clone()).or_default().push(*v);
         }
     }
+    let compression = report_size.then(|| compression(&chain, &mut fit_scores));
     let classes = match &target {
         Target::Classes { labels, .. } => labels.clone(),
         Target::Values(_) => Vec::new(),
@@ -194,6 +195,7 @@ pub fn evaluate_model(
             .into_iter()
             .map(|(k, v)| (k, MetricSummary::of(v)))
             .collect(),
+        compression,
         confusion_matrix: None,
         importances: None,
         coefficients: None,
@@ -225,6 +227,31 @@ pub fn evaluate_model(
         }
     }
     Ok(evaluation)
+}
+
+/// The compression table's figures of `chain`, taken out of its per-split
+/// `fit_scores` (`size_bytes`, `nonzero_weights`, `latency_us`).
+fn compression(chain: &Chain, fit_scores: &mut BTreeMap<String, Vec<f64>>) -> Compression {
+    let mut mean = |name: &str| {
+        fit_scores
+            .remove(name)
+            .filter(|v| !v.is_empty())
+            .map(|v| v.iter().sum::<f64>() / v.len() as f64)
+    };
+    let (base, steps) = match &chain.kind {
+        ChainKind::Model { model, .. } => (
+            model.compressed_from.clone(),
+            model.compress.iter().map(|s| s.to_string()).collect(),
+        ),
+        ChainKind::Ensemble { .. } => (None, Vec::new()),
+    };
+    Compression {
+        base,
+        steps,
+        size_bytes: mean("size_bytes").unwrap_or(0.0),
+        nonzero_weights: mean("nonzero_weights").unwrap_or(0.0),
+        latency_us: mean("latency_us"),
+    }
 }
 
 /// The held-out rows of every split, in split order, with their predictions.

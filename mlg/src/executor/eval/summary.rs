@@ -134,6 +134,25 @@ pub enum HeldOut {
     },
 }
 
+/// A model's compiled size and speed, for the compression table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Compression {
+    /// The `model` stage this one compresses; `None` when it is not a
+    /// `compress` stage.
+    pub base: Option<String>,
+    /// Its compression steps in order, e.g. `low_rank(rank=8)`; empty when it
+    /// is not a `compress` stage.
+    pub steps: Vec<String>,
+    /// Bytes of fitted constants of the compiled graph
+    /// (`mlg_compiler::passes::parameter_bytes`), mean over the splits.
+    pub size_bytes: f64,
+    /// Nonzero weights of its linear layers, mean over the splits.
+    pub nonzero_weights: f64,
+    /// Microseconds per single-row call of the compiled function on the first
+    /// split's held-out rows (the fastest of three passes over up to 256).
+    pub latency_us: Option<f64>,
+}
+
 /// The scores of one model under one evaluation method.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Evaluation {
@@ -162,6 +181,10 @@ pub struct Evaluation {
     /// Scores the model computed while fitting (e.g. a forest's out-of-bag
     /// accuracy), summarized over the splits.
     pub fit_scores: BTreeMap<String, MetricSummary>,
+    /// The compiled model's size and speed, when the workflow compresses some
+    /// model (every evaluated model then has them, for comparison).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compression: Option<Compression>,
     /// Classifiers: held-out predictions of all splits (with details only).
     pub confusion_matrix: Option<ConfusionMatrix>,
     /// The model's own importances (with details, for models that have them).
