@@ -1,12 +1,15 @@
 //! The AVX register state the compiled code is entered with.
 //!
 //! Code that leaves the upper halves of the AVX registers dirty (no
-//! `vzeroupper` on its way out) slows every later non-VEX SSE instruction on
-//! the same thread, and on threads it spawns, which inherit the state. faer's
-//! SVD is such code: after one `thin_svd` on the calling thread, a compiled
-//! 30 x 64 affine took 237 µs per row instead of 1.26 µs on this machine kind,
-//! and 1.18 µs when the call clears the state first (`cargo run --release -p
-//! mlg-compiler --example avx_state`, `benches/results/avx_state.md`). A host
+//! `vzeroupper` on its way out) leaves that state to the rest of the thread,
+//! and to threads it spawns, which inherit it; Cranelift's code then runs two
+//! orders of magnitude slower, although the interpreter and a plain Rust
+//! float loop did not slow down (which of its instructions pay was not pinned
+//! down). faer's SVD is such code: after one `thin_svd` on the calling
+//! thread, a compiled 30 x 64 affine took 237 µs per row instead of 1.26 µs
+//! on this machine kind, and 1.18 µs when the call clears the state first
+//! (`cargo run --release -p mlg-compiler --example avx_state`,
+//! `benches/results/avx_state.md`). A host
 //! process may run any such code before it calls a model, so every call into
 //! compiled code clears the state first.
 
