@@ -24,7 +24,6 @@ pub mod finite;
 pub mod shared;
 
 use crate::keep::Keep;
-use shared::SharedFit;
 
 /// Lowers, optimizes and compiles `fitted`; returns the optimized graph too.
 pub fn compile_chain(
@@ -249,38 +248,6 @@ impl<'w> Chain<'w> {
                 },
             })
             .collect()
-    }
-
-    /// [`Chain::fit`], reusing the run's fit of the same model on the same rows
-    /// when the chain has [`Chain::shared`] fits and runs in one process (the
-    /// ranks of a job fit together, so they never skip a fit on their own).
-    /// Returns the fit and the compiler transforms to compile it with: this
-    /// chain's own, since a reused fit carries those of the chain that made it.
-    pub fn fit_shared(&self, target: &Target, rows: &[usize]) -> Result<(SharedFit, Vec<Transform>)> {
-        if let (ChainKind::Model { steps, model }, Some(keep)) = (&self.kind, self.shared) {
-            if mlg_runtime::collective::current().size() == 1 {
-                let (params, transforms) = self.compressed_params(model)?;
-                let key = format!(
-                    "{:p}|{}|{:?}|{}|{:?}|{:?}",
-                    Arc::as_ptr(&self.frame),
-                    self.target,
-                    steps,
-                    model.op.op,
-                    params,
-                    model.task
-                );
-                let fit = shared::get_or_fit(keep, &key, rows, || self.fit(target, rows))?;
-                return Ok((fit, transforms));
-            }
-        }
-        let started = std::time::Instant::now();
-        let fitted = self.fit(target, rows)?;
-        let transforms = fitted.transforms.clone();
-        let fit = SharedFit {
-            fitted: Arc::new(fitted),
-            seconds: started.elapsed().as_secs_f64(),
-        };
-        Ok((fit, transforms))
     }
 
     /// Fits every step and the model (or every member and the combiner) on

@@ -5,9 +5,10 @@
 //! that fits the same model on the same rows reuses it and applies only its
 //! own steps.
 
-use super::FittedChain;
+use super::{Chain, ChainKind, FittedChain, Transform};
 use crate::error::Result;
 use crate::keep::Keep;
+use mlg_stdlib::op::Target;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 use std::time::Instant;
@@ -20,6 +21,40 @@ pub struct SharedFit {
     pub fitted: Arc<FittedChain>,
     /// Seconds the fit took (when reused, the first fit's).
     pub seconds: f64,
+}
+
+impl Chain<'_> {
+    /// [`Chain::fit`], reusing the run's fit of the same model on the same rows
+    /// when the chain has [`Chain::shared`] fits and runs in one process (the
+    /// ranks of a job fit together, so they never skip a fit on their own).
+    /// Returns the fit and the compiler transforms to compile it with: this
+    /// chain's own, since a reused fit carries those of the chain that made it.
+    pub fn fit_shared(&self, target: &Target, rows: &[usize]) -> Result<(SharedFit, Vec<Transform>)> {
+        if let (ChainKind::Model { steps, model }, Some(keep)) = (&self.kind, self.shared) {
+            if mlg_runtime::collective::current().size() == 1 {
+                let (params, transforms) = self.compressed_params(model)?;
+                let key = format!(
+                    "{:p}|{}|{:?}|{}|{:?}|{:?}",
+                    Arc::as_ptr(&self.frame),
+                    self.target,
+                    steps,
+                    model.op.op,
+                    params,
+                    model.task
+                );
+                let fit = get_or_fit(keep, &key, rows, || self.fit(target, rows))?;
+                return Ok((fit, transforms));
+            }
+        }
+        let started = Instant::now();
+        let fitted = self.fit(target, rows)?;
+        let transforms = fitted.transforms.clone();
+        let fit = SharedFit {
+            fitted: Arc::new(fitted),
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        Ok((fit, transforms))
+    }
 }
 
 /// The fit of the chain described by `chain` (its frame, target, features
