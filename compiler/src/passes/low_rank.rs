@@ -79,13 +79,28 @@ impl LowRank {
         Some((k, first, second))
     }
 
+    /// Whether [`LowRank::factor`] factorizes `weights` (`out` rows); a fixed
+    /// rank needs no SVD to tell.
+    fn factorizes(&self, weights: &[f32], out: usize) -> bool {
+        match self.rank {
+            Rank::Fixed(k) => {
+                let Some(inw) = weights.len().checked_div(out) else {
+                    return false;
+                };
+                let k = k.max(1);
+                k * (inw + out) < inw * out && k < inw.min(out) && weights.iter().all(|w| w.is_finite())
+            }
+            Rank::Energy(_) => self.factor(weights, out).is_some(),
+        }
+    }
+
     /// How many of `graph`'s layers the pass factorizes.
     pub fn factorized_layers(&self, graph: &Graph) -> usize {
         graph
             .nodes
             .iter()
             .filter(|n| match &n.op {
-                Op::Affine { weights, bias, .. } => self.factor(weights, bias.len()).is_some(),
+                Op::Affine { weights, bias, .. } => self.factorizes(weights, bias.len()),
                 _ => false,
             })
             .count()
