@@ -126,6 +126,7 @@ examples!(
     breast_cancer_halving,
     breast_cancer_search,
     breast_cancer_tune,
+    compress_distill,
     diabetes,
     iris,
     penguins,

@@ -188,7 +188,7 @@ impl Workflow {
         let compresses = graph
             .order()
             .iter()
-            .any(|&id| matches!(&graph.stage(id).kind, StageKind::Model(m) if !m.compress.is_empty()));
+            .any(|&id| matches!(&graph.stage(id).kind, StageKind::Model(m) if !m.is_plain()));
         compresses.then_some(&self.kept)
     }
 }

@@ -186,6 +186,20 @@ pub trait Estimator: Send + Sync {
     fn fit_columns(&self, x: &Columns<'_>, y: &Target) -> Result<Box<dyn FittedModel>, OpError> {
         self.fit(&x.to_matrix(), y)
     }
+
+    /// [`Estimator::fit`] on soft class targets: `soft` holds one
+    /// probability per row and label of `y` (row-major, rows summing to 1),
+    /// which the model learns in place of `y`'s one-hot codes; `y`'s codes
+    /// are each row's most likely class. Only the classifiers whose
+    /// operator declares [`crate::operators::Capabilities::soft_targets`]
+    /// implement it; the others refuse.
+    fn fit_soft(&self, x: &Matrix, y: &Target, soft: &[f64]) -> Result<Box<dyn FittedModel>, OpError> {
+        let _ = (x, y, soft);
+        Err(OpError::Invalid {
+            op: "estimator".to_string(),
+            message: "this model cannot learn from soft targets".to_string(),
+        })
+    }
 }
 
 /// A fitted model.

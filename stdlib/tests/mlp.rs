@@ -416,3 +416,62 @@ fn lowered_regressor_agrees_with_predict() {
         );
     }
 }
+
+/// Soft targets replace the labels: an MLP given iris' labels but soft
+/// targets that swap classes 0 and 1 (0.9 on the swapped class) learns the
+/// swap, so `fit_soft` trains on the probabilities, not on `y`; a binary
+/// MLP's predicted probabilities follow soft targets of 0.7 / 0.3 (it learns
+/// a constant, 0.7, where the labels would drive it to 1).
+#[test]
+fn soft_targets_are_what_the_classifier_learns() {
+    use mlg_stdlib::op::Estimator;
+    let (x, y, codes) = iris();
+    let swapped = |c: u32| match c {
+        0 => 1,
+        1 => 0,
+        other => other,
+    };
+    let soft: Vec<f64> = codes
+        .iter()
+        .flat_map(|&c| (0..3).map(move |k| if k == swapped(c) { 0.9 } else { 0.05 }))
+        .collect();
+    let mlp = classifier(&[
+        ("hidden", Value::Str("16".into())),
+        ("learning_rate", Value::Float(0.01)),
+        ("epochs", Value::Int(300)),
+        ("seed", Value::Int(0)),
+    ]);
+    let fitted = mlp.fit_soft(&x, &y, &soft).unwrap();
+    let predicted = fitted.predict(&x);
+    let follows = predicted
+        .iter()
+        .zip(&codes)
+        .filter(|(p, &c)| **p as u32 == swapped(c))
+        .count();
+    assert!(
+        follows as f64 > 0.9 * codes.len() as f64,
+        "{follows} of {}",
+        codes.len()
+    );
+    // Two classes, one constant feature: the output is the soft target's mean.
+    let x = Matrix {
+        rows: 100,
+        cols: 1,
+        data: vec![1.0; 100],
+    };
+    let y = Target::Classes {
+        codes: (0..100).map(|i| u32::from(i % 2 == 0)).collect(),
+        labels: vec!["a".into(), "b".into()],
+    };
+    let soft: Vec<f64> = (0..100).flat_map(|_| [0.3, 0.7]).collect();
+    let fitted = classifier(&[("hidden", Value::Str("4".into())), ("seed", Value::Int(0))])
+        .fit_mlp_soft(&x, &y, &soft)
+        .unwrap();
+    let proba = fitted.predict_proba(&x);
+    assert!((proba[1] - 0.7).abs() < 0.02, "{proba:?}");
+    let wrong = classifier(&[]).fit_soft(&x, &y, &soft[..10]).unwrap_err();
+    assert!(
+        wrong.to_string().contains("soft targets need 200 values"),
+        "{wrong}"
+    );
+}

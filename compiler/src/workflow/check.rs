@@ -335,7 +335,8 @@ impl Checker<'_> {
         ))
     }
 
-    fn model(&self, s: &ModelStmt) -> Checked {
+    /// Checks a `model` statement (or the student call of a `distill` step).
+    pub(super) fn model(&self, s: &ModelStmt) -> Checked {
         if s.call.name.name == super::check_select::SELECT {
             return self.select(s);
         }
@@ -494,6 +495,7 @@ impl Checker<'_> {
                 task,
                 compress: Vec::new(),
                 compressed_from: None,
+                distill: None,
             }),
             schema,
         ))

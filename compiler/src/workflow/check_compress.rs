@@ -1,11 +1,13 @@
 //! Checks `compress NAME = MODEL -> step(...) -> ...`: the input must be a
 //! model stage and every step a catalog compression step with valid
 //! arguments; the result is a model stage that fits like `MODEL` and then
-//! applies the steps in order.
+//! applies the steps in order. A first step `distill(...)` is checked by
+//! `check_distill.rs`.
 
 use super::args::bind;
 use super::catalog::OpKind;
 use super::check::{Checked, Checker};
+use super::check_distill::DISTILL;
 use super::stage::{OpUse, StageKind};
 use mlg_dsl::ast::CompressStmt;
 use mlg_dsl::Diagnostic;
@@ -13,6 +15,9 @@ use mlg_dsl::Diagnostic;
 impl Checker<'_> {
     /// Checks a `compress` statement.
     pub(super) fn compress(&self, s: &CompressStmt) -> Checked {
+        if s.steps.first().is_some_and(|c| c.name.name == DISTILL) {
+            return self.distill(s);
+        }
         let input = self.stage(&s.input.name);
         let base = match &input.kind {
             StageKind::Model(m) => m,
@@ -27,6 +32,9 @@ impl Checker<'_> {
                     s.input.span,
                     match other {
                         StageKind::Select(_) => "a selection: compress each candidate instead".to_string(),
+                        StageKind::Ensemble(_) | StageKind::Search(_) => {
+                            "only `distill(student = ...)` compresses it".to_string()
+                        }
                         _ => format!("a {}", other.keyword()),
                     },
                 )]);
@@ -43,6 +51,15 @@ impl Checker<'_> {
         let mut errors = Vec::new();
         let mut steps = Vec::new();
         for call in &s.steps {
+            if call.name.name == DISTILL {
+                errors.push(Diagnostic::new(
+                    "mlg::compress_step",
+                    "`distill` must be the first step of a `compress` statement",
+                    call.span,
+                    "after another step",
+                ));
+                continue;
+            }
             let spec = match self.op(&call.name, OpKind::Compress) {
                 Ok(spec) => spec,
                 Err(d) => {

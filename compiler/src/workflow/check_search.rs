@@ -198,7 +198,7 @@ impl Checker<'_> {
             }
         };
         match &self.stage(&base.name).kind {
-            StageKind::Model(m) if m.compress.is_empty() => Ok(base),
+            StageKind::Model(m) if m.is_plain() => Ok(base),
             StageKind::Ensemble(_) => Ok(base),
             other => {
                 let what = match other {

@@ -46,7 +46,16 @@ pub fn references(stmt: &Statement) -> Vec<Reference> {
     match stmt {
         Statement::Data(s) => positional_names(&s.source, false),
         Statement::Features(s) => vec![ident(&s.input)],
-        Statement::Compress(s) => vec![ident(&s.input)],
+        // A distill step's student reads its own input stage.
+        Statement::Compress(s) => std::iter::once(ident(&s.input))
+            .chain(
+                s.steps
+                    .iter()
+                    .filter(|c| c.name.name == super::check_distill::DISTILL)
+                    .filter_map(super::check_distill::student_call)
+                    .flat_map(|c| positional_names(c, true)),
+            )
+            .collect(),
         // `model best = select(a, b, ...)` refers to every candidate.
         Statement::Model(s) => positional_names(&s.call, s.call.name.name != super::check_select::SELECT),
         Statement::Search(s) => positional_names(&s.call, true),

@@ -82,7 +82,7 @@ impl Checker<'_> {
                     ));
                 }
                 match &self.stage(member).kind {
-                    StageKind::Model(m) if m.compress.is_empty() => {
+                    StageKind::Model(m) if m.is_plain() => {
                         Ok((member.to_string(), Slot::Model, self.spec(&m.op.op)?))
                     }
                     StageKind::Ensemble(inner) => {

@@ -135,6 +135,46 @@ pub struct ModelStage {
     /// For a `compress` stage, the `model` stage it compresses (through any
     /// `compress` stages between them); `None` for a plain `model` statement.
     pub compressed_from: Option<String>,
+    /// For a student of `distill(...)`, what it learns from; the model's own
+    /// fields (`input`, `op`, `task`) are the student's, and `compress` holds
+    /// the steps after `distill`.
+    pub distill: Option<Distill>,
+}
+
+impl ModelStage {
+    /// Whether the stage is a plain `model` statement: no compression step
+    /// and no teacher.
+    pub fn is_plain(&self) -> bool {
+        self.compress.is_empty() && self.distill.is_none()
+    }
+}
+
+/// `distill(student = MODEL_CALL, temperature = T, alpha = A, augment = n,
+/// seed = s)`: the student learns from the teacher's predictions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Distill {
+    /// The teacher: a model, compress, search or ensemble stage.
+    pub teacher: String,
+    /// The softening temperature of the teacher's probabilities (≥ 1 softens).
+    pub temperature: f64,
+    /// The weight of the teacher's targets against the true labels, in `[0, 1]`.
+    pub alpha: f64,
+    /// Synthetic training rows added to the student's training rows.
+    pub augment: usize,
+    /// The seed of the synthetic rows.
+    pub seed: u64,
+    /// The `distill(...)` call as written.
+    pub span: Span,
+}
+
+impl std::fmt::Display for Distill {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "distill(teacher={}, temperature={}, alpha={}, augment={}, seed={})",
+            self.teacher, self.temperature, self.alpha, self.augment, self.seed
+        )
+    }
 }
 
 /// `evaluate A, B with method metrics m`.

@@ -60,6 +60,9 @@ impl Display for Workflow {
                 }
                 StageKind::Model(m) => {
                     write!(line, "model {} <- {} = {}", stage.name, m.input, m.op)?;
+                    if let Some(d) = &m.distill {
+                        write!(line, " <- {d}")?;
+                    }
                     for step in &m.compress {
                         write!(line, " -> {step}")?;
                     }

@@ -93,6 +93,62 @@ pub(crate) const DEFS: &[OperatorDef] = &[
          fewer multiply-adds: `k (in + out) < in out`; other layers stay as they are, and a model none \
          of whose layers gets cheaper is an error.",
     ),
+    OperatorDef::spec(OpSpec {
+        name: "distill",
+        kind: OpKind::Compress,
+        summary: "a smaller student model learns from the teacher's temperature-softened \
+                  predictions mixed with the true labels",
+        params: &[
+            p(
+                "student",
+                ParamType::Model,
+                Default::Optional,
+                "the student: a model call with its own input, e.g. mlp_classifier(scaled, hidden = \"16\")",
+            ),
+            p(
+                "temperature",
+                ParamType::Float {
+                    min: 1e-3,
+                    max: 1e3,
+                },
+                Default::Float(2.0),
+                "the teacher's probabilities become p^(1/T), renormalized (softmax of logits / T)",
+            ),
+            p(
+                "alpha",
+                ParamType::Float { min: 0.0, max: 1.0 },
+                Default::Float(0.7),
+                "weight of the teacher's targets; 1 - alpha goes to the true labels",
+            ),
+            p(
+                "augment",
+                ParamType::Int {
+                    min: 0,
+                    max: 10_000_000,
+                },
+                Default::Int(0),
+                "synthetic rows labelled by the teacher, each feature drawn from a training row of the same class",
+            ),
+            p(
+                "seed",
+                ParamType::Int {
+                    min: 0,
+                    max: i64::MAX,
+                },
+                Default::Int(0),
+                "seed of the synthetic rows",
+            ),
+        ],
+    })
+    .with_details(
+        "The teacher is the stage before `->`: a model, compressed model, search or ensemble. Inside \
+         cross-validation it is fitted on each training fold only (its own fit of that fold when the \
+         workflow evaluates it too). The student is fitted on the same rows plus `augment` synthetic \
+         ones. Classifier students with soft targets (`mlp_classifier`) learn the mix \
+         `alpha · softmax(z / T) + (1 - alpha) · onehot(y)` by cross-entropy; other classifiers learn \
+         its most likely class; regressors learn `alpha · teacher + (1 - alpha) · y`. Synthetic rows \
+         carry only the teacher's targets. Steps after `distill` compress the student.",
+    ),
 ];
 
 /// The largest rank `low_rank` accepts as a transform amount (exactly
@@ -160,6 +216,7 @@ pub fn step(op: &str, params: &Params, model: &str) -> Result<Step, String> {
                 Err("low_rank takes a whole rank of at least 1 or an energy strictly between 0 and 1".into())
             }
         },
+        "distill" => Err("distill must be the first step of a `compress` statement".into()),
         other => Err(format!("`{other}` is not a compression step")),
     }
 }

@@ -67,6 +67,10 @@ pub struct Capabilities {
     /// affine layers of more than one output (MLPs, multinomial logistic
     /// regression).
     pub low_rank: bool,
+    /// The classifier learns from class probabilities as targets
+    /// ([`crate::op::Estimator::fit_soft`]): a `distill` student takes the
+    /// teacher's softened probabilities, not only its most likely class.
+    pub soft_targets: bool,
 }
 
 impl Capabilities {
@@ -75,6 +79,7 @@ impl Capabilities {
         prune_neurons: false,
         prune_ccp: false,
         low_rank: false,
+        soft_targets: false,
     };
 }
 

@@ -86,6 +86,12 @@ fn entry(out: &mut String, def: &OperatorDef) {
             if !extra.is_empty() {
                 let _ = write!(out, ". Also compressible with {}", extra.join(" and "));
             }
+            if caps.soft_targets {
+                let _ = write!(
+                    out,
+                    ". As a `distill` student it learns the teacher's soft targets"
+                );
+            }
         }
         _ => {}
     }

@@ -96,10 +96,12 @@ pub fn evaluate_model(
         });
     // Sizes are reported when the workflow compresses a model, so that every
     // evaluated model, compressed or not, shows its own for comparison.
-    let report_size =
-        wf.checked.graph.order().iter().any(
-            |&id| matches!(&wf.checked.graph.stage(id).kind, StageKind::Model(m) if !m.compress.is_empty()),
-        );
+    let report_size = wf
+        .checked
+        .graph
+        .order()
+        .iter()
+        .any(|&id| matches!(&wf.checked.graph.stage(id).kind, StageKind::Model(m) if !m.is_plain()));
     let fold_plan = FoldPlan {
         chain: &chain,
         target: &local_target,
@@ -241,7 +243,9 @@ fn compression(chain: &Chain, fit_scores: &mut BTreeMap<String, Vec<f64>>) -> Co
     let (base, steps) = match &chain.kind {
         ChainKind::Model { model, .. } => (
             model.compressed_from.clone(),
-            model.compress.iter().map(|s| s.to_string()).collect(),
+            (model.distill.iter().map(|d| format!("{d} -> {}", model.op.op)))
+                .chain(model.compress.iter().map(|s| s.to_string()))
+                .collect(),
         ),
         ChainKind::Ensemble { .. } => (None, Vec::new()),
     };

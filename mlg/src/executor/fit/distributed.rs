@@ -82,7 +82,7 @@ fn model_refusal(model: &ModelStage) -> Option<String> {
             "`{op}` with splitter \"exact\" (use \"hist\": one process grows the same forest with it)"
         ));
     }
-    (!model.compress.is_empty()).then(|| "`compress`".to_string())
+    (!model.is_plain()).then(|| "`compress`".to_string())
 }
 
 /// Checks that every stage of `wf` can run on sharded rows: file sources and
@@ -116,7 +116,7 @@ pub fn check(wf: &Workflow, ranks: usize) -> Result<()> {
 /// that asked.
 pub fn check_chain(chain: &Chain, statement: &str, ranks: usize) -> Result<()> {
     let what = match &chain.kind {
-        ChainKind::Model { steps, model } => data_refusal(chain.data)
+        ChainKind::Model { steps, model, .. } => data_refusal(chain.data)
             .or_else(|| steps_refusal(steps.iter().map(|(_, s)| s.op.op.as_str())))
             .or_else(|| model_refusal(model)),
         ChainKind::Ensemble { .. } => Some("an ensemble".into()),

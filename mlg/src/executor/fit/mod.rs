@@ -16,8 +16,10 @@ use mlg_stdlib::models::FittedConstant;
 use mlg_stdlib::op::{Estimator, FittedModel, FittedTransform, Lowering, Matrix, OpError, Target};
 use std::sync::Arc;
 
+pub use distill::Soft;
 pub use ensemble::FittedEnsemble;
 
+mod distill;
 pub mod distributed;
 mod ensemble;
 pub mod finite;
@@ -63,7 +65,7 @@ pub struct Chain<'w> {
     pub operator: String,
     /// What is fitted: one model after its features steps, or an ensemble.
     pub kind: ChainKind<'w>,
-    /// The run's shared fits, for a model chain of a workflow that compresses
+    /// The run's shared fits, for a model or ensemble chain of a workflow that compresses
     /// (see [`Chain::fit_shared`]); `None` otherwise.
     pub shared: Option<&'w Keep>,
 }
@@ -77,6 +79,8 @@ pub enum ChainKind<'w> {
         steps: Vec<(String, Step)>,
         /// The model stage (a trial's patched copy for a search trial).
         model: ModelStage,
+        /// For a `distill` student, the teacher's chain (see [`distill`]).
+        teacher: Option<Box<Chain<'w>>>,
     },
     /// An ensemble stage: every member's own chain, and the combiner.
     Ensemble {
@@ -185,6 +189,10 @@ impl<'w> Chain<'w> {
                 "model `{name}` needs a target, but `{data_name}` declares none"
             ))
         })?;
+        let teacher = match &model.distill {
+            Some(d) => Some(Box::new(Chain::in_stages(stages, &d.teacher, &d.teacher)?)),
+            None => None,
+        };
         Ok(Chain {
             model_name: name.to_string(),
             data,
@@ -195,6 +203,7 @@ impl<'w> Chain<'w> {
             kind: ChainKind::Model {
                 steps,
                 model: model.clone(),
+                teacher,
             },
             // A search trial's patched chain fits once per trial: not kept.
             shared: stages.patch.is_none().then(|| stages.wf.shared_fits()).flatten(),
@@ -223,7 +232,7 @@ impl<'w> Chain<'w> {
                 members,
                 stage: stage.clone(),
             },
-            shared: None,
+            shared: stages.patch.is_none().then(|| stages.wf.shared_fits()).flatten(),
         })
     }
 
@@ -254,19 +263,42 @@ impl<'w> Chain<'w> {
     /// the data rows `rows`.
     pub fn fit(&self, target: &Target, rows: &[usize]) -> Result<FittedChain> {
         match &self.kind {
-            ChainKind::Model { steps, model } => self.fit_model(steps, model, target, rows),
+            ChainKind::Model {
+                teacher: Some(teacher),
+                model,
+                ..
+            } => distill::fit(self, teacher, model, target, rows),
+            ChainKind::Model { steps, model, .. } => self.fit_model(steps, model, target, rows, None),
             ChainKind::Ensemble { members, stage } => ensemble::fit(self, members, stage, target, rows),
         }
     }
 
+    /// Fits the features `steps` and `model` on `rows`; with `soft` targets
+    /// (one probability per data row and label, see [`distill`]) the model
+    /// learns them through [`Estimator::fit_soft`].
     fn fit_model(
         &self,
         steps: &[(String, Step)],
         model: &ModelStage,
         target: &Target,
         rows: &[usize],
+        soft: Option<&Soft>,
     ) -> Result<FittedChain> {
         let mut y = target.take(rows);
+        let mut soft = soft.map(|s| s.take(rows));
+        if let Some(soft) = soft.take() {
+            let mut fitted = Vec::with_capacity(steps.len());
+            let mut kept = soft;
+            let (x, features) = self.transform_rows(steps, rows, &mut y, &mut fitted, Some(&mut kept))?;
+            return self.fit_model_on(
+                model,
+                x.cols,
+                |e| e.fit_soft(&x, &y, &kept.values),
+                &y,
+                fitted,
+                features,
+            );
+        }
         if steps.is_empty() {
             // The model reads the session's frame as columns: the data is
             // then held once more as a matrix (columns and matrix) at most,
@@ -289,7 +321,7 @@ impl<'w> Chain<'w> {
             );
         }
         let mut fitted = Vec::with_capacity(steps.len());
-        let (x, features) = self.transform_rows(steps, rows, &mut y, &mut fitted)?;
+        let (x, features) = self.transform_rows(steps, rows, &mut y, &mut fitted, None)?;
         self.fit_model_on(model, x.cols, |e| e.fit(&x, &y), &y, fitted, features)
     }
 
@@ -302,6 +334,7 @@ impl<'w> Chain<'w> {
         rows: &[usize],
         y: &mut Target,
         fitted: &mut Vec<Box<dyn FittedTransform>>,
+        mut soft: Option<&mut Soft>,
     ) -> Result<(Matrix, Vec<String>)> {
         // On every row, the first step reads the session's frame where it lies
         // (its selection and its output without the target) instead of a copy.
@@ -339,6 +372,9 @@ impl<'w> Chain<'w> {
             let mut out = match f.training_rows() {
                 Some(keep) => {
                     *y = y.take(keep);
+                    if let Some(soft) = soft.as_deref_mut() {
+                        *soft = soft.take(keep);
+                    }
                     f.transform(&input.take(keep))
                 }
                 None => f.transform(input),

@@ -3,7 +3,8 @@
 //! graph), so in a workflow with `compress` statements the first fit of a
 //! model on some rows is kept (in the session's [`Keep`]), and every chain
 //! that fits the same model on the same rows reuses it and applies only its
-//! own steps.
+//! own steps. Ensembles are kept too, for `distill` students that learn
+//! from them.
 
 use super::{Chain, ChainKind, FittedChain, Transform};
 use crate::error::Result;
@@ -30,19 +31,34 @@ impl Chain<'_> {
     /// Returns the fit and the compiler transforms to compile it with: this
     /// chain's own, since a reused fit carries those of the chain that made it.
     pub fn fit_shared(&self, target: &Target, rows: &[usize]) -> Result<(SharedFit, Vec<Transform>)> {
-        if let (ChainKind::Model { steps, model }, Some(keep)) = (&self.kind, self.shared) {
+        if let (ChainKind::Model { steps, model, .. }, Some(keep)) = (&self.kind, self.shared) {
             if mlg_runtime::collective::current().size() == 1 {
                 let (params, transforms) = self.compressed_params(model)?;
                 let key = format!(
-                    "{:p}|{}|{:?}|{}|{:?}|{:?}",
+                    "{:p}|{}|{:?}|{}|{:?}|{:?}|{:?}",
                     Arc::as_ptr(&self.frame),
                     self.target,
                     steps,
                     model.op.op,
                     params,
-                    model.task
+                    model.task,
+                    model.distill
                 );
                 let fit = get_or_fit(keep, &key, rows, || self.fit(target, rows))?;
+                return Ok((fit, transforms));
+            }
+        }
+        // An ensemble (a `distill` teacher, say) is kept under its stage,
+        // which names its members: stages are fixed outside search trials.
+        if let (ChainKind::Ensemble { stage, .. }, Some(keep)) = (&self.kind, self.shared) {
+            if mlg_runtime::collective::current().size() == 1 {
+                let key = format!(
+                    "{:p}|{}|ensemble|{stage:?}",
+                    Arc::as_ptr(&self.frame),
+                    self.target
+                );
+                let fit = get_or_fit(keep, &key, rows, || self.fit(target, rows))?;
+                let transforms = fit.fitted.transforms.clone();
                 return Ok((fit, transforms));
             }
         }

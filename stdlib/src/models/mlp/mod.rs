@@ -296,6 +296,16 @@ impl Estimator for Mlp {
     fn fit(&self, x: &Matrix, y: &Target) -> Result<Box<dyn FittedModel>, OpError> {
         Ok(Box::new(self.fit_mlp(x, y)?))
     }
+
+    fn fit_soft(&self, x: &Matrix, y: &Target, soft: &[f64]) -> Result<Box<dyn FittedModel>, OpError> {
+        if self.task != Task::Classification {
+            return Err(invalid(
+                self.op(),
+                "soft targets are class probabilities; a regressor takes values",
+            ));
+        }
+        Ok(Box::new(self.fit_mlp_soft(x, y, soft)?))
+    }
 }
 
 fn sigmoid(z: f64) -> f64 {

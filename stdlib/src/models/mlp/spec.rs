@@ -146,6 +146,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[
     .with_capabilities(Capabilities {
         prune_neurons: true,
         low_rank: true,
+        soft_targets: true,
         ..Capabilities::NONE
     })
     .with_size(|params, shape| size(CLASSIFIER, params, shape))

@@ -193,11 +193,26 @@ impl Mlp {
     /// job (rows spread over the ranks) it trains on every rank's rows (see
     /// `ranks.rs`); `early_stopping` is refused there.
     pub fn fit_mlp(&self, x: &Matrix, y: &Target) -> Result<FittedMlp, OpError> {
+        self.fit_mlp_on(x, y, None)
+    }
+
+    /// [`Mlp::fit_mlp`] learning the class probabilities `soft` (one per row
+    /// and label of `y`, see [`crate::op::Estimator::fit_soft`]) instead of
+    /// `y`'s one-hot codes: the cross-entropy and its gradient `p - t` take
+    /// soft targets `t` unchanged.
+    pub fn fit_mlp_soft(&self, x: &Matrix, y: &Target, soft: &[f64]) -> Result<FittedMlp, OpError> {
+        self.fit_mlp_on(x, y, Some(soft))
+    }
+
+    fn fit_mlp_on(&self, x: &Matrix, y: &Target, soft: Option<&[f64]>) -> Result<FittedMlp, OpError> {
         let op = self.op();
         check_training_data(op, x, y)?;
         let comm = mlg_runtime::collective::current();
         let shard = Shard::of(&*comm, x.rows);
-        let enc = self.encode(y)?;
+        let mut enc = self.encode(y)?;
+        if let Some(soft) = soft {
+            enc.targets = soft_targets(op, &enc, soft, x.rows)?;
+        }
         let (d, k) = (x.cols, enc.k);
         let classify = self.task == Task::Classification;
         // Global row numbers (rank after rank): the held-out rows are one
@@ -433,4 +448,42 @@ impl Mlp {
             validation_score: self.early_stopping.then_some(best_score),
         })
     }
+}
+
+/// The encoded targets of `soft` (one probability per row and label):
+/// each row's probabilities of the training classes `enc.classes`, scaled
+/// to sum to 1, or for two classes the second one's.
+fn soft_targets(op: &str, enc: &Encoded, soft: &[f64], rows: usize) -> Result<Vec<f64>, OpError> {
+    if enc.classes.is_empty() || soft.len() != rows * enc.n_labels {
+        return Err(invalid(
+            op,
+            format!(
+                "soft targets need {} values ({rows} rows x {} classes), got {}",
+                rows * enc.n_labels,
+                enc.n_labels,
+                soft.len()
+            ),
+        ));
+    }
+    if let Some(bad) = soft.iter().find(|p| !(0.0..=1.0).contains(*p)) {
+        return Err(invalid(op, format!("a soft target {bad} is not a probability")));
+    }
+    let mut targets = Vec::with_capacity(rows * enc.k);
+    for row in soft.chunks_exact(enc.n_labels) {
+        let kept: Vec<f64> = enc.classes.iter().map(|&c| row[c as usize]).collect();
+        let total: f64 = kept.iter().sum();
+        let share = |p: f64| {
+            if total > 0.0 {
+                p / total
+            } else {
+                1.0 / kept.len() as f64
+            }
+        };
+        if enc.k == 1 {
+            targets.push(share(kept[1]));
+        } else {
+            targets.extend(kept.iter().map(|&p| share(p)));
+        }
+    }
+    Ok(targets)
 }
