@@ -1,7 +1,8 @@
 //! `compress` statements end to end: `examples/breast_cancer_compress.mlg` on
 //! scikit-learn's folds reports every model's accuracy and compiled size,
 //! int8 weights keep the MLP within a point of its f32 accuracy, pruning
-//! shrinks what it says, a rank-8 factorization keeps it within half a point,
+//! shrinks what it says, 80 % magnitude pruning with gradual fine-tuning and a
+//! rank-8 factorization keep it within half a point,
 //! variants reuse their base model's fits,
 //! steps that cannot apply are check-time errors, and `explain --transform`
 //! runs a transform by name (a `low-rank` that factorizes nothing is an error).
@@ -75,7 +76,7 @@ fn compressed_models_report_size_and_accuracy_side_by_side() {
             .and_then(|e| e["fit_seconds"].as_f64())
             .unwrap()
     };
-    for variant in ["mlp_int8", "mlp_sparse", "mlp_narrow", "mlp_lowrank"] {
+    for variant in ["mlp_int8", "mlp_sparse", "mlp_p80", "mlp_narrow", "mlp_lowrank"] {
         assert_eq!(
             seconds(variant),
             seconds("mlp"),
@@ -84,6 +85,7 @@ fn compressed_models_report_size_and_accuracy_side_by_side() {
     }
     assert_eq!(seconds("lr_sparse"), seconds("lr"));
     assert_ne!(seconds("tree_small"), seconds("tree"), "ccp_alpha refits");
+    assert_ne!(seconds("mlp_p80ft"), seconds("mlp"), "fine-tuning refits");
     // The compression table: every variant names its base and steps, and
     // every model has a measured latency; sizes are no longer fit scores.
     for e in report["evaluations"].as_array().unwrap() {
@@ -121,6 +123,18 @@ fn compressed_models_report_size_and_accuracy_side_by_side() {
     assert!(
         narrow.2 < 0.75 * mlp.2 && narrow.0 > 0.9,
         "30 % of units removed: {narrow:?}"
+    );
+    // 80 % of the weights pruned: fine-tuning in 4 gradual steps keeps the
+    // MLP within half a point; pruning alone loses more.
+    let (p80, p80ft) = (f["mlp_p80"], f["mlp_p80ft"]);
+    assert_eq!(p80.2, p80ft.2, "the same share pruned: {p80:?} vs {p80ft:?}");
+    assert!(
+        p80ft.2 < 0.21 * mlp.2,
+        "80 % of the weights are zero: {p80ft:?} vs {mlp:?}"
+    );
+    assert!(
+        mlp.0 - p80ft.0 <= 0.005 && mlp.0 - p80.0 > 0.005,
+        "fine-tuning recovers: {p80ft:?} and without it {p80:?}, vs {mlp:?}"
     );
     let low = f["mlp_lowrank"];
     assert!(
@@ -198,6 +212,19 @@ fn steps_that_cannot_apply_are_check_errors() {
         "low_rank takes exactly one of rank or energy",
     );
     check_fails(&format!("{head}compress c = lr -> low_rank(rank = 0)\n"), "rank");
+    check_fails(
+        &format!("{head}compress c = lr -> prune(magnitude = 0.8, finetune = 10)\n"),
+        "prune(finetune = ...) retrains the pruned weights of an MLP, but the model is",
+    );
+    let mlp = format!("{head}model m = mlp_classifier(s)\n");
+    check_fails(
+        &format!("{mlp}compress c = m -> prune(magnitude = 0.8, steps = 4)\n"),
+        "give finetune too",
+    );
+    check_fails(
+        &format!("{mlp}compress c = m -> prune(neurons = 0.3, finetune = 4)\n"),
+        "finetune applies to prune(magnitude = ...)",
+    );
 }
 
 #[test]

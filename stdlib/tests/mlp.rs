@@ -475,3 +475,46 @@ fn soft_targets_are_what_the_classifier_learns() {
         "{wrong}"
     );
 }
+
+/// Pruning with recovery leaves exactly `floor(0.8 n)` zeros in every layer
+/// (the last of the gradual steps reaches the final share), still classifies
+/// iris, and counts the fine-tuning epochs among those run.
+#[test]
+fn pruning_with_finetuning_keeps_the_mask_and_the_accuracy() {
+    let (x, y, codes) = iris();
+    let base = [
+        ("hidden", Value::Str("32".into())),
+        ("learning_rate", Value::Float(0.01)),
+        ("epochs", Value::Int(200)),
+        ("seed", Value::Int(0)),
+    ];
+    let plain = classifier(&base).fit_mlp(&x, &y).unwrap();
+    let mut pruned = base.to_vec();
+    pruned.extend([
+        (mlg_stdlib::models::PRUNE_MAGNITUDE, Value::Float(0.8)),
+        (mlg_stdlib::models::PRUNE_FINETUNE, Value::Int(20)),
+        (mlg_stdlib::models::PRUNE_STEPS, Value::Int(3)),
+    ]);
+    let fitted = classifier(&pruned).fit_mlp(&x, &y).unwrap();
+    for layer in &fitted.layers {
+        let zeros = layer.weights.iter().filter(|w| **w == 0.0).count();
+        assert_eq!(zeros, (0.8 * layer.weights.len() as f64).floor() as usize);
+    }
+    assert!(
+        fitted.epochs_run > plain.epochs_run,
+        "{} vs {}",
+        fitted.epochs_run,
+        plain.epochs_run
+    );
+    let right = fitted
+        .predict(&x)
+        .iter()
+        .zip(&codes)
+        .filter(|(p, &c)| **p as u32 == c)
+        .count();
+    assert!(
+        right as f64 > 0.9 * codes.len() as f64,
+        "{right} of {}",
+        codes.len()
+    );
+}

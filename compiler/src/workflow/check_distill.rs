@@ -94,7 +94,7 @@ impl Checker<'_> {
         let rest: Vec<Arg> = call
             .args
             .iter()
-            .filter(|a| !a.name.as_ref().is_some_and(|n| n.name == STUDENT))
+            .filter(|a| a.name.as_ref().is_none_or(|n| n.name != STUDENT))
             .cloned()
             .collect();
         let positional = rest.iter().find(|a| a.name.is_none());

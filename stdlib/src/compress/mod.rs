@@ -58,11 +58,29 @@ pub(crate) const DEFS: &[OperatorDef] = &[
                 Default::Optional,
                 "minimal cost-complexity pruning strength of a decision tree",
             ),
+            p(
+                "finetune",
+                ParamType::Int {
+                    min: 1,
+                    max: 1_000_000,
+                },
+                Default::Optional,
+                "with magnitude, on an MLP: epochs retrained after each pruning step, pruned weights held at zero",
+            ),
+            p(
+                "steps",
+                ParamType::Int { min: 1, max: 1000 },
+                Default::Optional,
+                "with finetune: prune gradually in this many steps (Zhu & Gupta's cubic schedule); 1 when left out",
+            ),
         ],
     })
     .with_details(
         "`magnitude` applies to every model, `neurons` to models with hidden layers (the MLPs), \
-         `ccp_alpha` to decision trees, which it prunes while they are fitted.",
+         `ccp_alpha` to decision trees, which it prunes while they are fitted. `magnitude` with \
+         `finetune = e` on an MLP prunes the trained network and retrains it `e` epochs with the \
+         pruned weights held at zero; with `steps = n` it does so `n` times, the pruned share rising as \
+         `f (1 - (1 - t/n)^3)` to `f`.",
     ),
     OperatorDef::spec(OpSpec {
         name: "low_rank",
@@ -158,8 +176,10 @@ const MAX_RANK: i64 = 1_000_000;
 /// What one checked compression step does.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Step {
-    /// A decision-tree parameter set before fitting (`ccp_alpha`).
-    TreeParam(&'static str, f64),
+    /// Fit parameters of the model set before fitting: `ccp_alpha` of a
+    /// decision tree, or an MLP's pruning with fine-tuning
+    /// (`crate::models::PRUNE_MAGNITUDE` and the others).
+    FitParams(Vec<(&'static str, Value)>),
     /// A compiler transform by name (`mlg_compiler::passes::transform`) with
     /// its amount.
     Transform(&'static str, Option<f64>),
@@ -183,22 +203,22 @@ pub fn step(op: &str, params: &Params, model: &str) -> Result<Step, String> {
                 .into_iter()
                 .filter_map(|k| float(k).map(|v| (k, v)))
                 .collect();
-            match given.as_slice() {
-                [("ccp_alpha", a)] if capabilities.prune_ccp => Ok(Step::TreeParam("ccp_alpha", *a)),
-                [("ccp_alpha", _)] => Err(format!(
-                    "prune(ccp_alpha = ...) prunes decision trees, but the model is `{model}`"
+            let steps = float("steps").unwrap_or(1.0);
+            match (given.as_slice(), float("finetune")) {
+                ([("magnitude", f)], Some(e)) if capabilities.finetune => Ok(Step::FitParams(vec![
+                    (crate::models::PRUNE_MAGNITUDE, Value::Float(*f)),
+                    (crate::models::PRUNE_FINETUNE, Value::Int(e as i64)),
+                    (crate::models::PRUNE_STEPS, Value::Int(steps as i64)),
+                ])),
+                ([("magnitude", _)], Some(_)) => Err(format!(
+                    "prune(finetune = ...) retrains the pruned weights of an MLP, but the model is `{model}`"
                 )),
-                [("magnitude", f)] => Ok(Step::Transform("prune-magnitude", Some(*f))),
-                [("neurons", f)] if capabilities.prune_neurons => {
-                    Ok(Step::Transform("prune-neurons", Some(*f)))
-                }
-                [("neurons", _)] => Err(format!(
-                    "prune(neurons = ...) removes hidden units of an MLP, but the model is `{model}`"
-                )),
-                [] => Err(
-                    "prune needs one of magnitude, neurons or ccp_alpha, e.g. prune(magnitude = 0.5)".into(),
+                (_, Some(_)) => Err("finetune applies to prune(magnitude = ...)".into()),
+                (_, None) if steps > 1.0 => Err(
+                    "prune(steps = ...) prunes gradually between fine-tuning epochs: give finetune too"
+                        .into(),
                 ),
-                _ => Err("prune takes exactly one of magnitude, neurons or ccp_alpha".into()),
+                (given, None) => prune_once(given, capabilities, model),
             }
         }
         "low_rank" if !capabilities.low_rank => Err(format!(
@@ -218,5 +238,29 @@ pub fn step(op: &str, params: &Params, model: &str) -> Result<Step, String> {
         },
         "distill" => Err("distill must be the first step of a `compress` statement".into()),
         other => Err(format!("`{other}` is not a compression step")),
+    }
+}
+
+/// The step of `prune(...)` without `finetune`: `given` holds the one of
+/// `magnitude`, `neurons` and `ccp_alpha` written (or none, or several).
+fn prune_once(
+    given: &[(&'static str, f64)],
+    capabilities: Capabilities,
+    model: &str,
+) -> Result<Step, String> {
+    match given {
+        [("ccp_alpha", a)] if capabilities.prune_ccp => {
+            Ok(Step::FitParams(vec![("ccp_alpha", Value::Float(*a))]))
+        }
+        [("ccp_alpha", _)] => Err(format!(
+            "prune(ccp_alpha = ...) prunes decision trees, but the model is `{model}`"
+        )),
+        [("magnitude", f)] => Ok(Step::Transform("prune-magnitude", Some(*f))),
+        [("neurons", f)] if capabilities.prune_neurons => Ok(Step::Transform("prune-neurons", Some(*f))),
+        [("neurons", _)] => Err(format!(
+            "prune(neurons = ...) removes hidden units of an MLP, but the model is `{model}`"
+        )),
+        [] => Err("prune needs one of magnitude, neurons or ccp_alpha, e.g. prune(magnitude = 0.5)".into()),
+        _ => Err("prune takes exactly one of magnitude, neurons or ccp_alpha".into()),
     }
 }

@@ -27,7 +27,7 @@ pub use forest::{FittedForest, RandomForest};
 pub use lasso::Lasso;
 pub use linear::{FittedLinear, LinearRegression};
 pub use logistic::{FittedLogistic, LogisticRegression};
-pub use mlp::{FittedMlp, Mlp};
+pub use mlp::{FittedMlp, Mlp, Prune, PRUNE_FINETUNE, PRUNE_MAGNITUDE, PRUNE_STEPS};
 pub use naive_bayes::{FittedGaussianNb, GaussianNb};
 pub use ridge::Ridge;
 pub use tree::{DecisionTree, FittedTree};

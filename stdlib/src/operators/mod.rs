@@ -71,6 +71,9 @@ pub struct Capabilities {
     /// ([`crate::op::Estimator::fit_soft`]): a `distill` student takes the
     /// teacher's softened probabilities, not only its most likely class.
     pub soft_targets: bool,
+    /// `prune(magnitude = f, finetune = e)` retrains the pruned model with
+    /// its pruned weights held at zero (the MLPs).
+    pub finetune: bool,
 }
 
 impl Capabilities {
@@ -80,6 +83,7 @@ impl Capabilities {
         prune_ccp: false,
         low_rank: false,
         soft_targets: false,
+        finetune: false,
     };
 }
 

@@ -6,7 +6,7 @@ use super::plan::{upstream_in, BestTrials, ModelRef, Stages, Upstream, NO_TRIALS
 use crate::error::{Error, Result};
 use crate::session::Workflow;
 use mlg_compiler::ir::{self, GraphBuilder, InputSlot, Op, SlotKind};
-use mlg_compiler::workflow::catalog::{Params, Task, Value};
+use mlg_compiler::workflow::catalog::{Params, Task};
 use mlg_compiler::workflow::stage::{DataStage, EnsembleStage, ModelStage, Selector, Step};
 use mlg_compiler::workflow::StageKind;
 use mlg_runtime::{ColumnData, Frame};
@@ -431,16 +431,19 @@ impl<'w> Chain<'w> {
         })
     }
 
-    /// The model's parameters with its tree-parameter compression steps
-    /// applied (`prune(ccp_alpha = a)` sets `ccp_alpha`), and the compiler
+    /// The model's parameters with its fit-parameter compression steps
+    /// applied (`prune(ccp_alpha = a)` sets `ccp_alpha`, `prune(magnitude =
+    /// f, finetune = e)` an MLP's pruning with recovery), and the compiler
     /// transforms of the other steps in order.
     fn compressed_params(&self, model: &ModelStage) -> Result<(Params, Vec<Transform>)> {
         let mut params = model.op.params.clone();
         let mut transforms = Vec::new();
         for step in &model.compress {
             match mlg_stdlib::compress::step(&step.op, &step.params, &model.op.op) {
-                Ok(CompressStep::TreeParam(name, value)) => {
-                    params.insert(name.to_string(), Value::Float(value));
+                Ok(CompressStep::FitParams(set)) => {
+                    for (name, value) in set {
+                        params.insert(name.to_string(), value);
+                    }
                 }
                 Ok(CompressStep::Transform(name, amount)) => transforms.push((name, amount)),
                 Err(message) => return Err(Error::Usage(format!("model `{}`: {message}", self.model_name))),

@@ -12,12 +12,14 @@
 
 mod checkpoint;
 mod fitted;
+mod prune;
 mod ranks;
 mod score;
 pub(crate) mod spec;
 mod train;
 
 pub use fitted::{FittedMlp, Layer};
+pub use prune::{Prune, PRUNE_FINETUNE, PRUNE_MAGNITUDE, PRUNE_STEPS};
 pub(crate) use spec::DEFS;
 
 use crate::op::{Estimator, FittedModel, Matrix, OpError, Target};
@@ -127,6 +129,9 @@ pub struct Mlp {
     pub scale_target: bool,
     /// Epochs between two checkpoints of a deployed fit (`None`: about a minute).
     pub checkpoint_epochs: Option<usize>,
+    /// Magnitude pruning with fine-tuning after training, set by the
+    /// `prune(magnitude = f, finetune = e)` compression step.
+    pub prune: Option<Prune>,
 }
 
 /// Most hidden layers an MLP may have.
@@ -246,6 +251,20 @@ impl Mlp {
             ));
         }
         let scale_target = param_bool(op, params, "scale_target", false)?;
+        let prune = match param_f64(op, params, PRUNE_MAGNITUDE, 0.0)? {
+            f if f > 0.0 && f < 1.0 => Some(Prune {
+                fraction: f,
+                finetune: usize::try_from(param_int(op, params, PRUNE_FINETUNE)?.unwrap_or(0)).unwrap_or(0),
+                steps: usize::try_from(param_int(op, params, PRUNE_STEPS)?.unwrap_or(1)).unwrap_or(1),
+            }),
+            0.0 => None,
+            f => {
+                return Err(invalid(
+                    op,
+                    format!("the pruned share must be in (0, 1), got {f}"),
+                ))
+            }
+        };
         if scale_target && task == Task::Classification {
             return Err(invalid(op, "scale_target applies to mlp_regressor only"));
         }
@@ -273,6 +292,7 @@ impl Mlp {
                 }
                 None => None,
             },
+            prune,
         })
     }
 

@@ -146,6 +146,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[
     .with_capabilities(Capabilities {
         prune_neurons: true,
         low_rank: true,
+        finetune: true,
         soft_targets: true,
         ..Capabilities::NONE
     })
@@ -165,6 +166,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[
     .with_capabilities(Capabilities {
         prune_neurons: true,
         low_rank: true,
+        finetune: true,
         ..Capabilities::NONE
     })
     .with_size(|params, shape| size(REGRESSOR, params, shape))

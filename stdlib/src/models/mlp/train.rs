@@ -3,6 +3,7 @@
 //! stopping rules (training loss, or held-out score with `early_stopping`).
 
 use super::checkpoint;
+use super::prune::Start;
 use super::ranks::Shard;
 use super::{log_sum_exp, sigmoid, FittedMlp, Layer, Mlp, Schedule, Solver};
 use crate::eval::rng::SplitMix64;
@@ -193,7 +194,7 @@ impl Mlp {
     /// job (rows spread over the ranks) it trains on every rank's rows (see
     /// `ranks.rs`); `early_stopping` is refused there.
     pub fn fit_mlp(&self, x: &Matrix, y: &Target) -> Result<FittedMlp, OpError> {
-        self.fit_mlp_on(x, y, None)
+        self.fit_pruned(x, y, None)
     }
 
     /// [`Mlp::fit_mlp`] learning the class probabilities `soft` (one per row
@@ -201,10 +202,19 @@ impl Mlp {
     /// `y`'s one-hot codes: the cross-entropy and its gradient `p - t` take
     /// soft targets `t` unchanged.
     pub fn fit_mlp_soft(&self, x: &Matrix, y: &Target, soft: &[f64]) -> Result<FittedMlp, OpError> {
-        self.fit_mlp_on(x, y, Some(soft))
+        self.fit_pruned(x, y, Some(soft))
     }
 
-    fn fit_mlp_on(&self, x: &Matrix, y: &Target, soft: Option<&[f64]>) -> Result<FittedMlp, OpError> {
+    /// Trains from Glorot-initialised layers, or with `start` from its
+    /// layers for its epochs with its masked weights held at zero (no
+    /// checkpoint then: the fit that started it saved its own).
+    pub(super) fn fit_mlp_on(
+        &self,
+        x: &Matrix,
+        y: &Target,
+        soft: Option<&[f64]>,
+        start: Option<Start>,
+    ) -> Result<FittedMlp, OpError> {
         let op = self.op();
         check_training_data(op, x, y)?;
         let comm = mlg_runtime::collective::current();
@@ -242,7 +252,10 @@ impl Mlp {
         let mut sizes = vec![d];
         sizes.extend(&self.hidden);
         sizes.push(k);
-        let mut layers = self.initial_layers(&sizes, &mut rng);
+        let (mut layers, masks, max_epochs) = match start {
+            Some(start) => (start.layers, Some(start.masks), start.epochs),
+            None => (self.initial_layers(&sizes, &mut rng), None, self.epochs),
+        };
         let param_sizes: Vec<usize> = layers
             .iter()
             .map(|l| l.weights.len())
@@ -262,7 +275,7 @@ impl Mlp {
         let (mut best_loss, mut best_score) = (f64::INFINITY, f64::NEG_INFINITY);
         let mut best_layers: Option<Vec<Layer>> = None;
         let (mut no_improve, mut epochs_run, mut last_loss) = (0, 0, f64::INFINITY);
-        let slot = mlg_runtime::checkpoint::slot();
+        let slot = mlg_runtime::checkpoint::slot().filter(|_| masks.is_none());
         let print = slot
             .as_ref()
             .map(|_| checkpoint::fingerprint_of(&format!("{self:?}"), shard.total, x, &enc.targets));
@@ -288,7 +301,7 @@ impl Mlp {
         }
         // The stopping rule is checked here, after the epoch it counted, so
         // that a fit resumed after that epoch stops as the first one did.
-        while epochs_run < self.epochs && no_improve <= N_ITER_NO_CHANGE {
+        while epochs_run < max_epochs && no_improve <= N_ITER_NO_CHANGE {
             epochs_run += 1;
             rng.shuffle(&mut order);
             let mut epoch_loss = 0.0;
@@ -362,6 +375,9 @@ impl Mlp {
                 params.extend(ws);
                 params.extend(bs);
                 optimizer.step(&mut params, &grads, lr);
+                if let Some(masks) = &masks {
+                    super::prune::apply(&mut layers, masks);
+                }
             }
             samples_seen += train.len();
             last_loss = epoch_loss / train.len() as f64;
