@@ -84,6 +84,11 @@ fn compressed_models_report_size_and_accuracy_side_by_side() {
         );
     }
     assert_eq!(seconds("lr_sparse"), seconds("lr"));
+    assert_ne!(
+        seconds("rf_small"),
+        seconds("rf"),
+        "prune(trees) selects while it fits"
+    );
     assert_ne!(seconds("tree_small"), seconds("tree"), "ccp_alpha refits");
     assert_ne!(seconds("mlp_p80ft"), seconds("mlp"), "fine-tuning refits");
     // The compression table: every variant names its base and steps, and
@@ -93,7 +98,7 @@ fn compressed_models_report_size_and_accuracy_side_by_side() {
         assert!(c["latency_us"].as_f64().is_some_and(|l| l > 0.0), "{e}");
         assert!(e["fit_scores"].get("size_bytes").is_none(), "{e}");
         let model = e["model"].as_str().unwrap();
-        let want_base = ["mlp", "lr", "tree"]
+        let want_base = ["mlp", "lr", "tree", "rf"]
             .into_iter()
             .find(|b| model.starts_with(b) && model != *b);
         assert_eq!(c["base"].as_str(), want_base, "{model}");
@@ -153,6 +158,13 @@ fn compressed_models_report_size_and_accuracy_side_by_side() {
         "pruned tree is smaller: {tree_small:?} vs {tree:?}"
     );
     assert!(tree_small.0 > 0.9, "{tree_small:?}");
+    // 20 of 100 trees: a fifth of the size, within a point of the forest.
+    let (rf, rf_small) = (f["rf"], f["rf_small"]);
+    assert!(
+        rf_small.1 <= 0.21 * rf.1 && rf_small.1 >= 0.19 * rf.1,
+        "{rf_small:?} vs {rf:?}"
+    );
+    assert!((rf.0 - rf_small.0).abs() <= 0.01, "{rf_small:?} vs {rf:?}");
 }
 
 /// `mlg check` on `source` (written next to the examples' data) fails with a
@@ -220,6 +232,10 @@ fn steps_that_cannot_apply_are_check_errors() {
     check_fails(
         &format!("{mlp}compress c = m -> prune(magnitude = 0.8, steps = 4)\n"),
         "give finetune too",
+    );
+    check_fails(
+        &format!("{head}compress c = lr -> prune(trees = 0.5)\n"),
+        "prune(trees = ...) removes whole trees of a random forest or extra trees",
     );
     check_fails(
         &format!("{mlp}compress c = m -> prune(neurons = 0.3, finetune = 4)\n"),

@@ -34,8 +34,8 @@ pub(crate) const DEFS: &[OperatorDef] = &[
     OperatorDef::spec(OpSpec {
         name: "prune",
         kind: OpKind::Compress,
-        summary: "unstructured magnitude pruning of weights, structured pruning of MLP units, \
-                  or cost-complexity pruning of decision trees (give exactly one)",
+        summary: "unstructured magnitude pruning of weights, structured pruning of MLP units or \
+                  forest trees, or cost-complexity pruning of decision trees (give exactly one)",
         params: &[
             p(
                 "magnitude",
@@ -59,6 +59,12 @@ pub(crate) const DEFS: &[OperatorDef] = &[
                 "minimal cost-complexity pruning strength of a decision tree",
             ),
             p(
+                "trees",
+                FRACTION,
+                Default::Optional,
+                "share of a fitted forest's trees removed, keeping the subset closest to the whole forest",
+            ),
+            p(
                 "finetune",
                 ParamType::Int {
                     min: 1,
@@ -77,7 +83,8 @@ pub(crate) const DEFS: &[OperatorDef] = &[
     })
     .with_details(
         "`magnitude` applies to every model, `neurons` to models with hidden layers (the MLPs), \
-         `ccp_alpha` to decision trees, which it prunes while they are fitted. `magnitude` with \
+         `ccp_alpha` to decision trees, which it prunes while they are fitted, `trees` to random \
+         forests and extra trees. `magnitude` with \
          `finetune = e` on an MLP prunes the trained network and retrains it `e` epochs with the \
          pruned weights held at zero; with `steps = n` it does so `n` times, the pruned share rising as \
          `f (1 - (1 - t/n)^3)` to `f`.",
@@ -199,7 +206,7 @@ pub fn step(op: &str, params: &Params, model: &str) -> Result<Step, String> {
     match op {
         "quantize" => Ok(Step::Transform("quantize-int8", None)),
         "prune" => {
-            let given: Vec<(&'static str, f64)> = ["magnitude", "neurons", "ccp_alpha"]
+            let given: Vec<(&'static str, f64)> = ["magnitude", "neurons", "ccp_alpha", "trees"]
                 .into_iter()
                 .filter_map(|k| float(k).map(|v| (k, v)))
                 .collect();
@@ -260,7 +267,15 @@ fn prune_once(
         [("neurons", _)] => Err(format!(
             "prune(neurons = ...) removes hidden units of an MLP, but the model is `{model}`"
         )),
-        [] => Err("prune needs one of magnitude, neurons or ccp_alpha, e.g. prune(magnitude = 0.5)".into()),
-        _ => Err("prune takes exactly one of magnitude, neurons or ccp_alpha".into()),
+        [("trees", f)] if capabilities.prune_trees => {
+            Ok(Step::FitParams(vec![(crate::models::PRUNE_TREES, Value::Float(*f))]))
+        }
+        [("trees", _)] => Err(format!(
+            "prune(trees = ...) removes whole trees of a random forest or extra trees, but the model is `{model}`"
+        )),
+        [] => Err(
+            "prune needs one of magnitude, neurons, ccp_alpha or trees, e.g. prune(magnitude = 0.5)".into(),
+        ),
+        _ => Err("prune takes exactly one of magnitude, neurons, ccp_alpha or trees".into()),
     }
 }

@@ -23,7 +23,7 @@ pub mod tree;
 
 pub use constant::FittedConstant;
 pub use elastic_net::ElasticNet;
-pub use forest::{FittedForest, RandomForest};
+pub use forest::{FittedForest, RandomForest, PRUNE_TREES};
 pub use lasso::Lasso;
 pub use linear::{FittedLinear, LinearRegression};
 pub use logistic::{FittedLogistic, LogisticRegression};

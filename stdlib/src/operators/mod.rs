@@ -74,6 +74,8 @@ pub struct Capabilities {
     /// `prune(magnitude = f, finetune = e)` retrains the pruned model with
     /// its pruned weights held at zero (the MLPs).
     pub finetune: bool,
+    /// `prune(trees = f)` removes whole trees of a fitted forest.
+    pub prune_trees: bool,
 }
 
 impl Capabilities {
@@ -84,6 +86,7 @@ impl Capabilities {
         low_rank: false,
         soft_targets: false,
         finetune: false,
+        prune_trees: false,
     };
 }
 

@@ -83,6 +83,12 @@ fn entry(out: &mut String, def: &OperatorDef) {
             if caps.low_rank {
                 extra.push("`low_rank(...)`");
             }
+            if caps.prune_trees {
+                extra.push("`prune(trees = f)`");
+            }
+            if caps.finetune {
+                extra.push("`prune(magnitude = f, finetune = e)`");
+            }
             if !extra.is_empty() {
                 let _ = write!(out, ". Also compressible with {}", extra.join(" and "));
             }

@@ -1,6 +1,7 @@
 //! Fits shared within one run. A `compress` variant fits exactly as its base
-//! model does (every step but `prune(ccp_alpha = ...)` and `prune(...,
-//! finetune = e)`, which set fit parameters and so change the key, rewrites
+//! model does (every step but `prune(ccp_alpha = ...)`, `prune(trees = f)`
+//! and `prune(..., finetune = e)`, which set fit parameters and so change the
+//! key, rewrites
 //! the fitted graph), so in a workflow with `compress` statements the first fit of a
 //! model on some rows is kept (in the session's [`Keep`]), and every chain
 //! that fits the same model on the same rows reuses it and applies only its

@@ -26,6 +26,9 @@
 //! graph does (left-to-right `Add`, then `Mul` by `f32(1 / trees)`), so the
 //! class of [`FittedModel::predict`] is the graph's `Argmax`.
 //!
+//! `prune(trees = f)` keeps the subset of trees that best matches the whole
+//! forest (`prune.rs`); the out-of-bag score stays the whole forest's.
+//!
 //! A deployed fit grows its trees in batches and saves those grown after a
 //! batch (`checkpoint.rs`); `mlg run --resume` grows only the rest, and since
 //! each tree depends only on its seed, the forest is the uninterrupted one.
@@ -36,6 +39,7 @@ mod checkpoint;
 mod fit;
 mod oob;
 mod params;
+mod prune;
 mod ranks;
 mod spec;
 #[cfg(test)]
@@ -44,6 +48,7 @@ mod tests;
 mod tests_extra;
 
 pub use super::tree::MaxFeatures;
+pub use prune::PRUNE_TREES;
 pub(crate) use spec::DEFS;
 
 use super::tree::{empty_forest, push_trees, DecisionTree, FittedTree, Splitter};
@@ -88,6 +93,9 @@ pub struct RandomForest {
     pub oob_score: bool,
     /// Trees between two checkpoints of a deployed fit (`None`: about a minute).
     pub checkpoint_trees: Option<usize>,
+    /// The share of trees removed after fitting (`prune(trees = f)`, see
+    /// `prune.rs`); `None` keeps every tree.
+    pub prune_trees: Option<f64>,
 }
 
 impl RandomForest {
@@ -120,7 +128,16 @@ impl Estimator for RandomForest {
     }
 
     fn fit(&self, x: &Matrix, y: &Target) -> Result<Box<dyn FittedModel>, OpError> {
-        Ok(Box::new(self.fit_forest(x, y)?))
+        let mut forest = self.fit_forest(x, y)?;
+        if let Some(share) = self.prune_trees {
+            let keep = prune::select(&forest.trees, x, share);
+            let mut trees = std::mem::take(&mut forest.trees)
+                .into_iter()
+                .map(Some)
+                .collect::<Vec<_>>();
+            forest.trees = keep.into_iter().filter_map(|t| trees[t].take()).collect();
+        }
+        Ok(Box::new(forest))
     }
 }
 

@@ -68,6 +68,16 @@ impl RandomForest {
             seed,
             oob_score,
             checkpoint_trees: tp::bounded_int(op, params, "checkpoint_trees", 1, None)?,
+            prune_trees: match crate::registry::param_f64(op, params, super::PRUNE_TREES, 0.0)? {
+                0.0 => None,
+                f if f > 0.0 && f < 1.0 => Some(f),
+                f => {
+                    return Err(invalid(
+                        op,
+                        format!("the pruned share of trees must be in (0, 1), got {f}"),
+                    ))
+                }
+            },
         })
     }
 }

@@ -9,7 +9,7 @@ use crate::models::tree::spec::{
     TREE_NO_BOOTSTRAP, TREE_OOB_SCORE, TREE_REGRESSOR_CRITERION, TREE_SPLITTER, TREE_TREES,
 };
 use crate::op::boxed_model;
-use crate::operators::OperatorDef;
+use crate::operators::{Capabilities, OperatorDef};
 use crate::size::{int, tree_nodes, NODE};
 use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, ParamSpec, ParamType, Params, Shape, Task};
 
@@ -57,6 +57,10 @@ pub(crate) const DEFS: &[OperatorDef] = &[
         |params| boxed_model(RandomForest::classifier(params)),
     )
     .with_size(size)
+    .with_capabilities(Capabilities {
+        prune_trees: true,
+        ..Capabilities::NONE
+    })
     .with_details(FOREST),
     OperatorDef::estimator(
         OpSpec {
@@ -82,6 +86,10 @@ pub(crate) const DEFS: &[OperatorDef] = &[
         |params| boxed_model(RandomForest::regressor(params)),
     )
     .with_size(size)
+    .with_capabilities(Capabilities {
+        prune_trees: true,
+        ..Capabilities::NONE
+    })
     .with_details(FOREST),
     OperatorDef::estimator(
         OpSpec {
@@ -108,6 +116,10 @@ pub(crate) const DEFS: &[OperatorDef] = &[
         |params| boxed_model(RandomForest::extra_classifier(params)),
     )
     .with_size(size)
+    .with_capabilities(Capabilities {
+        prune_trees: true,
+        ..Capabilities::NONE
+    })
     .with_details(EXTRA),
     OperatorDef::estimator(
         OpSpec {
@@ -133,6 +145,10 @@ pub(crate) const DEFS: &[OperatorDef] = &[
         |params| boxed_model(RandomForest::extra_regressor(params)),
     )
     .with_size(size)
+    .with_capabilities(Capabilities {
+        prune_trees: true,
+        ..Capabilities::NONE
+    })
     .with_details(EXTRA),
 ];
 
