@@ -4,7 +4,8 @@
 //! shrinks what it says, 80 % magnitude pruning with gradual fine-tuning and a
 //! rank-8 factorization keep it within half a point,
 //! variants reuse their base model's fits,
-//! steps that cannot apply are check-time errors, and `explain --transform`
+//! steps that cannot apply (and wrong `distill` teachers and students) are
+//! check-time errors, and `explain --transform`
 //! runs a transform by name (a `low-rank` that factorizes nothing is an error).
 
 use serde_json::Value;
@@ -241,6 +242,49 @@ fn steps_that_cannot_apply_are_check_errors() {
         &format!("{mlp}compress c = m -> prune(neurons = 0.3, finetune = 4)\n"),
         "finetune applies to prune(magnitude = ...)",
     );
+}
+
+#[test]
+fn wrong_teachers_and_students_are_check_errors() {
+    let head = "data bc = csv(\"data/breast_cancer.csv\", target = \"target\")\n\
+                features s = bc -> standardize(numeric)\nmodel lr = logistic_regression(s)\n";
+    let cases = [
+        (
+            "lr -> distill(student = lr)",
+            "the student of `c` must be a model call, but it is the name `lr`",
+        ),
+        (
+            "lr -> distill(alpha = 0.5)",
+            "`distill` in `c` needs a student model",
+        ),
+        (
+            "lr -> distill(student = mlp_regressor(s))",
+            "the student `mlp_regressor` is a regression model, but the teacher `lr` is a classification",
+        ),
+        (
+            "s -> distill(student = mlp_classifier(s))",
+            "`distill` needs a teacher model, but `s` is a `features` stage",
+        ),
+        (
+            "lr -> quantize(\"int8\") -> distill(student = mlp_classifier(s))",
+            "`distill` must be the first step",
+        ),
+        (
+            "lr -> distill(student = random_forest_classifier(bc)) -> low_rank(rank = 2)",
+            "`low_rank` cannot compress `random_forest_classifier`",
+        ),
+        (
+            "lr -> distill(student = mlp_classifier(nothere))",
+            "unknown name `nothere`",
+        ),
+        (
+            "lr -> distill(student = mlp_classifier(s), temperature = 0)",
+            "temperature",
+        ),
+    ];
+    for (statement, want) in cases {
+        check_fails(&format!("{head}compress c = {statement}\n"), want);
+    }
 }
 
 #[test]

@@ -3,11 +3,14 @@
 //! of its compiled size, with both in the compression table; a regression
 //! student with `alpha = 0` and no synthetic rows is its plain model, and
 //! with `alpha = 1` and synthetic rows it learns the forest's smoother
-//! function and scores better; wrong students are check errors.
+//! function and scores better. Wrong teachers and students are check errors
+//! in `tests/compress.rs`.
 
+mod cli_support;
+
+use cli_support::{fresh_dir, mlg, ok};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn examples() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples")
@@ -15,24 +18,14 @@ fn examples() -> PathBuf {
 
 /// Runs `file` (in `examples/`) and returns its JSON report.
 fn report(file: &Path) -> Value {
-    let dir = std::env::temp_dir().join(format!("mlg-distill-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{}.json", file.file_stem().unwrap().to_string_lossy()));
-    let out = Command::new(env!("CARGO_BIN_EXE_mlg"))
-        .args(["run", "--quiet", "--no-importance", "--report"])
-        .arg(&path)
-        .arg(file)
-        .current_dir(examples())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "mlg run failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let _ = std::fs::remove_file(&path);
-    value
+    let path = fresh_dir("distill").join("report.json");
+    let file = file.to_string_lossy();
+    let path_text = path.to_string_lossy();
+    ok(&mlg(
+        &["run", "--quiet", "--no-importance", "--report", &path_text, &file],
+        &examples(),
+    ));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
 fn evaluation<'r>(report: &'r Value, model: &str) -> &'r Value {
@@ -84,9 +77,7 @@ fn a_distilled_mlp_keeps_the_stacks_accuracy_at_a_fraction_of_its_size() {
 
 #[test]
 fn a_regression_student_learns_the_teachers_function() {
-    let dir = std::env::temp_dir().join(format!("mlg-distill-reg-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("distill_regression.mlg");
+    let file = fresh_dir("distill-regression").join("distill_regression.mlg");
     let data = examples().join("data/diabetes.csv");
     std::fs::write(
         &file,
@@ -102,7 +93,6 @@ fn a_regression_student_learns_the_teachers_function() {
     )
     .unwrap();
     let report = report(&file);
-    let _ = std::fs::remove_dir_all(&dir);
     let r2 = |m: &str| mean(&report, m, "r2");
     assert_eq!(
         r2("labels"),
@@ -115,62 +105,4 @@ fn a_regression_student_learns_the_teachers_function() {
         r2("taught"),
         r2("tree")
     );
-}
-
-/// `mlg check` on `source` (in `examples/`) fails with a message containing `want`.
-fn check_fails(source: &str, want: &str) {
-    let file = examples().join(format!("distill-check-{}.mlg", std::process::id()));
-    std::fs::write(&file, source).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_mlg"))
-        .arg("check")
-        .arg(&file)
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_file(&file);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{source}\nunexpectedly checked");
-    assert!(stderr.contains(want), "{source}\nwanted {want:?} in:\n{stderr}");
-}
-
-#[test]
-fn wrong_teachers_and_students_are_check_errors() {
-    let head = "data bc = csv(\"data/breast_cancer.csv\", target = \"target\")\n\
-                features s = bc -> standardize(numeric)\nmodel lr = logistic_regression(s)\n";
-    let cases = [
-        (
-            "lr -> distill(student = lr)",
-            "the student of `c` must be a model call, but it is the name `lr`",
-        ),
-        (
-            "lr -> distill(alpha = 0.5)",
-            "`distill` in `c` needs a student model",
-        ),
-        (
-            "lr -> distill(student = mlp_regressor(s))",
-            "the student `mlp_regressor` is a regression model, but the teacher `lr` is a classification",
-        ),
-        (
-            "s -> distill(student = mlp_classifier(s))",
-            "`distill` needs a teacher model, but `s` is a `features` stage",
-        ),
-        (
-            "lr -> quantize(\"int8\") -> distill(student = mlp_classifier(s))",
-            "`distill` must be the first step",
-        ),
-        (
-            "lr -> distill(student = random_forest_classifier(bc)) -> low_rank(rank = 2)",
-            "`low_rank` cannot compress `random_forest_classifier`",
-        ),
-        (
-            "lr -> distill(student = mlp_classifier(nothere))",
-            "unknown name `nothere`",
-        ),
-        (
-            "lr -> distill(student = mlp_classifier(s), temperature = 0)",
-            "temperature",
-        ),
-    ];
-    for (statement, want) in cases {
-        check_fails(&format!("{head}compress c = {statement}\n"), want);
-    }
 }

@@ -9,7 +9,7 @@ use super::catalog::OpKind;
 use super::check::{Checked, Checker};
 use super::check_distill::DISTILL;
 use super::stage::{OpUse, StageKind};
-use mlg_dsl::ast::CompressStmt;
+use mlg_dsl::ast::{Call, CompressStmt};
 use mlg_dsl::Diagnostic;
 
 impl Checker<'_> {
@@ -48,9 +48,19 @@ impl Checker<'_> {
                 "e.g. compress small = model -> quantize(\"int8\")",
             )]);
         }
+        let steps = self.compress_steps(&s.steps)?;
+        let mut model = base.clone();
+        model.compress.extend(steps);
+        model.compressed_from.get_or_insert_with(|| s.input.name.clone());
+        Ok((StageKind::Model(model), input.schema.clone()))
+    }
+
+    /// Checks compression steps other than a leading `distill` (which
+    /// `check_distill.rs` takes): each a catalog step with valid arguments.
+    pub(super) fn compress_steps(&self, calls: &[Call]) -> Result<Vec<OpUse>, Vec<Diagnostic>> {
         let mut errors = Vec::new();
         let mut steps = Vec::new();
-        for call in &s.steps {
+        for call in calls {
             if call.name.name == DISTILL {
                 errors.push(Diagnostic::new(
                     "mlg::compress_step",
@@ -76,12 +86,10 @@ impl Checker<'_> {
                 Err(mut e) => errors.append(&mut e),
             }
         }
-        if !errors.is_empty() {
-            return Err(errors);
+        if errors.is_empty() {
+            Ok(steps)
+        } else {
+            Err(errors)
         }
-        let mut model = base.clone();
-        model.compress.extend(steps);
-        model.compressed_from.get_or_insert_with(|| s.input.name.clone());
-        Ok((StageKind::Model(model), input.schema.clone()))
     }
 }

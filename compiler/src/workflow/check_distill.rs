@@ -8,7 +8,7 @@
 use super::args::bind;
 use super::catalog::{OpKind, Task, Value};
 use super::check::{Checked, Checker};
-use super::stage::{Distill, OpUse, StageKind};
+use super::stage::{Distill, StageKind};
 use mlg_dsl::ast::{Arg, Call, CompressStmt, ExprKind, ModelStmt};
 use mlg_dsl::Diagnostic;
 
@@ -170,32 +170,7 @@ impl Checker<'_> {
             span: call.span,
         });
         model.compressed_from = Some(s.input.name.clone());
-        let mut errors = Vec::new();
-        for call in &s.steps[1..] {
-            if call.name.name == DISTILL {
-                errors.push(Diagnostic::new(
-                    "mlg::compress_step",
-                    "`distill` must be the first step of a `compress` statement",
-                    call.span,
-                    "distill again",
-                ));
-                continue;
-            }
-            match self.op(&call.name, OpKind::Compress) {
-                Ok(spec) => match bind(self.catalog, spec, call, &call.args) {
-                    Ok(params) => model.compress.push(OpUse {
-                        op: spec.name.to_string(),
-                        params,
-                        span: call.span,
-                    }),
-                    Err(mut e) => errors.append(&mut e),
-                },
-                Err(d) => errors.push(d),
-            }
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
+        model.compress = self.compress_steps(&s.steps[1..])?;
         Ok((StageKind::Model(model), schema))
     }
 
