@@ -16,7 +16,7 @@ use mlg_stdlib::models::FittedConstant;
 use mlg_stdlib::op::{Estimator, FittedModel, FittedTransform, Lowering, Matrix, OpError, Target};
 use std::sync::Arc;
 
-pub use distill::Soft;
+use distill::Soft;
 pub use ensemble::FittedEnsemble;
 
 mod distill;
@@ -65,8 +65,8 @@ pub struct Chain<'w> {
     pub operator: String,
     /// What is fitted: one model after its features steps, or an ensemble.
     pub kind: ChainKind<'w>,
-    /// The run's shared fits, for a model or ensemble chain of a workflow that compresses
-    /// (see [`Chain::fit_shared`]); `None` otherwise.
+    /// The run's shared fits, for a model or ensemble chain of a workflow
+    /// that compresses (see [`Chain::fit_shared`]); `None` otherwise.
     pub shared: Option<&'w Keep>,
 }
 
@@ -285,10 +285,9 @@ impl<'w> Chain<'w> {
         soft: Option<&Soft>,
     ) -> Result<FittedChain> {
         let mut y = target.take(rows);
-        let mut soft = soft.map(|s| s.take(rows));
-        if let Some(soft) = soft.take() {
+        if let Some(soft) = soft {
             let mut fitted = Vec::with_capacity(steps.len());
-            let mut kept = soft;
+            let mut kept = soft.take(rows);
             let (x, features) = self.transform_rows(steps, rows, &mut y, &mut fitted, Some(&mut kept))?;
             return self.fit_model_on(
                 model,

@@ -1,9 +1,8 @@
 //! Fits shared within one run. A `compress` variant fits exactly as its base
-//! model does (every step but `prune(ccp_alpha = ...)`, `prune(trees = f)`
-//! and `prune(..., finetune = e)`, which set fit parameters and so change the
-//! key, rewrites
-//! the fitted graph), so in a workflow with `compress` statements the first fit of a
-//! model on some rows is kept (in the session's [`Keep`]), and every chain
+//! model does (every step rewrites the fitted graph but `prune(ccp_alpha =
+//! ...)`, `prune(trees = f)` and `prune(..., finetune = e)`, which set fit
+//! parameters and so change the key), so in a workflow with `compress`
+//! statements the first fit of a model on some rows is kept (in the session's [`Keep`]), and every chain
 //! that fits the same model on the same rows reuses it and applies only its
 //! own steps. Ensembles are kept too, for `distill` students that learn
 //! from them.

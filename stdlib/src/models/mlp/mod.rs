@@ -9,6 +9,9 @@
 //! distributed job the mini-batches are global and the gradients summed over
 //! the ranks each step (`ranks.rs`). A deployed fit saves a checkpoint
 //! after some epochs (`checkpoint.rs`), which `mlg run --resume` continues.
+//! A classifier also learns soft targets (class probabilities in place of
+//! one-hot labels, for a `distill` student), and `prune.rs` prunes the
+//! trained weights and fine-tunes the rest (`prune(magnitude, finetune)`).
 
 mod checkpoint;
 mod fitted;
