@@ -94,6 +94,53 @@ fn row_stride_larger_than_inputs_skips_padding() {
     check_against_interpreter(&graph, 12, 100, graph.n_inputs() + 5).expect("padded rows agree");
 }
 
+/// Dense layers of four or more outputs run four outputs per `f32x4`: 7 and
+/// 8 outputs (a partial last vector, and none), zero weights in some lanes
+/// and whole columns, NaN inputs with and without a missing-value default;
+/// the outputs are the interpreter's bit for bit.
+#[test]
+fn wide_affines_in_vector_lanes_round_like_the_interpreter() {
+    use mlg_compiler::ir::NodeId;
+    for (outputs, seed) in [(7usize, 3u64), (8, 4), (4, 5), (13, 6)] {
+        let inputs = 9;
+        let mut rng = common::Rng::new(seed);
+        let mut b = GraphBuilder::new("wide", common::numeric_inputs(inputs));
+        let xs: Vec<NodeId> = (0..inputs as u32).map(|s| b.input(s).expect("slot")).collect();
+        let x = b.push(Op::Concat { parts: xs }).expect("concat");
+        let weights: Vec<f32> = (0..outputs * inputs)
+            .map(|i| match (i % inputs, rng.chance(0.25)) {
+                (4, _) | (_, true) => 0.0,
+                _ => rng.range(-2.0, 2.0),
+            })
+            .collect();
+        let bias = (0..outputs).map(|_| rng.range(-1.0, 1.0)).collect();
+        let missing = (0..inputs)
+            .map(|j| if j % 3 == 0 { f32::NAN } else { 0.5 })
+            .collect();
+        let y = b
+            .push(Op::Affine {
+                x,
+                weights,
+                bias,
+                missing,
+            })
+            .expect("affine");
+        b.output("y", y);
+        let graph = b.finish().expect("valid graph");
+        let rows = random_rows(&graph, &mut Rng::new(seed), 37, inputs, 0.2);
+        let expected = interpret(&graph, &rows, 37, inputs);
+        let mut got = vec![f32::MIN; expected.len()];
+        compile(&graph)
+            .expect("compiles")
+            .run(&rows, 37, inputs, &mut got)
+            .expect("runs");
+        assert!(
+            identical(&expected, &got),
+            "{outputs} outputs:\n{expected:?}\n{got:?}"
+        );
+    }
+}
+
 #[test]
 fn every_batch_size_around_the_interleave_group_agrees() {
     let graph = logistic_graph(20, 11);

@@ -1,6 +1,7 @@
 //! Lowers an inference graph to one Cranelift function with a loop over rows; every
 //! op is emitted inline as scalar `f32` SSA values, one Cranelift value per element,
-//! following the interpreter's algorithms operation for operation.
+//! following the interpreter's algorithms operation for operation (a dense layer
+//! of four or more outputs computes them in `f32x4` lanes, `affine.rs`).
 
 use cranelift_codegen::ir::{
     condcodes::{FloatCC, IntCC},
@@ -557,7 +558,12 @@ fn affine_inputs(
 /// `acc = bias[r]; acc = acc + w[r * in + j] * x[j]` for `j` in order, with a
 /// separate `fmul` and `fadd` (never `fma`) to round exactly like the interpreter;
 /// a zero weight emits nothing (the interpreter skips its term).
+/// Layers of at least [`super::affine::LANES`] outputs compute four at a time
+/// with the same rounding ([`super::affine`]).
 fn affine(b: &mut FunctionBuilder<'_>, xs: &[Value], weights: &[f32], bias: &[f32]) -> Vec<Value> {
+    if bias.len() >= super::affine::LANES {
+        return super::affine::affine_lanes(b, xs, weights, bias);
+    }
     let inw = xs.len();
     bias.iter()
         .enumerate()

@@ -2,6 +2,7 @@
 //! `extern "C" fn(input: *const f32, n_rows: usize, row_stride: usize, out: *mut f32)`,
 //! with the row loop inside and every op inline, called on row chunks with rayon.
 
+mod affine;
 mod avx;
 mod codegen;
 mod jit;
