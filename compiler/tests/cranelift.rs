@@ -94,8 +94,8 @@ fn row_stride_larger_than_inputs_skips_padding() {
     check_against_interpreter(&graph, 12, 100, graph.n_inputs() + 5).expect("padded rows agree");
 }
 
-/// Dense layers of four or more outputs run four outputs per `f32x4`: 7 and
-/// 8 outputs (a partial last vector, and none), zero weights in some lanes
+/// Dense layers (plain and int8) of four or more outputs run four outputs
+/// per `f32x4`: 7 and 8 outputs (a partial last vector, and none), zero weights in some lanes
 /// and whole columns, NaN inputs with and without a missing-value default;
 /// the outputs are the interpreter's bit for bit.
 #[test]
@@ -113,10 +113,21 @@ fn wide_affines_in_vector_lanes_round_like_the_interpreter() {
                 _ => rng.range(-2.0, 2.0),
             })
             .collect();
-        let bias = (0..outputs).map(|_| rng.range(-1.0, 1.0)).collect();
-        let missing = (0..inputs)
+        let bias: Vec<f32> = (0..outputs).map(|_| rng.range(-1.0, 1.0)).collect();
+        let missing: Vec<f32> = (0..inputs)
             .map(|j| if j % 3 == 0 { f32::NAN } else { 0.5 })
             .collect();
+        let quantized: Vec<i8> = weights.iter().map(|&w| (w * 60.0) as i8).collect();
+        let scales = (0..outputs).map(|r| 0.01 + r as f32 * 0.003).collect();
+        let q = b
+            .push(Op::QuantAffine {
+                x,
+                weights: quantized,
+                scales,
+                bias: bias.clone(),
+                missing: missing.clone(),
+            })
+            .expect("qaffine");
         let y = b
             .push(Op::Affine {
                 x,
@@ -126,6 +137,7 @@ fn wide_affines_in_vector_lanes_round_like_the_interpreter() {
             })
             .expect("affine");
         b.output("y", y);
+        b.output("q", q);
         let graph = b.finish().expect("valid graph");
         let rows = random_rows(&graph, &mut Rng::new(seed), 37, inputs, 0.2);
         let expected = interpret(&graph, &rows, 37, inputs);

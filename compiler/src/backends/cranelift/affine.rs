@@ -1,4 +1,5 @@
-//! Dense layers four outputs at a time: `acc = bias[r..r+4]; acc = acc +
+//! Dense layers (`affine`, and `qaffine` with its int8 weights as exact `f32`
+//! constants) four outputs at a time: `acc = bias[r..r+4]; acc = acc +
 //! w[r..r+4, j] * splat(x[j])` for every input `j` in order, in `f32x4`
 //! lanes, so each lane sums its output's terms in exactly the scalar order
 //! (separate `fmul` and `fadd`, never `fma`) and rounds like the interpreter.
@@ -22,6 +23,48 @@ pub(super) fn affine_lanes(
     weights: &[f32],
     bias: &[f32],
 ) -> Vec<Value> {
+    lanes(b, xs, weights, bias.len(), |b, rows, acc| {
+        acc.unwrap_or_else(|| vector(b, &pick(bias, rows)))
+    })
+}
+
+/// The quantized affine of the interpreter, four outputs at a time: `acc = 0;
+/// acc = acc + (q as f32) * x[j]` for every nonzero `q` in order, then
+/// `bias[r] + scales[r] * acc` (separate `fmul` and `fadd`).
+pub(super) fn quant_affine_lanes(
+    b: &mut FunctionBuilder<'_>,
+    xs: &[Value],
+    weights: &[i8],
+    scales: &[f32],
+    bias: &[f32],
+) -> Vec<Value> {
+    let weights: Vec<f32> = weights.iter().map(|&q| f32::from(q)).collect();
+    lanes(b, xs, &weights, bias.len(), |b, rows, acc| match acc {
+        None => vector(b, &[0.0; LANES]),
+        Some(acc) => {
+            let scale = vector(b, &pick(scales, rows));
+            let scaled = b.ins().fmul(scale, acc);
+            let bias = vector(b, &pick(bias, rows));
+            b.ins().fadd(bias, scaled)
+        }
+    })
+}
+
+/// The values of `values` at `rows`.
+fn pick(values: &[f32], rows: &[usize]) -> Vec<f32> {
+    rows.iter().map(|&r| values[r]).collect()
+}
+
+/// The lane sums of `outputs` outputs four at a time: for each group of
+/// rows, `edge(rows, None)` gives the starting vector, the terms of every
+/// input are added in order, and `edge(rows, Some(sum))` the final one.
+fn lanes(
+    b: &mut FunctionBuilder<'_>,
+    xs: &[Value],
+    weights: &[f32],
+    outputs: usize,
+    edge: impl Fn(&mut FunctionBuilder<'_>, &[usize], Option<Value>) -> Value,
+) -> Vec<Value> {
     let inw = xs.len();
     let used = |j: usize| weights.iter().skip(j).step_by(inw.max(1)).any(|&w| w != 0.0);
     let splats: Vec<Option<Value>> = xs
@@ -29,10 +72,10 @@ pub(super) fn affine_lanes(
         .enumerate()
         .map(|(j, &x)| used(j).then(|| b.ins().splat(types::F32X4, x)))
         .collect();
-    let mut outs = Vec::with_capacity(bias.len());
-    for first in (0..bias.len()).step_by(LANES) {
-        let rows: Vec<usize> = (first..(first + LANES).min(bias.len())).collect();
-        let mut acc = vector(b, &rows.iter().map(|&r| bias[r]).collect::<Vec<_>>());
+    let mut outs = Vec::with_capacity(outputs);
+    for first in (0..outputs).step_by(LANES) {
+        let rows: Vec<usize> = (first..(first + LANES).min(outputs)).collect();
+        let mut acc = edge(b, &rows, None);
         for (j, splat) in splats.iter().enumerate() {
             let Some(splat) = *splat else { continue };
             let w: Vec<f32> = rows.iter().map(|&r| weights[r * inw + j]).collect();
@@ -51,6 +94,7 @@ pub(super) fn affine_lanes(
             }
             acc = b.ins().fadd(acc, p);
         }
+        let acc = edge(b, &rows, Some(acc));
         for lane in 0..rows.len() {
             outs.push(b.ins().extractlane(acc, lane as u8));
         }

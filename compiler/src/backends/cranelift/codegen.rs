@@ -584,7 +584,8 @@ fn affine(b: &mut FunctionBuilder<'_>, xs: &[Value], weights: &[f32], bias: &[f3
 
 /// The interpreter's quantized affine: `acc = 0; acc = acc + (q as f32) * x[j]`
 /// for every nonzero `q` of row `r` in order (the `i8` as an exact `f32`
-/// constant; separate `fmul` and `fadd`), then `bias[r] + scales[r] * acc`.
+/// constant; separate `fmul` and `fadd`), then `bias[r] + scales[r] * acc`;
+/// four outputs at a time for layers of at least four ([`super::affine`]).
 fn quant_affine(
     b: &mut FunctionBuilder<'_>,
     xs: &[Value],
@@ -592,6 +593,9 @@ fn quant_affine(
     scales: &[f32],
     bias: &[f32],
 ) -> Vec<Value> {
+    if bias.len() >= super::affine::LANES {
+        return super::affine::quant_affine_lanes(b, xs, weights, scales, bias);
+    }
     let inw = xs.len();
     bias.iter()
         .zip(scales)
