@@ -164,12 +164,29 @@ fn over_the_limit_connections_get_503_with_retry_after_but_health_answers() {
     assert!(took < Duration::from_secs(1), "{took:?}");
 
     drop(held);
+    // The server may see the held connections close after a first poll, which
+    // it then sheds too: those 503s (and any poll cut off mid-answer) count.
+    let (mut shed_polls, mut cut_polls) = (0.0, 0.0);
     assert!(
-        server.eventually(|| server.try_get("/model").is_ok_and(|r| r.status == 200)),
+        server.eventually(|| match server.try_get("/model") {
+            Ok(r) if r.status == 200 => true,
+            Ok(r) => {
+                shed_polls += f64::from(u8::from(r.status == 503));
+                false
+            }
+            Err(_) => {
+                cut_polls += 1.0;
+                false
+            }
+        }),
         "the slots did not come back"
     );
     let m = metrics(&server);
-    assert_eq!(m.must("mlg_connections_shed_total", &[("answer", "503")]), 2.0);
+    let shed = m.must("mlg_connections_shed_total", &[("answer", "503")]);
+    assert!(
+        shed >= 2.0 + shed_polls && shed <= 2.0 + shed_polls + cut_polls,
+        "{shed} shed: 2 + {shed_polls} polls answered 503 + at most {cut_polls} cut off"
+    );
     assert_eq!(m.must("mlg_connections_shed_total", &[("answer", "health")]), 1.0);
     assert_eq!(m.must("mlg_connections_shed_total", &[("answer", "none")]), 0.0);
 }
