@@ -1,6 +1,7 @@
 //! `compress` statements end to end: `examples/breast_cancer_compress.mlg` on
 //! scikit-learn's folds reports every model's accuracy and compiled size,
-//! int8 weights keep the MLP within a point of its f32 accuracy, pruning
+//! int8 weights keep the MLP within a point of its f32 accuracy (and within
+//! half a point when it computes in int8, static or dynamic), pruning
 //! shrinks what it says, 80 % magnitude pruning with gradual fine-tuning and a
 //! rank-8 factorization keep it within half a point,
 //! variants reuse their base model's fits,
@@ -77,7 +78,15 @@ fn compressed_models_report_size_and_accuracy_side_by_side() {
             .and_then(|e| e["fit_seconds"].as_f64())
             .unwrap()
     };
-    for variant in ["mlp_int8", "mlp_sparse", "mlp_p80", "mlp_narrow", "mlp_lowrank"] {
+    for variant in [
+        "mlp_int8",
+        "mlp_i8s",
+        "mlp_i8d",
+        "mlp_sparse",
+        "mlp_p80",
+        "mlp_narrow",
+        "mlp_lowrank",
+    ] {
         assert_eq!(
             seconds(variant),
             seconds("mlp"),
@@ -121,6 +130,27 @@ fn compressed_models_report_size_and_accuracy_side_by_side() {
     assert!(
         int8.1 < 0.4 * mlp.1,
         "int8 weights take about a quarter: {int8:?} vs {mlp:?}"
+    );
+    // Computed in int8: activation scales calibrated on 500 training rows,
+    // or taken from each row; within half a point, as small as int8 weights.
+    for variant in ["mlp_i8s", "mlp_i8d"] {
+        let v = f[variant];
+        assert!((v.0 - mlp.0).abs() <= 0.005, "{variant}: {v:?} vs {mlp:?}");
+        assert_eq!(v.1, int8.1, "{variant}: {v:?} vs {int8:?}");
+    }
+    let steps = |model: &str| {
+        report["evaluations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["model"] == model)
+            .unwrap()["compression"]["steps"][0]
+            .clone()
+    };
+    assert_eq!(steps("mlp_i8s"), "quantize(calibrate=500, format=\"int8\")");
+    assert_eq!(
+        steps("mlp_i8d"),
+        "quantize(activations=\"dynamic\", format=\"int8\")"
     );
     assert!(
         (sparse.2 - 0.5 * mlp.2).abs() <= 0.01 * mlp.2,
@@ -202,6 +232,14 @@ fn steps_that_cannot_apply_are_check_errors() {
         "prune needs one of",
     );
     check_fails(&format!("{head}compress c = lr -> quantize(\"int4\")\n"), "int8");
+    check_fails(
+        &format!("{head}compress c = lr -> quantize(\"int8\", activations = \"dynamic\", calibrate = 100)\n"),
+        "calibrates static activation scales, but activations = \"dynamic\"",
+    );
+    check_fails(
+        &format!("{head}compress c = lr -> quantize(\"int8\", activations = \"int4\")\n"),
+        "activations",
+    );
     check_fails(
         &format!("{head}compress c = s -> quantize(\"int8\")\n"),
         "takes a model",

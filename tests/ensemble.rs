@@ -177,7 +177,7 @@ fn stacking_compiles_into_one_function_equal_to_the_interpreter() {
 fn compiled_equals_interpreted(wf: &Workflow, data: &str, name: &str) {
     let fitted = fit_full(wf, name).expect("fits");
     let graph = fitted.lower(name).expect("lowers");
-    let optimized = optimize(&graph, name, &fitted.transforms)
+    let optimized = optimize(&graph, name, &fitted.transforms, fitted.calibration.as_ref())
         .expect("passes run")
         .graph;
     let (want, n_out) = outputs_on(wf, data, &graph);

@@ -78,7 +78,7 @@ fn all_models_agree(example: &str) {
     for (k, name) in wf.models().into_iter().enumerate() {
         let fitted = fit_full(&wf, &name).expect("model fits");
         let lowered = fitted.lower(&name).expect("model lowers");
-        let optimized = optimize(&lowered, &name, &fitted.transforms)
+        let optimized = optimize(&lowered, &name, &fitted.transforms, fitted.calibration.as_ref())
             .expect("passes run")
             .graph;
         let raw = rows(&lowered.inputs, 11 + k as u64);

@@ -17,7 +17,7 @@ use common::{
 };
 use mlg_compiler::backends::cuda::{kernel_source, CudaError, KERNEL_NAME};
 use mlg_compiler::backends::{best, BackendKind, Executable};
-use mlg_compiler::ir::{BinaryOp, CompareOp, Graph, GraphBuilder, NodeId, Op, TreeWalk, UnaryFn};
+use mlg_compiler::ir::{ActQuant, BinaryOp, CompareOp, Graph, GraphBuilder, NodeId, Op, TreeWalk, UnaryFn};
 use mlg_compiler::passes::Pipeline;
 
 const NAN: f32 = f32::NAN;
@@ -130,6 +130,32 @@ fn all_ops_graph() -> Graph {
             missing: vec![0.5, NAN, -1.0],
         })
         .expect("big qaffine");
+    // Int8-compute layers, calibrated and dynamic.
+    let i8s = b
+        .push(Op::Int8Affine {
+            x: feats,
+            weights: vec![12, 0, -127, 5, 0, 1, 0, 0, 0, 0, 0, 0],
+            scales: vec![0.01, 1.0],
+            bias: vec![0.3, -0.2],
+            missing: vec![1.0, NAN, -2.0, 0.0, 0.0, 0.0],
+            activations: Some(ActQuant {
+                scale: 0.02,
+                zero: 128,
+            }),
+        })
+        .expect("static i8affine");
+    let i8d = b
+        .push(Op::Int8Affine {
+            x,
+            weights: (0..450)
+                .map(|i| if i % 5 == 0 { 0 } else { (i * 37 % 255) as i8 })
+                .collect(),
+            scales: (0..150).map(|_| rng.range(0.001, 0.01)).collect(),
+            bias: (0..150).map(|_| rng.range(-1.0, 1.0)).collect(),
+            missing: vec![0.5, NAN, -1.0],
+            activations: None,
+        })
+        .expect("dynamic i8affine");
     let sparse = b
         .push(Op::Affine {
             x,
@@ -140,7 +166,7 @@ fn all_ops_graph() -> Graph {
             missing: vec![],
         })
         .expect("sparse affine");
-    outs.extend([c, feats, aff, big, qaff, qbig, sparse]);
+    outs.extend([c, feats, aff, big, qaff, qbig, i8s, i8d, sparse]);
     for func in [
         UnaryFn::Sigmoid,
         UnaryFn::Exp,
@@ -313,6 +339,7 @@ fn variant(op: &Op) -> usize {
         Op::Trees { .. } => 15,
         Op::QuantAffine { .. } => 16,
         Op::KnnImpute { .. } => 17,
+        Op::Int8Affine { .. } => 18,
     }
 }
 
@@ -331,7 +358,7 @@ fn snapshot_tiny_tree() {
 #[test]
 fn every_op_but_knn_produces_source() {
     let graph = all_ops_graph();
-    let mut seen = [false; 18];
+    let mut seen = [false; 19];
     for node in &graph.nodes {
         seen[variant(&node.op)] = true;
     }

@@ -79,7 +79,7 @@ pub fn explain_with(
         out.push_str(&format!("# model {name}\n"));
         let mut transforms: Vec<(&str, Option<f64>)> = fitted.transforms.clone();
         transforms.extend(extra.iter().map(|(n, a)| (n.as_str(), *a)));
-        let optimized = optimize(&lowered, &name, &transforms)?;
+        let optimized = optimize(&lowered, &name, &transforms, fitted.calibration.as_ref())?;
         if passes {
             for step in &optimized.steps {
                 if step.changed {

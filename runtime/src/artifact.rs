@@ -6,7 +6,7 @@
 //! | bytes  | content                                  |
 //! |--------|------------------------------------------|
 //! | 0..8   | magic `b"MLGC\x00\r\n\x1a"`              |
-//! | 8..12  | format version (`u32`, currently 2)      |
+//! | 8..12  | format version (`u32`, currently 3)      |
 //! | 12..20 | payload length (`u64`)                   |
 //! | 20..24 | CRC-32 of the payload (`u32`)            |
 //! | 24..   | the payload: the [`Artifact`], postcard  |
@@ -21,9 +21,13 @@
 //! directory or `/dev/zero` is refused without being read.
 //!
 //! Versions: 2 added the training data profile, the lineage and the monitor
-//! settings. Version 1 files still load (they get an empty profile, an empty
-//! lineage and no monitor settings, so drift monitoring has nothing to compare
-//! against); a version above 2 is refused as written by a newer mlg.
+//! settings; 3 added the int8-compute layer (`i8affine`, the last variant of
+//! the graph's ops, so a version 2 payload decodes unchanged and older mlg
+//! builds refuse version 3 files by their header rather than failing to
+//! decode an op they do not know). Version 1 files still load (they get an
+//! empty profile, an empty lineage and no monitor settings, so drift
+//! monitoring has nothing to compare against); a version above 3 is refused
+//! as written by a newer mlg.
 
 use crate::drift::DriftConfig;
 use crate::frame::Frame;
@@ -39,7 +43,7 @@ use thiserror::Error;
 /// The first eight bytes of every artifact.
 pub const MAGIC: [u8; 8] = *b"MLGC\x00\r\n\x1a";
 /// The container format version this build writes, and the newest it reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// The oldest container format version this build reads.
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
 /// Length of the fixed header before the payload.

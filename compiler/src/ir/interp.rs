@@ -331,6 +331,14 @@ pub fn eval_op(op: &Op, row: &[f32], values: &[Vec<f32>], out: &mut [f32]) {
             bias,
             missing,
         } => quant_affine(v(*x), weights, scales, bias, missing, out),
+        Op::Int8Affine {
+            x,
+            weights,
+            scales,
+            bias,
+            missing,
+            activations,
+        } => super::int8::int8_affine(v(*x), weights, scales, bias, missing, *activations, out),
         Op::Unary { func, x } => {
             for (o, &a) in out.iter_mut().zip(v(*x)) {
                 *o = unary(*func, a);

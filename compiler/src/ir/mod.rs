@@ -10,6 +10,7 @@
 
 pub mod bounds;
 pub mod builder;
+pub mod int8;
 pub mod interp;
 pub mod text;
 pub mod trees;
@@ -259,7 +260,54 @@ pub enum Op {
         /// How backends walk the trees; does not change the result.
         walk: TreeWalk,
     },
+    /// A dense layer computed in integers (int8 weights, 8-bit activations,
+    /// `i32` sums). With `x'` as in [`Op::Affine`] and `used` the inputs with
+    /// a nonzero weight in some row:
+    /// - activation scale `a` and zero point `z`: `activations` when given
+    ///   (calibrated); otherwise from the row's `lo = min(0, min x'[used])`
+    ///   and `hi = max(0, max x'[used])` (NaN never compares), `a = (hi - lo)
+    ///   / 255`, `z = clamp(round(-lo * inv), 0, 255)` with `inv = 255 / (hi
+    ///   - lo)`, and `a = inv = z = 0` when `hi - lo` is not positive;
+    /// - `u[j] = clamp(round(x'[j] * inv) + z, 0, 255)` (`inv = 1 / a` when
+    ///   calibrated; round half to even; through a saturating `i32`, NaN to
+    ///   0), for used `j`;
+    /// - `acc[r] = sum_j weights[r * in + j] * (u[j] - z)` in `i32`, exact;
+    /// - `y[r] = (bias[r] + scales[r] * (a * (acc[r] as f32))) + flag`,
+    ///   where `flag = sum_j x'[used j] * 0` from `+0` is NaN when a used
+    ///   input is NaN or infinite and `+0` otherwise.
+    ///
+    /// `in <= 65536` (so `acc` cannot overflow); `scales.len() = bias.len()`;
+    /// width `bias.len()`. Arithmetic: see [`int8::int8_affine`].
+    Int8Affine {
+        /// The operand, of width `in`.
+        x: NodeId,
+        /// Row-major `bias.len() x in` quantized weights.
+        weights: Vec<i8>,
+        /// The dequantization factor of each weight row.
+        scales: Vec<f32>,
+        /// The constant term, one per output.
+        bias: Vec<f32>,
+        /// Per-input replacement for NaN, as in [`Op::Affine`].
+        missing: Vec<f32>,
+        /// The calibrated activation quantization (static), or `None` to
+        /// compute it from every row (dynamic).
+        activations: Option<ActQuant>,
+    },
 }
+
+/// The quantization of a layer's input: `u = clamp(round(x / scale) + zero,
+/// 0, 255)` stands for `(u - zero) * scale`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActQuant {
+    /// The value of one step; finite and positive.
+    pub scale: f32,
+    /// The step that stands for `0`.
+    pub zero: u8,
+}
+
+/// The most inputs an [`Op::Int8Affine`] takes: `255 * 128 * 65536 < 2^31`,
+/// so its `i32` sums cannot overflow.
+pub const INT8_MAX_INPUTS: usize = 65_536;
 
 impl Op {
     /// The operands of this op, in order.
@@ -272,6 +320,7 @@ impl Op {
             | Op::OneHot { x, .. }
             | Op::Affine { x, .. }
             | Op::QuantAffine { x, .. }
+            | Op::Int8Affine { x, .. }
             | Op::Unary { x, .. }
             | Op::Softmax { x }
             | Op::Argmax { x }
@@ -295,6 +344,7 @@ impl Op {
             | Op::OneHot { x, .. }
             | Op::Affine { x, .. }
             | Op::QuantAffine { x, .. }
+            | Op::Int8Affine { x, .. }
             | Op::Unary { x, .. }
             | Op::Softmax { x }
             | Op::Argmax { x }
@@ -326,6 +376,7 @@ impl Op {
             Op::OneHot { .. } => "one_hot",
             Op::Affine { .. } => "affine",
             Op::QuantAffine { .. } => "qaffine",
+            Op::Int8Affine { .. } => "i8affine",
             Op::Unary { .. } => "unary",
             Op::Binary { .. } => "binary",
             Op::Softmax { .. } => "softmax",

@@ -162,6 +162,36 @@ fn write_op(f: &mut Formatter<'_>, op: &Op) -> fmt::Result {
             }
             Ok(())
         }
+        Op::Int8Affine {
+            x,
+            weights,
+            scales,
+            bias,
+            missing,
+            activations,
+        } => {
+            let inw = weights.len().checked_div(bias.len()).unwrap_or(0);
+            let nonzero = weights.iter().filter(|&&q| q != 0).count();
+            write!(
+                f,
+                "i8affine %{} rows={} in={inw} nonzero={nonzero} act=",
+                x.0,
+                bias.len()
+            )?;
+            match activations {
+                Some(a) => write!(f, "static({}, {})", a.scale, a.zero)?,
+                None => f.write_str("dynamic")?,
+            }
+            f.write_str(" scales=")?;
+            write_vec(f, scales)?;
+            f.write_str(" bias=")?;
+            write_vec(f, bias)?;
+            if !missing.is_empty() {
+                f.write_str(" missing=")?;
+                write_vec(f, missing)?;
+            }
+            Ok(())
+        }
         Op::Unary { func, x } => write!(f, "{} %{}", unary_name(*func), x.0),
         Op::Binary { op, a, b } => write!(f, "{} %{}, %{}", binary_name(*op), a.0, b.0),
         Op::Softmax { x } => write!(f, "softmax %{}", x.0),

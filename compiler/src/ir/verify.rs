@@ -1,7 +1,7 @@
 //! The IR verifier: operands exist and precede their users, widths and constant
 //! lengths agree, outputs exist. Run after lowering, after every pass, and on load.
 
-use super::{Graph, NodeId, Op};
+use super::{Graph, NodeId, Op, INT8_MAX_INPUTS};
 use thiserror::Error;
 
 /// Largest `k` of [`Op::KnnImpute`]: compiled code keeps `min(k, n)` distances
@@ -166,6 +166,50 @@ pub fn op_width(graph: &Graph, id: NodeId, op: &Op) -> Result<u32, VerifyError> 
                     "{} missing defaults for width {inw}",
                     missing.len()
                 )));
+            }
+            bias.len() as u32
+        }
+        Op::Int8Affine {
+            x,
+            weights,
+            scales,
+            bias,
+            missing,
+            activations,
+        } => {
+            let inw = w(*x) as usize;
+            if bias.is_empty() {
+                return Err(shape("no outputs".into()));
+            }
+            if inw > INT8_MAX_INPUTS {
+                return Err(shape(format!(
+                    "{inw} inputs, more than the {INT8_MAX_INPUTS} an int8 layer sums exactly"
+                )));
+            }
+            if scales.len() != bias.len() {
+                return Err(shape(format!("{} scales for {} rows", scales.len(), bias.len())));
+            }
+            if weights.len() != inw * bias.len() {
+                return Err(shape(format!(
+                    "{} weights for {}x{}",
+                    weights.len(),
+                    bias.len(),
+                    inw
+                )));
+            }
+            if !missing.is_empty() && missing.len() != inw {
+                return Err(shape(format!(
+                    "{} missing defaults for width {inw}",
+                    missing.len()
+                )));
+            }
+            if let Some(a) = activations {
+                if !(a.scale.is_finite() && a.scale > 0.0) {
+                    return Err(shape(format!(
+                        "activation scale {} is not finite and positive",
+                        a.scale
+                    )));
+                }
             }
             bias.len() as u32
         }

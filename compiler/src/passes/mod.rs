@@ -20,6 +20,7 @@ pub mod column_pruning;
 pub mod common_subexpressions;
 pub mod constant_folding;
 pub mod dead_nodes;
+pub mod int8_compute;
 #[cfg(feature = "low-rank")]
 pub mod low_rank;
 pub mod prune_magnitude;
@@ -37,6 +38,7 @@ pub use column_pruning::ColumnPruning;
 pub use common_subexpressions::CommonSubexpressions;
 pub use constant_folding::ConstantFolding;
 pub use dead_nodes::DeadNodes;
+pub use int8_compute::{Calibration, Int8Compute};
 #[cfg(feature = "low-rank")]
 pub use low_rank::{LowRank, Rank};
 pub use prune_magnitude::PruneMagnitude;
@@ -53,8 +55,8 @@ pub use tree_layout::TreeLayout;
 /// rounding where a pass says so). A pass never panics on a verified graph. The one
 /// exception to "same input slots" is [`ColumnPruning`], which keeps a subsequence
 /// of them (rows are then encoded by slot name for the new inputs). The opt-in
-/// compression transforms ([`transform`]: [`QuantizeInt8`], [`PruneMagnitude`],
-/// [`PruneNeurons`], `LowRank`) are lossy by design and state how far outputs may move;
+/// compression transforms ([`transform`]: [`QuantizeInt8`], [`Int8Compute`],
+/// [`PruneMagnitude`], [`PruneNeurons`], `LowRank`) are lossy by design and state how far outputs may move;
 /// they keep every other part of the contract.
 ///
 /// The result says whether the pass changed the graph: [`Transformed::no`]
@@ -263,10 +265,20 @@ fn identical(a: &Graph, b: &Graph) -> bool {
 }
 
 /// The names [`transform`] accepts, in the order its error lists them.
-pub const TRANSFORM_NAMES: [&str; 4] = ["quantize-int8", "prune-magnitude", "prune-neurons", "low-rank"];
+pub const TRANSFORM_NAMES: [&str; 6] = [
+    "quantize-int8",
+    "quantize-int8-dynamic",
+    "quantize-int8-static",
+    "prune-magnitude",
+    "prune-neurons",
+    "low-rank",
+];
 
 /// The opt-in compression transform called `name`: `"quantize-int8"`
-/// ([`QuantizeInt8`], takes no amount), `"prune-magnitude"` ([`PruneMagnitude`])
+/// ([`QuantizeInt8`], takes no amount), `"quantize-int8-dynamic"`
+/// ([`Int8Compute`] without calibration, takes no amount; the static form
+/// needs training rows, so callers build [`Int8Compute`] themselves and this
+/// refuses `"quantize-int8-static"`), `"prune-magnitude"` ([`PruneMagnitude`])
 /// or `"prune-neurons"` ([`PruneNeurons`]), whose `amount` (the fraction to
 /// prune) is required and must satisfy `0 < amount < 1`, or `"low-rank"`
 /// (`LowRank`, with the `low-rank` feature), whose `amount` is a whole rank
@@ -288,6 +300,14 @@ pub fn transform(name: &str, amount: Option<f64>) -> Result<Box<dyn Pass>, Strin
             None => Ok(Box::new(QuantizeInt8)),
             Some(a) => Err(format!("transform `{name}` takes no amount, got {a}")),
         },
+        "quantize-int8-dynamic" => match amount {
+            None => Ok(Box::new(Int8Compute::default())),
+            Some(a) => Err(format!("transform `{name}` takes no amount, got {a}")),
+        },
+        "quantize-int8-static" => Err(format!(
+            "transform `{name}` calibrates on training rows, which only a fitted model has: \
+             use `quantize(\"int8\", calibrate = n)` in a `compress` statement"
+        )),
         "prune-magnitude" => Ok(Box::new(PruneMagnitude {
             fraction: fraction()?,
         })),
@@ -338,10 +358,10 @@ fn low_rank_transform(_amount: Option<f64>) -> Result<Box<dyn Pass>, String> {
 /// (affine bias and `missing`, `const`, `fill_nan`, `scale` `mul` and `add`,
 /// one-hot codes, bucket edges, lookup table and default, kNN training values,
 /// tree leaves, base and roots, 16 per tree node), 4 per nonzero `affine`
-/// weight, and for `qaffine` 1 per nonzero `i8` weight plus 4 per scale, bias
-/// and `missing` value. Zero weights are not counted: the backends emit no code
+/// weight, and for `qaffine` and `i8affine` 1 per nonzero `i8` weight plus 4
+/// per scale, bias and `missing` value. Zero weights are not counted: the backends emit no code
 /// or data for them. `nonzero_weights` counts the nonzero weights of every
-/// `affine` and `qaffine`.
+/// `affine`, `qaffine` and `i8affine`.
 pub fn parameter_bytes(graph: &Graph) -> (usize, usize) {
     let (mut bytes, mut nonzero) = (0usize, 0usize);
     for node in &graph.nodes {
@@ -363,6 +383,13 @@ pub fn parameter_bytes(graph: &Graph) -> (usize, usize) {
                 n + bias.len() + missing.len()
             }
             Op::QuantAffine {
+                weights,
+                scales,
+                bias,
+                missing,
+                ..
+            }
+            | Op::Int8Affine {
                 weights,
                 scales,
                 bias,

@@ -4,15 +4,34 @@
 use crate::error::{Error, Result};
 use mlg_compiler::backends::cranelift::{self, CompiledGraph};
 use mlg_compiler::ir;
-use mlg_compiler::passes::{LowRank, Optimized, Pipeline, Rank};
+use mlg_compiler::passes::{Calibration, Int8Compute, LowRank, Optimized, Pass, Pipeline, Rank};
+
+/// The transform of `quantize(calibrate = n)`, whose amount is `n`: it
+/// needs the fitted chain's calibration rows.
+pub const STATIC_INT8: &str = "quantize-int8-static";
 
 /// The default pass pipeline followed by the opt-in compiler transforms
 /// `transforms` (`(name, amount)`, see [`mlg_compiler::passes::transform`])
 /// of a compressed model; an unknown transform is an error naming `model`.
-fn pipeline(model: &str, transforms: &[(&str, Option<f64>)]) -> Result<Pipeline> {
+/// The static int8 transform calibrates on `calibration`.
+fn pipeline(
+    model: &str,
+    transforms: &[(&str, Option<f64>)],
+    calibration: Option<&Calibration>,
+) -> Result<Pipeline> {
     let passes = transforms
         .iter()
         .map(|&(name, amount)| {
+            if name == STATIC_INT8 {
+                let calibration = calibration.cloned().ok_or_else(|| {
+                    Error::Usage(format!(
+                        "model `{model}`: quantize(calibrate = ...) has no training rows to calibrate on"
+                    ))
+                })?;
+                return Ok(Box::new(Int8Compute {
+                    calibration: Some(calibration),
+                }) as Box<dyn Pass>);
+            }
             mlg_compiler::passes::transform(name, amount)
                 .map_err(|message| Error::Usage(format!("model `{model}`: {message}")))
         })
@@ -64,9 +83,14 @@ fn check_low_rank(graph: &ir::Graph, model: &str, transforms: &[(&str, Option<f6
 
 /// Runs the pipeline of `transforms` over `graph`, recording every pass
 /// with a copy of its graph (for `mlg explain --passes`).
-pub fn optimize(graph: &ir::Graph, model: &str, transforms: &[(&str, Option<f64>)]) -> Result<Optimized> {
+pub fn optimize(
+    graph: &ir::Graph,
+    model: &str,
+    transforms: &[(&str, Option<f64>)],
+    calibration: Option<&Calibration>,
+) -> Result<Optimized> {
     check_low_rank(graph, model, transforms)?;
-    pipeline(model, transforms)?
+    pipeline(model, transforms, calibration)?
         .run(graph)
         .map_err(|source| Error::Pass {
             model: model.to_string(),
@@ -79,9 +103,10 @@ pub fn optimize_graph(
     graph: ir::Graph,
     model: &str,
     transforms: &[(&str, Option<f64>)],
+    calibration: Option<&Calibration>,
 ) -> Result<ir::Graph> {
     check_low_rank(&graph, model, transforms)?;
-    pipeline(model, transforms)?
+    pipeline(model, transforms, calibration)?
         .optimize(graph)
         .map_err(|source| Error::Pass {
             model: model.to_string(),

@@ -19,17 +19,43 @@ pub(crate) const DEFS: &[OperatorDef] = &[
     OperatorDef::spec(OpSpec {
         name: "quantize",
         kind: OpKind::Compress,
-        summary: "int8 weights with one f32 scale per output row for linear layers and MLPs",
-        params: &[p(
-            "format",
-            ParamType::Choice(&["int8"]),
-            Default::Str("int8"),
-            "the number format of the weights",
-        )],
+        summary: "int8 weights with one f32 scale per output row for linear layers and MLPs, \
+                  optionally computed in int8",
+        params: &[
+            p(
+                "format",
+                ParamType::Choice(&["int8"]),
+                Default::Str("int8"),
+                "the number format of the weights",
+            ),
+            p(
+                "activations",
+                ParamType::Choice(&["f32", "static", "dynamic"]),
+                Default::Optional,
+                "f32: int8 weights, f32 sums; static: inputs to bytes with scales calibrated on \
+                 training rows, integer sums; dynamic: byte scales from every row at run time",
+            ),
+            p(
+                "calibrate",
+                ParamType::Int {
+                    min: 1,
+                    max: 1_000_000,
+                },
+                Default::Optional,
+                "training rows that calibrate static activation scales (implies static; 1000 when \
+                 static is given alone)",
+            ),
+        ],
     })
     .with_details(
-        "Each linear layer (linear and logistic models, every MLP layer) becomes a `qaffine` op: int8 \
-         weights scaled by `max |w| / 127` per output row, summed in f32.",
+        "Each linear layer (linear and logistic models, every MLP layer) gets int8 weights scaled by \
+         `max |w| / 127` per output row. By default (`activations = \"f32\"`) it becomes a `qaffine` \
+         op summed in f32: smaller, not faster. With `calibrate = n` or `activations = \"static\"` \
+         it becomes an `i8affine` op: its input is quantized to unsigned bytes with a scale and zero \
+         point from the smallest and largest value it took on `n` evenly spaced training rows \
+         (inputs beyond that range are clipped), weights times bytes are summed in 32-bit integers \
+         (AVX-VNNI `vpdpbusd` where the CPU has it) and dequantized once per output. \
+         `activations = \"dynamic\"` takes the range from each row at run time instead.",
     ),
     OperatorDef::spec(OpSpec {
         name: "prune",
@@ -204,7 +230,7 @@ pub fn step(op: &str, params: &Params, model: &str) -> Result<Step, String> {
         _ => None,
     };
     match op {
-        "quantize" => Ok(Step::Transform("quantize-int8", None)),
+        "quantize" => quantize(params.get("activations"), float("calibrate")),
         "prune" => {
             let given: Vec<(&'static str, f64)> = ["magnitude", "neurons", "ccp_alpha", "trees"]
                 .into_iter()
@@ -245,6 +271,31 @@ pub fn step(op: &str, params: &Params, model: &str) -> Result<Step, String> {
         },
         "distill" => Err("distill must be the first step of a `compress` statement".into()),
         other => Err(format!("`{other}` is not a compression step")),
+    }
+}
+
+/// Training rows a static `quantize` calibrates on when `calibrate` is not
+/// given.
+pub const CALIBRATION_ROWS: usize = 1000;
+
+/// The step of `quantize(...)` with its `activations` and `calibrate`.
+fn quantize(activations: Option<&Value>, calibrate: Option<f64>) -> Result<Step, String> {
+    let activations = match activations {
+        Some(Value::Str(a)) => Some(a.as_str()),
+        _ => None,
+    };
+    match (activations, calibrate) {
+        (None | Some("f32"), None) => Ok(Step::Transform("quantize-int8", None)),
+        (Some("dynamic"), None) => Ok(Step::Transform("quantize-int8-dynamic", None)),
+        (None | Some("static"), Some(n)) => Ok(Step::Transform("quantize-int8-static", Some(n))),
+        (Some("static"), None) => Ok(Step::Transform(
+            "quantize-int8-static",
+            Some(CALIBRATION_ROWS as f64),
+        )),
+        (Some(other), Some(_)) => Err(format!(
+            "quantize(calibrate = ...) calibrates static activation scales, but activations = \"{other}\""
+        )),
+        (Some(other), None) => Err(format!("quantize has no activations = \"{other}\"")),
     }
 }
 

@@ -42,6 +42,12 @@ pub(crate) const INTERLEAVE: usize = 4;
 /// branches counts as [`BRANCH_NODE_VALUES`] values).
 const INTERLEAVE_MAX_VALUES: usize = 2048;
 
+/// Weights of an int8 layer that count as one value: the 16 of one
+/// multiply-add instruction. The constants of interleaved rows are shared and
+/// stay live across them, so a large layer spills them (and runs slower)
+/// unless it computes one row at a time.
+const INT8_WEIGHTS_PER_VALUE: usize = 16;
+
 /// What one tree node walked as branches costs in values (its block, constant,
 /// compare and branch, against one or two instructions per value).
 const BRANCH_NODE_VALUES: usize = 4;
@@ -52,6 +58,8 @@ pub(crate) enum NodeData {
     None,
     /// The training matrix of a KnnImpute.
     Knn(GlobalValue),
+    /// The weight table of a large Int8Affine ([`super::int8::weight_table`]).
+    Int8(GlobalValue),
     /// The node table of a Trees walked as a table, and how to walk it.
     Table(GlobalValue, TableLayout),
 }
@@ -178,6 +186,9 @@ pub(crate) fn row_group(graph: &Graph, candidates: &[usize]) -> usize {
     let mut values = 0usize;
     for node in &graph.nodes {
         values = values.saturating_add(node.width as usize);
+        if let Op::Int8Affine { weights, .. } = &node.op {
+            values = values.saturating_add(weights.len() / INT8_WEIGHTS_PER_VALUE);
+        }
         if let Op::Trees {
             forest,
             walk: TreeWalk::Branches,
@@ -225,13 +236,18 @@ fn declare_data(
     for node in &graph.nodes {
         let (object, table) = match &node.op {
             Op::KnnImpute { train, .. } => (DataObject::from_f32s(train), None),
+            Op::Int8Affine { weights, bias, .. } if weights.len() > super::int8::LOOP_WEIGHTS => {
+                let inw = weights.len() / bias.len().max(1);
+                let bytes = super::int8::weight_table(weights, inw, bias.len());
+                (DataObject::from_bytes(bytes), Some(Err(())))
+            }
             Op::Trees {
                 forest,
                 walk: TreeWalk::Table,
                 ..
             } => {
                 let (layout, object) = encode_table(forest)?;
-                (object, Some(layout))
+                (object, Some(Ok(layout)))
             }
             _ => {
                 data.push(NodeData::None);
@@ -250,7 +266,8 @@ fn declare_data(
             tls: false,
         });
         data.push(match table {
-            Some(layout) => NodeData::Table(gv, layout),
+            Some(Ok(layout)) => NodeData::Table(gv, layout),
+            Some(Err(())) => NodeData::Int8(gv),
             None => NodeData::Knn(gv),
         });
     }
@@ -390,6 +407,22 @@ fn emit_op(
                 weights.iter().skip(j).step_by(inw).any(|&q| q != 0)
             });
             quant_affine(b, &xs, weights, scales, bias)
+        }
+        Op::Int8Affine {
+            x,
+            weights,
+            scales,
+            bias,
+            missing,
+            activations,
+        } => {
+            let used = crate::ir::int8::used_inputs(weights, v(*x).len());
+            let xs = affine_inputs(b, v(*x), missing, |j| used[j]);
+            let table = match data {
+                NodeData::Int8(gv) => Some((*gv, b.func.dfg.value_type(row))),
+                _ => None,
+            };
+            super::int8::int8_affine(b, &xs, &used, weights, scales, bias, *activations, table)
         }
         Op::Unary { func, x } => v(*x)
             .iter()

@@ -88,6 +88,11 @@ impl DataObject {
         }
     }
 
+    /// Raw bytes.
+    pub(crate) fn from_bytes(bytes: Vec<u8>) -> Self {
+        DataObject { bytes }
+    }
+
     /// The bytes of `values` in host byte order.
     pub(crate) fn from_f32s(values: &[f32]) -> Self {
         DataObject {

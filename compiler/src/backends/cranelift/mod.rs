@@ -5,6 +5,7 @@
 mod affine;
 mod avx;
 mod codegen;
+mod int8;
 mod jit;
 mod knn;
 mod math;

@@ -80,9 +80,9 @@ pub struct FoldOutcome {
 /// Runs split number `index` of `plan`.
 pub fn run_split(plan: &FoldPlan, split: &Split, index: usize) -> Result<FoldOutcome> {
     let chain = plan.chain;
-    let (shared, transforms) = chain.fit_shared(plan.target, &split.train)?;
+    let (shared, transforms, calibration) = chain.fit_shared(plan.target, &split.train)?;
     let (fitted, fit_seconds) = (&*shared.fitted, shared.seconds);
-    let (graph, exe) = compile_with(fitted, plan.model, &transforms)?;
+    let (graph, exe) = compile_with(fitted, plan.model, &transforms, calibration.as_ref())?;
     let test = chain.frame.take(&split.test);
     // The optimized graph may read fewer columns than the data has (column pruning).
     let rows = mlg_runtime::rows::encode_rows(&test, &graph.inputs)?;

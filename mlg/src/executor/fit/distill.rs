@@ -70,8 +70,13 @@ pub(super) fn fit(
             d.teacher
         )));
     }
-    let (shared, transforms) = teacher.fit_shared(target, rows)?;
-    let (graph, exe) = compile_with(&shared.fitted, &teacher.model_name, &transforms)?;
+    let (shared, transforms, calibration) = teacher.fit_shared(target, rows)?;
+    let (graph, exe) = compile_with(
+        &shared.fitted,
+        &teacher.model_name,
+        &transforms,
+        calibration.as_ref(),
+    )?;
     let frame = augmented(&chain.frame, target, rows, d.augment, d.seed);
     let n = frame.n_rows;
     let encoded = mlg_runtime::rows::encode_rows(&frame, &graph.inputs)?;

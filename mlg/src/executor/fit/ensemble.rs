@@ -108,6 +108,9 @@ pub fn fit(
             transforms.push(*t);
         }
     }
+    // Every member reads the same raw row ABI, so any member's calibration
+    // rows calibrate the whole graph.
+    let calibration = fitted.iter().find_map(|f| f.calibration.clone());
     let classes = match target {
         Target::Classes { labels, .. } => labels.clone(),
         Target::Values(_) => Vec::new(),
@@ -122,6 +125,7 @@ pub fn fit(
         task: chain.task,
         features: Vec::new(),
         transforms,
+        calibration,
     })
 }
 

@@ -4,10 +4,11 @@
 
 use crate::error::{Error, Result};
 use mlg_compiler::ir::{self, GraphBuilder, InputSlot, Op, SlotKind};
+use mlg_compiler::passes::Calibration;
 use mlg_compiler::workflow::catalog::{Params, Task};
 use mlg_compiler::workflow::stage::{DataStage, EnsembleStage, ModelStage, Selector, Step};
 use mlg_runtime::{ColumnData, Frame};
-use mlg_stdlib::compress::Step as CompressStep;
+use mlg_stdlib::compress::{Step as CompressStep, CALIBRATION_ROWS};
 use mlg_stdlib::design::Columns;
 use mlg_stdlib::models::FittedConstant;
 use mlg_stdlib::op::{Estimator, FittedModel, FittedTransform, Lowering, Matrix, OpError, Target};
@@ -30,17 +31,19 @@ pub fn compile_chain(
     fitted: &FittedChain,
     model: &str,
 ) -> Result<(ir::Graph, mlg_compiler::backends::cranelift::CompiledGraph)> {
-    compile_with(fitted, model, &fitted.transforms)
+    compile_with(fitted, model, &fitted.transforms, fitted.calibration.as_ref())
 }
 
-/// [`compile_chain`] with the compiler transforms `transforms` in place of
-/// `fitted`'s own (for a fit shared with another chain, see [`shared`]).
+/// [`compile_chain`] with the compiler transforms `transforms` and
+/// calibration rows in place of `fitted`'s own (for a fit shared with
+/// another chain, see [`shared`]).
 pub fn compile_with(
     fitted: &FittedChain,
     model: &str,
     transforms: &[Transform],
+    calibration: Option<&Calibration>,
 ) -> Result<(ir::Graph, mlg_compiler::backends::cranelift::CompiledGraph)> {
-    let graph = super::compile::optimize_graph(fitted.lower(model)?, model, transforms)?;
+    let graph = super::compile::optimize_graph(fitted.lower(model)?, model, transforms, calibration)?;
     let exe = super::compile::compile_graph(&graph, model)?;
     Ok((graph, exe))
 }
@@ -106,6 +109,9 @@ pub struct FittedChain {
     /// Compiler transforms of the model's `compress` steps, in order (for an
     /// ensemble, every member's, each once, applied to the whole graph).
     pub transforms: Vec<Transform>,
+    /// Encoded training rows that calibrate a static int8 transform
+    /// (`quantize(calibrate = n)`); `None` without one.
+    pub calibration: Option<Calibration>,
 }
 
 /// What a [`FittedChain`] holds.
@@ -125,6 +131,8 @@ pub enum Fitted {
 /// An opt-in compiler transform as `(name, amount)` for
 /// `mlg_compiler::passes::transform`.
 pub type Transform = (&'static str, Option<f64>);
+
+pub use super::compile::STATIC_INT8;
 
 impl<'w> Chain<'w> {
     /// The target of every data row, encoded for the model's task.
@@ -166,8 +174,43 @@ impl<'w> Chain<'w> {
 
     /// Fits the features `steps` and `model` on `rows`; with `soft` targets
     /// (one probability per data row and label, see [`distill`]) the model
-    /// learns them through [`Estimator::fit_soft`].
+    /// learns them through [`Estimator::fit_soft`]. A static int8 transform
+    /// gets its calibration rows from `rows`.
     fn fit_model(
+        &self,
+        steps: &[(String, Step)],
+        model: &ModelStage,
+        target: &Target,
+        rows: &[usize],
+        soft: Option<&Soft>,
+    ) -> Result<FittedChain> {
+        let mut fitted = self.fit_model_rows(steps, model, target, rows, soft)?;
+        fitted.calibration = self.calibration(&fitted.transforms, rows)?;
+        Ok(fitted)
+    }
+
+    /// The calibration rows of a static int8 transform among `transforms`
+    /// (`quantize(calibrate = n)`): at most `n` of the training `rows`,
+    /// evenly spaced and in order, encoded for the chain's row ABI; `None`
+    /// without one.
+    pub fn calibration(&self, transforms: &[Transform], rows: &[usize]) -> Result<Option<Calibration>> {
+        let Some(n) = transforms.iter().find_map(|&(name, amount)| {
+            (name == STATIC_INT8).then(|| amount.map_or(CALIBRATION_ROWS, |n| n as usize))
+        }) else {
+            return Ok(None);
+        };
+        let n = n.min(rows.len());
+        let picked: Vec<usize> = (0..n).map(|i| rows[i * rows.len() / n.max(1)]).collect();
+        let frame = self.frame.take_without(&picked, &self.target);
+        let encoded = mlg_runtime::rows::encode_rows(&frame, &self.input_slots())?;
+        Ok(Some(Calibration {
+            rows: encoded,
+            n_rows: n,
+        }))
+    }
+
+    /// [`Chain::fit_model`] without the calibration rows.
+    fn fit_model_rows(
         &self,
         steps: &[(String, Step)],
         model: &ModelStage,
@@ -318,6 +361,7 @@ impl<'w> Chain<'w> {
             task: model.task,
             features,
             transforms,
+            calibration: None,
         })
     }
 

@@ -10,6 +10,7 @@
 use super::{Chain, ChainKind, FittedChain, Transform};
 use crate::error::Result;
 use crate::keep::Keep;
+use mlg_compiler::passes::Calibration;
 use mlg_stdlib::op::Target;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
@@ -30,8 +31,20 @@ impl Chain<'_> {
     /// when the chain has [`Chain::shared`] fits and runs in one process (the
     /// ranks of a job fit together, so they never skip a fit on their own).
     /// Returns the fit and the compiler transforms to compile it with: this
-    /// chain's own, since a reused fit carries those of the chain that made it.
-    pub fn fit_shared(&self, target: &Target, rows: &[usize]) -> Result<(SharedFit, Vec<Transform>)> {
+    /// chain's own, since a reused fit carries those of the chain that made
+    /// it, and their calibration rows.
+    pub fn fit_shared(
+        &self,
+        target: &Target,
+        rows: &[usize],
+    ) -> Result<(SharedFit, Vec<Transform>, Option<Calibration>)> {
+        let (fit, transforms) = self.fit_or_reuse(target, rows)?;
+        let calibration = self.calibration(&transforms, rows)?;
+        Ok((fit, transforms, calibration))
+    }
+
+    /// [`Chain::fit_shared`] without the calibration rows.
+    fn fit_or_reuse(&self, target: &Target, rows: &[usize]) -> Result<(SharedFit, Vec<Transform>)> {
         if let (ChainKind::Model { steps, model, .. }, Some(keep)) = (&self.kind, self.shared) {
             if mlg_runtime::collective::current().size() == 1 {
                 let (params, transforms) = self.compressed_params(model)?;

@@ -8,6 +8,7 @@ use crate::executor::eval::Evaluation;
 use crate::executor::fit::{self, finite, Chain};
 use crate::executor::plan::{BestTrials, ModelRef};
 use crate::session::Workflow;
+use mlg_compiler::passes::Calibration;
 use mlg_runtime::Artifact;
 use std::collections::BTreeMap;
 
@@ -29,11 +30,12 @@ pub(super) fn deployable(
     let chain = Chain::of_ref(wf, best, model)?;
     let target = chain.target()?;
     let rows: Vec<usize> = (0..chain.frame.n_rows).collect();
-    let (shared, transforms) = chain.fit_shared(&target, &rows)?;
+    let (shared, transforms, calibration) = chain.fit_shared(&target, &rows)?;
     let fitted = &*shared.fitted;
+    let compression = (transforms.as_slice(), calibration.as_ref());
     let artifact = Artifact {
         monitor,
-        ..artifact_of(wf, name, &chain, fitted, &transforms, evaluations)?
+        ..artifact_of(wf, name, &chain, fitted, compression, evaluations)?
     };
     let compiled = mlg_runtime::Model::from_artifact(artifact)?;
     let checked = check_training_rows(name, &chain, fitted, &rows, &compiled);
@@ -112,7 +114,8 @@ fn check_training_rows(
 }
 
 /// The artifact of `fitted`, the chain `chain` fitted on every data row, with
-/// the compiler transforms `transforms`, named `name`: the graph, the metrics, the profile of the training rows'
+/// the compiler transforms `transforms` (and a static int8 transform's
+/// `calibration` rows), named `name`: the graph, the metrics, the profile of the training rows'
 /// input columns and the lineage (hashes of the source and of the data
 /// frame, the model's `seed`); no monitor settings.
 fn artifact_of(
@@ -120,10 +123,10 @@ fn artifact_of(
     name: &str,
     chain: &Chain,
     fitted: &fit::FittedChain,
-    transforms: &[fit::Transform],
+    (transforms, calibration): (&[fit::Transform], Option<&Calibration>),
     evaluations: &[Evaluation],
 ) -> Result<Artifact> {
-    let graph = compile::optimize_graph(fitted.lower(name)?, name, transforms)?;
+    let graph = compile::optimize_graph(fitted.lower(name)?, name, transforms, calibration)?;
     let mut metrics = BTreeMap::new();
     for e in evaluations.iter().filter(|e| e.model == name) {
         for (metric, summary) in &e.metrics {

@@ -1,9 +1,9 @@
 //! CUDA source of the wide ops: affine layers (spelled out, or loops over
-//! weight tables), softmax and tree ensembles.
+//! weight tables), int8 layers, softmax and tree ensembles.
 
 use super::lit::lit;
 use super::{Gen, INLINE_AFFINE_WEIGHTS, INLINE_TREE_WIDTH};
-use crate::ir::{Forest, NodeId, TreeNode};
+use crate::ir::{ActQuant, Forest, NodeId, TreeNode};
 
 impl Gen<'_> {
     /// `Op::Affine` and `Op::QuantAffine`: spelled out (`bias + w0 * x0 + w1 * x1
@@ -92,6 +92,96 @@ impl Gen<'_> {
                 ));
             }
         }
+        self.line("}");
+        (0..rows).map(|r| format!("n{k}[{r}]")).collect()
+    }
+
+    /// `Op::Int8Affine` as [`crate::ir::int8::int8_affine`]: the used inputs
+    /// (others are `0.0f`, which moves neither the range nor the flag), their
+    /// range and quantization, an `int` sum per row over a weight table, and
+    /// the dequantization in the interpreter's order. `mlg_byte` saturates
+    /// and turns NaN into 0, as the reference's conversion does.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn int8_affine(
+        &mut self,
+        k: usize,
+        x: NodeId,
+        weights: &[i8],
+        scales: &[f32],
+        bias: &[f32],
+        missing: &[f32],
+        activations: Option<ActQuant>,
+    ) -> Vec<String> {
+        let xs = self.of(x).to_vec();
+        let (rows, inw) = (bias.len(), xs.len());
+        let used = crate::ir::int8::used_inputs(weights, inw);
+        let inputs: Vec<String> = xs
+            .iter()
+            .enumerate()
+            .map(|(j, v)| match missing.get(j) {
+                _ if !used[j] => "0.0f".to_string(),
+                Some(&d) if !d.is_nan() => format!("(isnan({v}) ? {} : {v})", lit(d)),
+                _ => v.clone(),
+            })
+            .collect();
+        let (wt, st, bt) = (
+            format!("mlg_n{k}_w"),
+            format!("mlg_n{k}_s"),
+            format!("mlg_n{k}_b"),
+        );
+        self.table_i8(&wt, weights);
+        self.table(&st, scales.iter().map(|v| v.to_bits()));
+        self.table(&bt, bias.iter().map(|v| v.to_bits()));
+        self.line(&format!(
+            "const float n{k}_in[{inw}] = {{{}}};",
+            inputs.join(", ")
+        ));
+        self.line(&format!(
+            "float n{k}_flag = 0.0f, n{k}_lo = 0.0f, n{k}_hi = 0.0f;"
+        ));
+        self.line(&format!("for (unsigned int j = 0u; j < {inw}u; ++j) {{"));
+        self.line(&format!("  const float v = n{k}_in[j];"));
+        self.line(&format!("  n{k}_flag += v * 0.0f;"));
+        self.line(&format!("  if (v < n{k}_lo) n{k}_lo = v;"));
+        self.line(&format!("  if (v > n{k}_hi) n{k}_hi = v;"));
+        self.line("}");
+        match activations {
+            Some(act) => {
+                let q = crate::ir::int8::RowQuant::fixed(act);
+                self.line(&format!(
+                    "const float n{k}_scale = {}, n{k}_inv = {}; const int n{k}_zero = {};",
+                    lit(q.scale),
+                    lit(q.inv),
+                    q.zero
+                ));
+            }
+            None => {
+                self.line(&format!("const float n{k}_range = n{k}_hi - n{k}_lo;"));
+                self.line(&format!(
+                    "float n{k}_scale = 0.0f, n{k}_inv = 0.0f; int n{k}_zero = 0;"
+                ));
+                self.line(&format!("if (n{k}_range > 0.0f) {{"));
+                self.line(&format!("  n{k}_inv = 255.0f / n{k}_range;"));
+                self.line(&format!("  n{k}_scale = n{k}_range / 255.0f;"));
+                self.line(&format!("  n{k}_zero = mlg_byte(rintf(-n{k}_lo * n{k}_inv));"));
+                self.line("}");
+            }
+        }
+        self.line(&format!("int n{k}_u[{inw}];"));
+        self.line(&format!("for (unsigned int j = 0u; j < {inw}u; ++j) {{"));
+        self.line(&format!(
+            "  n{k}_u[j] = mlg_byte(rintf(n{k}_in[j] * n{k}_inv) + (float)n{k}_zero) - n{k}_zero;"
+        ));
+        self.line("}");
+        self.line(&format!("float n{k}[{rows}];"));
+        self.line(&format!("for (unsigned int r = 0u; r < {rows}u; ++r) {{"));
+        self.line("  int acc = 0;");
+        self.line(&format!(
+            "  for (unsigned int j = 0u; j < {inw}u; ++j) acc += (int){wt}[r * {inw}u + j] * n{k}_u[j];"
+        ));
+        self.line(&format!(
+            "  n{k}[r] = (__uint_as_float({bt}[r]) + __uint_as_float({st}[r]) * (n{k}_scale * (float)acc)) + n{k}_flag;"
+        ));
         self.line("}");
         (0..rows).map(|r| format!("n{k}[{r}]")).collect()
     }

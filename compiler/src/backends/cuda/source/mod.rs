@@ -65,6 +65,13 @@ static __device__ __forceinline__ float mlg_sigmoid(float x) { return 1.0f / (1.
 /* NaN in a propagates, NaN in b is ignored. */
 static __device__ __forceinline__ float mlg_min(float a, float b) { return b < a ? b : a; }
 static __device__ __forceinline__ float mlg_max(float a, float b) { return b > a ? b : a; }
+/* An integral t through a saturating conversion to int (NaN: 0), clamped to
+   0..255: the int8 layer's input byte and zero point. */
+static __device__ __forceinline__ int mlg_byte(float t) {
+  if (isnan(t) || t <= 0.0f) return 0;
+  if (t >= 255.0f) return 255;
+  return (int)t;
+}
 /* exp(b ln a) in f64 for a > 0; the interpreter's rules for a == 0, a < 0 and NaN. */
 static __device__ __forceinline__ float mlg_pow(float a, float b) {
   if (a > 0.0f) return (float)exp((double)b * log((double)a));
@@ -283,6 +290,14 @@ impl Gen<'_> {
                 bias,
                 missing,
             } => self.affine(k, *x, Weights::Int8(weights, scales), bias, missing),
+            Op::Int8Affine {
+                x,
+                weights,
+                scales,
+                bias,
+                missing,
+                activations,
+            } => self.int8_affine(k, *x, weights, scales, bias, missing, *activations),
             Op::Unary { func, x } => elementwise(self, &|g, i| {
                 let a = &g.of(*x)[i];
                 match func {
