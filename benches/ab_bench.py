@@ -31,7 +31,8 @@ def bench(binary, artifact, csv, env):
 
 def cell(values):
     m = [v / 1e6 for v in values]
-    return f"{statistics.median(m):.2f} M ({min(m):.2f}–{max(m):.2f})"
+    d = 2 if statistics.median(m) >= 1 else 3
+    return f"{statistics.median(m):.{d}f} M ({min(m):.{d}f}–{max(m):.{d}f})"
 
 
 def main():
