@@ -101,6 +101,8 @@ fn compressed_models_report_size_and_accuracy_side_by_side() {
     );
     assert_ne!(seconds("tree_small"), seconds("tree"), "ccp_alpha refits");
     assert_ne!(seconds("mlp_p80ft"), seconds("mlp"), "fine-tuning refits");
+    assert_ne!(seconds("mlp_r1ft"), seconds("mlp"), "fine-tuning refits");
+    assert_eq!(seconds("mlp_r1"), seconds("mlp"));
     // The compression table: every variant names its base and steps, and
     // every model has a measured latency; sizes are no longer fit scores.
     for e in report["evaluations"].as_array().unwrap() {
@@ -177,6 +179,14 @@ fn compressed_models_report_size_and_accuracy_side_by_side() {
         (low.0 - mlp.0).abs() <= 0.005 && low.2 < 0.5 * mlp.2,
         "rank 8 keeps the MLP within half a point with under half the weights: {low:?} vs {mlp:?}"
     );
+    // Rank 1: fine-tuning at that rank wins back part of what the
+    // factorization lost, with the same weights.
+    let (r1, r1ft) = (f["mlp_r1"], f["mlp_r1ft"]);
+    assert_eq!(r1.2, r1ft.2, "{r1:?} vs {r1ft:?}");
+    assert!(
+        r1ft.0 > r1.0 && r1.0 < mlp.0,
+        "fine-tuning recovers: {r1ft:?} against {r1:?} and {mlp:?}"
+    );
     let (lr, lr_sparse) = (f["lr"], f["lr_sparse"]);
     assert_eq!(lr_sparse.2, 15.0, "half of 30 weights kept: {lr_sparse:?}");
     assert!(
@@ -232,6 +242,10 @@ fn steps_that_cannot_apply_are_check_errors() {
         "prune needs one of",
     );
     check_fails(&format!("{head}compress c = lr -> quantize(\"int4\")\n"), "int8");
+    check_fails(
+        &format!("{head}compress c = lr -> low_rank(rank = 2, finetune = 5)\n"),
+        "retrains the factorized layers of an MLP",
+    );
     check_fails(
         &format!("{head}compress c = lr -> quantize(\"int8\", activations = \"dynamic\", calibrate = 100)\n"),
         "calibrates static activation scales, but activations = \"dynamic\"",

@@ -136,13 +136,24 @@ pub(crate) const DEFS: &[OperatorDef] = &[
                 Default::Optional,
                 "share of each layer's squared singular values kept: the fewest that reach it",
             ),
+            p(
+                "finetune",
+                ParamType::Int {
+                    min: 1,
+                    max: 1_000_000,
+                },
+                Default::Optional,
+                "with rank, on an MLP: epochs retrained after the factorization, each layer held at its rank",
+            ),
         ],
     })
     .with_details(
         "Applies to MLPs and logistic regression. A layer `W` of `out x in` becomes `h = Vkᵀ x` and \
          `y = Uk Sk h + b` from its SVD `W = U S Vᵀ` (the best rank-k approximation), when that costs \
          fewer multiply-adds: `k (in + out) < in out`; other layers stay as they are, and a model none \
-         of whose layers gets cheaper is an error.",
+         of whose layers gets cheaper is an error. With `finetune = e` (MLPs, with `rank`), the fitted \
+         network's layers are set to their rank-k approximations and trained `e` more epochs, projected \
+         back onto rank k after every step, before the split.",
     ),
     OperatorDef::spec(OpSpec {
         name: "distill",
@@ -216,6 +227,10 @@ pub enum Step {
     /// A compiler transform by name (`mlg_compiler::passes::transform`) with
     /// its amount.
     Transform(&'static str, Option<f64>),
+    /// Fit parameters, then a compiler transform on the model they fit
+    /// (`low_rank(rank = k, finetune = e)`: the fit ends at rank `k`, which
+    /// the `low-rank` transform then splits).
+    FitThenTransform(Vec<(&'static str, Value)>, &'static str, Option<f64>),
 }
 
 /// The step a checked `quantize`/`prune` call performs on a model of catalog
@@ -259,8 +274,22 @@ pub fn step(op: &str, params: &Params, model: &str) -> Result<Step, String> {
              model is `{model}`"
         )),
         "low_rank" => match (params.get("rank"), float("energy")) {
-            (Some(Value::Int(k)), None) if (1..=MAX_RANK).contains(k) => {
-                Ok(Step::Transform("low-rank", Some(*k as f64)))
+            (Some(Value::Int(k)), None) if (1..=MAX_RANK).contains(k) => match float("finetune") {
+                None => Ok(Step::Transform("low-rank", Some(*k as f64))),
+                Some(e) if capabilities.finetune => Ok(Step::FitThenTransform(
+                    vec![
+                        (crate::models::LOW_RANK_RANK, Value::Int(*k)),
+                        (crate::models::LOW_RANK_FINETUNE, Value::Int(e as i64)),
+                    ],
+                    "low-rank",
+                    Some(*k as f64),
+                )),
+                Some(_) => Err(format!(
+                    "low_rank(finetune = ...) retrains the factorized layers of an MLP, but the model is `{model}`"
+                )),
+            },
+            (None, Some(_)) if params.contains_key("finetune") => {
+                Err("low_rank(finetune = ...) holds each layer at one rank: give rank, not energy".into())
             }
             (None, Some(e)) if e > 0.0 && e < 1.0 => Ok(Step::Transform("low-rank", Some(e))),
             (None, None) => Err("low_rank needs one of rank or energy, e.g. low_rank(rank = 16)".into()),

@@ -27,7 +27,10 @@ pub use forest::{FittedForest, RandomForest, PRUNE_TREES};
 pub use lasso::Lasso;
 pub use linear::{FittedLinear, LinearRegression};
 pub use logistic::{FittedLogistic, LogisticRegression};
-pub use mlp::{FittedMlp, Mlp, Prune, PRUNE_FINETUNE, PRUNE_MAGNITUDE, PRUNE_STEPS};
+pub use mlp::{
+    FittedMlp, LowRankFit, Mlp, Prune, LOW_RANK_FINETUNE, LOW_RANK_RANK, PRUNE_FINETUNE, PRUNE_MAGNITUDE,
+    PRUNE_STEPS,
+};
 pub use naive_bayes::{FittedGaussianNb, GaussianNb};
 pub use ridge::Ridge;
 pub use tree::{DecisionTree, FittedTree};

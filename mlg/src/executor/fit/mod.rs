@@ -367,8 +367,9 @@ impl<'w> Chain<'w> {
 
     /// The model's parameters with its fit-parameter compression steps
     /// applied (`prune(ccp_alpha = a)` sets `ccp_alpha`, `prune(magnitude =
-    /// f, finetune = e)` an MLP's pruning with recovery), and the compiler
-    /// transforms of the other steps in order.
+    /// f, finetune = e)` an MLP's pruning with recovery, `low_rank(rank = k,
+    /// finetune = e)` its factorization with recovery), and the compiler
+    /// transforms of the steps in order.
     fn compressed_params(&self, model: &ModelStage) -> Result<(Params, Vec<Transform>)> {
         let mut params = model.op.params.clone();
         let mut transforms = Vec::new();
@@ -380,6 +381,12 @@ impl<'w> Chain<'w> {
                     }
                 }
                 Ok(CompressStep::Transform(name, amount)) => transforms.push((name, amount)),
+                Ok(CompressStep::FitThenTransform(set, name, amount)) => {
+                    for (param, value) in set {
+                        params.insert(param.to_string(), value);
+                    }
+                    transforms.push((name, amount));
+                }
                 Err(message) => return Err(Error::Usage(format!("model `{}`: {message}", self.model_name))),
             }
         }

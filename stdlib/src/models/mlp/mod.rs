@@ -15,6 +15,7 @@
 
 mod checkpoint;
 mod fitted;
+mod low_rank;
 mod prune;
 mod ranks;
 mod score;
@@ -22,6 +23,7 @@ pub(crate) mod spec;
 mod train;
 
 pub use fitted::{FittedMlp, Layer};
+pub use low_rank::{LowRankFit, LOW_RANK_FINETUNE, LOW_RANK_RANK};
 pub use prune::{Prune, PRUNE_FINETUNE, PRUNE_MAGNITUDE, PRUNE_STEPS};
 pub(crate) use spec::DEFS;
 
@@ -135,6 +137,9 @@ pub struct Mlp {
     /// Magnitude pruning with fine-tuning after training, set by the
     /// `prune(magnitude = f, finetune = e)` compression step.
     pub prune: Option<Prune>,
+    /// Low-rank factorization with fine-tuning after training (and after
+    /// `prune`), set by the `low_rank(rank = k, finetune = e)` step.
+    pub low_rank: Option<LowRankFit>,
 }
 
 /// Most hidden layers an MLP may have.
@@ -296,6 +301,15 @@ impl Mlp {
                 None => None,
             },
             prune,
+            low_rank: match param_int(op, params, LOW_RANK_RANK)? {
+                Some(k) if k >= 1 => Some(LowRankFit {
+                    rank: usize::try_from(k).unwrap_or(usize::MAX),
+                    finetune: usize::try_from(param_int(op, params, LOW_RANK_FINETUNE)?.unwrap_or(0))
+                        .unwrap_or(0),
+                }),
+                Some(k) => return Err(invalid(op, format!("the rank must be at least 1, got {k}"))),
+                None => None,
+            },
         })
     }
 

@@ -31,17 +31,37 @@ pub const PRUNE_FINETUNE: &str = "prune_finetune";
 /// The fit parameter of the number of pruning steps.
 pub const PRUNE_STEPS: &str = "prune_steps";
 
-/// Where a masked retraining starts: the layers, which weights stay zero
-/// (`true`: pruned, one mask per layer), and how many epochs it runs.
+/// Where a constrained retraining starts: the layers, what holds after
+/// every optimizer step, and how many epochs it runs.
 pub(super) struct Start {
     pub(super) layers: Vec<Layer>,
-    pub(super) masks: Vec<Vec<bool>>,
+    pub(super) constraint: Constraint,
     pub(super) epochs: usize,
 }
 
+/// What a retraining holds after every optimizer step.
+pub(super) enum Constraint {
+    /// The masked weights (`true`: pruned, one mask per layer) stay zero.
+    Mask(Vec<Vec<bool>>),
+    /// Each layer with a rank stays projected onto it (see
+    /// [`super::low_rank`]).
+    Rank(Vec<Option<usize>>),
+}
+
+impl Constraint {
+    /// Makes `layers` satisfy the constraint.
+    pub(super) fn apply(&self, layers: &mut [Layer]) {
+        match self {
+            Constraint::Mask(masks) => apply(layers, masks),
+            Constraint::Rank(ranks) => super::low_rank::project(layers, ranks),
+        }
+    }
+}
+
 impl Mlp {
-    /// Trains, then prunes and fine-tunes by `self.prune` when set; `soft`
-    /// as in [`Mlp::fit_mlp_soft`]. The fit reports every epoch it ran.
+    /// Trains, then prunes and fine-tunes by `self.prune` when set, then
+    /// factorizes and fine-tunes by `self.low_rank` when set; `soft` as in
+    /// [`Mlp::fit_mlp_soft`]. The fit reports every epoch it ran.
     pub(super) fn fit_pruned(
         &self,
         x: &Matrix,
@@ -49,25 +69,37 @@ impl Mlp {
         soft: Option<&[f64]>,
     ) -> Result<FittedMlp, OpError> {
         let mut fitted = self.fit_mlp_on(x, y, soft, None)?;
-        let Some(prune) = self.prune else {
-            return Ok(fitted);
-        };
-        let steps = prune.steps.max(1);
         let mut epochs = fitted.epochs_run;
-        for t in 1..=steps {
-            let share = prune.fraction * (1.0 - (1.0 - t as f64 / steps as f64).powi(3));
-            let masks = masks(&fitted.layers, share);
-            apply(&mut fitted.layers, &masks);
-            if prune.finetune == 0 {
-                continue;
+        if let Some(prune) = self.prune {
+            let steps = prune.steps.max(1);
+            for t in 1..=steps {
+                let share = prune.fraction * (1.0 - (1.0 - t as f64 / steps as f64).powi(3));
+                let masks = masks(&fitted.layers, share);
+                apply(&mut fitted.layers, &masks);
+                if prune.finetune == 0 {
+                    continue;
+                }
+                let start = Start {
+                    layers: std::mem::take(&mut fitted.layers),
+                    constraint: Constraint::Mask(masks),
+                    epochs: prune.finetune,
+                };
+                fitted = self.fit_mlp_on(x, y, soft, Some(start))?;
+                epochs += fitted.epochs_run;
             }
-            let start = Start {
-                layers: std::mem::take(&mut fitted.layers),
-                masks,
-                epochs: prune.finetune,
-            };
-            fitted = self.fit_mlp_on(x, y, soft, Some(start))?;
-            epochs += fitted.epochs_run;
+        }
+        if let Some(low) = self.low_rank {
+            let ranks = super::low_rank::ranks(&fitted.layers, low.rank);
+            super::low_rank::project(&mut fitted.layers, &ranks);
+            if low.finetune > 0 {
+                let start = Start {
+                    layers: std::mem::take(&mut fitted.layers),
+                    constraint: Constraint::Rank(ranks),
+                    epochs: low.finetune,
+                };
+                fitted = self.fit_mlp_on(x, y, soft, Some(start))?;
+                epochs += fitted.epochs_run;
+            }
         }
         fitted.epochs_run = epochs;
         Ok(fitted)

@@ -206,7 +206,7 @@ impl Mlp {
     }
 
     /// Trains from Glorot-initialised layers, or with `start` from its
-    /// layers for its epochs with its masked weights held at zero (no
+    /// layers for its epochs with its constraint held after every step (no
     /// checkpoint then: the fit that started it saved its own).
     pub(super) fn fit_mlp_on(
         &self,
@@ -252,8 +252,8 @@ impl Mlp {
         let mut sizes = vec![d];
         sizes.extend(&self.hidden);
         sizes.push(k);
-        let (mut layers, masks, max_epochs) = match start {
-            Some(start) => (start.layers, Some(start.masks), start.epochs),
+        let (mut layers, constraint, max_epochs) = match start {
+            Some(start) => (start.layers, Some(start.constraint), start.epochs),
             None => (self.initial_layers(&sizes, &mut rng), None, self.epochs),
         };
         let param_sizes: Vec<usize> = layers
@@ -275,7 +275,7 @@ impl Mlp {
         let (mut best_loss, mut best_score) = (f64::INFINITY, f64::NEG_INFINITY);
         let mut best_layers: Option<Vec<Layer>> = None;
         let (mut no_improve, mut epochs_run, mut last_loss) = (0, 0, f64::INFINITY);
-        let slot = mlg_runtime::checkpoint::slot().filter(|_| masks.is_none());
+        let slot = mlg_runtime::checkpoint::slot().filter(|_| constraint.is_none());
         let print = slot
             .as_ref()
             .map(|_| checkpoint::fingerprint_of(&format!("{self:?}"), shard.total, x, &enc.targets));
@@ -375,8 +375,8 @@ impl Mlp {
                 params.extend(ws);
                 params.extend(bs);
                 optimizer.step(&mut params, &grads, lr);
-                if let Some(masks) = &masks {
-                    super::prune::apply(&mut layers, masks);
+                if let Some(constraint) = &constraint {
+                    constraint.apply(&mut layers);
                 }
             }
             samples_seen += train.len();
