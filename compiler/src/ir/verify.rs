@@ -52,6 +52,26 @@ pub enum VerifyError {
     NoOutputs,
 }
 
+/// The width of a dense layer (`affine`, `qaffine`, `i8affine`) of `inw`
+/// inputs with the given numbers of weights, scales (one per row; an
+/// `affine` passes its rows), biases and `missing` defaults, or what is
+/// wrong with its shape.
+fn dense(inw: usize, weights: usize, scales: usize, rows: usize, missing: usize) -> Result<u32, String> {
+    if rows == 0 {
+        return Err("no outputs".into());
+    }
+    if scales != rows {
+        return Err(format!("{scales} scales for {rows} rows"));
+    }
+    if weights != inw * rows {
+        return Err(format!("{weights} weights for {rows}x{inw}"));
+    }
+    if missing != 0 && missing != inw {
+        return Err(format!("{missing} missing defaults for width {inw}"));
+    }
+    Ok(rows as u32)
+}
+
 /// Computes the width `op` produces when placed at `id` in `graph` (operands must
 /// already be in `graph`), or says why the op is malformed.
 pub fn op_width(graph: &Graph, id: NodeId, op: &Op) -> Result<u32, VerifyError> {
@@ -118,57 +138,28 @@ pub fn op_width(graph: &Graph, id: NodeId, op: &Op) -> Result<u32, VerifyError> 
             weights,
             bias,
             missing,
-        } => {
-            let inw = w(*x) as usize;
-            if bias.is_empty() {
-                return Err(shape("no outputs".into()));
-            }
-            if weights.len() != inw * bias.len() {
-                return Err(shape(format!(
-                    "{} weights for {}x{}",
-                    weights.len(),
-                    bias.len(),
-                    inw
-                )));
-            }
-            if !missing.is_empty() && missing.len() != inw {
-                return Err(shape(format!(
-                    "{} missing defaults for width {inw}",
-                    missing.len()
-                )));
-            }
-            bias.len() as u32
-        }
+        } => dense(
+            w(*x) as usize,
+            weights.len(),
+            bias.len(),
+            bias.len(),
+            missing.len(),
+        )
+        .map_err(shape)?,
         Op::QuantAffine {
             x,
             weights,
             scales,
             bias,
             missing,
-        } => {
-            let inw = w(*x) as usize;
-            if bias.is_empty() {
-                return Err(shape("no outputs".into()));
-            }
-            if scales.len() != bias.len() {
-                return Err(shape(format!("{} scales for {} rows", scales.len(), bias.len())));
-            }
-            if weights.len() != inw * bias.len() {
-                return Err(shape(format!(
-                    "{} weights for {}x{}",
-                    weights.len(),
-                    bias.len(),
-                    inw
-                )));
-            }
-            if !missing.is_empty() && missing.len() != inw {
-                return Err(shape(format!(
-                    "{} missing defaults for width {inw}",
-                    missing.len()
-                )));
-            }
-            bias.len() as u32
-        }
+        } => dense(
+            w(*x) as usize,
+            weights.len(),
+            scales.len(),
+            bias.len(),
+            missing.len(),
+        )
+        .map_err(shape)?,
         Op::Int8Affine {
             x,
             weights,
@@ -178,29 +169,9 @@ pub fn op_width(graph: &Graph, id: NodeId, op: &Op) -> Result<u32, VerifyError> 
             activations,
         } => {
             let inw = w(*x) as usize;
-            if bias.is_empty() {
-                return Err(shape("no outputs".into()));
-            }
             if inw > INT8_MAX_INPUTS {
                 return Err(shape(format!(
                     "{inw} inputs, more than the {INT8_MAX_INPUTS} an int8 layer sums exactly"
-                )));
-            }
-            if scales.len() != bias.len() {
-                return Err(shape(format!("{} scales for {} rows", scales.len(), bias.len())));
-            }
-            if weights.len() != inw * bias.len() {
-                return Err(shape(format!(
-                    "{} weights for {}x{}",
-                    weights.len(),
-                    bias.len(),
-                    inw
-                )));
-            }
-            if !missing.is_empty() && missing.len() != inw {
-                return Err(shape(format!(
-                    "{} missing defaults for width {inw}",
-                    missing.len()
                 )));
             }
             if let Some(a) = activations {
@@ -211,7 +182,7 @@ pub fn op_width(graph: &Graph, id: NodeId, op: &Op) -> Result<u32, VerifyError> 
                     )));
                 }
             }
-            bias.len() as u32
+            dense(inw, weights.len(), scales.len(), bias.len(), missing.len()).map_err(shape)?
         }
         Op::Unary { x, .. } | Op::Softmax { x } => w(*x),
         Op::Argmax { .. } => 1,
