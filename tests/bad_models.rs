@@ -7,9 +7,12 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn mlg(args: &[&str], source: &str) -> Output {
-    let dir = std::env::temp_dir().join(format!("mlg-bad-models-{}-{}", std::process::id(), args[0]));
-    let dir = dir.join(format!(
-        "{:x}",
+    // One folder per call (the calls of a run share no folder, so removing
+    // it races with nothing).
+    let dir = std::env::temp_dir().join(format!(
+        "mlg-bad-models-{}-{}-{:x}",
+        std::process::id(),
+        args[0],
         source.len() * 31 + source.bytes().map(usize::from).sum::<usize>()
     ));
     std::fs::create_dir_all(&dir).unwrap();

@@ -29,8 +29,30 @@ fn find<'a>(out: &'a RunOutput, statement: &str, model: &str) -> &'a Evaluation 
         .unwrap_or_else(|| panic!("no evaluation of {model} in {statement}"))
 }
 
+/// A fresh temporary folder, removed with its contents when dropped.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for Scratch {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A fresh temporary folder.
-fn scratch() -> PathBuf {
+fn scratch() -> Scratch {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
         "mlg-eval-{}-{}",
@@ -39,7 +61,7 @@ fn scratch() -> PathBuf {
     ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    Scratch(dir)
 }
 
 #[test]
@@ -232,7 +254,7 @@ fn select_mistakes_are_reported_at_check_time() {
 
 /// A binary target decided by `signal` (plus 5% flipped labels) beside a
 /// column of pure noise, written to a fresh folder.
-fn signal_and_noise() -> PathBuf {
+fn signal_and_noise() -> Scratch {
     let dir = scratch();
     let mut rng = mlg_stdlib::eval::rng::SplitMix64::new(11);
     let mut csv = String::from("signal,noise,target\n");

@@ -232,12 +232,16 @@ mod tests {
     /// The mode of `body` (after a data statement reading a 1,000-byte
     /// file) with `budget` bytes a rank.
     fn mode(body: &str, budget: u64) -> Mode {
-        let dir = std::env::temp_dir().join(format!("mlg-mode-{}", std::process::id()));
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("mlg-mode-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
         std::fs::write(dir.join("d.csv"), vec![b'1'; 1000]).expect("file");
         let source = format!("data d = csv(\"d.csv\", target = \"y\")\n{body}");
         let program = mlg_dsl::parse(&source).expect("parses");
-        with_budget(budget, || Mode::of(&program, &dir))
+        let mode = with_budget(budget, || Mode::of(&program, &dir));
+        let _ = std::fs::remove_dir_all(&dir);
+        mode
     }
 
     #[test]
