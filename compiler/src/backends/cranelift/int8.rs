@@ -262,15 +262,7 @@ fn group_sum(
     let mut k = 0;
     for (c, u) in bytes.iter().enumerate() {
         let Some(u) = *u else { continue };
-        let mut w = [0i8; 16];
-        for (lane, &r) in rows.iter().enumerate() {
-            for i in 0..LANES {
-                let j = c * LANES + i;
-                if j < inw {
-                    w[lane * LANES + i] = weights[r * inw + j];
-                }
-            }
-        }
+        let w = block(weights, inw, rows, c);
         if w.iter().all(|&q| q == 0) {
             continue;
         }
@@ -297,16 +289,29 @@ fn group_sum(
 /// `first + l`'s four weights at `4 l`, as [`group_sum`] builds its constants.
 pub(crate) fn weight_table(weights: &[i8], inw: usize, rows: usize) -> Vec<u8> {
     let chunks = padded_chunks(inw);
-    let groups = rows.div_ceil(LANES);
-    let mut table = vec![0u8; groups * chunks * 16];
-    for r in 0..rows {
-        let (g, lane) = (r / LANES, r % LANES);
-        for (j, &q) in weights[r * inw..(r + 1) * inw].iter().enumerate() {
-            let (c, i) = (j / LANES, j % LANES);
-            table[(g * chunks + c) * 16 + lane * LANES + i] = q as u8;
+    let mut table = Vec::with_capacity(rows.div_ceil(LANES) * chunks * 16);
+    for first in (0..rows).step_by(LANES) {
+        let group: Vec<usize> = (first..(first + LANES).min(rows)).collect();
+        for c in 0..chunks {
+            table.extend(block(weights, inw, &group, c).iter().map(|&q| q as u8));
         }
     }
     table
+}
+
+/// The 16 weights one dot product takes: row `rows[l]`'s weights of inputs
+/// `4c..4c + 4` at `4 l`, zero past the last input or row.
+fn block(weights: &[i8], inw: usize, rows: &[usize], c: usize) -> [i8; 16] {
+    let mut w = [0i8; 16];
+    for (lane, &r) in rows.iter().enumerate() {
+        for i in 0..LANES {
+            let j = c * LANES + i;
+            if j < inw {
+                w[lane * LANES + i] = weights[r * inw + j];
+            }
+        }
+    }
+    w
 }
 
 /// Chunks of four of `inw` inputs, rounded up to a multiple of [`UNROLL`].
