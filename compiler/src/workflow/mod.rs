@@ -16,6 +16,7 @@ pub mod check;
 mod check_compress;
 #[cfg(feature = "workflow")]
 mod check_data;
+#[cfg(feature = "workflow")]
 pub mod check_distill;
 #[cfg(feature = "workflow")]
 mod check_ensemble;
