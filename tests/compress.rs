@@ -2,7 +2,8 @@
 //! scikit-learn's folds reports every model's accuracy and compiled size,
 //! int8 weights keep the MLP within a point of its f32 accuracy (and within
 //! half a point when it computes in int8, static or dynamic), pruning
-//! shrinks what it says, 80 % magnitude pruning with gradual fine-tuning and a
+//! shrinks what it says, quantized trees keep the forest's accuracy at
+//! under 60 % of its size, 80 % magnitude pruning with gradual fine-tuning and a
 //! rank-8 factorization keep it within half a point,
 //! variants reuse their base model's fits,
 //! steps that cannot apply (and wrong `distill` teachers and students) are
@@ -94,6 +95,12 @@ fn compressed_models_report_size_and_accuracy_side_by_side() {
         );
     }
     assert_eq!(seconds("lr_sparse"), seconds("lr"));
+    assert_eq!(
+        seconds("rf_int8"),
+        seconds("rf"),
+        "quantized trees share the fits of rf"
+    );
+    assert_eq!(seconds("rf_f16"), seconds("rf"));
     assert_ne!(
         seconds("rf_small"),
         seconds("rf"),
@@ -206,6 +213,14 @@ fn compressed_models_report_size_and_accuracy_side_by_side() {
         "{rf_small:?} vs {rf:?}"
     );
     assert!((rf.0 - rf_small.0).abs() <= 0.01, "{rf_small:?} vs {rf:?}");
+    // u16 thresholds keep every split; int8 or f16 leaves move the votes by
+    // at most half a step each. Node records halve and leaves shrink.
+    for variant in ["rf_int8", "rf_f16"] {
+        let q = f[variant];
+        assert!((rf.0 - q.0).abs() <= 0.005, "{variant} {q:?} vs {rf:?}");
+        assert!(q.1 <= 0.6 * rf.1, "{variant} {q:?} vs {rf:?}");
+    }
+    assert!(f["rf_int8"].1 < f["rf_f16"].1);
 }
 
 /// `mlg check` on `source` (written next to the examples' data) fails with a
@@ -262,8 +277,20 @@ fn steps_that_cannot_apply_are_check_errors() {
         &format!("{head}compress c = lr -> shrink()\n"),
         "unknown compress step",
     );
+    check_fails(
+        &format!("{head}compress c = lr -> quantize(\"f16\")\n"),
+        "quantize(\"f16\") stores tree leaves in half precision, but the model is `logistic_regression`",
+    );
     let tree = "data bc = csv(\"data/breast_cancer.csv\", target = \"target\")\n\
                 model t = random_forest_classifier(bc)\n";
+    check_fails(
+        &format!("{tree}compress c = t -> quantize(\"int8\", calibrate = 100)\n"),
+        "is a tree model",
+    );
+    check_fails(
+        &format!("{tree}compress c = t -> quantize(\"f16\", activations = \"dynamic\")\n"),
+        "activations and calibrate apply to int8",
+    );
     check_fails(
         &format!("{tree}compress c = t -> low_rank(rank = 4)\n"),
         "`low_rank` cannot compress `random_forest_classifier`",

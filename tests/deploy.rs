@@ -108,7 +108,7 @@ fn newer_truncated_and_corrupt_artifacts_are_refused_with_the_reason() {
     deploy(&dir, IRIS);
     let bytes = std::fs::read(dir.join("out/iris.mlgc")).unwrap();
     let mut newer = bytes.clone();
-    newer[8..12].copy_from_slice(&4u32.to_le_bytes());
+    newer[8..12].copy_from_slice(&5u32.to_le_bytes());
     std::fs::write(dir.join("newer.mlgc"), &newer).unwrap();
     std::fs::write(dir.join("truncated.mlgc"), &bytes[..bytes.len() - 100]).unwrap();
     let mut corrupt = bytes.clone();
@@ -118,7 +118,7 @@ fn newer_truncated_and_corrupt_artifacts_are_refused_with_the_reason() {
     for (file, reason) in [
         (
             "newer.mlgc",
-            "written by a newer mlg: format version 4, this build reads up to 3",
+            "written by a newer mlg: format version 5, this build reads up to 4",
         ),
         ("truncated.mlgc", "artifact is truncated"),
         ("corrupt.mlgc", "payload checksum"),

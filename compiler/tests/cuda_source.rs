@@ -17,7 +17,10 @@ use common::{
 };
 use mlg_compiler::backends::cuda::{kernel_source, CudaError, KERNEL_NAME};
 use mlg_compiler::backends::{best, BackendKind, Executable};
-use mlg_compiler::ir::{ActQuant, BinaryOp, CompareOp, Graph, GraphBuilder, NodeId, Op, TreeWalk, UnaryFn};
+use mlg_compiler::ir::qtrees::LeafFormat;
+use mlg_compiler::ir::{
+    ActQuant, BinaryOp, CompareOp, Graph, GraphBuilder, NodeId, Op, QuantForest, TreeWalk, UnaryFn,
+};
 use mlg_compiler::passes::Pipeline;
 
 const NAN: f32 = f32::NAN;
@@ -273,6 +276,29 @@ fn all_ops_graph() -> Graph {
         })
         .expect("wide trees"),
     );
+    // Leaves within f16's range and no NaN threshold: both formats quantize.
+    let mut forest = random_forest(&mut rng, 6, 2, 5, 3);
+    for v in &mut forest.leaves {
+        *v /= 100.0;
+    }
+    for node in &mut forest.nodes {
+        if let mlg_compiler::ir::TreeNode::Split { threshold, .. } = node {
+            if threshold.is_nan() {
+                *threshold = 0.25;
+            }
+        }
+    }
+    for format in [LeafFormat::Int8, LeafFormat::F16] {
+        let forest = QuantForest::quantize(&forest, 6, format).expect("quantizes");
+        outs.push(
+            b.push(Op::QuantTrees {
+                x: feats,
+                forest: Box::new(forest),
+                walk,
+            })
+            .expect("quantized trees"),
+        );
+    }
     for (i, o) in outs.into_iter().enumerate() {
         b.output(format!("o{i}"), o);
     }
@@ -340,6 +366,7 @@ fn variant(op: &Op) -> usize {
         Op::QuantAffine { .. } => 16,
         Op::KnnImpute { .. } => 17,
         Op::Int8Affine { .. } => 18,
+        Op::QuantTrees { .. } => 19,
     }
 }
 
@@ -358,11 +385,14 @@ fn snapshot_tiny_tree() {
 #[test]
 fn every_op_but_knn_produces_source() {
     let graph = all_ops_graph();
-    let mut seen = [false; 19];
+    let mut seen = [false; 20];
     for node in &graph.nodes {
         seen[variant(&node.op)] = true;
     }
-    assert!(seen[..17].iter().all(|s| *s), "the graph misses an op: {seen:?}");
+    assert!(
+        seen[..17].iter().all(|s| *s) && seen[18] && seen[19],
+        "the graph misses an op: {seen:?}"
+    );
     let src = kernel_source(&graph).expect("source");
     assert!(src.contains(&format!("extern \"C\" __global__ void {KERNEL_NAME}(const float* in, unsigned long long n_rows, unsigned long long stride, float* out)")));
     for (k, node) in graph.nodes.iter().enumerate() {

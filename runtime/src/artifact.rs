@@ -24,10 +24,11 @@
 //! settings; 3 added the int8-compute layer (`i8affine`, the last variant of
 //! the graph's ops, so a version 2 payload decodes unchanged and older mlg
 //! builds refuse version 3 files by their header rather than failing to
-//! decode an op they do not know). Version 1 files still load (they get an
-//! empty profile, an empty lineage and no monitor settings, so drift
-//! monitoring has nothing to compare against); a version above 3 is refused
-//! as written by a newer mlg.
+//! decode an op they do not know); 4 added quantized trees (`qtrees`, again
+//! the last op variant, so versions 2 and 3 decode unchanged). Version 1
+//! files still load (they get an empty profile, an empty lineage and no
+//! monitor settings, so drift monitoring has nothing to compare against); a
+//! version above 4 is refused as written by a newer mlg.
 
 use crate::drift::DriftConfig;
 use crate::frame::Frame;
@@ -43,7 +44,7 @@ use thiserror::Error;
 /// The first eight bytes of every artifact.
 pub const MAGIC: [u8; 8] = *b"MLGC\x00\r\n\x1a";
 /// The container format version this build writes, and the newest it reads.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// The oldest container format version this build reads.
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
 /// Length of the fixed header before the payload.

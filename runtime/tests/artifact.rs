@@ -112,15 +112,15 @@ fn other_versions_and_trailing_bytes_are_refused() {
         matches!(
             err,
             ArtifactError::NewerVersion {
-                found: 4,
-                supported: 3
+                found: 5,
+                supported: 4
             }
         ),
         "{err:?}"
     );
     assert_eq!(
         err.to_string(),
-        "written by a newer mlg: format version 4, this build reads up to 3"
+        "written by a newer mlg: format version 5, this build reads up to 4"
     );
     bytes.push(0);
     assert!(matches!(

@@ -18,8 +18,9 @@ pub struct Args {
     /// List every pass: the IR after each pass that changed it, "unchanged" otherwise.
     #[arg(long)]
     passes: bool,
-    /// Also run an opt-in compiler transform after the pipeline (repeatable):
-    /// quantize-int8, prune-magnitude=FRACTION, prune-neurons=FRACTION.
+    /// Also run an opt-in compiler transform before the pipeline (repeatable):
+    /// quantize-int8, quantize-f16, quantize-int8-dynamic, prune-magnitude=FRACTION,
+    /// prune-neurons=FRACTION, low-rank=RANK|ENERGY.
     #[arg(long = "transform", value_name = "NAME[=AMOUNT]")]
     transforms: Vec<String>,
 }

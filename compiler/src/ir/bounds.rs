@@ -77,31 +77,8 @@ pub fn bounds_given(graph: &Graph, inputs: &[Option<f64>]) -> Vec<Option<f64>> {
                     })
             }
             Op::Concat { parts } => parts.iter().try_fold(0.0f64, |m, &p| of(p).map(|b| m.max(b))),
-            Op::Trees { forest, .. } => {
-                let base = forest.base.iter().fold(0.0f64, |m, v| m.max(f64::from(v.abs())));
-                let k = forest.width().max(1);
-                let leaves = (0..forest.roots.len()).map(|t| {
-                    let range = forest.tree(t);
-                    forest.nodes[range]
-                        .iter()
-                        .filter_map(|n| match n {
-                            super::TreeNode::Leaf { value } => {
-                                let at = *value as usize;
-                                forest.leaves.get(at..at + k)
-                            }
-                            super::TreeNode::Split { .. } => None,
-                        })
-                        .flatten()
-                        .fold(0.0f64, |m, v| {
-                            if v.is_finite() {
-                                m.max(f64::from(v.abs()))
-                            } else {
-                                f64::INFINITY
-                            }
-                        })
-                });
-                Some(base + leaves.sum::<f64>())
-            }
+            Op::Trees { forest, .. } => Some(forest_bound(forest)),
+            Op::QuantTrees { forest, .. } => Some(forest_bound(&forest.dequantize())),
             Op::Unary { func, x } => match func {
                 UnaryFn::Sigmoid => of(*x).map(|_| 1.0),
                 UnaryFn::Neg | UnaryFn::Abs => of(*x),
@@ -142,6 +119,34 @@ pub fn finite_given(graph: &Graph, inputs: &[Option<f64>]) -> bool {
         .outputs
         .iter()
         .all(|o| bounds.get(o.node.index()).copied().flatten().is_some())
+}
+
+/// The largest magnitude `forest` can add up to: its base plus every tree's
+/// largest leaf value (infinite when one is not finite).
+fn forest_bound(forest: &super::Forest) -> f64 {
+    let base = forest.base.iter().fold(0.0f64, |m, v| m.max(f64::from(v.abs())));
+    let k = forest.width().max(1);
+    let leaves = (0..forest.roots.len()).map(|t| {
+        let range = forest.tree(t);
+        forest.nodes[range]
+            .iter()
+            .filter_map(|n| match n {
+                super::TreeNode::Leaf { value } => {
+                    let at = *value as usize;
+                    forest.leaves.get(at..at + k)
+                }
+                super::TreeNode::Split { .. } => None,
+            })
+            .flatten()
+            .fold(0.0f64, |m, v| {
+                if v.is_finite() {
+                    m.max(f64::from(v.abs()))
+                } else {
+                    f64::INFINITY
+                }
+            })
+    });
+    base + leaves.sum::<f64>()
 }
 
 #[cfg(test)]

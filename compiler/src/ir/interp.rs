@@ -380,6 +380,7 @@ pub fn eval_op(op: &Op, row: &[f32], values: &[Vec<f32>], out: &mut [f32]) {
             }
         }
         Op::Trees { x, forest, .. } => forest.eval(v(*x), out),
+        Op::QuantTrees { x, forest, .. } => forest.eval(v(*x), out),
     }
 }
 

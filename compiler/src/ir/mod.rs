@@ -12,6 +12,7 @@ pub mod bounds;
 pub mod builder;
 pub mod int8;
 pub mod interp;
+pub mod qtrees;
 pub mod text;
 pub mod trees;
 pub mod verify;
@@ -19,6 +20,7 @@ pub mod verify;
 use serde::{Deserialize, Serialize};
 
 pub use builder::GraphBuilder;
+pub use qtrees::{QuantForest, QuantLeaves, QuantNode};
 pub use trees::{Forest, TreeNode, TreeWalk};
 pub use verify::{verify, VerifyError};
 
@@ -293,6 +295,19 @@ pub enum Op {
         /// compute it from every row (dynamic).
         activations: Option<ActQuant>,
     },
+    /// [`Op::Trees`] with quantized tables: each split compares the bin of
+    /// its feature (the number of that feature's edges below the value, NaN
+    /// by `missing_left`) with a `u16` bin index, and leaf values are `f16`
+    /// or `i8` with one scale per tree (see [`QuantForest::eval`]). Width
+    /// `forest.base.len()`; `walk` only says how backends evaluate it.
+    QuantTrees {
+        /// The features the trees split on.
+        x: NodeId,
+        /// The quantized trees, their edges, leaves and base score.
+        forest: Box<QuantForest>,
+        /// How backends walk the trees; does not change the result.
+        walk: TreeWalk,
+    },
 }
 
 /// The quantization of a layer's input: `u = clamp(round(x / scale) + zero,
@@ -327,7 +342,8 @@ impl Op {
             | Op::Bucketize { x, .. }
             | Op::Lookup { x, .. }
             | Op::KnnImpute { x, .. }
-            | Op::Trees { x, .. } => vec![*x],
+            | Op::Trees { x, .. }
+            | Op::QuantTrees { x, .. } => vec![*x],
             Op::Binary { a, b, .. } | Op::Compare { a, b, .. } => vec![*a, *b],
             Op::Select { cond, a, b } => vec![*cond, *a, *b],
         }
@@ -351,7 +367,8 @@ impl Op {
             | Op::Bucketize { x, .. }
             | Op::Lookup { x, .. }
             | Op::KnnImpute { x, .. }
-            | Op::Trees { x, .. } => *x = f(*x),
+            | Op::Trees { x, .. }
+            | Op::QuantTrees { x, .. } => *x = f(*x),
             Op::Binary { a, b, .. } | Op::Compare { a, b, .. } => {
                 *a = f(*a);
                 *b = f(*b);
@@ -387,6 +404,7 @@ impl Op {
             Op::Lookup { .. } => "lookup",
             Op::KnnImpute { .. } => "knn_impute",
             Op::Trees { .. } => "trees",
+            Op::QuantTrees { .. } => "qtrees",
         }
     }
 }

@@ -226,6 +226,20 @@ fn write_op(f: &mut Formatter<'_>, op: &Op) -> fmt::Result {
             )?;
             write_vec(f, &forest.base)
         }
+        Op::QuantTrees { x, forest, walk } => {
+            let edges: usize = forest.edges.iter().map(Vec::len).sum();
+            write!(
+                f,
+                "qtrees %{} n={} nodes={} edges={edges} leaves={}x{} walk={} base=",
+                x.0,
+                forest.roots.len(),
+                forest.nodes.len(),
+                forest.leaves.len() / forest.width().max(1),
+                forest.leaves.name(),
+                walk.name()
+            )?;
+            write_vec(f, &forest.base)
+        }
     }
 }
 

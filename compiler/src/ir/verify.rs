@@ -239,6 +239,10 @@ pub fn op_width(graph: &Graph, id: NodeId, op: &Op) -> Result<u32, VerifyError> 
             forest.check(w(*x) as usize).map_err(shape)?;
             forest.width() as u32
         }
+        Op::QuantTrees { x, forest, .. } => {
+            forest.check(w(*x) as usize).map_err(shape)?;
+            forest.width() as u32
+        }
     };
     if width == 0 {
         return Err(shape("zero width".into()));

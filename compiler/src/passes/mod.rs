@@ -26,6 +26,7 @@ pub mod low_rank;
 pub mod prune_magnitude;
 pub mod prune_neurons;
 pub mod quantize_int8;
+pub mod quantize_trees;
 pub mod tree_inputs;
 pub mod tree_layout;
 
@@ -44,6 +45,7 @@ pub use low_rank::{LowRank, Rank};
 pub use prune_magnitude::PruneMagnitude;
 pub use prune_neurons::PruneNeurons;
 pub use quantize_int8::QuantizeInt8;
+pub use quantize_trees::QuantizeTrees;
 pub use tree_inputs::TreeInputs;
 pub use tree_layout::TreeLayout;
 
@@ -265,8 +267,9 @@ fn identical(a: &Graph, b: &Graph) -> bool {
 }
 
 /// The names [`transform`] accepts, in the order its error lists them.
-pub const TRANSFORM_NAMES: [&str; 6] = [
+pub const TRANSFORM_NAMES: [&str; 7] = [
     "quantize-int8",
+    "quantize-f16",
     "quantize-int8-dynamic",
     "quantize-int8-static",
     "prune-magnitude",
@@ -275,7 +278,8 @@ pub const TRANSFORM_NAMES: [&str; 6] = [
 ];
 
 /// The opt-in compression transform called `name`: `"quantize-int8"`
-/// ([`QuantizeInt8`], takes no amount), `"quantize-int8-dynamic"`
+/// ([`QuantizeInt8`], takes no amount), `"quantize-f16"` ([`QuantizeTrees`]
+/// with `f16` leaves, takes no amount), `"quantize-int8-dynamic"`
 /// ([`Int8Compute`] without calibration, takes no amount; the static form
 /// needs training rows, so callers build [`Int8Compute`] themselves and this
 /// refuses `"quantize-int8-static"`), `"prune-magnitude"` ([`PruneMagnitude`])
@@ -298,6 +302,12 @@ pub fn transform(name: &str, amount: Option<f64>) -> Result<Box<dyn Pass>, Strin
     match name {
         "quantize-int8" => match amount {
             None => Ok(Box::new(QuantizeInt8)),
+            Some(a) => Err(format!("transform `{name}` takes no amount, got {a}")),
+        },
+        "quantize-f16" => match amount {
+            None => Ok(Box::new(QuantizeTrees {
+                format: crate::ir::qtrees::LeafFormat::F16,
+            })),
             Some(a) => Err(format!("transform `{name}` takes no amount, got {a}")),
         },
         "quantize-int8-dynamic" => match amount {
@@ -407,6 +417,18 @@ pub fn parameter_bytes(graph: &Graph) -> (usize, usize) {
             Op::Trees { forest, .. } => {
                 bytes += 16 * forest.nodes.len();
                 forest.leaves.len() + forest.base.len() + forest.roots.len()
+            }
+            Op::QuantTrees { forest, .. } => {
+                // 8-byte node records, as the compiled table walk stores them.
+                bytes += 8 * forest.nodes.len() + forest.leaves.bytes_per_value() * forest.leaves.len();
+                let scales = match &forest.leaves {
+                    crate::ir::QuantLeaves::Int8 { scales, .. } => scales.len(),
+                    crate::ir::QuantLeaves::F16(_) => 0,
+                };
+                forest.edges.iter().map(Vec::len).sum::<usize>()
+                    + scales
+                    + forest.base.len()
+                    + forest.roots.len()
             }
         };
         bytes += 4 * floats;

@@ -1,8 +1,11 @@
 //! Int8 quantization: every dense `affine` becomes a `qaffine` with one `i8` per
-//! weight and one `f32` scale per output row (an opt-in, lossy transform).
+//! weight and one `f32` scale per output row, every tree ensemble a `qtrees`
+//! with `u16` bins and `i8` leaves (an opt-in, lossy transform).
 
-use super::{Pass, Rebuild, Transformed};
-use crate::ir::{Graph, NodeId, Op};
+use super::quantize_trees::{quantize_ops, quantize_trees};
+use super::{Pass, Transformed};
+use crate::ir::qtrees::LeafFormat;
+use crate::ir::{Graph, Op};
 
 /// Replaces every [`Op::Affine`] by an [`Op::QuantAffine`] with the same input,
 /// bias and `missing` defaults: per output row `r`, `scales[r] = max_j |w[r, j]| /
@@ -10,10 +13,12 @@ use crate::ir::{Graph, NodeId, Op};
 /// the largest weight maps to `±127`). A row of zeros gets scale `1` and all-zero
 /// `q`, as does a row whose scale underflows to `0`; zero weights stay zero (and
 /// stay skipped). An affine holding a non-finite weight is left unchanged.
+/// Every [`Op::Trees`] becomes an [`Op::QuantTrees`] with `i8` leaves, as
+/// [`super::QuantizeTrees`] does.
 ///
 /// Contract: lossy by design (not meaning-preserving): each weight moves by at
 /// most `scales[r] / 2`, so output `r` moves by at most `scales[r] / 2 * sum_j
-/// |x'[j]|` plus `f32` rounding. Other ops are copied unchanged. Changed exactly
+/// |x'[j]|` plus `f32` rounding; trees as [`super::QuantizeTrees`]. Other ops are copied unchanged. Changed exactly
 /// when some affine is quantized; otherwise the graph is handed back.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct QuantizeInt8;
@@ -24,41 +29,27 @@ impl Pass for QuantizeInt8 {
     }
 
     fn rewrite(&self, graph: Graph) -> Transformed<Graph> {
-        if !graph.nodes.iter().any(|node| quantizable(&node.op)) {
-            return Transformed::no(graph);
-        }
-        let mut out = Rebuild::new(&graph);
-        for (i, node) in graph.nodes.iter().enumerate() {
-            let op = match out.remap(&node.op) {
-                op if !quantizable(&op) => op,
-                Op::Affine {
-                    x,
+        quantize_ops(graph, |graph, op| match op {
+            Op::Affine {
+                x,
+                weights,
+                bias,
+                missing,
+            } if weights.iter().all(|w| w.is_finite()) => {
+                let inw = weights.len().checked_div(bias.len()).unwrap_or(0);
+                let (weights, scales) = quantize_rows(weights, inw);
+                Some(Op::QuantAffine {
+                    x: *x,
                     weights,
-                    bias,
-                    missing,
-                } => {
-                    let inw = weights.len().checked_div(bias.len()).unwrap_or(0);
-                    let (weights, scales) = quantize_rows(&weights, inw);
-                    Op::QuantAffine {
-                        x,
-                        weights,
-                        scales,
-                        bias,
-                        missing,
-                    }
-                }
-                other => other,
-            };
-            let new = out.push(op, node.width);
-            out.set(NodeId(i as u32), new);
-        }
-        Transformed::yes(out.finish(&graph))
+                    scales,
+                    bias: bias.clone(),
+                    missing: missing.clone(),
+                })
+            }
+            Op::Trees { .. } => quantize_trees(graph, op, LeafFormat::Int8),
+            _ => None,
+        })
     }
-}
-
-/// Whether `op` is an affine the pass quantizes: every weight finite.
-fn quantizable(op: &Op) -> bool {
-    matches!(op, Op::Affine { weights, .. } if weights.iter().all(|w| w.is_finite()))
 }
 
 /// Quantizes the row-major `weights` (rows of `inw` finite values) row by row:

@@ -2,9 +2,9 @@
 //! the columns no split uses can be pruned from the row.
 
 use super::{Pass, Rebuild, Transformed};
-use crate::ir::{Graph, NodeId, Op, TreeNode};
+use crate::ir::{Forest, Graph, NodeId, Op, QuantForest, QuantNode, TreeNode};
 
-/// For every [`Op::Trees`] whose `x` is an [`Op::Concat`] with parts no split
+/// For every [`Op::Trees`] or [`Op::QuantTrees`] whose `x` is an [`Op::Concat`] with parts no split
 /// reads, pushes a narrower `Concat` of just the parts some split reads
 /// (whole parts, in their order) and renumbers the split features into it.
 ///
@@ -25,22 +25,58 @@ impl Pass for TreeInputs {
         let mut out = Rebuild::new(&graph);
         let mut narrowed = false;
         for (i, node) in graph.nodes.iter().enumerate() {
-            let op = match &node.op {
-                Op::Trees { x, forest, walk } => match narrow(&graph, *x, forest) {
-                    Some((parts, forest)) => {
-                        narrowed = true;
-                        let parts: Vec<NodeId> = parts.into_iter().map(|p| out.get(p)).collect();
-                        let width = parts.iter().map(|&p| out.graph().node(p).width).sum();
-                        let x = out.push(Op::Concat { parts }, width);
-                        Op::Trees {
-                            x,
-                            forest: Box::new(forest),
-                            walk: *walk,
+            let narrowing = match &node.op {
+                Op::Trees { x, forest, walk } => {
+                    narrow(&graph, *x, split_features(forest)).map(|(parts, map)| {
+                        let mut forest = forest.clone();
+                        for node in &mut forest.nodes {
+                            if let TreeNode::Split { feature, .. } = node {
+                                *feature = map[*feature as usize];
+                            }
                         }
-                    }
-                    None => out.remap(&node.op),
-                },
-                other => out.remap(other),
+                        let rebuild: Box<dyn FnOnce(NodeId) -> Op> = Box::new(move |x| Op::Trees {
+                            x,
+                            forest,
+                            walk: *walk,
+                        });
+                        (parts, rebuild)
+                    })
+                }
+                Op::QuantTrees { x, forest, walk } => {
+                    narrow(&graph, *x, quant_split_features(forest)).map(|(parts, map)| {
+                        let mut forest = forest.clone();
+                        for node in &mut forest.nodes {
+                            if let QuantNode::Split { feature, .. } = node {
+                                *feature = map[*feature as usize];
+                            }
+                        }
+                        let width = map.iter().filter(|&&m| m != UNUSED).count();
+                        let mut edges = vec![Vec::new(); width];
+                        for (old, &new) in map.iter().enumerate() {
+                            if new != UNUSED {
+                                edges[new as usize] = std::mem::take(&mut forest.edges[old]);
+                            }
+                        }
+                        forest.edges = edges;
+                        let rebuild: Box<dyn FnOnce(NodeId) -> Op> = Box::new(move |x| Op::QuantTrees {
+                            x,
+                            forest,
+                            walk: *walk,
+                        });
+                        (parts, rebuild)
+                    })
+                }
+                _ => None,
+            };
+            let op = match narrowing {
+                Some((parts, rebuild)) => {
+                    narrowed = true;
+                    let parts: Vec<NodeId> = parts.into_iter().map(|p| out.get(p)).collect();
+                    let width = parts.iter().map(|&p| out.graph().node(p).width).sum();
+                    let x = out.push(Op::Concat { parts }, width);
+                    rebuild(x)
+                }
+                None => out.remap(&node.op),
             };
             let new = out.push(op, node.width);
             out.set(NodeId(i as u32), new);
@@ -54,9 +90,37 @@ impl Pass for TreeInputs {
     }
 }
 
-/// The parts of concat `x` that `forest` reads and the forest renumbered onto
-/// their concatenation, or `None` when `x` is not a concat or every part is read.
-fn narrow(graph: &Graph, x: NodeId, forest: &crate::ir::Forest) -> Option<(Vec<NodeId>, crate::ir::Forest)> {
+/// The map entry of an element of `x` that the narrowed concat drops.
+const UNUSED: u32 = u32::MAX;
+
+/// The features the splits of `forest` read.
+fn split_features(forest: &Forest) -> Vec<u32> {
+    forest
+        .nodes
+        .iter()
+        .filter_map(|n| match n {
+            TreeNode::Split { feature, .. } => Some(*feature),
+            TreeNode::Leaf { .. } => None,
+        })
+        .collect()
+}
+
+/// The features the splits of the quantized `forest` read.
+fn quant_split_features(forest: &QuantForest) -> Vec<u32> {
+    forest
+        .nodes
+        .iter()
+        .filter_map(|n| match n {
+            QuantNode::Split { feature, .. } => Some(*feature),
+            QuantNode::Leaf { .. } => None,
+        })
+        .collect()
+}
+
+/// The parts of concat `x` holding some of the `features` read, and for every
+/// element of `x` its index in their concatenation ([`UNUSED`] for elements
+/// of dropped parts), or `None` when `x` is not a concat or every part is read.
+fn narrow(graph: &Graph, x: NodeId, features: Vec<u32>) -> Option<(Vec<NodeId>, Vec<u32>)> {
     let Op::Concat { parts } = &graph.node(x).op else {
         return None;
     };
@@ -68,37 +132,33 @@ fn narrow(graph: &Graph, x: NodeId, forest: &crate::ir::Forest) -> Option<(Vec<N
         part_of.extend(std::iter::repeat_n(p, graph.node(id).width as usize));
     }
     let mut used = vec![false; parts.len()];
-    for node in &forest.nodes {
-        if let TreeNode::Split { feature, .. } = node {
-            used[part_of[*feature as usize]] = true;
-        }
+    for feature in features {
+        used[part_of[feature as usize]] = true;
     }
     if used.iter().all(|&u| u) {
         return None;
     }
-    // new_start[p]: where kept part p begins in the narrowed concat.
-    let mut new_start = vec![0usize; parts.len()];
+    let mut map = vec![UNUSED; part_of.len()];
     let mut kept = Vec::new();
-    let mut width = 0;
+    let mut width = 0u32;
     for (p, &id) in parts.iter().enumerate() {
+        let w = graph.node(id).width;
         if used[p] {
-            new_start[p] = width;
-            width += graph.node(id).width as usize;
+            for (j, m) in map.iter_mut().skip(start[p]).take(w as usize).enumerate() {
+                *m = width + j as u32;
+            }
+            width += w;
             kept.push(id);
         }
     }
     if kept.is_empty() {
         // A forest of leaves only reads nothing, but its op still needs an
-        // operand: keep the first part.
+        // operand: keep the first part (its elements stay unread).
         kept.push(parts[0]);
-    }
-    let mut forest = forest.clone();
-    for node in &mut forest.nodes {
-        if let TreeNode::Split { feature, .. } = node {
-            let j = *feature as usize;
-            let p = part_of[j];
-            *feature = (new_start[p] + j - start[p]) as u32;
+        let w = graph.node(parts[0]).width as usize;
+        for (j, m) in map.iter_mut().take(w).enumerate() {
+            *m = j as u32;
         }
     }
-    Some((kept, forest))
+    Some((kept, map))
 }

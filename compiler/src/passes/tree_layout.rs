@@ -18,7 +18,7 @@ pub const BRANCH_MAX_NODES: usize = 1024;
 /// Deepest tree compiled as native branches.
 pub const BRANCH_MAX_DEPTH: usize = 12;
 
-/// Sets the `walk` of every [`Op::Trees`] by a cost model of its size:
+/// Sets the `walk` of every [`Op::Trees`] and [`Op::QuantTrees`] by a cost model of its size:
 /// [`TreeWalk::Branches`] when the ensemble has at most [`BRANCH_MAX_TREES`]
 /// trees, [`BRANCH_MAX_NODES`] nodes and no tree deeper than
 /// [`BRANCH_MAX_DEPTH`], else [`TreeWalk::Table`].
@@ -47,6 +47,7 @@ impl Pass for TreeLayout {
     fn rewrite(&self, graph: Graph) -> Transformed<Graph> {
         let settled = graph.nodes.iter().all(|node| match &node.op {
             Op::Trees { forest, walk, .. } => *walk == choose_walk(forest),
+            Op::QuantTrees { forest, walk, .. } => *walk == choose_walk(&forest.dequantize()),
             _ => true,
         });
         if settled {
@@ -58,6 +59,10 @@ impl Pass for TreeLayout {
                 Op::Trees { x, forest, .. } => {
                     let walk = choose_walk(&forest);
                     Op::Trees { x, forest, walk }
+                }
+                Op::QuantTrees { x, forest, .. } => {
+                    let walk = choose_walk(&forest.dequantize());
+                    Op::QuantTrees { x, forest, walk }
                 }
                 other => other,
             };

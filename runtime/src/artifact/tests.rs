@@ -116,22 +116,23 @@ fn version_1_files_still_load_without_profile() {
     // A version 2 payload under a version 1 header does not decode as version 1.
     let v2_payload = postcard::to_allocvec(&a).unwrap();
     assert!(from_bytes(&framed(1, &v2_payload)).is_err());
-    // Version 3 only added an op: a version 2 file decodes as it did.
+    // Versions 3 and 4 only added ops: version 2 and 3 files decode as they did.
     assert_eq!(from_bytes(&framed(2, &v2_payload)).unwrap(), a);
+    assert_eq!(from_bytes(&framed(3, &v2_payload)).unwrap(), a);
 }
 
 #[test]
 fn newer_older_truncated_corrupt_and_undecodable_files_are_refused() {
     let payload = postcard::to_allocvec(&regressor()).unwrap();
-    let err = from_bytes(&framed(4, &payload)).unwrap_err();
+    let err = from_bytes(&framed(5, &payload)).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "written by a newer mlg: format version 4, this build reads up to 3"
+        "written by a newer mlg: format version 5, this build reads up to 4"
     );
     let err = from_bytes(&framed(0, &payload)).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "artifact format version 0 is not supported (this build reads versions 1 to 3)"
+        "artifact format version 0 is not supported (this build reads versions 1 to 4)"
     );
     let bytes = framed(2, &payload);
     let err = from_bytes(&bytes[..bytes.len() - 10]).unwrap_err();

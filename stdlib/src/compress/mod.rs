@@ -20,13 +20,13 @@ pub(crate) const DEFS: &[OperatorDef] = &[
         name: "quantize",
         kind: OpKind::Compress,
         summary: "int8 weights with one f32 scale per output row for linear layers and MLPs, \
-                  optionally computed in int8",
+                  optionally computed in int8; u16 thresholds and int8 or f16 leaves for trees",
         params: &[
             p(
                 "format",
-                ParamType::Choice(&["int8"]),
+                ParamType::Choice(&["int8", "f16"]),
                 Default::Str("int8"),
-                "the number format of the weights",
+                "the number format of the weights (f16: tree leaves only)",
             ),
             p(
                 "activations",
@@ -55,7 +55,12 @@ pub(crate) const DEFS: &[OperatorDef] = &[
          point from the smallest and largest value it took on `n` evenly spaced training rows \
          (inputs beyond that range are clipped), weights times bytes are summed in 32-bit integers \
          (AVX-VNNI `vpdpbusd` where the CPU has it) and dequantized once per output. \
-         `activations = \"dynamic\"` takes the range from each row at run time instead.",
+         `activations = \"dynamic\"` takes the range from each row at run time instead. \
+         On a tree model (decision tree, forest, boosting) it becomes a `qtrees` op: each feature's \
+         distinct thresholds become its bin edges, a row is binned once per feature and every split \
+         compares `u16` bin indices in 8-byte node records (the same decisions as before); leaves are \
+         `int8` with one scale per tree (`max |leaf| / 127`) or, with `\"f16\"`, half precision \
+         (an ensemble whose leaves exceed 65504 stays f32).",
     ),
     OperatorDef::spec(OpSpec {
         name: "prune",
@@ -245,7 +250,30 @@ pub fn step(op: &str, params: &Params, model: &str) -> Result<Step, String> {
         _ => None,
     };
     match op {
-        "quantize" => quantize(params.get("activations"), float("calibrate")),
+        "quantize" => {
+            let format = match params.get("format") {
+                Some(Value::Str(f)) => f.as_str(),
+                _ => "int8",
+            };
+            let activations = params.get("activations");
+            let computed = activations.is_some_and(|a| *a != Value::Str("f32".into())) || float("calibrate").is_some();
+            match format {
+                "f16" if activations.is_some() || float("calibrate").is_some() => Err(
+                    "quantize(\"f16\") stores tree leaves in half precision: activations and calibrate \
+                     apply to int8 dense layers"
+                        .into(),
+                ),
+                "f16" if !capabilities.trees => Err(format!(
+                    "quantize(\"f16\") stores tree leaves in half precision, but the model is `{model}`"
+                )),
+                "f16" => Ok(Step::Transform("quantize-f16", None)),
+                _ if computed && capabilities.trees => Err(format!(
+                    "quantize(activations/calibrate) computes dense layers in int8, but `{model}` is a tree \
+                     model: quantize(\"int8\") gives it u16 thresholds and int8 leaves"
+                )),
+                _ => quantize(activations, float("calibrate")),
+            }
+        }
         "prune" => {
             let given: Vec<(&'static str, f64)> = ["magnitude", "neurons", "ccp_alpha", "trees"]
                 .into_iter()

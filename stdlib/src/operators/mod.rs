@@ -76,6 +76,9 @@ pub struct Capabilities {
     pub finetune: bool,
     /// `prune(trees = f)` removes whole trees of a fitted forest.
     pub prune_trees: bool,
+    /// The model lowers to a tree ensemble: `quantize` turns its thresholds
+    /// into `u16` bins and its leaves into `int8` or `f16`.
+    pub trees: bool,
 }
 
 impl Capabilities {
@@ -87,6 +90,7 @@ impl Capabilities {
         soft_targets: false,
         finetune: false,
         prune_trees: false,
+        trees: false,
     };
 }
 

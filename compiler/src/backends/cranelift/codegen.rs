@@ -17,7 +17,8 @@ use super::knn::emit_knn;
 use super::math::{exp_f32, ln_f32, log1p_f32, pow_f32, sigmoid_f32};
 use super::tiles::{self, TileAt, TilePass};
 use super::trees::{
-    emit_branches, emit_table_walk, encode_table, init_sums, load_sums, spill_rows, TableLayout,
+    emit_branches, emit_table_walk, encode_quant_table, encode_table, init_sums, load_sums, spill_rows,
+    TableLayout,
 };
 use super::CodegenError;
 use crate::ir::{BinaryOp, CompareOp, Graph, NodeId, Op, TreeWalk, UnaryFn};
@@ -189,14 +190,20 @@ pub(crate) fn row_group(graph: &Graph, candidates: &[usize]) -> usize {
         if let Op::Int8Affine { weights, .. } = &node.op {
             values = values.saturating_add(weights.len() / INT8_WEIGHTS_PER_VALUE);
         }
-        if let Op::Trees {
-            forest,
-            walk: TreeWalk::Branches,
-            ..
-        } = &node.op
-        {
-            values = values.saturating_add(forest.nodes.len().saturating_mul(BRANCH_NODE_VALUES));
-        }
+        let branch_nodes = match &node.op {
+            Op::Trees {
+                forest,
+                walk: TreeWalk::Branches,
+                ..
+            } => forest.nodes.len(),
+            Op::QuantTrees {
+                forest,
+                walk: TreeWalk::Branches,
+                ..
+            } => forest.nodes.len(),
+            _ => 0,
+        };
+        values = values.saturating_add(branch_nodes.saturating_mul(BRANCH_NODE_VALUES));
     }
     candidates
         .iter()
@@ -249,6 +256,19 @@ fn declare_data(
                 let (layout, object) = encode_table(forest)?;
                 (object, Some(Ok(layout)))
             }
+            Op::QuantTrees {
+                forest,
+                walk: TreeWalk::Table,
+                ..
+            } => {
+                let (layout, object) = match encode_quant_table(forest) {
+                    Some(table) => table,
+                    // Offsets beyond the 8-byte records' fields: the f32
+                    // table of the same decisions and values.
+                    None => encode_table(&forest.dequantize())?,
+                };
+                (object, Some(Ok(layout)))
+            }
             _ => {
                 data.push(NodeData::None);
                 continue;
@@ -297,7 +317,9 @@ pub(crate) fn emit_rows(
             }
             continue;
         }
-        if let (Op::Trees { x, .. }, NodeData::Table(gv, layout)) = (&node.op, &data[k]) {
+        if let (Op::Trees { x, .. } | Op::QuantTrees { x, .. }, NodeData::Table(gv, layout)) =
+            (&node.op, &data[k])
+        {
             let ptr = b.func.dfg.value_type(rows[0].0);
             let xs: Vec<&[Value]> = vals.iter().map(|v| v[x.index()].as_slice()).collect();
             let sums = match tile.and_then(|t| t.bufs[k].map(|buf| (t.stop == Some(k), buf))) {
@@ -514,6 +536,15 @@ fn emit_op(
         },
         Op::Trees { x, forest, walk } => match (walk, data) {
             (TreeWalk::Branches, _) => emit_branches(b, forest, v(*x)),
+            (TreeWalk::Table, NodeData::Table(gv, layout)) => {
+                let ptr = b.func.dfg.value_type(row);
+                let mut sums = emit_table_walk(b, ptr, layout, *gv, &[v(*x)]);
+                sums.pop().unwrap_or_default()
+            }
+            (TreeWalk::Table, _) => unreachable!("declare_data encodes a table for every table walk"),
+        },
+        Op::QuantTrees { x, forest, walk } => match (walk, data) {
+            (TreeWalk::Branches, _) => emit_branches(b, &forest.dequantize(), v(*x)),
             (TreeWalk::Table, NodeData::Table(gv, layout)) => {
                 let ptr = b.func.dfg.value_type(row);
                 let mut sums = emit_table_walk(b, ptr, layout, *gv, &[v(*x)]);

@@ -105,6 +105,9 @@ fn has_table_walk(graph: &Graph) -> bool {
             Op::Trees {
                 walk: TreeWalk::Table,
                 ..
+            } | Op::QuantTrees {
+                walk: TreeWalk::Table,
+                ..
             }
         )
     })

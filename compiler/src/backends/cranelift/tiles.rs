@@ -213,6 +213,9 @@ fn needed(graph: &Graph, stop: Option<usize>) -> Vec<bool> {
             Op::Trees {
                 walk: TreeWalk::Table,
                 ..
+            } | Op::QuantTrees {
+                walk: TreeWalk::Table,
+                ..
             }
         );
         if table && stop != Some(id.index()) {

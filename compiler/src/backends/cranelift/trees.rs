@@ -31,6 +31,7 @@
 //! tree's leaf values added in tree order in `f32`.
 
 mod branches;
+mod quant;
 
 use std::collections::HashMap;
 
@@ -41,6 +42,7 @@ use cranelift_codegen::ir::{
 use cranelift_frontend::FunctionBuilder;
 
 pub(crate) use branches::emit_branches;
+pub(crate) use quant::encode_quant_table;
 
 use super::jit::DataObject;
 use super::CodegenError;
@@ -76,6 +78,10 @@ pub(crate) struct TableLayout {
     n_trees: u32,
     /// The starting sums (width `k`).
     base: Vec<f32>,
+    /// Whether node records are the 8-byte ones of a quantized table
+    /// ([`quant`]; the walk holds indices within a tree) or the 16-byte `f32`
+    /// ones (the walk holds byte offsets from the table).
+    compact: bool,
 }
 
 /// Encodes `forest` (which must satisfy [`Forest::check`]) as the data object
@@ -160,6 +166,7 @@ pub(crate) fn encode_table(forest: &Forest) -> Result<(TableLayout, DataObject),
         trees_at,
         n_trees,
         base: forest.base.clone(),
+        compact: false,
     };
     Ok((layout, DataObject::from_u32s(&words)))
 }
@@ -258,6 +265,12 @@ pub(crate) fn emit_walk_loop(
     let tp = b.ins().iadd(table, t);
     let root = load_u32(b, ptr, table_flags, tp, 0);
     let depth = load_u32(b, ptr, table_flags, tp, 4);
+    // A quantized walk holds node indices within the tree, from its root.
+    let (tree_base, start) = if layout.compact {
+        (b.ins().iadd(table, root), b.ins().iconst(ptr, 0))
+    } else {
+        (table, root)
+    };
     let z = b.ins().iconst(ptr, 0);
     b.ins().jump(sub, &[z.into(), z.into()]);
 
@@ -266,7 +279,7 @@ pub(crate) fn emit_walk_loop(
     b.switch_to_block(sub);
     let xg = b.ins().iadd(x, gx);
     let mut args: Vec<BlockArg> = vec![depth.into()];
-    args.extend((0..group).map(|_| BlockArg::Value(root)));
+    args.extend((0..group).map(|_| BlockArg::Value(start)));
     b.ins().brif(depth, step, &args, leaf, &args[1..]);
 
     // step(s, n..): one select step per row, `s` steps left.
@@ -275,14 +288,30 @@ pub(crate) fn emit_walk_loop(
     let s1 = b.ins().iadd_imm_s(s, -1);
     next.push(s1.into());
     for (r, &n) in here.iter().enumerate() {
-        let p = b.ins().iadd(table, n);
-        let feature = load_u32(b, ptr, table_flags, p, 0);
-        let threshold = b.ins().load(types::F32, table_flags, p, 4);
-        let left = load_u32(b, ptr, table_flags, p, 8);
-        let xp = b.ins().iadd(xg, feature);
-        let v = b.ins().load(types::F32, flags, xp, (r * row_bytes) as i32);
-        let go_left = b.ins().fcmp(FloatCC::LessThanOrEqual, v, threshold);
-        let right = b.ins().iadd_imm_u(left, i64::from(NODE_BYTES));
+        let p = node_address(b, layout, tree_base, n);
+        let (go_left, left) = match layout.compact {
+            false => {
+                let feature = load_u32(b, ptr, table_flags, p, 0);
+                let threshold = b.ins().load(types::F32, table_flags, p, 4);
+                let left = load_u32(b, ptr, table_flags, p, 8);
+                let xp = b.ins().iadd(xg, feature);
+                let v = b.ins().load(types::F32, flags, xp, (r * row_bytes) as i32);
+                (b.ins().fcmp(FloatCC::LessThanOrEqual, v, threshold), left)
+            }
+            true => {
+                let threshold = b.ins().load(types::F32, table_flags, p, 0);
+                let slot = b.ins().uload16(types::I32, table_flags, p, 4);
+                let slot = widen(b, ptr, slot);
+                let left = b.ins().uload16(types::I32, table_flags, p, 6);
+                let left = widen(b, ptr, left);
+                let xp = b.ins().iadd(xg, slot);
+                let v = b.ins().load(types::F32, flags, xp, (r * row_bytes) as i32);
+                (b.ins().fcmp(FloatCC::LessThanOrEqual, v, threshold), left)
+            }
+        };
+        let right = b
+            .ins()
+            .iadd_imm_u(left, if layout.compact { 1 } else { i64::from(NODE_BYTES) });
         next.push(b.ins().select(go_left, left, right).into());
     }
     b.ins().brif(s1, step, &next, leaf, &next[1..]);
@@ -291,8 +320,8 @@ pub(crate) fn emit_walk_loop(
     b.switch_to_block(leaf);
     let sums = b.ins().iadd(acc, ga);
     for (r, &n) in at_leaf.iter().enumerate() {
-        let p = b.ins().iadd(table, n);
-        let offset = load_u32(b, ptr, table_flags, p, 12);
+        let p = node_address(b, layout, tree_base, n);
+        let offset = load_u32(b, ptr, table_flags, p, if layout.compact { 0 } else { 12 });
         let values = b.ins().iadd(table, offset);
         for c in 0..k {
             let v = b.ins().load(types::F32, table_flags, values, (4 * c) as i32);
@@ -379,6 +408,27 @@ pub(crate) fn load_sums(
                 .collect()
         })
         .collect()
+}
+
+/// The address of the record of node `n` of the tree at `tree_base`: a byte
+/// offset from the table for `f32` records, an index within the tree for
+/// quantized ones.
+fn node_address(b: &mut FunctionBuilder<'_>, layout: &TableLayout, tree_base: Value, n: Value) -> Value {
+    if layout.compact {
+        let bytes = b.ins().ishl_imm_u(n, 3);
+        b.ins().iadd(tree_base, bytes)
+    } else {
+        b.ins().iadd(tree_base, n)
+    }
+}
+
+/// `v` (an `i32`) zero-extended to the pointer type.
+fn widen(b: &mut FunctionBuilder<'_>, ptr: Type, v: Value) -> Value {
+    if ptr == types::I32 {
+        v
+    } else {
+        b.ins().uextend(ptr, v)
+    }
 }
 
 /// A `u32` table word at `p + offset`, zero-extended to the pointer type.

@@ -5,7 +5,7 @@
 use super::{GradientBoosting, CLASSIFIER, REGRESSOR};
 use crate::catalog::{append, p};
 use crate::op::boxed_model;
-use crate::operators::OperatorDef;
+use crate::operators::{Capabilities, OperatorDef};
 use crate::size::{int, outputs, NODE};
 use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, ParamSpec, ParamType, Params, Shape, Task};
 
@@ -179,6 +179,12 @@ const DETAILS: &str =
      classes, softmax with one tree per class otherwise. `early_stopping = \"auto\"` turns \
      it on above 10,000 rows.";
 
+/// Boosted models are tree ensembles.
+const TREES: Capabilities = Capabilities {
+    trees: true,
+    ..Capabilities::NONE
+};
+
 /// The two models of the boosting family, classifier first.
 pub(crate) const DEFS: &[OperatorDef] = &[
     OperatorDef::estimator(
@@ -194,6 +200,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[
         |params| boxed_model(GradientBoosting::classifier(params)),
     )
     .with_size(size)
+    .with_capabilities(TREES)
     .with_details(DETAILS),
     OperatorDef::estimator(
         OpSpec {
@@ -207,6 +214,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[
         |params| boxed_model(GradientBoosting::regressor(params)),
     )
     .with_size(size)
+    .with_capabilities(TREES)
     .with_details(DETAILS),
 ];
 

@@ -59,6 +59,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[
     .with_size(size)
     .with_capabilities(Capabilities {
         prune_trees: true,
+        trees: true,
         ..Capabilities::NONE
     })
     .with_details(FOREST),
@@ -88,6 +89,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[
     .with_size(size)
     .with_capabilities(Capabilities {
         prune_trees: true,
+        trees: true,
         ..Capabilities::NONE
     })
     .with_details(FOREST),
@@ -118,6 +120,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[
     .with_size(size)
     .with_capabilities(Capabilities {
         prune_trees: true,
+        trees: true,
         ..Capabilities::NONE
     })
     .with_details(EXTRA),
@@ -147,6 +150,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[
     .with_size(size)
     .with_capabilities(Capabilities {
         prune_trees: true,
+        trees: true,
         ..Capabilities::NONE
     })
     .with_details(EXTRA),

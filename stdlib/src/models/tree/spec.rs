@@ -146,6 +146,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[
     )
     .with_capabilities(Capabilities {
         prune_ccp: true,
+        trees: true,
         ..Capabilities::NONE
     })
     .with_size(|params, shape| Some(tree_nodes(params, shape).saturating_mul(NODE)))
@@ -173,6 +174,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[
     )
     .with_capabilities(Capabilities {
         prune_ccp: true,
+        trees: true,
         ..Capabilities::NONE
     })
     .with_size(|params, shape| Some(tree_nodes(params, shape).saturating_mul(NODE)))

@@ -404,6 +404,8 @@ impl Gen<'_> {
                 })
             }
             Op::Trees { x, forest, .. } => self.trees(k, *x, forest),
+            // The same decisions and leaf values as f32 tables.
+            Op::QuantTrees { x, forest, .. } => self.trees(k, *x, &forest.dequantize()),
         };
         debug_assert_eq!(refs.len(), w, "node {k} emitted the wrong width");
         Ok(refs)
