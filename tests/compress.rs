@@ -2,8 +2,8 @@
 //! scikit-learn's folds reports every model's accuracy and compiled size,
 //! int8 weights keep the MLP within a point of its f32 accuracy (and within
 //! half a point when it computes in int8, static or dynamic), pruning
-//! shrinks what it says, quantized trees keep the forest's accuracy at
-//! under 60 % of its size, 80 % magnitude pruning with gradual fine-tuning and a
+//! shrinks what it says, quantized trees keep a forest's accuracy and
+//! boosted and forest regressors' r2 at under 60 % of their size, 80 % magnitude pruning with gradual fine-tuning and a
 //! rank-8 factorization keep it within half a point,
 //! variants reuse their base model's fits,
 //! steps that cannot apply (and wrong `distill` teachers and students) are
@@ -221,6 +221,75 @@ fn compressed_models_report_size_and_accuracy_side_by_side() {
         assert!(q.1 <= 0.6 * rf.1, "{variant} {q:?} vs {rf:?}");
     }
     assert!(f["rf_int8"].1 < f["rf_f16"].1);
+}
+
+#[test]
+fn quantized_tree_regressors_stay_within_a_hair_of_their_f32_scores() {
+    let dir = root().join("examples");
+    let id = std::process::id();
+    let file = dir.join(format!("compress-qtrees-{id}.mlg"));
+    let report = std::env::temp_dir().join(format!("mlg-compress-qtrees-{id}.json"));
+    std::fs::write(
+        &file,
+        "data d = csv(\"data/diabetes.csv\", target = \"target\")\n\
+         model gb = gradient_boosting_regressor(d, rounds = 60, seed = 0)\n\
+         compress gb_int8 = gb -> quantize(\"int8\")\n\
+         compress gb_f16 = gb -> quantize(\"f16\")\n\
+         model rf = random_forest_regressor(d, trees = 30, seed = 0)\n\
+         compress rf_int8 = rf -> quantize(\"int8\")\n\
+         evaluate gb, gb_int8, gb_f16, rf, rf_int8 with kfold(5, seed = 0) metrics r2\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mlg"))
+        .args(["run", "--quiet", "--no-importance", "--report"])
+        .arg(&report)
+        .arg(&file)
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let value: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let _ = std::fs::remove_file(&report);
+    let r2 = |model: &str| {
+        value["evaluations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["model"] == model)
+            .and_then(|e| e["metrics"]["r2"]["mean"].as_f64())
+            .unwrap()
+    };
+    let size = |model: &str| {
+        value["evaluations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["model"] == model)
+            .and_then(|e| e["compression"]["size_bytes"].as_f64())
+            .unwrap()
+    };
+    assert!(
+        r2("gb") > 0.3 && r2("rf") > 0.3,
+        "the models learn: {} {}",
+        r2("gb"),
+        r2("rf")
+    );
+    // Every split is kept; leaves move by half a step of their format.
+    for (base, variant) in [("gb", "gb_int8"), ("gb", "gb_f16"), ("rf", "rf_int8")] {
+        assert!(
+            (r2(base) - r2(variant)).abs() <= 0.002,
+            "{variant} {} vs {base} {}",
+            r2(variant),
+            r2(base)
+        );
+        assert!(
+            size(variant) <= 0.6 * size(base),
+            "{variant} {} vs {base} {}",
+            size(variant),
+            size(base)
+        );
+    }
 }
 
 /// `mlg check` on `source` (written next to the examples' data) fails with a
