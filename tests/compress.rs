@@ -251,24 +251,18 @@ fn quantized_tree_regressors_stay_within_a_hair_of_their_f32_scores() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let value: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let _ = std::fs::remove_file(&report);
-    let r2 = |model: &str| {
+    // `pointer` into the evaluation of `model`.
+    let figure = |model: &str, pointer: &str| {
         value["evaluations"]
             .as_array()
             .unwrap()
             .iter()
             .find(|e| e["model"] == model)
-            .and_then(|e| e["metrics"]["r2"]["mean"].as_f64())
+            .and_then(|e| e.pointer(pointer)?.as_f64())
             .unwrap()
     };
-    let size = |model: &str| {
-        value["evaluations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["model"] == model)
-            .and_then(|e| e["compression"]["size_bytes"].as_f64())
-            .unwrap()
-    };
+    let r2 = |model: &str| figure(model, "/metrics/r2/mean");
+    let size = |model: &str| figure(model, "/compression/size_bytes");
     assert!(
         r2("gb") > 0.3 && r2("rf") > 0.3,
         "the models learn: {} {}",

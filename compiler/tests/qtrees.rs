@@ -215,6 +215,30 @@ fn nan_thresholds_stay_unquantized_and_broken_bins_fail_verification() {
     }
     let err = verify(&graph).expect_err("a bin past the edges");
     assert!(err.to_string().contains("bin 3 of 1 edges"), "{err}");
+    // A root past the nodes or a missing scale is an error, not a panic.
+    for (i, broken) in ["roots", "scales"].into_iter().enumerate() {
+        let mut graph = quantized(tiny_forest(), 2, LeafFormat::Int8, TreeWalk::Table);
+        for node in &mut graph.nodes {
+            if let Op::QuantTrees { forest, .. } = &mut node.op {
+                match i {
+                    0 => {
+                        forest.roots.push(99);
+                        if let mlg_compiler::ir::QuantLeaves::Int8 { scales, .. } = &mut forest.leaves {
+                            scales.push(1.0);
+                        }
+                    }
+                    _ => {
+                        forest.leaves = mlg_compiler::ir::QuantLeaves::Int8 {
+                            values: vec![1, 2, 3],
+                            scales: vec![],
+                        }
+                    }
+                }
+            }
+        }
+        let err = verify(&graph).expect_err(broken);
+        assert!(err.to_string().contains(broken), "{err}");
+    }
 }
 
 /// A full tree of `depth` levels over `d` features (thresholds from a small

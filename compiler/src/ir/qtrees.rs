@@ -186,8 +186,9 @@ impl QuantForest {
     /// Quantizes `forest` (which must satisfy [`Forest::check`] for width
     /// `d`): thresholds become bins of per-feature edge lists, leaves take
     /// `format`. Fails when a threshold is NaN, a feature has more than
-    /// [`MAX_EDGES`] distinct thresholds, or a leaf value is not finite (or,
-    /// for `f16`, beyond its range).
+    /// [`MAX_EDGES`] distinct thresholds, a leaf value is not finite (or,
+    /// for `f16`, beyond its range), or, for `int8`, two trees share leaf
+    /// values.
     pub fn quantize(forest: &Forest, d: usize, format: LeafFormat) -> Result<QuantForest, String> {
         let mut edges = vec![Vec::new(); d];
         for node in &forest.nodes {
@@ -244,16 +245,7 @@ impl QuantForest {
                     .collect::<Result<_, _>>()?,
             ),
             LeafFormat::Int8 => {
-                leaf_owners(
-                    &forest.roots,
-                    forest.nodes.len(),
-                    forest.leaves.len(),
-                    forest.width(),
-                    |i| match forest.nodes[i] {
-                        TreeNode::Leaf { value } => Some(value),
-                        TreeNode::Split { .. } => None,
-                    },
-                )?;
+                leaf_owners(forest)?;
                 int8_leaves(forest)
             }
         };
@@ -336,16 +328,6 @@ impl QuantForest {
             }
         }
         if let QuantLeaves::Int8 { scales, .. } = &self.leaves {
-            leaf_owners(
-                &self.roots,
-                self.nodes.len(),
-                self.leaves.len(),
-                self.width(),
-                |i| match self.nodes[i] {
-                    QuantNode::Leaf { value } => Some(value),
-                    QuantNode::Split { .. } => None,
-                },
-            )?;
             if scales.len() != self.roots.len() || scales.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
                 return Err(format!(
                     "{} leaf scales for {} trees, or one not positive and finite",
@@ -354,8 +336,26 @@ impl QuantForest {
                 ));
             }
         }
-        // The tree structure is the dequantized forest's.
-        self.dequantize().check(d)
+        let roots_ok = self.roots.first() == Some(&0)
+            && self.roots.windows(2).all(|w| w[0] < w[1])
+            && self
+                .roots
+                .last()
+                .is_some_and(|&r| (r as usize) < self.nodes.len());
+        if !roots_ok {
+            return Err(format!(
+                "roots must start at node 0 and increase strictly below {} nodes",
+                self.nodes.len()
+            ));
+        }
+        // With valid bins, scales and roots, dequantizing cannot fail; the
+        // tree structure is the dequantized forest's.
+        let plain = self.dequantize();
+        plain.check(d)?;
+        match self.leaves {
+            QuantLeaves::Int8 { .. } => leaf_owners(&plain),
+            QuantLeaves::F16(_) => Ok(()),
+        }
     }
 
     /// The reference evaluation: `out = base`, then for every tree in order
@@ -393,23 +393,17 @@ impl QuantForest {
     }
 }
 
-/// Checks that no leaf value is reached from two trees (an `i8` code has its
-/// tree's scale); `leaf(i)` is node `i`'s leaf offset, if a leaf.
-fn leaf_owners(
-    roots: &[u32],
-    n_nodes: usize,
-    n_values: usize,
-    k: usize,
-    leaf: impl Fn(usize) -> Option<u32>,
-) -> Result<(), String> {
-    let mut owner = vec![u32::MAX; n_values];
-    for t in 0..roots.len() {
-        let end = roots.get(t + 1).map_or(n_nodes, |&r| r as usize);
-        for i in roots[t] as usize..end {
-            let Some(at) = leaf(i) else { continue };
-            for o in owner.iter_mut().skip(at as usize).take(k) {
+/// Checks that no leaf value of `forest` (which satisfies [`Forest::check`])
+/// is reached from two trees: an `i8` code has its tree's scale.
+fn leaf_owners(forest: &Forest) -> Result<(), String> {
+    let k = forest.width();
+    let mut owner = vec![u32::MAX; forest.leaves.len()];
+    for t in 0..forest.roots.len() {
+        for node in &forest.nodes[forest.tree(t)] {
+            let TreeNode::Leaf { value } = *node else { continue };
+            for o in owner.iter_mut().skip(value as usize).take(k) {
                 if *o != u32::MAX && *o != t as u32 {
-                    return Err(format!("trees {o} and {t} share leaf values at offset {at}"));
+                    return Err(format!("trees {o} and {t} share leaf values at offset {value}"));
                 }
                 *o = t as u32;
             }

@@ -107,43 +107,33 @@ pub(crate) fn encode_table(forest: &Forest) -> Result<(TableLayout, DataObject),
         .and_then(|n| n.checked_add(leaves_at))
         .ok_or_else(too_large)?;
 
-    let mut spills: Vec<(u32, Spill)> = Vec::new();
-    let mut slot_of: HashMap<(u32, Spill), u32> = HashMap::new();
+    let mut slots = Slots::default();
     let mut words = vec![0u32; (trees_at / 4) as usize];
     let mut trees = Vec::with_capacity(forest.roots.len());
     for t in 0..forest.roots.len() {
         let range = forest.tree(t);
-        // Breadth-first: `order[p]` is the original index of the node at
-        // position `range.start + p`; a split's children take the next two
-        // free positions, so they are adjacent and follow their parent.
-        let mut order = vec![range.start];
-        let mut level = vec![0u32];
-        let mut p = 0;
-        while p < order.len() {
+        let bfs = breadth_first(range.start, |i| match forest.nodes[i] {
+            TreeNode::Split { left, right, .. } => Some((left as usize, right as usize)),
+            TreeNode::Leaf { .. } => None,
+        });
+        for (p, &node) in bfs.order.iter().enumerate() {
             let at = range.start + p;
             let record = &mut words[at * 4..at * 4 + 4];
-            match forest.nodes[order[p]] {
+            match forest.nodes[node] {
                 TreeNode::Split {
                     feature,
                     threshold,
                     missing_left,
-                    left,
-                    right,
+                    ..
                 } => {
                     let (spill, threshold) = match (missing_left, threshold.is_nan()) {
                         (false, _) => (Spill::Raw, threshold),
                         (true, false) => (Spill::NanLow, threshold),
                         (true, true) => (Spill::NanOnly, 0.0),
                     };
-                    let next = slot_of.len() as u32;
-                    let slot = *slot_of.entry((feature, spill)).or_insert(next);
-                    if slot == next {
-                        spills.push((feature, spill));
-                    }
-                    let child = (range.start + order.len()) as u32;
+                    let slot = slots.slot(feature, spill);
+                    let child = (range.start + bfs.first[p]) as u32;
                     record.copy_from_slice(&[4 * (1 + slot), threshold.to_bits(), child * NODE_BYTES, 0]);
-                    order.extend([left as usize, right as usize]);
-                    level.extend([level[p] + 1; 2]);
                 }
                 TreeNode::Leaf { value } => {
                     record.copy_from_slice(&[
@@ -154,21 +144,75 @@ pub(crate) fn encode_table(forest: &Forest) -> Result<(TableLayout, DataObject),
                     ]);
                 }
             }
-            p += 1;
         }
-        let depth = level.iter().copied().max().unwrap_or(0);
-        trees.push([range.start as u32 * NODE_BYTES, depth]);
+        trees.push([range.start as u32 * NODE_BYTES, bfs.depth]);
     }
     words.extend(trees.iter().flatten());
     words.extend(forest.leaves.iter().map(|v| v.to_bits()));
     let layout = TableLayout {
-        spills,
+        spills: slots.spills,
         trees_at,
         n_trees,
         base: forest.base.clone(),
         compact: false,
     };
     Ok((layout, DataObject::from_u32s(&words)))
+}
+
+/// The spill slots of a table, numbered in order of first use.
+#[derive(Default)]
+struct Slots {
+    /// `(feature, form)` of every slot, as [`TableLayout`]'s `spills`.
+    spills: Vec<(u32, Spill)>,
+    /// The slot of each `(feature, form)` assigned so far.
+    slot_of: HashMap<(u32, Spill), u32>,
+}
+
+impl Slots {
+    /// The slot of `feature` in form `spill`, assigned now if new.
+    fn slot(&mut self, feature: u32, spill: Spill) -> u32 {
+        let next = self.spills.len() as u32;
+        let slot = *self.slot_of.entry((feature, spill)).or_insert(next);
+        if slot == next {
+            self.spills.push((feature, spill));
+        }
+        slot
+    }
+}
+
+/// A tree numbered breadth-first from its root: `order[p]` is the node at
+/// position `p`, and a split's children take the next two free positions,
+/// so they are adjacent and follow their parent.
+struct BreadthFirst {
+    /// The node at each position.
+    order: Vec<usize>,
+    /// For a split at position `p`, its left child's position (the right
+    /// child's is the next); 0 for a leaf.
+    first: Vec<usize>,
+    /// The greatest number of splits from the root to a leaf.
+    depth: u32,
+}
+
+/// Numbers the tree at `root` breadth-first; `children(i)` is node `i`'s
+/// `(left, right)`, or `None` for a leaf.
+fn breadth_first(root: usize, children: impl Fn(usize) -> Option<(usize, usize)>) -> BreadthFirst {
+    let mut order = vec![root];
+    let mut first = Vec::new();
+    let mut level = vec![0u32];
+    let mut p = 0;
+    while p < order.len() {
+        match children(order[p]) {
+            Some((left, right)) => {
+                first.push(order.len());
+                order.extend([left, right]);
+                level.extend([level[p] + 1; 2]);
+            }
+            None => first.push(0),
+        }
+        p += 1;
+    }
+    let depth = level.into_iter().max().unwrap_or(0);
+    BreadthFirst { order, first, depth }
 }
 
 /// Rows walked in step through a tree: their walks are independent chains of

@@ -24,12 +24,15 @@
 //! A tree of more than 65,536 nodes does not fit the records; such a forest
 //! is walked as the `f32` table of its dequantized form.
 
-use super::{Spill, TableLayout, TREE_BYTES};
+use super::{breadth_first, Slots, Spill, TableLayout, TREE_BYTES};
 use crate::backends::cranelift::jit::DataObject;
 use crate::ir::{QuantForest, QuantNode};
 
 /// Bytes per quantized node record.
 pub(super) const QUANT_NODE_BYTES: u32 = 8;
+
+/// Bytes per decoded leaf value.
+const VALUE_BYTES: u32 = 4;
 
 /// The largest leaf offset a leaf record holds (its bits as an `f32` are then
 /// finite and `>= 0.0`).
@@ -44,38 +47,27 @@ pub(crate) fn encode_quant_table(forest: &QuantForest) -> Option<(TableLayout, D
     let trees_at = n_nodes.checked_mul(QUANT_NODE_BYTES)?;
     let leaves_at = trees_at.checked_add(n_trees.checked_mul(TREE_BYTES)?)?;
     let mut bytes = vec![0u8; leaves_at as usize];
-    let mut spills: Vec<(u32, Spill)> = Vec::new();
-    let width: u32 = 4;
+    let mut slots = Slots::default();
     let k = forest.width();
     let mut decoded = vec![0.0f32; forest.leaves.len()];
     for t in 0..forest.roots.len() {
         let range = forest.tree(t);
-        // Breadth-first, as the f32 table: children adjacent, after the parent.
-        let mut order = vec![range.start];
-        let mut level = vec![0u32];
-        let mut p = 0;
-        while p < order.len() {
+        let bfs = breadth_first(range.start, |i| match forest.nodes[i] {
+            QuantNode::Split { left, right, .. } => Some((left as usize, right as usize)),
+            QuantNode::Leaf { .. } => None,
+        });
+        for (p, &node) in bfs.order.iter().enumerate() {
             let at = range.start + p;
-            let record: [u8; 8] = match forest.nodes[order[p]] {
+            let record: [u8; 8] = match forest.nodes[node] {
                 QuantNode::Split {
                     feature,
                     bin,
                     missing_left,
-                    left,
-                    right,
+                    ..
                 } => {
-                    let key = (feature, if missing_left { Spill::NanLow } else { Spill::Raw });
-                    let slot = match spills.iter().position(|s| *s == key) {
-                        Some(j) => j,
-                        None => {
-                            spills.push(key);
-                            spills.len() - 1
-                        }
-                    };
-                    let slot = u16::try_from(4 * (1 + slot)).ok()?;
-                    let child = u16::try_from(order.len()).ok()?;
-                    order.extend([left as usize, right as usize]);
-                    level.extend([level[p] + 1; 2]);
+                    let spill = if missing_left { Spill::NanLow } else { Spill::Raw };
+                    let slot = u16::try_from(4 * (1 + slots.slot(feature, spill))).ok()?;
+                    let child = u16::try_from(bfs.first[p]).ok()?;
                     record_bytes(forest.edges[feature as usize][bin as usize], slot, child)
                 }
                 QuantNode::Leaf { value } => {
@@ -83,7 +75,7 @@ pub(crate) fn encode_quant_table(forest: &QuantForest) -> Option<(TableLayout, D
                     for (i, v) in decoded.iter_mut().enumerate().skip(at).take(k) {
                         *v = forest.leaves.value(t, i);
                     }
-                    let offset = leaves_at.checked_add(value.checked_mul(width)?)?;
+                    let offset = leaves_at.checked_add(value.checked_mul(VALUE_BYTES)?)?;
                     if offset > MAX_LEAF_OFFSET {
                         return None;
                     }
@@ -91,20 +83,21 @@ pub(crate) fn encode_quant_table(forest: &QuantForest) -> Option<(TableLayout, D
                 }
             };
             bytes[at * 8..at * 8 + 8].copy_from_slice(&record);
-            p += 1;
         }
-        let depth = level.iter().copied().max().unwrap_or(0);
         let tree = trees_at as usize + t * TREE_BYTES as usize;
-        for (i, w) in [range.start as u32 * QUANT_NODE_BYTES, depth].iter().enumerate() {
+        for (i, w) in [range.start as u32 * QUANT_NODE_BYTES, bfs.depth]
+            .iter()
+            .enumerate()
+        {
             bytes[tree + 4 * i..tree + 4 * i + 4].copy_from_slice(&w.to_ne_bytes());
         }
     }
-    u32::try_from(forest.leaves.len() * width as usize)
+    u32::try_from(forest.leaves.len() * VALUE_BYTES as usize)
         .ok()?
         .checked_add(leaves_at)?;
     bytes.extend(decoded.iter().flat_map(|v| v.to_bits().to_ne_bytes()));
     let layout = TableLayout {
-        spills,
+        spills: slots.spills,
         trees_at,
         n_trees,
         base: forest.base.clone(),
