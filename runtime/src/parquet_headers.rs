@@ -145,7 +145,7 @@ pub(crate) fn check(source: &Source, metadata: &ParquetMetaData) -> Result<(), O
 /// Bytes that stop making sense are left to the crate, which reports them.
 pub(crate) fn check_footer(footer: &[u8]) -> Result<(), Oversized> {
     let mut walk = Walk::new(footer, 0);
-    match walk.structure(DEPTH, Role::Nested) {
+    match walk.structure(DEPTH, Role::FileMeta) {
         Err(size) => Err(Oversized::Footer {
             size,
             left: footer.len() - walk.pos,
@@ -174,6 +174,10 @@ enum Role {
     Page,
     /// Its field 7, the `DictionaryPageHeader`.
     Dictionary,
+    /// The footer's `FileMetaData`, whose known fields the crate reads by
+    /// their id whatever type their header declares: 1 and 3 as integers, 6
+    /// as a string, 2, 4, 5 and 7 as lists.
+    FileMeta,
     /// Any other struct.
     Nested,
 }
@@ -214,16 +218,20 @@ impl<'a> Walk<'a> {
         Some(b)
     }
 
+    /// A varint read as the crate reads one: any number of bytes (not at
+    /// most ten), the shift wrapping at 64 bits. Stopping at ten bytes lost
+    /// step with the crate on a 30-byte varint (found by fuzzing).
     fn varint(&mut self) -> Option<u64> {
         let mut value = 0u64;
-        for shift in (0..64).step_by(7) {
+        let mut shift = 0u32;
+        loop {
             let b = self.byte()?;
-            value |= u64::from(b & 0x7F) << shift;
+            value |= u64::from(b & 0x7F).wrapping_shl(shift);
             if b & 0x80 == 0 {
                 return Some(value);
             }
+            shift = shift.wrapping_add(7);
         }
-        None
     }
 
     fn skip(&mut self, n: u64) -> bool {
@@ -259,6 +267,22 @@ impl<'a> Walk<'a> {
                 },
                 delta => id + i64::from(delta),
             };
+            // The crate reads these fields as their id says, not as their
+            // header's type does; walking them by the type would lose step
+            // with it (found by fuzzing: a field 1 declared a list, read as
+            // an i32, before an unknown map of 618 booleans).
+            let by_id = match (role, id) {
+                (Role::FileMeta, 1 | 3) => Some(4),
+                (Role::FileMeta, 6) => Some(8),
+                (Role::FileMeta, 2 | 4 | 5 | 7) => Some(9),
+                _ => None,
+            };
+            if let Some(kind) = by_id {
+                if !self.value(kind, depth - 1)? {
+                    return Ok(false);
+                }
+                continue;
+            }
             let kept = match (role, id, kind) {
                 (Role::Page, 2 | 3, 5) | (Role::Dictionary, 1, 5) => {
                     let Some(z) = self.varint() else { return Ok(false) };
