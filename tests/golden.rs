@@ -2,7 +2,8 @@
 //! same deployed artifacts as the committed ones in `tests/golden/` (made by
 //! `mlg run EXAMPLE --report` before the executor was restructured). Only what
 //! depends on the clock or the output folder is masked: fit and trial seconds, `latency_us`
-//! objectives and the Pareto fronts they decide, the compression table's `latency_us`, the trial log's path, the
+//! objectives and the Pareto fronts they decide, the compression table's `latency_us` (a selection's
+//! candidates' too), the trial log's path, the
 //! artifacts' folder, and the artifact's creation time. `MLG_BLESS=1` rewrites the golden files.
 
 use mlg::{RunOptions, Workflow};
@@ -34,6 +35,17 @@ fn mask(mut report: Value) -> Value {
     for e in report["evaluations"].as_array_mut().into_iter().flatten() {
         e["fit_seconds"] = Value::Null;
         if let Some(latency) = e.get_mut("compression").and_then(|c| c.get_mut("latency_us")) {
+            *latency = Value::Null;
+        }
+    }
+    for c in report["selections"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["candidates"].as_array_mut().into_iter().flatten())
+    {
+        c["fit_seconds"] = Value::Null;
+        if let Some(latency) = c.get_mut("compression").and_then(|c| c.get_mut("latency_us")) {
             *latency = Value::Null;
         }
     }
@@ -122,6 +134,7 @@ macro_rules! examples {
 examples!(
     breast_cancer_blending,
     breast_cancer_compress,
+    compress_budget,
     breast_cancer_distributed,
     breast_cancer_halving,
     breast_cancer_search,

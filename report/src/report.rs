@@ -192,15 +192,39 @@ pub fn selections(selections: &[Selection]) -> String {
                 format!("{} {score}", e.model)
             })
             .collect();
+        let Some(b) = &s.budget else {
+            out.push_str(&format!(
+                "select {}: chose {} by {} ({}, {}): {}\n",
+                s.name,
+                s.chosen,
+                s.metric,
+                direction(&s.metric),
+                s.method,
+                scores.join(", ")
+            ));
+            continue;
+        };
         out.push_str(&format!(
-            "select {}: chose {} by {} ({}, {}): {}\n",
+            "budget {}: chose {}, the {} of the {} candidate(s) within {} of {}'s {} {:.4} ({}, {})\n",
             s.name,
             s.chosen,
+            if b.objective == "latency" {
+                "fastest"
+            } else {
+                "smallest"
+            },
+            b.within.len(),
+            b.budget,
+            b.base,
             s.metric,
+            b.base_score,
             direction(&s.metric),
             s.method,
-            scores.join(", ")
         ));
+        out.push_str(&crate::compression::table(&s.candidates));
+        for (model, why) in &b.failed {
+            out.push_str(&format!("not applicable: {model}: {why}\n"));
+        }
     }
     out
 }

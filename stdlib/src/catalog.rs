@@ -71,6 +71,11 @@ impl Catalog for StdCatalog {
         crate::size::parameter_count(op, params, shape)
     }
 
+    /// [`crate::compress::budget::candidates`].
+    fn compress_candidates(&self, model: &str) -> Vec<(String, Vec<(&'static str, Params)>)> {
+        crate::compress::budget::candidates(model)
+    }
+
     /// The stdlib's analyzer rules ([`crate::checks::errors`]).
     fn analyze(&self, checked: &Workflow) -> Vec<Diagnostic> {
         crate::checks::errors(checked)

@@ -352,6 +352,15 @@ pub trait Catalog: Sync {
         None
     }
 
+    /// The step sequences `compress NAME = MODEL -> budget(...)` tries on a
+    /// model of operator `model`: each a short label and its steps, every
+    /// step a compression step's name with the parameters it is given (the
+    /// checker fills in the step's defaults). None by default.
+    fn compress_candidates(&self, model: &str) -> Vec<(String, Vec<(&'static str, Params)>)> {
+        let _ = model;
+        Vec::new()
+    }
+
     /// Analyzer rules of the catalog, run by [`crate::workflow::check_with`]
     /// on a workflow that passed all of the checker's own checks (like
     /// DataFusion's analyzer rules): what the entries' parameter types cannot

@@ -5,6 +5,7 @@
 use super::args::{bind, describe};
 use super::budget::{output_width, Limits};
 use super::catalog::{Catalog, ColumnKind, OpKind, OpSpec, Schema, SchemaSource, Task};
+use super::check_budget::is_budget;
 use super::columns::{apply_rule, looks_like_selector, parse_selector, select};
 use super::graph::Graph;
 use super::resolve::{references, resolve};
@@ -53,7 +54,8 @@ pub fn check_with(
         stages: HashMap::new(),
         errors: Vec::new(),
     };
-    let mut checked: Vec<(usize, Stage)> = Vec::new();
+    // Each checked stage with the stages it reads.
+    let mut checked: Vec<(Stage, Vec<String>)> = Vec::new();
     let (mut evaluations, mut deploys) = (0, 0);
     for i in order {
         let stmt = &program.statements[i];
@@ -74,8 +76,23 @@ pub fn check_with(
                 format!("deploy#{deploys}")
             }
         };
-        match checker.statement(stmt) {
-            Ok((kind, schema)) => {
+        let result = match stmt {
+            Statement::Compress(s) if is_budget(s) => checker.compress_budget(s),
+            _ => checker
+                .statement(stmt)
+                .map(|(kind, schema)| (Vec::new(), kind, schema)),
+        };
+        match result {
+            Ok((added, kind, schema)) => {
+                let mut reads: Vec<String> = references(stmt).into_iter().map(|r| r.name.clone()).collect();
+                for stage in added {
+                    reads.push(stage.name.clone());
+                    checker.stages.insert(stage.name.clone(), stage.clone());
+                    checked.push((
+                        stage,
+                        references(stmt).into_iter().map(|r| r.name.clone()).collect(),
+                    ));
+                }
                 let stage = Stage {
                     name: name.clone(),
                     kind,
@@ -83,7 +100,7 @@ pub fn check_with(
                     schema,
                 };
                 checker.stages.insert(name, stage.clone());
-                checked.push((i, stage));
+                checked.push((stage, reads));
             }
             Err(mut errs) => checker.errors.append(&mut errs),
         }
@@ -94,11 +111,11 @@ pub fn check_with(
     }
     let mut graph = Graph::new();
     let mut ids = HashMap::new();
-    for (i, stage) in checked {
+    for (stage, reads) in checked {
         let name = stage.name.clone();
         let id = graph.add_stage(stage);
-        for r in references(&program.statements[i]) {
-            if let Some(&from) = ids.get(&r.name) {
+        for r in reads {
+            if let Some(&from) = ids.get(&r) {
                 graph.add_edge(from, id);
             }
         }

@@ -7,8 +7,9 @@
 use super::args::bind;
 use super::catalog::OpKind;
 use super::check::{Checked, Checker};
+use super::check_budget::BUDGET;
 use super::check_distill::DISTILL;
-use super::stage::{OpUse, StageKind};
+use super::stage::{ModelStage, OpUse, StageKind};
 use mlg_dsl::ast::{Call, CompressStmt};
 use mlg_dsl::Diagnostic;
 
@@ -19,27 +20,7 @@ impl Checker<'_> {
             return self.distill(s);
         }
         let input = self.stage(&s.input.name);
-        let base = match &input.kind {
-            StageKind::Model(m) => m,
-            other => {
-                return Err(vec![Diagnostic::new(
-                    "mlg::wrong_input",
-                    format!(
-                        "`compress` takes a model, but `{}` is a `{}` stage",
-                        s.input.name,
-                        other.keyword()
-                    ),
-                    s.input.span,
-                    match other {
-                        StageKind::Select(_) => "a selection: compress each candidate instead".to_string(),
-                        StageKind::Ensemble(_) | StageKind::Search(_) => {
-                            "only `distill(student = ...)` compresses it".to_string()
-                        }
-                        _ => format!("a {}", other.keyword()),
-                    },
-                )]);
-            }
-        };
+        let base = self.compressed_model(s)?;
         if s.steps.is_empty() {
             return Err(vec![Diagnostic::new(
                 "mlg::syntax",
@@ -55,6 +36,30 @@ impl Checker<'_> {
         Ok((StageKind::Model(model), input.schema.clone()))
     }
 
+    /// The model stage a `compress` statement (other than `distill`)
+    /// compresses: its input must be a model stage.
+    pub(super) fn compressed_model(&self, s: &CompressStmt) -> Result<&ModelStage, Vec<Diagnostic>> {
+        match &self.stage(&s.input.name).kind {
+            StageKind::Model(m) => Ok(m),
+            other => Err(vec![Diagnostic::new(
+                "mlg::wrong_input",
+                format!(
+                    "`compress` takes a model, but `{}` is a `{}` stage",
+                    s.input.name,
+                    other.keyword()
+                ),
+                s.input.span,
+                match other {
+                    StageKind::Select(_) => "a selection: compress each candidate instead".to_string(),
+                    StageKind::Ensemble(_) | StageKind::Search(_) => {
+                        "only `distill(student = ...)` compresses it".to_string()
+                    }
+                    _ => format!("a {}", other.keyword()),
+                },
+            )]),
+        }
+    }
+
     /// Checks compression steps other than a leading `distill` (which
     /// `check_distill.rs` takes): each a catalog step with valid arguments.
     pub(super) fn compress_steps(&self, calls: &[Call]) -> Result<Vec<OpUse>, Vec<Diagnostic>> {
@@ -68,6 +73,18 @@ impl Checker<'_> {
                     call.span,
                     "after another step",
                 ));
+                continue;
+            }
+            if call.name.name == BUDGET {
+                errors.push(
+                    Diagnostic::new(
+                        "mlg::compress_step",
+                        "`budget(...)` chooses the steps itself: it must be the only step of a `compress` statement",
+                        call.span,
+                        "after another step",
+                    )
+                    .with_help("e.g. compress auto = model -> budget(accuracy_drop = 0.005)"),
+                );
                 continue;
             }
             let spec = match self.op(&call.name, OpKind::Compress) {

@@ -191,6 +191,7 @@ impl Checker<'_> {
             method,
             fold_file,
             task,
+            budget: None,
         };
         // The schema shown for a select stage is its first candidate's.
         Ok((StageKind::Select(stage), first_stage.schema.clone()))

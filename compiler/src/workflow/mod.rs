@@ -13,6 +13,8 @@ pub mod catalog;
 #[cfg(feature = "workflow")]
 pub mod check;
 #[cfg(feature = "workflow")]
+mod check_budget;
+#[cfg(feature = "workflow")]
 mod check_compress;
 #[cfg(feature = "workflow")]
 mod check_data;

@@ -206,6 +206,35 @@ pub struct SelectStage {
     pub fold_file: Option<PathBuf>,
     /// The candidates' common task.
     pub task: Task,
+    /// For `compress NAME = MODEL -> budget(...)`: the budget the choice must
+    /// meet. The candidates are then `MODEL` and its variants, stages named
+    /// `NAME[label]` that the checker adds; `None` for `select(...)`.
+    pub budget: Option<CompressBudget>,
+}
+
+/// `budget(accuracy_drop = d, latency_us = l, objective = "size" | "latency")`:
+/// the smallest (or fastest) candidate whose score is within `d` of the
+/// uncompressed model's and whose single-row latency is at most `l`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompressBudget {
+    /// The uncompressed model stage (the first candidate).
+    pub base: String,
+    /// Most the metric may fall below the base's (rise, for an error metric).
+    pub accuracy_drop: f64,
+    /// Most microseconds per single-row call, when given.
+    pub latency_us: Option<f64>,
+    /// What the choice minimizes: `size` or `latency`.
+    pub objective: String,
+}
+
+impl std::fmt::Display for CompressBudget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "budget(accuracy_drop={}", self.accuracy_drop)?;
+        if let Some(l) = self.latency_us {
+            write!(f, ", latency_us={l}")?;
+        }
+        write!(f, ", objective={:?})", self.objective)
+    }
 }
 
 /// One point of a search space: each tuned parameter (by its path) with its

@@ -78,6 +78,9 @@ impl Display for Workflow {
                         sel.method,
                         sel.task
                     )?;
+                    if let Some(b) = &sel.budget {
+                        write!(line, " within {b}")?;
+                    }
                 }
                 StageKind::Search(se) => {
                     let trials = se.trials.map(|n| format!(", trials={n}")).unwrap_or_default();

@@ -23,7 +23,8 @@ pub(crate) mod search;
 pub use compile::{compile_graph, optimize};
 pub use eval::rank::by_rank;
 pub use eval::summary::{
-    Coefficients, ConfusionMatrix, FeatureScore, HeldOut, ModelImportances, PermutationImportance, Selection,
+    BudgetOutcome, Coefficients, ConfusionMatrix, FeatureScore, HeldOut, ModelImportances,
+    PermutationImportance, Selection,
 };
 pub use eval::{Compression, Evaluation, MetricSummary};
 pub use fit::{Chain, ChainKind, Fitted, FittedChain, FittedEnsemble};

@@ -150,6 +150,35 @@ fn selection_section(page: &mut String, s: &Selection) {
     } else {
         String::new()
     };
+    if let Some(b) = &s.budget {
+        let _ = writeln!(
+            page,
+            "<section class=\"selection\" id=\"select-{}\">\n<h2>Compression budget <code>{}</code></h2>\n\
+             <p class=\"meta\">Chose <strong class=\"chosen\">{}</strong>, the {} of the {} candidate(s) within \
+             <code>{}</code> of <code>{}</code>'s {} {:.4} ({}), under <code>{}</code>.</p>",
+            anchor(&s.name),
+            escape(&s.name),
+            escape(&s.chosen),
+            if b.objective == "latency" { "fastest" } else { "smallest" },
+            b.within.len(),
+            escape(&b.budget),
+            escape(&b.base),
+            escape(&s.metric),
+            b.base_score,
+            direction(&s.metric),
+            escape(&s.method)
+        );
+        compression::section(page, &s.candidates);
+        if !b.failed.is_empty() {
+            page.push_str("<p class=\"meta\">Not applicable:</p>\n<ul>\n");
+            for (model, why) in &b.failed {
+                let _ = writeln!(page, "<li><code>{}</code>: {}</li>", escape(model), escape(why));
+            }
+            page.push_str("</ul>\n");
+        }
+        page.push_str("</section>\n");
+        return;
+    }
     let _ = writeln!(
         page,
         "<section class=\"selection\" id=\"select-{}\">\n<h2>Selection <code>{}</code></h2>\n\

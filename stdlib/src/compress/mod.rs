@@ -4,6 +4,8 @@
 //! inference graph with the compiler's opt-in transforms. Which models a step
 //! applies to is each model's [`Capabilities`] in its operator definition.
 
+pub mod budget;
+
 use crate::catalog::p;
 use crate::operators::{Capabilities, OperatorDef};
 use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, ParamType, Params, Value};
@@ -216,6 +218,58 @@ pub(crate) const DEFS: &[OperatorDef] = &[
          its most likely class; regressors learn `alpha · teacher + (1 - alpha) · y`. Synthetic rows \
          carry only the teacher's targets. Steps after `distill` compress the student.",
     ),
+    OperatorDef::spec(OpSpec {
+        name: "budget",
+        kind: OpKind::Compress,
+        summary: "the automatic choice: tries the steps that apply to the model at several strengths \
+                  and keeps the smallest (or fastest) variant within an accuracy and latency budget",
+        params: &[
+            p(
+                "accuracy_drop",
+                ParamType::Float {
+                    min: 0.0,
+                    max: f64::INFINITY,
+                },
+                Default::Float(0.005),
+                "most the metric may fall below the uncompressed model's (rise, for an error metric)",
+            ),
+            p(
+                "latency_us",
+                ParamType::Float {
+                    min: 1e-9,
+                    max: f64::INFINITY,
+                },
+                Default::Optional,
+                "most microseconds a single-row call of the compiled function may take",
+            ),
+            p(
+                "objective",
+                ParamType::Choice(&["size", "latency"]),
+                Default::Str("size"),
+                "what the chosen variant minimizes among those within the budget",
+            ),
+            p(
+                "metric",
+                ParamType::Str,
+                Default::Optional,
+                "the metric the budget is measured in (the task's first default metric when left out)",
+            ),
+        ],
+    })
+    .with_details(
+        "Must be the only step. `cv = method(...)` (default `kfold()`) gives the validation folds. The \
+         candidates are the model itself and its variants: `quantize(\"int8\")` for every model; \
+         `quantize(\"f16\")` and, for forests, `prune(trees = 0.5)` for tree models; for the others \
+         `quantize(\"int8\", activations = \"static\")`, `prune(magnitude = 0.5 | 0.8)`, \
+         `prune(neurons = 0.3)` (MLPs) and `low_rank(energy = 0.9 | 0.95)` (MLPs, multinomial \
+         logistic regression); every pruning or factorization also followed by `quantize(\"int8\")`. \
+         Each is scored on the same folds, reusing the model's fit of each fold, with its compiled \
+         size and single-row latency. The choice is the smallest (`objective = \"size\"`) or fastest \
+         candidate whose score is within `accuracy_drop` of the model's and whose latency is within \
+         `latency_us`; ties go to the better score. A candidate whose step cannot apply to the fitted \
+         model (a layer that factorization would not make cheaper) is reported and left out. When no \
+         candidate meets the budget, the run stops with every candidate's figures.",
+    ),
 ];
 
 /// The largest rank `low_rank` accepts as a transform amount (exactly
@@ -327,6 +381,7 @@ pub fn step(op: &str, params: &Params, model: &str) -> Result<Step, String> {
             }
         },
         "distill" => Err("distill must be the first step of a `compress` statement".into()),
+        "budget" => Err("budget(...) chooses the steps itself: it must be the only step of a `compress` statement".into()),
         other => Err(format!("`{other}` is not a compression step")),
     }
 }

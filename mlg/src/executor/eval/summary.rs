@@ -221,6 +221,26 @@ pub struct Selection {
     pub method: String,
     /// Every candidate's evaluation under `method` and `metric`, ranked.
     pub candidates: Vec<Evaluation>,
+    /// For `compress NAME = MODEL -> budget(...)`: how the choice was made.
+    pub budget: Option<BudgetOutcome>,
+}
+
+/// How `budget(...)` chose among a model and its compressed variants.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BudgetOutcome {
+    /// The budget as written, defaults filled in.
+    pub budget: String,
+    /// The uncompressed model.
+    pub base: String,
+    /// The base model's score, which candidates are measured against.
+    pub base_score: f64,
+    /// What the choice minimized: `size` or `latency`.
+    pub objective: String,
+    /// The candidates that met the budget, in the order they were tried.
+    pub within: Vec<String>,
+    /// Candidates whose steps could not apply to the fitted model, each with
+    /// why; they are not among `candidates`.
+    pub failed: Vec<(String, String)>,
 }
 
 /// Sorts `(feature, values)` into [`FeatureScore`]s, most important (largest

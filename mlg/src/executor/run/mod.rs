@@ -2,6 +2,7 @@
 //! workflow. `select`, `search` and `evaluate` statements in dependency
 //! order, then `deploy`; progress and pages go through an [`Observer`].
 
+mod budget;
 mod deploy;
 mod distribution;
 mod profiles;

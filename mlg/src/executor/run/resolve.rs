@@ -115,19 +115,48 @@ impl Resolver {
         };
         let mut candidates = Vec::with_capacity(select.candidates.len());
         let mut resolved = Vec::with_capacity(select.candidates.len());
+        let mut failed = Vec::new();
         for candidate in &select.candidates {
             let model = self.resolve(wf, candidate, observer)?;
             let bar = observer.bar(&format!("{name}: {candidate} by {metric}"));
             let evaluation = evaluate_model(wf, &self.best, &plan, candidate, &model, bar.as_ref());
             bar.finish();
-            candidates.push(evaluation?);
+            match (evaluation, &select.budget) {
+                // A budget's variant whose step does not apply to the fitted
+                // model is reported and left out; the base's errors stop the run.
+                (Err(e), Some(b)) if *candidate != b.base => {
+                    let why = e.to_string();
+                    let prefix = format!("model `{candidate}`: ");
+                    failed.push((
+                        candidate.clone(),
+                        why.strip_prefix(&prefix).unwrap_or(&why).to_string(),
+                    ));
+                    continue;
+                }
+                (evaluation, _) => candidates.push(evaluation?),
+            }
             resolved.push((candidate.clone(), model));
         }
         rank(&mut candidates);
+        let (chosen, budget) = match &select.budget {
+            Some(b) => {
+                let (chosen, outcome) = super::budget::choose(name, b, &metric, &candidates, failed)?;
+                (chosen, Some(outcome))
+            }
+            None => (
+                candidates
+                    .iter()
+                    .find(|e| e.best)
+                    .ok_or_else(|| Error::Usage(format!("`{name}` has no candidates")))?
+                    .model
+                    .clone(),
+                None,
+            ),
+        };
         let winner = candidates
             .iter()
-            .find(|e| e.best)
-            .ok_or_else(|| Error::Usage(format!("`{name}` has no candidates")))?;
+            .find(|e| e.model == chosen)
+            .ok_or_else(|| Error::Usage(format!("`{name}` chose no candidate of its own")))?;
         let selection = Selection {
             name: name.to_string(),
             chosen: winner.model.clone(),
@@ -135,6 +164,7 @@ impl Resolver {
             metric,
             method: select.method.to_string(),
             candidates,
+            budget,
         };
         let model = resolved
             .into_iter()
