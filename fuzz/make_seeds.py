@@ -25,7 +25,7 @@ MAGIC = b"MLGC\x00\r\n\x1a"
 # Rows kept from each example data file (every k-th row, the same rows of its
 # folds file), so checking a seed stays fast.
 KEEP_ROWS = 30
-TEXT_TARGETS = ["parse", "check", "csv", "csv_stream", "jsonl", "request"]
+TEXT_TARGETS = ["parse", "check", "csv", "csv_stream", "jsonl", "request", "import"]
 BINARY_TARGETS = ["artifact", "model", "parquet"]
 
 
@@ -340,6 +340,12 @@ def make_parquet():
     return True
 
 
+def make_imports():
+    """Small fixture models of every format and feature the importers read."""
+    for name in ["lightgbm_rf.txt", "lightgbm_regression_cat.txt", "xgboost_poisson.json"]:
+        write("import", name, read(os.path.join("tests", "fixtures", "interop", name)))
+
+
 def main():
     # Kept across runs: reproducers the fuzzer found (found-*, committed by
     # hand), and the Parquet seeds when pyarrow is missing.
@@ -357,6 +363,7 @@ def main():
     make_jsonl()
     make_requests()
     make_artifacts()
+    make_imports()
     have_parquet = make_parquet()
     for (target, name), data in keep.items():
         if name.startswith("found-") or not have_parquet:

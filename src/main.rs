@@ -72,6 +72,10 @@ enum Command {
     Bench(cmd::bench::Args),
     /// Profile a CSV: per-column statistics, charts and correlations as one HTML page.
     Profile(cmd::profile::Args),
+    /// Write an artifact's inference graph as a standard ONNX model.
+    Export(cmd::export::Args),
+    /// Import a LightGBM text model or an XGBoost JSON model as an artifact.
+    Import(cmd::import::Args),
     /// Serve an artifact over HTTP: /predict, /health, /model, /metrics (and /reload with a token).
     Serve(cmd::serve::Args),
 }
@@ -103,6 +107,8 @@ fn main() -> ExitCode {
         Command::Bench(args) => cmd::bench::run(&args),
         Command::Profile(args) => cmd::profile::run(&args),
         Command::Serve(args) => cmd::serve::run(args),
+        Command::Import(args) => cmd::import::run(&args),
+        Command::Export(args) => cmd::export::run(&args),
     };
     #[cfg(feature = "mpi")]
     if std::env::var_os("MLG_MPI_STATS").is_some() && mlg_runtime::collective::current().size() > 1 {

@@ -4,6 +4,8 @@
 pub mod bench;
 pub mod check;
 pub mod explain;
+pub mod export;
+pub mod import;
 pub mod monitor;
 pub mod predict;
 pub mod profile;
