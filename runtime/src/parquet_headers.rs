@@ -178,8 +178,70 @@ enum Role {
     /// their id whatever type their header declares: 1 and 3 as integers, 6
     /// as a string, 2, 4, 5 and 7 as lists.
     FileMeta,
+    /// A `RowGroup` (the elements of `FileMetaData` field 4), read by id the
+    /// same way: 1 and 4 as lists, 2, 3, 5 and 7 as integers; 6 is skipped
+    /// as declared.
+    RowGroup,
+    /// A `ColumnChunk` (the elements of `RowGroup` field 1): 1 as a string,
+    /// 3 as a struct, 2 and 4 to 7 as integers; 8 and 9 (encryption, not
+    /// built) are skipped as declared.
+    ColumnChunk,
+    /// A `ColumnMetaData` (`ColumnChunk` field 3), as `parquet` 60's
+    /// `read_column_metadata` reads it: 2 and 13 as lists, 12, 16 and 17 as
+    /// structs, 1, 4 to 7, 9 to 11, 14 and 15 as integers; 3 and 8 are
+    /// skipped as declared.
+    ColumnMeta,
+    /// A `SchemaElement` (the elements of `FileMetaData` field 2): 4 as a
+    /// string, 10 as a struct, the others as integers.
+    Schema,
+    /// A `KeyValue`: 1 and 2 as strings.
+    KeyValue,
+    /// A `Statistics` (`ColumnMetaData` field 12): 1, 2, 5 and 6 as
+    /// strings, 3 and 4 as integers.
+    Statistics,
+    /// A `PageEncodingStats` or a `SortingColumn`'s first field: integers
+    /// (1 to 3 of the former; 1 of the latter, whose 2 and 3 are booleans).
+    Ints,
     /// Any other struct.
     Nested,
+}
+
+/// How the crate reads field `id` of a struct of `role` whatever type its
+/// header declares: the compact type, a list's element type (`None`: as
+/// declared), and the role of the structs within. `None` for a field read
+/// (or skipped) as its header declares.
+fn by_id(role: Role, id: i64) -> Option<(u8, Option<u8>, Role)> {
+    const INT: u8 = 6;
+    const BINARY: u8 = 8;
+    const LIST: u8 = 9;
+    const STRUCT: u8 = 12;
+    Some(match (role, id) {
+        (Role::FileMeta, 1 | 3) => (INT, None, Role::Nested),
+        (Role::FileMeta, 6) => (BINARY, None, Role::Nested),
+        (Role::FileMeta, 4) => (LIST, Some(STRUCT), Role::RowGroup),
+        (Role::FileMeta, 2) => (LIST, Some(STRUCT), Role::Schema),
+        (Role::FileMeta, 5) => (LIST, Some(STRUCT), Role::KeyValue),
+        (Role::FileMeta, 7) => (LIST, Some(STRUCT), Role::Nested),
+        (Role::Schema, 4) | (Role::KeyValue, 1 | 2) | (Role::Statistics, 1 | 2 | 5 | 6) => {
+            (BINARY, None, Role::Nested)
+        }
+        (Role::Schema, 10) => (STRUCT, None, Role::Nested),
+        (Role::Schema, 1..=3 | 5..=9) | (Role::Statistics, 3 | 4) | (Role::Ints, 1..=3) => {
+            (INT, None, Role::Nested)
+        }
+        (Role::RowGroup, 1) => (LIST, Some(STRUCT), Role::ColumnChunk),
+        (Role::RowGroup, 4) => (LIST, Some(STRUCT), Role::Nested),
+        (Role::RowGroup, 2 | 3 | 5 | 7) => (INT, None, Role::Nested),
+        (Role::ColumnChunk, 1) => (BINARY, None, Role::Nested),
+        (Role::ColumnChunk, 3) => (STRUCT, None, Role::ColumnMeta),
+        (Role::ColumnChunk, 2 | 4..=7) => (INT, None, Role::Nested),
+        (Role::ColumnMeta, 2) => (LIST, Some(INT), Role::Nested),
+        (Role::ColumnMeta, 13) => (LIST, Some(STRUCT), Role::Ints),
+        (Role::ColumnMeta, 12) => (STRUCT, None, Role::Statistics),
+        (Role::ColumnMeta, 16 | 17) => (STRUCT, None, Role::Nested),
+        (Role::ColumnMeta, 1 | 4..=7 | 9..=11 | 14 | 15) => (INT, None, Role::Nested),
+        _ => return None,
+    })
 }
 
 /// A cursor over the compact protocol. Methods return `Ok(false)` when the
@@ -271,14 +333,8 @@ impl<'a> Walk<'a> {
             // header's type does; walking them by the type would lose step
             // with it (found by fuzzing: a field 1 declared a list, read as
             // an i32, before an unknown map of 618 booleans).
-            let by_id = match (role, id) {
-                (Role::FileMeta, 1 | 3) => Some(4),
-                (Role::FileMeta, 6) => Some(8),
-                (Role::FileMeta, 2 | 4 | 5 | 7) => Some(9),
-                _ => None,
-            };
-            if let Some(kind) = by_id {
-                if !self.value(kind, depth - 1)? {
+            if let Some((kind, elements, inner)) = by_id(role, id) {
+                if !self.value(kind, depth - 1, elements, inner)? {
                     return Ok(false);
                 }
                 continue;
@@ -305,7 +361,7 @@ impl<'a> Walk<'a> {
                     self.dictionary_values = Some(u64::try_from(count).unwrap_or(u64::MAX))
                 }
                 (None, _, _) => {
-                    if !self.value(kind, depth - 1)? {
+                    if !self.value(kind, depth - 1, None, Role::Nested)? {
                         return Ok(false);
                     }
                 }
@@ -316,7 +372,10 @@ impl<'a> Walk<'a> {
     /// One value of compact type `kind`. A boolean has no bytes here, as in
     /// the crate (a struct field's type carries its value; the crate reads
     /// nothing for a collection's boolean either, which is the problem).
-    fn value(&mut self, kind: u8, depth: u32) -> Result<bool, u64> {
+    /// A list's elements are of type `elements` when given (as the crate
+    /// reads a known field's), else as declared; structs within are walked
+    /// as `inner`.
+    fn value(&mut self, kind: u8, depth: u32, elements: Option<u8>, inner: Role) -> Result<bool, u64> {
         Ok(match kind {
             1 | 2 => true,
             3 => self.skip(1),
@@ -337,7 +396,7 @@ impl<'a> Walk<'a> {
                     },
                     size => u64::from(size),
                 };
-                self.elements(size, &[header & 0x0F], depth)?
+                self.elements(size, &[elements.unwrap_or(header & 0x0F)], depth, inner)?
             }
             11 => {
                 let Some(size) = self.varint() else {
@@ -347,9 +406,9 @@ impl<'a> Walk<'a> {
                     return Ok(true);
                 }
                 let Some(kv) = self.byte() else { return Ok(false) };
-                self.elements(size, &[kv >> 4, kv & 0x0F], depth)?
+                self.elements(size, &[kv >> 4, kv & 0x0F], depth, Role::Nested)?
             }
-            12 => self.structure(depth, Role::Nested)?,
+            12 => self.structure(depth, inner)?,
             13 => self.skip(16),
             _ => false,
         })
@@ -357,7 +416,7 @@ impl<'a> Walk<'a> {
 
     /// `size` elements, each one value of every kind in `kinds`. A valid
     /// file spends at least a byte per element; the crate may spend none.
-    fn elements(&mut self, size: u64, kinds: &[u8], depth: u32) -> Result<bool, u64> {
+    fn elements(&mut self, size: u64, kinds: &[u8], depth: u32, inner: Role) -> Result<bool, u64> {
         if size > (self.bytes.len() - self.pos) as u64 || size > self.elements_left {
             return Err(size);
         }
@@ -367,7 +426,7 @@ impl<'a> Walk<'a> {
         }
         for _ in 0..size {
             for &kind in kinds {
-                if !self.value(kind, depth - 1)? {
+                if !self.value(kind, depth - 1, None, inner)? {
                     return Ok(false);
                 }
             }

@@ -484,3 +484,21 @@ fn a_page_larger_than_snappy_can_inflate_is_refused_before_the_decoder_allocates
     let message = fixture_error("page_size_oom.parquet");
     assert!(message.contains("bytes uncompressed from"), "{message}");
 }
+
+#[test]
+fn a_footer_walk_reads_row_groups_and_column_chunks_as_the_decoder_does() {
+    // Found by fuzzing (fuzz/seeds/parquet/found-footer-nested-fields): a
+    // 478-byte file whose column chunk, read field by field as the decoder
+    // reads a `ColumnChunk`, ends in an unknown field the decoder skips as a
+    // list of 2^31 booleans one by one (over 30 s under the fuzzer). The walk
+    // read row groups and column chunks by their declared types and lost step
+    // with it; read by field id, it refuses the list at once.
+    let started = std::time::Instant::now();
+    let message = fixture_error("footer_nested_fields.parquet");
+    assert!(message.contains("elements with"), "{message}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
