@@ -322,12 +322,14 @@ impl<'a> Walk<'a> {
             if kind == 0 {
                 return Ok(true);
             }
+            // As the crate: an explicit id is a zigzag i16; a delta that
+            // overflows i16 is its error, so any id will do here.
             id = match header >> 4 {
                 0 => match self.varint() {
-                    Some(z) => ((z >> 1) as i64) ^ -((z & 1) as i64),
+                    Some(z) => i64::from((((z >> 1) as i64) ^ -((z & 1) as i64)) as i16),
                     None => return Ok(false),
                 },
-                delta => id + i64::from(delta),
+                delta => i64::from((id as i16).wrapping_add(i16::from(delta))),
             };
             // The crate reads these fields as their id says, not as their
             // header's type does; walking them by the type would lose step
@@ -443,6 +445,17 @@ mod tests {
         let mut w = Walk::new(bytes, 0);
         let r = w.structure(super::DEPTH, super::Role::Page);
         (r, w.page_size)
+    }
+
+    #[test]
+    fn field_ids_wrap_as_the_crate_reads_them_instead_of_overflowing() {
+        // Found by fuzzing: an explicit field id of i64::MAX (zigzag), then
+        // a field id delta, overflowed the walk's id.
+        let mut bytes = vec![0x05];
+        bytes.extend([0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]);
+        bytes.push(0x00);
+        bytes.extend([0xF5, 0x00, 0x00]);
+        assert_eq!(walk(&bytes).0, Ok(true));
     }
 
     #[test]
