@@ -1,9 +1,10 @@
 //! `mlg import` end to end: a LightGBM model imported to an artifact that
 //! `mlg predict` runs on the fixture's rows gives LightGBM's probabilities
-//! (to 1e-5) and classes, `--columns` renames the inputs, `--profile` gives
-//! `mlg monitor` a training profile, and a file of no known format, a
-//! truncated model or a wrong `--columns` count fails with a message naming
-//! the problem and writes nothing.
+//! (to 1e-5) and classes, and a skl2onnx MLP pipeline scikit-learn's;
+//! `--columns` renames the inputs, `--profile` gives `mlg monitor` a
+//! training profile, and a file of no known format, a truncated model
+//! (LightGBM or ONNX) or a wrong `--columns` count fails with a message
+//! naming the problem and writes nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -144,5 +145,55 @@ fn bad_model_files_fail_naming_the_problem_and_write_nothing() {
         "{stderr}"
     );
     assert!(!dir.join("a.mlgc").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_imported_skl2onnx_pipeline_predicts_as_scikit_learn_does() {
+    let dir = scratch("onnx");
+    let model = fixture("sklearn_mlp_classifier.onnx");
+    let rows = fixture("sklearn_mlp_classifier.csv");
+    let columns = "x0,x1,x2,x3,x4,x5";
+    let out = mlg(
+        &[
+            "import",
+            model.to_str().unwrap(),
+            "--to",
+            "m.mlgc",
+            "--columns",
+            columns,
+        ],
+        &dir,
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("imported from an ONNX model (skl2onnx"), "{said}");
+    let out = mlg(
+        &["predict", "m.mlgc", "--input", rows.to_str().unwrap(), "--proba"],
+        &dir,
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let predicted = String::from_utf8_lossy(&out.stdout).into_owned();
+    let text = std::fs::read_to_string(&rows).unwrap();
+    let mut lines = predicted.lines();
+    assert_eq!(lines.next(), Some("prediction,proba_0,proba_1,proba_2"));
+    for (i, (got, want)) in lines.zip(text.lines().skip(1)).enumerate() {
+        let got: Vec<f64> = got.split(',').map(|c| c.parse().unwrap()).collect();
+        let want: Vec<f64> = want.split(',').skip(6).map(|c| c.parse().unwrap()).collect();
+        assert_eq!(got[0], want[0], "row {i}: class");
+        for k in 0..3 {
+            assert!((got[1 + k] - want[1 + k]).abs() <= 1e-5, "row {i} class {k}");
+        }
+    }
+    // A truncated file is refused, and nothing is written.
+    let bytes = std::fs::read(&model).unwrap();
+    std::fs::write(dir.join("cut.onnx"), &bytes[..bytes.len() / 2]).unwrap();
+    let out = mlg(&["import", "cut.onnx", "--to", "c.mlgc"], &dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("ONNX model: the file: not an ONNX protobuf"),
+        "{stderr}"
+    );
+    assert!(!dir.join("c.mlgc").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -196,3 +196,55 @@ fn mlg_export_writes_a_model_tract_runs_and_names_its_columns() {
     assert!(!dir.join("x.onnx").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn deploy_to_an_onnx_path_writes_a_model_tract_runs() {
+    let dir = std::env::temp_dir().join(format!("mlg-deploy-onnx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = std::fs::canonicalize("examples/data/iris.csv").unwrap();
+    let file = dir.join("iris.mlg");
+    std::fs::write(
+        &file,
+        format!(
+            "data iris = csv(\"{}\", target = \"target\")\n\
+             features prep = iris -> standardize(numeric)\n\
+             model lr = logistic_regression(prep, c = 1.0)\n\
+             deploy lr to \"lr.mlgc\"\n\
+             deploy lr to \"lr.onnx\"\n",
+            data.display()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mlg"))
+        .args(["run", file.to_str().unwrap()])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let model = mlg_runtime::Model::load(dir.join("lr.mlgc")).unwrap();
+    let graph = model.artifact().graph.clone();
+    let wf = Workflow::from_file(&file).unwrap();
+    let frame = wf.data_frame("iris").unwrap();
+    let rows = mlg_runtime::rows::encode_rows(&frame, &graph.inputs).unwrap();
+    let n = frame.n_rows;
+    let want = model.predict_rows(&rows, n).unwrap();
+    let bytes = std::fs::read(dir.join("lr.onnx")).unwrap();
+    let onnx = tract_onnx::onnx()
+        .model_for_read(&mut &bytes[..])
+        .unwrap()
+        .into_optimized()
+        .unwrap()
+        .into_runnable()
+        .unwrap();
+    let input = tract_ndarray::Array2::from_shape_vec((n, graph.inputs.len()), rows).unwrap();
+    let outputs = onnx.run(tvec!(Tensor::from(input).into())).unwrap();
+    let proba = outputs[1].to_array_view::<f32>().unwrap();
+    let width = 1 + proba.shape()[1];
+    for r in 0..n {
+        for k in 0..proba.shape()[1] {
+            let (a, b) = (proba[[r, k]], want[r * width + 1 + k]);
+            assert!((a - b).abs() <= 1e-5, "row {r} class {k}: onnx {a} vs mlg {b}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -61,7 +61,7 @@ pub fn check_tree(nodes: &[Node]) -> Result<(), String> {
 }
 
 /// The largest `f32` not above `t` (`x <= t` for `f32` `x` is `x <= it`).
-fn at_most(t: f64) -> f32 {
+pub(crate) fn at_most(t: f64) -> f32 {
     let f = t as f32;
     if f64::from(f) > t {
         f.next_down()
@@ -71,7 +71,7 @@ fn at_most(t: f64) -> f32 {
 }
 
 /// The largest `f32` below `t` (`x < t` for `f32` `x` is `x <= it`).
-fn below(t: f64) -> f32 {
+pub(crate) fn below(t: f64) -> f32 {
     let f = t as f32;
     if f64::from(f) >= t {
         f.next_down()

@@ -101,6 +101,16 @@ pub enum Error {
     /// in words.
     #[error("{0}")]
     Usage(String),
+    /// A `deploy ... to "m.onnx"` whose model has no ONNX form.
+    #[error("deploy `{target}` to {path}: {source}")]
+    OnnxExport {
+        /// The deployed stage.
+        target: String,
+        /// The `.onnx` file it was to be written to.
+        path: PathBuf,
+        /// The node with no ONNX form.
+        source: mlg_interop::onnx::ExportError,
+    },
     /// A distributed job cannot go on, said the same way on every rank (the
     /// ranks agreed on it, or it follows from the workflow file alone).
     #[error("{0}")]

@@ -114,8 +114,13 @@ pub struct Lineage {
 impl Lineage {
     /// FNV-1a 64-bit of the UTF-8 bytes of `text`, as hex.
     pub fn hash_text(text: &str) -> String {
+        Self::hash_bytes(text.as_bytes())
+    }
+
+    /// [`hash_text`](Self::hash_text) of a file that is not text (an ONNX model).
+    pub fn hash_bytes(bytes: &[u8]) -> String {
         let mut hash = Fnv::new();
-        hash.write(text.as_bytes());
+        hash.write(bytes);
         hash.hex()
     }
 

@@ -4,7 +4,6 @@
 //! levels, whose codes the input takes), the task and the classes.
 
 use mlg::error::Error;
-use mlg_compiler::ir::SlotKind;
 use std::path::PathBuf;
 
 /// Arguments of `mlg export`.
@@ -23,27 +22,12 @@ pub struct Args {
 /// Loads the artifact, exports its graph and writes the file.
 pub fn run(args: &Args) -> mlg::Result<()> {
     let artifact = mlg_runtime::artifact::read(&args.artifact)?;
-    let columns: Vec<String> = artifact
-        .graph
-        .inputs
-        .iter()
-        .map(|s| match &s.kind {
-            SlotKind::Numeric => s.name.clone(),
-            SlotKind::Categorical { levels } => format!("{}={}", s.name, levels.join("|")),
-        })
-        .collect();
-    let metadata = vec![
-        ("mlg.columns".to_string(), columns.join(",")),
-        ("mlg.task".to_string(), artifact.task.clone()),
-        ("mlg.classes".to_string(), artifact.classes.join(",")),
-        ("mlg.target".to_string(), artifact.target.clone()),
-    ];
     let trees = if args.tree_ensemble {
         mlg_interop::onnx::TreeForm::Ml
     } else {
         mlg_interop::onnx::TreeForm::Standard
     };
-    let bytes = mlg_interop::onnx::export(&artifact.graph, &artifact.name, &metadata, trees)
+    let bytes = mlg_interop::onnx::export_artifact(&artifact, trees)
         .map_err(|e| Error::Usage(format!("{}: {e}", args.artifact.display())))?;
     mlg_runtime::files::write_atomic(&args.onnx, &bytes).map_err(|source| Error::Write {
         path: args.onnx.clone(),

@@ -1,5 +1,5 @@
-//! `mlg import MODEL --to ARTIFACT`: a LightGBM text model or an XGBoost
-//! JSON model read into the inference IR ([`mlg_interop`]), optimized and
+//! `mlg import MODEL --to ARTIFACT`: a LightGBM text model, an XGBoost
+//! JSON model or an ONNX model read into the inference IR ([`mlg_interop`]), optimized and
 //! written as an ordinary artifact for `predict`, `bench`, `serve` and
 //! `monitor` (`--profile` gives `monitor` its training profile).
 
@@ -11,7 +11,8 @@ use std::path::PathBuf;
 /// Arguments of `mlg import`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The model: a LightGBM text model (`model.txt`) or an XGBoost JSON model (`model.json`).
+    /// The model: a LightGBM text model (`model.txt`), an XGBoost JSON model (`model.json`)
+    /// or an ONNX model (`model.onnx`).
     model: PathBuf,
     /// Where to write the artifact.
     #[arg(long)]

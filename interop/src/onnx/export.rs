@@ -67,6 +67,30 @@ pub enum TreeForm {
     Ml,
 }
 
+/// `artifact`'s graph as a serialized ONNX model named after it, its
+/// metadata naming the input columns in order (a categorical column with
+/// its levels, whose codes the input takes: `name=a|b|c`), the task, the
+/// classes and the target (`mlg.columns`, `mlg.task`, `mlg.classes`,
+/// `mlg.target`).
+pub fn export_artifact(artifact: &mlg_runtime::Artifact, trees: TreeForm) -> Result<Vec<u8>, ExportError> {
+    let columns: Vec<String> = artifact
+        .graph
+        .inputs
+        .iter()
+        .map(|s| match &s.kind {
+            mlg_compiler::ir::SlotKind::Numeric => s.name.clone(),
+            mlg_compiler::ir::SlotKind::Categorical { levels } => format!("{}={}", s.name, levels.join("|")),
+        })
+        .collect();
+    let metadata = vec![
+        ("mlg.columns".to_string(), columns.join(",")),
+        ("mlg.task".to_string(), artifact.task.clone()),
+        ("mlg.classes".to_string(), artifact.classes.join(",")),
+        ("mlg.target".to_string(), artifact.target.clone()),
+    ];
+    export(&artifact.graph, &artifact.name, &metadata, trees)
+}
+
 /// `graph` as a serialized ONNX model named `name`, with `metadata` (key,
 /// value) pairs (e.g. the input columns and classes), trees written in
 /// `trees` form.

@@ -1,6 +1,7 @@
 //! Deploying: a model fitted on every data row, checked finite on the rows
 //! it trained on, packed with its schema, metrics, profile and lineage into
-//! an artifact and compiled.
+//! an artifact and compiled, then written as an mlg artifact or, to a
+//! `.onnx` path, as an ONNX model.
 
 use crate::error::Result;
 use crate::executor::compile;
@@ -11,6 +12,26 @@ use crate::session::Workflow;
 use mlg_compiler::passes::Calibration;
 use mlg_runtime::Artifact;
 use std::collections::BTreeMap;
+
+/// Writes the deployed `artifact` of stage `target` to `path`: as an ONNX
+/// model (standard ops, [`mlg_interop::onnx::export_artifact`]) when the
+/// path ends in `.onnx`, else as an mlg artifact.
+pub(super) fn write(target: &str, path: &std::path::Path, artifact: &Artifact) -> Result<()> {
+    if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx")) {
+        return Ok(mlg_runtime::artifact::write(path, artifact)?);
+    }
+    let bytes = mlg_interop::onnx::export_artifact(artifact, mlg_interop::onnx::TreeForm::Standard).map_err(
+        |source| crate::error::Error::OnnxExport {
+            target: target.to_string(),
+            path: path.to_path_buf(),
+            source,
+        },
+    )?;
+    mlg_runtime::files::write_atomic(path, &bytes).map_err(|source| crate::error::Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
 
 /// Rows per batch of the training-rows check of [`deployable`].
 const CHECK_ROWS: usize = 16_384;

@@ -225,7 +225,7 @@ fn run_stages(
         bar.finish();
         let compiled = compiled?;
         if writer == 0 {
-            mlg_runtime::artifact::write(&deploy.path, compiled.artifact())?;
+            deploy::write(&deploy.target, &deploy.path, compiled.artifact())?;
         }
         out.artifacts.push(deploy.path.clone());
     }
