@@ -1,4 +1,4 @@
-//! `Op::Trees`: the Cranelift backend, both walks, against the interpreter bit
+//! `Op::Trees`: the Cranelift backend, all three walks, against the interpreter bit
 //! for bit on random forests (NaN, infinities and exact threshold values in the
 //! rows; NaN and infinite thresholds), batch sizes around the row groups,
 //! parallel runs, row tiles (partial last tiles, chained forests), trees inside
@@ -198,7 +198,7 @@ fn hand_checked_splits_follow_nan_infinity_and_ties() {
         -INF, -INF, // 20 + 100
     ];
     let want = [1210.5, 1120.5, 1130.5, 1120.5];
-    for walk in [TreeWalk::Table, TreeWalk::Branches] {
+    for walk in [TreeWalk::Table, TreeWalk::Branches, TreeWalk::Chain] {
         let graph = trees_graph("trees", 2, forest.clone(), walk);
         assert_eq!(interpret(&graph, &input, 4, 2), want);
         check(&graph, &input, 4, &format!("{walk:?}"));
@@ -459,4 +459,62 @@ fn chained_forests_in_tiles_match() {
             .expect("buffers fit");
         assert!(identical(&want, &got), "chained {n_rows} rows in parallel");
     }
+}
+
+#[test]
+fn chained_walks_match_the_interpreter_bit_for_bit() {
+    // One output (the chained walk's case): single rows (the tree-by-tree
+    // table), row groups, partial tiles, wide spill areas, parallel runs.
+    let mut rng = Rng::new(53);
+    for (case, (d, n_trees, counts)) in [
+        (3, 1, &[1, 2, 16, 17][..]),
+        (5, 40, &[1, 3, 9, 16, 37, 1023, 1025, 2061][..]),
+        (20, 60, &[1, 16, 1024, 1100][..]),
+        (300, 25, &[1, 7, 250, 333][..]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let forest = random_forest(&mut rng, d, 1, n_trees, 12);
+        let graph = trees_graph("trees", d, forest, TreeWalk::Chain);
+        let compiled = compile(&graph).expect("compile");
+        for &n_rows in counts {
+            let data = rows(&mut rng, n_rows, d);
+            check_compiled(
+                &graph,
+                &compiled,
+                &data,
+                n_rows,
+                &format!("case {case} chain {n_rows} rows"),
+            );
+        }
+        let n = 5_003;
+        let data = rows(&mut rng, n, d);
+        let want = interpret(&graph, &data, n, d);
+        let mut got = vec![-7.0; want.len()];
+        compiled
+            .run_parallel(&data, n, d, &mut got, Some(2))
+            .expect("buffers fit");
+        assert!(identical(&want, &got), "case {case} chain in parallel");
+    }
+}
+
+#[test]
+fn a_chained_walk_of_several_outputs_is_refused() {
+    let mut rng = Rng::new(59);
+    let mut b = GraphBuilder::new("trees", numeric_inputs(3));
+    let parts = (0..3).map(|s| b.input(s).expect("input")).collect();
+    let x = b.push(Op::Concat { parts }).expect("concat");
+    let forest = Box::new(random_forest(&mut rng, 3, 2, 4, 5));
+    let err = b
+        .push(Op::Trees {
+            x,
+            forest,
+            walk: TreeWalk::Chain,
+        })
+        .expect_err("two outputs");
+    assert!(
+        err.to_string().contains("a chained walk of 2 outputs (one only)"),
+        "{err}"
+    );
 }

@@ -46,6 +46,11 @@ pub enum TreeWalk {
     /// Every split as a native compare-and-branch (fastest for small models;
     /// code size grows with the node count).
     Branches,
+    /// One-output forests only: every leaf links to the next tree's root, so
+    /// each row takes only the splits on its own paths, adding each record's
+    /// value as it goes (fastest where rows stop far above the trees' depth,
+    /// as in leaf-wise boosted trees).
+    Chain,
 }
 
 impl TreeWalk {
@@ -54,6 +59,7 @@ impl TreeWalk {
         match self {
             TreeWalk::Table => "table",
             TreeWalk::Branches => "branches",
+            TreeWalk::Chain => "chain",
         }
     }
 }

@@ -235,12 +235,24 @@ pub fn op_width(graph: &Graph, id: NodeId, op: &Op) -> Result<u32, VerifyError> 
             }
             w(*x)
         }
-        Op::Trees { x, forest, .. } => {
+        Op::Trees { x, forest, walk } => {
             forest.check(w(*x) as usize).map_err(shape)?;
+            if *walk == super::TreeWalk::Chain && forest.width() != 1 {
+                return Err(shape(format!(
+                    "a chained walk of {} outputs (one only)",
+                    forest.width()
+                )));
+            }
             forest.width() as u32
         }
-        Op::QuantTrees { x, forest, .. } => {
+        Op::QuantTrees { x, forest, walk } => {
             forest.check(w(*x) as usize).map_err(shape)?;
+            if *walk == super::TreeWalk::Chain && forest.width() != 1 {
+                return Err(shape(format!(
+                    "a chained walk of {} outputs (one only)",
+                    forest.width()
+                )));
+            }
             forest.width() as u32
         }
     };

@@ -17,8 +17,8 @@ use super::knn::emit_knn;
 use super::math::{exp_f32, ln_f32, log1p_f32, pow_f32, sigmoid_f32};
 use super::tiles::{self, TileAt, TilePass};
 use super::trees::{
-    emit_branches, emit_table_walk, encode_quant_table, encode_table, init_sums, load_sums, spill_rows,
-    TableLayout,
+    emit_branches, emit_table_walk, encode_chain, encode_quant_table, encode_table, init_sums, load_sums,
+    spill_rows, TableLayout,
 };
 use super::CodegenError;
 use crate::ir::{BinaryOp, CompareOp, Graph, NodeId, Op, TreeWalk, UnaryFn};
@@ -256,9 +256,17 @@ fn declare_data(
                 let (layout, object) = encode_table(forest)?;
                 (object, Some(Ok(layout)))
             }
+            Op::Trees {
+                forest,
+                walk: TreeWalk::Chain,
+                ..
+            } => {
+                let (layout, object) = encode_chain(forest)?;
+                (object, Some(Ok(layout)))
+            }
             Op::QuantTrees {
                 forest,
-                walk: TreeWalk::Table,
+                walk: TreeWalk::Table | TreeWalk::Chain,
                 ..
             } => {
                 let (layout, object) = match encode_quant_table(forest) {
@@ -536,21 +544,25 @@ fn emit_op(
         },
         Op::Trees { x, forest, walk } => match (walk, data) {
             (TreeWalk::Branches, _) => emit_branches(b, forest, v(*x)),
-            (TreeWalk::Table, NodeData::Table(gv, layout)) => {
+            (TreeWalk::Table | TreeWalk::Chain, NodeData::Table(gv, layout)) => {
                 let ptr = b.func.dfg.value_type(row);
                 let mut sums = emit_table_walk(b, ptr, layout, *gv, &[v(*x)]);
                 sums.pop().unwrap_or_default()
             }
-            (TreeWalk::Table, _) => unreachable!("declare_data encodes a table for every table walk"),
+            (TreeWalk::Table | TreeWalk::Chain, _) => {
+                unreachable!("declare_data encodes a table for every table walk")
+            }
         },
         Op::QuantTrees { x, forest, walk } => match (walk, data) {
             (TreeWalk::Branches, _) => emit_branches(b, &forest.dequantize(), v(*x)),
-            (TreeWalk::Table, NodeData::Table(gv, layout)) => {
+            (TreeWalk::Table | TreeWalk::Chain, NodeData::Table(gv, layout)) => {
                 let ptr = b.func.dfg.value_type(row);
                 let mut sums = emit_table_walk(b, ptr, layout, *gv, &[v(*x)]);
                 sums.pop().unwrap_or_default()
             }
-            (TreeWalk::Table, _) => unreachable!("declare_data encodes a table for every table walk"),
+            (TreeWalk::Table | TreeWalk::Chain, _) => {
+                unreachable!("declare_data encodes a table for every table walk")
+            }
         },
     }
 }

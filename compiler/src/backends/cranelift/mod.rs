@@ -103,10 +103,10 @@ fn has_table_walk(graph: &Graph) -> bool {
         matches!(
             n.op,
             Op::Trees {
-                walk: TreeWalk::Table,
+                walk: TreeWalk::Table | TreeWalk::Chain,
                 ..
             } | Op::QuantTrees {
-                walk: TreeWalk::Table,
+                walk: TreeWalk::Table | TreeWalk::Chain,
                 ..
             }
         )

@@ -211,10 +211,10 @@ fn needed(graph: &Graph, stop: Option<usize>) -> Vec<bool> {
         let table = matches!(
             node.op,
             Op::Trees {
-                walk: TreeWalk::Table,
+                walk: TreeWalk::Table | TreeWalk::Chain,
                 ..
             } | Op::QuantTrees {
-                walk: TreeWalk::Table,
+                walk: TreeWalk::Table | TreeWalk::Chain,
                 ..
             }
         );

@@ -31,6 +31,7 @@
 //! tree's leaf values added in tree order in `f32`.
 
 mod branches;
+mod chain;
 mod quant;
 
 use std::collections::HashMap;
@@ -42,6 +43,7 @@ use cranelift_codegen::ir::{
 use cranelift_frontend::FunctionBuilder;
 
 pub(crate) use branches::emit_branches;
+pub(crate) use chain::encode_chain;
 pub(crate) use quant::encode_quant_table;
 
 use super::jit::DataObject;
@@ -82,11 +84,27 @@ pub(crate) struct TableLayout {
     /// ([`quant`]; the walk holds indices within a tree) or the 16-byte `f32`
     /// ones (the walk holds byte offsets from the table).
     compact: bool,
+    /// Whether the records are chained ([`chain`]; `trees_at` is then the
+    /// terminal record's offset) rather than walked tree by tree.
+    chain: bool,
+    /// Byte offset of this table in its data object (offsets in the records
+    /// count from there).
+    origin: u32,
+    /// For a chained table, the same forest walked tree by tree, further in
+    /// the same data object: a single row has no other rows to overlap its
+    /// loads with, and takes its walk (see [`emit_table_walk`]).
+    alt: Option<Box<TableLayout>>,
 }
 
 /// Encodes `forest` (which must satisfy [`Forest::check`]) as the data object
 /// described in the module documentation, with the layout its walk needs.
 pub(crate) fn encode_table(forest: &Forest) -> Result<(TableLayout, DataObject), CodegenError> {
+    let (layout, words) = table_words(forest)?;
+    Ok((layout, DataObject::from_u32s(&words)))
+}
+
+/// The layout and words of [`encode_table`].
+fn table_words(forest: &Forest) -> Result<(TableLayout, Vec<u32>), CodegenError> {
     let too_large = || {
         CodegenError::TooLarge(format!(
             "a tree table of {} nodes and {} leaf values exceeds 4 GiB",
@@ -155,8 +173,11 @@ pub(crate) fn encode_table(forest: &Forest) -> Result<(TableLayout, DataObject),
         n_trees,
         base: forest.base.clone(),
         compact: false,
+        chain: false,
+        origin: 0,
+        alt: None,
     };
-    Ok((layout, DataObject::from_u32s(&words)))
+    Ok((layout, words))
 }
 
 /// The spill slots of a table, numbered in order of first use.
@@ -248,6 +269,10 @@ pub(crate) fn emit_table_walk(
     xs: &[&[Value]],
 ) -> Vec<Vec<Value>> {
     let rows = xs.len();
+    let layout = match &layout.alt {
+        Some(alt) if rows == 1 => alt,
+        _ => layout,
+    };
     let group = if rows > WALK_GROUP && rows.is_multiple_of(WALK_GROUP) {
         WALK_GROUP
     } else {
@@ -284,11 +309,15 @@ pub(crate) fn emit_walk_loop(
     group: usize,
     x_end: Value,
 ) {
+    if layout.chain {
+        return chain::emit_chain_loop(b, ptr, layout, data, x, acc, group, x_end);
+    }
     let k = layout.width();
     let row_bytes = layout.row_bytes();
     let table_flags = MemFlagsData::trusted().with_readonly();
     let flags = MemFlagsData::trusted();
     let table = b.ins().symbol_value(ptr, data);
+    let table = b.ins().iadd_imm_u(table, i64::from(layout.origin));
     let tree = b.create_block();
     let t = b.append_block_param(tree, ptr);
     let sub = b.create_block();

@@ -102,6 +102,9 @@ pub(crate) fn encode_quant_table(forest: &QuantForest) -> Option<(TableLayout, D
         n_trees,
         base: forest.base.clone(),
         compact: true,
+        chain: false,
+        origin: 0,
+        alt: None,
     };
     Some((layout, DataObject::from_bytes(bytes)))
 }
