@@ -129,41 +129,19 @@ fn table_words(forest: &Forest) -> Result<(TableLayout, Vec<u32>), CodegenError>
     let mut words = vec![0u32; (trees_at / 4) as usize];
     let mut trees = Vec::with_capacity(forest.roots.len());
     for t in 0..forest.roots.len() {
-        let range = forest.tree(t);
-        let bfs = breadth_first(range.start, |i| match forest.nodes[i] {
-            TreeNode::Split { left, right, .. } => Some((left as usize, right as usize)),
-            TreeNode::Leaf { .. } => None,
-        });
-        for (p, &node) in bfs.order.iter().enumerate() {
-            let at = range.start + p;
-            let record = &mut words[at * 4..at * 4 + 4];
-            match forest.nodes[node] {
-                TreeNode::Split {
-                    feature,
-                    threshold,
-                    missing_left,
-                    ..
-                } => {
-                    let (spill, threshold) = match (missing_left, threshold.is_nan()) {
-                        (false, _) => (Spill::Raw, threshold),
-                        (true, false) => (Spill::NanLow, threshold),
-                        (true, true) => (Spill::NanOnly, 0.0),
-                    };
-                    let slot = slots.slot(feature, spill);
-                    let child = (range.start + bfs.first[p]) as u32;
-                    record.copy_from_slice(&[4 * (1 + slot), threshold.to_bits(), child * NODE_BYTES, 0]);
-                }
-                TreeNode::Leaf { value } => {
-                    record.copy_from_slice(&[
-                        0,
-                        f32::INFINITY.to_bits(),
-                        at as u32 * NODE_BYTES,
-                        leaves_at + 4 * value,
-                    ]);
-                }
+        let depth = each_record(forest, t, &mut slots, |at, record| {
+            let words_at = &mut words[at * 4..at * 4 + 4];
+            match record {
+                Record::Split(split) => words_at.copy_from_slice(&[split[0], split[1], split[2], 0]),
+                Record::Leaf(value) => words_at.copy_from_slice(&[
+                    0,
+                    f32::INFINITY.to_bits(),
+                    at as u32 * NODE_BYTES,
+                    leaves_at + 4 * value,
+                ]),
             }
-        }
-        trees.push([range.start as u32 * NODE_BYTES, bfs.depth]);
+        });
+        trees.push([forest.roots[t] * NODE_BYTES, depth]);
     }
     words.extend(trees.iter().flatten());
     words.extend(forest.leaves.iter().map(|v| v.to_bits()));
@@ -178,6 +156,52 @@ fn table_words(forest: &Forest) -> Result<(TableLayout, Vec<u32>), CodegenError>
         alt: None,
     };
     Ok((layout, words))
+}
+
+/// One node of a tree, as [`each_record`] hands it over.
+enum Record {
+    /// A split's first three record words: its spill slot's byte offset,
+    /// its threshold's bits and its left child's byte offset.
+    Split([u32; 3]),
+    /// A leaf: the index of its first value in the forest's `leaves`.
+    Leaf(u32),
+}
+
+/// Calls `f(at, record)` for every node of tree `t` of `forest` in
+/// breadth-first order, `at` being the node's index in the table (the
+/// tree's range, renumbered so that a split's children are adjacent), with
+/// the splits' spill slots assigned in `slots`; returns the tree's depth.
+fn each_record(forest: &Forest, t: usize, slots: &mut Slots, mut f: impl FnMut(usize, Record)) -> u32 {
+    let range = forest.tree(t);
+    let bfs = breadth_first(range.start, |i| match forest.nodes[i] {
+        TreeNode::Split { left, right, .. } => Some((left as usize, right as usize)),
+        TreeNode::Leaf { .. } => None,
+    });
+    for (p, &node) in bfs.order.iter().enumerate() {
+        let at = range.start + p;
+        match forest.nodes[node] {
+            TreeNode::Split {
+                feature,
+                threshold,
+                missing_left,
+                ..
+            } => {
+                let (spill, threshold) = match (missing_left, threshold.is_nan()) {
+                    (false, _) => (Spill::Raw, threshold),
+                    (true, false) => (Spill::NanLow, threshold),
+                    (true, true) => (Spill::NanOnly, 0.0),
+                };
+                let slot = slots.slot(feature, spill);
+                let child = (range.start + bfs.first[p]) as u32;
+                f(
+                    at,
+                    Record::Split([4 * (1 + slot), threshold.to_bits(), child * NODE_BYTES]),
+                );
+            }
+            TreeNode::Leaf { value } => f(at, Record::Leaf(value)),
+        }
+    }
+    bfs.depth
 }
 
 /// The spill slots of a table, numbered in order of first use.

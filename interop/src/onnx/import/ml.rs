@@ -53,8 +53,7 @@ pub(super) fn lower(
             if replaced.is_nan() {
                 Value::Row(low.push(Op::FillNan { x, values }, at)?)
             } else {
-                let target = low.push(Op::Const { values: vec![replaced] }, at)?;
-                let cond = low.push(Op::Compare { op: CompareOp::Eq, a: x, b: target }, at)?;
+                let cond = low.compare_to(CompareOp::Eq, x, replaced, at)?;
                 let fill = low.push(Op::Const { values }, at)?;
                 Value::Row(low.push(Op::Select { cond, a: fill, b: x }, at)?)
             }
@@ -248,15 +247,7 @@ fn normalizer(low: &mut Lowering, node: &NodeProto, attrs: &Attrs) -> Result<Nod
             at,
         )?;
     }
-    let zero = low.push(Op::Const { values: vec![0.0] }, at)?;
-    let nonzero = low.push(
-        Op::Compare {
-            op: CompareOp::Ne,
-            a: total,
-            b: zero,
-        },
-        at,
-    )?;
+    let nonzero = low.compare_to(CompareOp::Ne, total, 0.0, at)?;
     let one = low.push(Op::Const { values: vec![1.0] }, at)?;
     let divisor = low.push(
         Op::Select {

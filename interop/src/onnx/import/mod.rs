@@ -25,7 +25,7 @@ mod trees;
 
 use super::proto::{tensor_proto::DataType, type_proto, ModelProto, NodeProto, ValueInfoProto};
 use crate::error::{malformed, unsupported, ImportError};
-use mlg_compiler::ir::{Graph, GraphBuilder, InputSlot, NodeId, Op, SlotKind, VerifyError};
+use mlg_compiler::ir::{CompareOp, Graph, GraphBuilder, InputSlot, NodeId, Op, SlotKind, VerifyError};
 use prost::Message;
 use std::collections::{HashMap, HashSet};
 use tensor::{Attrs, Data, Tensor, FORMAT};
@@ -126,6 +126,12 @@ impl Lowering {
         if let Some(name) = node.output.get(i).filter(|s| !s.is_empty()) {
             self.values.insert(name.clone(), value);
         }
+    }
+
+    /// `x op c` (`1.0` or `0.0`) against the constant `c`.
+    pub fn compare_to(&mut self, op: CompareOp, x: NodeId, c: f32, at: &str) -> Result<NodeId, ImportError> {
+        let c = self.push(Op::Const { values: vec![c] }, at)?;
+        self.push(Op::Compare { op, a: x, b: c }, at)
     }
 
     /// Appends `op`.

@@ -175,15 +175,7 @@ pub(super) fn classifier(
         },
         at,
     )?;
-    let zero = low.push(Op::Const { values: vec![0.0] }, at)?;
-    let index = low.push(
-        Op::Compare {
-            op: CompareOp::Lt,
-            a: s,
-            b: zero,
-        },
-        at,
-    )?;
+    let index = low.compare_to(CompareOp::Lt, s, 0.0, at)?;
     let neg = low.push(
         Op::Unary {
             func: UnaryFn::Neg,

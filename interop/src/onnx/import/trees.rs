@@ -339,15 +339,7 @@ pub(super) fn lower(
             },
             at,
         )?;
-        let zero = low.push(Op::Const { values: vec![0.0] }, at)?;
-        let index = low.push(
-            Op::Compare {
-                op: CompareOp::Gt,
-                a: s1,
-                b: zero,
-            },
-            at,
-        )?;
+        let index = low.compare_to(CompareOp::Gt, s1, 0.0, at)?;
         (index, super::ml::post_transform(low, raw, attrs)?)
     } else {
         return Err(attrs.unsupported("a two-class ensemble with weights for both classes and base values"));
@@ -370,20 +362,8 @@ fn binary(
     if post == "PROBIT" || post == "SOFTMAX_ZERO" {
         return Err(attrs.unsupported(format!("post_transform {post}")));
     }
-    let cut = low.push(
-        Op::Const {
-            values: vec![if positive { 0.5 } else { 0.0 }],
-        },
-        at,
-    )?;
-    let index = low.push(
-        Op::Compare {
-            op: CompareOp::Gt,
-            a: s,
-            b: cut,
-        },
-        at,
-    )?;
+    let cut = if positive { 0.5 } else { 0.0 };
+    let index = low.compare_to(CompareOp::Gt, s, cut, at)?;
     let (p0, p1) = if positive {
         let one = low.push(Op::Const { values: vec![1.0] }, at)?;
         (

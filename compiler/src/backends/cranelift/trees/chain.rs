@@ -31,10 +31,10 @@ use cranelift_codegen::ir::{
 };
 use cranelift_frontend::FunctionBuilder;
 
-use super::{breadth_first, load_u32, table_words, Slots, Spill, TableLayout, NODE_BYTES};
+use super::{each_record, load_u32, table_words, Record, Slots, TableLayout, NODE_BYTES};
 use crate::backends::cranelift::jit::DataObject;
 use crate::backends::cranelift::CodegenError;
-use crate::ir::{Forest, TreeNode};
+use crate::ir::Forest;
 
 /// Steps between the checks of whether every row of the group is done: the
 /// check costs about two instructions per row, a step about ten. 8 ran the
@@ -65,46 +65,23 @@ pub(crate) fn encode_chain(forest: &Forest) -> Result<(TableLayout, DataObject),
     let mut words = vec![0u32; forest.nodes.len() * 4 + 4];
     let n_trees = forest.roots.len();
     for t in 0..n_trees {
-        let range = forest.tree(t);
         let next = if t + 1 < n_trees {
             forest.roots[t + 1] * NODE_BYTES
         } else {
             terminal
         };
-        let bfs = breadth_first(range.start, |i| match forest.nodes[i] {
-            TreeNode::Split { left, right, .. } => Some((left as usize, right as usize)),
-            TreeNode::Leaf { .. } => None,
-        });
-        for (p, &node) in bfs.order.iter().enumerate() {
-            let at = range.start + p;
-            let record = &mut words[at * 4..at * 4 + 4];
-            match forest.nodes[node] {
-                TreeNode::Split {
-                    feature,
-                    threshold,
-                    missing_left,
-                    ..
-                } => {
-                    let (spill, threshold) = match (missing_left, threshold.is_nan()) {
-                        (false, _) => (Spill::Raw, threshold),
-                        (true, false) => (Spill::NanLow, threshold),
-                        (true, true) => (Spill::NanOnly, 0.0),
-                    };
-                    let slot = slots.slot(feature, spill);
-                    let child = (range.start + bfs.first[p]) as u32;
-                    record.copy_from_slice(&[
-                        4 * (1 + slot),
-                        threshold.to_bits(),
-                        child * NODE_BYTES,
-                        (-0.0f32).to_bits(),
-                    ]);
+        each_record(forest, t, &mut slots, |at, record| {
+            let words_at = &mut words[at * 4..at * 4 + 4];
+            match record {
+                Record::Split(split) => {
+                    words_at.copy_from_slice(&[split[0], split[1], split[2], (-0.0f32).to_bits()]);
                 }
-                TreeNode::Leaf { value } => {
+                Record::Leaf(value) => {
                     let v = forest.leaves[value as usize];
-                    record.copy_from_slice(&[0, f32::INFINITY.to_bits(), next, v.to_bits()]);
+                    words_at.copy_from_slice(&[0, f32::INFINITY.to_bits(), next, v.to_bits()]);
                 }
             }
-        }
+        });
     }
     let end = forest.nodes.len() * 4;
     words[end..].copy_from_slice(&[0, f32::INFINITY.to_bits(), terminal, (-0.0f32).to_bits()]);
