@@ -1,11 +1,12 @@
 //! ONNX models imported and compiled: the skl2onnx exports of scikit-learn
 //! pipelines that `scripts/sklearn_onnx_fixtures.py` made reproduce
 //! scikit-learn's own outputs (probabilities within 1e-5, classes exactly,
-//! regression values within 1e-5 relative); a truncated file, an unknown
-//! operator, an unsupported attribute value and a wrong `--columns` count
-//! are refused naming what is wrong.
+//! regression values within 1e-5 relative); a `LabelEncoder` maps its keys;
+//! a truncated file, an unknown operator, an unsupported attribute value,
+//! a repeated key and a wrong `--columns` count are refused naming what is
+//! wrong.
 
-use mlg_interop::onnx::proto::ModelProto;
+use mlg_interop::onnx::proto::{AttributeProto, ModelProto, NodeProto};
 use mlg_interop::{import, ImportError, ImportOptions};
 use mlg_runtime::Model;
 use prost::Message;
@@ -154,6 +155,82 @@ fn import_bytes(bytes: &[u8], tag: &str, options: &ImportOptions) -> Result<(), 
     let result = import(path, options).map(|_| ());
     std::fs::remove_dir_all(&dir).unwrap();
     result
+}
+
+/// A model `x [N, 1] -> LabelEncoder -> y [N, 1]` with `attributes`, built
+/// from the linear-regression fixture's `[N, 1]` output description.
+fn label_encoder(attributes: Vec<AttributeProto>) -> Vec<u8> {
+    let mut model = load("sklearn_linear_regression.onnx");
+    let graph = model.graph.as_mut().unwrap();
+    let mut column = graph.output[0].clone();
+    column.name = Some("x".into());
+    let mut y = column.clone();
+    y.name = Some("y".into());
+    graph.input = vec![column];
+    graph.output = vec![y];
+    graph.initializer.clear();
+    graph.node = vec![NodeProto {
+        input: vec!["x".into()],
+        output: vec!["y".into()],
+        op_type: Some("LabelEncoder".into()),
+        domain: Some("ai.onnx.ml".into()),
+        attribute: attributes,
+        ..Default::default()
+    }];
+    model.encode_to_vec()
+}
+
+fn floats(name: &str, v: Vec<f32>) -> AttributeProto {
+    AttributeProto {
+        name: Some(name.into()),
+        floats: v,
+        ..Default::default()
+    }
+}
+
+fn ints(name: &str, v: Vec<i64>) -> AttributeProto {
+    AttributeProto {
+        name: Some(name.into()),
+        ints: v,
+        ..Default::default()
+    }
+}
+
+/// The imported model of `bytes` run on the one-column `rows`.
+fn run_bytes(bytes: &[u8], rows: &[f32]) -> Vec<f32> {
+    let artifact = mlg_interop::onnx_artifact(bytes, "m", &ImportOptions::default()).unwrap();
+    let model = Model::from_artifact(artifact).unwrap();
+    model.predict_rows(rows, rows.len()).unwrap()
+}
+
+#[test]
+fn a_label_encoder_maps_keys_and_gives_the_default_elsewhere() {
+    // Float keys: compared one by one.
+    let bytes = label_encoder(vec![
+        floats("keys_floats", vec![1.0, 2.5, -5.0]),
+        floats("values_floats", vec![10.0, 20.0, 50.0]),
+        AttributeProto {
+            name: Some("default_float".into()),
+            f: Some(-1.0),
+            ..Default::default()
+        },
+    ]);
+    let got = run_bytes(&bytes, &[1.0, 2.5, -5.0, 3.0, f32::NAN]);
+    assert_eq!(got, [10.0, 20.0, 50.0, -1.0, -1.0]);
+    // Small whole keys: a table; the default of integers is -1.
+    let bytes = label_encoder(vec![
+        ints("keys_int64s", vec![0, 1, 2, 7]),
+        ints("values_int64s", vec![5, 6, 7, 8]),
+    ]);
+    let got = run_bytes(&bytes, &[0.0, 1.0, 2.0, 7.0, 3.0, f32::NAN, 1.5, -1.0, -0.0]);
+    assert_eq!(got, [5.0, 6.0, 7.0, 8.0, -1.0, -1.0, -1.0, -1.0, 5.0]);
+    // A key given twice is refused.
+    let bytes = label_encoder(vec![
+        ints("keys_int64s", vec![1, 1]),
+        ints("values_int64s", vec![5, 6]),
+    ]);
+    let err = mlg_interop::onnx_artifact(&bytes, "m", &ImportOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("the key 1 is given twice"), "{err}");
 }
 
 #[test]

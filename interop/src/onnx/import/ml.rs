@@ -1,9 +1,9 @@
 //! The `ai.onnx.ml` operators other than tree ensembles, as ONNX Runtime
 //! computes them: `Scaler`, `Imputer`, `Normalizer`, `OneHotEncoder`,
-//! `LinearRegressor`, `LinearClassifier`, `SVMRegressor`, two-class
-//! `SVMClassifier`, `ZipMap` (its
-//! probabilities kept as a tensor) and `ArrayFeatureExtractor` (columns of
-//! a row, or a class table indexed by a label).
+//! `LabelEncoder` (of numbers), `LinearRegressor`, `LinearClassifier`,
+//! `SVMRegressor`, two-class `SVMClassifier`, `ZipMap` (its probabilities
+//! kept as a tensor) and `ArrayFeatureExtractor` (columns of a row, or a
+//! class table indexed by a label).
 
 use super::tensor::Attrs;
 use super::{class_labels, names, Lowering, Value};
@@ -73,6 +73,7 @@ pub(super) fn lower(
             }
             Value::Row(low.push(Op::OneHot { x, codes }, at)?)
         }
+        "LabelEncoder" => Value::Row(label_encoder(low, node, attrs)?),
         "LinearRegressor" => {
             let x = low.row_only(node, 0, at)?;
             let targets = attrs.int("targets", 1).max(1) as usize;
@@ -159,6 +160,97 @@ pub(super) fn lower(
     };
     low.bind(node, 0, value);
     Ok(())
+}
+
+/// Most keys a `LabelEncoder` that is not a table lookup may map (one
+/// compare and select each).
+const MAX_ENCODER_KEYS: usize = 1024;
+
+/// `LabelEncoder` of numbers to numbers, elementwise: each element equal to
+/// a key becomes its value, any other (NaN included) the default. Small
+/// whole keys of a single column become a table `Lookup`; other keys a
+/// chain of `Select(x == key, value, ...)`. String keys or values are
+/// refused.
+fn label_encoder(low: &mut Lowering, node: &NodeProto, attrs: &Attrs) -> Result<NodeId, ImportError> {
+    let at = attrs.at.as_str();
+    let x = low.row_only(node, 0, at)?;
+    if !attrs.strings("keys_strings").is_empty() || !attrs.strings("values_strings").is_empty() {
+        return Err(attrs.unsupported("a LabelEncoder of strings (numbers only)"));
+    }
+    if attrs.has("keys_tensor") || attrs.has("values_tensor") {
+        return Err(attrs.unsupported("a LabelEncoder with tensor keys or values"));
+    }
+    let float_keys = attrs.floats("keys_floats");
+    let keys: Vec<f64> = if float_keys.is_empty() {
+        attrs.ints("keys_int64s").iter().map(|&k| k as f64).collect()
+    } else {
+        float_keys.iter().map(|&k| f64::from(k)).collect()
+    };
+    let float_values = attrs.floats("values_floats");
+    let (values, default): (Vec<f64>, f32) = if float_values.is_empty() {
+        let v = attrs.ints("values_int64s").iter().map(|&v| v as f64).collect();
+        (v, attrs.int("default_int64", -1) as f32)
+    } else {
+        (
+            float_values.iter().map(|&v| f64::from(v)).collect(),
+            attrs.float("default_float", -0.0),
+        )
+    };
+    attrs.check_len("values", values.len(), keys.len())?;
+    if keys.is_empty() {
+        return Err(attrs.malformed("no keys"));
+    }
+    // Every key and value must be exact in f32, the row's number type.
+    if let Some(v) = keys
+        .iter()
+        .chain(&values)
+        .find(|&&v| f64::from(v as f32) != v && !v.is_nan())
+    {
+        return Err(attrs.unsupported(format!("a LabelEncoder key or value ({v}) not exact in f32")));
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(k) = keys.iter().find(|k| !seen.insert(k.to_bits())) {
+        return Err(attrs.malformed(format!("the key {k} is given twice")));
+    }
+    let table_size = keys.iter().fold(0.0f64, |m, &k| m.max(k)) + 1.0;
+    let whole = keys.iter().all(|&k| k >= 0.0 && k.fract() == 0.0);
+    if low.width(x) == 1 && whole && table_size <= 65_536.0 {
+        let mut table = vec![default; table_size as usize];
+        for (&k, &v) in keys.iter().zip(&values) {
+            table[k as usize] = v as f32;
+        }
+        return low.push(Op::Lookup { x, table, default }, at);
+    }
+    if keys.len() > MAX_ENCODER_KEYS {
+        return Err(attrs.unsupported(format!(
+            "a LabelEncoder of {} keys that are not small whole numbers (at most {MAX_ENCODER_KEYS})",
+            keys.len()
+        )));
+    }
+    let mut out = low.push(
+        Op::Const {
+            values: vec![default],
+        },
+        at,
+    )?;
+    for (&k, &v) in keys.iter().zip(&values) {
+        let cond = low.compare_to(CompareOp::Eq, x, k as f32, at)?;
+        let value = low.push(
+            Op::Const {
+                values: vec![v as f32],
+            },
+            at,
+        )?;
+        out = low.push(
+            Op::Select {
+                cond,
+                a: value,
+                b: out,
+            },
+            at,
+        )?;
+    }
+    Ok(out)
 }
 
 /// `coefficients · x + intercepts` with `n` rows of coefficients.
