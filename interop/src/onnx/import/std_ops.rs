@@ -281,11 +281,10 @@ fn constant(attrs: &Attrs) -> Result<Tensor, ImportError> {
 fn cast(low: &mut Lowering, node: &NodeProto, op: &str, attrs: &Attrs) -> Result<Value, ImportError> {
     let at = attrs.at.as_str();
     let v = low.input(node, 0, at)?;
-    let to = if op == "CastLike" {
+    if op == "CastLike" {
         return Ok(v);
-    } else {
-        DataType::try_from(attrs.int("to", 0) as i32).ok()
-    };
+    }
+    let to = DataType::try_from(attrs.int("to", 0) as i32).ok();
     Ok(match (&v, to) {
         (Value::Label { .. }, Some(DataType::Int64 | DataType::Int32 | DataType::String)) => v,
         (Value::Row(_) | Value::Const(_), Some(DataType::Float | DataType::Double)) => v,

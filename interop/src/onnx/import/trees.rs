@@ -184,8 +184,13 @@ fn forest(attrs: &Attrs, prefix: &str, d: usize, k: usize) -> Result<(Forest, us
         base: vec![0.0; k],
     };
     let mut placed = vec![false; n];
+    // Each tree's root candidates, found in one pass (not one pass per tree).
+    let mut tops: HashMap<i64, Vec<usize>> = HashMap::new();
+    for i in (0..n).filter(|&i| !is_child[i]) {
+        tops.entry(tree_ids[i]).or_default().push(i);
+    }
     for &tree in &trees {
-        let roots: Vec<usize> = (0..n).filter(|&i| tree_ids[i] == tree && !is_child[i]).collect();
+        let roots = tops.remove(&tree).unwrap_or_default();
         let [root] = roots.as_slice() else {
             return Err(attrs.malformed(format!(
                 "tree {tree} has {} roots (a cycle, or nodes not reached)",
