@@ -25,6 +25,8 @@ mod parquet_headers;
 #[cfg(feature = "parquet")]
 mod parquet_read;
 #[cfg(feature = "parquet")]
+mod parquet_roles;
+#[cfg(feature = "parquet")]
 mod parquet_source;
 pub mod predictions;
 pub mod profile;

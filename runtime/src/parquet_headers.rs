@@ -26,11 +26,13 @@
 //! bytes is refused too (many lists of booleans, each within the bytes left,
 //! would otherwise add up).
 
+use crate::parquet_roles::{by_id, Role, EMPTY};
 use crate::parquet_source::Source;
 use parquet::file::metadata::ParquetMetaData;
 
-/// Most nesting the walk follows (the crate refuses deeper headers).
-const DEPTH: u32 = 64;
+/// Most nesting the walk follows: the crate skips an unknown field up to 64
+/// levels deep, below the few levels of the structs it knows.
+const DEPTH: u32 = 80;
 
 /// Most bytes Snappy can produce per compressed byte: a copy of at most 64
 /// bytes takes a tag of at least 2 bytes; rounded up.
@@ -92,21 +94,25 @@ pub(crate) fn check(source: &Source, metadata: &ParquetMetaData) -> Result<(), O
             let (Ok(start), Ok(len)) = (u64::try_from(start), u64::try_from(column.compressed_size())) else {
                 continue;
             };
-            // The chunk's bytes, as far as the file (or the part read) holds them.
-            let Some(bytes) = source.bytes_from(start, len) else {
+            // Pages start within the chunk's bytes, but the crate reads a
+            // header from a reader that runs to the end of the part read, and
+            // checks its length against the chunk only once it has read it:
+            // a header walked only to the chunk's end let a list of 2^31
+            // booleans past it through (found by fuzzing).
+            let Some(bytes) = source.bytes_from(start, u64::MAX) else {
                 continue;
             };
-            let end = bytes.len();
+            let end = usize::try_from(len).map_or(bytes.len(), |len| len.min(bytes.len()));
             let mut pos = 0;
             while pos < end {
-                let mut walk = Walk::new(&bytes[..end], pos);
+                let mut walk = Walk::new(bytes, pos);
                 match walk.structure(DEPTH, Role::Page) {
                     Ok(true) => {}
                     Ok(false) => break,
                     Err(size) => {
                         return Err(Oversized::Collection {
                             size,
-                            left: end - walk.pos,
+                            left: bytes.len() - walk.pos,
                             column: column.column_path().to_string(),
                         })
                     }
@@ -165,83 +171,6 @@ pub(crate) fn footer_of(tail: &[u8]) -> Option<&[u8]> {
     }
     let len = u32::from_le_bytes(tail[end..end + 4].try_into().ok()?) as usize;
     tail.get(end.checked_sub(len)?..end)
-}
-
-/// Which struct [`Walk::structure`] reads.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Role {
-    /// The top-level `PageHeader`.
-    Page,
-    /// Its field 7, the `DictionaryPageHeader`.
-    Dictionary,
-    /// The footer's `FileMetaData`, whose known fields the crate reads by
-    /// their id whatever type their header declares: 1 and 3 as integers, 6
-    /// as a string, 2, 4, 5 and 7 as lists.
-    FileMeta,
-    /// A `RowGroup` (the elements of `FileMetaData` field 4), read by id the
-    /// same way: 1 and 4 as lists, 2, 3, 5 and 7 as integers; 6 is skipped
-    /// as declared.
-    RowGroup,
-    /// A `ColumnChunk` (the elements of `RowGroup` field 1): 1 as a string,
-    /// 3 as a struct, 2 and 4 to 7 as integers; 8 and 9 (encryption, not
-    /// built) are skipped as declared.
-    ColumnChunk,
-    /// A `ColumnMetaData` (`ColumnChunk` field 3), as `parquet` 60's
-    /// `read_column_metadata` reads it: 2 and 13 as lists, 12, 16 and 17 as
-    /// structs, 1, 4 to 7, 9 to 11, 14 and 15 as integers; 3 and 8 are
-    /// skipped as declared.
-    ColumnMeta,
-    /// A `SchemaElement` (the elements of `FileMetaData` field 2): 4 as a
-    /// string, 10 as a struct, the others as integers.
-    Schema,
-    /// A `KeyValue`: 1 and 2 as strings.
-    KeyValue,
-    /// A `Statistics` (`ColumnMetaData` field 12): 1, 2, 5 and 6 as
-    /// strings, 3 and 4 as integers.
-    Statistics,
-    /// A `PageEncodingStats` or a `SortingColumn`'s first field: integers
-    /// (1 to 3 of the former; 1 of the latter, whose 2 and 3 are booleans).
-    Ints,
-    /// Any other struct.
-    Nested,
-}
-
-/// How the crate reads field `id` of a struct of `role` whatever type its
-/// header declares: the compact type, a list's element type (`None`: as
-/// declared), and the role of the structs within. `None` for a field read
-/// (or skipped) as its header declares.
-fn by_id(role: Role, id: i64) -> Option<(u8, Option<u8>, Role)> {
-    const INT: u8 = 6;
-    const BINARY: u8 = 8;
-    const LIST: u8 = 9;
-    const STRUCT: u8 = 12;
-    Some(match (role, id) {
-        (Role::FileMeta, 1 | 3) => (INT, None, Role::Nested),
-        (Role::FileMeta, 6) => (BINARY, None, Role::Nested),
-        (Role::FileMeta, 4) => (LIST, Some(STRUCT), Role::RowGroup),
-        (Role::FileMeta, 2) => (LIST, Some(STRUCT), Role::Schema),
-        (Role::FileMeta, 5) => (LIST, Some(STRUCT), Role::KeyValue),
-        (Role::FileMeta, 7) => (LIST, Some(STRUCT), Role::Nested),
-        (Role::Schema, 4) | (Role::KeyValue, 1 | 2) | (Role::Statistics, 1 | 2 | 5 | 6) => {
-            (BINARY, None, Role::Nested)
-        }
-        (Role::Schema, 10) => (STRUCT, None, Role::Nested),
-        (Role::Schema, 1..=3 | 5..=9) | (Role::Statistics, 3 | 4) | (Role::Ints, 1..=3) => {
-            (INT, None, Role::Nested)
-        }
-        (Role::RowGroup, 1) => (LIST, Some(STRUCT), Role::ColumnChunk),
-        (Role::RowGroup, 4) => (LIST, Some(STRUCT), Role::Nested),
-        (Role::RowGroup, 2 | 3 | 5 | 7) => (INT, None, Role::Nested),
-        (Role::ColumnChunk, 1) => (BINARY, None, Role::Nested),
-        (Role::ColumnChunk, 3) => (STRUCT, None, Role::ColumnMeta),
-        (Role::ColumnChunk, 2 | 4..=7) => (INT, None, Role::Nested),
-        (Role::ColumnMeta, 2) => (LIST, Some(INT), Role::Nested),
-        (Role::ColumnMeta, 13) => (LIST, Some(STRUCT), Role::Ints),
-        (Role::ColumnMeta, 12) => (STRUCT, None, Role::Statistics),
-        (Role::ColumnMeta, 16 | 17) => (STRUCT, None, Role::Nested),
-        (Role::ColumnMeta, 1 | 4..=7 | 9..=11 | 14 | 15) => (INT, None, Role::Nested),
-        _ => return None,
-    })
 }
 
 /// A cursor over the compact protocol. Methods return `Ok(false)` when the
@@ -331,42 +260,27 @@ impl<'a> Walk<'a> {
                 },
                 delta => i64::from((id as i16).wrapping_add(i16::from(delta))),
             };
-            // The crate reads these fields as their id says, not as their
-            // header's type does; walking them by the type would lose step
-            // with it (found by fuzzing: a field 1 declared a list, read as
-            // an i32, before an unknown map of 618 booleans).
-            if let Some((kind, elements, inner)) = by_id(role, id) {
-                if !self.value(kind, depth - 1, elements, inner)? {
-                    return Ok(false);
+            // The sizes and the dictionary's count, read as the crate reads an
+            // i32 whatever the declared type: zigzag over 64 bits, truncated.
+            if matches!((role, id), (Role::Page, 2 | 3) | (Role::Dictionary, 1)) {
+                let Some(z) = self.varint() else { return Ok(false) };
+                let value = (((z >> 1) as i64) ^ -((z & 1) as i64)) as i32;
+                match role {
+                    Role::Page if id == 3 => self.page_size = usize::try_from(value).ok(),
+                    Role::Page => self.uncompressed = u64::try_from(value).ok(),
+                    // A negative count is refused as a huge one.
+                    _ => self.dictionary_values = Some(u64::try_from(value).unwrap_or(u64::MAX)),
                 }
                 continue;
             }
-            let kept = match (role, id, kind) {
-                (Role::Page, 2 | 3, 5) | (Role::Dictionary, 1, 5) => {
-                    let Some(z) = self.varint() else { return Ok(false) };
-                    // As the crate reads an i32: zigzag over 64 bits, then truncated.
-                    Some((((z >> 1) as i64) ^ -((z & 1) as i64)) as i32)
-                }
-                (Role::Page, 7, 12) => {
-                    if !self.structure(depth - 1, Role::Dictionary)? {
-                        return Ok(false);
-                    }
-                    continue;
-                }
-                _ => None,
-            };
-            match (kept, role, id) {
-                (Some(size), Role::Page, 3) => self.page_size = usize::try_from(size).ok(),
-                (Some(size), Role::Page, _) => self.uncompressed = u64::try_from(size).ok(),
-                // A negative count is refused as a huge one.
-                (Some(count), _, _) => {
-                    self.dictionary_values = Some(u64::try_from(count).unwrap_or(u64::MAX))
-                }
-                (None, _, _) => {
-                    if !self.value(kind, depth - 1, None, Role::Nested)? {
-                        return Ok(false);
-                    }
-                }
+            // The crate reads these fields as their id says, not as their
+            // header's type does; walking them by the type would lose step
+            // with it (found by fuzzing: a footer's field 1 declared a list,
+            // read as an i32, before an unknown map of 618 booleans; and a
+            // page header's the same way).
+            let (kind, elements, inner) = by_id(role, id).unwrap_or((kind, None, Role::Nested));
+            if !self.value(kind, depth - 1, elements, inner)? {
+                return Ok(false);
             }
         }
     }
@@ -412,6 +326,7 @@ impl<'a> Walk<'a> {
             }
             12 => self.structure(depth, inner)?,
             13 => self.skip(16),
+            EMPTY => self.byte() == Some(0),
             _ => false,
         })
     }
@@ -474,6 +389,16 @@ mod tests {
         assert_eq!(walk(&header).0, Err(0x7FFF_FFFF));
         // Three booleans with three bytes left (the page's data follows) are fine.
         assert_eq!(walk(&[0x99, 0x31, 0x00, 0xAA, 0xBB, 0xCC]).0, Ok(true));
+    }
+
+    #[test]
+    fn page_header_fields_are_read_by_id_whatever_their_declared_type() {
+        // Field 1 (the page type) declared a string (0x18): the crate reads it
+        // as a varint (0x04) whatever the type, then field 20 (explicit id,
+        // zigzag 0x28), an unknown list of 2^31 - 1 booleans. Walked by the
+        // declared type, 0x04 was a length that skipped the list's header.
+        let header = [0x18, 0x04, 0x09, 0x28, 0xF1, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x00];
+        assert_eq!(walk(&header).0, Err(0x7FFF_FFFF));
     }
 
     #[test]
