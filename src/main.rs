@@ -74,7 +74,7 @@ enum Command {
     Profile(cmd::profile::Args),
     /// Write an artifact's inference graph as a standard ONNX model.
     Export(cmd::export::Args),
-    /// Import a LightGBM text model or an XGBoost JSON model as an artifact.
+    /// Import an ONNX model, a LightGBM text model or an XGBoost JSON model as an artifact.
     Import(cmd::import::Args),
     /// Serve an artifact over HTTP: /predict, /health, /model, /metrics (and /reload with a token).
     Serve(cmd::serve::Args),

@@ -176,3 +176,27 @@ mistake!(
     nested_model_bad_param,
     format!("{IRIS}features sel = iris -> select_from_model(numeric, model = ridge(alpah = 1.0))\n")
 );
+mistake!(
+    scikit_learn_parameter_name,
+    format!("{IRIS}model rf = random_forest_classifier(iris, n_estimators = 100)\n")
+);
+mistake!(
+    lightgbm_parameter_name,
+    format!("{IRIS}model gb = gradient_boosting_classifier(iris, n_estimators = 100)\n")
+);
+mistake!(
+    scikit_learn_class_name,
+    format!("{IRIS}model rf = RandomForestClassifier(iris)\n")
+);
+mistake!(
+    scikit_learn_metric_name,
+    format!("{IRIS}model lr = logistic_regression(iris)\nevaluate lr with kfold(5) metrics accuracy, roc_auc_score\n")
+);
+mistake!(
+    scikit_learn_fold_parameter,
+    format!("{IRIS}model lr = logistic_regression(iris)\nevaluate lr with kfold(n_splits = 5)\n")
+);
+mistake!(
+    scikit_learn_step_name,
+    format!("{PENGUINS}features p = penguins -> label_encode(categorical)\n")
+);

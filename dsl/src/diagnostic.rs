@@ -78,8 +78,20 @@ impl std::fmt::Display for Diagnostic {
 
 impl std::error::Error for Diagnostic {}
 
-/// Closest candidate to `name` by edit distance, if close enough to suggest.
+/// The candidate to suggest for `name`: mlg's name for a scikit-learn,
+/// LightGBM or XGBoost name (or a CamelCase class name) when one of those is
+/// a candidate (see [`crate::foreign_names`]), else the closest candidate by
+/// edit distance, if close enough.
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let candidates: Vec<&'a str> = candidates.into_iter().collect();
+    let snake = crate::foreign_names::snake_case(name);
+    let mut known = crate::foreign_names::mlg_names_for(name);
+    if snake != name {
+        known.insert(0, &snake);
+    }
+    if let Some(found) = known.iter().find_map(|k| candidates.iter().find(|c| *c == k)) {
+        return Some(found);
+    }
     let mut best: Option<(usize, &str)> = None;
     for cand in candidates {
         let d = edit_distance(name, cand);
@@ -132,5 +144,17 @@ mod tests {
     fn suggests_only_close_names() {
         assert_eq!(did_you_mean("modle", ["data", "model"]), Some("model"));
         assert_eq!(did_you_mean("zzzzz", ["data", "model"]), None);
+        // Other tools' names: the first of mlg's names that is a candidate.
+        assert_eq!(
+            did_you_mean("n_estimators", ["max_depth", "rounds"]),
+            Some("rounds")
+        );
+        assert_eq!(did_you_mean("n_estimators", ["trees", "seed"]), Some("trees"));
+        assert_eq!(did_you_mean("random_state", ["trees", "seed"]), Some("seed"));
+        assert_eq!(
+            did_you_mean("RandomForestClassifier", ["random_forest_classifier", "svm"]),
+            Some("random_forest_classifier")
+        );
+        assert_eq!(did_you_mean("n_estimators", ["max_depth"]), None);
     }
 }

@@ -4,6 +4,7 @@
 pub mod ast;
 pub mod diagnostic;
 pub mod expr;
+pub mod foreign_names;
 mod grammar;
 mod parse;
 pub mod span;
