@@ -54,20 +54,20 @@ pub(crate) fn quantize_trees(graph: &Graph, op: &Op, format: LeafFormat) -> Opti
 }
 
 /// Rebuilds `graph` with every op that `quantize` turns into another (it sees
-/// the op with its operands already renumbered into the new graph); hands the
-/// graph back when it turns none.
+/// the op in `graph`, with its operands in `graph`'s numbering, each op once);
+/// hands the graph back when it turns none.
 pub(crate) fn quantize_ops(graph: Graph, quantize: impl Fn(&Graph, &Op) -> Option<Op>) -> Transformed<Graph> {
-    if !graph
+    let quantized: Vec<Option<Op>> = graph
         .nodes
         .iter()
-        .any(|node| quantize(&graph, &node.op).is_some())
-    {
+        .map(|node| quantize(&graph, &node.op))
+        .collect();
+    if quantized.iter().all(Option::is_none) {
         return Transformed::no(graph);
     }
     let mut out = Rebuild::new(&graph);
-    for (i, node) in graph.nodes.iter().enumerate() {
-        let op = out.remap(&node.op);
-        let op = quantize(out.graph(), &op).unwrap_or(op);
+    for (i, (node, new_op)) in graph.nodes.iter().zip(quantized).enumerate() {
+        let op = out.remap(new_op.as_ref().unwrap_or(&node.op));
         let new = out.push(op, node.width);
         out.set(NodeId(i as u32), new);
     }

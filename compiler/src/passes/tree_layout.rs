@@ -141,26 +141,28 @@ impl Pass for TreeLayout {
     }
 
     fn rewrite(&self, graph: Graph) -> Transformed<Graph> {
-        let settled = graph.nodes.iter().all(|node| match &node.op {
-            Op::Trees { forest, walk, .. } => *walk == choose_walk(forest),
-            Op::QuantTrees { forest, walk, .. } => *walk == quant_walk(&forest.dequantize()),
-            _ => true,
-        });
-        if settled {
+        // Each ensemble's walk, estimated once: `None` where it holds already.
+        let walks: Vec<Option<TreeWalk>> = graph
+            .nodes
+            .iter()
+            .map(|node| {
+                let (now, best) = match &node.op {
+                    Op::Trees { forest, walk, .. } => (*walk, choose_walk(forest)),
+                    Op::QuantTrees { forest, walk, .. } => (*walk, quant_walk(&forest.dequantize())),
+                    _ => return None,
+                };
+                (now != best).then_some(best)
+            })
+            .collect();
+        if walks.iter().all(Option::is_none) {
             return Transformed::no(graph);
         }
         let mut out = Rebuild::new(&graph);
-        for (i, node) in graph.nodes.iter().enumerate() {
-            let op = match out.remap(&node.op) {
-                Op::Trees { x, forest, .. } => {
-                    let walk = choose_walk(&forest);
-                    Op::Trees { x, forest, walk }
-                }
-                Op::QuantTrees { x, forest, .. } => {
-                    let walk = quant_walk(&forest.dequantize());
-                    Op::QuantTrees { x, forest, walk }
-                }
-                other => other,
+        for (i, (node, best)) in graph.nodes.iter().zip(walks).enumerate() {
+            let op = match (out.remap(&node.op), best) {
+                (Op::Trees { x, forest, .. }, Some(walk)) => Op::Trees { x, forest, walk },
+                (Op::QuantTrees { x, forest, .. }, Some(walk)) => Op::QuantTrees { x, forest, walk },
+                (other, _) => other,
             };
             let new = out.push(op, node.width);
             out.set(NodeId(i as u32), new);
