@@ -200,3 +200,11 @@ mistake!(
     scikit_learn_step_name,
     format!("{PENGUINS}features p = penguins -> label_encode(categorical)\n")
 );
+mistake!(
+    mistakes_behind_a_data_file_that_cannot_be_read,
+    concat!(
+        "data iris = csv(\"missing.csv\", target = \"target\")\n",
+        "model rf = random_forest_classifier(iris, n_estimators = 100, random_state = 1)\n",
+        "evaluate rf with kfold(n_splits = 5, shufle = true) metrics accuracy, roc_auc_score\n"
+    )
+);

@@ -63,7 +63,11 @@ pub fn check_with(
             .iter()
             .any(|r| !checker.stages.contains_key(&r.name))
         {
-            continue; // an input failed to check; its error is already reported
+            // An input failed to check (its error is reported); only what
+            // does not read it is checked.
+            let mut errs = checker.independent(stmt);
+            checker.errors.append(&mut errs);
+            continue;
         }
         let name = match (stmt.binding(), stmt) {
             (Some(b), _) => b.name.clone(),

@@ -81,7 +81,7 @@ impl Checker<'_> {
         };
         let spec = self.op(&call.name, OpKind::Method).map_err(|d| vec![d])?;
         let (args, distribute) = super::args::take_distribute(&call.args)?;
-        let mut params = bind(self.catalog, spec, call, &args).map_err(|mut e| vec![e.remove(0)])?;
+        let mut params = bind(self.catalog, spec, call, &args)?;
         if let Some(choice) = distribute {
             params.insert(super::args::DISTRIBUTE.to_string(), choice);
         }

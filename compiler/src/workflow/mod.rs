@@ -23,6 +23,8 @@ pub mod check_distill;
 #[cfg(feature = "workflow")]
 mod check_ensemble;
 #[cfg(feature = "workflow")]
+mod check_independent;
+#[cfg(feature = "workflow")]
 mod check_outputs;
 #[cfg(feature = "workflow")]
 mod check_search;
