@@ -8,6 +8,7 @@ mod compression;
 pub mod html;
 pub mod monitor;
 mod monitor_html;
+mod numbers;
 pub mod page;
 pub mod profile;
 pub mod report;

@@ -152,7 +152,7 @@ fn group_table(group: &[Evaluation]) -> String {
             let scores: Vec<String> = e
                 .fit_scores
                 .iter()
-                .map(|(name, s)| format!("{name} {:.4} ± {:.4}", s.mean, s.std))
+                .map(|(name, s)| format!("{name} {}", crate::numbers::fit_score(s)))
                 .collect();
             out.push_str(&format!("fit scores of {}: {}\n", e.model, scores.join(", ")));
         }
@@ -233,10 +233,7 @@ pub fn selections(selections: &[Selection]) -> String {
 fn point(params: &std::collections::BTreeMap<String, serde_json::Value>) -> String {
     let shown: Vec<String> = params
         .iter()
-        .map(|(k, v)| match v {
-            serde_json::Value::Null => format!("{k}=none"),
-            v => format!("{k}={v}"),
-        })
+        .map(|(k, v)| format!("{k}={}", crate::numbers::param_text(v, true)))
         .collect();
     shown.join(", ")
 }
@@ -377,8 +374,7 @@ pub fn searches(searches: &[Search]) -> String {
             ));
         }
         let others = other_objectives(s);
-        let mut trials: Vec<&TrialResult> = s.trials.iter().collect();
-        trials.sort_by_key(|t| t.trial);
+        let (trials, hidden) = shown_trials(s);
         for t in trials {
             let marker = if t.trial == s.best_trial { " *" } else { "" };
             let mut line = format!("  #{}{marker} {{{}}} ", t.trial, point(&t.params));
@@ -413,8 +409,52 @@ pub fn searches(searches: &[Search]) -> String {
             out.push_str(&line);
             out.push('\n');
         }
+        if hidden > 0 {
+            out.push_str(&format!(
+                "  ... and {hidden} more trials (every trial: the trial log, `--report` and `--html`)\n"
+            ));
+        }
     }
     out
+}
+
+/// Most trial lines a search prints.
+const TRIAL_LINES: usize = 20;
+
+/// The trials a search prints, in trial order, and how many it leaves out:
+/// all of them up to [`TRIAL_LINES`]; beyond, the best trial, the Pareto
+/// front and the trials that failed, then the rest by budget (largest first)
+/// and score.
+fn shown_trials(s: &Search) -> (Vec<&TrialResult>, usize) {
+    let mut trials: Vec<&TrialResult> = s.trials.iter().collect();
+    trials.sort_by_key(|t| t.trial);
+    if trials.len() <= TRIAL_LINES {
+        return (trials, 0);
+    }
+    let higher = mlg_stdlib::metrics::higher_is_better(&s.metric);
+    let mut by_score: Vec<&TrialResult> = trials.iter().copied().filter(|t| t.mean.is_finite()).collect();
+    // Scores at a smaller budget (halving's early rungs) are not comparable:
+    // the trials that reached the largest budget come first.
+    by_score.sort_by(|a, b| {
+        let order = a.mean.total_cmp(&b.mean);
+        let score = if higher { order.reverse() } else { order };
+        b.budget.total_cmp(&a.budget).then(score)
+    });
+    let best = trials.iter().copied().filter(|t| t.trial == s.best_trial);
+    let pareto = trials.iter().copied().filter(|t| t.pareto);
+    let failed = trials.iter().copied().filter(|t| t.status == "failed");
+    let mut kept: Vec<usize> = Vec::with_capacity(TRIAL_LINES);
+    for t in best.chain(pareto).chain(failed).chain(by_score) {
+        if kept.len() == TRIAL_LINES {
+            break;
+        }
+        if !kept.contains(&t.trial) {
+            kept.push(t.trial);
+        }
+    }
+    let hidden = trials.len() - kept.len();
+    trials.retain(|t| kept.contains(&t.trial));
+    (trials, hidden)
 }
 
 #[cfg(test)]
@@ -573,5 +613,32 @@ pub(crate) mod tests {
         assert_eq!(share(1.0 / 3.0), "0.333");
         assert_eq!(share(0.5), "0.5");
         assert_eq!(row_fits(f64::NAN), "-");
+    }
+
+    #[test]
+    fn a_long_search_prints_its_best_trials_and_counts_the_rest() {
+        let mut s = sample();
+        s.objectives.clear();
+        s.trials = (1..=30)
+            .map(|n| {
+                trial(
+                    n,
+                    json!({"learning_rate": 0.01 * n as f64 + 0.000123456}),
+                    [n as f64 / 100.0, 0.0],
+                )
+            })
+            .collect();
+        s.best_trial = 30;
+        let text = searches(&[s]);
+        let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("  #")).collect();
+        assert_eq!(lines.len(), 20, "{text}");
+        // Higher accuracy is better: trials 11 to 30 are kept, best marked.
+        assert!(
+            lines[0].starts_with("  #11 {learning_rate=0.1101} 0.1100"),
+            "{}",
+            lines[0]
+        );
+        assert!(lines[19].starts_with("  #30 * "), "{}", lines[19]);
+        assert!(text.contains("  ... and 10 more trials"), "{text}");
     }
 }

@@ -257,10 +257,9 @@ fn model_article(page: &mut String, e: &Evaluation) {
         for (name, s) in &e.fit_scores {
             let _ = writeln!(
                 page,
-                "<tr><th>{}</th><td class=\"num\">{:.4} ± {:.4}</td></tr>",
+                "<tr><th>{}</th><td class=\"num\">{}</td></tr>",
                 escape(name),
-                s.mean,
-                s.std
+                crate::numbers::fit_score(s)
             );
         }
         page.push_str("</tbody>\n</table>\n");

@@ -57,11 +57,7 @@ pub(super) fn number(v: f64) -> String {
 
 /// A parameter value as shown: `none` for `null`, strings without quotes.
 fn param(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::Null => "none".into(),
-        serde_json::Value::String(s) => s.clone(),
-        v => v.to_string(),
-    }
+    crate::numbers::param_text(v, false)
 }
 
 /// A trial's value of objective `i` (its mean score without objectives).
