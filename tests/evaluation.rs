@@ -187,6 +187,21 @@ fn evaluate_ranks_models_by_the_first_metric() {
 }
 
 #[test]
+fn the_table_lists_metrics_in_the_statement_order() {
+    let out = run(&format!(
+        "{IRIS}model lr = logistic_regression(prep)\n\
+         evaluate lr with kfold(3, seed = 0) metrics f1_macro, balanced_accuracy, accuracy\n"
+    ));
+    let table = mlg_report::report::table(&out.evaluations);
+    let header = table.lines().nth(1).unwrap();
+    let at = |name: &str| header.find(name).unwrap_or_else(|| panic!("{name} in {table}"));
+    assert!(
+        at("f1_macro") < at("balanced_accuracy") && at("balanced_accuracy") < at(" accuracy"),
+        "{table}"
+    );
+}
+
+#[test]
 fn select_binds_the_better_model_and_deploy_uses_it() {
     let dir = scratch();
     let artifact = dir.join("best.mlgc");

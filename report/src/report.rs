@@ -99,8 +99,8 @@ pub fn table(evaluations: &[Evaluation]) -> String {
 fn group_table(group: &[Evaluation]) -> String {
     let mut metrics: Vec<&str> = Vec::new();
     for e in group {
-        for m in std::iter::once(&e.ranked_by).chain(e.metrics.keys()) {
-            if !metrics.contains(&m.as_str()) {
+        for m in std::iter::once(e.ranked_by.as_str()).chain(e.metric_names()) {
+            if !metrics.contains(&m) {
                 metrics.push(m);
             }
         }

@@ -74,8 +74,8 @@ fn anchor(text: &str) -> String {
 fn ranking_table(page: &mut String, group: &[Evaluation]) {
     let mut metrics: Vec<&str> = vec![group[0].ranked_by.as_str()];
     for e in group {
-        for m in e.metrics.keys() {
-            if !metrics.contains(&m.as_str()) {
+        for m in e.metric_names() {
+            if !metrics.contains(&m) {
                 metrics.push(m);
             }
         }

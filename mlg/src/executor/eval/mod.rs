@@ -190,6 +190,7 @@ pub fn evaluate_model(
         method: plan.method.to_string(),
         ranked_by: metrics[0].clone(),
         metrics: summaries,
+        metric_order: metrics.clone(),
         rank: 0,
         best: false,
         fit_seconds: folds.iter().map(|f| f.fit_seconds).sum::<f64>() / folds.len().max(1) as f64,

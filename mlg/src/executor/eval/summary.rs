@@ -170,6 +170,10 @@ pub struct Evaluation {
     pub method: String,
     /// Per metric name, its summary over the splits.
     pub metrics: BTreeMap<String, MetricSummary>,
+    /// The metric names in the order the statement listed them (or the
+    /// task's defaults), for tables: `metrics` is keyed alphabetically.
+    #[serde(skip)]
+    pub metric_order: Vec<String>,
     /// The metric the statement ranks by (its first).
     pub ranked_by: String,
     /// 1 for the best model of the statement, then 2, 3, ...
@@ -202,6 +206,23 @@ impl Evaluation {
     /// The estimate of the metric the evaluation is ranked by.
     pub fn ranking_score(&self) -> Option<f64> {
         self.metrics.get(&self.ranked_by).map(|m| m.estimate)
+    }
+
+    /// The names of `metrics` in the statement's order (alphabetical where
+    /// no order was recorded).
+    pub fn metric_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .metric_order
+            .iter()
+            .map(String::as_str)
+            .filter(|m| self.metrics.contains_key(*m))
+            .collect();
+        for m in self.metrics.keys() {
+            if !names.contains(&m.as_str()) {
+                names.push(m);
+            }
+        }
+        names
     }
 }
 
