@@ -23,6 +23,14 @@ mistake!(
     format!("{IRIS}model lr = logistic_regression(iris c = 1.0)\n")
 );
 mistake!(
+    class_weight_map_of_non_numbers,
+    format!("{PENGUINS}model lr = logistic_regression(penguins, class_weight = {{ Adelie = \"five\", Gentoo = -1, Adelie = 2 }})\n")
+);
+mistake!(
+    class_weight_unknown_preset,
+    format!("{PENGUINS}model gb = gradient_boosting_classifier(penguins, class_weight = \"balance\")\n")
+);
+mistake!(
     misspelled_keyword,
     format!("{IRIS}modle lr = logistic_regression(iris)\n")
 );

@@ -324,3 +324,30 @@ fn permutation_importance_ranks_the_informative_column_first() {
 
 #[path = "evaluation/html.rs"]
 mod html;
+
+/// On churn (9 % positives whose true probability stays below 0.5) a linear
+/// SVM without class weights never predicts "yes": the evaluation lists the
+/// class with its held-out rows, the terminal table warns with the fix, and
+/// the weighted model gets no warning.
+#[test]
+fn a_classifier_that_never_predicts_a_class_is_warned_about() {
+    let out = run("data churn = csv(\"data/churn.csv\", target = \"churn\")\n\
+         features scaled = churn -> standardize(numeric) -> one_hot(categorical)\n\
+         model plain = svm(scaled, kernel = \"linear\", solver = \"dual_cd\")\n\
+         model weighted = svm(scaled, kernel = \"linear\", solver = \"dual_cd\", class_weight = \"balanced\")\n\
+         evaluate plain, weighted with kfold(3) metrics f1\n");
+    let plain = find(&out, "evaluate#1", "plain");
+    assert_eq!(plain.never_predicted.len(), 1, "{:?}", plain.never_predicted);
+    assert_eq!(plain.never_predicted[0].label, "yes");
+    assert_eq!(plain.never_predicted[0].rows, 182);
+    assert!(find(&out, "evaluate#1", "weighted").never_predicted.is_empty());
+    let table = mlg_report::report::table(&out.evaluations);
+    assert!(
+        table.contains(
+            "warning: plain never predicts \"yes\" (182 held-out rows) in evaluate#1; \
+             set class_weight = \"balanced\" on plain to weigh rare classes up"
+        ),
+        "{table}"
+    );
+    assert!(!table.contains("warning: weighted"), "{table}");
+}

@@ -120,3 +120,57 @@ fn penguins_families_match_sklearn() {
 fn diabetes_families_match_sklearn() {
     check("diabetes", "r2", R2_GAP, 0.4);
 }
+
+/// Largest allowed gap to scikit-learn's F1 of the rare class on churn: 182
+/// positives over five folds make F1 noisy, and the tree models draw other
+/// random streams than scikit-learn's.
+const CHURN_F1_GAP: f64 = 0.03;
+
+/// `examples/compare/churn.mlg` against `benches/reference/class_weight.json`
+/// (scripts/class_weight_reference.py): without class weights logistic
+/// regression and the SVM predict "no" for every customer, as
+/// scikit-learn's do (F1 0); `class_weight = "balanced"` brings every family
+/// to scikit-learn's F1, well above its unweighted one; a threshold tuned
+/// for F1 (`tuned_threshold`) reaches scikit-learn's
+/// `TunedThresholdClassifierCV`, above either.
+#[test]
+fn churn_class_weights_match_sklearn() {
+    let report = run("churn");
+    let path = root().join("benches/reference/class_weight.json");
+    let reference: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let f1 = |name: &str| -> f64 {
+        let evaluations = report["evaluations"].as_array().unwrap();
+        let e = evaluations
+            .iter()
+            .find(|e| e["model"] == name)
+            .unwrap_or_else(|| panic!("no {name}"));
+        e["metrics"]["f1"]["mean"].as_f64().unwrap()
+    };
+    let mut failures = Vec::new();
+    for name in ["logreg", "svm_linear"] {
+        if f1(name) > 0.01 {
+            failures.push(format!(
+                "{name}: F1 {:.4} without class weights, scikit-learn's is 0",
+                f1(name)
+            ));
+        }
+    }
+    for name in ["logreg", "svm_linear", "gradient_boosting", "random_forest"] {
+        let balanced = format!("{name}_balanced");
+        let (ours, plain) = (f1(&balanced), f1(name));
+        let theirs = reference["models"][&balanced]["f1"].as_f64().unwrap();
+        if (ours - theirs).abs() > CHURN_F1_GAP {
+            failures.push(format!("{balanced}: F1 {ours:.4} vs scikit-learn {theirs:.4}"));
+        }
+        if ours < plain + 0.1 {
+            failures.push(format!("{balanced}: F1 {ours:.4}, unweighted {plain:.4}"));
+        }
+    }
+    for name in ["logreg_tuned", "logreg_tuned_balanced"] {
+        let (ours, theirs) = (f1(name), reference["models"][name]["f1"].as_f64().unwrap());
+        if (ours - theirs).abs() > CHURN_F1_GAP || ours < f1("logreg_balanced") {
+            failures.push(format!("{name}: F1 {ours:.4} vs scikit-learn {theirs:.4}"));
+        }
+    }
+    assert!(failures.is_empty(), "churn: {failures:?}");
+}

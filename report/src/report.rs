@@ -5,6 +5,7 @@ use mlg::executor::by_rank;
 use mlg::executor::Evaluation;
 use mlg::executor::{Distribution, RunOutput, Search, Selection};
 use mlg::executor::{Objective, TrialResult};
+use mlg_compiler::workflow::catalog::Catalog;
 use serde::Serialize;
 
 /// The JSON report of one `mlg run`.
@@ -158,7 +159,45 @@ fn group_table(group: &[Evaluation]) -> String {
         }
     }
     out.push_str(&crate::compression::table(group));
+    for e in by_rank(group).into_iter().map(|i| &group[i]) {
+        if let Some(warning) = never_predicted_warning(e) {
+            out.push_str(&format!("warning: {warning}\n"));
+        }
+    }
     out
+}
+
+/// The warning for a classifier that never predicts some class of its
+/// held-out rows, with the fix: `class_weight = "balanced"` where the
+/// operator takes it. `None` when it predicts every class.
+pub fn never_predicted_warning(e: &Evaluation) -> Option<String> {
+    let missing = &e.never_predicted;
+    if missing.is_empty() {
+        return None;
+    }
+    let classes: Vec<String> = missing
+        .iter()
+        .map(|m| format!("\"{}\" ({} held-out rows)", m.label, m.rows))
+        .collect();
+    let weighs = mlg_stdlib::catalog::StdCatalog
+        .get(&e.operator)
+        .is_some_and(|spec| spec.params.iter().any(|p| p.name == "class_weight"));
+    let fix = if weighs {
+        format!(
+            "set class_weight = \"balanced\" on {} to weigh rare classes up",
+            e.model
+        )
+    } else {
+        "a model that takes class_weight (logistic_regression, svm, the trees, forests and \
+         gradient_boosting_classifier) can weigh rare classes up"
+            .to_string()
+    };
+    Some(format!(
+        "{} never predicts {} in {}; {fix}",
+        e.model,
+        classes.join(", "),
+        e.statement
+    ))
 }
 
 /// Left-aligned columns two spaces apart; a rule under the header when `rule`.

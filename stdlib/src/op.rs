@@ -58,6 +58,15 @@ impl Matrix {
     pub fn row(&self, i: usize) -> &[f64] {
         &self.data[i * self.cols..(i + 1) * self.cols]
     }
+
+    /// The rows `rows` of `self`, in that order.
+    pub fn take(&self, rows: &[usize]) -> Matrix {
+        Matrix {
+            rows: rows.len(),
+            cols: self.cols,
+            data: rows.iter().flat_map(|&r| self.row(r).iter().copied()).collect(),
+        }
+    }
 }
 
 /// What a model learns to predict.

@@ -275,7 +275,9 @@ fn check_value(
             expr.span,
             format!("found {}", describe(expr)),
         );
-        if let (ExprKind::Name(n), ParamType::Choice(_) | ParamType::Str) = (&expr.kind, param.ty) {
+        if let (ExprKind::Name(n), ParamType::Choice(_) | ParamType::Weights(_) | ParamType::Str) =
+            (&expr.kind, param.ty)
+        {
             d = d.with_help(format!("strings are quoted: write \"{n}\""));
         } else if param.ty == ParamType::Model {
             d = d.with_help(format!(
@@ -318,7 +320,7 @@ fn check_value(
         }
         (ParamType::Bool, ExprKind::Bool(b)) => Ok(Value::Bool(*b)),
         (ParamType::Str, ExprKind::Str(s)) => Ok(Value::Str(s.clone())),
-        (ParamType::Choice(options), ExprKind::Str(s)) => {
+        (ParamType::Choice(options) | ParamType::Weights(options), ExprKind::Str(s)) => {
             if options.contains(&s.as_str()) {
                 Ok(Value::Str(s.clone()))
             } else {
@@ -337,6 +339,7 @@ fn check_value(
                 Err(vec![d])
             }
         }
+        (ParamType::Weights(_), ExprKind::Map(entries)) => check_num_map(spec, param, entries),
         (ParamType::Model, ExprKind::Call(call)) => check_model(catalog, spec, param, call),
         (ParamType::StrMap, ExprKind::Map(entries)) => check_str_map(spec, param, entries),
         _ => Err(vec![mismatch()]),
@@ -351,18 +354,7 @@ fn check_str_map(spec: &OpSpec, param: &ParamSpec, entries: &[Setting]) -> Resul
     for (i, entry) in entries.iter().enumerate() {
         let key = &entry.name.name;
         if let Some(first) = entries[..i].iter().find(|e| e.name.name == *key) {
-            errors.push(
-                Diagnostic::new(
-                    "mlg::duplicate_key",
-                    format!(
-                        "key `{key}` appears twice in parameter `{}` of `{}`",
-                        param.name, spec.name
-                    ),
-                    entry.name.span,
-                    "given again here",
-                )
-                .with_label(first.name.span, "first given here"),
-            );
+            errors.push(duplicate_key(spec, param, entry, first));
             continue;
         }
         match &entry.value.kind {
@@ -386,6 +378,73 @@ fn check_str_map(spec: &OpSpec, param: &ParamSpec, entries: &[Setting]) -> Resul
     } else {
         Err(errors)
     }
+}
+
+/// The entries of a [`ParamType::Weights`] map: every value a number `>= 0`
+/// (`mlg::param_type`, `mlg::param_range`), every key once
+/// (`mlg::duplicate_key`).
+fn check_num_map(spec: &OpSpec, param: &ParamSpec, entries: &[Setting]) -> Result<Value, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut out: Vec<(String, f64)> = Vec::with_capacity(entries.len());
+    for (i, entry) in entries.iter().enumerate() {
+        let key = &entry.name.name;
+        if let Some(first) = entries[..i].iter().find(|e| e.name.name == *key) {
+            errors.push(duplicate_key(spec, param, entry, first));
+            continue;
+        }
+        let value = match entry.value.kind {
+            ExprKind::Int(v) => v as f64,
+            ExprKind::Float(v) => v,
+            _ => {
+                errors.push(
+                    Diagnostic::new(
+                        "mlg::param_type",
+                        format!(
+                            "parameter `{}` of `{}` expects a number for `{key}`",
+                            param.name, spec.name
+                        ),
+                        entry.value.span,
+                        format!("found {}", describe(&entry.value)),
+                    )
+                    .with_help(format!("`{}`: {}", param.name, param.doc)),
+                );
+                continue;
+            }
+        };
+        if !(value >= 0.0 && value.is_finite()) {
+            errors.push(Diagnostic::new(
+                "mlg::param_range",
+                format!(
+                    "parameter `{}` of `{}` expects a weight >= 0 for `{key}`",
+                    param.name, spec.name
+                ),
+                entry.value.span,
+                format!("{value} is out of range"),
+            ));
+            continue;
+        }
+        out.push((key.clone(), value));
+    }
+    if errors.is_empty() {
+        Ok(Value::NumMap(out))
+    } else {
+        Err(errors)
+    }
+}
+
+/// `mlg::duplicate_key`: `entry` repeats the key of `first` in a map parameter.
+fn duplicate_key(spec: &OpSpec, param: &ParamSpec, entry: &Setting, first: &Setting) -> Diagnostic {
+    let key = &entry.name.name;
+    Diagnostic::new(
+        "mlg::duplicate_key",
+        format!(
+            "key `{key}` appears twice in parameter `{}` of `{}`",
+            param.name, spec.name
+        ),
+        entry.name.span,
+        "given again here",
+    )
+    .with_label(first.name.span, "first given here")
 }
 
 /// The call's first argument when it is an unnamed bare name (a stage

@@ -28,6 +28,9 @@ pub enum Value {
     /// A map of strings such as `{ x = "categorical" }` ([`ParamType::StrMap`]):
     /// each key with its value, in source order, keys unique.
     StrMap(Vec<(String, String)>),
+    /// A map of numbers such as `{ yes = 5.0 }` ([`ParamType::Weights`]):
+    /// each key with its value, in source order, keys unique.
+    NumMap(Vec<(String, f64)>),
 }
 
 impl Value {
@@ -67,6 +70,13 @@ impl Value {
             _ => None,
         }
     }
+    /// The entries of a map of numbers, if one.
+    pub fn as_num_map(&self) -> Option<&[(String, f64)]> {
+        match self {
+            Value::NumMap(entries) => Some(entries),
+            _ => None,
+        }
+    }
     /// The model operator's name and parameters, if a nested model call.
     pub fn as_model(&self) -> Option<(&str, &Params)> {
         match self {
@@ -95,6 +105,13 @@ impl std::fmt::Display for Value {
             }
             Value::StrMap(entries) => {
                 let items: Vec<String> = entries.iter().map(|(k, v)| format!("{k:?} = {v:?}")).collect();
+                write!(f, "{{{}}}", items.join(", "))
+            }
+            Value::NumMap(entries) => {
+                let items: Vec<String> = entries
+                    .iter()
+                    .map(|(k, v)| format!("{k:?} = {}", Value::Float(*v)))
+                    .collect();
                 write!(f, "{{{}}}", items.join(", "))
             }
         }
@@ -133,6 +150,10 @@ pub enum ParamType {
     /// A map from names to strings, `{ name = "value", "a name" = "value" }`,
     /// each key at most once.
     StrMap,
+    /// One of the listed strings, or a map from names to numbers `>= 0`,
+    /// `{ name = 2.0, "a name" = 0.5 }`, each key at most once (per-class
+    /// weights: `class_weight = "balanced"` or `{ yes = 5.0 }`).
+    Weights(&'static [&'static str]),
 }
 
 impl std::fmt::Display for ParamType {
@@ -153,6 +174,14 @@ impl std::fmt::Display for ParamType {
             }
             ParamType::Model => write!(f, "a model call such as logistic_regression(c = 1.0)"),
             ParamType::StrMap => write!(f, "a map of strings such as {{ name = \"value\" }}"),
+            ParamType::Weights(options) => {
+                let quoted: Vec<String> = options.iter().map(|o| format!("\"{o}\"")).collect();
+                write!(
+                    f,
+                    "{} or a map of weights such as {{ name = 2.0 }}",
+                    quoted.join(", ")
+                )
+            }
         }
     }
 }

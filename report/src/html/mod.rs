@@ -28,6 +28,7 @@ h4{font-size:13px;margin:14px 0 6px;color:#444}
 table.coefficients td,table.coefficients th{border-bottom:1px solid #f0f0f0;padding-right:12px}
 svg .title{fill:#555}
 article p.meta{font-size:13px}
+p.warning{background:#fff4e5;border-left:4px solid #e8a33d;padding:6px 10px;margin:6px 0}
 h3+svg,table+h3{margin-top:12px}
 ";
 
@@ -228,6 +229,9 @@ fn model_article(page: &mut String, e: &Evaluation) {
         anchor(&e.model),
         escape(&e.operator)
     );
+    if let Some(warning) = crate::report::never_predicted_warning(e) {
+        let _ = writeln!(page, "<p class=\"warning\">{}</p>", escape(&warning));
+    }
     if let Some(cm) = &e.confusion_matrix {
         page.push_str("<h4>Confusion matrix</h4>\n");
         page.push_str(&bars::confusion(cm, &format!("Confusion matrix of {}", e.model)));

@@ -7,6 +7,7 @@
 
 pub mod boost;
 pub(crate) mod checkpoints;
+pub mod class_weight;
 pub mod constant;
 pub mod elastic_net;
 pub mod forest;
@@ -19,6 +20,7 @@ pub mod mlp;
 pub mod naive_bayes;
 pub mod ridge;
 pub mod svm;
+pub mod threshold;
 pub mod tree;
 
 pub use constant::FittedConstant;

@@ -189,6 +189,7 @@ pub static ALL: &[&[OperatorDef]] = &[
     crate::derive::DEFS,
     crate::models::boost::DEFS,
     crate::models::svm::DEFS,
+    crate::models::threshold::DEFS,
     crate::compress::DEFS,
     crate::ensemble::DEFS,
 ];

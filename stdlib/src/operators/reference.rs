@@ -173,6 +173,10 @@ fn type_text(ty: &ParamType) -> String {
             .join(" \\| "),
         ParamType::Model => "model call".to_string(),
         ParamType::StrMap => "map of strings".to_string(),
+        ParamType::Weights(options) => {
+            let names: Vec<String> = options.iter().map(|o| format!("`\"{o}\"`")).collect();
+            format!("{} \\| map of weights", names.join(" \\| "))
+        }
     }
 }
 

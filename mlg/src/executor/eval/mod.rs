@@ -200,6 +200,20 @@ pub fn evaluate_model(
             .collect(),
         compression,
         confusion_matrix: None,
+        never_predicted: match &target {
+            Target::Classes { codes, labels } => {
+                let truth: Vec<u32> = splits
+                    .iter()
+                    .flat_map(|s| s.test.iter().map(|&r| codes[r]))
+                    .collect();
+                let predicted: Vec<u32> = folds
+                    .iter()
+                    .flat_map(|f| predicted_codes(&f.outputs, f.n_out))
+                    .collect();
+                summary::never_predicted(labels, &truth, &predicted)
+            }
+            Target::Values(_) => Vec::new(),
+        },
         importances: None,
         coefficients: None,
         permutation_importance: None,

@@ -77,6 +77,40 @@ pub struct ModelImportances {
     pub features: Vec<FeatureScore>,
 }
 
+/// A class that held-out rows have and no held-out prediction names.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NeverPredicted {
+    /// The class label.
+    pub label: String,
+    /// Held-out rows of that class, summed over the splits.
+    pub rows: u64,
+}
+
+/// The classes of `truth` that `predicted` never names, with their row
+/// counts (codes index `labels`; codes outside it are ignored).
+pub fn never_predicted(labels: &[String], truth: &[u32], predicted: &[u32]) -> Vec<NeverPredicted> {
+    let (mut seen, mut named) = (vec![0u64; labels.len()], vec![false; labels.len()]);
+    for &c in truth {
+        if let Some(n) = seen.get_mut(c as usize) {
+            *n += 1;
+        }
+    }
+    for &c in predicted {
+        if let Some(n) = named.get_mut(c as usize) {
+            *n = true;
+        }
+    }
+    labels
+        .iter()
+        .zip(seen.iter().zip(&named))
+        .filter(|(_, (&rows, &named))| rows > 0 && !named)
+        .map(|(label, (&rows, _))| NeverPredicted {
+            label: label.clone(),
+            rows,
+        })
+        .collect()
+}
+
 /// A linear model's coefficients averaged over the splits' fits.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Coefficients {
@@ -191,6 +225,10 @@ pub struct Evaluation {
     pub compression: Option<Compression>,
     /// Classifiers: held-out predictions of all splits (with details only).
     pub confusion_matrix: Option<ConfusionMatrix>,
+    /// Classifiers: the classes of held-out rows that no held-out
+    /// prediction names (the model never predicts them), in label order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub never_predicted: Vec<NeverPredicted>,
     /// The model's own importances (with details, for models that have them).
     pub importances: Option<ModelImportances>,
     /// A linear model's coefficients (with details).

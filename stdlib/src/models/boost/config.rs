@@ -2,6 +2,7 @@
 //! checked catalog parameters, and its [`Estimator`] implementation.
 
 use super::{fit, CLASSIFIER, REGRESSOR};
+use crate::models::class_weight::ClassWeights;
 use crate::op::{Estimator, FittedModel, Matrix, OpError, Target};
 use crate::registry::{invalid, param_f64, param_int, param_str};
 use mlg_compiler::workflow::catalog::{Params, Task};
@@ -81,6 +82,9 @@ pub struct GradientBoosting {
     /// Rounds between two checkpoints of a fit that has a checkpoint slot
     /// ([`mlg_runtime::checkpoint`]); `None`: about once a minute.
     pub checkpoint_rounds: Option<usize>,
+    /// The classifier's per-class row weights (their gradients, hessians
+    /// and share of the baseline and validation loss).
+    pub class_weight: ClassWeights,
 }
 
 impl GradientBoosting {
@@ -167,6 +171,7 @@ impl GradientBoosting {
             tol: real("tol", 1e-7, non_negative, "a number >= 0")?,
             seed: int("seed", 0, big, Some(0))?.map_or(0, |s| s as u64),
             checkpoint_rounds: int("checkpoint_rounds", 1, big, None)?,
+            class_weight: ClassWeights::parse(op, params)?,
         })
     }
 

@@ -253,6 +253,11 @@ fn fit_in_pool(
     }
     let objective = prep.objective;
     let ranks = comm.map(AsRef::as_ref);
+    // `class_weight` per class index (the order of `prep.classes`).
+    let class_weights: Option<Vec<f64>> = cfg
+        .class_weight
+        .per_label(op, y, ranks)?
+        .map(|per_label| prep.classes.iter().map(|&c| per_label[c as usize]).collect());
     let total_rows = match ranks {
         Some(c) => mlg_runtime::collective::counts(c, x.rows).iter().sum(),
         None => x.rows,
@@ -300,11 +305,12 @@ fn fit_in_pool(
     let y_train: Vec<f64> = train.iter().map(|&r| prep.y[r]).collect();
     let y_val: Vec<f64> = val.iter().map(|&r| prep.y[r]).collect();
     // The held-out score: minus the mean loss over every rank's held-out rows.
-    let val_score = |raw_val: &[Vec<f64>]| -objective.loss(ranks, &y_val, raw_val);
+    let val_score = |raw_val: &[Vec<f64>]| -objective.loss(ranks, &y_val, raw_val, class_weights.as_deref());
     let (n, n_val, k) = (train.len(), val.len(), objective.outputs());
-    let baseline = match &comm {
-        Some(comm) => super::ranks::baseline(comm.as_ref(), objective, &y_train),
-        None => objective.baseline(&y_train),
+    let baseline = match (&class_weights, &comm) {
+        (Some(weights), _) => objective.weighted_baseline(ranks, &y_train, weights),
+        (None, Some(comm)) => super::ranks::baseline(comm.as_ref(), objective, &y_train),
+        (None, None) => objective.baseline(&y_train),
     };
     let mut raw: Vec<Vec<f64>> = baseline.iter().map(|&b| vec![b; n]).collect();
     let mut raw_val: Vec<Vec<f64>> = baseline.iter().map(|&b| vec![b; n_val]).collect();
@@ -366,6 +372,9 @@ fn fit_in_pool(
     }
     while rounds < cfg.rounds {
         objective.gradients(&y_train, &raw, &mut gh);
+        if let Some(weights) = &class_weights {
+            Objective::weigh(&mut gh, &y_train, weights);
+        }
         let units = quantize(ranks, &gh, objective.const_hessian(), &mut steps);
         if !units.iter().all(|u| u.g.is_finite()) {
             return Err(diverged(op, rounds, cfg.learning_rate));

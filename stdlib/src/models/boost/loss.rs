@@ -119,6 +119,39 @@ impl Objective {
         }
     }
 
+    /// [`Objective::baseline`] of a classifier whose rows of class index `c`
+    /// weigh `weights[c]`: the log-odds or log priors of the weighted class
+    /// totals over the rows of every rank (`comm`).
+    pub fn weighted_baseline(self, comm: Option<&dyn Collective>, y: &[f64], weights: &[f64]) -> Vec<f64> {
+        let mut totals = vec![0.0; weights.len()];
+        y.iter().for_each(|&c| totals[c as usize] += 1.0);
+        if let Some(comm) = comm {
+            comm.all_reduce_f64(&mut totals);
+        }
+        totals.iter_mut().zip(weights).for_each(|(t, w)| *t *= w);
+        let n = totals.iter().sum();
+        match self {
+            Objective::Multi(_) => self.baseline_from(&totals, n),
+            _ => self.baseline_from(&totals[1..], n),
+        }
+    }
+
+    /// Multiplies each row's `(gradient, hessian)` pairs by its weight
+    /// `weights[y]` (`y` a class index).
+    pub fn weigh(gh: &mut [Vec<[f32; 2]>], y: &[f64], weights: &[f64]) {
+        let weights: Vec<f32> = weights.iter().map(|&w| w as f32).collect();
+        for out in gh.iter_mut() {
+            out.par_chunks_mut(CHUNK)
+                .zip(y.par_chunks(CHUNK))
+                .for_each(|(o, y)| {
+                    for (p, &c) in o.iter_mut().zip(y) {
+                        let w = weights[c as usize];
+                        *p = [p[0] * w, p[1] * w];
+                    }
+                });
+        }
+    }
+
     /// Writes the `(gradient, hessian)` pair of every row into `gh[k]` from
     /// the raw scores `raw[k]` (hessian 1 for the regression losses).
     pub fn gradients(self, y: &[f64], raw: &[Vec<f64>], gh: &mut [Vec<[f32; 2]>]) {
@@ -172,8 +205,14 @@ impl Objective {
 
     /// The mean loss of raw scores `raw` on `y` over the rows of every rank
     /// (`comm`), summed by [`fixed_sum`]: the same bits however the rows are
-    /// spread.
-    pub fn loss(self, comm: Option<&dyn Collective>, y: &[f64], raw: &[Vec<f64>]) -> f64 {
+    /// spread. With `weights` (per class index), the weighted mean.
+    pub fn loss(
+        self,
+        comm: Option<&dyn Collective>,
+        y: &[f64],
+        raw: &[Vec<f64>],
+        weights: Option<&[f64]>,
+    ) -> f64 {
         let row_loss = |r: usize| -> f64 {
             match self {
                 Objective::Squared => 0.5 * (raw[0][r] - y[r]).powi(2),
@@ -192,8 +231,16 @@ impl Objective {
         let losses: Vec<f64> = (0..y.len())
             .into_par_iter()
             .with_min_len(CHUNK)
-            .map(row_loss)
+            .map(|r| match weights {
+                Some(w) => w[y[r] as usize] * row_loss(r),
+                None => row_loss(r),
+            })
             .collect();
+        if let Some(w) = weights {
+            let row_weights: Vec<f64> = y.iter().map(|&c| w[c as usize]).collect();
+            let total = fixed_sum(comm, &row_weights);
+            return fixed_sum(comm, &losses) / if total > 0.0 { total } else { 1.0 };
+        }
         let mut n = [y.len() as u64];
         if let Some(comm) = comm {
             comm.all_reduce_u64(&mut n);
@@ -248,7 +295,7 @@ mod tests {
         let raw = vec![vec![1.0, 2.0, -3.0]];
         Objective::Squared.gradients(&[0.5, 2.0, 0.0], &raw, &mut gh);
         assert_eq!(gh[0], vec![[0.5, 1.0], [0.0, 1.0], [-3.0, 1.0]]);
-        let loss = Objective::Binary.loss(None, &[0.0, 1.0], &[vec![0.0, 2.0]]);
+        let loss = Objective::Binary.loss(None, &[0.0, 1.0], &[vec![0.0, 2.0]], None);
         assert!((loss - (2f64.ln() + (1.0 + (-2.0f64).exp()).ln()) / 2.0).abs() < 1e-12);
     }
 }

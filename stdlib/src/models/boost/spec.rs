@@ -141,8 +141,8 @@ const CHECKPOINT_ROUNDS: ParamSpec = p(
     "save a checkpoint every this many rounds when deployed (default: about once a minute); `mlg run --resume` continues from it",
 );
 
-/// Parameters of `gradient_boosting_classifier`, in positional order.
-const CLASSIFIER_PARAMS: [ParamSpec; 17] = [
+/// Parameters both boosting models share, in positional order.
+const SHARED_PARAMS: [ParamSpec; 17] = [
     ROUNDS,
     LEARNING_RATE,
     MAX_LEAF_NODES,
@@ -162,9 +162,12 @@ const CLASSIFIER_PARAMS: [ParamSpec; 17] = [
     CHECKPOINT_ROUNDS,
 ];
 
-/// The regressor's: the classifier's plus `loss`.
+/// The classifier's: the shared ones plus `class_weight`.
+const CLASSIFIER_PARAMS: [ParamSpec; 18] = append(SHARED_PARAMS, crate::models::class_weight::CLASS_WEIGHT);
+
+/// The regressor's: the shared ones plus `loss`.
 const REGRESSOR_PARAMS: [ParamSpec; 18] = append(
-    CLASSIFIER_PARAMS,
+    SHARED_PARAMS,
     p(
         "loss",
         ParamType::Choice(&["squared_error", "absolute_error"]),

@@ -230,7 +230,8 @@ fn registry_and_catalog_know_elastic_net() {
             "penalty",
             "solver",
             "seed",
-            "checkpoint_iterations"
+            "checkpoint_iterations",
+            "class_weight"
         ]
     );
 }

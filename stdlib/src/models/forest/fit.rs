@@ -7,7 +7,7 @@
 use super::ranks::Share;
 use super::*;
 use crate::eval::rng::SplitMix64;
-use crate::models::tree::{class_weights_over, ClassWeight, Criterion, FeatureSampler, TreeData};
+use crate::models::tree::{ClassWeight, Criterion, FeatureSampler, TreeData};
 use rayon::prelude::*;
 
 /// In-bag rows of one tree as a bit set (`bit r` set = row `r` was drawn).
@@ -76,22 +76,25 @@ impl RandomForest {
         let mut base = SplitMix64::new(self.seed);
         let seeds: Vec<u64> = (0..self.trees).map(|_| base.next_u64()).collect();
         let k = self.max_features.count(data.d);
-        // "balanced": class weights of the whole training set, shared by every tree.
-        let shared = match (&data.labels, tree.class_weight) {
-            (crate::models::tree::Labels::Classes { codes, width }, ClassWeight::Balanced) => Some((
-                codes,
-                class_weights_over(share.comm, codes, &vec![1.0; n], *width),
-            )),
+        // "balanced": class weights of the whole training set, shared by
+        // every tree. With the bootstrap they weigh the draw, not the drawn
+        // rows (scikit-learn 1.8 and later); without, every row.
+        let per_label = share.agree(op, tree.class_weight.per_label(op, y, share.comm))?;
+        let shared = match (&data.labels, per_label) {
+            (crate::models::tree::Labels::Classes { codes, .. }, Some(per_class)) => {
+                let draw = self.bootstrap.then(|| share.weighted_draw(codes, &per_class));
+                Some((codes, per_class, draw))
+            }
             _ => None,
         };
         let grow = |&s: &u64| {
             let mut rng = SplitMix64::new(s);
-            let mut weight = if self.bootstrap {
-                share.bootstrap(&mut rng, n)
-            } else {
-                vec![1.0; n]
+            let mut weight = match (&shared, self.bootstrap) {
+                (Some((_, _, Some(draw))), _) => share.weighted_bootstrap(draw, &mut rng, n),
+                (_, true) => share.bootstrap(&mut rng, n),
+                (_, false) => vec![1.0; n],
             };
-            if let Some((codes, per_class)) = &shared {
+            if let Some((codes, per_class, None)) = &shared {
                 weight
                     .iter_mut()
                     .zip(codes.iter())

@@ -5,8 +5,15 @@
 //!
 //! Every tree is a [`DecisionTree`] grown on a bootstrap sample of the rows
 //! (each row weighted by how often it was drawn, as scikit-learn does; all
-//! rows with weight 1 when `bootstrap = false`), visiting a random subset of
-//! `max_features` features at every node ([`FeatureSampler`]). Random forests
+//! rows with weight 1 when `bootstrap = false`). With `class_weight = "balanced"`
+//! the bootstrap draws a row with probability proportional to its class's
+//! weight, as scikit-learn 1.8 and later do (earlier versions multiplied the
+//! drawn rows' counts by the weights, which barely moves a fully grown
+//! forest; on `examples/compare/churn.mlg` the F1 of the rare class is 0.19
+//! this way, 0.10 the old way, scikit-learn 1.9's 0.20);
+//! `"balanced_subsample"` draws uniformly and weighs the drawn rows by the
+//! sample's class counts. Trees visit a random subset of `max_features`
+//! features at every node ([`FeatureSampler`]). Random forests
 //! search each visited feature's best threshold (exact or on histograms, the
 //! binning shared by all trees); extra trees draw one uniform threshold per
 //! visited feature ([`Splitter::Random`]) and default to `bootstrap = false`.

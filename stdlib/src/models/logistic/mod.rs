@@ -17,6 +17,7 @@ pub(crate) use spec::DEFS;
 
 use crate::models::check_training_data;
 use crate::models::checkpoints::{fingerprint_of, SolverCheckpoint};
+use crate::models::class_weight::ClassWeights;
 use crate::models::lbfgs::{self, LbfgsOptions};
 use crate::op::{Estimator, FittedModel, Matrix, OpError, Target};
 use crate::registry::{invalid, param_bool, param_f64, param_int, param_str};
@@ -64,7 +65,9 @@ pub const GRADIENT_SOLVER_TOL: f64 = 1e-4;
 /// `"none"`), `solver` (`"lbfgs"`, default, `"newton"`, `"cg"` or `"sgd"`;
 /// `l1` needs `newton` or `sgd`), `seed` (row order of `sgd`, default 0),
 /// `checkpoint_iterations` (a deployed fit's checkpoints: every this many
-/// iterations, epochs for `sgd`).
+/// iterations, epochs for `sgd`), `class_weight` (`"none"`, default,
+/// `"balanced"` or a map `{ label = weight }`: each row's log-loss term is
+/// multiplied by its class's weight, as scikit-learn's `class_weight` does).
 ///
 /// Fitting minimises `C Σ_i logloss_i + penalty(W)` over the classes present
 /// in the training rows (at least two): with two classes one weight vector and
@@ -92,6 +95,8 @@ pub struct LogisticRegression {
     /// Iterations of a deployed `lbfgs`, `newton` or `cg` fit between two
     /// checkpoints (`None`: about a minute).
     pub checkpoint_iterations: Option<usize>,
+    /// Per-class weights of the rows' losses.
+    pub class_weight: ClassWeights,
 }
 
 /// A solver's outcome: parameters `[W (k × d), b (k)]` and convergence state.
@@ -173,6 +178,7 @@ impl LogisticRegression {
             seed,
             checkpoint_iterations: param_int(OP, params, "checkpoint_iterations")?
                 .map(|k| usize::try_from(k.max(1)).unwrap_or(usize::MAX)),
+            class_weight: ClassWeights::parse(OP, params)?,
         })
     }
 }
@@ -199,6 +205,11 @@ impl LogisticRegression {
             .iter()
             .map(|c| classes.binary_search(c).unwrap_or_default())
             .collect();
+        // Per class index (the order of `classes`), from the weights per label.
+        let class_weights: Option<Vec<f64>> = self
+            .class_weight
+            .per_label(OP, y, Some(mlg_runtime::collective::current().as_ref()))?
+            .map(|per_label| classes.iter().map(|&c| per_label[c as usize]).collect());
         let d = x.cols;
         let k = if classes.len() == 2 { 1 } else { classes.len() };
         // Both penalties on the mean-loss scale: the objective divided by C n.
@@ -221,6 +232,7 @@ impl LogisticRegression {
         let problem = Problem {
             x,
             y: &index,
+            class_weights: class_weights.as_deref(),
             k,
             intercept: self.fit_intercept,
             l2,

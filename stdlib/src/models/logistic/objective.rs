@@ -22,6 +22,9 @@ pub(crate) struct Problem<'a> {
     pub x: &'a Matrix,
     /// Class index of every row: `0..2` when `k = 1`, else `0..k`.
     pub y: &'a [usize],
+    /// The weight of a row of each class index (`class_weight`): its loss,
+    /// gradient and Hessian terms are multiplied by it. `None`: all 1.
+    pub class_weights: Option<&'a [f64]>,
     pub k: usize,
     pub intercept: bool,
     /// Coefficient of `½‖W‖²` (0 for no smooth penalty).
@@ -47,6 +50,12 @@ impl Problem<'_> {
     /// The whole problem's row count as `f64` (every rank's rows).
     pub fn n(&self) -> f64 {
         self.total_rows
+    }
+
+    /// The weight of a row of class index `yi`.
+    #[inline]
+    pub fn weight(&self, yi: usize) -> f64 {
+        self.class_weights.map_or(1.0, |w| w[yi])
     }
 
     /// Row ranges of the parallel blocks (a pure function of the row count).
@@ -122,8 +131,11 @@ impl Problem<'_> {
                     rs.iter_mut().for_each(|v| *v = 0.0);
                     for (j, &i) in group.iter().enumerate() {
                         self.scores(p, i, &mut z);
-                        loss += self.residuals(self.y[i], &mut z, &mut r);
-                        r.iter().enumerate().for_each(|(c, rc)| rs[c * GROUP + j] = *rc);
+                        let w = self.weight(self.y[i]);
+                        loss += w * self.residuals(self.y[i], &mut z, &mut r);
+                        r.iter()
+                            .enumerate()
+                            .for_each(|(c, rc)| rs[c * GROUP + j] = w * rc);
                     }
                     if !want_grad {
                         continue;
@@ -191,6 +203,12 @@ impl Problem<'_> {
             for j in 0..GROUP {
                 (ls[j], rs[j]) = binary_loss(zs[j], ys[j]);
             }
+            if let Some(weights) = self.class_weights {
+                for (j, &yi) in labels.iter().enumerate() {
+                    ls[j] *= weights[yi];
+                    rs[j] *= weights[yi];
+                }
+            }
             for l in &ls[..labels.len()] {
                 loss += l;
             }
@@ -233,16 +251,18 @@ impl Problem<'_> {
                     for (g, &i) in group.iter().enumerate() {
                         xs[g * da..g * da + d].copy_from_slice(self.x.row(i));
                         self.scores(p, i, &mut z);
+                        let w = self.weight(self.y[i]);
                         if k == 1 {
                             let s = sigmoid(z[0]);
-                            weights[g] = s * (1.0 - s);
+                            weights[g] = w * s * (1.0 - s);
                             continue;
                         }
                         self.residuals(self.y[i], &mut z, &mut r);
                         let mut pair = 0;
                         for c in 0..k {
                             for c2 in c..k {
-                                weights[pair * GROUP + g] = z[c] * (if c == c2 { 1.0 } else { 0.0 } - z[c2]);
+                                weights[pair * GROUP + g] =
+                                    w * z[c] * (if c == c2 { 1.0 } else { 0.0 } - z[c2]);
                                 pair += 1;
                             }
                         }

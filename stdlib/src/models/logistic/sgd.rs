@@ -125,6 +125,8 @@ pub(crate) fn sgd(
             } else {
                 problem.residuals(labels[i], &mut z, &mut r);
             }
+            let w = problem.weight(labels[i]);
+            r.iter_mut().for_each(|rc| *rc *= w);
             let decay = 1.0 - eta * problem.l2;
             for (c, &rc) in r.iter().enumerate() {
                 let scale = eta * rc;

@@ -3,6 +3,7 @@
 
 use super::{LogisticRegression, OP};
 use crate::catalog::{p, POSITIVE, SEED};
+use crate::models::class_weight::CLASS_WEIGHT;
 use crate::op::boxed_model;
 use crate::operators::{Capabilities, OperatorDef};
 use mlg_compiler::workflow::catalog::{Default, OpKind, OpSpec, ParamType, Task};
@@ -71,6 +72,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[OperatorDef::estimator(
                 "save a checkpoint every this many iterations (epochs of sgd) when deployed \
                      (default: about once a minute); `mlg run --resume` continues from it",
             ),
+            CLASS_WEIGHT,
         ],
     },
     |params| boxed_model(LogisticRegression::new(params)),

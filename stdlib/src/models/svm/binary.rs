@@ -44,8 +44,16 @@ pub(crate) struct BinaryFit {
 }
 
 /// Trains on the `y.len()` rows of row-major `x` (`d` columns) with labels
-/// `y = ±1.0` (both present); `seed` orders dual CD's passes.
-pub(crate) fn train(x: &[f64], d: usize, y: &[f64], setup: &Setup<'_>, seed: u64) -> BinaryFit {
+/// `y = ±1.0` (both present) and bounds `C · scale[t]` (`scale` empty: all
+/// `C`); `seed` orders dual CD's passes.
+pub(crate) fn train(
+    x: &[f64],
+    d: usize,
+    y: &[f64],
+    scale: &[f64],
+    setup: &Setup<'_>,
+    seed: u64,
+) -> BinaryFit {
     let n = y.len();
     if setup.dual_cd {
         let options = DcdOptions {
@@ -55,7 +63,7 @@ pub(crate) fn train(x: &[f64], d: usize, y: &[f64], setup: &Setup<'_>, seed: u64
             bias_scale: setup.intercept_scaling,
             seed,
         };
-        let s = dcd::solve(x, d, y, &options);
+        let s = dcd::solve(x, d, y, scale, &options);
         return BinaryFit {
             coef: s.alpha.iter().zip(y).map(|(a, yi)| a * yi).collect(),
             rho: -s.bias,
@@ -68,7 +76,9 @@ pub(crate) fn train(x: &[f64], d: usize, y: &[f64], setup: &Setup<'_>, seed: u64
         real: (0..n).collect(),
         y: y.to_vec(),
         p: vec![-1.0; n],
-        c: vec![setup.solver.c; n],
+        c: (0..n)
+            .map(|t| scale.get(t).map_or(setup.solver.c, |s| setup.solver.c * s))
+            .collect(),
     };
     let s = smo::solve(problem, &setup.solver.smo());
     BinaryFit {
@@ -94,8 +104,16 @@ pub(crate) fn decision(x: &[f64], d: usize, fit: &BinaryFit, kernel: Kernel, row
 /// libsvm's `svm_binary_svc_probability`: decision values of every row from
 /// a model trained without its fold (5 folds of a seeded permutation; a fold
 /// whose training part holds one class only gets `±1`), then the sigmoid
-/// `P(y = +1 | f) = 1 / (1 + exp(A f + B))` fitted to them. Returns `(A, B)`.
-pub(crate) fn platt_ab(x: &[f64], d: usize, y: &[f64], setup: &Setup<'_>, seed: u64) -> (f64, f64) {
+/// `P(y = +1 | f) = 1 / (1 + exp(A f + B))` fitted to them (the folds' models
+/// with the rows' bound scales `scale`, as [`train`]). Returns `(A, B)`.
+pub(crate) fn platt_ab(
+    x: &[f64],
+    d: usize,
+    y: &[f64],
+    scale: &[f64],
+    setup: &Setup<'_>,
+    seed: u64,
+) -> (f64, f64) {
     let n = y.len();
     let mut rng = SplitMix64::new(seed);
     let mut perm: Vec<usize> = (0..n).collect();
@@ -107,6 +125,11 @@ pub(crate) fn platt_ab(x: &[f64], d: usize, y: &[f64], setup: &Setup<'_>, seed: 
             let (begin, end) = (f * n / PLATT_FOLDS, (f + 1) * n / PLATT_FOLDS);
             let train_rows: Vec<usize> = perm[..begin].iter().chain(&perm[end..]).copied().collect();
             let sub_y: Vec<f64> = train_rows.iter().map(|&r| y[r]).collect();
+            let sub_scale: Vec<f64> = if scale.is_empty() {
+                Vec::new()
+            } else {
+                train_rows.iter().map(|&r| scale[r]).collect()
+            };
             let positives = sub_y.iter().filter(|&&v| v > 0.0).count();
             let constant = match (positives, sub_y.len() - positives) {
                 (0, 0) => Some(0.0),
@@ -122,7 +145,7 @@ pub(crate) fn platt_ab(x: &[f64], d: usize, y: &[f64], setup: &Setup<'_>, seed: 
                 .iter()
                 .flat_map(|&r| x[r * d..(r + 1) * d].iter().copied())
                 .collect();
-            let fit = train(&sub_x, d, &sub_y, setup, fold_seeds[f]);
+            let fit = train(&sub_x, d, &sub_y, &sub_scale, setup, fold_seeds[f]);
             test.iter()
                 .map(|&r| (r, decision(&sub_x, d, &fit, setup.kernel, &x[r * d..(r + 1) * d])))
                 .collect()

@@ -9,6 +9,7 @@ use super::params::{KernelKind, KernelSpec, SolverSpec};
 use super::platt::pairs;
 use crate::eval::rng::SplitMix64;
 use crate::models::check_training_data;
+use crate::models::class_weight::ClassWeights;
 use crate::op::{Estimator, FittedModel, Matrix, OpError, Target};
 use crate::registry::{invalid, param_bool, param_f64, param_int, param_str};
 use mlg_compiler::workflow::catalog::{Params, Task};
@@ -21,8 +22,10 @@ pub const OP: &str = "svm";
 /// ([`SolverSpec`]), `multiclass` (`"ovo"` default, or `"ovr"`),
 /// `probability` (Platt scaling, default false), `solver` (`"smo"` default, or
 /// `"dual_cd"` for the linear kernel), `intercept_scaling` (dual CD's
-/// intercept feature value, `> 0`, default 1) and `seed` (Platt's folds,
-/// dual CD's order; default 0).
+/// intercept feature value, `> 0`, default 1), `seed` (Platt's folds,
+/// dual CD's order; default 0) and `class_weight` (`"none"`, default,
+/// `"balanced"` or `{ label = weight }`: a row's bound is `c` times its
+/// class's weight, libsvm's `-wi`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Svm {
     /// The kernel and its parameters.
@@ -40,6 +43,8 @@ pub struct Svm {
     pub intercept_scaling: f64,
     /// Seed of Platt's folds and dual CD's visiting order.
     pub seed: u64,
+    /// Per-class weights: a row's bound is `c` times its class's weight.
+    pub class_weight: ClassWeights,
 }
 
 impl Svm {
@@ -86,6 +91,7 @@ impl Svm {
             dual_cd,
             intercept_scaling,
             seed,
+            class_weight: ClassWeights::parse(OP, params)?,
         })
     }
 
@@ -151,6 +157,12 @@ impl Svm {
                 })
                 .collect(),
         };
+        // Each row's bound scale: its class's weight (a weight of 0 keeps a
+        // tiny bound, so the row cannot move the decision function).
+        let row_weights: Option<Vec<f64>> = self
+            .class_weight
+            .per_label(OP, y, None)?
+            .map(|per_label| codes.iter().map(|&c| per_label[c as usize].max(1e-12)).collect());
         let kernel = self.kernel.resolve(x);
         let setup = Setup {
             kernel,
@@ -168,10 +180,14 @@ impl Svm {
             .zip(&seeds)
             .map(|((rows, labels), &(fit_seed, platt_seed))| {
                 let sub: Vec<f64> = rows.iter().flat_map(|&r| x.row(r).iter().copied()).collect();
-                let fit = binary::train(&sub, x.cols, labels, &setup, fit_seed);
+                let scale: Vec<f64> = match &row_weights {
+                    Some(w) => rows.iter().map(|&r| w[r]).collect(),
+                    None => Vec::new(),
+                };
+                let fit = binary::train(&sub, x.cols, labels, &scale, &setup, fit_seed);
                 let ab = self
                     .probability
-                    .then(|| binary::platt_ab(&sub, x.cols, labels, &setup, platt_seed));
+                    .then(|| binary::platt_ab(&sub, x.cols, labels, &scale, &setup, platt_seed));
                 (fit, ab)
             })
             .collect();

@@ -44,8 +44,9 @@ pub(crate) struct DcdOptions {
 }
 
 /// Solves the dual on the `y.len()` rows of row-major `x` (`d` columns) with
-/// labels `y = ±1.0`.
-pub(crate) fn solve(x: &[f64], d: usize, y: &[f64], options: &DcdOptions) -> DcdSolution {
+/// labels `y = ±1.0`; row `t`'s bound is `C · scale[t]` (liblinear's class
+/// weights; `scale` empty: all 1).
+pub(crate) fn solve(x: &[f64], d: usize, y: &[f64], scale: &[f64], options: &DcdOptions) -> DcdSolution {
     let DcdOptions {
         c,
         tol,
@@ -54,6 +55,7 @@ pub(crate) fn solve(x: &[f64], d: usize, y: &[f64], options: &DcdOptions) -> Dcd
         seed,
     } = *options;
     let n = y.len();
+    let bound = |i: usize| scale.get(i).map_or(c, |s| c * s);
     let row = |i: usize| &x[i * d..(i + 1) * d];
     let b2 = bias_scale * bias_scale;
     let qd: Vec<f64> = (0..n).map(|i| dot(row(i), row(i)) + b2).collect();
@@ -79,7 +81,7 @@ pub(crate) fn solve(x: &[f64], d: usize, y: &[f64], options: &DcdOptions) -> Dcd
                     continue;
                 }
                 g.min(0.0)
-            } else if alpha[i] == c {
+            } else if alpha[i] == bound(i) {
                 if g < pg_min_old {
                     active -= 1;
                     index.swap(s, active);
@@ -93,7 +95,7 @@ pub(crate) fn solve(x: &[f64], d: usize, y: &[f64], options: &DcdOptions) -> Dcd
             pg_min = pg_min.min(pg);
             if pg.abs() > 1e-12 && qd[i] > 0.0 {
                 let old = alpha[i];
-                alpha[i] = (old - g / qd[i]).clamp(0.0, c);
+                alpha[i] = (old - g / qd[i]).clamp(0.0, bound(i));
                 let step = (alpha[i] - old) * y[i];
                 w.iter_mut().zip(row(i)).for_each(|(wj, xj)| *wj += step * xj);
                 wb += step * bias_scale;

@@ -128,6 +128,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[
                     Default::Int(0),
                     "random seed (Platt's folds, dual CD's order)",
                 ),
+                crate::models::class_weight::CLASS_WEIGHT,
             ],
         },
         |params| boxed_model(Svm::new(params)),

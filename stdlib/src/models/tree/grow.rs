@@ -134,8 +134,12 @@ impl DecisionTree {
         let binned = self.resolved_splitter(x.rows) == Splitter::Hist;
         let data = TreeData::new(self.op(), other, x, y, classifier, binned)?;
         let mut weight = vec![1.0; data.n];
-        if self.class_weight != ClassWeight::None {
-            data.balance(&mut weight, None);
+        if let (Some(per_label), Labels::Classes { codes, .. }) =
+            (self.class_weight.per_label(self.op(), y, None)?, &data.labels)
+        {
+            for (w, &c) in weight.iter_mut().zip(codes) {
+                *w = per_label[c as usize];
+            }
         }
         let rows: Vec<u32> = (0..data.n as u32).collect();
         Ok(match sampler {

@@ -116,7 +116,7 @@ impl MaxFeatures {
 }
 
 /// Per-class row weights of a classifier.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum ClassWeight {
     /// Every row weighs 1.
     None,
@@ -125,6 +125,28 @@ pub enum ClassWeight {
     Balanced,
     /// Forests only: `"balanced"` recomputed on each tree's bootstrap sample.
     BalancedSubsample,
+    /// `{ label = weight }`: these labels weigh these weights, the others 1.
+    Given(Vec<(String, f64)>),
+}
+
+impl ClassWeight {
+    /// The fixed weight of every label of `y` (`"balanced"` over the rows
+    /// of every rank of `comm`), or `None` for no weights and for
+    /// `"balanced_subsample"` (drawn per tree).
+    pub(crate) fn per_label(
+        &self,
+        op: &str,
+        y: &Target,
+        comm: Option<&dyn mlg_runtime::collective::Collective>,
+    ) -> Result<Option<Vec<f64>>, OpError> {
+        use crate::models::class_weight::ClassWeights;
+        let weights = match self {
+            ClassWeight::None | ClassWeight::BalancedSubsample => return Ok(None),
+            ClassWeight::Balanced => ClassWeights::Balanced,
+            ClassWeight::Given(entries) => ClassWeights::Given(entries.clone()),
+        };
+        weights.per_label(op, y, comm)
+    }
 }
 
 /// How a node's split is searched.

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::registry::{invalid, param_f64, param_int, param_str};
-use mlg_compiler::workflow::catalog::Params;
+use mlg_compiler::workflow::catalog::{Params, Value};
 
 /// Integer parameter `name` of `op`: `default` when absent, an error below `min`.
 pub(crate) fn bounded_int(
@@ -67,6 +67,15 @@ pub(crate) fn class_weight(
     classifier: bool,
     subsample: bool,
 ) -> Result<ClassWeight, OpError> {
+    if let Some(Value::NumMap(entries)) = params.get("class_weight") {
+        if !classifier {
+            return Err(invalid(
+                op,
+                "class_weight must be \"none\" (a regressor has no classes)",
+            ));
+        }
+        return Ok(ClassWeight::Given(entries.clone()));
+    }
     let parsed = match param_str(op, params, "class_weight")?.unwrap_or("none") {
         "none" => ClassWeight::None,
         "balanced" if classifier => ClassWeight::Balanced,

@@ -75,15 +75,17 @@ pub(crate) const TREE_MAX_FEATURES_SQRT: ParamSpec = p(
 );
 pub(crate) const TREE_CLASS_WEIGHT: ParamSpec = p(
     "class_weight",
-    ParamType::Choice(&["none", "balanced"]),
+    ParamType::Weights(&["none", "balanced"]),
     Default::Str("none"),
-    "row weights per class: none, or balanced (n / (classes * class count))",
+    "row weights per class: none, balanced (n / (classes * class count)) or a map { label = weight } \
+     (labels left out weigh 1)",
 );
 pub(crate) const TREE_FOREST_CLASS_WEIGHT: ParamSpec = p(
     "class_weight",
-    ParamType::Choice(&["none", "balanced", "balanced_subsample"]),
+    ParamType::Weights(&["none", "balanced", "balanced_subsample"]),
     Default::Str("none"),
-    "row weights per class: none, balanced (whole training set) or balanced_subsample (each tree's bootstrap sample)",
+    "row weights per class: none, balanced (whole training set; with bootstrap they weigh the draw), \
+     balanced_subsample (each tree's bootstrap sample) or a map { label = weight } (labels left out weigh 1)",
 );
 pub(crate) const TREE_SPLITTER: ParamSpec = p(
     "splitter",

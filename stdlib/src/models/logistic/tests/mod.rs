@@ -148,6 +148,7 @@ fn lbfgs_objective_is_an_evaluation_at_its_solution() {
     let problem = Problem {
         x: &x,
         y: &index,
+        class_weights: None,
         k,
         intercept: true,
         l2: 0.0,
@@ -210,10 +211,20 @@ fn hessian_matches_finite_differences_of_the_gradient() {
     };
     let binary: Vec<usize> = codes.iter().map(|&c| usize::from(c == 2)).collect();
     let multi: Vec<usize> = codes.iter().map(|&c| c as usize).collect();
-    for (labels, k, intercept) in [(&binary, 1, true), (&multi, 3, true), (&multi, 3, false)] {
+    // Class weights (the class_weight parameter) scale rows' terms unevenly.
+    let weights = [0.5, 3.0, 1.5];
+    let cases = [
+        (&binary, 1, true, None),
+        (&multi, 3, true, None),
+        (&multi, 3, false, None),
+        (&binary, 1, true, Some(&weights[..2])),
+        (&multi, 3, true, Some(&weights[..])),
+    ];
+    for (labels, k, intercept, class_weights) in cases {
         let problem = Problem {
             x: &x,
             y: labels,
+            class_weights,
             k,
             intercept,
             l2: 0.01,

@@ -212,6 +212,7 @@ fn dual_cd_matches_smo_on_the_linear_kernel() {
             &x.data,
             d,
             &y,
+            &[],
             &DcdOptions {
                 c: 1.0,
                 tol: 1e-6,
