@@ -62,7 +62,7 @@ const SEED_SPREAD: &[(&str, &str, f64, f64)] = &[("diabetes", "decision_tree", -
 /// boosting family is histogram-based, like `HistGradientBoosting*`).
 fn sklearn_name(model: &str) -> &str {
     match model {
-        "gradient_boosting" => "hist_gradient_boosting",
+        "gradient_boosting" | "gradient_boosting_native" => "hist_gradient_boosting",
         other => other,
     }
 }

@@ -71,6 +71,11 @@ impl Catalog for StdCatalog {
         crate::size::parameter_count(op, params, shape)
     }
 
+    /// The operators whose [`crate::operators::Capabilities::missing`] is set.
+    fn takes_missing(&self, op: &str) -> bool {
+        crate::operators::find(op).is_some_and(|def| def.capabilities.missing)
+    }
+
     /// [`crate::compress::budget::candidates`].
     fn compress_candidates(&self, model: &str) -> Vec<(String, Vec<(&'static str, Params)>)> {
         crate::compress::budget::candidates(model)

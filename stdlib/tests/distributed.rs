@@ -231,11 +231,15 @@ fn boost_quality(f: &FittedBoost, x: &Matrix, y: &Target) -> f64 {
 
 /// Gradients are summed as integers, and the baseline and the held-out
 /// loss on a fixed-point grid, so every tree, the stopping round and the
-/// held-out loss are one process's bits.
+/// held-out loss are one process's bits; also with missing values (their
+/// bin summed over the ranks) and class weights.
 #[test]
 fn gradient_boosting_on_ranks_grows_one_process_trees() {
     let (n, d) = (4000, 4);
-    let (x, score) = data(n, d);
+    let (mut x, score) = data(n, d);
+    for i in (0..n).step_by(9) {
+        x[i * d + 1] = f64::NAN;
+    }
     // Three classes from the score, and a regression target.
     let codes: Vec<u32> = score
         .iter()
@@ -257,8 +261,11 @@ fn gradient_boosting_on_ranks_grows_one_process_trees() {
         params.insert("learning_rate".into(), Value::Float(0.3));
         params.insert("rounds".into(), Value::Int(rounds));
         params.insert("max_bins".into(), Value::Int(64));
-        let classifier = GradientBoosting::classifier(&params).expect("classifier");
         let regressor = GradientBoosting::regressor(&params).expect("regressor");
+        if early == "on" {
+            params.insert("class_weight".into(), Value::Str("balanced".into()));
+        }
+        let classifier = GradientBoosting::classifier(&params).expect("classifier");
         [(classifier, targets[0].clone()), (regressor, targets[1].clone())]
     });
     for (model, y) in models {

@@ -41,7 +41,9 @@ fn default_params(spec: &OpSpec) -> Params {
             Default::Bool(b) => Value::Bool(b),
             Default::Str(s) => Value::Str(s.to_string()),
             Default::Required if p.ty == ParamType::Model => {
-                let logistic = StdCatalog.get("logistic_regression").expect("logistic_regression");
+                let logistic = StdCatalog
+                    .get("logistic_regression")
+                    .expect("logistic_regression");
                 Value::Model {
                     op: logistic.name.to_string(),
                     params: default_params(logistic),
@@ -98,12 +100,17 @@ fn iris() -> ((Matrix, Target), (Matrix, Vec<u32>)) {
 /// [`iris`] with class 2 against the rest (codes 1 and 0).
 fn binary_iris() -> ((Matrix, Target), (Matrix, Vec<u32>)) {
     let ((x, y), (x_test, truth)) = iris();
-    let Target::Classes { codes, .. } = y else { unreachable!("classes") };
+    let Target::Classes { codes, .. } = y else {
+        unreachable!("classes")
+    };
     let y = Target::Classes {
         codes: codes.iter().map(|&c| u32::from(c == 2)).collect(),
         labels: vec!["other".into(), "2".into()],
     };
-    ((x, y), (x_test, truth.iter().map(|&c| u32::from(c == 2)).collect()))
+    (
+        (x, y),
+        (x_test, truth.iter().map(|&c| u32::from(c == 2)).collect()),
+    )
 }
 
 /// Iris for `spec`: [`binary_iris`] for the [`BINARY_ONLY`] models.

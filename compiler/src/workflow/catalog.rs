@@ -381,6 +381,14 @@ pub trait Catalog: Sync {
         None
     }
 
+    /// Whether model `op` takes missing (NaN) numeric features as they are,
+    /// so the checker lets columns with missing values reach it. False by
+    /// default.
+    fn takes_missing(&self, op: &str) -> bool {
+        let _ = op;
+        false
+    }
+
     /// The step sequences `compress NAME = MODEL -> budget(...)` tries on a
     /// model of operator `model`: each a short label and its steps, every
     /// step a compression step's name with the parameters it is given (the

@@ -447,7 +447,7 @@ impl Checker<'_> {
             .iter()
             .filter(|c| c.kind == ColumnKind::Numeric && c.missing > 0)
             .collect();
-        if !missing.is_empty() {
+        if !missing.is_empty() && !self.catalog.takes_missing(spec.name) {
             errors.push(
                 Diagnostic::new(
                     "mlg::missing_values",
@@ -460,7 +460,8 @@ impl Checker<'_> {
                     "columns with missing values reach the model",
                 )
                 .with_help(format!(
-                    "add `-> impute(numeric)` to the features of `{}`",
+                    "add `-> impute(numeric)` to the features of `{}`, or use gradient boosting, which \
+                     learns where missing values go",
                     input_ident.name
                 )),
             );

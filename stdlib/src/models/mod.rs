@@ -44,6 +44,40 @@ use crate::registry::invalid;
 /// Checks that `x` is well formed, finite and has one row per target, returning
 /// an error for `op` otherwise.
 pub(crate) fn check_training_data(op: &str, x: &Matrix, y: &Target) -> Result<(), OpError> {
+    check_training_shape(op, x, y)?;
+    if let Some(pos) = first_non_finite(&x.data) {
+        return Err(invalid(
+            op,
+            format!(
+                "feature {} of row {} is missing or infinite; impute before this model",
+                pos % x.cols.max(1),
+                pos / x.cols.max(1)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// [`check_training_data`] for models that take missing (NaN) features:
+/// only infinite values are refused.
+pub(crate) fn check_training_data_missing_ok(op: &str, x: &Matrix, y: &Target) -> Result<(), OpError> {
+    check_training_shape(op, x, y)?;
+    if let Some(pos) = x.data.iter().position(|v| v.is_infinite()) {
+        return Err(invalid(
+            op,
+            format!(
+                "feature {} of row {} is infinite",
+                pos % x.cols.max(1),
+                pos / x.cols.max(1)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The shape checks of [`check_training_data`]: as many targets as rows, at
+/// least one row.
+fn check_training_shape(op: &str, x: &Matrix, y: &Target) -> Result<(), OpError> {
     if x.data.len() != x.rows * x.cols {
         return Err(invalid(
             op,
@@ -58,16 +92,6 @@ pub(crate) fn check_training_data(op: &str, x: &Matrix, y: &Target) -> Result<()
     }
     if x.rows == 0 {
         return Err(invalid(op, "no training rows"));
-    }
-    if let Some(pos) = first_non_finite(&x.data) {
-        return Err(invalid(
-            op,
-            format!(
-                "feature {} of row {} is missing or infinite; impute before this model",
-                pos % x.cols.max(1),
-                pos / x.cols.max(1)
-            ),
-        ));
     }
     Ok(())
 }

@@ -79,6 +79,10 @@ pub struct Capabilities {
     /// The model lowers to a tree ensemble: `quantize` turns its thresholds
     /// into `u16` bins and its leaves into `int8` or `f16`.
     pub trees: bool,
+    /// The model takes missing (NaN) numeric features as they are: it
+    /// learns where they go (gradient boosting), so the checker does not
+    /// ask for `impute`.
+    pub missing: bool,
 }
 
 impl Capabilities {
@@ -91,6 +95,7 @@ impl Capabilities {
         finetune: false,
         prune_trees: false,
         trees: false,
+        missing: false,
     };
 }
 

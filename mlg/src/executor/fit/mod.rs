@@ -219,10 +219,14 @@ impl<'w> Chain<'w> {
         soft: Option<&Soft>,
     ) -> Result<FittedChain> {
         let mut y = target.take(rows);
+        // A model that learns where missing values go gets them as NaN.
+        let missing_ok =
+            mlg_stdlib::operators::find(&model.op.op).is_some_and(|def| def.capabilities.missing);
         if let Some(soft) = soft {
             let mut fitted = Vec::with_capacity(steps.len());
             let mut kept = soft.take(rows);
-            let (x, features) = self.transform_rows(steps, rows, &mut y, &mut fitted, Some(&mut kept))?;
+            let (x, features) =
+                self.transform_rows(steps, rows, (&mut y, missing_ok), &mut fitted, Some(&mut kept))?;
             return self.fit_model_on(
                 model,
                 x.cols,
@@ -236,7 +240,7 @@ impl<'w> Chain<'w> {
             // The model reads the session's frame as columns: the data is
             // then held once more as a matrix (columns and matrix) at most,
             // and not at all by a model that reads it block by block.
-            let columns = feature_columns(&self.frame, rows, &self.target)
+            let columns = feature_columns(&self.frame, rows, &self.target, missing_ok)
                 .map_err(|e| Error::op(&self.model_name, e))?;
             let view = Columns {
                 columns: &columns,
@@ -254,18 +258,19 @@ impl<'w> Chain<'w> {
             );
         }
         let mut fitted = Vec::with_capacity(steps.len());
-        let (x, features) = self.transform_rows(steps, rows, &mut y, &mut fitted, None)?;
+        let (x, features) = self.transform_rows(steps, rows, (&mut y, missing_ok), &mut fitted, None)?;
         self.fit_model_on(model, x.cols, |e| e.fit(&x, &y), &y, fitted, features)
     }
 
     /// Fits the features steps on `rows` in order, each on the previous one's
     /// output (dropping the rows a step leaves out of training from `y`), and
-    /// returns the last output as the model's matrix with its column names.
+    /// returns the last output as the model's matrix with its column names
+    /// (missing values as NaN when `missing_ok`, else refused).
     fn transform_rows(
         &self,
         steps: &[(String, Step)],
         rows: &[usize],
-        y: &mut Target,
+        (y, missing_ok): (&mut Target, bool),
         fitted: &mut Vec<Box<dyn FittedTransform>>,
         mut soft: Option<&mut Soft>,
     ) -> Result<(Matrix, Vec<String>)> {
@@ -290,8 +295,8 @@ impl<'w> Chain<'w> {
                 .flatten();
             if let Some(maps) = maps {
                 let all: Vec<usize> = (0..input.n_rows).collect();
-                let columns =
-                    feature_columns(input, &all, &self.target).map_err(|e| Error::op(&self.model_name, e))?;
+                let columns = feature_columns(input, &all, &self.target, missing_ok)
+                    .map_err(|e| Error::op(&self.model_name, e))?;
                 let x = Columns {
                     columns: &columns,
                     rows: &all,
@@ -321,7 +326,14 @@ impl<'w> Chain<'w> {
         }
         let frame = frame.unwrap_or_else(|| self.frame.take_without(rows, &self.target));
         let features = frame.columns.iter().map(|c| c.name.clone()).collect();
-        let x = matrix(&frame).map_err(|e| Error::op(&self.model_name, e))?;
+        let all: Vec<usize> = (0..frame.n_rows).collect();
+        let columns =
+            feature_columns(&frame, &all, "", missing_ok).map_err(|e| Error::op(&self.model_name, e))?;
+        let x = Columns {
+            columns: &columns,
+            rows: &all,
+        }
+        .to_matrix();
         Ok((x, features))
     }
 
@@ -519,16 +531,11 @@ pub fn select(selector: &Selector, frame: &Frame) -> Vec<String> {
         .collect()
 }
 
-/// The model matrix: every column must be numeric and complete.
-pub fn matrix(frame: &Frame) -> Result<Matrix, OpError> {
-    let all: Vec<usize> = (0..frame.n_rows).collect();
-    matrix_rows(frame, &all, "")
-}
-
-/// [`matrix`] of the rows `rows` of every column of `frame` but `skip` (an
-/// empty name skips none); a missing value names its position in `rows`.
+/// The model matrix of the rows `rows` of every column of `frame` but `skip`
+/// (an empty name skips none): every column must be numeric and complete; a
+/// missing value names its position in `rows`.
 pub fn matrix_rows(frame: &Frame, rows: &[usize], skip: &str) -> Result<Matrix, OpError> {
-    let columns = feature_columns(frame, rows, skip)?;
+    let columns = feature_columns(frame, rows, skip, false)?;
     Ok(Columns {
         columns: &columns,
         rows,
@@ -537,8 +544,14 @@ pub fn matrix_rows(frame: &Frame, rows: &[usize], skip: &str) -> Result<Matrix, 
 }
 
 /// The values of every column of `frame` but `skip`, each checked numeric and
-/// complete over `rows` (the checks and messages of [`matrix_rows`]).
-pub fn feature_columns<'f>(frame: &'f Frame, rows: &[usize], skip: &str) -> Result<Vec<&'f [f64]>, OpError> {
+/// complete over `rows` (the checks and messages of [`matrix_rows`]); with
+/// `missing_ok`, missing values pass as the NaN they are stored as.
+pub fn feature_columns<'f>(
+    frame: &'f Frame,
+    rows: &[usize],
+    skip: &str,
+    missing_ok: bool,
+) -> Result<Vec<&'f [f64]>, OpError> {
     let columns = frame.columns.iter().filter(|c| c.name != skip);
     let mut values: Vec<&[f64]> = Vec::with_capacity(frame.columns.len());
     for col in columns {
@@ -547,7 +560,11 @@ pub fn feature_columns<'f>(frame: &'f Frame, rows: &[usize], skip: &str) -> Resu
             column: col.name.clone(),
             message: "is categorical; add one_hot(...) before the model".into(),
         })?;
-        if let Some(row) = rows.iter().position(|&r| col.missing[r]) {
+        // A missing entry reaches the model only as NaN.
+        if let Some(row) = rows
+            .iter()
+            .position(|&r| col.missing[r] && !(missing_ok && numbers[r].is_nan()))
+        {
             return Err(OpError::Column {
                 op: "model".into(),
                 column: col.name.clone(),

@@ -10,11 +10,16 @@
 //! above it, and a value `v` falls in bin `b` = the number of thresholds `< v`.
 //! So `v <= thresholds[b]` exactly when `bin(v) <= b`: a split "bin `<= b`"
 //! is the `f32` comparison `x <= thresholds[b]` that prediction and the lowered
-//! graph perform.
+//! graph perform. A missing (NaN) value gets the bin [`MISSING`], above every
+//! real bin (at most 255 of them), as scikit-learn's missing-values bin; the
+//! thresholds come from the other values.
 
 use crate::eval::rng::SplitMix64;
 use crate::op::Matrix;
 use rayon::prelude::*;
+
+/// The bin code of a missing (NaN) value.
+pub(crate) const MISSING: u8 = 255;
 
 /// Most rows the thresholds are computed from (scikit-learn's `subsample`).
 const BIN_SUBSAMPLE: usize = 200_000;
@@ -101,8 +106,16 @@ pub(super) fn sample_rows(n: usize, seed: u64) -> Option<Vec<usize>> {
     })
 }
 
-/// Thresholds of one feature from its values' sorted keys.
+/// Whether a [`key`] is a NaN's.
+fn is_nan_key(k: u32) -> bool {
+    unkey(k).is_nan()
+}
+
+/// Thresholds of one feature from its values' sorted keys (no NaN's).
 fn feature_thresholds(sorted: &[u32], max_bins: usize) -> Vec<f32> {
+    if sorted.is_empty() {
+        return Vec::new();
+    }
     let mut distinct: Vec<f32> = Vec::new();
     let mut last = None;
     for &k in sorted {
@@ -171,8 +184,8 @@ pub(crate) fn columns(x: &Matrix, rows: &[usize]) -> Vec<f32> {
 }
 
 impl BinMapper {
-    /// Thresholds for every feature of the column-major `cols` (`n` finite
-    /// values per feature, from [`columns`]), from all rows or, when there
+    /// Thresholds for every feature of the column-major `cols` (`n` values
+    /// per feature, finite or NaN, from [`columns`]), from all rows or, when there
     /// are more, `BIN_SUBSAMPLE` drawn without replacement with `seed`.
     /// `2 <= max_bins <= 255`.
     pub fn fit(cols: &[f32], n: usize, max_bins: usize, seed: u64) -> BinMapper {
@@ -186,6 +199,7 @@ impl BinMapper {
                         Some(rows) => rows.iter().map(|&r| key(col[r])).collect(),
                         None => col.iter().map(|&v| key(v)).collect(),
                     };
+                    keys.retain(|&k| !is_nan_key(k));
                     radix_sort(&mut keys);
                     feature_thresholds(&keys, max_bins)
                 })
@@ -201,6 +215,7 @@ impl BinMapper {
         let thresholds = keys
             .into_par_iter()
             .map(|mut keys| {
+                keys.retain(|&k| !is_nan_key(k));
                 radix_sort(&mut keys);
                 feature_thresholds(&keys, max_bins)
             })
@@ -227,7 +242,7 @@ impl BinMapper {
                 let mut padded = [f32::INFINITY; 256];
                 padded[..t.len()].copy_from_slice(t);
                 for (c, &v) in codes.iter_mut().zip(col) {
-                    *c = bin_of(&padded, v);
+                    *c = if v.is_nan() { MISSING } else { bin_of(&padded, v) };
                 }
             });
         out

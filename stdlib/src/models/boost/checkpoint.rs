@@ -38,8 +38,14 @@ impl State {
             for nodes in trees {
                 out.usize(nodes.len());
                 for node in nodes {
+                    // The bin word carries where missing values go in bit 8.
                     let (f, bin, l, r) = node.split.map_or((u64::MAX, 0, 0, 0), |(f, b, l, r)| {
-                        (f as u64, u64::from(b), l as u64, r as u64)
+                        (
+                            f as u64,
+                            u64::from(b) | u64::from(node.missing_left) << 8,
+                            l as u64,
+                            r as u64,
+                        )
                     });
                     out.u64(f).u64(bin).u64(l).u64(r).f64(node.value).f64(node.gain);
                 }
@@ -63,15 +69,20 @@ impl State {
                 let mut nodes = Vec::with_capacity(n_nodes);
                 for _ in 0..n_nodes {
                     let f = r.u64()?;
-                    let split = if f == u64::MAX {
+                    let (split, missing_left) = if f == u64::MAX {
                         let _ = (r.u64()?, r.u64()?, r.u64()?);
-                        None
+                        (None, false)
                     } else {
                         let f = usize::try_from(f).ok()?;
-                        Some((f, u8::try_from(r.u64()?).ok()?, r.usize()?, r.usize()?))
+                        let word = r.u64()?;
+                        if word > 0x1FF {
+                            return None;
+                        }
+                        (Some((f, word as u8, r.usize()?, r.usize()?)), word >> 8 == 1)
                     };
                     nodes.push(GrownNode {
                         split,
+                        missing_left,
                         value: r.f64()?,
                         gain: r.f64()?,
                         start: 0,
@@ -133,6 +144,7 @@ mod tests {
     fn states_round_trip_and_garbage_does_not_parse() {
         let node = |split, value| GrownNode {
             split,
+            missing_left: false,
             value,
             gain: 0.5,
             start: 0,

@@ -20,7 +20,7 @@ use super::hist::{SplitRules, Unit};
 use super::holdout::Holdout;
 use super::loss::{median, Objective};
 use crate::eval::rng::SplitMix64;
-use crate::models::check_training_data;
+use crate::models::check_training_data_missing_ok;
 use crate::op::{Matrix, OpError, Target};
 use crate::registry::invalid;
 use mlg_runtime::checkpoint::Saver;
@@ -94,7 +94,9 @@ fn prepare(cfg: &GradientBoosting, y: &Target) -> Result<Prepared, OpError> {
 fn predict_binned(nodes: &[GrownNode], codes: &[u8], n_rows: usize, i: usize) -> f64 {
     let mut node = &nodes[0];
     while let Some((f, bin, l, r)) = node.split {
-        node = &nodes[if codes[f * n_rows + i] <= bin { l } else { r }];
+        let code = codes[f * n_rows + i];
+        let left = code <= bin || (node.missing_left && code == super::bins::MISSING);
+        node = &nodes[if left { l } else { r }];
     }
     node.value
 }
@@ -150,15 +152,18 @@ fn refit_medians(tree: &mut GrownTree, y: &[f64], raw: &[f64], learning_rate: f6
 }
 
 /// The fitted form of a grown tree: bin splits become `f32` threshold splits
-/// (the bin's upper edge), leaf values `f32`.
+/// (the bin's upper edge; `f32::MAX` past the last real bin, the split that
+/// sends only missing values right), leaf values `f32`.
 fn to_boost_tree(nodes: &[GrownNode], mapper: &BinMapper) -> BoostTree {
     BoostTree {
         nodes: nodes
             .iter()
             .map(|node| BoostNode {
-                split: node
-                    .split
-                    .map(|(f, bin, l, r)| (f, mapper.thresholds[f][bin as usize], l, r)),
+                split: node.split.map(|(f, bin, l, r)| {
+                    let edge = mapper.thresholds[f].get(bin as usize).copied();
+                    (f, edge.unwrap_or(f32::MAX), l, r)
+                }),
+                missing_left: node.missing_left,
                 value: node.value as f32,
             })
             .collect(),
@@ -234,7 +239,7 @@ fn fit_in_pool(
              rows the other ranks hold)",
         ));
     }
-    check_training_data(op, x, y)?;
+    check_training_data_missing_ok(op, x, y)?;
     let mut prep = prepare(cfg, y)?;
     if let (Some(comm), Target::Classes { codes, labels }) = (&comm, y) {
         // The classes of every rank's rows, re-indexed as one process would.

@@ -19,6 +19,8 @@ pub struct BoostNode {
     /// `(feature, threshold, left, right)`: `x[feature] as f32 <= threshold`
     /// goes to `left`. Children have larger indices than their parent.
     pub split: Option<(usize, f32, usize, usize)>,
+    /// Whether a missing (NaN) feature goes left at the split.
+    pub missing_left: bool,
     /// The leaf's raw-score contribution (learning rate applied).
     pub value: f32,
 }
@@ -36,7 +38,8 @@ impl BoostTree {
         let mut node = &self.nodes[0];
         while let Some((f, t, l, r)) = node.split {
             let v = row.get(f).copied().unwrap_or(f32::NAN);
-            node = &self.nodes[if v <= t { l } else { r }];
+            let left = v <= t || (v.is_nan() && node.missing_left);
+            node = &self.nodes[if left { l } else { r }];
         }
         node.value
     }
@@ -154,7 +157,7 @@ impl FittedModel for FittedBoost {
                     &mut forest,
                     tree.nodes
                         .iter()
-                        .map(|n| (n.split, std::slice::from_ref(&n.value))),
+                        .map(|n| (n.split, n.missing_left, std::slice::from_ref(&n.value))),
                 );
             }
             sums.push(push_trees(op, builder, features, self.n_features, forest)?);

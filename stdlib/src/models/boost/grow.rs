@@ -38,6 +38,8 @@ pub(crate) struct GrowParams {
 pub(crate) struct GrownNode {
     /// `(feature, bin, left, right)`: rows with bin `<= bin` go left.
     pub split: Option<(usize, u8, usize, usize)>,
+    /// Whether rows missing the split's feature go left.
+    pub missing_left: bool,
     /// Leaf value (shrinkage applied); also set, unused, on internal nodes.
     pub value: f64,
     /// Gain of the node's split (0 for leaves).
@@ -297,6 +299,7 @@ impl<'a> Grower<'a> {
         let (root_hist, sums, split) = self.root(&rows, all, gh, active);
         let mut nodes = vec![GrownNode {
             split: None,
+            missing_left: false,
             value: self.leaf_value(sums),
             gain: 0.0,
             start: 0,
@@ -318,10 +321,16 @@ impl<'a> Grower<'a> {
             let (start, end) = (nodes[parent.node].start, nodes[parent.node].end);
             let col =
                 &self.data.codes[split.feature * self.data.n_rows..(split.feature + 1) * self.data.n_rows];
-            let n_left = partition(&mut rows[start..end], col, split.bin, &mut self.scratch);
+            let n_left = partition(
+                &mut rows[start..end],
+                col,
+                (split.bin, split.missing_left),
+                &mut self.scratch,
+            );
             debug_assert!(self.comm.is_some() || n_left == split.left.n as usize);
             let (l, r) = (nodes.len(), nodes.len() + 1);
             nodes[parent.node].split = Some((split.feature, split.bin, l, r));
+            nodes[parent.node].missing_left = split.missing_left;
             nodes[parent.node].gain = split.gain;
             for (sums, s, e) in [
                 (split.left, start, start + n_left),
@@ -329,6 +338,7 @@ impl<'a> Grower<'a> {
             ] {
                 nodes.push(GrownNode {
                     split: None,
+                    missing_left: false,
                     value: self.leaf_value(sums),
                     gain: 0.0,
                     start: s,

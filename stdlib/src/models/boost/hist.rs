@@ -95,11 +95,13 @@ pub(crate) struct SplitRules {
     pub unit: Unit,
 }
 
-/// The best split of a node: rows with bin `<= bin` of `feature` go left.
+/// The best split of a node: rows with bin `<= bin` of `feature` go left,
+/// and missing ones ([`super::bins::MISSING`]) when `missing_left`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct SplitInfo {
     pub feature: usize,
     pub bin: u8,
+    pub missing_left: bool,
     pub gain: f64,
     pub left: Sums,
     pub right: Sums,
@@ -109,26 +111,68 @@ fn score(g: f64, h: f64, l2: f64) -> f64 {
     g * g / (h + l2)
 }
 
-/// The best boundary of one feature: its gain, the last bin sent left, and
-/// the left side's sums.
+/// The best boundary of one feature: its gain, the last bin sent left,
+/// where missing values go, and the left side's sums.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Candidate {
     pub gain: f64,
     pub bin: usize,
+    pub missing_left: bool,
     pub left: Sums,
 }
 
 /// The first boundary of largest gain `G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ)`
-/// between a feature's `bins` (of a node with sums `total`) whose sides keep
-/// `min_samples_leaf` rows and `1e-3` hessian, if any. Empty bins are skipped:
+/// between a feature's real `bins` (of a node with sums `total`, which
+/// include the `missing` bin) whose sides keep `min_samples_leaf` rows and
+/// `1e-3` hessian, if any. As scikit-learn's splitter: missing values first
+/// go right (and then the boundary after the last real bin, which splits
+/// them off, counts too), then, when the node has some, left; a later scan
+/// wins only when strictly better. A node without missing values sends
+/// them (at prediction) to the side with more rows. Empty bins are skipped:
 /// they repeat the previous boundary, which is never strictly worse.
-pub(crate) fn scan_feature(bins: &[Bin], total: Sums, rules: &SplitRules) -> Option<Candidate> {
+pub(crate) fn scan_feature(
+    bins: &[Bin],
+    missing: &Bin,
+    total: Sums,
+    rules: &SplitRules,
+) -> Option<Candidate> {
+    let has_missing = missing.n > 0;
+    let last = bins.len().saturating_sub(1);
+    let mut best = scan_side(
+        bins,
+        Sums::default(),
+        if has_missing { bins.len() } else { last },
+        total,
+        rules,
+    );
+    if has_missing {
+        let start = Sums {
+            g: missing.g,
+            h: missing.h,
+            n: missing.n as u32,
+        };
+        if let Some(c) = scan_side(bins, start, last, total, rules) {
+            if best.is_none_or(|b| c.gain > b.gain) {
+                best = Some(Candidate {
+                    missing_left: true,
+                    ..c
+                });
+            }
+        }
+    } else if let Some(c) = &mut best {
+        c.missing_left = 2 * c.left.n >= total.n;
+    }
+    best
+}
+
+/// [`scan_feature`]'s scan of the boundaries after bins `0..end`, the left
+/// side starting from the sums `start` (the missing bin's, or none).
+fn scan_side(bins: &[Bin], start: Sums, end: usize, total: Sums, rules: &SplitRules) -> Option<Candidate> {
     let (g_total, h_total) = total.real(rules.unit);
     let parent = score(g_total, h_total, rules.l2);
-    let m = bins.len().saturating_sub(1);
     let mut best: Option<Candidate> = None;
-    let mut left = Sums::default();
-    for (b, bin) in bins[..m].iter().enumerate() {
+    let mut left = start;
+    for (b, bin) in bins[..end].iter().enumerate() {
         if bin.n == 0 {
             continue;
         }
@@ -155,7 +199,12 @@ pub(crate) fn scan_feature(bins: &[Bin], total: Sums, rules: &SplitRules) -> Opt
         let (dl, dr) = (h_left + rules.l2, h_right + rules.l2);
         let gain = (g_left * g_left * dr + g_right * g_right * dl) / (dl * dr) - parent;
         if best.is_none_or(|c| gain > c.gain) {
-            best = Some(Candidate { gain, bin: b, left });
+            best = Some(Candidate {
+                gain,
+                bin: b,
+                missing_left: false,
+                left,
+            });
         }
     }
     best
@@ -176,6 +225,7 @@ pub(crate) fn choose(
             best = Some(SplitInfo {
                 feature,
                 bin: c.bin as u8,
+                missing_left: c.missing_left,
                 gain: c.gain,
                 left: c.left,
                 right: Sums {

@@ -8,6 +8,7 @@
 //! three `i64` sums, exactly, so histograms do not depend on the order of
 //! the rows, the thread count or the ranks the rows are spread over.
 
+use super::bins::MISSING;
 use super::grow::BinnedData;
 use super::hist::{scan_feature, subtract, Bin, Candidate, FeatureHist, SplitRules, Sums, SLOTS};
 use rayon::prelude::*;
@@ -146,10 +147,12 @@ pub(crate) fn pass(
             .iter_mut()
             .map(|job| {
                 let bins = data.n_bins[job.feature];
-                let scan_small = small_total.and_then(|t| scan_feature(&job.small[..bins], t, rules));
+                let missing = MISSING as usize;
+                let scan_small =
+                    small_total.and_then(|t| scan_feature(&job.small[..bins], &job.small[missing], t, rules));
                 let scan_big = job.big.as_deref_mut().and_then(|big| {
                     subtract(big, job.small);
-                    big_total.and_then(|t| scan_feature(&big[..bins], t, rules))
+                    big_total.and_then(|t| scan_feature(&big[..bins], &big[missing], t, rules))
                 });
                 (job.feature, scan_small, scan_big)
             })
@@ -178,7 +181,14 @@ pub(crate) fn scan(
         (
             f,
             active[f]
-                .then(|| scan_feature(&hist[f][..data.n_bins[f]], total, rules))
+                .then(|| {
+                    scan_feature(
+                        &hist[f][..data.n_bins[f]],
+                        &hist[f][MISSING as usize],
+                        total,
+                        rules,
+                    )
+                })
                 .flatten(),
         )
     };
@@ -189,14 +199,21 @@ pub(crate) fn scan(
     }
 }
 
-/// Branchless stable partition of `rows` by `col[row] <= bin`: lefts in
-/// place, rights through `scratch` (at least as long as `rows`). Returns the
-/// left count.
-fn partition_chunk(rows: &mut [u32], col: &[u8], bin: u8, scratch: &mut [u32]) -> usize {
+/// Branchless stable partition of `rows` by `col[row] <= bin` (or, with
+/// `missing_left`, `col[row] == MISSING`): lefts in place, rights through
+/// `scratch` (at least as long as `rows`). Returns the left count.
+fn partition_chunk(
+    rows: &mut [u32],
+    col: &[u8],
+    (bin, missing_left): (u8, bool),
+    scratch: &mut [u32],
+) -> usize {
     let (mut nl, mut nr) = (0, 0);
+    let missing = usize::from(missing_left);
     for i in 0..rows.len() {
         let r = rows[i];
-        let left = usize::from(col[r as usize] <= bin);
+        let c = col[r as usize];
+        let left = usize::from(c <= bin) | (usize::from(c == MISSING) & missing);
         rows[nl] = r;
         scratch[nr] = r;
         nl += left;
@@ -206,22 +223,23 @@ fn partition_chunk(rows: &mut [u32], col: &[u8], bin: u8, scratch: &mut [u32]) -
     nl
 }
 
-/// Stable in-place partition of `rows` by `col[row] <= bin` (lefts first);
-/// `scratch` is resized as needed. Returns the number of rows sent left.
-pub(crate) fn partition(rows: &mut [u32], col: &[u8], bin: u8, scratch: &mut Vec<u32>) -> usize {
+/// Stable in-place partition of `rows` by `col[row] <= bin` or, with
+/// `missing_left`, a missing code (lefts first); `scratch` is resized as
+/// needed. Returns the number of rows sent left.
+pub(crate) fn partition(rows: &mut [u32], col: &[u8], split: (u8, bool), scratch: &mut Vec<u32>) -> usize {
     let n = rows.len();
     if scratch.len() < n {
         scratch.resize(n, 0);
     }
     if n < PARALLEL_PARTITION {
-        return partition_chunk(rows, col, bin, scratch);
+        return partition_chunk(rows, col, split, scratch);
     }
     let chunk = n.div_ceil(rayon::current_num_threads().max(1) * 2);
     let scratch = &mut scratch[..n];
     let lefts: Vec<usize> = rows
         .par_chunks_mut(chunk)
         .zip(scratch.par_chunks_mut(chunk))
-        .map(|(r, s)| partition_chunk(r, col, bin, s))
+        .map(|(r, s)| partition_chunk(r, col, split, s))
         .collect();
     // Each chunk is now [its lefts][its rights]: move all lefts, then all
     // rights, into `scratch` (disjoint destinations), and copy back.
@@ -257,7 +275,7 @@ mod tests {
             let expect_left: Vec<u32> = rows.iter().copied().filter(|&r| col[r as usize] <= 4).collect();
             let expect_right: Vec<u32> = rows.iter().copied().filter(|&r| col[r as usize] > 4).collect();
             let mut scratch = Vec::new();
-            let nl = partition(&mut rows, &col, 4, &mut scratch);
+            let nl = partition(&mut rows, &col, (4, false), &mut scratch);
             assert_eq!(nl, expect_left.len());
             assert_eq!(&rows[..nl], &expect_left[..]);
             assert_eq!(&rows[nl..], &expect_right[..]);

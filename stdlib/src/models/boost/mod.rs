@@ -13,8 +13,17 @@
 //! what its lowered graph of nested `Select`s computes, and reports total
 //! split gain per feature as its importances.
 //!
-//! Differences from scikit-learn: no native missing-value or categorical
-//! support (impute and encode first), its own seeded random streams (bin
+//! Missing values (NaN) are native, as in scikit-learn: they fill a bin of
+//! their own ([`bins::MISSING`]), and each split is scanned with them on the
+//! right, then on the left, keeping the better (a split may also send only
+//! them right: its threshold is `f32::MAX`); a split of a feature that had
+//! no missing values in the node sends them to the side with more rows. The
+//! fitted and lowered trees carry the direction (`missing_left`).
+//! `class_weight` scales each row's gradient and hessian, the baseline and
+//! the held-out loss by its class's weight.
+//!
+//! Differences from scikit-learn: no native categorical support (encode
+//! first), its own seeded random streams (bin
 //! subsample, validation split), binning on the `f32`-rounded features, and
 //! gradients and hessians rounded to a grid of `2^30` steps of the round's
 //! largest one and summed as integers ([`exact`]). Fits are deterministic for

@@ -10,7 +10,7 @@
 //! exchange their best splits ([`agree`]), as LightGBM's data-parallel mode
 //! does.
 
-use super::bins::{key, sample_rows, BinMapper};
+use super::bins::{key, sample_rows, BinMapper, MISSING};
 use super::exact::fixed_sum;
 use super::hist::{Bin, FeatureHist, SplitInfo, Sums};
 use super::loss::Objective;
@@ -109,7 +109,8 @@ pub(super) fn blocks(active: &[bool], n_bins: &[usize], size: usize, rank: usize
         // The rank whose share of the bins holds this feature's first bin.
         let owner = (done * size / total.max(1)).min(size - 1);
         owned[f] = owner == rank;
-        counts[owner] += 3 * n_bins[f];
+        // Its real bins and the missing-values bin.
+        counts[owner] += 3 * (n_bins[f] + 1);
         done += n_bins[f];
     }
     (owned, counts)
@@ -125,11 +126,14 @@ fn put(out: &mut Vec<u64>, sums: Option<Sums>, split: Option<SplitInfo>) {
     let sp = split.unwrap_or(SplitInfo {
         feature: 0,
         bin: 0,
+        missing_left: false,
         gain: 0.0,
         left: Sums::default(),
         right: Sums::default(),
     });
-    out.extend([sp.feature as u64, u64::from(sp.bin), sp.gain.to_bits()]);
+    // The bin word carries where missing values go in bit 8.
+    let bin = u64::from(sp.bin) | u64::from(sp.missing_left) << 8;
+    out.extend([sp.feature as u64, bin, sp.gain.to_bits()]);
     out.extend(s(sp.left));
     out.extend(s(sp.right));
 }
@@ -178,6 +182,7 @@ pub(super) fn agree<const K: usize>(
                 out.1 = Some(SplitInfo {
                     feature: w[5] as usize,
                     bin: w[6] as u8,
+                    missing_left: w[6] >> 8 & 1 == 1,
                     gain,
                     left: sums(&w[8..11]),
                     right: sums(&w[11..14]),
@@ -190,8 +195,9 @@ pub(super) fn agree<const K: usize>(
 
 /// Replaces the bins of this rank's `owned` features of `hist` (this rank's
 /// rows) by their sums over every rank, receiving only those: the `active`
-/// features' bins (`n_bins`) go out in index order, `counts` per rank
-/// ([`blocks`]). The other features' bins keep this rank's sums.
+/// features' bins (`n_bins`, then the missing-values bin) go out in index
+/// order, `counts` per rank ([`blocks`]). The other features' bins keep
+/// this rank's sums.
 pub(super) fn reduce_owned(
     comm: &dyn Collective,
     hist: &mut [FeatureHist],
@@ -203,13 +209,16 @@ pub(super) fn reduce_owned(
         flat.extend(
             h[..n_bins[f]]
                 .iter()
+                .chain(std::iter::once(&h[MISSING as usize]))
                 .flat_map(|b| [b.g as u64, b.h as u64, b.n as u64]),
         );
     }
     let mine = comm.reduce_scatter_u64(&flat, counts);
     let mut sums = mine.chunks_exact(3);
     for (f, h) in hist.iter_mut().enumerate().filter(|(f, _)| owned[*f]) {
-        for (b, s) in h[..n_bins[f]].iter_mut().zip(&mut sums) {
+        let (real, rest) = h.split_at_mut(n_bins[f]);
+        let missing = &mut rest[MISSING as usize - n_bins[f]];
+        for (b, s) in real.iter_mut().chain(std::iter::once(missing)).zip(&mut sums) {
             *b = Bin::new(s[0] as i64, s[1] as i64, s[2] as i64);
         }
     }

@@ -180,11 +180,14 @@ const REGRESSOR_PARAMS: [ParamSpec; 18] = append(
 const DETAILS: &str =
     "Histogram gradient boosting like scikit-learn's HistGradientBoosting: log-loss for two \
      classes, softmax with one tree per class otherwise. `early_stopping = \"auto\"` turns \
-     it on above 10,000 rows.";
+     it on above 10,000 rows. Missing numbers need no `impute`: they get a bin of their own and \
+     every split learns which side they go to (the side with more rows where training had none), \
+     as in scikit-learn and LightGBM; the compiled trees send a NaN the same way.";
 
-/// Boosted models are tree ensembles.
+/// Boosted models are tree ensembles that learn where missing values go.
 const TREES: Capabilities = Capabilities {
     trees: true,
+    missing: true,
     ..Capabilities::NONE
 };
 

@@ -222,15 +222,25 @@ fn bad_parameters_and_data_give_errors() {
     assert!(reg
         .fit_boost(&x, &Target::Values(vec![0.0, 1.0, f64::NAN, 2.0]))
         .is_err());
+    // Missing (NaN) features are learned from; infinite ones are refused.
     let nan = Matrix {
         rows: 4,
         cols: 1,
         data: vec![1.0, f64::NAN, 3.0, 4.0],
     };
     assert!(
-        reg.fit_boost(&nan, &Target::Values(vec![0.0; 4])).is_err(),
+        reg.fit_boost(&nan, &Target::Values(vec![0.0; 4])).is_ok(),
         "NaN feature"
     );
+    let inf = Matrix {
+        data: vec![1.0, f64::INFINITY, 3.0, 4.0],
+        ..nan
+    };
+    let err = reg
+        .fit_boost(&inf, &Target::Values(vec![0.0; 4]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("feature 0 of row 1 is infinite"), "{err}");
     let tiny_split =
         GradientBoosting::regressor(&params(&[("early_stopping", Value::Str("on".into()))])).expect("params");
     let one = Matrix {

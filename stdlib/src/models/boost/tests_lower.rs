@@ -188,3 +188,38 @@ fn lowering_rejects_a_feature_vector_of_the_wrong_width() {
     let features = b.push(Op::Concat { parts: vec![one] }).expect("concat");
     assert!(model.lower(&mut b, features).is_err());
 }
+
+/// Missing values learn their own direction: when a feature is missing
+/// exactly for the rows of one class, the booster separates them by
+/// missingness alone, and the lowered graph (its `missing_left` splits)
+/// reproduces `predict` on rows with and without NaN.
+#[test]
+fn missing_values_learn_a_direction_and_lower() {
+    let (x, y) = dataset("breast_cancer");
+    let codes: Vec<u32> = y.iter().map(|&v| v as u32).collect();
+    // Feature 0 is missing on every class-1 row: the split that sends the
+    // missing rows one way and every value the other is perfect.
+    let mut with_nan = x.clone();
+    for (i, &c) in codes.iter().enumerate() {
+        if c == 1 {
+            with_nan.data[i * x.cols] = f64::NAN;
+        }
+    }
+    let model = GradientBoosting::classifier(&params(&[("rounds", Value::Int(10))]))
+        .expect("params")
+        .fit_boost(&with_nan, &classes(&y))
+        .expect("fit");
+    let root = &model.trees[0][0].nodes[0];
+    assert!(
+        root.split.is_some_and(|(f, ..)| f == 0),
+        "the root splits on missingness: {root:?}"
+    );
+    let predicted = model.predict(&with_nan);
+    let right = predicted
+        .iter()
+        .zip(&codes)
+        .filter(|(p, c)| **p == f64::from(**c))
+        .count();
+    assert_eq!(right, codes.len());
+    check_classifier(&model, &with_nan);
+}

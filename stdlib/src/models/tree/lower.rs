@@ -16,22 +16,23 @@ pub(crate) fn empty_forest(base: Vec<f32>) -> Forest {
     }
 }
 
-/// Appends one tree to `forest`: `nodes[i]` is `(split, leaf value)` with
-/// `split = (feature, threshold, left, right)` (children after their parent,
-/// indices within the tree); a leaf's value has the forest's width. A NaN
-/// feature value goes right, as in the fitted models' own prediction.
+/// Appends one tree to `forest`: `nodes[i]` is `(split, missing_left, leaf
+/// value)` with `split = (feature, threshold, left, right)` (children after
+/// their parent, indices within the tree); a leaf's value has the forest's
+/// width. A NaN feature value goes left where `missing_left`, else right, as
+/// in the fitted models' own prediction.
 pub(crate) fn push_tree<'a>(
     forest: &mut Forest,
-    nodes: impl ExactSizeIterator<Item = (Option<(usize, f32, usize, usize)>, &'a [f32])>,
+    nodes: impl ExactSizeIterator<Item = (Option<(usize, f32, usize, usize)>, bool, &'a [f32])>,
 ) {
     let offset = forest.nodes.len() as u32;
     forest.roots.push(offset);
-    for (split, value) in nodes {
+    for (split, missing_left, value) in nodes {
         let node = match split {
             Some((feature, threshold, left, right)) => IrNode::Split {
                 feature: feature as u32,
                 threshold,
-                missing_left: false,
+                missing_left,
                 left: offset + left as u32,
                 right: offset + right as u32,
             },
@@ -93,7 +94,7 @@ impl FittedTree {
                     .split
                     .as_ref()
                     .map(|s| (s.feature, s.threshold32, s.left, s.right));
-                (split, v.as_slice())
+                (split, false, v.as_slice())
             }),
         );
     }
