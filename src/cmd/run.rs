@@ -14,6 +14,10 @@ pub struct Args {
     /// Also write the self-contained HTML evaluation page here.
     #[arg(long)]
     html: Option<PathBuf>,
+    /// Also write every evaluated model's out-of-fold predictions here (CSV:
+    /// statement, model, split, row, truth, prediction, proba_<label>...).
+    #[arg(long, value_name = "FILE")]
+    oof: Option<PathBuf>,
     /// Skip permutation importance (5 shuffles per raw column and split).
     #[arg(long)]
     no_importance: bool,
@@ -70,6 +74,9 @@ pub fn run(args: Args, limits: Limits) -> mlg::Result<()> {
     if let Some(path) = &args.html {
         mlg_report::html::write(path, &wf.file, &out)?;
     }
+    if let Some(path) = &args.oof {
+        mlg::files::write_atomic(path, &mlg_report::oof::oof_csv(&out.evaluations))?;
+    }
     if !quiet {
         if let Some(how) = &out.distributed {
             crate::outln!("{how}");
@@ -79,7 +86,13 @@ pub fn run(args: Args, limits: Limits) -> mlg::Result<()> {
         if !out.evaluations.is_empty() {
             crate::out!("{}", mlg_report::report::table(&out.evaluations));
         }
-        for path in out.profiles.iter().chain(&out.artifacts).chain(&args.html) {
+        for path in out
+            .profiles
+            .iter()
+            .chain(&out.artifacts)
+            .chain(&args.html)
+            .chain(&args.oof)
+        {
             crate::outln!("wrote {}", path.display());
         }
         let did_nothing = out.selections.is_empty()

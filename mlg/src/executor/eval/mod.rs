@@ -218,9 +218,15 @@ pub fn evaluate_model(
         coefficients: None,
         permutation_importance: None,
         held_out: HeldOut::None,
+        held_out_rows: Vec::new(),
     };
     if plan.details {
         evaluation.held_out = pool(&folds, &splits, &target);
+        evaluation.held_out_rows = splits
+            .iter()
+            .enumerate()
+            .flat_map(|(s, split)| split.test.iter().map(move |&r| (s, r)))
+            .collect();
         if let HeldOut::Classes {
             labels,
             truth,

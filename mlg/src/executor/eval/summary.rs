@@ -235,9 +235,13 @@ pub struct Evaluation {
     pub coefficients: Option<Coefficients>,
     /// Raw-column permutation importance (with details, unless turned off).
     pub permutation_importance: Option<PermutationImportance>,
-    /// Pooled held-out predictions (HTML charts only).
+    /// Pooled held-out predictions (HTML charts and `mlg run --oof`).
     #[serde(skip)]
     pub held_out: HeldOut,
+    /// For each entry of `held_out`, in order: its split (0-based) and its
+    /// data row (0-based, the row of the data file).
+    #[serde(skip)]
+    pub held_out_rows: Vec<(usize, usize)>,
 }
 
 impl Evaluation {
