@@ -326,3 +326,58 @@ fn a_profile_step_writes_the_page_of_the_data_it_sees() {
     assert_row(&page, "bill_length_mm", "numeric", 0, 165);
     assert_row(&page, "sex", "categorical", 11, 2);
 }
+
+/// A table with the columns a user should not feed a model as they are gets
+/// one alert each, with the fix, on the terminal and atop the page: an ID
+/// (text and a whole-number row number), a constant, a 60-level category,
+/// a skewed number and a mostly missing note; an ordinary column gets none,
+/// and the ID's card shows no bars of one row each.
+#[test]
+fn alerts_name_the_columns_to_fix() {
+    let dir = scratch("alerts");
+    let mut csv = String::from("id,row_no,constant,city,income,note,age\n");
+    for i in 0..200u64 {
+        let income = if i % 40 == 0 {
+            1_000_000
+        } else {
+            20_000 + (i * 37) % 500
+        };
+        let note = if i % 4 == 0 { "vip" } else { "" };
+        csv.push_str(&format!(
+            "c{i:04},{i},x,city{},{income},{note},{}\n",
+            i % 60,
+            20 + (i * 7) % 50
+        ));
+    }
+    let data = dir.join("alerts.csv");
+    std::fs::write(&data, csv).unwrap();
+    let html = dir.join("alerts.html");
+    let (ok, stdout, stderr) = mlg_profile(&[data.to_str().unwrap(), "--html", html.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    let kinds: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.split_once(": ").map(|(k, _)| k))
+        .filter(|k| !k.starts_with("wrote"))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "unique",
+            "unique",
+            "constant",
+            "high cardinality",
+            "skewed",
+            "mostly missing"
+        ],
+        "{stdout}"
+    );
+    assert!(stdout.contains("every value of `id` is distinct (an ID?): one_hot would make 200 columns of it; -> drop(cols(\"id\"))"), "{stdout}");
+    assert!(!stdout.contains("`age`"), "{stdout}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    check_well_formed(&page).unwrap();
+    assert!(section(&page, "alerts").contains("Alerts (6)"));
+    assert!(
+        page.contains("every value distinct"),
+        "the ID's chart says why it has no bars"
+    );
+}

@@ -17,6 +17,9 @@ pub struct Args {
 /// Profiles the file, writes the page and says what it wrote.
 pub fn run(args: &Args) -> mlg::Result<()> {
     let profile = mlg_report::profile::run(&args.data, args.target.as_deref(), &args.html)?;
+    for alert in mlg_report::profile::alerts(&profile) {
+        crate::outln!("{}: {}", alert.kind.name(), alert.message);
+    }
     crate::outln!(
         "wrote {} ({} rows, {} columns)",
         args.html.display(),

@@ -1,8 +1,10 @@
 //! Data profiling: per-column statistics, a Pearson correlation matrix and the
 //! target's distribution of one frame (`mlg-report` renders it as a page).
 
+mod alerts;
 mod stats;
 
+pub use alerts::{alerts, is_id_like, Alert, AlertKind};
 use stats::{count_distinct_sorted, pearson};
 pub use stats::{format_number, histogram, quantile};
 
@@ -78,6 +80,10 @@ pub struct NumericStats {
     pub quantiles: Vec<(f64, f64)>,
     /// Histogram over `[min, max]`.
     pub histogram: Histogram,
+    /// Sample skewness (Fisher's, `m3 / m2^1.5`; 0 without spread).
+    pub skewness: f64,
+    /// Whether every value is a whole number.
+    pub whole: bool,
 }
 
 /// Equal-width bin counts over `[lo, hi]`.
@@ -246,7 +252,22 @@ fn numeric_stats(sorted: &[f64]) -> Option<NumericStats> {
         std,
         quantiles,
         histogram: histogram(&finite, HISTOGRAM_BINS),
+        skewness: skewness(&finite, mean),
+        whole: finite.iter().all(|v| v.fract() == 0.0),
     })
+}
+
+/// Fisher's skewness `m3 / m2^1.5` of `values` around their `mean` (0 when
+/// they do not spread).
+fn skewness(values: &[f64], mean: f64) -> f64 {
+    let n = values.len().max(1) as f64;
+    let m2 = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    let m3 = values.iter().map(|v| (v - mean).powi(3)).sum::<f64>() / n;
+    if m2 > 0.0 {
+        m3 / m2.powf(1.5)
+    } else {
+        0.0
+    }
 }
 
 /// Pearson correlations between every pair of numeric columns of `frame`, each over

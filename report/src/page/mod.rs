@@ -37,6 +37,7 @@ table.stats{min-width:140px}
 table.stats th{color:#555;font-weight:normal}
 .badge{font-size:11px;font-weight:normal;border-radius:9px;padding:1px 8px;margin-left:8px;vertical-align:middle}
 .numeric{background:#e3ecf7;color:#2a5585}.categorical{background:#f7ebdc;color:#8a5316}
+ul.alerts{padding-left:18px}ul.alerts li{margin:4px 0}ul.alerts .badge{background:#fde2c4;color:#7a4100;margin:0 6px 0 0}
 .level{max-width:150px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 svg{font-size:11px;font-family:inherit;fill:#333;overflow:visible}
 svg .grid{stroke:#e6e6e6}svg .axis{stroke:#888}svg .frame{stroke:#888}svg .muted{fill:#888}

@@ -2,7 +2,8 @@
 //! and no external assets.
 
 use super::{
-    format_number, ColumnProfile, ColumnStats, Profile, TargetDistribution, TargetProfile, MAX_COLUMN_CARDS,
+    alerts, format_number, is_id_like, ColumnProfile, ColumnStats, Profile, TargetDistribution,
+    TargetProfile, MAX_COLUMN_CARDS,
 };
 use crate::page::{escape, svg, STYLE};
 use std::fmt::Write;
@@ -21,6 +22,7 @@ pub fn render(profile: &Profile) -> String {
          <title>Profile of {source}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n\
          <h1>Data profile: <code>{source}</code></h1>\n"
     );
+    alert_section(&mut page, profile);
     overview(&mut page, profile);
     if let Some(target) = &profile.target {
         target_section(&mut page, target);
@@ -57,6 +59,28 @@ fn percent(part: usize, whole: usize) -> String {
         return "0%".into();
     }
     format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+}
+
+/// The profile's alerts, one line each with the fix; nothing when none.
+fn alert_section(page: &mut String, profile: &Profile) {
+    let found = alerts(profile);
+    if found.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        page,
+        "<section id=\"alerts\">\n<h2>Alerts ({})</h2>\n<ul class=\"alerts\">",
+        found.len()
+    );
+    for alert in &found {
+        let _ = writeln!(
+            page,
+            "<li><span class=\"badge\">{}</span> {}</li>",
+            alert.kind.name(),
+            escape(&alert.message)
+        );
+    }
+    page.push_str("</ul>\n</section>\n");
 }
 
 /// Row and column counts, and the one-line-per-column summary table.
@@ -207,7 +231,12 @@ fn column_article(page: &mut String, index: usize, column: &ColumnProfile, n_row
                 );
             }
             page.push_str("</tbody>\n</table>\n");
-            svg::bars(&stats.top, "chart", &label)
+            if is_id_like(column, n_rows) {
+                // Bars of one row each say nothing.
+                svg::empty_chart("chart", &label, "every value distinct")
+            } else {
+                svg::bars(&stats.top, "chart", &label)
+            }
         }
     };
     page.push_str(&chart);
