@@ -27,11 +27,23 @@ impl Progress {
 /// An indicatif bar as a [`Task`].
 struct Bar(ProgressBar);
 
+/// A bar's look once its length is known; until then it shows a spinner,
+/// the count and the time, not an empty `0/0` bar drawn full.
+fn with_length(bar: &ProgressBar) {
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg:40} [{bar:30}] {pos}/{len} {elapsed}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+}
+
 impl Task for Bar {
     fn set_length(&self, n: u64) {
+        with_length(&self.0);
         self.0.set_length(n);
     }
     fn add_length(&self, n: u64) {
+        if self.0.length().is_none() {
+            with_length(&self.0);
+        }
         self.0.inc_length(n);
     }
     fn advance(&self, n: u64) {
@@ -46,15 +58,15 @@ impl Task for Bar {
 }
 
 impl Observer for Progress {
-    /// A bar counting folds or trials; its length is set once known.
+    /// A bar counting folds or trials: a spinner and a count until its
+    /// length is known, then a bar.
     fn bar(&self, message: &str) -> Box<dyn Task> {
         let Some(multi) = &self.multi else {
             return Box::new(Bar(ProgressBar::hidden()));
         };
-        let bar = multi.add(ProgressBar::new(0));
-        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg:40} [{bar:30}] {pos}/{len} {elapsed}")
-        {
-            bar.set_style(style.progress_chars("=> "));
+        let bar = multi.add(ProgressBar::no_length());
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg:40} {pos} {elapsed}") {
+            bar.set_style(style);
         }
         bar.set_message(message.to_string());
         Box::new(Bar(bar))

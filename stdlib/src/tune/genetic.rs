@@ -194,6 +194,10 @@ fn mutate(dim: &Dim, c: Coord, rng: &mut SplitMix64) -> Coord {
 }
 
 impl Strategy for Genetic {
+    fn planned(&self) -> Option<usize> {
+        Some(self.limit)
+    }
+
     fn ask(&mut self, history: &[Observation]) -> Option<Vec<Proposal>> {
         if self.proposed >= self.limit {
             return None;

@@ -83,6 +83,13 @@ pub trait Strategy: Send {
     /// proposal order (the caller observes each batch whole before asking
     /// again); `None` when the search is over.
     fn ask(&mut self, history: &[Observation]) -> Option<Vec<Proposal>>;
+
+    /// How many proposals the search makes in all when that is known before
+    /// it starts (progress bars show it); it may stop sooner. `None` by
+    /// default.
+    fn planned(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// Which strategy to run and its settings.

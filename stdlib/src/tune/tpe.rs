@@ -158,6 +158,10 @@ impl Tpe {
 }
 
 impl Strategy for Tpe {
+    fn planned(&self) -> Option<usize> {
+        Some(self.limit)
+    }
+
     fn ask(&mut self, history: &[Observation]) -> Option<Vec<Proposal>> {
         if self.proposed >= self.limit {
             return None;
@@ -349,6 +353,15 @@ mod tests {
     fn run(t: &mut Tpe) -> (Vec<usize>, Vec<Observation>) {
         let (batches, history) = crate::tune::drive(t, |c, _| score(c));
         (batches.into_iter().map(|(n, _)| n).collect(), history)
+    }
+
+    /// The progress bar's total is known up front and is what the search
+    /// proposes.
+    #[test]
+    fn planned_is_the_number_of_proposals() {
+        let mut t = Tpe::new(&dims(), Settings::new(21), 4);
+        assert_eq!(t.planned(), Some(21));
+        assert_eq!(run(&mut t).0.iter().sum::<usize>(), 21);
     }
 
     #[test]

@@ -155,13 +155,21 @@ pub fn run(
         }
     }
     let bar = observer.bar(&format!("{name}: {} over {}", stage.strategy, stage.base));
+    // A known total is shown from the start; otherwise the bar grows batch
+    // by batch (halving's rungs).
+    let planned = strategy.planned();
+    if let Some(n) = planned {
+        bar.set_length(n as u64);
+    }
     let mut history: Vec<Observation> = Vec::new();
     let mut trials: Vec<(Proposal, Patch, TrialOutcome, bool)> = Vec::new();
     let mut stopped = None;
     let mut best: Option<(f64, usize)> = None;
     let mut since_best = 0usize;
     'search: while let Some(batch) = strategy.ask(&history) {
-        bar.add_length(batch.len() as u64);
+        if planned.is_none() {
+            bar.add_length(batch.len() as u64);
+        }
         for chunk in batch.chunks(CHUNK) {
             let mut late = stage.timeout.filter(|t| started.elapsed().as_secs_f64() >= *t);
             if let (Some(c), Some(_)) = (ranks, stage.timeout) {
