@@ -45,34 +45,32 @@ use crate::registry::invalid;
 /// an error for `op` otherwise.
 pub(crate) fn check_training_data(op: &str, x: &Matrix, y: &Target) -> Result<(), OpError> {
     check_training_shape(op, x, y)?;
-    if let Some(pos) = first_non_finite(&x.data) {
-        return Err(invalid(
+    match first_non_finite(&x.data) {
+        Some(pos) => Err(bad_feature(
             op,
-            format!(
-                "feature {} of row {} is missing or infinite; impute before this model",
-                pos % x.cols.max(1),
-                pos / x.cols.max(1)
-            ),
-        ));
+            x,
+            pos,
+            "is missing or infinite; impute before this model",
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// [`check_training_data`] for models that take missing (NaN) features:
 /// only infinite values are refused.
 pub(crate) fn check_training_data_missing_ok(op: &str, x: &Matrix, y: &Target) -> Result<(), OpError> {
     check_training_shape(op, x, y)?;
-    if let Some(pos) = x.data.iter().position(|v| v.is_infinite()) {
-        return Err(invalid(
-            op,
-            format!(
-                "feature {} of row {} is infinite",
-                pos % x.cols.max(1),
-                pos / x.cols.max(1)
-            ),
-        ));
+    match x.data.iter().position(|v| v.is_infinite()) {
+        Some(pos) => Err(bad_feature(op, x, pos, "is infinite")),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// The error for the value at `pos` of `x`'s data: "feature F of row R
+/// `what`".
+fn bad_feature(op: &str, x: &Matrix, pos: usize, what: &str) -> OpError {
+    let cols = x.cols.max(1);
+    invalid(op, format!("feature {} of row {} {what}", pos % cols, pos / cols))
 }
 
 /// The shape checks of [`check_training_data`]: as many targets as rows, at
