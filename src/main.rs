@@ -78,6 +78,10 @@ enum Command {
     Import(cmd::import::Args),
     /// Serve an artifact over HTTP: /predict, /health, /model, /metrics (and /reload with a token).
     Serve(cmd::serve::Args),
+    /// The runs `mlg run` recorded: list, show one, compare two.
+    Runs(cmd::runs::Args),
+    /// The model registry: list versions, promote one to an alias.
+    Models(cmd::models::Args),
 }
 
 fn main() -> ExitCode {
@@ -101,7 +105,7 @@ fn main() -> ExitCode {
     let done = match cli.command {
         Command::Check(args) => cmd::check::run(&args, limits),
         Command::Explain(args) => cmd::explain::run(&args, limits),
-        Command::Run(args) => cmd::run::run(args, limits),
+        Command::Run(args) => cmd::run::run(&args, limits),
         Command::Predict(args) => cmd::predict::run(&args),
         Command::Monitor(args) => cmd::monitor::run(&args),
         Command::Bench(args) => cmd::bench::run(&args),
@@ -109,6 +113,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => cmd::serve::run(args),
         Command::Import(args) => cmd::import::run(&args),
         Command::Export(args) => cmd::export::run(&args),
+        Command::Runs(args) => cmd::runs::run(&args),
+        Command::Models(args) => cmd::models::run(&args),
     };
     #[cfg(feature = "mpi")]
     if std::env::var_os("MLG_MPI_STATS").is_some() && mlg_runtime::collective::current().size() > 1 {

@@ -7,7 +7,13 @@ use std::path::PathBuf;
 /// Arguments of `mlg predict`.
 #[derive(clap::Args)]
 pub struct Args {
+    /// The artifact file, or a registered version: models:/NAME@ALIAS,
+    /// models:/NAME/VERSION or models:/NAME (the latest).
     artifact: PathBuf,
+    /// The tracking database a models:/ address is looked up in (default:
+    /// .mlg/runs.db in the current folder).
+    #[arg(long, value_name = "PATH")]
+    tracking: Option<PathBuf>,
     /// Rows to predict: .csv (with a header), .jsonl (one object per line) or
     /// .parquet / .pq (read row group by row group).
     #[arg(long)]
@@ -29,7 +35,8 @@ pub struct Args {
 /// Loads the artifact and predicts every input row; notes skipped or null
 /// rows on stderr.
 pub fn run(args: &Args) -> mlg::Result<()> {
-    let artifact = mlg_runtime::artifact::read(&args.artifact)?;
+    let path = crate::cmd::models::artifact_path(&args.artifact, args.tracking.as_ref())?;
+    let artifact = mlg_runtime::artifact::read(&path)?;
     let options = crate::predict::PredictOptions {
         proba: args.proba,
         progress: true,

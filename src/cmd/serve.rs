@@ -1,4 +1,5 @@
-//! `mlg serve ARTIFACT`: the HTTP prediction server ([`mlg_serve`]).
+//! `mlg serve ARTIFACT`: the HTTP prediction server ([`mlg_serve`]); the
+//! artifact may be a registry address (`models:/NAME@production`).
 
 use mlg::error::Error;
 use std::path::PathBuf;
@@ -6,7 +7,13 @@ use std::path::PathBuf;
 /// Arguments of `mlg serve`.
 #[derive(clap::Args)]
 pub struct Args {
+    /// The artifact file, or a registered version: models:/NAME@ALIAS,
+    /// models:/NAME/VERSION or models:/NAME (the latest).
     artifact: PathBuf,
+    /// The tracking database a models:/ address is looked up in (default:
+    /// .mlg/runs.db in the current folder).
+    #[arg(long, value_name = "PATH")]
+    tracking: Option<PathBuf>,
     /// HOST:PORT to listen on (port 0 picks a free port).
     #[arg(long, default_value = mlg_serve::DEFAULT_ADDR)]
     addr: String,
@@ -41,7 +48,7 @@ pub struct Args {
 /// serves until SIGTERM or Ctrl-C.
 pub fn run(args: Args) -> mlg::Result<()> {
     let config = mlg_serve::Config {
-        artifact: args.artifact,
+        artifact: crate::cmd::models::artifact_path(&args.artifact, args.tracking.as_ref())?,
         addr: args.addr,
         max_body: args.max_body,
         workers: args.workers,
