@@ -24,6 +24,8 @@ struct Report<'a> {
     source: miette::NamedSource<String>,
     /// False when a label lies on a line longer than [`LONG_LINE`].
     draw: bool,
+    /// Error, or warning.
+    severity: miette::Severity,
 }
 
 impl fmt::Display for Report<'_> {
@@ -35,6 +37,10 @@ impl fmt::Display for Report<'_> {
 impl std::error::Error for Report<'_> {}
 
 impl miette::Diagnostic for Report<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         Some(Box::new(self.diagnostic.code))
     }
@@ -117,6 +123,27 @@ fn excerpt(source: &str, start: usize, end: usize) -> String {
 /// one with the same code and message is shown at most [`MAX_ALIKE`] times,
 /// and past [`MAX_RENDERED`] the rest are only counted.
 pub fn render(diagnostics: &[Diagnostic], file: &str, source: &str, color: bool) -> String {
+    render_as(diagnostics, file, source, color, miette::Severity::Error)
+}
+
+/// [`render`] for warnings (`Workflow::warnings`): drawn as warnings, the
+/// same rules for repeats and long lists.
+pub fn render_warnings(warnings: &[Diagnostic], file: &str, source: &str, color: bool) -> String {
+    render_as(warnings, file, source, color, miette::Severity::Warning)
+}
+
+fn render_as(
+    diagnostics: &[Diagnostic],
+    file: &str,
+    source: &str,
+    color: bool,
+    severity: miette::Severity,
+) -> String {
+    let noun = if severity == miette::Severity::Warning {
+        "warning(s)"
+    } else {
+        "error(s)"
+    };
     let theme = if color {
         miette::GraphicalTheme::unicode()
     } else {
@@ -143,7 +170,7 @@ pub fn render(diagnostics: &[Diagnostic], file: &str, source: &str, color: bool)
         if shown == MAX_RENDERED {
             let rest = diagnostics.len() - shown;
             out.push_str(&format!(
-                "… and at most {rest} more error(s) not shown; fix these first\n"
+                "… and at most {rest} more {noun} not shown; fix these first\n"
             ));
             break;
         }
@@ -153,10 +180,11 @@ pub fn render(diagnostics: &[Diagnostic], file: &str, source: &str, color: bool)
             diagnostic: d,
             source: miette::NamedSource::new(file, source.to_string()),
             draw,
+            severity,
         };
         let mut text = String::new();
         if handler.render_report(&mut text, &report).is_err() {
-            text = format!("error: {}\n", d.message);
+            text = format!("{}: {}\n", &noun[..noun.len() - 3], d.message);
         }
         if let (Some(span), false) = (d.span(), text.contains(file)) {
             let (line, col) = span.line_col(source);
@@ -170,8 +198,19 @@ pub fn render(diagnostics: &[Diagnostic], file: &str, source: &str, color: bool)
     }
     if hidden > 0 {
         out.push_str(&format!(
-            "… and {hidden} more error(s) repeating one above at other places\n"
+            "… and {hidden} more {noun} repeating one above at other places\n"
         ));
     }
     out
+}
+
+/// Prints `wf`'s check-time warnings on stderr (rank 0 of a distributed job
+/// only; colours on a terminal).
+pub fn print_warnings(wf: &mlg::Workflow) {
+    use std::io::IsTerminal as _;
+    if wf.warnings.is_empty() || mlg_runtime::collective::current().rank() != 0 {
+        return;
+    }
+    let color = std::io::stderr().is_terminal();
+    eprint!("{}", render_warnings(&wf.warnings, &wf.file, &wf.source, color));
 }

@@ -153,6 +153,9 @@ pub struct Workflow {
     /// What the executor shares between stages during a run (the fits that
     /// `compress` variants reuse).
     kept: Keep,
+    /// Check-time warnings: the workflow runs, but these columns are unlikely
+    /// to help (`mlg::id_column`, `mlg::many_levels`); the CLI prints them.
+    pub warnings: Vec<mlg_dsl::Diagnostic>,
 }
 
 impl Workflow {
@@ -177,6 +180,7 @@ impl Workflow {
             frames,
             mode: self.mode.clone(),
             kept: Keep::default(),
+            warnings: self.warnings.clone(),
         }
     }
 
@@ -266,7 +270,9 @@ impl Workflow {
         if !rejected.is_empty() {
             return Err(fail(rejected));
         }
+        let warnings = mlg_stdlib::checks::column_warnings(&checked, &frames);
         Ok(Workflow {
+            warnings,
             file: file.to_string(),
             source: source.to_string(),
             program,

@@ -51,6 +51,7 @@ pub fn run(args: &Args, limits: Limits) -> mlg::Result<()> {
         mlg::Workflow::parse_only(&args.file.display().to_string(), &source)?.to_string()
     } else {
         let wf = mlg::Workflow::from_file_with(&args.file, limits)?;
+        crate::diagnostics::print_warnings(&wf);
         mlg::explain::explain_with(&wf, stage, args.model.as_deref(), args.passes, &transforms)?
     };
     crate::out!("{text}");

@@ -50,6 +50,9 @@ pub struct Args {
 /// results or `failed` with its error.
 pub fn run(args: &Args, limits: Limits) -> mlg::Result<()> {
     let wf = mlg::Workflow::from_file_with(&args.file, limits)?;
+    if !args.quiet {
+        crate::diagnostics::print_warnings(&wf);
+    }
     let trials_dir = args.trials_dir.clone().unwrap_or_else(|| {
         let stem = args
             .file

@@ -4,13 +4,16 @@
 //! parameters the catalog's types cannot rule out, compression steps that
 //! cannot apply, every value of a search space, and search objectives ranked
 //! against their metric's direction. [`class_count_errors`] needs the loaded
-//! data and is called by the executor once the frames are read.
+//! data and is called by the executor once the frames are read, as is
+//! [`column_warnings`] (ID-like and many-level columns, warnings only).
 //!
 //! [`Catalog::analyze`]: mlg_compiler::workflow::catalog::Catalog::analyze
 
 mod classes;
+mod columns;
 
 pub use classes::class_count_errors;
+pub use columns::{column_warnings, MANY_LEVELS};
 
 use mlg_compiler::workflow::stage::{SearchStage, Space, LATENCY_US, SIZE_BYTES};
 use mlg_compiler::workflow::trial::{patch, Patch};
