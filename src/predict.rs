@@ -41,6 +41,10 @@ pub struct PredictOptions {
     pub progress: bool,
     /// What to do with rows the model cannot predict (`--on-invalid`).
     pub on_invalid: OnInvalid,
+    /// Refuse an input with columns the model does not read
+    /// (`--strict-columns`); otherwise they are ignored and listed in
+    /// [`Predicted::ignored`].
+    pub strict_columns: bool,
 }
 
 impl Default for PredictOptions {
@@ -50,6 +54,7 @@ impl Default for PredictOptions {
             chunk_rows: DEFAULT_CHUNK_ROWS,
             progress: false,
             on_invalid: OnInvalid::Error,
+            strict_columns: false,
         }
     }
 }
@@ -66,14 +71,26 @@ pub struct Predicted {
     pub first_invalid: Vec<(u64, String)>,
     /// The policy that handled them.
     pub on_invalid: OnInvalid,
+    /// The input's columns the model does not read, ignored (at most 20).
+    pub ignored: Vec<String>,
 }
 
 impl Predicted {
     /// A note for stderr when some rows could not be predicted, e.g.
     /// "in.csv: skipped 2 rows the model cannot predict:" then one line per row.
     pub fn note(&self, input: &Path) -> Option<String> {
+        let ignored = (!self.ignored.is_empty()).then(|| {
+            let names: Vec<String> = self.ignored.iter().map(|c| format!("`{c}`")).collect();
+            format!(
+                "{}: ignored {} column{} the model does not read: {} (--strict-columns refuses them)",
+                input.display(),
+                self.ignored.len(),
+                if self.ignored.len() == 1 { "" } else { "s" },
+                names.join(", ")
+            )
+        });
         if self.invalid == 0 {
-            return None;
+            return ignored;
         }
         let done = match self.on_invalid {
             OnInvalid::Skip => "skipped",
@@ -92,6 +109,9 @@ impl Predicted {
         if self.invalid > shown {
             note.push_str(&format!("\n  ... and {} more", self.invalid - shown));
         }
+        if let Some(ignored) = ignored {
+            note = format!("{ignored}\n{note}");
+        }
         Some(note)
     }
 }
@@ -107,6 +127,8 @@ pub trait Chunks: Send {
     fn rows_read(&self) -> u64;
     /// Input bytes consumed so far (for progress).
     fn bytes_read(&self) -> u64;
+    /// The input's columns the model does not read, seen so far.
+    fn extra_columns(&self) -> Vec<String>;
 }
 
 impl<R: std::io::Read + Send> Chunks for RowChunks<R> {
@@ -124,6 +146,10 @@ impl<R: std::io::Read + Send> Chunks for RowChunks<R> {
 
     fn bytes_read(&self) -> u64 {
         RowChunks::bytes_read(self)
+    }
+
+    fn extra_columns(&self) -> Vec<String> {
+        RowChunks::extra_columns(self)
     }
 }
 
@@ -222,7 +248,10 @@ fn predict_with(
     let name = input.display().to_string();
     let mut chunks: Box<dyn Chunks> = match in_format {
         Some(format) => Box::new(RowChunks::new(file, format, &name, &inputs, options.chunk_rows)?),
-        None => Box::new(crate::predict_parquet::ParquetRows::open(input)?),
+        None => {
+            let names: Vec<String> = inputs.iter().map(|s| s.name.clone()).collect();
+            Box::new(crate::predict_parquet::ParquetRows::open(input, names)?)
+        }
     };
     let bar = progress_bar(options.progress, total);
     let run = Stream {
@@ -231,6 +260,7 @@ fn predict_with(
         proba,
         bar: &bar,
         on_invalid: options.on_invalid,
+        strict_columns: options.strict_columns,
         input: &name,
         output,
     };
@@ -248,7 +278,10 @@ fn predict_with(
         }
     };
     bar.finish_and_clear();
-    result
+    result.map(|mut done| {
+        done.ignored = chunks.extra_columns();
+        done
+    })
 }
 
 /// One streaming run: where rows come from and how predictions are written.
@@ -259,6 +292,8 @@ struct Stream<'a> {
     proba: bool,
     bar: &'a ProgressBar,
     on_invalid: OnInvalid,
+    /// Refuse columns the model does not read.
+    strict_columns: bool,
     /// The input as named in messages.
     input: &'a str,
     output: Option<&'a Path>,
@@ -289,7 +324,8 @@ impl Stream<'_> {
                 }
                 writer.finish().map(drop)
             });
-            scope.spawn(move || read_ahead(chunks, &read_sender));
+            let strict = self.strict_columns.then_some(self.input);
+            scope.spawn(move || read_ahead(chunks, &read_sender, strict));
             // An error returns before the scope joins: `read` is dropped
             // first, which stops the reading thread.
             let compiled;
@@ -301,6 +337,7 @@ impl Stream<'_> {
                 }
             };
             let predicted = self.predict_all(model, read, &sender);
+
             drop(sender);
             let written = match written.join() {
                 Ok(written) => written,
@@ -385,17 +422,35 @@ struct Read {
 }
 
 /// Reads every chunk into `to` until the input ends, an error (sent on as
-/// the last item) stops it, or the receiver hangs up.
-fn read_ahead(chunks: &mut dyn Chunks, to: &std::sync::mpsc::SyncSender<ReadChunk>) {
+/// the last item) stops it, or the receiver hangs up. With `strict` (the
+/// input's name), a chunk whose input has columns the model does not read is
+/// that error instead.
+fn read_ahead(chunks: &mut dyn Chunks, to: &std::sync::mpsc::SyncSender<ReadChunk>, strict: Option<&str>) {
+    let refused = |chunks: &dyn Chunks| {
+        let file = strict?;
+        let columns = chunks.extra_columns();
+        (!columns.is_empty()).then(|| mlg_runtime::DataError::ExtraColumns {
+            file: file.to_string(),
+            columns,
+        })
+    };
+    // A CSV header's extra columns are known before any row.
+    if let Some(error) = refused(chunks) {
+        let _ = to.send(Err(error));
+        return;
+    }
     loop {
         let item = match chunks.next_chunk() {
             Ok(None) => return,
-            Ok(Some(frame)) => Ok(Read {
-                frame,
-                lines: chunks.chunk_lines().to_vec(),
-                rows_read: chunks.rows_read(),
-                bytes_read: chunks.bytes_read(),
-            }),
+            Ok(Some(frame)) => match refused(chunks) {
+                Some(error) => Err(error),
+                None => Ok(Read {
+                    frame,
+                    lines: chunks.chunk_lines().to_vec(),
+                    rows_read: chunks.rows_read(),
+                    bytes_read: chunks.bytes_read(),
+                }),
+            },
             Err(e) => Err(e),
         };
         let stop = item.is_err();

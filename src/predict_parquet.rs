@@ -20,11 +20,16 @@ pub struct ParquetRows {
     len: u64,
     rows: u64,
     lines: Vec<u64>,
+    /// The model's input columns.
+    inputs: Vec<String>,
+    /// The file's columns that are none of `inputs`, once a row group is read.
+    extra: Vec<String>,
 }
 
 impl ParquetRows {
-    /// Opens `path`, reading its footer (errors name the file).
-    pub fn open(path: &Path) -> Result<ParquetRows, DataError> {
+    /// Opens `path` for a model reading the columns `inputs`, reading its
+    /// footer (errors name the file).
+    pub fn open(path: &Path, inputs: Vec<String>) -> Result<ParquetRows, DataError> {
         let groups = parquet_row_groups(path)?;
         let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         Ok(ParquetRows {
@@ -34,6 +39,8 @@ impl ParquetRows {
             len,
             rows: 0,
             lines: Vec::new(),
+            inputs,
+            extra: Vec::new(),
         })
     }
 }
@@ -46,6 +53,11 @@ impl Chunks for ParquetRows {
             self.next += 1;
             if frame.n_rows == 0 {
                 continue;
+            }
+            for column in &frame.columns {
+                if !self.inputs.contains(&column.name) && !self.extra.contains(&column.name) {
+                    self.extra.push(column.name.clone());
+                }
             }
             let n = frame.n_rows as u64;
             self.lines = (self.rows + 1..=self.rows + n).collect();
@@ -61,6 +73,10 @@ impl Chunks for ParquetRows {
 
     fn rows_read(&self) -> u64 {
         self.rows
+    }
+
+    fn extra_columns(&self) -> Vec<String> {
+        self.extra.clone()
     }
 
     fn bytes_read(&self) -> u64 {

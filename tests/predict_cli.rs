@@ -238,3 +238,71 @@ fn a_missing_column_is_named() {
     ));
     assert!(err.contains(".csv, .jsonl or .parquet"), "{err}");
 }
+
+#[test]
+fn extra_columns_are_ignored_and_named_or_refused_with_strict_columns() {
+    let dir = workspace();
+    let artifact = deploy(&dir, "iris.mlg");
+    let artifact = artifact.to_str().unwrap();
+    // iris.csv carries `target`, which the model does not read; add an ID.
+    let text = std::fs::read_to_string(dir.join("data/iris.csv")).unwrap();
+    let with_id: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("id,{l}")
+            } else {
+                format!("{i},{l}")
+            }
+        })
+        .collect();
+    std::fs::write(dir.join("ids.csv"), with_id.join("\n") + "\n").unwrap();
+    let out = mlg(&["predict", artifact, "--input", "ids.csv"], &dir);
+    let predictions = ok(&out);
+    assert_eq!(
+        predictions,
+        ok(&mlg(&["predict", artifact, "--input", "data/iris.csv"], &dir))
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("ids.csv: ignored 2 columns the model does not read: `id`, `target`"),
+        "{stderr}"
+    );
+
+    let err = fails(&mlg(
+        &[
+            "predict",
+            artifact,
+            "--input",
+            "ids.csv",
+            "--output",
+            "p.csv",
+            "--strict-columns",
+        ],
+        &dir,
+    ));
+    assert!(
+        err.contains("ids.csv: columns the model does not read: `id`, `target`; drop them, or leave out --strict-columns"),
+        "{err}"
+    );
+    assert!(nothing_written(&dir, "p.csv"));
+
+    // JSON lines: keys beyond the inputs, from whichever row has them.
+    let jsonl = "{\"sepal_length_cm\": 5.1, \"sepal_width_cm\": 3.5, \"petal_length_cm\": 1.4, \"petal_width_cm\": 0.2}\n\
+                 {\"sepal_length_cm\": 6.7, \"sepal_width_cm\": 3.0, \"petal_length_cm\": 5.2, \"petal_width_cm\": 2.3, \"customer\": \"c9\"}\n";
+    std::fs::write(dir.join("rows.jsonl"), jsonl).unwrap();
+    let out = mlg(&["predict", artifact, "--input", "rows.jsonl"], &dir);
+    assert_eq!(ok(&out), "prediction\n0\n2\n");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("ignored 1 column the model does not read: `customer`")
+    );
+    let err = fails(&mlg(
+        &["predict", artifact, "--input", "rows.jsonl", "--strict-columns"],
+        &dir,
+    ));
+    assert!(
+        err.contains("rows.jsonl: column the model does not read: `customer`; drop it"),
+        "{err}"
+    );
+}

@@ -162,7 +162,7 @@ fn a_regressor_answers_values() {
 #[test]
 fn bad_requests_get_json_errors_and_the_server_stays_up() {
     let f = fixture();
-    let server = Server::start(&f.penguins, &["--max-body", "4096"]);
+    let server = Server::start(&f.penguins, &["--max-body", "4096", "--strict-columns"]);
     let model = Model::load(&f.penguins).unwrap();
     let frame = data_frame(&model, "penguins.csv");
     let good = json_row(&frame, &input_names(&model), 0);
@@ -236,6 +236,36 @@ fn bad_requests_get_json_errors_and_the_server_stays_up() {
     assert_eq!(
         m.must("mlg_requests_total", &[("endpoint", "other"), ("status", "404")]),
         1.0
+    );
+}
+
+#[test]
+fn extra_columns_are_ignored_and_listed_unless_strict_columns() {
+    let f = fixture();
+    let model = Model::load(&f.iris_lr).unwrap();
+    let (rows, _) = iris_rows(&model);
+    let mut row = rows[0].clone();
+    row["customer_id"] = json!("c-17");
+    let body = json!({ "rows": [rows[0], row] }).to_string();
+    let server = Server::start(&f.iris_lr, &[]);
+    let reply = server.post("/predict", &body);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let answer = reply.json();
+    assert_eq!(answer["ignored_columns"], json!(["customer_id"]));
+    let predictions = answer["predictions"].as_array().unwrap();
+    assert_eq!(predictions[0], predictions[1], "the extra column changes nothing");
+    let plain = server
+        .post("/predict", &json!({ "rows": [rows[0]] }).to_string())
+        .json();
+    assert!(plain.get("ignored_columns").is_none(), "{plain}");
+    drop(server);
+    let strict = Server::start(&f.iris_lr, &["--strict-columns"]);
+    let reply = strict.post("/predict", &body);
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    let error = reply.json()["error"].as_str().unwrap().to_string();
+    assert!(
+        error.contains("unknown column `customer_id`") && error.contains("--strict-columns"),
+        "{error}"
     );
 }
 

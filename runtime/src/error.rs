@@ -17,6 +17,21 @@ pub enum DataError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The input has columns the model does not read, and the caller asked
+    /// for none (`--strict-columns`).
+    #[error(
+        "{file}: column{} the model does not read: {}; drop {}, or leave out --strict-columns to ignore {}",
+        if columns.len() == 1 { "" } else { "s" },
+        columns.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+        if columns.len() == 1 { "it" } else { "them" },
+        if columns.len() == 1 { "it" } else { "them" }
+    )]
+    ExtraColumns {
+        /// The file, as the caller named it.
+        file: String,
+        /// The columns (at most 20).
+        columns: Vec<String>,
+    },
     /// The file has no header row.
     #[error("{file}: the file is empty (a header row is required)")]
     Empty {

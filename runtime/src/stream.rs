@@ -102,6 +102,8 @@ pub struct RowChunks<R: Read> {
     rows: u64,
     /// The 1-based line of each row of the current chunk.
     lines: Vec<u64>,
+    /// CSV: the header's columns that are no input column.
+    extra: Vec<String>,
 }
 
 impl<R: Read> RowChunks<R> {
@@ -187,6 +189,11 @@ impl<R: Read> RowChunks<R> {
         )));
         let mut chunks = RowChunks::with(source, file, slots, chunk_rows);
         chunks.bytes = bytes;
+        for name in names {
+            if !slots.iter().any(|s| s.name == name) && !chunks.extra.iter().any(|e| e == name) {
+                chunks.extra.push(name.to_string());
+            }
+        }
         Ok(chunks)
     }
 
@@ -224,6 +231,17 @@ impl<R: Read> RowChunks<R> {
             bytes: 0,
             rows: 0,
             lines: Vec::new(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// The input's columns that are no input column of the model (ignored):
+    /// a CSV header's, from the start; JSON lines' keys, of the rows parsed
+    /// so far (at most 20 names).
+    pub fn extra_columns(&self) -> Vec<String> {
+        match &self.source {
+            Source::Csv(_) => self.extra.clone(),
+            Source::JsonLines(lines) => lines.extra().to_vec(),
         }
     }
 

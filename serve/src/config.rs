@@ -58,6 +58,9 @@ pub struct Config {
     /// A file holding the bearer token that enables `POST /reload`; without
     /// one, `/reload` answers 404 (SIGHUP still reloads).
     pub admin_token_file: Option<PathBuf>,
+    /// Answer 422 to a column the model does not read; by default such
+    /// columns are ignored and named under `ignored_columns` in the answer.
+    pub strict_columns: bool,
 }
 
 impl Config {
@@ -73,6 +76,7 @@ impl Config {
             body_timeout: DEFAULT_BODY_TIMEOUT,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             admin_token_file: None,
+            strict_columns: false,
         }
     }
 

@@ -5,8 +5,10 @@
 //!
 //! Numbers feed numeric columns, strings categorical ones (a string outside the
 //! column's levels is the unseen code, as in [`mlg_runtime::rows`]), `null` is a
-//! missing value. Anything else, and any column the model does not have or that
-//! a row leaves out, is a [`RequestError`] naming the column.
+//! missing value. Anything else, and any column that a row leaves out, is a
+//! [`RequestError`] naming the column. A column the model does not have is
+//! ignored and listed in [`Batch::ignored`], or, when parsing is strict
+//! (`--strict-columns`), a [`RequestError`] too.
 
 use crate::body::{Body, Cell, Key, Object, Values};
 use mlg_compiler::ir::{InputSlot, SlotKind};
@@ -14,6 +16,9 @@ use mlg_runtime::rows::{fits_f32, UNSEEN};
 use mlg_runtime::{Column, Frame};
 use std::collections::HashMap;
 use std::fmt;
+
+/// Most ignored column names a batch lists.
+const MAX_IGNORED: usize = 20;
 
 /// The longest excerpt of a rejected string value quoted in an error message.
 const QUOTE_CHARS: usize = 40;
@@ -68,17 +73,32 @@ impl Schema {
         names.join(", ")
     }
 
-    /// The slot of column `name`, or the error for an unknown column.
-    fn slot(&self, name: &str, at: At<'_>) -> Result<usize, RequestError> {
-        self.index.get(name).copied().ok_or_else(|| {
-            RequestError::column(
+    /// The slot of column `name`; for a column the model does not have, the
+    /// error when `strict`, else `None` with the name added to `ignored`.
+    fn slot(
+        &self,
+        name: &str,
+        at: At<'_>,
+        strict: bool,
+        ignored: &mut Vec<String>,
+    ) -> Result<Option<usize>, RequestError> {
+        if let Some(&slot) = self.index.get(name) {
+            return Ok(Some(slot));
+        }
+        if strict {
+            return Err(RequestError::column(
                 name,
                 format!(
-                    "{at}unknown column `{name}`; the model's columns are {}",
+                    "{at}unknown column `{name}`; the model's columns are {} (the server \
+                     runs with --strict-columns)",
                     self.names()
                 ),
-            )
-        })
+            ));
+        }
+        if ignored.len() < MAX_IGNORED && !ignored.iter().any(|i| i == name) {
+            ignored.push(name.to_string());
+        }
+        Ok(None)
     }
 }
 
@@ -91,6 +111,9 @@ pub struct Batch {
     pub rows: Vec<f32>,
     /// Number of rows.
     pub n_rows: usize,
+    /// Columns the body sent that the model does not read (ignored), in
+    /// order of first appearance, at most 20.
+    pub ignored: Vec<String>,
 }
 
 /// Why a body was refused: HTTP status, message and, where one is to blame, the
@@ -129,16 +152,25 @@ impl RequestError {
     }
 }
 
-/// Parses `body` against `schema`.
-pub fn parse(schema: &Schema, body: &[u8]) -> Result<Batch, RequestError> {
-    match serde_json::from_slice::<Body<'_>>(body).map_err(|e| RequestError::json(&e))? {
-        Body::Rows(rows) => from_rows(schema, &rows),
-        Body::Columns(columns) => from_columns(schema, &columns),
-    }
+/// Parses `body` against `schema`; `strict` refuses a column the model does
+/// not have instead of ignoring it.
+pub fn parse(schema: &Schema, body: &[u8], strict: bool) -> Result<Batch, RequestError> {
+    let mut ignored = Vec::new();
+    let mut batch = match serde_json::from_slice::<Body<'_>>(body).map_err(|e| RequestError::json(&e))? {
+        Body::Rows(rows) => from_rows(schema, &rows, strict, &mut ignored)?,
+        Body::Columns(columns) => from_columns(schema, &columns, strict, &mut ignored)?,
+    };
+    batch.ignored = ignored;
+    Ok(batch)
 }
 
 /// Builds the batch of the row form.
-fn from_rows(schema: &Schema, rows: &[Object<'_>]) -> Result<Batch, RequestError> {
+fn from_rows(
+    schema: &Schema,
+    rows: &[Object<'_>],
+    strict: bool,
+    ignored: &mut Vec<String>,
+) -> Result<Batch, RequestError> {
     let width = schema.slots.len();
     let n_rows = rows.len();
     let mut builders = Builders::new(schema, n_rows);
@@ -147,7 +179,9 @@ fn from_rows(schema: &Schema, rows: &[Object<'_>]) -> Result<Batch, RequestError
         let at = At::Row(r);
         seen.iter_mut().for_each(|s| *s = false);
         for (name, cell) in &row.0 {
-            let slot = schema.slot(name, at)?;
+            let Some(slot) = schema.slot(name, at, strict, ignored)? else {
+                continue;
+            };
             if std::mem::replace(&mut seen[slot], true) {
                 return Err(RequestError::column(
                     name,
@@ -168,11 +202,18 @@ fn from_rows(schema: &Schema, rows: &[Object<'_>]) -> Result<Batch, RequestError
 }
 
 /// Builds the batch of the columnar form.
-fn from_columns(schema: &Schema, columns: &[(Key<'_>, Values<'_>)]) -> Result<Batch, RequestError> {
+fn from_columns(
+    schema: &Schema,
+    columns: &[(Key<'_>, Values<'_>)],
+    strict: bool,
+    ignored: &mut Vec<String>,
+) -> Result<Batch, RequestError> {
     let mut given: Vec<Option<&[Cell<'_>]>> = vec![None; schema.slots.len()];
     let mut first: Option<(&str, usize)> = None;
     for (name, values) in columns {
-        let slot = schema.slot(name, At::Body)?;
+        let Some(slot) = schema.slot(name, At::Body, strict, ignored)? else {
+            continue;
+        };
         let cells = match values {
             Values::Array(cells) => cells,
             Values::Not(kind) => {
@@ -416,6 +457,7 @@ impl Builders {
             frame: Frame::new(columns, self.n_rows),
             rows: self.rows,
             n_rows: self.n_rows,
+            ignored: Vec::new(),
         }
     }
 }
@@ -471,7 +513,7 @@ mod tests {
     }
 
     fn error(body: &str) -> RequestError {
-        match parse(&schema(), body.as_bytes()) {
+        match parse(&schema(), body.as_bytes(), true) {
             Ok(batch) => panic!("accepted {body}: {batch:?}"),
             Err(e) => e,
         }
@@ -486,11 +528,13 @@ mod tests {
         let rows = parse(
             &schema(),
             br#"{"rows": [{"x": 1.5, "c": "b"}, {"c": "zzz", "x": null}, {"x": -2, "c": null}]}"#,
+            true,
         )
         .unwrap();
         let columns = parse(
             &schema(),
             br#"{"columns": {"c": ["b", "zzz", null], "x": [1.5, null, -2]}}"#,
+            true,
         )
         .unwrap();
         assert_eq!(rows.n_rows, 3);
@@ -510,10 +554,33 @@ mod tests {
     }
 
     #[test]
+    fn unknown_columns_are_ignored_and_listed_unless_strict() {
+        let rows = parse(
+            &schema(),
+            br#"{"rows": [{"id": 7, "x": 1.5, "c": "b"}, {"x": 2, "c": "a", "id": 8, "note": "hi"}]}"#,
+            false,
+        )
+        .unwrap();
+        assert_eq!(rows.ignored, ["id", "note"]);
+        assert_eq!(bits(&rows.rows), bits(&[1.5, 1.0, 2.0, 0.0]));
+        let columns = parse(
+            &schema(),
+            br#"{"columns": {"x": [1.5], "id": "not even an array", "c": ["b"]}}"#,
+            false,
+        )
+        .unwrap();
+        assert_eq!(columns.ignored, ["id"]);
+        assert_eq!(bits(&columns.rows), bits(&[1.5, 1.0]));
+        let e = parse(&schema(), br#"{"rows": [{"id": 7, "x": 1.5, "c": "b"}]}"#, true).unwrap_err();
+        assert_eq!((e.status, e.column.as_deref()), (422, Some("id")));
+        assert!(e.message.contains("--strict-columns"), "{}", e.message);
+    }
+
+    #[test]
     fn empty_batches_are_fine() {
-        assert_eq!(parse(&schema(), br#"{"rows": []}"#).unwrap().n_rows, 0);
+        assert_eq!(parse(&schema(), br#"{"rows": []}"#, true).unwrap().n_rows, 0);
         assert_eq!(
-            parse(&schema(), br#"{"columns": {"x": [], "c": []}}"#)
+            parse(&schema(), br#"{"columns": {"x": [], "c": []}}"#, true)
                 .unwrap()
                 .n_rows,
             0
@@ -591,7 +658,7 @@ mod tests {
         let values: Vec<String> = (0..100).map(|i| format!("\"v{}\"", i % 40)).collect();
         let xs = vec!["1"; 100].join(",");
         let body = format!(r#"{{"columns": {{"x": [{xs}], "c": [{}]}}}}"#, values.join(","));
-        let batch = parse(&schema(), body.as_bytes()).unwrap();
+        let batch = parse(&schema(), body.as_bytes(), true).unwrap();
         let ColumnData::Categorical { codes, levels } = &batch.frame.column("c").unwrap().data else {
             panic!("c is categorical")
         };
@@ -603,7 +670,7 @@ mod tests {
 
     #[test]
     fn escaped_keys_and_long_strings_are_handled() {
-        let batch = parse(&schema(), br#"{"rows": [{"\u0078": 3, "c": "\u0061"}]}"#).unwrap();
+        let batch = parse(&schema(), br#"{"rows": [{"\u0078": 3, "c": "\u0061"}]}"#, true).unwrap();
         assert_eq!(bits(&batch.rows), bits(&[3.0, 0.0]));
         let long = "q".repeat(100);
         let e = error(&format!(r#"{{"rows": [{{"x": "{long}", "c": "a"}}]}}"#));

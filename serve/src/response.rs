@@ -96,6 +96,9 @@ pub struct Predicted<'a> {
     /// `"invalid"` as `{"row": i, "reason": "..."}`; the key is absent when
     /// every row was predicted.
     pub invalid: &'a [InvalidRow],
+    /// The request's columns the model does not read, listed under
+    /// `"ignored_columns"`; the key is absent when there were none.
+    pub ignored: &'a [String],
 }
 
 impl Predicted<'_> {
@@ -115,7 +118,9 @@ impl Predicted<'_> {
 impl Serialize for Predicted<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let classifier = !self.classes.is_empty();
-        let entries = if classifier { 3 } else { 1 } + usize::from(!self.invalid.is_empty());
+        let entries = if classifier { 3 } else { 1 }
+            + usize::from(!self.invalid.is_empty())
+            + usize::from(!self.ignored.is_empty());
         let mut map = s.serialize_map(Some(entries))?;
         map.serialize_entry("predictions", &Labels(self))?;
         if classifier {
@@ -124,6 +129,9 @@ impl Serialize for Predicted<'_> {
         }
         if !self.invalid.is_empty() {
             map.serialize_entry("invalid", &Invalid(self.invalid))?;
+        }
+        if !self.ignored.is_empty() {
+            map.serialize_entry("ignored_columns", self.ignored)?;
         }
         map.end()
     }
@@ -191,6 +199,7 @@ mod tests {
             values: &values,
             width: 3,
             invalid: &[],
+            ignored: &[],
         }
         .to_vec();
         assert_eq!(
@@ -206,6 +215,7 @@ mod tests {
             values: &[1.5, -0.1, f32::NAN],
             width: 1,
             invalid: &[],
+            ignored: &[],
         }
         .to_vec();
         assert_eq!(

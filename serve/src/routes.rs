@@ -103,12 +103,12 @@ async fn predict_body(
     let loaded = state.current.load_full();
     if bytes.len() >= BLOCKING_BYTES {
         return blocking(move || {
-            let batch = request::parse(&loaded.schema, &bytes)?;
+            let batch = request::parse(&loaded.schema, &bytes, state.strict_columns)?;
             run(&state, &loaded, &batch, on_invalid)
         })
         .await;
     }
-    let batch = request::parse(&loaded.schema, &bytes)?;
+    let batch = request::parse(&loaded.schema, &bytes, state.strict_columns)?;
     if batch.n_rows >= BLOCKING_ROWS {
         blocking(move || run(&state, &loaded, &batch, on_invalid)).await
     } else {
@@ -179,6 +179,7 @@ fn run(
         values,
         width,
         invalid: &predictions.invalid,
+        ignored: &batch.ignored,
     }
     .to_vec())
 }

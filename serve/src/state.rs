@@ -218,6 +218,8 @@ pub struct AppState {
     pub admin: Option<AdminToken>,
     /// The artifact file every reload loads.
     pub artifact: PathBuf,
+    /// Refuse columns the model does not read (`--strict-columns`).
+    pub strict_columns: bool,
     /// Serializes reloads.
     reload_lock: tokio::sync::Mutex<()>,
 }
@@ -232,6 +234,7 @@ impl AppState {
             body_timeout: config.body_timeout,
             admin,
             artifact: config.artifact.clone(),
+            strict_columns: config.strict_columns,
             reload_lock: tokio::sync::Mutex::new(()),
         }
     }

@@ -30,10 +30,14 @@ pub struct Args {
     /// empty prediction); skip and null list them on stderr.
     #[arg(long, default_value = "error", value_parser = ["error", "skip", "null"])]
     on_invalid: String,
+    /// Refuse an input with columns the model does not read (by default they
+    /// are ignored and named on stderr).
+    #[arg(long)]
+    strict_columns: bool,
 }
 
-/// Loads the artifact and predicts every input row; notes skipped or null
-/// rows on stderr.
+/// Loads the artifact and predicts every input row; notes ignored columns
+/// and skipped or null rows on stderr.
 pub fn run(args: &Args) -> mlg::Result<()> {
     let path = crate::cmd::models::artifact_path(&args.artifact, args.tracking.as_ref())?;
     let artifact = mlg_runtime::artifact::read(&path)?;
@@ -41,6 +45,7 @@ pub fn run(args: &Args) -> mlg::Result<()> {
         proba: args.proba,
         progress: true,
         on_invalid: args.on_invalid.parse().map_err(Error::Usage)?,
+        strict_columns: args.strict_columns,
         ..crate::predict::PredictOptions::default()
     };
     let done = crate::predict::predict_artifact(artifact, &args.input, args.output.as_deref(), &options)?;

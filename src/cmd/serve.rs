@@ -42,6 +42,10 @@ pub struct Args {
     /// Enable POST /reload, guarded by the bearer token in this file.
     #[arg(long, value_name = "PATH")]
     admin_token_file: Option<PathBuf>,
+    /// Answer 422 to a column the model does not read (by default it is
+    /// ignored and named under "ignored_columns" in the answer).
+    #[arg(long)]
+    strict_columns: bool,
 }
 
 /// Loads the artifact, binds, prints `listening on http://ADDR`, and
@@ -57,6 +61,7 @@ pub fn run(args: Args) -> mlg::Result<()> {
         body_timeout: args.body_timeout,
         shutdown_timeout: args.shutdown_timeout,
         admin_token_file: args.admin_token_file,
+        strict_columns: args.strict_columns,
     };
     let failed = |e: mlg_serve::ServeError| Error::Usage(e.to_string());
     let server = mlg_serve::Server::bind(&config).map_err(failed)?;

@@ -80,6 +80,8 @@ pub(super) struct JsonlBlocks<R: Read> {
     queued: usize,
     /// The error of the earliest bad line, returned once the rows before it are.
     failed: Option<DataError>,
+    /// Keys of the rows parsed so far that are no input column.
+    extra: Vec<String>,
 }
 
 impl<R: Read> JsonlBlocks<R> {
@@ -103,7 +105,14 @@ impl<R: Read> JsonlBlocks<R> {
             taken: 0,
             queued: 0,
             failed: None,
+            extra: Vec::new(),
         }
+    }
+
+    /// Keys of the rows parsed so far that are no input column, in order of
+    /// first appearance (at most [`piece::MAX_EXTRA`]).
+    pub(super) fn extra(&self) -> &[String] {
+        &self.extra
     }
 
     /// Bytes consumed from where reading started: through the last row handed
@@ -254,6 +263,11 @@ impl<R: Read> JsonlBlocks<R> {
         self.offset = offset;
         self.buf.drain(..cut);
         for mut piece in parsed {
+            for key in std::mem::take(&mut piece.extra) {
+                if self.extra.len() < piece::MAX_EXTRA && !self.extra.contains(&key) {
+                    self.extra.push(key);
+                }
+            }
             let error = piece.error.take();
             if !piece.lines.is_empty() {
                 self.queued += piece.lines.len();

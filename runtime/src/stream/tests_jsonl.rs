@@ -78,7 +78,7 @@ fn serial(text: &[u8], chunk_rows: usize) -> Run {
             }
             line += 1;
             bytes += n as u64;
-            match jsonl::row(&raw, line, FILE, &slots, &mut builders) {
+            match jsonl::row(&raw, line, FILE, &slots, &mut builders, &mut Vec::new()) {
                 Ok(true) => lines.push(line),
                 Ok(false) => {}
                 Err(e) => return (out, Some(e.to_string())),

@@ -16,7 +16,13 @@ pub(super) struct Piece {
     pub ends: Vec<u64>,
     /// The error of the piece's first bad line; its rows stop before it.
     pub error: Option<DataError>,
+    /// Keys of its rows that are no input column, in order of first
+    /// appearance (at most [`MAX_EXTRA`]).
+    pub extra: Vec<String>,
 }
+
+/// Most extra keys a piece (and a reader) lists.
+pub(in crate::stream) const MAX_EXTRA: usize = 20;
 
 /// One column of a piece, as its [`Builder`] left it.
 pub(super) enum Part {
@@ -73,11 +79,12 @@ pub(super) fn parse(piece: &[u8], mut line: u64, offset: u64, file: &str, slots:
     let mut builders: Vec<Builder> = slots.iter().map(Builder::new).collect();
     let (mut lines, mut ends) = (Vec::new(), Vec::new());
     let mut error = None;
+    let mut extra = Vec::new();
     let mut at = 0;
     while at < piece.len() {
         let end = memchr::memchr(b'\n', &piece[at..]).map_or(piece.len(), |nl| at + nl + 1);
         line += 1;
-        match row(&piece[at..end], line, file, slots, &mut builders) {
+        match row(&piece[at..end], line, file, slots, &mut builders, &mut extra) {
             Ok(false) => {}
             Ok(true) => {
                 lines.push(line);
@@ -96,19 +103,22 @@ pub(super) fn parse(piece: &[u8], mut line: u64, offset: u64, file: &str, slots:
         lines,
         ends,
         error,
+        extra,
     }
 }
 
 /// Reads one line (`line`th of the file, line break included) into the
-/// builders: `Ok(false)` for a blank line, `Ok(true)` for a row. On an error
-/// some builders may hold one value more than the others. (Tests read line by
-/// line with it, the reference the batched reading must equal.)
+/// builders: `Ok(false)` for a blank line, `Ok(true)` for a row; keys that
+/// are no input column are added to `extra` (up to [`MAX_EXTRA`]). On an
+/// error some builders may hold one value more than the others. (Tests read
+/// line by line with it, the reference the batched reading must equal.)
 pub(in crate::stream) fn row(
     raw: &[u8],
     line: u64,
     file: &str,
     slots: &[InputSlot],
     builders: &mut [Builder],
+    extra: &mut Vec<String>,
 ) -> Result<bool, DataError> {
     let Ok(text) = std::str::from_utf8(raw) else {
         return Err(DataError::Utf8 {
@@ -154,6 +164,15 @@ pub(in crate::stream) fn row(
             column: &slot.name,
         };
         builder.push_json(value, &at)?;
+    }
+    // Every input column is a key, and keys are distinct: more keys than
+    // inputs means extra ones.
+    if object.len() > slots.len() && extra.len() < MAX_EXTRA {
+        for key in object.keys() {
+            if extra.len() < MAX_EXTRA && !slots.iter().any(|s| &s.name == key) && !extra.contains(key) {
+                extra.push(key.clone());
+            }
+        }
     }
     Ok(true)
 }
