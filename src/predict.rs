@@ -45,6 +45,9 @@ pub struct PredictOptions {
     /// (`--strict-columns`); otherwise they are ignored and listed in
     /// [`Predicted::ignored`].
     pub strict_columns: bool,
+    /// A column of the input written first in the output, as read (`--id`),
+    /// so predictions can be joined back to their rows.
+    pub id: Option<String>,
 }
 
 impl Default for PredictOptions {
@@ -55,6 +58,7 @@ impl Default for PredictOptions {
             progress: false,
             on_invalid: OnInvalid::Error,
             strict_columns: false,
+            id: None,
         }
     }
 }
@@ -246,10 +250,19 @@ fn predict_with(
     })?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     let name = input.display().to_string();
+    // The ID is read as one more column, after the model's: as text, every
+    // value an unseen level of a categorical slot without levels.
+    let mut slots = inputs.clone();
+    if let Some(id) = &options.id {
+        slots.push(mlg_compiler::ir::InputSlot {
+            name: id.clone(),
+            kind: mlg_compiler::ir::SlotKind::Categorical { levels: Vec::new() },
+        });
+    }
     let mut chunks: Box<dyn Chunks> = match in_format {
-        Some(format) => Box::new(RowChunks::new(file, format, &name, &inputs, options.chunk_rows)?),
+        Some(format) => Box::new(RowChunks::new(file, format, &name, &slots, options.chunk_rows)?),
         None => {
-            let names: Vec<String> = inputs.iter().map(|s| s.name.clone()).collect();
+            let names: Vec<String> = slots.iter().map(|s| s.name.clone()).collect();
             Box::new(crate::predict_parquet::ParquetRows::open(input, names)?)
         }
     };
@@ -261,6 +274,7 @@ fn predict_with(
         bar: &bar,
         on_invalid: options.on_invalid,
         strict_columns: options.strict_columns,
+        id: options.id.as_deref(),
         input: &name,
         output,
     };
@@ -294,6 +308,8 @@ struct Stream<'a> {
     on_invalid: OnInvalid,
     /// Refuse columns the model does not read.
     strict_columns: bool,
+    /// The input column passed through first (`--id`).
+    id: Option<&'a str>,
     /// The input as named in messages.
     input: &'a str,
     output: Option<&'a Path>,
@@ -313,14 +329,18 @@ impl Stream<'_> {
         path: &Path,
     ) -> Result<Predicted> {
         let io = write_error(path);
-        let writer = PredictionWriter::new(out, self.format, self.classes, self.proba).map_err(&io)?;
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Predictions>(2);
+        let writer =
+            PredictionWriter::with_id(out, self.format, self.classes, self.proba, self.id).map_err(&io)?;
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<(Predictions, Option<Vec<String>>)>(2);
         let (read_sender, read) = std::sync::mpsc::sync_channel::<ReadChunk>(READ_AHEAD);
         std::thread::scope(|scope| {
             let written = scope.spawn(move || -> std::io::Result<()> {
                 let mut writer = writer;
-                for predictions in receiver {
-                    writer.write(&predictions)?;
+                for (predictions, ids) in receiver {
+                    match ids {
+                        Some(ids) => writer.write_with_ids(&predictions, &ids)?,
+                        None => writer.write(&predictions)?,
+                    }
                 }
                 writer.finish().map(drop)
             });
@@ -359,7 +379,7 @@ impl Stream<'_> {
         &self,
         model: &Model,
         read: std::sync::mpsc::Receiver<ReadChunk>,
-        sender: &std::sync::mpsc::SyncSender<Predictions>,
+        sender: &std::sync::mpsc::SyncSender<(Predictions, Option<Vec<String>>)>,
     ) -> Result<Predicted> {
         let mut done = Predicted {
             on_invalid: self.on_invalid,
@@ -391,7 +411,25 @@ impl Stream<'_> {
                     .take(room)
                     .map(|r| (line_of(r), r.reason())),
             );
-            if sender.send(predictions).is_err() {
+            let ids =
+                match self.id {
+                    None => None,
+                    Some(id) => Some(id_texts(&chunk.frame, id).ok_or_else(|| {
+                        Error::Usage(format!("--id: `{}` has no column `{id}`", self.input))
+                    })?),
+                };
+            let ids = ids.map(|mut ids| {
+                if self.on_invalid == OnInvalid::Skip {
+                    let mut skipped = predictions.invalid.iter().map(|r| r.row).peekable();
+                    let mut row = 0;
+                    ids.retain(|_| {
+                        row += 1;
+                        skipped.next_if_eq(&(row - 1)).is_none()
+                    });
+                }
+                ids
+            });
+            if sender.send((predictions, ids)).is_err() {
                 break;
             }
             done.rows = chunk.rows_read;
@@ -400,6 +438,24 @@ impl Stream<'_> {
         }
         Ok(done)
     }
+}
+
+/// Each row's ID in `frame`'s last column named `id` (the one read for
+/// `--id`, after any model input of that name), as text; missing is empty.
+fn id_texts(frame: &mlg_runtime::Frame, id: &str) -> Option<Vec<String>> {
+    let column = frame.columns.iter().rev().find(|c| c.name == id)?;
+    let text = |row: usize| -> String {
+        if column.missing[row] {
+            return String::new();
+        }
+        match &column.data {
+            mlg_runtime::ColumnData::Numeric(values) => values[row].to_string(),
+            mlg_runtime::ColumnData::Categorical { codes, levels } => {
+                levels.get(codes[row] as usize).cloned().unwrap_or_default()
+            }
+        }
+    };
+    Some((0..frame.n_rows).map(text).collect())
 }
 
 /// Chunks the reading thread may hold ready ahead of the predicting one

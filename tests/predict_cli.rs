@@ -306,3 +306,29 @@ fn extra_columns_are_ignored_and_named_or_refused_with_strict_columns() {
         "{err}"
     );
 }
+
+#[test]
+fn an_id_passes_through_json_lines_as_read() {
+    let dir = workspace();
+    let artifact = deploy(&dir, "iris.mlg");
+    let rows = "{\"n\": 7, \"sepal_length_cm\": 5.1, \"sepal_width_cm\": 3.5, \"petal_length_cm\": 1.4, \"petal_width_cm\": 0.2}\n\
+                {\"n\": \"x-2\", \"sepal_length_cm\": 6.7, \"sepal_width_cm\": 3.0, \"petal_length_cm\": 5.2, \"petal_width_cm\": 2.3}\n\
+                {\"n\": null, \"sepal_length_cm\": 6.7, \"sepal_width_cm\": 3.0, \"petal_length_cm\": 5.2, \"petal_width_cm\": 2.3}\n";
+    std::fs::write(dir.join("rows.jsonl"), rows).unwrap();
+    let args = [
+        "predict",
+        artifact.to_str().unwrap(),
+        "--input",
+        "rows.jsonl",
+        "--id",
+        "n",
+        "--output",
+        "p.jsonl",
+    ];
+    ok(&mlg(&args, &dir));
+    let written = std::fs::read_to_string(dir.join("p.jsonl")).unwrap();
+    assert_eq!(
+        written,
+        "{\"n\":\"7\",\"prediction\":\"0\"}\n{\"n\":\"x-2\",\"prediction\":\"2\"}\n{\"n\":\"\",\"prediction\":\"2\"}\n"
+    );
+}

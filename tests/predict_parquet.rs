@@ -262,3 +262,78 @@ fn unknown_input_and_output_names_are_usage_errors() {
     assert!(err.contains("p.txt") && err.contains(".parquet"), "{err}");
     assert!(!dir.join("p.txt").exists());
 }
+
+#[test]
+fn an_id_column_passes_through_to_every_format_aligned_with_skipped_rows() {
+    let (dir, iris, _) = deployed();
+    // Rows named r1.., the second missing a value the model needs.
+    let text = std::fs::read_to_string(dir.join("data/iris.csv")).unwrap();
+    let mut lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("row_id,{l}")
+            } else {
+                format!("r{i},{l}")
+            }
+        })
+        .collect();
+    let mut fields: Vec<String> = lines[2].split(',').map(String::from).collect();
+    fields[2].clear();
+    lines[2] = fields.join(",");
+    std::fs::write(dir.join("named.csv"), lines.join("\n") + "\n").unwrap();
+
+    predict(
+        &dir,
+        &iris,
+        "named.csv",
+        "skip.csv",
+        &["--id", "row_id", "--on-invalid", "skip"],
+    );
+    let (header, rows) = csv_rows(&dir.join("skip.csv"));
+    assert_eq!(header, ["row_id", "prediction"]);
+    assert_eq!(rows.len(), 149);
+    assert_eq!(
+        (rows[0][0].as_str(), rows[1][0].as_str()),
+        ("r1", "r3"),
+        "r2 was skipped, with its ID"
+    );
+    // The IDs say which prediction is which: the same as without --id.
+    predict(&dir, &iris, "data/iris.csv", "plain.csv", &[]);
+    let (_, plain) = csv_rows(&dir.join("plain.csv"));
+    for row in &rows {
+        let i: usize = row[0][1..].parse().unwrap();
+        assert_eq!(row[1], plain[i - 1][0], "{row:?}");
+    }
+
+    predict(
+        &dir,
+        &iris,
+        "named.csv",
+        "null.parquet",
+        &["--id", "row_id", "--on-invalid", "null", "--proba"],
+    );
+    let frame = read_parquet(&dir.join("null.parquet")).unwrap();
+    assert_eq!(
+        frame.names(),
+        ["row_id", "prediction", "proba_0", "proba_1", "proba_2"]
+    );
+    assert_eq!(frame.n_rows, 150);
+    let ids = frame.column("row_id").unwrap();
+    let mlg_runtime::ColumnData::Categorical { codes, levels } = &ids.data else {
+        panic!("IDs are text")
+    };
+    assert_eq!(levels[codes[1] as usize], "r2");
+    assert!(
+        frame.column("prediction").unwrap().missing[1],
+        "r2 has no prediction"
+    );
+    assert_eq!(number(&frame, 2, 1), None);
+
+    let err = fails(&mlg(
+        &["predict", &iris, "--input", "named.csv", "--id", "customer"],
+        &dir,
+    ));
+    assert!(err.contains("the header lacks the column `customer`"), "{err}");
+}

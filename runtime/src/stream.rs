@@ -173,7 +173,7 @@ impl<R: Read> RowChunks<R> {
                 file: file.to_string(),
                 line: 1,
                 message: format!(
-                    "the header lacks the model's input column{} {} (it has: {})",
+                    "the header lacks the column{} {} (it has: {})",
                     if absent.len() == 1 { "" } else { "s" },
                     absent.join(", "),
                     names.join(", ")

@@ -34,6 +34,10 @@ pub struct Args {
     /// are ignored and named on stderr).
     #[arg(long)]
     strict_columns: bool,
+    /// Write this input column first in the output, as read, to join each
+    /// prediction back to its row (it need not be a model input).
+    #[arg(long, value_name = "COLUMN")]
+    id: Option<String>,
 }
 
 /// Loads the artifact and predicts every input row; notes ignored columns
@@ -46,6 +50,7 @@ pub fn run(args: &Args) -> mlg::Result<()> {
         progress: true,
         on_invalid: args.on_invalid.parse().map_err(Error::Usage)?,
         strict_columns: args.strict_columns,
+        id: args.id.clone(),
         ..crate::predict::PredictOptions::default()
     };
     let done = crate::predict::predict_artifact(artifact, &args.input, args.output.as_deref(), &options)?;

@@ -33,6 +33,8 @@ pub struct PredictionWriter<W: Write> {
     sink: Sink<W>,
     columns: Vec<String>,
     proba: bool,
+    /// Whether the first column is a passed-through row ID.
+    id: bool,
     /// One row's fields as text, end to end, and where each ends: reused
     /// from row to row so writing allocates nothing per value.
     text: String,
@@ -50,13 +52,28 @@ impl<W: Write + Send> PredictionWriter<W> {
         classes: &[String],
         proba: bool,
     ) -> std::io::Result<Self> {
+        PredictionWriter::with_id(out, format, classes, proba, None)
+    }
+
+    /// [`PredictionWriter::new`] with, when `id` names one, a first column of
+    /// that name holding each row's ID as text (`mlg predict --id`), written
+    /// by [`PredictionWriter::write_with_ids`]: a CSV field, a JSON string, a
+    /// Parquet `Utf8` value.
+    pub fn with_id(
+        out: W,
+        format: impl Into<OutputFormat>,
+        classes: &[String],
+        proba: bool,
+        id: Option<&str>,
+    ) -> std::io::Result<Self> {
         let proba = proba && !classes.is_empty();
-        let mut columns = vec!["prediction".to_string()];
+        let mut columns: Vec<String> = id.map(String::from).into_iter().collect();
+        columns.push("prediction".to_string());
         if proba {
             columns.extend(classes.iter().map(|c| format!("proba_{c}")));
         }
         let sink = match format.into() {
-            OutputFormat::Csv if !classes.is_empty() && !proba => {
+            OutputFormat::Csv if !classes.is_empty() && !proba && id.is_none() => {
                 Sink::CsvLabels(Box::new(CsvLabels::new(out, &columns[0], classes)?))
             }
             OutputFormat::Csv => {
@@ -70,6 +87,7 @@ impl<W: Write + Send> PredictionWriter<W> {
                 out,
                 &columns,
                 !classes.is_empty(),
+                id.is_some(),
             )?)),
             #[cfg(not(feature = "parquet"))]
             OutputFormat::Parquet => {
@@ -83,6 +101,7 @@ impl<W: Write + Send> PredictionWriter<W> {
             sink,
             columns,
             proba,
+            id: id.is_some(),
             text: String::new(),
             ends: Vec::new(),
         })
@@ -94,10 +113,43 @@ impl<W: Write + Send> PredictionWriter<W> {
     }
 
     /// Writes every row of `predictions` (for Parquet, as one record batch).
+    /// A writer made with an ID column needs [`PredictionWriter::write_with_ids`].
     pub fn write(&mut self, predictions: &Predictions) -> std::io::Result<()> {
+        if self.id {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "this writer has an ID column: write_with_ids gives each row's ID",
+            ));
+        }
+        self.write_rows(predictions, &[])
+    }
+
+    /// Writes every row of `predictions` after its ID (`ids[row]`; the
+    /// writer must have an ID column, and `ids` one entry per row).
+    pub fn write_with_ids(&mut self, predictions: &Predictions, ids: &[String]) -> std::io::Result<()> {
+        if !self.id || ids.len() != predictions.n_rows {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "{} IDs for {} rows{}",
+                    ids.len(),
+                    predictions.n_rows,
+                    if self.id {
+                        ""
+                    } else {
+                        ", and this writer has no ID column"
+                    }
+                ),
+            ));
+        }
+        self.write_rows(predictions, ids)
+    }
+
+    /// Writes the rows, each after its ID when `ids` is not empty.
+    fn write_rows(&mut self, predictions: &Predictions, ids: &[String]) -> std::io::Result<()> {
         #[cfg(feature = "parquet")]
         if let Sink::Parquet(sink) = &mut self.sink {
-            return sink.write(predictions);
+            return sink.write(predictions, ids);
         }
         if let Sink::CsvLabels(sink) = &mut self.sink {
             return sink.write(predictions);
@@ -109,6 +161,10 @@ impl<W: Write + Send> PredictionWriter<W> {
                 Sink::Csv(writer) => {
                     self.text.clear();
                     self.ends.clear();
+                    if let Some(id) = ids.get(row) {
+                        self.text.push_str(id);
+                        self.ends.push(self.text.len());
+                    }
                     let first = values.first().copied().unwrap_or(f32::NAN);
                     if predictions.is_classification() {
                         self.text.push_str(predictions.label_of(row));
@@ -129,7 +185,14 @@ impl<W: Write + Send> PredictionWriter<W> {
                     }))?;
                 }
                 Sink::JsonLines(out) => {
-                    let mut line = String::from("{\"prediction\":");
+                    let mut line = String::from("{");
+                    if let Some(id) = ids.get(row) {
+                        line.push_str(&json_string(&self.columns[0]));
+                        line.push(':');
+                        line.push_str(&json_string(id));
+                        line.push(',');
+                    }
+                    line.push_str("\"prediction\":");
                     let first = values.first().copied().unwrap_or(f32::NAN);
                     if predictions.is_classification() {
                         let label = predictions.prediction_text(row);
@@ -141,7 +204,8 @@ impl<W: Write + Send> PredictionWriter<W> {
                     } else {
                         line.push_str(&json_number(first));
                     }
-                    for (name, v) in self.columns.iter().skip(1).zip(probabilities) {
+                    let names = self.columns.iter().skip(1 + usize::from(self.id));
+                    for (name, v) in names.zip(probabilities) {
                         line.push(',');
                         line.push_str(&json_string(name));
                         line.push(':');

@@ -23,19 +23,22 @@ pub(super) const ROW_GROUP_ROWS: usize = 65_536;
 /// classes and `--proba`).
 pub(super) const ROW_GROUP_BYTES: usize = 32 << 20;
 
-/// Writes predictions as Parquet: a `prediction` column (`Utf8` class labels
-/// for classifiers, `Float32` for regressors), then one nullable `Float32`
-/// column per probability column name. A non-finite number, and a classifier
+/// Writes predictions as Parquet: an optional `Utf8` ID column, a
+/// `prediction` column (`Utf8` class labels for classifiers, `Float32` for
+/// regressors), then one nullable `Float32` column per probability column name. A non-finite number, and a classifier
 /// row whose class is not a valid label index, is a null.
 pub(super) struct ParquetSink<W: Write> {
     writer: ArrowWriter<W>,
     schema: SchemaRef,
+    /// Whether the first column holds row IDs.
+    id: bool,
 }
 
 impl<W: Write + Send> ParquetSink<W> {
-    /// A sink writing `columns` (`prediction` first, then the probability
-    /// columns) to `out`; `classifier` types the first column.
-    pub(super) fn new(out: W, columns: &[String], classifier: bool) -> io::Result<Self> {
+    /// A sink writing `columns` (the ID column when `id`, `prediction`, then
+    /// the probability columns) to `out`; `classifier` types `prediction`.
+    pub(super) fn new(out: W, columns: &[String], classifier: bool, id: bool) -> io::Result<Self> {
+        let first = usize::from(id);
         let prediction = if classifier {
             DataType::Utf8
         } else {
@@ -45,7 +48,9 @@ impl<W: Write + Send> ParquetSink<W> {
             .iter()
             .enumerate()
             .map(|(i, name)| {
-                let kind = if i == 0 {
+                let kind = if i < first {
+                    DataType::Utf8
+                } else if i == first {
                     prediction.clone()
                 } else {
                     DataType::Float32
@@ -60,15 +65,23 @@ impl<W: Write + Send> ParquetSink<W> {
             .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
             .build();
         let writer = ArrowWriter::try_new(out, schema.clone(), Some(properties)).map_err(io_error)?;
-        Ok(ParquetSink { writer, schema })
+        Ok(ParquetSink { writer, schema, id })
     }
 
     /// Appends every row of `predictions` as one record batch (the writer
     /// cuts it into row groups).
-    pub(super) fn write(&mut self, predictions: &Predictions) -> io::Result<()> {
+    /// `ids` holds each row's ID when the sink has an ID column.
+    pub(super) fn write(&mut self, predictions: &Predictions, ids: &[String]) -> io::Result<()> {
         let n = predictions.n_rows;
         let classes = predictions.classes.len();
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.schema.fields().len());
+        if self.id {
+            let mut texts = StringBuilder::with_capacity(n, ids.iter().map(String::len).sum());
+            for id in ids {
+                texts.append_value(id);
+            }
+            arrays.push(Arc::new(texts.finish()));
+        }
         let first = |row: usize| predictions.row(row).and_then(|r| r.first()).copied();
         if predictions.is_classification() {
             let mut labels = StringBuilder::with_capacity(n, 8 * n);
@@ -86,8 +99,8 @@ impl<W: Write + Send> ParquetSink<W> {
             }
             arrays.push(Arc::new(numbers.finish()));
         }
-        // Probability column `j` is value `j + 1` of each row.
-        for j in 1..self.schema.fields().len() {
+        // Probability column `j` is value `j` of each row.
+        for j in 1..self.schema.fields().len() - usize::from(self.id) {
             let mut numbers = Float32Builder::with_capacity(n);
             for row in 0..n {
                 let v = predictions.row(row).and_then(|r| r.get(j)).copied();
