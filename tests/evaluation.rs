@@ -202,6 +202,37 @@ fn the_table_lists_metrics_in_the_statement_order() {
 }
 
 #[test]
+fn a_tie_for_best_is_shown_in_the_table_and_the_page() {
+    // The same model twice scores the same on every split.
+    let out = run(&format!(
+        "{IRIS}model a = logistic_regression(prep)\n\
+         model b = logistic_regression(prep)\n\
+         model stump = decision_tree_classifier(prep, max_depth = 1)\n\
+         evaluate stump, b, a with kfold(3, seed = 0) metrics accuracy\n"
+    ));
+    let table = mlg_report::report::table(&out.evaluations);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[3].starts_with("1 *   b "), "{table}");
+    assert!(lines[4].starts_with("2 =   a "), "{table}");
+    assert!(lines[5].starts_with("3     stump"), "{table}");
+    let score = find(&out, "evaluate#1", "a").ranking_score().unwrap();
+    assert_eq!(
+        lines[6],
+        format!("tie for best: b and a score {score:.4} accuracy; b ranks first because it comes first in the statement")
+    );
+    let dir = scratch();
+    let page = dir.join("tie.html");
+    mlg_report::html::write(&page, "eval.mlg", &out).unwrap();
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_eq!(
+        html.matches("<span class=\"badge tie\">tie</span>").count(),
+        2,
+        "a and b"
+    );
+    assert!(html.contains("tie for best: b and a"));
+}
+
+#[test]
 fn select_binds_the_better_model_and_deploy_uses_it() {
     let dir = scratch();
     let artifact = dir.join("best.mlgc");

@@ -75,6 +75,17 @@ pub fn direction(metric: &str) -> &'static str {
     }
 }
 
+/// ` (tied with #3, #7: the earliest trial wins)` when other trials tie with
+/// the best, else nothing.
+fn tie_text(s: &Search) -> String {
+    let tied = tied_trials(s);
+    if tied.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = tied.iter().map(|t| format!("#{t}")).collect();
+    format!(" (tied with {}: the earliest trial wins)", list.join(", "))
+}
+
 /// The results tables: per statement, a heading naming the ranking metric,
 /// then one row per model in rank order (`*` marks the best) with every
 /// metric as `mean ± std` — or `estimate (mean ± std)` when the method's
@@ -97,6 +108,58 @@ pub fn table(evaluations: &[Evaluation]) -> String {
     out
 }
 
+/// Whether two ranking scores are the same (to 1e-12, relative above 1).
+fn same_score(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0)
+}
+
+/// The indices of `group`'s models tied with its best on the ranking metric,
+/// in rank order, the best first; empty when the best is alone.
+pub fn tied_for_best(group: &[Evaluation]) -> Vec<usize> {
+    let order = by_rank(group);
+    let Some(best) = order.first().and_then(|&i| group[i].ranking_score()) else {
+        return Vec::new();
+    };
+    let tied: Vec<usize> = order
+        .into_iter()
+        .take_while(|&i| group[i].ranking_score().is_some_and(|s| same_score(s, best)))
+        .collect();
+    if tied.len() > 1 {
+        tied
+    } else {
+        Vec::new()
+    }
+}
+
+/// The line that names a tie for best, e.g. "tie for best: a and b score
+/// 0.9649 accuracy; a ranks first because it comes first in the statement".
+pub fn tie_note(group: &[Evaluation], tied: &[usize]) -> Option<String> {
+    let (&first, _) = tied.split_first()?;
+    let names: Vec<&str> = tied.iter().map(|&i| group[i].model.as_str()).collect();
+    let score = group[first].ranking_score()?;
+    Some(format!(
+        "tie for best: {} score {score:.4} {}; {} ranks first because it comes first in the statement",
+        names.join(" and "),
+        group[first].ranked_by,
+        group[first].model
+    ))
+}
+
+/// The trials of `s` other than its best that tie with it: complete, on the
+/// whole budget, with the same score.
+pub fn tied_trials(s: &Search) -> Vec<usize> {
+    s.trials
+        .iter()
+        .filter(|t| {
+            t.trial != s.best_trial
+                && t.status == "complete"
+                && t.budget >= 1.0
+                && same_score(t.mean, s.best_score)
+        })
+        .map(|t| t.trial)
+        .collect()
+}
+
 fn group_table(group: &[Evaluation]) -> String {
     let mut metrics: Vec<&str> = Vec::new();
     for e in group {
@@ -110,9 +173,14 @@ fn group_table(group: &[Evaluation]) -> String {
     header.extend(metrics.iter().map(|m| m.to_string()));
     header.push("fit s/fold".into());
     let mut rows = vec![header];
+    let tied = tied_for_best(group);
     for i in by_rank(group) {
         let e = &group[i];
-        let marker = if e.best { " *" } else { "" };
+        let marker = match (e.best, tied.contains(&i)) {
+            (true, _) => " *",
+            (false, true) => " =",
+            (false, false) => "",
+        };
         let model = match &e.selected {
             Some(chosen) => format!("{} = {chosen}", e.model),
             None => e.model.clone(),
@@ -131,6 +199,10 @@ fn group_table(group: &[Evaluation]) -> String {
         rows.push(row);
     }
     let mut out = align(&rows, true);
+    if let Some(note) = tie_note(group, &tied) {
+        out.push_str(&note);
+        out.push('\n');
+    }
     for e in by_rank(group).into_iter().map(|i| &group[i]) {
         if let Some(cm) = &e.confusion_matrix {
             out.push_str(&format!(
@@ -371,7 +443,7 @@ pub fn searches(searches: &[Search]) -> String {
     let mut out = String::new();
     for s in searches {
         out.push_str(&format!(
-            "search {}: {} over {} ({}), {} trials by {} ({}, {}): best #{} {{{}}} {}\n",
+            "search {}: {} over {} ({}), {} trials by {} ({}, {}): best #{} {{{}}} {}{}\n",
             s.name,
             s.strategy,
             s.base,
@@ -382,7 +454,8 @@ pub fn searches(searches: &[Search]) -> String {
             s.method,
             s.best_trial,
             point(&s.best_params),
-            score(s.best_score)
+            score(s.best_score),
+            tie_text(s)
         ));
         let counts: Vec<String> = status_counts(&s.trials)
             .iter()

@@ -43,13 +43,7 @@ impl Axes {
 
     /// Grid lines and tick labels on both axes, and the axis titles.
     pub(crate) fn draw(&self, svg: &mut String, x_title: &str, y_title: &str, integer_x: bool) {
-        let y_step = nice_step(self.y.1 - self.y.0, 4.0);
-        let mut t = (self.y.0 / y_step).ceil() * y_step;
-        // Tick counts are bounded even for a degenerate step (overflowed span).
-        for _ in 0..MAX_TICKS {
-            if t > self.y.1 + y_step * 1e-9 {
-                break;
-            }
+        for t in y_ticks(self.y) {
             let y = self.py(t);
             let _ = writeln!(
                 svg,
@@ -59,9 +53,8 @@ impl Axes {
                 self.left + self.width,
                 self.left - 6.0,
                 y + 4.0,
-                format_number(round_tick(t, y_step))
+                format_number(t)
             );
-            t += y_step;
         }
         let x_step = if integer_x {
             nice_step(self.x.1 - self.x.0, 8.0).max(1.0)
@@ -104,6 +97,33 @@ impl Axes {
     }
 }
 
+/// The y axis's tick values over `y`, rounded to the step's precision.
+fn y_ticks(y: (f64, f64)) -> Vec<f64> {
+    let step = nice_step(y.1 - y.0, 4.0);
+    let mut t = (y.0 / step).ceil() * step;
+    let mut ticks = Vec::new();
+    // Tick counts are bounded even for a degenerate step (overflowed span).
+    for _ in 0..MAX_TICKS {
+        if t > y.1 + step * 1e-9 {
+            break;
+        }
+        ticks.push(round_tick(t, step));
+        t += step;
+    }
+    ticks
+}
+
+/// The room left of a plot whose y axis spans `y`: the widest tick label
+/// plus the rotated axis title, so long labels (`125000`) never overlap it.
+pub(crate) fn left_margin(y: (f64, f64)) -> f64 {
+    let widest = y_ticks(y)
+        .into_iter()
+        .map(|t| format_number(t).chars().count())
+        .max()
+        .unwrap_or(0);
+    (widest as f64 * CHAR_WIDTH + 30.0).max(56.0)
+}
+
 /// `t` rounded to the tick step's precision (no `0.30000000000000004`).
 fn round_tick(t: f64, step: f64) -> f64 {
     let digits = (-step.log10().floor()).max(0.0) as i32 + 1;
@@ -129,6 +149,9 @@ pub(crate) fn padded(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     Some((lo - pad, hi + pad))
 }
 
+/// The longest legend entry drawn, in characters (longer ones end in `…`).
+const LEGEND_CHARS: usize = 44;
+
 /// A legend of `(name, colour)` entries stacked at `(x, top)`.
 pub(crate) fn legend(svg: &mut String, x: f64, top: f64, entries: &[(String, &str)]) {
     for (i, (name, colour)) in entries.iter().enumerate() {
@@ -140,26 +163,61 @@ pub(crate) fn legend(svg: &mut String, x: f64, top: f64, entries: &[(String, &st
             y + 4.0,
             x + 17.0,
             y + 9.0,
-            escape(&truncate(name, 28))
+            escape(&truncate(name, LEGEND_CHARS))
         );
     }
 }
 
 /// Room for a legend of `names` to the right of a plot.
 pub(crate) fn legend_width(names: impl Iterator<Item = usize>) -> f64 {
-    names.map(|n| n.min(28)).max().unwrap_or(0) as f64 * CHAR_WIDTH + 30.0
+    names.map(|n| n.min(LEGEND_CHARS)).max().unwrap_or(0) as f64 * CHAR_WIDTH + 30.0
+}
+
+/// `range` widened, about its middle, to span at least a tenth of the
+/// values' scale (the unit interval for scores within it), so that splits
+/// differing in the fourth decimal do not fill the whole chart.
+fn unzoomed(range: (f64, f64)) -> (f64, f64) {
+    let (lo, hi) = range;
+    let unit = lo >= -0.05 && hi <= 1.05;
+    let least = if unit { 0.1 } else { 0.1 * lo.abs().max(hi.abs()) };
+    if hi - lo >= least || !least.is_finite() || least == 0.0 {
+        return range;
+    }
+    let middle = (lo + hi) / 2.0;
+    let (mut lo, mut hi) = (middle - least / 2.0, middle + least / 2.0);
+    if unit && hi > 1.0 {
+        (lo, hi) = (lo - (hi - 1.0), 1.0);
+    }
+    if unit && lo < 0.0 {
+        (lo, hi) = (0.0, hi - lo);
+    }
+    (lo, hi)
 }
 
 /// Score per split: one line with markers per `(model, scores)` series, split
-/// number on the x axis.
+/// number on the x axis. Series are nudged apart sideways so tied models stay
+/// visible, and one equal to an earlier series is drawn dashed and named in
+/// the legend as the same.
 pub fn fold_lines(series: &[(String, Vec<f64>)], metric: &str, label: &str) -> String {
     let n = series.iter().map(|(_, s)| s.len()).max().unwrap_or(0);
     let Some(y) = padded(series.iter().flat_map(|(_, s)| s.iter().copied())) else {
         return empty_chart("chart folds", label, "no scores to chart");
     };
-    let legend_w = legend_width(series.iter().map(|(m, _)| m.chars().count()));
+    let y = unzoomed(y);
+    let entries: Vec<(String, &str)> = series
+        .iter()
+        .enumerate()
+        .map(|(k, (model, scores))| {
+            let colour = PALETTE[k % PALETTE.len()];
+            match series[..k].iter().find(|(_, earlier)| earlier == scores) {
+                Some((same, _)) => (format!("{model} (same as {same})"), colour),
+                None => (model.clone(), colour),
+            }
+        })
+        .collect();
+    let legend_w = legend_width(entries.iter().map(|(m, _)| m.chars().count()));
     let axes = Axes {
-        left: 56.0,
+        left: left_margin(y),
         top: 12.0,
         width: 420.0,
         height: 200.0,
@@ -173,18 +231,32 @@ pub fn fold_lines(series: &[(String, Vec<f64>)], metric: &str, label: &str) -> S
         label,
     );
     axes.draw(&mut svg, "split", metric, true);
-    let mut entries = Vec::new();
+    // Sideways nudge per series, in pixels: at most a third of a split's width.
+    let spread = (axes.width / n.max(1) as f64 / 3.0).min(4.0 * series.len() as f64);
+    let nudge = |k: usize| {
+        if series.len() < 2 {
+            0.0
+        } else {
+            spread * (k as f64 / (series.len() - 1) as f64 - 0.5)
+        }
+    };
     for (k, (model, scores)) in series.iter().enumerate() {
-        let colour = PALETTE[k % PALETTE.len()];
+        let colour = entries[k].1;
+        let dx = nudge(k);
+        let dashed = if entries[k].0 == *model {
+            ""
+        } else {
+            " stroke-dasharray=\"5 3\""
+        };
         let points: Vec<String> = scores
             .iter()
             .enumerate()
             .filter(|(_, s)| s.is_finite())
-            .map(|(i, s)| format!("{:.1},{:.1}", axes.px(i as f64 + 1.0), axes.py(*s)))
+            .map(|(i, s)| format!("{:.1},{:.1}", axes.px(i as f64 + 1.0) + dx, axes.py(*s)))
             .collect();
         let _ = writeln!(
             svg,
-            "<g class=\"series\" data-model=\"{}\"><polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\"/>",
+            "<g class=\"series\" data-model=\"{}\"><polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\"{dashed}/>",
             escape(model),
             points.join(" ")
         );
@@ -193,7 +265,7 @@ pub fn fold_lines(series: &[(String, Vec<f64>)], metric: &str, label: &str) -> S
                 let _ = writeln!(
                     svg,
                     "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{colour}\"><title>{} split {}: {}</title></circle>",
-                    axes.px(i as f64 + 1.0),
+                    axes.px(i as f64 + 1.0) + dx,
                     axes.py(*s),
                     escape(model),
                     i + 1,
@@ -202,7 +274,6 @@ pub fn fold_lines(series: &[(String, Vec<f64>)], metric: &str, label: &str) -> S
             }
         }
         svg.push_str("</g>\n");
-        entries.push((model.clone(), colour));
     }
     legend(&mut svg, axes.left + axes.width + 16.0, axes.top, &entries);
     svg.push_str("</svg>\n");
@@ -221,7 +292,10 @@ pub fn roc(curves: &[Curve], label: &str) -> String {
     let entries: Vec<(String, &str)> = curves
         .iter()
         .enumerate()
-        .map(|(k, (name, _, auc))| (format!("{name} (AUC {auc:.3})"), PALETTE[k % PALETTE.len()]))
+        .map(|(k, (name, _, auc))| {
+            let name = truncate(name, LEGEND_CHARS - 12);
+            (format!("{name} (AUC {auc:.3})"), PALETTE[k % PALETTE.len()])
+        })
         .collect();
     let legend_w = legend_width(entries.iter().map(|(n, _)| n.chars().count()));
     let axes = Axes {
@@ -278,7 +352,7 @@ pub fn scatter(truth: &[f64], predicted: &[f64], label: &str) -> String {
         return empty_chart("chart scatter", label, "no predictions to chart");
     };
     let axes = Axes {
-        left: 56.0,
+        left: left_margin(range),
         top: 12.0,
         width: 280.0,
         height: 280.0,
@@ -307,4 +381,67 @@ pub fn scatter(truth: &[f64], predicted: &[f64], label: &str) -> String {
     }
     svg.push_str("</svg>\n");
     svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_scores_are_not_zoomed_into_the_whole_chart() {
+        let (lo, hi) = unzoomed((0.555, 0.565));
+        assert!(
+            (hi - lo - 0.1).abs() < 1e-12 && (lo - 0.51).abs() < 1e-12,
+            "{lo} {hi}"
+        );
+        // Clamped to the unit interval, and wide ranges are kept.
+        let (lo, hi) = unzoomed((0.97, 1.0));
+        assert!((lo - 0.9).abs() < 1e-12 && hi == 1.0, "{lo} {hi}");
+        assert_eq!(unzoomed((0.2, 0.9)), (0.2, 0.9));
+        let (lo, hi) = unzoomed((5000.0, 5010.0));
+        assert!((hi - lo - 501.0).abs() < 1e-9, "{lo} {hi}");
+    }
+
+    #[test]
+    fn the_left_margin_fits_six_digit_tick_labels() {
+        assert_eq!(left_margin((0.0, 1.0)), 56.0);
+        let wide = left_margin((100_000.0, 250_000.0));
+        assert!(wide >= 6.0 * CHAR_WIDTH + 30.0, "{wide}");
+        let chart = fold_lines(&[("m".into(), vec![120_000.0, 180_000.0])], "rmse", "x");
+        assert!(
+            chart.contains(&format!("x=\"{:.1}\"", wide - 6.0)),
+            "ticks end left of the plot"
+        );
+    }
+
+    #[test]
+    fn tied_series_stay_visible_and_are_named() {
+        let scores = vec![0.9, 0.95, 0.93];
+        let chart = fold_lines(
+            &[
+                ("a".into(), scores.clone()),
+                ("b".into(), scores),
+                ("c".into(), vec![0.8, 0.85, 0.9]),
+            ],
+            "accuracy",
+            "x",
+        );
+        assert!(chart.contains("b (same as a)"), "{chart}");
+        assert_eq!(chart.matches("stroke-dasharray=\"5 3\"").count(), 1);
+        // The two tied lines do not share their points.
+        let points = |model: &str| {
+            let at = chart.find(&format!("data-model=\"{model}\"")).unwrap();
+            let rest = &chart[at..];
+            let start = rest.find("points=\"").unwrap() + 8;
+            rest[start..start + rest[start..].find('"').unwrap()].to_string()
+        };
+        assert_ne!(points("a"), points("b"));
+    }
+
+    #[test]
+    fn a_long_roc_legend_keeps_its_auc() {
+        let name = "a_model_with_a_rather_long_name_that_goes_on_and_on".to_string();
+        let chart = roc(&[(name, vec![(0.0, 0.0), (1.0, 1.0)], 0.5)], "x");
+        assert!(chart.contains("(AUC 0.500)"), "{chart}");
+    }
 }

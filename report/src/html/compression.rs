@@ -4,7 +4,7 @@
 //! relative to its base), and score against size (a chart, one colour per
 //! base model).
 
-use super::charts::{legend, legend_width, padded, Axes, PALETTE};
+use super::charts::{left_margin, legend, legend_width, padded, Axes, PALETTE};
 use crate::compression::compression_rows;
 use crate::page::escape;
 use crate::page::svg::{empty_chart, open};
@@ -85,7 +85,7 @@ fn size_chart(rows: &[crate::compression::CompressionRow<'_>], metric: &str) -> 
     }
     let legend_w = legend_width(families.iter().map(|f| f.chars().count()));
     let axes = Axes {
-        left: 56.0,
+        left: left_margin(y),
         top: 12.0,
         width: 420.0,
         height: 240.0,

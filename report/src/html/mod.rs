@@ -23,7 +23,8 @@ use std::fmt::Write;
 const EXTRA_STYLE: &str = "\
 table.ranking td,table.ranking th{border-bottom:1px solid #eee;padding-right:16px}
 tr.best td{background:#eef6e8;font-weight:600}
-.badge.best{background:#54a24b;color:#fff}
+.badge.best{background:#54a24b;color:#fff}.badge.tie{background:#eeca3b;color:#5a4500}
+tr.tie td{background:#fbf6df}
 h4{font-size:13px;margin:14px 0 6px;color:#444}
 table.coefficients td,table.coefficients th{border-bottom:1px solid #f0f0f0;padding-right:12px}
 svg .title{fill:#555}
@@ -88,12 +89,17 @@ fn ranking_table(page: &mut String, group: &[Evaluation]) {
         let _ = write!(page, "<th class=\"num\">{}</th>", escape(m));
     }
     page.push_str("<th class=\"num\">Fit s/split</th></tr></thead>\n<tbody>\n");
+    let tied = crate::report::tied_for_best(group);
     for i in by_rank(group) {
         let e = &group[i];
-        let (class, badge) = if e.best {
-            (" class=\"best\"", " <span class=\"badge best\">best</span>")
-        } else {
-            ("", "")
+        let (class, badge) = match (e.best, tied.contains(&i)) {
+            (true, false) => (" class=\"best\"", " <span class=\"badge best\">best</span>"),
+            (true, true) => (
+                " class=\"best\"",
+                " <span class=\"badge best\">best</span> <span class=\"badge tie\">tie</span>",
+            ),
+            (false, true) => (" class=\"tie\"", " <span class=\"badge tie\">tie</span>"),
+            (false, false) => ("", ""),
         };
         let chosen = e
             .selected
@@ -123,6 +129,9 @@ fn ranking_table(page: &mut String, group: &[Evaluation]) {
         let _ = writeln!(page, "<td class=\"num\">{:.4}</td></tr>", e.fit_seconds);
     }
     page.push_str("</tbody>\n</table>\n");
+    if let Some(note) = crate::report::tie_note(group, &tied) {
+        let _ = writeln!(page, "<p class=\"meta tie\">{}</p>", escape(&note));
+    }
 }
 
 /// The score-per-split chart of `group`'s ranking metric.

@@ -152,6 +152,17 @@ pub(super) fn section(page: &mut String, s: &Search) {
         escape(&s.metric),
         fixed(s.best_score)
     );
+    let tied = crate::report::tied_trials(s);
+    if !tied.is_empty() {
+        let list: Vec<String> = tied.iter().map(|t| format!("#{t}")).collect();
+        let _ = writeln!(
+            page,
+            "<p class=\"meta tie\">Tied with trial{} {} on {}: the earliest trial wins.</p>",
+            if tied.len() == 1 { "" } else { "s" },
+            list.join(", "),
+            escape(&s.metric)
+        );
+    }
     if !s.best_params.is_empty() {
         page.push_str("<h3>Best parameters</h3>\n<table class=\"params\">\n<tbody>\n");
         for (name, value) in &s.best_params {

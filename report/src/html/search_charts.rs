@@ -2,7 +2,7 @@
 //! objective and the best so far among complete full-budget trials) and the
 //! Pareto chart of the first two objectives.
 
-use super::charts::{legend, legend_width, padded, Axes, PALETTE};
+use super::charts::{left_margin, legend, legend_width, padded, Axes, PALETTE};
 use super::search::{by_number, maximizes, number, objective, objective_title, BEST, HIGHLIGHT, MUTED};
 use crate::page::escape;
 use crate::page::svg::{empty_chart, open};
@@ -54,7 +54,7 @@ pub fn convergence(s: &Search) -> String {
     entries.push(("best so far".to_string(), HIGHLIGHT));
     let legend_w = legend_width(entries.iter().map(|(n, _)| n.chars().count()));
     let axes = Axes {
-        left: 56.0,
+        left: left_margin(y),
         top: 12.0,
         width: 420.0,
         height: 200.0,
@@ -160,7 +160,7 @@ pub fn pareto(s: &Search) -> String {
     ];
     let legend_w = legend_width(entries.iter().map(|(n, _)| n.chars().count()));
     let axes = Axes {
-        left: 56.0,
+        left: left_margin(y),
         top: 12.0,
         width: 320.0,
         height: 260.0,
