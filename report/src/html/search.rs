@@ -214,10 +214,13 @@ fn trial_table(page: &mut String, s: &Search) {
         let _ = write!(page, "<th class=\"num\">{}</th>", escape(&o.name));
     }
     page.push_str("<th>Status</th><th class=\"num\">Rank</th></tr></thead>\n<tbody>\n");
+    let tied = crate::report::tied_trials(s);
     for t in by_number(s) {
         let best = t.trial == s.best_trial;
         let class = if best {
             "best"
+        } else if tied.contains(&t.trial) {
+            "tie"
         } else if t.status != "complete" {
             // Only known statuses become classes; others need no style.
             match t.status.as_str() {
@@ -272,6 +275,9 @@ fn trial_table(page: &mut String, s: &Search) {
         };
         if best {
             status.push_str(" <span class=\"badge best\">best</span>");
+        }
+        if tied.contains(&t.trial) || (best && !tied.is_empty()) {
+            status.push_str(" <span class=\"badge tie\">tie</span>");
         }
         if t.resumed {
             status.push_str(" <span class=\"badge resumed\">resumed</span>");
