@@ -503,3 +503,66 @@ fn the_blending_example_checks() {
         .unwrap_or_else(|e| panic!("the example checks: {e}"));
     assert!(wf.stage("blend").is_some());
 }
+
+#[test]
+fn stacking_passes_missing_raw_inputs_to_a_meta_model_that_takes_them() {
+    // diabetes with every 7th value of `bmi` and `bp` left empty.
+    let dir = std::env::temp_dir().join(format!("mlg-ensemble-missing-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    let text = std::fs::read_to_string("examples/data/diabetes.csv").unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let holes: Vec<usize> = ["bmi", "bp"]
+        .iter()
+        .map(|c| header.iter().position(|h| h == c).unwrap())
+        .collect();
+    let mut out = vec![header.join(",")];
+    for (i, line) in text.lines().skip(1).enumerate() {
+        let mut fields: Vec<&str> = line.split(',').collect();
+        if i % 7 == 3 {
+            for &h in &holes {
+                fields[h] = "";
+            }
+        }
+        out.push(fields.join(","));
+    }
+    std::fs::write(dir.join("data/holes.csv"), out.join("\n") + "\n").unwrap();
+    let base = "data d = csv(\"data/holes.csv\", target = \"target\")\n\
+                model a = gradient_boosting_regressor(d, rounds = 40)\n\
+                model b = gradient_boosting_regressor(d, rounds = 80, learning_rate = 0.05, max_depth = 2)\n";
+    let stacked = format!(
+        "{base}ensemble s = stacking(a, b, meta = gradient_boosting_regressor(rounds = 30), passthrough = true)\n\
+         evaluate s, a with kfold(4, seed = 0) metrics r2\n"
+    );
+    let wf = Workflow::from_source("holes.mlg", &stacked, &dir).unwrap_or_else(|e| panic!("checks: {e}"));
+    let run = wf
+        .run(&RunOptions {
+            permutation_repeats: 0,
+            ..RunOptions::default()
+        })
+        .unwrap();
+    let r2 = |m: &str| run.evaluations.iter().find(|e| e.model == m).unwrap().metrics["r2"].estimate;
+    assert!(
+        r2("s") > 0.3 && r2("a") > 0.3,
+        "stack {} member {}",
+        r2("s"),
+        r2("a")
+    );
+    compiled_equals_interpreted(&wf, "d", "s");
+    // A meta-model that needs complete inputs is refused at check time, saying what would work.
+    let linear = format!("{base}ensemble s = stacking(a, b, meta = ridge(), passthrough = true)\n");
+    let Err(mlg::Error::Diagnostics { diagnostics, .. }) = Workflow::from_source("holes.mlg", &linear, &dir)
+    else {
+        panic!("a ridge meta-model cannot take missing raw inputs")
+    };
+    assert!(
+        diagnostics[0].message.contains("must be numeric and complete"),
+        "{}",
+        diagnostics[0].message
+    );
+    assert!(diagnostics[0]
+        .help
+        .as_deref()
+        .unwrap_or("")
+        .contains("meta-model that takes missing values"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

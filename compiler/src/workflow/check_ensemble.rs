@@ -312,13 +312,18 @@ impl Checker<'_> {
             }
         }
         if params.get("passthrough").and_then(Value::as_bool) == Some(true) {
+            // A meta-model that learns where missing values go takes them raw.
+            let missing_ok = params
+                .get("meta")
+                .and_then(Value::as_model)
+                .is_some_and(|(op, _)| self.catalog.takes_missing(op));
             if let Some((root, data)) = self.root_data(first_stage) {
                 let bad: Vec<String> = data
                     .schema
                     .columns
                     .iter()
                     .filter(|c| Some(&c.name) != data.target.as_ref())
-                    .filter(|c| c.kind == ColumnKind::Categorical || c.missing > 0)
+                    .filter(|c| c.kind == ColumnKind::Categorical || (c.missing > 0 && !missing_ok))
                     .map(|c| {
                         if c.kind == ColumnKind::Categorical {
                             format!("`{}` (categorical)", c.name)
@@ -332,14 +337,20 @@ impl Checker<'_> {
                         Diagnostic::new(
                             "mlg::ensemble_passthrough",
                             format!(
-                                "`passthrough = true` gives the meta-model the raw inputs of `{}`, which must be numeric and complete, but these are not: {}",
+                                "`passthrough = true` gives the meta-model the raw inputs of `{}`, which must be numeric{}, but these are not: {}",
                                 root.name,
+                                if missing_ok { "" } else { " and complete" },
                                 bad.join(", ")
                             ),
                             arg_span(named, "passthrough").unwrap_or(s.call.span),
                             "raw inputs the meta-model cannot take",
                         )
-                        .with_help("leave passthrough = false"),
+                        .with_help(if missing_ok {
+                            "leave passthrough = false"
+                        } else {
+                            "leave passthrough = false, or use a meta-model that takes missing values \
+                             (gradient_boosting_classifier)"
+                        }),
                     );
                 }
             }

@@ -145,7 +145,10 @@ fn fit_meta(chain: &Chain, params: &Params, x: Matrix, target: &Target, rows: &[
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let x = if passthrough {
-        let raw = super::matrix_rows(&chain.frame, rows, &chain.target).map_err(|e| Error::op(name, e))?;
+        // A meta-model that learns where missing values go gets them as NaN.
+        let missing_ok = mlg_stdlib::operators::find(meta_op).is_some_and(|def| def.capabilities.missing);
+        let raw = super::matrix_rows(&chain.frame, rows, &chain.target, missing_ok)
+            .map_err(|e| Error::op(name, e))?;
         hstack(&x, &raw)
     } else {
         x

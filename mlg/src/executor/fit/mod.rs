@@ -532,10 +532,11 @@ pub fn select(selector: &Selector, frame: &Frame) -> Vec<String> {
 }
 
 /// The model matrix of the rows `rows` of every column of `frame` but `skip`
-/// (an empty name skips none): every column must be numeric and complete; a
-/// missing value names its position in `rows`.
-pub fn matrix_rows(frame: &Frame, rows: &[usize], skip: &str) -> Result<Matrix, OpError> {
-    let columns = feature_columns(frame, rows, skip, false)?;
+/// (an empty name skips none): every column must be numeric and complete (a
+/// missing value names its position in `rows`), but for missing values,
+/// which pass as NaN when `missing_ok`.
+pub fn matrix_rows(frame: &Frame, rows: &[usize], skip: &str, missing_ok: bool) -> Result<Matrix, OpError> {
+    let columns = feature_columns(frame, rows, skip, missing_ok)?;
     Ok(Columns {
         columns: &columns,
         rows,
