@@ -150,6 +150,25 @@ fn every_error_is_reported_not_just_the_first() {
     assert!(text.contains("no parameter `cc`"), "{text}");
     assert!(text.contains("no parameter `alpah`"), "{text}");
 }
+#[test]
+fn a_broken_data_file_hides_no_features_step_mistake() {
+    // The data file is missing, so the features stage is not checked as a
+    // whole; its steps' operators and parameters still are, every one.
+    let source = "data d = csv(\"data/no_such.csv\", target = \"y\")\n\
+                  features f = d -> standardize(numeric, with_men = true) -> one_hott(categorical) \
+                  -> impute(numeric, strategy = \"median\", k = 0.5)\n\
+                  model m = logistic_regression(f, cc = 1)\n\
+                  model m2 = logistic_regression(f)\n\
+                  ensemble e = stacknig(m, m2)\n\
+                  compress q = m -> quantize(bitz = 8)\n";
+    let text = check_errors(source);
+    assert!(text.contains("stacknig"), "{text}");
+    assert!(text.contains("no parameter `bitz`"), "{text}");
+    assert!(text.contains("no_such.csv"), "{text}");
+    assert!(text.contains("no parameter `with_men`"), "{text}");
+    assert!(text.contains("one_hott"), "{text}");
+    assert!(text.contains("no parameter `cc`"), "{text}");
+}
 mistake!(
     derive_unknown_column,
     format!("{PENGUINS}features p = penguins -> derive(ratio = \"body_mass_g / bill_lenght_mm\")\n")
