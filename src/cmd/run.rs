@@ -100,7 +100,15 @@ pub fn run(args: &Args, limits: Limits) -> mlg::Result<()> {
     );
     let id = tracker.id().to_string();
     let db = tracker.store().path().to_path_buf();
-    let versions = tracker.finish(&wf, &out, &files).map_err(usage)?;
+    // The work is done and written: a record that fails is a warning (the
+    // run then reads `interrupted`), not a failed run.
+    let versions = match tracker.finish(&wf, &out, &files) {
+        Ok(versions) => versions,
+        Err(e) => {
+            eprintln!("warning: the run was not recorded: {e}");
+            return Ok(());
+        }
+    };
     if !quiet {
         crate::outln!("recorded run {} in {}", &id[..8], db.display());
         for v in versions {

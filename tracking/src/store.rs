@@ -219,67 +219,61 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(db(&self.path))
     }
 
+    /// The rows `sql` (with `?1` bound to run `id`) selects, each read by `row`.
+    fn rows_of<T>(
+        &self,
+        sql: &str,
+        id: &str,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, TrackingError> {
+        let mut stmt = self.conn.prepare(sql).map_err(db(&self.path))?;
+        let rows = stmt.query_map([id], row).map_err(db(&self.path))?;
+        rows.collect::<Result<_, _>>().map_err(db(&self.path))
+    }
+
     /// Run `id`'s parameters, by key.
     pub fn params(&self, id: &str) -> Result<Vec<Param>, TrackingError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT key, value FROM params WHERE run_id = ?1 ORDER BY key")
-            .map_err(db(&self.path))?;
-        let rows = stmt
-            .query_map([id], |r| {
+        self.rows_of(
+            "SELECT key, value FROM params WHERE run_id = ?1 ORDER BY key",
+            id,
+            |r| {
                 Ok(Param {
                     key: r.get(0)?,
                     value: r.get(1)?,
                 })
-            })
-            .map_err(db(&self.path))?;
-        rows.collect::<Result<_, _>>().map_err(db(&self.path))
+            },
+        )
     }
 
     /// Run `id`'s metrics, in the order recorded.
     pub fn metrics(&self, id: &str) -> Result<Vec<MetricRow>, TrackingError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT statement, model, metric, fold, value FROM metrics WHERE run_id = ?1 ORDER BY rowid",
-            )
-            .map_err(db(&self.path))?;
-        let rows = stmt
-            .query_map([id], |r| {
-                let fold: Option<i64> = r.get(3)?;
-                Ok(MetricRow {
-                    statement: r.get(0)?,
-                    model: r.get(1)?,
-                    metric: r.get(2)?,
-                    fold: fold.map(|f| f as usize),
-                    value: r.get(4)?,
-                })
+        let sql =
+            "SELECT statement, model, metric, fold, value FROM metrics WHERE run_id = ?1 ORDER BY rowid";
+        self.rows_of(sql, id, |r| {
+            let fold: Option<i64> = r.get(3)?;
+            Ok(MetricRow {
+                statement: r.get(0)?,
+                model: r.get(1)?,
+                metric: r.get(2)?,
+                fold: fold.map(|f| f as usize),
+                value: r.get(4)?,
             })
-            .map_err(db(&self.path))?;
-        rows.collect::<Result<_, _>>().map_err(db(&self.path))
+        })
     }
 
     /// The files run `id` wrote.
     pub fn artifacts(&self, id: &str) -> Result<Vec<ArtifactRow>, TrackingError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT role, path, sha256, bytes, stored FROM artifacts WHERE run_id = ?1 ORDER BY rowid",
-            )
-            .map_err(db(&self.path))?;
-        let rows = stmt
-            .query_map([id], |r| {
-                let bytes: i64 = r.get(3)?;
-                Ok(ArtifactRow {
-                    role: r.get(0)?,
-                    path: r.get(1)?,
-                    sha256: r.get(2)?,
-                    bytes: bytes as u64,
-                    stored: r.get(4)?,
-                })
+        let sql = "SELECT role, path, sha256, bytes, stored FROM artifacts WHERE run_id = ?1 ORDER BY rowid";
+        self.rows_of(sql, id, |r| {
+            let bytes: i64 = r.get(3)?;
+            Ok(ArtifactRow {
+                role: r.get(0)?,
+                path: r.get(1)?,
+                sha256: r.get(2)?,
+                bytes: bytes as u64,
+                stored: r.get(4)?,
             })
-            .map_err(db(&self.path))?;
-        rows.collect::<Result<_, _>>().map_err(db(&self.path))
+        })
     }
 }
 
