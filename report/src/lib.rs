@@ -14,5 +14,6 @@ pub mod oof;
 pub mod page;
 pub mod profile;
 pub mod report;
+mod ties;
 
 pub use report::Report;
