@@ -332,3 +332,53 @@ fn an_id_passes_through_json_lines_as_read() {
         "{\"n\":\"7\",\"prediction\":\"0\"}\n{\"n\":\"x-2\",\"prediction\":\"2\"}\n{\"n\":\"\",\"prediction\":\"2\"}\n"
     );
 }
+
+/// Gradient boosting deployed on penguins' raw columns (categories split as
+/// sets, missing values native): the artifact's graph holds the sets as
+/// `lookup`s, and `mlg predict` takes rows with an island it never saw and
+/// with missing values, giving what `Model::predict` gives and the right
+/// species for the rows it trained on.
+#[test]
+fn native_categories_deploy_and_predict_unseen_and_missing_values() {
+    let dir = workspace();
+    std::fs::write(
+        dir.join("native.mlg"),
+        "data penguins = csv(\"data/penguins.csv\", target = \"species\")\n\
+         model gb = gradient_boosting_classifier(penguins, rounds = 30)\n\
+         deploy gb to \"out/native.mlgc\"\n",
+    )
+    .unwrap();
+    let explained = ok(&mlg(&["explain", "native.mlg", "--stage", "optimized"], &dir));
+    assert!(explained.contains("= lookup %0 table=["), "{explained}");
+    let artifact = deploy(&dir, "native.mlg");
+    let rows = "island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year\n\
+                Torgersen,39.1,18.7,181.0,3750.0,male,2007\n\
+                Atlantis,39.1,18.7,181.0,3750.0,male,2007\n\
+                Biscoe,46.1,13.2,211.0,4500.0,,2007\n\
+                Dream,49.7,18.6,195.0,3600.0,male,2008\n\
+                Dream,,,,,,2008\n";
+    let csv = dir.join("new.csv");
+    std::fs::write(&csv, rows).unwrap();
+    let out = ok(&mlg(
+        &[
+            "predict",
+            artifact.to_str().unwrap(),
+            "--input",
+            csv.to_str().unwrap(),
+            "--proba",
+        ],
+        &dir,
+    ));
+    assert_eq!(out, in_process(&artifact, &csv));
+    let species: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(species.len(), 5, "{out}");
+    assert_eq!(
+        &species[..4],
+        ["Adelie", "Adelie", "Gentoo", "Chinstrap"],
+        "{out}"
+    );
+}

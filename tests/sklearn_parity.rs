@@ -68,8 +68,9 @@ fn sklearn_name(model: &str) -> &str {
 }
 
 /// Checks every evaluated model of `dataset` against scikit-learn on `metric`;
-/// models without a scikit-learn figure must still beat `floor`.
-fn check(dataset: &str, metric: &str, gap: f64, floor: f64) {
+/// models without a scikit-learn figure must still beat `floor`. Returns
+/// the run's report.
+fn check(dataset: &str, metric: &str, gap: f64, floor: f64) -> Value {
     let report = run(dataset);
     let reference = baselines();
     let models = &reference["datasets"][dataset]["models"];
@@ -99,6 +100,7 @@ fn check(dataset: &str, metric: &str, gap: f64, floor: f64) {
         }
     }
     assert!(failures.is_empty(), "{dataset} {metric}: {failures:?}");
+    report
 }
 
 #[test]
@@ -111,9 +113,34 @@ fn breast_cancer_families_match_sklearn() {
     check("breast_cancer", "accuracy", ACCURACY_GAP, 0.9);
 }
 
+/// Largest gap, either way, between gradient boosting with penguins'
+/// categories and missing values native and scikit-learn's
+/// `HistGradientBoostingClassifier(categorical_features="from_dtype")`.
+const NATIVE_GAP: f64 = 0.01;
+
+/// Besides every family's accuracy: `gradient_boosting_native`, fed the raw
+/// columns (island and sex split as categories, missing values as NaN),
+/// within one point of scikit-learn's `HistGradientBoostingClassifier` with
+/// the same columns native (`benches/reference/hgb_categorical.json`, from
+/// scripts/hgb_categorical_reference.py), on accuracy and macro F1.
 #[test]
 fn penguins_families_match_sklearn() {
-    check("penguins", "accuracy", ACCURACY_GAP, 0.9);
+    let report = check("penguins", "accuracy", ACCURACY_GAP, 0.9);
+    let path = root().join("benches/reference/hgb_categorical.json");
+    let reference: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let evaluations = report["evaluations"].as_array().unwrap();
+    let native = evaluations
+        .iter()
+        .find(|e| e["model"] == "gradient_boosting_native")
+        .expect("gradient_boosting_native");
+    for metric in ["accuracy", "f1_macro"] {
+        let ours = native["metrics"][metric]["mean"].as_f64().unwrap();
+        let theirs = reference["models"]["native"][metric].as_f64().unwrap();
+        assert!(
+            (ours - theirs).abs() <= NATIVE_GAP,
+            "native categories, {metric}: {ours:.4} vs scikit-learn {theirs:.4}"
+        );
+    }
 }
 
 #[test]

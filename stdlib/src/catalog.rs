@@ -76,6 +76,11 @@ impl Catalog for StdCatalog {
         crate::operators::find(op).is_some_and(|def| def.capabilities.missing)
     }
 
+    /// The operators whose [`crate::operators::Capabilities::categorical`] is set.
+    fn takes_categorical(&self, op: &str) -> bool {
+        crate::operators::find(op).is_some_and(|def| def.capabilities.categorical)
+    }
+
     /// [`crate::compress::budget::candidates`].
     fn compress_candidates(&self, model: &str) -> Vec<(String, Vec<(&'static str, Params)>)> {
         crate::compress::budget::candidates(model)

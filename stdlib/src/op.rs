@@ -196,6 +196,24 @@ pub trait Estimator: Send + Sync {
         self.fit(&x.to_matrix(), y)
     }
 
+    /// [`Estimator::fit`] where some columns of `x` hold category codes:
+    /// `levels[j]` names column `j` and, for a categorical one, its number
+    /// of levels (codes `0..levels`, NaN when missing). Only the models whose
+    /// operator declares [`crate::operators::Capabilities::categorical`]
+    /// implement it; the others refuse.
+    fn fit_categorical(
+        &self,
+        x: &Matrix,
+        y: &Target,
+        levels: &[(String, Option<usize>)],
+    ) -> Result<Box<dyn FittedModel>, OpError> {
+        let _ = (x, y, levels);
+        Err(OpError::Invalid {
+            op: "estimator".to_string(),
+            message: "this model cannot take categorical columns; encode them first".to_string(),
+        })
+    }
+
     /// [`Estimator::fit`] on soft class targets: `soft` holds one
     /// probability per row and label of `y` (row-major, rows summing to 1),
     /// which the model learns in place of `y`'s one-hot codes; `y`'s codes

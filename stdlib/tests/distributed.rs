@@ -232,13 +232,23 @@ fn boost_quality(f: &FittedBoost, x: &Matrix, y: &Target) -> f64 {
 /// Gradients are summed as integers, and the baseline and the held-out
 /// loss on a fixed-point grid, so every tree, the stopping round and the
 /// held-out loss are one process's bits; also with missing values (their
-/// bin summed over the ranks) and class weights.
+/// bin summed over the ranks), class weights and a categorical feature
+/// (its sets agreed on by the ranks).
 #[test]
 fn gradient_boosting_on_ranks_grows_one_process_trees() {
     let (n, d) = (4000, 4);
     let (mut x, score) = data(n, d);
     for i in (0..n).step_by(9) {
         x[i * d + 1] = f64::NAN;
+    }
+    // Feature 3 becomes a category code: the score's third, two codes each,
+    // in an order no threshold follows; missing on every 11th row.
+    for (i, s) in score.iter().enumerate() {
+        let third = usize::from(*s > -0.5) + usize::from(*s > 0.5);
+        x[i * d + 3] = [3.0, 0.0, 5.0, 1.0, 4.0, 2.0][2 * third + i % 2];
+        if i % 11 == 0 {
+            x[i * d + 3] = f64::NAN;
+        }
     }
     // Three classes from the score, and a regression target.
     let codes: Vec<u32> = score
@@ -266,11 +276,30 @@ fn gradient_boosting_on_ranks_grows_one_process_trees() {
             params.insert("class_weight".into(), Value::Str("balanced".into()));
         }
         let classifier = GradientBoosting::classifier(&params).expect("classifier");
-        [(classifier, targets[0].clone()), (regressor, targets[1].clone())]
+        let native = |m: &GradientBoosting| GradientBoosting {
+            categories: vec![None, None, None, Some(6)],
+            ..m.clone()
+        };
+        [
+            (native(&classifier), targets[0].clone()),
+            (native(&regressor), targets[1].clone()),
+            (classifier, targets[0].clone()),
+            (regressor, targets[1].clone()),
+        ]
     });
     for (model, y) in models {
         let one = model.fit_boost(&all, &y).expect("fit");
         let want = boost_quality(&one, &all, &y);
+        let sets = one
+            .trees
+            .iter()
+            .flatten()
+            .any(|t| t.nodes.iter().any(|n| n.left_codes.is_some()));
+        assert_eq!(
+            sets,
+            !model.categories.is_empty(),
+            "categorical splits only where asked"
+        );
         let early = model.early_stopping == mlg_stdlib::models::boost::EarlyStopping::On;
         if early {
             assert!(

@@ -389,6 +389,14 @@ pub trait Catalog: Sync {
         false
     }
 
+    /// Whether model `op` takes categorical columns as they are (it splits
+    /// on sets of categories), so the checker asks for no encoder. False
+    /// by default.
+    fn takes_categorical(&self, op: &str) -> bool {
+        let _ = op;
+        false
+    }
+
     /// The step sequences `compress NAME = MODEL -> budget(...)` tries on a
     /// model of operator `model`: each a short label and its steps, every
     /// step a compression step's name with the parameters it is given (the

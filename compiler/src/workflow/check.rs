@@ -423,7 +423,7 @@ impl Checker<'_> {
             .iter()
             .filter(|c| c.kind == ColumnKind::Categorical)
             .collect();
-        if !categorical.is_empty() {
+        if !categorical.is_empty() && !self.catalog.takes_categorical(spec.name) {
             errors.push(
                 Diagnostic::new(
                     "mlg::column_type",
@@ -436,7 +436,8 @@ impl Checker<'_> {
                     "categorical columns reach the model unencoded",
                 )
                 .with_help(format!(
-                    "add `-> one_hot(categorical)` to the features of `{}`",
+                    "add `-> one_hot(categorical)` to the features of `{}`, or use gradient boosting, \
+                     which splits on categories natively",
                     input_ident.name
                 )),
             );

@@ -83,6 +83,10 @@ pub struct Capabilities {
     /// learns where they go (gradient boosting), so the checker does not
     /// ask for `impute`.
     pub missing: bool,
+    /// The model takes categorical columns as category codes and splits
+    /// on sets of categories (gradient boosting), so the checker does not
+    /// ask for an encoder ([`crate::op::Estimator::fit_categorical`]).
+    pub categorical: bool,
 }
 
 impl Capabilities {
@@ -96,6 +100,7 @@ impl Capabilities {
         prune_trees: false,
         trees: false,
         missing: false,
+        categorical: false,
     };
 }
 

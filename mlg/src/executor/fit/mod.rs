@@ -18,6 +18,7 @@ use distill::Soft;
 pub use ensemble::FittedEnsemble;
 
 mod build;
+mod codes;
 mod distill;
 pub mod distributed;
 mod ensemble;
@@ -219,14 +220,21 @@ impl<'w> Chain<'w> {
         soft: Option<&Soft>,
     ) -> Result<FittedChain> {
         let mut y = target.take(rows);
-        // A model that learns where missing values go gets them as NaN.
-        let missing_ok =
-            mlg_stdlib::operators::find(&model.op.op).is_some_and(|def| def.capabilities.missing);
+        // A model that learns where missing values go gets them as NaN; one
+        // that splits on categories gets categorical columns as codes.
+        let caps = mlg_stdlib::operators::find(&model.op.op).map(|def| def.capabilities);
+        let missing_ok = caps.is_some_and(|c| c.missing);
+        let categorical_ok = caps.is_some_and(|c| c.categorical);
         if let Some(soft) = soft {
             let mut fitted = Vec::with_capacity(steps.len());
             let mut kept = soft.take(rows);
-            let (x, features) =
-                self.transform_rows(steps, rows, (&mut y, missing_ok), &mut fitted, Some(&mut kept))?;
+            let (x, features, _) = self.transform_rows(
+                steps,
+                rows,
+                (&mut y, missing_ok, false),
+                &mut fitted,
+                Some(&mut kept),
+            )?;
             return self.fit_model_on(
                 model,
                 x.cols,
@@ -240,7 +248,14 @@ impl<'w> Chain<'w> {
             // The model reads the session's frame as columns: the data is
             // then held once more as a matrix (columns and matrix) at most,
             // and not at all by a model that reads it block by block.
-            let columns = feature_columns(&self.frame, rows, &self.target, missing_ok)
+            let coded = categorical_ok
+                .then(|| codes::coded(&self.frame, &self.target))
+                .flatten();
+            let (frame, levels) = match &coded {
+                Some((frame, levels)) => (frame, Some(levels)),
+                None => (&*self.frame, None),
+            };
+            let columns = feature_columns(frame, rows, &self.target, missing_ok)
                 .map_err(|e| Error::op(&self.model_name, e))?;
             let view = Columns {
                 columns: &columns,
@@ -251,29 +266,44 @@ impl<'w> Chain<'w> {
             return self.fit_model_on(
                 model,
                 view.n_cols(),
-                |e| e.fit_columns(&view, &y),
+                |e| match levels {
+                    Some(levels) => e.fit_categorical(&view.to_matrix(), &y, levels),
+                    None => e.fit_columns(&view, &y),
+                },
                 &y,
                 Vec::new(),
                 features,
             );
         }
         let mut fitted = Vec::with_capacity(steps.len());
-        let (x, features) = self.transform_rows(steps, rows, (&mut y, missing_ok), &mut fitted, None)?;
-        self.fit_model_on(model, x.cols, |e| e.fit(&x, &y), &y, fitted, features)
+        let (x, features, levels) = self.transform_rows(
+            steps,
+            rows,
+            (&mut y, missing_ok, categorical_ok),
+            &mut fitted,
+            None,
+        )?;
+        let fit = |e: &dyn Estimator| match &levels {
+            Some(levels) => e.fit_categorical(&x, &y, levels),
+            None => e.fit(&x, &y),
+        };
+        self.fit_model_on(model, x.cols, fit, &y, fitted, features)
     }
 
     /// Fits the features steps on `rows` in order, each on the previous one's
     /// output (dropping the rows a step leaves out of training from `y`), and
     /// returns the last output as the model's matrix with its column names
-    /// (missing values as NaN when `missing_ok`, else refused).
+    /// (missing values as NaN when `missing_ok`, else refused; categorical
+    /// columns as codes with their [`codes::Levels`] when `categorical_ok`
+    /// and there are some, else refused).
     fn transform_rows(
         &self,
         steps: &[(String, Step)],
         rows: &[usize],
-        (y, missing_ok): (&mut Target, bool),
+        (y, missing_ok, categorical_ok): (&mut Target, bool, bool),
         fitted: &mut Vec<Box<dyn FittedTransform>>,
         mut soft: Option<&mut Soft>,
-    ) -> Result<(Matrix, Vec<String>)> {
+    ) -> Result<(Matrix, Vec<String>, Option<codes::Levels>)> {
         // On every row, the first step reads the session's frame where it lies
         // (its selection and its output without the target) instead of a copy.
         let every_row = rows.len() == self.frame.n_rows && rows.iter().enumerate().all(|(i, &r)| i == r);
@@ -290,7 +320,8 @@ impl<'w> Chain<'w> {
             // The last step of a column-by-column kind maps its input straight
             // into the model's matrix, without its output frame.
             let last = i + 1 == steps.len();
-            let maps = (last && f.training_rows().is_none())
+            let codes_needed = categorical_ok && input.columns.iter().any(|c| !c.is_numeric());
+            let maps = (last && f.training_rows().is_none() && !codes_needed)
                 .then(|| f.column_maps(input, &self.target))
                 .flatten();
             if let Some(maps) = maps {
@@ -305,7 +336,7 @@ impl<'w> Chain<'w> {
                 let features = input.columns.iter().filter(|c| c.name != self.target);
                 let features = features.map(|c| c.name.clone()).collect();
                 fitted.push(f);
-                return Ok((x, features));
+                return Ok((x, features, None));
             }
             let mut out = match f.training_rows() {
                 Some(keep) => {
@@ -326,6 +357,10 @@ impl<'w> Chain<'w> {
         }
         let frame = frame.unwrap_or_else(|| self.frame.take_without(rows, &self.target));
         let features = frame.columns.iter().map(|c| c.name.clone()).collect();
+        let (frame, levels) = match categorical_ok.then(|| codes::coded(&frame, "")).flatten() {
+            Some((coded, levels)) => (coded, Some(levels)),
+            None => (frame, None),
+        };
         let all: Vec<usize> = (0..frame.n_rows).collect();
         let columns =
             feature_columns(&frame, &all, "", missing_ok).map_err(|e| Error::op(&self.model_name, e))?;
@@ -334,7 +369,7 @@ impl<'w> Chain<'w> {
             rows: &all,
         }
         .to_matrix();
-        Ok((x, features))
+        Ok((x, features, levels))
     }
 
     /// Fits the model with `fit` (on data of `cols` features and the

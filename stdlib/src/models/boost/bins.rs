@@ -26,9 +26,13 @@ const BIN_SUBSAMPLE: usize = 200_000;
 
 /// Fitted bin thresholds. Invariant: each feature's thresholds are finite,
 /// strictly increasing, and at most 254 of them (so codes fit in `u8`).
+/// A categorical feature (`categories[f] = Some(levels)`, empty when none
+/// is) bins by its code: code `c` is bin `c`, NaN or any other value the
+/// missing bin; its thresholds are unused.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct BinMapper {
     pub thresholds: Vec<Vec<f32>>,
+    pub categories: Vec<Option<usize>>,
 }
 
 /// Order-preserving `u32` key of a finite `f32`.
@@ -205,7 +209,10 @@ impl BinMapper {
                 })
                 .collect()
         };
-        BinMapper { thresholds }
+        BinMapper {
+            thresholds,
+            categories: Vec::new(),
+        }
     }
 
     /// The mapper whose feature `f` has the thresholds of the values whose
@@ -220,12 +227,24 @@ impl BinMapper {
                 feature_thresholds(&keys, max_bins)
             })
             .collect();
-        BinMapper { thresholds }
+        BinMapper {
+            thresholds,
+            categories: Vec::new(),
+        }
     }
 
-    /// Number of bins of feature `f` (thresholds + 1).
+    /// The levels of feature `f` when it is categorical.
+    pub fn levels(&self, f: usize) -> Option<usize> {
+        self.categories.get(f).copied().flatten()
+    }
+
+    /// Number of bins of feature `f`: thresholds + 1, or a categorical
+    /// feature's levels (at least one).
     pub fn n_bins(&self, f: usize) -> usize {
-        self.thresholds[f].len() + 1
+        match self.levels(f) {
+            Some(levels) => levels.max(1),
+            None => self.thresholds[f].len() + 1,
+        }
     }
 
     /// The bin codes of the column-major `cols` (`n` rows per feature, as
@@ -238,7 +257,15 @@ impl BinMapper {
         out.par_chunks_mut(n)
             .zip(cols.par_chunks(n))
             .zip(&self.thresholds)
-            .for_each(|((codes, col), t)| {
+            .enumerate()
+            .for_each(|(f, ((codes, col), t))| {
+                if let Some(levels) = self.levels(f) {
+                    for (c, &v) in codes.iter_mut().zip(col) {
+                        let known = v >= 0.0 && v < levels as f32 && v.fract() == 0.0;
+                        *c = if known { v as u8 } else { MISSING };
+                    }
+                    return;
+                }
                 let mut padded = [f32::INFINITY; 256];
                 padded[..t.len()].copy_from_slice(t);
                 for (c, &v) in codes.iter_mut().zip(col) {

@@ -38,16 +38,24 @@ impl State {
             for nodes in trees {
                 out.usize(nodes.len());
                 for node in nodes {
-                    // The bin word carries where missing values go in bit 8.
+                    // The bin word carries where missing values go in bit 8
+                    // and, in bit 9, a categorical split, whose set follows.
                     let (f, bin, l, r) = node.split.map_or((u64::MAX, 0, 0, 0), |(f, b, l, r)| {
                         (
                             f as u64,
-                            u64::from(b) | u64::from(node.missing_left) << 8,
+                            u64::from(b)
+                                | u64::from(node.missing_left) << 8
+                                | u64::from(node.cats.is_some()) << 9,
                             l as u64,
                             r as u64,
                         )
                     });
                     out.u64(f).u64(bin).u64(l).u64(r).f64(node.value).f64(node.gain);
+                    if let (Some(set), Some(_)) = (node.cats, node.split) {
+                        set.iter().for_each(|&w| {
+                            out.u64(w);
+                        });
+                    }
                 }
             }
         }
@@ -69,22 +77,28 @@ impl State {
                 let mut nodes = Vec::with_capacity(n_nodes);
                 for _ in 0..n_nodes {
                     let f = r.u64()?;
-                    let (split, missing_left) = if f == u64::MAX {
+                    let (split, word) = if f == u64::MAX {
                         let _ = (r.u64()?, r.u64()?, r.u64()?);
-                        (None, false)
+                        (None, 0)
                     } else {
                         let f = usize::try_from(f).ok()?;
                         let word = r.u64()?;
-                        if word > 0x1FF {
+                        if word > 0x3FF {
                             return None;
                         }
-                        (Some((f, word as u8, r.usize()?, r.usize()?)), word >> 8 == 1)
+                        (Some((f, word as u8, r.usize()?, r.usize()?)), word)
+                    };
+                    let (value, gain) = (r.f64()?, r.f64()?);
+                    let cats = match word >> 9 {
+                        1 => Some([r.u64()?, r.u64()?, r.u64()?, r.u64()?]),
+                        _ => None,
                     };
                     nodes.push(GrownNode {
                         split,
-                        missing_left,
-                        value: r.f64()?,
-                        gain: r.f64()?,
+                        missing_left: word >> 8 & 1 == 1,
+                        cats,
+                        value,
+                        gain,
                         start: 0,
                         end: 0,
                     });
@@ -145,6 +159,7 @@ mod tests {
         let node = |split, value| GrownNode {
             split,
             missing_left: false,
+            cats: None,
             value,
             gain: 0.5,
             start: 0,
@@ -157,8 +172,14 @@ mod tests {
             gains: vec![1.0, 0.0, 2.5],
             grown: vec![vec![vec![
                 node(Some((2, 17, 1, 2)), 0.1),
-                node(None, -0.25),
+                GrownNode {
+                    missing_left: true,
+                    cats: Some([0b101, 0, 0, 1 << 63]),
+                    ..node(Some((0, 0, 3, 4)), 0.0)
+                },
                 node(None, 0.375),
+                node(None, -0.25),
+                node(None, 0.5),
             ]]],
         };
         assert_eq!(State::decode(&state.encode()), Some(state.clone()));

@@ -85,6 +85,9 @@ pub struct GradientBoosting {
     /// The classifier's per-class row weights (their gradients, hessians
     /// and share of the baseline and validation loss).
     pub class_weight: ClassWeights,
+    /// Per feature, its number of levels when it holds category codes
+    /// (split natively, see [`super::categorical`]); empty when none does.
+    pub categories: Vec<Option<usize>>,
 }
 
 impl GradientBoosting {
@@ -172,6 +175,7 @@ impl GradientBoosting {
             seed: int("seed", 0, big, Some(0))?.map_or(0, |s| s as u64),
             checkpoint_rounds: int("checkpoint_rounds", 1, big, None)?,
             class_weight: ClassWeights::parse(op, params)?,
+            categories: Vec::new(),
         })
     }
 
@@ -210,5 +214,31 @@ impl Estimator for GradientBoosting {
 
     fn fit(&self, x: &Matrix, y: &Target) -> Result<Box<dyn FittedModel>, OpError> {
         Ok(Box::new(self.fit_boost(x, y)?))
+    }
+
+    /// Categorical features are split natively; each may have at most
+    /// `max_bins` levels (as scikit-learn's cardinality limit).
+    fn fit_categorical(
+        &self,
+        x: &Matrix,
+        y: &Target,
+        levels: &[(String, Option<usize>)],
+    ) -> Result<Box<dyn FittedModel>, OpError> {
+        if let Some((name, n)) = levels
+            .iter()
+            .find_map(|(name, n)| n.filter(|&n| n > self.max_bins).map(|n| (name, n)))
+        {
+            return Err(invalid(
+                self.op(),
+                format!(
+                    "categorical column `{name}` has {n} levels, more than max_bins = {}; encode it \
+                     first (target_encode, or ordinal) or merge rare levels",
+                    self.max_bins
+                ),
+            ));
+        }
+        let mut cfg = self.clone();
+        cfg.categories = levels.iter().map(|(_, n)| *n).collect();
+        Ok(Box::new(cfg.fit_boost(x, y)?))
     }
 }

@@ -93,9 +93,8 @@ fn prepare(cfg: &GradientBoosting, y: &Target) -> Result<Prepared, OpError> {
 /// The raw-score contribution of a grown tree for binned row `i`.
 fn predict_binned(nodes: &[GrownNode], codes: &[u8], n_rows: usize, i: usize) -> f64 {
     let mut node = &nodes[0];
-    while let Some((f, bin, l, r)) = node.split {
-        let code = codes[f * n_rows + i];
-        let left = code <= bin || (node.missing_left && code == super::bins::MISSING);
+    while let Some((f, _, l, r)) = node.split {
+        let left = node.goes_left(codes[f * n_rows + i]);
         node = &nodes[if left { l } else { r }];
     }
     node.value
@@ -153,17 +152,26 @@ fn refit_medians(tree: &mut GrownTree, y: &[f64], raw: &[f64], learning_rate: f6
 
 /// The fitted form of a grown tree: bin splits become `f32` threshold splits
 /// (the bin's upper edge; `f32::MAX` past the last real bin, the split that
-/// sends only missing values right), leaf values `f32`.
+/// sends only missing values right), categorical ones keep their set of
+/// codes (the missing bin's bit cleared: `missing_left` says it), leaf
+/// values `f32`.
 fn to_boost_tree(nodes: &[GrownNode], mapper: &BinMapper) -> BoostTree {
     BoostTree {
         nodes: nodes
             .iter()
             .map(|node| BoostNode {
                 split: node.split.map(|(f, bin, l, r)| {
-                    let edge = mapper.thresholds[f].get(bin as usize).copied();
+                    let edge = match node.cats {
+                        Some(_) => Some(0.0),
+                        None => mapper.thresholds[f].get(bin as usize).copied(),
+                    };
                     (f, edge.unwrap_or(f32::MAX), l, r)
                 }),
                 missing_left: node.missing_left,
+                left_codes: node.cats.map(|mut set| {
+                    set[3] &= !(1 << 63);
+                    set
+                }),
                 value: node.value as f32,
             })
             .collect(),
@@ -303,7 +311,10 @@ fn fit_in_pool(
         ),
         None => BinMapper::fit(&train_cols, train.len(), cfg.max_bins, cfg.seed),
     };
+    let mut mapper = mapper;
+    mapper.categories = cfg.categories.clone();
     let n_bins: Vec<usize> = (0..x.cols).map(|f| mapper.n_bins(f)).collect();
+    let categorical: Vec<bool> = (0..x.cols).map(|f| mapper.levels(f).is_some()).collect();
     let codes = mapper.bin_columns(&train_cols, train.len());
     drop(train_cols);
     let val_codes = mapper.bin_columns(&columns(x, val), val.len());
@@ -337,6 +348,7 @@ fn fit_in_pool(
         codes: &codes,
         n_rows: n,
         n_bins: &n_bins,
+        categorical: &categorical,
     };
     let mut grower = Grower::new(data, params, comm.cloned());
     let mut rng = SplitMix64::new(cfg.seed ^ 0x5DEE_CE66_D1CE_B00C);
@@ -448,5 +460,6 @@ fn fit_in_pool(
         gains,
         rounds,
         validation_loss: scores.last().map(|s| -s),
+        categories: cfg.categories.clone(),
     })
 }

@@ -4,9 +4,11 @@
 //! Raw score `k` of a row is `baseline[k]` plus the leaf value of every tree of
 //! output `k` in round order, accumulated in `f32` exactly as the graph's
 //! chain of `Add`s; a split sends `x as f32 <= threshold` left (NaN goes
-//! right). Classifier heads are [`lower_class_head`]'s, and prediction
+//! where `missing_left` says), a categorical split the codes of its set
+//! (lowered as a `Lookup` indicator, see [`super::categorical`]). Classifier heads are [`lower_class_head`]'s, and prediction
 //! evaluates them with the interpreter's own functions.
 
+use super::categorical::{contains, lower_sets, BinSet};
 use crate::models::lower_class_head;
 use crate::models::tree::{empty_forest, push_tree, push_trees};
 use crate::op::{FittedModel, Matrix, OpError};
@@ -19,10 +21,34 @@ pub struct BoostNode {
     /// `(feature, threshold, left, right)`: `x[feature] as f32 <= threshold`
     /// goes to `left`. Children have larger indices than their parent.
     pub split: Option<(usize, f32, usize, usize)>,
-    /// Whether a missing (NaN) feature goes left at the split.
+    /// Whether a missing (NaN) feature goes left at the split; at a
+    /// categorical split, also an unseen category (a code outside the set's
+    /// feature's levels, as `-1`).
     pub missing_left: bool,
+    /// A categorical split: bit `c` set when category code `c` goes left
+    /// (then the threshold is unused).
+    pub left_codes: Option<BinSet>,
     /// The leaf's raw-score contribution (learning rate applied).
     pub value: f32,
+}
+
+impl BoostNode {
+    /// Whether `v` (feature `f` of a row, `levels` the feature's levels
+    /// when categorical) goes left at this node's split.
+    #[inline]
+    fn goes_left(&self, v: f32, threshold: f32, levels: Option<usize>) -> bool {
+        match &self.left_codes {
+            Some(set) => {
+                let known = v >= 0.0 && v.fract() == 0.0 && levels.is_some_and(|n| v < n as f32);
+                if known {
+                    contains(set, v as u8)
+                } else {
+                    self.missing_left
+                }
+            }
+            None => v <= threshold || (v.is_nan() && self.missing_left),
+        }
+    }
 }
 
 /// One regression tree of the ensemble; `nodes[0]` is the root.
@@ -33,12 +59,13 @@ pub struct BoostTree {
 }
 
 impl BoostTree {
-    /// The leaf value reached by a row of `f32` features.
-    pub fn value(&self, row: &[f32]) -> f32 {
+    /// The leaf value reached by a row of `f32` features, of which those
+    /// with `categories[f] = Some(levels)` hold category codes.
+    pub fn value(&self, row: &[f32], categories: &[Option<usize>]) -> f32 {
         let mut node = &self.nodes[0];
         while let Some((f, t, l, r)) = node.split {
             let v = row.get(f).copied().unwrap_or(f32::NAN);
-            let left = v <= t || (v.is_nan() && node.missing_left);
+            let left = node.goes_left(v, t, categories.get(f).copied().flatten());
             node = &self.nodes[if left { l } else { r }];
         }
         node.value
@@ -71,6 +98,9 @@ pub struct FittedBoost {
     pub rounds: usize,
     /// Held-out loss after the last round, when early stopping was on.
     pub validation_loss: Option<f64>,
+    /// Per feature, its levels when it holds category codes (empty when
+    /// none does).
+    pub categories: Vec<Option<usize>>,
 }
 
 impl FittedBoost {
@@ -81,7 +111,7 @@ impl FittedBoost {
         self.trees
             .iter()
             .zip(&self.baseline)
-            .map(|(trees, &b)| trees.iter().fold(b, |acc, t| acc + t.value(&x)))
+            .map(|(trees, &b)| trees.iter().fold(b, |acc, t| acc + t.value(&x, &self.categories)))
             .collect()
     }
 
@@ -149,23 +179,44 @@ impl FittedModel for FittedBoost {
     /// class scores. Errors when `features` does not have width `n_features`.
     fn lower(&self, builder: &mut GraphBuilder, features: NodeId) -> Result<Vec<(String, NodeId)>, OpError> {
         let op = self.op;
+        let err = |source| OpError::Lowering {
+            op: op.to_string(),
+            source,
+        };
+        crate::models::check_feature_width(builder, op, features, self.n_features)?;
+        // Categorical splits compare an indicator appended to the input.
+        let key = |n: &BoostNode| {
+            n.left_codes
+                .zip(n.split)
+                .map(|(set, (f, ..))| (f, set, n.missing_left))
+        };
+        let all_nodes = self.trees.iter().flatten().flat_map(|t| &t.nodes);
+        let indicators = lower_sets(op, builder, features, &self.categories, all_nodes.filter_map(key))?;
+        let (input, width) = if indicators.nodes.is_empty() {
+            (features, self.n_features)
+        } else {
+            let mut parts = vec![features];
+            parts.extend(&indicators.nodes);
+            let wide = builder.push(Op::Concat { parts }).map_err(err)?;
+            (wide, self.n_features + indicators.nodes.len())
+        };
         let mut sums = Vec::with_capacity(self.trees.len());
         for (trees, &b) in self.trees.iter().zip(&self.baseline) {
             let mut forest = empty_forest(vec![b]);
             for tree in trees {
                 push_tree(
                     &mut forest,
-                    tree.nodes
-                        .iter()
-                        .map(|n| (n.split, n.missing_left, std::slice::from_ref(&n.value))),
+                    tree.nodes.iter().map(|n| match (key(n), n.split) {
+                        (Some(k), Some((_, _, l, r))) => {
+                            let column = self.n_features + indicators.index(&k);
+                            (Some((column, 0.5, l, r)), false, std::slice::from_ref(&n.value))
+                        }
+                        _ => (n.split, n.missing_left, std::slice::from_ref(&n.value)),
+                    }),
                 );
             }
-            sums.push(push_trees(op, builder, features, self.n_features, forest)?);
+            sums.push(push_trees(op, builder, input, width, forest)?);
         }
-        let err = |source| OpError::Lowering {
-            op: op.to_string(),
-            source,
-        };
         if !self.classifier {
             let Some(&prediction) = sums.first() else {
                 return Err(invalid(op, "the model has no raw score"));

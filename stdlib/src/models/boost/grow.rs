@@ -14,6 +14,7 @@
 //! every rank sees the histograms of all the rows, picks the same splits and
 //! grows the same tree, while partitioning only its own rows.
 
+use super::categorical::BinSet;
 use super::hist::{choose, subtract, Bin, FeatureHist, SplitInfo, SplitRules, Sums, Unit};
 use super::kernels::{partition, pass, scan};
 use mlg_runtime::collective::Collective;
@@ -40,6 +41,8 @@ pub(crate) struct GrownNode {
     pub split: Option<(usize, u8, usize, usize)>,
     /// Whether rows missing the split's feature go left.
     pub missing_left: bool,
+    /// A categorical split's left set of bins (then `bin` is unused).
+    pub cats: Option<BinSet>,
     /// Leaf value (shrinkage applied); also set, unused, on internal nodes.
     pub value: f64,
     /// Gain of the node's split (0 for leaves).
@@ -49,6 +52,18 @@ pub(crate) struct GrownNode {
     pub end: usize,
 }
 
+impl GrownNode {
+    /// Whether a row of bin `code` goes left at this node's split.
+    #[inline]
+    pub fn goes_left(&self, code: u8) -> bool {
+        match (&self.cats, self.split) {
+            (Some(set), _) => super::categorical::contains(set, code),
+            (None, Some((_, bin, ..))) => code <= bin || (self.missing_left && code == super::bins::MISSING),
+            (None, None) => false,
+        }
+    }
+}
+
 /// The binned training data a grower reads.
 pub(crate) struct BinnedData<'a> {
     /// Column-major bin codes, `n_rows` per feature.
@@ -56,6 +71,9 @@ pub(crate) struct BinnedData<'a> {
     pub n_rows: usize,
     /// Bins per feature.
     pub n_bins: &'a [usize],
+    /// Whether each feature is categorical (its bins are category codes,
+    /// split by sets, see [`super::categorical`]).
+    pub categorical: &'a [bool],
 }
 
 /// A node waiting to be split (or to become a leaf).
@@ -300,6 +318,7 @@ impl<'a> Grower<'a> {
         let mut nodes = vec![GrownNode {
             split: None,
             missing_left: false,
+            cats: None,
             value: self.leaf_value(sums),
             gain: 0.0,
             start: 0,
@@ -321,16 +340,12 @@ impl<'a> Grower<'a> {
             let (start, end) = (nodes[parent.node].start, nodes[parent.node].end);
             let col =
                 &self.data.codes[split.feature * self.data.n_rows..(split.feature + 1) * self.data.n_rows];
-            let n_left = partition(
-                &mut rows[start..end],
-                col,
-                (split.bin, split.missing_left),
-                &mut self.scratch,
-            );
+            let n_left = partition(&mut rows[start..end], col, &split, &mut self.scratch);
             debug_assert!(self.comm.is_some() || n_left == split.left.n as usize);
             let (l, r) = (nodes.len(), nodes.len() + 1);
             nodes[parent.node].split = Some((split.feature, split.bin, l, r));
             nodes[parent.node].missing_left = split.missing_left;
+            nodes[parent.node].cats = split.cats;
             nodes[parent.node].gain = split.gain;
             for (sums, s, e) in [
                 (split.left, start, start + n_left),
@@ -339,6 +354,7 @@ impl<'a> Grower<'a> {
                 nodes.push(GrownNode {
                     split: None,
                     missing_left: false,
+                    cats: None,
                     value: self.leaf_value(sums),
                     gain: 0.0,
                     start: s,

@@ -8,6 +8,8 @@
 //! into `f64` where gains and leaf values are computed. With a constant
 //! hessian (squared and absolute error) the hessian sum is the row count.
 
+use super::categorical::BinSet;
+
 /// Bin slots per feature (bin codes are `u8`).
 pub(crate) const SLOTS: usize = 256;
 /// scikit-learn's `min_hessian_to_split`.
@@ -96,7 +98,8 @@ pub(crate) struct SplitRules {
 }
 
 /// The best split of a node: rows with bin `<= bin` of `feature` go left,
-/// and missing ones ([`super::bins::MISSING`]) when `missing_left`.
+/// and missing ones ([`super::bins::MISSING`]) when `missing_left`; for a
+/// categorical feature, the rows whose bin is in `cats` (`bin` unused).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct SplitInfo {
     pub feature: usize,
@@ -105,10 +108,30 @@ pub(crate) struct SplitInfo {
     pub gain: f64,
     pub left: Sums,
     pub right: Sums,
+    pub cats: Option<BinSet>,
 }
 
 fn score(g: f64, h: f64, l2: f64) -> f64 {
     g * g / (h + l2)
+}
+
+/// The gain `G_L²/(H_L+λ) + G_R²/(H_R+λ) − parent` of sending the rows of
+/// sums `left` left in a node of sums `total` (`parent` = `G²/(H+λ)`);
+/// `None` when a side keeps less than `1e-3` hessian.
+#[inline(always)]
+pub(crate) fn split_gain(left: Sums, total: Sums, parent: f64, rules: &SplitRules) -> Option<f64> {
+    let (g_left, h_left) = left.real(rules.unit);
+    let (g_right, h_right) = Sums {
+        g: total.g - left.g,
+        h: total.h - left.h,
+        n: total.n - left.n,
+    }
+    .real(rules.unit);
+    if h_left < MIN_HESSIAN || h_right < MIN_HESSIAN {
+        return None;
+    }
+    let (dl, dr) = (h_left + rules.l2, h_right + rules.l2);
+    Some((g_left * g_left * dr + g_right * g_right * dl) / (dl * dr) - parent)
 }
 
 /// The best boundary of one feature: its gain, the last bin sent left,
@@ -119,6 +142,25 @@ pub(crate) struct Candidate {
     pub bin: usize,
     pub missing_left: bool,
     pub left: Sums,
+    /// A categorical feature's left set of bins.
+    pub cats: Option<BinSet>,
+}
+
+/// The best split of one feature's histogram: [`super::categorical::scan`]
+/// for a categorical feature, else [`scan_feature`].
+#[inline]
+pub(crate) fn scan_any(
+    bins: &[Bin],
+    missing: &Bin,
+    total: Sums,
+    rules: &SplitRules,
+    categorical: bool,
+) -> Option<Candidate> {
+    if categorical {
+        super::categorical::scan(bins, missing, total, rules)
+    } else {
+        scan_feature(bins, missing, total, rules)
+    }
 }
 
 /// The first boundary of largest gain `G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ)`
@@ -182,28 +224,19 @@ fn scan_side(bins: &[Bin], start: Sums, end: usize, total: Sums, rules: &SplitRu
         if left.n < rules.min_samples_leaf {
             continue;
         }
-        let n_right = total.n - left.n;
-        if n_right < rules.min_samples_leaf {
+        if total.n - left.n < rules.min_samples_leaf {
             break;
         }
-        let (g_left, h_left) = left.real(rules.unit);
-        let (g_right, h_right) = Sums {
-            g: total.g - left.g,
-            h: total.h - left.h,
-            n: n_right,
-        }
-        .real(rules.unit);
-        if h_left < MIN_HESSIAN || h_right < MIN_HESSIAN {
+        let Some(gain) = split_gain(left, total, parent, rules) else {
             continue;
-        }
-        let (dl, dr) = (h_left + rules.l2, h_right + rules.l2);
-        let gain = (g_left * g_left * dr + g_right * g_right * dl) / (dl * dr) - parent;
+        };
         if best.is_none_or(|c| gain > c.gain) {
             best = Some(Candidate {
                 gain,
                 bin: b,
                 missing_left: false,
                 left,
+                cats: None,
             });
         }
     }
@@ -233,6 +266,7 @@ pub(crate) fn choose(
                     h: total.h - c.left.h,
                     n: total.n - c.left.n,
                 },
+                cats: c.cats,
             });
         }
     }

@@ -10,7 +10,7 @@
 
 use super::bins::MISSING;
 use super::grow::BinnedData;
-use super::hist::{scan_feature, subtract, Bin, Candidate, FeatureHist, SplitRules, Sums, SLOTS};
+use super::hist::{scan_any, subtract, Bin, Candidate, FeatureHist, SplitInfo, SplitRules, Sums, SLOTS};
 use rayon::prelude::*;
 
 /// Rows × features below which a histogram is built on the calling thread.
@@ -147,12 +147,13 @@ pub(crate) fn pass(
             .iter_mut()
             .map(|job| {
                 let bins = data.n_bins[job.feature];
+                let cat = data.categorical[job.feature];
                 let missing = MISSING as usize;
-                let scan_small =
-                    small_total.and_then(|t| scan_feature(&job.small[..bins], &job.small[missing], t, rules));
+                let scan_small = small_total
+                    .and_then(|t| scan_any(&job.small[..bins], &job.small[missing], t, rules, cat));
                 let scan_big = job.big.as_deref_mut().and_then(|big| {
                     subtract(big, job.small);
-                    big_total.and_then(|t| scan_feature(&big[..bins], &big[missing], t, rules))
+                    big_total.and_then(|t| scan_any(&big[..bins], &big[missing], t, rules, cat))
                 });
                 (job.feature, scan_small, scan_big)
             })
@@ -182,11 +183,12 @@ pub(crate) fn scan(
             f,
             active[f]
                 .then(|| {
-                    scan_feature(
+                    scan_any(
                         &hist[f][..data.n_bins[f]],
                         &hist[f][MISSING as usize],
                         total,
                         rules,
+                        data.categorical[f],
                     )
                 })
                 .flatten(),
@@ -199,21 +201,15 @@ pub(crate) fn scan(
     }
 }
 
-/// Branchless stable partition of `rows` by `col[row] <= bin` (or, with
-/// `missing_left`, `col[row] == MISSING`): lefts in place, rights through
-/// `scratch` (at least as long as `rows`). Returns the left count.
-fn partition_chunk(
-    rows: &mut [u32],
-    col: &[u8],
-    (bin, missing_left): (u8, bool),
-    scratch: &mut [u32],
-) -> usize {
+/// Branchless stable partition of `rows` by `left(col[row])`: lefts in
+/// place, rights through `scratch` (at least as long as `rows`). Returns
+/// the left count.
+#[inline(always)]
+fn partition_chunk(rows: &mut [u32], col: &[u8], left: impl Fn(u8) -> bool, scratch: &mut [u32]) -> usize {
     let (mut nl, mut nr) = (0, 0);
-    let missing = usize::from(missing_left);
     for i in 0..rows.len() {
         let r = rows[i];
-        let c = col[r as usize];
-        let left = usize::from(c <= bin) | (usize::from(c == MISSING) & missing);
+        let left = usize::from(left(col[r as usize]));
         rows[nl] = r;
         scratch[nr] = r;
         nl += left;
@@ -223,23 +219,44 @@ fn partition_chunk(
     nl
 }
 
-/// Stable in-place partition of `rows` by `col[row] <= bin` or, with
-/// `missing_left`, a missing code (lefts first); `scratch` is resized as
+/// Stable in-place partition of `rows` by where `split` sends `col[row]`
+/// ([`SplitInfo::goes_left`]; lefts first); `scratch` is resized as
 /// needed. Returns the number of rows sent left.
-pub(crate) fn partition(rows: &mut [u32], col: &[u8], split: (u8, bool), scratch: &mut Vec<u32>) -> usize {
+pub(crate) fn partition(rows: &mut [u32], col: &[u8], split: &SplitInfo, scratch: &mut Vec<u32>) -> usize {
+    match split.cats {
+        Some(set) => partition_by(rows, col, move |c| super::categorical::contains(&set, c), scratch),
+        None => {
+            let (bin, missing_left) = (split.bin, split.missing_left);
+            partition_by(
+                rows,
+                col,
+                move |c| (c <= bin) | ((c == MISSING) & missing_left),
+                scratch,
+            )
+        }
+    }
+}
+
+/// [`partition`] by the predicate `left`.
+fn partition_by(
+    rows: &mut [u32],
+    col: &[u8],
+    left: impl Fn(u8) -> bool + Copy + Sync,
+    scratch: &mut Vec<u32>,
+) -> usize {
     let n = rows.len();
     if scratch.len() < n {
         scratch.resize(n, 0);
     }
     if n < PARALLEL_PARTITION {
-        return partition_chunk(rows, col, split, scratch);
+        return partition_chunk(rows, col, left, scratch);
     }
     let chunk = n.div_ceil(rayon::current_num_threads().max(1) * 2);
     let scratch = &mut scratch[..n];
     let lefts: Vec<usize> = rows
         .par_chunks_mut(chunk)
         .zip(scratch.par_chunks_mut(chunk))
-        .map(|(r, s)| partition_chunk(r, col, split, s))
+        .map(|(r, s)| partition_chunk(r, col, left, s))
         .collect();
     // Each chunk is now [its lefts][its rights]: move all lefts, then all
     // rights, into `scratch` (disjoint destinations), and copy back.
@@ -275,7 +292,16 @@ mod tests {
             let expect_left: Vec<u32> = rows.iter().copied().filter(|&r| col[r as usize] <= 4).collect();
             let expect_right: Vec<u32> = rows.iter().copied().filter(|&r| col[r as usize] > 4).collect();
             let mut scratch = Vec::new();
-            let nl = partition(&mut rows, &col, (4, false), &mut scratch);
+            let split = SplitInfo {
+                feature: 0,
+                bin: 4,
+                missing_left: false,
+                gain: 1.0,
+                left: Sums::default(),
+                right: Sums::default(),
+                cats: None,
+            };
+            let nl = partition(&mut rows, &col, &split, &mut scratch);
             assert_eq!(nl, expect_left.len());
             assert_eq!(&rows[..nl], &expect_left[..]);
             assert_eq!(&rows[nl..], &expect_right[..]);

@@ -22,8 +22,13 @@
 //! `class_weight` scales each row's gradient and hessian, the baseline and
 //! the held-out loss by its class's weight.
 //!
-//! Differences from scikit-learn: no native categorical support (encode
-//! first), its own seeded random streams (bin
+//! Categorical columns are native too, as scikit-learn's
+//! `categorical_features="from_dtype"` (its default) and LightGBM: a
+//! category code is its bin, and a split sends a set of categories left,
+//! found by sorting them by gradient over hessian ([`categorical`]); the
+//! lowered graph turns each set into a `Lookup` the trees compare with 0.5.
+//!
+//! Differences from scikit-learn: its own seeded random streams (bin
 //! subsample, validation split), binning on the `f32`-rounded features, and
 //! gradients and hessians rounded to a grid of `2^30` steps of the round's
 //! largest one and summed as integers ([`exact`]). Fits are deterministic for
@@ -33,6 +38,7 @@
 #[cfg(test)]
 mod bench;
 mod bins;
+mod categorical;
 mod checkpoint;
 mod config;
 mod exact;
@@ -50,6 +56,7 @@ mod tests;
 #[cfg(test)]
 mod tests_lower;
 
+pub use categorical::BinSet;
 pub use config::{BoostLoss, EarlyStopping, GradientBoosting, Growth};
 pub use fitted::{BoostNode, BoostTree, FittedBoost};
 pub(crate) use spec::DEFS;

@@ -130,16 +130,19 @@ fn put(out: &mut Vec<u64>, sums: Option<Sums>, split: Option<SplitInfo>) {
         gain: 0.0,
         left: Sums::default(),
         right: Sums::default(),
+        cats: None,
     });
-    // The bin word carries where missing values go in bit 8.
-    let bin = u64::from(sp.bin) | u64::from(sp.missing_left) << 8;
+    // The bin word carries where missing values go in bit 8, and whether
+    // the split is categorical (its set in the last four words) in bit 9.
+    let bin = u64::from(sp.bin) | u64::from(sp.missing_left) << 8 | u64::from(sp.cats.is_some()) << 9;
     out.extend([sp.feature as u64, bin, sp.gain.to_bits()]);
     out.extend(s(sp.left));
     out.extend(s(sp.right));
+    out.extend(sp.cats.unwrap_or_default());
 }
 
 /// Words per node in [`put`].
-const WORDS: usize = 14;
+const WORDS: usize = 18;
 
 /// What the ranks agree on for `K` nodes, from each rank's `(sums, best
 /// split)` per node (its own features only): the sums of the lowest rank
@@ -186,6 +189,7 @@ pub(super) fn agree<const K: usize>(
                     gain,
                     left: sums(&w[8..11]),
                     right: sums(&w[11..14]),
+                    cats: (w[6] >> 9 & 1 == 1).then(|| [w[14], w[15], w[16], w[17]]),
                 });
             }
         }

@@ -182,12 +182,18 @@ const DETAILS: &str =
      classes, softmax with one tree per class otherwise. `early_stopping = \"auto\"` turns \
      it on above 10,000 rows. Missing numbers need no `impute`: they get a bin of their own and \
      every split learns which side they go to (the side with more rows where training had none), \
-     as in scikit-learn and LightGBM; the compiled trees send a NaN the same way.";
+     as in scikit-learn and LightGBM; the compiled trees send a NaN the same way. Categorical \
+     columns need no encoder either: each category is a bin, and a split sends a set of \
+     categories left, found by sorting them by gradient over hessian (scikit-learn's \
+     `categorical_features`, LightGBM's grouping); rare categories (under 10 rows' worth) and \
+     categories a node never saw go right, and a column may have at most `max_bins` levels.";
 
-/// Boosted models are tree ensembles that learn where missing values go.
+/// Boosted models are tree ensembles that learn where missing values go
+/// and split categorical columns natively.
 const TREES: Capabilities = Capabilities {
     trees: true,
     missing: true,
+    categorical: true,
     ..Capabilities::NONE
 };
 

@@ -5,7 +5,7 @@
 
 use super::tests::{classes, dataset, params, take};
 use super::*;
-use crate::op::{FittedModel, Matrix, Target};
+use crate::op::{Estimator, FittedModel, Matrix, Target};
 use mlg_compiler::backends::{cranelift, Executable};
 use mlg_compiler::ir::{interp, GraphBuilder, InputSlot, Op, SlotKind};
 use mlg_compiler::workflow::catalog::Value;
@@ -222,4 +222,100 @@ fn missing_values_learn_a_direction_and_lower() {
         .count();
     assert_eq!(right, codes.len());
     check_classifier(&model, &with_nan);
+}
+
+/// Rows whose class is whether category code `x0` (of 6) is in {0, 2, 5},
+/// missing for every 7th row (then class 1), with a noise feature `x1`.
+fn categorical_rows(n: usize) -> (Matrix, Vec<f64>) {
+    let mut data = Vec::with_capacity(2 * n);
+    let mut y = Vec::with_capacity(n);
+    for i in 0..n {
+        let code = (i * 5 + i / 6) % 6;
+        let missing = i % 7 == 0;
+        data.push(if missing { f64::NAN } else { code as f64 });
+        data.push(((i * 37) % 101) as f64 / 10.0);
+        y.push(if missing || [0, 2, 5].contains(&code) {
+            1.0
+        } else {
+            0.0
+        });
+    }
+    (
+        Matrix {
+            rows: n,
+            cols: 2,
+            data,
+        },
+        y,
+    )
+}
+
+fn levels(categorical: bool) -> Vec<(String, Option<usize>)> {
+    vec![("x0".into(), categorical.then_some(6)), ("x1".into(), None)]
+}
+
+/// A set split is what a threshold cannot be: one stump on the codes as
+/// categories separates {0, 2, 5} and the missing rows from the others,
+/// a stump on the codes as numbers cannot; and the lowered graph (one
+/// `Lookup` per set) reproduces `predict`, unseen (`-1`), fractional and
+/// missing codes included.
+#[test]
+fn categorical_sets_split_what_thresholds_cannot_and_lower() {
+    let (x, y) = categorical_rows(600);
+    let stump = GradientBoosting::classifier(&params(&[
+        ("rounds", Value::Int(1)),
+        ("max_leaf_nodes", Value::Int(2)),
+        ("learning_rate", Value::Float(1.0)),
+    ]))
+    .expect("params");
+    let accuracy = |model: &dyn FittedModel| {
+        let predicted = model.predict(&x);
+        predicted.iter().zip(&y).filter(|(p, t)| p == t).count() as f64 / y.len() as f64
+    };
+    let native = stump
+        .fit_categorical(&x, &classes(&y), &levels(true))
+        .expect("fit");
+    let numeric = stump
+        .fit_categorical(&x, &classes(&y), &levels(false))
+        .expect("fit");
+    assert_eq!(accuracy(native.as_ref()), 1.0);
+    assert!(accuracy(numeric.as_ref()) < 0.8, "{}", accuracy(numeric.as_ref()));
+
+    let model = GradientBoosting {
+        categories: vec![Some(6), None],
+        ..GradientBoosting::classifier(&params(&[("rounds", Value::Int(8))])).expect("params")
+    }
+    .fit_boost(&x, &classes(&y))
+    .expect("fit");
+    let root = &model.trees[0][0].nodes[0];
+    let set = root.left_codes.expect("the root splits on a set");
+    let left: Vec<u8> = (0..6)
+        .filter(|&c| super::categorical::contains(&set, c))
+        .collect();
+    assert!(left == [0, 2, 5] || left == [1, 3, 4], "{left:?}");
+    assert_eq!(
+        root.missing_left,
+        left == [0, 2, 5],
+        "missing rows go with class 1"
+    );
+    let mut probe = x.clone();
+    for v in [-1.0, 2.5, 6.0, 250.0] {
+        probe.data.extend([v, 1.0]);
+        probe.rows += 1;
+    }
+    check_classifier(&model, &probe);
+}
+
+#[test]
+fn too_many_levels_for_the_bins_is_an_error() {
+    let (x, y) = categorical_rows(60);
+    let model = GradientBoosting::classifier(&params(&[("max_bins", Value::Int(4))])).expect("params");
+    let err = model
+        .fit_categorical(&x, &classes(&y), &levels(true))
+        .expect_err("6 levels, 4 bins");
+    assert!(
+        err.to_string()
+            .contains("`x0` has 6 levels, more than max_bins = 4"),
+        "{err}"
+    );
 }
