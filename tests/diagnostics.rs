@@ -108,6 +108,10 @@ mistake!(
 );
 mistake!(categorical_into_model, format!("{PENGUINS}features p = penguins -> impute(all, strategy = \"most_frequent\")\nmodel lr = logistic_regression(p)\n"));
 mistake!(
+    categories_beyond_the_bins,
+    format!("{PENGUINS}model gb = gradient_boosting_classifier(penguins, max_bins = 2)\n")
+);
+mistake!(
     missing_values_into_model,
     format!("{PENGUINS}features p = penguins -> one_hot(categorical)\nmodel lr = logistic_regression(p)\n")
 );

@@ -76,9 +76,17 @@ impl Catalog for StdCatalog {
         crate::operators::find(op).is_some_and(|def| def.capabilities.missing)
     }
 
-    /// The operators whose [`crate::operators::Capabilities::categorical`] is set.
-    fn takes_categorical(&self, op: &str) -> bool {
-        crate::operators::find(op).is_some_and(|def| def.capabilities.categorical)
+    /// For the operators whose [`crate::operators::Capabilities::categorical`]
+    /// is set, their `max_bins` (a category is a bin; 255 by default).
+    fn category_limit(&self, op: &str, params: &Params) -> Option<usize> {
+        crate::operators::find(op)
+            .filter(|def| def.capabilities.categorical)
+            .map(|_| {
+                params
+                    .get("max_bins")
+                    .and_then(|v| v.as_i64())
+                    .map_or(255, |n| n.max(0) as usize)
+            })
     }
 
     /// [`crate::compress::budget::candidates`].

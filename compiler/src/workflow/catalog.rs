@@ -389,12 +389,13 @@ pub trait Catalog: Sync {
         false
     }
 
-    /// Whether model `op` takes categorical columns as they are (it splits
-    /// on sets of categories), so the checker asks for no encoder. False
-    /// by default.
-    fn takes_categorical(&self, op: &str) -> bool {
-        let _ = op;
-        false
+    /// The most levels a categorical column may have when model `op` with
+    /// `params` takes categorical columns as they are (it splits on sets of
+    /// categories), so the checker asks for no encoder; `None` (the
+    /// default) when it takes none.
+    fn category_limit(&self, op: &str, params: &Params) -> Option<usize> {
+        let _ = (op, params);
+        None
     }
 
     /// The step sequences `compress NAME = MODEL -> budget(...)` tries on a

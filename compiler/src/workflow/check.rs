@@ -423,7 +423,29 @@ impl Checker<'_> {
             .iter()
             .filter(|c| c.kind == ColumnKind::Categorical)
             .collect();
-        if !categorical.is_empty() && !self.catalog.takes_categorical(spec.name) {
+        let limit = self.catalog.category_limit(spec.name, &params);
+        if let Some(limit) = limit {
+            for column in categorical.iter().filter(|c| c.levels.len() > limit) {
+                errors.push(
+                    Diagnostic::new(
+                        "mlg::too_many_levels",
+                        format!(
+                            "model `{}` splits categorical columns on their levels, at most {limit}, but `{}` has {}",
+                            s.name.name,
+                            column.name,
+                            column.levels.len()
+                        ),
+                        input_ident.span,
+                        "too many categories for the model's bins",
+                    )
+                    .with_help(format!(
+                        "encode it before the model with `-> target_encode(cols(\"{}\"))`, or drop it",
+                        column.name
+                    )),
+                );
+            }
+        }
+        if !categorical.is_empty() && limit.is_none() {
             errors.push(
                 Diagnostic::new(
                     "mlg::column_type",
