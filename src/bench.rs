@@ -79,7 +79,8 @@ pub fn row_cap(n_inputs: usize, n_outputs: usize) -> usize {
 }
 
 /// The rows to benchmark `model` on, packed in its row ABI, their count, and
-/// a note to show when fewer rows than the input holds are used: `rows`
+/// notes to show: the input's columns the model does not read (ignored, as
+/// `mlg predict` does), and fewer rows used than the input holds. `rows`
 /// seeded random rows (refused above [`row_cap`], the message giving the
 /// memory they would need), or the first rows of the CSV or JSON-lines file
 /// `input`, read in chunks and cut at [`row_cap`].
@@ -87,7 +88,7 @@ pub fn bench_rows(
     model: &mlg_runtime::Model,
     input: Option<&Path>,
     rows: Option<usize>,
-) -> Result<(Vec<f32>, usize, Option<String>)> {
+) -> Result<(Vec<f32>, usize, Vec<String>)> {
     let (n_in, n_out) = (model.inputs().len(), model.n_outputs());
     let cap = row_cap(n_in, n_out);
     match (input, rows) {
@@ -104,18 +105,15 @@ pub fn bench_rows(
                 human_bytes(u128::from(MAX_ROW_BYTES))
             )))
         }
-        (_, Some(n)) => Ok((random_rows(model.inputs(), n, 0), n, None)),
+        (_, Some(n)) => Ok((random_rows(model.inputs(), n, 0), n, Vec::new())),
         (Some(path), None) => read_rows(model, path, cap),
         (None, None) => Err(Error::Usage("give --input or --rows".into())),
     }
 }
 
-/// Up to `cap` rows of the file at `path` in `model`'s row ABI.
-fn read_rows(
-    model: &mlg_runtime::Model,
-    path: &Path,
-    cap: usize,
-) -> Result<(Vec<f32>, usize, Option<String>)> {
+/// Up to `cap` rows of the file at `path` in `model`'s row ABI, and the
+/// notes of [`bench_rows`].
+fn read_rows(model: &mlg_runtime::Model, path: &Path, cap: usize) -> Result<(Vec<f32>, usize, Vec<String>)> {
     use mlg_runtime::stream::{Format, RowChunks, DEFAULT_CHUNK_ROWS};
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|source| Error::Io {
@@ -126,9 +124,21 @@ fn read_rows(
     let mut chunks = RowChunks::new(file, format, &name, model.inputs(), DEFAULT_CHUNK_ROWS.min(cap))?;
     let mut rows = Vec::new();
     let mut n_rows = 0;
+    let ignored = |chunks: &RowChunks<std::fs::File>| {
+        let extra = chunks.extra_columns();
+        let names: Vec<String> = extra.iter().map(|c| format!("`{c}`")).collect();
+        (!extra.is_empty()).then(|| {
+            format!(
+                "{name}: ignored {} column{} the model does not read: {}",
+                extra.len(),
+                if extra.len() == 1 { "" } else { "s" },
+                names.join(", ")
+            )
+        })
+    };
     while n_rows < cap {
         let Some(chunk) = chunks.next_chunk()? else {
-            return Ok((rows, n_rows, None));
+            return Ok((rows, n_rows, ignored(&chunks).into_iter().collect()));
         };
         let take = chunk.n_rows.min(cap - n_rows);
         let chunk = if take < chunk.n_rows {
@@ -143,7 +153,7 @@ fn read_rows(
     let note = more.then(|| {
         format!("benchmarking the first {cap} rows of {name} (the most mlg bench holds for this model)")
     });
-    Ok((rows, n_rows, note))
+    Ok((rows, n_rows, ignored(&chunks).into_iter().chain(note).collect()))
 }
 
 /// `n_rows` seeded random rows in the row ABI of `slots`: standard-normal numbers

@@ -163,6 +163,28 @@ fn registered_versions_are_served_and_predicted_by_alias() {
     assert!(reply.body.contains("\"0\""), "{}", reply.body);
     drop(server);
 
+    // bench and monitor take the address too, and name a column the model
+    // does not read, as predict and serve do.
+    let iris = std::fs::read_to_string(dir.join("data/iris.csv")).unwrap();
+    let extra: String = iris
+        .lines()
+        .enumerate()
+        .map(|(i, line)| format!("{line},{}\n", if i == 0 { "batch" } else { "b7" }))
+        .collect();
+    std::fs::write(dir.join("extra.csv"), extra).unwrap();
+    for command in ["bench", "monitor"] {
+        let out = mlg(
+            &[command, "models:/iris@production", "--input", "extra.csv"],
+            &dir,
+        );
+        ok(&out);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("extra.csv: ignored 2 columns the model does not read: `target`, `batch`"),
+            "{command}: {stderr}"
+        );
+    }
+
     let err = fails(&mlg(
         &["predict", "models:/iris@staging", "--input", "data/iris.csv"],
         &dir,

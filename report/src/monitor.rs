@@ -25,6 +25,8 @@ pub struct Monitoring {
     pub report: DriftReport,
     /// Training and new row counts per bucket, per feature.
     pub bins: Vec<FeatureBins>,
+    /// The input's columns the model does not read, ignored (at most 20).
+    pub ignored_columns: Vec<String>,
 }
 
 impl Monitoring {
@@ -45,7 +47,7 @@ pub fn monitor(artifact_path: &Path, input: &Path) -> Result<Monitoring> {
             artifact_path.display()
         )));
     }
-    let frame = read_rows(&artifact, input)?;
+    let (frame, ignored_columns) = read_rows(&artifact, input)?;
     let config = artifact.drift_config();
     let report = drift::compare(&artifact.profile, &frame, &config);
     let bins = drift::bins(&artifact.profile, &frame);
@@ -56,11 +58,13 @@ pub fn monitor(artifact_path: &Path, input: &Path) -> Result<Monitoring> {
         config,
         report,
         bins,
+        ignored_columns,
     })
 }
 
-/// Reads every row of `input` into one frame with the artifact's input columns.
-fn read_rows(artifact: &Artifact, input: &Path) -> Result<Frame> {
+/// Reads every row of `input` into one frame with the artifact's input
+/// columns, and names the input's other columns (ignored).
+fn read_rows(artifact: &Artifact, input: &Path) -> Result<(Frame, Vec<String>)> {
     let format = Format::from_path(input).ok_or_else(|| {
         Error::Usage(format!(
             "cannot tell the format of the input `{}`: name it .csv or .jsonl",
@@ -77,7 +81,7 @@ fn read_rows(artifact: &Artifact, input: &Path) -> Result<Frame> {
     while let Some(frame) = chunks.next_chunk()? {
         parts.push(frame);
     }
-    Ok(concat(artifact, &parts))
+    Ok((concat(artifact, &parts), chunks.extra_columns()))
 }
 
 /// Stacks frames that share their columns (as the chunk reader makes them),

@@ -1,5 +1,5 @@
 //! `mlg bench ARTIFACT`: interpreter against Cranelift on the artifact's
-//! graph ([`crate::bench`]).
+//! graph ([`crate::bench`]); the artifact may be a registry address.
 
 use mlg::error::Error;
 use std::path::PathBuf;
@@ -7,7 +7,13 @@ use std::path::PathBuf;
 /// Arguments of `mlg bench`.
 #[derive(clap::Args)]
 pub struct Args {
+    /// The artifact file, or a registered version: models:/NAME@ALIAS,
+    /// models:/NAME/VERSION or models:/NAME (the latest).
     artifact: PathBuf,
+    /// The tracking database a models:/ address is looked up in (default:
+    /// .mlg/runs.db in the current folder).
+    #[arg(long, value_name = "PATH")]
+    tracking: Option<PathBuf>,
     /// Rows to run (a CSV or JSON-lines file with the artifact's input columns; rows past
     /// the --rows cap are not read).
     #[arg(long, required_unless_present = "rows", conflicts_with = "rows")]
@@ -23,9 +29,10 @@ pub struct Args {
 
 /// Measures and prints the table (or JSON); no rows is an error.
 pub fn run(args: &Args) -> mlg::Result<()> {
-    let model = mlg_runtime::Model::load(&args.artifact)?;
-    let (encoded, n_rows, note) = crate::bench::bench_rows(&model, args.input.as_deref(), args.rows)?;
-    if let Some(note) = note {
+    let path = crate::cmd::models::artifact_path(&args.artifact, args.tracking.as_ref())?;
+    let model = mlg_runtime::Model::load(&path)?;
+    let (encoded, n_rows, notes) = crate::bench::bench_rows(&model, args.input.as_deref(), args.rows)?;
+    for note in notes {
         eprintln!("note: {note}");
     }
     if n_rows == 0 {
