@@ -157,7 +157,8 @@ fn read_rows(model: &mlg_runtime::Model, path: &Path, cap: usize) -> Result<(Vec
 }
 
 /// `n_rows` seeded random rows in the row ABI of `slots`: standard-normal numbers
-/// (scaled by the slot index so columns differ), uniform codes for categoricals.
+/// (scaled by the slot index so columns differ), uniform codes for categoricals,
+/// uniform hours of 2000-2029 for dates.
 pub fn random_rows(slots: &[InputSlot], n_rows: usize, seed: u64) -> Vec<f32> {
     let mut rng = SplitMix64::new(seed);
     let mut rows = Vec::with_capacity(n_rows * slots.len());
@@ -170,6 +171,8 @@ pub fn random_rows(slots: &[InputSlot], n_rows: usize, seed: u64) -> Vec<f32> {
                     (z * (1.0 + j as f64)) as f32
                 }
                 SlotKind::Categorical { levels } => rng.below(levels.len().max(1) as u64) as f32,
+                // An hour of 2000-2029 (2000-01-01 is hour 262,968).
+                SlotKind::Date => (262_968 + rng.below(263_000)) as f32,
             });
         }
     }

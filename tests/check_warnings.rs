@@ -9,8 +9,9 @@ mod cli_support;
 use cli_support::{fresh_dir, mlg, ok};
 use std::path::Path;
 
-/// 120 customers: an ID, a row number, a signup date, one of 60 cities, a
-/// tenure and whether they left.
+/// 120 customers: an ID, a row number, a signup date (one of them no real
+/// date, so the column stays text), one of 60 cities, a tenure and whether
+/// they left.
 fn write_customers(dir: &Path) {
     let mut csv = String::from("customer_id,row,signup,city,plan,tenure,left\n");
     for i in 0..120u32 {
@@ -18,8 +19,8 @@ fn write_customers(dir: &Path) {
             "C{:05},{},2024-{:02}-{:02},city{},{},{},{}\n",
             (i * 7919) % 100_000,
             i + 1,
-            1 + i % 12,
-            1 + i % 28,
+            if i == 50 { 2 } else { 1 + i % 12 },
+            if i == 50 { 30 } else { 1 + i % 28 },
             i % 60,
             ["basic", "pro"][(i % 2) as usize],
             (i * 13) % 71,

@@ -5,6 +5,7 @@
 //! IR, the passes, the backends and the column types of `workflow::catalog`.
 
 pub mod backends;
+pub mod dates;
 pub mod ir;
 pub mod passes;
 pub mod workflow;

@@ -1,6 +1,7 @@
 //! Fuzz target: the CSV loader, inferring every column's kind and with declared
-//! kinds (`x` numeric, `c` categorical); a frame it returns keeps the frame
-//! invariant.
+//! kinds (`x` numeric, `c` categorical, `d` date); a frame it returns keeps
+//! the frame invariant. The same bytes as text are a date the calendar
+//! places in range, or no date.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -15,8 +16,14 @@ fuzz_target!(|data: &[u8]| {
     let kinds = [
         ("x".to_string(), ColumnKind::Numeric),
         ("c".to_string(), ColumnKind::Categorical),
+        ("d".to_string(), ColumnKind::Date),
     ];
     if let Ok(frame) = read_csv_typed_from(data, "fuzz.csv", &kinds) {
         check_frame(&frame);
+    }
+    // Any text: a date or None, never a panic; a date is in range.
+    if let Some(hours) = std::str::from_utf8(data).ok().and_then(mlg_runtime::dates::parse) {
+        let (year, ..) = mlg_runtime::dates::civil(hours);
+        assert!((1900.0..=2199.0).contains(&year), "{hours}");
     }
 });

@@ -35,7 +35,21 @@ pub fn expand(pattern: &Path) -> Result<Vec<PathBuf>, String> {
 /// column kinds).
 pub fn read_file(format: &str, path: &Path, types: &[(String, ColumnKind)]) -> Result<Frame, DataError> {
     match format {
-        "parquet" => mlg_runtime::parquet::read_parquet(path),
+        "parquet" => {
+            // Date columns (ISO-8601 strings) become hours, as CSV's do.
+            let dates: Vec<String> = types
+                .iter()
+                .filter(|(_, kind)| *kind == ColumnKind::Date)
+                .map(|(name, _)| name.clone())
+                .collect();
+            let frame = mlg_runtime::parquet::read_parquet(path)?;
+            let file = path.display().to_string();
+            mlg_runtime::dates::text_to_hours(frame, &dates, |column, value, row| DataError::NotDate {
+                column: format!("{column}` of `{file}"),
+                row: row + 1,
+                value: value.to_string(),
+            })
+        }
         _ => mlg_runtime::csv::read_csv_typed(path, types),
     }
 }

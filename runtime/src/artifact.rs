@@ -365,7 +365,7 @@ fn validate_profile(artifact: &Artifact) -> Result<(), ArtifactError> {
             ));
         }
         let ok = match (&feature.stats, &slot.kind) {
-            (FeatureStats::Numeric(n), SlotKind::Numeric) => {
+            (FeatureStats::Numeric(n), SlotKind::Numeric | SlotKind::Date) => {
                 n.counts.len() == n.edges.len() + 1
                     && n.edges.windows(2).all(|w| w[0] < w[1])
                     && n.edges.iter().all(|e| e.is_finite())

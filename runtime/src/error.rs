@@ -172,6 +172,20 @@ pub enum DataError {
         /// That value.
         value: String,
     },
+    /// A text column feeds a date input slot and a value is no ISO-8601
+    /// date; `row` is its 1-based data row (header not counted).
+    #[error(
+        "column `{column}` must hold ISO-8601 dates (YYYY-MM-DD, optionally THH:MM[:SS] and Z or ±HH:MM), \
+         but row {row} holds `{value}`"
+    )]
+    NotDate {
+        /// The column.
+        column: String,
+        /// The 1-based data row of the value.
+        row: usize,
+        /// That value.
+        value: String,
+    },
     /// A frame is internally inconsistent (lengths or dictionary codes).
     #[error("invalid frame: {message}")]
     InvalidFrame {

@@ -269,7 +269,7 @@ fn base_row(compiled: &CompiledGraph, inputs: &[InputSlot], profile: &DataProfil
 /// (without a profile) zero and the first level.
 fn typical(slot: &InputSlot, stats: Option<&FeatureStats>) -> f32 {
     match (&slot.kind, stats) {
-        (SlotKind::Numeric, Some(FeatureStats::Numeric(n))) => {
+        (SlotKind::Numeric | SlotKind::Date, Some(FeatureStats::Numeric(n))) => {
             let median = n.quantiles.get(n.quantiles.len() / 2).copied().unwrap_or(n.mean);
             if median.is_finite() && (median as f32).is_finite() {
                 median as f32
@@ -277,7 +277,7 @@ fn typical(slot: &InputSlot, stats: Option<&FeatureStats>) -> f32 {
                 0.0
             }
         }
-        (SlotKind::Numeric, _) => 0.0,
+        (SlotKind::Numeric | SlotKind::Date, _) => 0.0,
         (SlotKind::Categorical { levels }, stats) => {
             let most = match stats {
                 Some(FeatureStats::Categorical(c)) => c

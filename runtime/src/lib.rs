@@ -11,6 +11,7 @@ pub mod checkpoint;
 pub mod collective;
 pub mod combine;
 pub mod csv;
+pub mod dates;
 pub mod drift;
 pub mod error;
 pub mod files;

@@ -114,6 +114,7 @@ impl Model {
                 let kind = match s.kind {
                     SlotKind::Numeric => ColumnKind::Numeric,
                     SlotKind::Categorical { .. } => ColumnKind::Categorical,
+                    SlotKind::Date => ColumnKind::Date,
                 };
                 (s.name.clone(), kind)
             })

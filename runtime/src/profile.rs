@@ -153,7 +153,7 @@ impl FeatureProfile {
     /// Profiles `column` (absent: every row missing) as input slot `slot`.
     fn of(slot: &InputSlot, column: Option<&Column>, n_rows: usize) -> FeatureProfile {
         match &slot.kind {
-            SlotKind::Numeric => {
+            SlotKind::Numeric | SlotKind::Date => {
                 let values = numeric_column(column, n_rows);
                 let missing = values.iter().filter(|v| v.is_nan()).count() as u64;
                 FeatureProfile {

@@ -234,6 +234,8 @@ const LINEAR_LEVELS: usize = 16;
 enum SlotCoder {
     /// Numbers as they are.
     Numeric,
+    /// ISO-8601 text as hours since the epoch ([`crate::dates::parse`]).
+    Date,
     /// Levels by string (`index` only for long lists) and by numeric value.
     Categorical {
         levels: Vec<String>,
@@ -241,6 +243,9 @@ enum SlotCoder {
         by_value: HashMap<u64, f32>,
     },
 }
+
+/// What a date slot takes, in words.
+const DATE_TEXT: &str = "an ISO-8601 date text (YYYY-MM-DD, optionally THH:MM[:SS] and Z or ±HH:MM)";
 
 /// Encodes [`Row`]s against a model's input slots; built once per model.
 #[derive(Debug)]
@@ -262,6 +267,7 @@ impl RowEncoder {
             .iter()
             .map(|slot| match &slot.kind {
                 SlotKind::Numeric => SlotCoder::Numeric,
+                SlotKind::Date => SlotCoder::Date,
                 SlotKind::Categorical { levels } => {
                     let mut by_value = HashMap::new();
                     for (i, level) in levels.iter().enumerate() {
@@ -340,6 +346,22 @@ impl RowEncoder {
                 row,
                 column: self.names[slot].clone(),
                 expected: "a number".to_string(),
+                found: value.describe(),
+            }),
+            (SlotCoder::Date, Value::Text(text)) => {
+                crate::dates::parse(text)
+                    .map(|h| h as f32)
+                    .ok_or_else(|| RowError::WrongType {
+                        row,
+                        column: self.names[slot].clone(),
+                        expected: DATE_TEXT.to_string(),
+                        found: format!("`{text}`"),
+                    })
+            }
+            (SlotCoder::Date, Value::Number(_)) => Err(RowError::WrongType {
+                row,
+                column: self.names[slot].clone(),
+                expected: DATE_TEXT.to_string(),
                 found: value.describe(),
             }),
             (SlotCoder::Categorical { levels, index, .. }, Value::Text(text)) => Ok(match index {

@@ -139,7 +139,7 @@ pub fn input_bounds(frame: &Frame, slots: &[InputSlot]) -> Vec<Option<f64>> {
             return None;
         }
         match (&column.data, &slot.kind) {
-            (ColumnData::Numeric(values), SlotKind::Numeric) => {
+            (ColumnData::Numeric(values), SlotKind::Numeric | SlotKind::Date) => {
                 // Rounding to `f32` is monotone, so the largest magnitude
                 // rounds to the largest rounded one. No branch per value.
                 let (largest, nan) = values.iter().fold((0.0f64, false), |(m, nan), v| {
@@ -155,7 +155,7 @@ pub fn input_bounds(frame: &Frame, slots: &[InputSlot]) -> Vec<Option<f64>> {
             (ColumnData::Numeric(values), SlotKind::Categorical { levels }) => {
                 (!values.iter().any(|v| v.is_nan())).then(|| levels.len().max(1) as f64)
             }
-            (ColumnData::Categorical { .. }, SlotKind::Numeric) => None,
+            (ColumnData::Categorical { .. }, SlotKind::Numeric | SlotKind::Date) => None,
         }
     };
     slots.par_iter().map(bound).collect()
@@ -208,7 +208,7 @@ impl<'a> Source<'a> {
         }
         let missing = column.missing.as_slice();
         match (&column.data, &slot.kind) {
-            (ColumnData::Numeric(values), SlotKind::Numeric) => {
+            (ColumnData::Numeric(values), SlotKind::Numeric | SlotKind::Date) => {
                 // One branch-free pass finds whether any value is beyond `f32`
                 // at all; only then is the first such row looked for.
                 let beyond = values[rows.clone()]
@@ -246,6 +246,32 @@ impl<'a> Source<'a> {
                         value: levels.get(codes[row] as usize).cloned().unwrap_or_default(),
                     }),
                 }
+            }
+            (ColumnData::Categorical { codes, levels }, SlotKind::Date) => {
+                // Date text, as read without kinds: each level parsed once.
+                let mut map = Vec::with_capacity(levels.len());
+                for (code, level) in levels.iter().enumerate() {
+                    match crate::dates::parse(level) {
+                        Some(h) => map.push(h as f32),
+                        None => {
+                            let row = codes[rows.clone()]
+                                .iter()
+                                .zip(&missing[rows.clone()])
+                                .position(|(c, m)| !*m && *c as usize == code);
+                            match row {
+                                Some(r) => {
+                                    return Err(DataError::NotDate {
+                                        column: column.name.clone(),
+                                        row: rows.start + r + 1,
+                                        value: level.clone(),
+                                    })
+                                }
+                                None => map.push(f32::NAN),
+                            }
+                        }
+                    }
+                }
+                Ok(Source::Coded { codes, missing, map })
             }
             (ColumnData::Categorical { codes, levels }, SlotKind::Categorical { levels: wanted }) => {
                 let bad = codes[rows.clone()]

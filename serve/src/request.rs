@@ -44,7 +44,7 @@ impl Schema {
         let levels = slots
             .iter()
             .map(|s| match &s.kind {
-                SlotKind::Numeric => None,
+                SlotKind::Numeric | SlotKind::Date => None,
                 SlotKind::Categorical { levels } => Some(
                     levels
                         .iter()
@@ -337,7 +337,8 @@ impl Builders {
             .slots
             .iter()
             .map(|s| match s.kind {
-                SlotKind::Numeric => Builder::Numeric {
+                // A date's text is parsed into hours as it arrives.
+                SlotKind::Numeric | SlotKind::Date => Builder::Numeric {
                     values: Vec::with_capacity(n_rows),
                     missing: Vec::with_capacity(n_rows),
                 },
@@ -367,7 +368,33 @@ impl Builders {
     ) -> Result<(), RequestError> {
         let name = &schema.slots[slot].name;
         let abi = &mut self.rows[row * schema.slots.len() + slot];
+        let date = matches!(schema.slots[slot].kind, SlotKind::Date);
         match (&mut self.columns[slot], cell) {
+            (Builder::Numeric { values, missing }, Cell::Text(text)) if date => {
+                let Some(hours) = mlg_runtime::dates::parse(text) else {
+                    return Err(RequestError::column(
+                        name,
+                        format!(
+                            "{at}column `{name}` is a date: expected ISO-8601 text (YYYY-MM-DD, optionally \
+                             THH:MM[:SS] and Z or ±HH:MM, years {}-{}) or null, got the string {}",
+                            mlg_runtime::dates::FIRST_YEAR,
+                            mlg_runtime::dates::LAST_YEAR,
+                            quote(text)
+                        ),
+                    ));
+                };
+                values.push(hours);
+                missing.push(false);
+                *abi = hours as f32;
+            }
+            (Builder::Numeric { .. }, Cell::Number(v)) if date => {
+                return Err(RequestError::column(
+                    name,
+                    format!(
+                        "{at}column `{name}` is a date: expected ISO-8601 text or null, got the number {v}"
+                    ),
+                ))
+            }
             (Builder::Numeric { values, missing }, Cell::Null) => {
                 values.push(f64::NAN);
                 missing.push(true);

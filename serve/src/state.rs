@@ -109,6 +109,9 @@ fn describe(model: &Model, path: &Path, monitor: &DriftConfig) -> serde_json::Va
                 SlotKind::Categorical { levels } => serde_json::json!({
                     "name": slot.name, "kind": "categorical", "levels": levels, "missing": missing
                 }),
+                SlotKind::Date => {
+                    serde_json::json!({"name": slot.name, "kind": "date", "missing": missing})
+                }
             }
         })
         .collect();

@@ -29,7 +29,7 @@ pub(crate) const DEFS: &[OperatorDef] = &[
                 "types",
                 ParamType::StrMap,
                 Default::Optional,
-                "column kinds that replace inference, e.g. { zip = \"categorical\", age = \"numeric\" }",
+                "column kinds that replace inference: \"numeric\", \"categorical\" or \"date\", e.g. { zip = \"categorical\", signup = \"date\" }",
             ),
         ],
     })

@@ -222,3 +222,89 @@ fn errors_name_the_problem() {
     let other = frame(&[("q", &[1.0])]);
     assert!(fitted.transform(&other).is_err());
 }
+
+/// Hours since the epoch of `text` (a date column's value).
+fn hours(text: &str) -> f64 {
+    mlg_runtime::dates::parse(text).expect("a date")
+}
+
+#[test]
+fn date_functions_match_hand_computed_values() {
+    let a = [
+        hours("2024-02-29T13:45"),
+        hours("1970-01-01"),
+        hours("1999-12-31T23:59:59Z"),
+        NAN,
+    ];
+    let b = [
+        hours("2024-03-01T00:00"),
+        hours("1969-12-31T23:00"),
+        hours("2000-01-01T00:30+01:00"),
+        0.0,
+    ];
+    let f = frame(&[("a", &a), ("b", &b)]);
+    let cols = [
+        ("y", "year(a)"),
+        ("m", "month(a)"),
+        ("d", "day(a)"),
+        ("w", "weekday(a)"),
+        ("h", "hour(a)"),
+        ("e", "epoch(b)"),
+        ("gap", "days_between(a, b)"),
+    ];
+    let fitted = fit(&cols, &f).expect("fit");
+    let out = fitted.transform(&f).expect("transform");
+    same(num(&out, "y"), &[2024.0, 1970.0, 1999.0, NAN]);
+    same(num(&out, "m"), &[2.0, 1.0, 12.0, NAN]);
+    same(num(&out, "d"), &[29.0, 1.0, 31.0, NAN]);
+    // 2024-02-29 was a Thursday, 1970-01-01 too, 1999-12-31 a Friday.
+    same(num(&out, "w"), &[3.0, 3.0, 4.0, NAN]);
+    same(num(&out, "h"), &[13.0, 0.0, 23.0, NAN]);
+    same(
+        num(&out, "e"),
+        &[19_783.0, -1.0 / 24.0, 10_957.0 - 1.0 / 24.0, 0.0],
+    );
+    same(num(&out, "gap"), &[1.0, -1.0, 0.0, NAN]);
+    assert_lowering_agrees(fitted.as_ref(), &f);
+}
+
+/// Every day of the supported range (1900-2199), at an hour that varies:
+/// the compiled `f32` calendar gives exactly the `f64` one.
+#[test]
+fn date_functions_compile_exactly_over_the_whole_range() {
+    let first = hours("1900-01-01");
+    let last = hours("2199-12-31T23:00");
+    let a: Vec<f64> = (0..)
+        .map(|day: i32| first + f64::from(day) * 24.0 + f64::from(day * 7 % 24))
+        .take_while(|&h| h <= last)
+        .collect();
+    let b: Vec<f64> = a.iter().rev().copied().collect();
+    let f = frame(&[("a", &a), ("b", &b)]);
+    let cols = [
+        ("y", "year(a)"),
+        ("m", "month(a)"),
+        ("d", "day(a)"),
+        ("w", "weekday(a)"),
+        ("h", "hour(a)"),
+        ("gap", "days_between(a, b)"),
+    ];
+    let fitted = fit(&cols, &f).expect("fit");
+    let expected = fitted.transform(&f).expect("transform");
+    let rows = run_backends(lowered(fitted.as_ref(), &f), &f);
+    let width = rows.names.len();
+    for (k, name) in rows
+        .names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| cols.iter().any(|(c, _)| c == n))
+    {
+        let want = num(&expected, name);
+        for (i, &w) in want.iter().enumerate() {
+            let (a, b) = (rows.interp[i * width + k], rows.native[i * width + k]);
+            assert!(
+                f64::from(a) == w && a.to_bits() == b.to_bits(),
+                "{name} row {i}: {a} / {b} vs {w}"
+            );
+        }
+    }
+}

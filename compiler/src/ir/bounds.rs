@@ -82,6 +82,7 @@ pub fn bounds_given(graph: &Graph, inputs: &[Option<f64>]) -> Vec<Option<f64>> {
             Op::Unary { func, x } => match func {
                 UnaryFn::Sigmoid => of(*x).map(|_| 1.0),
                 UnaryFn::Neg | UnaryFn::Abs => of(*x),
+                UnaryFn::Floor => of(*x).map(|m| m + 1.0),
                 UnaryFn::Exp => of(*x).map(f64::exp),
                 UnaryFn::Log | UnaryFn::Log1p | UnaryFn::Sqrt => None,
             },

@@ -21,6 +21,7 @@ pub fn unary(func: UnaryFn, x: f32) -> f32 {
         UnaryFn::Abs => x.abs(),
         UnaryFn::Log => x.ln(),
         UnaryFn::Log1p => x.ln_1p(),
+        UnaryFn::Floor => x.floor(),
         UnaryFn::Sqrt => x.sqrt(),
     }
 }

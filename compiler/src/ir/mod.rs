@@ -52,6 +52,8 @@ pub enum UnaryFn {
     Log1p,
     /// `sqrt(x)` exactly as `f32::sqrt` (correctly rounded; negative gives NaN).
     Sqrt,
+    /// `floor(x)` exactly as `f32::floor` (NaN and infinities unchanged).
+    Floor,
 }
 
 /// Elementwise binary operators; an operand of width 1 broadcasts.
@@ -428,6 +430,11 @@ pub enum SlotKind {
         /// The category names; code `i` is `levels[i]`.
         levels: Vec<String>,
     },
+    /// A date or time given as ISO-8601 text (`2024-03-01`,
+    /// `2024-03-01T13:45:00Z`), carried as the number of whole hours since
+    /// 1970-01-01T00:00 UTC (minutes and seconds dropped; an offset applied
+    /// first); NaN when missing.
+    Date,
 }
 
 /// One slot of the input row.

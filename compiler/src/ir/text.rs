@@ -54,6 +54,7 @@ fn unary_name(func: UnaryFn) -> &'static str {
         UnaryFn::Abs => "abs",
         UnaryFn::Log => "log",
         UnaryFn::Log1p => "log1p",
+        UnaryFn::Floor => "floor",
         UnaryFn::Sqrt => "sqrt",
     }
 }
@@ -264,6 +265,7 @@ impl Display for Graph {
             match &slot.kind {
                 SlotKind::Numeric => f.write_str("num")?,
                 SlotKind::Categorical { levels } => write!(f, "cat[{}]", levels.join(", "))?,
+                SlotKind::Date => f.write_str("date")?,
             }
             f.write_char('\n')?;
         }

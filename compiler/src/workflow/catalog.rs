@@ -441,6 +441,9 @@ pub enum ColumnKind {
     Numeric,
     /// Strings from a set of levels.
     Categorical,
+    /// Dates and times (ISO-8601 text), held as the number of whole hours
+    /// since 1970-01-01T00:00 UTC ([`crate::ir::SlotKind::Date`]).
+    Date,
 }
 
 impl std::fmt::Display for ColumnKind {
@@ -448,6 +451,7 @@ impl std::fmt::Display for ColumnKind {
         f.write_str(match self {
             ColumnKind::Numeric => "num",
             ColumnKind::Categorical => "cat",
+            ColumnKind::Date => "date",
         })
     }
 }

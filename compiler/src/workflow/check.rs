@@ -423,6 +423,32 @@ impl Checker<'_> {
             .iter()
             .filter(|c| c.kind == ColumnKind::Categorical)
             .collect();
+        let dates: Vec<_> = input
+            .schema
+            .columns
+            .iter()
+            .filter(|c| c.kind == ColumnKind::Date)
+            .collect();
+        if let Some(first) = dates.first() {
+            errors.push(
+                Diagnostic::new(
+                    "mlg::column_type",
+                    format!(
+                        "model `{}` needs numeric features, but {} {}",
+                        s.name.name,
+                        are(&quoted(&dates, false), dates.len()),
+                        if dates.len() == 1 { "a date" } else { "dates" }
+                    ),
+                    input_ident.span,
+                    "date columns reach the model as they are",
+                )
+                .with_help(format!(
+                    "turn each into numbers first, e.g. `-> derive({0}_year = \"year({0})\", \
+                     {0}_weekday = \"weekday({0})\") -> drop(cols(\"{0}\"))`, or drop it",
+                    first.name
+                )),
+            );
+        }
         let limit = self.catalog.category_limit(spec.name, &params);
         if let Some(limit) = limit {
             for column in categorical.iter().filter(|c| c.levels.len() > limit) {
@@ -560,5 +586,6 @@ fn kind_word(kind: ColumnKind) -> &'static str {
     match kind {
         ColumnKind::Numeric => "numeric",
         ColumnKind::Categorical => "categorical",
+        ColumnKind::Date => "date",
     }
 }

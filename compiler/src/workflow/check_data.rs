@@ -68,27 +68,51 @@ impl Checker<'_> {
                 let path_text = text(&params, "path").unwrap_or_default();
                 let path = self.base_dir.join(&path_text);
                 let declared = declared_types(&s.source, &params)?;
-                let types: Vec<(String, ColumnKind)> = declared
+                let mut types: Vec<(String, ColumnKind)> = declared
                     .iter()
                     .map(|(name, kind, _)| (name.clone(), *kind))
                     .collect();
-                let full = self
-                    .schemas
-                    .schema_typed(format, &path, &types)
-                    .map_err(|message| {
-                        let d = Diagnostic::new(
-                            "mlg::data_file",
-                            format!("cannot read data file `{path_text}`"),
-                            arg_span(&s.source, "path", 0),
-                            message,
-                        );
-                        // A file that is there has a content problem; the message says which.
-                        vec![if path.is_file() {
-                            d
-                        } else {
-                            d.with_help(self.path_help())
-                        }]
-                    })?;
+                let read = |types: &[(String, ColumnKind)]| {
+                    self.schemas
+                        .schema_typed(format, &path, types)
+                        .map_err(|message| {
+                            let d = Diagnostic::new(
+                                "mlg::data_file",
+                                format!("cannot read data file `{path_text}`"),
+                                arg_span(&s.source, "path", 0),
+                                message,
+                            );
+                            // A file that is there has a content problem; the message says which.
+                            vec![if path.is_file() {
+                                d
+                            } else {
+                                d.with_help(self.path_help())
+                            }]
+                        })
+                };
+                let mut full = read(&types)?;
+                // Text columns whose every value is an ISO-8601 date are
+                // read as dates (the file is read once more, with them).
+                let inferred: Vec<(String, ColumnKind)> = full
+                    .columns
+                    .iter()
+                    .filter(|c| c.kind == ColumnKind::Categorical && !types.iter().any(|(n, _)| *n == c.name))
+                    .filter(|c| crate::dates::all_dates(&c.levels))
+                    .map(|c| (c.name.clone(), ColumnKind::Date))
+                    .collect();
+                if !inferred.is_empty() {
+                    types.extend(inferred);
+                    full = read(&types)?;
+                }
+                for column in &mut full.columns {
+                    if types
+                        .iter()
+                        .any(|(n, k)| *n == column.name && *k == ColumnKind::Date)
+                    {
+                        column.kind = ColumnKind::Date;
+                        column.levels.clear();
+                    }
+                }
                 let unknown: Vec<Diagnostic> = declared
                     .iter()
                     .filter(|(name, _, _)| full.get(name).is_none())
@@ -333,9 +357,10 @@ impl Checker<'_> {
 }
 
 /// The column type names `types = {...}` accepts.
-const TYPE_NAMES: [(&str, ColumnKind); 2] = [
+const TYPE_NAMES: [(&str, ColumnKind); 3] = [
     ("numeric", ColumnKind::Numeric),
     ("categorical", ColumnKind::Categorical),
+    ("date", ColumnKind::Date),
 ];
 
 /// The column kinds a source's `types = {...}` argument declares, each with its
@@ -367,7 +392,7 @@ fn declared_types(call: &Call, params: &Params) -> Result<Vec<(String, ColumnKin
             Some((_, kind)) => declared.push((column.clone(), *kind, key_span)),
             None => {
                 let names = TYPE_NAMES.map(|(name, _)| name);
-                let mut help = "the column types are \"numeric\" and \"categorical\"".to_string();
+                let mut help = "the column types are \"numeric\", \"categorical\" and \"date\"".to_string();
                 if let Some(best) = did_you_mean(type_name, names) {
                     help = format!("did you mean \"{best}\"? {help}");
                 }

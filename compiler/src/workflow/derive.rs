@@ -16,7 +16,7 @@ use super::catalog::{ColumnInfo, ColumnKind, Params, Schema, Value};
 use super::columns::missing_column;
 use super::stage::{OpUse, Selector, Step};
 use mlg_dsl::ast::{Call, ExprKind};
-use mlg_dsl::expr::{parse_expr, BinOp, ExprAst, ExprNode};
+use mlg_dsl::expr::{parse_expr, BinOp, ExprAst, ExprNode, Func};
 use mlg_dsl::{Diagnostic, Span};
 
 /// The operator name.
@@ -227,7 +227,15 @@ fn check_types(e: &ExprAst, context: &str, schema: &Schema) -> Result<(), Diagno
         if info.kind == ColumnKind::Categorical {
             return Err(categorical(info, e.span, context));
         }
+        if info.kind == ColumnKind::Date {
+            return Err(date_as_number(info, e.span));
+        }
         return Ok(());
+    }
+    if let ExprNode::Call(func, args) = &e.kind {
+        if func.takes_dates() {
+            return args.iter().try_for_each(|arg| date_argument(*func, arg, schema));
+        }
     }
     let op_context = match &e.kind {
         ExprNode::Binary(op, ..) => match op {
@@ -254,6 +262,48 @@ fn check_types(e: &ExprAst, context: &str, schema: &Schema) -> Result<(), Diagno
     Ok(())
 }
 
+/// The error of a date column used as a number.
+fn date_as_number(info: &ColumnInfo, span: Span) -> Diagnostic {
+    let name = &info.name;
+    Diagnostic::new(
+        "mlg::column_type",
+        format!("`{name}` is a date, not a number"),
+        span,
+        "date column",
+    )
+    .with_help(format!(
+        "take a number from it: year({name}), month({name}), day({name}), weekday({name}), \
+         hour({name}), epoch({name}) (days since 1970-01-01), or days_between(a, {name})"
+    ))
+}
+
+/// Checks that `arg`, an argument of date function `func`, names a date
+/// column.
+fn date_argument(func: Func, arg: &ExprAst, schema: &Schema) -> Result<(), Diagnostic> {
+    let found = match &arg.kind {
+        ExprNode::Column(name) => {
+            let info = schema
+                .get(name)
+                .ok_or_else(|| missing_column(name, arg.span, schema))?;
+            if info.kind == ColumnKind::Date {
+                return Ok(());
+            }
+            format!("`{name}` is {}", kind_word(info.kind))
+        }
+        _ => "this is an expression".to_string(),
+    };
+    Err(Diagnostic::new(
+        "mlg::column_type",
+        format!("`{}` takes a date column, but {found}", func.name()),
+        arg.span,
+        "not a date column",
+    )
+    .with_help(
+        "name a column read as dates: ISO-8601 text (2024-03-01, 2024-03-01T13:45) is read as dates, \
+         or declare one with csv(..., types = { signup = \"date\" })",
+    ))
+}
+
 /// "cannot divide strings: `island` is categorical", with how to encode it.
 fn categorical(info: &ColumnInfo, span: Span, context: &str) -> Diagnostic {
     let name = &info.name;
@@ -277,5 +327,6 @@ fn kind_word(kind: ColumnKind) -> &'static str {
     match kind {
         ColumnKind::Numeric => "numeric",
         ColumnKind::Categorical => "categorical",
+        ColumnKind::Date => "date",
     }
 }

@@ -79,6 +79,7 @@ pub fn random_rows(graph: &Graph, rng: &mut Rng, n_rows: usize, stride: usize, n
                 match slot.kind {
                     SlotKind::Numeric => rng.range(-3.0, 3.0),
                     SlotKind::Categorical { .. } => rng.below(4) as f32 - 1.0,
+                    SlotKind::Date => rng.below(1 << 20) as f32,
                 }
             };
         }

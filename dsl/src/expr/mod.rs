@@ -122,11 +122,40 @@ pub enum Func {
     Min,
     /// `max(a, b)`: the larger argument (NaN when either is NaN).
     Max,
+    /// `year(d)`: the year of a date column.
+    Year,
+    /// `month(d)`: the month of a date column, 1 to 12.
+    Month,
+    /// `day(d)`: the day of the month of a date column, 1 to 31.
+    Day,
+    /// `weekday(d)`: the day of the week of a date column, Monday 0 to Sunday 6.
+    Weekday,
+    /// `hour(d)`: the hour of a date column (UTC), 0 to 23.
+    Hour,
+    /// `epoch(d)`: days since 1970-01-01T00:00 UTC, with the hour as a fraction.
+    Epoch,
+    /// `days_between(a, b)`: whole days from date `a` to date `b` (negative
+    /// when `b` is earlier), counted between calendar days.
+    DaysBetween,
 }
 
 impl Func {
     /// Every function, in the order listings show them.
-    pub const ALL: [Func; 6] = [Func::Log, Func::Exp, Func::Sqrt, Func::Abs, Func::Min, Func::Max];
+    pub const ALL: [Func; 13] = [
+        Func::Log,
+        Func::Exp,
+        Func::Sqrt,
+        Func::Abs,
+        Func::Min,
+        Func::Max,
+        Func::Year,
+        Func::Month,
+        Func::Day,
+        Func::Weekday,
+        Func::Hour,
+        Func::Epoch,
+        Func::DaysBetween,
+    ];
 
     /// The name as written.
     pub fn name(self) -> &'static str {
@@ -137,15 +166,37 @@ impl Func {
             Func::Abs => "abs",
             Func::Min => "min",
             Func::Max => "max",
+            Func::Year => "year",
+            Func::Month => "month",
+            Func::Day => "day",
+            Func::Weekday => "weekday",
+            Func::Hour => "hour",
+            Func::Epoch => "epoch",
+            Func::DaysBetween => "days_between",
         }
     }
 
-    /// Number of arguments: 2 for `min`/`max`, else 1.
+    /// Number of arguments: 2 for `min`, `max` and `days_between`, else 1.
     pub fn arity(self) -> usize {
         match self {
-            Func::Min | Func::Max => 2,
+            Func::Min | Func::Max | Func::DaysBetween => 2,
             _ => 1,
         }
+    }
+
+    /// Whether the function takes date columns (its arguments must be date
+    /// columns, named directly).
+    pub fn takes_dates(self) -> bool {
+        matches!(
+            self,
+            Func::Year
+                | Func::Month
+                | Func::Day
+                | Func::Weekday
+                | Func::Hour
+                | Func::Epoch
+                | Func::DaysBetween
+        )
     }
 
     /// The function called `name`, if any.

@@ -69,7 +69,8 @@ pub enum TreeForm {
 
 /// `artifact`'s graph as a serialized ONNX model named after it, its
 /// metadata naming the input columns in order (a categorical column with
-/// its levels, whose codes the input takes: `name=a|b|c`), the task, the
+/// its levels, whose codes the input takes: `name=a|b|c`; a date column as
+/// `name@hours`, the input taking whole hours since 1970-01-01T00:00 UTC), the task, the
 /// classes and the target (`mlg.columns`, `mlg.task`, `mlg.classes`,
 /// `mlg.target`).
 pub fn export_artifact(artifact: &mlg_runtime::Artifact, trees: TreeForm) -> Result<Vec<u8>, ExportError> {
@@ -80,6 +81,7 @@ pub fn export_artifact(artifact: &mlg_runtime::Artifact, trees: TreeForm) -> Res
         .map(|s| match &s.kind {
             mlg_compiler::ir::SlotKind::Numeric => s.name.clone(),
             mlg_compiler::ir::SlotKind::Categorical { levels } => format!("{}={}", s.name, levels.join("|")),
+            mlg_compiler::ir::SlotKind::Date => format!("{}@hours", s.name),
         })
         .collect();
     let metadata = vec![
@@ -160,6 +162,7 @@ pub fn export(
                     UnaryFn::Abs => b.op("Abs", &[&x], vec![]),
                     UnaryFn::Log => b.op("Log", &[&x], vec![]),
                     UnaryFn::Sqrt => b.op("Sqrt", &[&x], vec![]),
+                    UnaryFn::Floor => b.op("Floor", &[&x], vec![]),
                     UnaryFn::Log1p => {
                         let one = b.floats(&[1.0], &[1, 1]);
                         let sum = b.op("Add", &[&x, &one], vec![]);

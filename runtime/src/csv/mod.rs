@@ -114,7 +114,7 @@ pub fn read_csv_range(
         &lines_before,
         parallel::MIN_PIECE,
     )? {
-        Ok(frame) => Ok(frame),
+        Ok(frame) => dates_to_hours(frame, kinds, &file, lines_before()?),
         Err(part::OpenQuote) => Err(DataError::Malformed {
             file: file.clone(),
             line: lines_before()? + 1,
@@ -157,7 +157,7 @@ fn read_whole(
 ) -> Result<Frame, DataError> {
     let plans = plans(&header.names, kinds);
     let lines = header.lines;
-    match parallel::read(
+    let frame = match parallel::read(
         source,
         file,
         header.names,
@@ -165,9 +165,41 @@ fn read_whole(
         &|| Ok(lines),
         parallel::MIN_PIECE,
     )? {
-        Ok(frame) => Ok(frame),
-        Err(part::OpenQuote) => serial::parse(&all()?, file, kinds),
+        Ok(frame) => frame,
+        Err(part::OpenQuote) => serial::parse(&all()?, file, kinds)?,
+    };
+    dates_to_hours(frame, kinds, file, lines)
+}
+
+/// The columns `kinds` declares dates, read as text, turned into hours
+/// ([`crate::dates`]); a text that is no date is a
+/// [`DataError::Unparseable`] naming its first line (counted from `lines`
+/// before the first data row, one row per line).
+fn dates_to_hours(
+    frame: Frame,
+    kinds: &[(String, ColumnKind)],
+    file: &str,
+    lines: u64,
+) -> Result<Frame, DataError> {
+    let dates: Vec<String> = kinds
+        .iter()
+        .filter(|(_, k)| *k == ColumnKind::Date)
+        .map(|(n, _)| n.clone())
+        .collect();
+    if dates.is_empty() {
+        return Ok(frame);
     }
+    crate::dates::text_to_hours(frame, &dates, |column, value, row| DataError::Unparseable {
+        file: file.to_string(),
+        line: lines + row as u64 + 1,
+        column: column.to_string(),
+        value: value.to_string(),
+        expected: format!(
+            "an ISO-8601 date (YYYY-MM-DD, optionally THH:MM[:SS] and Z or ±HH:MM; years {}-{})",
+            crate::dates::FIRST_YEAR,
+            crate::dates::LAST_YEAR
+        ),
+    })
 }
 
 fn read_all(path: &Path, file: &str) -> Result<Vec<u8>, DataError> {
@@ -183,7 +215,7 @@ fn plans(names: &[String], kinds: &[(String, ColumnKind)]) -> Vec<Plan> {
         .iter()
         .map(
             |n| match kinds.iter().find(|(k, _)| k == n).map(|(_, kind)| *kind) {
-                Some(ColumnKind::Categorical) => Plan::Categorical,
+                Some(ColumnKind::Categorical | ColumnKind::Date) => Plan::Categorical,
                 Some(ColumnKind::Numeric) => Plan::Numeric,
                 None => Plan::Inferred,
             },

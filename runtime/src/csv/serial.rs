@@ -100,7 +100,7 @@ pub(super) fn parse(bytes: &[u8], file: &str, kinds: &[(String, ColumnKind)]) ->
         .iter()
         .map(
             |n| match kinds.iter().find(|(k, _)| k == n).map(|(_, kind)| *kind) {
-                Some(ColumnKind::Categorical) => Pass1::Categorical,
+                Some(ColumnKind::Categorical | ColumnKind::Date) => Pass1::Categorical,
                 Some(ColumnKind::Numeric) => Pass1::Numeric(Vec::new()),
                 None => Pass1::Inferred(Scan::new()),
             },

@@ -50,7 +50,7 @@ fn feature(
     n_rows: usize,
 ) -> FeatureProfile {
     match &slot.kind {
-        SlotKind::Numeric => {
+        SlotKind::Numeric | SlotKind::Date => {
             let values = numeric_values(column, 0..n_rows);
             let mut missing = [values.iter().filter(|v| v.is_nan()).count() as u64];
             comm.all_reduce_u64(&mut missing);

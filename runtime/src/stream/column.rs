@@ -36,6 +36,10 @@ impl Builder {
                 values: Vec::new(),
                 missing: Vec::new(),
             },
+            SlotKind::Date => Builder::new(&InputSlot {
+                name: slot.name.clone(),
+                kind: SlotKind::Categorical { levels: Vec::new() },
+            }),
             SlotKind::Categorical { levels } => {
                 let mut index = HashMap::new();
                 let mut numbers = HashMap::new();

@@ -347,6 +347,13 @@ impl Joined {
                 values: Vec::new(),
                 missing: Vec::new(),
             },
+            SlotKind::Date => Joined::Categorical {
+                levels: Vec::new(),
+                known: 0,
+                unseen: HashMap::new(),
+                codes: Vec::new(),
+                missing: Vec::new(),
+            },
             SlotKind::Categorical { levels } => Joined::Categorical {
                 levels: levels.clone(),
                 known: levels.len() as u32,

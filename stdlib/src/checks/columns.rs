@@ -131,7 +131,10 @@ fn warning(data: &str, column: &Column, found: Finding, span: mlg_dsl::Span) -> 
         Finding::DistinctText(n) if date => (
             "mlg::id_column",
             format!("column `{name}` of `{data}` holds dates read as text: its {n} distinct values become {n} categories"),
-            format!("a model learns nothing from one category per row; {drop}"),
+            format!(
+                "some value is no ISO-8601 date, so the column is text; declare \
+                 `types = {{ {name} = \"date\" }}` to be told which line, or {drop}"
+            ),
         ),
         Finding::DistinctText(n) => (
             "mlg::id_column",
@@ -147,7 +150,10 @@ fn warning(data: &str, column: &Column, found: Finding, span: mlg_dsl::Span) -> 
             "mlg::many_levels",
             format!("column `{name}` of `{data}` has {n} levels (more than {MANY_LEVELS})"),
             if date {
-                format!("they look like dates read as text; {drop}")
+                format!(
+                    "they look like dates, but some value is no ISO-8601 date; declare \
+                     `types = {{ {name} = \"date\" }}` to be told which line, or {drop}"
+                )
             } else {
                 format!(
                     "one_hot would make {n} sparse columns: encode it with \

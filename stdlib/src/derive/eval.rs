@@ -12,13 +12,17 @@
 //!   give NaN when an operand is NaN (a missing value stays missing rather
 //!   than becoming "false"); otherwise truth is "non-zero" and results are 1/0;
 //! - `if c then a else b` evaluates to `a` or `b` by `c` (the other branch's
-//!   value, NaN or not, is ignored).
+//!   value, NaN or not, is ignored);
+//! - the date functions read a date column's hours since the epoch with
+//!   [`mlg_runtime::dates`]' floor-division calendar, which the lowering
+//!   repeats op for op (every value an integer below 2^24, so `f32` agrees).
 
 use crate::op::OpError;
 use crate::preprocess::frame_column;
 use crate::scale::numeric_values;
 use mlg_compiler::workflow::derive::OP;
 use mlg_dsl::expr::{BinOp, CmpOp, ExprAst, ExprNode, Func, LogicOp};
+use mlg_runtime::dates;
 use mlg_runtime::frame::Frame;
 
 /// The largest literal exponent lowered as repeated multiplication.
@@ -113,6 +117,13 @@ pub fn call(func: Func, a: f64, b: f64) -> f64 {
         Func::Abs => a.abs(),
         Func::Min => strict(a, b, f64::min),
         Func::Max => strict(a, b, f64::max),
+        Func::Year => dates::civil(a).0,
+        Func::Month => dates::civil(a).1,
+        Func::Day => dates::civil(a).2,
+        Func::Weekday => dates::weekday(a),
+        Func::Hour => dates::hour(a),
+        Func::Epoch => a / 24.0,
+        Func::DaysBetween => dates::days(b) - dates::days(a),
     }
 }
 

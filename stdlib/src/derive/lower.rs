@@ -5,6 +5,7 @@
 //! a guard `select(x != x, x, result)` for each operand `x` that is not a
 //! number literal (literals are never NaN).
 
+use super::dates;
 use super::eval::small_power;
 use crate::op::{Lowering, OpError};
 use crate::preprocess::{lowered_column, lowering_error};
@@ -12,15 +13,15 @@ use mlg_compiler::ir::{BinaryOp, CompareOp, NodeId, Op, UnaryFn};
 use mlg_compiler::workflow::derive::OP;
 use mlg_dsl::expr::{BinOp, CmpOp, ExprAst, ExprNode, Func, LogicOp};
 
-fn push(lowering: &mut Lowering, op: Op) -> Result<NodeId, OpError> {
+pub(super) fn push(lowering: &mut Lowering, op: Op) -> Result<NodeId, OpError> {
     lowering.builder.push(op).map_err(lowering_error(OP))
 }
 
-fn constant(lowering: &mut Lowering, value: f32) -> Result<NodeId, OpError> {
+pub(super) fn constant(lowering: &mut Lowering, value: f32) -> Result<NodeId, OpError> {
     push(lowering, Op::Const { values: vec![value] })
 }
 
-fn binary(lowering: &mut Lowering, op: BinaryOp, a: NodeId, b: NodeId) -> Result<NodeId, OpError> {
+pub(super) fn binary(lowering: &mut Lowering, op: BinaryOp, a: NodeId, b: NodeId) -> Result<NodeId, OpError> {
     lowering.builder.binary(op, a, b).map_err(lowering_error(OP))
 }
 
@@ -146,10 +147,32 @@ pub fn lower_expr(expr: &ExprAst, lowering: &mut Lowering) -> Result<NodeId, OpE
                     let r = binary(lowering, op, x, y)?;
                     guard(lowering, second, y, r)
                 }
+                (Func::Min | Func::Max | Func::DaysBetween, None, _) => Err(crate::registry::invalid(
+                    OP,
+                    format!("`{}` needs two arguments", func.name()),
+                )),
                 (Func::Min | Func::Max, ..) => Err(crate::registry::invalid(
                     OP,
                     format!("`{}` needs two arguments", func.name()),
                 )),
+                (Func::DaysBetween, Some(&y), _) => {
+                    let (from, to) = (dates::days(lowering, x)?, dates::days(lowering, y)?);
+                    binary(lowering, BinaryOp::Sub, to, from)
+                }
+                (Func::Year | Func::Month | Func::Day, ..) => {
+                    let (year, month, day) = dates::civil(lowering, x)?;
+                    Ok(match func {
+                        Func::Year => year,
+                        Func::Month => month,
+                        _ => day,
+                    })
+                }
+                (Func::Weekday, ..) => dates::weekday(lowering, x),
+                (Func::Hour, ..) => dates::hour(lowering, x),
+                (Func::Epoch, ..) => {
+                    let hours_per_day = constant(lowering, 24.0)?;
+                    binary(lowering, BinaryOp::Div, x, hours_per_day)
+                }
             }
         }
         ExprNode::If(cond, then, otherwise) => {

@@ -5,6 +5,7 @@
 //! in `f64` over a frame ([`eval`]) and lowers them to the inference IR
 //! ([`lower`]) with the same semantics.
 
+mod dates;
 pub mod eval;
 pub mod lower;
 

@@ -464,6 +464,7 @@ fn emit_op(
                 UnaryFn::Log => ln_f32(b, a),
                 UnaryFn::Log1p => log1p_f32(b, a),
                 UnaryFn::Sqrt => b.ins().sqrt(a),
+                UnaryFn::Floor => b.ins().floor(a),
             })
             .collect(),
         Op::Binary { op, a, b: rhs } => {

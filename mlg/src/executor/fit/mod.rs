@@ -141,8 +141,15 @@ impl<'w> Chain<'w> {
         target_of(&self.frame, &self.target, self.task).map_err(|e| Error::op(&self.model_name, e))
     }
 
-    /// The row ABI of the raw data (target excluded).
+    /// The row ABI of the raw data (target excluded); a column the data
+    /// stage's schema calls a date (held as hours) takes date text.
     pub fn input_slots(&self) -> Vec<InputSlot> {
+        let date = |name: &str| {
+            self.data
+                .schema
+                .get(name)
+                .is_some_and(|c| c.kind == mlg_compiler::workflow::catalog::ColumnKind::Date)
+        };
         self.frame
             .columns
             .iter()
@@ -150,6 +157,7 @@ impl<'w> Chain<'w> {
             .map(|c| InputSlot {
                 name: c.name.clone(),
                 kind: match &c.data {
+                    ColumnData::Numeric(_) if date(&c.name) => SlotKind::Date,
                     ColumnData::Numeric(_) => SlotKind::Numeric,
                     ColumnData::Categorical { levels, .. } => SlotKind::Categorical {
                         levels: levels.clone(),
@@ -316,6 +324,16 @@ impl<'w> Chain<'w> {
             let input = frame.as_ref().unwrap_or(&self.frame);
             let mut selected = select(&step.selector, input);
             selected.retain(|c| *c != self.target);
+            if step.selector == Selector::Numeric {
+                // Date columns are numbers (hours) in the frame, but no
+                // `numeric` column to the checker.
+                selected.retain(|c| {
+                    self.data
+                        .schema
+                        .get(c)
+                        .is_none_or(|info| info.kind != mlg_compiler::workflow::catalog::ColumnKind::Date)
+                });
+            }
             let f = op.fit(input, &selected, y).map_err(|e| Error::op(stage, e))?;
             // The last step of a column-by-column kind maps its input straight
             // into the model's matrix, without its output frame.

@@ -307,6 +307,7 @@ impl Gen<'_> {
                     UnaryFn::Abs => format!("fabsf({a})"),
                     UnaryFn::Log => format!("mlg_log({a})"),
                     UnaryFn::Log1p => format!("mlg_log1p({a})"),
+                    UnaryFn::Floor => format!("floorf({a})"),
                     UnaryFn::Sqrt => format!("sqrtf({a})"),
                 }
             }),
