@@ -1,6 +1,6 @@
 //! Date columns end to end: ISO-8601 text read as dates (inferred, or
-//! declared with `types`), `derive`'s date functions, a model trained on
-//! them, and the deployed artifact taking date text from CSV, JSON lines
+//! declared with `types`), `derive`'s date functions and `date_parts`, a
+//! model trained on them, and the deployed artifact taking date text from CSV, JSON lines
 //! and HTTP; with clear errors for a date used as a number, a date
 //! function on a number, and text that is no date.
 
@@ -73,9 +73,11 @@ fn date_features_train_deploy_and_predict_from_text() {
     let dir = workspace(&format!(
         "data users = csv(\"users.csv\", target = \"churn\")\n{FEATURES}\
          model gb = gradient_boosting_classifier(f, rounds = 50)\n\
+         features parts = users -> date_parts() -> one_hot(categorical)\n\
+         model by_parts = gradient_boosting_classifier(parts, rounds = 50)\n\
          model plain = gradient_boosting_classifier(f2, rounds = 50)\n\
          features f2 = users -> drop(cols(\"signup\", \"last_seen\")) -> one_hot(categorical)\n\
-         evaluate gb, plain with kfold(5, seed = 0) metrics accuracy\n\
+         evaluate gb, plain, by_parts with kfold(5, seed = 0) metrics accuracy\n\
          deploy gb to \"gb.mlgc\"\n"
     ));
     let explained = ok(&mlg(
@@ -116,6 +118,12 @@ fn date_features_train_deploy_and_predict_from_text() {
         accuracy("plain") < 0.7,
         "without dates it is a guess: {}",
         accuracy("plain")
+    );
+    // date_parts gives the weekday (half the rule), not the days between.
+    let by_parts = accuracy("by_parts");
+    assert!(
+        by_parts > accuracy("plain") + 0.1 && by_parts < accuracy("gb"),
+        "{by_parts}"
     );
 
     // The compiled calendar on date text predicts the training rows as
@@ -174,7 +182,8 @@ fn dates_misused_are_check_errors_and_types_declare_them() {
         "data users = csv(\"users.csv\", target = \"churn\", types = { signup = \"date\" })\n\
          features f = users -> derive(a = \"signup + 1\", b = \"year(spend)\", c = \"month(signup * 2)\")\n\
          features g = users -> one_hot(categorical)\n\
-         model m = logistic_regression(g)\n",
+         model m = logistic_regression(g)\n\
+         features p = users -> date_parts(cols(\"spend\"))\n",
     );
     let err = fails(&mlg(&["check", "dates.mlg"], &dir));
     for expected in [
@@ -182,6 +191,7 @@ fn dates_misused_are_check_errors_and_types_declare_them() {
         "`year` takes a date column, but `spend` is numeric",
         "`month` takes a date column, but this is an expression",
         "model `m` needs numeric features, but `signup`, `last_seen` are dates",
+        "`date_parts` needs date columns, but `spend` is numeric",
     ] {
         assert!(err.contains(expected), "{expected}\n{err}");
     }

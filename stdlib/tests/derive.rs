@@ -308,3 +308,26 @@ fn date_functions_compile_exactly_over_the_whole_range() {
         }
     }
 }
+
+#[test]
+fn date_parts_replace_each_date_by_its_parts_in_place_and_lower_exactly() {
+    let d = [hours("2024-02-29T13:45"), NAN, hours("1999-12-31T23:00")];
+    let x = [1.0, 2.0, 3.0];
+    let f = frame(&[("x", &x), ("d", &d)]);
+    let target = Target::Values(vec![0.0; 3]);
+    let fitted = transform("date_parts", &Params::new())
+        .expect("op")
+        .fit(&f, &["d".to_string()], &target)
+        .expect("fit");
+    let out = fitted.transform(&f).expect("transform");
+    assert_eq!(
+        out.names(),
+        ["x", "d_year", "d_month", "d_day", "d_weekday", "d_hour"]
+    );
+    same(num(&out, "d_year"), &[2024.0, NAN, 1999.0]);
+    same(num(&out, "d_month"), &[2.0, NAN, 12.0]);
+    same(num(&out, "d_day"), &[29.0, NAN, 31.0]);
+    same(num(&out, "d_weekday"), &[3.0, NAN, 4.0]);
+    same(num(&out, "d_hour"), &[13.0, NAN, 23.0]);
+    assert_lowering_agrees(fitted.as_ref(), &f);
+}

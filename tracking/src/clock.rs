@@ -11,21 +11,12 @@ pub(crate) fn now() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// `YYYY-MM-DD HH:MM:SS` in UTC for Unix seconds `t` (the civil-from-days
-/// conversion of the proleptic Gregorian calendar).
+/// `YYYY-MM-DD HH:MM:SS` in UTC for Unix seconds `t` (the calendar of
+/// [`mlg_compiler::dates::civil`], exact in `f64` for any whole hour).
 pub fn utc(t: f64) -> String {
     let secs = t.floor() as i64;
-    let days = secs.div_euclid(86_400);
+    let (year, month, day) = mlg_compiler::dates::civil(secs.div_euclid(3600) as f64);
     let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
     format!(
         "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
         rem / 3600,

@@ -243,6 +243,8 @@ pub enum DefaultSelector {
     Numeric,
     /// The categorical columns.
     Categorical,
+    /// The date columns.
+    Dates,
 }
 
 /// How a features step changes the column schema (used at check time).
@@ -257,6 +259,9 @@ pub enum SchemaRule {
     },
     /// Each selected categorical column becomes one numeric column per level.
     OneHot,
+    /// Each selected date column becomes, in its place, the numeric columns
+    /// [`crate::workflow::columns::DATE_PARTS`] names.
+    DateParts,
     /// Each selected categorical column becomes one numeric column of the same name.
     Encode {
         /// Whether the encoded columns have no missing values.

@@ -4,7 +4,7 @@
 
 use super::args::{bind, describe};
 use super::budget::{output_width, Limits};
-use super::catalog::{Catalog, ColumnKind, OpKind, OpSpec, Schema, SchemaSource, Task};
+use super::catalog::{Catalog, ColumnKind, OpKind, OpSpec, Schema, SchemaRule, SchemaSource, Task};
 use super::check_budget::is_budget;
 use super::columns::{apply_rule, looks_like_selector, parse_selector, select};
 use super::graph::Graph;
@@ -286,6 +286,7 @@ impl Checker<'_> {
                         super::catalog::DefaultSelector::All => Selector::All,
                         super::catalog::DefaultSelector::Numeric => Selector::Numeric,
                         super::catalog::DefaultSelector::Categorical => Selector::Categorical,
+                        super::catalog::DefaultSelector::Dates => Selector::Dates,
                     },
                     &call.args[..],
                     call.span,
@@ -325,10 +326,10 @@ impl Checker<'_> {
                 })
                 .map_err(|d| vec![d])?;
             schema = apply_rule(rule, &schema, &selected, &step.params).map_err(|(column, kind)| {
-                let wanted = if kind == ColumnKind::Numeric {
-                    "categorical"
-                } else {
-                    "numeric"
+                let (wanted, selector) = match (rule, kind) {
+                    (SchemaRule::DateParts, _) => ("date", "dates"),
+                    (_, ColumnKind::Numeric) => ("categorical", "categorical"),
+                    _ => ("numeric", "numeric"),
                 };
                 vec![Diagnostic::new(
                     "mlg::column_type",
@@ -341,7 +342,7 @@ impl Checker<'_> {
                     format!("selects `{column}`"),
                 )
                 .with_help(format!(
-                    "select only {wanted} columns, e.g. {}({wanted})",
+                    "select only {wanted} columns, e.g. {}({selector})",
                     spec.name
                 ))]
             })?;

@@ -6,7 +6,7 @@ use mlg_dsl::ast::{Expr, ExprKind};
 use mlg_dsl::diagnostic::did_you_mean;
 use mlg_dsl::{Diagnostic, Span};
 
-const SELECTOR_HELP: &str = "selectors: numeric, categorical, all, cols(\"a\", \"b\"), except(\"a\")";
+const SELECTOR_HELP: &str = "selectors: numeric, categorical, dates, all, cols(\"a\", \"b\"), except(\"a\")";
 
 /// True when `expr` is written like a selector (so a leading positional argument
 /// of a features step is taken as one).
@@ -25,11 +25,12 @@ pub fn parse_selector(expr: &Expr, schema: &Schema) -> Result<Selector, Diagnost
             "all" => Ok(Selector::All),
             "numeric" => Ok(Selector::Numeric),
             "categorical" => Ok(Selector::Categorical),
+            "dates" => Ok(Selector::Dates),
             other => {
                 let help = if schema.get(other).is_some() {
                     format!("to select the column `{other}`, write cols(\"{other}\")")
                 } else {
-                    match did_you_mean(other, ["all", "numeric", "categorical"]) {
+                    match did_you_mean(other, ["all", "numeric", "categorical", "dates"]) {
                         Some(best) => format!("did you mean `{best}`? {SELECTOR_HELP}"),
                         None => SELECTOR_HELP.to_string(),
                     }
@@ -102,6 +103,11 @@ pub fn missing_column(name: &str, span: Span, schema: &Schema) -> Diagnostic {
     .with_help(help)
 }
 
+/// The columns `date_parts` makes of a date column `d`, in order: `d_year`,
+/// `d_month`, `d_day`, `d_weekday`, `d_hour` (the `derive` functions of
+/// the same names).
+pub const DATE_PARTS: [&str; 5] = ["year", "month", "day", "weekday", "hour"];
+
 /// Names of the columns of `schema` that `selector` picks, in schema order.
 pub fn select<'a>(selector: &Selector, schema: &'a Schema) -> Vec<&'a ColumnInfo> {
     schema
@@ -111,6 +117,7 @@ pub fn select<'a>(selector: &Selector, schema: &'a Schema) -> Vec<&'a ColumnInfo
             Selector::All => true,
             Selector::Numeric => c.kind == ColumnKind::Numeric,
             Selector::Categorical => c.kind == ColumnKind::Categorical,
+            Selector::Dates => c.kind == ColumnKind::Date,
             Selector::Cols(names) => names.contains(&c.name),
             Selector::Except(names) => !names.contains(&c.name),
         })
@@ -285,6 +292,19 @@ pub fn apply_rule(
                 let mut c = numeric(col);
                 c.missing = if fills_missing { 0 } else { col.missing };
                 out.columns.push(c);
+            }
+            SchemaRule::DateParts => {
+                if col.kind != ColumnKind::Date {
+                    return Err((col.name.clone(), col.kind));
+                }
+                for part in DATE_PARTS {
+                    out.columns.push(ColumnInfo {
+                        name: format!("{}_{part}", col.name),
+                        kind: ColumnKind::Numeric,
+                        missing: col.missing,
+                        levels: Vec::new(),
+                    });
+                }
             }
             SchemaRule::OneHot => {
                 if col.kind != ColumnKind::Categorical {

@@ -14,6 +14,8 @@ pub enum Selector {
     Numeric,
     /// `categorical`: the categorical columns.
     Categorical,
+    /// `dates`: the date columns.
+    Dates,
     /// `cols("a", ...)`: the named columns, in the order written.
     Cols(Vec<String>),
     /// `except("a", ...)`: every input column but the named ones.
@@ -33,6 +35,7 @@ impl std::fmt::Display for Selector {
             Selector::All => f.write_str("all"),
             Selector::Numeric => f.write_str("numeric"),
             Selector::Categorical => f.write_str("categorical"),
+            Selector::Dates => f.write_str("dates"),
             Selector::Cols(c) => write!(f, "cols({})", quoted(c)),
             Selector::Except(c) => write!(f, "except({})", quoted(c)),
         }

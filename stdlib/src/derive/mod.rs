@@ -3,8 +3,10 @@
 //! (`mlg_compiler::workflow::derive`) type-checks the expressions and encodes
 //! them in the step's parameters; this module re-parses them, evaluates them
 //! in `f64` over a frame ([`eval`]) and lowers them to the inference IR
-//! ([`lower`]) with the same semantics.
+//! ([`lower`]) with the same semantics. `date_parts` ([`date_parts`]) is the
+//! date functions as one step.
 
+mod date_parts;
 mod dates;
 pub mod eval;
 pub mod lower;
@@ -22,27 +24,30 @@ use mlg_runtime::frame::{Column, Frame};
 /// The definition of `derive`. The checker special-cases the step (its
 /// arguments are new column names, not parameters), so the entry only makes
 /// the name known; the schema rule here is never applied.
-pub(crate) const DEFS: &[OperatorDef] = &[OperatorDef::transform(
-    OpSpec {
-        name: OP,
-        kind: OpKind::Transform {
-            default_selector: DefaultSelector::All,
-            rule: SchemaRule::InPlace {
-                fills_missing: false,
-                numeric_only: false,
+pub(crate) const DEFS: &[OperatorDef] = &[
+    OperatorDef::transform(
+        OpSpec {
+            name: OP,
+            kind: OpKind::Transform {
+                default_selector: DefaultSelector::All,
+                rule: SchemaRule::InPlace {
+                    fills_missing: false,
+                    numeric_only: false,
+                },
             },
+            summary: "append numeric columns computed from expressions: derive(ratio = \"a / b\")",
+            params: &[],
         },
-        summary: "append numeric columns computed from expressions: derive(ratio = \"a / b\")",
-        params: &[],
-    },
-    |params| boxed(Derive::new(params)),
-)
-.with_details(
-    "Its arguments name the new columns; see [Computed columns](#computed-columns-derive) for the \
+        |params| boxed(Derive::new(params)),
+    )
+    .with_details(
+        "Its arguments name the new columns; see [Computed columns](#computed-columns-derive) for the \
      expressions.",
-)];
+    ),
+    date_parts::DEF,
+];
 
-/// Catalog entry of `derive` (derived from `DEFS`).
+/// Catalog entries of `derive` and `date_parts` (derived from `DEFS`).
 pub const SPECS: &[OpSpec] = &specs::<{ DEFS.len() }>(DEFS);
 
 /// The `derive` features step: new columns in order, each `(name, expression)`.

@@ -64,6 +64,7 @@ fn entry(out: &mut String, def: &OperatorDef) {
                 DefaultSelector::All => "all",
                 DefaultSelector::Numeric => "numeric",
                 DefaultSelector::Categorical => "categorical",
+                DefaultSelector::Dates => "dates",
             };
             let _ = write!(out, ". Default selector: `{selector}`");
             if let SchemaRule::Project { prefix, .. } = rule {

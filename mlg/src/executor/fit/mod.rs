@@ -324,15 +324,18 @@ impl<'w> Chain<'w> {
             let input = frame.as_ref().unwrap_or(&self.frame);
             let mut selected = select(&step.selector, input);
             selected.retain(|c| *c != self.target);
-            if step.selector == Selector::Numeric {
-                // Date columns are numbers (hours) in the frame, but no
-                // `numeric` column to the checker.
-                selected.retain(|c| {
-                    self.data
-                        .schema
-                        .get(c)
-                        .is_none_or(|info| info.kind != mlg_compiler::workflow::catalog::ColumnKind::Date)
-                });
+            // Date columns are numbers (hours) in the frame, but no
+            // `numeric` column to the checker.
+            let is_date = |c: &String| {
+                self.data
+                    .schema
+                    .get(c)
+                    .is_some_and(|info| info.kind == mlg_compiler::workflow::catalog::ColumnKind::Date)
+            };
+            match step.selector {
+                Selector::Numeric => selected.retain(|c| !is_date(c)),
+                Selector::Dates => selected.retain(is_date),
+                _ => {}
             }
             let f = op.fit(input, &selected, y).map_err(|e| Error::op(stage, e))?;
             // The last step of a column-by-column kind maps its input straight
@@ -577,6 +580,9 @@ pub fn select(selector: &Selector, frame: &Frame) -> Vec<String> {
             Selector::All => true,
             Selector::Numeric => c.is_numeric(),
             Selector::Categorical => !c.is_numeric(),
+            // Date columns are numbers (hours) in a frame; `Chain` tells
+            // them apart by the data stage's schema.
+            Selector::Dates => c.is_numeric(),
             Selector::Cols(names) => names.contains(&c.name),
             Selector::Except(names) => !names.contains(&c.name),
         })
