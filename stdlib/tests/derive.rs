@@ -223,6 +223,16 @@ fn errors_name_the_problem() {
     assert!(fitted.transform(&other).is_err());
 }
 
+/// Every date function of date columns `a` and `b` but `epoch`.
+const DATE_COLUMNS: [(&str, &str); 6] = [
+    ("y", "year(a)"),
+    ("m", "month(a)"),
+    ("d", "day(a)"),
+    ("w", "weekday(a)"),
+    ("h", "hour(a)"),
+    ("gap", "days_between(a, b)"),
+];
+
 /// Hours since the epoch of `text` (a date column's value).
 fn hours(text: &str) -> f64 {
     mlg_runtime::dates::parse(text).expect("a date")
@@ -243,15 +253,7 @@ fn date_functions_match_hand_computed_values() {
         0.0,
     ];
     let f = frame(&[("a", &a), ("b", &b)]);
-    let cols = [
-        ("y", "year(a)"),
-        ("m", "month(a)"),
-        ("d", "day(a)"),
-        ("w", "weekday(a)"),
-        ("h", "hour(a)"),
-        ("e", "epoch(b)"),
-        ("gap", "days_between(a, b)"),
-    ];
+    let cols: Vec<(&str, &str)> = DATE_COLUMNS.into_iter().chain([("e", "epoch(b)")]).collect();
     let fitted = fit(&cols, &f).expect("fit");
     let out = fitted.transform(&f).expect("transform");
     same(num(&out, "y"), &[2024.0, 1970.0, 1999.0, NAN]);
@@ -280,14 +282,7 @@ fn date_functions_compile_exactly_over_the_whole_range() {
         .collect();
     let b: Vec<f64> = a.iter().rev().copied().collect();
     let f = frame(&[("a", &a), ("b", &b)]);
-    let cols = [
-        ("y", "year(a)"),
-        ("m", "month(a)"),
-        ("d", "day(a)"),
-        ("w", "weekday(a)"),
-        ("h", "hour(a)"),
-        ("gap", "days_between(a, b)"),
-    ];
+    let cols = DATE_COLUMNS;
     let fitted = fit(&cols, &f).expect("fit");
     let expected = fitted.transform(&f).expect("transform");
     let rows = run_backends(lowered(fitted.as_ref(), &f), &f);
