@@ -28,6 +28,7 @@ fn run(name: &str) -> Value {
             &format!("{name}.mlg"),
             "--quiet",
             "--no-importance",
+            "--no-tracking",
             "--report",
         ])
         .arg(&report)

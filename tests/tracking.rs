@@ -1,7 +1,7 @@
 //! Run tracking end to end: two runs recorded and compared, the registry's
 //! versions and aliases served by address, a failed run recorded with its
-//! error, and a run killed mid-way left as `interrupted` in a database that
-//! keeps working.
+//! error, a run killed mid-way left as `interrupted` in a database that
+//! keeps working, and runs started together in one folder all recorded.
 
 #[path = "cli_support/mod.rs"]
 mod cli_support;
@@ -122,6 +122,33 @@ fn two_runs_are_recorded_with_params_metrics_and_files_and_compared() {
     std::fs::write(&csv, text.lines().take(140).collect::<Vec<_>>().join("\n") + "\n").unwrap();
     ok(&mlg(&["run", "iris.mlg", "--quiet"], &dir));
     assert_ne!(store.runs().unwrap()[0].data_hash, a.data_hash);
+}
+
+/// Runs started together in one folder share its database: each waits for
+/// the others' writes instead of failing with "database is locked", and
+/// every run and registered version is recorded once.
+#[test]
+fn runs_started_together_in_one_folder_are_all_recorded() {
+    let dir = iris_dir("track-concurrent");
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_mlg"))
+                .args(["run", "iris.mlg", "--quiet", "--no-importance"])
+                .current_dir(&dir)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        ok(&child.wait_with_output().unwrap());
+    }
+    let runs = store(&dir).runs().unwrap();
+    assert_eq!(runs.len(), 8, "{runs:?}");
+    assert!(runs.iter().all(|r| r.status == RunStatus::Finished), "{runs:?}");
+    let versions: Vec<i64> = store(&dir).models().unwrap().iter().map(|v| v.version).collect();
+    assert_eq!(versions, [1, 2, 3, 4, 5, 6, 7, 8]);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use crate::error::db;
 use crate::{clock, hash, record, registry, schema, TrackingError};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
 
 /// The database's file name inside the `.mlg` folder.
@@ -119,6 +119,37 @@ pub struct Store {
     pub(crate) path: PathBuf,
 }
 
+/// How long opening waits for other processes setting the database up.
+const BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Whether `e` is SQLite's "busy" or "locked": another connection holds
+/// the lock.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// Opens the database at `path` (WAL, foreign keys, a 30 s busy timeout)
+/// and creates the schema when its version is older, in one write
+/// transaction.
+fn setup(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_WAIT)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version < schema::VERSION {
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE; {} PRAGMA user_version = {}; COMMIT;",
+            schema::CREATE,
+            schema::VERSION
+        ))?;
+    }
+    Ok(conn)
+}
+
 impl Store {
     /// Opens the database at `path`, creating it and its folder if missing.
     pub fn open(path: &Path) -> Result<Store, TrackingError> {
@@ -128,12 +159,18 @@ impl Store {
                 source,
             })?;
         }
-        let conn = Connection::open(path).map_err(db(path))?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(db(path))?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(db(path))?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(db(path))?;
+        // Runs started together in one folder may find the database being
+        // created or switched to WAL; SQLite then answers "busy" at once for
+        // some of these steps, whatever the busy timeout, so they are retried.
+        let started = std::time::Instant::now();
+        let conn = loop {
+            match setup(path) {
+                Err(e) if is_busy(&e) && started.elapsed() < BUSY_WAIT => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => break other.map_err(db(path))?,
+            }
+        };
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(db(path))?;
@@ -143,11 +180,6 @@ impl Store {
                 found: version,
                 supported: schema::VERSION,
             });
-        }
-        if version < schema::VERSION {
-            conn.execute_batch(schema::CREATE).map_err(db(path))?;
-            conn.pragma_update(None, "user_version", schema::VERSION)
-                .map_err(db(path))?;
         }
         Ok(Store {
             conn,
@@ -357,7 +389,13 @@ impl Tracker {
             });
         }
         let mut store = self.store;
-        let tx = store.conn.transaction().map_err(db(&path))?;
+        // IMMEDIATE: the transaction reads (registry versions) before it
+        // writes, and a deferred one would fail at once, not wait, when
+        // another run wrote in between (SQLite's busy snapshot in WAL mode).
+        let tx = store
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db(&path))?;
         write_results(&tx, &self.id, wf, out, &rows).map_err(db(&path))?;
         let versions = registry::register(&tx, &self.id, &rows).map_err(db(&path))?;
         let duration = self.started.elapsed().as_secs_f64();
