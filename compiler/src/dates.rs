@@ -114,6 +114,10 @@ fn split_offset(time: &str) -> Option<(&str, i64)> {
     let (clock, offset) = time.split_at(at);
     let sign = if offset.starts_with('-') { -1 } else { 1 };
     let body = &offset[1..];
+    // Every offset is ASCII; byte slices below then cut between characters.
+    if !body.is_ascii() {
+        return None;
+    }
     let (h, m) = match body.len() {
         5 if &body[2..3] == ":" => (digits(&body[..2], 2)?, digits(&body[3..], 2)?),
         4 => (digits(&body[..2], 2)?, digits(&body[2..], 2)?),
@@ -186,6 +190,16 @@ mod tests {
         );
         assert_eq!(parse("2199-12-31T23:30-05:00"), None, "2200 in UTC");
         assert_eq!(parse("1900-01-01T00:00+01:00"), None, "1899 in UTC");
+        // Text that is not ASCII where digits belong is no date, not a panic.
+        for odd in [
+            "2024-01-01T10:00+1é3",
+            "2024-01-01T10:00-é:",
+            "2024-01-0é",
+            "2024-01-01Té0:00",
+            "2024-01-01T1é:00",
+        ] {
+            assert_eq!(parse(odd), None, "{odd}");
+        }
         for bad in [
             "2023-02-29",
             "2024-13-01",
