@@ -141,15 +141,18 @@ impl<'w> Chain<'w> {
         target_of(&self.frame, &self.target, self.task).map_err(|e| Error::op(&self.model_name, e))
     }
 
+    /// Whether the data stage's schema calls column `name` a date (held in
+    /// the frame as hours since the epoch).
+    fn is_date(&self, name: &str) -> bool {
+        self.data
+            .schema
+            .get(name)
+            .is_some_and(|c| c.kind == mlg_compiler::workflow::catalog::ColumnKind::Date)
+    }
+
     /// The row ABI of the raw data (target excluded); a column the data
     /// stage's schema calls a date (held as hours) takes date text.
     pub fn input_slots(&self) -> Vec<InputSlot> {
-        let date = |name: &str| {
-            self.data
-                .schema
-                .get(name)
-                .is_some_and(|c| c.kind == mlg_compiler::workflow::catalog::ColumnKind::Date)
-        };
         self.frame
             .columns
             .iter()
@@ -157,7 +160,7 @@ impl<'w> Chain<'w> {
             .map(|c| InputSlot {
                 name: c.name.clone(),
                 kind: match &c.data {
-                    ColumnData::Numeric(_) if date(&c.name) => SlotKind::Date,
+                    ColumnData::Numeric(_) if self.is_date(&c.name) => SlotKind::Date,
                     ColumnData::Numeric(_) => SlotKind::Numeric,
                     ColumnData::Categorical { levels, .. } => SlotKind::Categorical {
                         levels: levels.clone(),
@@ -326,15 +329,9 @@ impl<'w> Chain<'w> {
             selected.retain(|c| *c != self.target);
             // Date columns are numbers (hours) in the frame, but no
             // `numeric` column to the checker.
-            let is_date = |c: &String| {
-                self.data
-                    .schema
-                    .get(c)
-                    .is_some_and(|info| info.kind == mlg_compiler::workflow::catalog::ColumnKind::Date)
-            };
             match step.selector {
-                Selector::Numeric => selected.retain(|c| !is_date(c)),
-                Selector::Dates => selected.retain(is_date),
+                Selector::Numeric => selected.retain(|c| !self.is_date(c)),
+                Selector::Dates => selected.retain(|c| self.is_date(c)),
                 _ => {}
             }
             let f = op.fit(input, &selected, y).map_err(|e| Error::op(stage, e))?;

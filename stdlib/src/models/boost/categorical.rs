@@ -22,6 +22,7 @@ use super::bins::MISSING;
 use super::hist::{split_gain, Bin, Candidate, SplitRules, Sums};
 use crate::op::OpError;
 use mlg_compiler::ir::{GraphBuilder, NodeId, Op};
+use std::collections::HashMap;
 
 /// A set of bin codes: bit `b % 64` of word `b / 64` for bin `b`; bit 255
 /// is the missing bin.
@@ -130,15 +131,16 @@ pub(crate) fn scan(bins: &[Bin], missing: &Bin, total: Sums, rules: &SplitRules)
 /// `(feature, left set, missing_left)` of `splits`, its index among the
 /// indicators, and the nodes computing them.
 pub(crate) struct Indicators {
-    keys: Vec<(usize, BinSet, bool)>,
+    keys: HashMap<(usize, BinSet, bool), usize>,
     /// The indicator nodes, in index order.
     pub nodes: Vec<NodeId>,
 }
 
 impl Indicators {
-    /// The index of the indicator of `key` (which [`lower_sets`] saw).
+    /// The index of the indicator of `key`. Invariant: [`lower_sets`] saw
+    /// `key` (callers pass the keys of the same splits).
     pub fn index(&self, key: &(usize, BinSet, bool)) -> usize {
-        self.keys.iter().position(|k| k == key).unwrap_or_default()
+        *self.keys.get(key).expect("every split's key has an indicator")
     }
 }
 
@@ -157,14 +159,16 @@ pub(crate) fn lower_sets(
         op: op.to_string(),
         source,
     };
-    let mut keys: Vec<(usize, BinSet, bool)> = Vec::new();
+    let mut keys: HashMap<(usize, BinSet, bool), usize> = HashMap::new();
+    let mut order = Vec::new();
     for key in splits {
-        if !keys.contains(&key) {
-            keys.push(key);
-        }
+        keys.entry(key).or_insert_with(|| {
+            order.push(key);
+            order.len() - 1
+        });
     }
-    let mut nodes = Vec::with_capacity(keys.len());
-    for &(f, set, missing_left) in &keys {
+    let mut nodes = Vec::with_capacity(order.len());
+    for &(f, set, missing_left) in &order {
         let column = column_of(builder, features, f).map_err(err)?;
         let n = levels
             .get(f)
