@@ -1,6 +1,7 @@
 //! Deployed artifacts: profile, lineage, metrics and monitor settings survive the
 //! round trip; newer-format, truncated and corrupt files are refused with a clear
-//! message; `monitor = drift(...)` is checked; `mlg monitor` flags drift.
+//! message; `monitor = drift(...)` and `quality(...)` are checked; `mlg
+//! monitor` flags drift.
 
 mod cli_support;
 
@@ -73,6 +74,121 @@ fn artifacts_carry_profile_lineage_metrics_and_monitor_settings() {
 }
 
 #[test]
+fn quality_settings_reach_the_artifact_and_need_an_evaluated_score() {
+    let dir = workspace();
+    let source = IRIS.replace(
+        "{ monitor = drift(psi = 0.3, ks = 0.15, window = 500) }",
+        "{ monitor = [drift(window = 200), quality(window = 100, accuracy_drop = 0.1)] }",
+    );
+    let a = deploy(&dir, &source);
+    assert_eq!(a.monitor.map(|m| m.window), Some(200));
+    let q = a.quality.expect("quality settings");
+    assert_eq!((q.window, q.accuracy_drop, q.rmse_rise), (100, 0.1, 0.2));
+
+    // Without an evaluated accuracy there is nothing to compare live accuracy with.
+    let unevaluated = source.replace("evaluate rf with kfold(3, seed = 0) metrics accuracy\n", "");
+    let wf = Workflow::from_source("iris.mlg", &unevaluated, &dir).unwrap();
+    let err = wf.run(&mlg::RunOptions::default()).unwrap_err();
+    assert!(matches!(err, Error::QualityBaseline { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "deploy `rf`: `monitor = quality(...)` compares live accuracy with the model's evaluated \
+         accuracy, but no `evaluate` of `rf` reports accuracy; add `accuracy` to the metrics of an \
+         evaluate statement of `rf`"
+    );
+}
+
+#[test]
+fn monitor_scores_labelled_rows_and_fails_on_a_quality_drop() {
+    let dir = workspace();
+    let source = IRIS.replace(
+        "{ monitor = drift(psi = 0.3, ks = 0.15, window = 500) }",
+        "{ monitor = quality(window = 100, accuracy_drop = 0.05) }",
+    );
+    let a = deploy(&dir, &source);
+    let evaluated = a.metrics["accuracy"];
+    let iris = std::fs::read_to_string(dir.join("data/iris.csv")).unwrap();
+    let labels: String = iris
+        .lines()
+        .map(|l| format!("{}\n", l.rsplit(',').next().unwrap()))
+        .collect();
+    std::fs::write(dir.join("labels.csv"), &labels).unwrap();
+    let out = ok(&mlg(
+        &[
+            "monitor",
+            "out/iris.mlgc",
+            "--input",
+            "data/iris.csv",
+            "--labels",
+            "labels.csv",
+        ],
+        &dir,
+    ));
+    assert!(out.contains("quality of 150 labelled rows (labels.csv)"), "{out}");
+    // The forest's accuracy on its own training rows is above the evaluated one.
+    let accuracy: f64 = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("accuracy"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(accuracy >= evaluated - 0.05, "{out}");
+    assert!(
+        out.contains(&format!("evaluated accuracy {evaluated:.4}")),
+        "{out}"
+    );
+    assert!(out.ends_with("no quality alert\n"), "{out}");
+
+    // Labels that are all the next class: accuracy drops to near 0.
+    let wrong: String = iris
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let t = l.rsplit(',').next().unwrap();
+            if i == 0 {
+                format!("{t}\n")
+            } else {
+                format!("{}\n", (t.parse::<u32>().unwrap() + 1) % 3)
+            }
+        })
+        .collect();
+    std::fs::write(dir.join("wrong.csv"), wrong).unwrap();
+    let run = mlg(
+        &[
+            "monitor",
+            "out/iris.mlgc",
+            "--input",
+            "data/iris.csv",
+            "--labels",
+            "wrong.csv",
+        ],
+        &dir,
+    );
+    let err = fails(&run);
+    assert!(err.contains("quality alert on data/iris.csv"), "{err}");
+    assert!(String::from_utf8_lossy(&run.stdout).ends_with("quality alert\n"));
+
+    // Labels that do not line up with the rows are refused.
+    std::fs::write(dir.join("short.csv"), "target\n0\n1\n").unwrap();
+    let err = fails(&mlg(
+        &[
+            "monitor",
+            "out/iris.mlgc",
+            "--input",
+            "data/iris.csv",
+            "--labels",
+            "short.csv",
+        ],
+        &dir,
+    ));
+    assert!(
+        err.contains("short.csv holds 2 labels but the input holds 150 rows"),
+        "{err}"
+    );
+}
+
+#[test]
 fn lineage_follows_the_source_and_the_data() {
     let first = deploy(&workspace(), IRIS);
     let again = deploy(&workspace(), IRIS);
@@ -108,7 +224,7 @@ fn newer_truncated_and_corrupt_artifacts_are_refused_with_the_reason() {
     deploy(&dir, IRIS);
     let bytes = std::fs::read(dir.join("out/iris.mlgc")).unwrap();
     let mut newer = bytes.clone();
-    newer[8..12].copy_from_slice(&5u32.to_le_bytes());
+    newer[8..12].copy_from_slice(&6u32.to_le_bytes());
     std::fs::write(dir.join("newer.mlgc"), &newer).unwrap();
     std::fs::write(dir.join("truncated.mlgc"), &bytes[..bytes.len() - 100]).unwrap();
     let mut corrupt = bytes.clone();
@@ -118,7 +234,7 @@ fn newer_truncated_and_corrupt_artifacts_are_refused_with_the_reason() {
     for (file, reason) in [
         (
             "newer.mlgc",
-            "written by a newer mlg: format version 5, this build reads up to 4",
+            "written by a newer mlg: format version 6, this build reads up to 5",
         ),
         ("truncated.mlgc", "artifact is truncated"),
         ("corrupt.mlgc", "payload checksum"),
@@ -194,7 +310,30 @@ fn monitor_options_are_checked() {
             "{ monitor = drfit() }",
             "unknown monitor `drfit` | did you mean `drift`?",
         ),
-        ("{ monitor = \"drift\" }", "`monitor` takes a drift(...) call"),
+        (
+            "{ monitor = \"drift\" }",
+            "`monitor` takes drift(...), quality(...) or a list of them",
+        ),
+        (
+            "{ monitor = quality(accuracy_drop = 0) }",
+            "quality `accuracy_drop` must be a number in (0, 1]",
+        ),
+        (
+            "{ monitor = quality(window = 5) }",
+            "quality `window` must be an integer of at least 10",
+        ),
+        (
+            "{ monitor = quality(acuracy_drop = 0.1) }",
+            "quality has no parameter `acuracy_drop` | did you mean `accuracy_drop`?",
+        ),
+        (
+            "{ monitor = [quality(), quality()] }",
+            "monitor `quality` is given twice",
+        ),
+        (
+            "{ monitor = qualty() }",
+            "unknown monitor `qualty` | did you mean `quality`?",
+        ),
         (
             "{ monitor = drift(), monitor = drift() }",
             "deploy option `monitor` is given twice",
@@ -245,17 +384,23 @@ fn monitor_reports_drift_offline() {
         shifted.push('\n');
     }
     std::fs::write(dir.join("shifted.csv"), shifted).unwrap();
-    let out = ok(&mlg(
-        &[
-            "monitor",
-            "out/iris.mlgc",
-            "--input",
-            "shifted.csv",
-            "--html",
-            "report/drift.html",
-        ],
-        &dir,
-    ));
+    // An alert exits 1 after the table (to gate a CI job), unless --no-fail.
+    let args = [
+        "monitor",
+        "out/iris.mlgc",
+        "--input",
+        "shifted.csv",
+        "--html",
+        "report/drift.html",
+    ];
+    let failed = mlg(&args, &dir);
+    let err = fails(&failed);
+    assert!(
+        err.contains("drift alert on shifted.csv (pass --no-fail to exit 0 on alerts)"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&failed.stdout).contains("drift alert: petal_length_cm"));
+    let out = ok(&mlg(&[&args[..], &["--no-fail"]].concat(), &dir));
     assert!(out.contains("drift alert: petal_length_cm"), "{out}");
     let alerting: Vec<&str> = out.lines().filter(|l| l.ends_with("ALERT")).collect();
     assert_eq!(alerting.len(), 1, "{out}");

@@ -12,6 +12,8 @@ mod cli_support;
 mod exposition;
 #[path = "serve/limits.rs"]
 mod limits;
+#[path = "serve/quality.rs"]
+mod quality;
 #[path = "serve/support.rs"]
 mod support;
 

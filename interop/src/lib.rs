@@ -186,6 +186,7 @@ fn finish(
                 .map_or(0, |d| d.as_secs()),
         },
         monitor: None,
+        quality: None,
     };
     mlg_runtime::artifact::validate(&artifact).map_err(|e| ImportError::Lowering(e.to_string()))?;
     Ok(artifact)

@@ -111,6 +111,22 @@ pub enum Error {
         /// The node with no ONNX form.
         source: mlg_interop::onnx::ExportError,
     },
+    /// A `deploy ... { monitor = quality(...) }` whose model has no evaluated
+    /// score for live quality to be compared with.
+    #[error(
+        "deploy `{target}`: `monitor = quality(...)` compares live {metric} with the model's \
+         evaluated {metric}, but no `evaluate` of `{target}` reports {metric}; add `{metric}` \
+         to the metrics of an evaluate statement of `{target}`"
+    )]
+    QualityBaseline {
+        /// The deployed stage.
+        target: String,
+        /// `accuracy` (classifier) or `rmse` (regressor).
+        metric: &'static str,
+    },
+    /// `mlg monitor` found drift or a quality drop (its table says where).
+    #[error("{0}")]
+    Alert(String),
     /// A distributed job cannot go on, said the same way on every rank (the
     /// ranks agreed on it, or it follows from the workflow file alone).
     #[error("{0}")]

@@ -13,6 +13,7 @@ mod numbers;
 pub mod oof;
 pub mod page;
 pub mod profile;
+pub mod quality;
 pub mod report;
 mod ties;
 

@@ -1,6 +1,9 @@
 //! `mlg monitor`: offline drift of a file of new rows against a deployed
 //! artifact's training profile (PSI and KS per feature, as `mlg serve` computes
-//! over its sliding window), as a terminal table and a self-contained HTML page.
+//! over its sliding window), as a terminal table and a self-contained HTML page;
+//! with labels, their live quality too ([`crate::quality`]). The input may be
+//! `mlg serve`'s prediction log: its `mlg_` keys are the log's own, not
+//! columns, and are not reported as ignored.
 
 use mlg::error::{Error, Result};
 use mlg_runtime::drift::{self, min_alert_rows, DriftConfig, DriftReport, FeatureBins};
@@ -27,6 +30,8 @@ pub struct Monitoring {
     pub bins: Vec<FeatureBins>,
     /// The input's columns the model does not read, ignored (at most 20).
     pub ignored_columns: Vec<String>,
+    /// Quality of the rows against their labels, when labels were given.
+    pub quality: Option<crate::quality::OfflineQuality>,
 }
 
 impl Monitoring {
@@ -34,11 +39,22 @@ impl Monitoring {
     pub fn alert(&self) -> bool {
         self.report.alert
     }
+
+    /// True when the quality of the labelled rows alerts.
+    pub fn quality_alert(&self) -> bool {
+        self.quality.as_ref().is_some_and(|q| q.report.alert)
+    }
 }
 
 /// Reads the artifact at `artifact_path` and the rows of `input` (`.csv` or
 /// `.jsonl`, typed by the artifact's input schema) and compares them.
 pub fn monitor(artifact_path: &Path, input: &Path) -> Result<Monitoring> {
+    monitor_labelled(artifact_path, input, None)
+}
+
+/// [`monitor`], and with `labels` (a CSV of the same rows' true labels) the
+/// rows' quality against them.
+pub fn monitor_labelled(artifact_path: &Path, input: &Path, labels: Option<&Path>) -> Result<Monitoring> {
     let artifact = artifact::read(artifact_path)?;
     if artifact.profile.is_empty() {
         return Err(Error::Usage(format!(
@@ -51,7 +67,11 @@ pub fn monitor(artifact_path: &Path, input: &Path) -> Result<Monitoring> {
     let config = artifact.drift_config();
     let report = drift::compare(&artifact.profile, &frame, &config);
     let bins = drift::bins(&artifact.profile, &frame);
+    let quality = labels
+        .map(|labels| crate::quality::score(&artifact, &frame, labels))
+        .transpose()?;
     Ok(Monitoring {
+        quality,
         artifact_path: artifact_path.display().to_string(),
         input_path: input.display().to_string(),
         artifact,
@@ -81,7 +101,9 @@ fn read_rows(artifact: &Artifact, input: &Path) -> Result<(Frame, Vec<String>)> 
     while let Some(frame) = chunks.next_chunk()? {
         parts.push(frame);
     }
-    Ok((concat(artifact, &parts), chunks.extra_columns()))
+    let mut extra = chunks.extra_columns();
+    extra.retain(|name| !name.starts_with("mlg_"));
+    Ok((concat(artifact, &parts), extra))
 }
 
 /// Stacks frames that share their columns (as the chunk reader makes them),

@@ -6,7 +6,7 @@
 //! | bytes  | content                                  |
 //! |--------|------------------------------------------|
 //! | 0..8   | magic `b"MLGC\x00\r\n\x1a"`              |
-//! | 8..12  | format version (`u32`, currently 3)      |
+//! | 8..12  | format version (`u32`, currently 5)      |
 //! | 12..20 | payload length (`u64`)                   |
 //! | 20..24 | CRC-32 of the payload (`u32`)            |
 //! | 24..   | the payload: the [`Artifact`], postcard  |
@@ -25,14 +25,17 @@
 //! the graph's ops, so a version 2 payload decodes unchanged and older mlg
 //! builds refuse version 3 files by their header rather than failing to
 //! decode an op they do not know); 4 added quantized trees (`qtrees`, again
-//! the last op variant, so versions 2 and 3 decode unchanged). Version 1
-//! files still load (they get an empty profile, an empty lineage and no
-//! monitor settings, so drift monitoring has nothing to compare against); a
-//! version above 4 is refused as written by a newer mlg.
+//! the last op variant, so versions 2 and 3 decode unchanged); 5 added the
+//! live quality settings (`quality`, the last field: a version 2 to 4 payload
+//! decodes with a `None` byte appended). Version 1 files still load (they get
+//! an empty profile, an empty lineage and no monitor settings, so drift
+//! monitoring has nothing to compare against); a version above 5 is refused
+//! as written by a newer mlg.
 
 use crate::drift::DriftConfig;
 use crate::frame::Frame;
 use crate::profile::{DataProfile, FeatureStats};
+use crate::quality::QualityConfig;
 use hash::Fnv;
 use mlg_compiler::ir::{verify, Graph, InputSlot, SlotKind, VerifyError};
 use serde::{Deserialize, Serialize};
@@ -44,7 +47,7 @@ use thiserror::Error;
 /// The first eight bytes of every artifact.
 pub const MAGIC: [u8; 8] = *b"MLGC\x00\r\n\x1a";
 /// The container format version this build writes, and the newest it reads.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 /// The oldest container format version this build reads.
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
 /// Length of the fixed header before the payload.
@@ -80,6 +83,8 @@ pub struct Artifact {
     pub lineage: Lineage,
     /// Drift monitoring settings from the deploy statement (`monitor = drift(...)`).
     pub monitor: Option<DriftConfig>,
+    /// Live quality settings from the deploy statement (`monitor = quality(...)`).
+    pub quality: Option<QualityConfig>,
 }
 
 impl Artifact {
@@ -165,6 +170,7 @@ impl From<ArtifactV1> for Artifact {
             profile: DataProfile::default(),
             lineage: Lineage::default(),
             monitor: None,
+            quality: None,
         }
     }
 }
@@ -463,9 +469,14 @@ fn from_bytes_limited(bytes: &[u8], limit: u64) -> Result<Artifact, ArtifactErro
         return Err(ArtifactError::ChecksumMismatch { stored, computed });
     }
     let decode = |e: postcard::Error| ArtifactError::Decode(e.to_string());
+    let extended;
     let (artifact, rest): (Artifact, &[u8]) = if version == 1 {
         let (v1, rest): (ArtifactV1, &[u8]) = postcard::take_from_bytes(payload).map_err(decode)?;
         (v1.into(), rest)
+    } else if version < 5 {
+        // Versions 2 to 4 end before `quality`: postcard's `None` is one zero byte.
+        extended = [payload, &[0]].concat();
+        postcard::take_from_bytes(&extended).map_err(decode)?
     } else {
         postcard::take_from_bytes(payload).map_err(decode)?
     };

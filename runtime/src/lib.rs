@@ -31,6 +31,7 @@ mod parquet_roles;
 mod parquet_source;
 pub mod predictions;
 pub mod profile;
+pub mod quality;
 pub mod record;
 pub mod rows;
 pub mod schema;

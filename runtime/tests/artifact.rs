@@ -120,7 +120,7 @@ fn other_versions_and_trailing_bytes_are_refused() {
     );
     assert_eq!(
         err.to_string(),
-        "written by a newer mlg: format version 5, this build reads up to 4"
+        "written by a newer mlg: format version 6, this build reads up to 5"
     );
     bytes.push(0);
     assert!(matches!(

@@ -27,6 +27,10 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long shutdown waits for requests in flight unless told otherwise.
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+/// The size at which the prediction log is rotated unless told otherwise.
+pub const DEFAULT_LOG_BYTES: u64 = 256 * 1024 * 1024;
+/// The smallest `--log-max-bytes` accepted.
+pub const MIN_LOG_BYTES: u64 = 4096;
 /// The longest any of the timeouts may be set to (one day).
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -61,6 +65,8 @@ pub struct Config {
     /// Answer 422 to a column the model does not read; by default such
     /// columns are ignored and named under `ignored_columns` in the answer.
     pub strict_columns: bool,
+    /// The prediction log (`--log`, `--log-sample`, `--log-max-bytes`).
+    pub log: Option<crate::predlog::LogConfig>,
 }
 
 impl Config {
@@ -77,6 +83,7 @@ impl Config {
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             admin_token_file: None,
             strict_columns: false,
+            log: None,
         }
     }
 
@@ -91,6 +98,20 @@ impl Config {
         positive_timeout("--body-timeout", self.body_timeout)?;
         if self.shutdown_timeout > MAX_TIMEOUT {
             return Err(too_long("--shutdown-timeout", self.shutdown_timeout));
+        }
+        if let Some(log) = &self.log {
+            if !(log.sample > 0.0 && log.sample <= 1.0) {
+                return Err(ServeError::Invalid(format!(
+                    "--log-sample must be a fraction in (0, 1], got {}",
+                    log.sample
+                )));
+            }
+            if log.max_bytes < MIN_LOG_BYTES {
+                return Err(ServeError::Invalid(format!(
+                    "--log-max-bytes must be at least {MIN_LOG_BYTES}, got {}",
+                    log.max_bytes
+                )));
+            }
         }
         Ok(())
     }
@@ -170,6 +191,17 @@ mod tests {
         );
         assert!(refused(|c| c.body_timeout = MAX_TIMEOUT * 2).contains("--body-timeout must be at most"));
         assert!(refused(|c| c.shutdown_timeout = MAX_TIMEOUT * 2).contains("--shutdown-timeout"));
+        let log = |sample, max_bytes| {
+            Some(crate::predlog::LogConfig {
+                path: "p.jsonl".into(),
+                sample,
+                max_bytes,
+            })
+        };
+        assert!(refused(|c| c.log = log(0.0, DEFAULT_LOG_BYTES))
+            .contains("--log-sample must be a fraction in (0, 1]"));
+        assert!(refused(|c| c.log = log(1.5, DEFAULT_LOG_BYTES)).contains("--log-sample"));
+        assert!(refused(|c| c.log = log(0.5, 10)).contains("--log-max-bytes must be at least 4096"));
     }
 
     #[test]

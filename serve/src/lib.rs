@@ -1,7 +1,9 @@
 //! mlg serve: an HTTP prediction server (axum routes on hyper's HTTP/1 server,
 //! a multi-threaded tokio runtime) for compiled `.mlgc` artifacts.
 //!
-//! Endpoints: `POST /predict` (JSON rows or columns, one row or a batch),
+//! Endpoints: `POST /predict` (JSON rows or columns, one row or a batch, each
+//! row optionally naming itself with an `id`), `POST /feedback` (true labels
+//! for those ids, scored as live quality, see [`quality`]),
 //! `GET /health`, `GET /model` (schema and metadata), `GET /metrics`
 //! (Prometheus text format: requests, latency, batch sizes, predictions, drift,
 //! connections), and `POST /reload` (only with an admin token; SIGHUP always)
@@ -23,10 +25,13 @@
 pub mod admin;
 mod body;
 pub mod config;
+pub mod feedback;
 pub mod limits;
 mod listener;
 pub mod log;
 pub mod metrics;
+pub mod predlog;
+pub mod quality;
 pub mod request;
 pub mod response;
 pub mod routes;
@@ -126,7 +131,14 @@ impl Server {
             listener::bind(&config.addr).map_err(bind_error)?
         };
         let addr = listener.local_addr().map_err(bind_error)?;
-        let state = AppState::new(loaded, metrics, config, admin);
+        let log = match &config.log {
+            Some(log) => Some(
+                predlog::PredictionLog::open(log)
+                    .map_err(|e| ServeError::Invalid(format!("--log {}: {e}", log.path.display())))?,
+            ),
+            None => None,
+        };
+        let state = AppState::new(loaded, metrics, config, admin, log);
         Ok(Server {
             runtime,
             listener,
@@ -159,7 +171,9 @@ impl Server {
             budget,
             config,
         } = self;
+        let serving = Arc::clone(&state);
         let result = runtime.block_on(async {
+            let state = serving;
             let signals = signals::Shutdown::install()?;
             signals::reload_on_hangup(Arc::clone(&state))?;
             log_start(&state, &budget, &config, addr);
@@ -173,7 +187,7 @@ impl Server {
             };
             listener::serve(listener, state, settings, signals).await
         });
-        match result {
+        let result = match result {
             Ok(deadline) => {
                 // Blocking work (a large batch, a reload) gets what is left of
                 // the shutdown timeout.
@@ -184,7 +198,12 @@ impl Server {
                 runtime.shutdown_background();
                 Err(e.into())
             }
+        };
+        // Every request has been answered: write out what the log holds.
+        if let Some(log) = &state.log {
+            log.close();
         }
+        result
     }
 }
 

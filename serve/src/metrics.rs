@@ -42,18 +42,21 @@ pub enum Endpoint {
     Metrics,
     /// `POST /reload`.
     Reload,
+    /// `POST /feedback`.
+    Feedback,
     /// Any other path.
     Other,
 }
 
 impl Endpoint {
     /// Every endpoint, in exposition order.
-    pub const ALL: [Endpoint; 6] = [
+    pub const ALL: [Endpoint; 7] = [
         Endpoint::Predict,
         Endpoint::Health,
         Endpoint::Model,
         Endpoint::Metrics,
         Endpoint::Reload,
+        Endpoint::Feedback,
         Endpoint::Other,
     ];
 
@@ -65,6 +68,7 @@ impl Endpoint {
             "/model" => Endpoint::Model,
             "/metrics" => Endpoint::Metrics,
             "/reload" => Endpoint::Reload,
+            "/feedback" => Endpoint::Feedback,
             _ => Endpoint::Other,
         }
     }
@@ -77,6 +81,7 @@ impl Endpoint {
             Endpoint::Model => "model",
             Endpoint::Metrics => "metrics",
             Endpoint::Reload => "reload",
+            Endpoint::Feedback => "feedback",
             Endpoint::Other => "other",
         }
     }
@@ -429,7 +434,7 @@ impl Metrics {
 }
 
 /// The HELP and TYPE lines of one metric family.
-fn header(out: &mut String, name: &str, kind: &str, help: &str) {
+pub(crate) fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} {kind}");
 }

@@ -9,6 +9,11 @@
 //! [`RequestError`] naming the column. A column the model does not have is
 //! ignored and listed in [`Batch::ignored`], or, when parsing is strict
 //! (`--strict-columns`), a [`RequestError`] too.
+//!
+//! The key `id` (a string or a number per row) names the row for
+//! `POST /feedback` and is echoed back ([`Batch::ids`]); it is never an
+//! unknown column, and it is also fed to the model if the model has an `id`
+//! input.
 
 use crate::body::{Body, Cell, Key, Object, Values};
 use mlg_compiler::ir::{InputSlot, SlotKind};
@@ -114,6 +119,9 @@ pub struct Batch {
     /// Columns the body sent that the model does not read (ignored), in
     /// order of first appearance, at most 20.
     pub ignored: Vec<String>,
+    /// Each row's `id`, as text (a number in its shortest form); empty when
+    /// no row sent one.
+    pub ids: Vec<Option<String>>,
 }
 
 /// Why a body was refused: HTTP status, message and, where one is to blame, the
@@ -156,11 +164,16 @@ impl RequestError {
 /// not have instead of ignoring it.
 pub fn parse(schema: &Schema, body: &[u8], strict: bool) -> Result<Batch, RequestError> {
     let mut ignored = Vec::new();
+    let mut ids = Vec::new();
     let mut batch = match serde_json::from_slice::<Body<'_>>(body).map_err(|e| RequestError::json(&e))? {
-        Body::Rows(rows) => from_rows(schema, &rows, strict, &mut ignored)?,
-        Body::Columns(columns) => from_columns(schema, &columns, strict, &mut ignored)?,
+        Body::Rows(rows) => from_rows(schema, &rows, strict, &mut ignored, &mut ids)?,
+        Body::Columns(columns) => from_columns(schema, &columns, strict, &mut ignored, &mut ids)?,
     };
     batch.ignored = ignored;
+    if ids.iter().any(Option::is_some) {
+        ids.resize(batch.n_rows, None);
+        batch.ids = ids;
+    }
     Ok(batch)
 }
 
@@ -170,6 +183,7 @@ fn from_rows(
     rows: &[Object<'_>],
     strict: bool,
     ignored: &mut Vec<String>,
+    ids: &mut Vec<Option<String>>,
 ) -> Result<Batch, RequestError> {
     let width = schema.slots.len();
     let n_rows = rows.len();
@@ -179,6 +193,17 @@ fn from_rows(
         let at = At::Row(r);
         seen.iter_mut().for_each(|s| *s = false);
         for (name, cell) in &row.0 {
+            if &**name == ID {
+                if ids.len() <= r {
+                    ids.resize(r + 1, None);
+                }
+                if std::mem::replace(&mut ids[r], id_of(cell, at)?).is_some() {
+                    return Err(RequestError::column(ID, format!("{at}`id` appears twice")));
+                }
+                if !schema.index.contains_key(ID) {
+                    continue;
+                }
+            }
             let Some(slot) = schema.slot(name, at, strict, ignored)? else {
                 continue;
             };
@@ -207,12 +232,19 @@ fn from_columns(
     columns: &[(Key<'_>, Values<'_>)],
     strict: bool,
     ignored: &mut Vec<String>,
+    ids: &mut Vec<Option<String>>,
 ) -> Result<Batch, RequestError> {
     let mut given: Vec<Option<&[Cell<'_>]>> = vec![None; schema.slots.len()];
     let mut first: Option<(&str, usize)> = None;
+    let mut id_cells: Option<&[Cell<'_>]> = None;
     for (name, values) in columns {
-        let Some(slot) = schema.slot(name, At::Body, strict, ignored)? else {
-            continue;
+        let slot = if &**name == ID && !schema.index.contains_key(ID) {
+            None
+        } else {
+            match schema.slot(name, At::Body, strict, ignored)? {
+                Some(slot) => Some(slot),
+                None => continue,
+            }
         };
         let cells = match values {
             Values::Array(cells) => cells,
@@ -223,11 +255,8 @@ fn from_columns(
                 ))
             }
         };
-        if given[slot].is_some() {
-            return Err(RequestError::column(
-                name,
-                format!("column `{name}` appears twice"),
-            ));
+        if &**name == ID && id_cells.replace(cells).is_some() {
+            return Err(RequestError::column(ID, "column `id` appears twice".to_string()));
         }
         match first {
             None => first = Some((name, cells.len())),
@@ -242,7 +271,19 @@ fn from_columns(
             }
             Some(_) => {}
         }
+        let Some(slot) = slot else {
+            continue;
+        };
+        if given[slot].is_some() {
+            return Err(RequestError::column(
+                name,
+                format!("column `{name}` appears twice"),
+            ));
+        }
         given[slot] = Some(cells);
+    }
+    for (r, cell) in id_cells.unwrap_or_default().iter().enumerate() {
+        ids.push(id_of(cell, At::Cell(ID, r))?);
     }
     let absent: Vec<&str> = schema
         .slots
@@ -485,7 +526,34 @@ impl Builders {
             rows: self.rows,
             n_rows: self.n_rows,
             ignored: Vec::new(),
+            ids: Vec::new(),
         }
+    }
+}
+
+/// The key that names a row.
+const ID: &str = "id";
+
+/// A row's `id`: a string as it is, a number in its shortest form (`7`,
+/// `0.5`), `null` for none; anything else is refused.
+fn id_of(cell: &Cell<'_>, at: At<'_>) -> Result<Option<String>, RequestError> {
+    match cell {
+        Cell::Null => Ok(None),
+        Cell::Text(text) => Ok(Some(text.to_string())),
+        Cell::Number(v) => Ok(Some(number_id(*v))),
+        Cell::Other(kind) => Err(RequestError::column(
+            ID,
+            format!("{at}`id` must be a string or a number, got {kind}"),
+        )),
+    }
+}
+
+/// The text of a numeric id: whole numbers without a fraction.
+pub fn number_id(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
     }
 }
 
@@ -584,23 +652,64 @@ mod tests {
     fn unknown_columns_are_ignored_and_listed_unless_strict() {
         let rows = parse(
             &schema(),
-            br#"{"rows": [{"id": 7, "x": 1.5, "c": "b"}, {"x": 2, "c": "a", "id": 8, "note": "hi"}]}"#,
+            br#"{"rows": [{"x": 1.5, "c": "b"}, {"x": 2, "c": "a", "note": "hi"}]}"#,
             false,
         )
         .unwrap();
-        assert_eq!(rows.ignored, ["id", "note"]);
+        assert_eq!(rows.ignored, ["note"]);
         assert_eq!(bits(&rows.rows), bits(&[1.5, 1.0, 2.0, 0.0]));
+        assert!(rows.ids.is_empty());
         let columns = parse(
             &schema(),
-            br#"{"columns": {"x": [1.5], "id": "not even an array", "c": ["b"]}}"#,
+            br#"{"columns": {"x": [1.5], "tag": "not even an array", "c": ["b"]}}"#,
             false,
         )
         .unwrap();
-        assert_eq!(columns.ignored, ["id"]);
+        assert_eq!(columns.ignored, ["tag"]);
         assert_eq!(bits(&columns.rows), bits(&[1.5, 1.0]));
-        let e = parse(&schema(), br#"{"rows": [{"id": 7, "x": 1.5, "c": "b"}]}"#, true).unwrap_err();
-        assert_eq!((e.status, e.column.as_deref()), (422, Some("id")));
+        let e = parse(&schema(), br#"{"rows": [{"tag": 7, "x": 1.5, "c": "b"}]}"#, true).unwrap_err();
+        assert_eq!((e.status, e.column.as_deref()), (422, Some("tag")));
         assert!(e.message.contains("--strict-columns"), "{}", e.message);
+    }
+
+    #[test]
+    fn ids_name_rows_in_both_forms_and_are_never_unknown_columns() {
+        let rows = parse(
+            &schema(),
+            br#"{"rows": [{"id": 7, "x": 1.5, "c": "b"}, {"x": 2, "c": "a"}, {"id": "r3", "x": 0, "c": "a"}]}"#,
+            true,
+        )
+        .unwrap();
+        assert_eq!(rows.ids, [Some("7".to_string()), None, Some("r3".to_string())]);
+        assert!(rows.ignored.is_empty());
+        let columns = parse(
+            &schema(),
+            br#"{"columns": {"id": [0.5, null], "x": [1.5, 2], "c": ["b", "a"]}}"#,
+            true,
+        )
+        .unwrap();
+        assert_eq!(columns.ids, [Some("0.5".to_string()), None]);
+        let e = parse(
+            &schema(),
+            br#"{"rows": [{"id": [1], "x": 1.5, "c": "b"}]}"#,
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "rows[0]: `id` must be a string or a number, got an array"
+        );
+        let e = parse(
+            &schema(),
+            br#"{"columns": {"id": [1], "x": [1, 2], "c": ["a", "b"]}}"#,
+            false,
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains("has 2 values but column `id` has 1"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -99,6 +99,9 @@ pub struct Predicted<'a> {
     /// The request's columns the model does not read, listed under
     /// `"ignored_columns"`; the key is absent when there were none.
     pub ignored: &'a [String],
+    /// The rows' `id`s, echoed under `"ids"` (null for a row without one);
+    /// the key is absent when no row sent one.
+    pub ids: &'a [Option<String>],
 }
 
 impl Predicted<'_> {
@@ -120,8 +123,12 @@ impl Serialize for Predicted<'_> {
         let classifier = !self.classes.is_empty();
         let entries = if classifier { 3 } else { 1 }
             + usize::from(!self.invalid.is_empty())
-            + usize::from(!self.ignored.is_empty());
+            + usize::from(!self.ignored.is_empty())
+            + usize::from(!self.ids.is_empty());
         let mut map = s.serialize_map(Some(entries))?;
+        if !self.ids.is_empty() {
+            map.serialize_entry("ids", self.ids)?;
+        }
         map.serialize_entry("predictions", &Labels(self))?;
         if classifier {
             map.serialize_entry("probabilities", &Probabilities(self))?;
@@ -200,6 +207,7 @@ mod tests {
             width: 3,
             invalid: &[],
             ignored: &[],
+            ids: &[],
         }
         .to_vec();
         assert_eq!(
@@ -216,6 +224,7 @@ mod tests {
             width: 1,
             invalid: &[],
             ignored: &[],
+            ids: &[],
         }
         .to_vec();
         assert_eq!(

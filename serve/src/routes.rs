@@ -38,6 +38,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/model", get(model))
         .route("/metrics", get(metrics_text))
         .route("/reload", post(reload))
+        .route("/feedback", post(feedback))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(Arc::clone(&state), track))
@@ -62,7 +63,7 @@ async fn predict(State(state): State<Arc<AppState>>, request: Request) -> Respon
         Ok(policy) => policy,
         Err(e) => return e.into_response(),
     };
-    match predict_body(state, &parts.headers, body, on_invalid).await {
+    match predict_body(state, &parts.headers, body, on_invalid, Instant::now()).await {
         Ok(json) => response::json(StatusCode::OK, json),
         Err(e) => e.into_response(),
     }
@@ -98,21 +99,22 @@ async fn predict_body(
     headers: &HeaderMap,
     body: Body,
     on_invalid: OnInvalid,
+    start: Instant,
 ) -> Result<Vec<u8>, ApiError> {
     let bytes = read_body(body, headers, Limit::new(state.max_body, &state)).await?;
     let loaded = state.current.load_full();
     if bytes.len() >= BLOCKING_BYTES {
         return blocking(move || {
             let batch = request::parse(&loaded.schema, &bytes, state.strict_columns)?;
-            run(&state, &loaded, &batch, on_invalid)
+            run(&state, &loaded, batch, on_invalid, start)
         })
         .await;
     }
     let batch = request::parse(&loaded.schema, &bytes, state.strict_columns)?;
     if batch.n_rows >= BLOCKING_ROWS {
-        blocking(move || run(&state, &loaded, &batch, on_invalid)).await
+        blocking(move || run(&state, &loaded, batch, on_invalid, start)).await
     } else {
-        run(&state, &loaded, &batch, on_invalid)
+        run(&state, &loaded, batch, on_invalid, start)
     }
 }
 
@@ -131,12 +133,15 @@ async fn blocking<T: Send + 'static>(
 /// Predicts `batch`, records it (drift window, metrics) and returns the JSON
 /// answer. Rows the model cannot predict (non-finite outputs, see
 /// `mlg_runtime::invalid`) are a 422 naming them, or null answers listed under
-/// `invalid` with `on_invalid=null`; never a class or a number.
+/// `invalid` with `on_invalid=null`; never a class or a number. Rows with an
+/// `id` are remembered for `/feedback`; a sampled request goes to the
+/// prediction log.
 fn run(
     state: &AppState,
     loaded: &Loaded,
-    batch: &request::Batch,
+    batch: request::Batch,
     on_invalid: OnInvalid,
+    start: Instant,
 ) -> Result<Vec<u8>, ApiError> {
     let model = &loaded.model;
     let predictions = model
@@ -174,14 +179,22 @@ fn run(
         }
     }
     loaded.check_drift(batch.n_rows >= BLOCKING_ROWS);
-    Ok(Predicted {
+    loaded.quality.remember(&batch.ids, values, width);
+    let answer = Predicted {
         classes,
         values,
         width,
         invalid: &predictions.invalid,
         ignored: &batch.ignored,
+        ids: &batch.ids,
     }
-    .to_vec())
+    .to_vec();
+    if let Some(log) = state.log.as_ref().filter(|log| batch.n_rows > 0 && log.sampled()) {
+        let first = values.iter().step_by(width.max(1)).copied().collect();
+        let latency_ms = start.elapsed().as_secs_f64() * 1e3;
+        log.record(&loaded.log_model, batch.frame, first, batch.ids, latency_ms);
+    }
+    Ok(answer)
 }
 
 /// How much of a body is read, and until when.
@@ -308,12 +321,38 @@ async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
         classifier: !loaded.model.classes().is_empty(),
         drift: &drift,
     });
+    let mut text = text;
+    loaded.quality.render(&mut text, &loaded.quality.report());
+    if let Some(log) = &state.log {
+        log.render(&mut text);
+    }
     let mut response = Response::new(Body::from(text));
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(metrics::CONTENT_TYPE),
     );
     response
+}
+
+/// `POST /feedback`: true labels for predictions served with an `id`
+/// ([`crate::feedback`]); answers `{"joined": n, "unknown_ids": m}`. A label
+/// whose id is unknown is counted, not an error.
+async fn feedback(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let bytes = match read_body(body, &parts.headers, Limit::new(state.max_body, &state)).await {
+        Ok(bytes) => bytes,
+        Err(e) => return e.into_response(),
+    };
+    let loaded = state.current.load_full();
+    let joined = blocking(move || {
+        let labels = crate::feedback::parse(&bytes, loaded.quality.classifier())?;
+        Ok(loaded.quality.feedback(&labels))
+    })
+    .await;
+    match joined {
+        Ok(joined) => response::json(StatusCode::OK, serde_json::to_vec(&joined).unwrap_or_default()),
+        Err(e) => e.into_response(),
+    }
 }
 
 /// `POST /reload`: 404 unless an admin token is configured, 401 without the
@@ -398,7 +437,7 @@ async fn reload(State(state): State<Arc<AppState>>, request: Request) -> Respons
 
 /// The endpoints, for 404 messages.
 const ENDPOINTS: &str =
-    "POST /predict, GET /health, GET /model, GET /metrics, POST /reload (with --admin-token-file)";
+    "POST /predict, POST /feedback, GET /health, GET /model, GET /metrics, POST /reload (with --admin-token-file)";
 
 /// Any unknown path.
 async fn not_found(method: Method, uri: Uri) -> ApiError {
@@ -414,7 +453,7 @@ async fn not_found(method: Method, uri: Uri) -> ApiError {
 /// A known path with the wrong method.
 async fn method_not_allowed(method: Method, uri: Uri) -> Response {
     let allowed = match uri.path() {
-        "/predict" | "/reload" => "POST",
+        "/predict" | "/feedback" | "/reload" => "POST",
         _ => "GET, HEAD",
     };
     let mut response = ApiError::new(

@@ -6,6 +6,7 @@ use crate::admin::AdminToken;
 use crate::config::Config;
 use crate::log::{self, DriftEvent, Event};
 use crate::metrics::Metrics;
+use crate::quality::Quality;
 use crate::request::Schema;
 use arc_swap::ArcSwap;
 use axum::body::Bytes;
@@ -39,6 +40,10 @@ pub struct Loaded {
     pub health: Bytes,
     /// The `/model` response body.
     pub description: Bytes,
+    /// Live quality: predictions with an id, joined to `/feedback` labels.
+    pub quality: Quality,
+    /// What the prediction log says of this model.
+    pub log_model: Arc<crate::predlog::LogModel>,
     watch: DriftWatch,
 }
 
@@ -54,8 +59,23 @@ impl Loaded {
         let config = artifact.drift_config();
         let monitor = DriftMonitor::new(&artifact.profile, config);
         let health = serde_json::json!({"status": "ok", "model": model.name()});
-        let description = describe(&model, &path, monitor.config());
+        let quality = Quality::new(&model);
+        let log_model = Arc::new(crate::predlog::LogModel {
+            name: model.name().to_string(),
+            version: mlg_runtime::artifact::to_bytes(artifact)
+                .map(|bytes| mlg_runtime::artifact::Lineage::hash_bytes(&bytes))
+                .unwrap_or_default(),
+            classes: model.classes().to_vec(),
+            dates: model
+                .inputs()
+                .iter()
+                .map(|s| matches!(s.kind, SlotKind::Date))
+                .collect(),
+        });
+        let description = describe(&model, &path, monitor.config(), &quality);
         Loaded {
+            quality,
+            log_model,
             schema: Schema::new(model.inputs()),
             monitor_from_artifact: artifact.monitor.is_some(),
             monitor,
@@ -87,7 +107,7 @@ impl Loaded {
 }
 
 /// The `/model` description.
-fn describe(model: &Model, path: &Path, monitor: &DriftConfig) -> serde_json::Value {
+fn describe(model: &Model, path: &Path, monitor: &DriftConfig, quality: &Quality) -> serde_json::Value {
     let artifact = model.artifact();
     // Whether a row may leave each input missing (probed on the compiled
     // function): "imputed", "refused" (the row is a 422), or "unknown".
@@ -130,6 +150,13 @@ fn describe(model: &Model, path: &Path, monitor: &DriftConfig) -> serde_json::Va
             "ks": monitor.ks,
             "window": monitor.window,
             "source": if artifact.monitor.is_some() { "artifact" } else { "default" },
+        },
+        "quality": {
+            "window": quality.config().window,
+            "accuracy_drop": quality.config().accuracy_drop,
+            "rmse_rise": quality.config().rmse_rise,
+            "baseline": quality.report().baseline,
+            "source": if quality.from_artifact() { "artifact" } else { "default" },
         },
         "profiled_features": artifact.profile.features.len(),
         "artifact": path.display().to_string(),
@@ -223,13 +250,21 @@ pub struct AppState {
     pub artifact: PathBuf,
     /// Refuse columns the model does not read (`--strict-columns`).
     pub strict_columns: bool,
+    /// The prediction log (`--log`).
+    pub log: Option<crate::predlog::PredictionLog>,
     /// Serializes reloads.
     reload_lock: tokio::sync::Mutex<()>,
 }
 
 impl AppState {
     /// State serving `loaded` under `config`, `/reload` guarded by `admin`.
-    pub fn new(loaded: Loaded, metrics: Metrics, config: &Config, admin: Option<AdminToken>) -> AppState {
+    pub fn new(
+        loaded: Loaded,
+        metrics: Metrics,
+        config: &Config,
+        admin: Option<AdminToken>,
+        log: Option<crate::predlog::PredictionLog>,
+    ) -> AppState {
         AppState {
             current: ArcSwap::from_pointee(loaded),
             metrics,
@@ -238,6 +273,7 @@ impl AppState {
             admin,
             artifact: config.artifact.clone(),
             strict_columns: config.strict_columns,
+            log,
             reload_lock: tokio::sync::Mutex::new(()),
         }
     }

@@ -1,7 +1,9 @@
-//! `mlg monitor ARTIFACT --input FILE`: PSI and KS of new rows against the
-//! artifact's training profile ([`mlg_report::monitor`]); the artifact may
-//! be a registry address, and input columns the model does not read are
-//! named on stderr.
+//! `mlg monitor ARTIFACT --input FILE [--labels LABELS]`: PSI and KS of new
+//! rows against the artifact's training profile ([`mlg_report::monitor`])
+//! and, with labels, their quality ([`mlg_report::quality`]); the artifact
+//! may be a registry address, and input columns the model does not read are
+//! named on stderr. An alert exits with status 1 (after the table) unless
+//! `--no-fail`, so the command can gate a CI job.
 
 use std::path::PathBuf;
 
@@ -21,12 +23,22 @@ pub struct Args {
     /// Also write the self-contained HTML drift report here.
     #[arg(long)]
     html: Option<PathBuf>,
+    /// The input rows' true labels, in order: a CSV whose column named as
+    /// the model's target (or whose only column) holds them.
+    #[arg(long, value_name = "CSV")]
+    labels: Option<PathBuf>,
+    /// Exit with status 1 when a drift or quality alert fires (the default).
+    #[arg(long, overrides_with = "no_fail")]
+    fail_on_alert: bool,
+    /// Exit with status 0 even when an alert fires.
+    #[arg(long, overrides_with = "fail_on_alert")]
+    no_fail: bool,
 }
 
 /// Prints the drift table and writes the page when asked.
 pub fn run(args: &Args) -> mlg::Result<()> {
     let path = crate::cmd::models::artifact_path(&args.artifact, args.tracking.as_ref())?;
-    let monitoring = mlg_report::monitor::monitor(&path, &args.input)?;
+    let monitoring = mlg_report::monitor::monitor_labelled(&path, &args.input, args.labels.as_deref())?;
     if !monitoring.ignored_columns.is_empty() {
         let names: Vec<String> = monitoring
             .ignored_columns
@@ -42,9 +54,27 @@ pub fn run(args: &Args) -> mlg::Result<()> {
         );
     }
     crate::out!("{}", mlg_report::monitor::table(&monitoring));
+    if let Some(quality) = &monitoring.quality {
+        crate::out!("\n{}", mlg_report::quality::table(quality));
+    }
     if let Some(path) = &args.html {
         mlg_report::monitor::write_html(path, &monitoring)?;
         crate::outln!("wrote {}", path.display());
     }
-    Ok(())
+    let alerts: Vec<&str> = [
+        (monitoring.alert(), "drift"),
+        (monitoring.quality_alert(), "quality"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, name)| *name)
+    .collect();
+    if alerts.is_empty() || args.no_fail {
+        return Ok(());
+    }
+    Err(mlg::error::Error::Alert(format!(
+        "{} alert on {} (pass --no-fail to exit 0 on alerts)",
+        alerts.join(" and "),
+        args.input.display()
+    )))
 }

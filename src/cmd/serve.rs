@@ -46,6 +46,17 @@ pub struct Args {
     /// ignored and named under "ignored_columns" in the answer).
     #[arg(long)]
     strict_columns: bool,
+    /// Write every sampled request's rows (inputs, prediction, id, model
+    /// version, latency) to this JSON-lines file, on a background thread.
+    #[arg(long, value_name = "PATH")]
+    log: Option<PathBuf>,
+    /// Fraction of requests written to --log, in (0, 1].
+    #[arg(long, value_name = "FRACTION", default_value_t = 1.0, requires = "log")]
+    log_sample: f64,
+    /// Size in bytes at which --log is renamed to PATH.1 (older ones shifted
+    /// up to PATH.5) and a new file begun.
+    #[arg(long, value_name = "BYTES", default_value_t = mlg_serve::config::DEFAULT_LOG_BYTES, requires = "log")]
+    log_max_bytes: u64,
 }
 
 /// Loads the artifact, binds, prints `listening on http://ADDR`, and
@@ -62,6 +73,11 @@ pub fn run(args: Args) -> mlg::Result<()> {
         shutdown_timeout: args.shutdown_timeout,
         admin_token_file: args.admin_token_file,
         strict_columns: args.strict_columns,
+        log: args.log.map(|path| mlg_serve::predlog::LogConfig {
+            path,
+            sample: args.log_sample,
+            max_bytes: args.log_max_bytes,
+        }),
     };
     let failed = |e: mlg_serve::ServeError| Error::Usage(e.to_string());
     let server = mlg_serve::Server::bind(&config).map_err(failed)?;

@@ -1,13 +1,13 @@
 //! Checks of the statements that consume models: `evaluate` (method, fold file,
 //! metrics against each model's task) and `deploy` (target, path, options:
-//! `monitor = drift(psi, ks, window)`), and the method and metric checks that
+//! `monitor`, see `check_monitor.rs`), and the method and metric checks that
 //! `select` shares with `evaluate`.
 
 use super::args::bind;
 use super::catalog::{OpKind, Schema, Task};
 use super::check::{Checked, Checker};
-use super::stage::{DeployStage, DriftSettings, EvaluateStage, OpUse, StageKind};
-use mlg_dsl::ast::{Call, DeployStmt, EvaluateStmt, Expr, ExprKind, Ident, Setting};
+use super::stage::{DeployStage, EvaluateStage, OpUse, StageKind};
+use mlg_dsl::ast::{Call, DeployStmt, EvaluateStmt, Ident, Setting};
 use mlg_dsl::diagnostic::did_you_mean;
 use mlg_dsl::{Diagnostic, Span};
 use std::path::PathBuf;
@@ -159,7 +159,7 @@ impl Checker<'_> {
                 format!("a {}", stage.kind.keyword()),
             ));
         }
-        let mut monitor = None;
+        let mut monitor = (None, None);
         let mut seen: Vec<&Setting> = Vec::new();
         for option in &s.options {
             if let Some(first) = seen.iter().find(|o| o.name.name == option.name.name) {
@@ -176,8 +176,8 @@ impl Checker<'_> {
             }
             seen.push(option);
             match option.name.name.as_str() {
-                "monitor" => match drift_settings(&option.value) {
-                    Ok(settings) => monitor = Some(settings),
+                "monitor" => match super::check_monitor::monitors(&option.value) {
+                    Ok(settings) => monitor = settings,
                     Err(e) => errors.extend(e),
                 },
                 "serve" => errors.push(
@@ -227,7 +227,8 @@ impl Checker<'_> {
             target: s.target.name.clone(),
             path: self.base_dir.join(&s.path.value),
             path_text: s.path.value.clone(),
-            monitor,
+            monitor: monitor.0,
+            quality: monitor.1,
         };
         Ok((StageKind::Deploy(deploy), Schema::default()))
     }
@@ -235,117 +236,3 @@ impl Checker<'_> {
 
 /// The options a deploy statement takes.
 const DEPLOY_OPTIONS: &[&str] = &["monitor"];
-/// The parameters of `drift(...)`.
-const DRIFT_PARAMS: &[&str] = &["psi", "ks", "window"];
-/// The form `monitor` takes, for help lines.
-const DRIFT_FORM: &str =
-    "write `monitor = drift(psi = 0.2, ks = 0.1, window = 1000)` (every argument optional)";
-
-/// Checks `monitor = drift(psi = P, ks = K, window = W)`: named arguments only,
-/// `psi` a number above 0, `ks` a number in (0, 1], `window` an integer of at
-/// least 10; the rest take their defaults (0.2, 0.1, 1000).
-fn drift_settings(value: &Expr) -> Result<DriftSettings, Vec<Diagnostic>> {
-    let call = match &value.kind {
-        ExprKind::Call(call) if call.name.name == "drift" => call,
-        ExprKind::Call(call) => {
-            let help = match did_you_mean(&call.name.name, ["drift"]) {
-                Some(best) => format!("did you mean `{best}`? {DRIFT_FORM}"),
-                None => DRIFT_FORM.to_string(),
-            };
-            return Err(vec![Diagnostic::new(
-                "mlg::monitor",
-                format!("unknown monitor `{}`", call.name.name),
-                call.name.span,
-                "expected drift(...)",
-            )
-            .with_help(help)]);
-        }
-        _ => {
-            return Err(vec![Diagnostic::new(
-                "mlg::monitor",
-                "`monitor` takes a drift(...) call",
-                value.span,
-                "expected drift(...)",
-            )
-            .with_help(DRIFT_FORM)])
-        }
-    };
-    let mut settings = DriftSettings {
-        psi: 0.2,
-        ks: 0.1,
-        window: 1000,
-    };
-    let mut errors = Vec::new();
-    let mut given: Vec<&str> = Vec::new();
-    for arg in &call.args {
-        let Some(name) = &arg.name else {
-            errors.push(
-                Diagnostic::new(
-                    "mlg::monitor",
-                    "drift arguments must be named",
-                    arg.span,
-                    "unnamed argument",
-                )
-                .with_help(DRIFT_FORM),
-            );
-            continue;
-        };
-        if given.contains(&name.name.as_str()) {
-            errors.push(Diagnostic::new(
-                "mlg::duplicate_param",
-                format!("drift parameter `{}` is given twice", name.name),
-                name.span,
-                "given again here",
-            ));
-            continue;
-        }
-        given.push(&name.name);
-        let number = match arg.value.kind {
-            ExprKind::Int(i) => Some(i as f64),
-            ExprKind::Float(f) => Some(f),
-            _ => None,
-        };
-        let bad = |expected: &str| {
-            Diagnostic::new(
-                "mlg::bad_value",
-                format!("drift `{}` must be {expected}", name.name),
-                arg.value.span,
-                format!("expected {expected}"),
-            )
-        };
-        match name.name.as_str() {
-            "psi" => match number {
-                Some(v) if v > 0.0 && v.is_finite() => settings.psi = v,
-                _ => errors.push(bad("a number above 0")),
-            },
-            "ks" => match number {
-                Some(v) if v > 0.0 && v <= 1.0 => settings.ks = v,
-                _ => errors.push(bad("a number in (0, 1]")),
-            },
-            "window" => match arg.value.kind {
-                ExprKind::Int(w) if w >= 10 => settings.window = usize::try_from(w).unwrap_or(usize::MAX),
-                _ => errors.push(bad("an integer of at least 10 (rows)")),
-            },
-            other => {
-                let help = match did_you_mean(other, DRIFT_PARAMS.iter().copied()) {
-                    Some(best) => format!("did you mean `{best}`? drift takes: {}", DRIFT_PARAMS.join(", ")),
-                    None => format!("drift takes: {}", DRIFT_PARAMS.join(", ")),
-                };
-                errors.push(
-                    Diagnostic::new(
-                        "mlg::unknown_param",
-                        format!("drift has no parameter `{other}`"),
-                        name.span,
-                        "unknown parameter",
-                    )
-                    .with_help(help),
-                );
-            }
-        }
-    }
-    if errors.is_empty() {
-        Ok(settings)
-    } else {
-        Err(errors)
-    }
-}

@@ -25,6 +25,7 @@ mod check_ensemble;
 #[cfg(feature = "workflow")]
 mod check_independent;
 #[cfg(feature = "workflow")]
+mod check_monitor;
 mod check_outputs;
 #[cfg(feature = "workflow")]
 mod check_search;

@@ -404,6 +404,21 @@ pub struct DeployStage {
     pub path_text: String,
     /// `monitor = drift(psi = ..., ks = ..., window = ...)`, defaults filled in.
     pub monitor: Option<DriftSettings>,
+    /// `monitor = quality(...)`, defaults filled in.
+    pub quality: Option<QualitySettings>,
+}
+
+/// The checked `quality(...)` of a deploy statement's `monitor` option.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QualitySettings {
+    /// Labelled rows in the sliding window, at least 10 (default 500).
+    pub window: usize,
+    /// A classifier alerts when live accuracy is this far below the evaluated
+    /// accuracy, in (0, 1] (default 0.05).
+    pub accuracy_drop: f64,
+    /// A regressor alerts when live RMSE exceeds the evaluated RMSE by this
+    /// fraction, above 0 (default 0.2).
+    pub rmse_rise: f64,
 }
 
 /// The checked `drift(...)` of a deploy statement's `monitor` option.

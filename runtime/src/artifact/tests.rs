@@ -64,6 +64,11 @@ fn regressor() -> Artifact {
             ks: 0.2,
             window: 500,
         }),
+        quality: Some(QualityConfig {
+            window: 200,
+            accuracy_drop: 0.1,
+            rmse_rise: 0.25,
+        }),
     }
 }
 
@@ -91,6 +96,7 @@ fn version_2_round_trips_profile_lineage_and_monitor() {
     assert_eq!(back.profile.features[0].count, 50);
     assert_eq!(back.lineage.seed, Some(7));
     assert_eq!(back.drift_config().window, 500);
+    assert_eq!(back.quality.as_ref().map(|q| q.accuracy_drop), Some(0.1));
 }
 
 #[test]
@@ -116,25 +122,34 @@ fn version_1_files_still_load_without_profile() {
     // A version 2 payload under a version 1 header does not decode as version 1.
     let v2_payload = postcard::to_allocvec(&a).unwrap();
     assert!(from_bytes(&framed(1, &v2_payload)).is_err());
-    // Versions 3 and 4 only added ops: version 2 and 3 files decode as they did.
-    assert_eq!(from_bytes(&framed(2, &v2_payload)).unwrap(), a);
-    assert_eq!(from_bytes(&framed(3, &v2_payload)).unwrap(), a);
+    // Versions 3 and 4 only added ops and 5 the last field, `quality`: version
+    // 2 to 4 files (their payload ends before it) decode as they did.
+    let before_quality = Artifact {
+        quality: None,
+        ..a.clone()
+    };
+    let v4_payload = postcard::to_allocvec(&before_quality).unwrap();
+    let v4_payload = &v4_payload[..v4_payload.len() - 1];
+    for version in 2..=4 {
+        assert_eq!(from_bytes(&framed(version, v4_payload)).unwrap(), before_quality);
+    }
+    assert!(from_bytes(&framed(5, v4_payload)).is_err());
 }
 
 #[test]
 fn newer_older_truncated_corrupt_and_undecodable_files_are_refused() {
     let payload = postcard::to_allocvec(&regressor()).unwrap();
-    let err = from_bytes(&framed(5, &payload)).unwrap_err();
+    let err = from_bytes(&framed(6, &payload)).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "written by a newer mlg: format version 5, this build reads up to 4"
+        "written by a newer mlg: format version 6, this build reads up to 5"
     );
     let err = from_bytes(&framed(0, &payload)).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "artifact format version 0 is not supported (this build reads versions 1 to 4)"
+        "artifact format version 0 is not supported (this build reads versions 1 to 5)"
     );
-    let bytes = framed(2, &payload);
+    let bytes = framed(5, &payload);
     let err = from_bytes(&bytes[..bytes.len() - 10]).unwrap_err();
     assert!(matches!(err, ArtifactError::Truncated { .. }), "{err:?}");
     assert!(err.to_string().contains("truncated"), "{err}");

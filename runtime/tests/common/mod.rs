@@ -97,6 +97,7 @@ pub fn classifier() -> Artifact {
         profile: Default::default(),
         lineage: Default::default(),
         monitor: None,
+        quality: None,
     }
 }
 
@@ -114,6 +115,7 @@ pub fn regressor() -> Artifact {
         profile: Default::default(),
         lineage: Default::default(),
         monitor: None,
+        quality: None,
     }
 }
 

@@ -37,16 +37,20 @@ pub(super) fn write(target: &str, path: &std::path::Path, artifact: &Artifact) -
 const CHECK_ROWS: usize = 16_384;
 
 /// `model` (searches resolved by `best`) fitted on every data row, packed
-/// under `name` with the monitor settings `monitor` ([`artifact_of`]) and
+/// under `name` with the drift and quality settings ([`artifact_of`]) and
 /// compiled; refused when its outputs on the rows it trained on are not all
-/// finite.
+/// finite, or when quality is monitored and `evaluations` hold no accuracy
+/// (classifier) or RMSE (regressor) of it to compare with.
 pub(super) fn deployable(
     wf: &Workflow,
     best: &BestTrials,
     name: &str,
     model: &ModelRef,
     evaluations: &[Evaluation],
-    monitor: Option<mlg_runtime::drift::DriftConfig>,
+    (monitor, quality): (
+        Option<mlg_runtime::drift::DriftConfig>,
+        Option<mlg_runtime::quality::QualityConfig>,
+    ),
 ) -> Result<mlg_runtime::Model> {
     let chain = Chain::of_ref(wf, best, model)?;
     let target = chain.target()?;
@@ -56,8 +60,16 @@ pub(super) fn deployable(
     let compression = (transforms.as_slice(), calibration.as_ref());
     let artifact = Artifact {
         monitor,
+        quality,
         ..artifact_of(wf, name, &chain, fitted, compression, evaluations)?
     };
+    let classifier = !artifact.classes.is_empty();
+    if artifact.quality.is_some() && mlg_runtime::quality::baseline(&artifact.metrics, classifier).is_none() {
+        return Err(crate::error::Error::QualityBaseline {
+            target: name.to_string(),
+            metric: if classifier { "accuracy" } else { "rmse" },
+        });
+    }
     let compiled = mlg_runtime::Model::from_artifact(artifact)?;
     let checked = check_training_rows(name, &chain, fitted, &rows, &compiled);
     // Each rank checks its own rows; all of them stop if one fails.
@@ -206,5 +218,6 @@ fn artifact_of(
         profile,
         lineage,
         monitor: None,
+        quality: None,
     })
 }

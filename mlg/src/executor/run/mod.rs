@@ -196,6 +196,14 @@ fn run_stages(
             ks: m.ks,
             window: m.window,
         });
+        let quality = deploy
+            .quality
+            .as_ref()
+            .map(|q| mlg_runtime::quality::QualityConfig {
+                window: q.window,
+                accuracy_drop: q.accuracy_drop,
+                rmse_rise: q.rmse_rise,
+            });
         let slot = options
             .checkpoint_dir
             .as_ref()
@@ -211,7 +219,7 @@ fn run_stages(
                 &deploy.target,
                 &model,
                 &out.evaluations,
-                monitor,
+                (monitor, quality.clone()),
             )
         };
         let checkpointed = || match slot {
@@ -259,7 +267,7 @@ pub fn build_artifact(wf: &Workflow, name: &str, evaluations: &[Evaluation]) -> 
 pub fn build_model(wf: &Workflow, name: &str, evaluations: &[Evaluation]) -> Result<mlg_runtime::Model> {
     let mut resolver = Resolver::default();
     let model = resolver.resolve(wf, name, &Silent)?;
-    deploy::deployable(wf, resolver.best(), name, &model, evaluations, None)
+    deploy::deployable(wf, resolver.best(), name, &model, evaluations, (None, None))
 }
 
 /// Fits model `name` on every data row (for `explain` and the Rust API); a
