@@ -13,7 +13,10 @@
 # four busy threads on two cores and costs tail latency.
 #
 # MLG=/path/to/mlg measures that binary instead of building this checkout's
-# (e.g. to compare two builds under the same machine load).
+# (e.g. to compare two builds under the same machine load). SERVE_ARGS adds
+# flags to `mlg serve` (e.g. SERVE_ARGS="--log /tmp/p.jsonl"; a `{work}` in
+# them is replaced by the temporary folder). ARTIFACT=path serves that
+# artifact instead of deploying iris (the request body stays iris's rows).
 #
 # Needs wrk (Debian package `wrk`: apt-get install -y wrk).
 set -euo pipefail
@@ -49,15 +52,23 @@ trap cleanup EXIT
 
 # Deploy iris into the temporary folder (the workflow writes out/iris.mlgc
 # beside itself), leaving examples/out untouched.
-mkdir -p "$work/data"
-cp examples/iris.mlg "$work/"
-cp examples/data/iris.csv "$work/data/"
-"$mlg" run "$work/iris.mlg" --quiet --no-importance
-artifact="$work/out/iris.mlgc"
+if [ -n "${ARTIFACT:-}" ]; then
+    artifact=$(realpath "$ARTIFACT")
+else
+    mkdir -p "$work/data"
+    cp examples/iris.mlg "$work/"
+    cp examples/data/iris.csv "$work/data/"
+    "$mlg" run "$work/iris.mlg" --quiet --no-importance
+    artifact="$work/out/iris.mlgc"
+fi
 
 args=(serve "$artifact" --addr 127.0.0.1:0)
 if [ -n "$WORKERS" ]; then
     args+=(--workers "$WORKERS")
+fi
+if [ -n "${SERVE_ARGS:-}" ]; then
+    read -r -a extra <<<"${SERVE_ARGS//\{work\}/$work}"
+    args+=("${extra[@]}")
 fi
 "$mlg" "${args[@]}" >"$work/stdout" 2>"$work/server.log" &
 server=$!
@@ -94,3 +105,7 @@ echo "cores: $(nproc) (shared by wrk and the server); server workers: ${WORKERS:
 echo "throughput: $rps requests/s"
 echo "latency: p50 $p50, p99 $p99"
 echo "errors: non-2xx ${non2xx:-0}; socket ${socket:-none}"
+# The prediction log's counters, when the server writes one.
+if command -v curl >/dev/null; then
+    curl -s "$url/metrics" | grep '^mlg_prediction_log' || true
+fi

@@ -2,7 +2,9 @@
 //! it accepts gives `n_rows * slots` row values, a frame of `n_rows` rows, and,
 //! in the row form, one row per element of the `rows` array; strict parsing
 //! (`--strict-columns`, taken on odd-length inputs) accepts only bodies the
-//! lenient one accepts, ignoring no column.
+//! lenient one accepts, ignoring no column. Row ids come one per row or not
+//! at all. The same bytes as a `POST /feedback` body parse or are refused,
+//! with no panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -18,6 +20,9 @@ fn schema() -> &'static Schema {
 fuzz_target!(|data: &[u8]| {
     let schema = schema();
     let strict = data.len() % 2 == 1;
+    if let Ok(labels) = mlg_serve::feedback::parse(data, strict) {
+        assert!(labels.len() <= mlg_serve::feedback::MAX_LABELS);
+    }
     let Ok(batch) = parse(schema, data, strict) else {
         return;
     };
@@ -27,6 +32,7 @@ fuzz_target!(|data: &[u8]| {
     }
     assert_eq!(batch.rows.len(), batch.n_rows * schema.slots().len());
     assert_eq!(batch.frame.n_rows, batch.n_rows);
+    assert!(batch.ids.is_empty() || batch.ids.len() == batch.n_rows, "one id per row");
     assert_eq!(batch.frame.columns.len(), schema.slots().len());
     check_frame(&batch.frame);
     if let Ok(serde_json::Value::Object(body)) = serde_json::from_slice(data) {
