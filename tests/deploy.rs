@@ -371,6 +371,7 @@ fn monitor_reports_drift_offline() {
     ));
     assert!(same.contains("no drift alert"), "{same}");
     assert!(!same.contains("ALERT"), "{same}");
+    assert!(!same.contains("input anomalies"), "{same}");
     assert!(same.contains("psi > 0.3, ks > 0.15"), "{same}");
 
     let iris = std::fs::read_to_string(dir.join("data/iris.csv")).unwrap();
@@ -402,6 +403,18 @@ fn monitor_reports_drift_offline() {
     assert!(String::from_utf8_lossy(&failed.stdout).contains("drift alert: petal_length_cm"));
     let out = ok(&mlg(&[&args[..], &["--no-fail"]].concat(), &dir));
     assert!(out.contains("drift alert: petal_length_cm"), "{out}");
+    // Petal lengths above the training maximum (6.9) after the shift.
+    let above = iris
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(2).unwrap().parse::<f64>().unwrap() + 3.5 > 6.9)
+        .count();
+    assert!(
+        out.contains(&format!(
+            "input anomalies (values the training rows never showed): petal_length_cm: {above} out_of_range"
+        )),
+        "{out}"
+    );
     let alerting: Vec<&str> = out.lines().filter(|l| l.ends_with("ALERT")).collect();
     assert_eq!(alerting.len(), 1, "{out}");
     assert!(alerting[0].starts_with("petal_length_cm"), "{out}");

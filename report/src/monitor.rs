@@ -32,6 +32,8 @@ pub struct Monitoring {
     pub ignored_columns: Vec<String>,
     /// Quality of the rows against their labels, when labels were given.
     pub quality: Option<crate::quality::OfflineQuality>,
+    /// Per profiled feature, its input anomalies ([`mlg_runtime::anomaly`]).
+    pub anomalies: Vec<(String, mlg_runtime::anomaly::Counts)>,
 }
 
 impl Monitoring {
@@ -70,7 +72,10 @@ pub fn monitor_labelled(artifact_path: &Path, input: &Path, labels: Option<&Path
     let quality = labels
         .map(|labels| crate::quality::score(&artifact, &frame, labels))
         .transpose()?;
+    let check = mlg_runtime::anomaly::AnomalyCheck::new(&artifact.profile);
+    let anomalies = check.features().map(String::from).zip(check.count(&frame)).collect();
     Ok(Monitoring {
+        anomalies,
         quality,
         artifact_path: artifact_path.display().to_string(),
         input_path: input.display().to_string(),
@@ -201,6 +206,20 @@ pub fn table(m: &Monitoring) -> String {
         out.push_str("no drift alert\n");
     } else {
         let _ = writeln!(out, "drift alert: {}", alerting.join(", "));
+    }
+    let odd: Vec<String> = m
+        .anomalies
+        .iter()
+        .flat_map(|(feature, counts)| {
+            mlg_runtime::anomaly::KINDS
+                .iter()
+                .zip(counts)
+                .filter(|(_, n)| **n > 0)
+                .map(move |(kind, n)| format!("{feature}: {n} {kind}"))
+        })
+        .collect();
+    if !odd.is_empty() {
+        let _ = writeln!(out, "input anomalies (values the training rows never showed): {}", odd.join(", "));
     }
     out
 }

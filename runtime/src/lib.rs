@@ -6,6 +6,7 @@
 //! it cannot predict is an error naming the row and the columns, never a made-up
 //! class ([`invalid`]).
 
+pub mod anomaly;
 pub mod artifact;
 pub mod checkpoint;
 pub mod collective;

@@ -23,6 +23,7 @@
 //! ```
 
 pub mod admin;
+pub mod anomaly;
 mod body;
 pub mod config;
 pub mod feedback;

@@ -161,6 +161,7 @@ fn run(
         })?;
     if batch.n_rows > 0 {
         loaded.monitor.observe(&batch.frame);
+        loaded.anomalies.observe(&batch.frame);
     }
     state.metrics.batch(batch.n_rows);
     let width = model.n_outputs();
@@ -323,6 +324,7 @@ async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
     });
     let mut text = text;
     loaded.quality.render(&mut text, &loaded.quality.report());
+    loaded.anomalies.render(&mut text);
     if let Some(log) = &state.log {
         log.render(&mut text);
     }

@@ -42,6 +42,8 @@ pub struct Loaded {
     pub description: Bytes,
     /// Live quality: predictions with an id, joined to `/feedback` labels.
     pub quality: Quality,
+    /// Input values outside what the training rows showed, counted.
+    pub anomalies: crate::anomaly::Anomalies,
     /// What the prediction log says of this model.
     pub log_model: Arc<crate::predlog::LogModel>,
     watch: DriftWatch,
@@ -74,6 +76,7 @@ impl Loaded {
         });
         let description = describe(&model, &path, monitor.config(), &quality);
         Loaded {
+            anomalies: crate::anomaly::Anomalies::new(mlg_runtime::anomaly::AnomalyCheck::new(&artifact.profile)),
             quality,
             log_model,
             schema: Schema::new(model.inputs()),

@@ -1,8 +1,9 @@
 //! Live quality and the prediction log, through the `mlg` binary and a real
 //! HTTP client: `/predict` echoes row ids, `POST /feedback` joins labels to
 //! them and moves the quality gauges (unknown ids are counted, not errors),
-//! labels that go wrong raise the quality alert, and `--log` writes every
-//! sampled request's rows, complete after a graceful stop, rotated by size.
+//! labels that go wrong raise the quality alert, input anomalies are counted
+//! per feature, and `--log` writes every sampled request's rows, complete
+//! after a graceful stop, rotated by size.
 
 use super::exposition::Metrics;
 use super::support::{data_frame, fixture, input_names, json_row, Server};
@@ -215,6 +216,34 @@ fn regression_feedback_scores_mae_and_rmse() {
         "{}",
         reply.body
     );
+}
+
+#[test]
+fn input_anomalies_are_counted_per_feature_and_kind() {
+    let f = fixture();
+    let model = Model::load(&f.penguins).unwrap();
+    let server = Server::start(&f.penguins, &[]);
+    let rows = rows_of(&model, "penguins.csv");
+    assert_eq!(server.post("/predict", &json!({ "rows": rows }).to_string()).status, 200);
+    let m = metrics(&server);
+    for feature in input_names(&model) {
+        for kind in mlg_runtime::anomaly::KINDS {
+            let count = m.must("mlg_input_anomalies_total", &[("feature", &feature), ("kind", kind)]);
+            assert_eq!(count, 0.0, "{feature} {kind}: the training rows are no anomaly");
+        }
+    }
+    let mut odd = rows[0].clone();
+    odd["island"] = json!("Atlantis");
+    odd["bill_length_mm"] = json!(500.0);
+    let odd_rows = vec![odd.clone(), odd];
+    assert_eq!(server.post("/predict", &json!({ "rows": odd_rows }).to_string()).status, 200);
+    let m = metrics(&server);
+    let count = |feature: &str, kind: &str| {
+        m.must("mlg_input_anomalies_total", &[("feature", feature), ("kind", kind)])
+    };
+    assert_eq!(count("island", "unseen_category"), 2.0);
+    assert_eq!(count("bill_length_mm", "out_of_range"), 2.0);
+    assert_eq!(count("bill_depth_mm", "out_of_range"), 0.0);
 }
 
 /// Every line of the log files `path`, `path.1`, ... parsed.
