@@ -112,8 +112,8 @@ fn other_versions_and_trailing_bytes_are_refused() {
         matches!(
             err,
             ArtifactError::NewerVersion {
-                found: 5,
-                supported: 4
+                found: 6,
+                supported: 5
             }
         ),
         "{err:?}"

@@ -26,6 +26,7 @@ mod check_ensemble;
 mod check_independent;
 #[cfg(feature = "workflow")]
 mod check_monitor;
+#[cfg(feature = "workflow")]
 mod check_outputs;
 #[cfg(feature = "workflow")]
 mod check_search;
