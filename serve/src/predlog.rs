@@ -8,11 +8,10 @@
 //! Requests are sampled whole (`--log-sample`, a fraction; 1 logs every
 //! request). A request hands its rows to a background thread over a bounded
 //! queue and never waits: when the queue is full the request is counted in
-//! `mlg_prediction_log_dropped_total` instead. The thread formats and writes
-//! through a buffer that it flushes whenever the queue runs empty, so a crash
-//! loses at most the requests queued or buffered at that moment (at most
-//! [`QUEUE_REQUESTS`] requests, usually none); a graceful stop writes
-//! everything. When the file would grow past `--log-max-bytes` it is renamed
+//! `mlg_prediction_log_dropped_total` instead. Every [`POLL`] (10 ms) the
+//! thread formats what the queue holds, writes it and flushes, so a crash
+//! loses at most the requests of the last 10 ms (and never more than
+//! [`QUEUE_REQUESTS`] requests); a graceful stop writes everything. When the file would grow past `--log-max-bytes` it is renamed
 //! to `NAME.1` (shifting older ones up to `NAME.{KEEP}`) and a new one begun.
 
 use mlg_runtime::{ColumnData, Frame};
@@ -21,13 +20,15 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Requests waiting for the writer at most; more are dropped and counted.
 pub const QUEUE_REQUESTS: usize = 4096;
+/// How often the writer takes what the queue holds, writes and flushes it.
+pub const POLL: std::time::Duration = std::time::Duration::from_millis(10);
 /// Rotated files kept (`NAME.1` is the newest).
 pub const KEEP: usize = 5;
 
@@ -212,17 +213,32 @@ struct Writer {
 }
 
 impl Writer {
+    /// Every [`POLL`]: writes what the queue holds and flushes. Polling
+    /// instead of blocking on the queue spares a request the wake-up of this
+    /// thread, and the file a write per request.
     fn run(&mut self, receiver: &Receiver<Entry>) {
         let mut failing = false;
-        while let Ok(first) = receiver.recv() {
-            let mut next = Some(first);
-            while let Some(entry) = next {
-                let result = self.write(&entry);
-                self.report(result, &mut failing);
-                next = receiver.try_recv().ok();
+        loop {
+            let mut wrote = false;
+            let closed = loop {
+                match receiver.try_recv() {
+                    Ok(entry) => {
+                        let result = self.write(&entry);
+                        self.report(result, &mut failing);
+                        wrote = true;
+                    }
+                    Err(TryRecvError::Empty) => break false,
+                    Err(TryRecvError::Disconnected) => break true,
+                }
+            };
+            if wrote {
+                let flushed = self.out.flush();
+                self.report(flushed, &mut failing);
             }
-            let flushed = self.out.flush();
-            self.report(flushed, &mut failing);
+            if closed {
+                break;
+            }
+            std::thread::sleep(POLL);
         }
         let flushed = self.out.flush().and_then(|()| self.out.get_ref().sync_data());
         self.report(flushed, &mut failing);
