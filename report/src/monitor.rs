@@ -73,7 +73,11 @@ pub fn monitor_labelled(artifact_path: &Path, input: &Path, labels: Option<&Path
         .map(|labels| crate::quality::score(&artifact, &frame, labels))
         .transpose()?;
     let check = mlg_runtime::anomaly::AnomalyCheck::new(&artifact.profile);
-    let anomalies = check.features().map(String::from).zip(check.count(&frame)).collect();
+    let anomalies = check
+        .features()
+        .map(String::from)
+        .zip(check.count(&frame))
+        .collect();
     Ok(Monitoring {
         anomalies,
         quality,
@@ -219,7 +223,11 @@ pub fn table(m: &Monitoring) -> String {
         })
         .collect();
     if !odd.is_empty() {
-        let _ = writeln!(out, "input anomalies (values the training rows never showed): {}", odd.join(", "));
+        let _ = writeln!(
+            out,
+            "input anomalies (values the training rows never showed): {}",
+            odd.join(", ")
+        );
     }
     out
 }

@@ -35,7 +35,10 @@ struct Feature {
 
 #[derive(Clone, Debug)]
 enum Expected {
-    Range { min: f64, max: f64 },
+    Range {
+        min: f64,
+        max: f64,
+    },
     Levels(HashSet<String>),
     /// No finite training value to compare with.
     Nothing,

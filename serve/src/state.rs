@@ -76,7 +76,9 @@ impl Loaded {
         });
         let description = describe(&model, &path, monitor.config(), &quality);
         Loaded {
-            anomalies: crate::anomaly::Anomalies::new(mlg_runtime::anomaly::AnomalyCheck::new(&artifact.profile)),
+            anomalies: crate::anomaly::Anomalies::new(mlg_runtime::anomaly::AnomalyCheck::new(
+                &artifact.profile,
+            )),
             quality,
             log_model,
             schema: Schema::new(model.inputs()),

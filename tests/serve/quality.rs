@@ -224,11 +224,19 @@ fn input_anomalies_are_counted_per_feature_and_kind() {
     let model = Model::load(&f.penguins).unwrap();
     let server = Server::start(&f.penguins, &[]);
     let rows = rows_of(&model, "penguins.csv");
-    assert_eq!(server.post("/predict", &json!({ "rows": rows }).to_string()).status, 200);
+    assert_eq!(
+        server
+            .post("/predict", &json!({ "rows": rows }).to_string())
+            .status,
+        200
+    );
     let m = metrics(&server);
     for feature in input_names(&model) {
         for kind in mlg_runtime::anomaly::KINDS {
-            let count = m.must("mlg_input_anomalies_total", &[("feature", &feature), ("kind", kind)]);
+            let count = m.must(
+                "mlg_input_anomalies_total",
+                &[("feature", &feature), ("kind", kind)],
+            );
             assert_eq!(count, 0.0, "{feature} {kind}: the training rows are no anomaly");
         }
     }
@@ -236,10 +244,18 @@ fn input_anomalies_are_counted_per_feature_and_kind() {
     odd["island"] = json!("Atlantis");
     odd["bill_length_mm"] = json!(500.0);
     let odd_rows = vec![odd.clone(), odd];
-    assert_eq!(server.post("/predict", &json!({ "rows": odd_rows }).to_string()).status, 200);
+    assert_eq!(
+        server
+            .post("/predict", &json!({ "rows": odd_rows }).to_string())
+            .status,
+        200
+    );
     let m = metrics(&server);
     let count = |feature: &str, kind: &str| {
-        m.must("mlg_input_anomalies_total", &[("feature", feature), ("kind", kind)])
+        m.must(
+            "mlg_input_anomalies_total",
+            &[("feature", feature), ("kind", kind)],
+        )
     };
     assert_eq!(count("island", "unseen_category"), 2.0);
     assert_eq!(count("bill_length_mm", "out_of_range"), 2.0);
