@@ -112,15 +112,11 @@ pub fn table(q: &OfflineQuality) -> String {
             String::new()
         }
     );
-    let scores = [
-        ("accuracy", r.accuracy),
-        ("precision (macro)", r.precision),
-        ("recall (macro)", r.recall),
-        ("f1 (macro)", r.f1),
-        ("mae", r.mae),
-        ("rmse", r.rmse),
-    ];
-    for (name, value) in scores {
+    for (name, value) in r.scores() {
+        let name = match name {
+            "precision" | "recall" | "f1" => format!("{name} (macro)"),
+            _ => name.to_string(),
+        };
         if let Some(v) = value {
             let _ = writeln!(out, "  {name:18} {v:.4}");
         }

@@ -82,6 +82,21 @@ pub struct QualityReport {
     pub alert: bool,
 }
 
+impl QualityReport {
+    /// The scores by name (`accuracy`, `precision`, `recall`, `f1`, `mae`,
+    /// `rmse`); a classifier's last two and a regressor's first four are `None`.
+    pub fn scores(&self) -> [(&'static str, Option<f64>); 6] {
+        [
+            ("accuracy", self.accuracy),
+            ("precision", self.precision),
+            ("recall", self.recall),
+            ("f1", self.f1),
+            ("mae", self.mae),
+            ("rmse", self.rmse),
+        ]
+    }
+}
+
 impl QualityWindow {
     /// An empty window of `window` rows (at least 1) for a model with
     /// `classes` classes (0 for a regressor).

@@ -212,15 +212,7 @@ impl Quality {
             "gauge",
             "Live quality over the window of labelled predictions, by metric.",
         );
-        let scores = [
-            ("accuracy", report.accuracy),
-            ("precision", report.precision),
-            ("recall", report.recall),
-            ("f1", report.f1),
-            ("mae", report.mae),
-            ("rmse", report.rmse),
-        ];
-        for (metric, value) in scores {
+        for (metric, value) in report.scores() {
             if let Some(v) = value {
                 let _ = writeln!(out, "mlg_quality{{metric=\"{metric}\"}} {}", number(v));
             }
