@@ -76,9 +76,17 @@ impl AnomalyCheck {
     pub fn count(&self, frame: &Frame) -> Vec<Counts> {
         self.features
             .iter()
-            .map(|feature| {
+            .enumerate()
+            .map(|(i, feature)| {
                 let mut counts = [0u64; 3];
-                let Some(column) = frame.column(&feature.name) else {
+                // A served batch holds the columns in profile (slot) order;
+                // look up by name only when it does not.
+                let column = frame
+                    .columns
+                    .get(i)
+                    .filter(|c| c.name == feature.name)
+                    .or_else(|| frame.column(&feature.name));
+                let Some(column) = column else {
                     return counts;
                 };
                 if !feature.missing_seen {
@@ -153,5 +161,10 @@ mod tests {
             4,
         );
         assert_eq!(check.count(&new), vec![[2, 0, 1], [0, 1, 1], [1, 0, 0]]);
+        // Columns in another order are found by name; an absent one counts nothing.
+        let mut reordered = new.clone();
+        reordered.columns.reverse();
+        reordered.columns.pop();
+        assert_eq!(check.count(&reordered), vec![[0, 0, 0], [0, 1, 1], [1, 0, 0]]);
     }
 }
